@@ -1,0 +1,32 @@
+package sim
+
+import (
+	"hash/fnv"
+	"math/rand/v2"
+)
+
+// NewRand returns the random stream number stream of a run seeded with seed:
+// a PCG generator whose two state words are derived from seed and stream.
+// Streams with different ids are statistically independent, and a stream's
+// draws depend only on (seed, stream), never on what other components draw.
+func NewRand(seed, stream uint64) *rand.Rand {
+	return rand.New(rand.NewPCG(mix(seed), mix(stream^0x9e3779b97f4a7c15)))
+}
+
+// StreamID derives a stable stream id from a component name and an optional
+// index ("network", 0; "client", 3). Adding a component with a new name does
+// not shift the streams of existing ones.
+func StreamID(name string, index int) uint64 {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(name))
+	return mix(h.Sum64() + uint64(index))
+}
+
+// mix is SplitMix64's finaliser: a bijection that spreads nearby inputs
+// (seeds 1, 2, 3, …) across the whole 64-bit space.
+func mix(z uint64) uint64 {
+	z += 0x9e3779b97f4a7c15
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
