@@ -1,0 +1,137 @@
+package stats
+
+import (
+	"fmt"
+	"time"
+)
+
+// Bin is one interval of a Series: the requests that started in
+// [Start, Start+width).
+type Bin struct {
+	// Start is the first instant of the bin in simulated nanoseconds; it is a
+	// multiple of the series width.
+	Start int64
+	// Count is the number of requests recorded in the bin, errors included;
+	// it always equals Latency.Count().
+	Count uint64
+	// Errors is the number of those requests recorded with ok == false.
+	Errors uint64
+	// Latency holds the latencies of all the bin's requests, errors included;
+	// the bin's p50 and p99 are Latency.Quantile(0.5) and Latency.Quantile(0.99).
+	Latency Histogram
+}
+
+// Series is a time series of request outcomes in fixed-width bins of
+// simulated time, for timelines: bin i covers [i*width, (i+1)*width)
+// nanoseconds. Bins are created on demand and records may arrive in any time
+// order. Memory is proportional to the number of bins from the earliest to
+// the latest recorded instant, and within a bin to the spread of its
+// latencies, never to the number of records.
+//
+// The zero Series is not usable; make one with NewSeries. A Series is not safe
+// for concurrent use.
+type Series struct {
+	width  int64   // bin width in nanoseconds, > 0
+	relAcc float64 // relative accuracy of the bins' histograms
+	first  int64   // bin number of bins[0]
+	bins   []Bin   // dense from first to the latest bin recorded
+}
+
+// NewSeries returns an empty series with bins width nanoseconds wide whose
+// histograms have DefaultRelativeAccuracy. It panics if width <= 0.
+func NewSeries(width time.Duration) *Series {
+	if width <= 0 {
+		panic(fmt.Sprintf("stats: series width %v must be positive", width))
+	}
+	return &Series{width: int64(width), relAcc: DefaultRelativeAccuracy}
+}
+
+// Width returns the width of each bin in nanoseconds.
+func (s *Series) Width() time.Duration { return time.Duration(s.width) }
+
+// Record adds one request that started at simulated instant at (nanoseconds)
+// and took latency nanoseconds; ok == false counts it as an error, whose
+// latency is recorded all the same. The request goes to bin floor(at/width).
+// Recording into an existing bin costs O(1) and allocates only when the bin's
+// histogram meets a new latency range; a new bin costs amortised O(1) per bin
+// spanned (O(bins) when it precedes every existing bin).
+func (s *Series) Record(at int64, latency time.Duration, ok bool) {
+	if s.width <= 0 {
+		panic("stats: Record on a Series not made by NewSeries")
+	}
+	b := &s.bins[s.binIndex(floorDiv(at, s.width))]
+	b.Count++
+	if !ok {
+		b.Errors++
+	}
+	b.Latency.Record(latency)
+}
+
+// binIndex returns the position in s.bins of bin number k, creating it and
+// any empty bins between it and the existing ones.
+func (s *Series) binIndex(k int64) int {
+	if len(s.bins) == 0 {
+		s.first = k
+		s.bins = append(s.bins, s.newBin(k))
+		return 0
+	}
+	i := k - s.first
+	switch {
+	case i < 0:
+		bins := make([]Bin, 0, int64(len(s.bins))-i)
+		for j := k; j < s.first; j++ {
+			bins = append(bins, s.newBin(j))
+		}
+		s.bins = append(bins, s.bins...)
+		s.first = k
+		return 0
+	case i >= int64(len(s.bins)):
+		for j := s.first + int64(len(s.bins)); j <= k; j++ {
+			s.bins = append(s.bins, s.newBin(j))
+		}
+	}
+	return int(i)
+}
+
+func (s *Series) newBin(k int64) Bin {
+	return Bin{Start: k * s.width, Latency: makeHistogram(s.relAcc)}
+}
+
+// floorDiv returns floor(a/b) for b > 0.
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b < 0 {
+		q--
+	}
+	return q
+}
+
+// Bins returns the bins in time order, from the earliest to the latest bin
+// that received a record, including empty bins (Count 0) between them, or nil
+// if nothing was recorded. The slice and the histograms in it belong to s:
+// they are valid until the next call that modifies s and must not be
+// modified. Bins takes O(1) time.
+func (s *Series) Bins() []Bin { return s.bins }
+
+// Merge adds every request recorded in other to s, bin by bin; the result is
+// identical to a series that recorded the requests of both. other is not
+// modified. Merge panics if the series differ in width or accuracy, a
+// programmer error.
+func (s *Series) Merge(other *Series) {
+	if s.width != other.width || s.relAcc != other.relAcc {
+		panic(fmt.Sprintf("stats: Merge of series with different width or accuracy (%v/%v and %v/%v)",
+			time.Duration(s.width), s.relAcc, time.Duration(other.width), other.relAcc))
+	}
+	if len(other.bins) == 0 {
+		return
+	}
+	s.binIndex(other.first)
+	s.binIndex(other.first + int64(len(other.bins)) - 1)
+	for j := range other.bins {
+		o := &other.bins[j]
+		b := &s.bins[other.first+int64(j)-s.first]
+		b.Count += o.Count
+		b.Errors += o.Errors
+		b.Latency.Merge(&o.Latency)
+	}
+}
