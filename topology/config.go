@@ -1,0 +1,161 @@
+package topology
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// Jitter modes of Config.Jitter.
+const (
+	// JitterNone makes every hop take exactly its p50 (as `cockroach demo`
+	// injects a constant one-way delay, latency-data §5).
+	JitterNone = "none"
+	// JitterLognormal draws every hop from a shifted log-normal with a rare
+	// spike, fitted per link (see Dist and FitLognormal).
+	JitterLognormal = "lognormal"
+)
+
+// MaxNodes is the largest cluster Build accepts. The latency model keeps a
+// node×node table of 2 bytes per ordered pair (32 MiB at MaxNodes).
+const MaxNodes = 4096
+
+// maxLocalDuration bounds the intra-region RTTs and node-local times.
+const maxLocalDuration = 10 * time.Second
+
+// Config is the `topology:` section of a scenario. The YAML decoder and the
+// CLI flags fill the same struct; start from DefaultConfig.
+type Config struct {
+	// RTT is a preset name (see Presets) or the path of a CSV file
+	// `from,to,p50_ms[,p99_ms]` (see ParseCSV).
+	RTT string `yaml:"rtt"`
+	// Regions selects and orders the matrix's regions, primary first; empty
+	// means the preset's default regions (or all regions of a CSV file).
+	Regions []string `yaml:"regions"`
+	// ZonesPerRegion is the number of availability zones per region, 1–26.
+	ZonesPerRegion int `yaml:"zones_per_region"`
+	// NodesPerZone is the number of nodes per zone, 1–100.
+	NodesPerZone int `yaml:"nodes_per_zone"`
+	// InterZoneRTT is the p50 RTT between two zones of one region; 0 means
+	// no delay.
+	InterZoneRTT time.Duration `yaml:"inter_zone_rtt"`
+	// IntraZoneRTT is the p50 RTT between two nodes of one zone; 0 means no
+	// delay.
+	IntraZoneRTT time.Duration `yaml:"intra_zone_rtt"`
+	// Jitter is JitterNone or JitterLognormal.
+	Jitter string `yaml:"jitter"`
+	// ServiceTime is the p50 of leaseholder evaluation of one request.
+	ServiceTime time.Duration `yaml:"service_time"`
+	// Fsync is the p50 of one Raft log append (WAL sync) on a node.
+	Fsync time.Duration `yaml:"fsync"`
+}
+
+// DefaultConfig returns the DESIGN.md defaults: the crdb-demo preset and its
+// three regions, 3 zones per region, 1 node per zone, 1 ms between zones
+// (AWS cross-AZ median 1.02 ms, latency-data §3), 200 µs inside a zone
+// (GCP/AWS same-AZ 0.07–0.4 ms, §3), lognormal jitter, 500 µs service time
+// (single-row read p50 0.5–0.7 ms, §6) and 500 µs fsync (syncbench p50
+// 0.5 ms, §6).
+func DefaultConfig() Config {
+	return Config{
+		RTT:            "crdb-demo",
+		ZonesPerRegion: 3,
+		NodesPerZone:   1,
+		InterZoneRTT:   time.Millisecond,
+		IntraZoneRTT:   200 * time.Microsecond,
+		Jitter:         JitterLognormal,
+		ServiceTime:    500 * time.Microsecond,
+		Fsync:          500 * time.Microsecond,
+	}
+}
+
+// Validate checks the fields that need no file access; Build also resolves
+// the RTT spec and the regions. Errors name the field and the value, e.g.
+// "topology.zones_per_region: 0 is out of range [1, 26]".
+func (c Config) Validate() error {
+	if c.RTT == "" {
+		return fmt.Errorf("topology.rtt: empty (want a preset name or a CSV file path)")
+	}
+	for i, r := range c.Regions {
+		if r == "" {
+			return fmt.Errorf("topology.regions[%d]: empty name", i)
+		}
+		for j := 0; j < i; j++ {
+			if c.Regions[j] == r {
+				return fmt.Errorf("topology.regions[%d]: %q is listed twice", i, r)
+			}
+		}
+	}
+	if c.ZonesPerRegion < 1 || c.ZonesPerRegion > 26 {
+		return fmt.Errorf("topology.zones_per_region: %d is out of range [1, 26]", c.ZonesPerRegion)
+	}
+	if c.NodesPerZone < 1 || c.NodesPerZone > 100 {
+		return fmt.Errorf("topology.nodes_per_zone: %d is out of range [1, 100]", c.NodesPerZone)
+	}
+	for _, f := range []struct {
+		name string
+		d    time.Duration
+	}{
+		{"inter_zone_rtt", c.InterZoneRTT},
+		{"intra_zone_rtt", c.IntraZoneRTT},
+		{"service_time", c.ServiceTime},
+		{"fsync", c.Fsync},
+	} {
+		if f.d < 0 || f.d > maxLocalDuration {
+			return fmt.Errorf("topology.%s: %v is out of range [0s, %v]", f.name, f.d, maxLocalDuration)
+		}
+	}
+	switch c.Jitter {
+	case JitterNone, JitterLognormal:
+	default:
+		return fmt.Errorf("topology.jitter: unknown %q (want %s or %s)", c.Jitter, JitterNone, JitterLognormal)
+	}
+	if n := len(c.Regions) * c.ZonesPerRegion * c.NodesPerZone; n > MaxNodes {
+		return fmt.Errorf("topology: %d regions x %d zones x %d nodes = %d nodes exceeds the limit of %d",
+			len(c.Regions), c.ZonesPerRegion, c.NodesPerZone, n, MaxNodes)
+	}
+	return nil
+}
+
+// Build resolves cfg into a Cluster: it validates cfg, loads the RTT matrix
+// (LoadRTT), selects and orders the regions (Matrix.Select), lays out zones
+// and nodes (NewLayout) and fits the latency model (one Dist per region
+// pair, inter-zone and intra-zone link, service time and fsync). Errors wrap
+// ErrUnknownPreset, ErrInvalidCSV, ErrUnknownRegion or ErrMissingPair where
+// they apply.
+func Build(cfg Config) (*Cluster, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	m, err := LoadRTT(cfg.RTT)
+	if err != nil {
+		return nil, err
+	}
+	regions := cfg.Regions
+	if len(regions) == 0 {
+		regions = m.DefaultRegions()
+	}
+	if n := len(regions) * cfg.ZonesPerRegion * cfg.NodesPerZone; n > MaxNodes {
+		return nil, fmt.Errorf("topology: %d regions x %d zones x %d nodes = %d nodes exceeds the limit of %d",
+			len(regions), cfg.ZonesPerRegion, cfg.NodesPerZone, n, MaxNodes)
+	}
+	sel, err := m.Select(regions)
+	if err != nil {
+		return nil, err
+	}
+	c, err := NewLayout(regions, cfg.ZonesPerRegion, cfg.NodesPerZone)
+	if err != nil {
+		return nil, err
+	}
+	lm, err := newLatencyModel(c, sel, cfg)
+	if err != nil {
+		return nil, err
+	}
+	c.Latency = lm
+	return c, nil
+}
+
+// scale multiplies a duration by a ratio, rounding to the nanosecond.
+func scale(d time.Duration, ratio float64) time.Duration {
+	return time.Duration(math.Round(float64(d) * ratio))
+}

@@ -1,0 +1,181 @@
+package topology
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gonum.org/v1/gonum/stat"
+)
+
+// draws returns n sorted samples of d as float64 nanoseconds.
+func draws(d Dist, seed uint64, n int) []float64 {
+	r := rand.New(rand.NewPCG(seed, 7))
+	xs := make([]float64, n)
+	for i := range xs {
+		xs[i] = float64(d.Sample(r))
+	}
+	slices.Sort(xs)
+	return xs
+}
+
+func TestFitReproducesQuantiles(t *testing.T) {
+	tests := []struct {
+		name      string
+		p50, tail time.Duration
+		q         float64
+		shape     Shape
+	}{
+		{"crdb-demo link, default tail", ms(66), ms(68), 0.99, Shape{Spike: DefaultSpike}},
+		{"long link, default tail", ms(146), ms(148), 0.99, Shape{Spike: DefaultSpike}},
+		{"aws p90 link", 64_432 * time.Microsecond, 69_267 * time.Microsecond, 0.90, Shape{Spike: DefaultSpike}},
+		{"short p90 link", 12_150 * time.Microsecond, 14_556 * time.Microsecond, 0.90, Shape{Spike: DefaultSpike}},
+		{"cross-AZ", time.Millisecond, 1850 * time.Microsecond, 0.99, Shape{Spike: DefaultSpike}},
+		{"same-AZ", 200 * time.Microsecond, 286 * time.Microsecond, 0.99, Shape{Spike: DefaultSpike}},
+		{"fsync, no spike", 500 * time.Microsecond, 2600 * time.Microsecond, 0.99, Shape{}},
+		{"wide floor gap", ms(10), ms(30), 0.99, Shape{FloorGap: ms(5), Spike: DefaultSpike}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := FitShape(tt.p50, tt.tail, tt.q, tt.shape)
+			require.NoError(t, err)
+			assert.Equal(t, KindLognormal, d.Kind())
+			assert.Equal(t, tt.p50, d.Median())
+			gap := tt.shape.FloorGap
+			if gap == 0 {
+				gap = DefaultFloorGap(tt.p50, tt.tail)
+			}
+			assert.Equal(t, tt.p50-gap, d.Floor())
+
+			// Analytic (numerical) quantiles of the complete mixture.
+			assert.InDelta(t, float64(tt.p50), float64(d.Quantile(0.5)), 1e-4*float64(tt.p50))
+			assert.InDelta(t, float64(tt.tail), float64(d.Quantile(tt.q)), 1e-4*float64(tt.tail))
+			assert.InDelta(t, 0.5, d.CDF(tt.p50), 1e-6)
+			assert.InDelta(t, tt.q, d.CDF(tt.tail), 1e-6)
+
+			// Empirical quantiles over 1e5 draws within 2 %.
+			xs := draws(d, 1, 100_000)
+			assert.InEpsilon(t, float64(tt.p50), stat.Quantile(0.5, stat.Empirical, xs, nil), 0.02)
+			assert.InEpsilon(t, float64(tt.tail), stat.Quantile(tt.q, stat.Empirical, xs, nil), 0.02)
+			assert.GreaterOrEqual(t, xs[0], float64(d.Floor()))
+		})
+	}
+}
+
+// TestSpikeOrderOfMagnitude checks the claim on DefaultSpike: over one hour
+// of 1/s probes of an inter-region link, max − mean has a median of a few ms
+// and a 99th percentile of tens of ms (latency-data §4.1).
+func TestSpikeOrderOfMagnitude(t *testing.T) {
+	d, err := FitLognormal(ms(66), ms(68), 0.99)
+	require.NoError(t, err)
+	r := rand.New(rand.NewPCG(3, 4))
+	const hours = 400
+	excess := make([]float64, hours)
+	for h := range excess {
+		var sum, maxv float64
+		for range 3600 {
+			x := float64(d.Sample(r))
+			sum += x
+			maxv = max(maxv, x)
+		}
+		excess[h] = (maxv - sum/3600) / 1e6
+	}
+	slices.Sort(excess)
+	med := stat.Quantile(0.5, stat.Empirical, excess, nil)
+	p99 := stat.Quantile(0.99, stat.Empirical, excess, nil)
+	t.Logf("max-mean over 1h: median %.1f ms, p99 %.1f ms", med, p99)
+	assert.Greater(t, med, 1.0)
+	assert.Less(t, med, 8.0)
+	assert.Greater(t, p99, 10.0)
+	assert.Less(t, p99, 200.0)
+}
+
+func TestFitErrors(t *testing.T) {
+	tests := []struct {
+		name      string
+		p50, tail time.Duration
+		q         float64
+		shape     Shape
+		want      string
+	}{
+		{"zero p50", 0, ms(1), 0.99, Shape{}, "topology: fit: p50 0s must be > 0"},
+		{"tail below p50", ms(10), ms(9), 0.99, Shape{}, "topology: fit: tail 9ms is below p50 10ms"},
+		{"quantile too low", ms(10), ms(12), 0.5, Shape{}, "topology: fit: tail quantile 0.5 is out of range (0.5, 1)"},
+		{"quantile 1", ms(10), ms(12), 1, Shape{}, "out of range (0.5, 1)"},
+		{"quantile NaN", ms(10), ms(12), math.NaN(), Shape{}, "out of range (0.5, 1)"},
+		{"floor gap too big", ms(10), ms(12), 0.99, Shape{FloorGap: ms(10)}, "topology: fit: floor gap 10ms is out of range [0, p50 10ms)"},
+		{"quantile beyond spike", ms(10), ms(12), 0.9995, Shape{Spike: DefaultSpike}, "too close to 1 for spike probability 0.001"},
+		{"spike prob", ms(10), ms(12), 0.99, Shape{Spike: Spike{Prob: 0.5, Scale: 1, Alpha: 1, Max: 1}}, "topology: spike.prob: 0.5 is out of range [0, 0.05]"},
+		{"spike scale", ms(10), ms(12), 0.99, Shape{Spike: Spike{Prob: 0.01, Alpha: 1, Max: 1}}, "topology: spike.scale: 0s must be > 0"},
+		{"spike alpha", ms(10), ms(12), 0.99, Shape{Spike: Spike{Prob: 0.01, Scale: 1, Max: 1}}, "topology: spike.alpha: 0 must be > 0"},
+		{"spike max", ms(10), ms(12), 0.99, Shape{Spike: Spike{Prob: 0.01, Scale: ms(2), Alpha: 1, Max: ms(1)}}, "topology: spike.max: 1ms is below spike.scale 2ms"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := FitShape(tt.p50, tt.tail, tt.q, tt.shape)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
+
+func TestFitTailEqualsP50(t *testing.T) {
+	d, err := FitShape(ms(10), ms(10), 0.99, Shape{})
+	require.NoError(t, err)
+	xs := draws(d, 1, 1000)
+	assert.Equal(t, float64(ms(10)), xs[0])
+	assert.Equal(t, float64(ms(10)), xs[len(xs)-1])
+	assert.Equal(t, ms(10), d.Quantile(0.99))
+}
+
+func TestConstant(t *testing.T) {
+	d := Constant(ms(33))
+	r := rand.New(rand.NewPCG(1, 1))
+	before := *r
+	for range 100 {
+		assert.Equal(t, ms(33), d.Sample(r))
+	}
+	assert.Equal(t, before, *r, "a constant Dist consumes no randomness")
+	assert.Equal(t, ms(33), d.Median())
+	assert.Equal(t, ms(33), d.Quantile(0.99))
+	assert.Equal(t, ms(33), d.Floor())
+	assert.Equal(t, 1.0, d.CDF(ms(33)))
+	assert.Equal(t, 0.0, d.CDF(ms(33)-1))
+	assert.Equal(t, "constant 33ms", d.String())
+	assert.Equal(t, time.Duration(0), Dist{}.Sample(r), "zero Dist is the constant 0")
+	assert.Panics(t, func() { Constant(-1) })
+	assert.Panics(t, func() { d.Quantile(1.5) })
+}
+
+func TestDistDeterministicAndAllocFree(t *testing.T) {
+	d, err := FitLognormal(ms(66), ms(68), 0.99)
+	require.NoError(t, err)
+	a, b := draws(d, 42, 1000), draws(d, 42, 1000)
+	assert.Equal(t, a, b)
+	assert.NotEqual(t, a, draws(d, 43, 1000))
+
+	r := rand.New(rand.NewPCG(1, 2))
+	allocs := testing.AllocsPerRun(1000, func() { _ = d.Sample(r) })
+	assert.Zero(t, allocs)
+	mu, sigma, spike := d.Params()
+	assert.Equal(t, DefaultSpike, spike)
+	assert.Greater(t, sigma, 0.0)
+	assert.False(t, math.IsNaN(mu))
+	assert.Equal(t, "lognormal p50 66ms p99 68ms", d.String())
+}
+
+func TestDefaults(t *testing.T) {
+	assert.Equal(t, ms(2), DefaultFloorGap(ms(66), ms(68)), "gap = tail excess")
+	assert.Equal(t, ms(10.7), DefaultFloorGap(ms(219.6), ms(230.3)))
+	assert.Equal(t, 100*time.Microsecond, DefaultFloorGap(200*time.Microsecond, 400*time.Microsecond), "bounded by p50/2")
+	assert.Equal(t, ms(33), DefaultFloorGap(ms(66), ms(66)), "tail == p50: p50/2")
+	tail, q := DefaultTail(ms(66))
+	assert.Equal(t, ms(68), tail)
+	assert.Equal(t, 0.99, q)
+	require.NoError(t, DefaultSpike.Validate())
+	assert.NoError(t, Spike{}.Validate())
+}
