@@ -1,0 +1,405 @@
+package placement
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+
+	"github.com/regionsim/regionsim/topology"
+)
+
+// Load is the tally of replicas and leases per node across the ranges
+// allocated so far. Allocate prefers the least-loaded node among equally
+// diverse candidates and adds the range it placed, which is how
+// CockroachDB's range-count and lease-count balancing shows at steady state.
+// The caller owns it; share one Load across every range of a run. The zero
+// Load is empty and grows as needed.
+type Load struct {
+	// Replicas counts replicas (voters and non-voters), indexed by NodeID.
+	Replicas []int
+	// Leases counts leaseholders, indexed by NodeID.
+	Leases []int
+}
+
+// NewLoad returns an empty Load sized for c.
+func NewLoad(c *topology.Cluster) *Load {
+	return &Load{Replicas: make([]int, len(c.Nodes)), Leases: make([]int, len(c.Nodes))}
+}
+
+func (l *Load) grow(n int) {
+	for len(l.Replicas) < n {
+		l.Replicas = append(l.Replicas, 0)
+	}
+	for len(l.Leases) < n {
+		l.Leases = append(l.Leases, 0)
+	}
+}
+
+// Layout is the concrete replica set of one range on a cluster.
+type Layout struct {
+	// Home is the index in Cluster.Regions of the region the range is homed
+	// in, or -1 when it has none (locality none, system ranges).
+	Home int
+	// Voters are the nodes holding voting replicas, in ID order.
+	Voters []topology.NodeID
+	// NonVoters are the nodes holding non-voting replicas, in ID order.
+	NonVoters []topology.NodeID
+	// LeasePreferences are indexes in Cluster.Regions, most preferred first;
+	// empty means no preference.
+	LeasePreferences []int
+	// Leaseholder is the initial leaseholder: a voter in the first preferred
+	// region that has a voter (any voter without preferences).
+	Leaseholder topology.NodeID
+	// GlobalReads is set for GLOBAL tables (non-blocking transactions).
+	GlobalReads bool
+}
+
+// IsVoter reports whether node id holds a voting replica. O(voters).
+func (l *Layout) IsVoter(id topology.NodeID) bool { return slices.Contains(l.Voters, id) }
+
+// HasReplica reports whether node id holds a replica of either kind.
+func (l *Layout) HasReplica(id topology.NodeID) bool {
+	return l.IsVoter(id) || slices.Contains(l.NonVoters, id)
+}
+
+// ValidLeaseTargets appends to dst the voters that may receive the lease and
+// returns the extended slice, as CockroachDB's ValidLeaseTargets does
+// (reference §1.6): only live voters qualify (non-voters never hold leases),
+// and if any of them is in a preferred region, only those in the first
+// preferred region that has a live voter are kept. isLive reports whether a
+// node is up; nil means every node is. It allocates nothing when dst has
+// room; O(preferences × voters).
+func (l *Layout) ValidLeaseTargets(c *topology.Cluster, isLive func(topology.NodeID) bool, dst []topology.NodeID) []topology.NodeID {
+	start := len(dst)
+	for _, pref := range l.LeasePreferences {
+		for _, v := range l.Voters {
+			if c.Nodes[v].Region == pref && (isLive == nil || isLive(v)) {
+				dst = append(dst, v)
+			}
+		}
+		if len(dst) > start {
+			return dst
+		}
+	}
+	for _, v := range l.Voters {
+		if isLive == nil || isLive(v) {
+			dst = append(dst, v)
+		}
+	}
+	return dst
+}
+
+// ShouldMoveLease reports whether a lease held by current violates the lease
+// preferences while some live voter satisfies them, so the allocator should
+// transfer it (CockroachDB's leaseholderShouldMoveDueToPreferences,
+// reference §1.6): false without preferences, when current is not live,
+// when no live voter is in a preferred region, or when current is in the
+// first preferred region that has a live voter. isLive nil means every node
+// is up. Allocation-free.
+func (l *Layout) ShouldMoveLease(c *topology.Cluster, isLive func(topology.NodeID) bool, current topology.NodeID) bool {
+	if len(l.LeasePreferences) == 0 || (isLive != nil && !isLive(current)) {
+		return false
+	}
+	for _, pref := range l.LeasePreferences {
+		matched := false
+		for _, v := range l.Voters {
+			if c.Nodes[v].Region == pref && (isLive == nil || isLive(v)) {
+				if v == current {
+					return false
+				}
+				matched = true
+			}
+		}
+		if matched {
+			return true
+		}
+	}
+	return false
+}
+
+// Describe renders l with node, zone and region names, e.g.
+// "voters n1(us-east1-a) n2(us-east1-b) n3(us-east1-c); non-voters
+// n4(us-west1-a) n7(europe-west1-a); leaseholder n2; lease preferences
+// [us-east1]".
+func (l *Layout) Describe(c *topology.Cluster) string {
+	var b strings.Builder
+	list := func(ids []topology.NodeID) {
+		if len(ids) == 0 {
+			b.WriteString(" none")
+		}
+		for _, id := range ids {
+			fmt.Fprintf(&b, " %s(%s)", id, c.Nodes[id].Locality.Zone)
+		}
+	}
+	b.WriteString("voters")
+	list(l.Voters)
+	b.WriteString("; non-voters")
+	list(l.NonVoters)
+	fmt.Fprintf(&b, "; leaseholder %s; lease preferences [", l.Leaseholder)
+	for i, r := range l.LeasePreferences {
+		if i > 0 {
+			b.WriteString(" ")
+		}
+		b.WriteString(c.Regions[r].Name)
+	}
+	b.WriteString("]")
+	if l.GlobalReads {
+		b.WriteString("; global reads")
+	}
+	return b.String()
+}
+
+// boundConstraints is a constraints list bound to cluster region indexes.
+type boundConstraints struct {
+	all   int   // region every replica must be in (a count-0 conjunction), or -1
+	rules []int // per region index: minimum count (0 = none)
+	any   bool  // some count > 0 conjunction exists
+	free  bool  // the counts leave unconstrained replicas
+}
+
+func bindConstraints(c *topology.Cluster, field string, cs []Constraint, n int) (boundConstraints, error) {
+	b := boundConstraints{all: -1, rules: make([]int, len(c.Regions))}
+	sum := 0
+	for _, k := range cs {
+		r := c.RegionIndex(k.Region)
+		if r < 0 || len(c.RegionNodes(r)) == 0 {
+			return b, fmt.Errorf("%s: %s: region %q has no nodes in the cluster: %w", field, k, k.Region, ErrUnsatisfiable)
+		}
+		if k.NumReplicas == 0 {
+			b.all = r
+			continue
+		}
+		b.rules[r] = k.NumReplicas
+		b.any = true
+		sum += k.NumReplicas
+	}
+	b.free = b.all < 0 && sum < n
+	return b, nil
+}
+
+// valid reports whether a replica in region r is allowed
+// (allocateConstraintsCheck: matches some conjunction, or replicas are left
+// unconstrained).
+func (b *boundConstraints) valid(r int) bool {
+	switch {
+	case b.all >= 0:
+		return r == b.all
+	case !b.any || b.free:
+		return true
+	}
+	return b.rules[r] > 0
+}
+
+// necessary reports whether a replica in region r would fill a conjunction
+// that has fewer than its count (counts holds the current replicas per
+// region).
+func (b *boundConstraints) necessary(r int, counts []int) bool {
+	return counts[r] < b.rules[r]
+}
+
+// candidateScore orders candidates the way the allocator ranks them:
+// constraint necessity, then diversity, then balance.
+type candidateScore struct {
+	voterNecessary bool    // fills a voter constraint
+	necessary      bool    // fills a replica constraint
+	diversity      float64 // sum of DiversityScore against the replica set
+	load           int     // replicas already on the node (lower is better)
+}
+
+func (a candidateScore) compare(b candidateScore) int {
+	switch {
+	case a.voterNecessary != b.voterNecessary:
+		return boolCmp(a.voterNecessary)
+	case a.necessary != b.necessary:
+		return boolCmp(a.necessary)
+	case a.diversity != b.diversity:
+		if a.diversity > b.diversity {
+			return 1
+		}
+		return -1
+	case a.load != b.load:
+		if a.load < b.load {
+			return 1
+		}
+		return -1
+	}
+	return 0
+}
+
+func boolCmp(a bool) int {
+	if a {
+		return 1
+	}
+	return -1
+}
+
+// Allocate chooses the nodes of one range with spec on c, the way
+// CockroachDB's allocator settles at steady state (reference §1.4):
+//
+//  1. voters, one at a time, among nodes allowed by both `constraints` and
+//     `voter_constraints`, ranked by: fills a voter constraint (e.g. REGION's
+//     home:2), fills a replica constraint (a region with no replica yet),
+//     locality diversity summed against the voters chosen so far
+//     (topology.DiversityScore), fewest replicas in load;
+//  2. non-voters the same way among nodes allowed by `constraints`, with
+//     diversity against all replicas chosen so far;
+//  3. the leaseholder among ValidLeaseTargets with every node live, fewest
+//     leases in load.
+//
+// Remaining ties are broken by r (uniformly among the tied nodes), so which
+// non-home region gets the second floating voter under REGION survival
+// without a secondary region is random (reference §1.4, §10 rule 2). Ranking
+// voter constraints ahead of replica constraints departs from CockroachDB's
+// one-shot ranking (which treats both as "necessary") so that the greedy
+// pass lands directly on the layout the rebalancer would converge to.
+//
+// If load is not nil, the new replicas and lease are added to it. Allocate
+// returns an error wrapping ErrUnsatisfiable when a constraint or lease
+// preference names a region without nodes, or when there are fewer eligible
+// nodes than replicas (CockroachDB would leave the range under-replicated).
+// It panics if r is nil. Cost O(replicas × nodes × replicas).
+func Allocate(c *topology.Cluster, spec Spec, r *rand.Rand, load *Load) (Layout, error) {
+	l, err := allocate(c, spec, r, load)
+	return l, prefix(err)
+}
+
+func allocate(c *topology.Cluster, spec Spec, r *rand.Rand, load *Load) (Layout, error) {
+	if r == nil {
+		panic("placement: Allocate needs a *rand.Rand")
+	}
+	if err := spec.validate(); err != nil {
+		return Layout{}, err
+	}
+	overall, err := bindConstraints(c, "constraints", spec.Constraints, spec.NumReplicas)
+	if err != nil {
+		return Layout{}, err
+	}
+	voterCons, err := bindConstraints(c, "voter_constraints", spec.VoterConstraints, spec.NumVoters)
+	if err != nil {
+		return Layout{}, err
+	}
+	l := Layout{Home: -1, GlobalReads: spec.GlobalReads}
+	if spec.Home != "" {
+		if l.Home = c.RegionIndex(spec.Home); l.Home < 0 {
+			return Layout{}, fmt.Errorf("home region %q is not in the cluster: %w", spec.Home, ErrUnsatisfiable)
+		}
+	}
+	for _, p := range spec.LeasePreferences {
+		ri := c.RegionIndex(p)
+		if ri < 0 || len(c.RegionNodes(ri)) == 0 {
+			return Layout{}, fmt.Errorf("lease_preferences: region %q has no nodes in the cluster: %w", p, ErrUnsatisfiable)
+		}
+		l.LeasePreferences = append(l.LeasePreferences, ri)
+	}
+	if len(c.Nodes) < spec.NumReplicas {
+		return Layout{}, fmt.Errorf("num_replicas=%d: the cluster has %d nodes: %w", spec.NumReplicas, len(c.Nodes), ErrUnsatisfiable)
+	}
+	if load != nil {
+		load.grow(len(c.Nodes))
+	}
+
+	used := make([]bool, len(c.Nodes))
+	replicasIn := make([]int, len(c.Regions)) // voters and non-voters per region
+	votersIn := make([]int, len(c.Regions))
+	pick := func(voter bool) topology.NodeID {
+		best, ties := topology.NodeID(-1), 0
+		var bestScore candidateScore
+		against := l.Voters // voters spread among voters (allocateTargetFromList)
+		if !voter {
+			against = slices.Concat(l.Voters, l.NonVoters)
+		}
+		for i := range c.Nodes {
+			n := &c.Nodes[i]
+			if used[i] || !overall.valid(n.Region) || (voter && !voterCons.valid(n.Region)) {
+				continue
+			}
+			s := candidateScore{necessary: overall.necessary(n.Region, replicasIn)}
+			if voter {
+				s.voterNecessary = voterCons.necessary(n.Region, votersIn)
+			}
+			for _, id := range against {
+				s.diversity += topology.DiversityScore(n.Locality, c.Nodes[id].Locality)
+			}
+			if load != nil {
+				s.load = load.Replicas[i]
+			}
+			switch cmp := s.compare(bestScore); {
+			case best < 0 || cmp > 0:
+				best, bestScore, ties = n.ID, s, 1
+			case cmp == 0:
+				ties++
+				if r.IntN(ties) == 0 {
+					best = n.ID
+				}
+			}
+		}
+		if best >= 0 {
+			used[best] = true
+			reg := c.Nodes[best].Region
+			replicasIn[reg]++
+			if voter {
+				votersIn[reg]++
+			}
+		}
+		return best
+	}
+	for len(l.Voters) < spec.NumVoters {
+		id := pick(true)
+		if id < 0 {
+			return Layout{}, fmt.Errorf("num_voters=%d: only %d nodes satisfy constraints %s and voter_constraints %s: %w",
+				spec.NumVoters, len(l.Voters), formatConstraints(spec.Constraints),
+				formatConstraints(spec.VoterConstraints), ErrUnsatisfiable)
+		}
+		l.Voters = append(l.Voters, id)
+	}
+	for len(l.Voters)+len(l.NonVoters) < spec.NumReplicas {
+		id := pick(false)
+		if id < 0 {
+			return Layout{}, fmt.Errorf("num_replicas=%d: only %d nodes satisfy constraints %s: %w",
+				spec.NumReplicas, len(l.Voters)+len(l.NonVoters), formatConstraints(spec.Constraints), ErrUnsatisfiable)
+		}
+		l.NonVoters = append(l.NonVoters, id)
+	}
+	for _, k := range spec.VoterConstraints {
+		if ri := c.RegionIndex(k.Region); votersIn[ri] < k.NumReplicas {
+			return Layout{}, fmt.Errorf("voter_constraints: %s: region %q holds %d voters: %w", k, k.Region, votersIn[ri], ErrUnsatisfiable)
+		}
+	}
+	for _, k := range spec.Constraints {
+		if ri := c.RegionIndex(k.Region); replicasIn[ri] < k.NumReplicas {
+			return Layout{}, fmt.Errorf("constraints: %s: region %q holds %d replicas: %w", k, k.Region, replicasIn[ri], ErrUnsatisfiable)
+		}
+	}
+	slices.Sort(l.Voters)
+	slices.Sort(l.NonVoters)
+
+	var buf [8]topology.NodeID
+	targets := l.ValidLeaseTargets(c, nil, buf[:0])
+	ties, minLeases := 0, -1
+	for _, id := range targets {
+		n := 0
+		if load != nil {
+			n = load.Leases[id]
+		}
+		switch {
+		case minLeases < 0 || n < minLeases:
+			l.Leaseholder, minLeases, ties = id, n, 1
+		case n == minLeases:
+			ties++
+			if r.IntN(ties) == 0 {
+				l.Leaseholder = id
+			}
+		}
+	}
+	if load != nil {
+		for _, id := range l.Voters {
+			load.Replicas[id]++
+		}
+		for _, id := range l.NonVoters {
+			load.Replicas[id]++
+		}
+		load.Leases[l.Leaseholder]++
+	}
+	return l, nil
+}
