@@ -1,0 +1,33 @@
+# regionsim — see README.md. Every target uses the Go toolchain on PATH
+# (or /usr/local/go/bin, where the project's machines keep it).
+export PATH := $(PATH):/usr/local/go/bin
+GO ?= go
+
+.PHONY: run test bench build fmt clean
+
+## build: compile the CLI into bin/regionsim
+build:
+	$(GO) build -o bin/regionsim ./cmd/regionsim
+
+## run: the main job on the built-in default scenario
+# Until the replication model lands this prints the default cluster's layout
+# and RTT matrix; it becomes 'regionsim compare default'.
+run: build
+	./bin/regionsim topology
+
+## test: formatting, vet and every test
+test:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) test -count=1 ./...
+
+## bench: every benchmark, with allocations (compare runs with benchstat)
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf bin out

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func runCLI(args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestBadInputExitsTwoWithMessage(t *testing.T) {
+	dir := t.TempDir()
+	badCSV := filepath.Join(dir, "bad.csv")
+	require.NoError(t, os.WriteFile(badCSV, []byte("from,to,p50_ms\nus-east1,us-west1,66\nus-east1,europe-west1,abc\n"), 0o644))
+	tests := []struct {
+		args []string
+		want string // substring of stderr naming the problem
+	}{
+		{nil, "Usage:"},
+		{[]string{"bogus"}, `unknown command "bogus"`},
+		{[]string{"help", "bogus"}, `unknown command "bogus"`},
+		{[]string{"topology", "--rtt", "nope"}, `topology.rtt: "nope"`},
+		{[]string{"topology", "--rtt", badCSV}, `line 3: p50_ms: "abc"`},
+		{[]string{"topology", "--zones-per-region", "0"}, "topology.zones_per_region: 0"},
+		{[]string{"topology", "--nodes-per-zone", "-1"}, "topology.nodes_per_zone: -1"},
+		{[]string{"topology", "--regions", "us-east1,mars"}, `unknown region "mars"`},
+		{[]string{"topology", "--regions", "us-east1,us-east1"}, `"us-east1"`},
+		{[]string{"topology", "--jitter", "wobbly"}, `topology.jitter: unknown "wobbly"`},
+		{[]string{"topology", "--inter-zone-rtt", "-1ms"}, "topology.inter_zone_rtt: -1ms"},
+		{[]string{"topology", "--inter-zone-rtt", "fast"}, `"fast"`},
+		{[]string{"topology", "--bogus"}, "unknown flag: --bogus"},
+		{[]string{"topology", "extra"}, `unexpected argument "extra"`},
+		{[]string{"presets", "x"}, `unexpected argument "x"`},
+		{[]string{"version", "--short"}, "unknown flag: --short"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, stdout, stderr := runCLI(tt.args...)
+			assert.Equal(t, 2, code)
+			assert.Contains(t, stderr, tt.want)
+			assert.Empty(t, stdout, "errors go to stderr only")
+			assert.NotContains(t, stderr, "panic")
+		})
+	}
+}
+
+func TestHelp(t *testing.T) {
+	code, stdout, stderr := runCLI("help")
+	assert.Equal(t, 0, code)
+	assert.Empty(t, stderr)
+	for name := range commands {
+		assert.Contains(t, stdout, name)
+	}
+	for name := range commands {
+		for _, args := range [][]string{{name, "--help"}, {name, "-h"}, {"help", name}} {
+			code, stdout, stderr := runCLI(args...)
+			assert.Equal(t, 0, code, "%v", args)
+			assert.Empty(t, stderr, "%v", args)
+			assert.Equal(t, 1, strings.Count(stdout, "Usage: regionsim "+name), "%v prints its usage once", args)
+		}
+	}
+	_, stdout, _ = runCLI("topology", "--help")
+	for _, flag := range []string{"--rtt", "--regions", "--zones-per-region", "--nodes-per-zone", "--inter-zone-rtt", "--intra-zone-rtt", "--jitter"} {
+		assert.Contains(t, stdout, flag)
+	}
+}
+
+func TestPresets(t *testing.T) {
+	code, stdout, stderr := runCLI("presets")
+	require.Equal(t, 0, code, stderr)
+	for _, name := range []string{"crdb-demo", "roachprod", "aws", "gcp", "azure", "seed-blog"} {
+		assert.Contains(t, stdout, name)
+	}
+	assert.Contains(t, stdout, "eu-central-1,eu-west-3,us-east-2")
+}
+
+func TestTopologyCrdbDemo(t *testing.T) {
+	code, stdout, stderr := runCLI("topology", "--rtt", "crdb-demo")
+	require.Equal(t, 0, code, stderr)
+	for i := 1; i <= 9; i++ {
+		assert.Contains(t, stdout, "n"+string(rune('0'+i)))
+	}
+	assert.Contains(t, stdout, "region=us-east1,zone=us-east1-a")
+	assert.Contains(t, stdout, "region=europe-west1,zone=europe-west1-c")
+	// The p50 matrix rows: us-east1 66/64, us-west1 66/146, europe-west1 64/146.
+	assert.Regexp(t, `(?m)^us-east1\s+-\s+66\s+64\s*$`, stdout)
+	assert.Regexp(t, `(?m)^us-west1\s+66\s+-\s+146\s*$`, stdout)
+	assert.Regexp(t, `(?m)^europe-west1\s+64\s+146\s+-\s*$`, stdout)
+}
+
+func TestTopologyCSV(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rtt.csv")
+	require.NoError(t, os.WriteFile(path, []byte("a,b,10\na,c,20,25\nb,c,30\n"), 0o644))
+	code, stdout, stderr := runCLI("topology", "--rtt", path, "--zones-per-region", "2", "--jitter", "none")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "Topology: 3 regions, 6 zones, 6 nodes")
+	assert.Regexp(t, `(?m)^a\s+-\s+10\s+20`, stdout)
+}
+
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		code, stdout, _ := runCLI(args...)
+		assert.Equal(t, 0, code)
+		assert.Contains(t, stdout, "regionsim "+version)
+	}
+}

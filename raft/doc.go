@@ -1,0 +1,15 @@
+// Package raft models CockroachDB's replication layer: ranges and their
+// replicas (voters and non-voters), Raft log replication and quorum commit,
+// leases (epoch, expiration and leader leases) with node and store liveness,
+// elections, lease transfers and closed timestamps; request serving at a
+// replica (leaseholder reads, follower reads, GLOBAL reads and future-time
+// writes with commit-wait) and routing from a gateway, as DistSender does.
+//
+// Sub-packages: raft/placement compiles multi-region SQL configuration into
+// zone configs and replica layouts (reference §1); raft/allocator (to come)
+// enforces lease preferences, follows the workload and up-replicates.
+//
+// Protocol logic is written as state machines stepped by messages and timers
+// on the sim engine; nodes are not goroutines. Package raft may import sim,
+// sim/stats and topology, never scenarios, plots or cmd.
+package raft
