@@ -1,9 +1,3 @@
-// Command regionsim simulates a CockroachDB-style multi-region cluster and
-// reports read and write latency and availability per table locality,
-// survival goal and client region.
-//
-// This file only wires command-line flags to library calls; every rule and
-// every renderer lives in the library packages.
 package main
 
 import (

@@ -1,0 +1,8 @@
+// Command regionsim simulates a CockroachDB-style multi-region cluster and
+// reports read and write latency and availability per table locality,
+// survival goal and client region.
+//
+// Package main only wires command-line flags (spf13/pflag) to library calls:
+// every rule and every renderer lives in the library packages, which it may
+// all import; nothing imports it.
+package main
