@@ -1,0 +1,133 @@
+package raft
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/regionsim/regionsim/raft/placement"
+	"github.com/regionsim/regionsim/sim"
+	"github.com/regionsim/regionsim/topology"
+)
+
+// countSink counts completions per tag.
+type countSink struct {
+	done map[int64]int
+	n    int
+}
+
+func (c *countSink) Complete(tag int64, start, end sim.Time, ok bool) {
+	if c.done != nil {
+		c.done[tag]++
+	}
+	c.n++
+}
+
+// driver submits random requests of every op to every table.
+type driver struct {
+	m      *Model
+	e      *sim.Engine
+	id     sim.HandlerID
+	r      interface{ IntN(int) int }
+	tables int
+	nodes  int
+	sent   int64
+	limit  int64
+	gap    time.Duration
+}
+
+func (d *driver) Handle(*sim.Event) {
+	d.sent++
+	d.m.Submit(Request{
+		Op: Op(d.r.IntN(int(numOps))), Table: TableID(d.r.IntN(d.tables)),
+		Gateway: topology.NodeID(d.r.IntN(d.nodes)), Region: d.r.IntN(3),
+		Range: d.r.IntN(10), Key: d.r.IntN(1000),
+	}, d.sent)
+	if d.sent < d.limit {
+		d.e.After(d.gap, d.id, 0, 0)
+	}
+}
+
+func jitteryModel(t testing.TB, sink Sink, survival placement.Survival) *Model {
+	cfg := topology.DefaultConfig() // lognormal jitter
+	c, err := topology.Build(cfg)
+	require.NoError(t, err)
+	e := sim.NewEngine()
+	m, err := New(e, c, DefaultConfig(), 7, sink)
+	require.NoError(t, err)
+	db := placement.DefaultDatabase("us-east1", "us-west1", "europe-west1")
+	db.Survival = survival
+	r := sim.NewRand(7, sim.StreamID("placement", 0))
+	load := placement.NewLoad(c)
+	for _, ts := range []placement.TableSpec{
+		{Name: "rbt", Locality: placement.LocalityRegionalByTable, Ranges: 4},
+		{Name: "rbt-west", Locality: placement.LocalityRegionalByTable, HomeRegion: "us-west1", Ranges: 3},
+		{Name: "rbr", Locality: placement.LocalityRegionalByRow, Ranges: 9},
+		{Name: "global", Locality: placement.LocalityGlobal, Ranges: 2},
+		{Name: "none", Locality: placement.LocalityNone, Ranges: 3},
+	} {
+		layouts, err := placement.PlaceTable(c, db, ts, r, load)
+		require.NoError(t, err)
+		_, err = m.AddTable(TableDef{Name: ts.Name, Locality: ts.Locality, Layouts: layouts, Rows: 1000,
+			UniqueChecks: true, LocalityOptimizedSearch: true})
+		require.NoError(t, err)
+	}
+	return m
+}
+
+func TestEveryRequestCompletesOnceAndStateDrains(t *testing.T) {
+	for _, survival := range []placement.Survival{placement.SurvivalZone, placement.SurvivalRegion} {
+		sink := &countSink{done: map[int64]int{}}
+		m := jitteryModel(t, sink, survival)
+		d := &driver{m: m, e: m.eng, r: sim.NewRand(3, 3), tables: len(m.tables), nodes: 9, limit: 20000, gap: 100 * time.Microsecond}
+		d.id = m.eng.Register(d)
+		m.eng.Schedule(sim.At(5*time.Second), d.id, 0, 0)
+		m.eng.RunUntil(sim.At(30 * time.Second))
+		require.Equal(t, d.limit, d.sent)
+		assert.Equal(t, int(d.limit), sink.n, "%v: every request completes", survival)
+		for tag := int64(1); tag <= d.limit; tag++ {
+			if !assert.Equal(t, 1, sink.done[tag], "%v: request %d completes exactly once", survival, tag) {
+				break
+			}
+		}
+		assert.Len(t, m.freeReqs, len(m.reqs), "%v: every request slot is free again", survival)
+		assert.Len(t, m.freeParts, len(m.parts), "%v: every part slot is free again", survival)
+		seen := map[int32]bool{}
+		for _, p := range m.freeParts {
+			assert.False(t, seen[p], "part %d freed twice", p)
+			seen[p] = true
+		}
+	}
+}
+
+func TestServingAllocatesNothing(t *testing.T) {
+	sink := &countSink{}
+	m := jitteryModel(t, sink, placement.SurvivalRegion)
+	d := &driver{m: m, e: m.eng, r: sim.NewRand(3, 3), tables: len(m.tables), nodes: 9, limit: 1 << 62, gap: 100 * time.Microsecond}
+	d.id = m.eng.Register(d)
+	m.eng.Schedule(sim.At(5*time.Second), d.id, 0, 0)
+	m.eng.RunUntil(sim.At(15 * time.Second)) // grow the slabs
+	allocs := testing.AllocsPerRun(100000, func() { m.eng.Step() })
+	assert.Zero(t, allocs)
+}
+
+// BenchmarkModel measures simulated requests per wall second for a random
+// mix of ops over all localities (REGION survival, lognormal jitter).
+func BenchmarkModel(b *testing.B) {
+	sink := &countSink{}
+	m := jitteryModel(b, sink, placement.SurvivalRegion)
+	d := &driver{m: m, e: m.eng, r: sim.NewRand(3, 3), tables: len(m.tables), nodes: 9, limit: 1 << 62, gap: 100 * time.Microsecond}
+	d.id = m.eng.Register(d)
+	m.eng.Schedule(0, d.id, 0, 0)
+	m.eng.RunUntil(sim.At(2 * time.Second))
+	b.ReportAllocs()
+	b.ResetTimer()
+	events0, done0 := m.eng.Events(), sink.n
+	for i := 0; i < b.N; i++ {
+		m.eng.Step()
+	}
+	b.ReportMetric(float64(m.eng.Events()-events0)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(sink.n-done0)/b.Elapsed().Seconds(), "sim-req/s")
+}

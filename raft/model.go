@@ -1,0 +1,757 @@
+package raft
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/regionsim/regionsim/raft/placement"
+	"github.com/regionsim/regionsim/sim"
+	"github.com/regionsim/regionsim/topology"
+)
+
+// Sink receives every finished request exactly once: the tag given to
+// Submit, the simulated instants the client sent the request and saw the
+// reply, and whether it succeeded.
+type Sink interface {
+	Complete(tag int64, start, end sim.Time, ok bool)
+}
+
+// TableID names a table added to a Model.
+type TableID int32
+
+// TableDef describes a table to add to a Model.
+type TableDef struct {
+	Name     string
+	Locality placement.Locality
+	// Layouts holds one entry per range, as placement.PlaceTable returns
+	// them; for REGIONAL BY ROW tables each names its partition region.
+	Layouts []placement.RangeLayout
+	// Rows is the number of rows (keys) in the table, spread evenly over
+	// its ranges; GLOBAL reads wait on future writes to the same key.
+	Rows int
+	// UniqueChecks makes REGIONAL BY ROW inserts check every other region's
+	// partition first (reference §7; false when the key is exempt).
+	UniqueChecks bool
+	// LocalityOptimizedSearch makes REGIONAL BY ROW reads look the row up
+	// without its region: local partition first, then every remote
+	// partition in parallel (reference §7, §10 rule 8). When false, reads
+	// go straight to the row's partition.
+	LocalityOptimizedSearch bool
+	// TxnRanges is how many ranges one OpTxn writes (default 3).
+	TxnRanges int
+}
+
+// Table is a table of a Model.
+type Table struct {
+	Name        string
+	Locality    placement.Locality
+	GlobalReads bool
+	Ranges      []int32 // range ids, in layout order
+	// Partitions[r] lists the range ids of the partition homed in cluster
+	// region r (REGIONAL BY ROW only; nil elsewhere).
+	Partitions   [][]int32
+	UniqueChecks bool
+	LOS          bool
+	TxnRanges    int
+}
+
+// Range is one range of a table: its replicas and leaseholder.
+type Range struct {
+	ID        int32
+	Table     TableID
+	Partition int // cluster region of an RBR partition, else -1
+	Layout    placement.Layout
+	// Replicas lists voters first, then non-voters.
+	Replicas  []topology.NodeID
+	NumVoters int
+	// Quorum is the number of durable voter appends, the leader's own
+	// included, that commit a write: NumVoters/2 + 1.
+	Quorum      int
+	Leaseholder topology.NodeID
+	GlobalReads bool
+	keys        int
+	// lastWrite[k] is the timestamp of the latest committed write to key k
+	// (GLOBAL ranges only), for uncertainty waits.
+	lastWrite []sim.Time
+}
+
+// Request is one client request.
+type Request struct {
+	Op    Op
+	Table TableID
+	// Gateway is the SQL node the client talks to, in the client's region.
+	Gateway topology.NodeID
+	// Region is the cluster region where the row is homed (REGIONAL BY ROW
+	// only; ignored elsewhere, and by inserts, whose rows are homed in the
+	// gateway's region).
+	Region int
+	// Range is the index of the range within the table, or within the
+	// row's partition for REGIONAL BY ROW tables (taken modulo their size).
+	Range int
+	// Key is the row's key within its range (taken modulo the range's keys).
+	Key int
+}
+
+// Event kinds of the model's handler.
+const (
+	kGatewayArrive  sim.Kind = iota // Arg: request
+	kPartArrive                     // Arg: part, at part.node
+	kEvalDone                       // Arg: part
+	kLocalAppended                  // Arg: part
+	kAppendArrive                   // Arg: Pack(part, replica index)
+	kAppendDone                     // Arg: Pack(part, replica index)
+	kAck                            // Arg: Pack(part, replica index)
+	kPartReply                      // Arg: part, at the gateway
+	kCommitWaitDone                 // Arg: request
+	kClientReply                    // Arg: request
+	kSideTransport                  // Arg: tick<<24 | from<<12 | to
+	kSideTick                       // Arg: node
+)
+
+// partKind is what a part does at its target replica.
+type partKind uint8
+
+const (
+	partRead       partKind = iota // consistent read at the leaseholder
+	partWrite                      // replicated write at the leaseholder
+	partStaleRead                  // exact-staleness read at a replica
+	partBounded                    // bounded-staleness read at a replica
+	partGlobalRead                 // present-time read of a GLOBAL range at a replica
+	partCheck                      // uniqueness check / LOS probe at the leaseholder
+)
+
+// Request phases at the gateway.
+const (
+	phaseMain uint8 = iota
+	phaseLOSLocal
+	phaseLOSRemote
+	phaseChecks
+)
+
+type reqState struct {
+	tag      int64
+	start    sim.Time
+	commitTS sim.Time // GLOBAL writes: commit-wait until the gateway clock passes it
+	op       Op
+	phase    uint8
+	done     bool // the client reply has been scheduled
+	ok       bool
+	table    TableID
+	gateway  topology.NodeID
+	rng      int32 // the row's range
+	key      int32
+	region   int16 // the row's region (RBR)
+	pending  int16 // parts sent and not yet replied to the gateway
+	inFlight int16 // events that still reference this request
+}
+
+type partState struct {
+	req      int32
+	rng      int32
+	node     topology.NodeID // where the part is being served
+	kind     partKind
+	hit      bool // the part found the row (LOS probes)
+	replied  bool // its reply reached the gateway
+	acks     int8 // durable voter appends, the leader's included
+	commit   bool
+	readTS   sim.Time
+	writeTS  sim.Time
+	inFlight int16 // events that still reference this part
+}
+
+// Model is the replicated cluster on one engine: tables, ranges and their
+// replicas, and the in-flight requests. It is a single sim.Handler; all
+// per-request state lives in slabs indexed by event arguments, so serving a
+// request allocates nothing once the slabs have grown.
+type Model struct {
+	eng     *sim.Engine
+	id      sim.HandlerID
+	cluster *topology.Cluster
+	cfg     Config
+	lead    time.Duration
+	stale   time.Duration
+	rng     *rand.Rand
+	sink    Sink
+	tables  []Table
+	ranges  []Range
+
+	reqs      []reqState
+	freeReqs  []int32
+	parts     []partState
+	freeParts []int32
+
+	// closedPub[to*n+from] is the publication time of the latest closed
+	// timestamp update node to has received from node from (side
+	// transport, reference §4).
+	closedPub []sim.Time
+	// sidePhase[n] is when node n first publishes; it then publishes every
+	// side_transport_interval, and messages carry the tick number.
+	sidePhase []sim.Time
+	sideTicks []int64
+}
+
+// New returns a model of cluster c on engine e. Random draws (network,
+// service, fsync) come from the stream NewRand(seed, StreamID("raft", 0)).
+// Completed requests are reported to sink.
+func New(e *sim.Engine, c *topology.Cluster, cfg Config, seed uint64, sink Sink) (*Model, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	m := &Model{
+		eng: e, cluster: c, cfg: cfg, sink: sink,
+		lead:  cfg.GlobalReadsLead(),
+		stale: cfg.FollowerReadStaleness(),
+		rng:   sim.NewRand(seed, sim.StreamID("raft", 0)),
+	}
+	m.id = e.Register(m)
+	n := len(c.Nodes)
+	m.closedPub = make([]sim.Time, n*n)
+	// Each node publishes closed timestamps every side_transport_interval,
+	// at a phase of its own.
+	if n > 1<<12 {
+		return nil, fmt.Errorf("raft: %d nodes: the model supports at most %d", n, 1<<12)
+	}
+	phases := sim.NewRand(seed, sim.StreamID("raft/sidetransport", 0))
+	m.sidePhase = make([]sim.Time, n)
+	m.sideTicks = make([]int64, n)
+	for i := range c.Nodes {
+		m.sidePhase[i] = e.Now().Add(time.Duration(phases.Int64N(int64(cfg.SideTransportInterval))))
+		e.Schedule(m.sidePhase[i], m.id, kSideTick, int64(i))
+	}
+	return m, nil
+}
+
+// Config returns the model's settings.
+func (m *Model) Config() Config { return m.cfg }
+
+// Tables returns the tables added so far, indexed by TableID.
+func (m *Model) Tables() []Table { return m.tables }
+
+// Ranges returns every range, indexed by range id.
+func (m *Model) Ranges() []Range { return m.ranges }
+
+// AddTable adds a table with its range layouts and returns its id.
+func (m *Model) AddTable(d TableDef) (TableID, error) {
+	if len(d.Layouts) == 0 {
+		return 0, fmt.Errorf("raft: table %q: no ranges", d.Name)
+	}
+	id := TableID(len(m.tables))
+	t := Table{
+		Name: d.Name, Locality: d.Locality,
+		UniqueChecks: d.UniqueChecks, LOS: d.LocalityOptimizedSearch,
+		TxnRanges: d.TxnRanges,
+	}
+	if t.TxnRanges <= 0 {
+		t.TxnRanges = 3
+	}
+	rows := max(d.Rows, len(d.Layouts))
+	if d.Locality == placement.LocalityRegionalByRow {
+		t.Partitions = make([][]int32, len(m.cluster.Regions))
+	}
+	for i, l := range d.Layouts {
+		if len(l.Voters) == 0 {
+			return 0, fmt.Errorf("raft: table %q range %d: no voters", d.Name, i)
+		}
+		r := Range{
+			ID: int32(len(m.ranges)), Table: id, Partition: -1, Layout: l.Layout,
+			NumVoters: len(l.Voters), Quorum: len(l.Voters)/2 + 1,
+			Leaseholder: l.Leaseholder, GlobalReads: l.GlobalReads,
+			keys: max(1, rows/len(d.Layouts)),
+		}
+		r.Replicas = append(append(r.Replicas, l.Voters...), l.NonVoters...)
+		if r.GlobalReads {
+			t.GlobalReads = true
+			r.lastWrite = make([]sim.Time, r.keys)
+			for k := range r.lastWrite {
+				r.lastWrite[k] = -1
+			}
+		}
+		if t.Partitions != nil {
+			reg := m.cluster.RegionIndex(l.Partition)
+			if reg < 0 {
+				return 0, fmt.Errorf("raft: table %q range %d: unknown partition region %q", d.Name, i, l.Partition)
+			}
+			r.Partition = reg
+			t.Partitions[reg] = append(t.Partitions[reg], r.ID)
+		}
+		t.Ranges = append(t.Ranges, r.ID)
+		m.ranges = append(m.ranges, r)
+	}
+	m.tables = append(m.tables, t)
+	return id, nil
+}
+
+// Submit sends a request from a client next to req.Gateway at the current
+// simulated time; the sink hears of it once, with tag, when the client sees
+// the reply.
+func (m *Model) Submit(req Request, tag int64) {
+	t := &m.tables[req.Table]
+	ri := m.newReq()
+	s := &m.reqs[ri]
+	*s = reqState{
+		tag: tag, start: m.eng.Now(), op: req.Op, table: req.Table,
+		gateway: req.Gateway, region: -1, ok: true,
+	}
+	ranges := t.Ranges
+	if t.Partitions != nil {
+		region := req.Region
+		if req.Op == OpInsert || region < 0 || region >= len(t.Partitions) || len(t.Partitions[region]) == 0 {
+			region = m.homeRegion(t, m.cluster.Nodes[req.Gateway].Region)
+		}
+		s.region = int16(region)
+		ranges = t.Partitions[region]
+	}
+	s.rng = ranges[mod(req.Range, len(ranges))]
+	s.key = int32(mod(req.Key, m.ranges[s.rng].keys))
+	m.send(m.clientHop(), kGatewayArrive, ri, &s.inFlight)
+}
+
+// homeRegion returns region if the RBR table has a partition there, else
+// the first region that has one (the database's primary comes first in
+// practice).
+func (m *Model) homeRegion(t *Table, region int) int {
+	if len(t.Partitions[region]) > 0 {
+		return region
+	}
+	for r := range t.Partitions {
+		if len(t.Partitions[r]) > 0 {
+			return r
+		}
+	}
+	panic("raft: REGIONAL BY ROW table without partitions")
+}
+
+// Handle dispatches the model's events.
+func (m *Model) Handle(ev *sim.Event) {
+	switch ev.Kind {
+	case kGatewayArrive:
+		ri := int32(ev.Arg)
+		m.reqs[ri].inFlight--
+		m.atGateway(ri)
+	case kPartArrive:
+		m.partArrive(int32(ev.Arg))
+	case kEvalDone:
+		m.evalDone(int32(ev.Arg))
+	case kLocalAppended:
+		pi := int32(ev.Arg)
+		m.parts[pi].inFlight--
+		m.voterAppended(pi)
+		m.maybeFreePart(pi)
+	case kAppendArrive:
+		pi, i := sim.Unpack(ev.Arg)
+		p := &m.parts[pi]
+		p.inFlight--
+		m.sendPart(m.fsync(), kAppendDone, sim.Pack(pi, i), p)
+	case kAppendDone:
+		pi, i := sim.Unpack(ev.Arg)
+		p := &m.parts[pi]
+		p.inFlight--
+		from := m.ranges[p.rng].Replicas[i]
+		m.sendPart(m.oneWay(from, p.node), kAck, ev.Arg, p)
+	case kAck:
+		pi, i := sim.Unpack(ev.Arg)
+		m.parts[pi].inFlight--
+		if int(i) < m.ranges[m.parts[pi].rng].NumVoters {
+			m.voterAppended(pi)
+		}
+		m.maybeFreePart(pi)
+	case kPartReply:
+		m.partReply(int32(ev.Arg))
+	case kCommitWaitDone:
+		ri := int32(ev.Arg)
+		m.reqs[ri].inFlight--
+		m.finish(ri)
+	case kClientReply:
+		ri := int32(ev.Arg)
+		s := &m.reqs[ri]
+		s.inFlight--
+		m.sink.Complete(s.tag, s.start, m.eng.Now(), s.ok)
+		m.maybeFreeReq(ri)
+	case kSideTick:
+		m.sideTick(topology.NodeID(ev.Arg))
+	case kSideTransport:
+		tick, from, to := ev.Arg>>24, int(ev.Arg>>12&0xfff), int(ev.Arg&0xfff)
+		pub := m.sidePhase[from] + sim.Time(tick)*sim.Time(m.cfg.SideTransportInterval)
+		if i := to*len(m.cluster.Nodes) + from; pub > m.closedPub[i] {
+			m.closedPub[i] = pub
+		}
+	default:
+		panic(fmt.Sprintf("raft: unknown event kind %d", ev.Kind))
+	}
+}
+
+// atGateway starts a request at its gateway: DistSender picks the replicas
+// to send parts to.
+func (m *Model) atGateway(ri int32) {
+	s := &m.reqs[ri]
+	t := &m.tables[s.table]
+	r := &m.ranges[s.rng]
+	switch s.op {
+	case OpRead:
+		switch {
+		case t.GlobalReads:
+			m.startPart(ri, s.rng, m.nearestReplica(r, s.gateway), partGlobalRead)
+		case t.Partitions != nil && t.LOS:
+			local := m.cluster.Nodes[s.gateway].Region
+			if len(t.Partitions[local]) == 0 {
+				m.losRemote(ri)
+				return
+			}
+			// Locality-optimized search: probe the local partition first.
+			s.phase = phaseLOSLocal
+			rng := m.partitionRange(t, local, s.rng)
+			pi := m.startPart(ri, rng, m.ranges[rng].Leaseholder, partCheck)
+			m.parts[pi].hit = int(s.region) == local
+		default:
+			m.startPart(ri, s.rng, r.Leaseholder, partRead)
+		}
+	case OpStaleRead:
+		m.startPart(ri, s.rng, m.nearestReplica(r, s.gateway), partStaleRead)
+	case OpBoundedRead:
+		m.startPart(ri, s.rng, m.nearestReplica(r, s.gateway), partBounded)
+	case OpWrite:
+		m.startPart(ri, s.rng, r.Leaseholder, partWrite)
+	case OpInsert:
+		if t.Partitions != nil && t.UniqueChecks && m.countPartitions(t) > 1 {
+			s.phase = phaseChecks
+			for reg := range t.Partitions {
+				if reg == int(s.region) || len(t.Partitions[reg]) == 0 {
+					continue
+				}
+				rng := m.partitionRange(t, reg, s.rng)
+				m.startPart(ri, rng, m.ranges[rng].Leaseholder, partCheck)
+			}
+			return
+		}
+		m.startPart(ri, s.rng, r.Leaseholder, partWrite)
+	case OpTxn:
+		ranges := t.Ranges
+		if t.Partitions != nil {
+			ranges = t.Partitions[s.region]
+		}
+		first := indexOf(ranges, s.rng)
+		for k := 0; k < min(t.TxnRanges, len(ranges)); k++ {
+			rng := ranges[(first+k)%len(ranges)]
+			m.startPart(ri, rng, m.ranges[rng].Leaseholder, partWrite)
+		}
+	default:
+		panic(fmt.Sprintf("raft: unknown op %v", s.op))
+	}
+}
+
+// losRemote sends the second phase of a locality-optimized search: a probe
+// to every remote partition at once; the one homing the row finds it.
+func (m *Model) losRemote(ri int32) {
+	s := &m.reqs[ri]
+	t := &m.tables[s.table]
+	local := m.cluster.Nodes[s.gateway].Region
+	s.phase = phaseLOSRemote
+	for reg := range t.Partitions {
+		if reg == local || len(t.Partitions[reg]) == 0 {
+			continue
+		}
+		rng := m.partitionRange(t, reg, s.rng)
+		pi := m.startPart(ri, rng, m.ranges[rng].Leaseholder, partCheck)
+		m.parts[pi].hit = reg == int(s.region)
+	}
+}
+
+// partitionRange returns the range of partition region reg that holds the
+// same position as range rng holds in its own partition.
+func (m *Model) partitionRange(t *Table, reg int, rng int32) int32 {
+	own := t.Partitions[m.ranges[rng].Partition]
+	p := t.Partitions[reg]
+	return p[indexOf(own, rng)%len(p)]
+}
+
+func (m *Model) countPartitions(t *Table) int {
+	n := 0
+	for _, p := range t.Partitions {
+		if len(p) > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// startPart sends one part of request ri from the gateway to node and
+// returns it.
+func (m *Model) startPart(ri, rng int32, node topology.NodeID, kind partKind) int32 {
+	s := &m.reqs[ri]
+	pi := m.newPart()
+	m.parts[pi] = partState{req: ri, rng: rng, node: node, kind: kind, readTS: m.eng.Now()}
+	if kind == partStaleRead {
+		m.parts[pi].readTS = m.eng.Now() - sim.Time(m.stale)
+	}
+	s.pending++
+	m.sendPart(m.oneWay(s.gateway, node), kPartArrive, int64(pi), &m.parts[pi])
+	return pi
+}
+
+// partArrive runs when a part reaches the replica that should serve it.
+func (m *Model) partArrive(pi int32) {
+	p := &m.parts[pi]
+	p.inFlight--
+	r := &m.ranges[p.rng]
+	switch p.kind {
+	case partStaleRead:
+		if m.closedTS(r, p.node) < p.readTS {
+			// The follower cannot serve this timestamp yet: it answers
+			// NotLeaseHolder and DistSender retries at the leaseholder.
+			m.redirect(pi, r.Leaseholder, partRead)
+			return
+		}
+	case partGlobalRead:
+		if m.closedTS(r, p.node) < p.readTS+sim.Time(m.cfg.MaxOffset) && p.node != r.Leaseholder {
+			m.redirect(pi, r.Leaseholder, partGlobalRead)
+			return
+		}
+		// A write to the key inside the read's uncertainty window
+		// (read_ts, read_ts + max_offset] makes the reader wait until its
+		// clock passes the write (reference §3.3, §10 rule 6).
+		if w := r.lastWrite[m.reqs[p.req].key]; w > p.readTS && w <= p.readTS+sim.Time(m.cfg.MaxOffset) && w > m.eng.Now() {
+			m.sendPart(w.Sub(m.eng.Now())+m.service(), kEvalDone, int64(pi), p)
+			return
+		}
+	case partWrite:
+		if r.GlobalReads {
+			// Writes to GLOBAL ranges are placed lead into the future,
+			// above the range's closed timestamp (reference §3.2).
+			p.writeTS = m.eng.Now().Add(m.lead)
+		}
+	}
+	m.sendPart(m.service(), kEvalDone, int64(pi), p)
+}
+
+// redirect bounces a part back to the gateway and on to the leaseholder,
+// as DistSender does after a NotLeaseHolderError.
+func (m *Model) redirect(pi int32, lh topology.NodeID, kind partKind) {
+	p := &m.parts[pi]
+	gw := m.reqs[p.req].gateway
+	back := m.oneWay(p.node, gw)
+	p.kind = kind
+	p.node = lh
+	m.sendPart(back+m.oneWay(gw, lh), kPartArrive, int64(pi), p)
+}
+
+// evalDone runs when the serving replica has evaluated a part.
+func (m *Model) evalDone(pi int32) {
+	p := &m.parts[pi]
+	p.inFlight--
+	if p.kind != partWrite {
+		m.replyToGateway(pi)
+		return
+	}
+	// The leaseholder (the Raft leader) appends to its own log and sends
+	// MsgApp to every other replica at once, voters and non-voters.
+	r := &m.ranges[p.rng]
+	m.sendPart(m.fsync(), kLocalAppended, int64(pi), p)
+	for i, n := range r.Replicas {
+		if n == p.node {
+			continue
+		}
+		m.sendPart(m.oneWay(p.node, n), kAppendArrive, sim.Pack(pi, int32(i)), p)
+	}
+}
+
+// voterAppended counts one durable voter append; at quorum the write
+// commits and the leaseholder replies.
+func (m *Model) voterAppended(pi int32) {
+	p := &m.parts[pi]
+	p.acks++
+	r := &m.ranges[p.rng]
+	if p.commit || int(p.acks) < r.Quorum {
+		return
+	}
+	p.commit = true
+	if r.GlobalReads {
+		k := m.reqs[p.req].key
+		if p.writeTS > r.lastWrite[k] {
+			r.lastWrite[k] = p.writeTS
+		}
+	}
+	m.replyToGateway(pi)
+}
+
+func (m *Model) replyToGateway(pi int32) {
+	p := &m.parts[pi]
+	m.sendPart(m.oneWay(p.node, m.reqs[p.req].gateway), kPartReply, int64(pi), p)
+}
+
+// partReply runs at the gateway when a part's reply arrives.
+func (m *Model) partReply(pi int32) {
+	p := &m.parts[pi]
+	p.inFlight--
+	ri := p.req
+	hit, writeTS := p.hit, p.writeTS
+	p.replied = true
+	m.maybeFreePart(pi)
+	s := &m.reqs[ri]
+	s.pending--
+	if writeTS > s.commitTS {
+		s.commitTS = writeTS
+	}
+	if s.done {
+		m.maybeFreeReq(ri)
+		return
+	}
+	switch s.phase {
+	case phaseLOSLocal:
+		if hit {
+			m.finish(ri)
+		} else {
+			m.losRemote(ri)
+		}
+		return
+	case phaseLOSRemote:
+		if hit {
+			m.finish(ri) // the first partition that returns the row wins
+		}
+		return
+	}
+	if s.pending > 0 {
+		return
+	}
+	if s.phase == phaseChecks {
+		s.phase = phaseMain
+		m.startPart(ri, s.rng, m.ranges[s.rng].Leaseholder, partWrite)
+		return
+	}
+	if s.commitTS > m.eng.Now() {
+		// Commit wait: the gateway acknowledges a future-time write only
+		// once its clock has passed the commit timestamp (reference §3.2).
+		s.inFlight++
+		m.eng.Schedule(s.commitTS, m.id, kCommitWaitDone, int64(ri))
+		return
+	}
+	m.finish(ri)
+}
+
+// finish replies to the client.
+func (m *Model) finish(ri int32) {
+	s := &m.reqs[ri]
+	s.done = true
+	m.send(m.clientHop(), kClientReply, ri, &s.inFlight)
+}
+
+// closedTS returns the closed timestamp replica node holds for range r: on
+// the leaseholder the current target, elsewhere the target as of the last
+// side-transport update it received from the leaseholder's node.
+func (m *Model) closedTS(r *Range, node topology.NodeID) sim.Time {
+	pub := m.eng.Now()
+	if node != r.Leaseholder {
+		pub = m.closedPub[int(node)*len(m.cluster.Nodes)+int(r.Leaseholder)]
+	}
+	if r.GlobalReads {
+		return pub.Add(m.lead)
+	}
+	return pub.Add(-m.cfg.ClosedTSTarget)
+}
+
+// sideTick publishes node's closed timestamps to every other node and
+// schedules the next publication.
+func (m *Model) sideTick(from topology.NodeID) {
+	tick := m.sideTicks[from]
+	m.sideTicks[from]++
+	for to := range m.cluster.Nodes {
+		if topology.NodeID(to) == from {
+			continue
+		}
+		arg := tick<<24 | int64(from)<<12 | int64(to)
+		m.eng.After(m.oneWay(from, topology.NodeID(to)), m.id, kSideTransport, arg)
+	}
+	m.eng.After(m.cfg.SideTransportInterval, m.id, kSideTick, int64(from))
+}
+
+// nearestReplica returns the replica of r closest to node by median RTT
+// (ties: lower node id), as DistSender orders replicas by latency.
+func (m *Model) nearestReplica(r *Range, node topology.NodeID) topology.NodeID {
+	best := r.Replicas[0]
+	bestRTT := m.cluster.MedianRTT(node, best)
+	for _, n := range r.Replicas[1:] {
+		if d := m.cluster.MedianRTT(node, n); d < bestRTT || (d == bestRTT && n < best) {
+			best, bestRTT = n, d
+		}
+	}
+	return best
+}
+
+func (m *Model) oneWay(from, to topology.NodeID) time.Duration {
+	return m.cluster.OneWay(m.rng, from, to)
+}
+
+// clientHop is the one-way delay between a client and its gateway: the
+// client sits in the gateway's zone.
+func (m *Model) clientHop() time.Duration {
+	return m.cluster.Latency.IntraZone().Sample(m.rng) / 2
+}
+
+func (m *Model) service() time.Duration { return m.cluster.SampleService(m.rng) }
+func (m *Model) fsync() time.Duration   { return m.cluster.SampleFsync(m.rng) }
+
+func (m *Model) send(d time.Duration, kind sim.Kind, ri int32, inFlight *int16) {
+	*inFlight++
+	m.eng.After(d, m.id, kind, int64(ri))
+}
+
+func (m *Model) sendPart(d time.Duration, kind sim.Kind, arg int64, p *partState) {
+	p.inFlight++
+	m.eng.After(d, m.id, kind, arg)
+}
+
+func (m *Model) newReq() int32 {
+	if n := len(m.freeReqs); n > 0 {
+		ri := m.freeReqs[n-1]
+		m.freeReqs = m.freeReqs[:n-1]
+		return ri
+	}
+	m.reqs = append(m.reqs, reqState{})
+	return int32(len(m.reqs) - 1)
+}
+
+func (m *Model) newPart() int32 {
+	if n := len(m.freeParts); n > 0 {
+		pi := m.freeParts[n-1]
+		m.freeParts = m.freeParts[:n-1]
+		return pi
+	}
+	m.parts = append(m.parts, partState{})
+	return int32(len(m.parts) - 1)
+}
+
+// maybeFreePart recycles a part once its reply has reached the gateway and
+// no event refers to it any more (late acks of a committed write).
+func (m *Model) maybeFreePart(pi int32) {
+	p := &m.parts[pi]
+	if p.replied && p.inFlight == 0 {
+		p.replied = false
+		p.req = -1
+		m.freeParts = append(m.freeParts, pi)
+	}
+}
+
+func (m *Model) maybeFreeReq(ri int32) {
+	s := &m.reqs[ri]
+	if s.done && s.pending == 0 && s.inFlight == 0 {
+		s.done = false // a second call must not free it twice
+		m.freeReqs = append(m.freeReqs, ri)
+	}
+}
+
+func mod(a, n int) int {
+	a %= n
+	if a < 0 {
+		a += n
+	}
+	return a
+}
+
+func indexOf(s []int32, v int32) int {
+	for i, x := range s {
+		if x == v {
+			return i
+		}
+	}
+	panic("raft: range not in its table")
+}
