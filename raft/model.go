@@ -96,11 +96,10 @@ type Request struct {
 // Event kinds of the model's handler.
 const (
 	kGatewayArrive  sim.Kind = iota // Arg: request
-	kPartArrive                     // Arg: part, at part.node
+	kPartArrive                     // Arg: part, at part.node (follower reads only)
 	kEvalDone                       // Arg: part
 	kLocalAppended                  // Arg: part
-	kAppendArrive                   // Arg: Pack(part, replica index)
-	kAppendDone                     // Arg: Pack(part, replica index)
+	kAppendDone                     // Arg: Pack(part, replica index): MsgApp received and fsynced
 	kAck                            // Arg: Pack(part, replica index)
 	kPartReply                      // Arg: part, at the gateway
 	kCommitWaitDone                 // Arg: request
@@ -338,11 +337,6 @@ func (m *Model) Handle(ev *sim.Event) {
 		m.parts[pi].inFlight--
 		m.voterAppended(pi)
 		m.maybeFreePart(pi)
-	case kAppendArrive:
-		pi, i := sim.Unpack(ev.Arg)
-		p := &m.parts[pi]
-		p.inFlight--
-		m.sendPart(m.fsync(), kAppendDone, sim.Pack(pi, i), p)
 	case kAppendDone:
 		pi, i := sim.Unpack(ev.Arg)
 		p := &m.parts[pi]
@@ -485,11 +479,32 @@ func (m *Model) startPart(ri, rng int32, node topology.NodeID, kind partKind) in
 		m.parts[pi].readTS = m.eng.Now() - sim.Time(m.stale)
 	}
 	s.pending++
-	m.sendPart(m.oneWay(s.gateway, node), kPartArrive, int64(pi), &m.parts[pi])
+	m.sendToReplica(pi, m.oneWay(s.gateway, node))
 	return pi
 }
 
-// partArrive runs when a part reaches the replica that should serve it.
+// sendToReplica delivers part pi to its node after delay d. Follower reads
+// decide on arrival (closed timestamp, uncertainty), so they get an arrival
+// event; leaseholder reads, checks and writes go straight to evaluation,
+// which ends one service time after arrival. A GLOBAL write's timestamp is
+// its arrival time plus the lead: writes to GLOBAL ranges are placed above
+// the range's closed timestamp (reference §3.2).
+func (m *Model) sendToReplica(pi int32, d time.Duration) {
+	p := &m.parts[pi]
+	switch p.kind {
+	case partStaleRead, partGlobalRead:
+		m.sendPart(d, kPartArrive, int64(pi), p)
+		return
+	case partWrite:
+		if m.ranges[p.rng].GlobalReads {
+			p.writeTS = m.eng.Now().Add(d + m.lead)
+		}
+	}
+	m.sendPart(d+m.service(), kEvalDone, int64(pi), p)
+}
+
+// partArrive runs when a follower read reaches the replica that should
+// serve it.
 func (m *Model) partArrive(pi int32) {
 	p := &m.parts[pi]
 	p.inFlight--
@@ -514,12 +529,6 @@ func (m *Model) partArrive(pi int32) {
 			m.sendPart(w.Sub(m.eng.Now())+m.service(), kEvalDone, int64(pi), p)
 			return
 		}
-	case partWrite:
-		if r.GlobalReads {
-			// Writes to GLOBAL ranges are placed lead into the future,
-			// above the range's closed timestamp (reference §3.2).
-			p.writeTS = m.eng.Now().Add(m.lead)
-		}
 	}
 	m.sendPart(m.service(), kEvalDone, int64(pi), p)
 }
@@ -532,7 +541,7 @@ func (m *Model) redirect(pi int32, lh topology.NodeID, kind partKind) {
 	back := m.oneWay(p.node, gw)
 	p.kind = kind
 	p.node = lh
-	m.sendPart(back+m.oneWay(gw, lh), kPartArrive, int64(pi), p)
+	m.sendToReplica(pi, back+m.oneWay(gw, lh))
 }
 
 // evalDone runs when the serving replica has evaluated a part.
@@ -551,7 +560,7 @@ func (m *Model) evalDone(pi int32) {
 		if n == p.node {
 			continue
 		}
-		m.sendPart(m.oneWay(p.node, n), kAppendArrive, sim.Pack(pi, int32(i)), p)
+		m.sendPart(m.oneWay(p.node, n)+m.fsync(), kAppendDone, sim.Pack(pi, int32(i)), p)
 	}
 }
 
