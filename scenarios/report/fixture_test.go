@@ -1,0 +1,85 @@
+package report_test
+
+import "github.com/regionsim/regionsim/scenarios"
+
+// stat builds a Stat; latencies in ms.
+func stat(table, locality, op, client string, count, errs uint64, mean, p50, p90, p99, p999, maxMs float64) scenarios.Stat {
+	return scenarios.Stat{
+		Table: table, Locality: locality, Op: op, ClientRegion: client,
+		Count: count, Errors: errs,
+		MeanMs: mean, P50Ms: p50, P90Ms: p90, P99Ms: p99, P999Ms: p999, MaxMs: maxMs,
+	}
+}
+
+// zoneResult is a hand-built ZONE-survival run of a three-region cluster
+// with a regional-by-row users table and a global settings table, one
+// zone and one region outage, lease moves and a short timeline.
+func zoneResult() *scenarios.Result {
+	return &scenarios.Result{
+		Scenario: "users-region-survival", Seed: 7, Survival: "zone", CRDBVersion: "24.3",
+		RTT: "crdb-demo", MaxOffsetMs: 500, WarmupSeconds: 30, SimulatedSeconds: 600,
+		Events: 123456789, Requests: 95000, WallSeconds: 1.9,
+		Stats: []scenarios.Stat{
+			stat("settings", "global", "read", "europe-west1", 1000, 0, 1.234, 1.1, 1.4, 2.0, 3.1, 4.0),
+			stat("settings", "global", "read", "us-east1", 2000, 0, 1.2, 1.1, 1.35, 1.9, 2.95, 3.5),
+			stat("settings", "global", "write", "us-east1", 100, 0, 812.25, 801.5, 830.125, 905.0, 990.0, 1012.75),
+			stat("users", "regional-by-row", "read", "europe-west1", 5000, 0, 9.996, 1.05, 88.4, 89.9, 91.2, 93.0),
+			stat("users", "regional-by-row", "read", "us-east1", 40000, 12, 1.3, 1.1, 1.4, 2.0, 3.1, 6120.4),
+			stat("users", "regional-by-row", "read", "us-west1", 10000, 0, 7.5, 1.2, 65.3, 66.0, 68.25, 70.0),
+			stat("users", "regional-by-row", "write", "europe-west1", 0, 0, 0, 0, 0, 0, 0, 0),
+			stat("users", "regional-by-row", "write", "us-east1", 4500, 5, 3.9, 2.0, 2.6, 4.75, 6120.0, 6120.4),
+			stat("users", "regional-by-row", "write", "us-west1", 1100, 0, 70.05, 68.0, 69.5, 71.0, 75.5, 80.0),
+		},
+		Unavailability: []scenarios.Unavailability{
+			{Fault: "zone us-east1-b at 2m", Table: "users", Range: 3, StartS: 120.0, EndS: 121.25,
+				Phases: map[string]float64{"detect": 0.5, "lease": 0.75}},
+			{Fault: "region us-east1 at 6m", Table: "users", Range: 3, StartS: 360.0, EndS: 366.2,
+				Phases: map[string]float64{"detect": 3.1, "liveness": 2.0, "lease": 0.9, "queue": 0.2}},
+			{Fault: "region us-east1 at 6m", Table: "users", Range: 4, StartS: 360.0, EndS: 369.5,
+				Phases: map[string]float64{"election": 1.5, "detect": 3.1, "liveness": 4.0, "lease": 0.9}},
+			{Fault: "region us-east1 at 6m", Table: "settings", Range: 1, StartS: 360.5, EndS: 362.0,
+				Phases: map[string]float64{}},
+		},
+		Leases: []scenarios.LeaseEvent{
+			{TS: 0, Range: 3, Table: "users", Region: "us-east1", Zone: "us-east1-b", Reason: "initial"},
+			{TS: 0, Range: 4, Table: "users", Region: "us-east1", Zone: "us-east1-c", Reason: "initial"},
+			{TS: 0, Range: 1, Table: "settings", Region: "us-east1", Zone: "us-east1-a", Reason: "initial"},
+			{TS: 121.25, Range: 3, Table: "users", Region: "us-east1", Zone: "us-east1-a", Reason: "failure"},
+			{TS: 366.2, Range: 3, Table: "users", Region: "us-west1", Zone: "us-west1-a", Reason: "failure"},
+			{TS: 369.5, Range: 4, Table: "users", Region: "europe-west1", Zone: "europe-west1-b", Reason: "failure"},
+			{TS: 500, Range: 3, Table: "users", Region: "us-east1", Zone: "us-east1-b", Reason: "preference"},
+		},
+		Timeline: []scenarios.TimelinePoint{
+			{TS: 360, Table: "users", Op: "write", ClientRegion: "us-west1", Count: 95, Errors: 5, P50Ms: 70.1, P99Ms: 6120.0},
+			{TS: 361, Table: "users", Op: "write", ClientRegion: "us-west1", Count: 100, Errors: 0, P50Ms: 69.9, P99Ms: 72.5},
+		},
+	}
+}
+
+// regionResult is zoneResult's scenario under REGION survival: writes pay
+// a cross-region quorum, there are no outages, it has no users read from
+// europe-west1 and it has a users stale_read from us-east1 that the ZONE
+// run lacks.
+func regionResult() *scenarios.Result {
+	return &scenarios.Result{
+		Scenario: "users-region-survival", Seed: 7, Survival: "region", CRDBVersion: "24.3",
+		RTT: "crdb-demo", MaxOffsetMs: 500, WarmupSeconds: 30, SimulatedSeconds: 600,
+		Events: 133456789, Requests: 95010, WallSeconds: 2.4,
+		Stats: []scenarios.Stat{
+			stat("settings", "global", "read", "europe-west1", 1000, 0, 1.3, 1.2, 1.5, 2.1, 3.3, 4.4),
+			stat("settings", "global", "read", "us-east1", 2000, 0, 1.2, 1.1, 1.35, 1.9, 2.95, 3.5),
+			stat("settings", "global", "write", "us-east1", 100, 0, 840.5, 830.0, 850.25, 910.0, 1001.0, 1020.0),
+			stat("users", "regional-by-row", "read", "us-east1", 40000, 0, 1.3, 1.1, 1.4, 2.0, 3.1, 5.0),
+			stat("users", "regional-by-row", "read", "us-west1", 10000, 0, 7.4, 1.2, 65.1, 66.0, 68.0, 69.0),
+			stat("users", "regional-by-row", "stale_read", "us-east1", 3000, 0, 1.0, 0.9, 1.1, 1.5, 2.0, 2.5),
+			stat("users", "regional-by-row", "write", "europe-west1", 10, 0, 90.0, 89.5, 91.0, 92.0, 92.5, 93.0),
+			stat("users", "regional-by-row", "write", "us-east1", 4500, 0, 67.0, 66.5, 68.0, 70.25, 75.0, 80.5),
+			stat("users", "regional-by-row", "write", "us-west1", 1100, 0, 70.0, 68.0, 69.0, 71.5, 75.5, 79.0),
+		},
+	}
+}
+
+// comparison is the hand-built 2-run ZONE vs REGION comparison.
+func comparison() *scenarios.Comparison {
+	return &scenarios.Comparison{Runs: []scenarios.Result{*zoneResult(), *regionResult()}}
+}

@@ -1,0 +1,235 @@
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/regionsim/regionsim/scenarios"
+)
+
+// WriteResult renders r in format f to w. The output is built in memory and
+// written with one Write, so w sees either all of it or an error.
+//
+// Table, CSV and Markdown omit r.WallSeconds, so runs with the same seed
+// render byte-identically; JSON carries every field, with nil lists written
+// as [] and nil phase maps as {}. Table and Markdown print latencies with
+// two decimals below 10 ms and one from 10 ms ("-" for a Stat with no
+// requests), and summarise the unavailability and lease lists when they are
+// non-empty; the timeline is in JSON only. CSV holds only the stats, floats
+// in full precision (the shortest decimal that parses back to the same
+// float64, never an exponent).
+//
+// An error wraps ErrUnknownFormat for an unknown f, or reports a nil r, a
+// value JSON cannot encode (NaN or ±Inf) or the writer's failure.
+func WriteResult(w io.Writer, r *scenarios.Result, f Format) error {
+	if r == nil {
+		return errors.New("report: nil result")
+	}
+	var b bytes.Buffer
+	switch f {
+	case Table:
+		writeResultTable(&b, r)
+	case CSV:
+		if err := writeResultCSV(&b, r); err != nil {
+			return err
+		}
+	case JSON:
+		if err := writeJSON(&b, normalised(r)); err != nil {
+			return err
+		}
+	case Markdown:
+		writeResultMarkdown(&b, r, 2, resultTitle(r))
+	default:
+		return formatError(string(f))
+	}
+	return write(w, &b)
+}
+
+func write(w io.Writer, b *bytes.Buffer) error {
+	if _, err := w.Write(b.Bytes()); err != nil {
+		return fmt.Errorf("report: write: %w", err)
+	}
+	return nil
+}
+
+// writeJSON encodes v indented by two spaces, HTML characters unescaped,
+// with a trailing newline.
+func writeJSON(b *bytes.Buffer, v any) error {
+	enc := json.NewEncoder(b)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("report: json: %w", err)
+	}
+	return nil
+}
+
+// normalised returns a shallow copy of r whose nil lists are empty and whose
+// nil phase maps are empty, so that JSON shows [] and {} rather than null.
+// r is not modified.
+func normalised(r *scenarios.Result) scenarios.Result {
+	out := *r
+	if out.Stats == nil {
+		out.Stats = []scenarios.Stat{}
+	}
+	if out.Unavailability == nil {
+		out.Unavailability = []scenarios.Unavailability{}
+	} else {
+		out.Unavailability = append([]scenarios.Unavailability(nil), r.Unavailability...)
+		for i := range out.Unavailability {
+			if out.Unavailability[i].Phases == nil {
+				out.Unavailability[i].Phases = map[string]float64{}
+			}
+		}
+	}
+	if out.Leases == nil {
+		out.Leases = []scenarios.LeaseEvent{}
+	}
+	if out.Timeline == nil {
+		out.Timeline = []scenarios.TimelinePoint{}
+	}
+	return out
+}
+
+// resultCSVHeader is the CSV header of WriteResult.
+var resultCSVHeader = []string{
+	"scenario", "seed", "survival", "crdb_version",
+	"table", "locality", "op", "client_region", "count", "errors",
+	"mean_ms", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms",
+}
+
+// statCells returns the count, errors and latency cells of s in CSV order
+// (count, errors, mean, p50, p90, p99, p99.9, max), floats in full
+// precision.
+func statCells(s *scenarios.Stat) []string {
+	return []string{
+		fmtUint(s.Count), fmtUint(s.Errors),
+		fmtFull(s.MeanMs), fmtFull(s.P50Ms), fmtFull(s.P90Ms),
+		fmtFull(s.P99Ms), fmtFull(s.P999Ms), fmtFull(s.MaxMs),
+	}
+}
+
+func writeResultCSV(b *bytes.Buffer, r *scenarios.Result) error {
+	cw := csv.NewWriter(b)
+	_ = cw.Write(resultCSVHeader) // errors are kept by cw and read at the end
+	for i := range r.Stats {
+		s := &r.Stats[i]
+		row := []string{r.Scenario, fmtUint(r.Seed), r.Survival, r.CRDBVersion,
+			s.Table, s.Locality, s.Op, s.ClientRegion}
+		_ = cw.Write(append(row, statCells(s)...))
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("report: csv: %w", err)
+	}
+	return nil
+}
+
+// runParams returns the run parameters of the table header block, in
+// order, wall time excluded.
+func runParams(r *scenarios.Result) [][2]string {
+	return [][2]string{
+		{"scenario", orDash(r.Scenario)},
+		{"seed", fmtUint(r.Seed)},
+		{"survival", orDash(r.Survival)},
+		{"crdb version", orDash(r.CRDBVersion)},
+		{"rtt", orDash(r.RTT)},
+		{"max offset", fmtNum(r.MaxOffsetMs) + " ms"},
+		{"simulated", fmtNum(r.SimulatedSeconds) + " s measured, after " + fmtNum(r.WarmupSeconds) + " s warmup"},
+		{"requests", fmtUint(r.Requests)},
+		{"events", fmtUint(r.Events)},
+	}
+}
+
+// statColumns are the columns of the latency table.
+var statColumns = []column{
+	{"table", left}, {"locality", left}, {"op", left}, {"client region", left},
+	{"count", right}, {"errors", right},
+	{"mean ms", right}, {"p50 ms", right}, {"p90 ms", right},
+	{"p99 ms", right}, {"p99.9 ms", right}, {"max ms", right},
+}
+
+// latencyCells returns the mean, p50, p90, p99, p99.9 and max cells of s
+// for a table; all "-" when s counted no requests.
+func latencyCells(s *scenarios.Stat) []string {
+	if s.Count == 0 {
+		return []string{"-", "-", "-", "-", "-", "-"}
+	}
+	return []string{fmtMs(s.MeanMs), fmtMs(s.P50Ms), fmtMs(s.P90Ms),
+		fmtMs(s.P99Ms), fmtMs(s.P999Ms), fmtMs(s.MaxMs)}
+}
+
+// statGrid returns the latency table of stats. With grouped set (plain
+// text), the table and locality are printed on the first row of each table
+// only and tables are separated by a blank line; Markdown repeats them.
+func statGrid(stats []scenarios.Stat, grouped bool) *grid {
+	g := &grid{cols: statColumns}
+	for i := range stats {
+		s := &stats[i]
+		table, locality := s.Table, s.Locality
+		if grouped && i > 0 {
+			prev := &stats[i-1]
+			if s.Table != prev.Table {
+				g.gap()
+			} else if s.Locality == prev.Locality {
+				table, locality = "", ""
+			}
+		}
+		row := []string{table, locality, s.Op, s.ClientRegion, fmtUint(s.Count), fmtUint(s.Errors)}
+		g.add(append(row, latencyCells(s)...)...)
+	}
+	return g
+}
+
+func writeResultTable(b *bytes.Buffer, r *scenarios.Result) {
+	writeKV(b, runParams(r))
+	b.WriteByte('\n')
+	if len(r.Stats) == 0 {
+		b.WriteString("no requests measured\n")
+	} else {
+		statGrid(r.Stats, true).writeText(b)
+	}
+	for _, s := range detailSections(r) {
+		b.WriteByte('\n')
+		s.writeText(b)
+	}
+}
+
+// resultTitle is the Markdown heading of a result.
+func resultTitle(r *scenarios.Result) string {
+	return fmt.Sprintf("%s (seed %d, survival %s)", orDash(r.Scenario), r.Seed, orDash(r.Survival))
+}
+
+// paramLine is the Markdown line of run parameters under the heading.
+func paramLine(r *scenarios.Result) string {
+	return fmt.Sprintf("CockroachDB %s, RTT %s, max offset %s ms, %s s simulated after %s s warmup, %d requests, %d events.",
+		orDash(r.CRDBVersion), orDash(r.RTT), fmtNum(r.MaxOffsetMs),
+		fmtNum(r.SimulatedSeconds), fmtNum(r.WarmupSeconds), r.Requests, r.Events)
+}
+
+// writeResultMarkdown writes r as Markdown under a heading of the given
+// level (2 for "##") and title; its sections use the next level.
+func writeResultMarkdown(b *bytes.Buffer, r *scenarios.Result, level int, title string) {
+	fmt.Fprintf(b, "%s %s\n\n", strings.Repeat("#", level), mdEscapeLine(title))
+	b.WriteString(mdEscapeLine(paramLine(r)))
+	b.WriteString("\n\n")
+	if len(r.Stats) == 0 {
+		b.WriteString("No requests measured.\n")
+	} else {
+		statGrid(r.Stats, false).writeMarkdown(b)
+	}
+	for _, s := range detailSections(r) {
+		b.WriteByte('\n')
+		s.writeMarkdown(b, level+1)
+	}
+}
+
+// mdEscapeLine folds line breaks in s so that it stays one Markdown line.
+func mdEscapeLine(s string) string {
+	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
+}

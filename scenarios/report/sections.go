@@ -1,0 +1,264 @@
+package report
+
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/regionsim/regionsim/scenarios"
+)
+
+// topN is how many entries the unavailability and lease sections list.
+const topN = 10
+
+// section is a short block after the latency table: a name, a one-line
+// summary and captioned tables.
+type section struct {
+	name    string
+	summary string
+	parts   []part
+}
+
+// part is one captioned table of a section; an empty caption prints none.
+type part struct {
+	caption string
+	g       *grid
+}
+
+func (s *section) writeText(b *bytes.Buffer) {
+	fmt.Fprintf(b, "%s: %s\n", s.name, s.summary)
+	for i, p := range s.parts {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		if p.caption != "" {
+			b.WriteString(p.caption + ":\n")
+		}
+		p.g.writeText(b)
+	}
+}
+
+func (s *section) writeMarkdown(b *bytes.Buffer, level int) {
+	fmt.Fprintf(b, "%s %s\n\n", strings.Repeat("#", level), capitalise(s.name))
+	fmt.Fprintf(b, "%s.\n", mdEscapeLine(capitalise(s.summary)))
+	for _, p := range s.parts {
+		b.WriteByte('\n')
+		if p.caption != "" {
+			fmt.Fprintf(b, "%s:\n\n", mdEscapeLine(capitalise(p.caption)))
+		}
+		p.g.writeMarkdown(b)
+	}
+}
+
+// capitalise upper-cases an ASCII first letter.
+func capitalise(s string) string {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return s
+	}
+	return string(s[0]-'a'+'A') + s[1:]
+}
+
+// plural returns "n word" with an "s" unless n is 1.
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// detailSections returns the unavailability and lease sections of r, each
+// only when r has entries for it.
+func detailSections(r *scenarios.Result) []section {
+	var out []section
+	if len(r.Unavailability) > 0 {
+		out = append(out, unavailabilitySection(r.Unavailability))
+	}
+	if len(r.Leases) > 0 {
+		out = append(out, leaseSection(r.Leases))
+	}
+	return out
+}
+
+// rangeKey identifies a range across tables.
+type rangeKey struct {
+	table string
+	id    int
+}
+
+// unavailabilitySection summarises outages per fault, in the order each
+// fault first appears in u, and lists the topN longest outages (longest
+// first; ties in the order of u).
+func unavailabilitySection(u []scenarios.Unavailability) section {
+	type faultSum struct {
+		name           string
+		outages        int
+		ranges         map[rangeKey]bool
+		tables         map[string]bool
+		start, end     float64
+		longest, total float64
+	}
+	var faults []*faultSum
+	byName := map[string]*faultSum{}
+	longest := 0.0
+	for _, e := range u {
+		d := e.EndS - e.StartS
+		longest = max(longest, d)
+		f := byName[e.Fault]
+		if f == nil {
+			f = &faultSum{name: e.Fault, ranges: map[rangeKey]bool{}, tables: map[string]bool{},
+				start: e.StartS, end: e.EndS, longest: d}
+			byName[e.Fault] = f
+			faults = append(faults, f)
+		}
+		f.outages++
+		f.ranges[rangeKey{e.Table, e.Range}] = true
+		f.tables[e.Table] = true
+		f.start, f.end = min(f.start, e.StartS), max(f.end, e.EndS)
+		f.longest = max(f.longest, d)
+		f.total += d
+	}
+
+	perFault := &grid{cols: []column{
+		{"fault", left}, {"outages", right}, {"ranges", right}, {"tables", left},
+		{"first start s", right}, {"last end s", right}, {"longest s", right}, {"mean s", right},
+	}}
+	for _, f := range faults {
+		tables := sortedKeys(f.tables)
+		perFault.add(orDash(f.name), fmt.Sprint(f.outages), fmt.Sprint(len(f.ranges)),
+			strings.Join(tables, ","), fmtSec(f.start), fmtSec(f.end),
+			fmtSec(f.longest), fmtSec(f.total/float64(f.outages)))
+	}
+
+	order := make([]int, len(u))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		return cmp.Compare(u[b].EndS-u[b].StartS, u[a].EndS-u[a].StartS)
+	})
+	n := min(topN, len(order))
+	top := &grid{cols: []column{
+		{"fault", left}, {"table", left}, {"range", right},
+		{"start s", right}, {"end s", right}, {"duration s", right}, {"phases s", left},
+	}}
+	for _, i := range order[:n] {
+		e := &u[i]
+		top.add(orDash(e.Fault), orDash(e.Table), fmt.Sprint(e.Range), fmtSec(e.StartS),
+			fmtSec(e.EndS), fmtSec(e.EndS-e.StartS), fmtPhases(e.Phases))
+	}
+
+	return section{
+		name: "unavailability",
+		summary: fmt.Sprintf("%s during %s, longest %s s",
+			plural(len(u), "range outage"), plural(len(faults), "fault"), fmtSec(longest)),
+		parts: []part{
+			{"", perFault},
+			{fmt.Sprintf("longest outages, %d of %d", n, len(u)), top},
+		},
+	}
+}
+
+// phaseOrder is the order phases are listed in; others follow by name.
+var phaseOrder = []string{"detect", "liveness", "election", "lease"}
+
+// fmtPhases formats seconds per phase: "detect 3.10, liveness 2.00".
+func fmtPhases(p map[string]float64) string {
+	if len(p) == 0 {
+		return "-"
+	}
+	var parts []string
+	for _, k := range phaseOrder {
+		if v, ok := p[k]; ok {
+			parts = append(parts, k+" "+fmtSec(v))
+		}
+	}
+	for _, k := range sortedKeys(p) {
+		if !slices.Contains(phaseOrder, k) {
+			parts = append(parts, k+" "+fmtSec(p[k]))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// sortedKeys returns the keys of m in ascending order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// counted is a name and how many times it occurred.
+type counted struct {
+	name string
+	n    int
+}
+
+// byCount returns the counts of m, most frequent first, ties by name.
+func byCount(m map[string]int) []counted {
+	out := make([]counted, 0, len(m))
+	for _, k := range sortedKeys(m) {
+		out = append(out, counted{k, m[k]})
+	}
+	slices.SortStableFunc(out, func(a, b counted) int { return cmp.Compare(b.n, a.n) })
+	return out
+}
+
+// leaseSection summarises the lease log l, taken to be in time order: events
+// per reason, where each range's lease is at the end (its last event), and
+// the first topN moves (events after a range's first).
+func leaseSection(l []scenarios.LeaseEvent) section {
+	seen := map[rangeKey]bool{}
+	last := map[rangeKey]int{}
+	reasons := map[string]int{}
+	var moves []int
+	for i, e := range l {
+		k := rangeKey{e.Table, e.Range}
+		if seen[k] {
+			moves = append(moves, i)
+		}
+		seen[k] = true
+		last[k] = i
+		reasons[orDash(e.Reason)]++
+	}
+	holders := map[string]int{}
+	for _, i := range last {
+		holders[orDash(l[i].Region)]++
+	}
+
+	byReason := &grid{cols: []column{{"reason", left}, {"events", right}}}
+	for _, c := range byCount(reasons) {
+		byReason.add(c.name, fmt.Sprint(c.n))
+	}
+	byRegion := &grid{cols: []column{{"region", left}, {"ranges", right}}}
+	for _, c := range byCount(holders) {
+		byRegion.add(c.name, fmt.Sprint(c.n))
+	}
+	parts := []part{
+		{"", byReason},
+		{"leaseholders at the end, by region", byRegion},
+	}
+	if len(moves) > 0 {
+		n := min(topN, len(moves))
+		g := &grid{cols: []column{
+			{"t s", right}, {"table", left}, {"range", right},
+			{"region", left}, {"zone", left}, {"reason", left},
+		}}
+		for _, i := range moves[:n] {
+			e := &l[i]
+			g.add(fmtSec(e.TS), orDash(e.Table), fmt.Sprint(e.Range),
+				orDash(e.Region), orDash(e.Zone), orDash(e.Reason))
+		}
+		parts = append(parts, part{fmt.Sprintf("first moves, %d of %d", n, len(moves)), g})
+	}
+	return section{
+		name: "leases",
+		summary: fmt.Sprintf("%s on %s, %s after the first acquisition",
+			plural(len(l), "event"), plural(len(seen), "range"), plural(len(moves), "move")),
+		parts: parts,
+	}
+}

@@ -1,0 +1,87 @@
+package scenarios
+
+import "github.com/regionsim/regionsim/sim/stats"
+
+// Result is everything one simulation run reports: plain data that the
+// report renderers and the charts consume. Its JSON field names are a
+// contract (DESIGN.md "Result"); latencies are in milliseconds, times since
+// the start of the run in seconds.
+type Result struct {
+	Scenario         string  `json:"scenario"`
+	Seed             uint64  `json:"seed"`
+	Survival         string  `json:"survival"`
+	CRDBVersion      string  `json:"crdb_version"`
+	RTT              string  `json:"rtt"`               // preset name or CSV path
+	MaxOffsetMs      float64 `json:"max_offset_ms"`     // clock max offset
+	WarmupSeconds    float64 `json:"warmup_seconds"`    // simulated, not measured
+	SimulatedSeconds float64 `json:"simulated_seconds"` // measured span, after warmup
+	Events           uint64  `json:"events"`            // engine events dispatched
+	Requests         uint64  `json:"requests"`          // requests completed in the measured span
+	WallSeconds      float64 `json:"wall_seconds"`      // the only nondeterministic field
+	Stats            []Stat  `json:"stats"`             // sorted by table, op, client region
+	// Unavailability, Leases and Timeline are filled by the failure and
+	// follow-the-workload models; empty lists until then.
+	Unavailability []Unavailability `json:"unavailability"`
+	Leases         []LeaseEvent     `json:"leases"`
+	Timeline       []TimelinePoint  `json:"timeline"`
+}
+
+// Stat is the latency distribution of one table × op × client region over
+// the measured span. Count includes errors; percentiles are over all
+// completed requests, errors included (an error's latency is the time until
+// the client saw it).
+type Stat struct {
+	Table        string  `json:"table"`
+	Locality     string  `json:"locality"`
+	Op           string  `json:"op"`
+	ClientRegion string  `json:"client_region"`
+	Count        uint64  `json:"count"`
+	Errors       uint64  `json:"errors"`
+	MeanMs       float64 `json:"mean_ms"`
+	P50Ms        float64 `json:"p50_ms"`
+	P90Ms        float64 `json:"p90_ms"`
+	P99Ms        float64 `json:"p99_ms"`
+	P999Ms       float64 `json:"p999_ms"`
+	MaxMs        float64 `json:"max_ms"`
+	// Latency is the full distribution, for CDF charts; not serialised.
+	Latency *stats.Histogram `json:"-"`
+}
+
+// Unavailability is one range's loss of service during one fault.
+type Unavailability struct {
+	Fault  string             `json:"fault"`
+	Table  string             `json:"table"`
+	Range  int                `json:"range"`
+	StartS float64            `json:"start_s"`
+	EndS   float64            `json:"end_s"`
+	Phases map[string]float64 `json:"phases"` // seconds per phase: detect, liveness, election, lease
+}
+
+// LeaseEvent is one lease acquisition or move.
+type LeaseEvent struct {
+	TS     float64 `json:"t_s"`
+	Range  int     `json:"range"`
+	Table  string  `json:"table"`
+	Region string  `json:"region"`
+	Zone   string  `json:"zone"`
+	Reason string  `json:"reason"`
+}
+
+// TimelinePoint is one interval (one second by default) of one table × op ×
+// client region, by the simulated time the requests were issued.
+type TimelinePoint struct {
+	TS           float64 `json:"t_s"`
+	Table        string  `json:"table"`
+	Op           string  `json:"op"`
+	ClientRegion string  `json:"client_region"`
+	Count        uint64  `json:"count"`
+	Errors       uint64  `json:"errors"`
+	P50Ms        float64 `json:"p50_ms"`
+	P99Ms        float64 `json:"p99_ms"`
+}
+
+// Comparison is the output of `regionsim compare`: the same scenario run
+// under several configurations (ZONE vs REGION survival by default).
+type Comparison struct {
+	Runs []Result `json:"runs"`
+}
