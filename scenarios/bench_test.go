@@ -1,0 +1,55 @@
+package scenarios
+
+import (
+	"testing"
+)
+
+// BenchmarkScenario runs every built-in scenario once per iteration and
+// reports engine events, simulated requests and simulated seconds per wall
+// second, plus the p50/p99 latency of each table's reads and writes from the
+// first workload region (ms), so a model change that moves latencies shows
+// up next to one that moves speed.
+func BenchmarkScenario(b *testing.B) {
+	for _, info := range Builtins() {
+		b.Run(info.Name, func(b *testing.B) {
+			s, err := Load(info.Name)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var events, requests uint64
+			var last *Result
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				res, err := Run(s)
+				if err != nil {
+					b.Fatal(err)
+				}
+				events += res.Events
+				requests += res.Requests
+				last = res
+			}
+			secs := b.Elapsed().Seconds()
+			b.ReportMetric(float64(events)/secs, "events/s")
+			b.ReportMetric(float64(requests)/secs, "sim-req/s")
+			b.ReportMetric(float64(b.N)*(s.Warmup+s.Duration).Seconds()/secs, "sim-s/s")
+			reportLatencies(b, s, last)
+		})
+	}
+}
+
+// reportLatencies reports p50/p99 of read and write per table for the first
+// workload region, as "<table>-<op>-p50-ms".
+func reportLatencies(b *testing.B, s *Scenario, res *Result) {
+	if len(s.Workload) == 0 {
+		return
+	}
+	region := s.Workload[0].Region
+	for _, st := range res.Stats {
+		if st.ClientRegion != region || (st.Op != "read" && st.Op != "write") {
+			continue
+		}
+		b.ReportMetric(st.P50Ms, st.Table+"-"+st.Op+"-p50-ms")
+		b.ReportMetric(st.P99Ms, st.Table+"-"+st.Op+"-p99-ms")
+	}
+}

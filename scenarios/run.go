@@ -1,0 +1,264 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/regionsim/regionsim/raft"
+	"github.com/regionsim/regionsim/raft/placement"
+	"github.com/regionsim/regionsim/sim"
+	"github.com/regionsim/regionsim/sim/stats"
+)
+
+// ErrUnsupported wraps scenario features the model cannot simulate yet; a
+// run refuses them rather than silently ignoring them.
+var ErrUnsupported = errors.New("not supported yet")
+
+// TimelineInterval is the width of a timeline bin.
+const TimelineInterval = time.Second
+
+// maxDrain bounds how long a run keeps going after the measured span so that
+// requests issued inside it can finish.
+const maxDrain = 10 * time.Minute
+
+// series is the recorder of one table × op × client region.
+type series struct {
+	table, locality, op, region string
+	hist                        stats.Histogram
+	timeline                    *stats.Series
+}
+
+// recorder is the model's Sink: it files every completed request that was
+// issued inside the measured span under its series.
+type recorder struct {
+	series      []series
+	from, until sim.Time
+	outstanding int64 // requests submitted and not yet completed
+	measured    uint64
+}
+
+func (r *recorder) Complete(tag int64, start, end sim.Time, ok bool) {
+	r.outstanding--
+	if start < r.from || start >= r.until {
+		return
+	}
+	s := &r.series[tag]
+	lat := end.Sub(start)
+	s.hist.Record(lat)
+	s.timeline.Record(int64(start), lat, ok)
+	r.measured++
+}
+
+// Run simulates one validated scenario and returns its result. It reads no
+// wall clock: the caller fills Result.WallSeconds.
+func Run(s *Scenario) (*Result, error) {
+	c := s.Cluster()
+	if c == nil {
+		if err := s.Validate(); err != nil {
+			return nil, err
+		}
+		c = s.Cluster()
+	}
+	if len(s.Faults) > 0 {
+		return nil, fmt.Errorf("%w: faults: the failure model has not landed; remove the faults section", ErrUnsupported)
+	}
+	e := sim.NewEngine()
+	warmupEnd := sim.At(s.Warmup)
+	end := warmupEnd.Add(s.Duration)
+	rec := &recorder{from: warmupEnd, until: end}
+	m, err := raft.New(e, c, s.Cockroach, s.Seed, rec)
+	if err != nil {
+		return nil, err
+	}
+	db := s.ResolvedDatabase()
+	if !db.MultiRegion() {
+		db = placement.Database{}
+	}
+	place := sim.NewRand(s.Seed, sim.StreamID("placement", 0))
+	load := placement.NewLoad(c)
+	var rowShares []map[string]float64
+	for _, t := range s.Tables {
+		layouts, err := placement.PlaceTable(c, db, t.TableSpec(), place, load)
+		if err != nil {
+			return nil, fmt.Errorf("tables %q: %w", t.Name, err)
+		}
+		_, err = m.AddTable(raft.TableDef{
+			Name: t.Name, Locality: t.Locality, Layouts: layouts, Rows: int(min(t.Rows, 1<<30)),
+			UniqueChecks:            t.PrimaryKey == PrimaryKeyPlain,
+			LocalityOptimizedSearch: t.Lookup == LookupLOS,
+			TxnRanges:               t.TxnRanges,
+		})
+		if err != nil {
+			return nil, err
+		}
+		rowShares = append(rowShares, t.RowShares(db.Regions))
+	}
+
+	var submitted uint64
+	ops := raft.Ops()
+	for wi, w := range s.Workload {
+		ti := s.TableIndex(w.Table)
+		t := s.Tables[ti]
+		region := c.RegionIndex(w.Region)
+		g := &generator{
+			e: e, m: m, r: sim.NewRand(s.Seed, sim.StreamID("workload", wi)),
+			table: raft.TableID(ti), gateways: c.RegionNodes(region),
+			ranges: 1 << 20, keys: 1 << 30, rate: w.Rate,
+			stopAt: end, submitted: &submitted,
+			tagBase: int64(len(rec.series)),
+		}
+		for _, op := range ops {
+			rec.series = append(rec.series, series{
+				table: t.Name, locality: t.Locality.String(), op: op.String(), region: w.Region,
+				timeline: stats.NewSeries(TimelineInterval),
+			})
+		}
+		total := 0.0
+		for _, os := range w.OpShares() {
+			total += os.Share
+			g.ops = append(g.ops, os.Op)
+			g.cum = append(g.cum, total)
+		}
+		if t.Locality == placement.LocalityRegionalByRow {
+			g.rbr, g.region = true, region
+			shares := rowShares[ti]
+			g.localRows = w.LocalShare(shares)
+			other := 0.0
+			for _, name := range db.Regions {
+				if name != w.Region && shares[name] > 0 {
+					other += shares[name]
+					g.others = append(g.others, c.RegionIndex(name))
+					g.othersCum = append(g.othersCum, other)
+				}
+			}
+			for i := range g.othersCum {
+				g.othersCum[i] /= other
+			}
+		}
+		for _, st := range w.Schedule {
+			g.steps = append(g.steps, step{at: sim.At(st.At), rate: st.Rate})
+		}
+		g.id = e.Register(g)
+		g.start()
+	}
+
+	e.RunUntil(end)
+	// Let requests issued inside the measured span finish.
+	rec.outstanding += int64(submitted)
+	for rec.outstanding > 0 && e.Now() < end.Add(maxDrain) && e.Step() {
+	}
+	if rec.outstanding > 0 {
+		return nil, fmt.Errorf("scenario %q: %d requests still running %v after the end of the run", s.Name, rec.outstanding, maxDrain)
+	}
+	return s.result(rec, e), nil
+}
+
+// result assembles the Result of a finished run.
+func (s *Scenario) result(rec *recorder, e *sim.Engine) *Result {
+	res := &Result{
+		Scenario: s.Name, Seed: s.Seed,
+		Survival:         s.ResolvedDatabase().Survival.String(),
+		CRDBVersion:      s.Cockroach.Version,
+		RTT:              s.Topology.RTT,
+		MaxOffsetMs:      sim.DurationMs(s.Cockroach.MaxOffset),
+		WarmupSeconds:    s.Warmup.Seconds(),
+		SimulatedSeconds: s.Duration.Seconds(),
+		Events:           e.Events(),
+		Requests:         rec.measured,
+		Stats:            []Stat{},
+		Unavailability:   []Unavailability{},
+		Leases:           []LeaseEvent{},
+		Timeline:         []TimelinePoint{},
+	}
+	if !s.ResolvedDatabase().MultiRegion() {
+		res.Survival = "none"
+	}
+	for i := range rec.series {
+		sr := &rec.series[i]
+		if sr.hist.Count() == 0 {
+			continue
+		}
+		var errs uint64
+		for _, b := range sr.timeline.Bins() {
+			errs += b.Errors
+			if b.Count == 0 {
+				continue
+			}
+			res.Timeline = append(res.Timeline, TimelinePoint{
+				TS: sim.Time(b.Start).Seconds(), Table: sr.table, Op: sr.op, ClientRegion: sr.region,
+				Count: b.Count, Errors: b.Errors,
+				P50Ms: ms(b.Latency.Quantile(0.5)), P99Ms: ms(b.Latency.Quantile(0.99)),
+			})
+		}
+		h := sr.hist.Clone()
+		res.Stats = append(res.Stats, Stat{
+			Table: sr.table, Locality: sr.locality, Op: sr.op, ClientRegion: sr.region,
+			Count: h.Count(), Errors: errs,
+			MeanMs: ms(h.Mean()), P50Ms: ms(h.Quantile(0.5)), P90Ms: ms(h.Quantile(0.9)),
+			P99Ms: ms(h.Quantile(0.99)), P999Ms: ms(h.Quantile(0.999)), MaxMs: ms(h.Max()),
+			Latency: h,
+		})
+	}
+	sortStats(s, res.Stats)
+	return res
+}
+
+// sortStats orders stats by table (scenario order), op (raft order) and
+// client region (topology order); workload entries may list them in any
+// order.
+func sortStats(s *Scenario, st []Stat) {
+	rank := func(x Stat) [3]int {
+		op, _ := raft.ParseOp(x.Op)
+		return [3]int{s.TableIndex(x.Table), int(op), s.Cluster().RegionIndex(x.ClientRegion)}
+	}
+	less := func(a, b Stat) bool {
+		ra, rb := rank(a), rank(b)
+		for i := range ra {
+			if ra[i] != rb[i] {
+				return ra[i] < rb[i]
+			}
+		}
+		return false
+	}
+	// Insertion sort: stable and small (tens of rows).
+	for i := 1; i < len(st); i++ {
+		for j := i; j > 0 && less(st[j], st[j-1]); j-- {
+			st[j], st[j-1] = st[j-1], st[j]
+		}
+	}
+}
+
+// ms converts a duration to milliseconds rounded to the microsecond, so
+// results print and serialise stably.
+func ms(d time.Duration) float64 {
+	return float64(d.Round(time.Microsecond)) / 1e6
+}
+
+// RunSeeds runs s once per seed, in parallel on up to parallelism
+// goroutines (0 means GOMAXPROCS), and returns the results in seed order.
+// Each run has its own engine and random streams, so results do not depend
+// on parallelism.
+func RunSeeds(s *Scenario, seeds []uint64, parallelism int) ([]*Result, error) {
+	if parallelism <= 0 {
+		parallelism = runtime.GOMAXPROCS(0)
+	}
+	results := make([]*Result, len(seeds))
+	errs := make([]error, len(seeds))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, parallelism)
+	for i, seed := range seeds {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			c := s.Clone()
+			c.Seed = seed
+			results[i], errs[i] = Run(c)
+		}()
+	}
+	wg.Wait()
+	return results, errors.Join(errs...)
+}

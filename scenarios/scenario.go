@@ -1,0 +1,588 @@
+package scenarios
+
+import (
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/regionsim/regionsim/raft"
+	"github.com/regionsim/regionsim/raft/placement"
+	"github.com/regionsim/regionsim/topology"
+)
+
+// Defaults of the scenario model (DESIGN.md "Scenario file").
+const (
+	// DefaultSeed is the seed of a scenario that names none.
+	DefaultSeed uint64 = 1
+	// DefaultDuration is the measured simulated time of a scenario.
+	DefaultDuration = 60 * time.Second
+	// DefaultWarmup is the simulated time run before measuring.
+	DefaultWarmup = 10 * time.Second
+	// DefaultRanges is the range count of a table without `ranges`.
+	DefaultRanges = 10
+	// DefaultRows is the row count (the key space requests draw from) of a
+	// table without `rows` or `cities`.
+	DefaultRows = 10000
+	// DefaultTxnRanges is how many ranges one `txn` op writes, capped at the
+	// table's range count.
+	DefaultTxnRanges = 3
+)
+
+// Limits that keep a scenario within what one run can hold; Validate
+// rejects values beyond them.
+const (
+	// MaxDuration bounds duration, warmup and every `at`/`for` (one
+	// simulated year, far below time.Duration's 292-year range, so sums
+	// cannot overflow).
+	MaxDuration = 365 * 24 * time.Hour
+	// MaxRanges bounds a table's range count.
+	MaxRanges = 100_000
+	// MaxRows bounds a table's row count.
+	MaxRows = 1_000_000_000_000
+	// MaxTxnRanges bounds how many ranges one txn op writes.
+	MaxTxnRanges = 64
+	// MaxRate bounds the request rate of one workload entry, requests/s.
+	MaxRate = 10_000_000
+	// ShareTolerance is how far shares (mix, row_regions) may sum from 1.
+	ShareTolerance = 1e-9
+)
+
+// Primary-key kinds of Table.PrimaryKey: whether an INSERT into a
+// REGIONAL BY ROW table pays uniqueness checks in every other region
+// (reference §7).
+const (
+	// PrimaryKeyPlain is a key whose uniqueness CockroachDB must check in
+	// every region: crdb_region is not part of it and it is not a
+	// gen_random_uuid() UUID.
+	PrimaryKeyPlain = "plain"
+	// PrimaryKeyRandomUUID is a UUID key filled by gen_random_uuid(): exempt
+	// from uniqueness checks.
+	PrimaryKeyRandomUUID = "gen_random_uuid"
+	// PrimaryKeyRegionInKey is a key that includes crdb_region: exempt.
+	PrimaryKeyRegionInKey = "region_in_key"
+	// PrimaryKeyComputedRegion is a key from which crdb_region is computed:
+	// exempt.
+	PrimaryKeyComputedRegion = "computed_region"
+)
+
+// PrimaryKeys lists the valid Table.PrimaryKey values.
+var PrimaryKeys = []string{PrimaryKeyPlain, PrimaryKeyRandomUUID, PrimaryKeyRegionInKey, PrimaryKeyComputedRegion}
+
+// Lookup kinds of Table.Lookup: how a point lookup into a REGIONAL BY ROW
+// table finds the row's partition (reference §7).
+const (
+	// LookupLOS: the query names only the key, so the optimizer uses
+	// locality-optimized search: the gateway region's partition first, then
+	// every other partition in parallel if the row is not local.
+	LookupLOS = "los"
+	// LookupRegion: the query names the row's region (crdb_region = …), so
+	// it goes straight to the row's partition.
+	LookupRegion = "region"
+)
+
+// Lookups lists the valid Table.Lookup values.
+var Lookups = []string{LookupLOS, LookupRegion}
+
+// Fault kinds of Fault.Kind.
+const (
+	// FaultNode stops one node (Target "n3").
+	FaultNode = "node"
+	// FaultZone stops every node of one zone (Target "us-east1-b").
+	FaultZone = "zone"
+	// FaultRegion stops every node of one region (Target "us-east1").
+	FaultRegion = "region"
+	// FaultPartition cuts the links between two groups (Between).
+	FaultPartition = "partition"
+)
+
+// FaultKinds lists the valid Fault.Kind values.
+var FaultKinds = []string{FaultNode, FaultZone, FaultRegion, FaultPartition}
+
+// Scenario is one simulation set-up: a scenario file or built-in after
+// decoding. It is plain data; Parse and Load fill defaults and validate it,
+// and Validate builds its cluster (see Cluster).
+//
+// Every time field (Duration, Warmup, Schedule and Fault times) is simulated
+// time; `at` times count from the start of the run, warmup included.
+type Scenario struct {
+	// Name identifies the scenario in results; Load defaults it to the
+	// built-in name or the file's base name.
+	Name string `yaml:"name"`
+	// Description is one line for `regionsim scenarios`.
+	Description string `yaml:"description"`
+	// Seed seeds every random stream of a run.
+	Seed uint64 `yaml:"seed"`
+	// Duration is the measured simulated time, after Warmup; > 0.
+	Duration time.Duration `yaml:"duration"`
+	// Warmup is the simulated time run before measuring; >= 0.
+	Warmup time.Duration `yaml:"warmup"`
+	// Topology is the `topology:` section.
+	Topology topology.Config `yaml:"topology"`
+	// Cockroach is the `cockroach:` section.
+	Cockroach raft.Config `yaml:"cockroach"`
+	// Database is the `database:` section. Empty Regions means every
+	// topology region (see ResolvedDatabase); empty Primary (after
+	// ApplyDefaults) means a database without multi-region SQL.
+	Database placement.Database `yaml:"database"`
+	// Tables are the simulated tables; names are unique.
+	Tables []Table `yaml:"tables"`
+	// Workload are the client populations; several entries may share a
+	// region and a table.
+	Workload []Workload `yaml:"workload"`
+	// Faults are the injected failures, validated here; the runner models
+	// them once the failure model exists.
+	Faults []Fault `yaml:"faults"`
+
+	// source names the file or built-in the scenario came from, for errors.
+	source string
+	// cluster is the cluster built by the last successful Validate.
+	cluster *topology.Cluster
+}
+
+// Table is one simulated table: its placement (locality, home region, range
+// count) and, for REGIONAL BY ROW, how its rows are homed and keyed.
+type Table struct {
+	// Name identifies the table; required and unique.
+	Name string `yaml:"name"`
+	// Locality is the table locality; empty means regional-by-table in a
+	// multi-region database, none otherwise (ApplyDefaults resolves it).
+	Locality placement.Locality `yaml:"locality"`
+	// HomeRegion is the home of a regional-by-table table; empty means the
+	// primary region. Only for regional-by-table.
+	HomeRegion string `yaml:"home_region"`
+	// Ranges is the table's range count; 0 means DefaultRanges. A
+	// regional-by-row table has at least one range per database region.
+	Ranges int `yaml:"ranges"`
+	// Rows is the number of rows, the key space requests draw from (it sets
+	// how often GLOBAL reads meet a recent write); 0 means the sum of Cities,
+	// or DefaultRows.
+	Rows int64 `yaml:"rows"`
+	// RowRegions is the share of rows homed in each database region
+	// (regional-by-row only); shares are >= 0 and sum to 1. Regions not
+	// listed hold no rows. Not with Cities.
+	RowRegions map[string]float64 `yaml:"row_regions"`
+	// Cities is the number of rows per city (regional-by-row only), for a
+	// region column computed from the city (CityRegions, DefaultRegion).
+	Cities map[string]int64 `yaml:"cities"`
+	// CityRegions maps a city to its database region: the WHEN branches of
+	// the computed region column. It may name cities without rows.
+	CityRegions map[string]string `yaml:"city_regions"`
+	// DefaultRegion is the region of a city that CityRegions does not list:
+	// the ELSE branch. Empty means every city in Cities must be listed.
+	DefaultRegion string `yaml:"default_region"`
+	// PrimaryKey is one of PrimaryKeys (regional-by-row only; default
+	// PrimaryKeyPlain): whether inserts pay uniqueness checks.
+	PrimaryKey string `yaml:"primary_key"`
+	// Lookup is one of Lookups (regional-by-row only; default LookupLOS).
+	Lookup string `yaml:"lookup"`
+	// TxnRanges is how many ranges one txn op writes; 0 means
+	// min(DefaultTxnRanges, Ranges).
+	TxnRanges int `yaml:"txn_ranges"`
+}
+
+// Workload is one population of clients: open-loop Poisson arrivals in one
+// region against one table, with an op mix.
+type Workload struct {
+	// Region is where the clients are; they use gateways in that region.
+	// Required; a topology region.
+	Region string `yaml:"region"`
+	// Rate is the arrival rate in requests per second until the first
+	// Schedule step; > 0, or 0 if a later step has a positive rate.
+	Rate float64 `yaml:"rate"`
+	// Table names the table the requests go to; required.
+	Table string `yaml:"table"`
+	// Mix maps op names (raft.ParseOp spellings) to shares >= 0 summing to
+	// 1; empty means {read: 1}.
+	Mix map[string]float64 `yaml:"mix"`
+	// LocalRows is, for a regional-by-row table, the share of requests for
+	// rows homed in the client's region, in [0, 1]; nil means uniform over
+	// rows, i.e. the table's row share of Region (see LocalShare).
+	LocalRows *float64 `yaml:"local_rows"`
+	// Schedule changes Rate over time: each step sets the rate from At on.
+	// At strictly increasing, rates >= 0.
+	Schedule []Step `yaml:"schedule"`
+}
+
+// Step is one rate change of a Workload's schedule.
+type Step struct {
+	// At is when the rate changes, since the start of the run.
+	At time.Duration `yaml:"at"`
+	// Rate is the new arrival rate, requests per second, >= 0.
+	Rate float64 `yaml:"rate"`
+}
+
+// Fault is one injected failure.
+type Fault struct {
+	// At is when the fault starts, since the start of the run; >= 0.
+	At time.Duration `yaml:"at"`
+	// Kind is one of FaultKinds.
+	Kind string `yaml:"kind"`
+	// Target is the node ("n3"), zone ("us-east1-b") or region that fails,
+	// for kinds node, zone and region.
+	Target string `yaml:"target"`
+	// For is how long the fault lasts; > 0, and At+For lies within the run.
+	For time.Duration `yaml:"for"`
+	// Between are the two sides of a partition: groups of regions, zones or
+	// nodes, non-empty and disjoint.
+	Between [][]string `yaml:"between"`
+	// OneWay cuts only the direction from Between[0] to Between[1]
+	// (partition only).
+	OneWay bool `yaml:"one_way"`
+}
+
+// OpShare is one op of a mix with its share of requests.
+type OpShare struct {
+	Op    raft.Op
+	Share float64
+}
+
+// DefaultScenario returns a scenario with every top-level default: seed 1,
+// 60 s measured after 10 s of warmup, topology.DefaultConfig,
+// raft.DefaultConfig, and a database with ZONE survival and DEFAULT
+// placement (its primary region is chosen by ApplyDefaults). It has no
+// tables, workload or faults. Parse decodes a file on top of it, so a field
+// the file omits keeps its default and a field the file sets — even to
+// zero — keeps the file's value.
+func DefaultScenario() *Scenario {
+	return &Scenario{
+		Seed:      DefaultSeed,
+		Duration:  DefaultDuration,
+		Warmup:    DefaultWarmup,
+		Topology:  topology.DefaultConfig(),
+		Cockroach: raft.DefaultConfig(),
+		Database: placement.Database{
+			Survival:  placement.SurvivalZone,
+			Placement: placement.PlacementDefault,
+		},
+	}
+}
+
+// ApplyDefaults fills the defaults that depend on the rest of the scenario
+// or that zero cannot mean: the database's survival and placement spellings,
+// its primary region (the first topology region, only when the database is
+// multi-region: it lists regions or a secondary, asks for REGION survival or
+// RESTRICTED placement, or a table has a regional or global locality), each
+// table's locality (regional-by-table in a multi-region database, else
+// none), ranges, rows, txn_ranges and, for regional-by-row, primary_key and
+// lookup, and each workload's mix ({read: 1}). It does not touch seed,
+// duration, warmup, topology or cockroach: start from DefaultScenario for
+// those. ApplyDefaults is idempotent and never fails; a topology it cannot
+// resolve leaves the primary empty for Validate to report.
+func (s *Scenario) ApplyDefaults() {
+	s.cluster = nil
+	db := &s.Database
+	if db.Survival == "" {
+		db.Survival = placement.SurvivalZone
+	}
+	if db.Placement == "" {
+		db.Placement = placement.PlacementDefault
+	}
+	if db.Primary == "" && s.wantsMultiRegion() {
+		db.Primary = s.firstRegion()
+	}
+	multi := db.MultiRegion()
+	for i := range s.Tables {
+		t := &s.Tables[i]
+		if t.Locality == "" {
+			t.Locality = placement.LocalityNone
+			if multi {
+				t.Locality = placement.LocalityRegionalByTable
+			}
+		}
+		if t.Ranges == 0 {
+			t.Ranges = DefaultRanges
+		}
+		if t.Rows == 0 {
+			t.Rows = DefaultRows
+			if sum, ok := cityRowSum(t.Cities); ok && sum > 0 {
+				t.Rows = sum
+			}
+		}
+		if t.TxnRanges == 0 {
+			t.TxnRanges = max(1, min(DefaultTxnRanges, t.Ranges))
+		}
+		if t.Locality == placement.LocalityRegionalByRow {
+			if t.PrimaryKey == "" {
+				t.PrimaryKey = PrimaryKeyPlain
+			}
+			if t.Lookup == "" {
+				t.Lookup = LookupLOS
+			}
+		}
+	}
+	for i := range s.Workload {
+		if len(s.Workload[i].Mix) == 0 {
+			s.Workload[i].Mix = map[string]float64{raft.OpRead.String(): 1}
+		}
+	}
+}
+
+// wantsMultiRegion reports whether the scenario asks for multi-region SQL
+// without naming a primary region (see ApplyDefaults).
+func (s *Scenario) wantsMultiRegion() bool {
+	db := s.Database
+	if len(db.Regions) > 0 || db.Secondary != "" ||
+		db.Survival == placement.SurvivalRegion || db.Placement == placement.PlacementRestricted {
+		return true
+	}
+	for _, t := range s.Tables {
+		switch t.Locality {
+		case placement.LocalityRegionalByTable, placement.LocalityRegionalByRow, placement.LocalityGlobal:
+			return true
+		}
+	}
+	return false
+}
+
+// firstRegion returns the primary-region default: the first database
+// region if the database lists regions, else the first topology region
+// (the preset's first default region if topology.regions is empty), or ""
+// if the RTT spec cannot be loaded.
+func (s *Scenario) firstRegion() string {
+	if len(s.Database.Regions) > 0 {
+		return s.Database.Regions[0]
+	}
+	if len(s.Topology.Regions) > 0 {
+		return s.Topology.Regions[0]
+	}
+	m, err := topology.LoadRTT(s.Topology.RTT)
+	if err != nil {
+		return ""
+	}
+	if d := m.DefaultRegions(); len(d) > 0 {
+		return d[0]
+	}
+	return ""
+}
+
+// cityRowSum returns the total rows of cities, and false if a count is
+// negative or the sum overflows MaxRows.
+func cityRowSum(cities map[string]int64) (int64, bool) {
+	var sum int64
+	for _, n := range cities {
+		if n < 0 || n > MaxRows || sum > MaxRows-n {
+			return 0, false
+		}
+		sum += n
+	}
+	return sum, true
+}
+
+// Cluster returns the cluster built by the last successful Validate (which
+// Parse, Load, Override and WithSurvival call), or nil if the scenario has
+// not been validated since it was created or ApplyDefaults last ran. The
+// Cluster is shared and must not be modified.
+func (s *Scenario) Cluster() *topology.Cluster { return s.cluster }
+
+// ResolvedDatabase returns the database with its regions filled in: every
+// cluster region, in cluster order, if the database is multi-region and
+// lists none (placement.Database.WithClusterRegions). It needs a validated
+// scenario; before Validate it returns the Database unchanged.
+func (s *Scenario) ResolvedDatabase() placement.Database {
+	if s.cluster == nil {
+		return s.Database
+	}
+	return s.Database.WithClusterRegions(s.cluster)
+}
+
+// TableIndex returns the index of the named table in Tables, or -1.
+func (s *Scenario) TableIndex(name string) int {
+	return slices.IndexFunc(s.Tables, func(t Table) bool { return t.Name == name })
+}
+
+// Clone returns a deep copy of s: no map, slice or pointer of the copy is
+// shared with s (the immutable Cluster is).
+func (s *Scenario) Clone() *Scenario {
+	c := *s
+	c.Topology.Regions = slices.Clone(s.Topology.Regions)
+	c.Database.Regions = slices.Clone(s.Database.Regions)
+	if s.Tables != nil {
+		c.Tables = make([]Table, len(s.Tables))
+		for i, t := range s.Tables {
+			t.RowRegions = maps.Clone(t.RowRegions)
+			t.Cities = maps.Clone(t.Cities)
+			t.CityRegions = maps.Clone(t.CityRegions)
+			c.Tables[i] = t
+		}
+	}
+	if s.Workload != nil {
+		c.Workload = make([]Workload, len(s.Workload))
+		for i, w := range s.Workload {
+			w.Mix = maps.Clone(w.Mix)
+			if w.LocalRows != nil {
+				v := *w.LocalRows
+				w.LocalRows = &v
+			}
+			w.Schedule = slices.Clone(w.Schedule)
+			c.Workload[i] = w
+		}
+	}
+	if s.Faults != nil {
+		c.Faults = make([]Fault, len(s.Faults))
+		for i, f := range s.Faults {
+			if f.Between != nil {
+				groups := make([][]string, len(f.Between))
+				for j, g := range f.Between {
+					groups[j] = slices.Clone(g)
+				}
+				f.Between = groups
+			}
+			c.Faults[i] = f
+		}
+	}
+	return &c
+}
+
+// Overrides are the CLI flags that change a scenario. A zero field keeps
+// the scenario's value.
+type Overrides struct {
+	// Survival is --survival: zone or region.
+	Survival string
+	// RTT is --rtt: a preset name or a CSV path (relative to the working
+	// directory).
+	RTT string
+	// Regions is --regions: the topology regions, primary first. The
+	// database then spans all of them with the first as primary (if it is
+	// multi-region), and a secondary region not among them is dropped.
+	Regions []string
+	// Duration is --duration, the measured simulated time.
+	Duration time.Duration
+	// Warmup is --warmup; zero keeps the scenario's warmup.
+	Warmup time.Duration
+	// Seed is --seed; nil keeps the scenario's seed.
+	Seed *uint64
+	// MaxOffset is --max-offset (cockroach.max_offset).
+	MaxOffset time.Duration
+	// CRDBVersion is --crdb-version (cockroach.version).
+	CRDBVersion string
+	// Jitter is --jitter (topology.jitter): none or lognormal.
+	Jitter string
+}
+
+// Override applies o to s and validates the result. On error s is
+// unchanged and the error wraps ErrInvalid, naming the scenario field the
+// flag sets (database.survival, topology.rtt, …).
+func (s *Scenario) Override(o Overrides) error {
+	c := s.Clone()
+	if o.Survival != "" {
+		c.Database.Survival = placement.Survival(o.Survival)
+	}
+	if o.RTT != "" {
+		c.Topology.RTT = o.RTT
+	}
+	if len(o.Regions) > 0 {
+		c.Topology.Regions = slices.Clone(o.Regions)
+		if c.Database.MultiRegion() {
+			c.Database.Regions = nil
+			c.Database.Primary = o.Regions[0]
+			if !slices.Contains(o.Regions, c.Database.Secondary) {
+				c.Database.Secondary = ""
+			}
+		}
+	}
+	if o.Duration != 0 {
+		c.Duration = o.Duration
+	}
+	if o.Warmup != 0 {
+		c.Warmup = o.Warmup
+	}
+	if o.Seed != nil {
+		c.Seed = *o.Seed
+	}
+	if o.MaxOffset != 0 {
+		c.Cockroach.MaxOffset = o.MaxOffset
+	}
+	if o.CRDBVersion != "" {
+		c.Cockroach.Version = o.CRDBVersion
+	}
+	if o.Jitter != "" {
+		c.Topology.Jitter = o.Jitter
+	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	*s = *c
+	return nil
+}
+
+// WithSurvival returns a validated deep copy of s with the survival goal
+// survival ("zone" or "region"), for `regionsim compare`. s is not
+// modified.
+func (s *Scenario) WithSurvival(survival string) (*Scenario, error) {
+	c := s.Clone()
+	c.Database.Survival = placement.Survival(survival)
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// TableSpec returns the placement view of t.
+func (t Table) TableSpec() placement.TableSpec {
+	return placement.TableSpec{Name: t.Name, Locality: t.Locality, HomeRegion: t.HomeRegion, Ranges: t.Ranges}
+}
+
+// RowShares returns, for a regional-by-row table, the share of its rows
+// homed in each of dbRegions (every one is a key, 0 if it holds no rows):
+// RowRegions if given; else the rows of Cities summed per region through
+// CityRegions and DefaultRegion; else equal shares. It returns nil for other
+// localities. A region named by RowRegions or CityRegions outside dbRegions
+// keeps its share (Validate rejects such tables). O(cities + regions).
+func (t Table) RowShares(dbRegions []string) map[string]float64 {
+	if t.Locality != placement.LocalityRegionalByRow {
+		return nil
+	}
+	out := make(map[string]float64, len(dbRegions))
+	for _, r := range dbRegions {
+		out[r] = 0
+	}
+	switch {
+	case len(t.RowRegions) > 0:
+		maps.Copy(out, t.RowRegions)
+	case len(t.Cities) > 0:
+		total, ok := cityRowSum(t.Cities)
+		if !ok || total == 0 {
+			return out
+		}
+		for _, city := range slices.Sorted(maps.Keys(t.Cities)) {
+			out[t.CityRegion(city)] += float64(t.Cities[city]) / float64(total)
+		}
+		delete(out, "") // cities without a region; Validate rejects them
+	default:
+		for _, r := range dbRegions {
+			out[r] = 1 / float64(len(dbRegions))
+		}
+	}
+	return out
+}
+
+// CityRegion returns the region of city: CityRegions[city] if listed, else
+// DefaultRegion (which may be empty).
+func (t Table) CityRegion(city string) string {
+	if r, ok := t.CityRegions[city]; ok {
+		return r
+	}
+	return t.DefaultRegion
+}
+
+// LocalShare returns the share of w's requests for rows homed in w's
+// region: LocalRows if set, else rowShares[w.Region] (uniform over rows),
+// where rowShares comes from Table.RowShares.
+func (w Workload) LocalShare(rowShares map[string]float64) float64 {
+	if w.LocalRows != nil {
+		return *w.LocalRows
+	}
+	return rowShares[w.Region]
+}
+
+// OpShares returns w's mix in raft.Ops order, without zero shares and
+// without names that do not parse (Validate rejects those).
+func (w Workload) OpShares() []OpShare {
+	var out []OpShare
+	for _, op := range raft.Ops() {
+		if v := w.Mix[op.String()]; v > 0 {
+			out = append(out, OpShare{Op: op, Share: v})
+		}
+	}
+	return out
+}

@@ -1,0 +1,126 @@
+package scenarios
+
+import (
+	"math/rand/v2"
+	"time"
+
+	"github.com/regionsim/regionsim/raft"
+	"github.com/regionsim/regionsim/sim"
+	"github.com/regionsim/regionsim/topology"
+)
+
+// generator issues one workload entry's requests: an open-loop Poisson
+// process whose rate follows the entry's schedule. Each generator draws
+// from its own random stream.
+type generator struct {
+	e     *sim.Engine
+	id    sim.HandlerID
+	m     *raft.Model
+	r     *rand.Rand
+	table raft.TableID
+	// gateways are the nodes of the clients' region; a client uses a
+	// gateway in its own zone, and clients are spread evenly over zones.
+	gateways []topology.NodeID
+	// ops and cum hold the op mix as a cumulative distribution.
+	ops []raft.Op
+	cum []float64
+	// rbr: the clients' region, the share of requests for rows homed there,
+	// and the other regions with cumulative row shares.
+	rbr        bool
+	region     int
+	localRows  float64
+	others     []int
+	othersCum  []float64
+	ranges     int // range index bound passed to the model (taken modulo)
+	keys       int
+	tagBase    int64 // series index of op 0; tag = tagBase + op
+	rate       float64
+	steps      []step
+	nextStep   int
+	arrival    sim.TimerID
+	stopAt     sim.Time
+	submitted  *uint64
+	measureEnd sim.Time
+}
+
+// step is a scheduled rate change at an engine instant.
+type step struct {
+	at   sim.Time
+	rate float64
+}
+
+const (
+	kArrival sim.Kind = iota
+	kRateChange
+)
+
+// start schedules the first arrival and the rate changes.
+func (g *generator) start() {
+	if g.nextStep < len(g.steps) {
+		g.e.Schedule(g.steps[g.nextStep].at, g.id, kRateChange, 0)
+	}
+	g.scheduleArrival()
+}
+
+func (g *generator) scheduleArrival() {
+	if g.rate <= 0 {
+		g.arrival = 0
+		return
+	}
+	gap := time.Duration(g.r.ExpFloat64() / g.rate * float64(time.Second))
+	at := g.e.Now().Add(gap)
+	if at >= g.stopAt {
+		g.arrival = 0
+		return
+	}
+	g.arrival = g.e.StartTimer(at, g.id, kArrival, 0)
+}
+
+// Handle issues a request or applies a rate change.
+func (g *generator) Handle(ev *sim.Event) {
+	switch ev.Kind {
+	case kArrival:
+		g.issue()
+		g.scheduleArrival()
+	case kRateChange:
+		// Poisson arrivals are memoryless: drop the pending arrival and
+		// draw the next one at the new rate.
+		g.e.Cancel(g.arrival)
+		g.rate = g.steps[g.nextStep].rate
+		g.nextStep++
+		if g.nextStep < len(g.steps) {
+			g.e.Schedule(g.steps[g.nextStep].at, g.id, kRateChange, 0)
+		}
+		g.scheduleArrival()
+	}
+}
+
+func (g *generator) issue() {
+	op := g.ops[pick(g.cum, g.r.Float64())]
+	req := raft.Request{
+		Op:      op,
+		Table:   g.table,
+		Gateway: g.gateways[g.r.IntN(len(g.gateways))],
+		Region:  -1,
+		Range:   g.r.IntN(g.ranges),
+		Key:     g.r.IntN(g.keys),
+	}
+	if g.rbr {
+		req.Region = g.region
+		if len(g.others) > 0 && g.r.Float64() >= g.localRows {
+			req.Region = g.others[pick(g.othersCum, g.r.Float64())]
+		}
+	}
+	*g.submitted++
+	g.m.Submit(req, g.tagBase+int64(op))
+}
+
+// pick returns the index of the first cumulative weight above u.
+func pick(cum []float64, u float64) int {
+	for i, c := range cum {
+		if u < c {
+			return i
+		}
+	}
+	return len(cum) - 1
+}
