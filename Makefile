@@ -9,11 +9,9 @@ GO ?= go
 build:
 	$(GO) build -o bin/regionsim ./cmd/regionsim
 
-## run: the main job on the built-in default scenario
-# Until the replication model lands this prints the default cluster's layout
-# and RTT matrix; it becomes 'regionsim compare default'.
+## run: the main job: ZONE vs REGION survival on the built-in default scenario
 run: build
-	./bin/regionsim topology
+	./bin/regionsim compare default
 
 ## test: formatting, vet and every test
 test:

@@ -31,6 +31,21 @@ var commands map[string]command
 
 func init() {
 	commands = map[string]command{
+		"run": {
+			summary: "simulate a scenario: latency per table, op and client region",
+			usage:   "regionsim run [SCENARIO|FILE] [flags]",
+			run:     runRun,
+		},
+		"compare": {
+			summary: "simulate a scenario under ZONE and REGION survival, side by side",
+			usage:   "regionsim compare [SCENARIO|FILE] [flags]",
+			run:     runCompare,
+		},
+		"scenarios": {
+			summary: "list the built-in scenarios",
+			usage:   "regionsim scenarios",
+			run:     runScenarios,
+		},
 		"presets": {
 			summary: "list the built-in RTT presets with their regions and sources",
 			usage:   "regionsim presets",

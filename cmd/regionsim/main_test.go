@@ -113,3 +113,94 @@ func TestVersion(t *testing.T) {
 		assert.Contains(t, stdout, "regionsim "+version)
 	}
 }
+
+func writeScenario(t *testing.T, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "s.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(body), 0o644))
+	return path
+}
+
+const tinyScenario = `
+name: tiny
+duration: 2s
+warmup: 1s
+tables:
+  - {name: t, locality: regional-by-table, ranges: 3}
+workload:
+  - {region: us-west1, rate: 50, table: t, mix: {read: 0.5, write: 0.5}}
+`
+
+func TestRunBadInput(t *testing.T) {
+	withFaults := writeScenario(t, tinyScenario+"faults:\n  - {at: 1500ms, kind: zone, target: us-east1-b, for: 200ms}\n")
+	noMR := writeScenario(t, "duration: 1s\ntables: [{name: kv, locality: none}]\nworkload: [{region: us-east1, rate: 10, table: kv}]\n")
+	bad := writeScenario(t, tinyScenario+"surprise: 1\n")
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "nope"}, `"nope"`},
+		{[]string{"run", bad}, "surprise"},
+		{[]string{"run", "default", "--survival", "planet"}, `database.survival: unknown "planet"`},
+		{[]string{"run", "default", "--format", "xml"}, `--format: report: unknown format "xml"`},
+		{[]string{"run", "default", "--duration", "-1s"}, "duration: -1s"},
+		{[]string{"run", "default", "--max-offset", "20s"}, "cockroach.max_offset: 20s"},
+		{[]string{"run", "default", "--crdb-version", "1.0"}, `cockroach.version: unknown "1.0"`},
+		{[]string{"run", "default", "--rtt", "aws"}, "us-east1"},
+		{[]string{"run", "default", "--jitter", "x"}, `topology.jitter: unknown "x"`},
+		{[]string{"run", "default", "extra"}, `unexpected argument "extra"`},
+		{[]string{"run", withFaults}, "faults: the failure model has not landed"},
+		{[]string{"compare", noMR}, "no multi-region database"},
+		{[]string{"compare", "default", "--survival", "zone"}, "unknown flag: --survival"},
+		{[]string{"scenarios", "x"}, `unexpected argument "x"`},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, stdout, stderr := runCLI(tt.args...)
+			assert.Equal(t, 2, code, stderr)
+			assert.Contains(t, stderr, tt.want)
+			assert.Empty(t, stdout)
+		})
+	}
+}
+
+func TestRunAndCompare(t *testing.T) {
+	path := writeScenario(t, tinyScenario)
+	code, stdout, stderr := runCLI("run", path, "--jitter", "none", "--seed", "3")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "scenario      tiny")
+	assert.Contains(t, stdout, "seed          3")
+	// Jitter-free: a read from us-west1 of a range homed in us-east1 costs
+	// the 66 ms RTT plus local hops and evaluation.
+	assert.Regexp(t, `(?m)^t\s+regional-by-table\s+read\s+us-west1\s+\d+\s+0\s+6[67]\.\d`, stdout)
+
+	out := t.TempDir()
+	code, stdout, stderr = runCLI("compare", path, "--format", "json", "--out", out)
+	require.Equal(t, 0, code, stderr)
+	assert.True(t, strings.HasPrefix(stdout, "{\n  \"runs\": ["))
+	assert.Contains(t, stdout, `"survival": "zone"`)
+	assert.Contains(t, stdout, `"survival": "region"`)
+	assert.Contains(t, stderr, filepath.Join(out, "result.json"))
+	for _, f := range []string{"result.json", "stats.csv"} {
+		info, err := os.Stat(filepath.Join(out, f))
+		require.NoError(t, err)
+		assert.Greater(t, info.Size(), int64(100))
+	}
+}
+
+func TestRunIsDeterministic(t *testing.T) {
+	for _, format := range []string{"table", "csv", "markdown"} {
+		_, a, _ := runCLI("compare", "default", "--duration", "5s", "--format", format)
+		_, b, _ := runCLI("compare", "default", "--duration", "5s", "--format", format)
+		require.NotEmpty(t, a)
+		assert.Equal(t, a, b, "same seed, same %s output", format)
+	}
+}
+
+func TestScenariosList(t *testing.T) {
+	code, stdout, _ := runCLI("scenarios")
+	require.Equal(t, 0, code)
+	for _, name := range []string{"default", "movr", "users-by-city", "follow-the-workload"} {
+		assert.Regexp(t, `(?m)^`+name+`\s+\S`, stdout)
+	}
+}

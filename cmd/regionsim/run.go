@@ -1,0 +1,189 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/regionsim/regionsim/scenarios"
+	"github.com/regionsim/regionsim/scenarios/report"
+)
+
+// runFlags are the flags shared by run and compare.
+type runFlags struct {
+	o      scenarios.Overrides
+	seed   uint64
+	format string
+	out    string
+}
+
+func (f *runFlags) bind(fs *pflag.FlagSet, survival bool) {
+	if survival {
+		fs.StringVar(&f.o.Survival, "survival", "", "survival goal: zone or region (default: the scenario's)")
+	}
+	fs.StringVar(&f.o.RTT, "rtt", "", "RTT preset (see 'regionsim presets') or CSV file from,to,p50_ms[,p99_ms] (default: the scenario's)")
+	fs.StringSliceVar(&f.o.Regions, "regions", nil, "regions to use, comma-separated, primary first (default: the scenario's)")
+	fs.DurationVar(&f.o.Duration, "duration", 0, "measured simulated time, after warmup (default: the scenario's)")
+	fs.DurationVar(&f.o.Warmup, "warmup", 0, "simulated time before measuring (default: the scenario's)")
+	fs.Uint64Var(&f.seed, "seed", 0, "random seed (default: the scenario's)")
+	fs.DurationVar(&f.o.MaxOffset, "max-offset", 0, "cockroach --max-offset: GLOBAL-table lead and uncertainty (default: the scenario's, 500ms unless set)")
+	fs.StringVar(&f.o.CRDBVersion, "crdb-version", "", "CockroachDB version whose timers and lease type are modelled: 22.2, 23.1, 24.3 or 25.2")
+	fs.StringVar(&f.o.Jitter, "jitter", "", "latency jitter: none or lognormal (default: the scenario's)")
+	fs.StringVar(&f.format, "format", "table", "output format: table, csv, json or markdown")
+	fs.StringVar(&f.out, "out", "", "also write result.json and stats.csv into this directory")
+}
+
+// load resolves the positional scenario argument and the overrides.
+func (f *runFlags) load(fs *pflag.FlagSet) (*scenarios.Scenario, report.Format, error) {
+	format, err := report.ParseFormat(f.format)
+	if err != nil {
+		return nil, "", badInputf("--format: %v", err)
+	}
+	if fs.NArg() > 1 {
+		return nil, "", badInputf("unexpected argument %q (one scenario at a time)", fs.Arg(1))
+	}
+	name := "default"
+	if fs.NArg() == 1 {
+		name = fs.Arg(0)
+	}
+	s, err := scenarios.Load(name)
+	if err != nil {
+		return nil, "", badInput(err)
+	}
+	if fs.Changed("seed") {
+		f.o.Seed = &f.seed
+	}
+	if err := s.Override(f.o); err != nil {
+		return nil, "", badInput(err)
+	}
+	return s, format, nil
+}
+
+const scenarioHelp = `SCENARIO is a built-in scenario name (see 'regionsim scenarios') or a
+YAML scenario file; the default is the built-in "default". Flags override
+the scenario's settings.`
+
+func runRun(args []string, stdout, stderr io.Writer) error {
+	var f runFlags
+	fs := newFlags("run", stdout, `Simulate one scenario and print, per table, op and client region, the
+request count, errors and latency percentiles in milliseconds.
+
+`+scenarioHelp)
+	f.bind(fs, true)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	s, format, err := f.load(fs)
+	if err != nil {
+		return err
+	}
+	res, err := timedRun(s)
+	if err != nil {
+		return err
+	}
+	if err := report.WriteResult(stdout, res, format); err != nil {
+		return err
+	}
+	return writeOut(f.out, stderr, func(w io.Writer, fm report.Format) error { return report.WriteResult(w, res, fm) })
+}
+
+func runCompare(args []string, stdout, stderr io.Writer) error {
+	var f runFlags
+	fs := newFlags("compare", stdout, `Simulate a scenario under ZONE and under REGION survival and print both
+result tables, then each table x op x client region side by side with the
+REGION - ZONE delta of every percentile (ms).
+
+`+scenarioHelp)
+	f.bind(fs, false)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	s, format, err := f.load(fs)
+	if err != nil {
+		return err
+	}
+	if !s.ResolvedDatabase().MultiRegion() {
+		return badInputf("scenario %q has no multi-region database (no table uses a multi-region locality), so there is no survival goal to compare", s.Name)
+	}
+	var cmp scenarios.Comparison
+	for _, goal := range []string{"zone", "region"} {
+		v, err := s.WithSurvival(goal)
+		if err != nil {
+			return badInput(err)
+		}
+		res, err := timedRun(v)
+		if err != nil {
+			return err
+		}
+		cmp.Runs = append(cmp.Runs, *res)
+	}
+	if err := report.WriteComparison(stdout, &cmp, format); err != nil {
+		return err
+	}
+	return writeOut(f.out, stderr, func(w io.Writer, fm report.Format) error { return report.WriteComparison(w, &cmp, fm) })
+}
+
+// timedRun runs a scenario and fills in the wall time it took.
+func timedRun(s *scenarios.Scenario) (*scenarios.Result, error) {
+	start := time.Now()
+	res, err := scenarios.Run(s)
+	if errors.Is(err, scenarios.ErrInvalid) || errors.Is(err, scenarios.ErrUnsupported) {
+		return nil, badInput(err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	res.WallSeconds = time.Since(start).Seconds()
+	return res, nil
+}
+
+// writeOut writes the JSON and CSV renderings into dir, if set, and names
+// the files on stderr.
+func writeOut(dir string, stderr io.Writer, write func(io.Writer, report.Format) error) error {
+	if dir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return badInputf("--out: %v", err)
+	}
+	for _, out := range []struct {
+		name   string
+		format report.Format
+	}{{"result.json", report.JSON}, {"stats.csv", report.CSV}} {
+		path := filepath.Join(dir, out.name)
+		file, err := os.Create(path)
+		if err != nil {
+			return badInputf("--out: %v", err)
+		}
+		werr := write(file, out.format)
+		if cerr := file.Close(); werr == nil {
+			werr = cerr
+		}
+		if werr != nil {
+			return fmt.Errorf("writing %s: %w", path, werr)
+		}
+		fmt.Fprintf(stderr, "wrote %s\n", path)
+	}
+	return nil
+}
+
+func runScenarios(args []string, stdout, _ io.Writer) error {
+	fs := newFlags("scenarios", stdout, "List the built-in scenarios with a one-line description each.")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	for _, b := range scenarios.Builtins() {
+		if _, err := fmt.Fprintf(stdout, "%-20s %s\n", b.Name, b.Description); err != nil {
+			return err
+		}
+	}
+	return nil
+}
