@@ -19,6 +19,14 @@ type Result struct {
 	Requests         uint64  `json:"requests"`          // requests completed in the measured span
 	WallSeconds      float64 `json:"wall_seconds"`      // the only nondeterministic field
 	Stats            []Stat  `json:"stats"`             // sorted by table, op, client region
+	// Regions lists the cluster's regions in topology order, and RTTMs[i][j]
+	// the median RTT from Regions[i] to Regions[j] in ms (between zones of
+	// one region on the diagonal).
+	Regions []string    `json:"regions"`
+	RTTMs   [][]float64 `json:"rtt_ms"`
+	// Faults are the injected faults as time windows (seconds since the
+	// start of the run), for timelines.
+	Faults []FaultWindow `json:"faults"`
 	// Unavailability, Leases and Timeline are filled by the failure and
 	// follow-the-workload models; empty lists until then.
 	Unavailability []Unavailability `json:"unavailability"`
@@ -45,6 +53,14 @@ type Stat struct {
 	MaxMs        float64 `json:"max_ms"`
 	// Latency is the full distribution, for CDF charts; not serialised.
 	Latency *stats.Histogram `json:"-"`
+}
+
+// FaultWindow is one injected fault: its name (e.g. "region us-east1 at
+// 6m") and when it starts and ends, in seconds since the start of the run.
+type FaultWindow struct {
+	Name   string  `json:"name"`
+	StartS float64 `json:"start_s"`
+	EndS   float64 `json:"end_s"`
 }
 
 // Unavailability is one range's loss of service during one fault.

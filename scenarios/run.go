@@ -172,6 +172,16 @@ func (s *Scenario) result(rec *recorder, e *sim.Engine) *Result {
 		Unavailability:   []Unavailability{},
 		Leases:           []LeaseEvent{},
 		Timeline:         []TimelinePoint{},
+		Faults:           []FaultWindow{},
+	}
+	c := s.Cluster()
+	for i, reg := range c.Regions {
+		res.Regions = append(res.Regions, reg.Name)
+		row := make([]float64, len(c.Regions))
+		for j := range c.Regions {
+			row[j] = ms(c.RegionRTT(i, j).Median())
+		}
+		res.RTTMs = append(res.RTTMs, row)
 	}
 	if !s.ResolvedDatabase().MultiRegion() {
 		res.Survival = "none"

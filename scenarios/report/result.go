@@ -93,6 +93,15 @@ func normalised(r *scenarios.Result) scenarios.Result {
 	if out.Timeline == nil {
 		out.Timeline = []scenarios.TimelinePoint{}
 	}
+	if out.Regions == nil {
+		out.Regions = []string{}
+	}
+	if out.RTTMs == nil {
+		out.RTTMs = [][]float64{}
+	}
+	if out.Faults == nil {
+		out.Faults = []scenarios.FaultWindow{}
+	}
 	return out
 }
 
