@@ -71,6 +71,19 @@ type Range struct {
 	Leaseholder topology.NodeID
 	GlobalReads bool
 	keys        int
+	// leaseStart is when Leaseholder may start serving: a transfer's target
+	// serves once it has applied the transfer command.
+	leaseStart sim.Time
+	// transferring is set while a lease transfer is being replicated;
+	// requests reaching the old leaseholder wait in parked (a list through
+	// partState.next) and are redirected when it commits.
+	transferring   bool
+	transferTo     topology.NodeID
+	transferReason string
+	parked         int32
+	// cache[g] is the leaseholder gateway g believes in (DistSender's range
+	// cache); a NotLeaseHolderError corrects it.
+	cache []topology.NodeID
 	// lastWrite[k] is the timestamp of the latest committed write to key k
 	// (GLOBAL ranges only), for uncertainty waits.
 	lastWrite []sim.Time
@@ -118,7 +131,13 @@ const (
 	partBounded                    // bounded-staleness read at a replica
 	partGlobalRead                 // present-time read of a GLOBAL range at a replica
 	partCheck                      // uniqueness check / LOS probe at the leaseholder
+	partLease                      // a lease transfer proposed by the leaseholder
 )
+
+// servedByLeaseholder reports whether parts of kind k need a valid lease.
+func (k partKind) servedByLeaseholder() bool {
+	return k == partRead || k == partWrite || k == partCheck
+}
 
 // Request phases at the gateway.
 const (
@@ -150,9 +169,10 @@ type partState struct {
 	rng      int32
 	node     topology.NodeID // where the part is being served
 	kind     partKind
-	hit      bool // the part found the row (LOS probes)
-	replied  bool // its reply reached the gateway
-	acks     int8 // durable voter appends, the leader's included
+	next     int32 // next part parked on the same range
+	hit      bool  // the part found the row (LOS probes)
+	replied  bool  // its reply reached the gateway
+	acks     int8  // durable voter appends, the leader's included
 	commit   bool
 	readTS   sim.Time
 	writeTS  sim.Time
@@ -174,6 +194,10 @@ type Model struct {
 	sink    Sink
 	tables  []Table
 	ranges  []Range
+
+	// leases is the lease log; leaseCount[n] the leases node n holds.
+	leases     []LeaseEvent
+	leaseCount []int
 
 	reqs      []reqState
 	freeReqs  []int32
@@ -206,6 +230,7 @@ func New(e *sim.Engine, c *topology.Cluster, cfg Config, seed uint64, sink Sink)
 	m.id = e.Register(m)
 	n := len(c.Nodes)
 	m.closedPub = make([]sim.Time, n*n)
+	m.leaseCount = make([]int, n)
 	// Each node publishes closed timestamps every side_transport_interval,
 	// at a phase of its own.
 	if n > 1<<12 {
@@ -259,6 +284,16 @@ func (m *Model) AddTable(d TableDef) (TableID, error) {
 			keys: max(1, rows/len(d.Layouts)),
 		}
 		r.Replicas = append(append(r.Replicas, l.Voters...), l.NonVoters...)
+		if !l.IsVoter(l.Leaseholder) {
+			return 0, fmt.Errorf("raft: table %q range %d: leaseholder %v is not a voter", d.Name, i, l.Leaseholder)
+		}
+		r.parked = -1
+		r.cache = make([]topology.NodeID, len(m.cluster.Nodes))
+		for g := range r.cache {
+			r.cache[g] = r.Leaseholder
+		}
+		m.leaseCount[r.Leaseholder]++
+		m.leases = append(m.leases, LeaseEvent{At: m.eng.Now(), Range: r.ID, From: -1, To: r.Leaseholder, Reason: "initial"})
 		if r.GlobalReads {
 			t.GlobalReads = true
 			r.lastWrite = make([]sim.Time, r.keys)
@@ -395,17 +430,17 @@ func (m *Model) atGateway(ri int32) {
 			// Locality-optimized search: probe the local partition first.
 			s.phase = phaseLOSLocal
 			rng := m.partitionRange(t, local, s.rng)
-			pi := m.startPart(ri, rng, m.ranges[rng].Leaseholder, partCheck)
+			pi := m.startPart(ri, rng, m.routeLH(ri, rng), partCheck)
 			m.parts[pi].hit = int(s.region) == local
 		default:
-			m.startPart(ri, s.rng, r.Leaseholder, partRead)
+			m.startPart(ri, s.rng, m.routeLH(ri, s.rng), partRead)
 		}
 	case OpStaleRead:
 		m.startPart(ri, s.rng, m.nearestReplica(r, s.gateway), partStaleRead)
 	case OpBoundedRead:
 		m.startPart(ri, s.rng, m.nearestReplica(r, s.gateway), partBounded)
 	case OpWrite:
-		m.startPart(ri, s.rng, r.Leaseholder, partWrite)
+		m.startPart(ri, s.rng, m.routeLH(ri, s.rng), partWrite)
 	case OpInsert:
 		if t.Partitions != nil && t.UniqueChecks && m.countPartitions(t) > 1 {
 			s.phase = phaseChecks
@@ -414,11 +449,11 @@ func (m *Model) atGateway(ri int32) {
 					continue
 				}
 				rng := m.partitionRange(t, reg, s.rng)
-				m.startPart(ri, rng, m.ranges[rng].Leaseholder, partCheck)
+				m.startPart(ri, rng, m.routeLH(ri, rng), partCheck)
 			}
 			return
 		}
-		m.startPart(ri, s.rng, r.Leaseholder, partWrite)
+		m.startPart(ri, s.rng, m.routeLH(ri, s.rng), partWrite)
 	case OpTxn:
 		ranges := t.Ranges
 		if t.Partitions != nil {
@@ -427,7 +462,7 @@ func (m *Model) atGateway(ri int32) {
 		first := indexOf(ranges, s.rng)
 		for k := 0; k < min(t.TxnRanges, len(ranges)); k++ {
 			rng := ranges[(first+k)%len(ranges)]
-			m.startPart(ri, rng, m.ranges[rng].Leaseholder, partWrite)
+			m.startPart(ri, rng, m.routeLH(ri, rng), partWrite)
 		}
 	default:
 		panic(fmt.Sprintf("raft: unknown op %v", s.op))
@@ -446,9 +481,15 @@ func (m *Model) losRemote(ri int32) {
 			continue
 		}
 		rng := m.partitionRange(t, reg, s.rng)
-		pi := m.startPart(ri, rng, m.ranges[rng].Leaseholder, partCheck)
+		pi := m.startPart(ri, rng, m.routeLH(ri, rng), partCheck)
 		m.parts[pi].hit = reg == int(s.region)
 	}
+}
+
+// routeLH returns the leaseholder request ri's gateway believes range rng
+// has.
+func (m *Model) routeLH(ri, rng int32) topology.NodeID {
+	return m.ranges[rng].cache[m.reqs[ri].gateway]
 }
 
 // partitionRange returns the range of partition region reg that holds the
@@ -539,6 +580,7 @@ func (m *Model) redirect(pi int32, lh topology.NodeID, kind partKind) {
 	p := &m.parts[pi]
 	gw := m.reqs[p.req].gateway
 	back := m.oneWay(p.node, gw)
+	m.ranges[p.rng].cache[gw] = lh
 	p.kind = kind
 	p.node = lh
 	m.sendToReplica(pi, back+m.oneWay(gw, lh))
@@ -548,7 +590,28 @@ func (m *Model) redirect(pi int32, lh topology.NodeID, kind partKind) {
 func (m *Model) evalDone(pi int32) {
 	p := &m.parts[pi]
 	p.inFlight--
-	if p.kind != partWrite {
+	if p.kind.servedByLeaseholder() {
+		r := &m.ranges[p.rng]
+		switch {
+		case p.node == r.Leaseholder && r.transferring:
+			// The lease is being handed over: wait for the transfer to
+			// commit, then be redirected to the new leaseholder.
+			p.inFlight++
+			p.next = r.parked
+			r.parked = pi
+			return
+		case p.node != r.Leaseholder:
+			// NotLeaseHolderError: back to the gateway, which updates its
+			// range cache and retries at the leaseholder.
+			m.redirect(pi, r.Leaseholder, p.kind)
+			return
+		case m.eng.Now() < r.leaseStart:
+			// The transfer's target has not applied it yet.
+			m.sendPart(r.leaseStart.Sub(m.eng.Now())+m.service(), kEvalDone, int64(pi), p)
+			return
+		}
+	}
+	if p.kind != partWrite && p.kind != partLease {
 		m.replyToGateway(pi)
 		return
 	}
@@ -574,6 +637,10 @@ func (m *Model) voterAppended(pi int32) {
 		return
 	}
 	p.commit = true
+	if p.kind == partLease {
+		m.applyTransfer(pi)
+		return
+	}
 	if r.GlobalReads {
 		k := m.reqs[p.req].key
 		if p.writeTS > r.lastWrite[k] {
@@ -581,6 +648,64 @@ func (m *Model) voterAppended(pi int32) {
 		}
 	}
 	m.replyToGateway(pi)
+}
+
+// LeaseEvent is one entry of the lease log: the lease of range Range moved
+// from From to To (From is -1 for the initial lease) at At, for Reason.
+type LeaseEvent struct {
+	At     sim.Time
+	Range  int32
+	From   topology.NodeID
+	To     topology.NodeID
+	Reason string
+}
+
+// Leases returns the lease log, oldest first.
+func (m *Model) Leases() []LeaseEvent { return m.leases }
+
+// LeaseCount returns how many leases node n holds.
+func (m *Model) LeaseCount(n topology.NodeID) int { return m.leaseCount[n] }
+
+// TransferLease starts moving range rng's lease to target, a voter, for
+// reason. The leaseholder proposes the transfer as a Raft command: it costs
+// one consensus round, during which requests reaching the old leaseholder
+// wait; once it commits they are redirected, and the target serves from when
+// it has applied the command (one hop later). It reports false, doing
+// nothing, if a transfer is under way or target is not a voter or already
+// the leaseholder.
+func (m *Model) TransferLease(rng int32, target topology.NodeID, reason string) bool {
+	r := &m.ranges[rng]
+	if r.transferring || target == r.Leaseholder || !r.Layout.IsVoter(target) {
+		return false
+	}
+	r.transferring, r.transferTo, r.transferReason = true, target, reason
+	pi := m.newPart()
+	m.parts[pi] = partState{req: -1, rng: rng, node: r.Leaseholder, kind: partLease, next: -1}
+	m.sendPart(m.service(), kEvalDone, int64(pi), &m.parts[pi])
+	return true
+}
+
+// applyTransfer runs when a lease transfer commits at the old leaseholder.
+func (m *Model) applyTransfer(pi int32) {
+	p := &m.parts[pi]
+	r := &m.ranges[p.rng]
+	from, to := r.Leaseholder, r.transferTo
+	r.Leaseholder = to
+	r.leaseStart = m.eng.Now().Add(m.oneWay(from, to))
+	r.transferring = false
+	m.leaseCount[from]--
+	m.leaseCount[to]++
+	m.leases = append(m.leases, LeaseEvent{At: m.eng.Now(), Range: r.ID, From: from, To: to, Reason: r.transferReason})
+	p.replied = true
+	// Requests that waited at the old leaseholder are told where the lease
+	// went.
+	for q := r.parked; q >= 0; {
+		next := m.parts[q].next
+		m.parts[q].inFlight--
+		m.redirect(q, to, m.parts[q].kind)
+		q = next
+	}
+	r.parked = -1
 }
 
 func (m *Model) replyToGateway(pi int32) {
@@ -624,7 +749,7 @@ func (m *Model) partReply(pi int32) {
 	}
 	if s.phase == phaseChecks {
 		s.phase = phaseMain
-		m.startPart(ri, s.rng, m.ranges[s.rng].Leaseholder, partWrite)
+		m.startPart(ri, s.rng, m.routeLH(ri, s.rng), partWrite)
 		return
 	}
 	if s.commitTS > m.eng.Now() {
