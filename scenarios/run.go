@@ -103,10 +103,14 @@ func Run(s *Scenario) (*Result, error) {
 		ti := s.TableIndex(w.Table)
 		t := s.Tables[ti]
 		region := c.RegionIndex(w.Region)
+		rate, schedule, err := w.RateSchedule(s.Warmup + s.Duration)
+		if err != nil {
+			return nil, fmt.Errorf("workload[%d]: %w", wi, err)
+		}
 		g := &generator{
 			e: e, m: m, r: sim.NewRand(s.Seed, sim.StreamID("workload", wi)),
 			table: raft.TableID(ti), gateways: c.RegionNodes(region),
-			ranges: 1 << 20, keys: 1 << 30, rate: w.Rate,
+			ranges: 1 << 20, keys: 1 << 30, rate: rate,
 			stopAt: end, submitted: &submitted,
 			tagBase: int64(len(rec.series)),
 		}
@@ -138,7 +142,7 @@ func Run(s *Scenario) (*Result, error) {
 				g.othersCum[i] /= other
 			}
 		}
-		for _, st := range w.Schedule {
+		for _, st := range schedule {
 			g.steps = append(g.steps, step{at: sim.At(st.At), rate: st.Rate})
 		}
 		g.id = e.Register(g)

@@ -201,6 +201,9 @@ type Workload struct {
 	// Schedule changes Rate over time: each step sets the rate from At on.
 	// At strictly increasing, rates >= 0.
 	Schedule []Step `yaml:"schedule"`
+	// Profile generates the rate over time instead of Rate and Schedule
+	// (e.g. follow-the-sun); nil means Rate and Schedule.
+	Profile *Profile `yaml:"profile"`
 }
 
 // Step is one rate change of a Workload's schedule.
@@ -414,6 +417,18 @@ func (s *Scenario) Clone() *Scenario {
 				w.LocalRows = &v
 			}
 			w.Schedule = slices.Clone(w.Schedule)
+			if w.Profile != nil {
+				p := *w.Profile
+				if p.PeakHour != nil {
+					v := *p.PeakHour
+					p.PeakHour = &v
+				}
+				if p.UTCOffset != nil {
+					v := *p.UTCOffset
+					p.UTCOffset = &v
+				}
+				w.Profile = &p
+			}
 			c.Workload[i] = w
 		}
 	}

@@ -197,6 +197,8 @@ func TestCloneSharesNothing(t *testing.T) {
 	s.Tables[0].Cities = map[string]int64{"rome": 1}
 	s.Tables[0].CityRegions = map[string]string{"rome": "europe-west1"}
 	s.Tables[0].RowRegions = map[string]float64{"us-east1": 1}
+	peak, off := 9.0, -5*time.Hour
+	s.Workload[0].Profile = &scenarios.Profile{Kind: scenarios.ProfileFollowTheSun, PeakRate: 1, PeakHour: &peak, UTCOffset: &off}
 	c := s.Clone()
 	assert.Equal(t, s.Tables, c.Tables)
 	assert.Equal(t, s.Workload, c.Workload)

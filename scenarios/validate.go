@@ -334,9 +334,19 @@ func (s *Scenario) validateWorkload(i int, c *topology.Cluster, db placement.Dat
 	if err := checkRate(f("rate"), w.Rate); err != nil {
 		return err
 	}
-	positive := w.Rate > 0
+	rate, schedule := w.Rate, w.Schedule
+	if w.Profile != nil {
+		if err := w.Profile.validate(f("profile"), w); err != nil {
+			return err
+		}
+		var err error
+		if rate, schedule, err = w.RateSchedule(s.end()); err != nil {
+			return fieldErr(f("profile"), "%v", err)
+		}
+	}
+	positive := rate > 0
 	var last time.Duration
-	for j, st := range w.Schedule {
+	for j, st := range schedule {
 		sp := fmt.Sprintf("%s.schedule[%d]", path, j)
 		switch {
 		case st.At < 0:
