@@ -32,6 +32,29 @@ type Result struct {
 	Unavailability []Unavailability `json:"unavailability"`
 	Leases         []LeaseEvent     `json:"leases"`
 	Timeline       []TimelinePoint  `json:"timeline"`
+	// LeaseShare samples, per table, the share of its ranges whose lease is
+	// in each region; LeaseTransfers counts lease moves per table.
+	LeaseShare     []LeaseSharePoint   `json:"lease_share"`
+	LeaseTransfers []LeaseTransferStat `json:"lease_transfers"`
+}
+
+// LeaseSharePoint is the share of a table's ranges whose lease is in Region
+// at time TS (seconds since the start of the run).
+type LeaseSharePoint struct {
+	TS     float64 `json:"t_s"`
+	Table  string  `json:"table"`
+	Region string  `json:"region"`
+	Share  float64 `json:"share"`
+}
+
+// LeaseTransferStat counts a table's lease moves over the whole run (warmup
+// included, initial acquisitions excluded), and their rate per range and
+// simulated hour: a thrashing measure.
+type LeaseTransferStat struct {
+	Table           string  `json:"table"`
+	Ranges          int     `json:"ranges"`
+	Transfers       int     `json:"transfers"`
+	PerRangePerHour float64 `json:"per_range_per_hour"`
 }
 
 // Stat is the latency distribution of one table × op × client region over

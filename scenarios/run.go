@@ -11,6 +11,7 @@ import (
 	"github.com/regionsim/regionsim/raft/placement"
 	"github.com/regionsim/regionsim/sim"
 	"github.com/regionsim/regionsim/sim/stats"
+	"github.com/regionsim/regionsim/topology"
 )
 
 // ErrUnsupported wraps scenario features the model cannot simulate yet; a
@@ -157,7 +158,63 @@ func Run(s *Scenario) (*Result, error) {
 	if rec.outstanding > 0 {
 		return nil, fmt.Errorf("scenario %q: %d requests still running %v after the end of the run", s.Name, rec.outstanding, maxDrain)
 	}
-	return s.result(rec, e), nil
+	res := s.result(rec, e)
+	s.leaseResults(res, m, end)
+	return res, nil
+}
+
+// leaseSamples is how many lease-share samples a run reports at most.
+const leaseSamples = 120
+
+// leaseResults fills the lease log, lease share over time and transfer
+// counts from the model's lease log.
+func (s *Scenario) leaseResults(res *Result, m *raft.Model, end sim.Time) {
+	c := s.Cluster()
+	ranges := m.Ranges()
+	tables := m.Tables()
+	log := m.Leases()
+	transfers := make([]int, len(tables))
+	for _, ev := range log {
+		r := ranges[ev.Range]
+		node := c.Nodes[ev.To]
+		res.Leases = append(res.Leases, LeaseEvent{
+			TS: ev.At.Seconds(), Range: int(ev.Range), Table: tables[r.Table].Name,
+			Region: c.Regions[node.Region].Name, Zone: node.Locality.Zone, Reason: ev.Reason,
+		})
+		if ev.From >= 0 {
+			transfers[r.Table]++
+		}
+	}
+	hours := end.Seconds() / 3600
+	for ti, t := range tables {
+		res.LeaseTransfers = append(res.LeaseTransfers, LeaseTransferStat{
+			Table: t.Name, Ranges: len(t.Ranges), Transfers: transfers[ti],
+			PerRangePerHour: float64(transfers[ti]) / float64(len(t.Ranges)) / hours,
+		})
+	}
+	// Replay the log to sample where each table's leases are.
+	step := max(time.Second, (time.Duration(end) / leaseSamples).Round(time.Second))
+	holder := make([]topology.NodeID, len(ranges))
+	next := 0
+	count := make([]int, len(c.Regions))
+	for at := sim.Time(0); at <= end; at = at.Add(step) {
+		for next < len(log) && log[next].At <= at {
+			holder[log[next].Range] = log[next].To
+			next++
+		}
+		for ti, t := range tables {
+			clear(count)
+			for _, id := range t.Ranges {
+				count[c.Nodes[holder[id]].Region]++
+			}
+			for reg, n := range count {
+				res.LeaseShare = append(res.LeaseShare, LeaseSharePoint{
+					TS: at.Seconds(), Table: tables[ti].Name, Region: c.Regions[reg].Name,
+					Share: float64(n) / float64(len(t.Ranges)),
+				})
+			}
+		}
+	}
 }
 
 // result assembles the Result of a finished run.
@@ -177,6 +234,8 @@ func (s *Scenario) result(rec *recorder, e *sim.Engine) *Result {
 		Leases:           []LeaseEvent{},
 		Timeline:         []TimelinePoint{},
 		Faults:           []FaultWindow{},
+		LeaseShare:       []LeaseSharePoint{},
+		LeaseTransfers:   []LeaseTransferStat{},
 	}
 	c := s.Cluster()
 	for i, reg := range c.Regions {

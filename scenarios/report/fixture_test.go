@@ -17,10 +17,12 @@ func stat(table, locality, op, client string, count, errs uint64, mean, p50, p90
 func zoneResult() *scenarios.Result {
 	return &scenarios.Result{
 		Scenario: "users-region-survival", Seed: 7, Survival: "zone", CRDBVersion: "24.3",
-		Regions: []string{"us-east1", "us-west1"},
-		RTTMs:   [][]float64{{1, 66}, {66, 1}},
-		Faults:  []scenarios.FaultWindow{{Name: "region us-east1 at 6m", StartS: 360, EndS: 480}},
-		RTT:     "crdb-demo", MaxOffsetMs: 500, WarmupSeconds: 30, SimulatedSeconds: 600,
+		Regions:        []string{"us-east1", "us-west1"},
+		RTTMs:          [][]float64{{1, 66}, {66, 1}},
+		Faults:         []scenarios.FaultWindow{{Name: "region us-east1 at 6m", StartS: 360, EndS: 480}},
+		LeaseShare:     []scenarios.LeaseSharePoint{{TS: 0, Table: "users", Region: "us-east1", Share: 1}},
+		LeaseTransfers: []scenarios.LeaseTransferStat{{Table: "users", Ranges: 2, Transfers: 4, PerRangePerHour: 12}},
+		RTT:            "crdb-demo", MaxOffsetMs: 500, WarmupSeconds: 30, SimulatedSeconds: 600,
 		Events: 123456789, Requests: 95000, WallSeconds: 1.9,
 		Stats: []scenarios.Stat{
 			stat("settings", "global", "read", "europe-west1", 1000, 0, 1.234, 1.1, 1.4, 2.0, 3.1, 4.0),

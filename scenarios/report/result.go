@@ -102,6 +102,12 @@ func normalised(r *scenarios.Result) scenarios.Result {
 	if out.Faults == nil {
 		out.Faults = []scenarios.FaultWindow{}
 	}
+	if out.LeaseShare == nil {
+		out.LeaseShare = []scenarios.LeaseSharePoint{}
+	}
+	if out.LeaseTransfers == nil {
+		out.LeaseTransfers = []scenarios.LeaseTransferStat{}
+	}
 	return out
 }
 
