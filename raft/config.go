@@ -3,6 +3,8 @@ package raft
 import (
 	"fmt"
 	"time"
+
+	"github.com/regionsim/regionsim/raft/allocator"
 )
 
 // Versions lists the CockroachDB releases whose timers and lease types the
@@ -32,6 +34,9 @@ type Config struct {
 	// kv.closed_timestamp.lead_for_global_reads_override; 0 uses the
 	// formula of reference §3.1.
 	GlobalReadsLeadOverride time.Duration `yaml:"lead_for_global_reads_override"`
+	// Allocator holds the lease-rebalancing settings (follow-the-workload,
+	// reference §5).
+	Allocator allocator.Settings `yaml:"allocator"`
 }
 
 // DefaultConfig returns CockroachDB 24.3's defaults.
@@ -42,6 +47,7 @@ func DefaultConfig() Config {
 		ClosedTSTarget:        3 * time.Second,
 		SideTransportInterval: 200 * time.Millisecond,
 		PropagationSlack:      time.Second,
+		Allocator:             allocator.DefaultSettings(),
 	}
 }
 
@@ -71,6 +77,9 @@ func (c Config) Validate() error {
 		if err != nil {
 			return err
 		}
+	}
+	if err := c.Allocator.Validate(); err != nil {
+		return fmt.Errorf("cockroach.%w", err)
 	}
 	return nil
 }

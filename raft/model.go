@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/regionsim/regionsim/raft/allocator"
 	"github.com/regionsim/regionsim/raft/placement"
 	"github.com/regionsim/regionsim/sim"
 	"github.com/regionsim/regionsim/topology"
@@ -84,6 +85,9 @@ type Range struct {
 	// cache[g] is the leaseholder gateway g believes in (DistSender's range
 	// cache); a NotLeaseHolderError corrects it.
 	cache []topology.NodeID
+	// stats counts requests by gateway zone at the leaseholder, for
+	// follow-the-workload (reset when the lease moves).
+	stats *allocator.ReplicaStats
 	// lastWrite[k] is the timestamp of the latest committed write to key k
 	// (GLOBAL ranges only), for uncertainty waits.
 	lastWrite []sim.Time
@@ -198,6 +202,8 @@ type Model struct {
 	// leases is the lease log; leaseCount[n] the leases node n holds.
 	leases     []LeaseEvent
 	leaseCount []int
+	follow     followState
+	allocRand  *rand.Rand
 
 	reqs      []reqState
 	freeReqs  []int32
@@ -236,6 +242,8 @@ func New(e *sim.Engine, c *topology.Cluster, cfg Config, seed uint64, sink Sink)
 	if n > 1<<12 {
 		return nil, fmt.Errorf("raft: %d nodes: the model supports at most %d", n, 1<<12)
 	}
+	m.allocRand = sim.NewRand(seed, sim.StreamID("raft/allocator", 0))
+	m.initFollow(seed)
 	phases := sim.NewRand(seed, sim.StreamID("raft/sidetransport", 0))
 	m.sidePhase = make([]sim.Time, n)
 	m.sideTicks = make([]int64, n)
@@ -288,6 +296,7 @@ func (m *Model) AddTable(d TableDef) (TableID, error) {
 			return 0, fmt.Errorf("raft: table %q range %d: leaseholder %v is not a voter", d.Name, i, l.Leaseholder)
 		}
 		r.parked = -1
+		r.stats = allocator.NewReplicaStats(len(m.cluster.Zones), m.eng.Now(), m.cfg.Allocator)
 		r.cache = make([]topology.NodeID, len(m.cluster.Nodes))
 		for g := range r.cache {
 			r.cache[g] = r.Leaseholder
@@ -399,6 +408,8 @@ func (m *Model) Handle(ev *sim.Event) {
 		m.maybeFreeReq(ri)
 	case kSideTick:
 		m.sideTick(topology.NodeID(ev.Arg))
+	case kScan:
+		m.scan(topology.NodeID(ev.Arg))
 	case kSideTransport:
 		tick, from, to := ev.Arg>>24, int(ev.Arg>>12&0xfff), int(ev.Arg&0xfff)
 		pub := m.sidePhase[from] + sim.Time(tick)*sim.Time(m.cfg.SideTransportInterval)
@@ -610,6 +621,9 @@ func (m *Model) evalDone(pi int32) {
 			m.sendPart(r.leaseStart.Sub(m.eng.Now())+m.service(), kEvalDone, int64(pi), p)
 			return
 		}
+		// The leaseholder records the request's gateway locality
+		// (replicastats RecordCount, reference §5.2).
+		r.stats.RecordCount(m.cluster.Nodes[m.reqs[p.req].gateway].Zone, 1, m.eng.Now())
 	}
 	if p.kind != partWrite && p.kind != partLease {
 		m.replyToGateway(pi)
@@ -693,6 +707,9 @@ func (m *Model) applyTransfer(pi int32) {
 	r.Leaseholder = to
 	r.leaseStart = m.eng.Now().Add(m.oneWay(from, to))
 	r.transferring = false
+	// Stats restart with the new lease, so it cannot move again for
+	// MinLeaseTransferStatsDuration (reference §5.2).
+	r.stats.Reset(m.eng.Now())
 	m.leaseCount[from]--
 	m.leaseCount[to]++
 	m.leases = append(m.leases, LeaseEvent{At: m.eng.Now(), Range: r.ID, From: from, To: to, Reason: r.transferReason})
