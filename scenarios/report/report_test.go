@@ -412,9 +412,11 @@ func TestResultTableSections(t *testing.T) {
 	out := string(renderResult(t, zoneResult(), report.Table))
 	assert.Contains(t, out, "unavailability: 4 range outages during 2 faults, longest 9.50 s")
 	assert.Contains(t, out, "leases: 7 events on 3 ranges, 4 moves after the first acquisition")
+	assert.Contains(t, out, "lease share: users 4 transfers (12.00 per range per hour)\nleases of users by region over time:\n t s  us-east1 %\n----  ----------\n0.00         100\n")
 
 	r := zoneResult()
 	r.Unavailability, r.Leases = nil, []scenarios.LeaseEvent{}
+	r.LeaseShare, r.LeaseTransfers = nil, nil
 	out = string(renderResult(t, r, report.Table))
 	assert.NotContains(t, out, "unavailability")
 	assert.NotContains(t, out, "leases")

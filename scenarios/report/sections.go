@@ -78,7 +78,64 @@ func detailSections(r *scenarios.Result) []section {
 	if len(r.Leases) > 0 {
 		out = append(out, leaseSection(r.Leases))
 	}
+	if sec, ok := leaseShareSection(r); ok {
+		out = append(out, sec)
+	}
 	return out
+}
+
+// shareRows is how many samples the lease-share section prints per table.
+const shareRows = 12
+
+// leaseShareSection shows, for every table whose leases moved, where its
+// leases were over time (shareRows evenly spaced samples, percent of the
+// table's ranges per region) and its transfers per range and hour.
+func leaseShareSection(r *scenarios.Result) (section, bool) {
+	var parts []part
+	var summary []string
+	for _, lt := range r.LeaseTransfers {
+		if lt.Transfers == 0 {
+			continue
+		}
+		summary = append(summary, fmt.Sprintf("%s %s (%.2f per range per hour)",
+			lt.Table, plural(lt.Transfers, "transfer"), lt.PerRangePerHour))
+		var times []float64
+		var regions []string
+		share := map[float64]map[string]float64{}
+		for _, p := range r.LeaseShare {
+			if p.Table != lt.Table {
+				continue
+			}
+			if share[p.TS] == nil {
+				share[p.TS] = map[string]float64{}
+				times = append(times, p.TS)
+			}
+			if !slices.Contains(regions, p.Region) {
+				regions = append(regions, p.Region)
+			}
+			share[p.TS][p.Region] = p.Share
+		}
+		if len(times) == 0 {
+			continue
+		}
+		g := &grid{cols: []column{{"t s", right}}}
+		for _, reg := range regions {
+			g.cols = append(g.cols, column{reg + " %", right})
+		}
+		step := max(1, len(times)/shareRows)
+		for i := 0; i < len(times); i += step {
+			row := []string{fmtSec(times[i])}
+			for _, reg := range regions {
+				row = append(row, fmt.Sprintf("%.0f", 100*share[times[i]][reg]))
+			}
+			g.add(row...)
+		}
+		parts = append(parts, part{"leases of " + lt.Table + " by region over time", g})
+	}
+	if len(parts) == 0 {
+		return section{}, false
+	}
+	return section{name: "lease share", summary: strings.Join(summary, "; "), parts: parts}, true
 }
 
 // rangeKey identifies a range across tables.
