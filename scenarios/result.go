@@ -96,14 +96,17 @@ type Unavailability struct {
 	Phases map[string]float64 `json:"phases"` // seconds per phase: detect, liveness, election, lease
 }
 
-// LeaseEvent is one lease acquisition or move.
+// LeaseEvent is one lease acquisition or move: the range's lease went from
+// FromRegion/FromZone (empty for the initial lease) to Region/Zone.
 type LeaseEvent struct {
-	TS     float64 `json:"t_s"`
-	Range  int     `json:"range"`
-	Table  string  `json:"table"`
-	Region string  `json:"region"`
-	Zone   string  `json:"zone"`
-	Reason string  `json:"reason"`
+	TS         float64 `json:"t_s"`
+	Range      int     `json:"range"`
+	Table      string  `json:"table"`
+	Region     string  `json:"region"`
+	Zone       string  `json:"zone"`
+	FromRegion string  `json:"from_region"`
+	FromZone   string  `json:"from_zone"`
+	Reason     string  `json:"reason"`
 }
 
 // TimelinePoint is one interval (one second by default) of one table × op ×

@@ -177,13 +177,16 @@ func (s *Scenario) leaseResults(res *Result, m *raft.Model, end sim.Time) {
 	for _, ev := range log {
 		r := ranges[ev.Range]
 		node := c.Nodes[ev.To]
-		res.Leases = append(res.Leases, LeaseEvent{
+		le := LeaseEvent{
 			TS: ev.At.Seconds(), Range: int(ev.Range), Table: tables[r.Table].Name,
 			Region: c.Regions[node.Region].Name, Zone: node.Locality.Zone, Reason: ev.Reason,
-		})
+		}
 		if ev.From >= 0 {
 			transfers[r.Table]++
+			from := c.Nodes[ev.From]
+			le.FromRegion, le.FromZone = c.Regions[from.Region].Name, from.Locality.Zone
 		}
+		res.Leases = append(res.Leases, le)
 	}
 	hours := end.Seconds() / 3600
 	for ti, t := range tables {

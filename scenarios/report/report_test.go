@@ -175,7 +175,7 @@ func TestJSONRoundTrip(t *testing.T) {
 		keys(t, raw["stats"].([]any)[0]))
 	assert.Equal(t, sorted("fault", "table", "range", "start_s", "end_s", "phases"),
 		keys(t, raw["unavailability"].([]any)[0]))
-	assert.Equal(t, sorted("t_s", "range", "region", "zone", "reason", "table"),
+	assert.Equal(t, sorted("t_s", "range", "region", "zone", "reason", "table", "from_region", "from_zone"),
 		keys(t, raw["leases"].([]any)[0]))
 	assert.Equal(t, sorted("t_s", "table", "op", "client_region", "count", "errors", "p50_ms", "p99_ms"),
 		keys(t, raw["timeline"].([]any)[0]))
