@@ -302,8 +302,10 @@ type CDFPoint struct {
 // CDF returns the cumulative distribution of the recorded values, one point
 // per non-empty bucket (the zero bucket first) in ascending order of Value,
 // or nil for an empty histogram. The points are the histogram's quantiles:
-// Quantile(p.Fraction) == p.Value for every point p, the first point's Value
-// is Min and the last point's Value is Max. CDF allocates the returned slice
+// Quantile(p.Fraction) == p.Value for every point p, and the last point's
+// Value is Max. The first point's Value is the lowest bucket's
+// representative, which is Min only when that bucket holds a single sample
+// (Quantile(0) is always Min). CDF allocates the returned slice
 // and takes time linear in the number of buckets.
 func (h *Histogram) CDF() []CDFPoint {
 	if h.count == 0 {
