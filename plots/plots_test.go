@@ -1,0 +1,681 @@
+package plots
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"flag"
+	"image"
+	_ "image/png"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gonum.org/v1/plot/plotter"
+
+	"github.com/regionsim/regionsim/scenarios"
+	"github.com/regionsim/regionsim/sim/stats"
+)
+
+var outDir = flag.String("out", "", "also write the charts of the test inputs into this directory, to look at them")
+
+var (
+	cmpOnce sync.Once
+	cmpRes  *scenarios.Comparison
+	cmpErr  error
+)
+
+// realComparison runs the built-in default scenario for 5 simulated
+// seconds under ZONE and REGION survival, like `regionsim compare`.
+func realComparison(t *testing.T) *scenarios.Comparison {
+	t.Helper()
+	cmpOnce.Do(func() {
+		s, err := scenarios.Load("default")
+		if err != nil {
+			cmpErr = err
+			return
+		}
+		if err := s.Override(scenarios.Overrides{Duration: 5 * time.Second, Warmup: time.Second}); err != nil {
+			cmpErr = err
+			return
+		}
+		c := &scenarios.Comparison{}
+		for _, goal := range []string{"zone", "region"} {
+			v, err := s.WithSurvival(goal)
+			if err != nil {
+				cmpErr = err
+				return
+			}
+			r, err := scenarios.Run(v)
+			if err != nil {
+				cmpErr = err
+				return
+			}
+			c.Runs = append(c.Runs, *r)
+		}
+		cmpRes = c
+	})
+	require.NoError(t, cmpErr)
+	return cmpRes
+}
+
+func runPtrs(c *scenarios.Comparison) []*scenarios.Result {
+	out := make([]*scenarios.Result, len(c.Runs))
+	for i := range c.Runs {
+		out[i] = &c.Runs[i]
+	}
+	return out
+}
+
+// handBuilt is a small Result with what real runs do not have yet: fault
+// windows, lease moves, and a latency spike during a fault. Its Stats have
+// no histograms, as after a JSON round trip.
+func handBuilt() *scenarios.Result {
+	r := &scenarios.Result{
+		Scenario: "handmade", Seed: 7, Survival: "region", CRDBVersion: "24.3", RTT: "crdb-demo",
+		WarmupSeconds: 10, SimulatedSeconds: 110,
+		Regions: []string{"us-east1", "us-west1", "europe-west1"},
+		RTTMs:   [][]float64{{1, 66, 64}, {66, 1, 146}, {64, 146, 1}},
+		Faults: []scenarios.FaultWindow{
+			{Name: "region us-east1 at 40s", StartS: 40, EndS: 70},
+			{Name: "zone us-west1-b at 45s", StartS: 45, EndS: 55},
+			{Name: "partition at 95s", StartS: 95, EndS: 100},
+		},
+		Stats: []scenarios.Stat{
+			{Table: "users", Locality: "regional-by-row", Op: "read", ClientRegion: "us-east1", Count: 1000,
+				P50Ms: 1.5, P90Ms: 2, P99Ms: 60, P999Ms: 70, MaxMs: 6100},
+			{Table: "users", Locality: "regional-by-row", Op: "read", ClientRegion: "us-west1", Count: 3000,
+				P50Ms: 1.6, P90Ms: 4, P99Ms: 140, P999Ms: 150, MaxMs: 160},
+			{Table: "users", Locality: "regional-by-row", Op: "write", ClientRegion: "us-east1", Count: 200,
+				P50Ms: 66, P90Ms: 70, P99Ms: 3000, P999Ms: 6000, MaxMs: 6120},
+		},
+		Leases: []scenarios.LeaseEvent{
+			{TS: 0, Range: 2, Table: "users", Region: "us-west1", Zone: "us-west1-a", Reason: "initial"},
+			{TS: 0, Range: 1, Table: "users", Region: "us-east1", Zone: "us-east1-a", Reason: "initial"},
+			{TS: 46, Range: 1, Table: "users", Region: "us-west1", Zone: "us-west1-b", Reason: "failover"},
+			{TS: 80, Range: 1, Table: "users", Region: "us-east1", Zone: "us-east1-b", Reason: "preference"},
+			{TS: 0, Range: 3, Table: "users", Region: "europe-west1", Zone: "europe-west1-c", Reason: "initial"},
+			{TS: 0, Range: 1, Table: "accounts", Region: "us-east1", Zone: "us-east1-c", Reason: "initial"},
+			{TS: 60, Range: 2, Table: "users", Region: "europe-west1", Zone: "europe-west1-a", Reason: "follow-the-workload"},
+		},
+	}
+	for ts := 10.0; ts < 120; ts++ {
+		for i, reg := range r.Regions {
+			p50, p99 := 1.5+float64(i)*60, 70+float64(i)*70
+			if ts >= 40 && ts < 50 {
+				p50, p99 = 3000+float64(i)*100, 6100
+			}
+			r.Timeline = append(r.Timeline, scenarios.TimelinePoint{
+				TS: ts, Table: "users", Op: "write", ClientRegion: reg, Count: 20, P50Ms: p50, P99Ms: p99,
+			})
+		}
+	}
+	return r
+}
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	os.Exit(m.Run())
+}
+
+// TestLookAt writes every chart of the test inputs into -out, if given.
+func TestLookAt(t *testing.T) {
+	if *outDir == "" {
+		t.Skip("no -out directory")
+	}
+	c := realComparison(t)
+	_, err := WriteComparison(filepath.Join(*outDir, "compare"), c)
+	require.NoError(t, err)
+	_, err = WriteResult(filepath.Join(*outDir, "run"), &c.Runs[0])
+	require.NoError(t, err)
+	_, err = WriteResult(filepath.Join(*outDir, "handmade"), handBuilt())
+	require.NoError(t, err)
+}
+
+func TestCDFPointsAreHistogramQuantiles(t *testing.T) {
+	runs := runPtrs(realComparison(t))
+	_, pairs := tablesAndOps(runs)
+	require.NotEmpty(t, pairs)
+	for _, to := range pairs {
+		series := cdfData(runs, to.Table, to.Op)
+		require.Len(t, series, len(runs), "%v", to)
+		for _, s := range series {
+			r := runs[s.Run]
+			var want *stats.Histogram
+			var count uint64
+			for _, st := range r.Stats {
+				if st.Table == to.Table && st.Op == to.Op {
+					require.NotNil(t, st.Latency)
+					before := st.Latency.Count()
+					if want == nil {
+						want = stats.NewDefaultHistogram()
+					}
+					want.Merge(st.Latency)
+					count += st.Count
+					assert.Equal(t, before, st.Latency.Count(), "input histogram modified")
+				}
+			}
+			require.False(t, s.FromPercentiles)
+			assert.Equal(t, count, s.Count)
+			assert.Equal(t, want.Count(), s.Count)
+			require.GreaterOrEqual(t, len(s.Steps), 3)
+			first, last := s.Steps[0], s.Steps[len(s.Steps)-1]
+			assert.Equal(t, plotter.XY{X: nsToMs(want.Min()), Y: 0}, first)
+			assert.Equal(t, plotter.XY{X: nsToMs(want.Max()), Y: 1}, last)
+			for i, p := range s.Steps {
+				assert.Equal(t, p.X, nsToMs(want.Quantile(p.Y)), "%v run %d point %d: Quantile(%v)", to, s.Run, i, p.Y)
+				if i > 0 {
+					assert.Greater(t, p.X, s.Steps[i-1].X-1e-12)
+					assert.GreaterOrEqual(t, p.Y, s.Steps[i-1].Y)
+				}
+			}
+			require.Len(t, s.Marks, len(markQuantiles))
+			for i, q := range markQuantiles {
+				assert.Equal(t, plotter.XY{X: nsToMs(want.Quantile(q)), Y: q}, s.Marks[i])
+			}
+		}
+	}
+}
+
+// xys returns the points (v[0], v[1]), (v[2], v[3]), ...
+func xys(v ...float64) plotter.XYs {
+	var out plotter.XYs
+	for i := 0; i+1 < len(v); i += 2 {
+		out = append(out, plotter.XY{X: v[i], Y: v[i+1]})
+	}
+	return out
+}
+
+func TestCDFFallbackUsesPercentiles(t *testing.T) {
+	r := handBuilt()
+	// One client region: the reported percentiles exactly.
+	s := cdfData([]*scenarios.Result{r}, "users", "write")
+	require.Len(t, s, 1)
+	assert.True(t, s[0].FromPercentiles)
+	assert.Equal(t, xys(66, 0, 66, 0.5, 70, 0.9, 3000, 0.99, 6000, 0.999, 6120, 1), s[0].Steps)
+	assert.Equal(t, xys(66, 0.5, 70, 0.9, 3000, 0.99, 6000, 0.999), s[0].Marks)
+
+	// Two client regions mixed by count (1000 and 3000 requests).
+	s = cdfData([]*scenarios.Result{r}, "users", "read")
+	require.Len(t, s, 1)
+	assert.Equal(t, uint64(4000), s[0].Count)
+	steps := s[0].Steps
+	assert.Equal(t, plotter.XY{X: 1.5, Y: 0}, steps[0])
+	assert.InDelta(t, 0.5*1000/4000.0, steps[1].Y, 1e-12) // p50 of us-east1
+	assert.Equal(t, 1.5, steps[1].X)
+	assert.InDelta(t, 0.5, steps[2].Y, 1e-12) // p50 of us-west1 adds 1500
+	assert.Equal(t, 1.6, steps[2].X)
+	assert.Equal(t, plotter.XY{X: 6100, Y: 1}, steps[len(steps)-1])
+	for i := 1; i < len(steps); i++ {
+		assert.Greater(t, steps[i].X, steps[i-1].X-1e-12)
+		assert.Greater(t, steps[i].Y, steps[i-1].Y)
+	}
+
+	// A run that lacks histograms falls back even if another run has them.
+	runs := runPtrs(realComparison(t))
+	stripped := *runs[1]
+	stripped.Stats = slices.Clone(stripped.Stats)
+	for i := range stripped.Stats {
+		stripped.Stats[i].Latency = nil
+	}
+	s = cdfData([]*scenarios.Result{runs[0], &stripped}, "users", "read")
+	require.Len(t, s, 2)
+	assert.False(t, s[0].FromPercentiles)
+	assert.True(t, s[1].FromPercentiles)
+	ch, err := LatencyCDF([]*scenarios.Result{runs[0], &stripped}, "users", "read")
+	require.NoError(t, err)
+	assert.Contains(t, ch.Legend[1].Text, "from percentiles")
+}
+
+func TestCDFNoData(t *testing.T) {
+	runs := runPtrs(realComparison(t))
+	_, err := LatencyCDF(runs, "users", "no-such-op")
+	assert.ErrorIs(t, err, ErrNoData)
+	_, err = LatencyCDF(nil, "users", "read")
+	assert.Error(t, err)
+	_, err = LatencyCDF([]*scenarios.Result{runs[0], nil}, "users", "read")
+	assert.Error(t, err)
+}
+
+func TestBarHeightsEqualStats(t *testing.T) {
+	runs := runPtrs(realComparison(t))
+	tables, _ := tablesAndOps(runs)
+	require.Equal(t, []string{"users", "accounts", "promo_codes"}, tables)
+	for _, table := range tables {
+		groups := barData(runs, table)
+		seen := 0
+		for i, r := range runs {
+			for _, s := range r.Stats {
+				if s.Table != table {
+					continue
+				}
+				seen++
+				g := slices.IndexFunc(groups, func(g barGroup) bool { return g.Op == s.Op && g.Region == s.ClientRegion })
+				require.GreaterOrEqual(t, g, 0, "%s %s %s", table, s.Op, s.ClientRegion)
+				assert.Equal(t, bar{OK: true, P50: s.P50Ms, P99: s.P99Ms}, groups[g].Bars[i])
+			}
+		}
+		bars := 0
+		for _, g := range groups {
+			for _, b := range g.Bars {
+				if b.OK {
+					bars++
+				}
+			}
+		}
+		assert.Equal(t, seen, bars, table)
+		// Groups are op-major in Stats order.
+		assert.Equal(t, groups[0].Op, runs[0].Stats[slices.IndexFunc(runs[0].Stats, func(s scenarios.Stat) bool { return s.Table == table })].Op)
+	}
+	// A run without a group's stat has an empty bar there.
+	one := handBuilt()
+	two := handBuilt()
+	two.Stats = two.Stats[:1]
+	groups := barData([]*scenarios.Result{one, two}, "users")
+	require.Len(t, groups, 3)
+	assert.Equal(t, []bar{{true, 1.5, 60}, {true, 1.5, 60}}, groups[0].Bars)
+	assert.Equal(t, []bar{{true, 66, 3000}, {}}, groups[2].Bars)
+	_, err := PercentileBars([]*scenarios.Result{one}, "nothing")
+	assert.ErrorIs(t, err, ErrNoData)
+}
+
+func TestTimelinePointsEqualTimeline(t *testing.T) {
+	for _, r := range []*scenarios.Result{&realComparison(t).Runs[1], handBuilt()} {
+		_, pairs := tablesAndOps([]*scenarios.Result{r})
+		for _, to := range pairs {
+			series := timelineData(r, to.Table, to.Op)
+			var want []scenarios.TimelinePoint
+			for _, p := range r.Timeline {
+				if p.Table == to.Table && p.Op == to.Op {
+					want = append(want, p)
+				}
+			}
+			if len(want) == 0 {
+				assert.Empty(t, series)
+				continue
+			}
+			n := 0
+			for _, s := range series {
+				n += len(s.P50)
+				var i int
+				for _, p := range want {
+					if p.ClientRegion != s.Region {
+						continue
+					}
+					require.Less(t, i, len(s.P50))
+					assert.Equal(t, plotter.XY{X: p.TS, Y: p.P50Ms}, s.P50[i])
+					assert.Equal(t, plotter.XY{X: p.TS, Y: p.P99Ms}, s.P99[i])
+					i++
+				}
+				assert.Equal(t, i, len(s.P50))
+			}
+			assert.Equal(t, len(want), n, "%v", to)
+		}
+	}
+	r := handBuilt()
+	series := timelineData(r, "users", "write")
+	require.Len(t, series, 3)
+	assert.Equal(t, []string{"us-east1", "us-west1", "europe-west1"}, []string{series[0].Region, series[1].Region, series[2].Region})
+	assert.Equal(t, 1.0, interval(series))
+	_, err := LatencyOverTime(r, "users", "read")
+	assert.ErrorIs(t, err, ErrNoData)
+}
+
+func TestHeatmapCellsEqualRTT(t *testing.T) {
+	r := &realComparison(t).Runs[0]
+	cells, err := rttData(r)
+	require.NoError(t, err)
+	require.Len(t, cells, len(r.Regions)*len(r.Regions))
+	for _, c := range cells {
+		assert.Equal(t, r.RTTMs[c.Row][c.Col], c.Ms)
+		assert.Equal(t, r.Regions[c.Row], c.From)
+		assert.Equal(t, r.Regions[c.Col], c.To)
+	}
+	bad := handBuilt()
+	bad.RTTMs[1] = bad.RTTMs[1][:2]
+	_, err = RTTHeatmap(bad)
+	assert.ErrorContains(t, err, "rtt_ms[1] has 2 columns for 3 regions")
+	bad.RTTMs = bad.RTTMs[:2]
+	_, err = RTTHeatmap(bad)
+	assert.ErrorContains(t, err, "2 rows for 3 regions")
+	bad.RTTMs = nil
+	_, err = RTTHeatmap(bad)
+	assert.ErrorIs(t, err, ErrNoData)
+}
+
+func TestLeaseSegmentsMatchLog(t *testing.T) {
+	r := handBuilt()
+	end := 120.0 // warmup + simulated
+	assert.Equal(t, []leaseTrack{
+		{Range: 1, Segments: []leaseSegment{
+			{0, 46, "us-east1", "us-east1-a", "initial"},
+			{46, 80, "us-west1", "us-west1-b", "failover"},
+			{80, end, "us-east1", "us-east1-b", "preference"},
+		}},
+		{Range: 2, Segments: []leaseSegment{
+			{0, 60, "us-west1", "us-west1-a", "initial"},
+			{60, end, "europe-west1", "europe-west1-a", "follow-the-workload"},
+		}},
+		{Range: 3, Segments: []leaseSegment{{0, end, "europe-west1", "europe-west1-c", "initial"}}},
+	}, leaseData(r, "users"))
+	assert.Equal(t, []leaseTrack{{Range: 1, Segments: []leaseSegment{{0, end, "us-east1", "us-east1-c", "initial"}}}},
+		leaseData(r, "accounts"))
+	ch, err := LeaseTimeline(r, "users")
+	require.NoError(t, err)
+	assert.Contains(t, ch.Title, "3 ranges, 3 lease changes")
+	assert.Equal(t, []string{"us-east1", "us-west1", "europe-west1", "fault window"}, legendTexts(ch))
+	ch, err = LeaseTimeline(r, "accounts")
+	require.NoError(t, err)
+	assert.Contains(t, ch.Title, "1 range, 0 lease changes")
+}
+
+func legendTexts(ch *Chart) []string {
+	var out []string
+	for _, e := range ch.Legend {
+		out = append(out, e.Text)
+	}
+	return out
+}
+
+func TestEmptyLeaseLogGivesNoChart(t *testing.T) {
+	r := handBuilt()
+	r.Leases = nil
+	_, err := LeaseTimeline(r, "users")
+	assert.ErrorIs(t, err, ErrNoData)
+	paths, err := WriteResult(t.TempDir(), r)
+	require.NoError(t, err)
+	for _, p := range paths {
+		assert.NotContains(t, filepath.Base(p), "leases")
+	}
+}
+
+// checkFiles asserts that every path is a valid PNG WidthPx wide or a valid
+// SVG, of sensible size.
+func checkFiles(t *testing.T, paths []string) {
+	t.Helper()
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		require.NoError(t, err)
+		assert.Greater(t, len(b), 2<<10, p)
+		assert.Less(t, len(b), 2<<20, p)
+		switch filepath.Ext(p) {
+		case ".png":
+			cfg, format, err := image.DecodeConfig(bytes.NewReader(b))
+			require.NoError(t, err, p)
+			assert.Equal(t, "png", format, p)
+			assert.Equal(t, WidthPx, cfg.Width, p)
+			assert.GreaterOrEqual(t, cfg.Height, 300, p)
+			assert.LessOrEqual(t, cfg.Height, 1600, p)
+		case ".svg":
+			assert.True(t, bytes.HasPrefix(b, []byte("<?xml")) || bytes.HasPrefix(b, []byte("<svg")), p)
+			assert.NoError(t, parseXML(b), p)
+			assert.Contains(t, string(b), "<svg", p)
+		default:
+			t.Errorf("unexpected file %s", p)
+		}
+	}
+}
+
+func parseXML(b []byte) error {
+	d := xml.NewDecoder(bytes.NewReader(b))
+	for {
+		_, err := d.Token()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// names returns the base names of paths.
+func names(paths []string) []string {
+	var out []string
+	for _, p := range paths {
+		out = append(out, filepath.Base(p))
+	}
+	return out
+}
+
+// both returns name.png and name.svg for every name.
+func both(ns ...string) []string {
+	var out []string
+	for _, n := range ns {
+		out = append(out, n+".png", n+".svg")
+	}
+	return out
+}
+
+func TestWriteComparison(t *testing.T) {
+	c := realComparison(t)
+	dir := filepath.Join(t.TempDir(), "charts") // created by the writer
+	paths, err := WriteComparison(dir, c)
+	require.NoError(t, err)
+	var want []string
+	ops := map[string][]string{
+		"users":       {"read", "write", "stale_read", "insert"},
+		"accounts":    {"read", "write", "txn"},
+		"promo_codes": {"read", "write", "bounded_read"},
+	}
+	tables := []string{"users", "accounts", "promo_codes"}
+	for _, tb := range tables {
+		for _, op := range ops[tb] {
+			want = append(want, both("cdf-"+tb+"-"+op)...)
+		}
+	}
+	for _, tb := range tables {
+		want = append(want, both("bars-"+tb)...)
+	}
+	for i, run := range []string{"zone", "region"} {
+		for _, tb := range tables {
+			for _, op := range ops[tb] {
+				want = append(want, both("timeline-"+tb+"-"+op+"-"+run)...)
+			}
+		}
+		// The lease log fills in as the replication model lands.
+		for _, tb := range tables {
+			if len(leaseData(&c.Runs[i], tb)) > 0 {
+				want = append(want, both("leases-"+tb+"-"+run)...)
+			}
+		}
+	}
+	want = append(want, both("rtt-heatmap")...)
+	assert.Equal(t, want, names(paths))
+	for _, p := range paths {
+		assert.Equal(t, dir, filepath.Dir(p))
+	}
+	checkFiles(t, paths)
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Len(t, entries, len(paths), "files in dir")
+}
+
+func TestWriteResultHandBuilt(t *testing.T) {
+	dir := t.TempDir()
+	paths, err := WriteResult(dir, handBuilt())
+	require.NoError(t, err)
+	assert.Equal(t, both("cdf-users-read", "cdf-users-write", "bars-users", "timeline-users-write",
+		"leases-users", "leases-accounts", "rtt-heatmap"), names(paths))
+	checkFiles(t, paths)
+}
+
+func TestWriteDistinctNames(t *testing.T) {
+	r := handBuilt()
+	r.Stats = append(r.Stats, r.Stats[0])
+	r.Stats[len(r.Stats)-1].Table = "Users" // same file name as "users"
+	r.Timeline, r.Leases, r.RTTMs = nil, nil, nil
+	paths, err := WriteResult(t.TempDir(), r)
+	require.NoError(t, err)
+	assert.Equal(t, both("cdf-users-read", "cdf-users-write", "cdf-users-read-2", "bars-users", "bars-users-2"), names(paths))
+}
+
+func TestWriteIsDeterministic(t *testing.T) {
+	c := realComparison(t)
+	hb := handBuilt()
+	write := func() map[string][]byte {
+		dir := t.TempDir()
+		p1, err := WriteResult(filepath.Join(dir, "a"), hb)
+		require.NoError(t, err)
+		runs := runPtrs(c)
+		ch, err := LatencyCDF(runs, "users", "write")
+		require.NoError(t, err)
+		p2, err := ch.Save(dir)
+		require.NoError(t, err)
+		ch, err = PercentileBars(runs, "accounts")
+		require.NoError(t, err)
+		p3, err := ch.Save(dir)
+		require.NoError(t, err)
+		out := map[string][]byte{}
+		for _, p := range slices.Concat(p1, p2, p3) {
+			b, err := os.ReadFile(p)
+			require.NoError(t, err)
+			rel, err := filepath.Rel(dir, p)
+			require.NoError(t, err)
+			out[rel] = b
+		}
+		return out
+	}
+	a, b := write(), write()
+	require.Equal(t, len(a), len(b))
+	svgs := 0
+	for name, data := range a {
+		if strings.HasSuffix(name, ".svg") {
+			svgs++
+		}
+		assert.True(t, bytes.Equal(data, b[name]), "%s differs between two writes", name)
+	}
+	assert.Equal(t, 9, svgs)
+}
+
+func TestWriteErrors(t *testing.T) {
+	dir := t.TempDir()
+	_, err := WriteResult(dir, nil)
+	assert.Error(t, err)
+	_, err = WriteComparison(dir, nil)
+	assert.Error(t, err)
+	_, err = WriteResult("", handBuilt())
+	assert.Error(t, err)
+
+	// A directory under a regular file can be neither created nor written,
+	// even by root.
+	file := filepath.Join(dir, "file")
+	require.NoError(t, os.WriteFile(file, []byte("x"), 0o644))
+	paths, err := WriteResult(filepath.Join(file, "charts"), handBuilt())
+	assert.Error(t, err)
+	assert.Empty(t, paths)
+	_, err = WriteComparison(filepath.Join(file, "charts"), realComparison(t))
+	assert.Error(t, err)
+
+	ch, err := RTTHeatmap(handBuilt())
+	require.NoError(t, err)
+	_, err = ch.Save(filepath.Join(dir, "missing"))
+	assert.Error(t, err)
+	_, err = ch.Render("gif")
+	assert.ErrorContains(t, err, `unsupported format "gif"`)
+
+	for _, f := range []func() (*Chart, error){
+		func() (*Chart, error) { return LatencyOverTime(nil, "users", "read") },
+		func() (*Chart, error) { return LeaseTimeline(nil, "users") },
+		func() (*Chart, error) { return RTTHeatmap(nil) },
+		func() (*Chart, error) { return PercentileBars(nil, "users") },
+	} {
+		_, err := f()
+		assert.Error(t, err)
+		assert.NotErrorIs(t, err, ErrNoData)
+	}
+
+	// Nothing to draw is not an error.
+	paths, err = WriteComparison(filepath.Join(dir, "empty"), &scenarios.Comparison{})
+	assert.NoError(t, err)
+	assert.Empty(t, paths)
+	paths, err = WriteResult(filepath.Join(dir, "empty2"), &scenarios.Result{Scenario: "empty"})
+	assert.NoError(t, err)
+	assert.Empty(t, paths)
+}
+
+func TestTitlesNameScenarioSurvivalSeedUnits(t *testing.T) {
+	runs := runPtrs(realComparison(t))
+	cdf, err := LatencyCDF(runs, "users", "read")
+	require.NoError(t, err)
+	bars, err := PercentileBars(runs, "users")
+	require.NoError(t, err)
+	tl, err := LatencyOverTime(runs[0], "users", "read")
+	require.NoError(t, err)
+	hm, err := RTTHeatmap(runs[0])
+	require.NoError(t, err)
+	for _, ch := range []*Chart{cdf, bars, tl, hm} {
+		title := ch.Title
+		assert.Contains(t, title, "scenario default", ch.Name)
+		assert.Contains(t, title, "seed 1", ch.Name)
+		assert.Contains(t, title, "(ms", ch.Name)
+		assert.Contains(t, title, "survival ZONE", ch.Name)
+	}
+	assert.Contains(t, cdf.Title, "survival ZONE vs REGION")
+	assert.Equal(t, []string{"ZONE survival · " + u(runs[0], "users", "read") + " requests",
+		"REGION survival · " + u(runs[1], "users", "read") + " requests"}, legendTexts(cdf))
+}
+
+// u returns the request count of table and op in r as text.
+func u(r *scenarios.Result, table, op string) string {
+	var n uint64
+	for _, s := range r.Stats {
+		if s.Table == table && s.Op == op {
+			n += s.Count
+		}
+	}
+	return strconv.FormatUint(n, 10)
+}
+
+func TestRunLabelsAndSlugs(t *testing.T) {
+	a, b := handBuilt(), handBuilt()
+	a.Survival, b.Survival = "zone", "region"
+	assert.Equal(t, []string{"ZONE survival", "REGION survival"}, runLabels([]*scenarios.Result{a, b}))
+	assert.Equal(t, []string{"zone", "region"}, runSlugs([]*scenarios.Result{a, b}))
+	b.Survival, b.Seed = "zone", 8
+	assert.Equal(t, []string{"ZONE survival, seed 7", "ZONE survival, seed 8"}, runLabels([]*scenarios.Result{a, b}))
+	assert.Equal(t, []string{"zone-seed-7", "zone-seed-8"}, runSlugs([]*scenarios.Result{a, b}))
+	b.Seed = 7
+	assert.Equal(t, []string{"ZONE survival (run 1)", "ZONE survival (run 2)"}, runLabels([]*scenarios.Result{a, b}))
+	assert.Equal(t, "no survival goal", survivalLabel("none"))
+	assert.Equal(t, "my-table_1", slug("My Table_1"))
+	assert.Equal(t, "x", slug("///"))
+	assert.Equal(t, "a-b", slug("a/../b"))
+}
+
+func TestLogAxis(t *testing.T) {
+	for _, tc := range []struct{ v, floor, ceil float64 }{
+		{0.73, 0.5, 1}, {1, 1, 1}, {1.6, 1, 2}, {3, 2, 5}, {68.7, 50, 100}, {834, 500, 1000}, {5000, 5000, 5000},
+	} {
+		assert.InDelta(t, tc.floor, niceLogFloor(tc.v), 1e-12, "floor %v", tc.v)
+		assert.InDelta(t, tc.ceil, niceLogCeil(tc.v), 1e-12, "ceil %v", tc.v)
+	}
+	var labels []string
+	for _, tk := range (logTicks{}).Ticks(0.5, 200) {
+		if tk.Label != "" {
+			labels = append(labels, tk.Label)
+		}
+	}
+	assert.Equal(t, []string{"0.5", "1", "2", "5", "10", "20", "50", "100", "200"}, labels)
+	labels = nil
+	for _, tk := range (logTicks{}).Ticks(0.1, 100000) {
+		if tk.Label != "" {
+			labels = append(labels, tk.Label)
+		}
+	}
+	assert.Equal(t, []string{"0.1", "1", "10", "100", "1000", "10000", "100000"}, labels)
+	assert.Equal(t, "0.003", tickLabel(3, -3))
+	assert.Equal(t, "1.67", fmtMs(1.666))
+	assert.Equal(t, "68.7", fmtMs(68.692))
+	assert.Equal(t, "834", fmtMs(834.2))
+	assert.False(t, math.IsNaN(niceLogCeil(1e-3)))
+}
