@@ -3,15 +3,23 @@
 export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 
-.PHONY: run test bench build fmt clean
+.PHONY: run test bench build charts fmt clean
 
 ## build: compile the CLI into bin/regionsim
 build:
 	$(GO) build -o bin/regionsim ./cmd/regionsim
 
 ## run: the main job: ZONE vs REGION survival on the built-in default scenario
+## (tables on stdout; result files and charts in out/)
 run: build
-	./bin/regionsim compare default
+	./bin/regionsim compare default --out out
+
+## charts: regenerate the README gallery in docs/img from the default scenario
+charts: build
+	rm -rf out/gallery && ./bin/regionsim compare default --out out/gallery > /dev/null
+	mkdir -p docs/img
+	cp out/gallery/cdf-accounts-write.png out/gallery/bars-accounts.png \
+	   out/gallery/cdf-users-read.png out/gallery/rtt-heatmap.png docs/img/
 
 ## test: formatting, vet and every test
 test:

@@ -80,7 +80,13 @@ func (h *heatCells) Plot(c draw.Canvas, plt *plot.Plot) {
 		fill := rttFill(cell.Ms, h.max)
 		fillRect(c, r, fill, edge, nil)
 		lbl.Color = textOn(fill)
-		c.FillText(lbl, vg.Point{X: (r.Min.X + r.Max.X) / 2, Y: (r.Min.Y + r.Max.Y) / 2}, fmtMs(cell.Ms)+" ms")
+		text := fmtMs(cell.Ms) + " ms"
+		if cell.Row == cell.Col {
+			// The diagonal is not a region's RTT to itself but the RTT
+			// between its availability zones.
+			text += "\nbetween AZs"
+		}
+		c.FillText(lbl, vg.Point{X: (r.Min.X + r.Max.X) / 2, Y: (r.Min.Y + r.Max.Y) / 2}, text)
 	}
 }
 

@@ -195,7 +195,10 @@ func LatencyOverTime(r *scenarios.Result, table, op string) (*Chart, error) {
 	if len(series) == 0 {
 		return nil, fmt.Errorf("%w: no %s timeline on table %q", ErrNoData, op, table)
 	}
-	iv := interval(series)
+	iv := r.TimelineSeconds
+	if iv <= 0 { // a Result without the field: infer it from the points
+		iv = interval(series)
+	}
 	var xs []plotter.XYs
 	for _, s := range series {
 		xs = append(xs, s.P50, s.P99)

@@ -32,6 +32,8 @@ type Result struct {
 	Unavailability []Unavailability `json:"unavailability"`
 	Leases         []LeaseEvent     `json:"leases"`
 	Timeline       []TimelinePoint  `json:"timeline"`
+	// TimelineSeconds is the width of a Timeline interval in seconds.
+	TimelineSeconds float64 `json:"timeline_interval_s"`
 	// LeaseShare samples, per table, the share of its ranges whose lease is
 	// in each region; LeaseTransfers counts lease moves per table.
 	LeaseShare     []LeaseSharePoint   `json:"lease_share"`
@@ -109,8 +111,9 @@ type LeaseEvent struct {
 	Reason     string  `json:"reason"`
 }
 
-// TimelinePoint is one interval (one second by default) of one table × op ×
-// client region, by the simulated time the requests were issued.
+// TimelinePoint is one interval (Result.TimelineSeconds wide) of one
+// table × op × client region, by the simulated time the requests were
+// issued.
 type TimelinePoint struct {
 	TS           float64 `json:"t_s"`
 	Table        string  `json:"table"`

@@ -18,8 +18,16 @@ import (
 // run refuses them rather than silently ignoring them.
 var ErrUnsupported = errors.New("not supported yet")
 
-// TimelineInterval is the width of a timeline bin.
-const TimelineInterval = time.Second
+// TimelineInterval returns the width of the timeline bins of a run of the
+// given length: 1 s up to 10 minutes, then whole seconds giving about 600
+// bins, so a long run's timeline stays readable and small.
+func TimelineInterval(run time.Duration) time.Duration {
+	const bins = 600
+	if run <= 10*time.Minute {
+		return time.Second
+	}
+	return (run / bins).Round(time.Second)
+}
 
 // maxDrain bounds how long a run keeps going after the measured span so that
 // requests issued inside it can finish.
@@ -118,7 +126,7 @@ func Run(s *Scenario) (*Result, error) {
 		for _, op := range ops {
 			rec.series = append(rec.series, series{
 				table: t.Name, locality: t.Locality.String(), op: op.String(), region: w.Region,
-				timeline: stats.NewSeries(TimelineInterval),
+				timeline: stats.NewSeries(TimelineInterval(s.Warmup + s.Duration)),
 			})
 		}
 		total := 0.0
@@ -237,6 +245,7 @@ func (s *Scenario) result(rec *recorder, e *sim.Engine) *Result {
 		Leases:           []LeaseEvent{},
 		Timeline:         []TimelinePoint{},
 		Faults:           []FaultWindow{},
+		TimelineSeconds:  TimelineInterval(s.Warmup + s.Duration).Seconds(),
 		LeaseShare:       []LeaseSharePoint{},
 		LeaseTransfers:   []LeaseTransferStat{},
 	}

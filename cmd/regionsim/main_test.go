@@ -181,10 +181,11 @@ func TestRunAndCompare(t *testing.T) {
 	assert.Contains(t, stdout, `"survival": "zone"`)
 	assert.Contains(t, stdout, `"survival": "region"`)
 	assert.Contains(t, stderr, filepath.Join(out, "result.json"))
-	for _, f := range []string{"result.json", "stats.csv"} {
+	for _, f := range []string{"result.json", "stats.csv", "cdf-t-read.png", "cdf-t-write.svg", "bars-t.png", "rtt-heatmap.png"} {
 		info, err := os.Stat(filepath.Join(out, f))
-		require.NoError(t, err)
+		require.NoError(t, err, f)
 		assert.Greater(t, info.Size(), int64(100))
+		assert.Contains(t, stderr, filepath.Join(out, f), "the path is printed")
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/regionsim/regionsim/plots"
 	"github.com/regionsim/regionsim/scenarios"
 	"github.com/regionsim/regionsim/scenarios/report"
 )
@@ -35,7 +36,7 @@ func (f *runFlags) bind(fs *pflag.FlagSet, survival bool) {
 	fs.StringVar(&f.o.CRDBVersion, "crdb-version", "", "CockroachDB version whose timers and lease type are modelled: 22.2, 23.1, 24.3 or 25.2")
 	fs.StringVar(&f.o.Jitter, "jitter", "", "latency jitter: none or lognormal (default: the scenario's)")
 	fs.StringVar(&f.format, "format", "table", "output format: table, csv, json or markdown")
-	fs.StringVar(&f.out, "out", "", "also write result.json and stats.csv into this directory")
+	fs.StringVar(&f.out, "out", "", "also write result.json, stats.csv and every chart (PNG and SVG) into this directory")
 }
 
 // load resolves the positional scenario argument and the overrides.
@@ -89,7 +90,9 @@ request count, errors and latency percentiles in milliseconds.
 	if err := report.WriteResult(stdout, res, format); err != nil {
 		return err
 	}
-	return writeOut(f.out, stderr, func(w io.Writer, fm report.Format) error { return report.WriteResult(w, res, fm) })
+	return writeOut(f.out, stderr,
+		func(w io.Writer, fm report.Format) error { return report.WriteResult(w, res, fm) },
+		func(dir string) ([]string, error) { return plots.WriteResult(dir, res) })
 }
 
 func runCompare(args []string, stdout, stderr io.Writer) error {
@@ -125,7 +128,9 @@ REGION - ZONE delta of every percentile (ms).
 	if err := report.WriteComparison(stdout, &cmp, format); err != nil {
 		return err
 	}
-	return writeOut(f.out, stderr, func(w io.Writer, fm report.Format) error { return report.WriteComparison(w, &cmp, fm) })
+	return writeOut(f.out, stderr,
+		func(w io.Writer, fm report.Format) error { return report.WriteComparison(w, &cmp, fm) },
+		func(dir string) ([]string, error) { return plots.WriteComparison(dir, &cmp) })
 }
 
 // timedRun runs a scenario and fills in the wall time it took.
@@ -142,9 +147,9 @@ func timedRun(s *scenarios.Scenario) (*scenarios.Result, error) {
 	return res, nil
 }
 
-// writeOut writes the JSON and CSV renderings into dir, if set, and names
-// the files on stderr.
-func writeOut(dir string, stderr io.Writer, write func(io.Writer, report.Format) error) error {
+// writeOut writes the JSON and CSV renderings and the charts into dir, if
+// set, and names the files on stderr.
+func writeOut(dir string, stderr io.Writer, write func(io.Writer, report.Format) error, charts func(string) ([]string, error)) error {
 	if dir == "" {
 		return nil
 	}
@@ -168,6 +173,13 @@ func writeOut(dir string, stderr io.Writer, write func(io.Writer, report.Format)
 			return fmt.Errorf("writing %s: %w", path, werr)
 		}
 		fmt.Fprintf(stderr, "wrote %s\n", path)
+	}
+	paths, err := charts(dir)
+	if err != nil {
+		return fmt.Errorf("writing charts: %w", err)
+	}
+	for _, p := range paths {
+		fmt.Fprintf(stderr, "wrote %s\n", p)
 	}
 	return nil
 }
