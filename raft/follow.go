@@ -30,7 +30,6 @@ type followState struct {
 	rates      []float64
 	candidates []allocator.Replica
 	targets    []topology.NodeID
-	isLive     func(topology.NodeID) bool
 	nRanges    int // ranges the scanners' replica lists cover
 }
 
@@ -42,7 +41,6 @@ func (m *Model) initFollow(seed uint64) {
 		f.localities = append(f.localities, topology.Locality{Region: m.cluster.Regions[zone.Region].Name, Zone: zone.Name})
 	}
 	f.rates = make([]float64, len(m.cluster.Zones))
-	f.isLive = func(topology.NodeID) bool { return true }
 	phase := sim.NewRand(seed, sim.StreamID("raft/scanner", 0))
 	for i := range f.scanners {
 		f.scanners[i].lastTransfer = allocator.NoLeaseTransfer
@@ -73,7 +71,7 @@ func (m *Model) scan(node topology.NodeID) {
 		m.refreshScanners()
 	}
 	sc := &f.scanners[node]
-	if len(sc.replicas) > 0 {
+	if len(sc.replicas) > 0 && (!m.faulty || m.up(node)) {
 		rng := sc.replicas[sc.next%len(sc.replicas)]
 		sc.next++
 		if m.ranges[rng].Leaseholder == node {
@@ -92,7 +90,18 @@ func (m *Model) considerLease(rng int32, sc *scanner) {
 		return
 	}
 	src := r.Leaseholder
-	f.targets = r.Layout.ValidLeaseTargets(m.cluster, f.isLive, f.targets[:0])
+	if m.faulty && (!m.leaseHolderOK(r) || r.waitingLease || r.acquiring) {
+		return
+	}
+	f.targets = r.Layout.ValidLeaseTargets(m.cluster, m.isLive, f.targets[:0])
+	if m.faulty && len(f.targets) > 0 && r.Layout.ShouldMoveLease(m.cluster, m.isLive, src) {
+		// The lease violates its preferences and a preferred voter is
+		// live again (e.g. the home region recovered): move it back.
+		if m.TransferLease(rng, f.targets[0], "preference") {
+			sc.lastTransfer = m.eng.Now()
+		}
+		return
+	}
 	f.candidates = f.candidates[:0]
 	for _, n := range f.targets {
 		f.candidates = append(f.candidates, allocator.Replica{

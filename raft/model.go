@@ -88,6 +88,17 @@ type Range struct {
 	// stats counts requests by gateway zone at the leaseholder, for
 	// follow-the-workload (reset when the lease moves).
 	stats *allocator.ReplicaStats
+	// Failure state: the Raft leader (-1 while there is none), a pending
+	// election (its winner and when it completes), when the leader took
+	// over, and lease acquisition.
+	leader       topology.NodeID
+	candidate    topology.NodeID
+	electionAt   sim.Time
+	leaderAt     sim.Time
+	trigger      sim.Time // when a request first needed the lost lease
+	expiredAt    sim.Time // when the old holder's liveness had expired
+	acquiring    bool
+	waitingLease bool
 	// lastWrite[k] is the timestamp of the latest committed write to key k
 	// (GLOBAL ranges only), for uncertainty waits.
 	lastWrite []sim.Time
@@ -163,24 +174,34 @@ type reqState struct {
 	gateway  topology.NodeID
 	rng      int32 // the row's range
 	key      int32
-	region   int16 // the row's region (RBR)
-	pending  int16 // parts sent and not yet replied to the gateway
-	inFlight int16 // events that still reference this request
+	region   int16       // the row's region (RBR)
+	pending  int16       // parts sent and not yet replied to the gateway
+	inFlight int16       // events that still reference this request
+	deadline sim.TimerID // the circuit breaker's deadline (failures only)
 }
 
 type partState struct {
-	req      int32
-	rng      int32
-	node     topology.NodeID // where the part is being served
-	kind     partKind
-	next     int32 // next part parked on the same range
-	hit      bool  // the part found the row (LOS probes)
-	replied  bool  // its reply reached the gateway
-	acks     int8  // durable voter appends, the leader's included
-	commit   bool
-	readTS   sim.Time
-	writeTS  sim.Time
-	inFlight int16 // events that still reference this part
+	req       int32
+	rng       int32
+	node      topology.NodeID // where the part is being served
+	from      topology.NodeID // who sent it there (its gateway, or the leaseholder itself)
+	tried     uint32          // replicas tried in this DistSender round (failures)
+	acked     uint32          // replicas that acknowledged the append
+	attempt   uint8
+	lost      bool  // an RPC error is on its way to the gateway
+	gen       int32 // attempt number: bumped whenever the part is re-sent
+	appending bool  // a write whose MsgApps are out
+	kind      partKind
+	// next and prev link the parts parked on range parkedOn (-1: none).
+	next, prev int32
+	parkedOn   int32
+	hit        bool // the part found the row (LOS probes)
+	replied    bool // its reply reached the gateway
+	acks       int8 // durable voter appends, the leader's included
+	commit     bool
+	readTS     sim.Time
+	writeTS    sim.Time
+	inFlight   int16 // events that still reference this part
 }
 
 // Model is the replicated cluster on one engine: tables, ranges and their
@@ -204,6 +225,15 @@ type Model struct {
 	leaseCount []int
 	follow     followState
 	allocRand  *rand.Rand
+	seed       uint64
+	// faulty is set once a fault is scheduled: only then do messages
+	// check node and link health.
+	faulty bool
+	fail   failState
+	isLive func(topology.NodeID) bool
+	// onServe, if set (tests), is called whenever a leaseholder serves a
+	// request of range r at node n.
+	onServe func(r *Range, n topology.NodeID)
 
 	reqs      []reqState
 	freeReqs  []int32
@@ -242,6 +272,8 @@ func New(e *sim.Engine, c *topology.Cluster, cfg Config, seed uint64, sink Sink)
 	if n > 1<<12 {
 		return nil, fmt.Errorf("raft: %d nodes: the model supports at most %d", n, 1<<12)
 	}
+	m.seed = seed
+	m.isLive = func(topology.NodeID) bool { return true }
 	m.allocRand = sim.NewRand(seed, sim.StreamID("raft/allocator", 0))
 	m.initFollow(seed)
 	phases := sim.NewRand(seed, sim.StreamID("raft/sidetransport", 0))
@@ -296,6 +328,7 @@ func (m *Model) AddTable(d TableDef) (TableID, error) {
 			return 0, fmt.Errorf("raft: table %q range %d: leaseholder %v is not a voter", d.Name, i, l.Leaseholder)
 		}
 		r.parked = -1
+		r.leader = r.Leaseholder
 		r.stats = allocator.NewReplicaStats(len(m.cluster.Zones), m.eng.Now(), m.cfg.Allocator)
 		r.cache = make([]topology.NodeID, len(m.cluster.Nodes))
 		for g := range r.cache {
@@ -347,6 +380,11 @@ func (m *Model) Submit(req Request, tag int64) {
 	}
 	s.rng = ranges[mod(req.Range, len(ranges))]
 	s.key = int32(mod(req.Key, m.ranges[s.rng].keys))
+	if m.faulty {
+		// The replica circuit breaker fails a request stuck this long.
+		s.inFlight++
+		s.deadline = m.eng.TimerAfter(replicaCircuitBreaker, m.id, kDeadline, int64(ri))
+	}
 	m.send(m.clientHop(), kGatewayArrive, ri, &s.inFlight)
 }
 
@@ -371,34 +409,82 @@ func (m *Model) Handle(ev *sim.Event) {
 	case kGatewayArrive:
 		ri := int32(ev.Arg)
 		m.reqs[ri].inFlight--
+		if m.faulty && !m.up(m.reqs[ri].gateway) {
+			m.reqs[ri].ok = false // the client's connection broke
+			m.finish(ri)
+			return
+		}
 		m.atGateway(ri)
-	case kPartArrive:
-		m.partArrive(int32(ev.Arg))
-	case kEvalDone:
-		m.evalDone(int32(ev.Arg))
+	case kPartArrive, kEvalDone:
+		pi, _, ok := m.partEvent(ev.Arg)
+		if !ok {
+			return
+		}
+		if p := &m.parts[pi]; m.faulty && !m.linkOK(p.from, p.node) {
+			m.dropped(pi)
+			return
+		}
+		if ev.Kind == kPartArrive {
+			m.partArrive(pi)
+		} else {
+			m.evalDone(pi)
+		}
 	case kLocalAppended:
-		pi := int32(ev.Arg)
-		m.parts[pi].inFlight--
-		m.voterAppended(pi)
+		pi, _, ok := m.partEvent(ev.Arg)
+		if !ok {
+			return
+		}
+		if !m.faulty || m.up(m.parts[pi].node) {
+			m.voterAppended(pi)
+		}
 		m.maybeFreePart(pi)
 	case kAppendDone:
-		pi, i := sim.Unpack(ev.Arg)
+		pi, i, ok := m.partEvent(ev.Arg)
+		if !ok {
+			return
+		}
 		p := &m.parts[pi]
-		p.inFlight--
-		from := m.ranges[p.rng].Replicas[i]
-		m.sendPart(m.oneWay(from, p.node), kAck, ev.Arg, p)
+		to := m.ranges[p.rng].Replicas[i]
+		if m.faulty && !m.linkOK(p.node, to) {
+			m.maybeFreePart(pi)
+			return
+		}
+		m.sendPart(m.oneWay(to, p.node), kAck, pi, i)
 	case kAck:
-		pi, i := sim.Unpack(ev.Arg)
-		m.parts[pi].inFlight--
-		if int(i) < m.ranges[m.parts[pi].rng].NumVoters {
+		pi, i, ok := m.partEvent(ev.Arg)
+		if !ok {
+			return
+		}
+		p := &m.parts[pi]
+		from := m.ranges[p.rng].Replicas[i]
+		if m.faulty {
+			if !m.linkOK(from, p.node) || p.acked&(1<<uint(i)) != 0 {
+				m.maybeFreePart(pi)
+				return
+			}
+			p.acked |= 1 << uint(i)
+		}
+		if int(i) < m.ranges[p.rng].NumVoters {
 			m.voterAppended(pi)
 		}
 		m.maybeFreePart(pi)
 	case kPartReply:
-		m.partReply(int32(ev.Arg))
+		pi, _, ok := m.partEvent(ev.Arg)
+		if !ok {
+			return
+		}
+		if p := &m.parts[pi]; m.faulty && !m.linkOK(p.node, m.reqs[p.req].gateway) {
+			m.dropped(pi)
+			return
+		}
+		m.partReply(pi)
 	case kCommitWaitDone:
 		ri := int32(ev.Arg)
 		m.reqs[ri].inFlight--
+		if m.reqs[ri].done { // failed by its deadline meanwhile
+			m.maybeFreeReq(ri)
+			return
+		}
 		m.finish(ri)
 	case kClientReply:
 		ri := int32(ev.Arg)
@@ -410,8 +496,33 @@ func (m *Model) Handle(ev *sim.Event) {
 		m.sideTick(topology.NodeID(ev.Arg))
 	case kScan:
 		m.scan(topology.NodeID(ev.Arg))
+	case kFaultStart:
+		m.faultStart(int(ev.Arg))
+	case kFaultEnd:
+		m.faultEnd(int(ev.Arg))
+	case kHeartbeat:
+		m.heartbeat(topology.NodeID(ev.Arg))
+	case kHeartbeatDone:
+		m.heartbeatDone(topology.NodeID(ev.Arg))
+	case kElection:
+		m.electionDone(&m.ranges[ev.Arg])
+	case kAcquired:
+		m.acquired(&m.ranges[ev.Arg])
+	case kRPCError:
+		if pi, _, ok := m.partEvent(ev.Arg); ok {
+			m.rpcFailed(pi)
+		}
+	case kRetry:
+		if pi, _, ok := m.partEvent(ev.Arg); ok {
+			m.retryPart(pi)
+		}
+	case kDeadline:
+		m.deadline(int32(ev.Arg))
 	case kSideTransport:
 		tick, from, to := ev.Arg>>24, int(ev.Arg>>12&0xfff), int(ev.Arg&0xfff)
+		if m.faulty && !m.linkOK(topology.NodeID(from), topology.NodeID(to)) {
+			return
+		}
 		pub := m.sidePhase[from] + sim.Time(tick)*sim.Time(m.cfg.SideTransportInterval)
 		if i := to*len(m.cluster.Nodes) + from; pub > m.closedPub[i] {
 			m.closedPub[i] = pub
@@ -526,11 +637,17 @@ func (m *Model) countPartitions(t *Table) int {
 func (m *Model) startPart(ri, rng int32, node topology.NodeID, kind partKind) int32 {
 	s := &m.reqs[ri]
 	pi := m.newPart()
-	m.parts[pi] = partState{req: ri, rng: rng, node: node, kind: kind, readTS: m.eng.Now()}
+	m.parts[pi] = partState{req: ri, rng: rng, node: node, from: s.gateway, kind: kind, readTS: m.eng.Now(), next: -1, prev: -1, parkedOn: -1}
 	if kind == partStaleRead {
 		m.parts[pi].readTS = m.eng.Now() - sim.Time(m.stale)
 	}
 	s.pending++
+	if m.faulty && m.fail.unreach[int(s.gateway)*len(m.cluster.Nodes)+int(node)] > m.eng.Now() {
+		// The gateway knows node is unreachable: straight to the next.
+		m.parts[pi].tried = m.replicaBit(&m.ranges[rng], node)
+		m.retryPart(pi)
+		return pi
+	}
 	m.sendToReplica(pi, m.oneWay(s.gateway, node))
 	return pi
 }
@@ -543,23 +660,25 @@ func (m *Model) startPart(ri, rng int32, node topology.NodeID, kind partKind) in
 // the range's closed timestamp (reference §3.2).
 func (m *Model) sendToReplica(pi int32, d time.Duration) {
 	p := &m.parts[pi]
+	p.gen++ // a new attempt: events of earlier ones are stale
+	p.lost = false
+	p.acks, p.acked, p.commit, p.appending = 0, 0, false, false
 	switch p.kind {
 	case partStaleRead, partGlobalRead:
-		m.sendPart(d, kPartArrive, int64(pi), p)
+		m.sendPart(d, kPartArrive, pi, 0)
 		return
 	case partWrite:
 		if m.ranges[p.rng].GlobalReads {
 			p.writeTS = m.eng.Now().Add(d + m.lead)
 		}
 	}
-	m.sendPart(d+m.service(), kEvalDone, int64(pi), p)
+	m.sendPart(d+m.service(), kEvalDone, pi, 0)
 }
 
 // partArrive runs when a follower read reaches the replica that should
 // serve it.
 func (m *Model) partArrive(pi int32) {
 	p := &m.parts[pi]
-	p.inFlight--
 	r := &m.ranges[p.rng]
 	switch p.kind {
 	case partStaleRead:
@@ -578,11 +697,11 @@ func (m *Model) partArrive(pi int32) {
 		// (read_ts, read_ts + max_offset] makes the reader wait until its
 		// clock passes the write (reference §3.3, §10 rule 6).
 		if w := r.lastWrite[m.reqs[p.req].key]; w > p.readTS && w <= p.readTS+sim.Time(m.cfg.MaxOffset) && w > m.eng.Now() {
-			m.sendPart(w.Sub(m.eng.Now())+m.service(), kEvalDone, int64(pi), p)
+			m.sendPart(w.Sub(m.eng.Now())+m.service(), kEvalDone, pi, 0)
 			return
 		}
 	}
-	m.sendPart(m.service(), kEvalDone, int64(pi), p)
+	m.sendPart(m.service(), kEvalDone, pi, 0)
 }
 
 // redirect bounces a part back to the gateway and on to the leaseholder,
@@ -594,32 +713,40 @@ func (m *Model) redirect(pi int32, lh topology.NodeID, kind partKind) {
 	m.ranges[p.rng].cache[gw] = lh
 	p.kind = kind
 	p.node = lh
+	p.from = gw
 	m.sendToReplica(pi, back+m.oneWay(gw, lh))
 }
 
 // evalDone runs when the serving replica has evaluated a part.
 func (m *Model) evalDone(pi int32) {
 	p := &m.parts[pi]
-	p.inFlight--
 	if p.kind.servedByLeaseholder() {
 		r := &m.ranges[p.rng]
 		switch {
 		case p.node == r.Leaseholder && r.transferring:
 			// The lease is being handed over: wait for the transfer to
 			// commit, then be redirected to the new leaseholder.
-			p.inFlight++
-			p.next = r.parked
-			r.parked = pi
+			m.park(r, pi)
 			return
 		case p.node != r.Leaseholder:
+			if m.faulty && !m.leaseHolderOK(r) {
+				m.needLease(pi)
+				return
+			}
 			// NotLeaseHolderError: back to the gateway, which updates its
 			// range cache and retries at the leaseholder.
 			m.redirect(pi, r.Leaseholder, p.kind)
 			return
+		case m.faulty && (!m.leaseHolderOK(r) || r.waitingLease):
+			m.needLease(pi)
+			return
 		case m.eng.Now() < r.leaseStart:
 			// The transfer's target has not applied it yet.
-			m.sendPart(r.leaseStart.Sub(m.eng.Now())+m.service(), kEvalDone, int64(pi), p)
+			m.sendPart(r.leaseStart.Sub(m.eng.Now())+m.service(), kEvalDone, pi, 0)
 			return
+		}
+		if m.onServe != nil {
+			m.onServe(r, p.node)
 		}
 		// The leaseholder records the request's gateway locality
 		// (replicastats RecordCount, reference §5.2).
@@ -632,12 +759,13 @@ func (m *Model) evalDone(pi int32) {
 	// The leaseholder (the Raft leader) appends to its own log and sends
 	// MsgApp to every other replica at once, voters and non-voters.
 	r := &m.ranges[p.rng]
-	m.sendPart(m.fsync(), kLocalAppended, int64(pi), p)
+	p.appending = true
+	m.sendPart(m.fsync(), kLocalAppended, pi, 0)
 	for i, n := range r.Replicas {
 		if n == p.node {
 			continue
 		}
-		m.sendPart(m.oneWay(p.node, n)+m.fsync(), kAppendDone, sim.Pack(pi, int32(i)), p)
+		m.sendPart(m.oneWay(p.node, n)+m.fsync(), kAppendDone, int32(pi), int32(i))
 	}
 }
 
@@ -694,8 +822,8 @@ func (m *Model) TransferLease(rng int32, target topology.NodeID, reason string) 
 	}
 	r.transferring, r.transferTo, r.transferReason = true, target, reason
 	pi := m.newPart()
-	m.parts[pi] = partState{req: -1, rng: rng, node: r.Leaseholder, kind: partLease, next: -1}
-	m.sendPart(m.service(), kEvalDone, int64(pi), &m.parts[pi])
+	m.parts[pi] = partState{req: -1, rng: rng, node: r.Leaseholder, from: r.Leaseholder, kind: partLease, next: -1, prev: -1, parkedOn: -1}
+	m.sendPart(m.service(), kEvalDone, pi, 0)
 	return true
 }
 
@@ -716,24 +844,62 @@ func (m *Model) applyTransfer(pi int32) {
 	p.replied = true
 	// Requests that waited at the old leaseholder are told where the lease
 	// went.
-	for q := r.parked; q >= 0; {
-		next := m.parts[q].next
-		m.parts[q].inFlight--
-		m.redirect(q, to, m.parts[q].kind)
-		q = next
+	m.releaseParked(r, to)
+}
+
+// park makes part pi wait on range r (for a lease transfer or acquisition).
+func (m *Model) park(r *Range, pi int32) {
+	p := &m.parts[pi]
+	if p.parkedOn >= 0 {
+		panic(fmt.Sprintf("raft: part %d parked twice", pi))
 	}
-	r.parked = -1
+	p.inFlight++
+	p.parkedOn, p.prev, p.next = r.ID, -1, r.parked
+	if r.parked >= 0 {
+		m.parts[r.parked].prev = pi
+	}
+	r.parked = pi
+}
+
+// unpark removes part pi from its range's wait list.
+func (m *Model) unpark(pi int32) {
+	p := &m.parts[pi]
+	r := &m.ranges[p.parkedOn]
+	if p.prev >= 0 {
+		m.parts[p.prev].next = p.next
+	} else {
+		r.parked = p.next
+	}
+	if p.next >= 0 {
+		m.parts[p.next].prev = p.prev
+	}
+	p.parkedOn, p.prev, p.next = -1, -1, -1
+	p.inFlight--
+}
+
+// releaseParked redirects every part waiting on r to the leaseholder lh.
+func (m *Model) releaseParked(r *Range, lh topology.NodeID) {
+	for r.parked >= 0 {
+		q := r.parked
+		m.unpark(q)
+		m.redirect(q, lh, m.parts[q].kind)
+	}
 }
 
 func (m *Model) replyToGateway(pi int32) {
 	p := &m.parts[pi]
-	m.sendPart(m.oneWay(p.node, m.reqs[p.req].gateway), kPartReply, int64(pi), p)
+	m.sendPart(m.oneWay(p.node, m.reqs[p.req].gateway), kPartReply, pi, 0)
 }
 
 // partReply runs at the gateway when a part's reply arrives.
 func (m *Model) partReply(pi int32) {
 	p := &m.parts[pi]
-	p.inFlight--
+	if p.replied {
+		panic(fmt.Sprintf("raft: part %d replied twice", pi))
+	}
+	// The attempt is over: late acks and RPC errors still in flight for it
+	// become stale.
+	p.gen++
 	ri := p.req
 	hit, writeTS := p.hit, p.writeTS
 	p.replied = true
@@ -783,6 +949,10 @@ func (m *Model) partReply(pi int32) {
 func (m *Model) finish(ri int32) {
 	s := &m.reqs[ri]
 	s.done = true
+	if s.deadline != 0 && m.eng.Cancel(s.deadline) {
+		s.inFlight--
+	}
+	s.deadline = 0
 	m.send(m.clientHop(), kClientReply, ri, &s.inFlight)
 }
 
@@ -805,6 +975,10 @@ func (m *Model) closedTS(r *Range, node topology.NodeID) sim.Time {
 func (m *Model) sideTick(from topology.NodeID) {
 	tick := m.sideTicks[from]
 	m.sideTicks[from]++
+	if m.faulty && !m.up(from) {
+		m.eng.After(m.cfg.SideTransportInterval, m.id, kSideTick, int64(from))
+		return
+	}
 	for to := range m.cluster.Nodes {
 		if topology.NodeID(to) == from {
 			continue
@@ -846,9 +1020,27 @@ func (m *Model) send(d time.Duration, kind sim.Kind, ri int32, inFlight *int16) 
 	m.eng.After(d, m.id, kind, int64(ri))
 }
 
-func (m *Model) sendPart(d time.Duration, kind sim.Kind, arg int64, p *partState) {
+// sendPart schedules a part event after d, tagged with the part's current
+// attempt so that messages of an abandoned attempt (after a retry) are
+// recognised and discarded; i is a replica index where the event has one.
+func (m *Model) sendPart(d time.Duration, kind sim.Kind, pi, i int32) {
+	p := &m.parts[pi]
 	p.inFlight++
-	m.eng.After(d, m.id, kind, arg)
+	m.eng.After(d, m.id, kind, sim.Pack(pi, p.gen<<8|i))
+}
+
+// partEvent decodes a part event: the part, the replica index, and whether
+// the event belongs to the part's current attempt. It releases the event's
+// reference on the part; a stale event frees the part if it was the last.
+func (m *Model) partEvent(arg int64) (pi, i int32, current bool) {
+	pi, x := sim.Unpack(arg)
+	p := &m.parts[pi]
+	p.inFlight--
+	if x>>8 != p.gen {
+		m.maybeFreePart(pi)
+		return pi, 0, false
+	}
+	return pi, x & 0xff, true
 }
 
 func (m *Model) newReq() int32 {
@@ -876,6 +1068,9 @@ func (m *Model) newPart() int32 {
 func (m *Model) maybeFreePart(pi int32) {
 	p := &m.parts[pi]
 	if p.replied && p.inFlight == 0 {
+		if p.parkedOn >= 0 {
+			panic(fmt.Sprintf("raft: freeing parked part %d", pi))
+		}
 		p.replied = false
 		p.req = -1
 		m.freeParts = append(m.freeParts, pi)

@@ -61,23 +61,28 @@ func testCluster(t *testing.T, rtt string) *topology.Cluster {
 
 // recorder is a Sink that keeps every completion.
 type recorder struct {
-	lat map[int64][]float64 // tag -> latencies in ms
-	ok  map[int64][]bool
-	n   int
+	lat        map[int64][]float64 // tag -> latencies in ms
+	ok         map[int64][]bool
+	n          int
+	onComplete func(tag int64, start, end sim.Time, ok bool)
 }
 
 func (r *recorder) Complete(tag int64, start, end sim.Time, ok bool) {
 	r.lat[tag] = append(r.lat[tag], end.Sub(start).Seconds()*1000)
 	r.ok[tag] = append(r.ok[tag], ok)
 	r.n++
+	if r.onComplete != nil {
+		r.onComplete(tag, start, end, ok)
+	}
 }
 
 type harness struct {
-	t   *testing.T
-	e   *sim.Engine
-	m   *Model
-	rec *recorder
-	tag int64
+	t      *testing.T
+	e      *sim.Engine
+	m      *Model
+	rec    *recorder
+	tag    int64
+	probes map[int64]*probe
 }
 
 func newHarness(t *testing.T, rtt string, cfg Config) *harness {

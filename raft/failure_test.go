@@ -1,0 +1,256 @@
+package raft
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/regionsim/regionsim/raft/placement"
+	"github.com/regionsim/regionsim/sim"
+	"github.com/regionsim/regionsim/topology"
+)
+
+// probe sends one request every gap from a fixed gateway and keeps each
+// request's start, end and success.
+type probe struct {
+	h       *harness
+	id      sim.HandlerID
+	req     Request
+	gap     time.Duration
+	until   sim.Time
+	results []probeResult
+}
+
+type probeResult struct {
+	start, end sim.Time
+	ok         bool
+}
+
+type probeSink struct{ p map[int64]*probe }
+
+func (h *harness) probe(req Request, from, until time.Duration, gap time.Duration) *probe {
+	p := &probe{h: h, req: req, gap: gap, until: sim.At(until)}
+	p.id = h.e.Register(p)
+	h.e.Schedule(sim.At(from), p.id, 0, 0)
+	return p
+}
+
+func (p *probe) Handle(*sim.Event) {
+	p.h.tag++
+	tag := p.h.tag
+	p.h.probes[tag] = p
+	p.h.m.Submit(p.req, tag)
+	if next := p.h.e.Now().Add(p.gap); next < p.until {
+		p.h.e.Schedule(next, p.id, 0, 0)
+	}
+}
+
+func newFaultHarness(t *testing.T, cfg Config) *harness {
+	h := newHarness(t, "crdb-demo", cfg)
+	h.probes = map[int64]*probe{}
+	h.rec.onComplete = func(tag int64, start, end sim.Time, ok bool) {
+		if p := h.probes[tag]; p != nil {
+			p.results = append(p.results, probeResult{start, end, ok})
+		}
+	}
+	return h
+}
+
+func (h *harness) fault(f Fault) {
+	require.NoError(h.t, h.m.AddFault(f))
+}
+
+// outageOf returns the single outage of range rng.
+func (h *harness) outageOf(rng int32) Outage {
+	var found []Outage
+	for _, o := range h.m.Outages() {
+		if o.Range == rng {
+			found = append(found, o)
+		}
+	}
+	require.Len(h.t, found, 1, "one outage of range %d", rng)
+	return found[0]
+}
+
+func TestCrashedLeaseholderFailoverWindow(t *testing.T) {
+	// Reference §6.2: a crashed leaseholder's ranges are unavailable for
+	// liveness offset + expiry + epoch bump + acquisition: 3.03–7.20 s on
+	// 23.1+ (6 s liveness, 3 s heartbeat); 4.5–9 s + 3 RTT on 22.2; and for
+	// leader leases (25.2) 2.04–6.70 s. Here RTTs are ~2 ms (one region).
+	for _, tc := range []struct {
+		version string
+		lo, hi  time.Duration
+	}{
+		{"23.1", 3 * time.Second, 7200 * time.Millisecond},
+		{"24.3", 3 * time.Second, 7200 * time.Millisecond},
+		{"22.2", 4500 * time.Millisecond, 9*time.Second + 100*time.Millisecond},
+		{"25.2", 2 * time.Second, 6700 * time.Millisecond},
+	} {
+		for seed := uint64(1); seed <= 5; seed++ {
+			t.Run(fmt.Sprintf("%s/seed%d", tc.version, seed), func(t *testing.T) {
+				cfg := DefaultConfig()
+				cfg.Version = tc.version
+				h := newFaultHarness(t, cfg)
+				h.m.seed = seed
+				tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zoneLayoutA}, Rows: 10})
+				h.fault(Fault{Name: "node n1", At: 10 * time.Second, For: time.Minute, Crash: []topology.NodeID{n1}})
+				p := h.probe(Request{Op: OpRead, Table: tb, Gateway: n2}, 5*time.Second, 30*time.Second, 10*time.Millisecond)
+				h.e.RunUntil(sim.At(40 * time.Second))
+
+				o := h.outageOf(0)
+				assert.Equal(t, sim.At(10*time.Second), o.Start)
+				d := o.End.Sub(o.Start)
+				assert.GreaterOrEqual(t, d, tc.lo, "outage %v", d)
+				assert.LessOrEqual(t, d, tc.hi, "outage %v", d)
+				lh := h.m.Ranges()[0].Leaseholder
+				assert.Contains(t, []topology.NodeID{n2, n3}, lh, "a surviving voter holds the lease")
+				for _, r := range p.results {
+					require.True(t, r.ok, "every read succeeds (the outage is shorter than the circuit breaker)")
+					if r.start >= o.End.Add(100*time.Millisecond) {
+						assert.Less(t, r.end.Sub(r.start), 10*time.Millisecond, "reads after the failover are local again")
+					}
+					if r.start < o.Start {
+						assert.Less(t, r.end.Sub(r.start), 10*time.Millisecond)
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestFollowerCrashCausesNoOutage(t *testing.T) {
+	h := newFaultHarness(t, DefaultConfig())
+	tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zoneLayoutA}, Rows: 10})
+	h.fault(Fault{Name: "node n2", At: 10 * time.Second, For: time.Minute, Crash: []topology.NodeID{n2}})
+	w := h.probe(Request{Op: OpWrite, Table: tb, Gateway: n1}, 5*time.Second, 30*time.Second, 10*time.Millisecond)
+	h.e.RunUntil(sim.At(40 * time.Second))
+	assert.Empty(t, h.m.Outages())
+	require.NotEmpty(t, w.results)
+	for _, r := range w.results {
+		require.True(t, r.ok)
+		// Quorum 2 of 3 is still met by n3: 0.2 + 0.3 + (1 + 0.5 + 1) + 0.2.
+		if r.start > sim.At(11*time.Second) {
+			assert.InDelta(t, cHop+svc+zoneOW+fsyncMs+zoneOW+cHop, r.end.Sub(r.start).Seconds()*1000, 1e-6)
+		}
+	}
+}
+
+func TestZoneSurvivalRegionOutage(t *testing.T) {
+	h := newFaultHarness(t, DefaultConfig())
+	east := h.table(TableDef{Name: "east", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zoneLayoutA}, Rows: 10})
+	west := h.table(TableDef{Name: "west", Locality: placement.LocalityRegionalByTable,
+		Layouts: []placement.RangeLayout{layout([]topology.NodeID{n4, n5, n6}, []topology.NodeID{n2, n8}, n4, false, "")}, Rows: 10})
+	// us-east1 is down from 10 s to 100 s: longer than the 60 s breaker.
+	h.fault(Fault{Name: "region us-east1", At: 10 * time.Second, For: 90 * time.Second, Crash: []topology.NodeID{n1, n2, n3}})
+	pe := h.probe(Request{Op: OpRead, Table: east, Gateway: n5}, 5*time.Second, 120*time.Second, 100*time.Millisecond)
+	pw := h.probe(Request{Op: OpWrite, Table: west, Gateway: n5}, 5*time.Second, 120*time.Second, 100*time.Millisecond)
+	h.e.RunUntil(sim.At(200 * time.Second))
+
+	var failed, waited int
+	for _, r := range pe.results {
+		inOutage := r.start >= sim.At(10*time.Second) && r.start < sim.At(100*time.Second)
+		switch {
+		case !inOutage && r.start < sim.At(10*time.Second)-sim.At(time.Second):
+			assert.True(t, r.ok)
+		case inOutage && r.ok:
+			waited++
+			assert.GreaterOrEqual(t, r.end, sim.At(100*time.Second), "a read of the east range issued during the outage cannot finish before the region returns")
+		case inOutage:
+			failed++
+			assert.Equal(t, replicaCircuitBreaker+time.Duration(cHop*float64(time.Millisecond)), r.end.Sub(r.start), "it fails at the circuit breaker, one client hop later")
+		}
+	}
+	assert.Greater(t, failed, 0, "requests older than 60 s fail")
+	assert.Greater(t, waited, 0, "requests issued in the last minute wait for the region")
+	for _, r := range pw.results {
+		require.True(t, r.ok, "the west range is untouched")
+		assert.Less(t, r.end.Sub(r.start), 10*time.Millisecond)
+	}
+}
+
+func TestRegionSurvivalRegionOutage(t *testing.T) {
+	h := newFaultHarness(t, DefaultConfig())
+	tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{regionLayoutA}, Rows: 10})
+	h.fault(Fault{Name: "region us-east1", At: 10 * time.Second, For: time.Minute, Crash: []topology.NodeID{n1, n2, n3}})
+	p := h.probe(Request{Op: OpRead, Table: tb, Gateway: n5}, 5*time.Second, 40*time.Second, 10*time.Millisecond)
+	h.e.RunUntil(sim.At(20 * time.Second))
+	o := h.outageOf(0)
+	assert.LessOrEqual(t, o.End.Sub(o.Start), 7200*time.Millisecond+200*time.Millisecond, "one failover window")
+	lh := h.m.Ranges()[0].Leaseholder
+	require.Contains(t, []topology.NodeID{n4, n5, n7}, lh)
+	// After the failover a write from the new leaseholder needs all three
+	// survivors: the farthest is 146 ms away (us-west1 <-> europe-west1)
+	// whichever of n4, n5, n7 won.
+	w := h.at(30, Request{Op: OpWrite, Table: tb, Gateway: lh})
+	h.e.RunUntil(sim.At(45 * time.Second))
+	assert.InDelta(t, cHop+svc+(146+fsyncMs)+cHop, h.rec.lat[w][0], 1e-6)
+	for _, r := range p.results {
+		assert.True(t, r.ok)
+	}
+}
+
+func TestPartitionMovesLeaseToMajority(t *testing.T) {
+	h := newFaultHarness(t, DefaultConfig())
+	tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{regionLayoutA}, Rows: 10})
+	h.fault(Fault{Name: "partition", At: 10 * time.Second, For: time.Minute,
+		A: []topology.NodeID{n1, n2, n3}, B: []topology.NodeID{n4, n5, n6, n7, n8, n9}})
+	h.probe(Request{Op: OpWrite, Table: tb, Gateway: n5}, 5*time.Second, 40*time.Second, 10*time.Millisecond)
+	h.e.RunUntil(sim.At(30 * time.Second))
+	lh := h.m.Ranges()[0].Leaseholder
+	assert.Contains(t, []topology.NodeID{n4, n5, n7}, lh, "the lease moved to the majority side")
+	o := h.outageOf(0)
+	assert.LessOrEqual(t, o.End.Sub(o.Start), 7200*time.Millisecond+200*time.Millisecond)
+}
+
+func TestRandomFaultsEveryRequestEndsOnce(t *testing.T) {
+	for seed := uint64(1); seed <= 8; seed++ {
+		for _, survival := range []placement.Survival{placement.SurvivalZone, placement.SurvivalRegion} {
+			sink := &countSink{done: map[int64]int{}}
+			m := jitteryModel(t, sink, survival)
+			r := sim.NewRand(seed, 77)
+			for i := 0; i < 6; i++ {
+				f := Fault{Name: fmt.Sprint(i), At: time.Duration(2+r.IntN(20)) * time.Second, For: time.Duration(1+r.IntN(30)) * time.Second}
+				if r.IntN(3) == 0 {
+					f.A = []topology.NodeID{topology.NodeID(r.IntN(9))}
+					f.B = []topology.NodeID{topology.NodeID(r.IntN(9))}
+					f.OneWay = r.IntN(2) == 0
+					if f.A[0] == f.B[0] {
+						continue
+					}
+				} else {
+					f.Crash = []topology.NodeID{topology.NodeID(r.IntN(9)), topology.NodeID(r.IntN(9))}
+				}
+				require.NoError(t, m.AddFault(f))
+			}
+			// Whoever serves a leaseholder request must be the range's one
+			// leaseholder, with a valid lease, at that instant.
+			bad := 0
+			m.onServe = func(r *Range, n topology.NodeID) {
+				if n != r.Leaseholder || !m.leaseHolderOK(r) {
+					bad++
+				}
+			}
+			d := &driver{m: m, e: m.eng, r: sim.NewRand(seed, 5), tables: len(m.tables), nodes: 9, limit: 20000, gap: 2 * time.Millisecond}
+			d.id = m.eng.Register(d)
+			m.eng.Schedule(sim.At(time.Second), d.id, 0, 0)
+			m.eng.RunUntil(sim.At(200 * time.Second))
+			require.Equal(t, int(d.limit), sink.n, "seed %d %v: every request ends", seed, survival)
+			for tag := int64(1); tag <= d.limit; tag++ {
+				if !assert.Equal(t, 1, sink.done[tag], "seed %d %v: request %d ends exactly once", seed, survival, tag) {
+					break
+				}
+			}
+			total := 0
+			for n := range m.cluster.Nodes {
+				total += m.LeaseCount(topology.NodeID(n))
+			}
+			assert.Equal(t, len(m.ranges), total, "one lease per range")
+			assert.Zero(t, bad, "requests are served only by the one valid leaseholder")
+			assert.Len(t, m.freeParts, len(m.parts), "no part is left behind")
+			assert.NotEmpty(t, m.Outages())
+		}
+	}
+}
