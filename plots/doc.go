@@ -9,19 +9,16 @@
 // CDFs), and nothing that runs a simulation.
 //
 // Each chart function (LatencyCDF, PercentileBars, LatencyOverTime,
-// LeaseTimeline, RTTHeatmap) returns a Chart: plain gonum plots plus a
+// LeaseTimeline, RTTHeatmap, and SweepUnavailability for a
+// scenarios.SweepResult) returns a Chart: plain gonum plots plus a
 // legend strip, Width points wide (WidthPx pixels in PNG), which renders
 // as PNG or SVG. A chart function returns an error wrapping ErrNoData when
 // its input has nothing to draw; WriteResult and WriteComparison write
 // every chart with data for a Result or a Comparison into a directory
-// under stable file names and skip the others.
+// under stable file names and skip the others; WriteSweep writes a sweep's.
 //
 // Charts are deterministic: they read no clock and no random source, and
 // iterate inputs in slice order, so the same Result gives the same SVG
 // bytes. Series are told apart by dash pattern and marker shape as well as
 // colour, and bars by shade and hatching, so charts read in grayscale.
-//
-// The per-fault availability chart of `regionsim sweep` (unavailability
-// per fault × survival goal) is not part of this package yet; it arrives
-// with the sweep command.
 package plots

@@ -153,6 +153,14 @@ func TestBuiltinContents(t *testing.T) {
 		for _, r := range db.Regions {
 			assert.InDelta(t, 1.0/3, shares[r], 1e-12, r)
 		}
+		// The seed's failures: two AZs of the primary region, then the
+		// primary region, without overlapping.
+		assert.Equal(t, []scenarios.Fault{
+			{At: 20 * time.Second, Kind: scenarios.FaultZone, Target: "eu-central-1-b", For: 12 * time.Second},
+			{At: 20 * time.Second, Kind: scenarios.FaultZone, Target: "eu-central-1-c", For: 12 * time.Second},
+			{At: 40 * time.Second, Kind: scenarios.FaultRegion, Target: "eu-central-1", For: 15 * time.Second},
+		}, s.Faults)
+		assert.Less(t, s.Faults[1].At+s.Faults[1].For, s.Faults[2].At, "the AZs are back before the region fails")
 	})
 	t.Run("follow-the-workload", func(t *testing.T) {
 		s := load("follow-the-workload")

@@ -1,8 +1,10 @@
 // Package scenarios owns the scenario model: the YAML format (strict, unknown
 // fields are errors), defaults and validation with messages that name the
 // field and value, the built-in scenarios, workload generation, the runner
-// that wires one simulation run (and many seeds in parallel), and the Result
-// type that reports and charts consume. Its sub-package scenarios/report
+// that wires one simulation run (and many seeds in parallel), the Result
+// type that reports and charts consume, the measures of a fault's impact
+// computed from a Result (FaultImpacts), and the fault sweep (Sweep,
+// SweepResult). Its sub-package scenarios/report
 // renders results as tables, CSV, JSON and Markdown.
 //
 // Package scenarios may import sim, sim/stats, topology and raft; it never

@@ -19,6 +19,10 @@ type Result struct {
 	Requests         uint64  `json:"requests"`          // requests completed in the measured span
 	WallSeconds      float64 `json:"wall_seconds"`      // the only nondeterministic field
 	Stats            []Stat  `json:"stats"`             // sorted by table, op, client region
+	// Tables lists the simulated tables in scenario order with their
+	// locality and range count; Unavailability's Range indexes count within
+	// a table.
+	Tables []TableInfo `json:"tables"`
 	// Regions lists the cluster's regions in topology order, and RTTMs[i][j]
 	// the median RTT from Regions[i] to Regions[j] in ms (between zones of
 	// one region on the diagonal).
@@ -27,8 +31,9 @@ type Result struct {
 	// Faults are the injected faults as time windows (seconds since the
 	// start of the run), for timelines.
 	Faults []FaultWindow `json:"faults"`
-	// Unavailability, Leases and Timeline are filled by the failure and
-	// follow-the-workload models; empty lists until then.
+	// Unavailability lists every range's loss of service during a fault,
+	// by start time; Leases is the lease log; Timeline the per-interval
+	// counts and latencies.
 	Unavailability []Unavailability `json:"unavailability"`
 	Leases         []LeaseEvent     `json:"leases"`
 	Timeline       []TimelinePoint  `json:"timeline"`
@@ -88,7 +93,18 @@ type FaultWindow struct {
 	EndS   float64 `json:"end_s"`
 }
 
-// Unavailability is one range's loss of service during one fault.
+// TableInfo is one simulated table: its name, locality (as in Stat) and
+// number of ranges.
+type TableInfo struct {
+	Name     string `json:"name"`
+	Locality string `json:"locality"`
+	Ranges   int    `json:"ranges"`
+}
+
+// Unavailability is one range's loss of service during one fault: from
+// StartS, when it lost its leaseholder, to EndS, when a new lease became
+// valid or the fault ended (seconds since the start of the run). Range is
+// the range's index within its table (0 … TableInfo.Ranges-1).
 type Unavailability struct {
 	Fault  string             `json:"fault"`
 	Table  string             `json:"table"`

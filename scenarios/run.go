@@ -1,9 +1,12 @@
 package scenarios
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -15,7 +18,8 @@ import (
 )
 
 // ErrUnsupported wraps scenario features the model cannot simulate yet; a
-// run refuses them rather than silently ignoring them.
+// run refuses them rather than silently ignoring them. No feature of the
+// scenario format is refused at present.
 var ErrUnsupported = errors.New("not supported yet")
 
 // TimelineInterval returns the width of the timeline bins of a run of the
@@ -71,8 +75,9 @@ func Run(s *Scenario) (*Result, error) {
 		}
 		c = s.Cluster()
 	}
-	if len(s.Faults) > 0 {
-		return nil, fmt.Errorf("%w: faults: the failure model has not landed; remove the faults section", ErrUnsupported)
+	faults, err := RaftFaults(s.Faults, c)
+	if err != nil {
+		return nil, err
 	}
 	e := sim.NewEngine()
 	warmupEnd := sim.At(s.Warmup)
@@ -105,6 +110,15 @@ func Run(s *Scenario) (*Result, error) {
 		}
 		rowShares = append(rowShares, t.RowShares(db.Regions))
 	}
+	for i, f := range faults {
+		if err := m.AddFault(f); err != nil {
+			return nil, fmt.Errorf("faults[%d]: %w", i, err)
+		}
+	}
+	up := m.IsUp
+	if len(faults) == 0 {
+		up = nil // every node is always up: skip the checks
+	}
 
 	var submitted uint64
 	ops := raft.Ops()
@@ -119,6 +133,7 @@ func Run(s *Scenario) (*Result, error) {
 		g := &generator{
 			e: e, m: m, r: sim.NewRand(s.Seed, sim.StreamID("workload", wi)),
 			table: raft.TableID(ti), gateways: c.RegionNodes(region),
+			up: up, fallback: fallbackRegions(c, region), sink: rec,
 			ranges: 1 << 20, keys: 1 << 30, rate: rate,
 			stopAt: end, submitted: &submitted,
 			tagBase: int64(len(rec.series)),
@@ -168,7 +183,44 @@ func Run(s *Scenario) (*Result, error) {
 	}
 	res := s.result(rec, e)
 	s.leaseResults(res, m, end)
+	s.faultResults(res, m, faults)
 	return res, nil
+}
+
+// faultResults fills the tables, the fault windows and the unavailability
+// list (from the model's outages, ordered by start, table and range).
+func (s *Scenario) faultResults(res *Result, m *raft.Model, faults []raft.Fault) {
+	tables := m.Tables()
+	ranges := m.Ranges()
+	// index[id] is range id's position within its table.
+	index := make([]int, len(ranges))
+	for _, t := range tables {
+		res.Tables = append(res.Tables, TableInfo{Name: t.Name, Locality: t.Locality.String(), Ranges: len(t.Ranges)})
+		for i, id := range t.Ranges {
+			index[id] = i
+		}
+	}
+	for _, f := range faults {
+		res.Faults = append(res.Faults, FaultWindow{
+			Name: f.Name, StartS: sim.At(f.At).Seconds(), EndS: sim.At(f.At + f.For).Seconds(),
+		})
+	}
+	outages := m.Outages()
+	table := func(o raft.Outage) raft.TableID { return ranges[o.Range].Table }
+	slices.SortStableFunc(outages, func(a, b raft.Outage) int {
+		return cmp.Or(cmp.Compare(a.Start, b.Start), cmp.Compare(table(a), table(b)),
+			cmp.Compare(index[a.Range], index[b.Range]), cmp.Compare(a.Fault, b.Fault))
+	})
+	for _, o := range outages {
+		name := ""
+		if o.Fault >= 0 && o.Fault < len(faults) {
+			name = faults[o.Fault].Name
+		}
+		res.Unavailability = append(res.Unavailability, Unavailability{
+			Fault: name, Table: tables[table(o)].Name, Range: index[o.Range],
+			StartS: o.Start.Seconds(), EndS: o.End.Seconds(), Phases: maps.Clone(o.Phases),
+		})
+	}
 }
 
 // leaseSamples is how many lease-share samples a run reports at most.
@@ -245,6 +297,7 @@ func (s *Scenario) result(rec *recorder, e *sim.Engine) *Result {
 		Leases:           []LeaseEvent{},
 		Timeline:         []TimelinePoint{},
 		Faults:           []FaultWindow{},
+		Tables:           []TableInfo{},
 		TimelineSeconds:  TimelineInterval(s.Warmup + s.Duration).Seconds(),
 		LeaseShare:       []LeaseSharePoint{},
 		LeaseTransfers:   []LeaseTransferStat{},
@@ -327,21 +380,39 @@ func ms(d time.Duration) float64 {
 // Each run has its own engine and random streams, so results do not depend
 // on parallelism.
 func RunSeeds(s *Scenario, seeds []uint64, parallelism int) ([]*Result, error) {
+	return runParallel(len(seeds), parallelism, nil, func(i int) (*Result, error) {
+		c := s.Clone()
+		c.Seed = seeds[i]
+		return Run(c)
+	})
+}
+
+// runParallel runs job(0) … job(n-1) on up to parallelism goroutines (0
+// means GOMAXPROCS) and returns their results in job order, with every
+// job's error joined. progress, if set, is called after each job with the
+// jobs done and n, under a lock.
+func runParallel(n, parallelism int, progress func(done, total int), job func(i int) (*Result, error)) ([]*Result, error) {
 	if parallelism <= 0 {
 		parallelism = runtime.GOMAXPROCS(0)
 	}
-	results := make([]*Result, len(seeds))
-	errs := make([]error, len(seeds))
+	results := make([]*Result, n)
+	errs := make([]error, n)
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	done := 0
 	sem := make(chan struct{}, parallelism)
-	for i, seed := range seeds {
+	for i := range n {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			c := s.Clone()
-			c.Seed = seed
-			results[i], errs[i] = Run(c)
+			results[i], errs[i] = job(i)
+			if progress != nil {
+				mu.Lock()
+				done++
+				progress(done, n)
+				mu.Unlock()
+			}
 		}()
 	}
 	wg.Wait()

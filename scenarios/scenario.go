@@ -129,8 +129,8 @@ type Scenario struct {
 	// Workload are the client populations; several entries may share a
 	// region and a table.
 	Workload []Workload `yaml:"workload"`
-	// Faults are the injected failures, validated here; the runner models
-	// them once the failure model exists.
+	// Faults are the injected failures (see RaftFaults for how the runner
+	// hands them to the failure model).
 	Faults []Fault `yaml:"faults"`
 
 	// source names the file or built-in the scenario came from, for errors.

@@ -1,7 +1,9 @@
 package scenarios
 
 import (
+	"cmp"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/regionsim/regionsim/raft"
@@ -21,6 +23,14 @@ type generator struct {
 	// gateways are the nodes of the clients' region; a client uses a
 	// gateway in its own zone, and clients are spread evenly over zones.
 	gateways []topology.NodeID
+	// up reports whether a node is up at the current simulated time; nil
+	// means every node always is. fallback lists the nodes of the other
+	// regions, nearest region (by median RTT) first: where the load
+	// balancer sends clients whose whole region is down.
+	up       func(topology.NodeID) bool
+	fallback [][]topology.NodeID
+	// sink hears of requests that fail before reaching any node.
+	sink raft.Sink
 	// ops and cum hold the op mix as a cumulative distribution.
 	ops []raft.Op
 	cum []float64
@@ -97,6 +107,7 @@ func (g *generator) Handle(ev *sim.Event) {
 
 func (g *generator) issue() {
 	op := g.ops[pick(g.cum, g.r.Float64())]
+	tag := g.tagBase + int64(op)
 	req := raft.Request{
 		Op:      op,
 		Table:   g.table,
@@ -112,7 +123,77 @@ func (g *generator) issue() {
 		}
 	}
 	*g.submitted++
-	g.m.Submit(req, g.tagBase+int64(op))
+	if g.up != nil && !g.up(req.Gateway) {
+		gw, ok := g.redirect()
+		if !ok {
+			// No node is up anywhere: the client's connection fails at once.
+			now := g.e.Now()
+			g.sink.Complete(tag, now, now, false)
+			return
+		}
+		req.Gateway = gw
+	}
+	g.m.Submit(req, tag)
+}
+
+// redirect is the load balancer's choice for a client whose gateway is
+// down: a live node of the clients' region, else a live node of the
+// nearest region that has one, each chosen uniformly; ok is false when no
+// node is up. It draws from the generator's stream only when called, so a
+// run without faults draws exactly as before.
+func (g *generator) redirect() (topology.NodeID, bool) {
+	if id, ok := g.pickLive(g.gateways); ok {
+		return id, true
+	}
+	for _, nodes := range g.fallback {
+		if id, ok := g.pickLive(nodes); ok {
+			return id, true
+		}
+	}
+	return 0, false
+}
+
+// pickLive returns a node of nodes that is up, uniformly at random, and
+// false if none is. O(len(nodes)), no allocation.
+func (g *generator) pickLive(nodes []topology.NodeID) (topology.NodeID, bool) {
+	live := 0
+	for _, id := range nodes {
+		if g.up(id) {
+			live++
+		}
+	}
+	if live == 0 {
+		return 0, false
+	}
+	k := g.r.IntN(live)
+	for _, id := range nodes {
+		if g.up(id) {
+			if k == 0 {
+				return id, true
+			}
+			k--
+		}
+	}
+	panic("scenarios: live node count changed during a pick")
+}
+
+// fallbackRegions returns the nodes of every region other than region,
+// nearest first by median RTT from region (ties in topology order).
+func fallbackRegions(c *topology.Cluster, region int) [][]topology.NodeID {
+	order := make([]int, 0, len(c.Regions)-1)
+	for r := range c.Regions {
+		if r != region {
+			order = append(order, r)
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		return cmp.Compare(c.RegionRTT(region, a).Median(), c.RegionRTT(region, b).Median())
+	})
+	out := make([][]topology.NodeID, len(order))
+	for i, r := range order {
+		out[i] = c.RegionNodes(r)
+	}
+	return out
 }
 
 // pick returns the index of the first cumulative weight above u.

@@ -41,6 +41,11 @@ func init() {
 			usage:   "regionsim compare [SCENARIO|FILE] [flags]",
 			run:     runCompare,
 		},
+		"sweep": {
+			summary: "every single AZ and region outage under ZONE and REGION survival: availability per fault",
+			usage:   "regionsim sweep [SCENARIO|FILE] [flags]",
+			run:     runSweep,
+		},
 		"scenarios": {
 			summary: "list the built-in scenarios",
 			usage:   "regionsim scenarios",

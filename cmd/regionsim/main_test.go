@@ -132,7 +132,9 @@ workload:
 `
 
 func TestRunBadInput(t *testing.T) {
-	withFaults := writeScenario(t, tinyScenario+"faults:\n  - {at: 1500ms, kind: zone, target: us-east1-b, for: 200ms}\n")
+	badTarget := writeScenario(t, tinyScenario+"faults:\n  - {at: 1500ms, kind: zone, target: us-east1-z, for: 200ms}\n")
+	negative := writeScenario(t, tinyScenario+"faults:\n  - {at: 1500ms, kind: region, target: us-east1, for: -1s}\n")
+	overlap := writeScenario(t, tinyScenario+"faults:\n  - {at: 1s, kind: partition, between: [[us-east1], [us-east1-a]], for: 1s}\n")
 	noMR := writeScenario(t, "duration: 1s\ntables: [{name: kv, locality: none}]\nworkload: [{region: us-east1, rate: 10, table: kv}]\n")
 	bad := writeScenario(t, tinyScenario+"surprise: 1\n")
 	tests := []struct {
@@ -149,7 +151,17 @@ func TestRunBadInput(t *testing.T) {
 		{[]string{"run", "default", "--rtt", "aws"}, "us-east1"},
 		{[]string{"run", "default", "--jitter", "x"}, `topology.jitter: unknown "x"`},
 		{[]string{"run", "default", "extra"}, `unexpected argument "extra"`},
-		{[]string{"run", withFaults}, "faults: the failure model has not landed"},
+		{[]string{"run", badTarget}, `faults[0].target: unknown zone "us-east1-z"`},
+		{[]string{"run", negative}, "faults[0].for: -1s (want > 0)"},
+		{[]string{"run", overlap}, `faults[0].between[1][0]: "us-east1-a" overlaps`},
+		{[]string{"sweep", "nope"}, `"nope"`},
+		{[]string{"sweep", "default", "--seeds", "0"}, "--seeds: 0 is out of range"},
+		{[]string{"sweep", "default", "--fault-for", "-1s"}, "--fault-for: -1s (want > 0)"},
+		{[]string{"sweep", "default", "--fault-at", "-2s"}, "--fault-at: -2s (want >= 0)"},
+		{[]string{"sweep", "default", "--fault-for", "2m"}, "--fault-for: 2m0s from 22s ends after the run"},
+		{[]string{"sweep", "default", "--format", "xml"}, `--format: report: unknown format "xml"`},
+		{[]string{"sweep", "default", "--survival", "zone"}, "unknown flag: --survival"},
+		{[]string{"sweep", "default", "--seeds", "x"}, `invalid argument "x" for "--seeds"`},
 		{[]string{"compare", noMR}, "no multi-region database"},
 		{[]string{"compare", "default", "--survival", "zone"}, "unknown flag: --survival"},
 		{[]string{"scenarios", "x"}, `unexpected argument "x"`},
@@ -204,4 +216,65 @@ func TestScenariosList(t *testing.T) {
 	for _, name := range []string{"default", "movr", "users-by-city", "follow-the-workload"} {
 		assert.Regexp(t, `(?m)^`+name+`\s+\S`, stdout)
 	}
+}
+
+func TestRunPrintsFaultSummary(t *testing.T) {
+	path := writeScenario(t, tinyScenario+"faults:\n  - {at: 1s, kind: region, target: us-east1, for: 1s}\n")
+	code, stdout, stderr := runCLI("run", path, "--jitter", "none", "--duration", "4s")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "faults: 1 fault")
+	assert.Regexp(t, `(?m)^region us-east1 at 1s\s+regional-by-table\s+3/3\s`, stdout, "ZONE survival: every range of t is down")
+	assert.Contains(t, stdout, "after failover: from min(30 s, half the fault)")
+}
+
+func TestSweep(t *testing.T) {
+	path := writeScenario(t, tinyScenario+"faults:\n  - {at: 1s, kind: node, target: n1, for: 1s}\n")
+	out := t.TempDir()
+	code, stdout, stderr := runCLI("sweep", path, "--seeds", "2", "--duration", "4s", "--out", out)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "seeds         1, 2")
+	assert.Contains(t, stdout, "fault         at 1.8 s for 2 s; after failover from 2.8 s")
+	assert.Contains(t, stdout, "the scenario's 1 fault (each run has only the swept fault)")
+	assert.Regexp(t, `(?m)^zone us-east1-a\s+zone\s+regional-by-table\s+t\s`, stdout)
+	assert.Regexp(t, `(?m)^\s+region\s+regional-by-table\s+t\s`, stdout)
+	assert.Regexp(t, `(?m)^region europe-west1\s+zone\s+regional-by-table\s+t\s+yes\s+0\.00\s+0\.00\s+0\.00\s+0\.00\s+0/3\s+0\s`, stdout,
+		"a region without t's voters (ZONE survival) does not touch it")
+	for _, f := range []string{"sweep.json", "sweep.csv", "sweep-unavailability.png", "sweep-unavailability.svg"} {
+		info, err := os.Stat(filepath.Join(out, f))
+		require.NoError(t, err, f)
+		assert.Greater(t, info.Size(), int64(100))
+		assert.Contains(t, stderr, filepath.Join(out, f))
+	}
+	assert.NotContains(t, stderr, "sweep: ", "no progress line when stderr is not a terminal")
+
+	// The scenario's faults do not constrain --duration: they are replaced.
+	code, stdout, stderr = runCLI("sweep", "users-by-city", "--seeds", "1", "--duration", "4s", "--warmup", "1s")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "the scenario's 3 faults (each run has only the swept fault)")
+	assert.Contains(t, stdout, "region eu-central-1")
+
+	// Same seeds, same output; JSON has the cases.
+	_, first, _ := runCLI("sweep", path, "--seeds", "2", "--duration", "4s")
+	_, again, _ := runCLI("sweep", path, "--seeds", "2", "--duration", "4s")
+	assert.Equal(t, first, again)
+	code, js, stderr := runCLI("sweep", path, "--seeds", "1", "--duration", "4s", "--format", "json", "--fault-at", "2s", "--fault-for", "1s", "--pairs")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, js, `"fault_at_s": 2,`)
+	assert.Contains(t, js, `"fault": "zones us-east1-a + us-east1-b"`)
+	assert.Contains(t, js, `"kind": "zone-pair"`)
+}
+
+func TestSweepSkipsRegionSurvival(t *testing.T) {
+	path := writeScenario(t, `
+duration: 2s
+warmup: 1s
+topology: {rtt: crdb-demo, regions: [us-east1, us-west1]}
+tables: [{name: t, locality: regional-by-table, ranges: 2}]
+workload: [{region: us-west1, rate: 20, table: t}]
+`)
+	code, stdout, stderr := runCLI("sweep", path, "--seeds", "1")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "survival      zone\n")
+	assert.Regexp(t, `(?m)^skipped\s+region survival: .*3`, stdout)
+	assert.NotRegexp(t, `(?m)^\S.*\s+region\s+regional-by-table`, stdout)
 }

@@ -15,12 +15,17 @@ import (
 	"github.com/regionsim/regionsim/scenarios/report"
 )
 
-// runFlags are the flags shared by run and compare.
+// runFlags are the flags shared by run, compare and sweep.
 type runFlags struct {
 	o      scenarios.Overrides
 	seed   uint64
 	format string
 	out    string
+	// dropFaults makes load remove the scenario's faults before applying
+	// the overrides (sweep replaces them, so a shorter --duration must not
+	// trip over them); dropped counts them.
+	dropFaults bool
+	dropped    int
 }
 
 func (f *runFlags) bind(fs *pflag.FlagSet, survival bool) {
@@ -59,6 +64,10 @@ func (f *runFlags) load(fs *pflag.FlagSet) (*scenarios.Scenario, report.Format, 
 	if fs.Changed("seed") {
 		f.o.Seed = &f.seed
 	}
+	if f.dropFaults {
+		f.dropped = len(s.Faults)
+		s.Faults = nil
+	}
 	if err := s.Override(f.o); err != nil {
 		return nil, "", badInput(err)
 	}
@@ -72,7 +81,10 @@ the scenario's settings.`
 func runRun(args []string, stdout, stderr io.Writer) error {
 	var f runFlags
 	fs := newFlags("run", stdout, `Simulate one scenario and print, per table, op and client region, the
-request count, errors and latency percentiles in milliseconds.
+request count, errors and latency percentiles in milliseconds. A scenario
+with faults also gets a fault summary: per fault and table locality, the
+ranges that lost service and for how long, errors, and write and read p50
+after failover (from min(30 s, half the fault) after it starts to its end).
 
 `+scenarioHelp)
 	f.bind(fs, true)

@@ -1,7 +1,7 @@
-// Package report owns the rendering of simulation results: one Result, or a
-// Comparison of several runs, written as an aligned text table, CSV, JSON or
-// a GitHub Markdown document (Format, ParseFormat, WriteResult,
-// WriteComparison).
+// Package report owns the rendering of simulation results: one Result, a
+// Comparison of several runs, or a SweepResult, written as an aligned text
+// table, CSV, JSON or a GitHub Markdown document (Format, ParseFormat,
+// WriteResult, WriteComparison, WriteSweep).
 //
 // Rendering is deterministic: rows keep the order of Result.Stats (already
 // sorted by table, op and client region), every map is read in sorted key

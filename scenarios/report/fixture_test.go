@@ -17,9 +17,16 @@ func stat(table, locality, op, client string, count, errs uint64, mean, p50, p90
 func zoneResult() *scenarios.Result {
 	return &scenarios.Result{
 		Scenario: "users-region-survival", Seed: 7, Survival: "zone", CRDBVersion: "24.3",
-		Regions:        []string{"us-east1", "us-west1"},
-		RTTMs:          [][]float64{{1, 66}, {66, 1}},
-		Faults:         []scenarios.FaultWindow{{Name: "region us-east1 at 6m", StartS: 360, EndS: 480}},
+		Regions: []string{"us-east1", "us-west1"},
+		RTTMs:   [][]float64{{1, 66}, {66, 1}},
+		Faults: []scenarios.FaultWindow{
+			{Name: "zone us-east1-b at 2m", StartS: 120, EndS: 300},
+			{Name: "region us-east1 at 6m", StartS: 360, EndS: 480},
+		},
+		Tables: []scenarios.TableInfo{
+			{Name: "users", Locality: "regional-by-row", Ranges: 6},
+			{Name: "settings", Locality: "global", Ranges: 2},
+		},
 		LeaseShare:     []scenarios.LeaseSharePoint{{TS: 0, Table: "users", Region: "us-east1", Share: 1}},
 		LeaseTransfers: []scenarios.LeaseTransferStat{{Table: "users", Ranges: 2, Transfers: 4, PerRangePerHour: 12}},
 		RTT:            "crdb-demo", MaxOffsetMs: 500, WarmupSeconds: 30, SimulatedSeconds: 600,
@@ -57,6 +64,8 @@ func zoneResult() *scenarios.Result {
 		Timeline: []scenarios.TimelinePoint{
 			{TS: 360, Table: "users", Op: "write", ClientRegion: "us-west1", Count: 95, Errors: 5, P50Ms: 70.1, P99Ms: 6120.0},
 			{TS: 361, Table: "users", Op: "write", ClientRegion: "us-west1", Count: 100, Errors: 0, P50Ms: 69.9, P99Ms: 72.5},
+			{TS: 400, Table: "users", Op: "write", ClientRegion: "us-west1", Count: 98, Errors: 0, P50Ms: 70.5, P99Ms: 74.0},
+			{TS: 401, Table: "users", Op: "read", ClientRegion: "us-west1", Count: 500, Errors: 0, P50Ms: 1.2, P99Ms: 66.0},
 		},
 	}
 }
@@ -87,4 +96,51 @@ func regionResult() *scenarios.Result {
 // comparison is the hand-built 2-run ZONE vs REGION comparison.
 func comparison() *scenarios.Comparison {
 	return &scenarios.Comparison{Runs: []scenarios.Result{*zoneResult(), *regionResult()}}
+}
+
+// sweepResult is a hand-built sweep: one AZ and one region outage under
+// ZONE and REGION survival, two localities, three seeds, and a note on a
+// skipped goal.
+func sweepResult() *scenarios.SweepResult {
+	loc := func(locality, table string, ranges, survived int, errs uint64, down int, u scenarios.Spread, writes uint64, p50, p99 float64) scenarios.SweepLocality {
+		return scenarios.SweepLocality{
+			Locality: locality, Tables: []string{table}, Ranges: ranges, Runs: 3, SurvivedRuns: survived,
+			Requests: 9000, Errors: errs, RangesUnavailable: down, Unavailable: u,
+			WriteCount: writes, WriteP50Ms: p50, WriteP99Ms: p99,
+		}
+	}
+	az := scenarios.SweepFault{Name: "zone us-east1-a", Kind: "zone", Targets: []string{"us-east1-a"}}
+	region := scenarios.SweepFault{Name: "region us-east1", Kind: "region", Targets: []string{"us-east1"}}
+	return &scenarios.SweepResult{
+		Scenario: "users-region-survival", CRDBVersion: "24.3", RTT: "crdb-demo", Seeds: []uint64{1, 2, 3},
+		FaultAtS: 22, FaultForS: 30, AfterS: 37, Survivals: []string{"zone", "region"},
+		Skipped:        []string{"nothing really: a hand-written note"},
+		ReplacedFaults: 2,
+		Cases: []scenarios.SweepCase{
+			{SweepFault: az, Survival: "zone", Runs: 3, SurvivedRuns: 3,
+				Unavailable: scenarios.Spread{Min: 3.2, Mean: 4.6125, P99: 5.48, Max: 5.5},
+				Localities: []scenarios.SweepLocality{
+					loc("regional-by-row", "users", 30, 3, 0, 3, scenarios.Spread{Min: 3.2, Mean: 4.6125, P99: 5.48, Max: 5.5}, 400, 3.09, 68.7),
+					loc("global", "settings", 3, 3, 0, 0, scenarios.Spread{}, 0, 0, 0),
+				}},
+			{SweepFault: az, Survival: "region", Runs: 3, SurvivedRuns: 2,
+				Unavailable: scenarios.Spread{Min: 3.4, Mean: 4.8, P99: 5.7, Max: 5.7},
+				Localities: []scenarios.SweepLocality{
+					loc("regional-by-row", "users", 30, 2, 1, 4, scenarios.Spread{Min: 3.4, Mean: 4.8, P99: 5.7, Max: 5.7}, 390, 67.3, 211.3),
+					loc("global", "settings", 3, 3, 0, 1, scenarios.Spread{Min: 0, Mean: 1.1, P99: 3.3, Max: 3.3}, 50, 831.8, 833.6),
+				}},
+			{SweepFault: region, Survival: "zone", Runs: 3, SurvivedRuns: 0,
+				Unavailable: scenarios.Spread{Min: 30.1, Mean: 30.2, P99: 30.3, Max: 30.3},
+				Localities: []scenarios.SweepLocality{
+					loc("regional-by-row", "users", 30, 0, 12, 10, scenarios.Spread{Min: 30.1, Mean: 30.2, P99: 30.3, Max: 30.3}, 300, 3.22, 9051.1),
+					loc("global", "settings", 3, 1, 2, 3, scenarios.Spread{Min: 30, Mean: 30, P99: 30, Max: 30}, 40, 9816.6, 10954.9),
+				}},
+			{SweepFault: region, Survival: "region", Runs: 3, SurvivedRuns: 3,
+				Unavailable: scenarios.Spread{Min: 5.5, Mean: 5.9, P99: 6.3, Max: 6.35},
+				Localities: []scenarios.SweepLocality{
+					loc("regional-by-row", "users", 30, 3, 0, 10, scenarios.Spread{Min: 5.5, Mean: 5.9, P99: 6.3, Max: 6.35}, 380, 148.4, 294.4),
+					loc("global", "settings", 3, 3, 0, 3, scenarios.Spread{Min: 5.4, Mean: 5.8, P99: 6.2, Max: 6.21}, 45, 871.0, 873.4),
+				}},
+		},
+	}
 }

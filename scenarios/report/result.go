@@ -19,8 +19,9 @@ import (
 // render byte-identically; JSON carries every field, with nil lists written
 // as [] and nil phase maps as {}. Table and Markdown print latencies with
 // two decimals below 10 ms and one from 10 ms ("-" for a Stat with no
-// requests), and summarise the unavailability and lease lists when they are
-// non-empty; the timeline is in JSON only. CSV holds only the stats, floats
+// requests), and summarise the faults (per fault and table locality, see
+// scenarios.Result.FaultImpacts), the unavailability and lease lists when
+// they are non-empty; the timeline is in JSON only. CSV holds only the stats, floats
 // in full precision (the shortest decimal that parses back to the same
 // float64, never an exponent).
 //
@@ -101,6 +102,9 @@ func normalised(r *scenarios.Result) scenarios.Result {
 	}
 	if out.Faults == nil {
 		out.Faults = []scenarios.FaultWindow{}
+	}
+	if out.Tables == nil {
+		out.Tables = []scenarios.TableInfo{}
 	}
 	if out.LeaseShare == nil {
 		out.LeaseShare = []scenarios.LeaseSharePoint{}

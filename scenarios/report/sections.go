@@ -19,6 +19,7 @@ type section struct {
 	name    string
 	summary string
 	parts   []part
+	notes   []string // lines after the tables: definitions of the columns
 }
 
 // part is one captioned table of a section; an empty caption prints none.
@@ -38,6 +39,12 @@ func (s *section) writeText(b *bytes.Buffer) {
 		}
 		p.g.writeText(b)
 	}
+	for i, n := range s.notes {
+		if i == 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(n + "\n")
+	}
 }
 
 func (s *section) writeMarkdown(b *bytes.Buffer, level int) {
@@ -49,6 +56,10 @@ func (s *section) writeMarkdown(b *bytes.Buffer, level int) {
 			fmt.Fprintf(b, "%s:\n\n", mdEscapeLine(capitalise(p.caption)))
 		}
 		p.g.writeMarkdown(b)
+	}
+	if len(s.notes) > 0 {
+		b.WriteByte('\n')
+		b.WriteString(mdEscapeLine(strings.Join(s.notes, " ")) + "\n")
 	}
 }
 
@@ -72,6 +83,9 @@ func plural(n int, word string) string {
 // only when r has entries for it.
 func detailSections(r *scenarios.Result) []section {
 	var out []section
+	if len(r.Faults) > 0 {
+		out = append(out, faultSection(r))
+	}
 	if len(r.Unavailability) > 0 {
 		out = append(out, unavailabilitySection(r.Unavailability))
 	}
@@ -82,6 +96,60 @@ func detailSections(r *scenarios.Result) []section {
 		out = append(out, sec)
 	}
 	return out
+}
+
+// faultSection summarises each fault's impact per table locality
+// (Result.FaultImpacts): how many ranges lost service and for how long,
+// the requests and errors issued while the fault lasted, and the p50 of
+// writes and reads after failover.
+func faultSection(r *scenarios.Result) section {
+	g := &grid{cols: []column{
+		{"fault", left}, {"locality", left}, {"ranges down", right},
+		{"max unavail s", right}, {"p99 unavail s", right},
+		{"requests", right}, {"errors", right},
+		{"after failover s", right}, {"write p50 ms", right}, {"read p50 ms", right},
+	}}
+	impacts := r.FaultImpacts()
+	iv := fmtNum(r.TimelineSeconds)
+	if r.TimelineSeconds <= 0 {
+		iv = "1"
+	}
+	down, longest := 0, 0.0
+	for i, im := range impacts {
+		down += im.RangesUnavailable
+		longest = max(longest, im.MaxUnavailableS)
+		fault, window := orDash(im.Fault), fmtNum(im.AfterS)+"–"+fmtNum(im.EndS)
+		if i > 0 && im.Fault == impacts[i-1].Fault {
+			fault, window = "", ""
+		} else if i > 0 {
+			g.gap()
+		}
+		g.add(fault, orDash(im.Locality),
+			fmt.Sprintf("%d/%d", im.RangesUnavailable, im.Ranges),
+			fmtSec(im.MaxUnavailableS), fmtSec(im.P99UnavailableS),
+			fmtUint(im.Requests), fmtUint(im.Errors), window,
+			countedMs(im.WriteCount, im.WriteP50Ms), countedMs(im.ReadCount, im.ReadP50Ms))
+	}
+	return section{
+		name: "faults",
+		summary: fmt.Sprintf("%s, %d ranges down in total, longest %s s",
+			plural(len(r.Faults), "fault"), down, fmtSec(longest)),
+		parts: []part{{"", g}},
+		notes: []string{
+			"ranges down: ranges with an outage during the fault; unavail: a range's outages summed, p99 over those ranges.",
+			fmt.Sprintf("requests, errors: issued from %[1]s s before the fault (in flight when it started) until %[1]s s before", iv),
+			"the next fault started, or the run ended. after failover: from min(30 s, half the fault) after the fault",
+			"started until it ended; p50 there is the median of the interval p50s, weighted by requests.",
+		},
+	}
+}
+
+// countedMs formats a latency measured over n requests: "-" when n is 0.
+func countedMs(n uint64, v float64) string {
+	if n == 0 {
+		return "-"
+	}
+	return fmtMs(v)
 }
 
 // shareRows is how many samples the lease-share section prints per table.

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/regionsim/regionsim/plots"
+	"github.com/regionsim/regionsim/scenarios"
+	"github.com/regionsim/regionsim/scenarios/report"
+)
+
+// sweepFlagOf maps the fields of scenarios.SweepOptions' errors to flags.
+var sweepFlagOf = map[string]string{
+	"sweep.seeds":     "--seeds",
+	"sweep.fault_at":  "--fault-at",
+	"sweep.fault_for": "--fault-for",
+}
+
+func runSweep(args []string, stdout, stderr io.Writer) error {
+	f := runFlags{dropFaults: true}
+	var seeds int
+	var faultAt, faultFor time.Duration
+	var pairs, quiet bool
+	fs := newFlags("sweep", stdout, `Run the scenario once per single-AZ outage and once per region outage
+(with --pairs, also every pair of AZs of one region), each under ZONE and
+under REGION survival (REGION only where the database allows it; the output
+says when it is skipped), over --seeds seeds in parallel on every core.
+Any faults: in the scenario are replaced by the swept fault.
+
+Prints, per fault x survival goal x table locality: survived (yes when no
+request to the locality failed), the unavailability over the seeds (min,
+mean, p99 and max of each run's longest range outage, s), the most ranges
+down, errors, and write p50/p99 after failover (ms; writes issued from
+min(30 s, half the fault) after the fault starts until it ends).
+
+`+scenarioHelp)
+	fs.IntVar(&seeds, "seeds", scenarios.DefaultSweepSeeds, "runs per fault and survival goal, with seeds SEED, SEED+1, ...")
+	fs.DurationVar(&faultAt, "fault-at", 0, "when the swept fault starts, from the start of the run (default: warmup + 20% of the duration)")
+	fs.DurationVar(&faultFor, "fault-for", 0, "how long the swept fault lasts (default: 50% of the duration)")
+	fs.BoolVar(&pairs, "pairs", false, "also sweep every pair of AZs of one region down together")
+	f.bind(fs, false)
+	fs.Lookup("seed").Usage = "first seed (default: the scenario's)"
+	fs.Lookup("out").Usage = "also write sweep.json, sweep.csv and the unavailability chart (PNG and SVG) into this directory"
+	fs.BoolVar(&quiet, "quiet", false, "no progress line on stderr")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	s, format, err := f.load(fs)
+	if err != nil {
+		return err
+	}
+	opts := scenarios.DefaultSweepOptions(s)
+	opts.Seeds, opts.Pairs = seeds, pairs
+	if fs.Changed("fault-at") {
+		opts.FaultAt = faultAt
+	}
+	if fs.Changed("fault-for") {
+		opts.FaultFor = faultFor
+	}
+	if err := opts.Validate(s); err != nil {
+		return sweepInputError(err)
+	}
+	if !quiet && isTerminal(stderr) {
+		opts.Progress = func(done, total int) {
+			fmt.Fprintf(stderr, "\rsweep: %d/%d runs", done, total)
+			if done == total {
+				fmt.Fprintln(stderr)
+			}
+		}
+	}
+	res, err := scenarios.Sweep(s, opts)
+	if err != nil {
+		if errors.Is(err, scenarios.ErrInvalid) {
+			return sweepInputError(err)
+		}
+		return err
+	}
+	res.ReplacedFaults = f.dropped
+	if err := report.WriteSweep(stdout, res, format); err != nil {
+		return err
+	}
+	return writeSweepOut(f.out, stderr, res)
+}
+
+// sweepInputError names the flag behind a sweep option's error.
+func sweepInputError(err error) error {
+	var se *scenarios.Error
+	if errors.As(err, &se) {
+		if flag, ok := sweepFlagOf[se.Field]; ok {
+			return badInputf("%s: %v", flag, se.Err)
+		}
+	}
+	return badInput(err)
+}
+
+// writeSweepOut writes sweep.json, sweep.csv and the charts into dir, if
+// set, and names the files on stderr.
+func writeSweepOut(dir string, stderr io.Writer, res *scenarios.SweepResult) error {
+	if dir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return badInputf("--out: %v", err)
+	}
+	for _, out := range []struct {
+		name   string
+		format report.Format
+	}{{"sweep.json", report.JSON}, {"sweep.csv", report.CSV}} {
+		path := filepath.Join(dir, out.name)
+		file, err := os.Create(path)
+		if err != nil {
+			return badInputf("--out: %v", err)
+		}
+		werr := report.WriteSweep(file, res, out.format)
+		if cerr := file.Close(); werr == nil {
+			werr = cerr
+		}
+		if werr != nil {
+			return fmt.Errorf("writing %s: %w", path, werr)
+		}
+		fmt.Fprintf(stderr, "wrote %s\n", path)
+	}
+	paths, err := plots.WriteSweep(dir, res)
+	if err != nil {
+		return fmt.Errorf("writing charts: %w", err)
+	}
+	for _, p := range paths {
+		fmt.Fprintf(stderr, "wrote %s\n", p)
+	}
+	return nil
+}
+
+// isTerminal reports whether w is a terminal (a character device).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
