@@ -345,6 +345,7 @@ func (m *Model) acquired(r *Range) {
 		return
 	}
 	if from != to {
+		r.failedOver = true
 		m.leaseCount[from]--
 		m.leaseCount[to]++
 		r.Leaseholder = to
@@ -362,6 +363,7 @@ func (fs *failState) isLiveNow(n topology.NodeID, now sim.Time) bool {
 // leaseRestored ends r's outage and releases the requests waiting for a
 // lease towards the leaseholder.
 func (m *Model) leaseRestored(r *Range) {
+	m.ensureRangeState()
 	r.waitingLease = false
 	now := m.eng.Now()
 	if o := m.fail.open[r.ID]; o >= 0 {
@@ -371,15 +373,22 @@ func (m *Model) leaseRestored(r *Range) {
 		if trigger == 0 || trigger < out.Start {
 			trigger = out.Start
 		}
-		// Phases in order: until a request needed the lease (lazy), until
-		// the old liveness record expired, until a leader existed, and the
-		// acquisition itself.
-		live := max(trigger, min(r.expiredAt, now))
-		elect := max(live, min(r.leaderAt, now))
-		out.Phases["detect"] = trigger.Sub(out.Start).Seconds()
-		out.Phases["liveness"] = live.Sub(trigger).Seconds()
-		out.Phases["election"] = elect.Sub(live).Seconds()
-		out.Phases["lease"] = now.Sub(elect).Seconds()
+		if !r.failedOver {
+			// The old holder came back (e.g. every voter had been down):
+			// no failover happened.
+			out.Phases["holder back"] = now.Sub(out.Start).Seconds()
+		} else {
+			// Phases in order: until a request needed the lease (lazy),
+			// until the old liveness record expired, until a leader
+			// existed, and the acquisition itself.
+			live := max(trigger, min(r.expiredAt, now))
+			elect := max(live, min(r.leaderAt, now))
+			out.Phases["detect"] = trigger.Sub(out.Start).Seconds()
+			out.Phases["liveness"] = live.Sub(trigger).Seconds()
+			out.Phases["election"] = elect.Sub(live).Seconds()
+			out.Phases["lease"] = now.Sub(elect).Seconds()
+		}
+		r.failedOver = false
 		m.fail.open[r.ID] = -1
 	}
 	r.trigger = 0
@@ -447,6 +456,7 @@ func (m *Model) heartbeatDone(n topology.NodeID) {
 	if !m.up(n) {
 		return
 	}
+	m.ensureRangeState()
 	if exp := m.fail.hbSent[n].Add(m.fail.timers.livenessExpiry); exp > m.fail.liveUntil[n] {
 		m.fail.liveUntil[n] = exp
 	}
@@ -454,7 +464,7 @@ func (m *Model) heartbeatDone(n topology.NodeID) {
 	// (e.g. every voter of a ZONE-survival range was down).
 	for ri := range m.ranges {
 		r := &m.ranges[ri]
-		if r.waitingLease && r.Leaseholder == n && !r.acquiring && m.leaseHolderOK(r) {
+		if (r.waitingLease || m.fail.open[ri] >= 0) && r.Leaseholder == n && !r.acquiring && m.leaseHolderOK(r) {
 			m.leaseRestored(r)
 		}
 	}

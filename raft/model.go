@@ -99,6 +99,7 @@ type Range struct {
 	expiredAt    sim.Time // when the old holder's liveness had expired
 	acquiring    bool
 	waitingLease bool
+	failedOver   bool // the current outage ended with a new leaseholder
 	// lastWrite[k] is the timestamp of the latest committed write to key k
 	// (GLOBAL ranges only), for uncertainty waits.
 	lastWrite []sim.Time
