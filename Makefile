@@ -14,12 +14,14 @@ build:
 run: build
 	./bin/regionsim compare default --out out
 
-## charts: regenerate the README gallery in docs/img from the default scenario
+## charts: regenerate the README gallery in docs/img (default scenario; failover: users-by-city)
 charts: build
 	rm -rf out/gallery && ./bin/regionsim compare default --out out/gallery > /dev/null
 	mkdir -p docs/img
 	cp out/gallery/cdf-accounts-write.png out/gallery/bars-accounts.png \
 	   out/gallery/cdf-users-read.png out/gallery/rtt-heatmap.png docs/img/
+	rm -rf out/gallery-faults && ./bin/regionsim run users-by-city --out out/gallery-faults > /dev/null
+	cp out/gallery-faults/timeline-users-write.png docs/img/failover-timeline.png
 
 ## test: formatting, vet and every test
 test:
