@@ -254,3 +254,30 @@ func TestRandomFaultsEveryRequestEndsOnce(t *testing.T) {
 		}
 	}
 }
+
+func TestLeaseReturnsHomeAfterRecovery(t *testing.T) {
+	h := newFaultHarness(t, DefaultConfig())
+	l := regionLayoutA
+	l.LeasePreferences = []int{regionA}
+	l.Home = regionA
+	tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{l}, Rows: 10})
+	h.fault(Fault{Name: "region us-east1", At: 10 * time.Second, For: 20 * time.Second, Crash: []topology.NodeID{n1, n2, n3}})
+	h.probe(Request{Op: OpRead, Table: tb, Gateway: n5}, 5*time.Second, 60*time.Second, 50*time.Millisecond)
+	h.e.RunUntil(sim.At(90 * time.Second))
+	var reasons []string
+	var back sim.Time
+	for _, ev := range h.m.Leases()[1:] {
+		reasons = append(reasons, ev.Reason)
+		if ev.Reason == "preference" {
+			back = ev.At
+			assert.Equal(t, regionA, regionOf(h, ev.To), "the lease goes back to its preferred region")
+		}
+	}
+	assert.Equal(t, []string{"failover", "preference"}, reasons)
+	// Bound: the region is back at 30 s; its nodes heartbeat within 3 s
+	// (liveness heartbeat) and the leaseholder's scanner visits the range
+	// within a pass (1 s per replica; the store holds one replica).
+	assert.Greater(t, back, sim.At(30*time.Second))
+	assert.Less(t, back, sim.At(30*time.Second+3*time.Second+time.Second+time.Second))
+	assert.Equal(t, regionA, regionOf(h, h.m.Ranges()[0].Leaseholder))
+}
