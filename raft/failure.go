@@ -21,6 +21,7 @@ const (
 	kRPCError                         // Arg: part, at its gateway
 	kRetry                            // Arg: part, at its gateway
 	kDeadline                         // Arg: request
+	kStoreDead                        // Arg: Pack(node, down generation)
 )
 
 // failState is the failure model's state: which nodes are down, which links
@@ -36,7 +37,7 @@ type failState struct {
 	liveness   []topology.NodeID
 	outages    []Outage
 	open       []int32 // range -> index in outages of its open outage, or -1
-	waiting    []int32 // ranges waiting for a leader or a lease
+	downGen    []int32 // bumped each time a node goes down
 	rnd        interface{ Float64() float64 }
 	rangesSeen int
 }
@@ -77,6 +78,7 @@ func (m *Model) initFailures() {
 	n := len(m.cluster.Nodes)
 	fs.timers = timersFor(m.cfg.Version)
 	fs.down = make([]int16, n)
+	fs.downGen = make([]int32, n)
 	fs.cut = make([]int16, n*n)
 	fs.liveUntil = make([]sim.Time, n)
 	fs.hbSent = make([]sim.Time, n)
@@ -115,6 +117,12 @@ func (m *Model) applyFault(i int, delta int16) {
 	n := len(m.cluster.Nodes)
 	for _, id := range f.Crash {
 		m.fail.down[id] += delta
+		if delta > 0 && m.fail.down[id] == 1 {
+			// Declared dead after time_until_store_dead, unless it comes
+			// back first.
+			m.fail.downGen[id]++
+			m.eng.After(timeUntilStoreDead, m.id, kStoreDead, sim.Pack(int32(id), m.fail.downGen[id]))
+		}
 	}
 	for _, a := range f.A {
 		for _, b := range f.B {
@@ -586,3 +594,90 @@ func (m *Model) resendUnacked(r *Range) {
 		}
 	}
 }
+
+// storeDead replaces the replicas of node d, down since time_until_store_dead
+// ago, where constraints allow: a replacement goes to a live node without a
+// replica of the range, in the same region when one has such a node; only
+// a voter that no voter constraint pins may move to another region. The new
+// replica catches up by snapshot before it can vote. The replica holding
+// the lease is left alone (the lease must move first).
+func (m *Model) storeDead(d topology.NodeID, gen int32) {
+	if m.up(d) || m.fail.downGen[d] != gen {
+		return // it came back
+	}
+	for ri := range m.ranges {
+		r := &m.ranges[ri]
+		i := slices.Index(r.Replicas, d)
+		if i < 0 || r.Leaseholder == d {
+			continue
+		}
+		voter := i < r.NumVoters
+		region := m.cluster.Nodes[d].Region
+		target := m.replacementNode(r, region)
+		if target < 0 && voter && !m.voterPinned(r, region) {
+			target = m.replacementNode(r, -1)
+		}
+		if target < 0 {
+			continue
+		}
+		r.Replicas[i] = target
+		list := r.Layout.NonVoters
+		if voter {
+			list = r.Layout.Voters
+		}
+		list[slices.Index(list, d)] = target
+		if r.readyAt == nil {
+			r.readyAt = make([]sim.Time, len(r.Replicas))
+		}
+		r.readyAt[i] = m.eng.Now().Add(m.cluster.MedianRTT(r.Leaseholder, target) + snapshotDuration)
+		m.replacements = append(m.replacements, Replacement{At: m.eng.Now(), Range: r.ID, From: d, To: target, Voter: voter})
+	}
+	m.follow.nRanges = -1 // replica lists changed: rebuild the scanners'
+}
+
+// replacementNode picks a live node without a replica of r in region (any
+// region when region < 0), most diverse from r's other replicas, then the
+// lowest id; -1 if there is none.
+func (m *Model) replacementNode(r *Range, region int) topology.NodeID {
+	best, bestScore := topology.NodeID(-1), -1.0
+	for n := range m.cluster.Nodes {
+		id := topology.NodeID(n)
+		if (region >= 0 && m.cluster.Nodes[n].Region != region) || !m.isLive(id) || slices.Contains(r.Replicas, id) {
+			continue
+		}
+		score := 0.0
+		for _, o := range r.Replicas {
+			if m.up(o) {
+				score += topology.DiversityScore(m.cluster.Nodes[n].Locality, m.cluster.Nodes[o].Locality)
+			}
+		}
+		if score > bestScore {
+			best, bestScore = id, score
+		}
+	}
+	return best
+}
+
+// voterPinned reports whether r's voter constraints require its voters in
+// region to stay there (ZONE survival's "all voters in the home region", or
+// a region's voter count under REGION survival).
+func (m *Model) voterPinned(r *Range, region int) bool {
+	name := m.cluster.Regions[region].Name
+	for _, c := range r.spec.VoterConstraints {
+		if c.Region == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Replacement is one dead replica replaced by up-replication.
+type Replacement struct {
+	At       sim.Time
+	Range    int32
+	From, To topology.NodeID
+	Voter    bool
+}
+
+// Replacements returns the replicas replaced so far.
+func (m *Model) Replacements() []Replacement { return m.replacements }

@@ -281,3 +281,44 @@ func TestLeaseReturnsHomeAfterRecovery(t *testing.T) {
 	assert.Less(t, back, sim.At(30*time.Second+3*time.Second+time.Second+time.Second))
 	assert.Equal(t, regionA, regionOf(h, h.m.Ranges()[0].Leaseholder))
 }
+
+func TestDeadReplicasReplacedAfterFiveMinutes(t *testing.T) {
+	cfg := DefaultConfig()
+	// Keep the lease on n1: with two leases in the whole cluster,
+	// follow-the-workload would move one for balance (see the
+	// follow-the-workload tests), which is not what this test is about.
+	cfg.Allocator.LoadBasedLeaseRebalancing = false
+	h := newFaultHarness(t, cfg)
+	// REGION survival: voters n1, n2 (us-east1), n4, n5 (us-west1), n7
+	// (europe-west1); n7 is a floating voter (no voter constraint names
+	// europe-west1).
+	region := regionLayoutA
+	region.Spec = placement.Spec{NumReplicas: 5, NumVoters: 5, VoterConstraints: []placement.Constraint{{Region: "us-east1", NumReplicas: 2}}}
+	// ZONE survival: all voters pinned to us-east1; non-voters n5, n9.
+	zone := zoneLayoutA
+	zone.Spec = placement.Spec{NumReplicas: 5, NumVoters: 3, VoterConstraints: []placement.Constraint{{Region: "us-east1"}}}
+	tb := h.table(TableDef{Name: "r", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{region}, Rows: 10})
+	h.table(TableDef{Name: "z", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zone}, Rows: 10})
+	h.fault(Fault{Name: "n7, n5, n3", At: 10 * time.Second, For: 10 * time.Minute, Crash: []topology.NodeID{n7, n5, n3}})
+	before := h.at(100, Request{Op: OpWrite, Table: tb, Gateway: n1})
+	after := h.at(400, Request{Op: OpWrite, Table: tb, Gateway: n1})
+	h.e.RunUntil(sim.At(8 * time.Minute))
+
+	reps := h.m.Replacements()
+	// n5 is a voter of the REGION range and a non-voter of the ZONE one;
+	// the pinned ZONE voter n3 has no free node in us-east1.
+	dead := sim.At(10*time.Second + timeUntilStoreDead)
+	assert.Equal(t, []Replacement{
+		{At: dead, Range: 0, From: n7, To: n8, Voter: true}, // own region, most diverse, lowest id
+		{At: dead, Range: 0, From: n5, To: n6, Voter: true},
+		{At: dead, Range: 1, From: n5, To: n4, Voter: false},
+	}, reps)
+	assert.Contains(t, h.m.Ranges()[1].Layout.Voters, n3, "n3 stays: nowhere to put a us-east1 voter")
+	assert.Equal(t, []topology.NodeID{n1, n2, n4, n6, n8}, h.m.Ranges()[0].Layout.Voters)
+
+	// Before: live voters n1, n2, n4: the quorum's third member is n4 in
+	// us-west1 (66 ms); after the replacements caught up (snapshot),
+	// europe-west1's n8 (64 ms) again.
+	assert.InDelta(t, cHop+svc+(66+fsyncMs)+cHop, h.rec.lat[before][0], 1e-6)
+	assert.InDelta(t, cHop+svc+(64+fsyncMs)+cHop, h.rec.lat[after][0], 1e-6)
+}

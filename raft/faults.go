@@ -103,3 +103,16 @@ const (
 	// before probing it again (the RPC connection's circuit breaker).
 	unreachableTTL = time.Second
 )
+
+// Constants of up-replication after a store dies (reference §6.4, §10 rule
+// 16).
+const (
+	// timeUntilStoreDead is server.time_until_store_dead: after this long
+	// down, a node's replicas are replaced where constraints allow.
+	timeUntilStoreDead = 5 * time.Minute
+	// snapshotDuration is how long a replacement replica takes to catch up
+	// by snapshot before it can vote: a 64 MiB range at
+	// kv.snapshot_rebalance.max_rate's 32 MiB/s (derived; range sizes are
+	// not modelled).
+	snapshotDuration = 2 * time.Second
+)

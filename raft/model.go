@@ -3,6 +3,7 @@ package raft
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/regionsim/regionsim/raft/allocator"
@@ -100,6 +101,11 @@ type Range struct {
 	acquiring    bool
 	waitingLease bool
 	failedOver   bool // the current outage ended with a new leaseholder
+	// readyAt[i] is when replica i, a replacement, has caught up by
+	// snapshot and acknowledges appends (nil: no replacement yet).
+	readyAt []sim.Time
+	// spec is the zone-config view the range was placed from.
+	spec placement.Spec
 	// lastWrite[k] is the timestamp of the latest committed write to key k
 	// (GLOBAL ranges only), for uncertainty waits.
 	lastWrite []sim.Time
@@ -229,9 +235,10 @@ type Model struct {
 	seed       uint64
 	// faulty is set once a fault is scheduled: only then do messages
 	// check node and link health.
-	faulty bool
-	fail   failState
-	isLive func(topology.NodeID) bool
+	faulty       bool
+	fail         failState
+	replacements []Replacement
+	isLive       func(topology.NodeID) bool
 	// onServe, if set (tests), is called whenever a leaseholder serves a
 	// request of range r at node n.
 	onServe func(r *Range, n topology.NodeID)
@@ -319,11 +326,15 @@ func (m *Model) AddTable(d TableDef) (TableID, error) {
 			return 0, fmt.Errorf("raft: table %q range %d: no voters", d.Name, i)
 		}
 		r := Range{
-			ID: int32(len(m.ranges)), Table: id, Partition: -1, Layout: l.Layout,
+			ID: int32(len(m.ranges)), Table: id, Partition: -1, Layout: l.Layout, spec: l.Spec,
 			NumVoters: len(l.Voters), Quorum: len(l.Voters)/2 + 1,
 			Leaseholder: l.Leaseholder, GlobalReads: l.GlobalReads,
 			keys: max(1, rows/len(d.Layouts)),
 		}
+		// The range owns copies of the layout's lists: up-replication
+		// edits them.
+		r.Layout.Voters = slices.Clone(l.Voters)
+		r.Layout.NonVoters = slices.Clone(l.NonVoters)
 		r.Replicas = append(append(r.Replicas, l.Voters...), l.NonVoters...)
 		if !l.IsVoter(l.Leaseholder) {
 			return 0, fmt.Errorf("raft: table %q range %d: leaseholder %v is not a voter", d.Name, i, l.Leaseholder)
@@ -445,8 +456,10 @@ func (m *Model) Handle(ev *sim.Event) {
 			return
 		}
 		p := &m.parts[pi]
-		to := m.ranges[p.rng].Replicas[i]
-		if m.faulty && !m.linkOK(p.node, to) {
+		r := &m.ranges[p.rng]
+		to := r.Replicas[i]
+		if m.faulty && (!m.linkOK(p.node, to) || (r.readyAt != nil && m.eng.Now() < r.readyAt[i])) {
+			// Not delivered, or a replacement still receiving its snapshot.
 			m.maybeFreePart(pi)
 			return
 		}
@@ -519,6 +532,9 @@ func (m *Model) Handle(ev *sim.Event) {
 		}
 	case kDeadline:
 		m.deadline(int32(ev.Arg))
+	case kStoreDead:
+		n, gen := sim.Unpack(ev.Arg)
+		m.storeDead(topology.NodeID(n), gen)
 	case kSideTransport:
 		tick, from, to := ev.Arg>>24, int(ev.Arg>>12&0xfff), int(ev.Arg&0xfff)
 		if m.faulty && !m.linkOK(topology.NodeID(from), topology.NodeID(to)) {
