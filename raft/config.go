@@ -34,6 +34,10 @@ type Config struct {
 	// kv.closed_timestamp.lead_for_global_reads_override; 0 uses the
 	// formula of reference §3.1.
 	GlobalReadsLeadOverride time.Duration `yaml:"lead_for_global_reads_override"`
+	// ClientTimeout fails a request the client has waited this long for
+	// (a statement timeout); 0 means none, leaving the replica circuit
+	// breaker (60 s) to fail stuck requests.
+	ClientTimeout time.Duration `yaml:"client_timeout"`
 	// Allocator holds the lease-rebalancing settings (follow-the-workload,
 	// reference §5).
 	Allocator allocator.Settings `yaml:"allocator"`
@@ -73,6 +77,7 @@ func (c Config) Validate() error {
 		check("side_transport_interval", c.SideTransportInterval, time.Millisecond, time.Minute),
 		check("propagation_slack", c.PropagationSlack, 0, time.Hour),
 		check("lead_for_global_reads_override", c.GlobalReadsLeadOverride, 0, time.Hour),
+		check("client_timeout", c.ClientTimeout, 0, time.Hour),
 	} {
 		if err != nil {
 			return err

@@ -22,24 +22,29 @@ const (
 	kRetry                            // Arg: part, at its gateway
 	kDeadline                         // Arg: request
 	kStoreDead                        // Arg: Pack(node, down generation)
+	kLivenessRenew                    // the liveness range's lease renewal tick
 )
 
 // failState is the failure model's state: which nodes are down, which links
 // are cut, node liveness, and the faults and outages.
 type failState struct {
-	timers     versionTimers
-	faults     []Fault
-	down       []int16 // crash count per node (faults may overlap)
-	cut        []int16 // cut count per directed link from*n+to
-	liveUntil  []sim.Time
-	hbSent     []sim.Time
-	unreach    []sim.Time // gateway*n+node: skip node until then
-	liveness   []topology.NodeID
-	outages    []Outage
-	open       []int32 // range -> index in outages of its open outage, or -1
-	downGen    []int32 // bumped each time a node goes down
-	rnd        interface{ Float64() float64 }
-	rangesSeen int
+	timers    versionTimers
+	faults    []Fault
+	down      []int16 // crash count per node (faults may overlap)
+	cut       []int16 // cut count per directed link from*n+to
+	liveUntil []sim.Time
+	hbSent    []sim.Time
+	unreach   []sim.Time // gateway*n+node: skip node until then
+	liveness  []topology.NodeID
+	// livLH holds the liveness range's expiration-based lease, valid until
+	// livLeaseUntil.
+	livLH         topology.NodeID
+	livLeaseUntil sim.Time
+	outages       []Outage
+	open          []int32 // range -> index in outages of its open outage, or -1
+	downGen       []int32 // bumped each time a node goes down
+	rnd           interface{ Float64() float64 }
+	rangesSeen    int
 }
 
 // AddFault schedules a fault. Call it before running the engine.
@@ -95,6 +100,9 @@ func (m *Model) initFailures() {
 	} else {
 		fs.liveness = l.Voters
 	}
+	fs.livLH = fs.liveness[0]
+	fs.livLeaseUntil = m.eng.Now().Add(fs.timers.rangeLease)
+	m.eng.After(fs.timers.rangeLease/2, m.id, kLivenessRenew, 0)
 	for i := range n {
 		// Every node heartbeated just before the start.
 		fs.liveUntil[i] = m.eng.Now().Add(fs.timers.livenessExpiry)
@@ -403,25 +411,54 @@ func (m *Model) leaseRestored(r *Range) {
 	m.releaseParked(r, r.Leaseholder)
 }
 
-// livenessLeader returns the liveness range's serving replica as seen from
-// n: the first of its replicas that n can reach and that reaches a quorum
-// of the liveness replicas.
+// livenessLeader returns the liveness range's leaseholder as seen from n,
+// if n can reach it and it can reach a quorum of the liveness replicas.
+// The liveness range has an expiration-based lease: when its holder is lost,
+// liveness writes fail until that lease expires and another replica with a
+// quorum acquires it (reference §6.1).
 func (m *Model) livenessLeader(n topology.NodeID) (topology.NodeID, bool) {
-	for _, l := range m.fail.liveness {
-		if !m.linkOK(n, l) || !m.linkOK(l, n) {
-			continue
-		}
-		k := 0
-		for _, o := range m.fail.liveness {
-			if o == l || (m.linkOK(l, o) && m.linkOK(o, l)) {
-				k++
+	fs := &m.fail
+	now := m.eng.Now()
+	if now >= fs.livLeaseUntil {
+		for _, l := range fs.liveness {
+			if m.livenessQuorum(l) {
+				fs.livLH, fs.livLeaseUntil = l, now.Add(fs.timers.rangeLease)
+				break
 			}
 		}
-		if k >= len(m.fail.liveness)/2+1 {
-			return l, true
+		if now >= fs.livLeaseUntil {
+			return 0, false
 		}
 	}
-	return 0, false
+	l := fs.livLH
+	if !m.linkOK(n, l) || !m.linkOK(l, n) || !m.livenessQuorum(l) {
+		return 0, false
+	}
+	return l, true
+}
+
+// livenessQuorum reports whether liveness replica l is up and reaches a
+// quorum of the liveness replicas.
+func (m *Model) livenessQuorum(l topology.NodeID) bool {
+	if !m.up(l) {
+		return false
+	}
+	k := 0
+	for _, o := range m.fail.liveness {
+		if o == l || (m.linkOK(l, o) && m.linkOK(o, l)) {
+			k++
+		}
+	}
+	return k >= len(m.fail.liveness)/2+1
+}
+
+// livenessRenew extends the liveness range's lease while its holder can.
+func (m *Model) livenessRenew() {
+	fs := &m.fail
+	m.eng.After(fs.timers.rangeLease/2, m.id, kLivenessRenew, 0)
+	if now := m.eng.Now(); now < fs.livLeaseUntil && m.livenessQuorum(fs.livLH) {
+		fs.livLeaseUntil = now.Add(fs.timers.rangeLease)
+	}
 }
 
 // livenessQuorumRTT is the consensus round trip of a write to the liveness
@@ -529,6 +566,11 @@ func (m *Model) retryPart(pi int32) {
 func (m *Model) rpcFailed(pi int32) {
 	p := &m.parts[pi]
 	p.lost = false
+	if p.parkedOn >= 0 {
+		// The node came back in time to take the request, but the
+		// gateway has given up on that attempt.
+		m.unpark(pi)
+	}
 	gw := m.reqs[p.req].gateway
 	m.fail.unreach[int(gw)*len(m.cluster.Nodes)+int(p.node)] = m.eng.Now().Add(unreachableTTL)
 	p.tried |= m.replicaBit(&m.ranges[p.rng], p.node)

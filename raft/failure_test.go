@@ -2,6 +2,8 @@ package raft
 
 import (
 	"fmt"
+	"math/bits"
+	"slices"
 	"testing"
 	"time"
 
@@ -97,6 +99,10 @@ func TestCrashedLeaseholderFailoverWindow(t *testing.T) {
 				h.m.seed = seed
 				tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zoneLayoutA}, Rows: 10})
 				h.fault(Fault{Name: "node n1", At: 10 * time.Second, For: time.Minute, Crash: []topology.NodeID{n1}})
+				// The reference's window assumes a healthy liveness range:
+				// keep its lease off the crashed node (see
+				// TestLivenessRangeLeaseholderCrash for the other case).
+				keepLivenessLeaseOff(h, n1)
 				p := h.probe(Request{Op: OpRead, Table: tb, Gateway: n2}, 5*time.Second, 30*time.Second, 10*time.Millisecond)
 				h.e.RunUntil(sim.At(40 * time.Second))
 
@@ -125,6 +131,7 @@ func TestFollowerCrashCausesNoOutage(t *testing.T) {
 	h := newFaultHarness(t, DefaultConfig())
 	tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zoneLayoutA}, Rows: 10})
 	h.fault(Fault{Name: "node n2", At: 10 * time.Second, For: time.Minute, Crash: []topology.NodeID{n2}})
+	keepLivenessLeaseOff(h, n2)
 	w := h.probe(Request{Op: OpWrite, Table: tb, Gateway: n1}, 5*time.Second, 30*time.Second, 10*time.Millisecond)
 	h.e.RunUntil(sim.At(40 * time.Second))
 	assert.Empty(t, h.m.Outages())
@@ -145,6 +152,7 @@ func TestZoneSurvivalRegionOutage(t *testing.T) {
 		Layouts: []placement.RangeLayout{layout([]topology.NodeID{n4, n5, n6}, []topology.NodeID{n2, n8}, n4, false, "")}, Rows: 10})
 	// us-east1 is down from 10 s to 100 s: longer than the 60 s breaker.
 	h.fault(Fault{Name: "region us-east1", At: 10 * time.Second, For: 90 * time.Second, Crash: []topology.NodeID{n1, n2, n3}})
+	keepLivenessLeaseOff(h, n1, n2, n3)
 	pe := h.probe(Request{Op: OpRead, Table: east, Gateway: n5}, 5*time.Second, 120*time.Second, 100*time.Millisecond)
 	pw := h.probe(Request{Op: OpWrite, Table: west, Gateway: n5}, 5*time.Second, 120*time.Second, 100*time.Millisecond)
 	h.e.RunUntil(sim.At(200 * time.Second))
@@ -175,6 +183,7 @@ func TestRegionSurvivalRegionOutage(t *testing.T) {
 	h := newFaultHarness(t, DefaultConfig())
 	tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{regionLayoutA}, Rows: 10})
 	h.fault(Fault{Name: "region us-east1", At: 10 * time.Second, For: time.Minute, Crash: []topology.NodeID{n1, n2, n3}})
+	keepLivenessLeaseOff(h, n1, n2, n3)
 	p := h.probe(Request{Op: OpRead, Table: tb, Gateway: n5}, 5*time.Second, 40*time.Second, 10*time.Millisecond)
 	h.e.RunUntil(sim.At(20 * time.Second))
 	o := h.outageOf(0)
@@ -197,6 +206,7 @@ func TestPartitionMovesLeaseToMajority(t *testing.T) {
 	tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{regionLayoutA}, Rows: 10})
 	h.fault(Fault{Name: "partition", At: 10 * time.Second, For: time.Minute,
 		A: []topology.NodeID{n1, n2, n3}, B: []topology.NodeID{n4, n5, n6, n7, n8, n9}})
+	keepLivenessLeaseOff(h, n1, n2, n3)
 	h.probe(Request{Op: OpWrite, Table: tb, Gateway: n5}, 5*time.Second, 40*time.Second, 10*time.Millisecond)
 	h.e.RunUntil(sim.At(30 * time.Second))
 	lh := h.m.Ranges()[0].Leaseholder
@@ -233,6 +243,19 @@ func TestRandomFaultsEveryRequestEndsOnce(t *testing.T) {
 					bad++
 				}
 			}
+			// No write commits without a quorum of durable voter appends,
+			// the leader's own included, from distinct voters.
+			unquorate, commits := 0, 0
+			m.onCommit = func(r *Range, p *partState) {
+				commits++
+				n := bits.OnesCount32(p.acked & (1<<uint(r.NumVoters) - 1))
+				if p.local {
+					n++
+				}
+				if n < r.Quorum {
+					unquorate++
+				}
+			}
 			d := &driver{m: m, e: m.eng, r: sim.NewRand(seed, 5), tables: len(m.tables), nodes: 9, limit: 20000, gap: 2 * time.Millisecond}
 			d.id = m.eng.Register(d)
 			m.eng.Schedule(sim.At(time.Second), d.id, 0, 0)
@@ -249,6 +272,8 @@ func TestRandomFaultsEveryRequestEndsOnce(t *testing.T) {
 			}
 			assert.Equal(t, len(m.ranges), total, "one lease per range")
 			assert.Zero(t, bad, "requests are served only by the one valid leaseholder")
+			assert.Greater(t, commits, 1000)
+			assert.Zero(t, unquorate, "no write commits without a quorum of durable appends")
 			assert.Len(t, m.freeParts, len(m.parts), "no part is left behind")
 			assert.NotEmpty(t, m.Outages())
 		}
@@ -262,6 +287,7 @@ func TestLeaseReturnsHomeAfterRecovery(t *testing.T) {
 	l.Home = regionA
 	tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{l}, Rows: 10})
 	h.fault(Fault{Name: "region us-east1", At: 10 * time.Second, For: 20 * time.Second, Crash: []topology.NodeID{n1, n2, n3}})
+	keepLivenessLeaseOff(h, n1, n2, n3)
 	h.probe(Request{Op: OpRead, Table: tb, Gateway: n5}, 5*time.Second, 60*time.Second, 50*time.Millisecond)
 	h.e.RunUntil(sim.At(90 * time.Second))
 	var reasons []string
@@ -300,6 +326,7 @@ func TestDeadReplicasReplacedAfterFiveMinutes(t *testing.T) {
 	tb := h.table(TableDef{Name: "r", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{region}, Rows: 10})
 	h.table(TableDef{Name: "z", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zone}, Rows: 10})
 	h.fault(Fault{Name: "n7, n5, n3", At: 10 * time.Second, For: 10 * time.Minute, Crash: []topology.NodeID{n7, n5, n3}})
+	keepLivenessLeaseOff(h, n7, n5, n3)
 	before := h.at(100, Request{Op: OpWrite, Table: tb, Gateway: n1})
 	after := h.at(400, Request{Op: OpWrite, Table: tb, Gateway: n1})
 	h.e.RunUntil(sim.At(8 * time.Minute))
@@ -321,4 +348,74 @@ func TestDeadReplicasReplacedAfterFiveMinutes(t *testing.T) {
 	// europe-west1's n8 (64 ms) again.
 	assert.InDelta(t, cHop+svc+(66+fsyncMs)+cHop, h.rec.lat[before][0], 1e-6)
 	assert.InDelta(t, cHop+svc+(64+fsyncMs)+cHop, h.rec.lat[after][0], 1e-6)
+}
+
+func TestClientTimeout(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.ClientTimeout = 5 * time.Second
+	h := newFaultHarness(t, cfg)
+	east := h.table(TableDef{Name: "east", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zoneLayoutA}, Rows: 10})
+	h.fault(Fault{Name: "region us-east1", At: 10 * time.Second, For: 30 * time.Second, Crash: []topology.NodeID{n1, n2, n3}})
+	keepLivenessLeaseOff(h, n1, n2, n3)
+	p := h.probe(Request{Op: OpRead, Table: east, Gateway: n5}, 15*time.Second, 20*time.Second, 100*time.Millisecond)
+	h.e.RunUntil(sim.At(60 * time.Second))
+	require.NotEmpty(t, p.results)
+	for _, r := range p.results {
+		assert.False(t, r.ok)
+		assert.Equal(t, 5*time.Second+time.Duration(cHop*float64(time.Millisecond)), r.end.Sub(r.start), "fails at the client timeout")
+	}
+}
+
+// keepLivenessLeaseOff moves the liveness range's lease away from the
+// given nodes, for tests whose bounds assume a healthy liveness range.
+func keepLivenessLeaseOff(h *harness, nodes ...topology.NodeID) {
+	if !slices.Contains(nodes, h.m.fail.livLH) {
+		return
+	}
+	for _, l := range h.m.fail.liveness {
+		if !slices.Contains(nodes, l) {
+			h.m.fail.livLH = l
+			return
+		}
+	}
+	h.t.Fatalf("every liveness replica is among %v", nodes)
+}
+
+func TestLivenessRangeLeaseholderCrash(t *testing.T) {
+	// The liveness range's leaseholder crashes: liveness heartbeats fail
+	// until its expiration lease (6 s) runs out and another liveness
+	// replica takes it. A node whose record expires meanwhile loses its
+	// epoch leases until it heartbeats again, so ranges elsewhere can
+	// briefly stall too — CockroachDB's liveness-range sensitivity.
+	h := newFaultHarness(t, DefaultConfig())
+	// The table is homed in a region other than the liveness
+	// leaseholder's, so only the liveness range is hit directly.
+	h.fault(Fault{Name: "placeholder", At: time.Hour, For: time.Second, Crash: []topology.NodeID{n9}})
+	lh := h.m.fail.livLH
+	homes := []placement.RangeLayout{
+		zoneLayoutA,
+		layout([]topology.NodeID{n4, n5, n6}, []topology.NodeID{n2, n8}, n4, false, ""),
+		layout([]topology.NodeID{n7, n8, n9}, []topology.NodeID{n2, n5}, n7, false, ""),
+	}
+	var home placement.RangeLayout
+	for _, l := range homes {
+		if !slices.Contains(l.Voters, lh) {
+			home = l
+			break
+		}
+	}
+	require.NotEmpty(t, home.Voters)
+	tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{home}, Rows: 10})
+	h.fault(Fault{Name: "liveness leaseholder", At: 10 * time.Second, For: time.Minute, Crash: []topology.NodeID{lh}})
+	p := h.probe(Request{Op: OpRead, Table: tb, Gateway: home.Leaseholder}, 5*time.Second, 40*time.Second, 10*time.Millisecond)
+	h.e.RunUntil(sim.At(20 * time.Second))
+	assert.NotEqual(t, lh, h.m.fail.livLH, "another liveness replica took the lease")
+	assert.GreaterOrEqual(t, h.m.fail.livLeaseUntil, sim.At(10*time.Second+6*time.Second), "after the old lease expired")
+	h.e.RunUntil(sim.At(60 * time.Second))
+	for _, r := range p.results {
+		require.True(t, r.ok, "every read completes")
+		if r.start > sim.At(30*time.Second) {
+			assert.Less(t, r.end.Sub(r.start), 10*time.Millisecond, "normal again once liveness recovered")
+		}
+	}
 }

@@ -73,6 +73,9 @@ type versionTimers struct {
 	// leaderLeases: leases follow Raft leadership and store liveness (v25.2)
 	// instead of node-liveness epochs.
 	leaderLeases bool
+	// rangeLease is the expiration-based lease duration of the liveness
+	// range itself (renewed at half of it).
+	rangeLease time.Duration
 }
 
 // timersFor returns the failure timers of a version (reference §6.1,
@@ -80,11 +83,11 @@ type versionTimers struct {
 func timersFor(version string) versionTimers {
 	switch version {
 	case "22.2":
-		return versionTimers{9 * time.Second, 4500 * time.Millisecond, 3 * time.Second, time.Second, 3 * time.Second, false}
+		return versionTimers{9 * time.Second, 4500 * time.Millisecond, 3 * time.Second, time.Second, 3 * time.Second, false, 9 * time.Second}
 	case "25.2":
-		return versionTimers{3 * time.Second, time.Second, 2 * time.Second, time.Second, 2 * time.Second, true}
+		return versionTimers{3 * time.Second, time.Second, 2 * time.Second, time.Second, 2 * time.Second, true, 6 * time.Second}
 	default: // 23.1, 24.3
-		return versionTimers{6 * time.Second, 3 * time.Second, 2 * time.Second, time.Second, 2 * time.Second, false}
+		return versionTimers{6 * time.Second, 3 * time.Second, 2 * time.Second, time.Second, 2 * time.Second, false, 6 * time.Second}
 	}
 }
 

@@ -196,6 +196,7 @@ type partState struct {
 	acked     uint32          // replicas that acknowledged the append
 	attempt   uint8
 	lost      bool  // an RPC error is on its way to the gateway
+	local     bool  // the leader's own append is durable
 	gen       int32 // attempt number: bumped whenever the part is re-sent
 	appending bool  // a write whose MsgApps are out
 	kind      partKind
@@ -242,6 +243,8 @@ type Model struct {
 	// onServe, if set (tests), is called whenever a leaseholder serves a
 	// request of range r at node n.
 	onServe func(r *Range, n topology.NodeID)
+	// onCommit, if set (tests), is called whenever a write commits.
+	onCommit func(r *Range, p *partState)
 
 	reqs      []reqState
 	freeReqs  []int32
@@ -392,10 +395,15 @@ func (m *Model) Submit(req Request, tag int64) {
 	}
 	s.rng = ranges[mod(req.Range, len(ranges))]
 	s.key = int32(mod(req.Key, m.ranges[s.rng].keys))
-	if m.faulty {
-		// The replica circuit breaker fails a request stuck this long.
+	if m.faulty || m.cfg.ClientTimeout > 0 {
+		// The replica circuit breaker (or the client's timeout, if
+		// shorter) fails a request stuck this long.
+		limit := replicaCircuitBreaker
+		if t := m.cfg.ClientTimeout; t > 0 && t < limit {
+			limit = t
+		}
 		s.inFlight++
-		s.deadline = m.eng.TimerAfter(replicaCircuitBreaker, m.id, kDeadline, int64(ri))
+		s.deadline = m.eng.TimerAfter(limit, m.id, kDeadline, int64(ri))
 	}
 	m.send(m.clientHop(), kGatewayArrive, ri, &s.inFlight)
 }
@@ -447,6 +455,7 @@ func (m *Model) Handle(ev *sim.Event) {
 			return
 		}
 		if !m.faulty || m.up(m.parts[pi].node) {
+			m.parts[pi].local = true
 			m.voterAppended(pi)
 		}
 		m.maybeFreePart(pi)
@@ -532,6 +541,8 @@ func (m *Model) Handle(ev *sim.Event) {
 		}
 	case kDeadline:
 		m.deadline(int32(ev.Arg))
+	case kLivenessRenew:
+		m.livenessRenew()
 	case kStoreDead:
 		n, gen := sim.Unpack(ev.Arg)
 		m.storeDead(topology.NodeID(n), gen)
@@ -679,7 +690,7 @@ func (m *Model) sendToReplica(pi int32, d time.Duration) {
 	p := &m.parts[pi]
 	p.gen++ // a new attempt: events of earlier ones are stale
 	p.lost = false
-	p.acks, p.acked, p.commit, p.appending = 0, 0, false, false
+	p.acks, p.acked, p.commit, p.appending, p.local = 0, 0, false, false, false
 	switch p.kind {
 	case partStaleRead, partGlobalRead:
 		m.sendPart(d, kPartArrive, pi, 0)
@@ -796,6 +807,9 @@ func (m *Model) voterAppended(pi int32) {
 		return
 	}
 	p.commit = true
+	if m.onCommit != nil {
+		m.onCommit(r, p)
+	}
 	if p.kind == partLease {
 		m.applyTransfer(pi)
 		return
