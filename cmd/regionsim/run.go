@@ -102,7 +102,7 @@ after failover (from min(30 s, half the fault) after it starts to its end).
 	if err := report.WriteResult(stdout, res, format); err != nil {
 		return err
 	}
-	return writeOut(f.out, stderr,
+	return writeOut(f.out, stderr, "result.json", "stats.csv",
 		func(w io.Writer, fm report.Format) error { return report.WriteResult(w, res, fm) },
 		func(dir string) ([]string, error) { return plots.WriteResult(dir, res) })
 }
@@ -140,7 +140,7 @@ REGION - ZONE delta of every percentile (ms).
 	if err := report.WriteComparison(stdout, &cmp, format); err != nil {
 		return err
 	}
-	return writeOut(f.out, stderr,
+	return writeOut(f.out, stderr, "result.json", "stats.csv",
 		func(w io.Writer, fm report.Format) error { return report.WriteComparison(w, &cmp, fm) },
 		func(dir string) ([]string, error) { return plots.WriteComparison(dir, &cmp) })
 }
@@ -159,9 +159,9 @@ func timedRun(s *scenarios.Scenario) (*scenarios.Result, error) {
 	return res, nil
 }
 
-// writeOut writes the JSON and CSV renderings and the charts into dir, if
-// set, and names the files on stderr.
-func writeOut(dir string, stderr io.Writer, write func(io.Writer, report.Format) error, charts func(string) ([]string, error)) error {
+// writeOut writes the JSON and CSV renderings (as jsonName and csvName) and
+// the charts into dir, if set, and names the files on stderr.
+func writeOut(dir string, stderr io.Writer, jsonName, csvName string, write func(io.Writer, report.Format) error, charts func(string) ([]string, error)) error {
 	if dir == "" {
 		return nil
 	}
@@ -171,7 +171,7 @@ func writeOut(dir string, stderr io.Writer, write func(io.Writer, report.Format)
 	for _, out := range []struct {
 		name   string
 		format report.Format
-	}{{"result.json", report.JSON}, {"stats.csv", report.CSV}} {
+	}{{jsonName, report.JSON}, {csvName, report.CSV}} {
 		path := filepath.Join(dir, out.name)
 		file, err := os.Create(path)
 		if err != nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/regionsim/regionsim/plots"
@@ -100,38 +99,9 @@ func sweepInputError(err error) error {
 // writeSweepOut writes sweep.json, sweep.csv and the charts into dir, if
 // set, and names the files on stderr.
 func writeSweepOut(dir string, stderr io.Writer, res *scenarios.SweepResult) error {
-	if dir == "" {
-		return nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return badInputf("--out: %v", err)
-	}
-	for _, out := range []struct {
-		name   string
-		format report.Format
-	}{{"sweep.json", report.JSON}, {"sweep.csv", report.CSV}} {
-		path := filepath.Join(dir, out.name)
-		file, err := os.Create(path)
-		if err != nil {
-			return badInputf("--out: %v", err)
-		}
-		werr := report.WriteSweep(file, res, out.format)
-		if cerr := file.Close(); werr == nil {
-			werr = cerr
-		}
-		if werr != nil {
-			return fmt.Errorf("writing %s: %w", path, werr)
-		}
-		fmt.Fprintf(stderr, "wrote %s\n", path)
-	}
-	paths, err := plots.WriteSweep(dir, res)
-	if err != nil {
-		return fmt.Errorf("writing charts: %w", err)
-	}
-	for _, p := range paths {
-		fmt.Fprintf(stderr, "wrote %s\n", p)
-	}
-	return nil
+	return writeOut(dir, stderr, "sweep.json", "sweep.csv",
+		func(w io.Writer, fm report.Format) error { return report.WriteSweep(w, res, fm) },
+		func(dir string) ([]string, error) { return plots.WriteSweep(dir, res) })
 }
 
 // isTerminal reports whether w is a terminal (a character device).
