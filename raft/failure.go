@@ -44,7 +44,6 @@ type failState struct {
 	open          []int32 // range -> index in outages of its open outage, or -1
 	downGen       []int32 // bumped each time a node goes down
 	rnd           interface{ Float64() float64 }
-	rangesSeen    int
 }
 
 // AddFault schedules a fault. Call it before running the engine.
@@ -347,7 +346,7 @@ func (m *Model) tryAcquire(r *Range) {
 func (m *Model) acquired(r *Range) {
 	r.acquiring = false
 	r.transferring = false // a transfer stuck on the lost quorum is moot
-	if r.leader < 0 || !m.reachesQuorum(r.leader, r) || !m.fail.isLiveNow(r.leader, m.eng.Now()) {
+	if r.leader < 0 || !m.reachesQuorum(r.leader, r) || !m.isLive(r.leader) {
 		m.tryAcquire(r)
 		return
 	}
@@ -370,10 +369,6 @@ func (m *Model) acquired(r *Range) {
 	}
 	r.leaseStart = m.eng.Now()
 	m.leaseRestored(r)
-}
-
-func (fs *failState) isLiveNow(n topology.NodeID, now sim.Time) bool {
-	return fs.down[n] == 0 && fs.liveUntil[n] > now
 }
 
 // leaseRestored ends r's outage and releases the requests waiting for a
@@ -622,7 +617,8 @@ func (m *Model) deadline(ri int32) {
 func (m *Model) resendUnacked(r *Range) {
 	for pi := range m.parts {
 		p := &m.parts[pi]
-		if p.rng != r.ID || p.commit || p.replied || p.req < 0 && p.kind != partLease || !p.appending {
+		// Free slots have rng -1; lease transfers have no request.
+		if p.rng != r.ID || p.commit || p.replied || !p.appending || (p.req < 0 && p.kind != partLease) {
 			continue
 		}
 		if !m.up(p.node) {

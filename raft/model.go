@@ -1103,7 +1103,7 @@ func (m *Model) maybeFreePart(pi int32) {
 			panic(fmt.Sprintf("raft: freeing parked part %d", pi))
 		}
 		p.replied = false
-		p.req = -1
+		p.req, p.rng = -1, -1 // a free slot: scans over parts skip it
 		m.freeParts = append(m.freeParts, pi)
 	}
 }
