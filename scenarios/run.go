@@ -65,6 +65,38 @@ func (r *recorder) Complete(tag int64, start, end sim.Time, ok bool) {
 	r.measured++
 }
 
+// placementDatabase is the database the tables are placed in: the
+// resolved multi-region database, or none without multi-region SQL.
+func (s *Scenario) placementDatabase() placement.Database {
+	db := s.ResolvedDatabase()
+	if !db.MultiRegion() {
+		db = placement.Database{}
+	}
+	return db
+}
+
+// Place returns the replica layouts of every table (indexed like Tables),
+// exactly as Run places them for the scenario's seed. The scenario must be
+// validated.
+func (s *Scenario) Place() ([][]placement.RangeLayout, error) {
+	c := s.Cluster()
+	if c == nil {
+		return nil, fmt.Errorf("scenarios: Place needs a validated scenario")
+	}
+	db := s.placementDatabase()
+	r := sim.NewRand(s.Seed, sim.StreamID("placement", 0))
+	load := placement.NewLoad(c)
+	out := make([][]placement.RangeLayout, len(s.Tables))
+	for i, t := range s.Tables {
+		layouts, err := placement.PlaceTable(c, db, t.TableSpec(), r, load)
+		if err != nil {
+			return nil, fmt.Errorf("tables %q: %w", t.Name, err)
+		}
+		out[i] = layouts
+	}
+	return out, nil
+}
+
 // Run simulates one validated scenario and returns its result. It reads no
 // wall clock: the caller fills Result.WallSeconds.
 func Run(s *Scenario) (*Result, error) {
@@ -87,18 +119,14 @@ func Run(s *Scenario) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := s.ResolvedDatabase()
-	if !db.MultiRegion() {
-		db = placement.Database{}
+	db := s.placementDatabase()
+	placed, err := s.Place()
+	if err != nil {
+		return nil, err
 	}
-	place := sim.NewRand(s.Seed, sim.StreamID("placement", 0))
-	load := placement.NewLoad(c)
 	var rowShares []map[string]float64
-	for _, t := range s.Tables {
-		layouts, err := placement.PlaceTable(c, db, t.TableSpec(), place, load)
-		if err != nil {
-			return nil, fmt.Errorf("tables %q: %w", t.Name, err)
-		}
+	for ti, t := range s.Tables {
+		layouts := placed[ti]
 		_, err = m.AddTable(raft.TableDef{
 			Name: t.Name, Locality: t.Locality, Layouts: layouts, Rows: int(min(t.Rows, 1<<30)),
 			UniqueChecks:            t.PrimaryKey == PrimaryKeyPlain,

@@ -58,7 +58,7 @@ func init() {
 		},
 		"topology": {
 			summary: "print the resolved cluster layout and RTT matrix",
-			usage:   "regionsim topology [flags]",
+			usage:   "regionsim topology [SCENARIO|FILE] [flags]",
 			run:     runTopology,
 		},
 		"version": {

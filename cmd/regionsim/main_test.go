@@ -38,7 +38,8 @@ func TestBadInputExitsTwoWithMessage(t *testing.T) {
 		{[]string{"topology", "--inter-zone-rtt", "-1ms"}, "topology.inter_zone_rtt: -1ms"},
 		{[]string{"topology", "--inter-zone-rtt", "fast"}, `"fast"`},
 		{[]string{"topology", "--bogus"}, "unknown flag: --bogus"},
-		{[]string{"topology", "extra"}, `unexpected argument "extra"`},
+		{[]string{"topology", "extra"}, `"extra" is neither a built-in scenario`},
+		{[]string{"topology", "default", "extra"}, `unexpected argument "extra"`},
 		{[]string{"presets", "x"}, `unexpected argument "x"`},
 		{[]string{"version", "--short"}, "unknown flag: --short"},
 	}
@@ -277,4 +278,22 @@ workload: [{region: us-west1, rate: 20, table: t}]
 	assert.Contains(t, stdout, "survival      zone\n")
 	assert.Regexp(t, `(?m)^skipped\s+region survival: .*3`, stdout)
 	assert.NotRegexp(t, `(?m)^\S.*\s+region\s+regional-by-table`, stdout)
+}
+
+func TestTopologyOfScenario(t *testing.T) {
+	code, stdout, stderr := runCLI("topology", "users-by-city")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "Table users (regional-by-row), 3 ranges")
+	for _, p := range []string{"eu-central-1", "eu-west-3", "us-east-2"} {
+		assert.Contains(t, stdout, "zone config of partition "+p+":")
+	}
+	// REGION survival: 5 voters per range, 2 in the partition's region.
+	assert.Regexp(t, `(?m)^eu-central-1\s+5\s+0\s+1\s*$`, stdout)
+
+	code, _, stderr = runCLI("topology", "default", "--zones-per-region", "2")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "cannot place a range homed in us-east1")
+	code, _, stderr = runCLI("topology", "nope")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, `"nope"`)
 }

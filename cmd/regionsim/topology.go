@@ -3,6 +3,8 @@ package main
 import (
 	"io"
 
+	"github.com/regionsim/regionsim/scenarios"
+	"github.com/regionsim/regionsim/scenarios/report"
 	"github.com/regionsim/regionsim/topology"
 	"github.com/spf13/pflag"
 )
@@ -35,17 +37,58 @@ func runTopology(args []string, stdout, _ io.Writer) error {
 	cfg := topology.DefaultConfig()
 	fs := newFlags("topology", stdout, `Print the resolved cluster: regions, availability zones and nodes with
 their locality tiers, and the RTT matrix between regions (p50 and, where
-the data has one, the tail percentile), with the source of the numbers.`)
+the data has one, the tail percentile), with the source of the numbers.
+
+With SCENARIO (a built-in name or a YAML file) the cluster is the
+scenario's, the flags override its topology section, and every table's
+replica layout follows: voters, non-voters and leaseholder of each range,
+exactly as 'regionsim run' places them for the scenario's seed.`)
 	topologyFlags(fs, &cfg)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if err := noArgs(fs); err != nil {
-		return err
+	if fs.NArg() > 1 {
+		return badInputf("unexpected argument %q (one scenario at a time)", fs.Arg(1))
 	}
-	c, err := topology.Build(cfg)
+	if fs.NArg() == 0 {
+		c, err := topology.Build(cfg)
+		if err != nil {
+			return badInput(err)
+		}
+		return c.WriteSummary(stdout)
+	}
+	s, err := scenarios.Load(fs.Arg(0))
 	if err != nil {
 		return badInput(err)
 	}
-	return c.WriteSummary(stdout)
+	// Flags the user set override the scenario's topology section.
+	fs.Visit(func(f *pflag.Flag) {
+		switch f.Name {
+		case "rtt":
+			s.Topology.RTT = cfg.RTT
+		case "regions":
+			s.Topology.Regions = cfg.Regions
+		case "zones-per-region":
+			s.Topology.ZonesPerRegion = cfg.ZonesPerRegion
+		case "nodes-per-zone":
+			s.Topology.NodesPerZone = cfg.NodesPerZone
+		case "inter-zone-rtt":
+			s.Topology.InterZoneRTT = cfg.InterZoneRTT
+		case "intra-zone-rtt":
+			s.Topology.IntraZoneRTT = cfg.IntraZoneRTT
+		case "jitter":
+			s.Topology.Jitter = cfg.Jitter
+		}
+	})
+	if err := s.Validate(); err != nil {
+		return badInput(err)
+	}
+	layouts, err := s.Place()
+	if err != nil {
+		return badInput(err)
+	}
+	if err := s.Cluster().WriteSummary(stdout); err != nil {
+		return err
+	}
+	return report.WriteLayouts(stdout, s.Cluster(), s.Tables, layouts)
 }
