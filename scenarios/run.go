@@ -99,7 +99,11 @@ func (s *Scenario) Place() ([][]placement.RangeLayout, error) {
 
 // Run simulates one validated scenario and returns its result. It reads no
 // wall clock: the caller fills Result.WallSeconds.
-func Run(s *Scenario) (*Result, error) {
+func Run(s *Scenario) (*Result, error) { return RunWithProgress(s, nil) }
+
+// RunWithProgress is Run, calling progress (if not nil) with the simulated
+// time done and the total about a hundred times during the run.
+func RunWithProgress(s *Scenario, progress func(done, total time.Duration)) (*Result, error) {
 	c := s.Cluster()
 	if c == nil {
 		if err := s.Validate(); err != nil {
@@ -201,7 +205,16 @@ func Run(s *Scenario) (*Result, error) {
 		g.start()
 	}
 
-	e.RunUntil(end)
+	// Run in slices of simulated time so a caller can show progress; the
+	// events and their order are the same as in one call.
+	step := max(time.Second, time.Duration(end)/100)
+	for t := sim.Time(0); t < end; {
+		t = min(end, t.Add(step))
+		e.RunUntil(t)
+		if progress != nil {
+			progress(time.Duration(t), time.Duration(end))
+		}
+	}
 	// Let requests issued inside the measured span finish.
 	rec.outstanding += int64(submitted)
 	for rec.outstanding > 0 && e.Now() < end.Add(maxDrain) && e.Step() {

@@ -26,6 +26,9 @@ type runFlags struct {
 	// trip over them); dropped counts them.
 	dropFaults bool
 	dropped    int
+	// quiet turns the progress line off; stderr receives it.
+	quiet  bool
+	stderr io.Writer
 }
 
 func (f *runFlags) bind(fs *pflag.FlagSet, survival bool) {
@@ -42,6 +45,7 @@ func (f *runFlags) bind(fs *pflag.FlagSet, survival bool) {
 	fs.StringVar(&f.o.Jitter, "jitter", "", "latency jitter: none or lognormal (default: the scenario's)")
 	fs.StringVar(&f.format, "format", "table", "output format: table, csv, json or markdown")
 	fs.StringVar(&f.out, "out", "", "also write result.json, stats.csv and every chart (PNG and SVG) into this directory")
+	fs.BoolVar(&f.quiet, "quiet", false, "no progress line on stderr (there is none either when stderr is not a terminal)")
 }
 
 // load resolves the positional scenario argument and the overrides.
@@ -79,7 +83,7 @@ YAML scenario file; the default is the built-in "default". Flags override
 the scenario's settings.`
 
 func runRun(args []string, stdout, stderr io.Writer) error {
-	var f runFlags
+	f := runFlags{stderr: stderr}
 	fs := newFlags("run", stdout, `Simulate one scenario and print, per table, op and client region, the
 request count, errors and latency percentiles in milliseconds. A scenario
 with faults also gets a fault summary: per fault and table locality, the
@@ -95,7 +99,7 @@ after failover (from min(30 s, half the fault) after it starts to its end).
 	if err != nil {
 		return err
 	}
-	res, err := timedRun(s)
+	res, err := f.timedRun(s)
 	if err != nil {
 		return err
 	}
@@ -108,7 +112,7 @@ after failover (from min(30 s, half the fault) after it starts to its end).
 }
 
 func runCompare(args []string, stdout, stderr io.Writer) error {
-	var f runFlags
+	f := runFlags{stderr: stderr}
 	fs := newFlags("compare", stdout, `Simulate a scenario under ZONE and under REGION survival and print both
 result tables, then each table x op x client region side by side with the
 REGION - ZONE delta of every percentile (ms).
@@ -131,7 +135,7 @@ REGION - ZONE delta of every percentile (ms).
 		if err != nil {
 			return badInput(err)
 		}
-		res, err := timedRun(v)
+		res, err := f.timedRun(v)
 		if err != nil {
 			return err
 		}
@@ -145,10 +149,26 @@ REGION - ZONE delta of every percentile (ms).
 		func(dir string) ([]string, error) { return plots.WriteComparison(dir, &cmp) })
 }
 
-// timedRun runs a scenario and fills in the wall time it took.
-func timedRun(s *scenarios.Scenario) (*scenarios.Result, error) {
+// timedRun runs a scenario, shows a progress line on a terminal for runs
+// longer than a second (unless --quiet), and fills in the wall time.
+func (f *runFlags) timedRun(s *scenarios.Scenario) (*scenarios.Result, error) {
 	start := time.Now()
-	res, err := scenarios.Run(s)
+	var progress func(done, total time.Duration)
+	shown := false
+	if !f.quiet && f.stderr != nil && isTerminal(f.stderr) {
+		progress = func(done, total time.Duration) {
+			if time.Since(start) < time.Second {
+				return
+			}
+			shown = true
+			fmt.Fprintf(f.stderr, "\rsimulating %s (%s survival): %3.0f%% of %v simulated", s.Name,
+				s.ResolvedDatabase().Survival, 100*done.Seconds()/total.Seconds(), total)
+		}
+	}
+	res, err := scenarios.RunWithProgress(s, progress)
+	if shown {
+		fmt.Fprint(f.stderr, "\r\033[K")
+	}
 	if errors.Is(err, scenarios.ErrInvalid) || errors.Is(err, scenarios.ErrUnsupported) {
 		return nil, badInput(err)
 	}

@@ -23,7 +23,7 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	f := runFlags{dropFaults: true}
 	var seeds int
 	var faultAt, faultFor time.Duration
-	var pairs, quiet bool
+	var pairs bool
 	fs := newFlags("sweep", stdout, `Run the scenario once per single-AZ outage and once per region outage
 (with --pairs, also every pair of AZs of one region), each under ZONE and
 under REGION survival (REGION only where the database allows it; the output
@@ -44,7 +44,6 @@ min(30 s, half the fault) after the fault starts until it ends).
 	f.bind(fs, false)
 	fs.Lookup("seed").Usage = "first seed (default: the scenario's)"
 	fs.Lookup("out").Usage = "also write sweep.json, sweep.csv and the unavailability chart (PNG and SVG) into this directory"
-	fs.BoolVar(&quiet, "quiet", false, "no progress line on stderr")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -63,7 +62,7 @@ min(30 s, half the fault) after the fault starts until it ends).
 	if err := opts.Validate(s); err != nil {
 		return sweepInputError(err)
 	}
-	if !quiet && isTerminal(stderr) {
+	if !f.quiet && isTerminal(stderr) {
 		opts.Progress = func(done, total int) {
 			fmt.Fprintf(stderr, "\rsweep: %d/%d runs", done, total)
 			if done == total {
