@@ -6,7 +6,7 @@
 // writes with commit-wait) and routing from a gateway, as DistSender does.
 //
 // Sub-packages: raft/placement compiles multi-region SQL configuration into
-// zone configs and replica layouts (reference §1); raft/allocator (to come)
+// zone configs and replica layouts (reference §1); raft/allocator
 // enforces lease preferences, follows the workload and up-replicates.
 //
 // Protocol logic is written as state machines stepped by messages and timers
