@@ -110,14 +110,7 @@ func (h *hbars) Plot(c draw.Canvas, plt *plot.Plot) {
 			p50 := vg.Rectangle{Min: vg.Point{X: c.Min.X, Y: y0}, Max: vg.Point{X: x(b.P50), Y: y1}}
 			fillRect(c, p50, st.p50Fill(), st.outline(), nil)
 			text := fmtMs(b.P50) + " / " + fmtMs(b.P99)
-			at := vg.Point{X: p99.Max.X + 3, Y: (y0 + y1) / 2}
-			bg := vg.Rectangle{
-				Min: vg.Point{X: at.X - 1, Y: at.Y - lbl.Font.Size/2 - 1},
-				Max: vg.Point{X: at.X + lbl.Width(text) + 1, Y: at.Y + lbl.Font.Size/2 + 1},
-			}
-			c.SetColor(labelBg)
-			c.Fill(bg.Path())
-			c.FillText(lbl, at, text)
+			backedText(c, lbl, vg.Point{X: p99.Max.X + 3, Y: (y0 + y1) / 2}, text)
 		}
 	}
 	// Separate the ops with a rule.

@@ -89,6 +89,20 @@ var regionFills = []color.RGBA{
 // labelBg is the translucent white behind text drawn over data or grid.
 var labelBg = color.NRGBA{R: 0xff, G: 0xff, B: 0xff, A: 0xd0}
 
+// backedText draws txt at `at` in style sty over a translucent white box
+// (labelBg) one point larger than the text, so labels stay readable over
+// data, grid lines and shading.
+func backedText(c draw.Canvas, sty text.Style, at vg.Point, txt string) {
+	r := sty.Rectangle(txt)
+	bg := vg.Rectangle{
+		Min: vg.Point{X: at.X + r.Min.X - 1, Y: at.Y + r.Min.Y - 1},
+		Max: vg.Point{X: at.X + r.Max.X + 1, Y: at.Y + r.Max.Y + 1},
+	}
+	c.SetColor(labelBg)
+	c.Fill(bg.Path())
+	c.FillText(sty, at, txt)
+}
+
 func rgb(v uint32) color.RGBA {
 	return color.RGBA{R: uint8(v >> 16), G: uint8(v >> 8), B: uint8(v), A: 0xff}
 }

@@ -94,14 +94,7 @@ func (s *sweepBars) Plot(c draw.Canvas, plt *plot.Plot) {
 				c.StrokeLine2(whisker, x1, mid-cap, x1, mid+cap)
 			}
 			text := sweepLabel(cs)
-			at := vg.Point{X: max(x1, bar.Max.X) + 4, Y: mid}
-			bg := vg.Rectangle{
-				Min: vg.Point{X: at.X - 1, Y: at.Y - lbl.Font.Size/2 - 1},
-				Max: vg.Point{X: at.X + lbl.Width(text) + 1, Y: at.Y + lbl.Font.Size/2 + 1},
-			}
-			c.SetColor(labelBg)
-			c.Fill(bg.Path())
-			c.FillText(lbl, at, text)
+			backedText(c, lbl, vg.Point{X: max(x1, bar.Max.X) + 4, Y: mid}, text)
 		}
 	}
 	rule := draw.LineStyle{Color: rgb(0xbbbbbb), Width: 0.5}

@@ -124,13 +124,7 @@ func (f faultBands) Plot(c draw.Canvas, plt *plot.Plot) {
 		tx := min(x0+2, c.Max.X-width-2)
 		row := labelRow(&rowEnds, tx, width)
 		ty := c.Max.Y - 2 - vg.Length(row)*faultRowHeight
-		bg := vg.Rectangle{
-			Min: vg.Point{X: tx - 1, Y: ty - lbl.Font.Size - 1},
-			Max: vg.Point{X: tx + width + 1, Y: ty + 1},
-		}
-		c.SetColor(labelBg)
-		c.Fill(bg.Path())
-		c.FillText(lbl, vg.Point{X: tx, Y: ty}, w.Name)
+		backedText(c, lbl, vg.Point{X: tx, Y: ty}, w.Name)
 	}
 }
 
