@@ -157,3 +157,17 @@ func TestMultiRegionLeasesStayHome(t *testing.T) {
 		require.Equal(t, regionA, regionOf(h, ev.To), "lease of range %d moved out of its home region: %+v", ev.Range, ev)
 	}
 }
+
+func TestMeanLeasesOverCandidateStores(t *testing.T) {
+	h := newHarness(t, "crdb-demo", DefaultConfig())
+	// Leases: n1 holds 2 (the ZONE ranges), n4 holds 1 (the spread range).
+	zone := layout([]topology.NodeID{n1, n2, n3}, []topology.NodeID{n5, n9}, n1, false, "")
+	spread := layout([]topology.NodeID{n1, n4, n7}, nil, n4, false, "")
+	h.table(TableDef{Name: "z", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zone, zone}, Rows: 10})
+	h.table(TableDef{Name: "s", Locality: placement.LocalityNone, Layouts: []placement.RangeLayout{spread}, Rows: 10})
+	rs := h.m.Ranges()
+	// All voters in us-east1: the mean over its 3 stores, 2 leases / 3.
+	assert.InDelta(t, 2.0/3, h.m.meanLeases(&rs[0]), 1e-12)
+	// Voters in every region: the mean over all 9 stores, 3 leases / 9.
+	assert.InDelta(t, 3.0/9, h.m.meanLeases(&rs[2]), 1e-12)
+}
