@@ -66,7 +66,7 @@ func (h *harness) fault(f Fault) {
 }
 
 // outageOf returns the single outage of range rng.
-func (h *harness) outageOf(rng int32) Outage {
+func (h *harness) outageOf(rng RangeID) Outage {
 	var found []Outage
 	for _, o := range h.m.Outages() {
 		if o.Range == rng {
@@ -239,7 +239,7 @@ func TestRandomFaultsEveryRequestEndsOnce(t *testing.T) {
 			// leaseholder, with a valid lease, at that instant.
 			bad := 0
 			m.onServe = func(r *Range, n topology.NodeID) {
-				if n != r.Leaseholder || !m.leaseHolderOK(r) {
+				if n != r.Leaseholder || !m.fo.leaseHolderOK(r) {
 					bad++
 				}
 			}
@@ -369,12 +369,12 @@ func TestClientTimeout(t *testing.T) {
 // keepLivenessLeaseOff moves the liveness range's lease away from the
 // given nodes, for tests whose bounds assume a healthy liveness range.
 func keepLivenessLeaseOff(h *harness, nodes ...topology.NodeID) {
-	if !slices.Contains(nodes, h.m.fail.livLH) {
+	if !slices.Contains(nodes, h.m.fo.live.holder) {
 		return
 	}
-	for _, l := range h.m.fail.liveness {
+	for _, l := range h.m.fo.live.replicas {
 		if !slices.Contains(nodes, l) {
-			h.m.fail.livLH = l
+			h.m.fo.live.holder = l
 			return
 		}
 	}
@@ -391,7 +391,7 @@ func TestLivenessRangeLeaseholderCrash(t *testing.T) {
 	// The table is homed in a region other than the liveness
 	// leaseholder's, so only the liveness range is hit directly.
 	h.fault(Fault{Name: "placeholder", At: time.Hour, For: time.Second, Crash: []topology.NodeID{n9}})
-	lh := h.m.fail.livLH
+	lh := h.m.fo.live.holder
 	homes := []placement.RangeLayout{
 		zoneLayoutA,
 		layout([]topology.NodeID{n4, n5, n6}, []topology.NodeID{n2, n8}, n4, false, ""),
@@ -409,8 +409,8 @@ func TestLivenessRangeLeaseholderCrash(t *testing.T) {
 	h.fault(Fault{Name: "liveness leaseholder", At: 10 * time.Second, For: time.Minute, Crash: []topology.NodeID{lh}})
 	p := h.probe(Request{Op: OpRead, Table: tb, Gateway: home.Leaseholder}, 5*time.Second, 40*time.Second, 10*time.Millisecond)
 	h.e.RunUntil(sim.At(20 * time.Second))
-	assert.NotEqual(t, lh, h.m.fail.livLH, "another liveness replica took the lease")
-	assert.GreaterOrEqual(t, h.m.fail.livLeaseUntil, sim.At(10*time.Second+6*time.Second), "after the old lease expired")
+	assert.NotEqual(t, lh, h.m.fo.live.holder, "another liveness replica took the lease")
+	assert.GreaterOrEqual(t, h.m.fo.live.leaseUntil, sim.At(10*time.Second+6*time.Second), "after the old lease expired")
 	h.e.RunUntil(sim.At(60 * time.Second))
 	for _, r := range p.results {
 		require.True(t, r.ok, "every read completes")

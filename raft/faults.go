@@ -32,7 +32,7 @@ type Fault struct {
 // (seconds), where they apply.
 type Outage struct {
 	Fault  int // index of the fault in AddFault order
-	Range  int32
+	Range  RangeID
 	Start  sim.Time
 	End    sim.Time
 	Phases map[string]float64
@@ -90,22 +90,6 @@ func timersFor(version string) versionTimers {
 		return versionTimers{6 * time.Second, 3 * time.Second, 2 * time.Second, time.Second, 2 * time.Second, false, 6 * time.Second}
 	}
 }
-
-// Constants of client and replica behaviour under failures.
-const (
-	// replicaCircuitBreaker is
-	// kv.replica_circuit_breaker.slow_replication_threshold: a request that
-	// cannot be served for this long fails with ReplicaUnavailableError
-	// (reference §6.4).
-	replicaCircuitBreaker = 60 * time.Second
-	// distSenderBackoffMin/Max bound DistSender's retry backoff once every
-	// replica has been tried (kvcoord's defaults: 50 ms doubling to 1 s).
-	distSenderBackoffMin = 50 * time.Millisecond
-	distSenderBackoffMax = time.Second
-	// unreachableTTL is how long a gateway skips a node whose RPC failed
-	// before probing it again (the RPC connection's circuit breaker).
-	unreachableTTL = time.Second
-)
 
 // Constants of up-replication after a store dies (reference §6.4, §10 rule
 // 16).

@@ -1,6 +1,8 @@
 package raft
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/regionsim/regionsim/raft/allocator"
@@ -8,120 +10,144 @@ import (
 	"github.com/regionsim/regionsim/topology"
 )
 
-// kScan is a store's replica-scanner visit (Arg: node).
-const kScan = kSideTick + 1
+// scanners are the stores' replica scanners: each visits its store's
+// replicas in turn, one every allocator.ScanInterval, and runs the lease
+// queue's decision — lease preferences, then follow-the-workload — on those
+// whose lease the store holds (reference §5.4). It is its own sim.Handler
+// with its own random stream ("raft/allocator").
+type scanners struct {
+	m          *Model
+	id         sim.HandlerID
+	rng        *rand.Rand
+	stores     []scanner
+	localities []topology.Locality // request-locality id (zone index) -> locality
+	rates      []float64
+	candidates []allocator.Replica
+	targets    []topology.NodeID
+	stale      bool // replica lists changed: rebuild the stores' lists
+}
 
-// scanner is one store's replica scanner: it visits the store's replicas in
-// turn, one every allocator.ScanInterval, and runs the lease queue's
-// follow-the-workload decision on those whose lease the store holds
-// (reference §5.4).
+// scanner is one store's replica scanner.
 type scanner struct {
-	replicas []int32 // ranges with a replica on the store
+	replicas []RangeID // ranges with a replica on the store
 	next     int
 	// lastTransfer is when the store last made a rebalancing lease
 	// transfer (kv.allocator.min_lease_transfer_interval).
 	lastTransfer sim.Time
 }
 
-// followState is the model's follow-the-workload machinery.
-type followState struct {
-	scanners   []scanner
-	localities []topology.Locality // request-locality id (zone index) -> locality
-	rates      []float64
-	candidates []allocator.Replica
-	targets    []topology.NodeID
-	nRanges    int // ranges the scanners' replica lists cover
-}
+// kScan is the scanners' one event kind: a store's scanner visits its
+// next replica (Arg: NodeID).
+const kScan sim.Kind = 0
 
-func (m *Model) initFollow(seed uint64) {
-	f := &m.follow
-	f.scanners = make([]scanner, len(m.cluster.Nodes))
+// newScanners registers the scanners and starts each at a random phase
+// within scan_max_idle_time (stream "raft/scanner").
+func newScanners(m *Model, seed uint64) *scanners {
+	s := &scanners{
+		m:      m,
+		rng:    sim.NewRand(seed, sim.StreamID("raft/allocator", 0)),
+		stores: make([]scanner, len(m.cluster.Nodes)),
+		rates:  make([]float64, len(m.cluster.Zones)),
+	}
+	s.id = m.eng.Register(s)
 	for z := range m.cluster.Zones {
 		zone := &m.cluster.Zones[z]
-		f.localities = append(f.localities, topology.Locality{Region: m.cluster.Regions[zone.Region].Name, Zone: zone.Name})
+		s.localities = append(s.localities, topology.Locality{Region: m.cluster.Regions[zone.Region].Name, Zone: zone.Name})
 	}
-	f.rates = make([]float64, len(m.cluster.Zones))
 	phase := sim.NewRand(seed, sim.StreamID("raft/scanner", 0))
-	for i := range f.scanners {
-		f.scanners[i].lastTransfer = allocator.NoLeaseTransfer
+	for i := range s.stores {
+		s.stores[i].lastTransfer = allocator.NoLeaseTransfer
 		at := time.Duration(phase.Int64N(int64(m.cfg.Allocator.ScanMaxIdleTime) + 1))
-		m.eng.Schedule(m.eng.Now().Add(at), m.id, kScan, int64(i))
+		m.eng.Schedule(m.eng.Now().Add(at), s.id, kScan, int64(i))
+	}
+	return s
+}
+
+// rangesChanged tells the scanners that ranges were added or replicas
+// moved.
+func (s *scanners) rangesChanged() { s.stale = true }
+
+// Handle runs a scanner visit.
+func (s *scanners) Handle(ev *sim.Event) {
+	switch ev.Kind {
+	case kScan:
+		s.visit(topology.NodeID(ev.Arg))
+	default:
+		panic(fmt.Sprintf("raft: unknown scanner event kind %d", ev.Kind))
 	}
 }
 
-// refreshScanners rebuilds the stores' replica lists after tables were
-// added.
-func (m *Model) refreshScanners() {
-	f := &m.follow
-	for i := range f.scanners {
-		f.scanners[i].replicas = f.scanners[i].replicas[:0]
+// refresh rebuilds the stores' replica lists.
+func (s *scanners) refresh() {
+	for i := range s.stores {
+		s.stores[i].replicas = s.stores[i].replicas[:0]
 	}
-	for i := range m.ranges {
-		for _, n := range m.ranges[i].Replicas {
-			f.scanners[n].replicas = append(f.scanners[n].replicas, int32(i))
+	for i := range s.m.ranges {
+		for _, n := range s.m.ranges[i].Replicas {
+			s.stores[n].replicas = append(s.stores[n].replicas, RangeID(i))
 		}
 	}
-	f.nRanges = len(m.ranges)
+	s.stale = false
 }
 
-// scan visits the next replica of store node and schedules the next visit.
-func (m *Model) scan(node topology.NodeID) {
-	f := &m.follow
-	if f.nRanges != len(m.ranges) {
-		m.refreshScanners()
+// visit visits the next replica of store node and schedules the next visit.
+func (s *scanners) visit(node topology.NodeID) {
+	m := s.m
+	if s.stale {
+		s.refresh()
 	}
-	sc := &f.scanners[node]
-	if len(sc.replicas) > 0 && (!m.faulty || m.up(node)) {
+	sc := &s.stores[node]
+	if len(sc.replicas) > 0 && (m.fo == nil || m.fo.up(node)) {
 		rng := sc.replicas[sc.next%len(sc.replicas)]
 		sc.next++
 		if m.ranges[rng].Leaseholder == node {
-			m.considerLease(rng, sc)
+			s.considerLease(rng, sc)
 		}
 	}
-	m.eng.After(allocator.ScanInterval(len(sc.replicas), m.cfg.Allocator), m.id, kScan, int64(node))
+	m.eng.After(allocator.ScanInterval(len(sc.replicas), m.cfg.Allocator), s.id, kScan, int64(node))
 }
 
 // considerLease runs the lease queue's decision for range rng at its
 // leaseholder and starts a transfer if it says so.
-func (m *Model) considerLease(rng int32, sc *scanner) {
-	f := &m.follow
+func (s *scanners) considerLease(rng RangeID, sc *scanner) {
+	m := s.m
 	r := &m.ranges[rng]
 	if r.transferring || m.eng.Now() < r.leaseStart {
 		return
 	}
 	src := r.Leaseholder
-	if m.faulty && (!m.leaseHolderOK(r) || r.waitingLease || r.acquiring) {
+	if m.fo != nil && (!m.fo.leaseValid(r) || r.fail.acquiring) {
 		return
 	}
-	f.targets = r.Layout.ValidLeaseTargets(m.cluster, m.isLive, f.targets[:0])
-	if m.faulty && len(f.targets) > 0 && r.Layout.ShouldMoveLease(m.cluster, m.isLive, src) {
+	s.targets = r.Layout.ValidLeaseTargets(m.cluster, m.isLive, s.targets[:0])
+	if m.fo != nil && len(s.targets) > 0 && r.Layout.ShouldMoveLease(m.cluster, m.isLive, src) {
 		// The lease violates its preferences and a preferred voter is
 		// live again (e.g. the home region recovered): move it back.
-		if m.TransferLease(rng, f.targets[0], "preference") {
+		if m.TransferLease(rng, s.targets[0], "preference") {
 			sc.lastTransfer = m.eng.Now()
 		}
 		return
 	}
-	f.candidates = f.candidates[:0]
-	for _, n := range f.targets {
-		f.candidates = append(f.candidates, allocator.Replica{
+	s.candidates = s.candidates[:0]
+	for _, n := range s.targets {
+		s.candidates = append(s.candidates, allocator.Replica{
 			Node: n, Locality: m.cluster.Nodes[n].Locality, StoreLeases: m.leaseCount[n],
 			Latency: m.cluster.MedianRTT(src, n),
 		})
 	}
-	rates, age := r.stats.PerLocalityDecayingRate(f.rates, m.eng.Now())
+	rates, age := r.stats.PerLocalityDecayingRate(s.rates, m.eng.Now())
 	d := allocator.ShouldTransferLease(allocator.Input{
 		Source: allocator.Replica{
 			Node: src, Locality: m.cluster.Nodes[src].Locality, StoreLeases: m.leaseCount[src],
 		},
-		Candidates:        f.candidates,
+		Candidates:        s.candidates,
 		Rates:             rates,
-		RequestLocalities: f.localities,
+		RequestLocalities: s.localities,
 		StatsAge:          age,
 		MeanLeases:        m.meanLeases(r),
 		Now:               m.eng.Now(),
 		LastLeaseTransfer: sc.lastTransfer,
-		Rand:              m.allocRand,
+		Rand:              s.rng,
 		Settings:          m.cfg.Allocator,
 	})
 	if d.Transfer && m.TransferLease(rng, d.Target, string(d.Reason)) {

@@ -93,7 +93,7 @@ func TestFollowTheWorkloadMovesLeasesToTheDemand(t *testing.T) {
 	// (ScanInterval clamps 10min/36 to 1 s), so a pass takes 36 s; a store
 	// moves at most one lease a second (min_lease_transfer_interval), and a
 	// transfer commits within a cross-region consensus round (< 0.2 s).
-	passes := len(h.m.follow.scanners[n1].replicas)
+	passes := len(h.m.scan.stores[n1].replicas)
 	require.Equal(t, 36, passes)
 	bound := 30*time.Second + time.Duration(passes)*time.Second + time.Second + 200*time.Millisecond
 	mv := moves(h)

@@ -94,7 +94,7 @@ func TestEveryRequestCompletesOnceAndStateDrains(t *testing.T) {
 		}
 		assert.Len(t, m.freeReqs, len(m.reqs), "%v: every request slot is free again", survival)
 		assert.Len(t, m.freeParts, len(m.parts), "%v: every part slot is free again", survival)
-		seen := map[int32]bool{}
+		seen := map[partID]bool{}
 		for _, p := range m.freeParts {
 			assert.False(t, seen[p], "part %d freed twice", p)
 			seen[p] = true

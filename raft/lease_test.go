@@ -81,7 +81,7 @@ func TestTransfersUnderLoadLoseNothing(t *testing.T) {
 	mover = m.eng.Register(sim.HandlerFunc(func(*sim.Event) {
 		for i := range m.ranges {
 			v := m.ranges[i].Layout.Voters
-			if m.TransferLease(int32(i), v[r.IntN(len(v))], "chaos") {
+			if m.TransferLease(RangeID(i), v[r.IntN(len(v))], "chaos") {
 				transfers++
 			}
 		}

@@ -1,0 +1,439 @@
+package raft
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/regionsim/regionsim/raft/quorum"
+	"github.com/regionsim/regionsim/sim"
+	"github.com/regionsim/regionsim/topology"
+)
+
+// This file is the failover path: faults take nodes down and cut links;
+// a range whose Raft leader loses its quorum elects another; a range whose
+// leaseholder is gone (or cut off, or whose liveness expired) has its lease
+// acquired by the Raft leader once the old holder's liveness has expired
+// (reference §6.2); each range's loss of service is recorded as an outage
+// with its phases. Node liveness is in liveness.go, the replacement of
+// dead replicas in upreplicate.go. The request path calls the component
+// through up, linkOK, isLive, leaseHolderOK, leaseValid and requestLease;
+// in a run without faults there is no component (Model.fo is nil).
+
+// failover is the failover component: the fault state of the cluster, node
+// liveness, elections, lease acquisition, outages and up-replication. It
+// is its own sim.Handler with its own events and its own random stream
+// ("raft/failover"), so a fault never shifts the request path's draws.
+type failover struct {
+	m      *Model
+	eng    *sim.Engine
+	id     sim.HandlerID
+	c      *topology.Cluster
+	rng    *rand.Rand
+	timers versionTimers
+	faults []Fault
+	down   []int16 // crash count per node (faults may overlap)
+	cut    []int16 // cut count per directed link from*n+to
+	// downGen[n] is bumped each time node n goes down, so a store-dead
+	// timer of an earlier spell is recognised.
+	downGen      []int32
+	live         liveness
+	outages      []Outage
+	replacements []Replacement
+}
+
+// rangeFailover is a range's failure state: its Raft leader (-1 while it
+// has none), a pending election (its winner and when it completes), lease
+// acquisition, and the range's open outage.
+type rangeFailover struct {
+	leader     topology.NodeID
+	candidate  topology.NodeID
+	electionAt sim.Time
+	leaderAt   sim.Time // when the leader took over
+	trigger    sim.Time // when a request first needed the lost lease
+	expiredAt  sim.Time // when the old holder's liveness had expired
+	acquiring  bool
+	// waitingLease is set while the lease is lost and being re-acquired.
+	waitingLease bool
+	failedOver   bool  // the current outage ended with a new leaseholder
+	open         int32 // index in failover.outages of the open outage, or -1
+}
+
+func (s *rangeFailover) init(leader topology.NodeID) {
+	s.leader = leader
+	s.open = -1
+}
+
+// Event kinds of the failover component's handler.
+const (
+	kFaultStart    sim.Kind = iota // fault index
+	kFaultEnd                      // fault index
+	kHeartbeat                     // NodeID: a node's liveness heartbeat is due
+	kHeartbeatDone                 // NodeID: its liveness write committed
+	kElection                      // RangeID: an election completes
+	kAcquired                      // RangeID: a lease acquisition completes
+	kStoreDead                     // nodeGenArg: server.time_until_store_dead passed
+	kLivenessRenew                 // 0: the liveness range's lease renewal tick
+)
+
+// AddFault schedules a fault. Call it before running the engine. The first
+// fault creates the failover component.
+func (m *Model) AddFault(f Fault) error {
+	if err := f.Validate(len(m.cluster.Nodes)); err != nil {
+		return err
+	}
+	if m.fo == nil {
+		m.fo = newFailover(m)
+		n := len(m.cluster.Nodes)
+		m.ds.unreach = make([]sim.Time, n*n)
+	}
+	fo := m.fo
+	fo.faults = append(fo.faults, f)
+	i := int64(len(fo.faults) - 1)
+	m.eng.Schedule(sim.At(f.At), fo.id, kFaultStart, i)
+	m.eng.Schedule(sim.At(f.At+f.For), fo.id, kFaultEnd, i)
+	return nil
+}
+
+func newFailover(m *Model) *failover {
+	n := len(m.cluster.Nodes)
+	f := &failover{
+		m: m, eng: m.eng, c: m.cluster,
+		rng:     sim.NewRand(m.seed, sim.StreamID("raft/failover", 0)),
+		timers:  timersFor(m.cfg.Version),
+		down:    make([]int16, n),
+		downGen: make([]int32, n),
+		cut:     make([]int16, n*n),
+	}
+	f.id = m.eng.Register(f)
+	f.initLiveness()
+	return f
+}
+
+// Outages returns every range outage so far; outages still open end now.
+func (m *Model) Outages() []Outage {
+	if m.fo == nil {
+		return nil
+	}
+	out := slices.Clone(m.fo.outages)
+	for i := range out {
+		if out[i].End == 0 {
+			out[i].End = m.eng.Now()
+		}
+	}
+	return out
+}
+
+// Handle dispatches the failover component's events.
+func (f *failover) Handle(ev *sim.Event) {
+	switch ev.Kind {
+	case kFaultStart:
+		f.faultStart(int(ev.Arg))
+	case kFaultEnd:
+		f.faultEnd(int(ev.Arg))
+	case kHeartbeat:
+		f.heartbeat(topology.NodeID(ev.Arg))
+	case kHeartbeatDone:
+		f.heartbeatDone(topology.NodeID(ev.Arg))
+	case kElection:
+		f.electionDone(&f.m.ranges[ev.Arg])
+	case kAcquired:
+		f.acquired(&f.m.ranges[ev.Arg])
+	case kStoreDead:
+		f.storeDead(splitNodeGenArg(ev.Arg))
+	case kLivenessRenew:
+		f.livenessRenew()
+	default:
+		panic(fmt.Sprintf("raft: unknown failover event kind %d", ev.Kind))
+	}
+}
+
+// up reports whether node n is running.
+func (f *failover) up(n topology.NodeID) bool { return f.down[n] == 0 }
+
+// isLive reports whether node n is up with unexpired liveness.
+func (f *failover) isLive(n topology.NodeID) bool {
+	return f.up(n) && f.live.until[n] > f.eng.Now()
+}
+
+// linkOK reports whether a message from a to b is delivered now.
+func (f *failover) linkOK(a, b topology.NodeID) bool {
+	return f.down[a] == 0 && f.down[b] == 0 && (a == b || f.cut[int(a)*len(f.c.Nodes)+int(b)] == 0)
+}
+
+func (f *failover) note(n topology.NodeID, format string, args ...any) {
+	if f.m.tracer != nil {
+		f.m.traceNote(n, fmt.Sprintf(format, args...))
+	}
+}
+
+func (f *failover) applyFault(i int, delta int16) {
+	ft := &f.faults[i]
+	n := len(f.c.Nodes)
+	for _, id := range ft.Crash {
+		f.down[id] += delta
+		if delta > 0 && f.down[id] == 1 {
+			// Declared dead after time_until_store_dead, unless it comes
+			// back first.
+			f.downGen[id]++
+			f.eng.After(timeUntilStoreDead, f.id, kStoreDead, nodeGenArg(id, f.downGen[id]))
+		}
+	}
+	for _, a := range ft.A {
+		for _, b := range ft.B {
+			f.cut[int(a)*n+int(b)] += delta
+			if !ft.OneWay {
+				f.cut[int(b)*n+int(a)] += delta
+			}
+		}
+	}
+}
+
+// faultStart takes nodes down and cuts links, fails the requests the
+// crashed nodes held, and re-examines every range's leadership and lease.
+func (f *failover) faultStart(i int) {
+	f.note(-1, "fault %q starts", f.faults[i].Name)
+	f.applyFault(i, 1)
+	f.m.failRPCsAtDownNodes()
+	now := f.eng.Now()
+	for ri := range f.m.ranges {
+		r := &f.m.ranges[ri]
+		if !f.leaseHolderOK(r) && r.fail.open < 0 {
+			r.fail.open = int32(len(f.outages))
+			f.outages = append(f.outages, Outage{Fault: i, Range: r.ID, Start: now, Phases: map[string]float64{}})
+			r.fail.trigger = 0
+		}
+		f.checkLeader(r)
+	}
+}
+
+func (f *failover) faultEnd(i int) {
+	f.note(-1, "fault %q ends", f.faults[i].Name)
+	f.applyFault(i, -1)
+	for ri := range f.m.ranges {
+		r := &f.m.ranges[ri]
+		f.checkLeader(r)
+		f.m.resendUnacked(r)
+		if r.fail.waitingLease {
+			f.tryAcquire(r)
+		}
+	}
+}
+
+// leaseHolderOK reports whether r's leaseholder can serve: up, its liveness
+// (or store-liveness support) unexpired, and able to reach a quorum.
+func (f *failover) leaseHolderOK(r *Range) bool {
+	h := r.Leaseholder
+	return f.up(h) && f.live.until[h] > f.eng.Now() && f.reachesQuorum(h, r.Layout.Voters)
+}
+
+// leaseValid reports whether r's lease can serve requests now: the holder
+// is fine and no re-acquisition is under way.
+func (f *failover) leaseValid(r *Range) bool { return f.leaseHolderOK(r) && !r.fail.waitingLease }
+
+// never stands for "no acknowledgement" in consensus round computations.
+const never = time.Duration(1<<63 - 1)
+
+// consensus returns the network part of one consensus round led by node n
+// over voters — the median RTT to the member of the nearest majority
+// farthest from n, n itself counting at 0 — and whether n, up, can
+// exchange messages both ways with a majority (quorum.CommittedAt). Data
+// ranges and the liveness range both use it.
+func (f *failover) consensus(n topology.NodeID, voters []topology.NodeID) (time.Duration, bool) {
+	if !f.up(n) {
+		return 0, false
+	}
+	var buf [32]time.Duration
+	acks := buf[:0]
+	for _, v := range voters {
+		switch {
+		case v == n:
+			acks = append(acks, 0)
+		case f.linkOK(n, v) && f.linkOK(v, n):
+			acks = append(acks, f.c.MedianRTT(n, v))
+		default:
+			acks = append(acks, never)
+		}
+	}
+	rtt := quorum.CommittedAt(acks)
+	if rtt == never {
+		return 0, false
+	}
+	return rtt, true
+}
+
+// reachesQuorum reports whether voter n can exchange messages with a
+// majority of voters (itself included).
+func (f *failover) reachesQuorum(n topology.NodeID, voters []topology.NodeID) bool {
+	_, ok := f.consensus(n, voters)
+	return ok
+}
+
+// quorumRTT is the network part of one consensus round led by n over
+// voters (0 if n reaches no majority).
+func (f *failover) quorumRTT(n topology.NodeID, voters []topology.NodeID) time.Duration {
+	rtt, _ := f.consensus(n, voters)
+	return rtt
+}
+
+// checkLeader starts an election when r's Raft leader can no longer lead:
+// the live voters that reach a quorum campaign when their randomised
+// election timeout, counted from the last leader heartbeat, fires; the
+// first one wins after one round trip to a quorum.
+func (f *failover) checkLeader(r *Range) {
+	st := &r.fail
+	if st.leader >= 0 && f.reachesQuorum(st.leader, r.Layout.Voters) {
+		return
+	}
+	if st.electionAt > 0 {
+		return
+	}
+	t := f.timers
+	now := f.eng.Now()
+	lastHeartbeat := now - sim.Time(f.rng.Float64()*float64(t.raftHeartbeat))
+	best, bestAt := topology.NodeID(-1), sim.Never
+	for _, v := range r.Layout.Voters {
+		if v == st.leader || !f.reachesQuorum(v, r.Layout.Voters) {
+			continue
+		}
+		timeout := time.Duration((1 + f.rng.Float64()) * float64(t.electionTimeout))
+		at := max(now, lastHeartbeat.Add(timeout+f.quorumRTT(v, r.Layout.Voters)))
+		if at < bestAt {
+			best, bestAt = v, at
+		}
+	}
+	st.leader = -1
+	if best < 0 {
+		return // no quorum anywhere: wait for a fault to end
+	}
+	st.candidate, st.electionAt = best, bestAt
+	f.eng.Schedule(bestAt, f.id, kElection, int64(r.ID))
+}
+
+func (f *failover) electionDone(r *Range) {
+	st := &r.fail
+	if st.electionAt != f.eng.Now() {
+		return // superseded
+	}
+	st.electionAt = 0
+	if !f.reachesQuorum(st.candidate, r.Layout.Voters) {
+		f.checkLeader(r)
+		return
+	}
+	st.leader = st.candidate
+	st.leaderAt = f.eng.Now()
+	f.note(st.leader, "r%d: %v wins the election", r.ID, st.leader)
+	if f.timers.leaderLeases || st.waitingLease {
+		// Leader leases are acquired by the new leader at once; epoch
+		// leases lazily, by the first request that needs one.
+		f.tryAcquire(r)
+	}
+}
+
+// requestLease is called by the request path when a request reached a
+// voter of r and found no valid lease: the first such request marks when
+// the outage was noticed, and acquisition starts.
+func (f *failover) requestLease(r *Range) {
+	if r.fail.trigger == 0 {
+		r.fail.trigger = f.eng.Now()
+	}
+	f.tryAcquire(r)
+}
+
+// tryAcquire starts acquiring r's lease at its Raft leader, if it has one:
+// once the old holder's liveness record has expired, an epoch bump (a write
+// to the liveness range) and a lease proposal (one consensus round) follow
+// (reference §6.2). Leader leases skip the epoch bump.
+func (f *failover) tryAcquire(r *Range) {
+	st := &r.fail
+	if st.acquiring {
+		return
+	}
+	if f.leaseHolderOK(r) {
+		f.leaseRestored(r)
+		return
+	}
+	st.waitingLease = true
+	if st.leader < 0 || !f.reachesQuorum(st.leader, r.Layout.Voters) {
+		f.checkLeader(r)
+		return
+	}
+	start := f.eng.Now()
+	var bump time.Duration
+	if old := r.Leaseholder; old != st.leader {
+		start = max(start, f.live.until[old])
+		if !f.timers.leaderLeases {
+			lh, ok := f.livenessLeader(st.leader)
+			if !ok {
+				return // cannot reach the liveness range: retried on recovery
+			}
+			bump = f.c.MedianRTT(st.leader, lh) + f.quorumRTT(lh, f.live.replicas) + f.c.SampleFsync(f.rng)
+		}
+	}
+	round := f.c.SampleService(f.rng) + f.c.SampleFsync(f.rng) + f.quorumRTT(st.leader, r.Layout.Voters)
+	st.acquiring = true
+	st.expiredAt = start
+	f.eng.Schedule(start.Add(bump+round), f.id, kAcquired, int64(r.ID))
+}
+
+func (f *failover) acquired(r *Range) {
+	st := &r.fail
+	st.acquiring = false
+	r.transferring = false // a transfer stuck on the lost quorum is moot
+	if st.leader < 0 || !f.reachesQuorum(st.leader, r.Layout.Voters) || !f.isLive(st.leader) {
+		f.tryAcquire(r)
+		return
+	}
+	from, to := r.Leaseholder, st.leader
+	if from != to && f.up(from) && f.live.until[from] > f.eng.Now() {
+		// The old holder heartbeated meanwhile (it reaches the liveness
+		// range but not its followers): the epoch increment, a conditional
+		// write on its liveness record, fails and the acquisition waits
+		// again — epoch leases' known weakness under partial partitions.
+		f.tryAcquire(r)
+		return
+	}
+	if from != to {
+		st.failedOver = true
+		f.m.moveLease(r, to, "failover")
+	}
+	r.leaseStart = f.eng.Now()
+	f.leaseRestored(r)
+}
+
+// leaseRestored ends r's outage and releases the requests waiting for a
+// lease towards the leaseholder.
+func (f *failover) leaseRestored(r *Range) {
+	st := &r.fail
+	st.waitingLease = false
+	now := f.eng.Now()
+	if st.open >= 0 {
+		out := &f.outages[st.open]
+		out.End = now
+		trigger := st.trigger
+		if trigger == 0 || trigger < out.Start {
+			trigger = out.Start
+		}
+		if !st.failedOver {
+			// The old holder came back (e.g. every voter had been down):
+			// no failover happened.
+			out.Phases["holder back"] = now.Sub(out.Start).Seconds()
+		} else {
+			// Phases in order: until a request needed the lease (lazy),
+			// until the old liveness record expired, until a leader
+			// existed, and the acquisition itself.
+			live := max(trigger, min(st.expiredAt, now))
+			elect := max(live, min(st.leaderAt, now))
+			out.Phases["detect"] = trigger.Sub(out.Start).Seconds()
+			out.Phases["liveness"] = live.Sub(trigger).Seconds()
+			out.Phases["election"] = elect.Sub(live).Seconds()
+			out.Phases["lease"] = now.Sub(elect).Seconds()
+		}
+		st.failedOver = false
+		st.open = -1
+		f.note(r.Leaseholder, "r%d: lease valid again at %v", r.ID, r.Leaseholder)
+	}
+	st.trigger = 0
+	f.m.releaseParked(r, r.Leaseholder)
+}

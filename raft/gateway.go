@@ -1,0 +1,448 @@
+package raft
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/regionsim/regionsim/sim"
+	"github.com/regionsim/regionsim/topology"
+)
+
+// This file is the gateway: a client request arrives at its SQL gateway,
+// which splits it into parts (one RPC per range) and routes each part as
+// CockroachDB's DistSender does — to the leaseholder its range cache names,
+// or the nearest replica for follower reads — retrying on errors with
+// backoff until the request's deadline. The ops themselves are in read.go
+// and write.go.
+
+// Sink receives every finished request exactly once: the tag given to
+// Submit, the simulated instants the client sent the request and saw the
+// reply, and whether it succeeded.
+type Sink interface {
+	Complete(tag int64, start, end sim.Time, ok bool)
+}
+
+// Request is one client request.
+type Request struct {
+	Op    Op
+	Table TableID
+	// Gateway is the SQL node the client talks to, in the client's region.
+	Gateway topology.NodeID
+	// Region is the cluster region where the row is homed (REGIONAL BY ROW
+	// only; ignored elsewhere, and by inserts, whose rows are homed in the
+	// gateway's region).
+	Region int
+	// Range is the index of the range within the table, or within the
+	// row's partition for REGIONAL BY ROW tables (taken modulo their size).
+	Range int
+	// Key is the row's key within its range (taken modulo the range's keys).
+	Key int
+}
+
+// Constants of DistSender and client behaviour (reference §6.3, §6.4).
+const (
+	// replicaCircuitBreaker is
+	// kv.replica_circuit_breaker.slow_replication_threshold: a request that
+	// cannot be served for this long fails with ReplicaUnavailableError
+	// (reference §6.4).
+	replicaCircuitBreaker = 60 * time.Second
+	// distSenderBackoffMin/Max bound DistSender's retry backoff once every
+	// replica has been tried (base.DefaultRetryOptions: 50 ms doubling to
+	// 1 s; kvcoord/dist_sender.go sendPartialBatch).
+	distSenderBackoffMin = 50 * time.Millisecond
+	distSenderBackoffMax = time.Second
+	// unreachableTTL is how long a gateway skips a node whose RPC failed
+	// before probing it again (the RPC connection's circuit breaker).
+	unreachableTTL = time.Second
+)
+
+// Request phases at the gateway.
+const (
+	phaseMain uint8 = iota
+	phaseLOSLocal
+	phaseLOSRemote
+	phaseChecks
+)
+
+// reqState is one in-flight request at its gateway.
+type reqState struct {
+	tag      int64
+	start    sim.Time
+	commitTS sim.Time // GLOBAL writes: commit-wait until the gateway clock passes it
+	op       Op
+	phase    uint8
+	done     bool // the client reply has been scheduled
+	ok       bool
+	table    TableID
+	gateway  topology.NodeID
+	rng      RangeID // the row's range
+	key      int32
+	region   int16       // the row's region (RBR)
+	pending  int16       // parts sent and not yet replied to the gateway
+	inFlight int16       // events that still reference this request
+	deadline sim.TimerID // the circuit breaker's or client's deadline
+}
+
+// partKind is what a part does at its target replica.
+type partKind uint8
+
+const (
+	partRead       partKind = iota // consistent read at the leaseholder
+	partWrite                      // replicated write at the leaseholder
+	partStaleRead                  // exact-staleness read at a replica
+	partBounded                    // bounded-staleness read at a replica
+	partGlobalRead                 // present-time read of a GLOBAL range at a replica
+	partCheck                      // uniqueness check / LOS probe at the leaseholder
+	partLease                      // a lease transfer proposed by the leaseholder
+)
+
+var partKindNames = [...]string{"read", "write", "stale-read", "bounded-read", "global-read", "check", "lease-transfer"}
+
+func (k partKind) String() string { return partKindNames[k] }
+
+// servedByLeaseholder reports whether parts of kind k need a valid lease.
+func (k partKind) servedByLeaseholder() bool {
+	return k == partRead || k == partWrite || k == partCheck
+}
+
+// partState is one RPC of a request to one range (or a lease transfer,
+// with req noReq), across its attempts.
+type partState struct {
+	req       reqID
+	rng       RangeID
+	node      topology.NodeID // where the part is being served
+	from      topology.NodeID // who sent it there (its gateway, or the leaseholder itself)
+	tried     uint32          // replicas tried in this DistSender round
+	acked     uint32          // replicas that acknowledged the append
+	attempt   uint8           // DistSender rounds so far (backoff exponent)
+	lost      bool            // an RPC error is on its way to the gateway
+	local     bool            // the leader's own append is durable
+	gen       int32           // attempt generation: bumped whenever the part is re-sent
+	appending bool            // a write whose MsgApps are out
+	kind      partKind
+	// next and prev link the parts parked on range parkedOn (noPart: none).
+	next, prev partID
+	parkedOn   RangeID
+	hit        bool // the part found the row (LOS probes)
+	replied    bool // its reply reached the gateway
+	acks       int8 // durable voter appends, the leader's included
+	commit     bool
+	readTS     sim.Time
+	writeTS    sim.Time
+	inFlight   int16 // events that still reference this part
+}
+
+// distSender is the gateways' shared failure knowledge.
+type distSender struct {
+	// unreach[gateway*n+node] is when gateway may try node again after an
+	// RPC to it failed (allocated with the failover component).
+	unreach []sim.Time
+}
+
+// Submit sends a request from a client next to req.Gateway at the current
+// simulated time; the sink hears of it once, with tag, when the client sees
+// the reply.
+func (m *Model) Submit(req Request, tag int64) {
+	t := &m.tables[req.Table]
+	ri := m.newReq()
+	s := &m.reqs[ri]
+	*s = reqState{
+		tag: tag, start: m.eng.Now(), op: req.Op, table: req.Table,
+		gateway: req.Gateway, region: -1, ok: true,
+	}
+	ranges := t.Ranges
+	if t.Partitions != nil {
+		region := req.Region
+		if req.Op == OpInsert || region < 0 || region >= len(t.Partitions) || len(t.Partitions[region]) == 0 {
+			region = homeRegion(t, m.cluster.Nodes[req.Gateway].Region)
+		}
+		s.region = int16(region)
+		ranges = t.Partitions[region]
+	}
+	s.rng = ranges[mod(req.Range, len(ranges))]
+	s.key = int32(mod(req.Key, m.ranges[s.rng].keys))
+	if m.fo != nil || m.cfg.ClientTimeout > 0 {
+		// The replica circuit breaker (or the client's timeout, if
+		// shorter) fails a request stuck this long.
+		limit := replicaCircuitBreaker
+		if t := m.cfg.ClientTimeout; t > 0 && t < limit {
+			limit = t
+		}
+		s.inFlight++
+		s.deadline = m.eng.TimerAfter(limit, m.id, kDeadline, int64(ri))
+	}
+	m.send(m.clientHop(s.gateway), kGatewayArrive, ri)
+}
+
+// homeRegion returns region if the RBR table has a partition there, else
+// the first region that has one (the database's primary comes first in
+// practice).
+func homeRegion(t *Table, region int) int {
+	if len(t.Partitions[region]) > 0 {
+		return region
+	}
+	for r := range t.Partitions {
+		if len(t.Partitions[r]) > 0 {
+			return r
+		}
+	}
+	panic("raft: REGIONAL BY ROW table without partitions")
+}
+
+// atGateway starts a request at its gateway: DistSender picks the replicas
+// to send parts to.
+func (m *Model) atGateway(ri reqID) {
+	switch op := m.reqs[ri].op; op {
+	case OpRead:
+		m.startRead(ri)
+	case OpStaleRead:
+		m.startFollowerRead(ri, partStaleRead)
+	case OpBoundedRead:
+		m.startFollowerRead(ri, partBounded)
+	case OpWrite:
+		m.startWrite(ri)
+	case OpInsert:
+		m.startInsert(ri)
+	case OpTxn:
+		m.startTxn(ri)
+	default:
+		panic(fmt.Sprintf("raft: unknown op %v", op))
+	}
+}
+
+// routeLH returns the leaseholder request ri's gateway believes range rng
+// has.
+func (m *Model) routeLH(ri reqID, rng RangeID) topology.NodeID {
+	return m.ranges[rng].cache[m.reqs[ri].gateway]
+}
+
+// startPart sends one part of request ri from the gateway to node and
+// returns it.
+func (m *Model) startPart(ri reqID, rng RangeID, node topology.NodeID, kind partKind) partID {
+	s := &m.reqs[ri]
+	pi := m.newPart()
+	m.parts[pi] = partState{req: ri, rng: rng, node: node, from: s.gateway, kind: kind, readTS: m.eng.Now(), next: noPart, prev: noPart, parkedOn: noRange}
+	if kind == partStaleRead {
+		m.parts[pi].readTS = m.eng.Now() - sim.Time(m.stale)
+	}
+	s.pending++
+	if m.fo != nil && m.ds.unreach[int(s.gateway)*len(m.cluster.Nodes)+int(node)] > m.eng.Now() {
+		// The gateway knows node is unreachable: straight to the next.
+		m.parts[pi].tried = m.ranges[rng].replicaBit(node)
+		m.retryPart(pi)
+		return pi
+	}
+	m.sendToReplica(pi, m.oneWay(s.gateway, node))
+	return pi
+}
+
+// sendToReplica delivers part pi to its node after delay d. Follower reads
+// decide on arrival (closed timestamp, uncertainty), so they get an arrival
+// event; leaseholder reads, checks and writes go straight to evaluation,
+// which ends one service time after arrival. A GLOBAL write's timestamp is
+// its arrival time plus the lead: writes to GLOBAL ranges are placed above
+// the range's closed timestamp (reference §3.2).
+func (m *Model) sendToReplica(pi partID, d time.Duration) {
+	p := &m.parts[pi]
+	p.gen++ // a new attempt: events of earlier ones are stale
+	p.lost = false
+	p.acks, p.acked, p.commit, p.appending, p.local = 0, 0, false, false, false
+	switch p.kind {
+	case partStaleRead, partGlobalRead:
+		m.sendPart(d, kPartArrive, pi, 0)
+		return
+	case partWrite:
+		if m.ranges[p.rng].GlobalReads {
+			p.writeTS = m.eng.Now().Add(d + m.lead)
+		}
+	}
+	m.sendPart(d+m.service(p.node), kEvalDone, pi, 0)
+}
+
+// redirect bounces a part back to the gateway and on to the leaseholder,
+// as DistSender does after a NotLeaseHolderError.
+func (m *Model) redirect(pi partID, lh topology.NodeID, kind partKind) {
+	p := &m.parts[pi]
+	gw := m.reqs[p.req].gateway
+	back := m.oneWay(p.node, gw)
+	m.ranges[p.rng].cache[gw] = lh
+	p.kind = kind
+	p.node = lh
+	p.from = gw
+	m.sendToReplica(pi, back+m.oneWay(gw, lh))
+}
+
+// replyToGateway sends part pi's reply from its replica to the gateway.
+func (m *Model) replyToGateway(pi partID) {
+	p := &m.parts[pi]
+	m.sendPart(m.oneWay(p.node, m.reqs[p.req].gateway), kPartReply, pi, 0)
+}
+
+// partReply runs at the gateway when a part's reply arrives.
+func (m *Model) partReply(pi partID) {
+	p := &m.parts[pi]
+	if p.replied {
+		panic(fmt.Sprintf("raft: part %d replied twice", pi))
+	}
+	// The attempt is over: late acks and RPC errors still in flight for it
+	// become stale.
+	p.gen++
+	ri := p.req
+	hit, writeTS := p.hit, p.writeTS
+	p.replied = true
+	m.maybeFreePart(pi)
+	s := &m.reqs[ri]
+	s.pending--
+	if writeTS > s.commitTS {
+		s.commitTS = writeTS
+	}
+	if s.done {
+		m.maybeFreeReq(ri)
+		return
+	}
+	switch s.phase {
+	case phaseLOSLocal:
+		if hit {
+			m.finish(ri)
+		} else {
+			m.losRemote(ri)
+		}
+		return
+	case phaseLOSRemote:
+		if hit {
+			m.finish(ri) // the first partition that returns the row wins
+		}
+		return
+	}
+	if s.pending > 0 {
+		return
+	}
+	if s.phase == phaseChecks {
+		s.phase = phaseMain
+		m.startPart(ri, s.rng, m.routeLH(ri, s.rng), partWrite)
+		return
+	}
+	if s.commitTS > m.eng.Now() {
+		m.commitWait(ri)
+		return
+	}
+	m.finish(ri)
+}
+
+// finish replies to the client.
+func (m *Model) finish(ri reqID) {
+	s := &m.reqs[ri]
+	s.done = true
+	if s.deadline != 0 && m.eng.Cancel(s.deadline) {
+		s.inFlight--
+	}
+	s.deadline = 0
+	m.send(m.clientHop(s.gateway), kClientReply, ri)
+}
+
+// deadline fails request ri if it is still running after the replica
+// circuit breaker's threshold (or the client's timeout).
+func (m *Model) deadline(ri reqID) {
+	s := &m.reqs[ri]
+	s.deadline = 0
+	if s.done {
+		m.maybeFreeReq(ri)
+		return
+	}
+	s.ok = false
+	m.finish(ri)
+}
+
+// retryPart is DistSender at the gateway after an RPC error or a
+// NotLeaseHolder without a hint: the next replica by latency that the
+// gateway has not tried and does not know to be unreachable; when all have
+// been tried, back off and start over.
+func (m *Model) retryPart(pi partID) {
+	p := &m.parts[pi]
+	s := &m.reqs[p.req]
+	if s.done {
+		m.abandonPart(pi)
+		return
+	}
+	r := &m.ranges[p.rng]
+	gw := s.gateway
+	now := m.eng.Now()
+	best := topology.NodeID(-1)
+	var bestRTT time.Duration
+	for i, n := range r.Replicas {
+		if p.tried&(1<<uint(i)) != 0 || m.ds.unreach[int(gw)*len(m.cluster.Nodes)+int(n)] > now {
+			continue
+		}
+		if d := m.cluster.MedianRTT(gw, n); best < 0 || d < bestRTT {
+			best, bestRTT = n, d
+		}
+	}
+	if best < 0 {
+		p.tried = 0
+		p.attempt++
+		backoff := min(distSenderBackoffMax, distSenderBackoffMin<<min(p.attempt, 8))
+		m.sendPart(backoff, kRetry, pi, 0)
+		return
+	}
+	p.tried |= r.replicaBit(best)
+	p.node = best
+	p.from = gw
+	m.sendToReplica(pi, m.oneWay(gw, best))
+}
+
+// rpcFailed runs at the gateway when an RPC to p.node failed.
+func (m *Model) rpcFailed(pi partID) {
+	p := &m.parts[pi]
+	p.lost = false
+	if p.parkedOn != noRange {
+		// The node came back in time to take the request, but the
+		// gateway has given up on that attempt.
+		m.unpark(pi)
+	}
+	gw := m.reqs[p.req].gateway
+	m.ds.unreach[int(gw)*len(m.cluster.Nodes)+int(p.node)] = m.eng.Now().Add(unreachableTTL)
+	p.tried |= m.ranges[p.rng].replicaBit(p.node)
+	m.retryPart(pi)
+}
+
+// dropped handles a request-path message that was not delivered: the
+// gateway's RPC fails after the network timeout.
+func (m *Model) dropped(pi partID) {
+	p := &m.parts[pi]
+	if p.lost {
+		return
+	}
+	p.lost = true
+	m.sendPart(m.fo.timers.networkTimeout, kRPCError, pi, 0)
+}
+
+// failRPCsAtDownNodes makes every gateway whose part is being served at a
+// node that just crashed see its RPC fail (connection lost) after the
+// network timeout.
+func (m *Model) failRPCsAtDownNodes() {
+	for i := range m.parts {
+		pi := partID(i)
+		p := &m.parts[pi]
+		if p.req != noReq && !p.replied && p.kind != partLease && !m.fo.up(p.node) && !p.lost {
+			if p.parkedOn != noRange {
+				m.unpark(pi)
+			}
+			p.lost = true
+			m.sendPart(m.fo.timers.networkTimeout, kRPCError, pi, 0)
+		}
+	}
+}
+
+// abandonPart retires a part of a request that already finished (failed
+// by its deadline): it counts as replied.
+func (m *Model) abandonPart(pi partID) {
+	p := &m.parts[pi]
+	if p.replied {
+		panic(fmt.Sprintf("raft: abandoning part %d after its reply", pi))
+	}
+	ri := p.req
+	p.replied = true
+	m.maybeFreePart(pi)
+	m.reqs[ri].pending--
+	m.maybeFreeReq(ri)
+}

@@ -1,0 +1,212 @@
+package raft
+
+import (
+	"fmt"
+
+	"github.com/regionsim/regionsim/sim"
+	"github.com/regionsim/regionsim/topology"
+)
+
+// This file holds leases as the request path sees them: the lease check a
+// replica makes when it has evaluated a request, lease transfers (a Raft
+// command, reference §10 rule 18), the requests that wait while a lease
+// moves, the gateways' range caches, and the lease log. Acquiring a lost
+// lease after a failure is the failover component's (failover.go).
+
+// rangeLease is a range's lease state.
+type rangeLease struct {
+	Leaseholder topology.NodeID
+	// leaseStart is when Leaseholder may start serving: a transfer's target
+	// serves once it has applied the transfer command.
+	leaseStart sim.Time
+	// transferring is set while a lease transfer is being replicated;
+	// requests reaching the old leaseholder wait in parked and are
+	// redirected when it commits.
+	transferring   bool
+	transferTo     topology.NodeID
+	transferReason string
+	// parked heads the list (through partState.next) of the parts waiting
+	// at the range for a lease transfer or acquisition.
+	parked partID
+	// cache[g] is the leaseholder gateway g believes in (DistSender's range
+	// cache); a NotLeaseHolderError corrects it.
+	cache []topology.NodeID
+}
+
+// initLease gives the range its initial leaseholder lh, known to all of a
+// cluster's nodes gateways.
+func (l *rangeLease) initLease(lh topology.NodeID, nodes int) {
+	l.Leaseholder = lh
+	l.parked = noPart
+	l.cache = make([]topology.NodeID, nodes)
+	for g := range l.cache {
+		l.cache[g] = lh
+	}
+}
+
+// LeaseEvent is one entry of the lease log: the lease of range Range moved
+// from From to To (From is -1 for the initial lease) at At, for Reason.
+type LeaseEvent struct {
+	At     sim.Time
+	Range  RangeID
+	From   topology.NodeID
+	To     topology.NodeID
+	Reason string
+}
+
+// Leases returns the lease log, oldest first.
+func (m *Model) Leases() []LeaseEvent { return m.leases }
+
+// LeaseCount returns how many leases node n holds.
+func (m *Model) LeaseCount(n topology.NodeID) int { return m.leaseCount[n] }
+
+// evalDone runs when the replica p.node has evaluated part pi. A request
+// that needs the leaseholder is served only by the one valid leaseholder:
+// elsewhere it is redirected (NotLeaseHolderError), during a transfer it
+// waits, and where the lease has lapsed it waits for the failover
+// component to acquire it. A served read is answered; a write replicated.
+func (m *Model) evalDone(pi partID) {
+	p := &m.parts[pi]
+	if p.kind.servedByLeaseholder() {
+		r := &m.ranges[p.rng]
+		switch {
+		case p.node == r.Leaseholder && r.transferring:
+			// The lease is being handed over: wait for the transfer to
+			// commit, then be redirected to the new leaseholder.
+			m.park(r, pi)
+			return
+		case p.node != r.Leaseholder:
+			if m.fo != nil && !m.fo.leaseHolderOK(r) {
+				m.needLease(pi)
+				return
+			}
+			// NotLeaseHolderError: back to the gateway, which updates its
+			// range cache and retries at the leaseholder.
+			m.redirect(pi, r.Leaseholder, p.kind)
+			return
+		case m.fo != nil && !m.fo.leaseValid(r):
+			m.needLease(pi)
+			return
+		case m.eng.Now() < r.leaseStart:
+			// The transfer's target has not applied it yet.
+			m.sendPart(r.leaseStart.Sub(m.eng.Now())+m.service(p.node), kEvalDone, pi, 0)
+			return
+		}
+		if m.onServe != nil {
+			m.onServe(r, p.node)
+		}
+		// The leaseholder records the request's gateway locality
+		// (replicastats RecordCount, reference §5.2).
+		r.stats.RecordCount(m.cluster.Nodes[m.reqs[p.req].gateway].Zone, 1, m.eng.Now())
+	}
+	if p.kind == partWrite || p.kind == partLease {
+		m.replicate(pi)
+		return
+	}
+	m.replyToGateway(pi)
+}
+
+// needLease handles a leaseholder-only part that found no valid lease at
+// replica p.node: a voter parks it and asks the failover component for the
+// lease (acquired lazily, by the first request that needs it); a non-voter
+// answers NotLeaseHolder without a hint and the gateway tries another
+// replica.
+func (m *Model) needLease(pi partID) {
+	p := &m.parts[pi]
+	r := &m.ranges[p.rng]
+	if !r.Layout.IsVoter(p.node) {
+		p.tried |= r.replicaBit(p.node)
+		m.sendPart(m.oneWay(p.node, m.reqs[p.req].gateway), kRetry, pi, 0)
+		return
+	}
+	m.park(r, pi)
+	m.fo.requestLease(r)
+}
+
+// TransferLease starts moving range rng's lease to target, a voter, for
+// reason. The leaseholder proposes the transfer as a Raft command: it costs
+// one consensus round, during which requests reaching the old leaseholder
+// wait; once it commits they are redirected, and the target serves from when
+// it has applied the command (one hop later). It reports false, doing
+// nothing, if a transfer is under way or target is not a voter or already
+// the leaseholder.
+func (m *Model) TransferLease(rng RangeID, target topology.NodeID, reason string) bool {
+	r := &m.ranges[rng]
+	if r.transferring || target == r.Leaseholder || !r.Layout.IsVoter(target) {
+		return false
+	}
+	r.transferring, r.transferTo, r.transferReason = true, target, reason
+	pi := m.newPart()
+	m.parts[pi] = partState{req: noReq, rng: rng, node: r.Leaseholder, from: r.Leaseholder, kind: partLease, next: noPart, prev: noPart, parkedOn: noRange}
+	m.sendPart(m.service(r.Leaseholder), kEvalDone, pi, 0)
+	return true
+}
+
+// applyTransfer runs when a lease transfer commits at the old leaseholder.
+func (m *Model) applyTransfer(pi partID) {
+	p := &m.parts[pi]
+	r := &m.ranges[p.rng]
+	from, to := r.Leaseholder, r.transferTo
+	r.transferring = false
+	m.moveLease(r, to, r.transferReason)
+	r.leaseStart = m.eng.Now().Add(m.oneWay(from, to))
+	p.replied = true
+	// Requests that waited at the old leaseholder are told where the lease
+	// went.
+	m.releaseParked(r, to)
+}
+
+// moveLease gives range r's lease to node to, for reason: the lease log,
+// the stores' lease counts, and the range's request statistics, which
+// restart with the new lease (so it cannot move again for
+// MinLeaseTransferStatsDuration, reference §5.2).
+func (m *Model) moveLease(r *Range, to topology.NodeID, reason string) {
+	from := r.Leaseholder
+	r.Leaseholder = to
+	r.stats.Reset(m.eng.Now())
+	m.leaseCount[from]--
+	m.leaseCount[to]++
+	m.leases = append(m.leases, LeaseEvent{At: m.eng.Now(), Range: r.ID, From: from, To: to, Reason: reason})
+	if m.tracer != nil {
+		m.traceNote(to, fmt.Sprintf("lease r%d %v -> %v (%s)", r.ID, from, to, reason))
+	}
+}
+
+// park makes part pi wait on range r (for a lease transfer or acquisition).
+func (m *Model) park(r *Range, pi partID) {
+	p := &m.parts[pi]
+	if p.parkedOn != noRange {
+		panic(fmt.Sprintf("raft: part %d parked twice", pi))
+	}
+	p.inFlight++
+	p.parkedOn, p.prev, p.next = r.ID, noPart, r.parked
+	if r.parked != noPart {
+		m.parts[r.parked].prev = pi
+	}
+	r.parked = pi
+}
+
+// unpark removes part pi from its range's wait list.
+func (m *Model) unpark(pi partID) {
+	p := &m.parts[pi]
+	r := &m.ranges[p.parkedOn]
+	if p.prev != noPart {
+		m.parts[p.prev].next = p.next
+	} else {
+		r.parked = p.next
+	}
+	if p.next != noPart {
+		m.parts[p.next].prev = p.prev
+	}
+	p.parkedOn, p.prev, p.next = noRange, noPart, noPart
+	p.inFlight--
+}
+
+// releaseParked redirects every part waiting on r to the leaseholder lh.
+func (m *Model) releaseParked(r *Range, lh topology.NodeID) {
+	for r.parked != noPart {
+		q := r.parked
+		m.unpark(q)
+		m.redirect(q, lh, m.parts[q].kind)
+	}
+}

@@ -1,0 +1,127 @@
+package raft
+
+import (
+	"time"
+
+	"github.com/regionsim/regionsim/raft/placement"
+	"github.com/regionsim/regionsim/sim"
+	"github.com/regionsim/regionsim/topology"
+)
+
+// liveness is node liveness (epoch leases) or store liveness (leader
+// leases, modelled at node level): each node renews its record by a write
+// through the liveness range, whose own lease is expiration-based
+// (reference §6.1).
+type liveness struct {
+	// until[n] is when node n's liveness record (or support) expires.
+	until []sim.Time
+	// sent[n] is when node n's pending heartbeat was sent.
+	sent []sim.Time
+	// replicas are the liveness range's 5 replicas, spread over regions
+	// like every system range (reference §1.4).
+	replicas []topology.NodeID
+	// holder holds the liveness range's expiration-based lease, valid
+	// until leaseUntil.
+	holder     topology.NodeID
+	leaseUntil sim.Time
+}
+
+// initLiveness places the liveness range and starts every node's
+// heartbeats at a random phase.
+func (f *failover) initLiveness() {
+	lv := &f.live
+	n := len(f.c.Nodes)
+	lv.until = make([]sim.Time, n)
+	lv.sent = make([]sim.Time, n)
+	l, err := placement.Allocate(f.c, placement.SystemSpec(), f.rng, nil)
+	if err != nil || len(l.Voters) == 0 {
+		for i := range min(5, n) {
+			lv.replicas = append(lv.replicas, topology.NodeID(i))
+		}
+	} else {
+		lv.replicas = l.Voters
+	}
+	now := f.eng.Now()
+	lv.holder = lv.replicas[0]
+	lv.leaseUntil = now.Add(f.timers.rangeLease)
+	f.eng.After(f.timers.rangeLease/2, f.id, kLivenessRenew, 0)
+	for i := range n {
+		// Every node heartbeated just before the start.
+		lv.until[i] = now.Add(f.timers.livenessExpiry)
+		at := time.Duration(f.rng.Int64N(int64(f.timers.livenessHeartbeat)))
+		f.eng.Schedule(now.Add(at), f.id, kHeartbeat, int64(i))
+	}
+}
+
+// livenessLeader returns the liveness range's leaseholder as seen from n,
+// if n can reach it and it can reach a quorum of the liveness replicas.
+// The liveness range has an expiration-based lease: when its holder is lost,
+// liveness writes fail until that lease expires and another replica with a
+// quorum acquires it (reference §6.1).
+func (f *failover) livenessLeader(n topology.NodeID) (topology.NodeID, bool) {
+	lv := &f.live
+	now := f.eng.Now()
+	if now >= lv.leaseUntil {
+		for _, l := range lv.replicas {
+			if f.reachesQuorum(l, lv.replicas) {
+				lv.holder, lv.leaseUntil = l, now.Add(f.timers.rangeLease)
+				f.note(l, "liveness range lease acquired by %v", l)
+				break
+			}
+		}
+		if now >= lv.leaseUntil {
+			return 0, false
+		}
+	}
+	l := lv.holder
+	if !f.linkOK(n, l) || !f.linkOK(l, n) || !f.reachesQuorum(l, lv.replicas) {
+		return 0, false
+	}
+	return l, true
+}
+
+// livenessRenew extends the liveness range's lease while its holder can.
+func (f *failover) livenessRenew() {
+	lv := &f.live
+	f.eng.After(f.timers.rangeLease/2, f.id, kLivenessRenew, 0)
+	if now := f.eng.Now(); now < lv.leaseUntil && f.reachesQuorum(lv.holder, lv.replicas) {
+		lv.leaseUntil = now.Add(f.timers.rangeLease)
+	}
+}
+
+// heartbeat renews node n's liveness record (or store-liveness support)
+// through the liveness range, if n can reach it: one hop to the liveness
+// leaseholder, a consensus round there and its fsync.
+func (f *failover) heartbeat(n topology.NodeID) {
+	f.eng.After(f.timers.livenessHeartbeat, f.id, kHeartbeat, int64(n))
+	if !f.up(n) {
+		return
+	}
+	l, ok := f.livenessLeader(n)
+	if !ok {
+		f.note(n, "liveness heartbeat of %v cannot reach the liveness range", n)
+		return
+	}
+	f.live.sent[n] = f.eng.Now()
+	d := f.c.MedianRTT(n, l) + f.quorumRTT(l, f.live.replicas) + f.c.SampleFsync(f.rng)
+	f.eng.After(d, f.id, kHeartbeatDone, int64(n))
+}
+
+func (f *failover) heartbeatDone(n topology.NodeID) {
+	if !f.up(n) {
+		return
+	}
+	lv := &f.live
+	if exp := lv.sent[n].Add(f.timers.livenessExpiry); exp > lv.until[n] {
+		lv.until[n] = exp
+	}
+	f.note(n, "liveness of %v extended to %v", n, lv.until[n])
+	// A leaseholder back in touch keeps its leases if nobody took them
+	// (e.g. every voter of a ZONE-survival range was down).
+	for ri := range f.m.ranges {
+		r := &f.m.ranges[ri]
+		if (r.fail.waitingLease || r.fail.open >= 0) && r.Leaseholder == n && !r.fail.acquiring && f.leaseHolderOK(r) {
+			f.leaseRestored(r)
+		}
+	}
+}

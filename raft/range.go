@@ -1,0 +1,105 @@
+package raft
+
+import (
+	"github.com/regionsim/regionsim/raft/allocator"
+	"github.com/regionsim/regionsim/raft/placement"
+	"github.com/regionsim/regionsim/topology"
+)
+
+// TableID names a table added to a Model.
+type TableID int32
+
+// TableDef describes a table to add to a Model.
+type TableDef struct {
+	Name     string
+	Locality placement.Locality
+	// Layouts holds one entry per range, as placement.PlaceTable returns
+	// them; for REGIONAL BY ROW tables each names its partition region.
+	Layouts []placement.RangeLayout
+	// Rows is the number of rows (keys) in the table, spread evenly over
+	// its ranges; GLOBAL reads wait on future writes to the same key.
+	Rows int
+	// UniqueChecks makes REGIONAL BY ROW inserts check every other region's
+	// partition first (reference §7; false when the key is exempt).
+	UniqueChecks bool
+	// LocalityOptimizedSearch makes REGIONAL BY ROW reads look the row up
+	// without its region: local partition first, then every remote
+	// partition in parallel (reference §7, §10 rule 8). When false, reads
+	// go straight to the row's partition.
+	LocalityOptimizedSearch bool
+	// TxnRanges is how many ranges one OpTxn writes (default 3).
+	TxnRanges int
+}
+
+// Table is a table of a Model.
+type Table struct {
+	Name        string
+	Locality    placement.Locality
+	GlobalReads bool
+	Ranges      []RangeID // in layout order
+	// Partitions[r] lists the ranges of the partition homed in cluster
+	// region r (REGIONAL BY ROW only; nil elsewhere).
+	Partitions   [][]RangeID
+	UniqueChecks bool
+	LOS          bool
+	TxnRanges    int
+}
+
+// Range is one range of a table. Its state is split by the concern that
+// owns it, each part declared next to the code that changes it:
+//
+//   - rangeLayout (here): where the replicas are; changed only by
+//     up-replication (upreplicate.go);
+//   - rangeLease (lease.go): the leaseholder, transfers, the requests
+//     waiting for a lease, and the gateways' range caches;
+//   - rangeProgress (write.go): replication progress — replicas still
+//     catching up by snapshot, GLOBAL writes' timestamps per key;
+//   - fail (failover.go): Raft leadership, elections and lease acquisition
+//     under failures (untouched in a run without faults);
+//   - stats: the leaseholder's request-locality statistics, read by the
+//     allocator (follow.go, raft/allocator).
+type Range struct {
+	rangeLayout
+	rangeLease
+	rangeProgress
+	fail  rangeFailover
+	stats *allocator.ReplicaStats
+}
+
+// rangeLayout is where a range's replicas are.
+type rangeLayout struct {
+	ID        RangeID
+	Table     TableID
+	Partition int // cluster region of an RBR partition, else -1
+	Layout    placement.Layout
+	// Replicas lists voters first, then non-voters; a replica index i
+	// (< NumVoters for a voter) names Replicas[i].
+	Replicas  []topology.NodeID
+	NumVoters int
+	// Quorum is the number of durable voter appends, the leader's own
+	// included, that commit a write: quorum.Size(NumVoters).
+	Quorum      int
+	GlobalReads bool
+	keys        int
+	// spec is the zone-config view the range was placed from.
+	spec placement.Spec
+}
+
+// replicaIndex returns n's index in r.Replicas, or -1.
+func (r *rangeLayout) replicaIndex(n topology.NodeID) int {
+	for i, x := range r.Replicas {
+		if x == n {
+			return i
+		}
+	}
+	return -1
+}
+
+// replicaBit returns the bit of node n among r's replicas (0 if n holds
+// none).
+func (r *rangeLayout) replicaBit(n topology.NodeID) uint32 {
+	if i := r.replicaIndex(n); i >= 0 {
+		return 1 << uint(i)
+	}
+	return 0
+}

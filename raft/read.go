@@ -1,0 +1,111 @@
+package raft
+
+import (
+	"github.com/regionsim/regionsim/sim"
+	"github.com/regionsim/regionsim/topology"
+)
+
+// This file is the read path. A consistent read goes from the gateway to
+// the leaseholder its range cache names, is evaluated there (lease.go,
+// evalDone: no consensus) and answered (reference §2, §7, §10 rule 5).
+// Follower reads — exact and bounded staleness, and present-time reads of
+// GLOBAL tables — go to the nearest replica, which serves them if its
+// closed timestamp covers the read (closedts.go) or answers NotLeaseHolder
+// (reference §3.3, §4, §10 rules 6–7). REGIONAL BY ROW lookups without the
+// row's region use locality-optimized search (reference §7, §10 rule 8).
+
+// startRead starts a consistent read at the gateway.
+func (m *Model) startRead(ri reqID) {
+	s := &m.reqs[ri]
+	t := &m.tables[s.table]
+	switch {
+	case t.GlobalReads:
+		m.startPart(ri, s.rng, m.nearestReplica(&m.ranges[s.rng], s.gateway), partGlobalRead)
+	case t.Partitions != nil && t.LOS:
+		local := m.cluster.Nodes[s.gateway].Region
+		if len(t.Partitions[local]) == 0 {
+			m.losRemote(ri)
+			return
+		}
+		// Locality-optimized search: probe the local partition first.
+		s.phase = phaseLOSLocal
+		rng := partitionRange(t, m.ranges[s.rng].Partition, local, s.rng)
+		pi := m.startPart(ri, rng, m.routeLH(ri, rng), partCheck)
+		m.parts[pi].hit = int(s.region) == local
+	default:
+		m.startPart(ri, s.rng, m.routeLH(ri, s.rng), partRead)
+	}
+}
+
+// startFollowerRead starts a stale read (exact or bounded staleness) at the
+// nearest replica.
+func (m *Model) startFollowerRead(ri reqID, kind partKind) {
+	s := &m.reqs[ri]
+	m.startPart(ri, s.rng, m.nearestReplica(&m.ranges[s.rng], s.gateway), kind)
+}
+
+// losRemote sends the second phase of a locality-optimized search: a probe
+// to every remote partition at once; the one homing the row finds it.
+func (m *Model) losRemote(ri reqID) {
+	s := &m.reqs[ri]
+	t := &m.tables[s.table]
+	local := m.cluster.Nodes[s.gateway].Region
+	s.phase = phaseLOSRemote
+	for reg := range t.Partitions {
+		if reg == local || len(t.Partitions[reg]) == 0 {
+			continue
+		}
+		rng := partitionRange(t, m.ranges[s.rng].Partition, reg, s.rng)
+		pi := m.startPart(ri, rng, m.routeLH(ri, rng), partCheck)
+		m.parts[pi].hit = reg == int(s.region)
+	}
+}
+
+// partitionRange returns the range of partition region reg that holds the
+// same position as range rng holds in its own partition, own.
+func partitionRange(t *Table, own, reg int, rng RangeID) RangeID {
+	p := t.Partitions[reg]
+	return p[indexOf(t.Partitions[own], rng)%len(p)]
+}
+
+// partArrive runs when a follower read reaches the replica that should
+// serve it.
+func (m *Model) partArrive(pi partID) {
+	p := &m.parts[pi]
+	r := &m.ranges[p.rng]
+	switch p.kind {
+	case partStaleRead:
+		if m.closedTS(r, p.node) < p.readTS {
+			// The follower cannot serve this timestamp yet: it answers
+			// NotLeaseHolder and DistSender retries at the leaseholder.
+			m.redirect(pi, r.Leaseholder, partRead)
+			return
+		}
+	case partGlobalRead:
+		if m.closedTS(r, p.node) < p.readTS+sim.Time(m.cfg.MaxOffset) && p.node != r.Leaseholder {
+			m.redirect(pi, r.Leaseholder, partGlobalRead)
+			return
+		}
+		// A write to the key inside the read's uncertainty window
+		// (read_ts, read_ts + max_offset] makes the reader wait until its
+		// clock passes the write (reference §3.3, §10 rule 6).
+		if w := r.lastWrite[m.reqs[p.req].key]; w > p.readTS && w <= p.readTS+sim.Time(m.cfg.MaxOffset) && w > m.eng.Now() {
+			m.sendPart(w.Sub(m.eng.Now())+m.service(p.node), kEvalDone, pi, 0)
+			return
+		}
+	}
+	m.sendPart(m.service(p.node), kEvalDone, pi, 0)
+}
+
+// nearestReplica returns the replica of r closest to node by median RTT
+// (ties: lower node id), as DistSender orders replicas by latency.
+func (m *Model) nearestReplica(r *Range, node topology.NodeID) topology.NodeID {
+	best := r.Replicas[0]
+	bestRTT := m.cluster.MedianRTT(node, best)
+	for _, n := range r.Replicas[1:] {
+		if d := m.cluster.MedianRTT(node, n); d < bestRTT || (d == bestRTT && n < best) {
+			best, bestRTT = n, d
+		}
+	}
+	return best
+}

@@ -1,0 +1,134 @@
+package raft
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/regionsim/regionsim/sim"
+	"github.com/regionsim/regionsim/topology"
+)
+
+// TraceEvent is one delivered message, fired timer or state change of the
+// model, in the order the engine dispatched it. Traces pin the protocol in
+// data-driven tests (testdata/*.txt): a change to the model shows up as a
+// readable diff.
+type TraceEvent struct {
+	At sim.Time
+	// Kind names the message or step: "request", "eval", "MsgApp",
+	// "MsgAppResp", "reply", "closedts", "note", ….
+	Kind string
+	// From and To are the nodes the message went between (-1: the client,
+	// or no node); a step at one node has From == To.
+	From, To topology.NodeID
+	// Req is the request's tag (-1: none, e.g. a lease transfer).
+	Req int64
+	// Range is the range concerned (-1: none).
+	Range RangeID
+	// Detail says what the event carried or decided.
+	Detail string
+}
+
+// String renders the event on one line: time, hop, kind, request, range
+// and detail.
+func (ev TraceEvent) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%11.6fs  ", ev.At.Seconds())
+	node := func(n topology.NodeID) string {
+		if n < 0 {
+			return "client"
+		}
+		return n.String()
+	}
+	switch {
+	case ev.From < 0 && ev.To < 0:
+		b.WriteString("-")
+	case ev.From == ev.To:
+		b.WriteString(node(ev.To))
+	default:
+		b.WriteString(node(ev.From) + "->" + node(ev.To))
+	}
+	b.WriteString("  " + ev.Kind)
+	if ev.Req >= 0 {
+		fmt.Fprintf(&b, " req=%d", ev.Req)
+	}
+	if ev.Range >= 0 {
+		fmt.Fprintf(&b, " r%d", ev.Range)
+	}
+	if ev.Detail != "" {
+		b.WriteString(" " + ev.Detail)
+	}
+	return b.String()
+}
+
+// SetTracer makes the model call f with every event it handles, in
+// dispatch order (nil turns tracing off). Tracing costs one branch per
+// event when off.
+func (m *Model) SetTracer(f func(TraceEvent)) { m.tracer = f }
+
+func (m *Model) trace(ev TraceEvent) { m.tracer(ev) }
+
+// traceNote records a state change at node n (-1: cluster-wide).
+func (m *Model) traceNote(n topology.NodeID, detail string) {
+	m.trace(TraceEvent{At: m.eng.Now(), Kind: "note", From: n, To: n, Req: -1, Range: noRange, Detail: detail})
+}
+
+// traceReq records a request event.
+func (m *Model) traceReq(kind sim.Kind, ri reqID) {
+	s := &m.reqs[ri]
+	ev := TraceEvent{At: m.eng.Now(), Req: s.tag, Range: s.rng, From: s.gateway, To: s.gateway}
+	switch kind {
+	case kGatewayArrive:
+		ev.Kind, ev.From, ev.Detail = "request", -1, s.op.String()
+	case kCommitWaitDone:
+		ev.Kind = "commit-wait-done"
+	case kClientReply:
+		ev.Kind, ev.To = "client-reply", -1
+		ev.Detail = "ok"
+		if !s.ok {
+			ev.Detail = "error"
+		}
+	case kDeadline:
+		ev.Kind = "deadline"
+	default:
+		ev.Kind = fmt.Sprintf("kind-%d", kind)
+	}
+	m.trace(ev)
+}
+
+// tracePart records a part event; current is false for a message of an
+// abandoned attempt, which is discarded on delivery.
+func (m *Model) tracePart(kind sim.Kind, pi partID, i int, current bool) {
+	p := &m.parts[pi]
+	ev := TraceEvent{At: m.eng.Now(), Req: -1, Range: p.rng, From: p.node, To: p.node, Detail: p.kind.String()}
+	gw := p.node
+	if p.req != noReq {
+		ev.Req = m.reqs[p.req].tag
+		gw = m.reqs[p.req].gateway
+	}
+	r := &m.ranges[p.rng]
+	switch kind {
+	case kPartArrive:
+		ev.Kind, ev.From = "arrive", p.from
+	case kEvalDone:
+		ev.Kind, ev.From = "eval", p.from
+	case kLocalAppended:
+		ev.Kind = "append-durable"
+	case kAppendDone:
+		ev.Kind, ev.To = "MsgApp", r.Replicas[i]
+	case kAck:
+		ev.Kind, ev.From = "MsgAppResp", r.Replicas[i]
+	case kPartReply:
+		ev.Kind, ev.To = "reply", gw
+	case kRPCError:
+		ev.Kind, ev.From, ev.To = "rpc-error", gw, gw
+		ev.Detail = fmt.Sprintf("%s to %v", p.kind, p.node)
+	case kRetry:
+		ev.Kind, ev.From, ev.To = "retry", gw, gw
+	default:
+		ev.Kind = fmt.Sprintf("kind-%d", kind)
+	}
+	if !current {
+		ev.Detail += " (stale attempt, dropped)"
+	}
+	m.trace(ev)
+}

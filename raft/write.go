@@ -1,0 +1,198 @@
+package raft
+
+import (
+	"github.com/regionsim/regionsim/raft/quorum"
+	"github.com/regionsim/regionsim/sim"
+)
+
+// This file is the write path. A write goes from the gateway to the
+// leaseholder (its Raft leader), is evaluated there (lease.go, evalDone),
+// and replicated: the leader appends to its own log while sending MsgApp to
+// every other replica; each follower fsyncs and acknowledges; the write
+// commits at a quorum of durable voter appends, the leader's own included,
+// and the leaseholder replies (reference §7, §10 rules 9–12). GLOBAL writes
+// carry a future timestamp and the gateway commit-waits until its clock
+// passes it (reference §3.2). Inserts into REGIONAL BY ROW tables check
+// uniqueness in every other partition first; transactions write several
+// ranges in parallel and commit with parallel commits.
+
+// rangeProgress is a range's replication progress.
+type rangeProgress struct {
+	// readyAt[i] is when replica i, a replacement, has caught up by
+	// snapshot and acknowledges appends (nil: no replacement yet).
+	readyAt []sim.Time
+	// lastWrite[k] is the timestamp of the latest committed write to key k
+	// (GLOBAL ranges only), for uncertainty waits.
+	lastWrite []sim.Time
+}
+
+// initGlobalKeys sizes the per-key write timestamps of a GLOBAL range.
+func (r *Range) initGlobalKeys() {
+	r.lastWrite = make([]sim.Time, r.keys)
+	for k := range r.lastWrite {
+		r.lastWrite[k] = -1
+	}
+}
+
+// startWrite starts a single-row write (1PC) at the gateway.
+func (m *Model) startWrite(ri reqID) {
+	s := &m.reqs[ri]
+	m.startPart(ri, s.rng, m.routeLH(ri, s.rng), partWrite)
+}
+
+// startInsert starts an insert: on a REGIONAL BY ROW table with
+// uniqueness checks, a check of every other partition first (partReply
+// sends the write once they have all answered).
+func (m *Model) startInsert(ri reqID) {
+	s := &m.reqs[ri]
+	t := &m.tables[s.table]
+	if t.Partitions != nil && t.UniqueChecks && countPartitions(t) > 1 {
+		s.phase = phaseChecks
+		for reg := range t.Partitions {
+			if reg == int(s.region) || len(t.Partitions[reg]) == 0 {
+				continue
+			}
+			rng := partitionRange(t, m.ranges[s.rng].Partition, reg, s.rng)
+			m.startPart(ri, rng, m.routeLH(ri, rng), partCheck)
+		}
+		return
+	}
+	m.startWrite(ri)
+}
+
+// startTxn writes TxnRanges consecutive ranges (of the row's partition for
+// REGIONAL BY ROW tables) in parallel; with parallel commits the
+// transaction is done when every write is (the slowest range decides).
+func (m *Model) startTxn(ri reqID) {
+	s := &m.reqs[ri]
+	t := &m.tables[s.table]
+	ranges := t.Ranges
+	if t.Partitions != nil {
+		ranges = t.Partitions[s.region]
+	}
+	first := indexOf(ranges, s.rng)
+	for k := 0; k < min(t.TxnRanges, len(ranges)); k++ {
+		rng := ranges[(first+k)%len(ranges)]
+		m.startPart(ri, rng, m.routeLH(ri, rng), partWrite)
+	}
+}
+
+func countPartitions(t *Table) int {
+	n := 0
+	for _, p := range t.Partitions {
+		if len(p) > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// replicate starts the consensus round of a write (or lease transfer) the
+// leaseholder p.node has evaluated: its own append, and MsgApp to every
+// other replica at once, voters and non-voters.
+func (m *Model) replicate(pi partID) {
+	p := &m.parts[pi]
+	r := &m.ranges[p.rng]
+	p.appending = true
+	m.sendPart(m.fsync(p.node), kLocalAppended, pi, 0)
+	for i, n := range r.Replicas {
+		if n == p.node {
+			continue
+		}
+		m.sendPart(m.oneWay(p.node, n)+m.fsync(n), kAppendDone, pi, i)
+	}
+}
+
+// localAppended runs when the leader's own append is durable.
+func (m *Model) localAppended(pi partID) {
+	if m.fo == nil || m.fo.up(m.parts[pi].node) {
+		m.parts[pi].local = true
+		m.voterAppended(pi)
+	}
+	m.maybeFreePart(pi)
+}
+
+// appendDone runs when replica i has received and fsynced MsgApp: it
+// acknowledges to the leader.
+func (m *Model) appendDone(pi partID, i int) {
+	p := &m.parts[pi]
+	r := &m.ranges[p.rng]
+	to := r.Replicas[i]
+	if m.fo != nil && (!m.fo.linkOK(p.node, to) || (r.readyAt != nil && m.eng.Now() < r.readyAt[i])) {
+		// Not delivered, or a replacement still receiving its snapshot.
+		m.maybeFreePart(pi)
+		return
+	}
+	m.sendPart(m.oneWay(to, p.node), kAck, pi, i)
+}
+
+// ackReceived runs when replica i's MsgAppResp reaches the leader.
+func (m *Model) ackReceived(pi partID, i int) {
+	p := &m.parts[pi]
+	r := &m.ranges[p.rng]
+	bit := uint32(1) << uint(i)
+	if (m.fo != nil && !m.fo.linkOK(r.Replicas[i], p.node)) || p.acked&bit != 0 {
+		m.maybeFreePart(pi)
+		return
+	}
+	p.acked |= bit
+	if i < r.NumVoters {
+		m.voterAppended(pi)
+	}
+	m.maybeFreePart(pi)
+}
+
+// voterAppended counts one durable voter append; at quorum the write
+// commits and the leaseholder replies.
+func (m *Model) voterAppended(pi partID) {
+	p := &m.parts[pi]
+	p.acks++
+	r := &m.ranges[p.rng]
+	if p.commit || !quorum.Committed(r.NumVoters, int(p.acks)) {
+		return
+	}
+	p.commit = true
+	if m.onCommit != nil {
+		m.onCommit(r, p)
+	}
+	if p.kind == partLease {
+		m.applyTransfer(pi)
+		return
+	}
+	if r.GlobalReads {
+		k := m.reqs[p.req].key
+		if p.writeTS > r.lastWrite[k] {
+			r.lastWrite[k] = p.writeTS
+		}
+	}
+	m.replyToGateway(pi)
+}
+
+// commitWait holds a GLOBAL write's reply at the gateway until its clock
+// passes the commit timestamp (reference §3.2).
+func (m *Model) commitWait(ri reqID) {
+	m.send(m.reqs[ri].commitTS.Sub(m.eng.Now()), kCommitWaitDone, ri)
+}
+
+// resendUnacked re-sends MsgApp to the replicas of r that have not
+// acknowledged a pending write, after a fault ends (Raft's reproposals and
+// heartbeats catch followers up).
+func (m *Model) resendUnacked(r *Range) {
+	for i := range m.parts {
+		pi := partID(i)
+		p := &m.parts[pi]
+		// Free slots have no range; lease transfers have no request.
+		if p.rng != r.ID || p.commit || p.replied || !p.appending || (p.req == noReq && p.kind != partLease) {
+			continue
+		}
+		if !m.fo.up(p.node) {
+			continue
+		}
+		for j, n := range r.Replicas {
+			if n == p.node || p.acked&(1<<uint(j)) != 0 {
+				continue
+			}
+			m.sendPart(m.oneWay(p.node, n)+m.fsync(n), kAppendDone, pi, j)
+		}
+	}
+}
