@@ -222,3 +222,43 @@ func TestSettleTime(t *testing.T) {
 	assert.Equal(t, 10*time.Second, SettleTime(20*time.Second))
 	assert.Equal(t, time.Duration(0), SettleTime(0))
 }
+
+// TestFaultLeavesEarlierRequestsUnchanged: runs with and without a late
+// fault share their random draws (common random numbers), so every
+// timeline interval that ends before the fault is identical.
+func TestFaultLeavesEarlierRequestsUnchanged(t *testing.T) {
+	run := func(faults []Fault) *Result {
+		s, err := Load("default")
+		require.NoError(t, err)
+		s.Duration, s.Warmup = 40*time.Second, 5*time.Second
+		s.Faults = faults
+		require.NoError(t, s.Validate())
+		res, err := Run(s)
+		require.NoError(t, err)
+		return res
+	}
+	base := run(nil)
+	const at = 35 * time.Second
+	for _, f := range []Fault{
+		{At: at, Kind: FaultNode, Target: "n1", For: 5 * time.Second},
+		{At: at, Kind: FaultZone, Target: "us-east1-b", For: 5 * time.Second},
+		{At: at, Kind: FaultRegion, Target: "us-east1", For: 5 * time.Second},
+	} {
+		got := run([]Fault{f})
+		before := func(res *Result) []TimelinePoint {
+			var out []TimelinePoint
+			for _, p := range res.Timeline {
+				// Bins by start time; a request of the last second before
+				// the fault may still be in flight when it starts.
+				if p.TS+res.TimelineSeconds <= at.Seconds()-1 {
+					out = append(out, p)
+				}
+			}
+			return out
+		}
+		want := before(base)
+		require.Greater(t, len(want), 100)
+		assert.Equal(t, want, before(got), f.Name())
+		assert.NotEqual(t, base.Timeline, got.Timeline, "%s changes what follows it", f.Name())
+	}
+}
