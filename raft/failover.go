@@ -162,9 +162,11 @@ func (f *failover) linkOK(a, b topology.NodeID) bool {
 	return f.down[a] == 0 && f.down[b] == 0 && (a == b || f.cut[int(a)*len(f.c.Nodes)+int(b)] == 0)
 }
 
-func (f *failover) note(n topology.NodeID, format string, args ...any) {
+// note traces a step of the failover component at node n (-1: the
+// cluster) when tracing is on.
+func (f *failover) note(n topology.NodeID, kind, format string, args ...any) {
 	if f.m.tracer != nil {
-		f.m.traceNote(n, fmt.Sprintf(format, args...))
+		f.m.traceNote(n, kind, fmt.Sprintf(format, args...))
 	}
 }
 
@@ -193,7 +195,7 @@ func (f *failover) applyFault(i int, delta int16) {
 // faultStart takes nodes down and cuts links, fails the requests the
 // crashed nodes held, and re-examines every range's leadership and lease.
 func (f *failover) faultStart(i int) {
-	f.note(-1, "fault %q starts", f.faults[i].Name)
+	f.note(-1, "fault", "%q starts", f.faults[i].Name)
 	f.applyFault(i, 1)
 	f.m.failRPCsAtDownNodes()
 	now := f.eng.Now()
@@ -209,7 +211,7 @@ func (f *failover) faultStart(i int) {
 }
 
 func (f *failover) faultEnd(i int) {
-	f.note(-1, "fault %q ends", f.faults[i].Name)
+	f.note(-1, "fault", "%q ends", f.faults[i].Name)
 	f.applyFault(i, -1)
 	for ri := range f.m.ranges {
 		r := &f.m.ranges[ri]
@@ -308,6 +310,7 @@ func (f *failover) checkLeader(r *Range) {
 		return // no quorum anywhere: wait for a fault to end
 	}
 	st.candidate, st.electionAt = best, bestAt
+	f.note(best, "campaign", "r%d: %v times out first and wins at %v", r.ID, best, bestAt)
 	f.eng.Schedule(bestAt, f.id, kElection, int64(r.ID))
 }
 
@@ -323,7 +326,7 @@ func (f *failover) electionDone(r *Range) {
 	}
 	st.leader = st.candidate
 	st.leaderAt = f.eng.Now()
-	f.note(st.leader, "r%d: %v wins the election", r.ID, st.leader)
+	f.note(st.leader, "election", "r%d: %v leads", r.ID, st.leader)
 	if f.timers.leaderLeases || st.waitingLease {
 		// Leader leases are acquired by the new leader at once; epoch
 		// leases lazily, by the first request that needs one.
@@ -374,6 +377,8 @@ func (f *failover) tryAcquire(r *Range) {
 	round := f.c.SampleService(f.rng) + f.c.SampleFsync(f.rng) + f.quorumRTT(st.leader, r.Layout.Voters)
 	st.acquiring = true
 	st.expiredAt = start
+	f.note(st.leader, "lease-acquire", "r%d: %v from %v after its liveness expires at %v: epoch bump %v, proposal %v",
+		r.ID, st.leader, r.Leaseholder, start, bump, round)
 	f.eng.Schedule(start.Add(bump+round), f.id, kAcquired, int64(r.ID))
 }
 
@@ -432,7 +437,7 @@ func (f *failover) leaseRestored(r *Range) {
 		}
 		st.failedOver = false
 		st.open = -1
-		f.note(r.Leaseholder, "r%d: lease valid again at %v", r.ID, r.Leaseholder)
+		f.note(r.Leaseholder, "lease-valid", "r%d: held by %v", r.ID, r.Leaseholder)
 	}
 	st.trigger = 0
 	f.m.releaseParked(r, r.Leaseholder)

@@ -264,6 +264,9 @@ func (m *Model) sendToReplica(pi partID, d time.Duration) {
 func (m *Model) redirect(pi partID, lh topology.NodeID, kind partKind) {
 	p := &m.parts[pi]
 	gw := m.reqs[p.req].gateway
+	if m.tracer != nil {
+		m.traceStep(pi, "not-leaseholder", fmt.Sprintf("back to gateway %v, on to %v", gw, lh))
+	}
 	back := m.oneWay(p.node, gw)
 	m.ranges[p.rng].cache[gw] = lh
 	p.kind = kind

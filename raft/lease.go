@@ -168,7 +168,7 @@ func (m *Model) moveLease(r *Range, to topology.NodeID, reason string) {
 	m.leaseCount[to]++
 	m.leases = append(m.leases, LeaseEvent{At: m.eng.Now(), Range: r.ID, From: from, To: to, Reason: reason})
 	if m.tracer != nil {
-		m.traceNote(to, fmt.Sprintf("lease r%d %v -> %v (%s)", r.ID, from, to, reason))
+		m.traceNote(to, "lease", fmt.Sprintf("r%d: %v -> %v (%s)", r.ID, from, to, reason))
 	}
 }
 
@@ -177,6 +177,9 @@ func (m *Model) park(r *Range, pi partID) {
 	p := &m.parts[pi]
 	if p.parkedOn != noRange {
 		panic(fmt.Sprintf("raft: part %d parked twice", pi))
+	}
+	if m.tracer != nil {
+		m.traceStep(pi, "wait", "for the lease")
 	}
 	p.inFlight++
 	p.parkedOn, p.prev, p.next = r.ID, noPart, r.parked

@@ -65,7 +65,7 @@ func (f *failover) livenessLeader(n topology.NodeID) (topology.NodeID, bool) {
 		for _, l := range lv.replicas {
 			if f.reachesQuorum(l, lv.replicas) {
 				lv.holder, lv.leaseUntil = l, now.Add(f.timers.rangeLease)
-				f.note(l, "liveness range lease acquired by %v", l)
+				f.note(l, "liveness-lease", "acquired by %v", l)
 				break
 			}
 		}
@@ -99,7 +99,7 @@ func (f *failover) heartbeat(n topology.NodeID) {
 	}
 	l, ok := f.livenessLeader(n)
 	if !ok {
-		f.note(n, "liveness heartbeat of %v cannot reach the liveness range", n)
+		f.note(n, "heartbeat-failed", "%v cannot reach the liveness range", n)
 		return
 	}
 	f.live.sent[n] = f.eng.Now()
@@ -115,7 +115,7 @@ func (f *failover) heartbeatDone(n topology.NodeID) {
 	if exp := lv.sent[n].Add(f.timers.livenessExpiry); exp > lv.until[n] {
 		lv.until[n] = exp
 	}
-	f.note(n, "liveness of %v extended to %v", n, lv.until[n])
+	f.note(n, "heartbeat", "%v live until %v", n, lv.until[n])
 	// A leaseholder back in touch keeps its leases if nobody took them
 	// (e.g. every voter of a ZONE-survival range was down).
 	for ri := range f.m.ranges {

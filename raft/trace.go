@@ -14,8 +14,16 @@ import (
 // readable diff.
 type TraceEvent struct {
 	At sim.Time
-	// Kind names the message or step: "request", "eval", "MsgApp",
-	// "MsgAppResp", "reply", "closedts", "note", ….
+	// Kind names the message or step. Request path: "request" (client to
+	// gateway), "arrive" (a follower read at its replica), "eval",
+	// "append-durable" (the leader's own append), "MsgApp" (received and
+	// fsynced by a follower), "MsgAppResp", "reply" (to the gateway),
+	// "commit-wait-done", "client-reply", "rpc-error", "retry",
+	// "deadline", "not-leaseholder" (a redirect through the gateway),
+	// "wait" (a request parked for a lease), "lease" (a lease moved). Side transport: "closedts". Failover: "fault",
+	// "heartbeat", "heartbeat-failed", "liveness-lease", "campaign",
+	// "election", "lease-acquire", "lease-valid", "store-dead",
+	// "up-replicate".
 	Kind string
 	// From and To are the nodes the message went between (-1: the client,
 	// or no node); a step at one node has From == To.
@@ -67,9 +75,9 @@ func (m *Model) SetTracer(f func(TraceEvent)) { m.tracer = f }
 
 func (m *Model) trace(ev TraceEvent) { m.tracer(ev) }
 
-// traceNote records a state change at node n (-1: cluster-wide).
-func (m *Model) traceNote(n topology.NodeID, detail string) {
-	m.trace(TraceEvent{At: m.eng.Now(), Kind: "note", From: n, To: n, Req: -1, Range: noRange, Detail: detail})
+// traceNote records a step of kind at node n (-1: cluster-wide).
+func (m *Model) traceNote(n topology.NodeID, kind, detail string) {
+	m.trace(TraceEvent{At: m.eng.Now(), Kind: kind, From: n, To: n, Req: -1, Range: noRange, Detail: detail})
 }
 
 // traceReq records a request event.
@@ -127,8 +135,21 @@ func (m *Model) tracePart(kind sim.Kind, pi partID, i int, current bool) {
 	default:
 		ev.Kind = fmt.Sprintf("kind-%d", kind)
 	}
-	if !current {
-		ev.Detail += " (stale attempt, dropped)"
+	switch {
+	case !current:
+		ev.Detail += " (its attempt is over: dropped)"
+	case ev.From != ev.To && ev.From >= 0 && ev.To >= 0 && m.fo != nil && !m.fo.linkOK(ev.From, ev.To):
+		ev.Detail += " (not delivered: node down or link cut)"
+	}
+	m.trace(ev)
+}
+
+// traceStep records a step of part pi at its replica (a redirect, a wait).
+func (m *Model) traceStep(pi partID, kind, detail string) {
+	p := &m.parts[pi]
+	ev := TraceEvent{At: m.eng.Now(), Kind: kind, From: p.node, To: p.node, Req: -1, Range: p.rng, Detail: detail}
+	if p.req != noReq {
+		ev.Req = m.reqs[p.req].tag
 	}
 	m.trace(ev)
 }

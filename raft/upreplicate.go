@@ -33,7 +33,7 @@ func (f *failover) storeDead(d topology.NodeID, gen int32) {
 	if f.up(d) || f.downGen[d] != gen {
 		return // it came back
 	}
-	f.note(d, "store %v is dead", d)
+	f.note(d, "store-dead", "%v", d)
 	for ri := range f.m.ranges {
 		r := &f.m.ranges[ri]
 		i := r.replicaIndex(d)
@@ -60,7 +60,7 @@ func (f *failover) storeDead(d topology.NodeID, gen int32) {
 		}
 		r.readyAt[i] = f.eng.Now().Add(f.c.MedianRTT(r.Leaseholder, target) + snapshotDuration)
 		f.replacements = append(f.replacements, Replacement{At: f.eng.Now(), Range: r.ID, From: d, To: target, Voter: voter})
-		f.note(target, "r%d: replica on %v replaced by %v", r.ID, d, target)
+		f.note(target, "up-replicate", "r%d: %v replaces %v", r.ID, target, d)
 	}
 	f.m.scan.rangesChanged() // replica lists changed: rebuild the scanners'
 }
