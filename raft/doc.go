@@ -5,13 +5,32 @@
 // replica (leaseholder reads, follower reads, GLOBAL reads and future-time
 // writes with commit-wait) and routing from a gateway, as DistSender does.
 //
-// Failures (crashes, partitions, liveness, elections, lease failover,
-// DistSender retries, up-replication) and the replica scanner that enforces
-// lease preferences and follows the workload live here too.
+// Where things are:
 //
-// Sub-packages: raft/placement compiles multi-region SQL configuration into
-// zone configs and replica layouts (reference §1); raft/allocator holds the
-// pure lease-rebalancing rule, decaying request stats and scanner pace
+//   - model.go: Model, tables, the request path's handler (one event
+//     switch), request and part slabs, the request path's random streams;
+//   - gateway.go: a request at its gateway, DistSender routing, retries,
+//     backoff and deadlines;
+//   - read.go: the read path (leaseholder, follower, GLOBAL and
+//     locality-optimized reads);
+//   - write.go: the write path (replication, quorum commit, commit wait,
+//     inserts with uniqueness checks, parallel-commit transactions);
+//   - lease.go: the lease check at a replica, lease transfers, waiting
+//     requests, the lease log;
+//   - closedts.go: the closed-timestamp side transport (its own handler);
+//   - follow.go: the replica scanners — lease preferences and
+//     follow-the-workload (its own handler);
+//   - failover.go: the failover path — faults, elections, lease
+//     acquisition, outages (the failover component, its own handler, nil
+//     without faults); liveness.go: node liveness and the liveness range;
+//     upreplicate.go: replacing dead replicas;
+//   - ids.go: typed ids and the one encoding of event arguments;
+//     range.go: Range, split by concern; trace.go: message traces.
+//
+// Sub-packages: raft/quorum decides majorities (pure functions);
+// raft/placement compiles multi-region SQL configuration into zone configs
+// and replica layouts (reference §1); raft/allocator holds the pure
+// lease-rebalancing rule, decaying request stats and scanner pace
 // (reference §5).
 //
 // Protocol logic is written as state machines stepped by messages and timers
