@@ -58,7 +58,7 @@ func (st *sideTransport) Handle(ev *sim.Event) {
 			m.trace(TraceEvent{At: m.eng.Now(), Kind: "closedts", From: from, To: to, Req: -1, Range: noRange,
 				Detail: fmt.Sprintf("tick %d", tick)})
 		}
-		if m.fo != nil && !m.fo.linkOK(from, to) {
+		if !m.fo.linkOK(from, to) {
 			return
 		}
 		pub := st.phase[from] + sim.Time(tick)*sim.Time(m.cfg.SideTransportInterval)
@@ -76,7 +76,7 @@ func (st *sideTransport) publish(from topology.NodeID) {
 	m := st.m
 	tick := st.ticks[from]
 	st.ticks[from]++
-	if m.fo == nil || m.fo.up(from) {
+	if m.fo.up(from) {
 		for to := range m.cluster.Nodes {
 			if topology.NodeID(to) == from {
 				continue

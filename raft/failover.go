@@ -18,8 +18,8 @@ import (
 // (reference §6.2); each range's loss of service is recorded as an outage
 // with its phases. Node liveness is in liveness.go, the replacement of
 // dead replicas in upreplicate.go. The request path calls the component
-// through up, linkOK, isLive, leaseHolderOK, leaseValid and requestLease;
-// in a run without faults there is no component (Model.fo is nil).
+// through up, linkOK, isLive, leaseHolderOK, leaseValid (all safe on the
+// nil component of a run without faults) and requestLease.
 
 // failover is the failover component: the fault state of the cluster, node
 // liveness, elections, lease acquisition, outages and up-replication. It
@@ -149,17 +149,22 @@ func (f *failover) Handle(ev *sim.Event) {
 	}
 }
 
+// The request path's view of failures. Each of up, isLive, linkOK,
+// leaseHolderOK and leaseValid is safe on a nil *failover (a run without
+// faults) and then reports that all is well, so the request path calls them
+// without checking for faults itself.
+
 // up reports whether node n is running.
-func (f *failover) up(n topology.NodeID) bool { return f.down[n] == 0 }
+func (f *failover) up(n topology.NodeID) bool { return f == nil || f.down[n] == 0 }
 
 // isLive reports whether node n is up with unexpired liveness.
 func (f *failover) isLive(n topology.NodeID) bool {
-	return f.up(n) && f.live.until[n] > f.eng.Now()
+	return f == nil || (f.down[n] == 0 && f.live.until[n] > f.eng.Now())
 }
 
 // linkOK reports whether a message from a to b is delivered now.
 func (f *failover) linkOK(a, b topology.NodeID) bool {
-	return f.down[a] == 0 && f.down[b] == 0 && (a == b || f.cut[int(a)*len(f.c.Nodes)+int(b)] == 0)
+	return f == nil || (f.down[a] == 0 && f.down[b] == 0 && (a == b || f.cut[int(a)*len(f.c.Nodes)+int(b)] == 0))
 }
 
 // note traces a step of the failover component at node n (-1: the
@@ -226,13 +231,18 @@ func (f *failover) faultEnd(i int) {
 // leaseHolderOK reports whether r's leaseholder can serve: up, its liveness
 // (or store-liveness support) unexpired, and able to reach a quorum.
 func (f *failover) leaseHolderOK(r *Range) bool {
+	if f == nil {
+		return true
+	}
 	h := r.Leaseholder
 	return f.up(h) && f.live.until[h] > f.eng.Now() && f.reachesQuorum(h, r.Layout.Voters)
 }
 
 // leaseValid reports whether r's lease can serve requests now: the holder
 // is fine and no re-acquisition is under way.
-func (f *failover) leaseValid(r *Range) bool { return f.leaseHolderOK(r) && !r.fail.waitingLease }
+func (f *failover) leaseValid(r *Range) bool {
+	return f == nil || (f.leaseHolderOK(r) && !r.fail.waitingLease)
+}
 
 // never stands for "no acknowledgement" in consensus round computations.
 const never = time.Duration(1<<63 - 1)

@@ -97,7 +97,7 @@ func (s *scanners) visit(node topology.NodeID) {
 		s.refresh()
 	}
 	sc := &s.stores[node]
-	if len(sc.replicas) > 0 && (m.fo == nil || m.fo.up(node)) {
+	if len(sc.replicas) > 0 && m.fo.up(node) {
 		rng := sc.replicas[sc.next%len(sc.replicas)]
 		sc.next++
 		if m.ranges[rng].Leaseholder == node {
@@ -116,7 +116,7 @@ func (s *scanners) considerLease(rng RangeID, sc *scanner) {
 		return
 	}
 	src := r.Leaseholder
-	if m.fo != nil && (!m.fo.leaseValid(r) || r.fail.acquiring) {
+	if !m.fo.leaseValid(r) || r.fail.acquiring {
 		return
 	}
 	s.targets = r.Layout.ValidLeaseTargets(m.cluster, m.isLive, s.targets[:0])

@@ -76,7 +76,7 @@ func (m *Model) evalDone(pi partID) {
 			m.park(r, pi)
 			return
 		case p.node != r.Leaseholder:
-			if m.fo != nil && !m.fo.leaseHolderOK(r) {
+			if !m.fo.leaseHolderOK(r) {
 				m.needLease(pi)
 				return
 			}
@@ -84,7 +84,7 @@ func (m *Model) evalDone(pi partID) {
 			// range cache and retries at the leaseholder.
 			m.redirect(pi, r.Leaseholder, p.kind)
 			return
-		case m.fo != nil && !m.fo.leaseValid(r):
+		case !m.fo.leaseValid(r):
 			m.needLease(pi)
 			return
 		case m.eng.Now() < r.leaseStart:

@@ -198,17 +198,17 @@ func (m *Model) AddTable(d TableDef) (TableID, error) {
 }
 
 // IsUp reports whether node n is running at the current simulated time.
-func (m *Model) IsUp(n topology.NodeID) bool { return m.fo == nil || m.fo.up(n) }
+func (m *Model) IsUp(n topology.NodeID) bool { return m.fo.up(n) }
 
 // live reports whether node n is up with unexpired liveness.
-func (m *Model) live(n topology.NodeID) bool { return m.fo == nil || m.fo.isLive(n) }
+func (m *Model) live(n topology.NodeID) bool { return m.fo.isLive(n) }
 
 // Handle dispatches the request path's events.
 func (m *Model) Handle(ev *sim.Event) {
 	switch ev.Kind {
 	case kGatewayArrive:
 		ri := m.reqEvent(ev)
-		if m.fo != nil && !m.fo.up(m.reqs[ri].gateway) {
+		if !m.fo.up(m.reqs[ri].gateway) {
 			m.reqs[ri].ok = false // the client's connection broke
 			m.finish(ri)
 			return
@@ -219,7 +219,7 @@ func (m *Model) Handle(ev *sim.Event) {
 		if !ok {
 			return
 		}
-		if p := &m.parts[pi]; m.fo != nil && !m.fo.linkOK(p.from, p.node) {
+		if p := &m.parts[pi]; !m.fo.linkOK(p.from, p.node) {
 			m.dropped(pi)
 			return
 		}
@@ -245,7 +245,7 @@ func (m *Model) Handle(ev *sim.Event) {
 		if !ok {
 			return
 		}
-		if p := &m.parts[pi]; m.fo != nil && !m.fo.linkOK(p.node, m.reqs[p.req].gateway) {
+		if p := &m.parts[pi]; !m.fo.linkOK(p.node, m.reqs[p.req].gateway) {
 			m.dropped(pi)
 			return
 		}

@@ -138,7 +138,7 @@ func (m *Model) tracePart(kind sim.Kind, pi partID, i int, current bool) {
 	switch {
 	case !current:
 		ev.Detail += " (its attempt is over: dropped)"
-	case ev.From != ev.To && ev.From >= 0 && ev.To >= 0 && m.fo != nil && !m.fo.linkOK(ev.From, ev.To):
+	case ev.From != ev.To && ev.From >= 0 && ev.To >= 0 && !m.fo.linkOK(ev.From, ev.To):
 		ev.Detail += " (not delivered: node down or link cut)"
 	}
 	m.trace(ev)

@@ -105,7 +105,7 @@ func (m *Model) replicate(pi partID) {
 
 // localAppended runs when the leader's own append is durable.
 func (m *Model) localAppended(pi partID) {
-	if m.fo == nil || m.fo.up(m.parts[pi].node) {
+	if m.fo.up(m.parts[pi].node) {
 		m.parts[pi].local = true
 		m.voterAppended(pi)
 	}
@@ -118,7 +118,7 @@ func (m *Model) appendDone(pi partID, i int) {
 	p := &m.parts[pi]
 	r := &m.ranges[p.rng]
 	to := r.Replicas[i]
-	if m.fo != nil && (!m.fo.linkOK(p.node, to) || (r.readyAt != nil && m.eng.Now() < r.readyAt[i])) {
+	if !m.fo.linkOK(p.node, to) || (r.readyAt != nil && m.eng.Now() < r.readyAt[i]) {
 		// Not delivered, or a replacement still receiving its snapshot.
 		m.maybeFreePart(pi)
 		return
@@ -131,7 +131,7 @@ func (m *Model) ackReceived(pi partID, i int) {
 	p := &m.parts[pi]
 	r := &m.ranges[p.rng]
 	bit := uint32(1) << uint(i)
-	if (m.fo != nil && !m.fo.linkOK(r.Replicas[i], p.node)) || p.acked&bit != 0 {
+	if !m.fo.linkOK(r.Replicas[i], p.node) || p.acked&bit != 0 {
 		m.maybeFreePart(pi)
 		return
 	}
