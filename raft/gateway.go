@@ -81,6 +81,8 @@ type reqState struct {
 	pending  int16       // parts sent and not yet replied to the gateway
 	inFlight int16       // events that still reference this request
 	deadline sim.TimerID // the circuit breaker's or client's deadline
+	parts    partID      // head of the list of its parts that are not done
+	freed    bool        // the slot is free
 }
 
 // partKind is what a part does at its target replica.
@@ -105,6 +107,22 @@ func (k partKind) servedByLeaseholder() bool {
 	return k == partRead || k == partWrite || k == partCheck
 }
 
+// partStage is where a part's current attempt is. Every change of stage
+// that sends the part somewhere new bumps the part's generation, so the
+// events of the attempt it leaves are stale on delivery: in stages
+// stageRPCError and stageRetry exactly one live event drives the part, in
+// stageParked none, and in stageDone none.
+type partStage uint8
+
+const (
+	stageFree      partStage = iota // the slot is free
+	stageAtReplica                  // sent to node: arriving, evaluating, replicating, or its reply travelling back
+	stageParked                     // waiting at node for a lease (no event)
+	stageRPCError                   // the gateway is about to learn that its RPC to node failed (one kRPCError)
+	stageRetry                      // the gateway will try again (one kRetry: backoff, or a NotLeaseHolder on its way)
+	stageDone                       // its reply reached the gateway, or the request gave up on it
+)
+
 // partState is one RPC of a request to one range (or a lease transfer,
 // with req noReq), across its attempts.
 type partState struct {
@@ -115,21 +133,22 @@ type partState struct {
 	tried     uint32          // replicas tried in this DistSender round
 	acked     uint32          // replicas that acknowledged the append
 	attempt   uint8           // DistSender rounds so far (backoff exponent)
-	lost      bool            // an RPC error is on its way to the gateway
-	local     bool            // the leader's own append is durable
-	gen       int32           // attempt generation: bumped whenever the part is re-sent
-	appending bool            // a write whose MsgApps are out
+	stage     partStage
+	local     bool  // the leader's own append is durable
+	gen       int32 // attempt generation, never reset (see partStage)
+	appending bool  // a write whose MsgApps are out
 	kind      partKind
 	// next and prev link the parts parked on range parkedOn (noPart: none).
 	next, prev partID
 	parkedOn   RangeID
-	hit        bool // the part found the row (LOS probes)
-	replied    bool // its reply reached the gateway
-	acks       int8 // durable voter appends, the leader's included
-	commit     bool
-	readTS     sim.Time
-	writeTS    sim.Time
-	inFlight   int16 // events that still reference this part
+	// sibNext and sibPrev link the request's parts that are not done.
+	sibNext, sibPrev partID
+	hit              bool // the part found the row (LOS probes)
+	acks             int8 // durable voter appends, the leader's included
+	commit           bool
+	readTS           sim.Time
+	writeTS          sim.Time
+	inFlight         int16 // events that still reference this part
 }
 
 // distSender is the gateways' shared failure knowledge.
@@ -148,7 +167,7 @@ func (m *Model) Submit(req Request, tag int64) {
 	s := &m.reqs[ri]
 	*s = reqState{
 		tag: tag, start: m.eng.Now(), op: req.Op, table: req.Table,
-		gateway: req.Gateway, region: -1, ok: true,
+		gateway: req.Gateway, region: -1, ok: true, parts: noPart,
 	}
 	ranges := t.Ranges
 	if t.Partitions != nil {
@@ -221,10 +240,17 @@ func (m *Model) routeLH(ri reqID, rng RangeID) topology.NodeID {
 func (m *Model) startPart(ri reqID, rng RangeID, node topology.NodeID, kind partKind) partID {
 	s := &m.reqs[ri]
 	pi := m.newPart()
-	m.parts[pi] = partState{req: ri, rng: rng, node: node, from: s.gateway, kind: kind, readTS: m.eng.Now(), next: noPart, prev: noPart, parkedOn: noRange}
+	p := &m.parts[pi]
+	p.req, p.rng, p.node, p.from, p.kind, p.readTS = ri, rng, node, s.gateway, kind, m.eng.Now()
 	if kind == partStaleRead {
-		m.parts[pi].readTS = m.eng.Now() - sim.Time(m.stale)
+		p.readTS = m.eng.Now() - sim.Time(m.stale)
 	}
+	// Link it first in its request's list of parts.
+	p.sibPrev, p.sibNext = noPart, s.parts
+	if s.parts != noPart {
+		m.parts[s.parts].sibPrev = pi
+	}
+	s.parts = pi
 	s.pending++
 	if m.fo != nil && m.ds.unreach[int(s.gateway)*len(m.cluster.Nodes)+int(node)] > m.eng.Now() {
 		// The gateway knows node is unreachable: straight to the next.
@@ -245,7 +271,7 @@ func (m *Model) startPart(ri reqID, rng RangeID, node topology.NodeID, kind part
 func (m *Model) sendToReplica(pi partID, d time.Duration) {
 	p := &m.parts[pi]
 	p.gen++ // a new attempt: events of earlier ones are stale
-	p.lost = false
+	p.stage = stageAtReplica
 	p.acks, p.acked, p.commit, p.appending, p.local = 0, 0, false, false, false
 	switch p.kind {
 	case partStaleRead, partGlobalRead:
@@ -284,24 +310,22 @@ func (m *Model) replyToGateway(pi partID) {
 // partReply runs at the gateway when a part's reply arrives.
 func (m *Model) partReply(pi partID) {
 	p := &m.parts[pi]
-	if p.replied {
-		panic(fmt.Sprintf("raft: part %d replied twice", pi))
+	if p.stage != stageAtReplica {
+		panic(fmt.Sprintf("raft: part %d replied in stage %d", pi, p.stage))
 	}
-	// The attempt is over: late acks and RPC errors still in flight for it
-	// become stale.
-	p.gen++
 	ri := p.req
 	hit, writeTS := p.hit, p.writeTS
-	p.replied = true
-	m.maybeFreePart(pi)
 	s := &m.reqs[ri]
-	s.pending--
+	done := s.done
+	// The attempt is over: late acks still in flight for it become stale.
+	// If the request has finished already, partDone frees it once this
+	// was its last part.
+	m.partDone(pi)
+	if done {
+		return
+	}
 	if writeTS > s.commitTS {
 		s.commitTS = writeTS
-	}
-	if s.done {
-		m.maybeFreeReq(ri)
-		return
 	}
 	switch s.phase {
 	case phaseLOSLocal:
@@ -332,15 +356,28 @@ func (m *Model) partReply(pi partID) {
 	m.finish(ri)
 }
 
-// finish replies to the client.
+// finish replies to the client. The request gives up on its parts that
+// wait (parked, or about to retry), as DistSender cancels the RPCs of a
+// finished request; those being served finish on their own and find the
+// request done.
 func (m *Model) finish(ri reqID) {
 	s := &m.reqs[ri]
+	if s.done {
+		panic(fmt.Sprintf("raft: request %d finished twice", ri))
+	}
 	s.done = true
 	if s.deadline != 0 && m.eng.Cancel(s.deadline) {
 		s.inFlight--
 	}
 	s.deadline = 0
 	m.send(m.clientHop(s.gateway), kClientReply, ri)
+	for pi := s.parts; pi != noPart; {
+		next := m.parts[pi].sibNext
+		if m.parts[pi].stage != stageAtReplica {
+			m.partDone(pi)
+		}
+		pi = next
+	}
 }
 
 // deadline fails request ri if it is still running after the replica
@@ -384,7 +421,7 @@ func (m *Model) retryPart(pi partID) {
 		p.tried = 0
 		p.attempt++
 		backoff := min(distSenderBackoffMax, distSenderBackoffMin<<min(p.attempt, 8))
-		m.sendPart(backoff, kRetry, pi, 0)
+		m.toGateway(pi, stageRetry, backoff, kRetry)
 		return
 	}
 	p.tried |= r.replicaBit(best)
@@ -396,27 +433,26 @@ func (m *Model) retryPart(pi partID) {
 // rpcFailed runs at the gateway when an RPC to p.node failed.
 func (m *Model) rpcFailed(pi partID) {
 	p := &m.parts[pi]
-	p.lost = false
-	if p.parkedOn != noRange {
-		// The node came back in time to take the request, but the
-		// gateway has given up on that attempt.
-		m.unpark(pi)
-	}
 	gw := m.reqs[p.req].gateway
 	m.ds.unreach[int(gw)*len(m.cluster.Nodes)+int(p.node)] = m.eng.Now().Add(unreachableTTL)
 	p.tried |= m.ranges[p.rng].replicaBit(p.node)
 	m.retryPart(pi)
 }
 
-// dropped handles a request-path message that was not delivered: the
-// gateway's RPC fails after the network timeout.
-func (m *Model) dropped(pi partID) {
+// toGateway ends part pi's current attempt and schedules the one event that
+// brings it back to its gateway after d, in stage stage (stageRPCError with
+// kRPCError, or stageRetry with kRetry).
+func (m *Model) toGateway(pi partID, stage partStage, d time.Duration, kind sim.Kind) {
 	p := &m.parts[pi]
-	if p.lost {
-		return
-	}
-	p.lost = true
-	m.sendPart(m.fo.timers.networkTimeout, kRPCError, pi, 0)
+	p.stage = stage
+	p.gen++
+	m.sendPart(d, kind, pi, 0)
+}
+
+// dropped handles a message of part pi's current attempt that was not
+// delivered: the gateway's RPC fails after the network timeout.
+func (m *Model) dropped(pi partID) {
+	m.toGateway(pi, stageRPCError, m.fo.timers.networkTimeout, kRPCError)
 }
 
 // failRPCsAtDownNodes makes every gateway whose part is being served at a
@@ -426,26 +462,48 @@ func (m *Model) failRPCsAtDownNodes() {
 	for i := range m.parts {
 		pi := partID(i)
 		p := &m.parts[pi]
-		if p.req != noReq && !p.replied && p.kind != partLease && !m.fo.up(p.node) && !p.lost {
-			if p.parkedOn != noRange {
-				m.unpark(pi)
-			}
-			p.lost = true
-			m.sendPart(m.fo.timers.networkTimeout, kRPCError, pi, 0)
+		if p.req == noReq || (p.stage != stageAtReplica && p.stage != stageParked) || m.fo.up(p.node) {
+			continue
 		}
+		if p.stage == stageParked {
+			m.unpark(pi)
+		}
+		m.dropped(pi)
 	}
 }
 
 // abandonPart retires a part of a request that already finished (failed
-// by its deadline): it counts as replied.
+// by its deadline).
 func (m *Model) abandonPart(pi partID) {
+	m.partDone(pi)
+}
+
+// partDone ends part pi for good: its reply reached the gateway, or its
+// request gave up on it. Any event still in flight for it is stale; the
+// slot is freed once none is left.
+func (m *Model) partDone(pi partID) {
 	p := &m.parts[pi]
-	if p.replied {
-		panic(fmt.Sprintf("raft: abandoning part %d after its reply", pi))
+	if p.stage == stageParked {
+		m.unpark(pi)
+	}
+	p.stage = stageDone
+	p.gen++
+	if p.req != noReq {
+		s := &m.reqs[p.req]
+		if p.sibPrev != noPart {
+			m.parts[p.sibPrev].sibNext = p.sibNext
+		} else {
+			s.parts = p.sibNext
+		}
+		if p.sibNext != noPart {
+			m.parts[p.sibNext].sibPrev = p.sibPrev
+		}
+		p.sibNext, p.sibPrev = noPart, noPart
+		s.pending--
 	}
 	ri := p.req
-	p.replied = true
 	m.maybeFreePart(pi)
-	m.reqs[ri].pending--
-	m.maybeFreeReq(ri)
+	if ri != noReq {
+		m.maybeFreeReq(ri)
+	}
 }

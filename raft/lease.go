@@ -116,7 +116,7 @@ func (m *Model) needLease(pi partID) {
 	r := &m.ranges[p.rng]
 	if !r.Layout.IsVoter(p.node) {
 		p.tried |= r.replicaBit(p.node)
-		m.sendPart(m.oneWay(p.node, m.reqs[p.req].gateway), kRetry, pi, 0)
+		m.toGateway(pi, stageRetry, m.oneWay(p.node, m.reqs[p.req].gateway), kRetry)
 		return
 	}
 	m.park(r, pi)
@@ -137,7 +137,8 @@ func (m *Model) TransferLease(rng RangeID, target topology.NodeID, reason string
 	}
 	r.transferring, r.transferTo, r.transferReason = true, target, reason
 	pi := m.newPart()
-	m.parts[pi] = partState{req: noReq, rng: rng, node: r.Leaseholder, from: r.Leaseholder, kind: partLease, next: noPart, prev: noPart, parkedOn: noRange}
+	p := &m.parts[pi]
+	p.rng, p.node, p.from, p.kind, p.stage = rng, r.Leaseholder, r.Leaseholder, partLease, stageAtReplica
 	m.sendPart(m.service(r.Leaseholder), kEvalDone, pi, 0)
 	return true
 }
@@ -150,7 +151,7 @@ func (m *Model) applyTransfer(pi partID) {
 	r.transferring = false
 	m.moveLease(r, to, r.transferReason)
 	r.leaseStart = m.eng.Now().Add(m.oneWay(from, to))
-	p.replied = true
+	m.partDone(pi)
 	// Requests that waited at the old leaseholder are told where the lease
 	// went.
 	m.releaseParked(r, to)
@@ -181,6 +182,7 @@ func (m *Model) park(r *Range, pi partID) {
 	if m.tracer != nil {
 		m.traceStep(pi, "wait", "for the lease")
 	}
+	p.stage = stageParked
 	p.inFlight++
 	p.parkedOn, p.prev, p.next = r.ID, noPart, r.parked
 	if r.parked != noPart {

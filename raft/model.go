@@ -336,10 +336,25 @@ func (m *Model) partEvent(ev *sim.Event) (pi partID, i int, current bool) {
 	if m.tracer != nil {
 		m.tracePart(ev.Kind, pi, i, current)
 	}
+	if current && stageOf(ev.Kind) != p.stage {
+		panic(fmt.Sprintf("raft: part %d: event kind %d in stage %d", pi, ev.Kind, p.stage))
+	}
 	if !current {
 		m.maybeFreePart(pi)
 	}
 	return pi, i, current
+}
+
+// stageOf returns the stage a part must be in for a current event of kind
+// to reach it: the invariant that makes an orphan event impossible.
+func stageOf(kind sim.Kind) partStage {
+	switch kind {
+	case kRPCError:
+		return stageRPCError
+	case kRetry:
+		return stageRetry
+	}
+	return stageAtReplica
 }
 
 func (m *Model) newReq() reqID {
@@ -352,34 +367,42 @@ func (m *Model) newReq() reqID {
 	return reqID(len(m.reqs) - 1)
 }
 
+// newPart returns a fresh part slot. Its generation carries on from the
+// slot's previous use, so no event of that use can ever match it.
 func (m *Model) newPart() partID {
+	var pi partID
 	if n := len(m.freeParts); n > 0 {
-		pi := m.freeParts[n-1]
+		pi = m.freeParts[n-1]
 		m.freeParts = m.freeParts[:n-1]
-		return pi
+	} else {
+		m.parts = append(m.parts, partState{})
+		pi = partID(len(m.parts) - 1)
 	}
-	m.parts = append(m.parts, partState{})
-	return partID(len(m.parts) - 1)
+	m.parts[pi] = partState{gen: m.parts[pi].gen, req: noReq, rng: noRange, next: noPart, prev: noPart,
+		parkedOn: noRange, sibNext: noPart, sibPrev: noPart}
+	return pi
 }
 
-// maybeFreePart recycles a part once its reply has reached the gateway and
-// no event refers to it any more (late acks of a committed write).
+// maybeFreePart recycles a part once it is done and no event refers to it
+// any more (late acks of a committed write).
 func (m *Model) maybeFreePart(pi partID) {
 	p := &m.parts[pi]
-	if p.replied && p.inFlight == 0 {
+	if p.stage == stageDone && p.inFlight == 0 {
 		if p.parkedOn != noRange {
 			panic(fmt.Sprintf("raft: freeing parked part %d", pi))
 		}
-		p.replied = false
+		p.stage = stageFree
 		p.req, p.rng = noReq, noRange // a free slot: scans over parts skip it
 		m.freeParts = append(m.freeParts, pi)
 	}
 }
 
+// maybeFreeReq recycles a request once it is done, has no part left and
+// no event refers to it.
 func (m *Model) maybeFreeReq(ri reqID) {
 	s := &m.reqs[ri]
-	if s.done && s.pending == 0 && s.inFlight == 0 {
-		s.done = false // a second call must not free it twice
+	if s.done && !s.freed && s.pending == 0 && s.inFlight == 0 {
+		s.freed = true // a second call must not free it twice
 		m.freeReqs = append(m.freeReqs, ri)
 	}
 }

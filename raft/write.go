@@ -182,7 +182,7 @@ func (m *Model) resendUnacked(r *Range) {
 		pi := partID(i)
 		p := &m.parts[pi]
 		// Free slots have no range; lease transfers have no request.
-		if p.rng != r.ID || p.commit || p.replied || !p.appending || (p.req == noReq && p.kind != partLease) {
+		if p.rng != r.ID || p.commit || p.stage != stageAtReplica || !p.appending {
 			continue
 		}
 		if !m.fo.up(p.node) {
