@@ -58,6 +58,10 @@ type rangeFailover struct {
 	waitingLease bool
 	failedOver   bool  // the current outage ended with a new leaseholder
 	open         int32 // index in failover.outages of the open outage, or -1
+	// term is the latest Raft term a leader was elected in; seen[i] the
+	// latest term replica i knows of (nil until the first election).
+	term uint32
+	seen []uint32
 }
 
 func (s *rangeFailover) init(leader topology.NodeID) {
@@ -221,6 +225,13 @@ func (f *failover) faultEnd(i int) {
 	for ri := range f.m.ranges {
 		r := &f.m.ranges[ri]
 		f.checkLeader(r)
+		// Replicas back in touch with the leader learn its term from its
+		// next heartbeat (modelled as at once); a deposed leader steps down.
+		if l := r.fail.leader; l >= 0 && r.fail.seen != nil {
+			if j := r.replicaIndex(l); j >= 0 {
+				f.spreadTerm(r, l, r.fail.seen[j])
+			}
+		}
 		f.m.resendUnacked(r)
 		if r.fail.waitingLease {
 			f.tryAcquire(r)
@@ -336,6 +347,10 @@ func (f *failover) electionDone(r *Range) {
 	}
 	st.leader = st.candidate
 	st.leaderAt = f.eng.Now()
+	// The new leader's term: every replica it reaches votes in it or hears
+	// its first heartbeat.
+	st.term++
+	f.spreadTerm(r, st.leader, st.term)
 	f.note(st.leader, "election", "r%d: %v leads", r.ID, st.leader)
 	if f.timers.leaderLeases || st.waitingLease {
 		// Leader leases are acquired by the new leader at once; epoch
@@ -451,4 +466,68 @@ func (f *failover) leaseRestored(r *Range) {
 	}
 	st.trigger = 0
 	f.m.releaseParked(r, r.Leaseholder)
+}
+
+// Raft terms. A range's term rises with every election; each replica knows
+// the latest term it has heard of. Appends carry their proposer's term and
+// a follower that knows a newer one rejects them (etcd raft's
+// Step: "ignored a message with lower term"). Without faults there are no
+// elections and every term is 0.
+
+// seenOf returns r's per-replica known terms, sized to its replicas.
+func (f *failover) seenOf(r *Range) []uint32 {
+	if len(r.fail.seen) != len(r.Replicas) {
+		r.fail.seen = append(r.fail.seen, make([]uint32, len(r.Replicas)-len(r.fail.seen))...)
+	}
+	return r.fail.seen
+}
+
+// knownTerm returns the term node n knows of for range r, and false if n
+// holds no replica of r any more.
+func (f *failover) knownTerm(r *Range, n topology.NodeID) (uint32, bool) {
+	j := r.replicaIndex(n)
+	if j < 0 {
+		return 0, false
+	}
+	return f.seenOf(r)[j], true
+}
+
+// proposerTerm returns the term node n proposes in (0 without faults).
+func (f *failover) proposerTerm(r *Range, n topology.NodeID) uint32 {
+	if f == nil {
+		return 0
+	}
+	t, _ := f.knownTerm(r, n)
+	return t
+}
+
+// acceptAppend reports whether replica i of r accepts an append of term
+// term, and if so records the term.
+func (f *failover) acceptAppend(r *Range, i int, term uint32) bool {
+	if f == nil {
+		return true
+	}
+	seen := f.seenOf(r)
+	if term < seen[i] {
+		return false
+	}
+	seen[i] = term
+	return true
+}
+
+// spreadTerm makes term known to leader l of r and to every replica it can
+// exchange messages with, then lets proposers that learned of it re-propose
+// or give up.
+func (f *failover) spreadTerm(r *Range, l topology.NodeID, term uint32) {
+	seen := f.seenOf(r)
+	changed := false
+	for j, n := range r.Replicas {
+		if seen[j] < term && (n == l || (f.linkOK(l, n) && f.linkOK(n, l))) {
+			seen[j] = term
+			changed = true
+		}
+	}
+	if changed {
+		f.m.reproposeOrReject(r)
+	}
 }

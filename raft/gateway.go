@@ -143,6 +143,10 @@ type partState struct {
 	parkedOn   RangeID
 	// sibNext and sibPrev link the request's parts that are not done.
 	sibNext, sibPrev partID
+	// term is the Raft term the proposer knew when it proposed (writes
+	// and lease transfers); leaseSeq the lease sequence it evaluated under.
+	term             uint32
+	leaseSeq         uint32
 	hit              bool // the part found the row (LOS probes)
 	acks             int8 // durable voter appends, the leader's included
 	commit           bool

@@ -16,6 +16,10 @@ import (
 // rangeLease is a range's lease state.
 type rangeLease struct {
 	Leaseholder topology.NodeID
+	// leaseSeq counts the lease's changes of holder (CockroachDB's lease
+	// sequence): a command proposed under an older lease is rejected when
+	// it applies.
+	leaseSeq uint32
 	// leaseStart is when Leaseholder may start serving: a transfer's target
 	// serves once it has applied the transfer command.
 	leaseStart sim.Time
@@ -98,6 +102,7 @@ func (m *Model) evalDone(pi partID) {
 		// The leaseholder records the request's gateway locality
 		// (replicastats RecordCount, reference §5.2).
 		r.stats.RecordCount(m.cluster.Nodes[m.reqs[p.req].gateway].Zone, 1, m.eng.Now())
+		p.leaseSeq = r.leaseSeq
 	}
 	if p.kind == partWrite || p.kind == partLease {
 		m.replicate(pi)
@@ -139,6 +144,7 @@ func (m *Model) TransferLease(rng RangeID, target topology.NodeID, reason string
 	pi := m.newPart()
 	p := &m.parts[pi]
 	p.rng, p.node, p.from, p.kind, p.stage = rng, r.Leaseholder, r.Leaseholder, partLease, stageAtReplica
+	p.leaseSeq = r.leaseSeq
 	m.sendPart(m.service(r.Leaseholder), kEvalDone, pi, 0)
 	return true
 }
@@ -164,6 +170,7 @@ func (m *Model) applyTransfer(pi partID) {
 func (m *Model) moveLease(r *Range, to topology.NodeID, reason string) {
 	from := r.Leaseholder
 	r.Leaseholder = to
+	r.leaseSeq++
 	r.stats.Reset(m.eng.Now())
 	m.leaseCount[from]--
 	m.leaseCount[to]++

@@ -1,6 +1,8 @@
 package raft
 
 import (
+	"fmt"
+
 	"github.com/regionsim/regionsim/raft/quorum"
 	"github.com/regionsim/regionsim/sim"
 )
@@ -94,6 +96,7 @@ func (m *Model) replicate(pi partID) {
 	p := &m.parts[pi]
 	r := &m.ranges[p.rng]
 	p.appending = true
+	p.term = m.fo.proposerTerm(r, p.node)
 	m.sendPart(m.fsync(p.node), kLocalAppended, pi, 0)
 	for i, n := range r.Replicas {
 		if n == p.node {
@@ -118,8 +121,9 @@ func (m *Model) appendDone(pi partID, i int) {
 	p := &m.parts[pi]
 	r := &m.ranges[p.rng]
 	to := r.Replicas[i]
-	if !m.fo.linkOK(p.node, to) || (r.readyAt != nil && m.eng.Now() < r.readyAt[i]) {
-		// Not delivered, or a replacement still receiving its snapshot.
+	if !m.fo.linkOK(p.node, to) || (r.readyAt != nil && m.eng.Now() < r.readyAt[i]) || !m.fo.acceptAppend(r, i, p.term) {
+		// Not delivered, a replacement still receiving its snapshot, or
+		// an append from an old term, which the follower rejects.
 		m.maybeFreePart(pi)
 		return
 	}
@@ -152,6 +156,12 @@ func (m *Model) voterAppended(pi partID) {
 		return
 	}
 	p.commit = true
+	if p.leaseSeq != r.leaseSeq {
+		// The lease changed since the command was evaluated: it is
+		// rejected when it applies (CockroachDB's lease sequence check).
+		m.rejectProposal(pi, "rejected at apply: proposed under an earlier lease")
+		return
+	}
 	if m.onCommit != nil {
 		m.onCommit(r, p)
 	}
@@ -194,5 +204,56 @@ func (m *Model) resendUnacked(r *Range) {
 			}
 			m.sendPart(m.oneWay(p.node, n)+m.fsync(n), kAppendDone, pi, j)
 		}
+	}
+}
+
+// rejectProposal fails the pending proposal of part pi, which can no
+// longer apply (an earlier lease, or a deposed leader's old term): a write
+// gets a NotLeaseHolderError and DistSender retries it at the current
+// leaseholder; a lease transfer is abandoned and the requests waiting for
+// it go to the current leaseholder.
+func (m *Model) rejectProposal(pi partID, why string) {
+	p := &m.parts[pi]
+	r := &m.ranges[p.rng]
+	if m.tracer != nil {
+		m.traceStep(pi, "proposal-rejected", why)
+	}
+	if p.kind == partLease {
+		m.partDone(pi)
+		if r.transferring {
+			r.transferring = false
+			m.releaseParked(r, r.Leaseholder)
+		}
+		return
+	}
+	m.redirect(pi, r.Leaseholder, p.kind)
+}
+
+// reproposeOrReject handles the pending proposals of range r whose
+// proposer has learned of a newer Raft term (an election, or a healed
+// partition): the valid leaseholder re-proposes them at its new term
+// (CockroachDB's refreshProposalsLocked); any other proposer's are
+// rejected and their requests retry at the leaseholder.
+func (m *Model) reproposeOrReject(r *Range) {
+	for i := range m.parts {
+		pi := partID(i)
+		p := &m.parts[pi]
+		if p.rng != r.ID || p.stage != stageAtReplica || !p.appending || p.commit {
+			continue
+		}
+		known, ok := m.fo.knownTerm(r, p.node)
+		if ok && known <= p.term {
+			continue
+		}
+		if ok && p.node == r.Leaseholder && m.fo.leaseValid(r) {
+			p.gen++ // the old proposal's messages are void
+			p.acks, p.acked, p.local = 0, 0, false
+			if m.tracer != nil {
+				m.traceStep(pi, "repropose", fmt.Sprintf("at term %d", known))
+			}
+			m.replicate(pi)
+			continue
+		}
+		m.rejectProposal(pi, "its proposer learned of a newer term")
 	}
 }
