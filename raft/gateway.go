@@ -145,14 +145,14 @@ type partState struct {
 	sibNext, sibPrev partID
 	// term is the Raft term the proposer knew when it proposed (writes
 	// and lease transfers); leaseSeq the lease sequence it evaluated under.
-	term             uint32
-	leaseSeq         uint32
-	hit              bool // the part found the row (LOS probes)
-	acks             int8 // durable voter appends, the leader's included
-	commit           bool
-	readTS           sim.Time
-	writeTS          sim.Time
-	inFlight         int16 // events that still reference this part
+	term     uint32
+	leaseSeq uint32
+	hit      bool // the part found the row (LOS probes)
+	acks     int8 // durable voter appends, the leader's included
+	commit   bool
+	readTS   sim.Time
+	writeTS  sim.Time
+	inFlight int16 // events that still reference this part
 }
 
 // distSender is the gateways' shared failure knowledge.
