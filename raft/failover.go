@@ -37,7 +37,9 @@ type failover struct {
 	cut    []int16 // cut count per directed link from*n+to
 	// downGen[n] is bumped each time node n goes down, so a store-dead
 	// timer of an earlier spell is recognised.
-	downGen      []int32
+	downGen []int32
+	// latest is the index of the latest fault that started (-1: none).
+	latest       int
 	live         liveness
 	outages      []Outage
 	replacements []Replacement
@@ -71,14 +73,15 @@ func (s *rangeFailover) init(leader topology.NodeID) {
 
 // Event kinds of the failover component's handler.
 const (
-	kFaultStart    sim.Kind = iota // fault index
-	kFaultEnd                      // fault index
-	kHeartbeat                     // NodeID: a node's liveness heartbeat is due
-	kHeartbeatDone                 // NodeID: its liveness write committed
-	kElection                      // RangeID: an election completes
-	kAcquired                      // RangeID: a lease acquisition completes
-	kStoreDead                     // nodeGenArg: server.time_until_store_dead passed
-	kLivenessRenew                 // 0: the liveness range's lease renewal tick
+	kFaultStart     sim.Kind = iota // fault index
+	kFaultEnd                       // fault index
+	kHeartbeat                      // NodeID: a node's liveness heartbeat is due
+	kHeartbeatDone                  // NodeID: its liveness write committed
+	kElection                       // RangeID: an election completes
+	kAcquired                       // RangeID: a lease acquisition completes
+	kStoreDead                      // nodeGenArg: server.time_until_store_dead passed
+	kLivenessRenew                  // 0: the liveness range's lease renewal tick
+	kLivenessExpiry                 // NodeID: a node's liveness record expires unless renewed
 )
 
 // AddFault schedules a fault. Call it before running the engine. The first
@@ -109,6 +112,7 @@ func newFailover(m *Model) *failover {
 		down:    make([]int16, n),
 		downGen: make([]int32, n),
 		cut:     make([]int16, n*n),
+		latest:  -1,
 	}
 	f.id = m.eng.Register(f)
 	f.initLiveness()
@@ -148,6 +152,8 @@ func (f *failover) Handle(ev *sim.Event) {
 		f.storeDead(splitNodeGenArg(ev.Arg))
 	case kLivenessRenew:
 		f.livenessRenew()
+	case kLivenessExpiry:
+		f.livenessExpiry(topology.NodeID(ev.Arg))
 	default:
 		panic(fmt.Sprintf("raft: unknown failover event kind %d", ev.Kind))
 	}
@@ -206,17 +212,31 @@ func (f *failover) applyFault(i int, delta int16) {
 func (f *failover) faultStart(i int) {
 	f.note(-1, "fault", "%q starts", f.faults[i].Name)
 	f.applyFault(i, 1)
+	f.latest = i
 	f.m.failRPCsAtDownNodes()
-	now := f.eng.Now()
 	for ri := range f.m.ranges {
 		r := &f.m.ranges[ri]
-		if !f.leaseHolderOK(r) && r.fail.open < 0 {
-			r.fail.open = int32(len(f.outages))
-			f.outages = append(f.outages, Outage{Fault: i, Range: r.ID, Start: now, Phases: map[string]float64{}})
-			r.fail.trigger = 0
+		if !f.leaseHolderOK(r) {
+			f.openOutage(r)
 		}
 		f.checkLeader(r)
 	}
+}
+
+// openOutage records that range r cannot serve from now on, unless an
+// outage of it is open already. Outages open wherever a range stops being
+// able to serve: its leaseholder crashed or lost its quorum (a fault
+// starts), its leaseholder's liveness expired (livenessExpiry), or a
+// request found no valid lease (requestLease); they are attributed to the
+// latest fault that started.
+func (f *failover) openOutage(r *Range) {
+	if r.fail.open >= 0 {
+		return
+	}
+	r.fail.open = int32(len(f.outages))
+	f.outages = append(f.outages, Outage{Fault: f.latest, Range: r.ID, Start: f.eng.Now(), Phases: map[string]float64{}})
+	r.fail.trigger = 0
+	f.note(r.Leaseholder, "outage", "r%d cannot serve", r.ID)
 }
 
 func (f *failover) faultEnd(i int) {
@@ -363,6 +383,7 @@ func (f *failover) electionDone(r *Range) {
 // voter of r and found no valid lease: the first such request marks when
 // the outage was noticed, and acquisition starts.
 func (f *failover) requestLease(r *Range) {
+	f.openOutage(r)
 	if r.fail.trigger == 0 {
 		r.fail.trigger = f.eng.Now()
 	}

@@ -48,6 +48,7 @@ func (f *failover) initLiveness() {
 	for i := range n {
 		// Every node heartbeated just before the start.
 		lv.until[i] = now.Add(f.timers.livenessExpiry)
+		f.eng.Schedule(lv.until[i], f.id, kLivenessExpiry, int64(i))
 		at := time.Duration(f.rng.Int64N(int64(f.timers.livenessHeartbeat)))
 		f.eng.Schedule(now.Add(at), f.id, kHeartbeat, int64(i))
 	}
@@ -114,6 +115,7 @@ func (f *failover) heartbeatDone(n topology.NodeID) {
 	lv := &f.live
 	if exp := lv.sent[n].Add(f.timers.livenessExpiry); exp > lv.until[n] {
 		lv.until[n] = exp
+		f.eng.Schedule(exp, f.id, kLivenessExpiry, int64(n))
 	}
 	f.note(n, "heartbeat", "%v live until %v", n, lv.until[n])
 	// A leaseholder back in touch keeps its leases if nobody took them
@@ -122,6 +124,21 @@ func (f *failover) heartbeatDone(n topology.NodeID) {
 		r := &f.m.ranges[ri]
 		if (r.fail.waitingLease || r.fail.open >= 0) && r.Leaseholder == n && !r.fail.acquiring && f.leaseHolderOK(r) {
 			f.leaseRestored(r)
+		}
+	}
+}
+
+// livenessExpiry runs when node n's liveness record would expire: if it
+// was not renewed meanwhile, the ranges whose lease n holds can no longer
+// serve, and their outage starts now.
+func (f *failover) livenessExpiry(n topology.NodeID) {
+	if f.live.until[n] > f.eng.Now() {
+		return // renewed
+	}
+	f.note(n, "liveness-expired", "%v", n)
+	for ri := range f.m.ranges {
+		if r := &f.m.ranges[ri]; r.Leaseholder == n && !f.leaseHolderOK(r) {
+			f.openOutage(r)
 		}
 	}
 }

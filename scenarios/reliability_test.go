@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -52,4 +53,42 @@ func TestRollingRestartRunsClean(t *testing.T) {
 		require.Equal(t, res.Requests, count, "seed %d: every measured request is counted once", seeds[i])
 		require.Greater(t, count, uint64(12000), fmt.Sprint("seed ", seeds[i]))
 	}
+}
+
+// TestPartitionOutagesHaveTheirTrueDurations: us-east1 cut off from the
+// other regions for 40 s (ZONE survival, every voter in us-east1). The
+// leaseholders keep their quorum but cannot renew their liveness, so their
+// epoch leases become invalid when their records expire — 6 s after their
+// last heartbeat, which came within 3 s before the cut — and stay invalid
+// until their first heartbeat after the partition heals (within 3 s, plus
+// the liveness write). Outages were once recorded only when a fault
+// started, and this one was missed.
+func TestPartitionOutagesHaveTheirTrueDurations(t *testing.T) {
+	s, err := Parse([]byte(`
+name: partition
+duration: 60s
+warmup: 10s
+tables:
+  - {name: accounts, locality: regional-by-table, ranges: 10}
+workload:
+  - {region: us-east1, rate: 300, table: accounts, mix: {read: 0.5, write: 0.5}}
+faults:
+  - {at: 20s, kind: partition, between: [[us-east1], [us-west1, europe-west1]], for: 40s}
+`), "partition.yaml")
+	require.NoError(t, err)
+	require.NoError(t, s.Validate())
+	res, err := Run(s)
+	require.NoError(t, err)
+	down := map[int]bool{}
+	for _, u := range res.Unavailability {
+		down[u.Range] = true
+		assert.GreaterOrEqual(t, u.StartS, 20.0+6-3, "range %d: liveness expires 3–6 s after the cut", u.Range)
+		assert.LessOrEqual(t, u.StartS, 20.0+6+0.2, "range %d", u.Range)
+		assert.Greater(t, u.EndS, 60.0, "range %d: until the partition heals", u.Range)
+		assert.LessOrEqual(t, u.EndS, 60.0+3+0.2, "range %d: and the leaseholder heartbeats again", u.Range)
+	}
+	assert.Len(t, down, 10, "every range of the table is down")
+	im := res.FaultImpacts()
+	require.Len(t, im, 1)
+	assert.Equal(t, 10, im[0].RangesUnavailable)
 }
