@@ -59,6 +59,7 @@ type rangeFailover struct {
 	// waitingLease is set while the lease is lost and being re-acquired.
 	waitingLease bool
 	failedOver   bool  // the current outage ended with a new leaseholder
+	transferred  bool  // the current outage ended with a lease transfer
 	open         int32 // index in failover.outages of the open outage, or -1
 	// term is the latest Raft term a leader was elected in; seen[i] the
 	// latest term replica i knows of (nil until the first election).
@@ -253,8 +254,12 @@ func (f *failover) faultEnd(i int) {
 			}
 		}
 		f.m.resendUnacked(r)
-		if r.fail.waitingLease {
+		switch {
+		case r.fail.waitingLease:
 			f.tryAcquire(r)
+		case r.fail.open >= 0 && !r.fail.acquiring && f.leaseHolderOK(r):
+			// The leaseholder is back in touch: it serves again.
+			f.leaseRestored(r)
 		}
 	}
 }
@@ -453,6 +458,17 @@ func (f *failover) acquired(r *Range) {
 	f.leaseRestored(r)
 }
 
+// leaseTransferred is told that a lease transfer applied: if the range had
+// an open outage (its old holder's liveness had expired meanwhile, say)
+// and the new holder can serve, the outage ends.
+func (f *failover) leaseTransferred(r *Range) {
+	if f == nil || r.fail.open < 0 || r.fail.acquiring || !f.leaseHolderOK(r) {
+		return
+	}
+	r.fail.transferred = true
+	f.leaseRestored(r)
+}
+
 // leaseRestored ends r's outage and releases the requests waiting for a
 // lease towards the leaseholder.
 func (f *failover) leaseRestored(r *Range) {
@@ -466,11 +482,16 @@ func (f *failover) leaseRestored(r *Range) {
 		if trigger == 0 || trigger < out.Start {
 			trigger = out.Start
 		}
-		if !st.failedOver {
+		switch {
+		case st.transferred:
+			// A lease transfer under way when the outage began moved
+			// the lease to a holder that can serve.
+			out.Phases["transferred"] = now.Sub(out.Start).Seconds()
+		case !st.failedOver:
 			// The old holder came back (e.g. every voter had been down):
 			// no failover happened.
 			out.Phases["holder back"] = now.Sub(out.Start).Seconds()
-		} else {
+		default:
 			// Phases in order: until a request needed the lease (lazy),
 			// until the old liveness record expired, until a leader
 			// existed, and the acquisition itself.
@@ -481,7 +502,7 @@ func (f *failover) leaseRestored(r *Range) {
 			out.Phases["election"] = elect.Sub(live).Seconds()
 			out.Phases["lease"] = now.Sub(elect).Seconds()
 		}
-		st.failedOver = false
+		st.failedOver, st.transferred = false, false
 		st.open = -1
 		f.note(r.Leaseholder, "lease-valid", "r%d: held by %v", r.ID, r.Leaseholder)
 	}

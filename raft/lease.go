@@ -158,6 +158,7 @@ func (m *Model) applyTransfer(pi partID) {
 	m.moveLease(r, to, r.transferReason)
 	r.leaseStart = m.eng.Now().Add(m.oneWay(from, to))
 	m.partDone(pi)
+	m.fo.leaseTransferred(r)
 	// Requests that waited at the old leaseholder are told where the lease
 	// went.
 	m.releaseParked(r, to)

@@ -2,7 +2,6 @@ package raft
 
 import (
 	"fmt"
-	"math/bits"
 	"testing"
 	"time"
 
@@ -63,15 +62,11 @@ func safetyRun(t *testing.T, version string, survival placement.Survival, seed u
 		require.NoError(t, m.AddFault(f))
 	}
 	applied := 0
+	m.CheckInvariants()
+	check := m.onCommit
 	m.onCommit = func(r *Range, p *partState) {
 		applied++
-		require.Equal(t, r.Leaseholder, p.node, "seed %d %s %v: a write is acknowledged only by the leaseholder", seed, version, survival)
-		require.Equal(t, r.leaseSeq, p.leaseSeq, "seed %d: applied under the lease it was proposed under", seed)
-		n := bits.OnesCount32(p.acked & (1<<uint(r.NumVoters) - 1))
-		if p.local {
-			n++
-		}
-		require.GreaterOrEqual(t, n, r.Quorum, "seed %d: quorum of durable appends", seed)
+		check(r, p)
 	}
 	d := &driver{m: m, e: e, r: sim.NewRand(seed, 5), tables: len(m.tables), nodes: 9, limit: 20000, gap: 2 * time.Millisecond}
 	d.id = e.Register(d)
@@ -82,6 +77,7 @@ func safetyRun(t *testing.T, version string, survival placement.Survival, seed u
 		require.Equal(t, 1, sink.done[tag], "request %d ends exactly once", tag)
 	}
 	assert.Len(t, m.freeParts, len(m.parts), "no part is left behind")
+	require.NoError(t, m.Audit())
 	return applied
 }
 

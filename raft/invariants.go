@@ -1,0 +1,83 @@
+package raft
+
+import (
+	"fmt"
+	"math/bits"
+
+	"github.com/regionsim/regionsim/raft/quorum"
+	"github.com/regionsim/regionsim/topology"
+)
+
+// CheckInvariants makes the model check its safety invariants as it runs,
+// for tests and fuzzing, and panic with a description at the first
+// violation (an engine invariant broken is a bug, not an input error):
+//
+//   - a request is served only by its range's one leaseholder, while the
+//     lease is valid and no outage of the range is open;
+//   - a write (or lease transfer) applies only at the leaseholder of the
+//     lease it was proposed under, backed by a quorum of durable appends
+//     from distinct voters, the leader's own included;
+//   - every range has exactly one leaseholder (checked by Audit).
+//
+// Requests end exactly once by construction: a request finishes once
+// (finish panics otherwise) and its client reply is its only completion.
+func (m *Model) CheckInvariants() {
+	m.onServe = m.checkServe
+	m.onCommit = m.checkApply
+}
+
+func (m *Model) checkServe(r *Range, n topology.NodeID) {
+	switch {
+	case n != r.Leaseholder:
+		panic(fmt.Sprintf("raft invariant: r%d served at %v, leaseholder %v (t=%v)", r.ID, n, r.Leaseholder, m.eng.Now()))
+	case !m.fo.leaseValid(r):
+		panic(fmt.Sprintf("raft invariant: r%d served at %v without a valid lease (t=%v)", r.ID, n, m.eng.Now()))
+	case r.fail.open >= 0:
+		panic(fmt.Sprintf("raft invariant: r%d served at %v during its open outage from %v (t=%v)",
+			r.ID, n, m.fo.outages[r.fail.open].Start, m.eng.Now()))
+	}
+}
+
+func (m *Model) checkApply(r *Range, p *partState) {
+	n := bits.OnesCount32(p.acked & (1<<uint(r.NumVoters) - 1))
+	if p.local {
+		n++
+	}
+	switch {
+	case p.node != r.Leaseholder:
+		panic(fmt.Sprintf("raft invariant: r%d: a %v applied at %v, leaseholder %v (t=%v)", r.ID, p.kind, p.node, r.Leaseholder, m.eng.Now()))
+	case p.leaseSeq != r.leaseSeq:
+		panic(fmt.Sprintf("raft invariant: r%d: a %v proposed under lease %d applied under lease %d (t=%v)", r.ID, p.kind, p.leaseSeq, r.leaseSeq, m.eng.Now()))
+	case !quorum.Committed(r.NumVoters, n):
+		panic(fmt.Sprintf("raft invariant: r%d: a %v applied with %d durable voter appends of %d (t=%v)", r.ID, p.kind, n, r.NumVoters, m.eng.Now()))
+	}
+}
+
+// Audit checks the model's bookkeeping at the end of a run: one lease per
+// range, lease counts that add up, and request slots all free once every
+// request has ended. It returns the first discrepancy.
+func (m *Model) Audit() error {
+	total := 0
+	for n := range m.leaseCount {
+		total += m.leaseCount[n]
+	}
+	if total != len(m.ranges) {
+		return fmt.Errorf("raft: %d leases for %d ranges", total, len(m.ranges))
+	}
+	for i := range m.ranges {
+		r := &m.ranges[i]
+		if !r.Layout.IsVoter(r.Leaseholder) {
+			return fmt.Errorf("raft: r%d: leaseholder %v is not a voter", r.ID, r.Leaseholder)
+		}
+	}
+	free := 0
+	for i := range m.reqs {
+		if m.reqs[i].freed {
+			free++
+		}
+	}
+	if free != len(m.freeReqs) || len(m.freeReqs) != len(m.reqs) {
+		return fmt.Errorf("raft: %d of %d request slots free (%d on the free list) after every request ended", free, len(m.reqs), len(m.freeReqs))
+	}
+	return nil
+}
