@@ -104,6 +104,13 @@ func Run(s *Scenario) (*Result, error) { return RunWithProgress(s, nil) }
 // RunWithProgress is Run, calling progress (if not nil) with the simulated
 // time done and the total about a hundred times during the run.
 func RunWithProgress(s *Scenario, progress func(done, total time.Duration)) (*Result, error) {
+	return run(s, progress, false)
+}
+
+// run is RunWithProgress; with checks, the model checks its invariants as
+// it runs (raft.Model.CheckInvariants, a violation panics) and audits its
+// bookkeeping at the end (tests and fuzzing).
+func run(s *Scenario, progress func(done, total time.Duration), checks bool) (*Result, error) {
 	c := s.Cluster()
 	if c == nil {
 		if err := s.Validate(); err != nil {
@@ -122,6 +129,9 @@ func RunWithProgress(s *Scenario, progress func(done, total time.Duration)) (*Re
 	m, err := raft.New(e, c, s.Cockroach, s.Seed, rec)
 	if err != nil {
 		return nil, err
+	}
+	if checks {
+		m.CheckInvariants()
 	}
 	db := s.placementDatabase()
 	placed, err := s.Place()
@@ -219,8 +229,16 @@ func RunWithProgress(s *Scenario, progress func(done, total time.Duration)) (*Re
 	rec.outstanding += int64(submitted)
 	for rec.outstanding > 0 && e.Now() < end.Add(maxDrain) && e.Step() {
 	}
-	if rec.outstanding > 0 {
+	switch {
+	case rec.outstanding > 0:
 		return nil, fmt.Errorf("scenario %q: %d requests still running %v after the end of the run", s.Name, rec.outstanding, maxDrain)
+	case rec.outstanding < 0:
+		return nil, fmt.Errorf("scenario %q: %d more completions than requests (a bug)", s.Name, -rec.outstanding)
+	}
+	if checks {
+		if err := m.Audit(); err != nil {
+			return nil, err
+		}
 	}
 	res := s.result(rec, e)
 	s.leaseResults(res, m, end)
