@@ -44,7 +44,7 @@ func realComparison(t *testing.T) *scenarios.Comparison {
 			cmpErr = err
 			return
 		}
-		if err := s.Override(scenarios.Overrides{Duration: 5 * time.Second, Warmup: time.Second}); err != nil {
+		if err := s.Override(scenarios.Overrides{Duration: new(5 * time.Second), Warmup: new(time.Second)}); err != nil {
 			cmpErr = err
 			return
 		}

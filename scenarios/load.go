@@ -100,6 +100,13 @@ func parse(data []byte, source, dir string) (s *Scenario, err error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, fail("line %d: a %s (want a YAML mapping of scenario fields)", root.Line, nodeKind(root))
 	}
+	if err := checkNumbersAndNulls(root); err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			e.Source = source
+		}
+		return nil, err
+	}
 	// Second pass: strict decoding on top of the defaults.
 	s = DefaultScenario()
 	strict := yaml.NewDecoder(bytes.NewReader(data))

@@ -274,7 +274,7 @@ func ExampleLoad() {
 	for _, r := range db.Regions {
 		fmt.Printf("%s %.3f\n", r, shares[r])
 	}
-	if err := s.Override(scenarios.Overrides{Survival: "zone", Duration: 5 * time.Minute}); err != nil {
+	if err := s.Override(scenarios.Overrides{Survival: "zone", Duration: new(5 * time.Minute)}); err != nil {
 		fmt.Println(err)
 		return
 	}
@@ -301,4 +301,48 @@ workload: [{region: us-east1, table: usres, rate: 100}]
 	fmt.Println(err)
 	// Output:
 	// scenarios: users.yaml: workload[0].table: unknown table "usres" (tables [users])
+}
+
+// TestParseStrictNumbersAndNulls: what the YAML decoder would silently
+// bend is an error naming the field, the line and the value.
+func TestParseStrictNumbersAndNulls(t *testing.T) {
+	const base = "tables: [{name: t%s}]\nworkload: [{region: us-east1, table: t, rate: 10%s}]\n"
+	tests := []struct {
+		name, table, workload, extra string
+		want                         string // after "scenarios: in.yaml: "
+	}{
+		{"fraction", ", ranges: 2.5", "", "", "tables[0].ranges: line 1: 2.5 is not an integer"},
+		{"fraction nodes", "", "", "topology: {nodes_per_zone: 1.9}\n", "topology.nodes_per_zone: line 3: 1.9 is not an integer"},
+		{"seed overflow", "", "", "seed: 18446744073709551616\n", "seed: line 3: 18446744073709551616 is out of range [0, 18446744073709551615]"},
+		{"int overflow", ", ranges: 1e30", "", "", "tables[0].ranges: line 1: 1e30 is out of range"},
+		{"zero ranges", ", ranges: 0", "", "", "tables[0].ranges: line 1: 0 is not allowed (leave the field out for the default)"},
+		{"zero rows", ", rows: 0", "", "", "tables[0].rows: line 1: 0 is not allowed"},
+		{"zero txn ranges", ", txn_ranges: 0", "", "", "tables[0].txn_ranges: line 1: 0 is not allowed"},
+		{"empty mix", "", ", mix: {}", "", "workload[0].mix: line 2: empty mapping"},
+		{"null field", "", "", "duration: ~\n", "duration: line 3: null (give a value, or leave the field out)"},
+		{"null mix share", "", ", mix: {read: null}", "", "workload[0].mix.read: line 2: null"},
+		{"null fault", "", "", "faults: [~]\n", "faults[0]: line 3: null"},
+		{"infinite share", "", ", mix: {read: .inf}", "", "workload[0].mix.read: line 2: .inf is not a finite number"},
+		{"empty regions", "", "", "topology: {regions: []}\n", "topology.regions: line 3: empty list"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := scenarios.Parse([]byte(fmt.Sprintf(base, tc.table, tc.workload)+tc.extra), "in.yaml")
+			require.Error(t, err)
+			assert.ErrorIs(t, err, scenarios.ErrInvalid)
+			assert.Contains(t, err.Error(), "scenarios: in.yaml: "+tc.want)
+		})
+	}
+	for _, empty := range []string{"tables: []\nworkload: [{region: us-east1, table: t, rate: 1}]\n", "tables: [{name: t}]\nworkload: []\n"} {
+		_, err := scenarios.Parse([]byte(empty), "in.yaml")
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "empty list (list at least one, or leave the field out)")
+	}
+	// What is fine: an integral float, hex, underscores, an explicitly empty
+	// fault list or schedule.
+	s, err := scenarios.Parse([]byte("seed: 0x10\ntables: [{name: t, rows: 1e6, ranges: 1_0}]\nworkload: [{region: us-east1, table: t, rate: 1, schedule: []}]\nfaults: []\n"), "ok.yaml")
+	require.NoError(t, err)
+	assert.Equal(t, uint64(16), s.Seed)
+	assert.Equal(t, int64(1_000_000), s.Tables[0].Rows)
+	assert.Equal(t, 10, s.Tables[0].Ranges)
 }

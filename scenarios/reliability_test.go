@@ -92,3 +92,14 @@ faults:
 	require.Len(t, im, 1)
 	assert.Equal(t, 10, im[0].RangesUnavailable)
 }
+
+// TestTinyRateRuns: a rate so small that the first arrival lies beyond any
+// simulated time once overflowed the arrival gap ("event scheduled before
+// now").
+func TestTinyRateRuns(t *testing.T) {
+	s, err := Parse([]byte("duration: 10s\ntables: [{name: t}]\nworkload: [{region: us-east1, rate: 1e-300, table: t}]\n"), "tiny.yaml")
+	require.NoError(t, err)
+	res, err := Run(s)
+	require.NoError(t, err)
+	assert.Zero(t, res.Requests)
+}

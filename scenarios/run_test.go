@@ -21,7 +21,7 @@ func shortBuiltin(t *testing.T, name string) *Scenario {
 	if len(s.Faults) > 0 {
 		return s // keep the run long enough for its faults
 	}
-	require.NoError(t, s.Override(Overrides{Duration: 5 * time.Second, Warmup: time.Second}))
+	require.NoError(t, s.Override(Overrides{Duration: new(5 * time.Second), Warmup: new(time.Second)}))
 	return s
 }
 

@@ -448,8 +448,9 @@ func (s *Scenario) Clone() *Scenario {
 	return &c
 }
 
-// Overrides are the CLI flags that change a scenario. A zero field keeps
-// the scenario's value.
+// Overrides are the CLI flags that change a scenario. An empty string or
+// slice, or a nil pointer, keeps the scenario's value; a pointer to zero
+// applies zero (and Validate says whether zero is allowed there).
 type Overrides struct {
 	// Survival is --survival: zone or region.
 	Survival string
@@ -461,13 +462,13 @@ type Overrides struct {
 	// multi-region), and a secondary region not among them is dropped.
 	Regions []string
 	// Duration is --duration, the measured simulated time.
-	Duration time.Duration
-	// Warmup is --warmup; zero keeps the scenario's warmup.
-	Warmup time.Duration
+	Duration *time.Duration
+	// Warmup is --warmup.
+	Warmup *time.Duration
 	// Seed is --seed; nil keeps the scenario's seed.
 	Seed *uint64
 	// MaxOffset is --max-offset (cockroach.max_offset).
-	MaxOffset time.Duration
+	MaxOffset *time.Duration
 	// CRDBVersion is --crdb-version (cockroach.version).
 	CRDBVersion string
 	// Jitter is --jitter (topology.jitter): none or lognormal.
@@ -495,17 +496,17 @@ func (s *Scenario) Override(o Overrides) error {
 			}
 		}
 	}
-	if o.Duration != 0 {
-		c.Duration = o.Duration
+	if o.Duration != nil {
+		c.Duration = *o.Duration
 	}
-	if o.Warmup != 0 {
-		c.Warmup = o.Warmup
+	if o.Warmup != nil {
+		c.Warmup = *o.Warmup
 	}
 	if o.Seed != nil {
 		c.Seed = *o.Seed
 	}
-	if o.MaxOffset != 0 {
-		c.Cockroach.MaxOffset = o.MaxOffset
+	if o.MaxOffset != nil {
+		c.Cockroach.MaxOffset = *o.MaxOffset
 	}
 	if o.CRDBVersion != "" {
 		c.Cockroach.Version = o.CRDBVersion

@@ -89,8 +89,8 @@ func TestOverride(t *testing.T) {
 			assert.Equal(t, "europe-west1", s.Database.Primary, "the first region becomes primary")
 			assert.Equal(t, "europe-west1", s.Cluster().Regions[0].Name)
 		}},
-		{"durations, seed, cockroach, jitter", scenarios.Overrides{Duration: time.Hour, Warmup: time.Minute, Seed: &seed,
-			MaxOffset: 250 * time.Millisecond, CRDBVersion: "23.1", Jitter: "none"}, func(t *testing.T, s *scenarios.Scenario) {
+		{"durations, seed, cockroach, jitter", scenarios.Overrides{Duration: new(time.Hour), Warmup: new(time.Minute), Seed: &seed,
+			MaxOffset: new(250 * time.Millisecond), CRDBVersion: "23.1", Jitter: "none"}, func(t *testing.T, s *scenarios.Scenario) {
 			assert.Equal(t, time.Hour, s.Duration)
 			assert.Equal(t, time.Minute, s.Warmup)
 			assert.Equal(t, uint64(0), s.Seed)
@@ -127,9 +127,9 @@ func TestOverrideErrors(t *testing.T) {
 			`tables[0].city_regions.rome: unknown region "europe-west1" (database regions [us-east1 us-west1])`},
 		{"regions dropping a workload's region", nil, scenarios.Overrides{Regions: []string{"us-east1", "us-west1"}},
 			`workload[2].region: unknown region "europe-west1" (topology regions [us-east1 us-west1])`},
-		{"duration", nil, scenarios.Overrides{Duration: -time.Second}, "duration: -1s (want > 0)"},
-		{"warmup", nil, scenarios.Overrides{Warmup: -time.Second}, "warmup: -1s (want >= 0)"},
-		{"max offset", nil, scenarios.Overrides{MaxOffset: time.Hour}, "cockroach.max_offset: 1h0m0s is out of range"},
+		{"duration", nil, scenarios.Overrides{Duration: new(-time.Second)}, "duration: -1s (want > 0)"},
+		{"warmup", nil, scenarios.Overrides{Warmup: new(-time.Second)}, "warmup: -1s (want >= 0)"},
+		{"max offset", nil, scenarios.Overrides{MaxOffset: new(time.Hour)}, "cockroach.max_offset: 1h0m0s is out of range"},
 		{"version", nil, scenarios.Overrides{CRDBVersion: "1.0"}, `cockroach.version: unknown "1.0"`},
 		{"jitter", nil, scenarios.Overrides{Jitter: "uniform"}, `topology.jitter: unknown "uniform"`},
 	}

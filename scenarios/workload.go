@@ -77,8 +77,14 @@ func (g *generator) scheduleArrival() {
 		g.arrival = 0
 		return
 	}
-	gap := time.Duration(g.r.ExpFloat64() / g.rate * float64(time.Second))
-	at := g.e.Now().Add(gap)
+	// The gap in seconds, compared in floating point first: a tiny rate
+	// (1e-300 requests/s) gives a gap far beyond any simulated time.
+	gap := g.r.ExpFloat64() / g.rate
+	if gap >= g.stopAt.Sub(g.e.Now()).Seconds() {
+		g.arrival = 0
+		return
+	}
+	at := g.e.Now().Add(time.Duration(gap * float64(time.Second)))
 	if at >= g.stopAt {
 		g.arrival = 0
 		return

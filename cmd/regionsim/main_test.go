@@ -297,3 +297,20 @@ func TestTopologyOfScenario(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, `"nope"`)
 }
+
+// TestZeroFlagsApply: a flag given as 0 is applied, not read as "unset":
+// --warmup 0s runs without warmup; --duration 0s and --max-offset 0s are
+// refused, naming the field.
+func TestZeroFlagsApply(t *testing.T) {
+	code, stdout, stderr := runCLI("run", "default", "--warmup", "0s", "--duration", "1s", "--format", "json", "--quiet")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, `"warmup_seconds": 0,`)
+	for _, tc := range []struct{ flag, want string }{
+		{"--duration", "duration: 0s (want > 0)"},
+		{"--max-offset", "cockroach.max_offset: 0s is out of range"},
+	} {
+		code, _, stderr := runCLI("run", "default", tc.flag, "0s", "--quiet")
+		assert.Equal(t, 2, code, tc.flag)
+		assert.Contains(t, stderr, tc.want, tc.flag)
+	}
+}

@@ -17,10 +17,13 @@ import (
 
 // runFlags are the flags shared by run, compare and sweep.
 type runFlags struct {
-	o      scenarios.Overrides
-	seed   uint64
-	format string
-	out    string
+	o    scenarios.Overrides
+	seed uint64
+	// duration, warmup and maxOffset hold their flags; load applies
+	// those given (zero included).
+	duration, warmup, maxOffset time.Duration
+	format                      string
+	out                         string
 	// dropFaults makes load remove the scenario's faults before applying
 	// the overrides (sweep replaces them, so a shorter --duration must not
 	// trip over them); dropped counts them.
@@ -37,10 +40,10 @@ func (f *runFlags) bind(fs *pflag.FlagSet, survival bool) {
 	}
 	fs.StringVar(&f.o.RTT, "rtt", "", "RTT preset (see 'regionsim presets') or CSV file from,to,p50_ms[,p99_ms] (default: the scenario's)")
 	fs.StringSliceVar(&f.o.Regions, "regions", nil, "regions to use, comma-separated, primary first (default: the scenario's)")
-	fs.DurationVar(&f.o.Duration, "duration", 0, "measured simulated time, after warmup (default: the scenario's)")
-	fs.DurationVar(&f.o.Warmup, "warmup", 0, "simulated time before measuring (default: the scenario's)")
+	fs.DurationVar(&f.duration, "duration", 0, "measured simulated time, after warmup (default: the scenario's)")
+	fs.DurationVar(&f.warmup, "warmup", 0, "simulated time before measuring (default: the scenario's)")
 	fs.Uint64Var(&f.seed, "seed", 0, "random seed (default: the scenario's)")
-	fs.DurationVar(&f.o.MaxOffset, "max-offset", 0, "cockroach --max-offset: GLOBAL-table lead and uncertainty (default: the scenario's, 500ms unless set)")
+	fs.DurationVar(&f.maxOffset, "max-offset", 0, "cockroach --max-offset: GLOBAL-table lead and uncertainty (default: the scenario's, 500ms unless set)")
 	fs.StringVar(&f.o.CRDBVersion, "crdb-version", "", "CockroachDB version whose timers and lease type are modelled: 22.2, 23.1, 24.3 or 25.2")
 	fs.StringVar(&f.o.Jitter, "jitter", "", "latency jitter: none or lognormal (default: the scenario's)")
 	fs.StringVar(&f.format, "format", "table", "output format: table, csv, json or markdown")
@@ -67,6 +70,15 @@ func (f *runFlags) load(fs *pflag.FlagSet) (*scenarios.Scenario, report.Format, 
 	}
 	if fs.Changed("seed") {
 		f.o.Seed = &f.seed
+	}
+	if fs.Changed("duration") {
+		f.o.Duration = &f.duration
+	}
+	if fs.Changed("warmup") {
+		f.o.Warmup = &f.warmup
+	}
+	if fs.Changed("max-offset") {
+		f.o.MaxOffset = &f.maxOffset
 	}
 	if f.dropFaults {
 		f.dropped = len(s.Faults)
