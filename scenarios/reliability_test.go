@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -102,4 +103,18 @@ func TestTinyRateRuns(t *testing.T) {
 	res, err := Run(s)
 	require.NoError(t, err)
 	assert.Zero(t, res.Requests)
+}
+
+// TestPanicBecomesInternalError: a panic inside a run comes back as an
+// *InternalError naming the scenario and seed, not a crash.
+func TestPanicBecomesInternalError(t *testing.T) {
+	s, err := Parse([]byte("duration: 5s\ntables: [{name: t}]\nworkload: [{region: us-east1, rate: 10, table: t}]\n"), "p.yaml")
+	require.NoError(t, err)
+	_, err = RunWithProgress(s, func(done, total time.Duration) { panic("broken") })
+	var bug *InternalError
+	require.ErrorAs(t, err, &bug)
+	assert.Equal(t, "p", bug.Scenario)
+	assert.Equal(t, uint64(1), bug.Seed)
+	assert.Equal(t, "broken", bug.Panic)
+	assert.NotEmpty(t, bug.Stack)
 }

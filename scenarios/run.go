@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -107,10 +108,32 @@ func RunWithProgress(s *Scenario, progress func(done, total time.Duration)) (*Re
 	return run(s, progress, false)
 }
 
+// InternalError is a run that failed because of a bug in regionsim (an
+// engine or model invariant broke), not because of its input. It names the
+// scenario and seed that reproduce it.
+type InternalError struct {
+	Scenario string
+	Seed     uint64
+	// Panic is the value the simulation panicked with, Stack where.
+	Panic any
+	Stack []byte
+}
+
+// Error says what broke and how to reproduce it.
+func (e *InternalError) Error() string {
+	return fmt.Sprintf("internal error (a bug) in scenario %q, seed %d: %v", e.Scenario, e.Seed, e.Panic)
+}
+
 // run is RunWithProgress; with checks, the model checks its invariants as
 // it runs (raft.Model.CheckInvariants, a violation panics) and audits its
-// bookkeeping at the end (tests and fuzzing).
-func run(s *Scenario, progress func(done, total time.Duration), checks bool) (*Result, error) {
+// bookkeeping at the end (tests and fuzzing). A panic inside the
+// simulation is returned as an *InternalError.
+func run(s *Scenario, progress func(done, total time.Duration), checks bool) (res *Result, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			res, err = nil, &InternalError{Scenario: s.Name, Seed: s.Seed, Panic: v, Stack: debug.Stack()}
+		}
+	}()
 	c := s.Cluster()
 	if c == nil {
 		if err := s.Validate(); err != nil {
@@ -229,18 +252,21 @@ func run(s *Scenario, progress func(done, total time.Duration), checks bool) (*R
 	rec.outstanding += int64(submitted)
 	for rec.outstanding > 0 && e.Now() < end.Add(maxDrain) && e.Step() {
 	}
+	bug := func(format string, args ...any) error {
+		return &InternalError{Scenario: s.Name, Seed: s.Seed, Panic: fmt.Sprintf(format, args...)}
+	}
 	switch {
 	case rec.outstanding > 0:
-		return nil, fmt.Errorf("scenario %q: %d requests still running %v after the end of the run", s.Name, rec.outstanding, maxDrain)
+		return nil, bug("%d requests still running %v after the end of the run", rec.outstanding, maxDrain)
 	case rec.outstanding < 0:
-		return nil, fmt.Errorf("scenario %q: %d more completions than requests (a bug)", s.Name, -rec.outstanding)
+		return nil, bug("%d more completions than requests", -rec.outstanding)
 	}
 	if checks {
 		if err := m.Audit(); err != nil {
-			return nil, err
+			return nil, bug("%v", err)
 		}
 	}
-	res := s.result(rec, e)
+	res = s.result(rec, e)
 	s.leaseResults(res, m, end)
 	s.faultResults(res, m, faults)
 	return res, nil

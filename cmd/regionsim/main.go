@@ -6,10 +6,13 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"github.com/regionsim/regionsim/scenarios"
 )
 
 // version is the regionsim release; overridden at link time with
@@ -85,8 +88,17 @@ func badInput(err error) error {
 func badInputf(format string, args ...any) error { return inputError{fmt.Errorf(format, args...)} }
 
 // run executes the command line and returns the process exit status: 0 on
-// success, 2 on bad input, 1 on internal failure.
-func run(args []string, stdout, stderr io.Writer) int {
+// success, 2 on bad input, 1 on internal failure (a bug: a panic anywhere is
+// caught here and reported with the command line that reproduces it), 3
+// when an assertion fails.
+func run(args []string, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if v := recover(); v != nil {
+			fmt.Fprintf(stderr, "regionsim: internal error (a bug, please report it): %v\nreproduce with: regionsim %s\n%s",
+				v, strings.Join(args, " "), debug.Stack())
+			code = 1
+		}
+	}()
 	if len(args) == 0 {
 		writeUsage(stderr)
 		return 2
@@ -116,6 +128,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func exitStatus(err error, stderr io.Writer, name string) int {
 	var ie inputError
+	var bug *scenarios.InternalError
 	switch {
 	case err == nil:
 		return 0
@@ -124,6 +137,10 @@ func exitStatus(err error, stderr io.Writer, name string) int {
 	case errors.As(err, &ie):
 		fmt.Fprintf(stderr, "regionsim %s: %v\n", name, err)
 		return 2
+	case errors.As(err, &bug):
+		fmt.Fprintf(stderr, "regionsim %s: %v\nplease report it with the scenario; reproduce with --seed %d\n%s",
+			name, bug, bug.Seed, bug.Stack)
+		return 1
 	default:
 		fmt.Fprintf(stderr, "regionsim %s: internal error: %v\n", name, err)
 		return 1
@@ -149,7 +166,8 @@ Commands:
 	}
 	fmt.Fprint(w, `
 Run 'regionsim <command> --help' for a command's flags.
-Exit status: 0 success, 2 bad input (the message names the problem), 1 internal failure.
+Exit status: 0 success, 2 bad input (the message names the problem), 1 internal
+failure (a bug: the message says how to reproduce it), 3 an assertion failed.
 `)
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/regionsim/regionsim/scenarios"
 )
 
 func runCLI(args ...string) (code int, stdout, stderr string) {
@@ -313,4 +316,59 @@ func TestZeroFlagsApply(t *testing.T) {
 		assert.Equal(t, 2, code, tc.flag)
 		assert.Contains(t, stderr, tc.want, tc.flag)
 	}
+}
+
+// TestOutReplacesPreviousSet: --out writes a whole set or nothing; a
+// previous run's set is replaced (no stale chart stays), a directory with
+// other files is refused before anything runs unless --force, and no
+// temporary directory is left behind.
+func TestOutReplacesPreviousSet(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "out")
+	code, _, stderr := runCLI("run", "default", "--duration", "2s", "--warmup", "1s", "--quiet", "--out", dir)
+	require.Equal(t, 0, code, stderr)
+	stale := filepath.Join(dir, "cdf-old-table-read.png")
+	require.NoError(t, os.WriteFile(stale, []byte("x"), 0o644))
+	code, _, stderr = runCLI("run", "default", "--duration", "2s", "--warmup", "1s", "--quiet", "--out", dir)
+	require.Equal(t, 0, code, stderr)
+	assert.NoFileExists(t, stale, "the previous set is replaced as a whole")
+	assert.FileExists(t, filepath.Join(dir, "result.json"))
+	marker, err := os.ReadFile(filepath.Join(dir, outMarker))
+	require.NoError(t, err)
+	assert.Contains(t, string(marker), "result.json\nstats.csv\n")
+
+	foreign := filepath.Join(parent, "mine")
+	require.NoError(t, os.MkdirAll(foreign, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(foreign, "notes.txt"), []byte("keep"), 0o644))
+	code, stdout, stderr := runCLI("run", "default", "--duration", "2s", "--quiet", "--out", foreign)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "--out "+foreign+": the directory holds other files than a regionsim output set (--force replaces it all)")
+	assert.Empty(t, stdout, "refused before running")
+	assert.FileExists(t, filepath.Join(foreign, "notes.txt"))
+	code, _, stderr = runCLI("run", "default", "--duration", "2s", "--quiet", "--out", foreign, "--force")
+	require.Equal(t, 0, code, stderr)
+	assert.NoFileExists(t, filepath.Join(foreign, "notes.txt"))
+
+	entries, err := os.ReadDir(parent)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	assert.ElementsMatch(t, []string{"out", "mine"}, names, "no temporary directory left behind")
+}
+
+// TestPanicExitsOneWithReproduction: a bug anywhere exits 1, not 2 (bad
+// input), and says how to reproduce it.
+func TestPanicExitsOneWithReproduction(t *testing.T) {
+	commands["boom"] = command{summary: "test", usage: "regionsim boom", run: func([]string, io.Writer, io.Writer) error { panic("kaboom") }}
+	defer delete(commands, "boom")
+	code, _, stderr := runCLI("boom", "--seed", "7")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "internal error (a bug, please report it): kaboom")
+	assert.Contains(t, stderr, "reproduce with: regionsim boom --seed 7")
+	bug := &scenarios.InternalError{Scenario: "s", Seed: 9, Panic: "broken"}
+	var buf bytes.Buffer
+	assert.Equal(t, 1, exitStatus(bug, &buf, "run"))
+	assert.Contains(t, buf.String(), `regionsim run: internal error (a bug) in scenario "s", seed 9: broken`)
 }

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -24,6 +22,7 @@ type runFlags struct {
 	duration, warmup, maxOffset time.Duration
 	format                      string
 	out                         string
+	force                       bool
 	// dropFaults makes load remove the scenario's faults before applying
 	// the overrides (sweep replaces them, so a shorter --duration must not
 	// trip over them); dropped counts them.
@@ -47,7 +46,8 @@ func (f *runFlags) bind(fs *pflag.FlagSet, survival bool) {
 	fs.StringVar(&f.o.CRDBVersion, "crdb-version", "", "CockroachDB version whose timers and lease type are modelled: 22.2, 23.1, 24.3 or 25.2")
 	fs.StringVar(&f.o.Jitter, "jitter", "", "latency jitter: none or lognormal (default: the scenario's)")
 	fs.StringVar(&f.format, "format", "table", "output format: table, csv, json or markdown")
-	fs.StringVar(&f.out, "out", "", "also write result.json, stats.csv and every chart (PNG and SVG) into this directory")
+	fs.StringVar(&f.out, "out", "", "also write result.json, stats.csv and every chart (PNG and SVG) into this directory; a previous run's set there is replaced")
+	fs.BoolVar(&f.force, "force", false, "let --out replace a directory that holds other files than a previous run's output")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress line on stderr (there is none either when stderr is not a terminal)")
 }
 
@@ -79,6 +79,9 @@ func (f *runFlags) load(fs *pflag.FlagSet) (*scenarios.Scenario, report.Format, 
 	}
 	if fs.Changed("max-offset") {
 		f.o.MaxOffset = &f.maxOffset
+	}
+	if err := checkOut(f.out, f.force); err != nil {
+		return nil, "", err
 	}
 	if f.dropFaults {
 		f.dropped = len(s.Faults)
@@ -118,7 +121,7 @@ after failover (from min(30 s, half the fault) after it starts to its end).
 	if err := report.WriteResult(stdout, res, format); err != nil {
 		return err
 	}
-	return writeOut(f.out, stderr, "result.json", "stats.csv",
+	return writeOut(f.out, f.force, stderr, "result.json", "stats.csv",
 		func(w io.Writer, fm report.Format) error { return report.WriteResult(w, res, fm) },
 		func(dir string) ([]string, error) { return plots.WriteResult(dir, res) })
 }
@@ -156,7 +159,7 @@ REGION - ZONE delta of every percentile (ms).
 	if err := report.WriteComparison(stdout, &cmp, format); err != nil {
 		return err
 	}
-	return writeOut(f.out, stderr, "result.json", "stats.csv",
+	return writeOut(f.out, f.force, stderr, "result.json", "stats.csv",
 		func(w io.Writer, fm report.Format) error { return report.WriteComparison(w, &cmp, fm) },
 		func(dir string) ([]string, error) { return plots.WriteComparison(dir, &cmp) })
 }
@@ -189,43 +192,6 @@ func (f *runFlags) timedRun(s *scenarios.Scenario) (*scenarios.Result, error) {
 	}
 	res.WallSeconds = time.Since(start).Seconds()
 	return res, nil
-}
-
-// writeOut writes the JSON and CSV renderings (as jsonName and csvName) and
-// the charts into dir, if set, and names the files on stderr.
-func writeOut(dir string, stderr io.Writer, jsonName, csvName string, write func(io.Writer, report.Format) error, charts func(string) ([]string, error)) error {
-	if dir == "" {
-		return nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return badInputf("--out: %v", err)
-	}
-	for _, out := range []struct {
-		name   string
-		format report.Format
-	}{{jsonName, report.JSON}, {csvName, report.CSV}} {
-		path := filepath.Join(dir, out.name)
-		file, err := os.Create(path)
-		if err != nil {
-			return badInputf("--out: %v", err)
-		}
-		werr := write(file, out.format)
-		if cerr := file.Close(); werr == nil {
-			werr = cerr
-		}
-		if werr != nil {
-			return fmt.Errorf("writing %s: %w", path, werr)
-		}
-		fmt.Fprintf(stderr, "wrote %s\n", path)
-	}
-	paths, err := charts(dir)
-	if err != nil {
-		return fmt.Errorf("writing charts: %w", err)
-	}
-	for _, p := range paths {
-		fmt.Fprintf(stderr, "wrote %s\n", p)
-	}
-	return nil
 }
 
 func runScenarios(args []string, stdout, _ io.Writer) error {

@@ -81,7 +81,7 @@ min(30 s, half the fault) after the fault starts until it ends).
 	if err := report.WriteSweep(stdout, res, format); err != nil {
 		return err
 	}
-	return writeSweepOut(f.out, stderr, res)
+	return writeSweepOut(f.out, f.force, stderr, res)
 }
 
 // sweepInputError names the flag behind a sweep option's error.
@@ -97,8 +97,8 @@ func sweepInputError(err error) error {
 
 // writeSweepOut writes sweep.json, sweep.csv and the charts into dir, if
 // set, and names the files on stderr.
-func writeSweepOut(dir string, stderr io.Writer, res *scenarios.SweepResult) error {
-	return writeOut(dir, stderr, "sweep.json", "sweep.csv",
+func writeSweepOut(dir string, force bool, stderr io.Writer, res *scenarios.SweepResult) error {
+	return writeOut(dir, force, stderr, "sweep.json", "sweep.csv",
 		func(w io.Writer, fm report.Format) error { return report.WriteSweep(w, res, fm) },
 		func(dir string) ([]string, error) { return plots.WriteSweep(dir, res) })
 }

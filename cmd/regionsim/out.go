@@ -1,0 +1,140 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/regionsim/regionsim/scenarios/report"
+)
+
+// outMarker is the file that marks a directory as a regionsim output set
+// and lists its files, one per line: --out replaces such a directory
+// without --force.
+const outMarker = ".regionsim-out"
+
+// checkOut refuses, before anything runs, an --out directory that exists
+// and holds files that are not a previous regionsim output set, unless
+// force is set.
+func checkOut(dir string, force bool) error {
+	if dir == "" || force {
+		return nil
+	}
+	entries, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return badInputf("--out %s: %v", dir, err)
+	case len(entries) == 0:
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(dir, outMarker)); err != nil {
+		return badInputf("--out %s: the directory holds other files than a regionsim output set (--force replaces it all)", dir)
+	}
+	return nil
+}
+
+// writeOut writes the JSON and CSV renderings of a result (or sweep) and
+// its charts as one set into dir, if set, and names the files on stderr.
+// The set is written into a temporary directory beside dir and renamed
+// into place at the end, so dir holds either the previous set or the whole
+// new one, never a mix or a truncated file; a previous set is replaced.
+func writeOut(dir string, force bool, stderr io.Writer, jsonName, csvName string, write func(io.Writer, report.Format) error, charts func(string) ([]string, error)) error {
+	if dir == "" {
+		return nil
+	}
+	if err := checkOut(dir, force); err != nil {
+		return err
+	}
+	dir = filepath.Clean(dir)
+	parent := filepath.Dir(dir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return badInputf("--out: %v", err)
+	}
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
+	if err != nil {
+		return badInputf("--out: %v", err)
+	}
+	defer os.RemoveAll(tmp) // a no-op once renamed into place
+	var names []string
+	for _, out := range []struct {
+		name   string
+		format report.Format
+	}{{jsonName, report.JSON}, {csvName, report.CSV}} {
+		if err := writeFile(filepath.Join(tmp, out.name), func(w io.Writer) error { return write(w, out.format) }); err != nil {
+			return err
+		}
+		names = append(names, out.name)
+	}
+	paths, err := charts(tmp)
+	if err != nil {
+		return fmt.Errorf("writing charts: %w", err)
+	}
+	for _, p := range paths {
+		names = append(names, filepath.Base(p))
+	}
+	if err := writeFile(filepath.Join(tmp, outMarker), func(w io.Writer) error {
+		_, err := io.WriteString(w, strings.Join(names, "\n")+"\n")
+		return err
+	}); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return err
+	}
+	if err := replaceDir(dir, tmp); err != nil {
+		return fmt.Errorf("--out %s: %w", dir, err)
+	}
+	slices.Sort(names[2:])
+	for _, n := range names {
+		fmt.Fprintf(stderr, "wrote %s\n", filepath.Join(dir, n))
+	}
+	return nil
+}
+
+// writeFile writes a file with write and syncs it.
+func writeFile(path string, write func(io.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	werr := write(f)
+	if serr := f.Sync(); werr == nil {
+		werr = serr
+	}
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return fmt.Errorf("writing %s: %w", path, werr)
+	}
+	return nil
+}
+
+// replaceDir puts directory tmp in dir's place: dir, if it exists, is
+// moved aside and removed once tmp is in place.
+func replaceDir(dir, tmp string) error {
+	old := ""
+	if _, err := os.Lstat(dir); err == nil {
+		old = tmp + ".old"
+		if err := os.Rename(dir, old); err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		if old != "" {
+			_ = os.Rename(old, dir) // put the previous set back
+		}
+		return err
+	}
+	if old != "" {
+		return os.RemoveAll(old)
+	}
+	return nil
+}
