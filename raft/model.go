@@ -179,7 +179,6 @@ func (m *Model) AddTable(d TableDef) (TableID, error) {
 		m.leases = append(m.leases, LeaseEvent{At: m.eng.Now(), Range: r.ID, From: -1, To: r.Leaseholder, Reason: "initial"})
 		if r.GlobalReads {
 			t.GlobalReads = true
-			r.initGlobalKeys()
 		}
 		if t.Partitions != nil {
 			reg := m.cluster.RegionIndex(l.Partition)

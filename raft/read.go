@@ -89,7 +89,7 @@ func (m *Model) partArrive(pi partID) {
 		// A write to the key inside the read's uncertainty window
 		// (read_ts, read_ts + max_offset] makes the reader wait until its
 		// clock passes the write (reference §3.3, §10 rule 6).
-		if w := r.lastWrite[m.reqs[p.req].key]; w > p.readTS && w <= p.readTS+sim.Time(m.cfg.MaxOffset) && w > m.eng.Now() {
+		if w := r.writes.get(m.reqs[p.req].key); w > p.readTS && w <= p.readTS+sim.Time(m.cfg.MaxOffset) && w > m.eng.Now() {
 			m.sendPart(w.Sub(m.eng.Now())+m.service(p.node), kEvalDone, pi, 0)
 			return
 		}

@@ -23,17 +23,9 @@ type rangeProgress struct {
 	// readyAt[i] is when replica i, a replacement, has caught up by
 	// snapshot and acknowledges appends (nil: no replacement yet).
 	readyAt []sim.Time
-	// lastWrite[k] is the timestamp of the latest committed write to key k
-	// (GLOBAL ranges only), for uncertainty waits.
-	lastWrite []sim.Time
-}
-
-// initGlobalKeys sizes the per-key write timestamps of a GLOBAL range.
-func (r *Range) initGlobalKeys() {
-	r.lastWrite = make([]sim.Time, r.keys)
-	for k := range r.lastWrite {
-		r.lastWrite[k] = -1
-	}
+	// writes holds, per key, the latest committed write with a future
+	// timestamp (GLOBAL ranges only), for uncertainty waits.
+	writes futureWrites
 }
 
 // startWrite starts a single-row write (1PC) at the gateway.
@@ -170,10 +162,7 @@ func (m *Model) voterAppended(pi partID) {
 		return
 	}
 	if r.GlobalReads {
-		k := m.reqs[p.req].key
-		if p.writeTS > r.lastWrite[k] {
-			r.lastWrite[k] = p.writeTS
-		}
+		r.writes.put(m.reqs[p.req].key, p.writeTS, m.eng.Now())
 	}
 	m.replyToGateway(pi)
 }
