@@ -56,6 +56,16 @@ const (
 	unreachableTTL = time.Second
 )
 
+// RequestDeadline is how long a request may wait before it fails: the
+// replica circuit breaker's threshold (60 s), or the client's timeout if
+// that is shorter.
+func (c Config) RequestDeadline() time.Duration {
+	if t := c.ClientTimeout; t > 0 && t < replicaCircuitBreaker {
+		return t
+	}
+	return replicaCircuitBreaker
+}
+
 // Request phases at the gateway.
 const (
 	phaseMain uint8 = iota
@@ -185,14 +195,8 @@ func (m *Model) Submit(req Request, tag int64) {
 	s.rng = ranges[mod(req.Range, len(ranges))]
 	s.key = int32(mod(req.Key, m.ranges[s.rng].keys))
 	if m.fo != nil || m.cfg.ClientTimeout > 0 {
-		// The replica circuit breaker (or the client's timeout, if
-		// shorter) fails a request stuck this long.
-		limit := replicaCircuitBreaker
-		if t := m.cfg.ClientTimeout; t > 0 && t < limit {
-			limit = t
-		}
 		s.inFlight++
-		s.deadline = m.eng.TimerAfter(limit, m.id, kDeadline, int64(ri))
+		s.deadline = m.eng.TimerAfter(m.cfg.RequestDeadline(), m.id, kDeadline, int64(ri))
 	}
 	m.send(m.clientHop(s.gateway), kGatewayArrive, ri)
 }

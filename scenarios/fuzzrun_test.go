@@ -166,7 +166,7 @@ func FuzzRun(f *testing.F) {
 		if err := s.Validate(); err != nil {
 			return
 		}
-		res, err := run(s, nil, true)
+		res, err := run(s, RunOptions{checks: true})
 		if err != nil {
 			t.Fatalf("%v\nscenario (seed %d):\n%s", err, seed, text)
 		}

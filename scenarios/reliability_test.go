@@ -118,3 +118,27 @@ func TestPanicBecomesInternalError(t *testing.T) {
 	assert.Equal(t, "broken", bug.Panic)
 	assert.NotEmpty(t, bug.Stack)
 }
+
+// TestBudgetStopsARun: a run that dispatches more events than its budget
+// stops there with an input error naming the limit; the estimate of the
+// built-in scenarios is of the right size (within a factor of 3 of the
+// events they dispatch).
+func TestBudgetStopsARun(t *testing.T) {
+	s, err := Load("default")
+	require.NoError(t, err)
+	_, err = RunWith(s, RunOptions{Budget: Budget{MaxEvents: 10_000}})
+	require.ErrorIs(t, err, ErrInvalid)
+	assert.Contains(t, err.Error(), "after 10000 events: over --max-events 10000")
+	for _, name := range []string{"default", "movr", "users-by-city"} {
+		s, err := Load(name)
+		require.NoError(t, err)
+		est, err := s.Estimate()
+		require.NoError(t, err)
+		res, err := Run(s)
+		require.NoError(t, err)
+		ratio := est.Events / float64(res.Events)
+		assert.True(t, ratio > 1.0/3 && ratio < 3, "%s: estimated %.3g events, ran %d", name, est.Events, res.Events)
+		assert.Less(t, float64(res.Requests), est.Requests, name)
+		require.NoError(t, est.Check(Budget{MaxEvents: DefaultMaxEvents, MaxMemory: DefaultMaxMemory}), name)
+	}
+}

@@ -105,8 +105,24 @@ func Run(s *Scenario) (*Result, error) { return RunWithProgress(s, nil) }
 // RunWithProgress is Run, calling progress (if not nil) with the simulated
 // time done and the total about a hundred times during the run.
 func RunWithProgress(s *Scenario, progress func(done, total time.Duration)) (*Result, error) {
-	return run(s, progress, false)
+	return RunWith(s, RunOptions{Progress: progress})
 }
+
+// RunOptions are the knobs of a run that are not part of the scenario.
+type RunOptions struct {
+	// Progress, if not nil, is called with the simulated time done and the
+	// total about a hundred times during the run.
+	Progress func(done, total time.Duration)
+	// Budget limits the run: it stops with an error wrapping ErrInvalid
+	// once it has dispatched MaxEvents events or the process uses more than
+	// MaxMemory bytes (checked about a hundred times a run).
+	Budget Budget
+	// checks turns on the model's invariant checks (tests and fuzzing).
+	checks bool
+}
+
+// RunWith is Run with options.
+func RunWith(s *Scenario, o RunOptions) (*Result, error) { return run(s, o) }
 
 // InternalError is a run that failed because of a bug in regionsim (an
 // engine or model invariant broke), not because of its input. It names the
@@ -128,7 +144,8 @@ func (e *InternalError) Error() string {
 // it runs (raft.Model.CheckInvariants, a violation panics) and audits its
 // bookkeeping at the end (tests and fuzzing). A panic inside the
 // simulation is returned as an *InternalError.
-func run(s *Scenario, progress func(done, total time.Duration), checks bool) (res *Result, err error) {
+func run(s *Scenario, o RunOptions) (res *Result, err error) {
+	progress, checks := o.Progress, o.checks
 	defer func() {
 		if v := recover(); v != nil {
 			res, err = nil, &InternalError{Scenario: s.Name, Seed: s.Seed, Panic: v, Stack: debug.Stack()}
@@ -146,6 +163,7 @@ func run(s *Scenario, progress func(done, total time.Duration), checks bool) (re
 		return nil, err
 	}
 	e := sim.NewEngine()
+	e.SetEventLimit(o.Budget.MaxEvents)
 	warmupEnd := sim.At(s.Warmup)
 	end := warmupEnd.Add(s.Duration)
 	rec := &recorder{from: warmupEnd, until: end}
@@ -244,6 +262,9 @@ func run(s *Scenario, progress func(done, total time.Duration), checks bool) (re
 	for t := sim.Time(0); t < end; {
 		t = min(end, t.Add(step))
 		e.RunUntil(t)
+		if err := o.Budget.exceeded(s, e); err != nil {
+			return nil, err
+		}
 		if progress != nil {
 			progress(time.Duration(t), time.Duration(end))
 		}
@@ -251,6 +272,9 @@ func run(s *Scenario, progress func(done, total time.Duration), checks bool) (re
 	// Let requests issued inside the measured span finish.
 	rec.outstanding += int64(submitted)
 	for rec.outstanding > 0 && e.Now() < end.Add(maxDrain) && e.Step() {
+	}
+	if err := o.Budget.exceeded(s, e); err != nil {
+		return nil, err
 	}
 	bug := func(format string, args ...any) error {
 		return &InternalError{Scenario: s.Name, Seed: s.Seed, Panic: fmt.Sprintf(format, args...)}

@@ -37,6 +37,8 @@ type SweepOptions struct {
 	// Progress, if set, is called after each run with the runs done and
 	// the total, from one goroutine at a time.
 	Progress func(done, total int)
+	// Budget limits each run (see RunOptions.Budget).
+	Budget Budget
 }
 
 // DefaultSweepOptions returns the options of a sweep of s: DefaultSweepSeeds
@@ -301,7 +303,7 @@ func Sweep(s *Scenario, opts SweepOptions) (*SweepResult, error) {
 	results, err := runParallel(len(cases)*n, opts.Parallelism, opts.Progress, func(j int) (*Result, error) {
 		c := cases[j/n].s.Clone()
 		c.Seed = res.Seeds[j%n]
-		r, err := Run(c)
+		r, err := RunWith(c, RunOptions{Budget: opts.Budget})
 		if err != nil {
 			return nil, fmt.Errorf("%s, %s survival, seed %d: %w", cases[j/n].fault.Name, cases[j/n].survival, c.Seed, err)
 		}

@@ -78,6 +78,8 @@ type Engine struct {
 	handlers []Handler
 	cur      Event
 	stopped  bool
+	// limit is the most events Run and RunUntil dispatch in all (0: none).
+	limit uint64
 }
 
 // NewEngine returns an engine at time 0 with an empty queue.
@@ -153,9 +155,9 @@ func (e *Engine) Cancel(id TimerID) bool {
 }
 
 // Step dispatches the earliest pending event and reports whether there was
-// one.
+// one (false too once the event limit is reached).
 func (e *Engine) Step() bool {
-	if len(e.heap) == 0 {
+	if len(e.heap) == 0 || e.LimitReached() {
 		return false
 	}
 	e.dispatch()
@@ -170,10 +172,14 @@ func (e *Engine) Run() { e.RunUntil(Never) }
 // later stay queued, so a run can be continued.
 func (e *Engine) RunUntil(until Time) {
 	e.stopped = false
-	for len(e.heap) > 0 && e.heap[0].at <= until && !e.stopped {
+	limit := e.limit
+	if limit == 0 {
+		limit = ^uint64(0)
+	}
+	for len(e.heap) > 0 && e.heap[0].at <= until && !e.stopped && e.events < limit {
 		e.dispatch()
 	}
-	if !e.stopped && until != Never && until > e.now {
+	if !e.stopped && until != Never && until > e.now && e.events < limit {
 		e.now = until
 	}
 }
@@ -181,6 +187,15 @@ func (e *Engine) RunUntil(until Time) {
 // Stop makes the current Run or RunUntil return after the event being
 // handled.
 func (e *Engine) Stop() { e.stopped = true }
+
+// SetEventLimit makes Run, RunUntil and Step dispatch no more than n events
+// in all, counted from the engine's start (0 removes the limit). Once the
+// limit is reached they return at once, leaving the clock where the last
+// event put it; LimitReached tells.
+func (e *Engine) SetEventLimit(n uint64) { e.limit = n }
+
+// LimitReached reports whether the event limit stopped the engine.
+func (e *Engine) LimitReached() bool { return e.limit > 0 && e.events >= e.limit }
 
 func (e *Engine) dispatch() {
 	top := e.heap[0]

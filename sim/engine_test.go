@@ -335,3 +335,24 @@ func TestTimeHelpers(t *testing.T) {
 	assert.Equal(t, "1.5s", At(1500*time.Millisecond).String())
 	assert.Equal(t, "never", Never.String())
 }
+
+func TestEventLimit(t *testing.T) {
+	e := NewEngine()
+	var fired int
+	var h HandlerID
+	h = e.Register(HandlerFunc(func(ev *Event) {
+		fired++
+		e.After(time.Millisecond, h, 0, 0)
+	}))
+	e.Schedule(0, h, 0, 0)
+	e.SetEventLimit(10)
+	e.RunUntil(At(time.Second))
+	assert.Equal(t, 10, fired)
+	assert.True(t, e.LimitReached())
+	assert.Equal(t, At(9*time.Millisecond), e.Now(), "the clock stays at the last event")
+	assert.False(t, e.Step())
+	e.SetEventLimit(0)
+	assert.False(t, e.LimitReached())
+	e.RunUntil(At(20 * time.Millisecond))
+	assert.Equal(t, 21, fired)
+}

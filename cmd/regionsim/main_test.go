@@ -372,3 +372,50 @@ func TestPanicExitsOneWithReproduction(t *testing.T) {
 	assert.Equal(t, 1, exitStatus(bug, &buf, "run"))
 	assert.Contains(t, buf.String(), `regionsim run: internal error (a bug) in scenario "s", seed 9: broken`)
 }
+
+// TestBudget: runs that would exhaust the machine are refused before they
+// start, with the estimate; --dry-run prints it; the limits parse sizes.
+func TestBudget(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
+		return p
+	}
+	huge := write("huge.yaml", "tables: [{name: t}]\nworkload: [{region: us-east1, rate: 1e7, table: t}]\n")
+	long := write("long.yaml", "duration: 8760h\ntables: [{name: t}]\nworkload: [{region: us-east1, rate: 300, table: t}]\n")
+	pileup := write("pileup.yaml", `duration: 60s
+tables: [{name: t}]
+workload: [{region: us-west1, rate: 200000, table: t, mix: {write: 1}}]
+faults: [{at: 0s, kind: region, target: us-east1, for: 60s}]
+`)
+	for _, tc := range []struct {
+		file, want string
+	}{
+		{huge, "budget: the run could need up to"},
+		{long, "over --max-events 2000000000"},
+		{pileup, "over --max-memory 4096 MiB"},
+	} {
+		code, stdout, stderr := runCLI("run", tc.file, "--quiet")
+		assert.Equal(t, 2, code, tc.file)
+		assert.Contains(t, stderr, tc.want, tc.file)
+		assert.Empty(t, stdout, tc.file)
+	}
+	code, stdout, stderr := runCLI("run", huge, "--dry-run")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "huge (zone survival, seed 1): about 7e+08 requests")
+	code, _, stderr = runCLI("run", "default", "--max-memory", "lots")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, `--max-memory: "lots" is not a size`)
+	code, _, stderr = runCLI("run", "default", "--max-events", "1.5")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, `--max-events: "1.5" is not a whole number`)
+	for in, want := range map[string]uint64{"512MiB": 512 << 20, "4GiB": 4 << 30, "1.5G": 3 << 29, "1000": 1000, "0": 0, "2KB": 2000} {
+		got, err := parseSize(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, got, in)
+	}
+	n, err := parseCount("2e9")
+	require.NoError(t, err)
+	assert.Equal(t, uint64(2_000_000_000), n)
+}

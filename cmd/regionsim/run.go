@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"runtime/debug"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -23,6 +25,11 @@ type runFlags struct {
 	format                      string
 	out                         string
 	force                       bool
+	// maxEvents and maxMemory hold --max-events and --max-memory; load
+	// parses them into budget. dryRun is --dry-run.
+	maxEvents, maxMemory string
+	budget               scenarios.Budget
+	dryRun               bool
 	// dropFaults makes load remove the scenario's faults before applying
 	// the overrides (sweep replaces them, so a shorter --duration must not
 	// trip over them); dropped counts them.
@@ -48,6 +55,9 @@ func (f *runFlags) bind(fs *pflag.FlagSet, survival bool) {
 	fs.StringVar(&f.format, "format", "table", "output format: table, csv, json or markdown")
 	fs.StringVar(&f.out, "out", "", "also write result.json, stats.csv and every chart (PNG and SVG) into this directory; a previous run's set there is replaced")
 	fs.BoolVar(&f.force, "force", false, "let --out replace a directory that holds other files than a previous run's output")
+	fs.StringVar(&f.maxEvents, "max-events", fmt.Sprint(scenarios.DefaultMaxEvents), "refuse a run estimated to dispatch more engine events, and stop one that does (0: no limit)")
+	fs.StringVar(&f.maxMemory, "max-memory", "4GiB", "refuse a run estimated to need more memory, and stop one that uses more (e.g. 512MiB, 8GiB; 0: no limit)")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "print the estimated requests, events, time and memory of the run(s) and exit")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress line on stderr (there is none either when stderr is not a terminal)")
 }
 
@@ -83,6 +93,17 @@ func (f *runFlags) load(fs *pflag.FlagSet) (*scenarios.Scenario, report.Format, 
 	if err := checkOut(f.out, f.force); err != nil {
 		return nil, "", err
 	}
+	if f.budget.MaxEvents, err = parseCount(f.maxEvents); err != nil {
+		return nil, "", badInputf("--max-events: %v", err)
+	}
+	if f.budget.MaxMemory, err = parseSize(f.maxMemory); err != nil {
+		return nil, "", badInputf("--max-memory: %v", err)
+	}
+	if f.budget.MaxMemory > 0 {
+		// The garbage collector works harder as the limit nears; the run
+		// itself stops if the process passes it.
+		debug.SetMemoryLimit(int64(min(f.budget.MaxMemory, math.MaxInt64)))
+	}
 	if f.dropFaults {
 		f.dropped = len(s.Faults)
 		s.Faults = nil
@@ -112,6 +133,9 @@ after failover (from min(30 s, half the fault) after it starts to its end).
 	}
 	s, format, err := f.load(fs)
 	if err != nil {
+		return err
+	}
+	if stop, err := f.preflight(stdout, s); stop || err != nil {
 		return err
 	}
 	res, err := f.timedRun(s)
@@ -144,12 +168,19 @@ REGION - ZONE delta of every percentile (ms).
 	if !s.ResolvedDatabase().MultiRegion() {
 		return badInputf("scenario %q has no multi-region database (no table uses a multi-region locality), so there is no survival goal to compare", s.Name)
 	}
-	var cmp scenarios.Comparison
+	var variants []*scenarios.Scenario
 	for _, goal := range []string{"zone", "region"} {
 		v, err := s.WithSurvival(goal)
 		if err != nil {
 			return badInput(err)
 		}
+		variants = append(variants, v)
+	}
+	if stop, err := f.preflight(stdout, variants...); stop || err != nil {
+		return err
+	}
+	var cmp scenarios.Comparison
+	for _, v := range variants {
 		res, err := f.timedRun(v)
 		if err != nil {
 			return err
@@ -180,7 +211,7 @@ func (f *runFlags) timedRun(s *scenarios.Scenario) (*scenarios.Result, error) {
 				s.ResolvedDatabase().Survival, 100*done.Seconds()/total.Seconds(), total)
 		}
 	}
-	res, err := scenarios.RunWithProgress(s, progress)
+	res, err := scenarios.RunWith(s, scenarios.RunOptions{Progress: progress, Budget: f.budget})
 	if shown {
 		fmt.Fprint(f.stderr, "\r\033[K")
 	}
@@ -192,6 +223,40 @@ func (f *runFlags) timedRun(s *scenarios.Scenario) (*scenarios.Result, error) {
 	}
 	res.WallSeconds = time.Since(start).Seconds()
 	return res, nil
+}
+
+// preflight estimates the runs of the scenarios ss: with --dry-run it
+// prints the estimates and reports stop; otherwise it refuses (exit 2) a run
+// whose estimate exceeds the budget.
+func (f *runFlags) preflight(stdout io.Writer, ss ...*scenarios.Scenario) (stop bool, err error) {
+	var ests []scenarios.Estimate
+	for _, s := range ss {
+		est, err := s.Estimate()
+		if err != nil {
+			return false, badInput(err)
+		}
+		ests = append(ests, est)
+	}
+	return f.checkEstimates(stdout, ss, ests)
+}
+
+// checkEstimates prints (--dry-run) or checks the estimates of the runs of
+// ss.
+func (f *runFlags) checkEstimates(stdout io.Writer, ss []*scenarios.Scenario, ests []scenarios.Estimate) (bool, error) {
+	for i, est := range ests {
+		if f.dryRun {
+			s := ss[i]
+			fmt.Fprintf(stdout, "%s (%s survival, seed %d): %s\n", s.Name, s.ResolvedDatabase().Survival, s.Seed, est)
+			continue
+		}
+		if err := est.Check(f.budget); err != nil {
+			return false, badInput(err)
+		}
+	}
+	if f.dryRun {
+		fmt.Fprintf(stdout, "limits: --max-events %d, --max-memory %d MiB (0: none)\n", f.budget.MaxEvents, f.budget.MaxMemory>>20)
+	}
+	return f.dryRun, nil
 }
 
 func runScenarios(args []string, stdout, _ io.Writer) error {

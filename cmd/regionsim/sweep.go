@@ -62,6 +62,14 @@ min(30 s, half the fault) after the fault starts until it ends).
 	if err := opts.Validate(s); err != nil {
 		return sweepInputError(err)
 	}
+	opts.Budget = f.budget
+	est, err := scenarios.SweepEstimate(s, opts)
+	if err != nil {
+		return sweepInputError(err)
+	}
+	if stop, err := f.checkEstimates(stdout, []*scenarios.Scenario{s}, []scenarios.Estimate{est}); stop || err != nil {
+		return err
+	}
 	if !f.quiet && isTerminal(stderr) {
 		opts.Progress = func(done, total int) {
 			fmt.Fprintf(stderr, "\rsweep: %d/%d runs", done, total)

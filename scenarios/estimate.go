@@ -1,0 +1,325 @@
+package scenarios
+
+import (
+	"fmt"
+	"runtime"
+	"runtime/metrics"
+	"slices"
+	"time"
+
+	"github.com/regionsim/regionsim/raft"
+	"github.com/regionsim/regionsim/raft/placement"
+	"github.com/regionsim/regionsim/sim"
+)
+
+// Budget limits what one run may cost; zero fields mean no limit. The
+// CLI's defaults are DefaultMaxEvents and DefaultMaxMemory.
+type Budget struct {
+	// MaxEvents is the most engine events a run may dispatch.
+	MaxEvents uint64
+	// MaxMemory is the most memory, in bytes, a run may use.
+	MaxMemory uint64
+}
+
+// Defaults of the CLI's --max-events and --max-memory.
+const (
+	// DefaultMaxEvents is about seven minutes of one core at 5 M events/s.
+	DefaultMaxEvents = 2_000_000_000
+	// DefaultMaxMemory is 4 GiB.
+	DefaultMaxMemory = 4 << 30
+)
+
+// Estimate is what a run of a scenario will cost, computed from the
+// scenario alone, before running it.
+type Estimate struct {
+	// Requests is the expected number of requests issued, warmup included.
+	Requests float64
+	// Events is the expected number of engine events: the messages and
+	// timers of every request by op and replica count, the background
+	// (closed-timestamp side transport, replica scanners, liveness), and
+	// the retries of requests waiting out faults. It is an expectation, not
+	// a bound: Budget.MaxEvents is enforced while the run goes.
+	Events float64
+	// PeakInFlight bounds the requests in flight at once: the highest
+	// arrival rate times the longest a request can wait (its deadline when
+	// the scenario has faults or a client timeout, else a few seconds).
+	PeakInFlight float64
+	// MemoryBytes bounds the run's peak memory: the runtime, per-range
+	// state, latency histograms and timeline bins, and PeakInFlight
+	// requests with their parts and messages, doubled for slab growth and
+	// the garbage collector's headroom.
+	MemoryBytes float64
+}
+
+// Memory sizes behind the estimate (upper bounds of what the structures
+// hold, measured on amd64).
+const (
+	estRuntimeBytes   = 32 << 20 // the Go runtime, the binary's data, presets
+	estRangeBytes     = 1024     // a Range, its layout copies, lease and failover state
+	estHistogramBytes = 24 << 10 // a latency histogram spanning 100 µs to minutes at 0.5 % (1,330 buckets, grown by doubling)
+	estRequestBytes   = 128      // a request's gateway state
+	estPartBytes      = 160      // a part's state
+	estEventBytes     = 40       // a queued event and its timer slot
+	estWaitingEvents  = 10       // events per second of a request waiting out a fault (retries, backoff, RPC errors)
+	estEventsPerSec   = 5e6      // engine speed for the time estimate
+)
+
+// Seconds is a rough wall-clock time for the estimate's events on one
+// core.
+func (e Estimate) Seconds() float64 { return e.Events / estEventsPerSec }
+
+// String renders the estimate for --dry-run.
+func (e Estimate) String() string {
+	return fmt.Sprintf("about %.3g requests, %.3g events (~%.0f s on one core), at most %.3g requests in flight, at most %.0f MiB",
+		e.Requests, e.Events, e.Seconds(), e.PeakInFlight, e.MemoryBytes/(1<<20))
+}
+
+// Check returns an error wrapping ErrInvalid when the estimate exceeds b:
+// memory over MaxMemory or events over MaxEvents.
+func (e Estimate) Check(b Budget) error {
+	switch {
+	case b.MaxMemory > 0 && e.MemoryBytes > float64(b.MaxMemory):
+		return &Error{Field: "budget", Err: fmt.Errorf("the run could need up to %.0f MiB, over --max-memory %d MiB (estimate: %s); shorten the faults, lower the rates or the client timeout, or raise --max-memory", e.MemoryBytes/(1<<20), b.MaxMemory>>20, e)}
+	case b.MaxEvents > 0 && e.Events > float64(b.MaxEvents):
+		return &Error{Field: "budget", Err: fmt.Errorf("the run would take about %.3g events, over --max-events %d (estimate: %s); shorten it, lower the rates, or raise --max-events", e.Events, b.MaxEvents, e)}
+	}
+	return nil
+}
+
+// Estimate returns the cost of running the validated scenario s.
+func (s *Scenario) Estimate() (Estimate, error) {
+	c := s.Cluster()
+	if c == nil {
+		return Estimate{}, fmt.Errorf("scenarios: Estimate needs a validated scenario")
+	}
+	placed, err := s.Place()
+	if err != nil {
+		return Estimate{}, err
+	}
+	end := s.end()
+	nodes := float64(len(c.Nodes))
+	regions := float64(len(s.ResolvedDatabase().Regions))
+	if regions == 0 {
+		regions = 1
+	}
+	var est Estimate
+	// The longest a request can be in flight.
+	wait := 5*time.Second + s.Cockroach.GlobalReadsLead()
+	for i := range c.Regions {
+		for j := range c.Regions {
+			wait = max(wait, 8*c.RegionRTT(i, j).Median()+time.Second)
+		}
+	}
+	if len(s.Faults) > 0 || s.Cockroach.ClientTimeout > 0 {
+		wait = max(wait, s.Cockroach.RequestDeadline()+time.Second)
+	}
+	faults, err := RaftFaults(s.Faults, c)
+	if err != nil {
+		return Estimate{}, err
+	}
+	ranges, maxParts := 0, 1.0
+	for ti, t := range s.Tables {
+		ranges += len(placed[ti])
+		maxParts = max(maxParts, float64(t.TxnRanges), regions)
+	}
+	peakRate, activeSeries := 0.0, 0.0
+	for _, w := range s.Workload {
+		ti := s.TableIndex(w.Table)
+		t := s.Tables[ti]
+		replicas := 0.0
+		for _, l := range placed[ti] {
+			replicas += float64(len(l.Voters) + len(l.NonVoters))
+		}
+		replicas /= float64(len(placed[ti]))
+		rate, steps, err := w.RateSchedule(end)
+		if err != nil {
+			return Estimate{}, err
+		}
+		requests, peak := integrate(rate, steps, end)
+		peakRate += peak
+		est.Requests += requests
+		perRequest := 0.0
+		for _, os := range w.OpShares() {
+			perRequest += os.Share * eventsPerRequest(os.Op, t, replicas, regions)
+			if os.Share > 0 {
+				activeSeries++
+			}
+		}
+		est.Events += requests * perRequest
+		// Requests to ranges a fault takes down retry with backoff while
+		// they wait: for the whole fault where it takes the quorum (or cuts
+		// the network: assumed), else for one failover window (at most
+		// 10 s, reference §6.2); on average half of it, up to the deadline.
+		for _, f := range faults {
+			down, lost := faultReach(f, placed[ti])
+			window := 10 * time.Second
+			if lost > 0 {
+				window = f.For + 10*time.Second
+			}
+			window = min(window, f.For+10*time.Second)
+			waited := min(window, s.Cockroach.RequestDeadline()).Seconds()
+			est.Events += peak * (down + lost) * window.Seconds() * waited / 2 * estWaitingEvents
+		}
+	}
+	// Background: side-transport publications (every 200 ms, to every other
+	// node), replica scanners (at most one visit per node per 10 ms), and
+	// with faults liveness heartbeats and expiry timers (every 3 s).
+	sec := end.Seconds()
+	est.Events += sec * nodes * nodes / s.Cockroach.SideTransportInterval.Seconds()
+	est.Events += sec * nodes * min(100, float64(ranges)*3/(s.Cockroach.Allocator.ScanInterval.Seconds()+1e-9)+1)
+	if len(s.Faults) > 0 {
+		est.Events += sec*nodes*2 + float64(len(s.Faults))*(2+float64(ranges))
+	}
+	est.PeakInFlight = peakRate * wait.Seconds()
+
+	bins := end.Seconds()/TimelineInterval(end).Seconds() + 2
+	live := float64(ranges)*(estRangeBytes+4*nodes+8*6*float64(len(c.Zones))) +
+		activeSeries*(bins+1)*estHistogramBytes +
+		est.PeakInFlight*(estRequestBytes+maxParts*(estPartBytes+estEventBytes*(2+maxReplicas(placed)))) +
+		min(nodes*sec, float64(ranges)*sec/s.Cockroach.Allocator.MinLeaseTransferStatsDuration.Seconds())*64 // lease log: a transfer per store per second at most, and per range per stats period
+	est.MemoryBytes = estRuntimeBytes + 2*2*live
+	return est, nil
+}
+
+// integrate returns the requests a rate schedule issues before end and its
+// highest rate.
+func integrate(rate float64, steps []Step, end time.Duration) (requests, peak float64) {
+	at := time.Duration(0)
+	peak = rate
+	for _, st := range steps {
+		if st.At >= end {
+			break
+		}
+		requests += rate * (st.At - at).Seconds()
+		at, rate = st.At, st.Rate
+		peak = max(peak, rate)
+	}
+	requests += rate * (end - at).Seconds()
+	return requests, peak
+}
+
+// eventsPerRequest is the number of engine events one request of op costs
+// on a table whose ranges have replicas replicas, in a database of regions
+// regions: the client's two hops, evaluation, the reply, and for writes the
+// leader's append and a MsgApp and its acknowledgement per other replica.
+func eventsPerRequest(op raft.Op, t Table, replicas, regions float64) float64 {
+	write := 3 + 2*(replicas-1) + 1 // evaluation, own append, MsgApp+ack per replica, reply
+	read := 2.0                     // evaluation, reply
+	client := 2.0
+	switch op {
+	case raft.OpRead:
+		if t.Locality == placement.LocalityRegionalByRow && t.Lookup == LookupLOS {
+			return client + read*regions + 1
+		}
+		return client + read + 2 // a follower arrival or a redirect
+	case raft.OpStaleRead, raft.OpBoundedRead:
+		return client + read + 3
+	case raft.OpWrite:
+		return client + write + 1 // commit wait
+	case raft.OpInsert:
+		return client + write + read*regions
+	case raft.OpTxn:
+		return client + write*float64(t.TxnRanges)
+	}
+	return client + write
+}
+
+// maxReplicas is the largest replica count of any range.
+func maxReplicas(placed [][]placement.RangeLayout) float64 {
+	most := 1
+	for _, layouts := range placed {
+		for _, l := range layouts {
+			most = max(most, len(l.Voters)+len(l.NonVoters))
+		}
+	}
+	return float64(most)
+}
+
+// exceeded returns an error wrapping ErrInvalid if the run on e has used up
+// the budget: its event limit (the engine stops there) or MaxMemory of the
+// process's memory (runtime/metrics; it never reaches the simulation, so
+// results do not depend on it).
+func (b Budget) exceeded(s *Scenario, e *sim.Engine) error {
+	if e.LimitReached() {
+		return &Error{Field: "budget", Err: fmt.Errorf("scenario %q stopped at simulated %v after %d events: over --max-events %d (--dry-run estimates a run; raise --max-events to let it go on)",
+			s.Name, e.Now(), e.Events(), b.MaxEvents)}
+	}
+	if b.MaxMemory == 0 {
+		return nil
+	}
+	sample := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	metrics.Read(sample)
+	if used := sample[0].Value.Uint64() - sample[1].Value.Uint64(); used > b.MaxMemory {
+		return &Error{Field: "budget", Err: fmt.Errorf("scenario %q stopped at simulated %v: the process uses %d MiB, over --max-memory %d MiB (--dry-run estimates a run; raise --max-memory to let it go on)",
+			s.Name, e.Now(), used>>20, b.MaxMemory>>20)}
+	}
+	return nil
+}
+
+// SweepEstimate returns the cost of Sweep(s, opts): every run estimated
+// with its swept fault, events and requests summed over the runs, memory
+// that of the costliest run times the runs that go at once.
+func SweepEstimate(s *Scenario, opts SweepOptions) (Estimate, error) {
+	if err := opts.Validate(s); err != nil {
+		return Estimate{}, err
+	}
+	base := s.Clone()
+	base.Faults = nil
+	goals, variants, _, err := sweepSurvivals(base)
+	if err != nil {
+		return Estimate{}, err
+	}
+	var total Estimate
+	runs := 0
+	for _, f := range SweepFaults(base, opts.Pairs) {
+		for gi := range goals {
+			v := variants[gi].Clone()
+			v.Faults = f.faults(opts.FaultAt, opts.FaultFor)
+			if err := v.Validate(); err != nil {
+				return Estimate{}, err
+			}
+			e, err := v.Estimate()
+			if err != nil {
+				return Estimate{}, err
+			}
+			n := float64(opts.Seeds)
+			total.Requests += n * e.Requests
+			total.Events += n * e.Events
+			total.PeakInFlight = max(total.PeakInFlight, e.PeakInFlight)
+			total.MemoryBytes = max(total.MemoryBytes, e.MemoryBytes)
+			runs += opts.Seeds
+		}
+	}
+	parallel := opts.Parallelism
+	if parallel <= 0 {
+		parallel = runtime.GOMAXPROCS(0)
+	}
+	total.MemoryBytes = estRuntimeBytes + float64(min(parallel, runs))*(total.MemoryBytes-estRuntimeBytes)
+	return total, nil
+}
+
+// faultReach returns the shares of a table's ranges that fault f takes
+// down: down, those that fail over (their leaseholder is crashed but a
+// quorum survives), and lost, those that stay down while it lasts (their
+// quorum is crashed; every range, for a partition).
+func faultReach(f raft.Fault, layouts []placement.RangeLayout) (down, lost float64) {
+	if len(f.Crash) == 0 {
+		return 0, 1
+	}
+	for _, l := range layouts {
+		dead := 0
+		for _, v := range l.Voters {
+			if slices.Contains(f.Crash, v) {
+				dead++
+			}
+		}
+		switch {
+		case len(l.Voters)-dead < len(l.Voters)/2+1:
+			lost++
+		case slices.Contains(f.Crash, l.Leaseholder):
+			down++
+		}
+	}
+	n := float64(len(layouts))
+	return down / n, lost / n
+}
