@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"runtime/metrics"
 	"slices"
@@ -34,11 +35,14 @@ const (
 type Estimate struct {
 	// Requests is the expected number of requests issued, warmup included.
 	Requests float64
-	// Events is the expected number of engine events: the messages and
-	// timers of every request by op and replica count, the background
+	// Events is the estimated number of engine events: the messages and
+	// timers of every request by op and replica count (for the mean number
+	// of arrivals plus three standard deviations), the background
 	// (closed-timestamp side transport, replica scanners, liveness), and
-	// the retries of requests waiting out faults. It is an expectation, not
-	// a bound: Budget.MaxEvents is enforced while the run goes.
+	// the retries of requests waiting out faults (for the whole fault where
+	// it takes a range's quorum, else a failover window). Runs seldom
+	// exceed it, but it is not a bound: Budget.MaxEvents is enforced while
+	// the run goes.
 	Events float64
 	// PeakInFlight bounds the requests in flight at once: the highest
 	// arrival rate times the longest a request can wait (its deadline when
@@ -145,7 +149,9 @@ func (s *Scenario) Estimate() (Estimate, error) {
 				activeSeries++
 			}
 		}
-		est.Events += requests * perRequest
+		// Arrivals are Poisson: count three standard deviations more than
+		// the mean, so the events of a run seldom exceed the estimate.
+		est.Events += (requests + 3*math.Sqrt(requests)) * perRequest
 		// Requests to ranges a fault takes down retry with backoff while
 		// they wait: for the whole fault where it takes the quorum (or cuts
 		// the network: assumed), else for one failover window (at most
@@ -164,7 +170,9 @@ func (s *Scenario) Estimate() (Estimate, error) {
 	// Background: side-transport publications (every 200 ms, to every other
 	// node), replica scanners (at most one visit per node per 10 ms), and
 	// with faults liveness heartbeats and expiry timers (every 3 s).
-	sec := end.Seconds()
+	// The run goes on after its end until its last requests complete:
+	// count the background for one second more.
+	sec := end.Seconds() + 1
 	est.Events += sec * nodes * nodes / s.Cockroach.SideTransportInterval.Seconds()
 	est.Events += sec * nodes * min(100, float64(ranges)*3/(s.Cockroach.Allocator.ScanInterval.Seconds()+1e-9)+1)
 	if len(s.Faults) > 0 {
