@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -141,4 +142,20 @@ func TestBudgetStopsARun(t *testing.T) {
 		assert.Less(t, float64(res.Requests), est.Requests, name)
 		require.NoError(t, est.Check(Budget{MaxEvents: DefaultMaxEvents, MaxMemory: DefaultMaxMemory}), name)
 	}
+}
+
+// TestHugeGlobalTableFitsInMemory: a GLOBAL table of 10^9 rows once needed
+// a timestamp per row (8 GB); GLOBAL ranges now remember only writes whose
+// timestamp is still in the future.
+func TestHugeGlobalTableFitsInMemory(t *testing.T) {
+	s, err := Parse([]byte("duration: 10s\ntables: [{name: t, locality: global, rows: 1e9}]\nworkload: [{region: us-east1, rate: 500, table: t, mix: {read: 0.5, write: 0.5}}]\n"), "global.yaml")
+	require.NoError(t, err)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	res, err := Run(s)
+	require.NoError(t, err)
+	runtime.ReadMemStats(&after)
+	assert.Greater(t, res.Requests, uint64(4000))
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(200<<20), "bytes allocated by the run")
 }
