@@ -23,12 +23,13 @@ charts: build
 	rm -rf out/gallery-faults && ./bin/regionsim run users-by-city --out out/gallery-faults > /dev/null
 	cp out/gallery-faults/timeline-users-write.png docs/img/failover-timeline.png
 
-## test: formatting, vet and every test
+## test: formatting, vet, every test, and ten seconds of the simulation fuzzer
 test:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+	$(GO) test -run '^$$' -fuzz '^FuzzRun$$' -fuzztime 10s ./scenarios
 
 ## bench: every benchmark, with allocations (compare runs with benchstat)
 bench:
