@@ -91,6 +91,7 @@ type reqState struct {
 	pending  int16       // parts sent and not yet replied to the gateway
 	inFlight int16       // events that still reference this request
 	deadline sim.TimerID // the circuit breaker's or client's deadline
+	hop      uint64      // the client's round trip (see Model.pairHalf)
 	parts    partID      // head of the list of its parts that are not done
 	freed    bool        // the slot is free
 }
@@ -162,6 +163,10 @@ type partState struct {
 	commit   bool
 	readTS   sim.Time
 	writeTS  sim.Time
+	// hop keys the gateway<->replica round trip of the current attempt,
+	// rep the leader<->replica round trips of the current proposal (see
+	// Model.pairHalf).
+	hop, rep uint64
 	inFlight int16 // events that still reference this part
 }
 
@@ -198,7 +203,8 @@ func (m *Model) Submit(req Request, tag int64) {
 		s.inFlight++
 		s.deadline = m.eng.TimerAfter(m.cfg.RequestDeadline(), m.id, kDeadline, int64(ri))
 	}
-	m.send(m.clientHop(s.gateway), kGatewayArrive, ri)
+	s.hop = m.clientRand[s.gateway].Uint64()
+	m.send(m.clientHop(ri), kGatewayArrive, ri)
 }
 
 // homeRegion returns region if the RBR table has a partition there, else
@@ -266,7 +272,7 @@ func (m *Model) startPart(ri reqID, rng RangeID, node topology.NodeID, kind part
 		m.retryPart(pi)
 		return pi
 	}
-	m.sendToReplica(pi, m.oneWay(s.gateway, node))
+	m.sendToReplica(pi, m.hopOut(pi, s.gateway, node))
 	return pi
 }
 
@@ -301,18 +307,18 @@ func (m *Model) redirect(pi partID, lh topology.NodeID, kind partKind) {
 	if m.tracer != nil {
 		m.traceStep(pi, "not-leaseholder", fmt.Sprintf("back to gateway %v, on to %v", gw, lh))
 	}
-	back := m.oneWay(p.node, gw)
+	back := m.hopBack(pi, p.node, gw)
 	m.ranges[p.rng].cache[gw] = lh
 	p.kind = kind
 	p.node = lh
 	p.from = gw
-	m.sendToReplica(pi, back+m.oneWay(gw, lh))
+	m.sendToReplica(pi, back+m.hopOut(pi, gw, lh))
 }
 
 // replyToGateway sends part pi's reply from its replica to the gateway.
 func (m *Model) replyToGateway(pi partID) {
 	p := &m.parts[pi]
-	m.sendPart(m.oneWay(p.node, m.reqs[p.req].gateway), kPartReply, pi, 0)
+	m.sendPart(m.hopBack(pi, p.node, m.reqs[p.req].gateway), kPartReply, pi, 0)
 }
 
 // partReply runs at the gateway when a part's reply arrives.
@@ -378,7 +384,7 @@ func (m *Model) finish(ri reqID) {
 		s.inFlight--
 	}
 	s.deadline = 0
-	m.send(m.clientHop(s.gateway), kClientReply, ri)
+	m.send(m.clientHop(ri), kClientReply, ri)
 	for pi := s.parts; pi != noPart; {
 		next := m.parts[pi].sibNext
 		if m.parts[pi].stage != stageAtReplica {
@@ -435,7 +441,7 @@ func (m *Model) retryPart(pi partID) {
 	p.tried |= r.replicaBit(best)
 	p.node = best
 	p.from = gw
-	m.sendToReplica(pi, m.oneWay(gw, best))
+	m.sendToReplica(pi, m.hopOut(pi, gw, best))
 }
 
 // rpcFailed runs at the gateway when an RPC to p.node failed.

@@ -121,7 +121,7 @@ func (m *Model) needLease(pi partID) {
 	r := &m.ranges[p.rng]
 	if !r.Layout.IsVoter(p.node) {
 		p.tried |= r.replicaBit(p.node)
-		m.toGateway(pi, stageRetry, m.oneWay(p.node, m.reqs[p.req].gateway), kRetry)
+		m.toGateway(pi, stageRetry, m.hopBack(pi, p.node, m.reqs[p.req].gateway), kRetry)
 		return
 	}
 	m.park(r, pi)

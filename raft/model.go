@@ -39,9 +39,12 @@ type Model struct {
 	// Random streams of the request path, one per node and concern (see
 	// New), so a component that draws more or less (the failover
 	// component, the allocator) never shifts a request's draws.
-	netRand    []*rand.Rand // one-way delays of messages a node sends
+	netRand    []*rand.Rand // delays (round-trip keys) of messages a node sends
 	nodeRand   []*rand.Rand // service and fsync times at a node
-	clientRand []*rand.Rand // client <-> gateway hops, by gateway
+	clientRand []*rand.Rand // client <-> gateway round-trip keys, by gateway
+	// pairSrc and pairRand draw a round trip's RTT from its key (pairHalf).
+	pairSrc  *rand.PCG
+	pairRand *rand.Rand
 
 	// leases is the lease log; leaseCount[n] the leases node n holds.
 	leases     []LeaseEvent
@@ -113,6 +116,8 @@ func New(e *sim.Engine, c *topology.Cluster, cfg Config, seed uint64, sink Sink)
 		nodeRand:   make([]*rand.Rand, n),
 		clientRand: make([]*rand.Rand, n),
 	}
+	m.pairSrc = rand.NewPCG(0, 0)
+	m.pairRand = rand.New(m.pairSrc)
 	for i := range n {
 		m.netRand[i] = sim.NewRand(seed, sim.StreamID("raft/net", i))
 		m.nodeRand[i] = sim.NewRand(seed, sim.StreamID("raft/node", i))
@@ -278,15 +283,56 @@ func (m *Model) Handle(ev *sim.Event) {
 
 // Draws of the request path, each from its node's stream.
 
-// oneWay draws the one-way delay of a message from node from to node to.
+// oneWay draws the delay of a message from node from to node to that no
+// reply answers over the same link (a closed-timestamp update, a lease
+// transfer's notice): half a sampled RTT.
 func (m *Model) oneWay(from, to topology.NodeID) time.Duration {
 	return m.cluster.OneWay(m.netRand[from], from, to)
 }
 
-// clientHop is the one-way delay between a client and its gateway gw: the
-// client sits in the gateway's zone.
-func (m *Model) clientHop(gw topology.NodeID) time.Duration {
-	return m.cluster.Latency.IntraZone().Sample(m.clientRand[gw]) / 2
+// Round trips. A request and its reply, or MsgApp and its acknowledgement,
+// cross a link once each way. Each direction takes half of one RTT drawn
+// for the pair — the link's measured RTT law — rather than half of two
+// independent draws, whose sum would have a thinner tail than the link's
+// (a link with p50 100 ms and p99 150 ms would give round trips with a p99
+// of about 134 ms). A pair is keyed by a number drawn from the sender's
+// stream when the first message leaves; the answer recomputes the same
+// half from the key.
+const (
+	pairClient  uint64 = 1  // client <-> gateway
+	pairGateway uint64 = 2  // gateway <-> replica
+	pairReplica uint64 = 16 // + replica index: leader <-> replica
+)
+
+// pairHalf returns half the RTT of the round trip keyed (key, kind) between
+// nodes a and b, the same in both directions.
+func (m *Model) pairHalf(key, kind uint64, a, b topology.NodeID) time.Duration {
+	if a > b {
+		a, b = b, a
+	}
+	m.pairSrc.Seed(key, kind)
+	return m.cluster.OneWay(m.pairRand, a, b)
+}
+
+// hopOut starts a new gateway<->replica round trip for part pi, from node
+// from to node to, and returns the outbound delay.
+func (m *Model) hopOut(pi partID, from, to topology.NodeID) time.Duration {
+	p := &m.parts[pi]
+	p.hop = m.netRand[from].Uint64()
+	return m.pairHalf(p.hop, pairGateway, from, to)
+}
+
+// hopBack returns the delay of the answer, from node from to node to, to
+// part pi's current gateway<->replica round trip.
+func (m *Model) hopBack(pi partID, from, to topology.NodeID) time.Duration {
+	return m.pairHalf(m.parts[pi].hop, pairGateway, from, to)
+}
+
+// clientHop is the one-way delay between request ri's client and its
+// gateway (the client sits in the gateway's zone), the same both ways.
+func (m *Model) clientHop(ri reqID) time.Duration {
+	m.pairSrc.Seed(m.reqs[ri].hop, pairClient)
+	return m.cluster.Latency.IntraZone().Sample(m.pairRand) / 2
 }
 
 // service draws an evaluation time at node n.

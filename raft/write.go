@@ -89,12 +89,13 @@ func (m *Model) replicate(pi partID) {
 	r := &m.ranges[p.rng]
 	p.appending = true
 	p.term = m.fo.proposerTerm(r, p.node)
+	p.rep = m.netRand[p.node].Uint64()
 	m.sendPart(m.fsync(p.node), kLocalAppended, pi, 0)
 	for i, n := range r.Replicas {
 		if n == p.node {
 			continue
 		}
-		m.sendPart(m.oneWay(p.node, n)+m.fsync(n), kAppendDone, pi, i)
+		m.sendPart(m.pairHalf(p.rep, pairReplica+uint64(i), p.node, n)+m.fsync(n), kAppendDone, pi, i)
 	}
 }
 
@@ -119,7 +120,7 @@ func (m *Model) appendDone(pi partID, i int) {
 		m.maybeFreePart(pi)
 		return
 	}
-	m.sendPart(m.oneWay(to, p.node), kAck, pi, i)
+	m.sendPart(m.pairHalf(p.rep, pairReplica+uint64(i), to, p.node), kAck, pi, i)
 }
 
 // ackReceived runs when replica i's MsgAppResp reaches the leader.
@@ -191,7 +192,7 @@ func (m *Model) resendUnacked(r *Range) {
 			if n == p.node || p.acked&(1<<uint(j)) != 0 {
 				continue
 			}
-			m.sendPart(m.oneWay(p.node, n)+m.fsync(n), kAppendDone, pi, j)
+			m.sendPart(m.pairHalf(p.rep, pairReplica+uint64(j), p.node, n)+m.fsync(n), kAppendDone, pi, j)
 		}
 	}
 }
