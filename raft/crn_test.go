@@ -18,8 +18,8 @@ type endSink struct {
 	ok  map[int64]bool
 }
 
-func (s *endSink) Complete(tag int64, start, end sim.Time, ok bool) {
-	s.end[tag], s.ok[tag] = end, ok
+func (s *endSink) Complete(tag int64, start, end sim.Time, o Outcome) {
+	s.end[tag], s.ok[tag] = end, o == OK
 }
 
 // crnRun runs random requests of every op on every locality (REGION

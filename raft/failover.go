@@ -214,6 +214,7 @@ func (f *failover) faultStart(i int) {
 	f.note(-1, "fault", "%q starts", f.faults[i].Name)
 	f.applyFault(i, 1)
 	f.latest = i
+	f.m.failRequestsAtDownGateways()
 	f.m.failRPCsAtDownNodes()
 	for ri := range f.m.ranges {
 		r := &f.m.ranges[ri]

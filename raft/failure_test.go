@@ -419,3 +419,33 @@ func TestLivenessRangeLeaseholderCrash(t *testing.T) {
 		}
 	}
 }
+
+// TestCrashedGatewayEndsItsRequests: requests at a gateway that crashes end
+// at once as errors their clients see (connection reset); a write that had
+// left the gateway may still commit, so its outcome is ambiguous; a read, or
+// a write that had not left, failed. Nothing retries from the dead gateway.
+func TestCrashedGatewayEndsItsRequests(t *testing.T) {
+	h := newFaultHarness(t, DefaultConfig())
+	tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zoneLayoutA}, Rows: 10})
+	// n4 (us-west1) crashes at 10 s. Its requests to n1 take 33 ms each way.
+	h.fault(Fault{Name: "node n4", At: 10 * time.Second, For: time.Minute, Crash: []topology.NodeID{n4}})
+	keepLivenessLeaseOff(h, n4)
+	write := h.at(9.98, Request{Op: OpWrite, Table: tb, Gateway: n4})      // on its way to n1
+	read := h.at(9.98, Request{Op: OpRead, Table: tb, Gateway: n4})        // on its way to n1
+	arriving := h.at(9.9999, Request{Op: OpWrite, Table: tb, Gateway: n4}) // still on the client hop
+	done := h.at(9.9, Request{Op: OpRead, Table: tb, Gateway: n4})         // replied before the crash
+	h.e.RunUntil(sim.At(80 * time.Second))
+	for i, tag := range []int64{write, read, arriving, done} {
+		require.Len(t, h.rec.lat[tag], 1, "request %d ends once", i)
+	}
+	outcome := h.rec.outcome
+	assert.Equal(t, OK, outcome[done])
+	assert.Equal(t, Ambiguous, outcome[write])
+	assert.Equal(t, Failed, outcome[read])
+	assert.Equal(t, Failed, outcome[arriving])
+	// They end when the gateway crashes: 20 ms after the first two started,
+	// 0.1 ms after the third.
+	assert.InDelta(t, 20, h.rec.lat[write][0], 1e-6)
+	assert.InDelta(t, 20, h.rec.lat[read][0], 1e-6)
+	assert.InDelta(t, 0.1, h.rec.lat[arriving][0], 1e-6)
+}

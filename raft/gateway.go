@@ -17,10 +17,30 @@ import (
 
 // Sink receives every finished request exactly once: the tag given to
 // Submit, the simulated instants the client sent the request and saw the
-// reply, and whether it succeeded.
+// reply (or the error), and the outcome.
 type Sink interface {
-	Complete(tag int64, start, end sim.Time, ok bool)
+	Complete(tag int64, start, end sim.Time, o Outcome)
 }
+
+// Outcome is how a request ended, as its client sees it.
+type Outcome uint8
+
+const (
+	// OK: the request succeeded.
+	OK Outcome = iota
+	// Failed: the request failed and did not take effect (a deadline, a
+	// crashed gateway before any write was sent).
+	Failed
+	// Ambiguous: the request failed and the client cannot know whether its
+	// write took effect (its gateway crashed after sending it), like
+	// CockroachDB's AmbiguousResultError.
+	Ambiguous
+)
+
+var outcomeNames = [...]string{"ok", "error", "ambiguous"}
+
+// String returns "ok", "error" or "ambiguous".
+func (o Outcome) String() string { return outcomeNames[o] }
 
 // Request is one client request.
 type Request struct {
@@ -92,8 +112,12 @@ type reqState struct {
 	inFlight int16       // events that still reference this request
 	deadline sim.TimerID // the circuit breaker's or client's deadline
 	hop      uint64      // the client's round trip (see Model.pairHalf)
-	parts    partID      // head of the list of its parts that are not done
-	freed    bool        // the slot is free
+	// sentWrite is set once a write part has left the gateway: from then
+	// on a failure leaves the write's outcome unknown.
+	sentWrite bool
+	ambiguous bool
+	parts     partID // head of the list of its parts that are not done
+	freed     bool   // the slot is free
 }
 
 // partKind is what a part does at its target replica.
@@ -259,6 +283,9 @@ func (m *Model) startPart(ri reqID, rng RangeID, node topology.NodeID, kind part
 	if kind == partStaleRead {
 		p.readTS = m.eng.Now() - sim.Time(m.stale)
 	}
+	if kind == partWrite {
+		s.sentWrite = true
+	}
 	// Link it first in its request's list of parts.
 	p.sibPrev, p.sibNext = noPart, s.parts
 	if s.parts != noPart {
@@ -374,7 +401,10 @@ func (m *Model) partReply(pi partID) {
 // wait (parked, or about to retry), as DistSender cancels the RPCs of a
 // finished request; those being served finish on their own and find the
 // request done.
-func (m *Model) finish(ri reqID) {
+func (m *Model) finish(ri reqID) { m.finishAfter(ri, m.clientHop(ri)) }
+
+// finishAfter is finish with the client learning the outcome after d.
+func (m *Model) finishAfter(ri reqID, d time.Duration) {
 	s := &m.reqs[ri]
 	if s.done {
 		panic(fmt.Sprintf("raft: request %d finished twice", ri))
@@ -384,7 +414,7 @@ func (m *Model) finish(ri reqID) {
 		s.inFlight--
 	}
 	s.deadline = 0
-	m.send(m.clientHop(ri), kClientReply, ri)
+	m.send(d, kClientReply, ri)
 	for pi := s.parts; pi != noPart; {
 		next := m.parts[pi].sibNext
 		if m.parts[pi].stage != stageAtReplica {
@@ -467,6 +497,23 @@ func (m *Model) toGateway(pi partID, stage partStage, d time.Duration, kind sim.
 // delivered: the gateway's RPC fails after the network timeout.
 func (m *Model) dropped(pi partID) {
 	m.toGateway(pi, stageRPCError, m.fo.timers.networkTimeout, kRPCError)
+}
+
+// failRequestsAtDownGateways ends every request whose gateway just
+// crashed: its client's connection is reset, so it sees an error at once.
+// A write that had left the gateway may still commit: its outcome is
+// ambiguous.
+func (m *Model) failRequestsAtDownGateways() {
+	for i := range m.reqs {
+		ri := reqID(i)
+		s := &m.reqs[ri]
+		if s.done || s.freed || m.fo.up(s.gateway) {
+			continue
+		}
+		s.ok = false
+		s.ambiguous = s.sentWrite
+		m.finishAfter(ri, 0)
+	}
 }
 
 // failRPCsAtDownNodes makes every gateway whose part is being served at a

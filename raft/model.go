@@ -212,6 +212,11 @@ func (m *Model) Handle(ev *sim.Event) {
 	switch ev.Kind {
 	case kGatewayArrive:
 		ri := m.reqEvent(ev)
+		if m.reqs[ri].done {
+			// Its gateway crashed while it was on its way.
+			m.maybeFreeReq(ri)
+			return
+		}
 		if !m.fo.up(m.reqs[ri].gateway) {
 			m.reqs[ri].ok = false // the client's connection broke
 			m.finish(ri)
@@ -264,7 +269,14 @@ func (m *Model) Handle(ev *sim.Event) {
 	case kClientReply:
 		ri := m.reqEvent(ev)
 		s := &m.reqs[ri]
-		m.sink.Complete(s.tag, s.start, m.eng.Now(), s.ok)
+		o := OK
+		switch {
+		case s.ambiguous:
+			o = Ambiguous
+		case !s.ok:
+			o = Failed
+		}
+		m.sink.Complete(s.tag, s.start, m.eng.Now(), o)
 		m.maybeFreeReq(ri)
 	case kRPCError:
 		if pi, _, ok := m.partEvent(ev); ok {

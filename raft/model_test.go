@@ -62,12 +62,18 @@ func testCluster(t *testing.T, rtt string) *topology.Cluster {
 // recorder is a Sink that keeps every completion.
 type recorder struct {
 	lat        map[int64][]float64 // tag -> latencies in ms
+	outcome    map[int64]Outcome   // tag -> outcome of its last completion
 	ok         map[int64][]bool
 	n          int
 	onComplete func(tag int64, start, end sim.Time, ok bool)
 }
 
-func (r *recorder) Complete(tag int64, start, end sim.Time, ok bool) {
+func (r *recorder) Complete(tag int64, start, end sim.Time, o Outcome) {
+	ok := o == OK
+	if r.outcome == nil {
+		r.outcome = map[int64]Outcome{}
+	}
+	r.outcome[tag] = o
 	r.lat[tag] = append(r.lat[tag], end.Sub(start).Seconds()*1000)
 	r.ok[tag] = append(r.ok[tag], ok)
 	r.n++

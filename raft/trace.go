@@ -92,7 +92,10 @@ func (m *Model) traceReq(kind sim.Kind, ri reqID) {
 	case kClientReply:
 		ev.Kind, ev.To = "client-reply", -1
 		ev.Detail = "ok"
-		if !s.ok {
+		switch {
+		case s.ambiguous:
+			ev.Detail = "ambiguous"
+		case !s.ok:
 			ev.Detail = "error"
 		}
 	case kDeadline:

@@ -67,7 +67,9 @@ type LeaseTransferStat struct {
 // Stat is the latency distribution of one table × op × client region over
 // the measured span. Count includes errors; percentiles are over all
 // completed requests, errors included (an error's latency is the time until
-// the client saw it).
+// the client saw it). Errors counts every failed request; Ambiguous those of
+// them whose write may have taken effect (their gateway crashed after
+// sending it).
 type Stat struct {
 	Table        string  `json:"table"`
 	Locality     string  `json:"locality"`
@@ -75,6 +77,7 @@ type Stat struct {
 	ClientRegion string  `json:"client_region"`
 	Count        uint64  `json:"count"`
 	Errors       uint64  `json:"errors"`
+	Ambiguous    uint64  `json:"ambiguous"`
 	MeanMs       float64 `json:"mean_ms"`
 	P50Ms        float64 `json:"p50_ms"`
 	P90Ms        float64 `json:"p90_ms"`
@@ -137,6 +140,7 @@ type TimelinePoint struct {
 	ClientRegion string  `json:"client_region"`
 	Count        uint64  `json:"count"`
 	Errors       uint64  `json:"errors"`
+	Ambiguous    uint64  `json:"ambiguous"`
 	P50Ms        float64 `json:"p50_ms"`
 	P99Ms        float64 `json:"p99_ms"`
 }

@@ -54,7 +54,7 @@ type recorder struct {
 	measured    uint64
 }
 
-func (r *recorder) Complete(tag int64, start, end sim.Time, ok bool) {
+func (r *recorder) Complete(tag int64, start, end sim.Time, o raft.Outcome) {
 	r.outstanding--
 	if start < r.from || start >= r.until {
 		return
@@ -62,7 +62,10 @@ func (r *recorder) Complete(tag int64, start, end sim.Time, ok bool) {
 	s := &r.series[tag]
 	lat := end.Sub(start)
 	s.hist.Record(lat)
-	s.timeline.Record(int64(start), lat, ok)
+	s.timeline.Record(int64(start), lat, o == raft.OK)
+	if o == raft.Ambiguous {
+		s.timeline.MarkAmbiguous(int64(start))
+	}
 	r.measured++
 }
 
@@ -428,22 +431,23 @@ func (s *Scenario) result(rec *recorder, e *sim.Engine) *Result {
 		if sr.hist.Count() == 0 {
 			continue
 		}
-		var errs uint64
+		var errs, ambiguous uint64
 		for _, b := range sr.timeline.Bins() {
 			errs += b.Errors
+			ambiguous += b.Ambiguous
 			if b.Count == 0 {
 				continue
 			}
 			res.Timeline = append(res.Timeline, TimelinePoint{
 				TS: sim.Time(b.Start).Seconds(), Table: sr.table, Op: sr.op, ClientRegion: sr.region,
-				Count: b.Count, Errors: b.Errors,
+				Count: b.Count, Errors: b.Errors, Ambiguous: b.Ambiguous,
 				P50Ms: ms(b.Latency.Quantile(0.5)), P99Ms: ms(b.Latency.Quantile(0.99)),
 			})
 		}
 		h := sr.hist.Clone()
 		res.Stats = append(res.Stats, Stat{
 			Table: sr.table, Locality: sr.locality, Op: sr.op, ClientRegion: sr.region,
-			Count: h.Count(), Errors: errs,
+			Count: h.Count(), Errors: errs, Ambiguous: ambiguous,
 			MeanMs: ms(h.Mean()), P50Ms: ms(h.Quantile(0.5)), P90Ms: ms(h.Quantile(0.9)),
 			P99Ms: ms(h.Quantile(0.99)), P999Ms: ms(h.Quantile(0.999)), MaxMs: ms(h.Max()),
 			Latency: h,

@@ -320,7 +320,7 @@ func writeComparisonCSV(b *bytes.Buffer, runs []scenarios.Result) error {
 			row := []string{labels[ri], r.Scenario, fmtUint(r.Seed), r.Survival, r.CRDBVersion,
 				k.table, m.locality(k), k.op, k.client}
 			if s == nil {
-				row = append(row, "", "", "", "", "", "", "", "")
+				row = append(row, "", "", "", "", "", "", "", "", "")
 			} else {
 				row = append(row, statCells(s)...)
 			}

@@ -163,21 +163,21 @@ func TestJSONRoundTrip(t *testing.T) {
 	assert.Equal(t, *in, back)
 
 	// Field names are DESIGN.md's contract. Beyond its example, Result also
-	// carries rtt, max_offset_ms, warmup_seconds and requests, and a lease
-	// event its table.
+	// carries rtt, max_offset_ms, warmup_seconds and requests, a lease event
+	// its table, and stats and timeline points their ambiguous errors.
 	var raw map[string]any
 	require.NoError(t, json.Unmarshal(out, &raw))
 	assert.Equal(t, sorted("scenario", "seed", "survival", "crdb_version", "simulated_seconds", "events",
 		"wall_seconds", "stats", "unavailability", "leases", "timeline",
 		"rtt", "max_offset_ms", "warmup_seconds", "requests", "regions", "rtt_ms", "faults", "lease_share", "lease_transfers", "timeline_interval_s", "tables"), keys(t, raw))
-	assert.Equal(t, sorted("table", "locality", "op", "client_region", "count", "errors",
+	assert.Equal(t, sorted("table", "locality", "op", "client_region", "count", "errors", "ambiguous",
 		"mean_ms", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms"),
 		keys(t, raw["stats"].([]any)[0]))
 	assert.Equal(t, sorted("fault", "table", "range", "start_s", "end_s", "phases"),
 		keys(t, raw["unavailability"].([]any)[0]))
 	assert.Equal(t, sorted("t_s", "range", "region", "zone", "reason", "table", "from_region", "from_zone"),
 		keys(t, raw["leases"].([]any)[0]))
-	assert.Equal(t, sorted("t_s", "table", "op", "client_region", "count", "errors", "p50_ms", "p99_ms"),
+	assert.Equal(t, sorted("t_s", "table", "op", "client_region", "count", "errors", "ambiguous", "p50_ms", "p99_ms"),
 		keys(t, raw["timeline"].([]any)[0]))
 	assert.InDelta(t, 1.9, raw["wall_seconds"], 0, "wall_seconds is in JSON")
 }

@@ -119,18 +119,28 @@ func normalised(r *scenarios.Result) scenarios.Result {
 var resultCSVHeader = []string{
 	"scenario", "seed", "survival", "crdb_version",
 	"table", "locality", "op", "client_region", "count", "errors",
-	"mean_ms", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms",
+	"mean_ms", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms", "ambiguous",
 }
 
 // statCells returns the count, errors and latency cells of s in CSV order
-// (count, errors, mean, p50, p90, p99, p99.9, max), floats in full
-// precision.
+// (count, errors, mean, p50, p90, p99, p99.9, max, ambiguous), floats in
+// full precision. The ambiguous errors come last so that older readers of
+// the columns before them are unaffected.
 func statCells(s *scenarios.Stat) []string {
 	return []string{
 		fmtUint(s.Count), fmtUint(s.Errors),
 		fmtFull(s.MeanMs), fmtFull(s.P50Ms), fmtFull(s.P90Ms),
-		fmtFull(s.P99Ms), fmtFull(s.P999Ms), fmtFull(s.MaxMs),
+		fmtFull(s.P99Ms), fmtFull(s.P999Ms), fmtFull(s.MaxMs), fmtUint(s.Ambiguous),
 	}
+}
+
+// errorsCell is the errors cell of a table: the count, and how many of them
+// are ambiguous when some are.
+func errorsCell(s *scenarios.Stat) string {
+	if s.Ambiguous > 0 {
+		return fmt.Sprintf("%d (%d ambiguous)", s.Errors, s.Ambiguous)
+	}
+	return fmtUint(s.Errors)
 }
 
 func writeResultCSV(b *bytes.Buffer, r *scenarios.Result) error {
@@ -199,7 +209,7 @@ func statGrid(stats []scenarios.Stat, grouped bool) *grid {
 				table, locality = "", ""
 			}
 		}
-		row := []string{table, locality, s.Op, s.ClientRegion, fmtUint(s.Count), fmtUint(s.Errors)}
+		row := []string{table, locality, s.Op, s.ClientRegion, fmtUint(s.Count), errorsCell(s)}
 		g.add(append(row, latencyCells(s)...)...)
 	}
 	return g

@@ -16,6 +16,9 @@ type Bin struct {
 	Count uint64
 	// Errors is the number of those requests recorded with ok == false.
 	Errors uint64
+	// Ambiguous is the number of those errors marked ambiguous
+	// (MarkAmbiguous): the client cannot know whether the write took effect.
+	Ambiguous uint64
 	// Latency holds the latencies of all the bin's requests, errors included;
 	// the bin's p50 and p99 are Latency.Quantile(0.5) and Latency.Quantile(0.99).
 	Latency Histogram
@@ -65,6 +68,16 @@ func (s *Series) Record(at int64, latency time.Duration, ok bool) {
 		b.Errors++
 	}
 	b.Latency.Record(latency)
+}
+
+// MarkAmbiguous counts the error just recorded at instant at as ambiguous.
+// It panics if that bin holds no more errors than ambiguous ones.
+func (s *Series) MarkAmbiguous(at int64) {
+	b := &s.bins[s.binIndex(floorDiv(at, s.width))]
+	if b.Ambiguous >= b.Errors {
+		panic("stats: MarkAmbiguous without an error to mark")
+	}
+	b.Ambiguous++
 }
 
 // binIndex returns the position in s.bins of bin number k, creating it and
@@ -132,6 +145,7 @@ func (s *Series) Merge(other *Series) {
 		b := &s.bins[other.first+int64(j)-s.first]
 		b.Count += o.Count
 		b.Errors += o.Errors
+		b.Ambiguous += o.Ambiguous
 		b.Latency.Merge(&o.Latency)
 	}
 }
