@@ -35,6 +35,13 @@ type failover struct {
 	faults []Fault
 	down   []int16 // crash count per node (faults may overlap)
 	cut    []int16 // cut count per directed link from*n+to
+	// downAt[n] is when node n last went down, and hard[n] whether that
+	// was a crash (connections reset) rather than a blackhole; cutAt[i]
+	// is when directed link i was last cut. They decide how fast an RPC
+	// over a failed link fails (rpc.go).
+	downAt []sim.Time
+	hard   []bool
+	cutAt  []sim.Time
 	// downGen[n] is bumped each time node n goes down, so a store-dead
 	// timer of an earlier spell is recognised.
 	downGen []int32
@@ -113,6 +120,9 @@ func newFailover(m *Model) *failover {
 		down:    make([]int16, n),
 		downGen: make([]int32, n),
 		cut:     make([]int16, n*n),
+		downAt:  make([]sim.Time, n),
+		hard:    make([]bool, n),
+		cutAt:   make([]sim.Time, n*n),
 		latest:  -1,
 	}
 	f.id = m.eng.Register(f)
@@ -191,7 +201,11 @@ func (f *failover) applyFault(i int, delta int16) {
 	n := len(f.c.Nodes)
 	for _, id := range ft.Crash {
 		f.down[id] += delta
+		if delta > 0 {
+			f.hard[id] = !ft.Blackhole // the latest fault decides
+		}
 		if delta > 0 && f.down[id] == 1 {
+			f.downAt[id] = f.eng.Now()
 			// Declared dead after time_until_store_dead, unless it comes
 			// back first.
 			f.downGen[id]++
@@ -200,9 +214,9 @@ func (f *failover) applyFault(i int, delta int16) {
 	}
 	for _, a := range ft.A {
 		for _, b := range ft.B {
-			f.cut[int(a)*n+int(b)] += delta
+			f.cutLink(int(a)*n+int(b), delta)
 			if !ft.OneWay {
-				f.cut[int(b)*n+int(a)] += delta
+				f.cutLink(int(b)*n+int(a), delta)
 			}
 		}
 	}

@@ -449,3 +449,58 @@ func TestCrashedGatewayEndsItsRequests(t *testing.T) {
 	assert.InDelta(t, 20, h.rec.lat[read][0], 1e-6)
 	assert.InDelta(t, 0.1, h.rec.lat[arriving][0], 1e-6)
 }
+
+// TestCrashVersusBlackhole: a gateway learns that its RPC to a failed node
+// failed after one round trip when the node's process crashed (its host
+// resets connections; half a round trip for an RPC under way), and only
+// when the connection's heartbeat times out when the node is blackholed:
+// the last ping before the failure, at most one ping interval earlier,
+// goes unanswered for 6 s (reference §6.3).
+func TestCrashVersusBlackhole(t *testing.T) {
+	for _, tc := range []struct {
+		version   string
+		blackhole bool
+		lo, hi    time.Duration // when the RPC error of a request sent at 10.5 s reaches the gateway
+	}{
+		// Crash: n2 -> n1 takes 1 ms, the refused connection 2 ms more.
+		{"24.3", false, 10*time.Second + 500*time.Millisecond + 3500*time.Microsecond, 10*time.Second + 500*time.Millisecond + 3500*time.Microsecond},
+		// Blackhole, ping every 1 s: 6 s after a ping in (9 s, 10 s].
+		{"24.3", true, 15 * time.Second, 16 * time.Second},
+		// 22.2 pings every 3 s.
+		{"22.2", true, 13 * time.Second, 16 * time.Second},
+	} {
+		cfg := DefaultConfig()
+		cfg.Version = tc.version
+		h := newFaultHarness(t, cfg)
+		tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zoneLayoutA}, Rows: 10})
+		h.fault(Fault{Name: "n1", At: 10 * time.Second, For: time.Minute, Crash: []topology.NodeID{n1}, Blackhole: tc.blackhole})
+		keepLivenessLeaseOff(h, n1)
+		var rpcError sim.Time
+		h.m.SetTracer(func(ev TraceEvent) {
+			if ev.Kind == "rpc-error" && rpcError == 0 {
+				rpcError = ev.At
+			}
+		})
+		h.at(10.5, Request{Op: OpRead, Table: tb, Gateway: n2})
+		h.e.RunUntil(sim.At(30 * time.Second))
+		assert.GreaterOrEqual(t, rpcError, sim.At(tc.lo), "%s blackhole=%v: %v", tc.version, tc.blackhole, rpcError)
+		assert.LessOrEqual(t, rpcError, sim.At(tc.hi), "%s blackhole=%v: %v", tc.version, tc.blackhole, rpcError)
+	}
+	// An RPC under way when the process crashes fails half a round trip
+	// later: a read from n2 sent at 9.9995 s is on its way to n1 (it would
+	// arrive at 10.0007 s) when n1 crashes at 10 s; the reset reaches n2
+	// 1 ms later.
+	h := newFaultHarness(t, DefaultConfig())
+	tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zoneLayoutA}, Rows: 10})
+	h.fault(Fault{Name: "n1", At: 10 * time.Second, For: time.Minute, Crash: []topology.NodeID{n1}})
+	keepLivenessLeaseOff(h, n1)
+	var rpcError sim.Time
+	h.m.SetTracer(func(ev TraceEvent) {
+		if ev.Kind == "rpc-error" && rpcError == 0 {
+			rpcError = ev.At
+		}
+	})
+	h.at(9.9995, Request{Op: OpRead, Table: tb, Gateway: n2})
+	h.e.RunUntil(sim.At(30 * time.Second))
+	assert.Equal(t, sim.At(10*time.Second+time.Millisecond), rpcError)
+}

@@ -24,6 +24,12 @@ type Fault struct {
 	// A and a node of B are dropped (only from A to B when OneWay).
 	A, B   []topology.NodeID
 	OneWay bool
+	// Blackhole makes the crashed nodes vanish (the machine or its network
+	// is gone: nothing answers) instead of crashing (the process dies and
+	// its host resets connections). It changes how fast peers notice: a
+	// crash fails RPCs after one round trip, a blackhole only when the RPC
+	// heartbeat times out. Partitions always behave as a blackhole.
+	Blackhole bool
 }
 
 // Outage is one range's loss of service during one fault: from Start, when
@@ -76,18 +82,28 @@ type versionTimers struct {
 	// rangeLease is the expiration-based lease duration of the liveness
 	// range itself (renewed at half of it).
 	rangeLease time.Duration
+	// rpcHeartbeatInterval and rpcHeartbeatTimeout are the RPC
+	// connections' ping interval and timeout (base.PingInterval,
+	// base.DefaultRPCHeartbeatTimeout = 3 × NetworkTimeout from 23.1): a
+	// blackholed peer is noticed when a ping goes unanswered that long.
+	rpcHeartbeatInterval, rpcHeartbeatTimeout time.Duration
 }
 
+// dialTimeout is base.DialTimeout, 2 × NetworkTimeout: how long a new
+// connection to a peer that does not answer takes to fail.
+func (t versionTimers) dialTimeout() time.Duration { return 2 * t.networkTimeout }
+
 // timersFor returns the failure timers of a version (reference §6.1,
-// PR #91947 for 23.1; leader leases GA in 25.2, PR #137608).
+// §6.3; PR #91947 for 23.1; RPC heartbeats PRs #92542, #93399; leader
+// leases GA in 25.2, PR #137608).
 func timersFor(version string) versionTimers {
 	switch version {
 	case "22.2":
-		return versionTimers{9 * time.Second, 4500 * time.Millisecond, 3 * time.Second, time.Second, 3 * time.Second, false, 9 * time.Second}
+		return versionTimers{9 * time.Second, 4500 * time.Millisecond, 3 * time.Second, time.Second, 3 * time.Second, false, 9 * time.Second, 3 * time.Second, 6 * time.Second}
 	case "25.2":
-		return versionTimers{3 * time.Second, time.Second, 2 * time.Second, time.Second, 2 * time.Second, true, 6 * time.Second}
+		return versionTimers{3 * time.Second, time.Second, 2 * time.Second, time.Second, 2 * time.Second, true, 6 * time.Second, time.Second, 6 * time.Second}
 	default: // 23.1, 24.3
-		return versionTimers{6 * time.Second, 3 * time.Second, 2 * time.Second, time.Second, 2 * time.Second, false, 6 * time.Second}
+		return versionTimers{6 * time.Second, 3 * time.Second, 2 * time.Second, time.Second, 2 * time.Second, false, 6 * time.Second, time.Second, 6 * time.Second}
 	}
 }
 

@@ -494,9 +494,11 @@ func (m *Model) toGateway(pi partID, stage partStage, d time.Duration, kind sim.
 }
 
 // dropped handles a message of part pi's current attempt that was not
-// delivered: the gateway's RPC fails after the network timeout.
+// delivered: the gateway's RPC fails when its connection to the node does
+// (rpc.go).
 func (m *Model) dropped(pi partID) {
-	m.toGateway(pi, stageRPCError, m.fo.timers.networkTimeout, kRPCError)
+	p := &m.parts[pi]
+	m.toGateway(pi, stageRPCError, m.fo.rpcFailDelay(m.reqs[p.req].gateway, p.node, false), kRPCError)
 }
 
 // failRequestsAtDownGateways ends every request whose gateway just
@@ -517,8 +519,8 @@ func (m *Model) failRequestsAtDownGateways() {
 }
 
 // failRPCsAtDownNodes makes every gateway whose part is being served at a
-// node that just crashed see its RPC fail (connection lost) after the
-// network timeout.
+// node that just failed see its RPC fail, when its connection to the node
+// does (rpc.go).
 func (m *Model) failRPCsAtDownNodes() {
 	for i := range m.parts {
 		pi := partID(i)
@@ -529,7 +531,7 @@ func (m *Model) failRPCsAtDownNodes() {
 		if p.stage == stageParked {
 			m.unpark(pi)
 		}
-		m.dropped(pi)
+		m.toGateway(pi, stageRPCError, m.fo.rpcFailDelay(m.reqs[p.req].gateway, p.node, true), kRPCError)
 	}
 }
 

@@ -32,7 +32,7 @@ import (
 //	table name=T locality=regional-by-table|global|… voters=(n1,…) [non-voters=(…)] leaseholder=nX [partition=REGION] [rows=10]
 //	request at=DUR op=OP table=T gateway=nX [region=I] [range=I] [key=I]
 //	transfer at=DUR range=I to=nX
-//	fault at=DUR for=DUR crash=(n1,…) | a=(…) b=(…) [one-way]
+//	fault at=DUR for=DUR crash=(n1,…) [blackhole] | a=(…) b=(…) [one-way]
 //	liveness-lease-off nodes=(n1,…)   keep the liveness range's lease off these nodes
 //	run-until DUR                     prints the requests that completed
 //	trace [skip=(kind,…)] [only=(kind,…)] [from=DUR]
@@ -123,7 +123,7 @@ func (ts *traceState) run(t *testing.T, d *datadriven.TestData) string {
 		return ""
 	case "fault":
 		f := Fault{Name: d.Cmd, At: d.Duration(t, "at"), For: d.Duration(t, "for"),
-			Crash: nodes("crash"), A: nodes("a"), B: nodes("b"), OneWay: d.HasArg("one-way")}
+			Crash: nodes("crash"), A: nodes("a"), B: nodes("b"), OneWay: d.HasArg("one-way"), Blackhole: d.HasArg("blackhole")}
 		f.Name = fmt.Sprintf("crash %v", f.Crash)
 		if len(f.A) > 0 {
 			f.Name = fmt.Sprintf("partition %v | %v", f.A, f.B)

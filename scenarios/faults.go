@@ -78,6 +78,11 @@ func RaftFaults(faults []Fault, c *topology.Cluster) ([]raft.Fault, error) {
 				return nil, fieldErr(path+".target", "unknown %s %q", f.Kind, f.Target)
 			}
 			rf.Crash = append([]topology.NodeID(nil), nodes...)
+			mode := f.Mode
+			if mode == "" {
+				mode = DefaultFaultMode(f.Kind)
+			}
+			rf.Blackhole = mode == FaultBlackhole
 		case FaultPartition:
 			if len(f.Between) != 2 {
 				return nil, fieldErr(path+".between", "%d groups (want 2)", len(f.Between))

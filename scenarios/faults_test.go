@@ -52,8 +52,8 @@ func TestRaftFaults(t *testing.T) {
 	ids := func(v ...topology.NodeID) []topology.NodeID { return v }
 	assert.Equal(t, []raft.Fault{
 		{Name: "node n3 at 1s", At: time.Second, For: time.Second, Crash: ids(2)},
-		{Name: "zone us-west1-b at 2s", At: 2 * time.Second, For: time.Second, Crash: ids(4)},
-		{Name: "region europe-west1 at 3s", At: 3 * time.Second, For: 2 * time.Second, Crash: ids(6, 7, 8)},
+		{Name: "zone us-west1-b at 2s", At: 2 * time.Second, For: time.Second, Crash: ids(4), Blackhole: true},
+		{Name: "region europe-west1 at 3s", At: 3 * time.Second, For: 2 * time.Second, Crash: ids(6, 7, 8), Blackhole: true},
 		{Name: "partition [us-east1] -> [us-west1-a n9] at 4s", At: 4 * time.Second, For: time.Second,
 			A: ids(0, 1, 2), B: ids(3, 8), OneWay: true},
 	}, got)

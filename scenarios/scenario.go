@@ -231,6 +231,33 @@ type Fault struct {
 	// OneWay cuts only the direction from Between[0] to Between[1]
 	// (partition only).
 	OneWay bool `yaml:"one_way"`
+	// Mode is how the nodes of a node, zone or region fault fail: one of
+	// FaultModes; empty means FaultCrash for a node and FaultBlackhole for
+	// a zone or a region (DefaultFaultMode).
+	Mode string `yaml:"mode"`
+}
+
+// Fault modes: how failed nodes look to their peers (docs/model.md).
+const (
+	// FaultCrash: the process dies and its host resets connections, so
+	// RPCs to it fail after a round trip.
+	FaultCrash = "crash"
+	// FaultBlackhole: the machine or its network is gone and nothing
+	// answers; peers notice when an RPC heartbeat times out.
+	FaultBlackhole = "blackhole"
+)
+
+// FaultModes lists the fault modes.
+var FaultModes = []string{FaultCrash, FaultBlackhole}
+
+// DefaultFaultMode returns the mode of a fault of kind that names none: a
+// single node's fault is most often its process crashing or restarting,
+// an AZ's or a region's outage takes machines or the network away.
+func DefaultFaultMode(kind string) string {
+	if kind == FaultNode {
+		return FaultCrash
+	}
+	return FaultBlackhole
 }
 
 // OpShare is one op of a mix with its share of requests.

@@ -426,6 +426,9 @@ func (s *Scenario) validateFault(i int, c *topology.Cluster) error {
 		return fieldErr(f("for"), "%v from at %v ends after the run (warmup %v + duration %v)",
 			ft.For, ft.At, s.Warmup, s.Duration)
 	}
+	if ft.Mode != "" && !slices.Contains(FaultModes, ft.Mode) {
+		return fieldErr(f("mode"), "unknown %q (want %s)", ft.Mode, strings.Join(FaultModes, " or "))
+	}
 	if ft.Kind != FaultPartition {
 		switch {
 		case ft.Between != nil:
@@ -456,6 +459,9 @@ func (s *Scenario) validateFault(i int, c *topology.Cluster) error {
 			return fieldErr(f("target"), "unknown %s %q (want one of %s)", ft.Kind, ft.Target, known)
 		}
 		return nil
+	}
+	if ft.Mode != "" {
+		return fieldErr(f("mode"), "only for kinds node, zone and region (a partition always drops messages silently, like a blackhole)")
 	}
 	if ft.Target != "" {
 		return fieldErr(f("target"), "%q is not used by kind partition (use between)", ft.Target)

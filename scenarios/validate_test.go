@@ -2,6 +2,7 @@ package scenarios_test
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -276,4 +277,25 @@ func TestValidateAllOps(t *testing.T) {
 	}
 	require.NoError(t, s.Validate())
 	assert.Len(t, s.Workload[0].OpShares(), 6)
+}
+
+func TestFaultModes(t *testing.T) {
+	base := "tables: [{name: t}]\nworkload: [{region: us-east1, rate: 1, table: t}]\nfaults: [%s]\n"
+	for _, tc := range []struct{ fault, want string }{
+		{"{at: 1s, kind: node, target: n1, for: 1s, mode: melt}", `faults[0].mode: unknown "melt" (want crash or blackhole)`},
+		{"{at: 1s, kind: partition, between: [[n1], [n2]], for: 1s, mode: crash}", "faults[0].mode: only for kinds node, zone and region"},
+	} {
+		_, err := scenarios.Parse([]byte(fmt.Sprintf(base, tc.fault)), "m.yaml")
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), tc.want)
+	}
+	s, err := scenarios.Parse([]byte(fmt.Sprintf(base, "{at: 1s, kind: node, target: n1, for: 1s}, {at: 3s, kind: zone, target: us-east1-b, for: 1s}, {at: 5s, kind: node, target: n2, for: 1s, mode: blackhole}, {at: 7s, kind: region, target: us-west1, for: 1s, mode: crash}")), "m.yaml")
+	require.NoError(t, err)
+	rf, err := scenarios.RaftFaults(s.Faults, s.Cluster())
+	require.NoError(t, err)
+	var modes []bool
+	for _, f := range rf {
+		modes = append(modes, f.Blackhole)
+	}
+	assert.Equal(t, []bool{false, true, true, false}, modes, "node crashes, zone and region blackhole, unless mode says otherwise")
 }
