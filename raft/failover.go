@@ -295,6 +295,13 @@ func (f *failover) leaseValid(r *Range) bool {
 	return f == nil || (f.leaseHolderOK(r) && !r.fail.waitingLease)
 }
 
+// leaseUnexpired reports whether r's lease still looks valid to its other
+// replicas: its holder's liveness record (or store-liveness support) has
+// not expired, whether or not the holder is in fact up.
+func (f *failover) leaseUnexpired(r *Range) bool {
+	return f == nil || f.live.until[r.Leaseholder] > f.eng.Now()
+}
+
 // never stands for "no acknowledgement" in consensus round computations.
 const never = time.Duration(1<<63 - 1)
 

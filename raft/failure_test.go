@@ -504,3 +504,30 @@ func TestCrashVersusBlackhole(t *testing.T) {
 	h.e.RunUntil(sim.At(30 * time.Second))
 	assert.Equal(t, sim.At(10*time.Second+time.Millisecond), rpcError)
 }
+
+// TestDistSenderBackoff: while no replica can serve, DistSender tries
+// every replica, then backs off 50 ms, doubling up to 1 s, each ±15 %
+// (base.DefaultRetryOptions), and starts a new round.
+func TestDistSenderBackoff(t *testing.T) {
+	h := newFaultHarness(t, DefaultConfig())
+	tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zoneLayoutA}, Rows: 10})
+	h.fault(Fault{Name: "region us-east1", At: 10 * time.Second, For: time.Minute, Crash: []topology.NodeID{n1, n2, n3}})
+	keepLivenessLeaseOff(h, n1, n2, n3)
+	var backoffs []time.Duration
+	tag := h.at(20, Request{Op: OpRead, Table: tb, Gateway: n4})
+	h.m.SetTracer(func(ev TraceEvent) {
+		if ev.Kind == "backoff" && ev.Req == tag {
+			d, err := time.ParseDuration(ev.Detail)
+			require.NoError(t, err)
+			backoffs = append(backoffs, d)
+		}
+	})
+	h.e.RunUntil(sim.At(40 * time.Second))
+	require.GreaterOrEqual(t, len(backoffs), 8)
+	want := []time.Duration{50, 100, 200, 400, 800, 1000, 1000, 1000}
+	for i, w := range want {
+		w *= time.Millisecond
+		assert.InDelta(t, float64(w), float64(backoffs[i]), 0.15*float64(w)+1, "backoff %d: %v", i, backoffs[i])
+	}
+	assert.NotEqual(t, backoffs[5], backoffs[6], "jittered")
+}

@@ -69,8 +69,9 @@ const (
 	// distSenderBackoffMin/Max bound DistSender's retry backoff once every
 	// replica has been tried (base.DefaultRetryOptions: 50 ms doubling to
 	// 1 s; kvcoord/dist_sender.go sendPartialBatch).
-	distSenderBackoffMin = 50 * time.Millisecond
-	distSenderBackoffMax = time.Second
+	distSenderBackoffMin    = 50 * time.Millisecond
+	distSenderBackoffMax    = time.Second
+	distSenderBackoffJitter = 0.15 // RandomizationFactor
 	// unreachableTTL is how long a gateway skips a node whose RPC failed
 	// before probing it again (the RPC connection's circuit breaker).
 	unreachableTTL = time.Second
@@ -335,8 +336,20 @@ func (m *Model) redirect(pi partID, lh topology.NodeID, kind partKind) {
 		m.traceStep(pi, "not-leaseholder", fmt.Sprintf("back to gateway %v, on to %v", gw, lh))
 	}
 	back := m.hopBack(pi, p.node, gw)
-	m.ranges[p.rng].cache[gw] = lh
+	r := &m.ranges[p.rng]
+	r.cache[gw] = lh
 	p.kind = kind
+	if m.fo != nil {
+		// DistSender tries the named leaseholder next, unless it tried it
+		// in this round already or knows it unreachable: then the next
+		// replica.
+		p.tried |= r.replicaBit(p.node)
+		if p.tried&r.replicaBit(lh) != 0 || m.ds.unreach[int(gw)*len(m.cluster.Nodes)+int(lh)] > m.eng.Now().Add(back) {
+			m.toGateway(pi, stageRetry, back, kRetry)
+			return
+		}
+		p.tried |= r.replicaBit(lh)
+	}
 	p.node = lh
 	p.from = gw
 	m.sendToReplica(pi, back+m.hopOut(pi, gw, lh))
@@ -462,9 +475,17 @@ func (m *Model) retryPart(pi partID) {
 		}
 	}
 	if best < 0 {
+		// Every replica was tried: back off and start a new round
+		// (base.DefaultRetryOptions: 50 ms, ×2 per attempt, at most 1 s,
+		// ±15 % jitter; util/retry).
 		p.tried = 0
-		p.attempt++
-		backoff := min(distSenderBackoffMax, distSenderBackoffMin<<min(p.attempt, 8))
+		backoff := min(distSenderBackoffMax, distSenderBackoffMin<<min(p.attempt, 16))
+		p.attempt = min(p.attempt+1, 100)
+		u := m.netRand[gw].Float64()
+		backoff = time.Duration(float64(backoff) * (1 - distSenderBackoffJitter + 2*distSenderBackoffJitter*u))
+		if m.tracer != nil {
+			m.traceStep(pi, "backoff", backoff.String())
+		}
 		m.toGateway(pi, stageRetry, backoff, kRetry)
 		return
 	}

@@ -80,12 +80,15 @@ func (m *Model) evalDone(pi partID) {
 			m.park(r, pi)
 			return
 		case p.node != r.Leaseholder:
-			if !m.fo.leaseHolderOK(r) {
+			if !m.fo.leaseUnexpired(r) {
+				// The old lease has expired: this replica asks for it.
 				m.needLease(pi)
 				return
 			}
-			// NotLeaseHolderError: back to the gateway, which updates its
-			// range cache and retries at the leaseholder.
+			// While the lease looks valid (its holder's liveness has not
+			// expired, whether or not the holder is up), a replica answers
+			// NotLeaseHolderError naming it: back to the gateway, which
+			// updates its range cache and goes on (DistSender polls).
 			m.redirect(pi, r.Leaseholder, p.kind)
 			return
 		case !m.fo.leaseValid(r):

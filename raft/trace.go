@@ -19,7 +19,8 @@ type TraceEvent struct {
 	// "append-durable" (the leader's own append), "MsgApp" (received and
 	// fsynced by a follower), "MsgAppResp", "reply" (to the gateway),
 	// "commit-wait-done", "client-reply", "rpc-error", "retry",
-	// "deadline", "not-leaseholder" (a redirect through the gateway),
+	// "deadline", "backoff" (DistSender waits before a new round),
+	// "not-leaseholder" (a redirect through the gateway),
 	// "wait" (a request parked for a lease), "lease" (a lease moved). Side transport: "closedts". Failover: "fault",
 	// "heartbeat", "heartbeat-failed", "liveness-lease", "campaign",
 	// "election", "lease-acquire", "lease-valid", "store-dead",
