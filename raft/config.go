@@ -35,8 +35,9 @@ type Config struct {
 	// formula of reference §3.1.
 	GlobalReadsLeadOverride time.Duration `yaml:"lead_for_global_reads_override"`
 	// ClientTimeout fails a request the client has waited this long for
-	// (a statement timeout); 0 means none, leaving the replica circuit
-	// breaker (60 s) to fail stuck requests.
+	// (a statement timeout); 0 means none: a request then waits until it
+	// is served, or a live replica's circuit breaker fails it (60 s after
+	// its lease request stalled).
 	ClientTimeout time.Duration `yaml:"client_timeout"`
 	// Allocator holds the lease-rebalancing settings (follow-the-workload,
 	// reference §5).

@@ -68,6 +68,13 @@ type rangeFailover struct {
 	failedOver   bool  // the current outage ended with a new leaseholder
 	transferred  bool  // the current outage ended with a lease transfer
 	open         int32 // index in failover.outages of the open outage, or -1
+	// stuckSince is when a request began to wait at a live voter for the
+	// lease (a pending lease request); tripped is set once it has waited
+	// ReplicaCircuitBreakerThreshold; breakerGen tells a breaker timer of
+	// an earlier wait.
+	stuckSince sim.Time
+	tripped    bool
+	breakerGen int32
 	// term is the latest Raft term a leader was elected in; seen[i] the
 	// latest term replica i knows of (nil until the first election).
 	term uint32
@@ -90,6 +97,7 @@ const (
 	kStoreDead                      // nodeGenArg: server.time_until_store_dead passed
 	kLivenessRenew                  // 0: the liveness range's lease renewal tick
 	kLivenessExpiry                 // NodeID: a node's liveness record expires unless renewed
+	kBreaker                        // rangeGenArg: a replica circuit breaker's threshold passes
 )
 
 // AddFault schedules a fault. Call it before running the engine. The first
@@ -165,6 +173,8 @@ func (f *failover) Handle(ev *sim.Event) {
 		f.livenessRenew()
 	case kLivenessExpiry:
 		f.livenessExpiry(topology.NodeID(ev.Arg))
+	case kBreaker:
+		f.breakerFires(splitRangeGenArg(ev.Arg))
 	default:
 		panic(fmt.Sprintf("raft: unknown failover event kind %d", ev.Kind))
 	}
@@ -411,6 +421,13 @@ func (f *failover) electionDone(r *Range) {
 // the outage was noticed, and acquisition starts.
 func (f *failover) requestLease(r *Range) {
 	f.openOutage(r)
+	if st := &r.fail; st.stuckSince == 0 {
+		// The lease request is a proposal at a live replica: the replica's
+		// circuit breaker trips if it has not applied in time.
+		st.stuckSince = f.eng.Now()
+		st.breakerGen++
+		f.eng.After(ReplicaCircuitBreakerThreshold, f.id, kBreaker, rangeGenArg(r.ID, st.breakerGen))
+	}
 	if r.fail.trigger == 0 {
 		r.fail.trigger = f.eng.Now()
 	}
@@ -529,7 +546,27 @@ func (f *failover) leaseRestored(r *Range) {
 		f.note(r.Leaseholder, "lease-valid", "r%d: held by %v", r.ID, r.Leaseholder)
 	}
 	st.trigger = 0
+	st.stuckSince, st.tripped = 0, false
+	st.breakerGen++
 	f.m.releaseParked(r, r.Leaseholder)
+}
+
+// breakerTripped reports whether r's replica circuit breaker has tripped:
+// requests that would wait there for the lease fail at once.
+func (f *failover) breakerTripped(r *Range) bool { return f != nil && r.fail.tripped }
+
+// breakerFires runs ReplicaCircuitBreakerThreshold after a request began to
+// wait for r's lease: if none has been granted since, the breaker trips and
+// the requests waiting at live replicas fail with ReplicaUnavailableError.
+func (f *failover) breakerFires(id RangeID, gen int32) {
+	r := &f.m.ranges[id]
+	st := &r.fail
+	if gen != st.breakerGen || st.stuckSince == 0 {
+		return // the lease came back meanwhile
+	}
+	st.tripped = true
+	f.note(r.Leaseholder, "breaker", "r%d: replica circuit breaker trips after %v", r.ID, ReplicaCircuitBreakerThreshold)
+	f.m.failParked(r)
 }
 
 // Raft terms. A range's term rises with every election; each replica knows

@@ -61,11 +61,13 @@ type Request struct {
 
 // Constants of DistSender and client behaviour (reference §6.3, §6.4).
 const (
-	// replicaCircuitBreaker is
-	// kv.replica_circuit_breaker.slow_replication_threshold: a request that
-	// cannot be served for this long fails with ReplicaUnavailableError
-	// (reference §6.4).
-	replicaCircuitBreaker = 60 * time.Second
+	// ReplicaCircuitBreakerThreshold is
+	// kv.replica_circuit_breaker.slow_replication_threshold: a live replica
+	// whose proposal (a write, or a lease request) has not applied for this
+	// long trips its breaker, failing the requests that wait there and
+	// those that arrive until it can serve again (reference §6.3, §6.4;
+	// replica_circuit_breaker.go).
+	ReplicaCircuitBreakerThreshold = 60 * time.Second
 	// distSenderBackoffMin/Max bound DistSender's retry backoff once every
 	// replica has been tried (base.DefaultRetryOptions: 50 ms doubling to
 	// 1 s; kvcoord/dist_sender.go sendPartialBatch).
@@ -76,16 +78,6 @@ const (
 	// before probing it again (the RPC connection's circuit breaker).
 	unreachableTTL = time.Second
 )
-
-// RequestDeadline is how long a request may wait before it fails: the
-// replica circuit breaker's threshold (60 s), or the client's timeout if
-// that is shorter.
-func (c Config) RequestDeadline() time.Duration {
-	if t := c.ClientTimeout; t > 0 && t < replicaCircuitBreaker {
-		return t
-	}
-	return replicaCircuitBreaker
-}
 
 // Request phases at the gateway.
 const (
@@ -184,6 +176,7 @@ type partState struct {
 	term     uint32
 	leaseSeq uint32
 	hit      bool // the part found the row (LOS probes)
+	failed   bool // its reply is an error the request fails with (ReplicaUnavailableError)
 	acks     int8 // durable voter appends, the leader's included
 	commit   bool
 	readTS   sim.Time
@@ -224,9 +217,11 @@ func (m *Model) Submit(req Request, tag int64) {
 	}
 	s.rng = ranges[mod(req.Range, len(ranges))]
 	s.key = int32(mod(req.Key, m.ranges[s.rng].keys))
-	if m.fo != nil || m.cfg.ClientTimeout > 0 {
+	if m.cfg.ClientTimeout > 0 {
+		// The client gives up after its statement timeout; without one it
+		// waits as long as DistSender retries.
 		s.inFlight++
-		s.deadline = m.eng.TimerAfter(m.cfg.RequestDeadline(), m.id, kDeadline, int64(ri))
+		s.deadline = m.eng.TimerAfter(m.cfg.ClientTimeout, m.id, kDeadline, int64(ri))
 	}
 	s.hop = m.clientRand[s.gateway].Uint64()
 	m.send(m.clientHop(ri), kGatewayArrive, ri)
@@ -368,7 +363,7 @@ func (m *Model) partReply(pi partID) {
 		panic(fmt.Sprintf("raft: part %d replied in stage %d", pi, p.stage))
 	}
 	ri := p.req
-	hit, writeTS := p.hit, p.writeTS
+	hit, writeTS, failed := p.hit, p.writeTS, p.failed
 	s := &m.reqs[ri]
 	done := s.done
 	// The attempt is over: late acks still in flight for it become stale.
@@ -376,6 +371,13 @@ func (m *Model) partReply(pi partID) {
 	// was its last part.
 	m.partDone(pi)
 	if done {
+		return
+	}
+	if failed {
+		// A replica's circuit breaker failed the request: DistSender
+		// returns the error to the client.
+		s.ok = false
+		m.finish(ri)
 		return
 	}
 	if writeTS > s.commitTS {

@@ -35,8 +35,10 @@ const (
 //     generation in bits 8–31 and a replica index (into Range.Replicas) in
 //     bits 0–7, so that a message of an abandoned attempt is recognised
 //     on delivery and discarded;
-//   - a node and a generation (nodeGenArg): the node in bits 32–63 and the
-//     generation in bits 0–31 (a store-dead timer of one down spell);
+//   - a node or a range and a generation (nodeGenArg, rangeGenArg): the
+//     node or range in bits 32–63 and the generation in bits 0–31 (a
+//     store-dead timer of one down spell, a circuit-breaker timer of one
+//     wait);
 //   - a closed-timestamp update (sideArg): the publication's tick number in
 //     bits 24–63, the sending node in bits 12–23, the receiving node in
 //     bits 0–11 (at most 4096 nodes).
@@ -56,6 +58,12 @@ func splitPartArg(arg int64) (pi partID, gen int32, i int) {
 func nodeGenArg(n topology.NodeID, gen int32) int64 {
 	return int64(n)<<32 | int64(uint32(gen))
 }
+
+// rangeGenArg encodes range r and generation gen, like nodeGenArg.
+func rangeGenArg(r RangeID, gen int32) int64 { return int64(r)<<32 | int64(uint32(gen)) }
+
+// splitRangeGenArg decodes rangeGenArg.
+func splitRangeGenArg(arg int64) (RangeID, int32) { return RangeID(arg >> 32), int32(uint32(arg)) }
 
 // splitNodeGenArg decodes nodeGenArg.
 func splitNodeGenArg(arg int64) (topology.NodeID, int32) {

@@ -127,8 +127,23 @@ func (m *Model) needLease(pi partID) {
 		m.toGateway(pi, stageRetry, m.hopBack(pi, p.node, m.reqs[p.req].gateway), kRetry)
 		return
 	}
+	if m.fo.breakerTripped(r) {
+		m.failPart(pi)
+		return
+	}
 	m.park(r, pi)
 	m.fo.requestLease(r)
+}
+
+// failPart answers part pi with ReplicaUnavailableError from its replica's
+// tripped circuit breaker: the request fails.
+func (m *Model) failPart(pi partID) {
+	p := &m.parts[pi]
+	if m.tracer != nil {
+		m.traceStep(pi, "breaker", "ReplicaUnavailableError")
+	}
+	p.failed = true
+	m.replyToGateway(pi)
 }
 
 // TransferLease starts moving range rng's lease to target, a voter, for
@@ -216,6 +231,20 @@ func (m *Model) unpark(pi partID) {
 	}
 	p.parkedOn, p.prev, p.next = noRange, noPart, noPart
 	p.inFlight--
+}
+
+// failParked fails every part waiting on r at a live replica (its circuit
+// breaker tripped).
+func (m *Model) failParked(r *Range) {
+	for q := r.parked; q != noPart; {
+		next := m.parts[q].next
+		if m.fo.up(m.parts[q].node) {
+			m.unpark(q)
+			m.parts[q].stage = stageAtReplica
+			m.failPart(q)
+		}
+		q = next
+	}
 }
 
 // releaseParked redirects every part waiting on r to the leaseholder lh.

@@ -114,9 +114,17 @@ func (s *Scenario) Estimate() (Estimate, error) {
 			wait = max(wait, 8*c.RegionRTT(i, j).Median()+time.Second)
 		}
 	}
-	if len(s.Faults) > 0 || s.Cockroach.ClientTimeout > 0 {
-		wait = max(wait, s.Cockroach.RequestDeadline()+time.Second)
+	// With faults, a request waits out a fault it cannot get round (no
+	// live replica of its range: no circuit breaker trips), or fails at a
+	// live replica's breaker; either way its client's timeout ends it.
+	limit := time.Duration(0)
+	for _, f := range s.Faults {
+		limit = max(limit, f.For+raft.ReplicaCircuitBreakerThreshold+10*time.Second)
 	}
+	if t := s.Cockroach.ClientTimeout; t > 0 {
+		limit = t
+	}
+	wait = max(wait, limit+time.Second)
 	faults, err := RaftFaults(s.Faults, c)
 	if err != nil {
 		return Estimate{}, err
@@ -163,7 +171,7 @@ func (s *Scenario) Estimate() (Estimate, error) {
 				window = f.For + 10*time.Second
 			}
 			window = min(window, f.For+10*time.Second)
-			waited := min(window, s.Cockroach.RequestDeadline()).Seconds()
+			waited := min(window, limit).Seconds()
 			est.Events += peak * (down + lost) * window.Seconds() * waited / 2 * estWaitingEvents
 		}
 	}
