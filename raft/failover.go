@@ -1,6 +1,7 @@
 package raft
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -61,8 +62,12 @@ type rangeFailover struct {
 	electionAt sim.Time
 	leaderAt   sim.Time // when the leader took over
 	trigger    sim.Time // when a request first needed the lost lease
-	expiredAt  sim.Time // when the old holder's liveness had expired
-	acquiring  bool
+	expiredAt  sim.Time // when the old holder's liveness expired (0: no wait for it)
+	// retryOutage is the outage whose lease came back at retryFrom, until
+	// the first request is served again (its "retry" phase), or -1.
+	retryOutage int32
+	retryFrom   sim.Time
+	acquiring   bool
 	// waitingLease is set while the lease is lost and being re-acquired.
 	waitingLease bool
 	failedOver   bool  // the current outage ended with a new leaseholder
@@ -84,6 +89,7 @@ type rangeFailover struct {
 func (s *rangeFailover) init(leader topology.NodeID) {
 	s.leader = leader
 	s.open = -1
+	s.retryOutage = -1
 }
 
 // Event kinds of the failover component's handler.
@@ -259,6 +265,7 @@ func (f *failover) openOutage(r *Range) {
 	if r.fail.open >= 0 {
 		return
 	}
+	r.fail.retryOutage = -1 // the previous outage's retry phase ends here
 	r.fail.open = int32(len(f.outages))
 	f.outages = append(f.outages, Outage{Fault: f.latest, Range: r.ID, Start: f.eng.Now(), Phases: map[string]float64{}})
 	r.fail.trigger = 0
@@ -454,7 +461,9 @@ func (f *failover) tryAcquire(r *Range) {
 	}
 	start := f.eng.Now()
 	var bump time.Duration
+	st.expiredAt = 0
 	if old := r.Leaseholder; old != st.leader {
+		st.expiredAt = f.live.until[old]
 		start = max(start, f.live.until[old])
 		if !f.timers.leaderLeases {
 			lh, ok := f.livenessLeader(st.leader)
@@ -466,7 +475,6 @@ func (f *failover) tryAcquire(r *Range) {
 	}
 	round := f.c.SampleService(f.rng) + f.c.SampleFsync(f.rng) + f.quorumRTT(st.leader, r.Layout.Voters)
 	st.acquiring = true
-	st.expiredAt = start
 	f.note(st.leader, "lease-acquire", "r%d: %v from %v after its liveness expires at %v: epoch bump %v, proposal %v",
 		r.ID, st.leader, r.Leaseholder, start, bump, round)
 	f.eng.Schedule(start.Add(bump+round), f.id, kAcquired, int64(r.ID))
@@ -531,16 +539,9 @@ func (f *failover) leaseRestored(r *Range) {
 			// no failover happened.
 			out.Phases["holder back"] = now.Sub(out.Start).Seconds()
 		default:
-			// Phases in order: until a request needed the lease (lazy),
-			// until the old liveness record expired, until a leader
-			// existed, and the acquisition itself.
-			live := max(trigger, min(st.expiredAt, now))
-			elect := max(live, min(st.leaderAt, now))
-			out.Phases["detect"] = trigger.Sub(out.Start).Seconds()
-			out.Phases["liveness"] = live.Sub(trigger).Seconds()
-			out.Phases["election"] = elect.Sub(live).Seconds()
-			out.Phases["lease"] = now.Sub(elect).Seconds()
+			failoverPhases(out, st, now)
 		}
+		st.retryOutage, st.retryFrom = st.open, now
 		st.failedOver, st.transferred = false, false
 		st.open = -1
 		f.note(r.Leaseholder, "lease-valid", "r%d: held by %v", r.ID, r.Leaseholder)
@@ -549,6 +550,52 @@ func (f *failover) leaseRestored(r *Range) {
 	st.stuckSince, st.tripped = 0, false
 	st.breakerGen++
 	f.m.releaseParked(r, r.Leaseholder)
+}
+
+// failoverPhases splits a failed-over outage, from its start to now, at
+// the instants the acquisition waited for, in the order they came: a
+// request needing the lease ("detect": acquisition is lazy), the old
+// holder's liveness expiring ("liveness"), a Raft leader existing
+// ("election"); from the last of them to now is the acquisition itself
+// ("lease"). Each phase is named after the event that ends it, so the
+// phases add up to the outage and none is zero by construction.
+func failoverPhases(out *Outage, st *rangeFailover, now sim.Time) {
+	type milestone struct {
+		at   sim.Time
+		name string
+	}
+	ms := []milestone{{max(st.trigger, out.Start), "detect"}}
+	if st.expiredAt > 0 {
+		ms = append(ms, milestone{st.expiredAt, "liveness"})
+	}
+	if st.leaderAt > out.Start {
+		ms = append(ms, milestone{st.leaderAt, "election"})
+	}
+	slices.SortStableFunc(ms, func(a, b milestone) int { return cmp.Compare(a.at, b.at) })
+	at := out.Start
+	for _, m := range ms {
+		end := min(max(m.at, at), now)
+		out.Phases[m.name] = end.Sub(at).Seconds()
+		at = end
+	}
+	out.Phases["lease"] = now.Sub(at).Seconds()
+}
+
+// served is told that range r served a request: if its lease came back
+// after an outage and this is the first request served since, the
+// outage's "retry" phase (requests backing off, DistSender polling) ends
+// and so does the outage.
+func (f *failover) served(r *Range) {
+	if f == nil || r.fail.retryOutage < 0 {
+		return
+	}
+	st := &r.fail
+	if now := f.eng.Now(); now > st.retryFrom {
+		out := &f.outages[st.retryOutage]
+		out.Phases["retry"] = now.Sub(st.retryFrom).Seconds()
+		out.End = now
+	}
+	st.retryOutage = -1
 }
 
 // breakerTripped reports whether r's replica circuit breaker has tripped:

@@ -562,3 +562,31 @@ func TestCircuitBreakerTripsAtALiveReplica(t *testing.T) {
 	}
 	assert.NotZero(t, first)
 }
+
+// TestOutagePhasesAddUp: a crashed leaseholder's outage splits into the
+// phases the recovery waited on, each measured: the election of a new
+// leader (the dead leaseholder led Raft), the old holder's liveness
+// expiring, a request noticing, the acquisition, and requests retrying
+// until one is served. They add up to the outage.
+func TestOutagePhasesAddUp(t *testing.T) {
+	for _, version := range []string{"22.2", "24.3", "25.2"} {
+		cfg := DefaultConfig()
+		cfg.Version = version
+		h := newFaultHarness(t, cfg)
+		tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zoneLayoutA}, Rows: 10})
+		h.fault(Fault{Name: "n1", At: 10 * time.Second, For: time.Minute, Crash: []topology.NodeID{n1}})
+		keepLivenessLeaseOff(h, n1)
+		h.probe(Request{Op: OpWrite, Table: tb, Gateway: n2}, 5*time.Second, 30*time.Second, 20*time.Millisecond)
+		h.e.RunUntil(sim.At(40 * time.Second))
+		o := h.outageOf(0)
+		sum := 0.0
+		for name, d := range o.Phases {
+			assert.GreaterOrEqual(t, d, 0.0, "%s %s", version, name)
+			sum += d
+		}
+		assert.InDelta(t, o.End.Sub(o.Start).Seconds(), sum, 1e-9, "%s: phases %v add up", version, o.Phases)
+		assert.Greater(t, o.Phases["election"], 0.0, "%s: the leader died, so an election waited", version)
+		assert.Contains(t, o.Phases, "lease", version)
+		assert.Contains(t, o.Phases, "retry", version)
+	}
+}

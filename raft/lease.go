@@ -102,6 +102,7 @@ func (m *Model) evalDone(pi partID) {
 		if m.onServe != nil {
 			m.onServe(r, p.node)
 		}
+		m.fo.served(r)
 		// The leaseholder records the request's gateway locality
 		// (replicastats RecordCount, reference §5.2).
 		r.stats.RecordCount(m.cluster.Nodes[m.reqs[p.req].gateway].Zone, 1, m.eng.Now())

@@ -159,3 +159,25 @@ func TestHugeGlobalTableFitsInMemory(t *testing.T) {
 	assert.Greater(t, res.Requests, uint64(4000))
 	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(200<<20), "bytes allocated by the run")
 }
+
+// TestReplacementsInResult: replicas of a node down past
+// server.time_until_store_dead are replaced, and the result says so.
+func TestReplacementsInResult(t *testing.T) {
+	s, err := Parse([]byte(`
+duration: 6m
+warmup: 0s
+topology: {nodes_per_zone: 2}
+tables: [{name: t, ranges: 3}]
+workload: [{region: us-east1, rate: 5, table: t, mix: {write: 1}}]
+faults: [{at: 10s, kind: node, target: n3, for: 5m30s}]
+`), "replace.yaml")
+	require.NoError(t, err)
+	res, err := Run(s)
+	require.NoError(t, err)
+	require.NotEmpty(t, res.Replacements)
+	for _, rp := range res.Replacements {
+		assert.Equal(t, "n3", rp.From)
+		assert.InDelta(t, 10+300, rp.TS, 1e-9)
+		assert.Equal(t, "t", rp.Table)
+	}
+}

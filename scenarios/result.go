@@ -43,6 +43,21 @@ type Result struct {
 	// in each region; LeaseTransfers counts lease moves per table.
 	LeaseShare     []LeaseSharePoint   `json:"lease_share"`
 	LeaseTransfers []LeaseTransferStat `json:"lease_transfers"`
+	// Replacements lists the replicas of dead nodes replaced by
+	// up-replication, in time order.
+	Replacements []Replacement `json:"replacements"`
+}
+
+// Replacement is one replica of a dead node moved to a live node after
+// server.time_until_store_dead (5 min): at TS (seconds since the start of
+// the run), range Range of Table went from node From to node To ("n3").
+type Replacement struct {
+	TS    float64 `json:"t_s"`
+	Table string  `json:"table"`
+	Range int     `json:"range"`
+	From  string  `json:"from_node"`
+	To    string  `json:"to_node"`
+	Voter bool    `json:"voter"`
 }
 
 // LeaseSharePoint is the share of a table's ranges whose lease is in Region
@@ -114,7 +129,7 @@ type Unavailability struct {
 	Range  int                `json:"range"`
 	StartS float64            `json:"start_s"`
 	EndS   float64            `json:"end_s"`
-	Phases map[string]float64 `json:"phases"` // seconds per phase: detect, liveness, election, lease
+	Phases map[string]float64 `json:"phases"` // seconds per phase: election, liveness, detect, lease, retry (or holder back, transferred)
 }
 
 // LeaseEvent is one lease acquisition or move: the range's lease went from

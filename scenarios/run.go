@@ -333,6 +333,12 @@ func (s *Scenario) faultResults(res *Result, m *raft.Model, faults []raft.Fault)
 			StartS: o.Start.Seconds(), EndS: o.End.Seconds(), Phases: maps.Clone(o.Phases),
 		})
 	}
+	for _, rp := range m.Replacements() {
+		res.Replacements = append(res.Replacements, Replacement{
+			TS: rp.At.Seconds(), Table: tables[ranges[rp.Range].Table].Name, Range: index[rp.Range],
+			From: rp.From.String(), To: rp.To.String(), Voter: rp.Voter,
+		})
+	}
 }
 
 // leaseSamples is how many lease-share samples a run reports at most.
@@ -413,6 +419,7 @@ func (s *Scenario) result(rec *recorder, e *sim.Engine) *Result {
 		TimelineSeconds:  TimelineInterval(s.Warmup + s.Duration).Seconds(),
 		LeaseShare:       []LeaseSharePoint{},
 		LeaseTransfers:   []LeaseTransferStat{},
+		Replacements:     []Replacement{},
 	}
 	c := s.Cluster()
 	for i, reg := range c.Regions {

@@ -112,6 +112,9 @@ func normalised(r *scenarios.Result) scenarios.Result {
 	if out.LeaseTransfers == nil {
 		out.LeaseTransfers = []scenarios.LeaseTransferStat{}
 	}
+	if out.Replacements == nil {
+		out.Replacements = []scenarios.Replacement{}
+	}
 	return out
 }
 
