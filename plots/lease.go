@@ -76,7 +76,17 @@ func leaseData(r *scenarios.Result, table string) []leaseTrack {
 type leaseTracks struct {
 	tracks  []leaseTrack
 	regions []string // fill i is regionFills[i]
+	// replaced[range] lists when the range had a replica replaced
+	// (up-replication), drawn as a marker on its track.
+	replaced map[int][]float64
 }
+
+// replacedGlyph marks a replica replaced by up-replication: a dark
+// triangle on a white one, visible on every region fill.
+var (
+	replacedGlyph     = draw.GlyphStyle{Color: rgb(0x111111), Radius: 3.5, Shape: draw.PyramidGlyph{}}
+	replacedGlyphHalo = draw.GlyphStyle{Color: rgb(0xffffff), Radius: 5.5, Shape: draw.PyramidGlyph{}}
+)
 
 func (l *leaseTracks) fill(region string) int {
 	return slices.Index(l.regions, region) % len(regionFills)
@@ -101,6 +111,11 @@ func (l *leaseTracks) Plot(c draw.Canvas, plt *plot.Plot) {
 				lbl.Color = textOn(fill)
 				c.FillText(lbl, vg.Point{X: (x0 + x1) / 2, Y: (y0 + y1) / 2}, s.Region)
 			}
+		}
+		for _, at := range l.replaced[t.Range] {
+			pt := vg.Point{X: trX(at), Y: trY(yc)}
+			c.DrawGlyph(replacedGlyphHalo, pt)
+			c.DrawGlyph(replacedGlyph, pt)
 		}
 	}
 }
@@ -130,7 +145,7 @@ func LeaseTimeline(r *scenarios.Result, table string) (*Chart, error) {
 			}
 		}
 	}
-	lt := &leaseTracks{tracks: tracks, regions: regionOrder(r, names)}
+	lt := &leaseTracks{tracks: tracks, regions: regionOrder(r, names), replaced: replacedTimes(r, table)}
 	changes := 0 // lease events after each range's first
 	for _, t := range tracks {
 		changes += len(t.Segments) - 1
@@ -166,6 +181,9 @@ func LeaseTimeline(r *scenarios.Result, table string) (*Chart, error) {
 			fillThumb{Fill: regionFills[lt.fill(name)], Outline: draw.LineStyle{Color: rgb(0x555555), Width: 0.5}},
 		}})
 	}
+	if len(lt.replaced) > 0 {
+		legend = append(legend, LegendEntry{Text: "replica replaced (up-replication)", Thumbs: []plot.Thumbnailer{glyphThumb{replacedGlyph}}})
+	}
 	if len(r.Faults) > 0 {
 		legend = append(legend, faultLegend())
 	}
@@ -176,6 +194,26 @@ func LeaseTimeline(r *scenarios.Result, table string) (*Chart, error) {
 		Legend: legend,
 		Height: min(max(130+vg.Length(len(tracks))*trackH, 260), 1200),
 	}, nil
+}
+
+// replacedTimes returns, per range of table, when it had a replica
+// replaced (Result.Replacements), in log order.
+func replacedTimes(r *scenarios.Result, table string) map[int][]float64 {
+	out := map[int][]float64{}
+	for _, rp := range r.Replacements {
+		if rp.Table == table {
+			out[rp.Range] = append(out[rp.Range], rp.TS)
+		}
+	}
+	return out
+}
+
+// glyphThumb is a legend thumbnail of one glyph.
+type glyphThumb struct{ style draw.GlyphStyle }
+
+// Thumbnail draws the glyph in the middle of c.
+func (g glyphThumb) Thumbnail(c *draw.Canvas) {
+	c.DrawGlyph(g.style, vg.Point{X: (c.Min.X + c.Max.X) / 2, Y: (c.Min.Y + c.Max.Y) / 2})
 }
 
 // plural returns "n noun" with an "s" unless n is 1.

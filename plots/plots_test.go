@@ -376,6 +376,17 @@ func TestLeaseSegmentsMatchLog(t *testing.T) {
 	ch, err = LeaseTimeline(r, "accounts")
 	require.NoError(t, err)
 	assert.Contains(t, ch.Title, "1 range, 0 lease changes")
+
+	// Up-replication: a marker per replaced replica on its range's track.
+	r.Replacements = []scenarios.Replacement{
+		{TS: 70, Table: "users", Range: 2, From: "n4", To: "n5", Voter: true},
+		{TS: 70, Table: "accounts", Range: 1, From: "n4", To: "n6"},
+		{TS: 90, Table: "users", Range: 2, From: "n7", To: "n8"},
+	}
+	ch, err = LeaseTimeline(r, "users")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"us-east1", "us-west1", "europe-west1", "replica replaced (up-replication)", "fault window"}, legendTexts(ch))
+	assert.Equal(t, map[int][]float64{2: {70, 90}}, replacedTimes(r, "users"))
 }
 
 func legendTexts(ch *Chart) []string {
