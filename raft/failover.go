@@ -33,9 +33,14 @@ type failover struct {
 	c      *topology.Cluster
 	rng    *rand.Rand
 	timers versionTimers
-	faults []Fault
-	down   []int16 // crash count per node (faults may overlap)
-	cut    []int16 // cut count per directed link from*n+to
+	raft   raftTimers
+	// votes holds the (pre)vote messages in flight, freeVotes the free
+	// slots (election.go).
+	votes     []voteMsg
+	freeVotes []int32
+	faults    []Fault
+	down      []int16 // crash count per node (faults may overlap)
+	cut       []int16 // cut count per directed link from*n+to
 	// downAt[n] is when node n last went down, and hard[n] whether that
 	// was a crash (connections reset) rather than a blackhole; cutAt[i]
 	// is when directed link i was last cut. They decide how fast an RPC
@@ -57,12 +62,10 @@ type failover struct {
 // has none), a pending election (its winner and when it completes), lease
 // acquisition, and the range's open outage.
 type rangeFailover struct {
-	leader     topology.NodeID
-	candidate  topology.NodeID
-	electionAt sim.Time
-	leaderAt   sim.Time // when the leader took over
-	trigger    sim.Time // when a request first needed the lost lease
-	expiredAt  sim.Time // when the old holder's liveness expired (0: no wait for it)
+	leader    topology.NodeID
+	leaderAt  sim.Time // when the leader took over
+	trigger   sim.Time // when a request first needed the lost lease
+	expiredAt sim.Time // when the old holder's liveness expired (0: no wait for it)
 	// retryOutage is the outage whose lease came back at retryFrom, until
 	// the first request is served again (its "retry" phase), or -1.
 	retryOutage int32
@@ -81,9 +84,11 @@ type rangeFailover struct {
 	tripped    bool
 	breakerGen int32
 	// term is the latest Raft term a leader was elected in; seen[i] the
-	// latest term replica i knows of (nil until the first election).
+	// latest term replica i knows of (nil until the first election); el
+	// the rest of the election state (election.go).
 	term uint32
 	seen []uint32
+	el   election
 }
 
 func (s *rangeFailover) init(leader topology.NodeID) {
@@ -94,16 +99,17 @@ func (s *rangeFailover) init(leader topology.NodeID) {
 
 // Event kinds of the failover component's handler.
 const (
-	kFaultStart     sim.Kind = iota // fault index
-	kFaultEnd                       // fault index
-	kHeartbeat                      // NodeID: a node's liveness heartbeat is due
-	kHeartbeatDone                  // NodeID: its liveness write committed
-	kElection                       // RangeID: an election completes
-	kAcquired                       // RangeID: a lease acquisition completes
-	kStoreDead                      // nodeGenArg: server.time_until_store_dead passed
-	kLivenessRenew                  // 0: the liveness range's lease renewal tick
-	kLivenessExpiry                 // NodeID: a node's liveness record expires unless renewed
-	kBreaker                        // rangeGenArg: a replica circuit breaker's threshold passes
+	kFaultStart      sim.Kind = iota // fault index
+	kFaultEnd                        // fault index
+	kHeartbeat                       // NodeID: a node's liveness heartbeat is due
+	kHeartbeatDone                   // NodeID: its liveness write committed
+	kElectionTimeout                 // rangeReplicaArg: a voter's randomized election timeout passes
+	kVote                            // vote message index: a (pre)vote request or response arrives
+	kAcquired                        // RangeID: a lease acquisition completes
+	kStoreDead                       // nodeGenArg: server.time_until_store_dead passed
+	kLivenessRenew                   // 0: the liveness range's lease renewal tick
+	kLivenessExpiry                  // NodeID: a node's liveness record expires unless renewed
+	kBreaker                         // rangeGenArg: a replica circuit breaker's threshold passes
 )
 
 // AddFault schedules a fault. Call it before running the engine. The first
@@ -131,6 +137,7 @@ func newFailover(m *Model) *failover {
 		m: m, eng: m.eng, c: m.cluster,
 		rng:     sim.NewRand(m.seed, sim.StreamID("raft/failover", 0)),
 		timers:  timersFor(m.cfg.Version),
+		raft:    raftTimersFor(m.cfg.Version),
 		down:    make([]int16, n),
 		downGen: make([]int32, n),
 		cut:     make([]int16, n*n),
@@ -169,8 +176,10 @@ func (f *failover) Handle(ev *sim.Event) {
 		f.heartbeat(topology.NodeID(ev.Arg))
 	case kHeartbeatDone:
 		f.heartbeatDone(topology.NodeID(ev.Arg))
-	case kElection:
-		f.electionDone(&f.m.ranges[ev.Arg])
+	case kElectionTimeout:
+		f.electionTimeout(splitRangeReplicaArg(ev.Arg))
+	case kVote:
+		f.voteArrives(int32(ev.Arg))
 	case kAcquired:
 		f.acquired(&f.m.ranges[ev.Arg])
 	case kStoreDead:
@@ -251,7 +260,7 @@ func (f *failover) faultStart(i int) {
 		if !f.leaseHolderOK(r) {
 			f.openOutage(r)
 		}
-		f.checkLeader(r)
+		f.watchLeader(r)
 	}
 }
 
@@ -277,7 +286,7 @@ func (f *failover) faultEnd(i int) {
 	f.applyFault(i, -1)
 	for ri := range f.m.ranges {
 		r := &f.m.ranges[ri]
-		f.checkLeader(r)
+		f.watchLeader(r)
 		// Replicas back in touch with the leader learn its term from its
 		// next heartbeat (modelled as at once); a deposed leader steps down.
 		if l := r.fail.leader; l >= 0 && r.fail.seen != nil {
@@ -364,69 +373,12 @@ func (f *failover) quorumRTT(n topology.NodeID, voters []topology.NodeID) time.D
 	return rtt
 }
 
-// checkLeader starts an election when r's Raft leader can no longer lead:
-// the live voters that reach a quorum campaign when their randomised
-// election timeout, counted from the last leader heartbeat, fires; the
-// first one wins after one round trip to a quorum.
-func (f *failover) checkLeader(r *Range) {
-	st := &r.fail
-	if st.leader >= 0 && f.reachesQuorum(st.leader, r.Layout.Voters) {
-		return
-	}
-	if st.electionAt > 0 {
-		return
-	}
-	t := f.timers
-	now := f.eng.Now()
-	lastHeartbeat := now - sim.Time(f.rng.Float64()*float64(t.raftHeartbeat))
-	best, bestAt := topology.NodeID(-1), sim.Never
-	for _, v := range r.Layout.Voters {
-		if v == st.leader || !f.reachesQuorum(v, r.Layout.Voters) {
-			continue
-		}
-		timeout := time.Duration((1 + f.rng.Float64()) * float64(t.electionTimeout))
-		at := max(now, lastHeartbeat.Add(timeout+f.quorumRTT(v, r.Layout.Voters)))
-		if at < bestAt {
-			best, bestAt = v, at
-		}
-	}
-	st.leader = -1
-	if best < 0 {
-		return // no quorum anywhere: wait for a fault to end
-	}
-	st.candidate, st.electionAt = best, bestAt
-	f.note(best, "campaign", "r%d: %v times out first and wins at %v", r.ID, best, bestAt)
-	f.eng.Schedule(bestAt, f.id, kElection, int64(r.ID))
-}
-
-func (f *failover) electionDone(r *Range) {
-	st := &r.fail
-	if st.electionAt != f.eng.Now() {
-		return // superseded
-	}
-	st.electionAt = 0
-	if !f.reachesQuorum(st.candidate, r.Layout.Voters) {
-		f.checkLeader(r)
-		return
-	}
-	st.leader = st.candidate
-	st.leaderAt = f.eng.Now()
-	// The new leader's term: every replica it reaches votes in it or hears
-	// its first heartbeat.
-	st.term++
-	f.spreadTerm(r, st.leader, st.term)
-	f.note(st.leader, "election", "r%d: %v leads", r.ID, st.leader)
-	if f.timers.leaderLeases || st.waitingLease {
-		// Leader leases are acquired by the new leader at once; epoch
-		// leases lazily, by the first request that needs one.
-		f.tryAcquire(r)
-	}
-}
-
-// requestLease is called by the request path when a request reached a
-// voter of r and found no valid lease: the first such request marks when
-// the outage was noticed, and acquisition starts.
-func (f *failover) requestLease(r *Range) {
+// requestLease is called by the request path when a request reached voter
+// v of r and found no valid lease: the first such request marks when the
+// outage was noticed, and acquisition starts at the Raft leader. If v knows
+// no live leader, it campaigns (election.go, wakeOrRedirect).
+func (f *failover) requestLease(r *Range, v topology.NodeID) {
+	f.wakeOrRedirect(r, v)
 	f.openOutage(r)
 	if st := &r.fail; st.stuckSince == 0 {
 		// The lease request is a proposal at a live replica: the replica's
@@ -456,7 +408,8 @@ func (f *failover) tryAcquire(r *Range) {
 	}
 	st.waitingLease = true
 	if st.leader < 0 || !f.reachesQuorum(st.leader, r.Layout.Voters) {
-		f.checkLeader(r)
+		// No leader that can commit: wait for an election (election.go).
+		f.watchLeader(r)
 		return
 	}
 	start := f.eng.Now()
@@ -614,68 +567,4 @@ func (f *failover) breakerFires(id RangeID, gen int32) {
 	st.tripped = true
 	f.note(r.Leaseholder, "breaker", "r%d: replica circuit breaker trips after %v", r.ID, ReplicaCircuitBreakerThreshold)
 	f.m.failParked(r)
-}
-
-// Raft terms. A range's term rises with every election; each replica knows
-// the latest term it has heard of. Appends carry their proposer's term and
-// a follower that knows a newer one rejects them (etcd raft's
-// Step: "ignored a message with lower term"). Without faults there are no
-// elections and every term is 0.
-
-// seenOf returns r's per-replica known terms, sized to its replicas.
-func (f *failover) seenOf(r *Range) []uint32 {
-	if len(r.fail.seen) != len(r.Replicas) {
-		r.fail.seen = append(r.fail.seen, make([]uint32, len(r.Replicas)-len(r.fail.seen))...)
-	}
-	return r.fail.seen
-}
-
-// knownTerm returns the term node n knows of for range r, and false if n
-// holds no replica of r any more.
-func (f *failover) knownTerm(r *Range, n topology.NodeID) (uint32, bool) {
-	j := r.replicaIndex(n)
-	if j < 0 {
-		return 0, false
-	}
-	return f.seenOf(r)[j], true
-}
-
-// proposerTerm returns the term node n proposes in (0 without faults).
-func (f *failover) proposerTerm(r *Range, n topology.NodeID) uint32 {
-	if f == nil {
-		return 0
-	}
-	t, _ := f.knownTerm(r, n)
-	return t
-}
-
-// acceptAppend reports whether replica i of r accepts an append of term
-// term, and if so records the term.
-func (f *failover) acceptAppend(r *Range, i int, term uint32) bool {
-	if f == nil {
-		return true
-	}
-	seen := f.seenOf(r)
-	if term < seen[i] {
-		return false
-	}
-	seen[i] = term
-	return true
-}
-
-// spreadTerm makes term known to leader l of r and to every replica it can
-// exchange messages with, then lets proposers that learned of it re-propose
-// or give up.
-func (f *failover) spreadTerm(r *Range, l topology.NodeID, term uint32) {
-	seen := f.seenOf(r)
-	changed := false
-	for j, n := range r.Replicas {
-		if seen[j] < term && (n == l || (f.linkOK(l, n) && f.linkOK(n, l))) {
-			seen[j] = term
-			changed = true
-		}
-	}
-	if changed {
-		f.m.reproposeOrReject(r)
-	}
 }

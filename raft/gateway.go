@@ -175,9 +175,10 @@ type partState struct {
 	// and lease transfers); leaseSeq the lease sequence it evaluated under.
 	term     uint32
 	leaseSeq uint32
-	hit      bool // the part found the row (LOS probes)
-	failed   bool // its reply is an error the request fails with (ReplicaUnavailableError)
-	acks     int8 // durable voter appends, the leader's included
+	index    uint64 // the log index of its proposal (with faults)
+	hit      bool   // the part found the row (LOS probes)
+	failed   bool   // its reply is an error the request fails with (ReplicaUnavailableError)
+	acks     int8   // durable voter appends, the leader's included
 	commit   bool
 	readTS   sim.Time
 	writeTS  sim.Time

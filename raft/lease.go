@@ -133,7 +133,7 @@ func (m *Model) needLease(pi partID) {
 		return
 	}
 	m.park(r, pi)
-	m.fo.requestLease(r)
+	m.fo.requestLease(r, p.node)
 }
 
 // failPart answers part pi with ReplicaUnavailableError from its replica's

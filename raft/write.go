@@ -89,6 +89,7 @@ func (m *Model) replicate(pi partID) {
 	r := &m.ranges[p.rng]
 	p.appending = true
 	p.term = m.fo.proposerTerm(r, p.node)
+	p.index = m.fo.proposed(r)
 	p.rep = m.netRand[p.node].Uint64()
 	m.sendPart(m.fsync(p.node), kLocalAppended, pi, 0)
 	for i, n := range r.Replicas {
@@ -101,8 +102,10 @@ func (m *Model) replicate(pi partID) {
 
 // localAppended runs when the leader's own append is durable.
 func (m *Model) localAppended(pi partID) {
-	if m.fo.up(m.parts[pi].node) {
-		m.parts[pi].local = true
+	if p := &m.parts[pi]; m.fo.up(p.node) {
+		p.local = true
+		r := &m.ranges[p.rng]
+		m.fo.appended(r, r.replicaIndex(p.node), p.term, p.index)
 		m.voterAppended(pi)
 	}
 	m.maybeFreePart(pi)
@@ -120,6 +123,7 @@ func (m *Model) appendDone(pi partID, i int) {
 		m.maybeFreePart(pi)
 		return
 	}
+	m.fo.appended(r, i, p.term, p.index)
 	m.sendPart(m.pairHalf(p.rep, pairReplica+uint64(i), to, p.node), kAck, pi, i)
 }
 

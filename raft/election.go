@@ -1,0 +1,579 @@
+package raft
+
+import (
+	"fmt"
+	"math/bits"
+	"time"
+
+	"github.com/regionsim/regionsim/raft/quorum"
+	"github.com/regionsim/regionsim/sim"
+	"github.com/regionsim/regionsim/topology"
+)
+
+// This file holds Raft leadership under failures as messages: terms, the
+// followers' randomized election timeouts, PreVote and Vote requests and
+// their answers over the simulated network, the log up-to-date check, one
+// vote per term, CheckQuorum's leader stickiness, quiescence, campaigns
+// on wake and on a redirected lease request, and (25.2) leader
+// fortification through store liveness. Nothing here runs without faults:
+// every range then keeps its initial leader in term 0. The constants and
+// their sources are in raftTimersFor; docs/crdb-raft-facts.md has the
+// citations per version.
+
+// raftTimers are a version's Raft settings.
+type raftTimers struct {
+	// tick is the Raft tick (base.defaultRaftTickInterval); the others
+	// count ticks (defaultRaftElectionTimeoutTicks,
+	// defaultRaftHeartbeatIntervalTicks).
+	tick                          time.Duration
+	electionTicks, heartbeatTicks int
+	// checkQuorum: a voter that heard from its leader within an election
+	// timeout ignores vote requests (etcd raft Step, inLease;
+	// base.RaftEnableCheckQuorum, on from 23.2).
+	checkQuorum bool
+	// forgetDeadLeader: a voter whose liveness view shows its leader dead
+	// forgets it on a vote request, so CheckQuorum does not hold the
+	// election back (maybeForgetLeaderOnVoteRequestLocked, 23.2+).
+	forgetDeadLeader bool
+	// campaignOnRedirect: a follower whose lease request would be
+	// redirected to a leader that liveness shows dead campaigns instead
+	// (shouldCampaignOnLeaseRequestRedirect, PR #87244: 23.1+, epoch
+	// leases only).
+	campaignOnRedirect bool
+	// fortified: leader leases; followers support their leader through
+	// store liveness and do not tick while they do; once the support is
+	// withdrawn they campaign after a randomized 0–(T−1) ticks (raft.go
+	// deFortify; 25.2).
+	fortified bool
+	// livenessWithRPC: the liveness view behind campaign decisions also
+	// counts a leader the node cannot reach over RPC as dead
+	// (IsLiveMapEntry.IsLive, until PR #107417: 22.2, 23.1).
+	livenessWithRPC bool
+}
+
+const (
+	// quiesceAfterTicks: an epoch-lease range with no proposal for this
+	// many ticks quiesces; its followers stop ticking
+	// (COCKROACH_QUIESCE_AFTER_TICKS).
+	quiesceAfterTicks = 6
+	// supportWithdrawalInterval is how often store liveness checks for
+	// expired support (storeliveness defaultSupportExpiryInterval, 25.2).
+	supportWithdrawalInterval = 100 * time.Millisecond
+)
+
+// raftTimersFor returns the Raft settings of a version
+// (docs/crdb-raft-facts.md §1–§3).
+func raftTimersFor(version string) raftTimers {
+	switch version {
+	case "22.2":
+		return raftTimers{tick: 200 * time.Millisecond, electionTicks: 15, heartbeatTicks: 5, livenessWithRPC: true}
+	case "23.1":
+		return raftTimers{tick: 500 * time.Millisecond, electionTicks: 4, heartbeatTicks: 2, campaignOnRedirect: true, livenessWithRPC: true}
+	case "25.2":
+		return raftTimers{tick: 500 * time.Millisecond, electionTicks: 4, heartbeatTicks: 2, checkQuorum: true, forgetDeadLeader: true, fortified: true}
+	default: // 24.3
+		return raftTimers{tick: 500 * time.Millisecond, electionTicks: 4, heartbeatTicks: 2, checkQuorum: true, forgetDeadLeader: true, campaignOnRedirect: true}
+	}
+}
+
+// electionTimeout returns T, the base election timeout.
+func (t raftTimers) electionTimeout() time.Duration { return time.Duration(t.electionTicks) * t.tick }
+
+// Raft roles of a replica.
+const (
+	roleFollower uint8 = iota
+	rolePreCandidate
+	roleCandidate
+	roleLeader
+)
+
+// election is a range's Raft state under failures, per replica index.
+type election struct {
+	role     []uint8
+	votedFor []int8   // the replica index voted for in term seen[i], or -1
+	votes    []uint32 // the votes granted to replica i's current campaign, a bit per replica
+	timer    []sim.TimerID
+	// lastHeard is when replica i last heard from a leader.
+	lastHeard []sim.Time
+	// logTerm and logIdx describe replica i's last log entry.
+	logTerm   []uint32
+	logIdx    []uint64
+	lastIndex uint64 // the last index proposed on the range
+	// lastProposal is when the range last proposed a command: an
+	// epoch-lease range idle for quiesceAfterTicks is quiesced.
+	lastProposal sim.Time
+}
+
+// el returns r's election state, sized to its replicas.
+func (f *failover) el(r *Range) *election {
+	e := &r.fail.el
+	if n := len(r.Replicas); len(e.role) != n {
+		grow := n - len(e.role)
+		e.role = append(e.role, make([]uint8, grow)...)
+		e.votedFor = append(e.votedFor, make([]int8, grow)...)
+		for i := n - grow; i < n; i++ {
+			e.votedFor[i] = -1
+		}
+		e.votes = append(e.votes, make([]uint32, grow)...)
+		e.timer = append(e.timer, make([]sim.TimerID, grow)...)
+		e.lastHeard = append(e.lastHeard, make([]sim.Time, grow)...)
+		e.logTerm = append(e.logTerm, make([]uint32, grow)...)
+		e.logIdx = append(e.logIdx, make([]uint64, grow)...)
+		if j := r.replicaIndex(r.fail.leader); j >= 0 && grow == n {
+			e.role[j] = roleLeader
+		}
+	}
+	return e
+}
+
+// rangeReplicaArg encodes range r and replica index i (an election timer).
+func rangeReplicaArg(r RangeID, i int) int64 { return int64(r)<<8 | int64(i&0xff) }
+
+// splitRangeReplicaArg decodes rangeReplicaArg.
+func splitRangeReplicaArg(arg int64) (RangeID, int) { return RangeID(arg >> 8), int(arg & 0xff) }
+
+// voteMsg is a PreVote or Vote request, or its answer, in flight.
+type voteMsg struct {
+	rng              RangeID
+	from, to         int8 // replica indexes
+	pre, resp, grant bool
+	term             uint32
+	lastTerm         uint32 // the candidate's last log entry (requests)
+	lastIdx          uint64
+}
+
+// Raft terms. A range's term rises with every election; each replica knows
+// the latest term it has heard of. Appends carry their proposer's term and
+// a follower that knows a newer one rejects them (etcd raft's Step:
+// "ignored a message with lower term").
+
+// seenOf returns r's per-replica known terms, sized to its replicas.
+func (f *failover) seenOf(r *Range) []uint32 {
+	if len(r.fail.seen) != len(r.Replicas) {
+		r.fail.seen = append(r.fail.seen, make([]uint32, len(r.Replicas)-len(r.fail.seen))...)
+	}
+	return r.fail.seen
+}
+
+// knownTerm returns the term node n knows of for range r, and false if n
+// holds no replica of r any more.
+func (f *failover) knownTerm(r *Range, n topology.NodeID) (uint32, bool) {
+	j := r.replicaIndex(n)
+	if j < 0 {
+		return 0, false
+	}
+	return f.seenOf(r)[j], true
+}
+
+// proposerTerm returns the term node n proposes in (0 without faults).
+func (f *failover) proposerTerm(r *Range, n topology.NodeID) uint32 {
+	if f == nil {
+		return 0
+	}
+	t, _ := f.knownTerm(r, n)
+	return t
+}
+
+// acceptAppend reports whether replica i of r accepts an append of term
+// term, and if so records the term.
+func (f *failover) acceptAppend(r *Range, i int, term uint32) bool {
+	if f == nil {
+		return true
+	}
+	seen := f.seenOf(r)
+	if term < seen[i] {
+		return false
+	}
+	seen[i] = term
+	return true
+}
+
+// proposed notes that r proposes a command now and returns its log index
+// (0 without faults).
+func (f *failover) proposed(r *Range) uint64 {
+	if f == nil {
+		return 0
+	}
+	e := f.el(r)
+	e.lastIndex++
+	e.lastProposal = f.eng.Now()
+	return e.lastIndex
+}
+
+// appended notes that replica i of r durably appended the entry of index
+// idx and term term.
+func (f *failover) appended(r *Range, i int, term uint32, idx uint64) {
+	if f == nil || i < 0 {
+		return
+	}
+	e := f.el(r)
+	if idx > e.logIdx[i] {
+		e.logIdx[i], e.logTerm[i] = idx, term
+	}
+}
+
+// spreadTerm makes term known to leader l of r and to every replica it can
+// exchange messages with — they hear from the leader and follow it — then
+// lets proposers that learned of a newer term re-propose or give up.
+func (f *failover) spreadTerm(r *Range, l topology.NodeID, term uint32) {
+	seen := f.seenOf(r)
+	e := f.el(r)
+	changed := false
+	now := f.eng.Now()
+	for j, n := range r.Replicas {
+		if n != l && !(f.linkOK(l, n) && f.linkOK(n, l)) {
+			continue
+		}
+		if seen[j] < term {
+			seen[j] = term
+			e.votedFor[j] = -1
+			changed = true
+		}
+		if n != l && seen[j] == term {
+			e.role[j] = roleFollower
+			e.lastHeard[j] = now
+			f.stopTimer(e, j)
+		}
+	}
+	if changed {
+		f.m.reproposeOrReject(r)
+	}
+}
+
+// hearsLeader reports whether voter v hears r's leader (its heartbeats
+// arrive).
+func (f *failover) hearsLeader(r *Range, v topology.NodeID) bool {
+	l := r.fail.leader
+	return l >= 0 && l != v && f.up(l) && f.linkOK(l, v)
+}
+
+// leaderDeadTo reports whether voter v's liveness view shows r's leader
+// dead (or v knows no leader): what decides campaigns on wake and on a
+// redirected lease request. Up to 23.1 the view also counts a leader v
+// cannot reach over RPC as dead.
+func (f *failover) leaderDeadTo(r *Range, v topology.NodeID) bool {
+	l := r.fail.leader
+	if l < 0 {
+		return true
+	}
+	if l == v {
+		return false
+	}
+	dead := f.live.until[l] <= f.eng.Now()
+	if f.raft.livenessWithRPC && !(f.linkOK(v, l) && f.linkOK(l, v)) {
+		dead = true
+	}
+	return dead
+}
+
+// quiesced reports whether r is quiesced: an epoch-lease range with no
+// proposal for quiesceAfterTicks ticks. Its followers do not tick, so they
+// notice a dead leader only when a request wakes them. Leader-lease ranges
+// never quiesce.
+func (f *failover) quiesced(r *Range) bool {
+	if f.raft.fortified {
+		return false
+	}
+	return f.eng.Now().Sub(f.el(r).lastProposal) >= quiesceAfterTicks*f.raft.tick
+}
+
+// watchLeader arms, for every live voter of r that no longer hears a
+// leader, the timer of its next campaign, and stops the timers of those
+// that hear one. Called when faults start or end and after elections.
+func (f *failover) watchLeader(r *Range) {
+	e := f.el(r)
+	for i := range r.NumVoters {
+		v := r.Replicas[i]
+		switch {
+		case !f.up(v) || v == r.fail.leader && f.up(v):
+			f.stopTimer(e, i)
+		case f.hearsLeader(r, v):
+			f.stopTimer(e, i)
+			e.lastHeard[i] = f.eng.Now()
+		case e.timer[i] == 0:
+			if at, ok := f.campaignTime(r, i); ok {
+				e.timer[i] = f.eng.StartTimer(at, f.id, kElectionTimeout, rangeReplicaArg(r.ID, i))
+			}
+		}
+	}
+}
+
+// campaignTime returns when voter i of r, which has just lost its leader,
+// campaigns, and false if it does not tick (its range is quiesced).
+//
+// A ticking follower campaigns once its randomized election timeout — a
+// whole number of ticks in [T, 2T) — has passed since it last heard from
+// the leader, whose heartbeats came every heartbeatTicks (etcd raft
+// tickElection, resetRandomizedElectionTimeout). A fortified follower
+// (leader leases) does not tick while it supports the leader: its support
+// lapses when the leader's store-liveness support expires and is withdrawn
+// (within 100 ms); it then forwards its election clock to T and campaigns
+// when it reaches its randomized timeout, 0 to T−1 ticks later (raft.go
+// deFortify, atRandomizedElectionTimeout).
+func (f *failover) campaignTime(r *Range, i int) (sim.Time, bool) {
+	t := f.raft
+	now := f.eng.Now()
+	extra := f.rng.IntN(t.electionTicks) // randomized timeout = T + extra ticks
+	if t.fortified {
+		withdrawn := now
+		if l := r.fail.leader; l >= 0 {
+			withdrawn = max(now, f.live.until[l])
+		}
+		withdrawn = withdrawn.Add(time.Duration(f.rng.Int64N(int64(supportWithdrawalInterval))))
+		return f.nextTick(r.Replicas[i], withdrawn).Add(time.Duration(extra) * t.tick), true
+	}
+	if f.quiesced(r) {
+		return 0, false
+	}
+	e := f.el(r)
+	heard := now - sim.Time(f.rng.Int64N(int64(time.Duration(t.heartbeatTicks)*t.tick)))
+	heard = max(heard, e.lastHeard[i])
+	return f.nextTick(r.Replicas[i], heard.Add(time.Duration(t.electionTicks+extra)*t.tick)), true
+}
+
+// nextTick returns node n's first Raft tick at or after at: each node
+// ticks every tick at a phase of its own.
+func (f *failover) nextTick(n topology.NodeID, at sim.Time) sim.Time {
+	tick := sim.Time(f.raft.tick)
+	phase := sim.Time(f.pingPhase(n, n)) % tick
+	k := (at - phase + tick - 1) / tick
+	return phase + k*tick
+}
+
+func (f *failover) stopTimer(e *election, i int) {
+	if e.timer[i] != 0 {
+		f.eng.Cancel(e.timer[i])
+		e.timer[i] = 0
+	}
+}
+
+// electionTimeout runs when voter i of r reaches its election timeout: if
+// it still hears no leader it campaigns, and arms its next timeout in case
+// this campaign fails.
+func (f *failover) electionTimeout(id RangeID, i int) {
+	r := &f.m.ranges[id]
+	e := f.el(r)
+	e.timer[i] = 0
+	v := r.Replicas[i]
+	if i >= r.NumVoters || !f.up(v) || f.hearsLeader(r, v) || v == r.fail.leader {
+		return
+	}
+	f.campaign(r, i)
+}
+
+// wakeOrRedirect is told that a request needing the lease reached voter
+// v of r. If v's liveness view shows no live leader it campaigns at once:
+// a quiesced replica campaigns on wake (shouldCampaignOnWake, every
+// version), and from 23.1 a follower whose lease request would be
+// redirected to a dead leader campaigns instead (epoch leases).
+func (f *failover) wakeOrRedirect(r *Range, v topology.NodeID) {
+	i := r.replicaIndex(v)
+	if i < 0 || i >= r.NumVoters {
+		return
+	}
+	e := f.el(r)
+	woken := f.quiesced(r)
+	if woken {
+		// The lease request is a proposal: the range unquiesces and its
+		// followers tick again, so those that no longer hear the leader
+		// will campaign when their timeouts pass.
+		e.lastProposal = f.eng.Now()
+		f.watchLeader(r)
+	}
+	if !f.leaderDeadTo(r, v) || e.role[i] == rolePreCandidate || e.role[i] == roleCandidate || v == r.fail.leader {
+		return
+	}
+	if woken || f.raft.campaignOnRedirect && !f.timers.leaderLeases {
+		f.note(v, "campaign-on-wake", "r%d: %v wakes and finds its leader dead", r.ID, v)
+		f.campaign(r, i)
+	}
+}
+
+// campaign starts replica i of r's election: a PreVote round for term+1
+// (PreVote is on in every version), which, won, becomes a Vote round.
+func (f *failover) campaign(r *Range, i int) {
+	e := f.el(r)
+	seen := f.seenOf(r)
+	e.role[i] = rolePreCandidate
+	e.votes[i] = 1 << uint(i)
+	f.note(r.Replicas[i], "campaign", "r%d: %v pre-votes for term %d", r.ID, r.Replicas[i], seen[i]+1)
+	f.requestVotes(r, i, true, seen[i]+1)
+	// Should this campaign fail (a split vote, a lost message), the
+	// voter campaigns again after a fresh randomized timeout.
+	f.stopTimer(e, i)
+	at := f.eng.Now().Add(time.Duration(f.raft.electionTicks+f.rng.IntN(f.raft.electionTicks)) * f.raft.tick)
+	e.timer[i] = f.eng.StartTimer(f.nextTick(r.Replicas[i], at), f.id, kElectionTimeout, rangeReplicaArg(r.ID, i))
+}
+
+// requestVotes sends replica i's (pre)vote request for term to every other
+// voter of r.
+func (f *failover) requestVotes(r *Range, i int, pre bool, term uint32) {
+	e := f.el(r)
+	for j := range r.NumVoters {
+		if j == i {
+			continue
+		}
+		f.sendVote(voteMsg{rng: r.ID, from: int8(i), to: int8(j), pre: pre, term: term,
+			lastTerm: e.logTerm[i], lastIdx: e.logIdx[i]}, r.Replicas[i], r.Replicas[j])
+	}
+}
+
+// sendVote sends a vote message from node a to node b (half a drawn RTT).
+func (f *failover) sendVote(msg voteMsg, a, b topology.NodeID) {
+	var k int32
+	if n := len(f.freeVotes); n > 0 {
+		k = f.freeVotes[n-1]
+		f.freeVotes = f.freeVotes[:n-1]
+	} else {
+		f.votes = append(f.votes, voteMsg{})
+		k = int32(len(f.votes) - 1)
+	}
+	f.votes[k] = msg
+	f.eng.After(f.c.OneWay(f.rng, a, b), f.id, kVote, int64(k))
+}
+
+// voteArrives delivers vote message k.
+func (f *failover) voteArrives(k int32) {
+	msg := f.votes[k]
+	f.freeVotes = append(f.freeVotes, k)
+	r := &f.m.ranges[msg.rng]
+	if int(msg.from) >= len(r.Replicas) || int(msg.to) >= len(r.Replicas) {
+		return
+	}
+	from, to := r.Replicas[msg.from], r.Replicas[msg.to]
+	if !f.up(to) || !f.linkOK(from, to) {
+		return // lost
+	}
+	if msg.resp {
+		f.voteAnswered(r, msg)
+		return
+	}
+	before := f.seenOf(r)[msg.to]
+	grant, term := f.castVote(r, msg)
+	if term > before {
+		// The voter learned of a newer term: a proposer among its
+		// commands steps down (reproposeOrReject).
+		f.m.reproposeOrReject(r)
+	}
+	f.sendVote(voteMsg{rng: msg.rng, from: msg.to, to: msg.from, pre: msg.pre, resp: true, grant: grant, term: term}, to, from)
+}
+
+// castVote decides voter msg.to's answer to a (pre)vote request and
+// returns it with the voter's term. A vote is granted at most once per
+// term, and only to a candidate whose log is at least as up to date as
+// the voter's (etcd raft Step, MsgVote and MsgPreVote).
+func (f *failover) castVote(r *Range, msg voteMsg) (bool, uint32) {
+	e := f.el(r)
+	seen := f.seenOf(r)
+	u := int(msg.to)
+	if f.sticky(r, u) {
+		return false, seen[u]
+	}
+	if !msg.pre && msg.term > seen[u] {
+		// A newer term: the voter follows it (a leader or candidate steps
+		// down).
+		seen[u] = msg.term
+		e.votedFor[u] = -1
+		if e.role[u] != roleFollower {
+			e.role[u] = roleFollower
+			if r.Replicas[u] == r.fail.leader {
+				r.fail.leader = -1
+			}
+		}
+	}
+	upToDate := msg.lastTerm > e.logTerm[u] || (msg.lastTerm == e.logTerm[u] && msg.lastIdx >= e.logIdx[u])
+	if msg.pre {
+		return msg.term > seen[u] && upToDate, seen[u]
+	}
+	if msg.term == seen[u] && (e.votedFor[u] == -1 || e.votedFor[u] == msg.from) && upToDate {
+		e.votedFor[u] = msg.from
+		return true, seen[u]
+	}
+	return false, seen[u]
+}
+
+// sticky reports whether voter u of r ignores vote requests because it
+// still follows a leader: with CheckQuorum, one it heard from within an
+// election timeout (unless, from 23.2, its liveness view shows that leader
+// dead); with leader leases, one it supports through store liveness.
+func (f *failover) sticky(r *Range, u int) bool {
+	t := f.raft
+	v := r.Replicas[u]
+	l := r.fail.leader
+	if l < 0 || l == v {
+		return false
+	}
+	if t.fortified {
+		return f.live.until[l] > f.eng.Now()
+	}
+	if !t.checkQuorum {
+		return false
+	}
+	if t.forgetDeadLeader && f.leaderDeadTo(r, v) {
+		return false
+	}
+	return f.eng.Now().Sub(f.el(r).lastHeard[u]) < t.electionTimeout()
+}
+
+// voteAnswered counts a (pre)vote answer at its candidate.
+func (f *failover) voteAnswered(r *Range, msg voteMsg) {
+	e := f.el(r)
+	seen := f.seenOf(r)
+	c := int(msg.to)
+	want := roleCandidate
+	term := seen[c]
+	if msg.pre {
+		want, term = rolePreCandidate, seen[c]+1
+	}
+	if !msg.grant && msg.term > seen[c] {
+		seen[c] = msg.term // a newer term: give up
+		e.role[c], e.votedFor[c] = roleFollower, -1
+		f.m.reproposeOrReject(r)
+		return
+	}
+	if e.role[c] != want || msg.term != term && !(msg.pre && msg.grant) || !msg.grant {
+		return
+	}
+	e.votes[c] |= 1 << uint(msg.from)
+	if !quorum.Committed(r.NumVoters, bits.OnesCount32(e.votes[c]&(1<<uint(r.NumVoters)-1))) {
+		return
+	}
+	if msg.pre {
+		// Pre-votes won: campaign for real in a new term.
+		seen[c]++
+		e.role[c], e.votedFor[c], e.votes[c] = roleCandidate, int8(c), 1<<uint(c)
+		f.requestVotes(r, c, false, seen[c])
+		return
+	}
+	f.becomeLeader(r, c)
+}
+
+// becomeLeader makes replica i leader of r in its term: it appends an
+// empty entry, and every replica it reaches follows it.
+func (f *failover) becomeLeader(r *Range, i int) {
+	e := f.el(r)
+	seen := f.seenOf(r)
+	st := &r.fail
+	v := r.Replicas[i]
+	if seen[i] <= st.term && st.leader >= 0 && st.leader != v {
+		panic(fmt.Sprintf("raft: r%d: %v elected in term %d, not after term %d", r.ID, v, seen[i], st.term))
+	}
+	f.stopTimer(e, i)
+	e.role[i] = roleLeader
+	st.leader, st.leaderAt = v, f.eng.Now()
+	st.term = max(st.term, seen[i])
+	e.lastIndex = max(e.lastIndex, e.logIdx[i]) + 1
+	for j, n := range r.Replicas {
+		if n == v || f.linkOK(v, n) && f.linkOK(n, v) {
+			e.logIdx[j], e.logTerm[j] = e.lastIndex, seen[i]
+		}
+	}
+	f.note(v, "election", "r%d: %v leads in term %d", r.ID, v, seen[i])
+	f.spreadTerm(r, v, seen[i])
+	f.watchLeader(r)
+	if f.timers.leaderLeases || st.waitingLease {
+		// Leader leases are acquired by the new leader at once; epoch
+		// leases lazily, by the first request that needs one.
+		f.tryAcquire(r)
+	}
+}

@@ -1,0 +1,157 @@
+package raft
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/regionsim/regionsim/raft/placement"
+	"github.com/regionsim/regionsim/sim"
+	"github.com/regionsim/regionsim/topology"
+)
+
+// electionHarness is a ZONE-survival range n1 (leader and leaseholder),
+// n2, n3 with a fault crashing n1 at 10 s; elections are traced.
+func electionHarness(t *testing.T, version string, seed uint64) (*harness, TableID, *[]TraceEvent) {
+	cfg := DefaultConfig()
+	cfg.Version = version
+	h := newFaultHarness(t, cfg)
+	h.m.seed = seed
+	tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zoneLayoutA}, Rows: 10})
+	h.fault(Fault{Name: "n1", At: 10 * time.Second, For: time.Minute, Crash: []topology.NodeID{n1}})
+	keepLivenessLeaseOff(h, n1)
+	var events []TraceEvent
+	h.m.SetTracer(func(ev TraceEvent) {
+		switch ev.Kind {
+		case "campaign", "campaign-on-wake", "election":
+			events = append(events, ev)
+		}
+	})
+	return h, tb, &events
+}
+
+// TestVotesOnePerTerm: a voter grants one vote per term, to a candidate
+// whose log is at least as up to date as its own (etcd raft Step).
+func TestVotesOnePerTerm(t *testing.T) {
+	h, _, _ := electionHarness(t, "24.3", 1)
+	h.e.RunUntil(sim.At(20 * time.Second))
+	f := h.m.fo
+	r := &h.m.ranges[0]
+	e := f.el(r)
+	seen := f.seenOf(r)
+	r.fail.leader = -1 // no leader to be sticky about
+	term := seen[2] + 1
+	// n2 (replica 1) asks n3 (replica 2) for its vote in term: granted.
+	grant, _ := f.castVote(r, voteMsg{rng: r.ID, from: 1, to: 2, term: term, lastTerm: e.logTerm[1], lastIdx: e.logIdx[1]})
+	assert.True(t, grant)
+	// n1 (replica 0) asks in the same term: refused, n3 voted.
+	grant, _ = f.castVote(r, voteMsg{rng: r.ID, from: 0, to: 2, term: term, lastTerm: e.logTerm[0], lastIdx: e.logIdx[0]})
+	assert.False(t, grant, "one vote per term")
+	// n2 asks again (a retransmission): granted again, same vote.
+	grant, _ = f.castVote(r, voteMsg{rng: r.ID, from: 1, to: 2, term: term, lastTerm: e.logTerm[1], lastIdx: e.logIdx[1]})
+	assert.True(t, grant)
+	// A candidate whose log is behind n3's loses n3's vote in a new term.
+	e.logTerm[2], e.logIdx[2] = term, 100
+	grant, _ = f.castVote(r, voteMsg{rng: r.ID, from: 0, to: 2, term: term + 1, lastTerm: term, lastIdx: 99})
+	assert.False(t, grant, "a stale log loses")
+	grant, _ = f.castVote(r, voteMsg{rng: r.ID, from: 0, to: 2, term: term + 2, lastTerm: term + 1, lastIdx: 1})
+	assert.True(t, grant, "a newer last term wins whatever the index")
+}
+
+// TestStaleLogCandidateLoses: n3 missed the writes committed while it was
+// cut off; after the leader n1 crashes, n3's campaign fails (n2's log is
+// ahead), and n2 becomes the leader.
+func TestStaleLogCandidateLoses(t *testing.T) {
+	h, tb, events := electionHarness(t, "23.1", 1)
+	// n3 is cut off from n1 from 5 s to 9.9 s while writes commit on n1+n2.
+	h.fault(Fault{Name: "n3 cut", At: 5 * time.Second, For: 4900 * time.Millisecond,
+		A: []topology.NodeID{n3}, B: []topology.NodeID{n1, n2}})
+	h.probe(Request{Op: OpWrite, Table: tb, Gateway: n1}, 5*time.Second, 9900*time.Millisecond, 50*time.Millisecond)
+	h.e.RunUntil(sim.At(10 * time.Second))
+	r := &h.m.ranges[0]
+	e := h.m.fo.el(r)
+	require.Less(t, e.logIdx[2], e.logIdx[1], "n3's log is behind n2's")
+	// Right after n1 crashes n3 campaigns first.
+	h.atTime(10.001, func() { h.m.fo.campaign(r, 2) })
+	h.e.RunUntil(sim.At(20 * time.Second))
+	require.NotEmpty(t, *events)
+	var leaders []string
+	for _, ev := range *events {
+		if ev.Kind == "election" {
+			leaders = append(leaders, ev.From.String())
+		}
+	}
+	require.NotEmpty(t, leaders)
+	assert.Equal(t, "n2", leaders[0], "the up-to-date voter wins: %v", *events)
+	assert.Equal(t, n2, r.fail.leader)
+}
+
+// TestSplitVoteRetries: n2 and n3 campaign at the same instant; each wins
+// the other's pre-vote, then votes for itself in the new term and refuses
+// the other: no majority. Each campaigns again after a fresh randomized
+// timeout, and one wins in a later term.
+func TestSplitVoteRetries(t *testing.T) {
+	h, _, events := electionHarness(t, "23.1", 1)
+	r := &h.m.ranges[0]
+	h.atTime(10.001, func() {
+		h.m.fo.campaign(r, 1)
+		h.m.fo.campaign(r, 2)
+	})
+	h.e.RunUntil(sim.At(30 * time.Second))
+	var elected []TraceEvent
+	for _, ev := range *events {
+		if ev.Kind == "election" {
+			elected = append(elected, ev)
+		}
+	}
+	require.Len(t, elected, 1, "%v", *events)
+	assert.Greater(t, elected[0].At, sim.At(10*time.Second+2*time.Second), "not before a second round, T or more later")
+	assert.GreaterOrEqual(t, r.fail.term, uint32(2), "the split term was lost")
+}
+
+// TestElectionTimingByVersion: with writes flowing (the range does not
+// quiesce), the followers of a crashed leader campaign once their
+// randomized election timeout — [T, 2T) ticks — has passed since its last
+// heartbeat (every heartbeatTicks); with leader leases (25.2) once its
+// store-liveness support lapsed (1 s heartbeat, 3 s support, ≤ 100 ms
+// withdrawal) plus 0–(T−1) ticks. The election is then two round trips.
+func TestElectionTimingByVersion(t *testing.T) {
+	for _, version := range Versions {
+		rt := raftTimersFor(version)
+		T, hb := rt.electionTimeout(), time.Duration(rt.heartbeatTicks)*rt.tick
+		lo, hi := T-hb, 2*T+rt.tick
+		if rt.fortified {
+			lo, hi = 2*time.Second, 3*time.Second+supportWithdrawalInterval+T+rt.tick
+		}
+		for seed := uint64(1); seed <= 8; seed++ {
+			t.Run(fmt.Sprintf("%s/%d", version, seed), func(t *testing.T) {
+				h, tb, events := electionHarness(t, version, seed)
+				h.probe(Request{Op: OpWrite, Table: tb, Gateway: n2}, 5*time.Second, 30*time.Second, 20*time.Millisecond)
+				h.e.RunUntil(sim.At(30 * time.Second))
+				var first sim.Time
+				campaigns := 0
+				for _, ev := range *events {
+					switch ev.Kind {
+					case "campaign":
+						campaigns++
+					case "election":
+						if first == 0 {
+							first = ev.At
+						}
+					}
+				}
+				require.NotZero(t, first)
+				if campaigns > 1 {
+					hi += time.Duration(campaigns-1) * 2 * T // contested
+				}
+				d := first.Sub(sim.At(10 * time.Second))
+				t.Logf("%s: elected %v after the crash, %d campaigns", version, d, campaigns)
+				assert.GreaterOrEqual(t, d, lo, "%s: elected %v after the crash", version, d)
+				assert.LessOrEqual(t, d, hi+10*time.Millisecond, "%s: elected %v after the crash (%d campaigns)", version, d, campaigns)
+			})
+		}
+	}
+}
