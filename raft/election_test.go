@@ -155,3 +155,27 @@ func TestElectionTimingByVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestEpochIncrementRace: two ranges lose the same leaseholder n1. Both
+// acquisitions read n1's liveness record and try to increment its epoch;
+// the first increment wins, the other fails (ErrEpochAlreadyIncremented)
+// and its waiters retry; the retry needs no increment.
+func TestEpochIncrementRace(t *testing.T) {
+	h, _, _ := electionHarness(t, "24.3", 3)
+	tb2 := h.table(TableDef{Name: "u", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zoneLayoutA}, Rows: 10})
+	var races []TraceEvent
+	h.m.SetTracer(func(ev TraceEvent) {
+		if ev.Kind == "epoch-race" {
+			races = append(races, ev)
+		}
+	})
+	h.probe(Request{Op: OpWrite, Table: 0, Gateway: n2}, 5*time.Second, 30*time.Second, 5*time.Millisecond)
+	h.probe(Request{Op: OpWrite, Table: tb2, Gateway: n3}, 5*time.Second, 30*time.Second, 5*time.Millisecond)
+	h.e.RunUntil(sim.At(40 * time.Second))
+	assert.Equal(t, uint32(1), h.m.fo.live.epoch[n1], "n1's epoch was incremented once")
+	require.NotEmpty(t, races, "one acquisition lost the race")
+	for _, r := range h.m.Ranges() {
+		assert.NotEqual(t, n1, r.Leaseholder, "r%d failed over", r.ID)
+		assert.Equal(t, h.m.fo.live.epoch[r.Leaseholder], r.leaseEpoch)
+	}
+}

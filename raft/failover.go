@@ -71,6 +71,10 @@ type rangeFailover struct {
 	retryOutage int32
 	retryFrom   sim.Time
 	acquiring   bool
+	// bumping is set while an acquisition increments the old holder's
+	// epoch, which it read as readEpoch.
+	bumping   bool
+	readEpoch uint32
 	// waitingLease is set while the lease is lost and being re-acquired.
 	waitingLease bool
 	failedOver   bool  // the current outage ended with a new leaseholder
@@ -312,7 +316,8 @@ func (f *failover) leaseHolderOK(r *Range) bool {
 		return true
 	}
 	h := r.Leaseholder
-	return f.up(h) && f.live.until[h] > f.eng.Now() && f.reachesQuorum(h, r.Layout.Voters)
+	return f.up(h) && f.live.until[h] > f.eng.Now() && f.reachesQuorum(h, r.Layout.Voters) &&
+		(f.timers.leaderLeases || r.leaseEpoch == f.live.epoch[h])
 }
 
 // leaseValid reports whether r's lease can serve requests now: the holder
@@ -414,16 +419,19 @@ func (f *failover) tryAcquire(r *Range) {
 	}
 	start := f.eng.Now()
 	var bump time.Duration
-	st.expiredAt = 0
+	st.expiredAt, st.bumping = 0, false
 	if old := r.Leaseholder; old != st.leader {
 		st.expiredAt = f.live.until[old]
 		start = max(start, f.live.until[old])
-		if !f.timers.leaderLeases {
+		if !f.timers.leaderLeases && f.live.epoch[old] == r.leaseEpoch {
+			// The old holder's epoch must be incremented first: a
+			// conditional write to its liveness record.
 			lh, ok := f.livenessLeader(st.leader)
 			if !ok {
 				return // cannot reach the liveness range: retried on recovery
 			}
 			bump = f.c.MedianRTT(st.leader, lh) + f.quorumRTT(lh, f.live.replicas) + f.c.SampleFsync(f.rng)
+			st.bumping, st.readEpoch = true, f.live.epoch[old]
 		}
 	}
 	round := f.c.SampleService(f.rng) + f.c.SampleFsync(f.rng) + f.quorumRTT(st.leader, r.Layout.Voters)
@@ -442,6 +450,22 @@ func (f *failover) acquired(r *Range) {
 		return
 	}
 	from, to := r.Leaseholder, st.leader
+	if st.bumping {
+		st.bumping = false
+		if f.live.epoch[from] != st.readEpoch {
+			// Another range's acquisition incremented the epoch first:
+			// this one fails with ErrEpochAlreadyIncremented, and its
+			// waiters get a NotLeaseHolderError and retry
+			// (replica_range_lease.go requestLeaseAsync).
+			f.note(to, "epoch-race", "r%d: %v's epoch was already incremented", r.ID, from)
+			st.waitingLease = false
+			f.m.bounceParked(r)
+			return
+		}
+		if !(f.up(from) && f.live.until[from] > f.eng.Now()) {
+			f.live.epoch[from]++
+		}
+	}
 	if from != to && f.up(from) && f.live.until[from] > f.eng.Now() {
 		// The old holder heartbeated meanwhile (it reaches the liveness
 		// range but not its followers): the epoch increment, a conditional
@@ -455,7 +479,16 @@ func (f *failover) acquired(r *Range) {
 		f.m.moveLease(r, to, "failover")
 	}
 	r.leaseStart = f.eng.Now()
+	r.leaseEpoch = f.live.epoch[to]
 	f.leaseRestored(r)
+}
+
+// epochOf returns node n's liveness epoch (0 without faults).
+func (f *failover) epochOf(n topology.NodeID) uint32 {
+	if f == nil {
+		return 0
+	}
+	return f.live.epoch[n]
 }
 
 // leaseTransferred is told that a lease transfer applied: if the range had

@@ -20,6 +20,8 @@ type rangeLease struct {
 	// sequence): a command proposed under an older lease is rejected when
 	// it applies.
 	leaseSeq uint32
+	// leaseEpoch is the holder's liveness epoch the (epoch) lease carries.
+	leaseEpoch uint32
 	// leaseStart is when Leaseholder may start serving: a transfer's target
 	// serves once it has applied the transfer command.
 	leaseStart sim.Time
@@ -191,6 +193,7 @@ func (m *Model) moveLease(r *Range, to topology.NodeID, reason string) {
 	from := r.Leaseholder
 	r.Leaseholder = to
 	r.leaseSeq++
+	r.leaseEpoch = m.fo.epochOf(to)
 	r.stats.Reset(m.eng.Now())
 	m.leaseCount[from]--
 	m.leaseCount[to]++
@@ -245,6 +248,20 @@ func (m *Model) failParked(r *Range) {
 			m.failPart(q)
 		}
 		q = next
+	}
+}
+
+// bounceParked answers every part waiting on r with a NotLeaseHolderError
+// naming no holder: the lease request they waited on failed, and their
+// gateways retry.
+func (m *Model) bounceParked(r *Range) {
+	for r.parked != noPart {
+		q := r.parked
+		m.unpark(q)
+		p := &m.parts[q]
+		p.stage = stageAtReplica
+		p.tried |= r.replicaBit(p.node)
+		m.toGateway(q, stageRetry, m.hopBack(q, p.node, m.reqs[p.req].gateway), kRetry)
 	}
 }
 

@@ -15,6 +15,11 @@ import (
 type liveness struct {
 	// until[n] is when node n's liveness record (or support) expires.
 	until []sim.Time
+	// epoch[n] is node n's liveness epoch: an epoch lease of n is valid
+	// only while it carries n's current epoch, and another node takes it
+	// over by incrementing n's epoch (IncrementEpoch) once the record has
+	// expired.
+	epoch []uint32
 	// sent[n] is when node n's pending heartbeat was sent.
 	sent []sim.Time
 	// replicas are the liveness range's 5 replicas, spread over regions
@@ -32,6 +37,7 @@ func (f *failover) initLiveness() {
 	lv := &f.live
 	n := len(f.c.Nodes)
 	lv.until = make([]sim.Time, n)
+	lv.epoch = make([]uint32, n)
 	lv.sent = make([]sim.Time, n)
 	l, err := placement.Allocate(f.c, placement.SystemSpec(), f.rng, nil)
 	if err != nil || len(l.Voters) == 0 {
