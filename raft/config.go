@@ -42,6 +42,11 @@ type Config struct {
 	// Allocator holds the lease-rebalancing settings (follow-the-workload,
 	// reference §5).
 	Allocator allocator.Settings `yaml:"allocator"`
+	// LivenessNodes, if set, are the nodes ("n1") that hold the node
+	// liveness range's replicas, the first its lease (system ranges pinned
+	// by a zone config, as in CockroachDB's failover roachtests); empty
+	// places 5 replicas like any system range (reference §1.4).
+	LivenessNodes []string `yaml:"liveness_nodes"`
 }
 
 // DefaultConfig returns CockroachDB 24.3's defaults.

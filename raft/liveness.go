@@ -40,6 +40,13 @@ func (f *failover) initLiveness() {
 	lv.epoch = make([]uint32, n)
 	lv.sent = make([]sim.Time, n)
 	l, err := placement.Allocate(f.c, placement.SystemSpec(), f.rng, nil)
+	if names := f.m.cfg.LivenessNodes; len(names) > 0 {
+		l, err = placement.Layout{}, nil
+		for _, name := range names {
+			id, _ := f.c.NodeByName(name)
+			l.Voters = append(l.Voters, id)
+		}
+	}
 	if err != nil || len(l.Voters) == 0 {
 		for i := range min(5, n) {
 			lv.replicas = append(lv.replicas, topology.NodeID(i))

@@ -107,6 +107,11 @@ func New(e *sim.Engine, c *topology.Cluster, cfg Config, seed uint64, sink Sink)
 	if n > maxNodes {
 		return nil, fmt.Errorf("raft: %d nodes: the model supports at most %d", n, maxNodes)
 	}
+	for i, name := range cfg.LivenessNodes {
+		if _, ok := c.NodeByName(name); !ok {
+			return nil, fmt.Errorf("cockroach.liveness_nodes[%d]: unknown node %q (want one of n1…n%d)", i, name, n)
+		}
+	}
 	m := &Model{
 		eng: e, cluster: c, cfg: cfg, sink: sink, seed: seed,
 		lead:       cfg.GlobalReadsLead(),

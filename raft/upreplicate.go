@@ -73,7 +73,8 @@ func (f *failover) replacementNode(r *Range, region int) topology.NodeID {
 	best, bestScore := topology.NodeID(-1), -1.0
 	for n := range f.c.Nodes {
 		id := topology.NodeID(n)
-		if (region >= 0 && f.c.Nodes[n].Region != region) || !f.isLive(id) || slices.Contains(r.Replicas, id) {
+		if (region >= 0 && f.c.Nodes[n].Region != region) || !f.isLive(id) || slices.Contains(r.Replicas, id) ||
+			(len(r.spec.Nodes) > 0 && !slices.Contains(r.spec.Nodes, id)) {
 			continue
 		}
 		score := 0.0

@@ -16,7 +16,7 @@ import (
 func TestBuiltins(t *testing.T) {
 	infos := scenarios.Builtins()
 	names := scenarios.BuiltinNames()
-	require.Equal(t, []string{"default", "follow-the-workload", "movr", "users-by-city"}, names)
+	require.Equal(t, []string{"default", "failover", "failover-blackhole", "follow-the-workload", "movr", "users-by-city"}, names)
 	require.Len(t, infos, len(names))
 	files, err := filepath.Glob(filepath.Join("builtin", "*.yaml"))
 	require.NoError(t, err)
@@ -39,8 +39,16 @@ func TestBuiltins(t *testing.T) {
 			for _, w := range s.Workload {
 				total += w.Rate
 			}
-			assert.LessOrEqual(t, total, 1000.0, "requests/s")
-			if info.Name != "follow-the-workload" { // a compressed day
+			switch info.Name {
+			case "failover", "failover-blackhole":
+				// The roachtest's own load and length: its pMax needs all
+				// nine outages.
+				assert.Equal(t, 2048.0, total, "requests/s")
+				assert.Len(t, s.Faults, 9)
+			case "follow-the-workload": // a compressed day
+				assert.LessOrEqual(t, total, 1000.0, "requests/s")
+			default:
+				assert.LessOrEqual(t, total, 1000.0, "requests/s")
 				assert.LessOrEqual(t, s.Warmup+s.Duration, 2*time.Minute)
 			}
 			// Loading by path gives the same scenario.

@@ -202,7 +202,7 @@ func TestLoadUnknown(t *testing.T) {
 		require.Error(t, err, name)
 		assert.ErrorIs(t, err, scenarios.ErrInvalid)
 		assert.ErrorIs(t, err, fs.ErrNotExist)
-		assert.Contains(t, err.Error(), fmt.Sprintf("scenarios: %q is neither a built-in scenario (default, follow-the-workload, movr, users-by-city) nor a readable file", name))
+		assert.Contains(t, err.Error(), fmt.Sprintf("scenarios: %q is neither a built-in scenario (default, failover, failover-blackhole, follow-the-workload, movr, users-by-city) nor a readable file", name))
 	}
 	_, err := scenarios.Load(t.TempDir())
 	require.Error(t, err, "a directory")

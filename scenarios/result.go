@@ -99,6 +99,9 @@ type Stat struct {
 	P99Ms        float64 `json:"p99_ms"`
 	P999Ms       float64 `json:"p999_ms"`
 	MaxMs        float64 `json:"max_ms"`
+	// MaxOKMs is the worst latency of a successful request (pMax, as
+	// CockroachDB's failover roachtests report it); 0 when none succeeded.
+	MaxOKMs float64 `json:"max_ok_ms"`
 	// Latency is the full distribution, for CDF charts; not serialised.
 	Latency *stats.Histogram `json:"-"`
 }

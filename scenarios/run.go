@@ -43,6 +43,7 @@ type series struct {
 	table, locality, op, region string
 	hist                        stats.Histogram
 	timeline                    *stats.Series
+	maxOK                       time.Duration // the worst latency of a successful request
 }
 
 // recorder is the model's Sink: it files every completed request that was
@@ -63,6 +64,9 @@ func (r *recorder) Complete(tag int64, start, end sim.Time, o raft.Outcome) {
 	lat := end.Sub(start)
 	s.hist.Record(lat)
 	s.timeline.Record(int64(start), lat, o == raft.OK)
+	if o == raft.OK {
+		s.maxOK = max(s.maxOK, lat)
+	}
 	if o == raft.Ambiguous {
 		s.timeline.MarkAmbiguous(int64(start))
 	}
@@ -92,7 +96,7 @@ func (s *Scenario) Place() ([][]placement.RangeLayout, error) {
 	load := placement.NewLoad(c)
 	out := make([][]placement.RangeLayout, len(s.Tables))
 	for i, t := range s.Tables {
-		layouts, err := placement.PlaceTable(c, db, t.TableSpec(), r, load)
+		layouts, err := placement.PlaceTable(c, db, t.TableSpec(c), r, load)
 		if err != nil {
 			return nil, fmt.Errorf("tables %q: %w", t.Name, err)
 		}
@@ -122,6 +126,8 @@ type RunOptions struct {
 	Budget Budget
 	// checks turns on the model's invariant checks (tests and fuzzing).
 	checks bool
+	// tracer, if set, receives the model's trace (tests).
+	tracer func(raft.TraceEvent)
 }
 
 // RunWith is Run with options.
@@ -177,6 +183,9 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 	if checks {
 		m.CheckInvariants()
 	}
+	if o.tracer != nil {
+		m.SetTracer(o.tracer)
+	}
 	db := s.placementDatabase()
 	placed, err := s.Place()
 	if err != nil {
@@ -218,8 +227,8 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 		}
 		g := &generator{
 			e: e, m: m, r: sim.NewRand(s.Seed, sim.StreamID("workload", wi)),
-			table: raft.TableID(ti), gateways: c.RegionNodes(region),
-			up: up, fallback: fallbackRegions(c, region), sink: rec,
+			table: raft.TableID(ti), gateways: w.gatewayNodes(c, region),
+			up: up, fallback: w.fallbackNodes(c, region), sink: rec,
 			ranges: 1 << 20, keys: 1 << 30, rate: rate,
 			stopAt: end, submitted: &submitted,
 			tagBase: int64(len(rec.series)),
@@ -456,7 +465,7 @@ func (s *Scenario) result(rec *recorder, e *sim.Engine) *Result {
 			Table: sr.table, Locality: sr.locality, Op: sr.op, ClientRegion: sr.region,
 			Count: h.Count(), Errors: errs, Ambiguous: ambiguous,
 			MeanMs: ms(h.Mean()), P50Ms: ms(h.Quantile(0.5)), P90Ms: ms(h.Quantile(0.9)),
-			P99Ms: ms(h.Quantile(0.99)), P999Ms: ms(h.Quantile(0.999)), MaxMs: ms(h.Max()),
+			P99Ms: ms(h.Quantile(0.99)), P999Ms: ms(h.Quantile(0.999)), MaxMs: ms(h.Max()), MaxOKMs: ms(sr.maxOK),
 			Latency: h,
 		})
 	}

@@ -178,6 +178,10 @@ type Table struct {
 	// TxnRanges is how many ranges one txn op writes; 0 means
 	// min(DefaultTxnRanges, Ranges).
 	TxnRanges int `yaml:"txn_ranges"`
+	// Nodes, if set, are the only nodes ("n4") the table's replicas may be
+	// on, like a zone config's per-node constraints in CockroachDB's
+	// failover roachtests.
+	Nodes []string `yaml:"nodes"`
 }
 
 // Workload is one population of clients: open-loop Poisson arrivals in one
@@ -204,6 +208,11 @@ type Workload struct {
 	// Profile generates the rate over time instead of Rate and Schedule
 	// (e.g. follow-the-sun); nil means Rate and Schedule.
 	Profile *Profile `yaml:"profile"`
+	// Gateways, if set, are the nodes ("n1") the clients connect to,
+	// spread evenly; empty means every node of Region. When all of them
+	// are down the load balancer falls back to the region's other nodes,
+	// then to the nearest region's.
+	Gateways []string `yaml:"gateways"`
 }
 
 // Step is one rate change of a Workload's schedule.
@@ -560,9 +569,18 @@ func (s *Scenario) WithSurvival(survival string) (*Scenario, error) {
 	return c, nil
 }
 
-// TableSpec returns the placement view of t.
-func (t Table) TableSpec() placement.TableSpec {
-	return placement.TableSpec{Name: t.Name, Locality: t.Locality, HomeRegion: t.HomeRegion, Ranges: t.Ranges}
+// TableSpec returns the placement view of t; Nodes are resolved on c (nil
+// leaves them out).
+func (t Table) TableSpec(c *topology.Cluster) placement.TableSpec {
+	spec := placement.TableSpec{Name: t.Name, Locality: t.Locality, HomeRegion: t.HomeRegion, Ranges: t.Ranges}
+	if c != nil {
+		for _, name := range t.Nodes {
+			if id, ok := c.NodeByName(name); ok {
+				spec.Nodes = append(spec.Nodes, id)
+			}
+		}
+	}
+	return spec
 }
 
 // RowShares returns, for a regional-by-row table, the share of its rows

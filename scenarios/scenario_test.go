@@ -64,7 +64,7 @@ func TestLocalShareAndOpShares(t *testing.T) {
 
 func TestTableSpec(t *testing.T) {
 	tb := scenarios.Table{Name: "a", Locality: placement.LocalityRegionalByTable, HomeRegion: "us-west1", Ranges: 7, Rows: 5}
-	assert.Equal(t, placement.TableSpec{Name: "a", Locality: "regional-by-table", HomeRegion: "us-west1", Ranges: 7}, tb.TableSpec())
+	assert.Equal(t, placement.TableSpec{Name: "a", Locality: "regional-by-table", HomeRegion: "us-west1", Ranges: 7}, tb.TableSpec(nil))
 }
 
 func TestOverride(t *testing.T) {

@@ -7,7 +7,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -79,6 +78,9 @@ func (s *Scenario) validate() (*topology.Cluster, error) {
 	}
 	if err := s.Cockroach.Validate(); err != nil {
 		return nil, wrapDelegated("", "", err)
+	}
+	if err := checkNodeNames(c, "cockroach.liveness_nodes", s.Cockroach.LivenessNodes); err != nil {
+		return nil, err
 	}
 	db, err := s.validateDatabase(c)
 	if err != nil {
@@ -156,6 +158,9 @@ func (s *Scenario) validateTable(i int, c *topology.Cluster, db placement.Databa
 			return fieldErr(f("name"), "%q is used twice (also tables[%d])", t.Name, j)
 		}
 	}
+	if err := checkNodeNames(c, f("nodes"), t.Nodes); err != nil {
+		return err
+	}
 	loc, err := placement.ParseLocality(string(t.Locality))
 	if err != nil {
 		return fieldErr(f("locality"), "unknown %q (want regional-by-table, regional-by-row, global or none)", t.Locality)
@@ -215,7 +220,7 @@ func (s *Scenario) validateTable(i int, c *topology.Cluster, db placement.Databa
 	// The placement package's own checks, then one allocation per distinct
 	// home so that a cluster too small for the spec fails here rather than
 	// in the runner.
-	if err := t.TableSpec().Validate(db); err != nil {
+	if err := t.TableSpec(c).Validate(db); err != nil {
 		return wrapDelegated(path, "placement", err)
 	}
 	homes := []string{t.HomeRegion}
@@ -223,11 +228,13 @@ func (s *Scenario) validateTable(i int, c *topology.Cluster, db placement.Databa
 		homes = db.Regions
 	}
 	r := rand.New(rand.NewPCG(s.Seed, uint64(i)))
+	nodes := t.TableSpec(c).Nodes
 	for _, home := range homes {
 		spec, err := placement.SpecFor(db, loc, home)
 		if err != nil {
 			return wrapDelegated(path, "placement", err)
 		}
+		spec.Nodes = nodes
 		if _, err := placement.Allocate(c, spec, r, nil); err != nil {
 			where := "a range"
 			if spec.Home != "" {
@@ -318,6 +325,16 @@ func (s *Scenario) validateWorkload(i int, c *topology.Cluster, db placement.Dat
 	}
 	if c.RegionIndex(w.Region) < 0 {
 		return fieldErr(f("region"), "unknown region %q (topology regions %v)", w.Region, regionNames(c))
+	}
+	if err := checkNodeNames(c, f("gateways"), w.Gateways); err != nil {
+		return err
+	}
+	for j, name := range w.Gateways {
+		id, _ := nodeID(c, name)
+		if r := c.Nodes[id].Region; r != c.RegionIndex(w.Region) {
+			return fieldErr(fmt.Sprintf("%s[%d]", f("gateways"), j), "%q is in %s, not in the workload's region %s",
+				name, c.Regions[r].Name, w.Region)
+		}
 	}
 	if w.Table == "" {
 		return fieldErr(f("table"), "missing (the table the requests go to)")
@@ -495,18 +512,23 @@ func (s *Scenario) validateFault(i int, c *topology.Cluster) error {
 	return nil
 }
 
-// nodeID parses a node name "n1".."nN" of c.
-func nodeID(c *topology.Cluster, name string) (topology.NodeID, bool) {
-	rest, ok := strings.CutPrefix(name, "n")
-	if !ok || rest == "" || rest[0] == '0' || rest[0] == '+' || rest[0] == '-' {
-		return 0, false
+// checkNodeNames checks a list of node names: each a node of c, none twice.
+func checkNodeNames(c *topology.Cluster, field string, names []string) error {
+	for j, name := range names {
+		if _, ok := nodeID(c, name); !ok {
+			return fieldErr(fmt.Sprintf("%s[%d]", field, j), "unknown node %q (want one of n1…n%d)", name, len(c.Nodes))
+		}
+		for k := range j {
+			if names[k] == name {
+				return fieldErr(fmt.Sprintf("%s[%d]", field, j), "%q is listed twice", name)
+			}
+		}
 	}
-	n, err := strconv.Atoi(rest)
-	if err != nil || n < 1 || n > len(c.Nodes) {
-		return 0, false
-	}
-	return topology.NodeID(n - 1), true
+	return nil
 }
+
+// nodeID parses a node name "n1".."nN" of c.
+func nodeID(c *topology.Cluster, name string) (topology.NodeID, bool) { return c.NodeByName(name) }
 
 // groupNodes returns the nodes of a region, zone or node named name.
 func groupNodes(c *topology.Cluster, name string) ([]topology.NodeID, bool) {

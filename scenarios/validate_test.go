@@ -161,7 +161,15 @@ func TestValidateErrors(t *testing.T) {
 			s.Topology.ZonesPerRegion = 1
 			s.Faults = nil
 		}, want: "tables[0]: cannot place a range homed in us-east1: num_replicas=5: the cluster has 3 nodes", isErr: placement.ErrUnsatisfiable},
+		{name: "table node unknown", mod: rbt(func(t *scenarios.Table) { t.Nodes = []string{"n4", "n10"} }), want: `tables[1].nodes[1]: unknown node "n10" (want one of n1…n9)`},
+		{name: "table node twice", mod: rbt(func(t *scenarios.Table) { t.Nodes = []string{"n4", "n5", "n4"} }), want: `tables[1].nodes[2]: "n4" is listed twice`},
+		{name: "table nodes too few", mod: rbt(func(t *scenarios.Table) { t.Nodes = []string{"n4", "n5", "n6"} }), want: "tables[1]: cannot place a range homed in us-west1: num_replicas=5: only nodes [n4 n5 n6] are allowed", isErr: placement.ErrUnsatisfiable},
+		{name: "liveness node unknown", mod: func(s *scenarios.Scenario) { s.Cockroach.LivenessNodes = []string{"n1", "x"} }, want: `cockroach.liveness_nodes[1]: unknown node "x" (want one of n1…n9)`},
+		{name: "liveness node twice", mod: func(s *scenarios.Scenario) { s.Cockroach.LivenessNodes = []string{"n1", "n1"} }, want: `cockroach.liveness_nodes[1]: "n1" is listed twice`},
 		// Workload.
+		{name: "gateway unknown", mod: wl(1, func(w *scenarios.Workload) { w.Gateways = []string{"n0"} }), want: `workload[1].gateways[0]: unknown node "n0" (want one of n1…n9)`},
+		{name: "gateway twice", mod: wl(1, func(w *scenarios.Workload) { w.Gateways = []string{"n4", "n4"} }), want: `workload[1].gateways[1]: "n4" is listed twice`},
+		{name: "gateway in another region", mod: wl(1, func(w *scenarios.Workload) { w.Gateways = []string{"n4", "n1"} }), want: `workload[1].gateways[1]: "n1" is in us-east1, not in the workload's region us-west1`},
 		{name: "workload region missing", mod: wl(1, func(w *scenarios.Workload) { w.Region = "" }), want: "workload[1].region: missing"},
 		{name: "workload region unknown", mod: wl(1, func(w *scenarios.Workload) { w.Region = "mars" }), want: `workload[1].region: unknown region "mars" (topology regions [us-east1 us-west1 europe-west1])`},
 		{name: "workload table missing", mod: wl(1, func(w *scenarios.Workload) { w.Table = "" }), want: "workload[1].table: missing"},

@@ -211,3 +211,29 @@ func pick(cum []float64, u float64) int {
 	}
 	return len(cum) - 1
 }
+
+// gatewayNodes returns the nodes w's clients connect to: its Gateways, or
+// every node of its region. The scenario must be validated.
+func (w Workload) gatewayNodes(c *topology.Cluster, region int) []topology.NodeID {
+	if len(w.Gateways) == 0 {
+		return c.RegionNodes(region)
+	}
+	out := make([]topology.NodeID, 0, len(w.Gateways))
+	for _, name := range w.Gateways {
+		if id, ok := c.NodeByName(name); ok {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// fallbackNodes returns where the load balancer sends w's clients when all
+// their gateways are down: the region's other nodes if w names its
+// gateways, then the other regions, nearest first.
+func (w Workload) fallbackNodes(c *topology.Cluster, region int) [][]topology.NodeID {
+	out := fallbackRegions(c, region)
+	if len(w.Gateways) > 0 {
+		out = append([][]topology.NodeID{c.RegionNodes(region)}, out...)
+	}
+	return out
+}

@@ -3,6 +3,7 @@ package topology
 import (
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // NodeID identifies a node of a Cluster. IDs are dense indexes starting at 0
@@ -11,6 +12,20 @@ type NodeID int32
 
 // String returns the CockroachDB-style name of the node, "n<id+1>".
 func (id NodeID) String() string { return "n" + strconv.Itoa(int(id)+1) }
+
+// NodeByName returns the node named name ("n1" … "nN", as NodeID.String
+// prints it), and false if c has no such node.
+func (c *Cluster) NodeByName(name string) (NodeID, bool) {
+	rest, ok := strings.CutPrefix(name, "n")
+	if !ok || rest == "" || rest[0] == '0' || rest[0] == '+' || rest[0] == '-' {
+		return 0, false
+	}
+	n, err := strconv.Atoi(rest)
+	if err != nil || n < 1 || n > len(c.Nodes) {
+		return 0, false
+	}
+	return NodeID(n - 1), true
+}
 
 // Locality is a node's position in the failure-domain hierarchy, the
 // equivalent of `cockroach start --locality=region=R,zone=Z`.

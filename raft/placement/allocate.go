@@ -295,6 +295,9 @@ func allocate(c *topology.Cluster, spec Spec, r *rand.Rand, load *Load) (Layout,
 	if len(c.Nodes) < spec.NumReplicas {
 		return Layout{}, fmt.Errorf("num_replicas=%d: the cluster has %d nodes: %w", spec.NumReplicas, len(c.Nodes), ErrUnsatisfiable)
 	}
+	if len(spec.Nodes) > 0 && len(spec.Nodes) < spec.NumReplicas {
+		return Layout{}, fmt.Errorf("num_replicas=%d: only nodes %v are allowed: %w", spec.NumReplicas, spec.Nodes, ErrUnsatisfiable)
+	}
 	if load != nil {
 		load.grow(len(c.Nodes))
 	}
@@ -311,7 +314,8 @@ func allocate(c *topology.Cluster, spec Spec, r *rand.Rand, load *Load) (Layout,
 		}
 		for i := range c.Nodes {
 			n := &c.Nodes[i]
-			if used[i] || !overall.valid(n.Region) || (voter && !voterCons.valid(n.Region)) {
+			if used[i] || !overall.valid(n.Region) || (voter && !voterCons.valid(n.Region)) ||
+				(len(spec.Nodes) > 0 && !slices.Contains(spec.Nodes, n.ID)) {
 				continue
 			}
 			s := candidateScore{necessary: overall.necessary(n.Region, replicasIn)}

@@ -313,6 +313,9 @@ type TableSpec struct {
 	// Ranges is the number of ranges of the table; 0 means 1. For
 	// regional-by-row they are split across the partitions (see PlaceTable).
 	Ranges int `yaml:"ranges"`
+	// Nodes, if not empty, restricts the table's replicas to these nodes
+	// (Spec.Nodes).
+	Nodes []topology.NodeID `yaml:"-"`
 }
 
 // Validate checks t against db: the locality spelling, that the locality

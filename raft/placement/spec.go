@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/regionsim/regionsim/topology"
 )
 
 // Constraint is one conjunction of a CockroachDB constraints list reduced to
@@ -50,6 +52,10 @@ type Spec struct {
 	// region for GLOBAL, the partition region for a REGIONAL BY ROW
 	// partition); empty for locality none and hand-built specs.
 	Home string
+	// Nodes, if not empty, are the only nodes the replicas may be on (a
+	// per-node constraint, as CockroachDB's roachtests set with node
+	// attributes: `+node4`).
+	Nodes []topology.NodeID
 }
 
 // String renders s in zone-config terms, e.g. "num_replicas=5 num_voters=3
@@ -68,6 +74,9 @@ func (s Spec) String() string {
 	b.WriteString("]")
 	if s.GlobalReads {
 		b.WriteString(" global_reads=true")
+	}
+	if len(s.Nodes) > 0 {
+		fmt.Fprintf(&b, " nodes=%v", s.Nodes)
 	}
 	return b.String()
 }

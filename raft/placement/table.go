@@ -73,6 +73,7 @@ func PlaceTable(c *topology.Cluster, db Database, t TableSpec, r *rand.Rand, loa
 		if err != nil {
 			return nil, fmt.Errorf("placement: table %q: %w", t.Name, err)
 		}
+		spec.Nodes = t.Nodes
 		for range counts[i] {
 			l, err := allocate(c, spec, r, load)
 			if err != nil {

@@ -4,11 +4,19 @@ import "github.com/regionsim/regionsim/scenarios"
 
 // stat builds a Stat; latencies in ms.
 func stat(table, locality, op, client string, count, errs uint64, mean, p50, p90, p99, p999, maxMs float64) scenarios.Stat {
-	return scenarios.Stat{
+	st := scenarios.Stat{
 		Table: table, Locality: locality, Op: op, ClientRegion: client,
 		Count: count, Errors: errs,
 		MeanMs: mean, P50Ms: p50, P90Ms: p90, P99Ms: p99, P999Ms: p999, MaxMs: maxMs,
 	}
+	switch {
+	case count == errs: // nothing succeeded
+	case errs > 0: // the slowest requests failed
+		st.MaxOKMs = p999
+	default:
+		st.MaxOKMs = maxMs
+	}
+	return st
 }
 
 // zoneResult is a hand-built ZONE-survival run of a three-region cluster

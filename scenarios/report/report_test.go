@@ -170,7 +170,7 @@ func TestJSONRoundTrip(t *testing.T) {
 	assert.Equal(t, sorted("scenario", "seed", "survival", "crdb_version", "simulated_seconds", "events",
 		"wall_seconds", "stats", "unavailability", "leases", "timeline",
 		"rtt", "max_offset_ms", "warmup_seconds", "requests", "regions", "rtt_ms", "faults", "lease_share", "lease_transfers", "timeline_interval_s", "tables", "replacements"), keys(t, raw))
-	assert.Equal(t, sorted("table", "locality", "op", "client_region", "count", "errors", "ambiguous",
+	assert.Equal(t, sorted("table", "locality", "op", "client_region", "count", "errors", "ambiguous", "max_ok_ms",
 		"mean_ms", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms"),
 		keys(t, raw["stats"].([]any)[0]))
 	assert.Equal(t, sorted("fault", "table", "range", "start_s", "end_s", "phases"),

@@ -63,9 +63,10 @@ func (s *section) writeMarkdown(b *bytes.Buffer, level int) {
 	}
 }
 
-// capitalise upper-cases an ASCII first letter.
+// capitalise upper-cases an ASCII first letter, except in a camel-case
+// term such as pMax.
 func capitalise(s string) string {
-	if s == "" || s[0] < 'a' || s[0] > 'z' {
+	if s == "" || s[0] < 'a' || s[0] > 'z' || len(s) > 1 && s[1] >= 'A' && s[1] <= 'Z' {
 		return s
 	}
 	return string(s[0]-'a'+'A') + s[1:]
@@ -85,6 +86,9 @@ func detailSections(r *scenarios.Result) []section {
 	var out []section
 	if len(r.Faults) > 0 {
 		out = append(out, faultSection(r))
+		if sec, ok := pMaxSection(r); ok {
+			out = append(out, sec)
+		}
 	}
 	if len(r.Unavailability) > 0 {
 		out = append(out, unavailabilitySection(r.Unavailability))
@@ -142,6 +146,60 @@ func faultSection(r *scenarios.Result) section {
 			"started until it ended; p50 there is the median of the interval p50s, weighted by requests.",
 		},
 	}
+}
+
+// pMaxSection names the worst latency of a successful request in the run
+// (pMax, as CockroachDB's failover roachtests report it) per table and op,
+// and the longest range outage with its phases: what the worst request
+// waited on.
+func pMaxSection(r *scenarios.Result) (section, bool) {
+	type key struct{ table, op string }
+	worst := map[key]*scenarios.Stat{}
+	var keys []key
+	for i := range r.Stats {
+		s := &r.Stats[i]
+		k := key{s.Table, s.Op}
+		if w, ok := worst[k]; !ok {
+			worst[k] = s
+			keys = append(keys, k)
+		} else if s.MaxOKMs > w.MaxOKMs {
+			worst[k] = s
+		}
+	}
+	if len(keys) == 0 {
+		return section{}, false
+	}
+	g := &grid{cols: []column{{"table", left}, {"op", left}, {"pMax ms", right}, {"client region", left}}}
+	best := 0.0
+	for _, k := range keys {
+		s := worst[k]
+		best = max(best, s.MaxOKMs)
+		pmax := "-" // no request succeeded
+		if s.MaxOKMs > 0 {
+			pmax = fmtMs(s.MaxOKMs)
+		}
+		g.add(k.table, k.op, pmax, s.ClientRegion)
+	}
+	sec := section{
+		name:    "pMax",
+		summary: "no request succeeded",
+		parts:   []part{{"", g}},
+	}
+	if best > 0 {
+		sec.summary = fmt.Sprintf("worst successful request %s ms", fmtMs(best))
+	}
+	longest := -1
+	for i, u := range r.Unavailability {
+		if longest < 0 || u.EndS-u.StartS > r.Unavailability[longest].EndS-r.Unavailability[longest].StartS {
+			longest = i
+		}
+	}
+	if longest >= 0 {
+		u := r.Unavailability[longest]
+		sec.notes = append(sec.notes, fmt.Sprintf("longest outage %s s (%s, range %d of %s): %s",
+			fmtSec(u.EndS-u.StartS), orDash(u.Fault), u.Range, u.Table, fmtPhases(u.Phases)))
+	}
+	return sec, true
 }
 
 // countedMs formats a latency measured over n requests: "-" when n is 0.
@@ -286,7 +344,7 @@ func unavailabilitySection(u []scenarios.Unavailability) section {
 }
 
 // phaseOrder is the order phases are listed in; others follow by name.
-var phaseOrder = []string{"detect", "liveness", "election", "lease"}
+var phaseOrder = []string{"election", "liveness", "detect", "lease", "retry"}
 
 // fmtPhases formats seconds per phase: "detect 3.10, liveness 2.00".
 func fmtPhases(p map[string]float64) string {
