@@ -2,6 +2,7 @@ package raft
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -177,5 +178,39 @@ func TestEpochIncrementRace(t *testing.T) {
 	for _, r := range h.m.Ranges() {
 		assert.NotEqual(t, n1, r.Leaseholder, "r%d failed over", r.ID)
 		assert.Equal(t, h.m.fo.live.epoch[r.Leaseholder], r.leaseEpoch)
+	}
+}
+
+// TestSlowFollowersStillAppend: a write commits on the leader's quorum and
+// its client has the answer before the MsgApp reaches the farthest voter
+// and the non-voter; Raft still delivers it there, so every replica's log
+// holds the entry once the messages have landed. (The log is what elections
+// compare: a follower left behind would lose votes it should win.)
+func TestSlowFollowersStillAppend(t *testing.T) {
+	h := newFaultHarness(t, DefaultConfig())
+	// Leader n4 in us-west1; voters n5 (2 ms), n1 and n2 (66 ms), n7
+	// (146 ms); non-voter n8 (146 ms).
+	layout := layout([]topology.NodeID{n4, n5, n1, n2, n7}, []topology.NodeID{n8}, n4, false, "")
+	tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{layout}, Rows: 10})
+	// A fault far in the future gives the model its failover component,
+	// which keeps the logs.
+	h.fault(Fault{Name: "later", At: time.Hour, For: time.Minute, Crash: []topology.NodeID{n9}})
+	w := h.at(1, Request{Op: OpWrite, Table: tb, Gateway: n4})
+	var late []string
+	h.m.SetTracer(func(ev TraceEvent) {
+		if ev.Kind == "MsgApp" && strings.Contains(ev.Detail, "appended, not awaited") {
+			late = append(late, ev.To.String())
+		}
+	})
+	h.e.RunUntil(sim.At(3 * time.Second))
+	// Commit needs 3 of 5: n4, n5 and n1 or n2 (66 ms); the client is
+	// answered before n7's and n8's appends land (73.5 ms).
+	assert.InDelta(t, cHop+svc+(66+fsyncMs)+cHop, h.rec.lat[w][0], 1e-6)
+	assert.ElementsMatch(t, []string{"n7", "n8"}, late, "appends that arrive after the attempt ended")
+	r := &h.m.ranges[0]
+	e := h.m.fo.el(r)
+	require.NotZero(t, e.lastIndex)
+	for i := range r.Replicas {
+		assert.Equal(t, e.lastIndex, e.logIdx[i], "%v's log", r.Replicas[i])
 	}
 }

@@ -186,6 +186,11 @@ type partState struct {
 	// rep the leader<->replica round trips of the current proposal (see
 	// Model.pairHalf).
 	hop, rep uint64
+	// repGen and repNode are the attempt and the proposer of the latest
+	// proposal (replicate): its appends still land after the attempt is
+	// over (staleAppend).
+	repGen   int32
+	repNode  topology.NodeID
 	inFlight int16 // events that still reference this part
 }
 
@@ -308,7 +313,7 @@ func (m *Model) startPart(ri reqID, rng RangeID, node topology.NodeID, kind part
 // the range's closed timestamp (reference §3.2).
 func (m *Model) sendToReplica(pi partID, d time.Duration) {
 	p := &m.parts[pi]
-	p.gen++ // a new attempt: events of earlier ones are stale
+	p.nextGen() // a new attempt: events of earlier ones are stale
 	p.stage = stageAtReplica
 	p.acks, p.acked, p.commit, p.appending, p.local = 0, 0, false, false, false
 	switch p.kind {
@@ -513,7 +518,7 @@ func (m *Model) rpcFailed(pi partID) {
 func (m *Model) toGateway(pi partID, stage partStage, d time.Duration, kind sim.Kind) {
 	p := &m.parts[pi]
 	p.stage = stage
-	p.gen++
+	p.nextGen()
 	m.sendPart(d, kind, pi, 0)
 }
 
@@ -574,7 +579,7 @@ func (m *Model) partDone(pi partID) {
 		m.unpark(pi)
 	}
 	p.stage = stageDone
-	p.gen++
+	p.nextGen()
 	if p.req != noReq {
 		s := &m.reqs[p.req]
 		if p.sibPrev != noPart {

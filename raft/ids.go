@@ -43,6 +43,14 @@ const (
 //     bits 24–63, the sending node in bits 12–23, the receiving node in
 //     bits 0–11 (at most 4096 nodes).
 
+// partGenMask keeps a part's attempt generation within partArg's 24 bits:
+// generations wrap, and a message is recognised as long as fewer than 2^24
+// attempts of its part start while it is in flight.
+const partGenMask = 1<<24 - 1
+
+// nextGen starts a new attempt of p: events of earlier ones become stale.
+func (p *partState) nextGen() { p.gen = (p.gen + 1) & partGenMask }
+
 // partArg encodes a message of part pi's attempt gen, about replica i.
 func partArg(pi partID, gen int32, i int) int64 {
 	return int64(pi)<<32 | int64(uint32(gen)<<8|uint32(i&0xff))

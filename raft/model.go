@@ -396,12 +396,15 @@ func (m *Model) partEvent(ev *sim.Event) (pi partID, i int, current bool) {
 	p.inFlight--
 	current = gen == p.gen
 	if m.tracer != nil {
-		m.tracePart(ev.Kind, pi, i, current)
+		m.tracePart(ev.Kind, pi, gen, i)
 	}
 	if current && stageOf(ev.Kind) != p.stage {
 		panic(fmt.Sprintf("raft: part %d: event kind %d in stage %d", pi, ev.Kind, p.stage))
 	}
 	if !current {
+		if ev.Kind == kAppendDone || ev.Kind == kLocalAppended {
+			m.staleAppend(pi, gen, i, ev.Kind)
+		}
 		m.maybeFreePart(pi)
 	}
 	return pi, i, current

@@ -107,11 +107,17 @@ func (m *Model) traceReq(kind sim.Kind, ri reqID) {
 	m.trace(ev)
 }
 
-// tracePart records a part event; current is false for a message of an
-// abandoned attempt, which is discarded on delivery.
-func (m *Model) tracePart(kind sim.Kind, pi partID, i int, current bool) {
+// tracePart records a part event of attempt gen. A message of an abandoned
+// attempt is discarded on delivery, except the appends of the part's latest
+// proposal, which Raft still makes (staleAppend).
+func (m *Model) tracePart(kind sim.Kind, pi partID, gen int32, i int) {
 	p := &m.parts[pi]
+	current := gen == p.gen
+	appends := !current && gen == p.repGen && (kind == kAppendDone || kind == kLocalAppended)
 	ev := TraceEvent{At: m.eng.Now(), Req: -1, Range: p.rng, From: p.node, To: p.node, Detail: p.kind.String()}
+	if appends {
+		ev.From, ev.To = p.repNode, p.repNode
+	}
 	gw := p.node
 	if p.req != noReq {
 		ev.Req = m.reqs[p.req].tag
@@ -140,6 +146,10 @@ func (m *Model) tracePart(kind sim.Kind, pi partID, i int, current bool) {
 		ev.Kind = fmt.Sprintf("kind-%d", kind)
 	}
 	switch {
+	case appends && ev.From != ev.To && !m.fo.linkOK(ev.From, ev.To):
+		ev.Detail += " (its attempt is over; not delivered: node down or link cut)"
+	case appends:
+		ev.Detail += " (its attempt is over: appended, not awaited)"
 	case !current:
 		ev.Detail += " (its attempt is over: dropped)"
 	case ev.From != ev.To && ev.From >= 0 && ev.To >= 0 && !m.fo.linkOK(ev.From, ev.To):

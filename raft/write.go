@@ -88,6 +88,7 @@ func (m *Model) replicate(pi partID) {
 	p := &m.parts[pi]
 	r := &m.ranges[p.rng]
 	p.appending = true
+	p.repGen, p.repNode = p.gen, p.node
 	p.term = m.fo.proposerTerm(r, p.node)
 	p.index = m.fo.proposed(r)
 	p.rep = m.netRand[p.node].Uint64()
@@ -125,6 +126,32 @@ func (m *Model) appendDone(pi partID, i int) {
 	}
 	m.fo.appended(r, i, p.term, p.index)
 	m.sendPart(m.pairHalf(p.rep, pairReplica+uint64(i), to, p.node), kAck, pi, i)
+}
+
+// staleAppend runs when an append of part pi's proposal arrives after the
+// attempt that proposed it is over (the request has its answer, or went
+// elsewhere): nobody waits for it any more, but Raft still appends the
+// entry — the leader sends MsgApp to every follower whatever becomes of the
+// client — so the replica's log grows as the real one would, which is what
+// elections compare. Only the part's latest proposal is known; a message of
+// an earlier one is dropped (a later proposal's append supersedes it).
+func (m *Model) staleAppend(pi partID, gen int32, i int, kind sim.Kind) {
+	p := &m.parts[pi]
+	if m.fo == nil || p.rng == noRange || gen != p.repGen {
+		return
+	}
+	r := &m.ranges[p.rng]
+	if kind == kLocalAppended {
+		if m.fo.up(p.repNode) {
+			m.fo.appended(r, r.replicaIndex(p.repNode), p.term, p.index)
+		}
+		return
+	}
+	if i >= len(r.Replicas) || !m.fo.linkOK(p.repNode, r.Replicas[i]) ||
+		(r.readyAt != nil && m.eng.Now() < r.readyAt[i]) || !m.fo.acceptAppend(r, i, p.term) {
+		return
+	}
+	m.fo.appended(r, i, p.term, p.index)
 }
 
 // ackReceived runs when replica i's MsgAppResp reaches the leader.
@@ -240,7 +267,7 @@ func (m *Model) reproposeOrReject(r *Range) {
 			continue
 		}
 		if ok && p.node == r.Leaseholder && m.fo.leaseValid(r) {
-			p.gen++ // the old proposal's messages are void
+			p.nextGen() // the old proposal's messages are void
 			p.acks, p.acked, p.local = 0, 0, false
 			if m.tracer != nil {
 				m.traceStep(pi, "repropose", fmt.Sprintf("at term %d", known))
