@@ -519,11 +519,11 @@ func (f *failover) leaseRestored(r *Range) {
 		case st.transferred:
 			// A lease transfer under way when the outage began moved
 			// the lease to a holder that can serve.
-			out.Phases["transferred"] = now.Sub(out.Start).Seconds()
+			out.setPhase("transferred", now.Sub(out.Start))
 		case !st.failedOver:
 			// The old holder came back (e.g. every voter had been down):
 			// no failover happened.
-			out.Phases["holder back"] = now.Sub(out.Start).Seconds()
+			out.setPhase("holder back", now.Sub(out.Start))
 		default:
 			failoverPhases(out, st, now)
 		}
@@ -561,10 +561,10 @@ func failoverPhases(out *Outage, st *rangeFailover, now sim.Time) {
 	at := out.Start
 	for _, m := range ms {
 		end := min(max(m.at, at), now)
-		out.Phases[m.name] = end.Sub(at).Seconds()
+		out.setPhase(m.name, end.Sub(at))
 		at = end
 	}
-	out.Phases["lease"] = now.Sub(at).Seconds()
+	out.setPhase("lease", now.Sub(at))
 }
 
 // served is told that range r served a request: if its lease came back
@@ -578,7 +578,7 @@ func (f *failover) served(r *Range) {
 	st := &r.fail
 	if now := f.eng.Now(); now > st.retryFrom {
 		out := &f.outages[st.retryOutage]
-		out.Phases["retry"] = now.Sub(st.retryFrom).Seconds()
+		out.setPhase("retry", now.Sub(st.retryFrom))
 		out.End = now
 	}
 	st.retryOutage = -1

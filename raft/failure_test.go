@@ -2,6 +2,7 @@ package raft
 
 import (
 	"fmt"
+	"maps"
 	"math/bits"
 	"slices"
 	"testing"
@@ -604,5 +605,10 @@ func TestOutagePhasesAddUp(t *testing.T) {
 		assert.Greater(t, o.Phases["election"], 0.0, "%s: the leader died, so an election waited", version)
 		assert.Contains(t, o.Phases, "lease", version)
 		assert.Contains(t, o.Phases, "retry", version)
+		// Order lists every phase once, in the order they ended: the
+		// acquisition after whatever it waited for, then the retries.
+		assert.ElementsMatch(t, slices.Collect(maps.Keys(o.Phases)), o.Order, version)
+		require.GreaterOrEqual(t, len(o.Order), 3, version)
+		assert.Equal(t, []string{"lease", "retry"}, o.Order[len(o.Order)-2:], version)
 	}
 }

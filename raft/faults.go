@@ -34,14 +34,24 @@ type Fault struct {
 
 // Outage is one range's loss of service during one fault: from Start, when
 // its leaseholder failed, to End, when a new lease became valid (or the
-// fault ended). Phases split it into detect, liveness, election and lease
-// (seconds), where they apply.
+// fault ended). Phases split it into detect, liveness, election, lease
+// and retry (seconds), where they apply; Order lists them in the order
+// they ended.
 type Outage struct {
 	Fault  int // index of the fault in AddFault order
 	Range  RangeID
 	Start  sim.Time
 	End    sim.Time
 	Phases map[string]float64
+	Order  []string
+}
+
+// setPhase records phase name of o, ending now, d long.
+func (o *Outage) setPhase(name string, d time.Duration) {
+	if _, ok := o.Phases[name]; !ok {
+		o.Order = append(o.Order, name)
+	}
+	o.Phases[name] = d.Seconds()
 }
 
 // Validate checks the fault against a cluster of n nodes.

@@ -133,6 +133,9 @@ type Unavailability struct {
 	StartS float64            `json:"start_s"`
 	EndS   float64            `json:"end_s"`
 	Phases map[string]float64 `json:"phases"` // seconds per phase: election, liveness, detect, lease, retry (or holder back, transferred)
+	// PhaseOrder names the phases in the order they ended (the first
+	// phase ran from StartS).
+	PhaseOrder []string `json:"phase_order,omitempty"`
 }
 
 // LeaseEvent is one lease acquisition or move: the range's lease went from

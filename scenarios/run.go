@@ -340,6 +340,7 @@ func (s *Scenario) faultResults(res *Result, m *raft.Model, faults []raft.Fault)
 		res.Unavailability = append(res.Unavailability, Unavailability{
 			Fault: name, Table: tables[table(o)].Name, Range: index[o.Range],
 			StartS: o.Start.Seconds(), EndS: o.End.Seconds(), Phases: maps.Clone(o.Phases),
+			PhaseOrder: slices.Clone(o.Order),
 		})
 	}
 	for _, rp := range m.Replacements() {

@@ -20,7 +20,7 @@ import (
 // the numbers come from. Columns are aligned with spaces.
 func (c *Cluster) WriteSummary(w io.Writer) error {
 	ew := &bytes.Buffer{}
-	fmt.Fprintf(ew, "Topology: %d regions, %d zones, %d nodes\n\n", len(c.Regions), len(c.Zones), len(c.Nodes))
+	fmt.Fprintf(ew, "Topology: %s, %s, %s\n\n", counted(len(c.Regions), "region"), counted(len(c.Zones), "zone"), counted(len(c.Nodes), "node"))
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "REGION\tZONE\tNODE\tLOCALITY")
 	for _, reg := range c.Regions {
@@ -173,4 +173,12 @@ func orDefault(tailName string) string {
 // "64.4").
 func fmtMs1(d time.Duration) string {
 	return strconv.FormatFloat(math.Round(float64(d)/1e5)/10, 'f', -1, 64)
+}
+
+// counted returns "n word", with an s unless n is 1.
+func counted(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }

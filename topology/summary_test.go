@@ -57,6 +57,7 @@ func TestWriteSummary(t *testing.T) {
 		require.NoError(t, err)
 		var b bytes.Buffer
 		require.NoError(t, c.WriteSummary(&b))
+		assert.Contains(t, b.String(), "Topology: 1 region, 1 zone, 2 nodes\n")
 		assert.Contains(t, b.String(), "r       r-a   n1    region=r,zone=r-a\n              n2")
 		assert.Contains(t, b.String(), "(no latency model)")
 	})

@@ -197,7 +197,7 @@ func pMaxSection(r *scenarios.Result) (section, bool) {
 	if longest >= 0 {
 		u := r.Unavailability[longest]
 		sec.notes = append(sec.notes, fmt.Sprintf("longest outage %s s (%s, range %d of %s): %s",
-			fmtSec(u.EndS-u.StartS), orDash(u.Fault), u.Range, u.Table, fmtPhases(u.Phases)))
+			fmtSec(u.EndS-u.StartS), orDash(u.Fault), u.Range, u.Table, fmtPhases(u.Phases, u.PhaseOrder)))
 	}
 	return sec, true
 }
@@ -329,7 +329,7 @@ func unavailabilitySection(u []scenarios.Unavailability) section {
 	for _, i := range order[:n] {
 		e := &u[i]
 		top.add(orDash(e.Fault), orDash(e.Table), fmt.Sprint(e.Range), fmtSec(e.StartS),
-			fmtSec(e.EndS), fmtSec(e.EndS-e.StartS), fmtPhases(e.Phases))
+			fmtSec(e.EndS), fmtSec(e.EndS-e.StartS), fmtPhases(e.Phases, e.PhaseOrder))
 	}
 
 	return section{
@@ -343,22 +343,27 @@ func unavailabilitySection(u []scenarios.Unavailability) section {
 	}
 }
 
-// phaseOrder is the order phases are listed in; others follow by name.
+// phaseOrder is the order phases are listed in when a result does not say
+// in which order they came; others follow by name.
 var phaseOrder = []string{"election", "liveness", "detect", "lease", "retry"}
 
-// fmtPhases formats seconds per phase: "detect 3.10, liveness 2.00".
-func fmtPhases(p map[string]float64) string {
+// fmtPhases formats seconds per phase in the order they came (order, else
+// phaseOrder): "liveness 2.00, detect 3.10".
+func fmtPhases(p map[string]float64, order []string) string {
 	if len(p) == 0 {
 		return "-"
 	}
+	if len(order) == 0 {
+		order = phaseOrder
+	}
 	var parts []string
-	for _, k := range phaseOrder {
+	for _, k := range order {
 		if v, ok := p[k]; ok {
 			parts = append(parts, k+" "+fmtSec(v))
 		}
 	}
 	for _, k := range sortedKeys(p) {
-		if !slices.Contains(phaseOrder, k) {
+		if !slices.Contains(order, k) {
 			parts = append(parts, k+" "+fmtSec(p[k]))
 		}
 	}
