@@ -212,6 +212,45 @@ func (f *failover) appended(r *Range, i int, term uint32, idx uint64) {
 	}
 }
 
+// stepDownIfBehind makes leader l of r a follower if a voter it can
+// exchange messages with has seen a newer term (candidates campaigned while
+// l was cut off): the answer to l's next heartbeat carries that term, and a
+// message of a newer term makes any node a follower (etcd raft Step),
+// modelled, like the heartbeat, as at once. l's pending proposals are then
+// re-proposed or rejected.
+func (f *failover) stepDownIfBehind(r *Range, l topology.NodeID) {
+	seen := f.seenOf(r)
+	j := r.replicaIndex(l)
+	if j < 0 {
+		return
+	}
+	newest := seen[j]
+	for k, n := range r.Replicas[:r.NumVoters] {
+		if n != l && f.linkOK(l, n) && f.linkOK(n, l) {
+			newest = max(newest, seen[k])
+		}
+	}
+	if newest == seen[j] {
+		return
+	}
+	e := f.el(r)
+	seen[j], e.role[j], e.votedFor[j] = newest, roleFollower, -1
+	r.fail.leader = -1
+	f.note(l, "step-down", "r%d: %v learns of term %d and steps down", r.ID, l, newest)
+	f.m.reproposeOrReject(r)
+}
+
+// heardLeader notes that replica i of r received a message (MsgApp) from
+// node from: if from leads r, the replica's election clock restarts (etcd
+// raft resets electionElapsed on every message from its leader), which is
+// what its randomized timeout counts from should the leader fail.
+func (f *failover) heardLeader(r *Range, i int, from topology.NodeID) {
+	if f == nil || i < 0 || from != r.fail.leader {
+		return
+	}
+	f.el(r).lastHeard[i] = f.eng.Now()
+}
+
 // spreadTerm makes term known to leader l of r and to every replica it can
 // exchange messages with — they hear from the leader and follow it — then
 // lets proposers that learned of a newer term re-propose or give up.
@@ -301,10 +340,13 @@ func (f *failover) watchLeader(r *Range) {
 // campaignTime returns when voter i of r, which has just lost its leader,
 // campaigns, and false if it does not tick (its range is quiesced).
 //
-// A ticking follower campaigns once its randomized election timeout — a
-// whole number of ticks in [T, 2T) — has passed since it last heard from
-// the leader, whose heartbeats came every heartbeatTicks (etcd raft
-// tickElection, resetRandomizedElectionTimeout). A fortified follower
+// A ticking follower campaigns at the R-th tick of its own after it last
+// heard from the leader (heartbeats every heartbeatTicks, or an append),
+// R its randomized election timeout, a whole number of ticks in [T, 2T)
+// (etcd raft tickElection: electionElapsed restarts at 0 on every message
+// from the leader and grows by one a tick; resetRandomizedElectionTimeout).
+// The first of those ticks may come at once, so the campaign is (R−1)·tick
+// to R·tick after the last message. A fortified follower
 // (leader leases) does not tick while it supports the leader: its support
 // lapses when the leader's store-liveness support expires and is withdrawn
 // (within 100 ms); it then forwards its election clock to T and campaigns
@@ -328,7 +370,13 @@ func (f *failover) campaignTime(r *Range, i int) (sim.Time, bool) {
 	e := f.el(r)
 	heard := now - sim.Time(f.rng.Int64N(int64(time.Duration(t.heartbeatTicks)*t.tick)))
 	heard = max(heard, e.lastHeard[i])
-	return f.nextTick(r.Replicas[i], heard.Add(time.Duration(t.electionTicks+extra)*t.tick)), true
+	return f.nthTick(r.Replicas[i], heard, t.electionTicks+extra), true
+}
+
+// nthTick returns node n's k-th Raft tick after at (k ≥ 1; a tick at at
+// itself does not count).
+func (f *failover) nthTick(n topology.NodeID, at sim.Time, k int) sim.Time {
+	return f.nextTick(n, at+1).Add(time.Duration(k-1) * f.raft.tick)
 }
 
 // nextTick returns node n's first Raft tick at or after at: each node
@@ -401,8 +449,8 @@ func (f *failover) campaign(r *Range, i int) {
 	// Should this campaign fail (a split vote, a lost message), the
 	// voter campaigns again after a fresh randomized timeout.
 	f.stopTimer(e, i)
-	at := f.eng.Now().Add(time.Duration(f.raft.electionTicks+f.rng.IntN(f.raft.electionTicks)) * f.raft.tick)
-	e.timer[i] = f.eng.StartTimer(f.nextTick(r.Replicas[i], at), f.id, kElectionTimeout, rangeReplicaArg(r.ID, i))
+	at := f.nthTick(r.Replicas[i], f.eng.Now(), f.raft.electionTicks+f.rng.IntN(f.raft.electionTicks))
+	e.timer[i] = f.eng.StartTimer(at, f.id, kElectionTimeout, rangeReplicaArg(r.ID, i))
 }
 
 // requestVotes sends replica i's (pre)vote request for term to every other
@@ -512,7 +560,9 @@ func (f *failover) sticky(r *Range, u int) bool {
 	if t.forgetDeadLeader && f.leaderDeadTo(r, v) {
 		return false
 	}
-	return f.eng.Now().Sub(f.el(r).lastHeard[u]) < t.electionTimeout()
+	// etcd raft's inLease: fewer than T of the voter's ticks since it last
+	// heard from the leader (electionElapsed < electionTimeout).
+	return f.eng.Now() < f.nthTick(v, f.el(r).lastHeard[u], t.electionTicks)
 }
 
 // voteAnswered counts a (pre)vote answer at its candidate.

@@ -214,3 +214,39 @@ func TestSlowFollowersStillAppend(t *testing.T) {
 		assert.Equal(t, e.lastIndex, e.logIdx[i], "%v's log", r.Replicas[i])
 	}
 }
+
+// TestRestartedLeaderComesBackAsFollower: the leader n1 crashes for one
+// second — too short for n2 and n3 to campaign ((T−1) ticks at least) — and
+// restarts as a follower, as every Raft node does: the range needs an
+// election (in a new term) before it commits again, and writes succeed
+// after it.
+func TestRestartedLeaderComesBackAsFollower(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Version = "24.3"
+	h := newFaultHarness(t, cfg)
+	tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zoneLayoutA}, Rows: 10})
+	h.fault(Fault{Name: "n1", At: 10 * time.Second, For: time.Second, Crash: []topology.NodeID{n1}})
+	keepLivenessLeaseOff(h, n1)
+	var restarts, elections []sim.Time
+	h.m.SetTracer(func(ev TraceEvent) {
+		switch ev.Kind {
+		case "restart":
+			restarts = append(restarts, ev.At)
+		case "election":
+			elections = append(elections, ev.At)
+		}
+	})
+	p := h.probe(Request{Op: OpWrite, Table: tb, Gateway: n2}, 5*time.Second, 30*time.Second, 100*time.Millisecond)
+	h.e.RunUntil(sim.At(40 * time.Second))
+	r := &h.m.ranges[0]
+	require.Equal(t, []sim.Time{sim.At(11 * time.Second)}, restarts)
+	require.NotEmpty(t, elections)
+	assert.Greater(t, elections[0], sim.At(11*time.Second), "no election before the restart: %v", elections)
+	assert.GreaterOrEqual(t, r.fail.term, uint32(1), "a new term")
+	assert.GreaterOrEqual(t, r.fail.leader, topology.NodeID(0), "a leader again")
+	for _, res := range p.results {
+		if res.start > sim.At(20*time.Second) {
+			assert.True(t, res.ok, "writes succeed after the election")
+		}
+	}
+}

@@ -290,6 +290,17 @@ func (f *failover) faultEnd(i int) {
 	f.applyFault(i, -1)
 	for ri := range f.m.ranges {
 		r := &f.m.ranges[ri]
+		if l := r.fail.leader; l >= 0 && f.up(l) && slices.Contains(f.faults[i].Crash, l) && r.fail.seen != nil {
+			// A restarted node's replicas come back as followers (etcd
+			// raft loads its term and vote, never its role): the range has
+			// no leader until an election.
+			f.el(r).role[r.replicaIndex(l)] = roleFollower
+			r.fail.leader = -1
+			f.note(l, "restart", "r%d: %v restarts as a follower", r.ID, l)
+		}
+		if l := r.fail.leader; l >= 0 && r.fail.seen != nil {
+			f.stepDownIfBehind(r, l)
+		}
 		f.watchLeader(r)
 		// Replicas back in touch with the leader learn its term from its
 		// next heartbeat (modelled as at once); a deposed leader steps down.

@@ -551,8 +551,7 @@ func TestDistSenderBackoff(t *testing.T) {
 // followers keeps its liveness (it reaches the liveness range), so its
 // epoch lease cannot be taken over and its lease request never applies;
 // 60 s after a request began to wait there, the replica's circuit breaker
-// trips: the waiting requests fail, and new ones fail at once, until the
-// lease is back.
+// trips: requests fail there, at once, until the lease is back.
 func TestCircuitBreakerTripsAtALiveReplica(t *testing.T) {
 	h := newFaultHarness(t, DefaultConfig())
 	tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zoneLayoutA}, Rows: 10})
@@ -568,8 +567,14 @@ func TestCircuitBreakerTripsAtALiveReplica(t *testing.T) {
 		}
 		switch {
 		case r.start < sim.At(11*time.Second)+sim.At(time.Millisecond):
-			assert.False(t, r.ok, "the first waiting request fails when the breaker trips")
-			assert.InDelta(t, float64(sim.At(11*time.Second+ReplicaCircuitBreakerThreshold)), float64(r.end), float64(10*time.Millisecond))
+			// It waits at n1 until RangeLeaseAcquireTimeout, tries the
+			// followers (which send it back to n1), backs off, and waits
+			// at n1 again: it fails at the first visit after the breaker
+			// tripped, at most one backoff step (1 s +15 %) later.
+			assert.False(t, r.ok, "the first waiting request fails once the breaker trips")
+			trip := sim.At(11*time.Second + ReplicaCircuitBreakerThreshold)
+			assert.GreaterOrEqual(t, r.end, trip)
+			assert.LessOrEqual(t, r.end, trip.Add(1150*time.Millisecond+10*time.Millisecond))
 		case r.start > sim.At(72*time.Second) && r.start < sim.At(109*time.Second):
 			assert.False(t, r.ok, "a request that arrives while the breaker is open fails at once")
 			assert.Less(t, r.end.Sub(r.start), 10*time.Millisecond)
@@ -610,5 +615,43 @@ func TestOutagePhasesAddUp(t *testing.T) {
 		assert.ElementsMatch(t, slices.Collect(maps.Keys(o.Phases)), o.Order, version)
 		require.GreaterOrEqual(t, len(o.Order), 3, version)
 		assert.Equal(t, []string{"lease", "retry"}, o.Order[len(o.Order)-2:], version)
+	}
+}
+
+// TestLeaseWaitTimesOut: a request waiting at a replica for a lease that
+// cannot be acquired (two of three voters down: no leader can be elected)
+// gives up after RangeLeaseAcquireTimeout, two election timeouts (6 s on
+// 22.2, 4 s from 23.1), and its gateway tries the other replicas.
+func TestLeaseWaitTimesOut(t *testing.T) {
+	for _, tc := range []struct {
+		version string
+		want    time.Duration
+	}{{"22.2", 6 * time.Second}, {"23.1", 4 * time.Second}, {"24.3", 4 * time.Second}, {"25.2", 4 * time.Second}} {
+		cfg := DefaultConfig()
+		cfg.Version = tc.version
+		h := newFaultHarness(t, cfg)
+		tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zoneLayoutA}, Rows: 10})
+		h.fault(Fault{Name: "n1+n2", At: 10 * time.Second, For: time.Minute, Crash: []topology.NodeID{n1, n2}})
+		keepLivenessLeaseOff(h, n1, n2)
+		tag := h.at(25, Request{Op: OpRead, Table: tb, Gateway: n3})
+		var waits, overs []sim.Time
+		h.m.SetTracer(func(ev TraceEvent) {
+			if ev.Req != tag {
+				return
+			}
+			switch ev.Kind {
+			case "wait":
+				waits = append(waits, ev.At)
+			case "lease-wait-over":
+				overs = append(overs, ev.At)
+			}
+		})
+		h.e.RunUntil(sim.At(45 * time.Second))
+		require.NotEmpty(t, overs, tc.version)
+		require.GreaterOrEqual(t, len(waits), len(overs), tc.version)
+		for i, o := range overs {
+			assert.Equal(t, waits[i].Add(tc.want), o, "%s: wait %d", tc.version, i)
+		}
+		assert.GreaterOrEqual(t, len(overs), 2, "%s: it waits again after its retries", tc.version)
 	}
 }

@@ -139,13 +139,13 @@ func (k partKind) servedByLeaseholder() bool {
 // that sends the part somewhere new bumps the part's generation, so the
 // events of the attempt it leaves are stale on delivery: in stages
 // stageRPCError and stageRetry exactly one live event drives the part, in
-// stageParked none, and in stageDone none.
+// stageParked one (its kLeaseWaitOver timer), and in stageDone none.
 type partStage uint8
 
 const (
 	stageFree      partStage = iota // the slot is free
 	stageAtReplica                  // sent to node: arriving, evaluating, replicating, or its reply travelling back
-	stageParked                     // waiting at node for a lease (no event)
+	stageParked                     // waiting at node for a lease (one kLeaseWaitOver)
 	stageRPCError                   // the gateway is about to learn that its RPC to node failed (one kRPCError)
 	stageRetry                      // the gateway will try again (one kRetry: backoff, or a NotLeaseHolder on its way)
 	stageDone                       // its reply reached the gateway, or the request gave up on it

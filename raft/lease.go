@@ -219,9 +219,32 @@ func (m *Model) park(r *Range, pi partID) {
 		m.parts[r.parked].prev = pi
 	}
 	r.parked = pi
+	// The request's context times out after RangeLeaseAcquireTimeout
+	// (replica_range_lease.go, redirectOnOrAcquireLeaseForRequest).
+	p.nextGen()
+	m.sendPart(m.leaseAcquireTimeout, kLeaseWaitOver, pi, 0)
 }
 
-// unpark removes part pi from its range's wait list.
+// leaseWaitOver runs when part pi has waited RangeLeaseAcquireTimeout for
+// its range's lease at replica p.node: the replica answers
+// NotLeaseHolderError naming no holder ("lease acquisition canceled
+// because context canceled"), and the gateway tries the next replica. The
+// acquisition itself goes on (a simplification: CockroachDB cancels it when
+// its last waiter leaves, and the next request starts another).
+func (m *Model) leaseWaitOver(pi partID) {
+	p := &m.parts[pi]
+	r := &m.ranges[p.rng]
+	if m.tracer != nil {
+		m.traceStep(pi, "lease-wait-over", fmt.Sprintf("after %v: NotLeaseHolder, no holder", m.leaseAcquireTimeout))
+	}
+	m.unpark(pi)
+	p.stage = stageAtReplica
+	p.tried |= r.replicaBit(p.node)
+	m.toGateway(pi, stageRetry, m.hopBack(pi, p.node, m.reqs[p.req].gateway), kRetry)
+}
+
+// unpark removes part pi from its range's wait list; its wait timer, if
+// still pending, becomes stale.
 func (m *Model) unpark(pi partID) {
 	p := &m.parts[pi]
 	r := &m.ranges[p.parkedOn]
@@ -235,6 +258,7 @@ func (m *Model) unpark(pi partID) {
 	}
 	p.parkedOn, p.prev, p.next = noRange, noPart, noPart
 	p.inFlight--
+	p.nextGen()
 }
 
 // failParked fails every part waiting on r at a live replica (its circuit

@@ -35,6 +35,9 @@ type Model struct {
 	seed    uint64
 	tables  []Table
 	ranges  []Range
+	// leaseAcquireTimeout bounds how long a request waits at a replica
+	// for a lease (RangeLeaseAcquireTimeout).
+	leaseAcquireTimeout time.Duration
 
 	// Random streams of the request path, one per node and concern (see
 	// New), so a component that draws more or less (the failover
@@ -86,6 +89,7 @@ const (
 	kRPCError                       // partArg: the gateway learns an RPC failed
 	kRetry                          // partArg: DistSender retries a part
 	kDeadline                       // reqID: the request's deadline
+	kLeaseWaitOver                  // partArg: a part waited RangeLeaseAcquireTimeout for a lease
 )
 
 // New returns a model of cluster c on engine e. Completed requests are
@@ -121,6 +125,9 @@ func New(e *sim.Engine, c *topology.Cluster, cfg Config, seed uint64, sink Sink)
 		nodeRand:   make([]*rand.Rand, n),
 		clientRand: make([]*rand.Rand, n),
 	}
+	// pkg/base/config.go RaftConfig.RangeLeaseAcquireTimeout: two election
+	// timeouts, enough to elect a leader and re-propose.
+	m.leaseAcquireTimeout = 2 * raftTimersFor(cfg.Version).electionTimeout()
 	m.pairSrc = rand.NewPCG(0, 0)
 	m.pairRand = rand.New(m.pairSrc)
 	for i := range n {
@@ -293,6 +300,10 @@ func (m *Model) Handle(ev *sim.Event) {
 		}
 	case kDeadline:
 		m.deadline(m.reqEvent(ev))
+	case kLeaseWaitOver:
+		if pi, _, ok := m.partEvent(ev); ok {
+			m.leaseWaitOver(pi)
+		}
 	default:
 		panic(fmt.Sprintf("raft: unknown event kind %d", ev.Kind))
 	}
@@ -418,6 +429,8 @@ func stageOf(kind sim.Kind) partStage {
 		return stageRPCError
 	case kRetry:
 		return stageRetry
+	case kLeaseWaitOver:
+		return stageParked
 	}
 	return stageAtReplica
 }

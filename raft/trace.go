@@ -111,6 +111,9 @@ func (m *Model) traceReq(kind sim.Kind, ri reqID) {
 // attempt is discarded on delivery, except the appends of the part's latest
 // proposal, which Raft still makes (staleAppend).
 func (m *Model) tracePart(kind sim.Kind, pi partID, gen int32, i int) {
+	if kind == kLeaseWaitOver {
+		return // a timer, not a message: leaseWaitOver traces it if it acts
+	}
 	p := &m.parts[pi]
 	current := gen == p.gen
 	appends := !current && gen == p.repGen && (kind == kAppendDone || kind == kLocalAppended)

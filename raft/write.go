@@ -125,6 +125,7 @@ func (m *Model) appendDone(pi partID, i int) {
 		return
 	}
 	m.fo.appended(r, i, p.term, p.index)
+	m.fo.heardLeader(r, i, p.node)
 	m.sendPart(m.pairHalf(p.rep, pairReplica+uint64(i), to, p.node), kAck, pi, i)
 }
 
@@ -152,6 +153,7 @@ func (m *Model) staleAppend(pi partID, gen int32, i int, kind sim.Kind) {
 		return
 	}
 	m.fo.appended(r, i, p.term, p.index)
+	m.fo.heardLeader(r, i, p.repNode)
 }
 
 // ackReceived runs when replica i's MsgAppResp reaches the leader.

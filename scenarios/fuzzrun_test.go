@@ -29,7 +29,8 @@ func (r *shapeReader) pick(n int) int {
 // genScenario writes a small valid-looking scenario from fuzz bytes: a
 // topology of 1–3 regions × 1–3 zones × 1–2 nodes, 1–3 tables of any
 // locality, 1–3 workload entries with any op mix, and 0–5 faults of every
-// kind, within a budget of about 20,000 requests.
+// kind and mode (crashed or blackholed nodes, gateways among them), within
+// a budget of about 20,000 requests.
 func genScenario(shape []byte) string {
 	r := &shapeReader{b: shape}
 	allRegions := []string{"us-east1", "us-west1", "europe-west1"}
@@ -119,13 +120,15 @@ func genScenario(shape []byte) string {
 		if length <= 0 {
 			continue
 		}
+		// Crash or blackhole, or the kind's default.
+		mode := func() string { return []string{"", ", mode: crash", ", mode: blackhole"}[r.pick(3)] }
 		switch r.pick(4) {
 		case 0:
-			fmt.Fprintf(&b, "  - {at: %dms, kind: node, target: %s, for: %dms}\n", at, node(), length)
+			fmt.Fprintf(&b, "  - {at: %dms, kind: node, target: %s, for: %dms%s}\n", at, node(), length, mode())
 		case 1:
-			fmt.Fprintf(&b, "  - {at: %dms, kind: zone, target: %s, for: %dms}\n", at, zone(), length)
+			fmt.Fprintf(&b, "  - {at: %dms, kind: zone, target: %s, for: %dms%s}\n", at, zone(), length, mode())
 		case 2:
-			fmt.Fprintf(&b, "  - {at: %dms, kind: region, target: %s, for: %dms}\n", at, regions[r.pick(len(regions))], length)
+			fmt.Fprintf(&b, "  - {at: %dms, kind: region, target: %s, for: %dms%s}\n", at, regions[r.pick(len(regions))], length, mode())
 		default:
 			side := func() string {
 				switch r.pick(3) {
