@@ -240,6 +240,24 @@ func (f *failover) stepDownIfBehind(r *Range, l topology.NodeID) {
 	f.m.reproposeOrReject(r)
 }
 
+// proposeWithoutLeader is told that voter v of r proposes while r has no
+// Raft leader (its leader restarted, or stepped down). If the range was
+// quiesced the proposal wakes it, and v, which knows no leader, campaigns
+// at once (shouldCampaignOnWake: Lead == None); otherwise the followers'
+// election timers are running already.
+func (f *failover) proposeWithoutLeader(r *Range, v topology.NodeID) {
+	if !f.quiesced(r) {
+		return
+	}
+	e := f.el(r)
+	e.lastProposal = f.eng.Now()
+	f.watchLeader(r)
+	if i := r.replicaIndex(v); i >= 0 && i < r.NumVoters && e.role[i] == roleFollower {
+		f.note(v, "campaign-on-wake", "r%d: %v wakes and knows no leader", r.ID, v)
+		f.campaign(r, i)
+	}
+}
+
 // heardLeader notes that replica i of r received a message (MsgApp) from
 // node from: if from leads r, the replica's election clock restarts (etcd
 // raft resets electionElapsed on every message from its leader), which is
@@ -620,6 +638,9 @@ func (f *failover) becomeLeader(r *Range, i int) {
 	}
 	f.note(v, "election", "r%d: %v leads in term %d", r.ID, v, seen[i])
 	f.spreadTerm(r, v, seen[i])
+	// Proposals held while the range had no leader go out now (or are
+	// rejected if their proposer no longer holds a valid lease).
+	f.m.reproposeOrReject(r)
 	f.watchLeader(r)
 	if f.timers.leaderLeases || st.waitingLease {
 		// Leader leases are acquired by the new leader at once; epoch

@@ -198,7 +198,7 @@ func TestSlowFollowersStillAppend(t *testing.T) {
 	w := h.at(1, Request{Op: OpWrite, Table: tb, Gateway: n4})
 	var late []string
 	h.m.SetTracer(func(ev TraceEvent) {
-		if ev.Kind == "MsgApp" && strings.Contains(ev.Detail, "appended, not awaited") {
+		if ev.Kind == "MsgApp" && strings.Contains(ev.Detail, "not awaited") {
 			late = append(late, ev.To.String())
 		}
 	})

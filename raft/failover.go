@@ -81,12 +81,15 @@ type rangeFailover struct {
 	transferred  bool  // the current outage ended with a lease transfer
 	open         int32 // index in failover.outages of the open outage, or -1
 	// stuckSince is when a request began to wait at a live voter for the
-	// lease (a pending lease request); tripped is set once it has waited
-	// ReplicaCircuitBreakerThreshold; breakerGen tells a breaker timer of
-	// an earlier wait.
-	stuckSince sim.Time
-	tripped    bool
-	breakerGen int32
+	// lease (a pending lease request). The replica circuit breaker trips
+	// once that wait, or a pending write proposal, is
+	// ReplicaCircuitBreakerThreshold old; breakerArmed is set while its
+	// timer runs, and breakerGen tells a timer (or probe) of an earlier
+	// spell.
+	stuckSince   sim.Time
+	tripped      bool
+	breakerArmed bool
+	breakerGen   int32
 	// term is the latest Raft term a leader was elected in; seen[i] the
 	// latest term replica i knows of (nil until the first election); el
 	// the rest of the election state (election.go).
@@ -114,6 +117,7 @@ const (
 	kLivenessRenew                   // 0: the liveness range's lease renewal tick
 	kLivenessExpiry                  // NodeID: a node's liveness record expires unless renewed
 	kBreaker                         // rangeGenArg: a replica circuit breaker's threshold passes
+	kBreakerProbe                    // rangeGenArg: a tripped breaker's probe gives up and tries again
 )
 
 // AddFault schedules a fault. Call it before running the engine. The first
@@ -194,6 +198,8 @@ func (f *failover) Handle(ev *sim.Event) {
 		f.livenessExpiry(topology.NodeID(ev.Arg))
 	case kBreaker:
 		f.breakerFires(splitRangeGenArg(ev.Arg))
+	case kBreakerProbe:
+		f.probe(splitRangeGenArg(ev.Arg))
 	default:
 		panic(fmt.Sprintf("raft: unknown failover event kind %d", ev.Kind))
 	}
@@ -263,6 +269,10 @@ func (f *failover) faultStart(i int) {
 		r := &f.m.ranges[ri]
 		if !f.leaseHolderOK(r) {
 			f.openOutage(r)
+			if f.up(r.Leaseholder) {
+				// Its pending writes may be stuck.
+				f.armBreaker(r, f.eng.Now())
+			}
 		}
 		f.watchLeader(r)
 	}
@@ -290,13 +300,8 @@ func (f *failover) faultEnd(i int) {
 	f.applyFault(i, -1)
 	for ri := range f.m.ranges {
 		r := &f.m.ranges[ri]
-		if l := r.fail.leader; l >= 0 && f.up(l) && slices.Contains(f.faults[i].Crash, l) && r.fail.seen != nil {
-			// A restarted node's replicas come back as followers (etcd
-			// raft loads its term and vote, never its role): the range has
-			// no leader until an election.
-			f.el(r).role[r.replicaIndex(l)] = roleFollower
-			r.fail.leader = -1
-			f.note(l, "restart", "r%d: %v restarts as a follower", r.ID, l)
+		if !f.faults[i].Blackhole && r.fail.seen != nil {
+			f.restarted(r, f.faults[i].Crash)
 		}
 		if l := r.fail.leader; l >= 0 && r.fail.seen != nil {
 			f.stepDownIfBehind(r, l)
@@ -316,6 +321,28 @@ func (f *failover) faultEnd(i int) {
 		case r.fail.open >= 0 && !r.fail.acquiring && f.leaseHolderOK(r):
 			// The leaseholder is back in touch: it serves again.
 			f.leaseRestored(r)
+		}
+	}
+}
+
+// restarted resets r's replicas on the nodes of crashed that are up again:
+// a restarted node's replicas come back as followers with no campaign
+// under way (etcd raft loads a replica's term and vote, never its role),
+// and a range whose leader restarted has no leader until an election.
+func (f *failover) restarted(r *Range, crashed []topology.NodeID) {
+	e := f.el(r)
+	for j, n := range r.Replicas {
+		if !f.up(n) || !slices.Contains(crashed, n) {
+			continue
+		}
+		if e.role[j] != roleFollower {
+			f.stopTimer(e, j)
+		}
+		e.role[j], e.votes[j] = roleFollower, 0
+		if n == r.fail.leader {
+			r.fail.leader = -1
+			f.note(n, "restart", "r%d: %v restarts as a follower", r.ID, n)
+			f.m.holdProposals(r)
 		}
 	}
 }
@@ -400,8 +427,7 @@ func (f *failover) requestLease(r *Range, v topology.NodeID) {
 		// The lease request is a proposal at a live replica: the replica's
 		// circuit breaker trips if it has not applied in time.
 		st.stuckSince = f.eng.Now()
-		st.breakerGen++
-		f.eng.After(ReplicaCircuitBreakerThreshold, f.id, kBreaker, rangeGenArg(r.ID, st.breakerGen))
+		f.armBreaker(r, st.stuckSince)
 	}
 	if r.fail.trigger == 0 {
 		r.fail.trigger = f.eng.Now()
@@ -431,10 +457,13 @@ func (f *failover) tryAcquire(r *Range) {
 	start := f.eng.Now()
 	var bump time.Duration
 	st.expiredAt, st.bumping = 0, false
-	if old := r.Leaseholder; old != st.leader {
+	// current: the lease still names its holder's liveness epoch (an epoch
+	// lease whose holder's epoch was incremented since is over at once).
+	current := f.timers.leaderLeases || f.live.epoch[r.Leaseholder] == r.leaseEpoch
+	if old := r.Leaseholder; old != st.leader && current {
 		st.expiredAt = f.live.until[old]
 		start = max(start, f.live.until[old])
-		if !f.timers.leaderLeases && f.live.epoch[old] == r.leaseEpoch {
+		if !f.timers.leaderLeases {
 			// The old holder's epoch must be incremented first: a
 			// conditional write to its liveness record.
 			lh, ok := f.livenessLeader(st.leader)
@@ -477,7 +506,8 @@ func (f *failover) acquired(r *Range) {
 			f.live.epoch[from]++
 		}
 	}
-	if from != to && f.up(from) && f.live.until[from] > f.eng.Now() {
+	stale := !f.timers.leaderLeases && f.live.epoch[from] != r.leaseEpoch
+	if from != to && !stale && f.up(from) && f.live.until[from] > f.eng.Now() {
 		// The old holder heartbeated meanwhile (it reaches the liveness
 		// range but not its followers): the epoch increment, a conditional
 		// write on its liveness record, fails and the acquisition waits
@@ -544,7 +574,7 @@ func (f *failover) leaseRestored(r *Range) {
 		f.note(r.Leaseholder, "lease-valid", "r%d: held by %v", r.ID, r.Leaseholder)
 	}
 	st.trigger = 0
-	st.stuckSince, st.tripped = 0, false
+	st.stuckSince, st.tripped, st.breakerArmed = 0, false, false
 	st.breakerGen++
 	f.m.releaseParked(r, r.Leaseholder)
 }
@@ -599,16 +629,73 @@ func (f *failover) served(r *Range) {
 // requests that would wait there for the lease fail at once.
 func (f *failover) breakerTripped(r *Range) bool { return f != nil && r.fail.tripped }
 
-// breakerFires runs ReplicaCircuitBreakerThreshold after a request began to
-// wait for r's lease: if none has been granted since, the breaker trips and
-// the requests waiting at live replicas fail with ReplicaUnavailableError.
+// armBreaker starts r's breaker timer, unless one runs, to fire
+// ReplicaCircuitBreakerThreshold after since: called when a request starts
+// waiting for the lease, and when a write proposal may be stuck (proposed
+// with no leader or no reachable quorum, refused for its term, or pending
+// when a fault starts).
+func (f *failover) armBreaker(r *Range, since sim.Time) {
+	st := &r.fail
+	if f == nil || st.breakerArmed || st.tripped {
+		return
+	}
+	st.breakerArmed = true
+	st.breakerGen++
+	f.eng.Schedule(max(f.eng.Now(), since.Add(ReplicaCircuitBreakerThreshold)), f.id, kBreaker, rangeGenArg(r.ID, st.breakerGen))
+}
+
+// breakerFires checks r's oldest pending proposal — a request waiting for
+// the lease, or a write at a live replica — when the threshold may have
+// passed: once it is ReplicaCircuitBreakerThreshold old the breaker trips
+// (refreshProposalsLocked): the requests waiting at live replicas fail
+// with ReplicaUnavailableError (a write already proposed, ambiguously: it
+// may still apply), and so do new ones, until a probe finds the range able
+// to serve. If nothing is that old the timer waits for the oldest.
 func (f *failover) breakerFires(id RangeID, gen int32) {
 	r := &f.m.ranges[id]
 	st := &r.fail
-	if gen != st.breakerGen || st.stuckSince == 0 {
-		return // the lease came back meanwhile
+	if gen != st.breakerGen {
+		return
+	}
+	st.breakerArmed = false
+	oldest := f.m.oldestProposal(r)
+	if st.stuckSince != 0 && (oldest == 0 || st.stuckSince < oldest) {
+		oldest = st.stuckSince
+	}
+	switch {
+	case oldest == 0:
+		return // nothing pending
+	case f.eng.Now().Sub(oldest) < ReplicaCircuitBreakerThreshold:
+		f.armBreaker(r, oldest)
+		return
 	}
 	st.tripped = true
 	f.note(r.Leaseholder, "breaker", "r%d: replica circuit breaker trips after %v", r.ID, ReplicaCircuitBreakerThreshold)
 	f.m.failParked(r)
+	f.m.failProposals(r)
+	f.eng.After(f.m.leaseAcquireTimeout, f.id, kBreakerProbe, rangeGenArg(r.ID, st.breakerGen))
+}
+
+// probe runs while r's breaker is tripped. CockroachDB's breaker sends a
+// probe through the replica (replica_circuit_breaker.go sendProbe): a
+// request that needs the lease and one consensus round. It succeeds — the
+// breaker resets — once the range has a valid lease, a leader and a
+// quorum; else it asks for the lease like any request, and tries again
+// when its lease wait times out (RangeLeaseAcquireTimeout).
+func (f *failover) probe(id RangeID, gen int32) {
+	r := &f.m.ranges[id]
+	st := &r.fail
+	if gen != st.breakerGen || !st.tripped {
+		return
+	}
+	if f.leaseValid(r) && st.leader >= 0 {
+		st.tripped, st.stuckSince = false, 0
+		st.breakerGen++
+		f.note(r.Leaseholder, "breaker-reset", "r%d: the probe succeeds", r.ID)
+		return
+	}
+	if !f.leaseHolderOK(r) {
+		f.tryAcquire(r)
+	}
+	f.eng.After(f.m.leaseAcquireTimeout, f.id, kBreakerProbe, rangeGenArg(r.ID, st.breakerGen))
 }

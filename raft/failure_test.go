@@ -655,3 +655,96 @@ func TestLeaseWaitTimesOut(t *testing.T) {
 		assert.GreaterOrEqual(t, len(overs), 2, "%s: it waits again after its retries", tc.version)
 	}
 }
+
+// TestStaleEpochLeaseReacquired: n1 holds the leases of two ranges and
+// crashes for 15 s. Range 0, busy, fails over, which increments n1's
+// liveness epoch; range 1 gets no request until n1 is back and
+// heartbeating. Range 1's lease names n1's old epoch, so it is invalid at
+// once: the range's leader takes it without waiting for n1's (live) record
+// to expire, and every read of range 1 succeeds.
+func TestStaleEpochLeaseReacquired(t *testing.T) {
+	for _, version := range []string{"22.2", "23.1", "24.3"} {
+		for seed := uint64(1); seed <= 3; seed++ {
+			cfg := DefaultConfig()
+			cfg.Version = version
+			h := newFaultHarness(t, cfg)
+			h.m.seed = seed
+			tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable,
+				Layouts: []placement.RangeLayout{zoneLayoutA, zoneLayoutA}, Rows: 20})
+			h.fault(Fault{Name: "n1", At: 10 * time.Second, For: 15 * time.Second, Crash: []topology.NodeID{n1}})
+			keepLivenessLeaseOff(h, n1)
+			h.probe(Request{Op: OpWrite, Table: tb, Gateway: n2, Range: 0}, 5*time.Second, 100*time.Second, 100*time.Millisecond)
+			h.at(9.5, Request{Op: OpWrite, Table: tb, Gateway: n2, Range: 1})
+			p := h.probe(Request{Op: OpRead, Table: tb, Gateway: n2, Range: 1}, 40*time.Second, 100*time.Second, 500*time.Millisecond)
+			h.e.RunUntil(sim.At(120 * time.Second))
+			require.NotEmpty(t, p.results)
+			for _, r := range p.results {
+				require.True(t, r.ok, "%s seed %d: read at %v", version, seed, r.start)
+			}
+			assert.Equal(t, h.m.fo.live.epoch[h.m.ranges[1].Leaseholder], h.m.ranges[1].leaseEpoch, "%s seed %d: a current lease", version, seed)
+		}
+	}
+}
+
+// TestBreakerProbeRecovers: n1 and n2 (two of three voters of six ranges)
+// are down for 120 s: no lease can be acquired, and the ranges' breakers
+// trip. When they are back, each breaker's probe asks for the lease again
+// and resets once the range can serve — even for a range whose
+// acquisition had lost an epoch-increment race — so reads succeed again.
+func TestBreakerProbeRecovers(t *testing.T) {
+	for _, version := range []string{"23.1", "24.3"} {
+		for seed := uint64(1); seed <= 4; seed++ {
+			cfg := DefaultConfig()
+			cfg.Version = version
+			h := newFaultHarness(t, cfg)
+			h.m.seed = seed
+			layouts := []placement.RangeLayout{zoneLayoutA, zoneLayoutA, zoneLayoutA, zoneLayoutA, zoneLayoutA, zoneLayoutA}
+			tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: layouts, Rows: 60})
+			h.fault(Fault{Name: "n1+n2", At: 10 * time.Second, For: 120 * time.Second, Crash: []topology.NodeID{n1, n2}})
+			keepLivenessLeaseOff(h, n1, n2)
+			trips := 0
+			h.m.SetTracer(func(ev TraceEvent) {
+				if ev.Kind == "breaker" {
+					trips++
+				}
+			})
+			var ps []*probe
+			for i := range layouts {
+				ps = append(ps, h.probe(Request{Op: OpRead, Table: tb, Gateway: n3, Range: i}, 11*time.Second, 200*time.Second, 500*time.Millisecond))
+			}
+			h.e.RunUntil(sim.At(220 * time.Second))
+			assert.Positive(t, trips, "%s seed %d: breakers tripped during the outage", version, seed)
+			for i, p := range ps {
+				for _, r := range p.results {
+					if r.start > sim.At(150*time.Second) {
+						require.True(t, r.ok, "%s seed %d: range %d read at %v", version, seed, i, r.start)
+					}
+				}
+				assert.False(t, h.m.ranges[i].fail.tripped, "%s seed %d: range %d's breaker reset", version, seed, i)
+			}
+		}
+	}
+}
+
+// TestRPCToPartitionedLeaseholderFails: a write is being served at n1 when
+// a partition cuts n1 off from every other node. The gateway (n2) sees its
+// RPC fail when the connection's heartbeat times out (6 s after the last
+// ping) and retries at the replicas that took the lease over: the write
+// succeeds within that timeout plus the failover, not after the fault.
+func TestRPCToPartitionedLeaseholderFails(t *testing.T) {
+	for _, version := range []string{"22.2", "24.3", "25.2"} {
+		cfg := DefaultConfig()
+		cfg.Version = version
+		h := newFaultHarness(t, cfg)
+		tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zoneLayoutA}, Rows: 10})
+		h.fault(Fault{Name: "n1 cut off", At: 10 * time.Second, For: 5 * time.Minute,
+			A: []topology.NodeID{n1}, B: []topology.NodeID{n2, n3, n4, n5, n6, n7, n8, n9}})
+		keepLivenessLeaseOff(h, n1)
+		tag := h.at(10-0.0029, Request{Op: OpWrite, Table: tb, Gateway: n2})
+		h.e.RunUntil(sim.At(400 * time.Second))
+		require.Len(t, h.rec.lat[tag], 1)
+		assert.True(t, h.rec.ok[tag][0], version)
+		assert.Less(t, h.rec.lat[tag][0], 20_000.0, "%s: ms", version)
+		assert.NotEqual(t, n1, h.m.ranges[0].Leaseholder, version)
+	}
+}

@@ -165,6 +165,7 @@ type partState struct {
 	local     bool  // the leader's own append is durable
 	gen       int32 // attempt generation, never reset (see partStage)
 	appending bool  // a write whose MsgApps are out
+	held      bool  // a proposal waiting for the range to have a Raft leader
 	kind      partKind
 	// next and prev link the parts parked on range parkedOn (noPart: none).
 	next, prev partID
@@ -192,6 +193,9 @@ type partState struct {
 	repGen   int32
 	repNode  topology.NodeID
 	inFlight int16 // events that still reference this part
+	// proposedAt is when the current attempt first proposed (a write or
+	// lease transfer), for the circuit breaker.
+	proposedAt sim.Time
 }
 
 // distSender is the gateways' shared failure knowledge.
@@ -315,7 +319,8 @@ func (m *Model) sendToReplica(pi partID, d time.Duration) {
 	p := &m.parts[pi]
 	p.nextGen() // a new attempt: events of earlier ones are stale
 	p.stage = stageAtReplica
-	p.acks, p.acked, p.commit, p.appending, p.local = 0, 0, false, false, false
+	p.acks, p.acked, p.commit, p.appending, p.local, p.held = 0, 0, false, false, false, false
+	p.proposedAt = 0
 	switch p.kind {
 	case partStaleRead, partGlobalRead:
 		m.sendPart(d, kPartArrive, pi, 0)
@@ -335,6 +340,10 @@ func (m *Model) redirect(pi partID, lh topology.NodeID, kind partKind) {
 	gw := m.reqs[p.req].gateway
 	if m.tracer != nil {
 		m.traceStep(pi, "not-leaseholder", fmt.Sprintf("back to gateway %v, on to %v", gw, lh))
+	}
+	if !m.fo.linkOK(p.node, gw) {
+		m.dropped(pi) // the answer cannot reach the gateway
+		return
 	}
 	back := m.hopBack(pi, p.node, gw)
 	r := &m.ranges[p.rng]
@@ -548,19 +557,23 @@ func (m *Model) failRequestsAtDownGateways() {
 }
 
 // failRPCsAtDownNodes makes every gateway whose part is being served at a
-// node that just failed see its RPC fail, when its connection to the node
-// does (rpc.go).
+// node that just failed, or that a cut link now separates from the
+// gateway, see its RPC fail when its connection to the node does (rpc.go).
 func (m *Model) failRPCsAtDownNodes() {
 	for i := range m.parts {
 		pi := partID(i)
 		p := &m.parts[pi]
-		if p.req == noReq || (p.stage != stageAtReplica && p.stage != stageParked) || m.fo.up(p.node) {
+		if p.req == noReq || (p.stage != stageAtReplica && p.stage != stageParked) {
+			continue
+		}
+		gw := m.reqs[p.req].gateway
+		if m.fo.up(p.node) && (gw == p.node || !m.fo.up(gw) || m.fo.linkOK(gw, p.node) && m.fo.linkOK(p.node, gw)) {
 			continue
 		}
 		if p.stage == stageParked {
 			m.unpark(pi)
 		}
-		m.toGateway(pi, stageRPCError, m.fo.rpcFailDelay(m.reqs[p.req].gateway, p.node, true), kRPCError)
+		m.toGateway(pi, stageRPCError, m.fo.rpcFailDelay(gw, p.node, true), kRPCError)
 	}
 }
 

@@ -15,8 +15,9 @@ import (
 //   - a request is served only by its range's one leaseholder, while the
 //     lease is valid and no outage of the range is open;
 //   - a write (or lease transfer) applies only at the leaseholder of the
-//     lease it was proposed under, backed by a quorum of durable appends
-//     from distinct voters, the leader's own included;
+//     lease it was proposed under, while the range has a Raft leader,
+//     backed by a quorum of durable appends from distinct voters, the
+//     leader's own included;
 //   - every range has exactly one leaseholder (checked by Audit).
 //
 // Requests end exactly once by construction: a request finishes once
@@ -48,6 +49,8 @@ func (m *Model) checkApply(r *Range, p *partState) {
 		panic(fmt.Sprintf("raft invariant: r%d: a %v applied at %v, leaseholder %v (t=%v)", r.ID, p.kind, p.node, r.Leaseholder, m.eng.Now()))
 	case p.leaseSeq != r.leaseSeq:
 		panic(fmt.Sprintf("raft invariant: r%d: a %v proposed under lease %d applied under lease %d (t=%v)", r.ID, p.kind, p.leaseSeq, r.leaseSeq, m.eng.Now()))
+	case m.fo != nil && r.fail.leader < 0:
+		panic(fmt.Sprintf("raft invariant: r%d: a %v applied while the range had no Raft leader (t=%v)", r.ID, p.kind, m.eng.Now()))
 	case !quorum.Committed(r.NumVoters, n):
 		panic(fmt.Sprintf("raft invariant: r%d: a %v applied with %d durable voter appends of %d (t=%v)", r.ID, p.kind, n, r.NumVoters, m.eng.Now()))
 	}

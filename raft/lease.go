@@ -96,6 +96,11 @@ func (m *Model) evalDone(pi partID) {
 		case !m.fo.leaseValid(r):
 			m.needLease(pi)
 			return
+		case m.fo.breakerTripped(r):
+			// The replica's breaker is open: fail fast
+			// (ReplicaUnavailableError) until its probe succeeds.
+			m.failPart(pi)
+			return
 		case m.eng.Now() < r.leaseStart:
 			// The transfer's target has not applied it yet.
 			m.sendPart(r.leaseStart.Sub(m.eng.Now())+m.service(p.node), kEvalDone, pi, 0)
@@ -127,7 +132,7 @@ func (m *Model) needLease(pi partID) {
 	r := &m.ranges[p.rng]
 	if !r.Layout.IsVoter(p.node) {
 		p.tried |= r.replicaBit(p.node)
-		m.toGateway(pi, stageRetry, m.hopBack(pi, p.node, m.reqs[p.req].gateway), kRetry)
+		m.answerNotLeaseholder(pi)
 		return
 	}
 	if m.fo.breakerTripped(r) {
@@ -240,7 +245,20 @@ func (m *Model) leaseWaitOver(pi partID) {
 	m.unpark(pi)
 	p.stage = stageAtReplica
 	p.tried |= r.replicaBit(p.node)
-	m.toGateway(pi, stageRetry, m.hopBack(pi, p.node, m.reqs[p.req].gateway), kRetry)
+	m.answerNotLeaseholder(pi)
+}
+
+// answerNotLeaseholder sends part pi's NotLeaseHolderError naming no
+// holder back to its gateway, which tries the next replica; if the reply
+// cannot reach the gateway (a cut link), the gateway's RPC fails instead.
+func (m *Model) answerNotLeaseholder(pi partID) {
+	p := &m.parts[pi]
+	gw := m.reqs[p.req].gateway
+	if !m.fo.linkOK(p.node, gw) {
+		m.dropped(pi)
+		return
+	}
+	m.toGateway(pi, stageRetry, m.hopBack(pi, p.node, gw), kRetry)
 }
 
 // unpark removes part pi from its range's wait list; its wait timer, if
@@ -285,15 +303,25 @@ func (m *Model) bounceParked(r *Range) {
 		p := &m.parts[q]
 		p.stage = stageAtReplica
 		p.tried |= r.replicaBit(p.node)
-		m.toGateway(q, stageRetry, m.hopBack(q, p.node, m.reqs[p.req].gateway), kRetry)
+		m.answerNotLeaseholder(q)
 	}
 }
 
-// releaseParked redirects every part waiting on r to the leaseholder lh.
+// releaseParked lets every part waiting on r go on: one waiting at the
+// leaseholder lh itself is evaluated there now (its wait in
+// redirectOnOrAcquireLeaseForRequest is over), the others are redirected
+// to lh.
 func (m *Model) releaseParked(r *Range, lh topology.NodeID) {
 	for r.parked != noPart {
 		q := r.parked
 		m.unpark(q)
+		if m.parts[q].node == lh {
+			if m.tracer != nil {
+				m.traceStep(q, "lease-ready", "evaluates at the new leaseholder")
+			}
+			m.sendToReplica(q, 0)
+			continue
+		}
 		m.redirect(q, lh, m.parts[q].kind)
 	}
 }

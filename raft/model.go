@@ -115,6 +115,9 @@ func New(e *sim.Engine, c *topology.Cluster, cfg Config, seed uint64, sink Sink)
 		if _, ok := c.NodeByName(name); !ok {
 			return nil, fmt.Errorf("cockroach.liveness_nodes[%d]: unknown node %q (want one of n1…n%d)", i, name, n)
 		}
+		if slices.Contains(cfg.LivenessNodes[:i], name) {
+			return nil, fmt.Errorf("cockroach.liveness_nodes[%d]: %q is listed twice", i, name)
+		}
 	}
 	m := &Model{
 		eng: e, cluster: c, cfg: cfg, sink: sink, seed: seed,

@@ -152,7 +152,7 @@ func (m *Model) tracePart(kind sim.Kind, pi partID, gen int32, i int) {
 	case appends && ev.From != ev.To && !m.fo.linkOK(ev.From, ev.To):
 		ev.Detail += " (its attempt is over; not delivered: node down or link cut)"
 	case appends:
-		ev.Detail += " (its attempt is over: appended, not awaited)"
+		ev.Detail += " (its attempt is over: not awaited)"
 	case !current:
 		ev.Detail += " (its attempt is over: dropped)"
 	case ev.From != ev.To && ev.From >= 0 && ev.To >= 0 && !m.fo.linkOK(ev.From, ev.To):

@@ -88,8 +88,26 @@ func (m *Model) replicate(pi partID) {
 	p := &m.parts[pi]
 	r := &m.ranges[p.rng]
 	p.appending = true
+	if p.proposedAt == 0 {
+		p.proposedAt = m.eng.Now()
+	}
 	p.repGen, p.repNode = p.gen, p.node
 	p.term = m.fo.proposerTerm(r, p.node)
+	if m.fo != nil && r.fail.leader < 0 {
+		// No Raft leader: the proposal waits in the proposal buffer and is
+		// re-proposed once one is elected (reproposeOrReject).
+		p.held = true
+		if m.tracer != nil {
+			m.traceStep(pi, "no-leader", "the proposal waits for an election")
+		}
+		m.fo.proposeWithoutLeader(r, p.node)
+		m.fo.armBreaker(r, p.proposedAt)
+		return
+	}
+	p.held = false
+	if m.fo != nil && !m.fo.reachesQuorum(p.node, r.Layout.Voters) {
+		m.fo.armBreaker(r, p.proposedAt)
+	}
 	p.index = m.fo.proposed(r)
 	p.rep = m.netRand[p.node].Uint64()
 	m.sendPart(m.fsync(p.node), kLocalAppended, pi, 0)
@@ -118,9 +136,15 @@ func (m *Model) appendDone(pi partID, i int) {
 	p := &m.parts[pi]
 	r := &m.ranges[p.rng]
 	to := r.Replicas[i]
-	if !m.fo.linkOK(p.node, to) || (r.readyAt != nil && m.eng.Now() < r.readyAt[i]) || !m.fo.acceptAppend(r, i, p.term) {
-		// Not delivered, a replacement still receiving its snapshot, or
-		// an append from an old term, which the follower rejects.
+	if !m.fo.linkOK(p.node, to) || (r.readyAt != nil && m.eng.Now() < r.readyAt[i]) {
+		// Not delivered, or a replacement still receiving its snapshot.
+		m.maybeFreePart(pi)
+		return
+	}
+	if !m.fo.acceptAppend(r, i, p.term) {
+		// An append from an old term, which the follower rejects: the
+		// proposal may be stuck.
+		m.fo.armBreaker(r, p.proposedAt)
 		m.maybeFreePart(pi)
 		return
 	}
@@ -179,6 +203,12 @@ func (m *Model) voterAppended(pi partID) {
 	p.acks++
 	r := &m.ranges[p.rng]
 	if p.commit || !quorum.Committed(r.NumVoters, int(p.acks)) {
+		return
+	}
+	if m.fo != nil && r.fail.leader < 0 {
+		// The range lost its leader while the proposal was out: nothing
+		// commits without one. It goes out again once one is elected.
+		m.holdPart(pi)
 		return
 	}
 	p.commit = true
@@ -252,11 +282,77 @@ func (m *Model) rejectProposal(pi partID, why string) {
 	m.redirect(pi, r.Leaseholder, p.kind)
 }
 
+// oldestProposal returns when r's oldest write proposal still pending at
+// a live replica was made, or 0 if there is none.
+func (m *Model) oldestProposal(r *Range) sim.Time {
+	var oldest sim.Time
+	for i := range m.parts {
+		p := &m.parts[i]
+		if p.rng != r.ID || p.stage != stageAtReplica || !p.appending || p.commit || !m.fo.up(p.node) {
+			continue
+		}
+		if oldest == 0 || p.proposedAt < oldest {
+			oldest = p.proposedAt
+		}
+	}
+	return oldest
+}
+
+// failProposals fails the write proposals pending at r's live replicas when
+// its breaker trips: their requests get ReplicaUnavailableError, and a
+// write's outcome is ambiguous (the proposal may still apply).
+func (m *Model) failProposals(r *Range) {
+	for i := range m.parts {
+		pi := partID(i)
+		p := &m.parts[pi]
+		if p.rng != r.ID || p.stage != stageAtReplica || !p.appending || p.commit || !m.fo.up(p.node) {
+			continue
+		}
+		p.nextGen() // its appends and acks are void
+		p.appending, p.held = false, false
+		if p.req != noReq && p.kind == partWrite {
+			m.reqs[p.req].ambiguous = true
+		}
+		if p.kind == partLease {
+			m.rejectProposal(pi, "replica circuit breaker tripped")
+			continue
+		}
+		m.failPart(pi)
+	}
+}
+
+// holdProposals voids the in-flight appends of r's pending proposals when
+// the range loses its Raft leader to a restart: proposals it had not
+// committed are lost with its memory, and their proposers re-propose them
+// once a leader is elected (reproposeOrReject, from becomeLeader).
+func (m *Model) holdProposals(r *Range) {
+	for i := range m.parts {
+		pi := partID(i)
+		p := &m.parts[pi]
+		if p.rng != r.ID || p.stage != stageAtReplica || !p.appending || p.commit {
+			continue
+		}
+		m.holdPart(pi)
+	}
+}
+
+// holdPart makes part pi's proposal wait for a Raft leader: its in-flight
+// messages are void, and it is re-proposed once a leader is elected.
+func (m *Model) holdPart(pi partID) {
+	p := &m.parts[pi]
+	p.nextGen()
+	p.acks, p.acked, p.local, p.held = 0, 0, false, true
+	if m.tracer != nil {
+		m.traceStep(pi, "no-leader", "the proposal waits for an election")
+	}
+}
+
 // reproposeOrReject handles the pending proposals of range r whose
 // proposer has learned of a newer Raft term (an election, or a healed
-// partition): the valid leaseholder re-proposes them at its new term
-// (CockroachDB's refreshProposalsLocked); any other proposer's are
-// rejected and their requests retry at the leaseholder.
+// partition), and those held while r had no leader, once it has one: the
+// valid leaseholder re-proposes them at its new term (CockroachDB's
+// refreshProposalsLocked); any other proposer's are rejected and their
+// requests retry at the leaseholder.
 func (m *Model) reproposeOrReject(r *Range) {
 	for i := range m.parts {
 		pi := partID(i)
@@ -265,7 +361,12 @@ func (m *Model) reproposeOrReject(r *Range) {
 			continue
 		}
 		known, ok := m.fo.knownTerm(r, p.node)
-		if ok && known <= p.term {
+		switch {
+		case p.held && r.fail.leader < 0:
+			continue // still no leader
+		case p.held:
+			// A leader at last: out it goes (or is rejected).
+		case ok && known <= p.term:
 			continue
 		}
 		if ok && p.node == r.Leaseholder && m.fo.leaseValid(r) {

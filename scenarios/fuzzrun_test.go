@@ -29,8 +29,9 @@ func (r *shapeReader) pick(n int) int {
 // genScenario writes a small valid-looking scenario from fuzz bytes: a
 // topology of 1–3 regions × 1–3 zones × 1–2 nodes, 1–3 tables of any
 // locality, 1–3 workload entries with any op mix, and 0–5 faults of every
-// kind and mode (crashed or blackholed nodes, gateways among them), within
-// a budget of about 20,000 requests.
+// kind and mode (crashed or blackholed nodes, gateways among them), with
+// the liveness range and the clients' gateways sometimes pinned to nodes,
+// within a budget of about 20,000 requests.
 func genScenario(shape []byte) string {
 	r := &shapeReader{b: shape}
 	allRegions := []string{"us-east1", "us-west1", "europe-west1"}
@@ -46,7 +47,16 @@ func genScenario(shape []byte) string {
 		strings.Join(regions, ", "), zones, nodes, jitter)
 	version := []string{"22.2", "23.1", "24.3", "25.2"}[r.pick(4)]
 	timeout := []string{"0s", "1s", "5s"}[r.pick(3)]
-	fmt.Fprintf(&b, "cockroach: {version: %q, client_timeout: %s}\n", version, timeout)
+	perRegion := zones * nodes
+	liveness := ""
+	if k := r.pick(4); k > 0 { // the liveness range pinned to the first k nodes
+		var names []string
+		for i := range min(k, len(regions)*perRegion) {
+			names = append(names, fmt.Sprintf("n%d", i+1))
+		}
+		liveness = ", liveness_nodes: [" + strings.Join(names, ", ") + "]"
+	}
+	fmt.Fprintf(&b, "cockroach: {version: %q, client_timeout: %s%s}\n", version, timeout, liveness)
 	multi := len(regions) > 1 || r.pick(2) == 0
 	if multi {
 		survival := "zone"
@@ -100,8 +110,13 @@ func genScenario(shape []byte) string {
 			left -= share
 			mix = append(mix, fmt.Sprintf("%s: %v", op, share))
 		}
-		fmt.Fprintf(&b, "  - {region: %s, rate: %d, table: t%d, mix: {%s}}\n",
-			regions[r.pick(len(regions))], rate, r.pick(ntables), strings.Join(mix, ", "))
+		region := r.pick(len(regions))
+		gateways := ""
+		if r.pick(3) == 0 { // clients pinned to one node of their region
+			gateways = fmt.Sprintf(", gateways: [n%d]", region*perRegion+1+r.pick(perRegion))
+		}
+		fmt.Fprintf(&b, "  - {region: %s, rate: %d, table: t%d, mix: {%s}%s}\n",
+			regions[region], rate, r.pick(ntables), strings.Join(mix, ", "), gateways)
 	}
 	nfaults := r.pick(6)
 	if nfaults == 0 {
