@@ -240,6 +240,47 @@ func (f *failover) stepDownIfBehind(r *Range, l topology.NodeID) {
 	f.m.reproposeOrReject(r)
 }
 
+// scheduleCheckQuorum is called when a fault starts: with CheckQuorum
+// (24.3+), a leader that no longer exchanges messages with a quorum of
+// voters steps down at its first quorum check that finds them inactive.
+// The leader checks every T ticks (etcd raft tickHeartbeat, MsgCheckQuorum)
+// whether each voter was heard since the last check; the first check after
+// the cut still counts messages from before it, so the step-down comes T to
+// 2T ticks after the cut, at the check's phase (drawn).
+func (f *failover) scheduleCheckQuorum(r *Range) {
+	l := r.fail.leader
+	if !f.raft.checkQuorum || l < 0 || !f.up(l) || f.reachesQuorum(l, r.Layout.Voters) {
+		return
+	}
+	i := r.replicaIndex(l)
+	if i < 0 {
+		return
+	}
+	at := f.nthTick(l, f.eng.Now(), f.raft.electionTicks+f.rng.IntN(f.raft.electionTicks))
+	f.eng.Schedule(at, f.id, kCheckQuorum, rangeReplicaArg(r.ID, i))
+}
+
+// checkQuorum runs a leader's quorum check scheduled by
+// scheduleCheckQuorum: if replica i still leads r and still exchanges
+// messages with no quorum, it becomes a follower (etcd raft stepLeader,
+// MsgCheckQuorum); its pending proposals wait for the next leader.
+func (f *failover) checkQuorum(id RangeID, i int) {
+	r := &f.m.ranges[id]
+	if i >= len(r.Replicas) {
+		return
+	}
+	l := r.Replicas[i]
+	if r.fail.leader != l || !f.up(l) || f.reachesQuorum(l, r.Layout.Voters) {
+		return
+	}
+	e := f.el(r)
+	e.role[i] = roleFollower
+	r.fail.leader = -1
+	f.note(l, "step-down", "r%d: %v hears no quorum and steps down (CheckQuorum)", r.ID, l)
+	f.m.holdProposals(r)
+	f.watchLeader(r)
+}
+
 // proposeWithoutLeader is told that voter v of r proposes while r has no
 // Raft leader (its leader restarted, or stepped down). If the range was
 // quiesced the proposal wakes it, and v, which knows no leader, campaigns

@@ -250,3 +250,41 @@ func TestRestartedLeaderComesBackAsFollower(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckQuorumStepDown: the leader n1 is cut off from n2 and n3 crashes
+// at the same instant, so nobody can be elected. With CheckQuorum (24.3)
+// n1 steps down at its first quorum check that finds no voter active, T to
+// 2T ticks after the cut; without it (23.1) n1 stays leader.
+func TestCheckQuorumStepDown(t *testing.T) {
+	for _, tc := range []struct {
+		version  string
+		stepDown bool
+	}{{"23.1", false}, {"24.3", true}} {
+		cfg := DefaultConfig()
+		cfg.Version = tc.version
+		h := newFaultHarness(t, cfg)
+		tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zoneLayoutA}, Rows: 10})
+		h.fault(Fault{Name: "n1 cut", At: 10 * time.Second, For: time.Minute, A: []topology.NodeID{n1}, B: []topology.NodeID{n2, n3, n4, n5, n6, n7, n8, n9}})
+		h.fault(Fault{Name: "n3", At: 10 * time.Second, For: time.Minute, Crash: []topology.NodeID{n3}})
+		keepLivenessLeaseOff(h, n1, n3)
+		var downs []sim.Time
+		h.m.SetTracer(func(ev TraceEvent) {
+			if ev.Kind == "step-down" {
+				downs = append(downs, ev.At)
+			}
+		})
+		h.probe(Request{Op: OpWrite, Table: tb, Gateway: n1}, 5*time.Second, 9900*time.Millisecond, 100*time.Millisecond)
+		h.e.RunUntil(sim.At(30 * time.Second))
+		rt := raftTimersFor(tc.version)
+		if !tc.stepDown {
+			assert.Empty(t, downs, tc.version)
+			assert.Equal(t, n1, h.m.ranges[0].fail.leader, tc.version)
+			continue
+		}
+		require.Len(t, downs, 1, tc.version)
+		cut := sim.At(10 * time.Second)
+		assert.GreaterOrEqual(t, downs[0], cut.Add(time.Duration(rt.electionTicks-1)*rt.tick), tc.version)
+		assert.LessOrEqual(t, downs[0], cut.Add(time.Duration(2*rt.electionTicks)*rt.tick), tc.version)
+		assert.Equal(t, topology.NodeID(-1), h.m.ranges[0].fail.leader, "%s: no leader", tc.version)
+	}
+}

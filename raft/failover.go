@@ -118,6 +118,7 @@ const (
 	kLivenessExpiry                  // NodeID: a node's liveness record expires unless renewed
 	kBreaker                         // rangeGenArg: a replica circuit breaker's threshold passes
 	kBreakerProbe                    // rangeGenArg: a tripped breaker's probe gives up and tries again
+	kCheckQuorum                     // rangeReplicaArg: a leader's CheckQuorum finds no active quorum
 )
 
 // AddFault schedules a fault. Call it before running the engine. The first
@@ -200,6 +201,8 @@ func (f *failover) Handle(ev *sim.Event) {
 		f.breakerFires(splitRangeGenArg(ev.Arg))
 	case kBreakerProbe:
 		f.probe(splitRangeGenArg(ev.Arg))
+	case kCheckQuorum:
+		f.checkQuorum(splitRangeReplicaArg(ev.Arg))
 	default:
 		panic(fmt.Sprintf("raft: unknown failover event kind %d", ev.Kind))
 	}
@@ -275,6 +278,7 @@ func (f *failover) faultStart(i int) {
 			}
 		}
 		f.watchLeader(r)
+		f.scheduleCheckQuorum(r)
 	}
 }
 
