@@ -464,6 +464,12 @@ func (f *failover) tryAcquire(r *Range) {
 	// current: the lease still names its holder's liveness epoch (an epoch
 	// lease whose holder's epoch was incremented since is over at once).
 	current := f.timers.leaderLeases || f.live.epoch[r.Leaseholder] == r.leaseEpoch
+	if old := r.Leaseholder; !current && f.live.bumped[old] > 0 {
+		// The lease ended when another range's acquisition incremented
+		// the holder's epoch, after its record expired: the liveness
+		// milestone of this outage.
+		st.expiredAt = f.live.bumped[old]
+	}
 	if old := r.Leaseholder; old != st.leader && current {
 		st.expiredAt = f.live.until[old]
 		start = max(start, f.live.until[old])
@@ -508,6 +514,7 @@ func (f *failover) acquired(r *Range) {
 		}
 		if !(f.up(from) && f.live.until[from] > f.eng.Now()) {
 			f.live.epoch[from]++
+			f.live.bumped[from] = f.eng.Now()
 		}
 	}
 	stale := !f.timers.leaderLeases && f.live.epoch[from] != r.leaseEpoch
@@ -596,7 +603,7 @@ func failoverPhases(out *Outage, st *rangeFailover, now sim.Time) {
 		name string
 	}
 	ms := []milestone{{max(st.trigger, out.Start), "detect"}}
-	if st.expiredAt > 0 {
+	if st.expiredAt > out.Start {
 		ms = append(ms, milestone{st.expiredAt, "liveness"})
 	}
 	if st.leaderAt > out.Start {

@@ -20,6 +20,9 @@ type liveness struct {
 	// over by incrementing n's epoch (IncrementEpoch) once the record has
 	// expired.
 	epoch []uint32
+	// bumped[n] is when n's epoch was last incremented: when every epoch
+	// lease of n ended at once.
+	bumped []sim.Time
 	// sent[n] is when node n's pending heartbeat was sent.
 	sent []sim.Time
 	// replicas are the liveness range's 5 replicas, spread over regions
@@ -38,6 +41,7 @@ func (f *failover) initLiveness() {
 	n := len(f.c.Nodes)
 	lv.until = make([]sim.Time, n)
 	lv.epoch = make([]uint32, n)
+	lv.bumped = make([]sim.Time, n)
 	lv.sent = make([]sim.Time, n)
 	l, err := placement.Allocate(f.c, placement.SystemSpec(), f.rng, nil)
 	if names := f.m.cfg.LivenessNodes; len(names) > 0 {
