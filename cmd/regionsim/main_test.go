@@ -403,7 +403,10 @@ faults: [{at: 0s, kind: region, target: us-east1, for: 60s}]
 	}
 	code, stdout, stderr := runCLI("run", huge, "--dry-run")
 	require.Equal(t, 0, code, stderr)
-	assert.Contains(t, stdout, "huge (zone survival, seed 1): about 7e+08 requests")
+	assert.Contains(t, stdout, "huge (no survival goal, seed 1): about 7e+08 requests")
+	code, stdout, stderr = runCLI("run", "failover", "--dry-run")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "failover (no survival goal, seed 1): about 2.33e+06 requests")
 	code, _, stderr = runCLI("run", "default", "--max-memory", "lots")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, `--max-memory: "lots" is not a size`)

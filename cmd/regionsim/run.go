@@ -246,7 +246,11 @@ func (f *runFlags) checkEstimates(stdout io.Writer, ss []*scenarios.Scenario, es
 	for i, est := range ests {
 		if f.dryRun {
 			s := ss[i]
-			fmt.Fprintf(stdout, "%s (%s survival, seed %d): %s\n", s.Name, s.ResolvedDatabase().Survival, s.Seed, est)
+			survival := s.ResolvedDatabase().Survival.String() + " survival"
+			if !s.ResolvedDatabase().MultiRegion() {
+				survival = "no survival goal"
+			}
+			fmt.Fprintf(stdout, "%s (%s, seed %d): %s\n", s.Name, survival, s.Seed, est)
 			continue
 		}
 		if err := est.Check(f.budget); err != nil {
