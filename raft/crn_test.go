@@ -18,7 +18,7 @@ type endSink struct {
 	ok  map[int64]bool
 }
 
-func (s *endSink) Complete(tag int64, start, end sim.Time, o Outcome) {
+func (s *endSink) Complete(tag int64, _ RangeID, start, end sim.Time, o Outcome) {
 	s.end[tag], s.ok[tag] = end, o == OK
 }
 

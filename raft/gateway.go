@@ -16,10 +16,11 @@ import (
 // and write.go.
 
 // Sink receives every finished request exactly once: the tag given to
-// Submit, the simulated instants the client sent the request and saw the
-// reply (or the error), and the outcome.
+// Submit, the range it addressed (the first range of a multi-range
+// transaction), the simulated instants the client sent the request and saw
+// the reply (or the error), and the outcome.
 type Sink interface {
-	Complete(tag int64, start, end sim.Time, o Outcome)
+	Complete(tag int64, rng RangeID, start, end sim.Time, o Outcome)
 }
 
 // Outcome is how a request ended, as its client sees it.

@@ -18,7 +18,7 @@ type countSink struct {
 	n    int
 }
 
-func (c *countSink) Complete(tag int64, start, end sim.Time, _ Outcome) {
+func (c *countSink) Complete(tag int64, _ RangeID, start, end sim.Time, _ Outcome) {
 	if c.done != nil {
 		c.done[tag]++
 	}

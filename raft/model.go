@@ -291,7 +291,7 @@ func (m *Model) Handle(ev *sim.Event) {
 		case !s.ok:
 			o = Failed
 		}
-		m.sink.Complete(s.tag, s.start, m.eng.Now(), o)
+		m.sink.Complete(s.tag, s.rng, s.start, m.eng.Now(), o)
 		m.maybeFreeReq(ri)
 	case kRPCError:
 		if pi, _, ok := m.partEvent(ev); ok {

@@ -68,7 +68,7 @@ type recorder struct {
 	onComplete func(tag int64, start, end sim.Time, ok bool)
 }
 
-func (r *recorder) Complete(tag int64, start, end sim.Time, o Outcome) {
+func (r *recorder) Complete(tag int64, _ RangeID, start, end sim.Time, o Outcome) {
 	ok := o == OK
 	if r.outcome == nil {
 		r.outcome = map[int64]Outcome{}

@@ -66,6 +66,8 @@ const (
 	estEventBytes     = 40       // a queued event and its timer slot
 	estWaitingEvents  = 10       // events per second of a request waiting out a fault (retries, backoff, RPC errors)
 	estEventsPerSec   = 5e6      // engine speed for the time estimate
+	estStallBytes     = 48       // a stall tracker: one per series and range its requests reach
+	estCandidateBytes = 24       // a stall candidate, held for evidenceWindow
 )
 
 // Seconds is a rough wall-clock time for the estimate's events on one
@@ -192,7 +194,9 @@ func (s *Scenario) Estimate() (Estimate, error) {
 	live := float64(ranges)*(estRangeBytes+4*nodes+8*6*float64(len(c.Zones))) +
 		activeSeries*(bins+1)*estHistogramBytes +
 		est.PeakInFlight*(estRequestBytes+maxParts*(estPartBytes+estEventBytes*(2+maxReplicas(placed)))) +
-		min(nodes*sec, float64(ranges)*sec/s.Cockroach.Allocator.MinLeaseTransferStatsDuration.Seconds())*64 // lease log: a transfer per store per second at most, and per range per stats period
+		min(nodes*sec, float64(ranges)*sec/s.Cockroach.Allocator.MinLeaseTransferStatsDuration.Seconds())*64 + // lease log: a transfer per store per second at most, and per range per stats period
+		activeSeries*float64(ranges)*estStallBytes + // client stalls (ClientImpact): a candidate per quiet second, per response at most
+		min(activeSeries*float64(ranges)*evidenceWindow.Seconds()/SlowThreshold.Seconds(), peakRate*evidenceWindow.Seconds())*estCandidateBytes
 	est.MemoryBytes = estRuntimeBytes + 2*2*live
 	return est, nil
 }

@@ -80,17 +80,17 @@ func (r *Result) FaultImpacts() []FaultImpact {
 				until = min(until, g.StartS)
 			}
 		}
-		out = append(out, r.Impact([]string{f.Name}, f.StartS, f.EndS, until)...)
+		out = append(out, r.LocalityImpact([]string{f.Name}, f.StartS, f.EndS, until)...)
 	}
 	return out
 }
 
-// Impact returns, per table locality, the impact of the named faults taken
+// LocalityImpact returns, per table locality, the impact of the named faults taken
 // together (outages of any of them count) over the window [startS, endS),
 // with requests and errors counted until untilS (+Inf for the end of the
 // run): see FaultImpact. It is how a sweep measures a pair of AZ outages
 // that start and end together.
-func (r *Result) Impact(faults []string, startS, endS, untilS float64) []FaultImpact {
+func (r *Result) LocalityImpact(faults []string, startS, endS, untilS float64) []FaultImpact {
 	out, _ := r.impact(faults, startS, endS, untilS)
 	return out
 }

@@ -100,7 +100,7 @@ func TestFaultImpacts(t *testing.T) {
 	}, got[3])
 
 	// Both faults together over one window.
-	both := impactResult().Impact([]string{"zone a at 100s", "region r at 200s"}, 100, 220, math.Inf(1))
+	both := impactResult().LocalityImpact([]string{"zone a at 100s", "region r at 200s"}, 100, 220, math.Inf(1))
 	require.Len(t, both, 2)
 	assert.Equal(t, "zone a at 100s + region r at 200s", both[0].Fault)
 	assert.Equal(t, 3, both[0].RangesUnavailable)

@@ -46,6 +46,10 @@ type Result struct {
 	// Replacements lists the replicas of dead nodes replaced by
 	// up-replication, in time order.
 	Replacements []Replacement `json:"replacements"`
+	// Impact is what each fault did to each table × op × client region, as
+	// those clients saw it: one entry per fault (in Faults order) × Stats
+	// entry (in Stats order); empty without faults.
+	Impact []ClientImpact `json:"impact"`
 }
 
 // Replacement is one replica of a dead node moved to a live node after

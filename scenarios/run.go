@@ -44,6 +44,17 @@ type series struct {
 	hist                        stats.Histogram
 	timeline                    *stats.Series
 	maxOK                       time.Duration // the worst latency of a successful request
+	// stalls follow the requests to each range of the table, by index
+	// within the table (grown on demand).
+	stalls []stallTracker
+}
+
+// stall returns the tracker of range index ri of s, growing s.stalls.
+func (s *series) stall(ri int) *stallTracker {
+	for len(s.stalls) <= ri {
+		s.stalls = append(s.stalls, stallTracker{waiting: noWait})
+	}
+	return &s.stalls[ri]
 }
 
 // recorder is the model's Sink: it files every completed request that was
@@ -53,19 +64,39 @@ type recorder struct {
 	from, until sim.Time
 	outstanding int64 // requests submitted and not yet completed
 	measured    uint64
+	// rangeIndex maps a raft.RangeID to its index within its table.
+	rangeIndex []int
 }
 
-func (r *recorder) Complete(tag int64, start, end sim.Time, o raft.Outcome) {
+func (r *recorder) Complete(tag int64, rng raft.RangeID, start, end sim.Time, o raft.Outcome) {
 	r.outstanding--
+	s := &r.series[tag]
+	// Stalls count every request, warmup's included.
+	switch {
+	case rng < 0:
+		// It never reached a range (no gateway was up): every range of
+		// the table went unserved.
+		if o != raft.OK {
+			for i := range s.stalls {
+				s.stalls[i].failed(start)
+			}
+		}
+	case o == raft.OK:
+		s.stall(r.rangeIndex[rng]).ok(start, end)
+	default:
+		s.stall(r.rangeIndex[rng]).failed(start)
+	}
 	if start < r.from || start >= r.until {
 		return
 	}
-	s := &r.series[tag]
 	lat := end.Sub(start)
 	s.hist.Record(lat)
 	s.timeline.Record(int64(start), lat, o == raft.OK)
 	if o == raft.OK {
 		s.maxOK = max(s.maxOK, lat)
+	}
+	if o != raft.OK || lat > SlowThreshold {
+		s.timeline.MarkSlow(int64(start))
 	}
 	if o == raft.Ambiguous {
 		s.timeline.MarkAmbiguous(int64(start))
@@ -205,6 +236,12 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 		}
 		rowShares = append(rowShares, t.RowShares(db.Regions))
 	}
+	rec.rangeIndex = make([]int, len(m.Ranges()))
+	for _, t := range m.Tables() {
+		for i, id := range t.Ranges {
+			rec.rangeIndex[id] = i
+		}
+	}
 	for i, f := range faults {
 		if err := m.AddFault(f); err != nil {
 			return nil, fmt.Errorf("faults[%d]: %w", i, err)
@@ -305,6 +342,12 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 	res = s.result(rec, e)
 	s.leaseResults(res, m, end)
 	s.faultResults(res, m, faults)
+	for i := range rec.series {
+		for j := range rec.series[i].stalls {
+			rec.series[i].stalls[j].close(rec.until)
+		}
+	}
+	res.Impact = s.clientImpacts(res, rec)
 	return res, nil
 }
 

@@ -134,7 +134,7 @@ func (g *generator) issue() {
 		if !ok {
 			// No node is up anywhere: the client's connection fails at once.
 			now := g.e.Now()
-			g.sink.Complete(tag, now, now, raft.Failed)
+			g.sink.Complete(tag, -1, now, now, raft.Failed)
 			return
 		}
 		req.Gateway = gw

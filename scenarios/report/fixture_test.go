@@ -38,6 +38,7 @@ func zoneResult() *scenarios.Result {
 		LeaseShare:     []scenarios.LeaseSharePoint{{TS: 0, Table: "users", Region: "us-east1", Share: 1}},
 		LeaseTransfers: []scenarios.LeaseTransferStat{{Table: "users", Ranges: 2, Transfers: 4, PerRangePerHour: 12}},
 		Replacements:   []scenarios.Replacement{},
+		Impact:         []scenarios.ClientImpact{},
 		RTT:            "crdb-demo", MaxOffsetMs: 500, WarmupSeconds: 30, SimulatedSeconds: 600,
 		Events: 123456789, Requests: 95000, WallSeconds: 1.9,
 		Stats: []scenarios.Stat{

@@ -169,7 +169,7 @@ func TestJSONRoundTrip(t *testing.T) {
 	require.NoError(t, json.Unmarshal(out, &raw))
 	assert.Equal(t, sorted("scenario", "seed", "survival", "crdb_version", "simulated_seconds", "events",
 		"wall_seconds", "stats", "unavailability", "leases", "timeline",
-		"rtt", "max_offset_ms", "warmup_seconds", "requests", "regions", "rtt_ms", "faults", "lease_share", "lease_transfers", "timeline_interval_s", "tables", "replacements"), keys(t, raw))
+		"rtt", "max_offset_ms", "warmup_seconds", "requests", "regions", "rtt_ms", "faults", "lease_share", "lease_transfers", "timeline_interval_s", "tables", "replacements", "impact"), keys(t, raw))
 	assert.Equal(t, sorted("table", "locality", "op", "client_region", "count", "errors", "ambiguous", "max_ok_ms",
 		"mean_ms", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms"),
 		keys(t, raw["stats"].([]any)[0]))
@@ -243,6 +243,7 @@ func TestComparisonJSON(t *testing.T) {
 	want.Runs[1].LeaseShare = []scenarios.LeaseSharePoint{}
 	want.Runs[1].LeaseTransfers = []scenarios.LeaseTransferStat{}
 	want.Runs[1].Replacements = []scenarios.Replacement{}
+	want.Runs[1].Impact = []scenarios.ClientImpact{}
 	want.Runs[1].Tables = []scenarios.TableInfo{}
 	assert.Equal(t, *want, back)
 }

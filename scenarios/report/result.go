@@ -115,6 +115,9 @@ func normalised(r *scenarios.Result) scenarios.Result {
 	if out.Replacements == nil {
 		out.Replacements = []scenarios.Replacement{}
 	}
+	if out.Impact == nil {
+		out.Impact = []scenarios.ClientImpact{}
+	}
 	return out
 }
 

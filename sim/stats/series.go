@@ -19,6 +19,10 @@ type Bin struct {
 	// Ambiguous is the number of those errors marked ambiguous
 	// (MarkAmbiguous): the client cannot know whether the write took effect.
 	Ambiguous uint64
+	// Slow is the number of the bin's requests marked slow (MarkSlow): what
+	// counts as slow is the caller's choice (regionsim: an error, or a
+	// success slower than a threshold).
+	Slow uint64
 	// Latency holds the latencies of all the bin's requests, errors included;
 	// the bin's p50 and p99 are Latency.Quantile(0.5) and Latency.Quantile(0.99).
 	Latency Histogram
@@ -78,6 +82,16 @@ func (s *Series) MarkAmbiguous(at int64) {
 		panic("stats: MarkAmbiguous without an error to mark")
 	}
 	b.Ambiguous++
+}
+
+// MarkSlow counts the request just recorded at instant at as slow. It
+// panics if that bin holds no more requests than slow ones.
+func (s *Series) MarkSlow(at int64) {
+	b := &s.bins[s.binIndex(floorDiv(at, s.width))]
+	if b.Slow >= b.Count {
+		panic("stats: MarkSlow without a request to mark")
+	}
+	b.Slow++
 }
 
 // binIndex returns the position in s.bins of bin number k, creating it and
@@ -146,6 +160,7 @@ func (s *Series) Merge(other *Series) {
 		b.Count += o.Count
 		b.Errors += o.Errors
 		b.Ambiguous += o.Ambiguous
+		b.Slow += o.Slow
 		b.Latency.Merge(&o.Latency)
 	}
 }

@@ -213,3 +213,19 @@ func BenchmarkSeriesRecord(b *testing.B) {
 		i++
 	}
 }
+
+func TestSeriesSlowCountsAndMerges(t *testing.T) {
+	a, b := stats.NewSeries(time.Second), stats.NewSeries(time.Second)
+	a.Record(int64(100*time.Millisecond), 2*time.Second, true)
+	a.MarkSlow(int64(100 * time.Millisecond))
+	a.Record(int64(200*time.Millisecond), time.Millisecond, true)
+	b.Record(int64(1500*time.Millisecond), time.Millisecond, false)
+	b.MarkSlow(int64(1500 * time.Millisecond))
+	require.Len(t, a.Bins(), 1)
+	assert.Equal(t, uint64(1), a.Bins()[0].Slow)
+	a.Merge(b)
+	require.Len(t, a.Bins(), 2)
+	assert.Equal(t, []uint64{1, 1}, []uint64{a.Bins()[0].Slow, a.Bins()[1].Slow})
+	// A bin cannot hold more slow requests than requests.
+	assert.Panics(t, func() { b.MarkSlow(int64(1500 * time.Millisecond)) })
+}
