@@ -16,8 +16,11 @@ type Scope struct {
 	// Command names the source in messages ("run", "compare", "sweep").
 	Command string
 	// Tables, Ops and Regions are the tables, ops and client regions that
-	// have figures (Ops and Regions are empty when PerLocality).
+	// have figures, and Clients the table × op × client region
+	// combinations that do (Ops, Regions and Clients are empty when
+	// PerLocality).
 	Tables, Ops, Regions []string
+	Clients              []Client
 	// PerLocality is a sweep's granularity: errors, requests, error_rate
 	// and unavailable per table locality over every op and client region,
 	// and of latencies only p50 and p99 of writes after failover. An
@@ -26,10 +29,14 @@ type Scope struct {
 	PerLocality bool
 }
 
+// Client is one table × op × client region.
+type Client struct{ Table, Op, Region string }
+
 // ScenarioScope returns the scope a run of the validated scenario s will
-// have at most (its tables, the ops of its workload with a positive share,
-// its client regions), so that a misspelt name is caught before anything
-// runs; perLocality is for a sweep (see Scope.PerLocality).
+// have at most (its tables; the ops of its workload with a positive share,
+// its client regions and their combinations), so that a misspelt name, or
+// a table × op × client region no workload sends, is caught before
+// anything runs; perLocality is for a sweep (see Scope.PerLocality).
 func ScenarioScope(s *scenarios.Scenario, command string, perLocality bool) Scope {
 	sc := Scope{Command: command, PerLocality: perLocality}
 	for _, t := range s.Tables {
@@ -44,6 +51,7 @@ func ScenarioScope(s *scenarios.Scenario, command string, perLocality bool) Scop
 			if !slices.Contains(ops, o.Op) {
 				ops = append(ops, o.Op)
 			}
+			sc.Clients = appendNew(sc.Clients, Client{w.Table, o.Op.String(), w.Region})
 		}
 		sc.Regions = appendNew(sc.Regions, w.Region)
 	}
@@ -58,8 +66,9 @@ func ScenarioScope(s *scenarios.Scenario, command string, perLocality bool) Scop
 }
 
 // Check reports whether sc can answer a: the names a selects exist in
-// sc, and the metric is kept at the granularity a asks for. The error is
-// an *Error wrapping ErrUnknownName or ErrNotMeasured.
+// sc, some client has them all, and the metric is kept at the granularity
+// a asks for. The error is an *Error wrapping ErrUnknownName,
+// ErrNotMeasured or ErrNoMatch.
 func (a Assertion) Check(sc Scope) error {
 	if err := a.check(sc); err != nil {
 		return &Error{Expr: a.Expr, Err: err}
@@ -90,6 +99,11 @@ func (a Assertion) check(sc Scope) error {
 	if a.Region != "" && !slices.Contains(sc.Regions, a.Region) {
 		return fmt.Errorf("%w: client region %q (client regions: %s)", ErrUnknownName, a.Region, list(sc.Regions))
 	}
+	if !slices.ContainsFunc(sc.Clients, func(c Client) bool {
+		return (a.Table == "" || a.Table == c.Table) && (a.Op == "" || a.Op == c.Op) && (a.Region == "" || a.Region == c.Region)
+	}) {
+		return fmt.Errorf("%w: no requests for %s", ErrNoMatch, a.selection())
+	}
 	return nil
 }
 
@@ -100,7 +114,7 @@ func list(names []string) string {
 	return strings.Join(names, ", ")
 }
 
-func appendNew(names []string, n string) []string {
+func appendNew[T comparable](names []T, n T) []T {
 	if slices.Contains(names, n) {
 		return names
 	}
@@ -204,6 +218,7 @@ func (s *Source) addResult(r *scenarios.Result) {
 		s.scope.Tables = appendNew(s.scope.Tables, st.Table)
 		s.scope.Ops = appendNew(s.scope.Ops, st.Op)
 		s.scope.Regions = appendNew(s.scope.Regions, st.ClientRegion)
+		s.scope.Clients = appendNew(s.scope.Clients, Client{st.Table, st.Op, st.ClientRegion})
 		f := figure{
 			tables: []string{st.Table}, op: st.Op, region: st.ClientRegion,
 			where: Where{Table: st.Table, Op: st.Op, ClientRegion: st.ClientRegion, Survival: r.Survival},

@@ -171,7 +171,7 @@ func TestCheckErrors(t *testing.T) {
 		{run, "users.insert.p99<1s", ErrUnknownName, `op "insert" has no requests (ops: read, write)`},
 		{run, "p99@mars<1s", ErrUnknownName, `client region "mars" (client regions: us-east1, us-west1)`},
 		{run, "p99@europe-west1<1s", ErrUnknownName, `client region "europe-west1"`},
-		{run, "accounts.write.p99@us-east1<1s", ErrNoMatch, "selects nothing: no p99 measured for table accounts, op write, client region us-east1"},
+		{run, "accounts.write.p99@us-east1<1s", ErrNoMatch, "selects nothing: no requests for table accounts, op write, client region us-east1"},
 		{run, "idle.*.errors==0", ErrNoMatch, "table idle, op *, client region *"},
 		{sweep, "p90<1s", ErrNotMeasured, "not measured: sweep keeps no p90, only p50 and p99 of writes after failover"},
 		{sweep, "p99<1s", ErrNotMeasured, "sweep keeps p99 only of writes after failover: write *.write.p99 or TABLE.write.p99"},
@@ -197,16 +197,20 @@ func TestScenarioScope(t *testing.T) {
 	s, err := scenarios.Load("default")
 	require.NoError(t, err)
 	sc := ScenarioScope(s, "run", false)
-	assert.Equal(t, Scope{
-		Command: "run",
-		Tables:  []string{"users", "accounts", "promo_codes"},
-		Ops:     []string{"read", "write", "stale_read", "bounded_read", "insert", "txn"},
-		Regions: []string{"us-east1", "us-west1", "europe-west1"},
-	}, sc)
+	assert.Equal(t, "run", sc.Command)
+	assert.Equal(t, []string{"users", "accounts", "promo_codes"}, sc.Tables)
+	assert.Equal(t, []string{"read", "write", "stale_read", "bounded_read", "insert", "txn"}, sc.Ops)
+	assert.Equal(t, []string{"us-east1", "us-west1", "europe-west1"}, sc.Regions)
+	assert.Len(t, sc.Clients, 3*(4+3+3), "per region: users 4 ops, accounts 3, promo_codes 3")
+	assert.Contains(t, sc.Clients, Client{"promo_codes", "bounded_read", "us-west1"})
+	assert.False(t, sc.PerLocality)
 	assert.NoError(t, mustParse(t, "accounts.txn.p99@europe-west1<1s").Check(sc))
 	err = mustParse(t, "acounts.read.p99<1s").Check(sc)
 	assert.ErrorIs(t, err, ErrUnknownName)
 	assert.ErrorContains(t, err, `table "acounts"`)
+	err = mustParse(t, "users.txn.p99<1s").Check(sc)
+	assert.ErrorIs(t, err, ErrNoMatch, "users has no txn, accounts has")
+	assert.ErrorContains(t, err, "no requests for table users, op txn, client region *")
 
 	sw := ScenarioScope(s, "sweep", true)
 	assert.Equal(t, Scope{Command: "sweep", Tables: []string{"users", "accounts", "promo_codes"}, PerLocality: true}, sw)
