@@ -3,9 +3,10 @@
 // field and value, the built-in scenarios, workload generation, the runner
 // that wires one simulation run (and many seeds in parallel), the Result
 // type that reports and charts consume, the measures of a fault's impact
-// computed from a Result (FaultImpacts), and the fault sweep (Sweep,
-// SweepResult). Its sub-package scenarios/report
-// renders results as tables, CSV, JSON and Markdown.
+// computed from a Result (FaultImpacts, and per client ClientUnavailable),
+// and the fault sweep (Sweep, SweepResult). Its sub-package scenarios/report
+// renders results as tables, CSV, JSON and Markdown; scenarios/slo checks
+// SLO assertions (--assert) against results.
 //
 // Package scenarios may import sim, sim/stats, topology and raft; it never
 // imports plots or cmd.

@@ -129,6 +129,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 func exitStatus(err error, stderr io.Writer, name string) int {
 	var ie inputError
 	var bug *scenarios.InternalError
+	var failed assertFailed
 	switch {
 	case err == nil:
 		return 0
@@ -137,6 +138,9 @@ func exitStatus(err error, stderr io.Writer, name string) int {
 	case errors.As(err, &ie):
 		fmt.Fprintf(stderr, "regionsim %s: %v\n", name, err)
 		return 2
+	case errors.As(err, &failed):
+		fmt.Fprintf(stderr, "regionsim %s: %v\n", name, err)
+		return 3
 	case errors.As(err, &bug):
 		fmt.Fprintf(stderr, "regionsim %s: %v\nplease report it with the scenario; reproduce with --seed %d\n%s",
 			name, bug, bug.Seed, bug.Stack)

@@ -168,6 +168,13 @@ func TestRunBadInput(t *testing.T) {
 		{[]string{"sweep", "default", "--seeds", "x"}, `invalid argument "x" for "--seeds"`},
 		{[]string{"compare", noMR}, "no multi-region database"},
 		{[]string{"compare", "default", "--survival", "zone"}, "unknown flag: --survival"},
+		{[]string{"run", "default", "--assert", "p99<10"}, `invalid argument "p99<10" for "--assert" flag: malformed: p99 needs a unit`},
+		{[]string{"run", "default", "--assert", "users.wirte.p99<1s"}, `"users.wirte.p99<1s" for "--assert" flag: no such name: op "wirte"`},
+		{[]string{"run", "default", "--assert", "p99@mars<1s"}, `assertion "p99@mars<1s": no such name: client region "mars"`},
+		{[]string{"run", "default", "--assert", "promo_codes.txn.p99<1s"}, `assertion "promo_codes.txn.p99<1s": selects nothing: no requests for table promo_codes, op txn`},
+		{[]string{"sweep", "default", "--assert", "p90<1s"}, `assertion "p90<1s": not measured: sweep keeps no p90`},
+		{[]string{"sweep", "default", "--assert", "errors@us-east1==0"}, "sweep keeps no figures per client region"},
+		{[]string{"sweep", "default", "--assert", "users.write.errors==0"}, "sweep keeps errors per table locality over every op"},
 		{[]string{"scenarios", "x"}, `unexpected argument "x"`},
 	}
 	for _, tt := range tests {
@@ -421,4 +428,74 @@ faults: [{at: 0s, kind: region, target: us-east1, for: 60s}]
 	n, err := parseCount("2e9")
 	require.NoError(t, err)
 	assert.Equal(t, uint64(2_000_000_000), n)
+}
+
+// TestAssert: --assert turns run, compare and sweep into CI checks: one
+// line per assertion on stderr after the normal output, exit 3 when one
+// fails, exit 2 (before anything runs) when one is malformed or names
+// something the scenario does not have.
+func TestAssert(t *testing.T) {
+	short := []string{"--duration", "10s", "--warmup", "2s", "--quiet"}
+	compare := func(asserts ...string) (int, string, string) {
+		args := append([]string{"compare", "default"}, short...)
+		for _, a := range asserts {
+			args = append(args, "--assert", a)
+		}
+		return runCLI(args...)
+	}
+
+	// REGION survival adds a WAN round trip to every write of accounts.
+	code, stdout, stderr := compare("accounts.write.p99<10ms")
+	assert.Equal(t, 3, code, stderr)
+	assert.Contains(t, stdout, "side by side", "the normal output comes first")
+	assert.Regexp(t, `(?m)^assert accounts.write.p99<10ms: FAIL measured \d+\.\dms \(worst of 6: accounts write @\S+, region survival\)$`, stderr)
+	assert.Contains(t, stderr, "regionsim compare: 1 of 1 assertions failed")
+
+	code, _, stderr = compare("accounts.write.p99<10s", "errors==0", "unavailable<15s", "accounts.read.p50@us-east1<5ms", "users.write.p99<1s")
+	assert.Equal(t, 0, code, stderr)
+	assert.Regexp(t, `(?m)^assert accounts.write.p99<10s: ok measured \d+\.\dms \(worst of 6: accounts write @\S+, region survival\)$`, stderr)
+	assert.Regexp(t, `(?m)^assert errors==0: ok measured 0 \(worst of \d+: `, stderr)
+	assert.Regexp(t, `(?m)^assert unavailable<15s: ok measured 0.00s `, stderr, "no faults: nothing unavailable")
+	assert.Regexp(t, `(?m)^assert accounts.read.p50@us-east1<5ms: ok measured \d\.\d\dms \(worst of 2: accounts read @us-east1, (zone|region) survival\)$`, stderr)
+	assert.Equal(t, 5, strings.Count(stderr, "assert "), "one line per assertion")
+
+	// Malformed: refused while parsing the flags, naming the assertion.
+	for _, bad := range []string{"accounts.write.p99<<10ms", "foo", "p99<10parsecs", "error_rate<5", "users.p99<1s"} {
+		code, stdout, stderr := compare(bad)
+		assert.Equal(t, 2, code, bad)
+		assert.Contains(t, stderr, `invalid argument "`+bad+`" for "--assert" flag: malformed: `, bad)
+		assert.Empty(t, stdout, "%s: refused before anything runs", bad)
+	}
+	// Unknown names: refused before the runs too, with the names there are.
+	code, stdout, stderr = compare("errors==0", "acounts.write.p99<1s")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, `assertion "acounts.write.p99<1s": no such name: table "acounts" (tables: users, accounts, promo_codes)`)
+	assert.Empty(t, stdout)
+
+	// run: --assert=EXPR works too; JSON on stdout stays JSON.
+	code, stdout, stderr = runCLI(append([]string{"run", "default", "--format", "json", "--assert=users.*.errors==0"}, short...)...)
+	assert.Equal(t, 0, code, stderr)
+	assert.True(t, strings.HasPrefix(stdout, "{"))
+	assert.NotContains(t, stdout, "assert")
+	assert.Regexp(t, `(?m)^assert users.\*.errors==0: ok measured 0 \(worst of 12: users read @us-east1, zone survival\)$`, stderr)
+}
+
+// TestAssertFaults: unavailable names the fault; a sweep's assertions
+// name the fault, survival goal and locality.
+func TestAssertFaults(t *testing.T) {
+	path := writeScenario(t, tinyScenario+"faults:\n  - {at: 1s, kind: region, target: us-east1, for: 1s}\n")
+	code, _, stderr := runCLI("run", path, "--jitter", "none", "--duration", "4s", "--assert", "unavailable<100ms", "--assert", "t.read.requests>0")
+	assert.Equal(t, 3, code, stderr)
+	assert.Regexp(t, `(?m)^assert unavailable<100ms: FAIL measured \d+\.\d\ds \(worst of 2: t \w+ @us-west1, zone survival, fault region us-east1 at 1s\)$`, stderr)
+	assert.Regexp(t, `(?m)^assert t.read.requests>0: ok measured \d+ \(t read @us-west1, zone survival\)$`, stderr)
+	assert.Contains(t, stderr, "regionsim run: 1 of 2 assertions failed")
+
+	code, stdout, stderr := runCLI("sweep", path, "--seeds", "1", "--duration", "4s",
+		"--assert", "unavailable<1m", "--assert", "t.*.requests>0", "--assert", "*.write.p99<1m")
+	assert.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "survived")
+	assert.Regexp(t, `(?m)^assert unavailable<1m: ok measured \d+\.\d\ds \(worst of \d+: regional-by-table \(t\), (zone|region) survival, fault (zone|region) \S+\)$`, stderr)
+	code, _, stderr = runCLI("sweep", path, "--seeds", "1", "--duration", "4s", "--assert", "unavailable<1ms")
+	assert.Equal(t, 3, code, stderr)
+	assert.Regexp(t, `(?m)^assert unavailable<1ms: FAIL measured \d+\.\d\ds \(worst of \d+: regional-by-table \(t\), (zone|region) survival, fault `, stderr)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/regionsim/regionsim/plots"
 	"github.com/regionsim/regionsim/scenarios"
 	"github.com/regionsim/regionsim/scenarios/report"
+	"github.com/regionsim/regionsim/scenarios/slo"
 )
 
 // runFlags are the flags shared by run, compare and sweep.
@@ -38,6 +39,10 @@ type runFlags struct {
 	// quiet turns the progress line off; stderr receives it.
 	quiet  bool
 	stderr io.Writer
+	// asserts are the --assert expressions, parsed; perLocality is set by
+	// sweep, whose figures are per table locality (slo.Scope).
+	asserts     assertFlag
+	perLocality bool
 }
 
 func (f *runFlags) bind(fs *pflag.FlagSet, survival bool) {
@@ -59,6 +64,7 @@ func (f *runFlags) bind(fs *pflag.FlagSet, survival bool) {
 	fs.StringVar(&f.maxMemory, "max-memory", "4GiB", "refuse a run estimated to need more memory, and stop one that uses more (e.g. 512MiB, 8GiB; 0: no limit)")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the estimated requests, events, time and memory of the run(s) and exit")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress line on stderr (there is none either when stderr is not a terminal)")
+	fs.Var(&f.asserts, "assert", "SLO assertion "+slo.Grammar+", e.g. 'users.write.p99<150ms'; repeatable; exit 3 if one fails (see Assertions above)")
 }
 
 // load resolves the positional scenario argument and the overrides.
@@ -111,6 +117,9 @@ func (f *runFlags) load(fs *pflag.FlagSet) (*scenarios.Scenario, report.Format, 
 	if err := s.Override(f.o); err != nil {
 		return nil, "", badInput(err)
 	}
+	if err := f.checkAssertScope(s, fs.Name()); err != nil {
+		return nil, "", err
+	}
 	return s, format, nil
 }
 
@@ -126,7 +135,7 @@ with faults also gets a fault summary: per fault and table locality, the
 ranges that lost service and for how long, errors, and write and read p50
 after failover (from min(30 s, half the fault) after it starts to its end).
 
-`+scenarioHelp)
+`+scenarioHelp+"\n\n"+assertHelp)
 	f.bind(fs, true)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -145,9 +154,12 @@ after failover (from min(30 s, half the fault) after it starts to its end).
 	if err := report.WriteResult(stdout, res, format); err != nil {
 		return err
 	}
-	return writeOut(f.out, f.force, stderr, "result.json", "stats.csv",
+	if err := writeOut(f.out, f.force, stderr, "result.json", "stats.csv",
 		func(w io.Writer, fm report.Format) error { return report.WriteResult(w, res, fm) },
-		func(dir string) ([]string, error) { return plots.WriteResult(dir, res) })
+		func(dir string) ([]string, error) { return plots.WriteResult(dir, res) }); err != nil {
+		return err
+	}
+	return f.evalAsserts(stderr, slo.FromResult(res))
 }
 
 func runCompare(args []string, stdout, stderr io.Writer) error {
@@ -156,7 +168,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 result tables, then each table x op x client region side by side with the
 REGION - ZONE delta of every percentile (ms).
 
-`+scenarioHelp)
+`+scenarioHelp+"\n\n"+assertHelp)
 	f.bind(fs, false)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -190,9 +202,12 @@ REGION - ZONE delta of every percentile (ms).
 	if err := report.WriteComparison(stdout, &cmp, format); err != nil {
 		return err
 	}
-	return writeOut(f.out, f.force, stderr, "result.json", "stats.csv",
+	if err := writeOut(f.out, f.force, stderr, "result.json", "stats.csv",
 		func(w io.Writer, fm report.Format) error { return report.WriteComparison(w, &cmp, fm) },
-		func(dir string) ([]string, error) { return plots.WriteComparison(dir, &cmp) })
+		func(dir string) ([]string, error) { return plots.WriteComparison(dir, &cmp) }); err != nil {
+		return err
+	}
+	return f.evalAsserts(stderr, slo.FromComparison(&cmp))
 }
 
 // timedRun runs a scenario, shows a progress line on a terminal for runs

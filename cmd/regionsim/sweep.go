@@ -10,6 +10,7 @@ import (
 	"github.com/regionsim/regionsim/plots"
 	"github.com/regionsim/regionsim/scenarios"
 	"github.com/regionsim/regionsim/scenarios/report"
+	"github.com/regionsim/regionsim/scenarios/slo"
 )
 
 // sweepFlagOf maps the fields of scenarios.SweepOptions' errors to flags.
@@ -20,7 +21,7 @@ var sweepFlagOf = map[string]string{
 }
 
 func runSweep(args []string, stdout, stderr io.Writer) error {
-	f := runFlags{dropFaults: true}
+	f := runFlags{dropFaults: true, perLocality: true}
 	var seeds int
 	var faultAt, faultFor time.Duration
 	var pairs bool
@@ -36,7 +37,7 @@ mean, p99 and max of each run's longest range outage, s), the most ranges
 down, errors, and write p50/p99 after failover (ms; writes issued from
 min(30 s, half the fault) after the fault starts until it ends).
 
-`+scenarioHelp)
+`+scenarioHelp+"\n\n"+sweepAssertHelp)
 	fs.IntVar(&seeds, "seeds", scenarios.DefaultSweepSeeds, "runs per fault and survival goal, with seeds SEED, SEED+1, ...")
 	fs.DurationVar(&faultAt, "fault-at", 0, "when the swept fault starts, from the start of the run (default: warmup + 20% of the duration)")
 	fs.DurationVar(&faultFor, "fault-for", 0, "how long the swept fault lasts (default: 50% of the duration)")
@@ -44,6 +45,7 @@ min(30 s, half the fault) after the fault starts until it ends).
 	f.bind(fs, false)
 	fs.Lookup("seed").Usage = "first seed (default: the scenario's)"
 	fs.Lookup("out").Usage = "also write sweep.json, sweep.csv and the unavailability chart (PNG and SVG) into this directory"
+	fs.Lookup("assert").Usage = "SLO assertion " + slo.Grammar + ", e.g. 'errors==0'; repeatable; exit 3 if one fails (see Assertions above)"
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -89,7 +91,10 @@ min(30 s, half the fault) after the fault starts until it ends).
 	if err := report.WriteSweep(stdout, res, format); err != nil {
 		return err
 	}
-	return writeSweepOut(f.out, f.force, stderr, res)
+	if err := writeSweepOut(f.out, f.force, stderr, res); err != nil {
+		return err
+	}
+	return f.evalAsserts(stderr, slo.FromSweep(res))
 }
 
 // sweepInputError names the flag behind a sweep option's error.
