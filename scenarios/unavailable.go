@@ -12,22 +12,30 @@ type ClientUnavailable struct {
 }
 
 // ClientUnavailable returns, per fault of r (in r.Faults order) and per
-// table × op × client region of r.Stats (in Stats order, each key once),
-// how long those clients saw no successful response during the fault. A
-// key the fault did not touch has no entry (it reads as 0 s); a run
-// without faults has none. It reads r.Faults, r.Unavailability and
-// r.Stats and allocates the returned slice; O(faults × (outages + stats)).
+// table × op × client region (in Stats order), how long those clients saw
+// no successful response during the fault: a projection of r.Impact
+// (ClientImpact.UnavailableS), with an entry only where it is above 0.
 //
-// Stopgap: until Result carries the per-client impact of each fault
-// (Result.Impact, ClientImpact.UnavailableS), this is an upper bound from
-// the ranges' outages: a table's figure is its worst range's outage, the
-// sum of that range's outage durations during the fault, and it is
-// attributed to every op and client region of the table, although stale
-// and bounded reads may be served by followers meanwhile and a
-// REGIONAL BY ROW client mostly reads its own region's ranges. When
-// Result.Impact lands, this function becomes a projection of it; its
-// callers (scenarios/slo) stay as they are.
+// A result without Impact (written before it existed, or built by hand)
+// falls back to an upper bound from the ranges' outages: a table's figure
+// is its worst range's outage (the sum of that range's outages during the
+// fault), attributed to every op and client region of the table.
 func (r *Result) ClientUnavailable() []ClientUnavailable {
+	if len(r.Impact) > 0 {
+		var out []ClientUnavailable
+		for _, im := range r.Impact {
+			if im.UnavailableS > 0 {
+				out = append(out, ClientUnavailable{Fault: im.Fault, Table: im.Table, Op: im.Op,
+					ClientRegion: im.ClientRegion, Seconds: im.UnavailableS})
+			}
+		}
+		return out
+	}
+	return r.rangeUnavailable()
+}
+
+// rangeUnavailable is ClientUnavailable from the ranges' outages.
+func (r *Result) rangeUnavailable() []ClientUnavailable {
 	type rangeKey struct {
 		table string
 		rng   int

@@ -18,6 +18,15 @@ func TestClientUnavailable(t *testing.T) {
 		{Fault: "region r at 200s", Table: "settings", Op: "read", ClientRegion: "r", Seconds: 7},
 	}, r.ClientUnavailable())
 
-	r.Faults, r.Unavailability = nil, nil
+	// With Impact, the clients' own stalls, and only those above 0.
+	r.Impact = []ClientImpact{
+		{Fault: "zone a at 100s", Table: "users", Op: "write", ClientRegion: "r", UnavailableS: 2.5},
+		{Fault: "zone a at 100s", Table: "settings", Op: "read", ClientRegion: "r"},
+	}
+	assert.Equal(t, []ClientUnavailable{
+		{Fault: "zone a at 100s", Table: "users", Op: "write", ClientRegion: "r", Seconds: 2.5},
+	}, r.ClientUnavailable())
+
+	r.Faults, r.Unavailability, r.Impact = nil, nil, nil
 	assert.Empty(t, r.ClientUnavailable(), "a run without faults")
 }
