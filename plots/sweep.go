@@ -106,7 +106,8 @@ func (s *sweepBars) Plot(c draw.Canvas, plt *plot.Plot) {
 
 // sweepLabel is a bar's label: the survival goal (so that a zero-length
 // bar is still told apart), the mean and the range, and the runs that
-// failed requests: "REGION 6.2 s (5.1–7.0) · errors in 3/3 runs".
+// did not survive (a client stalled past the bound): "ZONE 121.2 s
+// (120.3–123.0) · not survived in 3/3 runs".
 func sweepLabel(c *scenarios.SweepCase) string {
 	u := c.Unavailable
 	text := strings.TrimSuffix(survivalLabel(c.Survival), " survival") + " " + fmtSec1(u.Mean) + " s"
@@ -114,7 +115,7 @@ func sweepLabel(c *scenarios.SweepCase) string {
 		text += " (" + fmtSec1(u.Min) + "–" + fmtSec1(u.Max) + ")"
 	}
 	if c.Runs > 0 && !c.Survived() {
-		text += fmt.Sprintf(" · errors in %d/%d runs", c.Runs-c.SurvivedRuns, c.Runs)
+		text += fmt.Sprintf(" · not survived in %d/%d runs", c.Runs-c.SurvivedRuns, c.Runs)
 	}
 	return text
 }
@@ -125,9 +126,9 @@ func fmtSec1(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
 // SweepUnavailability charts a sweep: one group of horizontal bars per
 // swept fault (in the sweep's order), one bar per survival goal (ZONE dark
 // and solid, REGION light and hatched). A bar's length is the mean over
-// seeds of each run's longest range outage (any table), its whisker spans
-// the runs' min to max, and its label gives the mean, the range, and the
-// runs in which requests failed. A dashed line marks the fault's length:
+// seeds of each run's longest client stall (any table, op and client
+// region), its whisker spans the runs' min to max, and its label gives the
+// mean, the range, and the runs not survived. A dashed line marks the fault's length:
 // a bar that reaches it was down for the whole outage. The numbers are
 // SweepCase.Unavailable.
 //

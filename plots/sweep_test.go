@@ -45,8 +45,8 @@ func TestSweepBarsEqualCases(t *testing.T) {
 		}
 	}
 	assert.Equal(t, "ZONE 4.6 s (3.2–5.5)", sweepLabel(&r.Cases[0]))
-	assert.Equal(t, "REGION 4.8 s (3.4–5.7) · errors in 1/3 runs", sweepLabel(&r.Cases[1]))
-	assert.Equal(t, "ZONE 30.0 s · errors in 3/3 runs", sweepLabel(&r.Cases[2]), "no range when the seeds agree")
+	assert.Equal(t, "REGION 4.8 s (3.4–5.7) · not survived in 1/3 runs", sweepLabel(&r.Cases[1]))
+	assert.Equal(t, "ZONE 30.0 s · not survived in 3/3 runs", sweepLabel(&r.Cases[2]), "no range when the seeds agree")
 
 	ch, err := SweepUnavailability(r)
 	require.NoError(t, err)

@@ -127,15 +127,31 @@ const noWait = sim.Time(math.MaxInt64)
 // waiting: from the later of the earlier success and the issue of the
 // first request that waited (it failed, or succeeded only at or after the
 // later success), to the later success — time the clients spent waiting,
-// not time they sent nothing. Responses arrive in simulated-time order
+// not time they sent nothing. Failures followed by evidenceWindow without
+// a request to the range end their stall at the last failure (quiet). Responses arrive in simulated-time order
 // (the engine's), a request's issue time only with its response, so a
 // stretch stays a candidate for evidenceWindow. Memory grows with the
 // stalls and the candidates, never with the requests.
 type stallTracker struct {
 	lastOK     sim.Time // the last successful response
 	waiting    sim.Time // earliest issue of a request failed since lastOK, or noWait
+	waitEnd    sim.Time // the latest of those failures
 	candidates []candidate
 	gaps       []gap
+}
+
+// quiet ends a stretch of failures that no request to the range followed
+// for evidenceWindow before start: the clients stopped asking (they went
+// elsewhere), so the range is not known to have stalled them after the
+// last failure. The stretch is logged up to that failure.
+func (g *stallTracker) quiet(start sim.Time) {
+	if g.waiting == noWait || start.Sub(g.waitEnd) <= evidenceWindow {
+		return
+	}
+	if from := max(g.lastOK, g.waiting); g.waitEnd.Sub(from) >= SlowThreshold {
+		g.gaps = append(g.gaps, gap{from, g.waitEnd})
+	}
+	g.waiting = noWait
 }
 
 // evidence records that a request issued at start was unserved until it
@@ -149,6 +165,7 @@ func (g *stallTracker) evidence(start sim.Time) {
 
 // ok records a successful response at end to a request issued at start.
 func (g *stallTracker) ok(start, end sim.Time) {
+	g.quiet(start)
 	for len(g.candidates) > 0 && end.Sub(g.candidates[0].next) > evidenceWindow {
 		g.settle(g.candidates[0])
 		g.candidates = g.candidates[1:]
@@ -164,10 +181,12 @@ func (g *stallTracker) ok(start, end sim.Time) {
 	g.waiting = noWait
 }
 
-// failed records a request issued at start that failed.
-func (g *stallTracker) failed(start sim.Time) {
+// failed records a request issued at start that failed at end.
+func (g *stallTracker) failed(start, end sim.Time) {
+	g.quiet(start)
 	g.evidence(start)
 	g.waiting = min(g.waiting, start)
+	g.waitEnd = max(g.waitEnd, end)
 }
 
 // settle logs c's stall if it is long enough.
@@ -184,6 +203,7 @@ func (g *stallTracker) close(until sim.Time) {
 		g.settle(c)
 	}
 	g.candidates = nil
+	g.quiet(until)
 	if g.waiting != noWait {
 		if from := max(g.lastOK, g.waiting); until.Sub(from) >= SlowThreshold {
 			g.gaps = append(g.gaps, gap{from, until})

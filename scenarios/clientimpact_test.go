@@ -23,7 +23,7 @@ func TestStallTracker(t *testing.T) {
 	// An outage: A issued at 10 fails at 12; C, issued at 13, is the
 	// first to succeed (at 20); B, issued at 11, succeeds just after it.
 	// The range served nobody from 10 (A waiting) to 20.
-	g.failed(at(10))
+	g.failed(at(10), at(12))
 	g.ok(at(13), at(20))
 	g.ok(at(11), at(20.001))
 	g.ok(at(20.5), at(20.6))
@@ -33,12 +33,30 @@ func TestStallTracker(t *testing.T) {
 	// A lone slow request: issued at 30, served at 32.5.
 	g.ok(at(30), at(32.5))
 	// A failure with no success after it: open until the end (60 s).
-	g.failed(at(50))
+	g.failed(at(50), at(50.5))
 	g.close(at(60))
 	require.Len(t, g.gaps, 3)
 	assert.Equal(t, gap{at(9.5), at(20)}, g.gaps[0])
 	assert.Equal(t, gap{at(30), at(32.5)}, g.gaps[1])
 	assert.Equal(t, gap{at(50), at(60)}, g.gaps[2])
+}
+
+func TestStallTrackerQuietAfterFailures(t *testing.T) {
+	g := stallTracker{waiting: noWait}
+	g.ok(at(0), at(0.1))
+	// Requests fail from 1 s to 4 s, then the clients stop asking (their
+	// requests go to other ranges) until one succeeds at 200 s: the
+	// stall is what they saw, 1–4 s, not 1–200 s.
+	g.failed(at(1), at(1))
+	g.failed(at(2), at(3))
+	g.failed(at(3.5), at(4))
+	g.ok(at(199.9), at(200))
+	// Sparse failures within evidenceWindow of each other chain: 210–300.
+	g.failed(at(210), at(210))
+	g.failed(at(250), at(250))
+	g.ok(at(299.9), at(300))
+	g.close(at(400))
+	assert.Equal(t, []gap{{at(1), at(4)}, {at(210), at(300)}}, g.gaps)
 }
 
 func TestStallTrackerSettlesOldCandidates(t *testing.T) {

@@ -277,39 +277,30 @@ func (b Budget) exceeded(s *Scenario, e *sim.Engine) error {
 }
 
 // SweepEstimate returns the cost of Sweep(s, opts): every run estimated
-// with its swept fault, events and requests summed over the runs, memory
-// that of the costliest run times the runs that go at once.
+// (the baselines and each swept fault), events and requests summed over
+// the runs, memory that of the costliest run times the runs that go at
+// once.
 func SweepEstimate(s *Scenario, opts SweepOptions) (Estimate, error) {
 	if err := opts.Validate(s); err != nil {
 		return Estimate{}, err
 	}
-	base := s.Clone()
-	base.Faults = nil
-	goals, variants, _, err := sweepSurvivals(base)
+	jobs, _, _, err := sweepPlan(s, opts)
 	if err != nil {
 		return Estimate{}, err
 	}
 	var total Estimate
-	runs := 0
-	for _, f := range SweepFaults(base, opts.Pairs) {
-		for gi := range goals {
-			v := variants[gi].Clone()
-			v.Faults = f.faults(opts.FaultAt, opts.FaultFor)
-			if err := v.Validate(); err != nil {
-				return Estimate{}, err
-			}
-			e, err := v.Estimate()
-			if err != nil {
-				return Estimate{}, err
-			}
-			n := float64(opts.Seeds)
-			total.Requests += n * e.Requests
-			total.Events += n * e.Events
-			total.PeakInFlight = max(total.PeakInFlight, e.PeakInFlight)
-			total.MemoryBytes = max(total.MemoryBytes, e.MemoryBytes)
-			runs += opts.Seeds
+	for _, j := range jobs {
+		e, err := j.s.Estimate()
+		if err != nil {
+			return Estimate{}, err
 		}
+		n := float64(opts.Seeds)
+		total.Requests += n * e.Requests
+		total.Events += n * e.Events
+		total.PeakInFlight = max(total.PeakInFlight, e.PeakInFlight)
+		total.MemoryBytes = max(total.MemoryBytes, e.MemoryBytes)
 	}
+	runs := len(jobs) * opts.Seeds
 	parallel := opts.Parallelism
 	if parallel <= 0 {
 		parallel = runtime.GOMAXPROCS(0)

@@ -78,13 +78,13 @@ func (r *recorder) Complete(tag int64, rng raft.RangeID, start, end sim.Time, o 
 		// the table went unserved.
 		if o != raft.OK {
 			for i := range s.stalls {
-				s.stalls[i].failed(start)
+				s.stalls[i].failed(start, end)
 			}
 		}
 	case o == raft.OK:
 		s.stall(r.rangeIndex[rng]).ok(start, end)
 	default:
-		s.stall(r.rangeIndex[rng]).failed(start)
+		s.stall(r.rangeIndex[rng]).failed(start, end)
 	}
 	if start < r.from || start >= r.until {
 		return

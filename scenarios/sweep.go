@@ -2,12 +2,13 @@ package scenarios
 
 import (
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/regionsim/regionsim/raft/placement"
+	"github.com/regionsim/regionsim/sim/stats"
+	"github.com/regionsim/regionsim/topology"
 )
 
 // DefaultSweepSeeds is how many seeds a sweep runs per fault and survival
@@ -17,8 +18,37 @@ const DefaultSweepSeeds = 3
 // MaxSweepSeeds bounds SweepOptions.Seeds.
 const MaxSweepSeeds = 10_000
 
+// DefaultSweepFaultFor is how long a swept fault lasts unless told
+// otherwise: long enough that a lasting outage (a range without a quorum,
+// a client region without a gateway) cannot pass for a failover, which
+// takes at most about 10 s (reference §6.2), nor hide under the 60 s
+// circuit breaker.
+const DefaultSweepFaultFor = 2 * time.Minute
+
+// SweepRecovery is how long a sweep's runs go on after the swept fault
+// ends unless told otherwise, so that the recovery (liveness, elections,
+// leases moving back) is measured too.
+const SweepRecovery = 30 * time.Second
+
+// Sweep fault kinds (SweepFault.Kind).
+const (
+	SweepZone      = "zone"
+	SweepZonePair  = "zone-pair"
+	SweepRegion    = "region"
+	SweepNode      = "node"
+	SweepPartition = "partition"
+)
+
+// SweepKinds lists the kinds a sweep can inject, in the order it injects
+// them; DefaultSweepKinds those it injects unless told otherwise.
+var (
+	SweepKinds        = []string{SweepZone, SweepZonePair, SweepRegion, SweepNode, SweepPartition}
+	DefaultSweepKinds = []string{SweepZone, SweepRegion, SweepNode, SweepPartition}
+)
+
 // SweepOptions configures Sweep. DefaultSweepOptions fills them for a
-// scenario; the zero value is not valid (Seeds and FaultFor must be set).
+// scenario; the zero value is not valid (Seeds, FaultFor and Kinds must be
+// set).
 type SweepOptions struct {
 	// Seeds is how many runs each fault × survival goal gets, with seeds
 	// s.Seed, s.Seed+1, …; in [1, MaxSweepSeeds].
@@ -29,8 +59,14 @@ type SweepOptions struct {
 	// FaultFor is how long it lasts; > 0, and FaultAt+FaultFor is within
 	// the run.
 	FaultFor time.Duration
-	// Pairs adds, for every region, every pair of its AZs down together.
-	Pairs bool
+	// Duration is the measured span of every run (after the scenario's
+	// warmup); 0 keeps the scenario's.
+	Duration time.Duration
+	// Kinds are the fault kinds swept, a subset of SweepKinds.
+	Kinds []string
+	// SurviveWithin is the longest stall a client may see for a fault to
+	// count as survived; 0 means DefaultSurviveWithin.
+	SurviveWithin time.Duration
 	// Parallelism is how many runs go at once; 0 means GOMAXPROCS. Results
 	// do not depend on it.
 	Parallelism int
@@ -42,33 +78,68 @@ type SweepOptions struct {
 }
 
 // DefaultSweepOptions returns the options of a sweep of s: DefaultSweepSeeds
-// seeds, the fault at warmup + 20 % of the duration, lasting 50 % of the
-// duration, no AZ pairs, every core.
+// seeds, DefaultSweepKinds, the fault at warmup + 20 % of the duration
+// lasting DefaultSweepFaultFor, and runs long enough for the fault and
+// SweepRecovery after it (the scenario's duration when longer).
 func DefaultSweepOptions(s *Scenario) SweepOptions {
-	return SweepOptions{
+	o := SweepOptions{
 		Seeds:    DefaultSweepSeeds,
 		FaultAt:  s.Warmup + s.Duration/5,
-		FaultFor: s.Duration / 2,
+		FaultFor: DefaultSweepFaultFor,
+		Kinds:    slices.Clone(DefaultSweepKinds),
 	}
+	o.Duration = o.MinDuration(s)
+	return o
+}
+
+// MinDuration returns the measured span the runs need to hold the fault
+// and SweepRecovery after it: the scenario's duration when longer.
+func (o SweepOptions) MinDuration(s *Scenario) time.Duration {
+	return max(s.Duration, o.FaultAt+o.FaultFor+SweepRecovery-s.Warmup)
+}
+
+// surviveWithin returns the bound in effect.
+func (o SweepOptions) surviveWithin() time.Duration {
+	if o.SurviveWithin > 0 {
+		return o.SurviveWithin
+	}
+	return DefaultSurviveWithin
 }
 
 // Validate checks o against the validated scenario s. Errors are *Error
-// wrapping ErrInvalid whose Field is "sweep.seeds", "sweep.fault_at" or
-// "sweep.fault_for".
+// wrapping ErrInvalid whose Field is "sweep.seeds", "sweep.fault_at",
+// "sweep.fault_for", "sweep.duration", "sweep.kinds" or
+// "sweep.survive_within".
 func (o SweepOptions) Validate(s *Scenario) error {
+	dur := s.Duration
+	if o.Duration > 0 {
+		dur = o.Duration
+	}
+	end := s.Warmup + dur
 	switch {
 	case o.Seeds < 1 || o.Seeds > MaxSweepSeeds:
 		return fieldErr("sweep.seeds", "%d is out of range [1, %d]", o.Seeds, MaxSweepSeeds)
+	case o.Duration < 0:
+		return fieldErr("sweep.duration", "%v (want > 0)", o.Duration)
+	case o.SurviveWithin < 0:
+		return fieldErr("sweep.survive_within", "%v (want > 0)", o.SurviveWithin)
 	case o.FaultAt < 0:
 		return fieldErr("sweep.fault_at", "%v (want >= 0)", o.FaultAt)
 	case o.FaultFor <= 0:
 		return fieldErr("sweep.fault_for", "%v (want > 0)", o.FaultFor)
-	case o.FaultAt > s.end():
+	case o.FaultAt > end:
 		return fieldErr("sweep.fault_at", "%v is after the end of the run (warmup %v + duration %v)",
-			o.FaultAt, s.Warmup, s.Duration)
-	case o.FaultFor > s.end()-o.FaultAt:
+			o.FaultAt, s.Warmup, dur)
+	case o.FaultFor > end-o.FaultAt:
 		return fieldErr("sweep.fault_for", "%v from %v ends after the run (warmup %v + duration %v)",
-			o.FaultFor, o.FaultAt, s.Warmup, s.Duration)
+			o.FaultFor, o.FaultAt, s.Warmup, dur)
+	case len(o.Kinds) == 0:
+		return fieldErr("sweep.kinds", "none (want some of %s)", strings.Join(SweepKinds, ", "))
+	}
+	for _, k := range o.Kinds {
+		if !slices.Contains(SweepKinds, k) {
+			return fieldErr("sweep.kinds", "unknown kind %q (want some of %s)", k, strings.Join(SweepKinds, ", "))
+		}
 	}
 	return nil
 }
@@ -82,10 +153,18 @@ type SweepResult struct {
 	Seeds       []uint64 `json:"seeds"`
 	// FaultAtS and FaultForS are the swept fault's start and length;
 	// AfterS is when its after-failover window starts (FaultAtS +
-	// SettleTime).
+	// SettleTime); DurationS the measured span of every run, after
+	// WarmupS.
 	FaultAtS  float64 `json:"fault_at_s"`
 	FaultForS float64 `json:"fault_for_s"`
 	AfterS    float64 `json:"after_failover_s"`
+	WarmupS   float64 `json:"warmup_s"`
+	DurationS float64 `json:"duration_s"`
+	// SurviveWithinS is the longest stall a client may see for a fault to
+	// count as survived (ClientImpact.Survived).
+	SurviveWithinS float64 `json:"survive_within_s"`
+	// Kinds are the fault kinds swept.
+	Kinds []string `json:"kinds"`
 	// Survivals are the survival goals swept ("none" for a database
 	// without multi-region SQL); Skipped says why a goal was left out.
 	Survivals []string `json:"survivals"`
@@ -93,19 +172,29 @@ type SweepResult struct {
 	// ReplacedFaults is how many faults the scenario had; the sweep
 	// replaced them with the swept fault.
 	ReplacedFaults int `json:"replaced_faults"`
+	// Baselines are the latencies without a fault, one per survival goal
+	// (in Survivals order), over the same seeds: what each goal costs.
+	Baselines []SweepBaseline `json:"baselines"`
 	// Cases are the faults × survival goals, fault-major, in the order
 	// of SweepFaults.
 	Cases []SweepCase `json:"cases"`
 }
 
+// SweepBaseline is one survival goal's latencies without a fault: Stats
+// pooled over the seeds (every run's requests in one distribution).
+type SweepBaseline struct {
+	Survival string `json:"survival"`
+	Stats    []Stat `json:"stats"`
+}
+
 // SweepFault is one fault a sweep injects: a single AZ, a pair of AZs of
-// one region, or a region.
+// one region, a region, a node, or a region cut off from the others.
 type SweepFault struct {
-	// Name is "zone us-east1-b", "zones us-east1-a + us-east1-b" or
-	// "region us-east1".
+	// Name is "zone us-east1-b", "zones us-east1-a + us-east1-b",
+	// "region us-east1", "node n3" or "partition us-east1".
 	Name string `json:"fault"`
-	// Kind is "zone", "zone-pair" or "region"; Targets the zones or the
-	// region.
+	// Kind is one of SweepKinds; Targets the zones, the region or the
+	// node (a partition's region, cut off from every other region).
 	Kind    string   `json:"kind"`
 	Targets []string `json:"targets"`
 }
@@ -114,51 +203,64 @@ type SweepFault struct {
 type SweepCase struct {
 	SweepFault
 	Survival string `json:"survival"`
-	// Runs is the number of seeds run; SurvivedRuns those in which no
-	// measured request failed.
+	// Runs is the number of seeds run; SurvivedRuns those in which every
+	// client's stalls stayed within the bound (SweepResult.SurviveWithinS).
 	Runs         int `json:"runs"`
 	SurvivedRuns int `json:"survived_runs"`
-	// Unavailable spreads, over the runs, each run's longest range
-	// unavailability of any table (0 in a run without outages).
+	// Unavailable spreads, over the runs, each run's longest client stall
+	// (0 in a run without one).
 	Unavailable Spread `json:"unavailable_s"`
-	// Localities break the case down by table locality, in table order.
-	Localities []SweepLocality `json:"localities"`
+	// Worst is the client with the longest stall over every run, with
+	// the seed of that run; nil when no client stalled.
+	Worst *SweepWorst `json:"worst"`
+	// Failed lists the (table, client region) pairs, as "table@region",
+	// that did not survive in some run, in Clients order.
+	Failed []string `json:"failed"`
+	// Clients break the case down by table × op × client region, in the
+	// runs' Stats order.
+	Clients []SweepClient `json:"clients"`
 }
 
-// Survived reports whether no measured request failed in any run.
+// Survived reports whether every client survived in every run.
 func (c *SweepCase) Survived() bool { return c.SurvivedRuns == c.Runs }
 
-// SweepLocality is one table locality under one fault and survival goal,
-// over every seed.
-type SweepLocality struct {
-	Locality string   `json:"locality"`
-	Tables   []string `json:"tables"`
-	Ranges   int      `json:"ranges"`
-	// SurvivedRuns counts the runs in which no measured request to these
-	// tables failed (whole run, Stats errors).
-	Runs         int `json:"runs"`
-	SurvivedRuns int `json:"survived_runs"`
-	// Requests and Errors sum, over the runs, the measured requests to
-	// the locality's tables and those that failed (Stats): the swept fault
-	// is a run's only fault, so every error is its doing.
-	Requests uint64 `json:"requests"`
-	Errors   uint64 `json:"errors"`
-	// RangesUnavailable is the most ranges of the locality that lost
-	// service in one run.
-	RangesUnavailable int `json:"ranges_unavailable"`
-	// Unavailable spreads, over the runs, each run's longest range
-	// unavailability (FaultImpact.MaxUnavailableS).
-	Unavailable Spread `json:"unavailable_s"`
-	// WriteCount, WriteP50Ms and WriteP99Ms are the writes after failover
-	// (FaultImpact), pooled over the runs: the count-weighted median of the
-	// intervals' p50 and p99. A zero count means no writes were measured.
-	WriteCount uint64  `json:"write_count"`
-	WriteP50Ms float64 `json:"write_p50_ms"`
-	WriteP99Ms float64 `json:"write_p99_ms"`
+// SweepWorst names the longest client stall of a case.
+type SweepWorst struct {
+	Table        string  `json:"table"`
+	Op           string  `json:"op"`
+	ClientRegion string  `json:"client_region"`
+	Seed         uint64  `json:"seed"`
+	UnavailableS float64 `json:"unavailable_s"`
+	// Range is the range that stalled (index within the table).
+	Range int `json:"range"`
 }
 
-// Survived reports whether no request to the locality failed in any run.
-func (l *SweepLocality) Survived() bool { return l.SurvivedRuns == l.Runs }
+// SweepClient is one table × op × client region under one fault and
+// survival goal, over every seed.
+type SweepClient struct {
+	Table        string `json:"table"`
+	Locality     string `json:"locality"`
+	Op           string `json:"op"`
+	ClientRegion string `json:"client_region"`
+	// Runs counts the runs with these requests; SurvivedRuns those in
+	// which their longest stall stayed within the bound.
+	Runs         int `json:"runs"`
+	SurvivedRuns int `json:"survived_runs"`
+	// Unavailable spreads, over the runs, the longest stall
+	// (ClientImpact.UnavailableS).
+	Unavailable Spread `json:"unavailable_s"`
+	// Requests, Errors and Slow sum ClientImpact's over the runs.
+	Requests uint64 `json:"requests"`
+	Errors   uint64 `json:"errors"`
+	Slow     uint64 `json:"slow"`
+	// During and After pool the runs' requests during and after failover
+	// (ClientImpact.During, After) into one distribution each.
+	During LatencySummary `json:"during"`
+	After  LatencySummary `json:"after"`
+}
+
+// Survived reports whether these clients survived in every run.
+func (c *SweepClient) Survived() bool { return c.SurvivedRuns == c.Runs }
 
 // Spread summarises one value over runs (seconds): smallest, mean, 99th
 // percentile (linear interpolation) and largest.
@@ -182,35 +284,64 @@ func spreadOf(vs []float64) Spread {
 	return Spread{Min: vs[0], Mean: sum / float64(len(vs)), P99: Quantile(vs, 0.99), Max: vs[len(vs)-1]}
 }
 
-// SweepFaults returns the faults a sweep of the validated scenario s
-// injects, in cluster order: every AZ, then with pairs every pair of AZs
-// of one region (region by region), then every region.
-func SweepFaults(s *Scenario, pairs bool) []SweepFault {
+// SweepFaults returns the faults of the given kinds a sweep of the
+// validated scenario s injects, in this order: every AZ, every pair of
+// AZs of one region (region by region), every region, every node, every
+// region cut off from the others (with two regions or more).
+func SweepFaults(s *Scenario, kinds []string) []SweepFault {
 	c := s.Cluster()
 	var out []SweepFault
-	for _, z := range c.Zones {
-		out = append(out, SweepFault{Name: "zone " + z.Name, Kind: "zone", Targets: []string{z.Name}})
+	if slices.Contains(kinds, SweepZone) {
+		for _, z := range c.Zones {
+			out = append(out, SweepFault{Name: "zone " + z.Name, Kind: SweepZone, Targets: []string{z.Name}})
+		}
 	}
-	if pairs {
+	if slices.Contains(kinds, SweepZonePair) {
 		for _, r := range c.Regions {
 			for i, a := range r.Zones {
 				for _, b := range r.Zones[i+1:] {
 					za, zb := c.Zones[a].Name, c.Zones[b].Name
-					out = append(out, SweepFault{Name: "zones " + za + " + " + zb, Kind: "zone-pair", Targets: []string{za, zb}})
+					out = append(out, SweepFault{Name: "zones " + za + " + " + zb, Kind: SweepZonePair, Targets: []string{za, zb}})
 				}
 			}
 		}
 	}
-	for _, r := range c.Regions {
-		out = append(out, SweepFault{Name: "region " + r.Name, Kind: "region", Targets: []string{r.Name}})
+	if slices.Contains(kinds, SweepRegion) {
+		for _, r := range c.Regions {
+			out = append(out, SweepFault{Name: "region " + r.Name, Kind: SweepRegion, Targets: []string{r.Name}})
+		}
+	}
+	if slices.Contains(kinds, SweepNode) {
+		for i := range c.Nodes {
+			n := fmt.Sprintf("n%d", i+1)
+			out = append(out, SweepFault{Name: "node " + n, Kind: SweepNode, Targets: []string{n}})
+		}
+	}
+	if slices.Contains(kinds, SweepPartition) && len(c.Regions) > 1 {
+		for _, r := range c.Regions {
+			out = append(out, SweepFault{Name: "partition " + r.Name, Kind: SweepPartition, Targets: []string{r.Name}})
+		}
 	}
 	return out
 }
 
-// faults returns the scenario faults of f starting at at for length.
-func (f SweepFault) faults(at, length time.Duration) []Fault {
+// faults returns the scenario faults of f starting at at for length, on
+// cluster c (a partition cuts f's region off from every other region).
+func (f SweepFault) faults(c *topology.Cluster, at, length time.Duration) []Fault {
+	switch f.Kind {
+	case SweepPartition:
+		var others []string
+		for _, r := range c.Regions {
+			if r.Name != f.Targets[0] {
+				others = append(others, r.Name)
+			}
+		}
+		return []Fault{{At: at, Kind: FaultPartition, For: length, Between: [][]string{{f.Targets[0]}, others}}}
+	case SweepNode:
+		return []Fault{{At: at, Kind: FaultNode, Target: f.Targets[0], For: length}}
+	}
 	kind := FaultZone
-	if f.Kind == "region" {
+	if f.Kind == SweepRegion {
 		kind = FaultRegion
 	}
 	out := make([]Fault, len(f.Targets))
@@ -242,16 +373,54 @@ func sweepSurvivals(s *Scenario) (goals []string, variants []*Scenario, skipped 
 	return goals, variants, skipped, nil
 }
 
+// sweepJob is one fault (none for a baseline) under one survival goal: a
+// validated scenario to run once per seed.
+type sweepJob struct {
+	fault    *SweepFault
+	survival string
+	s        *Scenario
+}
+
+// sweepPlan returns what Sweep(s, opts) runs: per survival goal a baseline
+// without faults, then every fault × goal, fault-major; the goals; and the
+// notes on goals left out. s must be validated and opts valid for it.
+func sweepPlan(s *Scenario, opts SweepOptions) (jobs []sweepJob, goals, skipped []string, err error) {
+	base := s.Clone()
+	base.Faults = nil
+	if opts.Duration > 0 {
+		base.Duration = opts.Duration
+	}
+	goals, variants, skipped, err := sweepSurvivals(base)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	for gi, goal := range goals {
+		jobs = append(jobs, sweepJob{nil, goal, variants[gi]})
+	}
+	for _, f := range SweepFaults(base, opts.Kinds) {
+		for gi, goal := range goals {
+			v := variants[gi].Clone()
+			v.Faults = f.faults(base.Cluster(), opts.FaultAt, opts.FaultFor)
+			if err := v.Validate(); err != nil {
+				return nil, nil, nil, err
+			}
+			jobs = append(jobs, sweepJob{&f, goal, v})
+		}
+	}
+	return jobs, goals, skipped, nil
+}
+
 // Sweep runs the validated scenario s once per fault of SweepFaults ×
-// survival goal × seed, every run in parallel (opts.Parallelism), each run
-// with the scenario's faults replaced by the swept fault, and aggregates
-// the runs of each fault × survival goal with AggregateSweep. ZONE and
-// REGION survival are swept for a multi-region database (REGION only where
-// the database allows it; SweepResult.Skipped says otherwise), the
-// scenario as is for one without. Runs are deterministic, so the result
-// does not depend on parallelism. An invalid opts gives an *Error (see
-// SweepOptions.Validate); a run's error is returned joined with the
-// others.
+// survival goal × seed, and once per goal × seed without a fault (the
+// baselines), every run in parallel (opts.Parallelism), each with the
+// scenario's faults replaced by the swept fault and its measured span
+// opts.Duration; it aggregates the runs of each fault × survival goal with
+// AggregateSweep. ZONE and REGION survival are swept for a multi-region
+// database (REGION only where the database allows it;
+// SweepResult.Skipped says otherwise), the scenario as is for one without.
+// Runs are deterministic, so the result does not depend on parallelism.
+// An invalid opts gives an *Error (see SweepOptions.Validate); a run's
+// error is returned joined with the others.
 func Sweep(s *Scenario, opts SweepOptions) (*SweepResult, error) {
 	if s.Cluster() == nil {
 		if err := s.Validate(); err != nil {
@@ -261,19 +430,18 @@ func Sweep(s *Scenario, opts SweepOptions) (*SweepResult, error) {
 	if err := opts.Validate(s); err != nil {
 		return nil, err
 	}
-	replaced := len(s.Faults)
-	s = s.Clone()
-	s.Faults = nil
-	goals, variants, skipped, err := sweepSurvivals(s)
+	jobs, goals, skipped, err := sweepPlan(s, opts)
 	if err != nil {
 		return nil, err
 	}
-	faults := SweepFaults(s, opts.Pairs)
+	bound := opts.surviveWithin()
 	res := &SweepResult{
 		Scenario: s.Name, CRDBVersion: s.Cockroach.Version, RTT: s.Topology.RTT,
 		FaultAtS: opts.FaultAt.Seconds(), FaultForS: opts.FaultFor.Seconds(),
-		AfterS:    (opts.FaultAt + SettleTime(opts.FaultFor)).Seconds(),
-		Survivals: goals, Skipped: skipped, ReplacedFaults: replaced,
+		AfterS:  (opts.FaultAt + SettleTime(opts.FaultFor)).Seconds(),
+		WarmupS: s.Warmup.Seconds(), DurationS: jobs[0].s.Duration.Seconds(),
+		SurviveWithinS: bound.Seconds(), Kinds: slices.Clone(opts.Kinds),
+		Survivals: goals, Skipped: skipped, ReplacedFaults: len(s.Faults),
 	}
 	if res.Skipped == nil {
 		res.Skipped = []string{}
@@ -281,50 +449,45 @@ func Sweep(s *Scenario, opts SweepOptions) (*SweepResult, error) {
 	for i := range opts.Seeds {
 		res.Seeds = append(res.Seeds, s.Seed+uint64(i))
 	}
-	// One validated scenario per case; jobs are case-major, then seed.
-	type sweepCase struct {
-		fault    SweepFault
-		survival string
-		s        *Scenario
-	}
-	var cases []sweepCase
-	for _, f := range faults {
-		for gi, goal := range goals {
-			v := variants[gi].Clone()
-			v.Faults = f.faults(opts.FaultAt, opts.FaultFor)
-			if err := v.Validate(); err != nil {
-				return nil, err
-			}
-			cases = append(cases, sweepCase{f, goal, v})
-		}
-	}
 	n := opts.Seeds
 	start, end := opts.FaultAt.Seconds(), (opts.FaultAt + opts.FaultFor).Seconds()
-	results, err := runParallel(len(cases)*n, opts.Parallelism, opts.Progress, func(j int) (*Result, error) {
-		c := cases[j/n].s.Clone()
+	results, err := runParallel(len(jobs)*n, opts.Parallelism, opts.Progress, func(j int) (*Result, error) {
+		job := jobs[j/n]
+		c := job.s.Clone()
 		c.Seed = res.Seeds[j%n]
 		r, err := RunWith(c, RunOptions{Budget: opts.Budget})
 		if err != nil {
-			return nil, fmt.Errorf("%s, %s survival, seed %d: %w", cases[j/n].fault.Name, cases[j/n].survival, c.Seed, err)
+			name := "no fault"
+			if job.fault != nil {
+				name = job.fault.Name
+			}
+			return nil, fmt.Errorf("%s, %s survival, seed %d: %w", name, job.survival, c.Seed, err)
 		}
-		trimForSweep(r, start, end)
+		trimForSweep(r, start, end, job.fault == nil)
 		return r, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	for ci, c := range cases {
-		res.Cases = append(res.Cases, AggregateSweep(c.fault, c.survival, results[ci*n:(ci+1)*n]))
+	for ji, job := range jobs {
+		runs := results[ji*n : (ji+1)*n]
+		if job.fault == nil {
+			res.Baselines = append(res.Baselines, SweepBaseline{Survival: job.survival, Stats: PoolStats(runs)})
+			continue
+		}
+		res.Cases = append(res.Cases, AggregateSweep(*job.fault, job.survival, runs, bound))
 	}
 	return res, nil
 }
 
-// trimForSweep drops what AggregateSweep does not read from r: latency
-// histograms, the lease log and lease shares, and the timeline intervals
-// outside the fault window [startS, endS).
-func trimForSweep(r *Result, startS, endS float64) {
-	for i := range r.Stats {
-		r.Stats[i].Latency = nil
+// trimForSweep drops what a sweep does not read from r: the lease log and
+// lease shares, the timeline intervals outside the fault window [startS,
+// endS), and unless keepLatency the latency histograms.
+func trimForSweep(r *Result, startS, endS float64, keepLatency bool) {
+	if !keepLatency {
+		for i := range r.Stats {
+			r.Stats[i].Latency = nil
+		}
 	}
 	r.Leases, r.LeaseShare = nil, nil
 	width := max(r.TimelineSeconds, 1e-9)
@@ -334,73 +497,116 @@ func trimForSweep(r *Result, startS, endS float64) {
 	r.Timeline = slices.Clip(r.Timeline)
 }
 
-// AggregateSweep summarises the runs (one per seed) of fault f under
-// survival goal survival. Each run is measured over the window of all its
-// faults taken together (earliest start to latest end of r.Faults) with
-// Result.Impact; a run with no faults counts as unaffected. A run
-// survived when no measured request failed (r.Stats errors); the
-// unavailability of a run is its longest range unavailability. Reads only
-// Result fields.
-func AggregateSweep(f SweepFault, survival string, runs []*Result) SweepCase {
-	c := SweepCase{SweepFault: f, Survival: survival, Runs: len(runs)}
-	var longest []float64
-	type acc struct {
-		loc                SweepLocality
-		longest            []float64
-		writeP50, writeP99 []weighted
-	}
-	var accs []*acc
-	find := func(locality string) *acc {
-		for _, a := range accs {
-			if a.loc.Locality == locality {
-				return a
-			}
-		}
-		a := &acc{loc: SweepLocality{Locality: locality, Tables: []string{}}}
-		accs = append(accs, a)
-		return a
-	}
+// PoolStats returns the Stats of runs of one scenario pooled: per table ×
+// op × client region (in the first run's order, then new keys in order
+// met), counts and errors summed and the latency distributions merged, so
+// that the percentiles are those of every run's requests together. A stat
+// without its distribution (Latency nil) contributes its counts only.
+func PoolStats(runs []*Result) []Stat {
+	type key struct{ table, op, region string }
+	var out []Stat
+	var hists []*stats.Histogram
+	index := map[key]int{}
 	for _, r := range runs {
-		names := make([]string, len(r.Faults))
-		start, end := math.Inf(1), math.Inf(-1)
-		for i, fw := range r.Faults {
-			names[i] = fw.Name
-			start, end = min(start, fw.StartS), max(end, fw.EndS)
-		}
-		if len(names) == 0 {
-			start, end = 0, 0
-		}
-		errs, reqs := map[string]uint64{}, map[string]uint64{}
 		for _, st := range r.Stats {
-			errs[st.Locality] += st.Errors
-			reqs[st.Locality] += st.Count
-		}
-		survived := true
-		runLongest := 0.0
-		impacts, pts := r.impact(names, start, end, math.Inf(1))
-		for ii, im := range impacts {
-			a := find(im.Locality)
-			a.loc.Runs++
-			for _, t := range im.Tables {
-				if !slices.Contains(a.loc.Tables, t) {
-					a.loc.Tables = append(a.loc.Tables, t)
-				}
+			k := key{st.Table, st.Op, st.ClientRegion}
+			i, ok := index[k]
+			if !ok {
+				i = len(out)
+				index[k] = i
+				out = append(out, Stat{Table: st.Table, Locality: st.Locality, Op: st.Op, ClientRegion: st.ClientRegion})
+				hists = append(hists, stats.NewDefaultHistogram())
 			}
-			a.loc.Ranges = max(a.loc.Ranges, im.Ranges)
-			if errs[im.Locality] == 0 {
-				a.loc.SurvivedRuns++
+			o := &out[i]
+			o.Count += st.Count
+			o.Errors += st.Errors
+			o.Ambiguous += st.Ambiguous
+			o.MaxOKMs = max(o.MaxOKMs, st.MaxOKMs)
+			if st.Latency != nil {
+				hists[i].Merge(st.Latency)
+			}
+		}
+	}
+	for i := range out {
+		h := hists[i]
+		o := &out[i]
+		o.Latency = h
+		if h.Count() == 0 {
+			continue
+		}
+		o.MeanMs, o.P50Ms, o.P90Ms = ms(h.Mean()), ms(h.Quantile(0.5)), ms(h.Quantile(0.9))
+		o.P99Ms, o.P999Ms, o.MaxMs = ms(h.Quantile(0.99)), ms(h.Quantile(0.999)), ms(h.Max())
+	}
+	if out == nil {
+		out = []Stat{}
+	}
+	return out
+}
+
+// AggregateSweep summarises the runs (one per seed) of fault f under
+// survival goal survival, from each run's Impact: per table × op × client
+// region the longest stall over the run's faults (faults that start
+// together, such as an AZ pair, share one window), judged against bound.
+// A run without faults counts as unaffected. Reads only Result fields.
+func AggregateSweep(f SweepFault, survival string, runs []*Result, bound time.Duration) SweepCase {
+	c := SweepCase{SweepFault: f, Survival: survival, Runs: len(runs), Failed: []string{}, Clients: []SweepClient{}}
+	type key struct{ table, op, region string }
+	type acc struct {
+		longest       []float64
+		during, after *stats.Histogram
+	}
+	index := map[key]int{}
+	var accs []acc
+	var longest []float64
+	for _, r := range runs {
+		// Per key, the run's impact entry with the longest stall.
+		worst := map[key]*ClientImpact{}
+		var order []key
+		for i := range r.Impact {
+			im := &r.Impact[i]
+			k := key{im.Table, im.Op, im.ClientRegion}
+			if w, ok := worst[k]; !ok {
+				worst[k] = im
+				order = append(order, k)
+			} else if im.UnavailableS > w.UnavailableS {
+				worst[k] = im
+			}
+		}
+		survived, runLongest := true, 0.0
+		for _, k := range order {
+			im := worst[k]
+			i, ok := index[k]
+			if !ok {
+				i = len(c.Clients)
+				index[k] = i
+				c.Clients = append(c.Clients, SweepClient{Table: im.Table, Locality: im.Locality, Op: im.Op, ClientRegion: im.ClientRegion})
+				accs = append(accs, acc{during: stats.NewDefaultHistogram(), after: stats.NewDefaultHistogram()})
+			}
+			cl, a := &c.Clients[i], &accs[i]
+			cl.Runs++
+			if im.Survived(bound) {
+				cl.SurvivedRuns++
 			} else {
 				survived = false
+				if name := im.Table + "@" + im.ClientRegion; !slices.Contains(c.Failed, name) {
+					c.Failed = append(c.Failed, name)
+				}
 			}
-			a.loc.Requests += reqs[im.Locality]
-			a.loc.Errors += errs[im.Locality]
-			a.loc.RangesUnavailable = max(a.loc.RangesUnavailable, im.RangesUnavailable)
-			a.longest = append(a.longest, im.MaxUnavailableS)
-			runLongest = max(runLongest, im.MaxUnavailableS)
-			// Pool the intervals, not the per-run medians.
-			a.loc.WriteCount += im.WriteCount
-			a.writeP50 = append(a.writeP50, pts[ii].writeP50...)
-			a.writeP99 = append(a.writeP99, pts[ii].writeP99...)
+			cl.Requests += im.Requests
+			cl.Errors += im.Errors
+			cl.Slow += im.Slow
+			a.longest = append(a.longest, im.UnavailableS)
+			if im.during != nil {
+				a.during.Merge(im.during)
+			}
+			if im.after != nil {
+				a.after.Merge(im.after)
+			}
+			runLongest = max(runLongest, im.UnavailableS)
+			if im.UnavailableS > 0 && (c.Worst == nil || im.UnavailableS > c.Worst.UnavailableS) {
+				c.Worst = &SweepWorst{Table: im.Table, Op: im.Op, ClientRegion: im.ClientRegion,
+					Seed: r.Seed, UnavailableS: im.UnavailableS, Range: im.UnavailableRange}
+			}
 		}
 		if survived {
 			c.SurvivedRuns++
@@ -408,14 +614,17 @@ func AggregateSweep(f SweepFault, survival string, runs []*Result) SweepCase {
 		longest = append(longest, runLongest)
 	}
 	c.Unavailable = spreadOf(longest)
-	for _, a := range accs {
-		a.loc.Unavailable = spreadOf(a.longest)
-		a.loc.WriteP50Ms = weightedMedian(a.writeP50)
-		a.loc.WriteP99Ms = weightedMedian(a.writeP99)
-		c.Localities = append(c.Localities, a.loc)
+	for i := range c.Clients {
+		c.Clients[i].Unavailable = spreadOf(accs[i].longest)
+		c.Clients[i].During = summarise(accs[i].during)
+		c.Clients[i].After = summarise(accs[i].after)
 	}
-	if c.Localities == nil {
-		c.Localities = []SweepLocality{}
-	}
+	// Failed in Clients order.
+	slices.SortStableFunc(c.Failed, func(a, b string) int {
+		first := func(name string) int {
+			return slices.IndexFunc(c.Clients, func(cl SweepClient) bool { return cl.Table+"@"+cl.ClientRegion == name })
+		}
+		return first(a) - first(b)
+	})
 	return c
 }

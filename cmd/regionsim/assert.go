@@ -45,31 +45,26 @@ a table, op or client region the scenario has no requests for.`
 // sweepAssertHelp documents --assert for sweep.
 const sweepAssertHelp = `Assertions (--assert EXPR, repeatable) make the sweep a CI check. After the
 normal output, each assertion is printed on stderr, ok or FAIL, with the
-worst measured value and the fault, survival goal and locality it was
-under; the exit status is 3 if any failed. EXPR is
+worst measured value and the client, survival goal and fault it was under;
+the exit status is 3 if any failed. EXPR is
 
   [TABLE.OP.]METRIC[@CLIENT_REGION] CMP VALUE
 
-as for 'regionsim run' (CMP one of < <= > >= == !=; * or nothing for every
-table), checked against every fault x survival goal x table locality of
-the sweep, so the worst one decides. A sweep keeps its figures per table
-locality over all the seeds, ops and client regions: TABLE selects its
-locality (every table of that locality together), OP is * or left out,
-and there is no @CLIENT_REGION. METRIC and VALUE:
+as for 'regionsim run' (CMP one of < <= > >= == !=; * or nothing for
+every), checked against every fault x survival goal x client (table, op,
+client region) of the sweep, over all the seeds, so the worst one decides.
+METRIC and VALUE:
 
   errors, requests (count)   summed over the seeds: 0, 1000
   error_rate                 errors / requests: 0.001 or 0.1%
-  unavailable                the longest range outage of the locality's
-                             tables in any seed; a duration: 15s
-  p50, p99                   writes after failover, as TABLE.write.p99
-                             or *.write.p99; a duration: 500ms
+  unavailable                the longest stall in any seed; a duration: 15s
+  p50, p99                   requests issued after failover; a duration
 
-Examples: --assert 'errors==0' --assert 'users.*.unavailable<10s'
-  --assert '*.write.p99<1s'
+Examples: --assert 'unavailable<15s' --assert 'users.*.unavailable<10s'
+  --assert '*.write.p99@us-east1<1s'
 
 A malformed assertion exits 2 before anything runs, and so does one the
-sweep cannot answer (another latency, an op, a client region, an unknown
-table).`
+sweep cannot answer (another latency, an unknown table, op or region).`
 
 // assertFlag is --assert, repeatable. Each expression is parsed when the
 // flag is, so a malformed one stops the command (exit 2) before anything
@@ -113,7 +108,7 @@ func (e assertFailed) Error() string {
 // the runs of s cannot answer: a name s does not have, or a metric the
 // command does not keep.
 func (f *runFlags) checkAssertScope(s *scenarios.Scenario, command string) error {
-	sc := slo.ScenarioScope(s, command, f.perLocality)
+	sc := slo.ScenarioScope(s, command, f.afterFailover)
 	var errs []error
 	for _, a := range f.asserts {
 		errs = append(errs, a.Check(sc))

@@ -39,10 +39,10 @@ type runFlags struct {
 	// quiet turns the progress line off; stderr receives it.
 	quiet  bool
 	stderr io.Writer
-	// asserts are the --assert expressions, parsed; perLocality is set by
-	// sweep, whose figures are per table locality (slo.Scope).
-	asserts     assertFlag
-	perLocality bool
+	// asserts are the --assert expressions, parsed; afterFailover is set
+	// by sweep, which keeps only p50 and p99 after failover (slo.Scope).
+	asserts       assertFlag
+	afterFailover bool
 }
 
 func (f *runFlags) bind(fs *pflag.FlagSet, survival bool) {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/regionsim/regionsim/plots"
@@ -15,35 +17,54 @@ import (
 
 // sweepFlagOf maps the fields of scenarios.SweepOptions' errors to flags.
 var sweepFlagOf = map[string]string{
-	"sweep.seeds":     "--seeds",
-	"sweep.fault_at":  "--fault-at",
-	"sweep.fault_for": "--fault-for",
+	"sweep.seeds":          "--seeds",
+	"sweep.fault_at":       "--fault-at",
+	"sweep.fault_for":      "--fault-for",
+	"sweep.kinds":          "--kinds",
+	"sweep.survive_within": "--survive-within",
+	"sweep.duration":       "--duration",
 }
 
 func runSweep(args []string, stdout, stderr io.Writer) error {
-	f := runFlags{dropFaults: true, perLocality: true}
+	f := runFlags{dropFaults: true, afterFailover: true}
 	var seeds int
-	var faultAt, faultFor time.Duration
+	var faultAt, faultFor, within time.Duration
 	var pairs bool
-	fs := newFlags("sweep", stdout, `Run the scenario once per single-AZ outage and once per region outage
-(with --pairs, also every pair of AZs of one region), each under ZONE and
-under REGION survival (REGION only where the database allows it; the output
-says when it is skipped), over --seeds seeds in parallel on every core.
-Any faults: in the scenario are replaced by the swept fault.
+	var kinds []string
+	fs := newFlags("sweep", stdout, `Run the scenario once per fault of --kinds (by default every AZ, every
+region and every node down, and every region cut off from the others by a
+partition; --pairs adds every pair of AZs of one region), each under ZONE
+and under REGION survival (REGION only where the database allows it; the
+output says when it is skipped), plus once per goal without a fault, over
+--seeds seeds in parallel on every core. Any faults: in the scenario are
+replaced by the swept fault. The fault lasts 2 minutes by default and the
+runs are lengthened to hold it and 30 s of recovery after it.
 
-Prints, per fault x survival goal x table locality: survived (yes when no
-request to the locality failed), the unavailability over the seeds (min,
-mean, p99 and max of each run's longest range outage, s), the most ranges
-down, errors, and write p50/p99 after failover (ms; writes issued from
-min(30 s, half the fault) after the fault starts until it ends).
+A client is a table x op x client region. Its stall is a stretch in which a
+range served none of its requests while one of them waited (failed or was
+slow). A fault is survived when no client stalled longer than
+--survive-within (default 15 s, a failover's budget) in any run.
+
+Prints one row per fault x survival goal: survived (yes, no, or k/N runs),
+each run's longest stall over the seeds (min, mean, max, s), errors and the
+client that stalled longest; then every client that did not survive, with
+its slow share, errors and latency after failover (ms; requests issued from
+min(30 s, half the fault) after the fault starts until it ends); then the
+verdict: per table, the faults REGION survives and ZONE does not (and the
+reverse) with the unavailability each saves, what REGION costs in latency
+per op and client region (runs without a fault), and a paragraph that says
+it in words.
 
 `+scenarioHelp+"\n\n"+sweepAssertHelp)
 	fs.IntVar(&seeds, "seeds", scenarios.DefaultSweepSeeds, "runs per fault and survival goal, with seeds SEED, SEED+1, ...")
 	fs.DurationVar(&faultAt, "fault-at", 0, "when the swept fault starts, from the start of the run (default: warmup + 20% of the duration)")
-	fs.DurationVar(&faultFor, "fault-for", 0, "how long the swept fault lasts (default: 50% of the duration)")
-	fs.BoolVar(&pairs, "pairs", false, "also sweep every pair of AZs of one region down together")
+	fs.DurationVar(&faultFor, "fault-for", scenarios.DefaultSweepFaultFor, "how long the swept fault lasts (half of --duration when a --duration given leaves no room for the default)")
+	fs.StringSliceVar(&kinds, "kinds", scenarios.DefaultSweepKinds, "fault kinds to sweep, comma-separated: "+strings.Join(scenarios.SweepKinds, ", "))
+	fs.BoolVar(&pairs, "pairs", false, "also sweep every pair of AZs of one region down together (kind zone-pair)")
+	fs.DurationVar(&within, "survive-within", scenarios.DefaultSurviveWithin, "longest stall a client may see for a fault to count as survived")
 	f.bind(fs, false)
 	fs.Lookup("seed").Usage = "first seed (default: the scenario's)"
+	fs.Lookup("duration").Usage = "measured simulated time of every run, after warmup (default: the scenario's, or longer to hold the fault and 30 s after it)"
 	fs.Lookup("out").Usage = "also write sweep.json, sweep.csv and the unavailability chart (PNG and SVG) into this directory"
 	fs.Lookup("assert").Usage = "SLO assertion " + slo.Grammar + ", e.g. 'errors==0'; repeatable; exit 3 if one fails (see Assertions above)"
 	if err := parse(fs, args); err != nil {
@@ -54,12 +75,24 @@ min(30 s, half the fault) after the fault starts until it ends).
 		return err
 	}
 	opts := scenarios.DefaultSweepOptions(s)
-	opts.Seeds, opts.Pairs = seeds, pairs
+	opts.Seeds, opts.Kinds, opts.SurviveWithin = seeds, kinds, within
+	if pairs && !slices.Contains(opts.Kinds, scenarios.SweepZonePair) {
+		opts.Kinds = append(opts.Kinds, scenarios.SweepZonePair)
+	}
 	if fs.Changed("fault-at") {
 		opts.FaultAt = faultAt
 	}
-	if fs.Changed("fault-for") {
+	switch {
+	case fs.Changed("fault-for"):
 		opts.FaultFor = faultFor
+	case fs.Changed("duration") && opts.FaultAt+opts.FaultFor > s.Warmup+s.Duration:
+		// A short run asked for: a fault of half of it, as it fits.
+		opts.FaultFor = s.Duration / 2
+	}
+	if fs.Changed("duration") {
+		opts.Duration = s.Duration
+	} else {
+		opts.Duration = opts.MinDuration(s)
 	}
 	if err := opts.Validate(s); err != nil {
 		return sweepInputError(err)

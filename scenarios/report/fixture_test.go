@@ -110,47 +110,68 @@ func comparison() *scenarios.Comparison {
 }
 
 // sweepResult is a hand-built sweep: one AZ and one region outage under
-// ZONE and REGION survival, two localities, three seeds, and a note on a
-// skipped goal.
+// ZONE and REGION survival, a client of each of two tables, three seeds,
+// the baselines, and a note on a skipped goal.
 func sweepResult() *scenarios.SweepResult {
-	loc := func(locality, table string, ranges, survived int, errs uint64, down int, u scenarios.Spread, writes uint64, p50, p99 float64) scenarios.SweepLocality {
-		return scenarios.SweepLocality{
-			Locality: locality, Tables: []string{table}, Ranges: ranges, Runs: 3, SurvivedRuns: survived,
-			Requests: 9000, Errors: errs, RangesUnavailable: down, Unavailable: u,
-			WriteCount: writes, WriteP50Ms: p50, WriteP99Ms: p99,
+	client := func(table, locality, op, region string, survived int, errs, slow uint64, u scenarios.Spread, after scenarios.LatencySummary) scenarios.SweepClient {
+		return scenarios.SweepClient{
+			Table: table, Locality: locality, Op: op, ClientRegion: region, Runs: 3, SurvivedRuns: survived,
+			Requests: 9000, Errors: errs, Slow: slow, Unavailable: u, After: after,
 		}
 	}
 	az := scenarios.SweepFault{Name: "zone us-east1-a", Kind: "zone", Targets: []string{"us-east1-a"}}
 	region := scenarios.SweepFault{Name: "region us-east1", Kind: "region", Targets: []string{"us-east1"}}
+	stat := func(table, locality, op, region string, p50, p99 float64) scenarios.Stat {
+		return scenarios.Stat{Table: table, Locality: locality, Op: op, ClientRegion: region, Count: 1000, P50Ms: p50, P99Ms: p99}
+	}
 	return &scenarios.SweepResult{
 		Scenario: "users-region-survival", CRDBVersion: "24.3", RTT: "crdb-demo", Seeds: []uint64{1, 2, 3},
-		FaultAtS: 22, FaultForS: 30, AfterS: 37, Survivals: []string{"zone", "region"},
+		FaultAtS: 22, FaultForS: 120, AfterS: 52, WarmupS: 10, DurationS: 162, SurviveWithinS: 15,
+		Kinds: []string{"zone", "region"}, Survivals: []string{"zone", "region"},
 		Skipped:        []string{"nothing really: a hand-written note"},
 		ReplacedFaults: 2,
+		Baselines: []scenarios.SweepBaseline{
+			{Survival: "zone", Stats: []scenarios.Stat{
+				stat("users", "regional-by-row", "write", "us-east1", 3.09, 5.1),
+				stat("settings", "global", "read", "us-west1", 1.2, 2.0),
+			}},
+			{Survival: "region", Stats: []scenarios.Stat{
+				stat("users", "regional-by-row", "write", "us-east1", 67.3, 70.4),
+				stat("settings", "global", "read", "us-west1", 1.25, 2.1),
+			}},
+		},
 		Cases: []scenarios.SweepCase{
 			{SweepFault: az, Survival: "zone", Runs: 3, SurvivedRuns: 3,
 				Unavailable: scenarios.Spread{Min: 3.2, Mean: 4.6125, P99: 5.48, Max: 5.5},
-				Localities: []scenarios.SweepLocality{
-					loc("regional-by-row", "users", 30, 3, 0, 3, scenarios.Spread{Min: 3.2, Mean: 4.6125, P99: 5.48, Max: 5.5}, 400, 3.09, 68.7),
-					loc("global", "settings", 3, 3, 0, 0, scenarios.Spread{}, 0, 0, 0),
+				Worst:       &scenarios.SweepWorst{Table: "users", Op: "write", ClientRegion: "us-east1", Seed: 2, UnavailableS: 5.5, Range: 4},
+				Failed:      []string{},
+				Clients: []scenarios.SweepClient{
+					client("users", "regional-by-row", "write", "us-east1", 3, 0, 40, scenarios.Spread{Min: 3.2, Mean: 4.6125, P99: 5.48, Max: 5.5}, scenarios.LatencySummary{Count: 400, P50Ms: 3.09, P99Ms: 68.7}),
+					client("settings", "global", "read", "us-west1", 3, 0, 0, scenarios.Spread{}, scenarios.LatencySummary{}),
 				}},
-			{SweepFault: az, Survival: "region", Runs: 3, SurvivedRuns: 2,
+			{SweepFault: az, Survival: "region", Runs: 3, SurvivedRuns: 3,
 				Unavailable: scenarios.Spread{Min: 3.4, Mean: 4.8, P99: 5.7, Max: 5.7},
-				Localities: []scenarios.SweepLocality{
-					loc("regional-by-row", "users", 30, 2, 1, 4, scenarios.Spread{Min: 3.4, Mean: 4.8, P99: 5.7, Max: 5.7}, 390, 67.3, 211.3),
-					loc("global", "settings", 3, 3, 0, 1, scenarios.Spread{Min: 0, Mean: 1.1, P99: 3.3, Max: 3.3}, 50, 831.8, 833.6),
+				Worst:       &scenarios.SweepWorst{Table: "users", Op: "write", ClientRegion: "us-east1", Seed: 1, UnavailableS: 5.7, Range: 4},
+				Failed:      []string{},
+				Clients: []scenarios.SweepClient{
+					client("users", "regional-by-row", "write", "us-east1", 3, 1, 45, scenarios.Spread{Min: 3.4, Mean: 4.8, P99: 5.7, Max: 5.7}, scenarios.LatencySummary{Count: 390, P50Ms: 67.3, P99Ms: 211.3}),
+					client("settings", "global", "read", "us-west1", 3, 0, 3, scenarios.Spread{Min: 0, Mean: 1.1, P99: 3.3, Max: 3.3}, scenarios.LatencySummary{Count: 50, P50Ms: 1.2, P99Ms: 3.6}),
 				}},
 			{SweepFault: region, Survival: "zone", Runs: 3, SurvivedRuns: 0,
-				Unavailable: scenarios.Spread{Min: 30.1, Mean: 30.2, P99: 30.3, Max: 30.3},
-				Localities: []scenarios.SweepLocality{
-					loc("regional-by-row", "users", 30, 0, 12, 10, scenarios.Spread{Min: 30.1, Mean: 30.2, P99: 30.3, Max: 30.3}, 300, 3.22, 9051.1),
-					loc("global", "settings", 3, 1, 2, 3, scenarios.Spread{Min: 30, Mean: 30, P99: 30, Max: 30}, 40, 9816.6, 10954.9),
+				Unavailable: scenarios.Spread{Min: 120.1, Mean: 120.2, P99: 120.3, Max: 120.3},
+				Worst:       &scenarios.SweepWorst{Table: "users", Op: "write", ClientRegion: "us-east1", Seed: 3, UnavailableS: 120.3, Range: 0},
+				Failed:      []string{"users@us-east1", "settings@us-west1"},
+				Clients: []scenarios.SweepClient{
+					client("users", "regional-by-row", "write", "us-east1", 0, 12, 9000, scenarios.Spread{Min: 120.1, Mean: 120.2, P99: 120.3, Max: 120.3}, scenarios.LatencySummary{Count: 300, P50Ms: 60000, P99Ms: 60000}),
+					client("settings", "global", "read", "us-west1", 1, 2, 700, scenarios.Spread{Min: 3, Mean: 40, P99: 60, Max: 60}, scenarios.LatencySummary{Count: 40, P50Ms: 1.3, P99Ms: 10954.9}),
 				}},
 			{SweepFault: region, Survival: "region", Runs: 3, SurvivedRuns: 3,
 				Unavailable: scenarios.Spread{Min: 5.5, Mean: 5.9, P99: 6.3, Max: 6.35},
-				Localities: []scenarios.SweepLocality{
-					loc("regional-by-row", "users", 30, 3, 0, 10, scenarios.Spread{Min: 5.5, Mean: 5.9, P99: 6.3, Max: 6.35}, 380, 148.4, 294.4),
-					loc("global", "settings", 3, 3, 0, 3, scenarios.Spread{Min: 5.4, Mean: 5.8, P99: 6.2, Max: 6.21}, 45, 871.0, 873.4),
+				Worst:       &scenarios.SweepWorst{Table: "users", Op: "write", ClientRegion: "us-east1", Seed: 1, UnavailableS: 6.35, Range: 0},
+				Failed:      []string{},
+				Clients: []scenarios.SweepClient{
+					client("users", "regional-by-row", "write", "us-east1", 3, 0, 90, scenarios.Spread{Min: 5.5, Mean: 5.9, P99: 6.3, Max: 6.35}, scenarios.LatencySummary{Count: 380, P50Ms: 148.4, P99Ms: 294.4}),
+					client("settings", "global", "read", "us-west1", 3, 0, 20, scenarios.Spread{Min: 5.4, Mean: 5.8, P99: 6.2, Max: 6.21}, scenarios.LatencySummary{Count: 45, P50Ms: 1.3, P99Ms: 4.4}),
 				}},
 		},
 	}

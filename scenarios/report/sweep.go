@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/regionsim/regionsim/scenarios"
@@ -14,28 +15,37 @@ import (
 // WriteSweep renders a sweep in format f to w, in one Write.
 //
 // Table and Markdown print the sweep's parameters, then one row per fault ×
-// survival goal × table locality: whether it survived ("yes" when no
-// request to the locality failed in any run, "no" when requests failed in
-// every run, else "k/N" runs), the unavailability over the runs (min, mean,
-// p99 and max of each run's longest range outage, seconds), the most
-// ranges down in one run, the errors summed over the runs, and write p50
-// and p99 after failover (ms, "-" without writes). Notes define the
-// columns. CSV has one row per fault × survival × locality with every
-// field in full precision; JSON is the SweepResult with nil lists as [].
-// Errors are as for WriteResult.
+// survival goal: whether it survived ("yes" when every client's stalls
+// stayed within the bound in every run, "no" when in none, else "k/N"
+// runs), each run's longest client stall over the runs (min, mean, max,
+// seconds) and the client that stalled longest; then the clients that did
+// not survive, one row per fault × survival × table × op × client region;
+// then, with ZONE and REGION both swept, the verdict (Verdict). Notes
+// define the columns. CSV has one row per fault × survival × client with
+// every field in full precision; JSON is the SweepResult with nil lists
+// as []. Errors are as for WriteResult.
 func WriteSweep(w io.Writer, r *scenarios.SweepResult, f Format) error {
 	if r == nil {
 		return errors.New("report: nil sweep result")
 	}
 	var b bytes.Buffer
+	v, hasVerdict := scenarios.SweepVerdict(r)
 	switch f {
 	case Table:
 		writeKV(&b, sweepParams(r))
 		b.WriteByte('\n')
 		sweepGrid(r, true).writeText(&b)
+		if g, ok := sweepFailedGrid(r, true); ok {
+			b.WriteString("\nclients that did not survive:\n")
+			g.writeText(&b)
+		}
 		b.WriteByte('\n')
 		for _, n := range sweepNotes(r) {
 			b.WriteString(n + "\n")
+		}
+		if hasVerdict {
+			b.WriteByte('\n')
+			writeVerdictText(&b, v)
 		}
 	case CSV:
 		if err := writeSweepCSV(&b, r); err != nil {
@@ -52,8 +62,16 @@ func WriteSweep(w io.Writer, r *scenarios.SweepResult, f Format) error {
 		}
 		b.WriteByte('\n')
 		sweepGrid(r, false).writeMarkdown(&b)
+		if g, ok := sweepFailedGrid(r, false); ok {
+			b.WriteString("\nClients that did not survive:\n\n")
+			g.writeMarkdown(&b)
+		}
 		b.WriteByte('\n')
 		b.WriteString(mdEscapeLine(strings.Join(sweepNotes(r), " ")) + "\n")
+		if hasVerdict {
+			b.WriteByte('\n')
+			writeVerdictMarkdown(&b, v, 3)
+		}
 	default:
 		return formatError(string(f))
 	}
@@ -71,7 +89,10 @@ func sweepParams(r *scenarios.SweepResult) [][2]string {
 		{"crdb version", orDash(r.CRDBVersion)},
 		{"rtt", orDash(r.RTT)},
 		{"seeds", strings.Join(seeds, ", ")},
-		{"fault", fmt.Sprintf("at %s s for %s s; after failover from %s s", fmtNum(r.FaultAtS), fmtNum(r.FaultForS), fmtNum(r.AfterS))},
+		{"runs", fmt.Sprintf("%s s measured after %s s warmup", fmtNum(r.DurationS), fmtNum(r.WarmupS))},
+		{"fault", fmt.Sprintf("%s at %s s for %s s; after failover from %s s", strings.Join(r.Kinds, ", "),
+			fmtNum(r.FaultAtS), fmtNum(r.FaultForS), fmtNum(r.AfterS))},
+		{"survived", fmt.Sprintf("no client stalled more than %s s", fmtNum(r.SurviveWithinS))},
 		{"survival", strings.Join(r.Survivals, ", ")},
 	}
 	if r.ReplacedFaults > 0 {
@@ -86,12 +107,12 @@ func sweepParams(r *scenarios.SweepResult) [][2]string {
 // sweepNotes define the columns.
 func sweepNotes(r *scenarios.SweepResult) []string {
 	return []string{
-		"survived: yes when no request to the locality failed in any run, k/N when none failed in k of N runs,",
-		"no when requests failed in every run; requests that waited out an outage count as served.",
-		"unavail: each run's longest range outage (s), over the runs. ranges down: the most in one run.",
-		"errors: failed requests, all runs (the swept fault is each run's only fault).",
-		fmt.Sprintf("write p50/p99: writes issued from %s s until the fault ended; the median of the interval", fmtNum(r.AfterS)),
-		"p50s (p99s) weighted by requests, all runs pooled.",
+		fmt.Sprintf("survived: yes when no client (table, op, client region) stalled more than %s s in any run, k/N when", fmtNum(r.SurviveWithinS)),
+		"in k of N runs, no when in none. stall: a stretch in which a range served none of a client's requests",
+		"while one waited (failed or slow requests), from the fault's start until the run ended.",
+		"unavail: each run's longest stall (s), over the runs; worst: the client and range behind the longest.",
+		"slow: requests that failed or took over 1 s, issued from the fault's start. errors: failed requests.",
+		fmt.Sprintf("after p50/p99: requests issued from %s s until the fault ended, all runs pooled.", fmtNum(r.AfterS)),
 	}
 }
 
@@ -106,61 +127,101 @@ func survivedCell(k, n int) string {
 	return fmt.Sprintf("%d/%d", k, n)
 }
 
-// sweepGrid is the table of a sweep; grouped (plain text) prints each
-// fault and survival goal on its first row only and separates faults by a
-// blank line.
+// worstCell names the client behind a case's longest stall.
+func worstCell(w *scenarios.SweepWorst) string {
+	if w == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%s %s @%s (range %d, seed %d)", w.Table, w.Op, w.ClientRegion, w.Range, w.Seed)
+}
+
+// sweepGrid is the table of a sweep, a row per fault × survival goal;
+// grouped (plain text) prints each fault on its first row only and
+// separates faults by a blank line.
 func sweepGrid(r *scenarios.SweepResult, grouped bool) *grid {
 	g := &grid{cols: []column{
-		{"fault", left}, {"survival", left}, {"locality", left}, {"tables", left},
-		{"survived", left},
-		{"unavail min s", right}, {"mean s", right}, {"p99 s", right}, {"max s", right},
-		{"ranges down", right}, {"errors", right},
-		{"write p50 ms", right}, {"write p99 ms", right},
+		{"fault", left}, {"survival", left}, {"survived", left},
+		{"unavail min s", right}, {"mean s", right}, {"max s", right},
+		{"errors", right}, {"worst", left},
 	}}
 	for ci, c := range r.Cases {
-		for li, l := range c.Localities {
-			fault, survival := c.Name, c.Survival
-			if grouped {
-				if li > 0 {
-					fault, survival = "", ""
-				} else if ci > 0 && r.Cases[ci-1].Name == c.Name {
-					fault = ""
-				} else if ci > 0 {
-					g.gap()
-				}
+		fault := c.Name
+		if grouped && ci > 0 {
+			if r.Cases[ci-1].Name == c.Name {
+				fault = ""
+			} else {
+				g.gap()
 			}
-			g.add(fault, survival, orDash(l.Locality), orDash(strings.Join(l.Tables, ",")),
-				survivedCell(l.SurvivedRuns, l.Runs),
-				fmtSec(l.Unavailable.Min), fmtSec(l.Unavailable.Mean), fmtSec(l.Unavailable.P99), fmtSec(l.Unavailable.Max),
-				fmt.Sprintf("%d/%d", l.RangesUnavailable, l.Ranges), fmtUint(l.Errors),
-				countedMs(l.WriteCount, l.WriteP50Ms), countedMs(l.WriteCount, l.WriteP99Ms))
 		}
+		var errs uint64
+		for _, cl := range c.Clients {
+			errs += cl.Errors
+		}
+		g.add(fault, c.Survival, survivedCell(c.SurvivedRuns, c.Runs),
+			fmtSec(c.Unavailable.Min), fmtSec(c.Unavailable.Mean), fmtSec(c.Unavailable.Max),
+			fmtUint(errs), worstCell(c.Worst))
 	}
 	return g
 }
 
+// sweepFailedGrid lists the clients that did not survive some run, a row
+// per fault × survival × table × op × client region; false when none.
+func sweepFailedGrid(r *scenarios.SweepResult, grouped bool) (*grid, bool) {
+	g := &grid{cols: []column{
+		{"fault", left}, {"survival", left}, {"table", left}, {"op", left}, {"client region", left},
+		{"survived", left}, {"unavail max s", right}, {"slow %", right}, {"errors", right},
+		{"after p50 ms", right}, {"after p99 ms", right},
+	}}
+	any := false
+	prev := ""
+	for _, c := range r.Cases {
+		for _, cl := range c.Clients {
+			if cl.Survived() {
+				continue
+			}
+			fault, survival := c.Name, c.Survival
+			if grouped && prev == c.Name+"/"+c.Survival {
+				fault, survival = "", ""
+			}
+			prev = c.Name + "/" + c.Survival
+			any = true
+			g.add(fault, survival, cl.Table, cl.Op, cl.ClientRegion, survivedCell(cl.SurvivedRuns, cl.Runs),
+				fmtSec(cl.Unavailable.Max), fmtPct(cl.Slow, cl.Requests), fmtUint(cl.Errors),
+				countedMs(cl.After.Count, cl.After.P50Ms), countedMs(cl.After.Count, cl.After.P99Ms))
+		}
+	}
+	return g, any
+}
+
+// fmtPct is k/n as a percentage with one decimal, "-" for n = 0.
+func fmtPct(k, n uint64) string {
+	if n == 0 {
+		return "-"
+	}
+	return strconv.FormatFloat(100*float64(k)/float64(n), 'f', 1, 64)
+}
+
 // sweepCSVHeader is the CSV header of WriteSweep.
 var sweepCSVHeader = []string{
-	"scenario", "crdb_version", "rtt", "fault_at_s", "fault_for_s",
-	"fault", "kind", "targets", "survival", "locality", "tables", "ranges",
-	"runs", "survived_runs", "requests", "errors", "ranges_unavailable",
+	"scenario", "crdb_version", "rtt", "fault_at_s", "fault_for_s", "survive_within_s",
+	"fault", "kind", "targets", "survival", "table", "locality", "op", "client_region",
+	"runs", "survived_runs", "requests", "errors", "slow",
 	"unavailable_min_s", "unavailable_mean_s", "unavailable_p99_s", "unavailable_max_s",
-	"write_count", "write_p50_ms", "write_p99_ms",
+	"during_count", "during_p50_ms", "during_p99_ms", "after_count", "after_p50_ms", "after_p99_ms",
 }
 
 func writeSweepCSV(b *bytes.Buffer, r *scenarios.SweepResult) error {
 	cw := csv.NewWriter(b)
 	_ = cw.Write(sweepCSVHeader)
 	for _, c := range r.Cases {
-		for _, l := range c.Localities {
+		for _, cl := range c.Clients {
 			_ = cw.Write([]string{
-				r.Scenario, r.CRDBVersion, r.RTT, fmtFull(r.FaultAtS), fmtFull(r.FaultForS),
-				c.Name, c.Kind, strings.Join(c.Targets, " "), c.Survival, l.Locality,
-				strings.Join(l.Tables, " "), fmt.Sprint(l.Ranges),
-				fmt.Sprint(l.Runs), fmt.Sprint(l.SurvivedRuns), fmtUint(l.Requests), fmtUint(l.Errors),
-				fmt.Sprint(l.RangesUnavailable),
-				fmtFull(l.Unavailable.Min), fmtFull(l.Unavailable.Mean), fmtFull(l.Unavailable.P99), fmtFull(l.Unavailable.Max),
-				fmtUint(l.WriteCount), fmtFull(l.WriteP50Ms), fmtFull(l.WriteP99Ms),
+				r.Scenario, r.CRDBVersion, r.RTT, fmtFull(r.FaultAtS), fmtFull(r.FaultForS), fmtFull(r.SurviveWithinS),
+				c.Name, c.Kind, strings.Join(c.Targets, " "), c.Survival, cl.Table, cl.Locality, cl.Op, cl.ClientRegion,
+				fmt.Sprint(cl.Runs), fmt.Sprint(cl.SurvivedRuns), fmtUint(cl.Requests), fmtUint(cl.Errors), fmtUint(cl.Slow),
+				fmtFull(cl.Unavailable.Min), fmtFull(cl.Unavailable.Mean), fmtFull(cl.Unavailable.P99), fmtFull(cl.Unavailable.Max),
+				fmtUint(cl.During.Count), fmtFull(cl.During.P50Ms), fmtFull(cl.During.P99Ms),
+				fmtUint(cl.After.Count), fmtFull(cl.After.P50Ms), fmtFull(cl.After.P99Ms),
 			})
 		}
 	}
@@ -181,20 +242,22 @@ func normalisedSweep(r *scenarios.SweepResult) scenarios.SweepResult {
 		}
 		return s
 	}
-	out.Survivals, out.Skipped = orEmpty(r.Survivals), orEmpty(r.Skipped)
+	out.Survivals, out.Skipped, out.Kinds = orEmpty(r.Survivals), orEmpty(r.Skipped), orEmpty(r.Kinds)
 	if out.Seeds == nil {
 		out.Seeds = []uint64{}
+	}
+	out.Baselines = append([]scenarios.SweepBaseline{}, r.Baselines...)
+	for i := range out.Baselines {
+		if out.Baselines[i].Stats == nil {
+			out.Baselines[i].Stats = []scenarios.Stat{}
+		}
 	}
 	out.Cases = make([]scenarios.SweepCase, len(r.Cases))
 	for i, c := range r.Cases {
 		c.Targets = orEmpty(c.Targets)
-		if c.Localities == nil {
-			c.Localities = []scenarios.SweepLocality{}
-		} else {
-			c.Localities = append([]scenarios.SweepLocality(nil), c.Localities...)
-			for j := range c.Localities {
-				c.Localities[j].Tables = orEmpty(c.Localities[j].Tables)
-			}
+		c.Failed = orEmpty(c.Failed)
+		if c.Clients == nil {
+			c.Clients = []scenarios.SweepClient{}
 		}
 		out.Cases[i] = c
 	}

@@ -17,16 +17,13 @@ type Scope struct {
 	Command string
 	// Tables, Ops and Regions are the tables, ops and client regions that
 	// have figures, and Clients the table × op × client region
-	// combinations that do (Ops, Regions and Clients are empty when
-	// PerLocality).
+	// combinations that do.
 	Tables, Ops, Regions []string
 	Clients              []Client
-	// PerLocality is a sweep's granularity: errors, requests, error_rate
-	// and unavailable per table locality over every op and client region,
-	// and of latencies only p50 and p99 of writes after failover. An
-	// assertion may then name a table (it selects the table's locality)
-	// but no op (except write for p50 and p99) and no client region.
-	PerLocality bool
+	// AfterFailover is a sweep's latencies: it keeps per fault × survival
+	// goal × client only p50 and p99, of the requests issued after
+	// failover (SweepClient.After).
+	AfterFailover bool
 }
 
 // Client is one table × op × client region.
@@ -36,14 +33,11 @@ type Client struct{ Table, Op, Region string }
 // have at most (its tables; the ops of its workload with a positive share,
 // its client regions and their combinations), so that a misspelt name, or
 // a table × op × client region no workload sends, is caught before
-// anything runs; perLocality is for a sweep (see Scope.PerLocality).
-func ScenarioScope(s *scenarios.Scenario, command string, perLocality bool) Scope {
-	sc := Scope{Command: command, PerLocality: perLocality}
+// anything runs; afterFailover is for a sweep (see Scope.AfterFailover).
+func ScenarioScope(s *scenarios.Scenario, command string, afterFailover bool) Scope {
+	sc := Scope{Command: command, AfterFailover: afterFailover}
 	for _, t := range s.Tables {
 		sc.Tables = appendNew(sc.Tables, t.Name)
-	}
-	if perLocality {
-		return sc
 	}
 	var ops []raft.Op
 	for _, w := range s.Workload {
@@ -80,18 +74,8 @@ func (a Assertion) check(sc Scope) error {
 	if a.Table != "" && !slices.Contains(sc.Tables, a.Table) {
 		return fmt.Errorf("%w: table %q (tables: %s)", ErrUnknownName, a.Table, list(sc.Tables))
 	}
-	if sc.PerLocality {
-		switch {
-		case a.Region != "":
-			return fmt.Errorf("%w: %s keeps no figures per client region (drop @%s)", ErrNotMeasured, sc.Command, a.Region)
-		case a.Metric.Latency() && a.Metric != P50 && a.Metric != P99:
-			return fmt.Errorf("%w: %s keeps no %s, only p50 and p99 of writes after failover (TABLE.write.p99)", ErrNotMeasured, sc.Command, a.Metric)
-		case a.Metric.Latency() && a.Op != "write":
-			return fmt.Errorf("%w: %s keeps %s only of writes after failover: write *.write.%s or TABLE.write.%s", ErrNotMeasured, sc.Command, a.Metric, a.Metric, a.Metric)
-		case !a.Metric.Latency() && a.Op != "":
-			return fmt.Errorf("%w: %s keeps %s per table locality over every op: write TABLE.*.%s or %s", ErrNotMeasured, sc.Command, a.Metric, a.Metric, a.Metric)
-		}
-		return nil
+	if sc.AfterFailover && a.Metric.Latency() && a.Metric != P50 && a.Metric != P99 {
+		return fmt.Errorf("%w: %s keeps no %s, only p50 and p99 of the requests after failover", ErrNotMeasured, sc.Command, a.Metric)
 	}
 	if a.Op != "" && !slices.Contains(sc.Ops, a.Op) {
 		return fmt.Errorf("%w: op %q has no requests (ops: %s)", ErrUnknownName, a.Op, list(sc.Ops))
@@ -261,38 +245,40 @@ func rank(names []string, name string) int {
 	return len(names)
 }
 
-// FromSweep returns the figures of a sweep: one per case × table locality
-// (in sr.Cases order), over every seed of the case: errors and requests
-// summed, error_rate their ratio, unavailable the longest range outage of
-// the locality's tables in any seed (SweepLocality.Unavailable.Max), p50
-// and p99 those of writes after failover (only where writes were
-// measured). Its Scope is PerLocality.
+// FromSweep returns the figures of a sweep: one per case × table × op ×
+// client region (in sr.Cases order), over every seed of the case: errors
+// and requests summed, error_rate their ratio, unavailable the longest
+// stall in any seed (SweepClient.Unavailable.Max), p50 and p99 those of
+// the requests after failover, pooled (only where some were measured).
+// Its Scope is AfterFailover.
 func FromSweep(sr *scenarios.SweepResult) *Source {
-	s := &Source{scope: Scope{Command: "sweep", PerLocality: true}}
+	s := &Source{scope: Scope{Command: "sweep", AfterFailover: true}}
 	for _, c := range sr.Cases {
-		for _, l := range c.Localities {
-			for _, t := range l.Tables {
-				s.scope.Tables = appendNew(s.scope.Tables, t)
-			}
+		for _, cl := range c.Clients {
+			s.scope.Tables = appendNew(s.scope.Tables, cl.Table)
+			s.scope.Ops = appendNew(s.scope.Ops, cl.Op)
+			s.scope.Regions = appendNew(s.scope.Regions, cl.ClientRegion)
+			s.scope.Clients = appendNew(s.scope.Clients, Client{cl.Table, cl.Op, cl.ClientRegion})
 			f := figure{
-				tables: l.Tables,
-				where: Where{Locality: l.Locality, Tables: l.Tables, Survival: c.Survival,
+				tables: []string{cl.Table}, op: cl.Op, region: cl.ClientRegion,
+				where: Where{Table: cl.Table, Op: cl.Op, ClientRegion: cl.ClientRegion, Survival: c.Survival,
 					Fault: c.Name},
 				unavailFault: c.Name,
 			}
-			f.v[Errors], f.v[Requests] = float64(l.Errors), float64(l.Requests)
-			if l.Requests > 0 {
-				f.v[ErrorRate] = float64(l.Errors) / float64(l.Requests)
+			f.v[Errors], f.v[Requests] = float64(cl.Errors), float64(cl.Requests)
+			if cl.Requests > 0 {
+				f.v[ErrorRate] = float64(cl.Errors) / float64(cl.Requests)
 			}
-			f.v[Unavailable] = l.Unavailable.Max
+			f.v[Unavailable] = cl.Unavailable.Max
 			f.has[Errors], f.has[Requests], f.has[ErrorRate], f.has[Unavailable] = true, true, true, true
-			if l.WriteCount > 0 {
-				f.v[P50], f.v[P99] = l.WriteP50Ms, l.WriteP99Ms
+			if cl.After.Count > 0 {
+				f.v[P50], f.v[P99] = cl.After.P50Ms, cl.After.P99Ms
 				f.has[P50], f.has[P99] = true, true
 			}
 			s.figures = append(s.figures, f)
 		}
 	}
+	slices.SortStableFunc(s.scope.Ops, func(a, b string) int { return opRank(a) - opRank(b) })
 	return s
 }
 
@@ -362,7 +348,7 @@ func (s *Source) Check(a Assertion) (Outcome, error) {
 	worstBad := 0.0
 	for i := range s.figures {
 		f := &s.figures[i]
-		if !f.selectedBy(a, s.scope.PerLocality) || !f.has[a.Metric] {
+		if !f.selectedBy(a) || !f.has[a.Metric] {
 			continue
 		}
 		o.Matched++
@@ -384,12 +370,9 @@ func (s *Source) Check(a Assertion) (Outcome, error) {
 
 // selectedBy reports whether a selects f. In a per-locality source the op
 // is not matched (Check allows only write latencies, kept per locality).
-func (f *figure) selectedBy(a Assertion, perLocality bool) bool {
+func (f *figure) selectedBy(a Assertion) bool {
 	if a.Table != "" && !slices.Contains(f.tables, a.Table) {
 		return false
-	}
-	if perLocality {
-		return true
 	}
 	return (a.Op == "" || a.Op == f.op) && (a.Region == "" || a.Region == f.region)
 }

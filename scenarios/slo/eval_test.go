@@ -126,36 +126,38 @@ func TestCheckComparison(t *testing.T) {
 }
 
 func handSweep() *scenarios.SweepResult {
-	users := func(errs uint64, unavail, p99 float64) scenarios.SweepLocality {
-		return scenarios.SweepLocality{Locality: "regional-by-row", Tables: []string{"users"}, Runs: 3,
-			Requests: 1000, Errors: errs, Unavailable: scenarios.Spread{Max: unavail},
-			WriteCount: 10, WriteP50Ms: 3, WriteP99Ms: p99}
+	users := func(op string, errs uint64, unavail, p99 float64) scenarios.SweepClient {
+		c := scenarios.SweepClient{Table: "users", Locality: "regional-by-row", Op: op, ClientRegion: "us-east1", Runs: 3,
+			Requests: 1000, Errors: errs, Unavailable: scenarios.Spread{Max: unavail}}
+		if op == "write" {
+			c.After = scenarios.LatencySummary{Count: 10, P50Ms: 3, P99Ms: p99}
+		}
+		return c
 	}
-	other := func(errs uint64, unavail float64) scenarios.SweepLocality {
-		return scenarios.SweepLocality{Locality: "regional-by-table", Tables: []string{"accounts", "audit"}, Runs: 3,
-			Requests: 500, Errors: errs, Unavailable: scenarios.Spread{Max: unavail}} // no writes measured
+	accounts := func(errs uint64, unavail float64) scenarios.SweepClient {
+		return scenarios.SweepClient{Table: "accounts", Locality: "regional-by-table", Op: "read", ClientRegion: "us-west1", Runs: 3,
+			Requests: 500, Errors: errs, Unavailable: scenarios.Spread{Max: unavail}} // nothing measured after failover
 	}
 	zone := scenarios.SweepFault{Name: "zone us-east1-a", Kind: "zone", Targets: []string{"us-east1-a"}}
 	region := scenarios.SweepFault{Name: "region us-east1", Kind: "region", Targets: []string{"us-east1"}}
 	return &scenarios.SweepResult{Scenario: "hand", Survivals: []string{"zone", "region"}, Cases: []scenarios.SweepCase{
-		{SweepFault: zone, Survival: "zone", Runs: 3, Localities: []scenarios.SweepLocality{users(0, 1, 9), other(2, 5)}},
-		{SweepFault: zone, Survival: "region", Runs: 3, Localities: []scenarios.SweepLocality{users(0, 1, 12), other(0, 4)}},
-		{SweepFault: region, Survival: "zone", Runs: 3, Localities: []scenarios.SweepLocality{users(5, 31, 9000), other(10, 32)}},
-		{SweepFault: region, Survival: "region", Runs: 3, Localities: []scenarios.SweepLocality{users(0, 8, 150), other(0, 7.5)}},
+		{SweepFault: zone, Survival: "zone", Runs: 3, Clients: []scenarios.SweepClient{users("write", 0, 1, 9), users("read", 0, 1, 0), accounts(2, 5)}},
+		{SweepFault: zone, Survival: "region", Runs: 3, Clients: []scenarios.SweepClient{users("write", 0, 1, 12), users("read", 0, 1, 0), accounts(0, 4)}},
+		{SweepFault: region, Survival: "zone", Runs: 3, Clients: []scenarios.SweepClient{users("write", 5, 31, 9000), users("read", 0, 30, 0), accounts(10, 32)}},
+		{SweepFault: region, Survival: "region", Runs: 3, Clients: []scenarios.SweepClient{users("write", 0, 8, 150), users("read", 0, 8, 0), accounts(0, 7.5)}},
 	}}
 }
 
-// TestCheckSweep: per-locality figures over every case; a table selects
-// its locality.
+// TestCheckSweep: figures per client over every case.
 func TestCheckSweep(t *testing.T) {
 	runChecks(t, FromSweep(handSweep()), []checkCase{
-		{"errors==0", false, 10, "regional-by-table (accounts, audit), zone survival, fault region us-east1", 8},
-		{"users.*.errors<=5", true, 5, "regional-by-row (users), zone survival, fault region us-east1", 4},
-		{"audit.*.requests>=500", true, 500, "regional-by-table (accounts, audit), zone survival, fault zone us-east1-a", 4},
-		{"accounts.*.error_rate<=2%", true, 0.02, "regional-by-table (accounts, audit), zone survival, fault region us-east1", 4},
-		{"unavailable<15s", false, 32, "regional-by-table (accounts, audit), zone survival, fault region us-east1", 8},
-		{"*.write.p99<1s", false, 9000, "regional-by-row (users), zone survival, fault region us-east1", 4},
-		{"users.write.p50<5ms", true, 3, "regional-by-row (users), zone survival, fault zone us-east1-a", 4},
+		{"errors==0", false, 10, "accounts read @us-west1, zone survival, fault region us-east1", 12},
+		{"users.*.errors<=5", true, 5, "users write @us-east1, zone survival, fault region us-east1", 8},
+		{"accounts.*.requests>=500", true, 500, "accounts read @us-west1, zone survival, fault zone us-east1-a", 4},
+		{"accounts.*.error_rate<=2%", true, 0.02, "accounts read @us-west1, zone survival, fault region us-east1", 4},
+		{"unavailable<15s", false, 32, "accounts read @us-west1, zone survival, fault region us-east1", 12},
+		{"*.write.p99<1s", false, 9000, "users write @us-east1, zone survival, fault region us-east1", 4},
+		{"users.write.p50@us-east1<5ms", true, 3, "users write @us-east1, zone survival, fault zone us-east1-a", 4},
 	})
 }
 
@@ -173,13 +175,11 @@ func TestCheckErrors(t *testing.T) {
 		{run, "p99@europe-west1<1s", ErrUnknownName, `client region "europe-west1"`},
 		{run, "accounts.write.p99@us-east1<1s", ErrNoMatch, "selects nothing: no requests for table accounts, op write, client region us-east1"},
 		{run, "idle.*.errors==0", ErrNoMatch, "table idle, op *, client region *"},
-		{sweep, "p90<1s", ErrNotMeasured, "not measured: sweep keeps no p90, only p50 and p99 of writes after failover"},
-		{sweep, "p99<1s", ErrNotMeasured, "sweep keeps p99 only of writes after failover: write *.write.p99 or TABLE.write.p99"},
-		{sweep, "users.read.p50<1s", ErrNotMeasured, "only of writes after failover"},
-		{sweep, "users.write.errors==0", ErrNotMeasured, "sweep keeps errors per table locality over every op: write TABLE.*.errors or errors"},
-		{sweep, "errors@us-east1==0", ErrNotMeasured, "sweep keeps no figures per client region (drop @us-east1)"},
-		{sweep, "nope.*.errors==0", ErrUnknownName, `table "nope" (tables: users, accounts, audit)`},
-		{sweep, "accounts.write.p99<1s", ErrNoMatch, "no p99 measured for table accounts"},
+		{sweep, "p90<1s", ErrNotMeasured, "not measured: sweep keeps no p90, only p50 and p99 of the requests after failover"},
+		{sweep, "errors@mars==0", ErrUnknownName, `client region "mars"`},
+		{sweep, "nope.*.errors==0", ErrUnknownName, `table "nope" (tables: users, accounts)`},
+		{sweep, "accounts.write.p99<1s", ErrNoMatch, "no requests for table accounts, op write"},
+		{sweep, "accounts.read.p99<1s", ErrNoMatch, "no p99 measured for table accounts"},
 	} {
 		t.Run(tc.expr, func(t *testing.T) {
 			_, err := tc.src.Check(mustParse(t, tc.expr))
@@ -203,7 +203,7 @@ func TestScenarioScope(t *testing.T) {
 	assert.Equal(t, []string{"us-east1", "us-west1", "europe-west1"}, sc.Regions)
 	assert.Len(t, sc.Clients, 3*(4+3+3), "per region: users 4 ops, accounts 3, promo_codes 3")
 	assert.Contains(t, sc.Clients, Client{"promo_codes", "bounded_read", "us-west1"})
-	assert.False(t, sc.PerLocality)
+	assert.False(t, sc.AfterFailover)
 	assert.NoError(t, mustParse(t, "accounts.txn.p99@europe-west1<1s").Check(sc))
 	err = mustParse(t, "acounts.read.p99<1s").Check(sc)
 	assert.ErrorIs(t, err, ErrUnknownName)
@@ -213,9 +213,10 @@ func TestScenarioScope(t *testing.T) {
 	assert.ErrorContains(t, err, "no requests for table users, op txn, client region *")
 
 	sw := ScenarioScope(s, "sweep", true)
-	assert.Equal(t, Scope{Command: "sweep", Tables: []string{"users", "accounts", "promo_codes"}, PerLocality: true}, sw)
+	assert.True(t, sw.AfterFailover)
+	assert.Equal(t, sc.Clients, sw.Clients)
 	assert.ErrorIs(t, mustParse(t, "p999<1s").Check(sw), ErrNotMeasured)
-	assert.NoError(t, mustParse(t, "accounts.write.p99<1s").Check(sw))
+	assert.NoError(t, mustParse(t, "accounts.write.p99@us-west1<1s").Check(sw))
 }
 
 func TestOutcomeString(t *testing.T) {
