@@ -20,8 +20,10 @@ type Result struct {
 	WallSeconds      float64 `json:"wall_seconds"`      // the only nondeterministic field
 	Stats            []Stat  `json:"stats"`             // sorted by table, op, client region
 	// Tables lists the simulated tables in scenario order with their
-	// locality and range count; Unavailability's Range indexes count within
-	// a table.
+	// locality and range count. A range is identified the same way
+	// everywhere in a Result — in Leases, Unavailability and Replacements
+	// — by its table's name and its index within the table (0 …
+	// TableInfo.Ranges-1).
 	Tables []TableInfo `json:"tables"`
 	// Regions lists the cluster's regions in topology order, and RTTMs[i][j]
 	// the median RTT from Regions[i] to Regions[j] in ms (between zones of
@@ -54,7 +56,8 @@ type Result struct {
 
 // Replacement is one replica of a dead node moved to a live node after
 // server.time_until_store_dead (5 min): at TS (seconds since the start of
-// the run), range Range of Table went from node From to node To ("n3").
+// the run), range Range of Table (its index within the table) went from
+// node From to node To ("n3").
 type Replacement struct {
 	TS    float64 `json:"t_s"`
 	Table string  `json:"table"`
@@ -142,8 +145,10 @@ type Unavailability struct {
 	PhaseOrder []string `json:"phase_order,omitempty"`
 }
 
-// LeaseEvent is one lease acquisition or move: the range's lease went from
-// FromRegion/FromZone (empty for the initial lease) to Region/Zone.
+// LeaseEvent is one lease acquisition or move: the lease of range Range of
+// Table (its index within the table, as in Unavailability and
+// Replacements) went from FromRegion/FromZone (empty for the initial
+// lease) to Region/Zone at TS, seconds since the start of the run.
 type LeaseEvent struct {
 	TS         float64 `json:"t_s"`
 	Range      int     `json:"range"`
