@@ -52,6 +52,12 @@ type Result struct {
 	// those clients saw it: one entry per fault (in Faults order) × Stats
 	// entry (in Stats order); empty without faults.
 	Impact []ClientImpact `json:"impact"`
+
+	// Resolved is the scenario the run simulated, after flags and
+	// defaults (Scenario.Resolved; Run sets it, nil in a Result built by
+	// hand). It is not one of the Result's fields in JSON: the document
+	// that carries the Result carries it once, as resolved_scenario.
+	Resolved *Scenario `json:"-"`
 }
 
 // Replacement is one replica of a dead node moved to a live node after
@@ -179,4 +185,8 @@ type TimelinePoint struct {
 // under several configurations (ZONE vs REGION survival by default).
 type Comparison struct {
 	Runs []Result `json:"runs"`
+	// Resolved is the scenario compared, after flags and defaults, before
+	// each run's survival goal is set (the runs' Resolved differ from it in
+	// database.survival only); nil in a Comparison built by hand.
+	Resolved *Scenario `json:"-"`
 }

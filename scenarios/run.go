@@ -340,6 +340,7 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 		}
 	}
 	res = s.result(rec, e)
+	res.Resolved = s.Resolved()
 	s.leaseResults(res, m, end)
 	s.faultResults(res, m, faults)
 	for i := range rec.series {

@@ -96,6 +96,11 @@ type SweepResult struct {
 	// Cases are the faults × survival goals, fault-major, in the order
 	// of SweepFaults.
 	Cases []SweepCase `json:"cases"`
+
+	// Resolved is the scenario swept, after flags and defaults, without
+	// faults (each run has only the swept fault), with the first seed
+	// (Sweep sets it; nil in a SweepResult built by hand).
+	Resolved *Scenario `json:"-"`
 }
 
 // SweepFault is one fault a sweep injects: a single AZ, a pair of AZs of
@@ -274,6 +279,7 @@ func Sweep(s *Scenario, opts SweepOptions) (*SweepResult, error) {
 		FaultAtS: opts.FaultAt.Seconds(), FaultForS: opts.FaultFor.Seconds(),
 		AfterS:    (opts.FaultAt + SettleTime(opts.FaultFor)).Seconds(),
 		Survivals: goals, Skipped: skipped, ReplacedFaults: replaced,
+		Resolved: s.Resolved(),
 	}
 	if res.Skipped == nil {
 		res.Skipped = []string{}
@@ -320,13 +326,13 @@ func Sweep(s *Scenario, opts SweepOptions) (*SweepResult, error) {
 }
 
 // trimForSweep drops what AggregateSweep does not read from r: latency
-// histograms, the lease log and lease shares, and the timeline intervals
-// outside the fault window [startS, endS).
+// histograms, the lease log and lease shares, the resolved scenario, and
+// the timeline intervals outside the fault window [startS, endS).
 func trimForSweep(r *Result, startS, endS float64) {
 	for i := range r.Stats {
 		r.Stats[i].Latency = nil
 	}
-	r.Leases, r.LeaseShare = nil, nil
+	r.Leases, r.LeaseShare, r.Resolved = nil, nil, nil
 	width := max(r.TimelineSeconds, 1e-9)
 	r.Timeline = slices.DeleteFunc(r.Timeline, func(p TimelinePoint) bool {
 		return p.TS >= endS || p.TS+width <= startS

@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -200,7 +202,8 @@ func TestRunAndCompare(t *testing.T) {
 	out := t.TempDir()
 	code, stdout, stderr = runCLI("compare", path, "--format", "json", "--out", out)
 	require.Equal(t, 0, code, stderr)
-	assert.True(t, strings.HasPrefix(stdout, "{\n  \"runs\": ["))
+	assert.True(t, strings.HasPrefix(stdout, "{\n  \"schema_version\": 1,\n  \"tool_version\": \"devel\",\n  \"kind\": \"compare\","), stdout[:100])
+	assert.Contains(t, stdout, "\n  \"runs\": [")
 	assert.Contains(t, stdout, `"survival": "zone"`)
 	assert.Contains(t, stdout, `"survival": "region"`)
 	assert.Contains(t, stderr, filepath.Join(out, "result.json"))
@@ -498,4 +501,53 @@ func TestAssertFaults(t *testing.T) {
 	code, _, stderr = runCLI("sweep", path, "--seeds", "1", "--duration", "4s", "--assert", "unavailable<1ms")
 	assert.Equal(t, 3, code, stderr)
 	assert.Regexp(t, `(?m)^assert unavailable<1ms: FAIL measured \d+\.\d\ds \(worst of \d+: regional-by-table \(t\), (zone|region) survival, fault `, stderr)
+}
+
+// wallSeconds matches the one line of a JSON document that differs between
+// runs of one scenario and seed.
+var wallSeconds = regexp.MustCompile(`(?m)^\s*"wall_seconds": [0-9.e+-]+,?\n`)
+
+// TestJSONDocumentsReproduce: every JSON document is byte-identical for the
+// same scenario and seed apart from wall_seconds, and its resolved_scenario,
+// written to a file and run with the command's own flags, gives the same
+// document again.
+func TestJSONDocumentsReproduce(t *testing.T) {
+	path := writeScenario(t, tinyScenario+"faults:\n  - {at: 1500ms, kind: zone, target: us-east1-a, for: 1s}\n")
+	for _, tc := range []struct {
+		args  []string // after the scenario
+		again []string // the flags that are not part of the scenario
+	}{
+		{[]string{"run", "--seed", "5", "--duration", "3s", "--jitter", "none"}, []string{"run"}},
+		{[]string{"compare", "--crdb-version", "23.1", "--duration", "3s"}, []string{"compare"}},
+		{[]string{"sweep", "--seeds", "2", "--duration", "3s", "--fault-at", "1s", "--fault-for", "1s"},
+			[]string{"sweep", "--seeds", "2", "--fault-at", "1s", "--fault-for", "1s"}},
+	} {
+		t.Run(tc.args[0], func(t *testing.T) {
+			args := append([]string{tc.args[0], path, "--format", "json", "--quiet"}, tc.args[1:]...)
+			code, first, stderr := runCLI(args...)
+			require.Equal(t, 0, code, stderr)
+			_, second, _ := runCLI(args...)
+			first, second = wallSeconds.ReplaceAllString(first, ""), wallSeconds.ReplaceAllString(second, "")
+			assert.Equal(t, first, second, "same scenario and seed, same document")
+
+			var doc struct {
+				Kind     string          `json:"kind"`
+				Resolved json.RawMessage `json:"resolved_scenario"`
+			}
+			require.NoError(t, json.Unmarshal([]byte(first), &doc))
+			assert.Equal(t, tc.args[0], doc.Kind)
+			resolved := filepath.Join(t.TempDir(), "resolved.json")
+			require.NoError(t, os.WriteFile(resolved, doc.Resolved, 0o644))
+			again := append([]string{tc.again[0], resolved, "--format", "json", "--quiet"}, tc.again[1:]...)
+			code, third, stderr := runCLI(again...)
+			require.Equal(t, 0, code, stderr)
+			third = wallSeconds.ReplaceAllString(third, "")
+			if tc.args[0] == "sweep" {
+				// The sweep replaced the file's fault; the resolved
+				// scenario has none left to replace.
+				first = strings.Replace(first, `"replaced_faults": 1,`, `"replaced_faults": 0,`, 1)
+			}
+			assert.Equal(t, first, third, "the resolved scenario repeats the %s", tc.args[0])
+		})
+	}
 }

@@ -191,7 +191,7 @@ REGION - ZONE delta of every percentile (ms).
 	if stop, err := f.preflight(stdout, variants...); stop || err != nil {
 		return err
 	}
-	var cmp scenarios.Comparison
+	cmp := scenarios.Comparison{Resolved: s.Resolved()}
 	for _, v := range variants {
 		res, err := f.timedRun(v)
 		if err != nil {

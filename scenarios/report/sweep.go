@@ -21,7 +21,8 @@ import (
 // ranges down in one run, the errors summed over the runs, and write p50
 // and p99 after failover (ms, "-" without writes). Notes define the
 // columns. CSV has one row per fault × survival × locality with every
-// field in full precision; JSON is the SweepResult with nil lists as [].
+// field in full precision; JSON is a SweepDocument: the Header, the
+// SweepResult with nil lists as [], and r.Resolved.
 // Errors are as for WriteResult.
 func WriteSweep(w io.Writer, r *scenarios.SweepResult, f Format) error {
 	if r == nil {
@@ -42,7 +43,7 @@ func WriteSweep(w io.Writer, r *scenarios.SweepResult, f Format) error {
 			return err
 		}
 	case JSON:
-		if err := writeJSON(&b, normalisedSweep(r)); err != nil {
+		if err := writeJSON(&b, sweepDocument(r)); err != nil {
 			return err
 		}
 	case Markdown:
