@@ -100,6 +100,25 @@ func omitted(n *yaml.Node, path string) bool {
 // a Scenario writes a file that Parse reads back into an equal scenario.
 func (s Scenario) MarshalYAML() (any, error) { return s.fileNode() }
 
+// YAML returns s as a YAML scenario file (MarshalYAML), indented by two
+// spaces.
+func (s Scenario) YAML() ([]byte, error) {
+	n, err := s.fileNode()
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(n); err != nil {
+		return nil, fmt.Errorf("scenarios: encoding scenario %q: %w", s.Name, err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("scenarios: encoding scenario %q: %w", s.Name, err)
+	}
+	return b.Bytes(), nil
+}
+
 // MarshalJSON returns s as a scenario file in JSON: the fields, names and
 // spellings of MarshalYAML, in the same order. JSON is YAML, so Parse and
 // Load read it back into an equal scenario (a relative CSV path in

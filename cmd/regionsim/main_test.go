@@ -207,12 +207,17 @@ func TestRunAndCompare(t *testing.T) {
 	assert.Contains(t, stdout, `"survival": "zone"`)
 	assert.Contains(t, stdout, `"survival": "region"`)
 	assert.Contains(t, stderr, filepath.Join(out, "result.json"))
-	for _, f := range []string{"result.json", "stats.csv", "cdf-t-read.png", "cdf-t-write.svg", "bars-t.png", "rtt-heatmap.png"} {
+	for _, f := range []string{"result.json", "stats.csv", "faults.csv", "unavailability.csv", "timeline.csv", "scenario.yaml",
+		"cdf-t-read.png", "cdf-t-write.svg", "bars-t.png", "rtt-heatmap.png"} {
 		info, err := os.Stat(filepath.Join(out, f))
 		require.NoError(t, err, f)
-		assert.Greater(t, info.Size(), int64(100))
+		assert.Greater(t, info.Size(), int64(60))
 		assert.Contains(t, stderr, filepath.Join(out, f), "the path is printed")
 	}
+	code, again, stderr := runCLI("compare", filepath.Join(out, "scenario.yaml"), "--format", "json")
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, wallSeconds.ReplaceAllString(stdout, ""), wallSeconds.ReplaceAllString(again, ""),
+		"scenario.yaml repeats the comparison")
 }
 
 func TestRunIsDeterministic(t *testing.T) {
@@ -253,7 +258,7 @@ func TestSweep(t *testing.T) {
 	assert.Regexp(t, `(?m)^\s+region\s+regional-by-table\s+t\s`, stdout)
 	assert.Regexp(t, `(?m)^region europe-west1\s+zone\s+regional-by-table\s+t\s+yes\s+0\.00\s+0\.00\s+0\.00\s+0\.00\s+0/3\s+0\s`, stdout,
 		"a region without t's voters (ZONE survival) does not touch it")
-	for _, f := range []string{"sweep.json", "sweep.csv", "sweep-unavailability.png", "sweep-unavailability.svg"} {
+	for _, f := range []string{"sweep.json", "sweep.csv", "scenario.yaml", "sweep-unavailability.png", "sweep-unavailability.svg"} {
 		info, err := os.Stat(filepath.Join(out, f))
 		require.NoError(t, err, f)
 		assert.Greater(t, info.Size(), int64(100))

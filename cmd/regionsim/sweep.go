@@ -44,7 +44,7 @@ min(30 s, half the fault) after the fault starts until it ends).
 	fs.BoolVar(&pairs, "pairs", false, "also sweep every pair of AZs of one region down together")
 	f.bind(fs, false)
 	fs.Lookup("seed").Usage = "first seed (default: the scenario's)"
-	fs.Lookup("out").Usage = "also write sweep.json, sweep.csv and the unavailability chart (PNG and SVG) into this directory"
+	fs.Lookup("out").Usage = "also write sweep.json, sweep.csv, scenario.yaml (the resolved scenario) and the unavailability chart (PNG and SVG) into this directory"
 	fs.Lookup("assert").Usage = "SLO assertion " + slo.Grammar + ", e.g. 'errors==0'; repeatable; exit 3 if one fails (see Assertions above)"
 	if err := parse(fs, args); err != nil {
 		return err
@@ -108,11 +108,10 @@ func sweepInputError(err error) error {
 	return badInput(err)
 }
 
-// writeSweepOut writes sweep.json, sweep.csv and the charts into dir, if
-// set, and names the files on stderr.
+// writeSweepOut writes sweep.json, sweep.csv, scenario.yaml and the charts
+// into dir, if set, and names the files on stderr.
 func writeSweepOut(dir string, force bool, stderr io.Writer, res *scenarios.SweepResult) error {
-	return writeOut(dir, force, stderr, "sweep.json", "sweep.csv",
-		func(w io.Writer, fm report.Format) error { return report.WriteSweep(w, res, fm) },
+	return writeOut(dir, force, stderr, report.SweepFiles(res),
 		func(dir string) ([]string, error) { return plots.WriteSweep(dir, res) })
 }
 
