@@ -76,10 +76,10 @@ func (o SweepOptions) Validate(s *Scenario) error {
 // SweepResult is the output of Sweep: plain data with a JSON contract.
 // Times are seconds, latencies milliseconds.
 type SweepResult struct {
-	Scenario    string   `json:"scenario"`
-	CRDBVersion string   `json:"crdb_version"`
-	RTT         string   `json:"rtt"`
-	Seeds       []uint64 `json:"seeds"`
+	Scenario    string   `json:"scenario"`     // the scenario's name
+	CRDBVersion string   `json:"crdb_version"` // the CockroachDB version modelled
+	RTT         string   `json:"rtt"`          // preset name or CSV path
+	Seeds       []uint64 `json:"seeds"`        // every case runs each of these seeds
 	// FaultAtS and FaultForS are the swept fault's start and length;
 	// AfterS is when its after-failover window starts (FaultAtS +
 	// SettleTime).
@@ -118,7 +118,7 @@ type SweepFault struct {
 // SweepCase is one fault under one survival goal over every seed.
 type SweepCase struct {
 	SweepFault
-	Survival string `json:"survival"`
+	Survival string `json:"survival"` // zone, region, or none
 	// Runs is the number of seeds run; SurvivedRuns those in which no
 	// measured request failed.
 	Runs         int `json:"runs"`
@@ -137,8 +137,8 @@ func (c *SweepCase) Survived() bool { return c.SurvivedRuns == c.Runs }
 // over every seed.
 type SweepLocality struct {
 	Locality string   `json:"locality"`
-	Tables   []string `json:"tables"`
-	Ranges   int      `json:"ranges"`
+	Tables   []string `json:"tables"` // the tables of that locality, in table order
+	Ranges   int      `json:"ranges"` // their range count
 	// SurvivedRuns counts the runs in which no measured request to these
 	// tables failed (whole run, Stats errors).
 	Runs         int `json:"runs"`
@@ -168,10 +168,10 @@ func (l *SweepLocality) Survived() bool { return l.SurvivedRuns == l.Runs }
 // Spread summarises one value over runs (seconds): smallest, mean, 99th
 // percentile (linear interpolation) and largest.
 type Spread struct {
-	Min  float64 `json:"min"`
-	Mean float64 `json:"mean"`
-	P99  float64 `json:"p99"`
-	Max  float64 `json:"max"`
+	Min  float64 `json:"min"`  // seconds
+	Mean float64 `json:"mean"` // seconds
+	P99  float64 `json:"p99"`  // seconds
+	Max  float64 `json:"max"`  // seconds
 }
 
 // spreadOf returns the Spread of vs (sorted in place); zero for none.

@@ -26,10 +26,12 @@ const (
 
 // Header opens every JSON document regionsim writes.
 type Header struct {
-	// SchemaVersion is the SchemaVersion the document follows.
+	// SchemaVersion is the version of the data contract the document
+	// follows (report.SchemaVersion): it changes only when a field is
+	// removed, renamed or changes type, unit or meaning.
 	SchemaVersion int `json:"schema_version"`
-	// ToolVersion is the regionsim build that wrote the document
-	// (ToolVersion).
+	// ToolVersion is the regionsim build that wrote the document: the
+	// module version stamped into the binary, or "devel" (report.ToolVersion).
 	ToolVersion string `json:"tool_version"`
 	// Kind is what the document holds: "run", "compare" or "sweep".
 	Kind string `json:"kind"`
