@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/regionsim/regionsim/scenarios"
+	"github.com/regionsim/regionsim/scenarios/schema/schematest"
 )
 
 func runCLI(args ...string) (code int, stdout, stderr string) {
@@ -553,6 +554,63 @@ func TestJSONDocumentsReproduce(t *testing.T) {
 				first = strings.Replace(first, `"replaced_faults": 1,`, `"replaced_faults": 0,`, 1)
 			}
 			assert.Equal(t, first, third, "the resolved scenario repeats the %s", tc.args[0])
+		})
+	}
+}
+
+// TestJSONOutputsMatchSchema: every JSON document the CLI writes — run,
+// compare and sweep, with and without faults, on stdout and under --out —
+// is valid by docs/schema/output.schema.json, and every scenario.yaml by
+// scenario.schema.json. The schemas forbid fields they do not list, so a
+// field added to the output without `make schema` fails here.
+func TestJSONOutputsMatchSchema(t *testing.T) {
+	output, scenario := schematest.Output(t), schematest.Scenario(t)
+	faulty := writeScenario(t, strings.Replace(tinyScenario, "duration: 2s", "duration: 6s", 1)+`faults:
+  - {at: 1500ms, kind: zone, target: us-east1-a, for: 1s}
+  - {at: 3s, kind: node, target: n2, for: 1s, mode: blackhole}
+  - {at: 4500ms, kind: partition, between: [[us-east1], [us-west1, europe-west1]], for: 1s}
+`)
+	replaced := writeScenario(t, `
+name: replaced
+duration: 6m
+warmup: 0s
+topology: {nodes_per_zone: 2}
+tables: [{name: a, ranges: 3}, {name: b, ranges: 2, locality: none}]
+workload: [{region: us-east1, rate: 2, table: a, mix: {write: 1}}, {region: us-west1, rate: 2, table: b}]
+faults: [{at: 10s, kind: zone, target: us-west1-a, for: 5m30s}]
+`)
+	tiny := writeScenario(t, tinyScenario)
+	for _, args := range [][]string{
+		{"run", tiny},
+		{"run", faulty, "--jitter", "none"},
+		{"run", replaced},
+		{"run", "default", "--duration", "2s", "--warmup", "1s"},
+		{"run", "follow-the-workload", "--duration", "10m", "--warmup", "0s"},
+		{"compare", tiny},
+		{"compare", faulty},
+		{"sweep", tiny, "--seeds", "1", "--duration", "2s"},
+		{"sweep", faulty, "--seeds", "2", "--duration", "3s", "--pairs"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			out := t.TempDir()
+			code, stdout, stderr := runCLI(append(args, "--format", "json", "--quiet", "--out", out)...)
+			require.Equal(t, 0, code, stderr)
+			assert.NoError(t, schematest.ValidateJSON(output, []byte(stdout)), "stdout")
+			name := "result.json"
+			if args[0] == "sweep" {
+				name = "sweep.json"
+			}
+			for _, f := range []string{name, "scenario.yaml"} {
+				data, err := os.ReadFile(filepath.Join(out, f))
+				require.NoError(t, err)
+				if f == name {
+					assert.Equal(t, wallSeconds.ReplaceAllString(stdout, ""), wallSeconds.ReplaceAllString(string(data), ""),
+						"--out holds the document printed")
+					assert.NoError(t, schematest.ValidateJSON(output, data), f)
+				} else {
+					assert.NoError(t, schematest.ValidateYAML(scenario, data), f)
+				}
+			}
 		})
 	}
 }

@@ -205,6 +205,15 @@ func TestJSONNilNormalised(t *testing.T) {
 	require.NoError(t, json.Unmarshal(raw["unavailability"], &u))
 	assert.Equal(t, "{}", string(u[0]["phases"]), "nil phases render as {}")
 	assert.Nil(t, in.Stats, "the input is not modified")
+
+	// An empty list stays a list (Run's results have empty, not nil, ones).
+	out = renderResult(t, &scenarios.Result{Unavailability: []scenarios.Unavailability{}}, report.JSON)
+	require.NoError(t, json.Unmarshal(out, &raw))
+	assert.Equal(t, "[]", string(raw["unavailability"]))
+	sw := renderSweep(t, &scenarios.SweepResult{Cases: []scenarios.SweepCase{{Localities: []scenarios.SweepLocality{}}}}, report.JSON)
+	assert.Contains(t, string(sw), `"localities": []`)
+	out = renderResult(t, in, report.JSON)
+	require.NoError(t, json.Unmarshal(out, &raw))
 	assert.Nil(t, in.Unavailability[0].Phases, "the input is not modified")
 
 	out = renderComparison(t, &scenarios.Comparison{}, report.JSON)

@@ -81,7 +81,10 @@ func normalised(r *scenarios.Result) scenarios.Result {
 	if out.Unavailability == nil {
 		out.Unavailability = []scenarios.Unavailability{}
 	} else {
-		out.Unavailability = append([]scenarios.Unavailability(nil), r.Unavailability...)
+		// A copy that stays a list when r's is empty (append to nil would
+		// give nil: null in JSON).
+		out.Unavailability = make([]scenarios.Unavailability, len(r.Unavailability))
+		copy(out.Unavailability, r.Unavailability)
 		for i := range out.Unavailability {
 			if out.Unavailability[i].Phases == nil {
 				out.Unavailability[i].Phases = map[string]float64{}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/regionsim/regionsim/scenarios"
@@ -192,7 +193,7 @@ func normalisedSweep(r *scenarios.SweepResult) scenarios.SweepResult {
 		if c.Localities == nil {
 			c.Localities = []scenarios.SweepLocality{}
 		} else {
-			c.Localities = append([]scenarios.SweepLocality(nil), c.Localities...)
+			c.Localities = slices.Clone(c.Localities) // empty stays a list
 			for j := range c.Localities {
 				c.Localities[j].Tables = orEmpty(c.Localities[j].Tables)
 			}

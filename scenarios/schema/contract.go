@@ -41,14 +41,19 @@ func anys[T any](vs ...T) []any {
 	return out
 }
 
+// orEmpty is anys with "" first: the loader reads an empty value of these
+// fields as their default.
+func orEmpty[T ~string](vs ...T) []any { return append([]any{""}, anys(vs...)...) }
+
 func key(t reflect.Type, property string) string { return goName(t) + "." + property }
 
 // scenarioRules adds to g what the scenario file's loader checks beyond the
 // Go types: the values of enumerated fields, bounds, required fields. They
 // are read from the validating packages' exported values, so they follow
-// them.
+// them. A field is required only where the loader refuses a file without
+// it: the schema never rejects a file regionsim runs.
 func scenarioRules(g *generator) {
-	sc, table, wl := reflect.TypeFor[scenarios.Scenario](), reflect.TypeFor[scenarios.Table](), reflect.TypeFor[scenarios.Workload]()
+	table, wl := reflect.TypeFor[scenarios.Table](), reflect.TypeFor[scenarios.Workload]()
 	fault, profile := reflect.TypeFor[scenarios.Fault](), reflect.TypeFor[scenarios.Profile]()
 	topo, crdb, db := reflect.TypeFor[topology.Config](), reflect.TypeFor[raft.Config](), reflect.TypeFor[placement.Database]()
 	var ops []string
@@ -63,15 +68,15 @@ func scenarioRules(g *generator) {
 		key(topo, "nodes_per_zone"):   {Minimum: ptr(1), Maximum: ptr(100)},
 		key(topo, "jitter"):           {Enum: anys(topology.JitterNone, topology.JitterLognormal)},
 		key(crdb, "version"):          {Enum: anys(raft.Versions...)},
-		key(db, "survival"):           {Enum: anys(placement.SurvivalZone, placement.SurvivalRegion)},
-		key(db, "placement"):          {Enum: anys(placement.PlacementDefault, placement.PlacementRestricted)},
-		key(table, "locality"):        {Enum: anys(localities...)},
+		key(db, "survival"):           {Enum: orEmpty(placement.SurvivalZone, placement.SurvivalRegion)},
+		key(db, "placement"):          {Enum: orEmpty(placement.PlacementDefault, placement.PlacementRestricted)},
+		key(table, "locality"):        {Enum: orEmpty(localities...)},
 		key(table, "ranges"):          {Minimum: ptr(1), Maximum: ptr(scenarios.MaxRanges)},
 		key(table, "rows"):            {Minimum: ptr(1), Maximum: ptr(scenarios.MaxRows)},
 		key(table, "txn_ranges"):      {Minimum: ptr(1), Maximum: ptr(scenarios.MaxTxnRanges)},
 		key(table, "row_regions"):     {ValuesMinimum: ptr(0), ValuesMaximum: ptr(1)},
-		key(table, "primary_key"):     {Enum: anys(scenarios.PrimaryKeys...)},
-		key(table, "lookup"):          {Enum: anys(scenarios.Lookups...)},
+		key(table, "primary_key"):     {Enum: orEmpty(scenarios.PrimaryKeys...)},
+		key(table, "lookup"):          {Enum: orEmpty(scenarios.Lookups...)},
 		key(wl, "rate"):               {Minimum: ptr(0), Maximum: ptr(scenarios.MaxRate)},
 		key(wl, "mix"):                {PropertyNames: anys(ops...), ValuesMinimum: ptr(0), ValuesMaximum: ptr(1)},
 		key(wl, "local_rows"):         {Minimum: ptr(0), Maximum: ptr(1)},
@@ -80,11 +85,10 @@ func scenarioRules(g *generator) {
 		key(profile, "start_hour"):    {Minimum: ptr(0), ExclusiveMaximum: ptr(24)},
 		key(profile, "steps_per_day"): {Minimum: ptr(1), Maximum: ptr(1440)},
 		key(fault, "kind"):            {Enum: anys(scenarios.FaultKinds...)},
-		key(fault, "mode"):            {Enum: anys(scenarios.FaultModes...)},
+		key(fault, "mode"):            {Enum: orEmpty(scenarios.FaultModes...)},
 		key(reflect.TypeFor[allocator.Settings](), "replica_stats_windows"): {Minimum: ptr(1)},
 	}
 	g.required = map[string][]string{
-		goName(sc):      {"tables", "workload"},
 		goName(table):   {"name"},
 		goName(wl):      {"region", "table"},
 		goName(fault):   {"kind", "for"},
@@ -107,7 +111,8 @@ func ScenarioSchema(docs Docs) (*Schema, error) {
 	root.Schema = Draft
 	root.Title = "regionsim scenario file"
 	root.Description = "A regionsim scenario (YAML or JSON): the cluster, the database, tables, workload and faults " +
-		"of one simulation. Every field has a default except tables and workload. Durations are Go durations " +
+		"of one simulation. It needs tables and a workload to measure anything; every other field has a default. " +
+		"Durations are Go durations " +
 		"(e.g. 1m30s); times (at) count from the start of the run, warmup included; rates are requests per second. " +
 		"regionsim checks more than this schema can (names that must exist, shares that must sum to 1): " +
 		"`regionsim topology FILE` validates a file without running it."
