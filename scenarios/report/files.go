@@ -21,7 +21,8 @@ type File struct {
 
 // ResultFiles returns the files of a run's output set, in this order:
 // result.json (the RunDocument), stats.csv (WriteResult's CSV), one CSV per
-// entry of ResultCSVs (faults.csv, unavailability.csv, timeline.csv),
+// entry of ResultCSVs (faults.csv, unavailability.csv, impact.csv,
+// timeline.csv),
 // and scenario.yaml (r.Resolved as a scenario file) when r has a resolved
 // scenario. The CSV tables are written even when empty (a header only), so
 // a set always has the same files.
@@ -119,6 +120,16 @@ var ResultCSVs = []CSVTable{
 		Rows:   unavailabilityRows,
 	},
 	{
+		// What each fault did to each table × op × client region, as
+		// those clients saw it: Result.Impact.
+		Name: "impact.csv",
+		Header: []string{"fault", "start_s", "end_s", "table", "locality", "op", "client_region",
+			"requests", "errors", "slow", "unavailable_s", "unavailable_from_s", "unavailable_range",
+			"ranges_unavailable", "after_failover_s", "during_count", "during_p50_ms", "during_p99_ms",
+			"after_count", "after_p50_ms", "after_p99_ms"},
+		Rows: impactRows,
+	},
+	{
 		// Counts and latencies per interval: Result.Timeline.
 		Name: "timeline.csv",
 		Header: []string{"t_s", "interval_s", "table", "op", "client_region",
@@ -205,6 +216,21 @@ func phaseCell(p map[string]float64, order []string) string {
 		parts[i] = k + "=" + fmtNs(p[k])
 	}
 	return strings.Join(parts, ";")
+}
+
+func impactRows(r *scenarios.Result) [][]string {
+	rows := make([][]string, 0, len(r.Impact))
+	for _, c := range r.Impact {
+		rows = append(rows, []string{
+			c.Fault, fmtFull(c.StartS), fmtFull(c.EndS), c.Table, c.Locality, c.Op, c.ClientRegion,
+			fmtUint(c.Requests), fmtUint(c.Errors), fmtUint(c.Slow),
+			fmtNs(c.UnavailableS), fmtFull(c.UnavailableFromS), fmt.Sprint(c.UnavailableRange),
+			fmt.Sprint(c.RangesUnavailable), fmtFull(c.AfterS),
+			fmtUint(c.During.Count), fmtFull(c.During.P50Ms), fmtFull(c.During.P99Ms),
+			fmtUint(c.After.Count), fmtFull(c.After.P50Ms), fmtFull(c.After.P99Ms),
+		})
+	}
+	return rows
 }
 
 func timelineRows(r *scenarios.Result) [][]string {

@@ -39,7 +39,7 @@ func readCSV(t *testing.T, data []byte) [][]string {
 // the CSV tables and scenario.yaml; the tables are golden files.
 func TestResultFilesGolden(t *testing.T) {
 	files := report.ResultFiles(zoneResult())
-	assert.Equal(t, []string{"result.json", "stats.csv", "faults.csv", "unavailability.csv", "timeline.csv", "scenario.yaml"},
+	assert.Equal(t, []string{"result.json", "stats.csv", "faults.csv", "unavailability.csv", "impact.csv", "timeline.csv", "scenario.yaml"},
 		fileNames(files))
 	for _, f := range files[2:] {
 		golden(t, "files-"+f.Name, renderFile(t, f))
@@ -73,6 +73,7 @@ func TestCSVTablesNameUnits(t *testing.T) {
 		"fault": true, "locality": true, "tables": true, "table": true, "op": true, "client_region": true,
 		"range": true, "ranges": true, "ranges_unavailable": true,
 		"requests": true, "errors": true, "count": true, "ambiguous": true, "write_count": true, "read_count": true,
+		"slow": true, "unavailable_range": true, "during_count": true, "after_count": true,
 	}
 	for _, tab := range report.ResultCSVs {
 		assert.True(t, strings.HasSuffix(tab.Name, ".csv"))
@@ -112,7 +113,7 @@ func TestCSVTablesContent(t *testing.T) {
 		"detect=3.1;liveness=4;election=1.5;lease=0.9"}, unavail[3][3:], "phases in the order they came")
 	assert.Equal(t, "liveness=2;detect=3.1;lease=0.9;queue=0.2", unavail[2][9], "no order given: the usual, then by name")
 	assert.Equal(t, "", unavail[4][9], "no phases")
-	timeline := readCSV(t, renderFile(t, files[4]))
+	timeline := readCSV(t, renderFile(t, files[5]))
 	require.Len(t, timeline, 1+4)
 	assert.Equal(t, []string{"360", "0", "users", "write", "us-west1", "95", "5", "0", "70.1", "6120"}, timeline[1][3:])
 
@@ -126,10 +127,10 @@ func TestCSVTablesContent(t *testing.T) {
 // led by the run's label.
 func TestComparisonFiles(t *testing.T) {
 	files := report.ComparisonFiles(comparison())
-	assert.Equal(t, []string{"result.json", "stats.csv", "faults.csv", "unavailability.csv", "timeline.csv", "scenario.yaml"},
+	assert.Equal(t, []string{"result.json", "stats.csv", "faults.csv", "unavailability.csv", "impact.csv", "timeline.csv", "scenario.yaml"},
 		fileNames(files))
 	assert.Equal(t, string(renderComparison(t, comparison(), report.JSON)), string(renderFile(t, files[0])))
-	rows := readCSV(t, renderFile(t, files[4]))
+	rows := readCSV(t, renderFile(t, files[5]))
 	assert.Equal(t, []string{"run", "scenario", "seed", "survival", "t_s"}, rows[0][:5])
 	require.Len(t, rows, 1+4, "the REGION run has no timeline")
 	assert.Equal(t, "zone", rows[1][0])
@@ -138,4 +139,27 @@ func TestComparisonFiles(t *testing.T) {
 	assert.Equal(t, []string{"sweep.json", "sweep.csv", "scenario.yaml"}, fileNames(sweep))
 	y := string(renderFile(t, sweep[2]))
 	assert.NotContains(t, y, "faults:", "the scenario swept has no faults of its own")
+}
+
+// TestImpactCSV: impact.csv has one row per Result.Impact entry, the
+// during and after summaries flattened.
+func TestImpactCSV(t *testing.T) {
+	r := zoneResult()
+	r.Impact = []scenarios.ClientImpact{
+		{Fault: "region us-east1 at 6m", StartS: 360, EndS: 480, Table: "users", Locality: "regional-by-row",
+			Op: "write", ClientRegion: "us-west1", Requests: 293, Errors: 5, Slow: 7,
+			UnavailableS: 6.2000000001, UnavailableFromS: 360.1, UnavailableRange: 3, RangesUnavailable: 2, AfterS: 390,
+			During: scenarios.LatencySummary{Count: 195, P50Ms: 70.1, P99Ms: 6120},
+			After:  scenarios.LatencySummary{Count: 98, P50Ms: 70.5, P99Ms: 74}},
+		{Fault: "region us-east1 at 6m", StartS: 360, EndS: 480, Table: "settings", Locality: "global",
+			Op: "read", ClientRegion: "us-east1", UnavailableRange: -1, AfterS: 390},
+	}
+	f := report.ResultFiles(r)[4]
+	require.Equal(t, "impact.csv", f.Name)
+	out := renderFile(t, f)
+	golden(t, "files-impact-rows.csv", out)
+	rows := readCSV(t, out)
+	require.Len(t, rows, 3)
+	assert.Equal(t, "6.2", rows[1][13], "unavailable_s to the nanosecond")
+	assert.Equal(t, "-1", rows[2][15], "no stalled range")
 }
