@@ -3,7 +3,7 @@
 export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 
-.PHONY: run test bench build charts fmt clean
+.PHONY: run test bench build charts schema fmt clean
 
 ## build: compile the CLI into bin/regionsim
 build:
@@ -22,6 +22,11 @@ charts: build
 	   out/gallery/cdf-users-read.png out/gallery/rtt-heatmap.png docs/img/
 	rm -rf out/gallery-faults && ./bin/regionsim run users-by-city --out out/gallery-faults > /dev/null
 	cp out/gallery-faults/timeline-users-write.png docs/img/failover-timeline.png
+
+## schema: regenerate docs/schema/*.schema.json from the Go types (review the diff;
+## a test fails while they are stale)
+schema:
+	$(GO) test ./scenarios/schema -run '^TestCommittedSchemasAreCurrent$$' -count=1 -update
 
 ## test: formatting, vet, every test, and ten seconds of the simulation fuzzer
 test:

@@ -73,9 +73,9 @@ type ClientImpact struct {
 // LatencySummary is a request count with its median and 99th percentile
 // latency (ms); a zero count means no requests and zero latencies.
 type LatencySummary struct {
-	Count uint64  `json:"count"`
-	P50Ms float64 `json:"p50_ms"`
-	P99Ms float64 `json:"p99_ms"`
+	Count uint64  `json:"count"`  // requests, errors included
+	P50Ms float64 `json:"p50_ms"` // median latency
+	P99Ms float64 `json:"p99_ms"` // 99th percentile latency
 }
 
 // summarise returns h's LatencySummary (zero for nil or empty).

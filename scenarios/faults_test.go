@@ -278,3 +278,64 @@ func TestFaultLeavesEarlierRequestsUnchanged(t *testing.T) {
 		assert.NotEqual(t, base.Timeline, got.Timeline, "%s changes what follows it", f.Name())
 	}
 }
+
+// TestRangeIDsAgree: a range is named the same way in the lease log, the
+// unavailability list and the replacements — its table and its index within
+// the table — so that a range's outage, its failover lease and its
+// replaced replica can be matched. The lease log once used the model's
+// global range id, which equals the index only in the first table.
+func TestRangeIDsAgree(t *testing.T) {
+	s, err := Parse([]byte(`
+duration: 6m
+warmup: 0s
+topology: {nodes_per_zone: 2, jitter: none}
+tables: [{name: a, ranges: 3}, {name: b, ranges: 4}]
+workload:
+  - {region: us-east1, rate: 5, table: a, mix: {write: 1}}
+  - {region: us-east1, rate: 5, table: b, mix: {write: 1}}
+faults: [{at: 10s, kind: zone, target: us-west1-a, for: 5m30s}]
+`), "rangeids.yaml")
+	require.NoError(t, err)
+	res, err := Run(s)
+	require.NoError(t, err)
+	type key struct {
+		table string
+		rng   int
+	}
+	ranges := map[string]int{}
+	for _, ti := range res.Tables {
+		ranges[ti.Name] = ti.Ranges
+	}
+	initial := map[key]LeaseEvent{}
+	for _, le := range res.Leases {
+		require.Contains(t, ranges, le.Table)
+		require.GreaterOrEqual(t, le.Range, 0)
+		require.Less(t, le.Range, ranges[le.Table], "lease of %s range %d: index within its table", le.Table, le.Range)
+		if le.Reason == "initial" {
+			initial[key{le.Table, le.Range}] = le
+		}
+	}
+	assert.Len(t, initial, 3+4, "one initial lease per range of each table")
+
+	require.NotEmpty(t, res.Unavailability)
+	tables := map[string]bool{}
+	for _, u := range res.Unavailability {
+		k := key{u.Table, u.Range}
+		tables[u.Table] = true
+		assert.Equal(t, "us-west1-a", initial[k].Zone, "%v lost service: its lease was in the failed zone", k)
+		moved := false
+		for _, le := range res.Leases {
+			if (key{le.Table, le.Range}) == k && le.Reason == "failover" && le.TS >= u.StartS && le.TS <= u.EndS {
+				moved = le.FromZone == "us-west1-a"
+			}
+		}
+		assert.True(t, moved, "%v: its failover lease event is in the lease log under the same id", k)
+	}
+	assert.Len(t, tables, 2, "both tables lost a range (the second table's ids are the ones that differed)")
+
+	require.NotEmpty(t, res.Replacements)
+	for _, rp := range res.Replacements {
+		assert.Less(t, rp.Range, ranges[rp.Table])
+		assert.Contains(t, initial, key{rp.Table, rp.Range})
+	}
+}

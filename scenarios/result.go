@@ -7,10 +7,10 @@ import "github.com/regionsim/regionsim/sim/stats"
 // contract (DESIGN.md "Result"); latencies are in milliseconds, times since
 // the start of the run in seconds.
 type Result struct {
-	Scenario         string  `json:"scenario"`
-	Seed             uint64  `json:"seed"`
-	Survival         string  `json:"survival"`
-	CRDBVersion      string  `json:"crdb_version"`
+	Scenario         string  `json:"scenario"`          // the scenario's name
+	Seed             uint64  `json:"seed"`              // the seed of every random stream
+	Survival         string  `json:"survival"`          // zone, region, or none without multi-region SQL
+	CRDBVersion      string  `json:"crdb_version"`      // the CockroachDB version modelled (cockroach.version)
 	RTT              string  `json:"rtt"`               // preset name or CSV path
 	MaxOffsetMs      float64 `json:"max_offset_ms"`     // clock max offset
 	WarmupSeconds    float64 `json:"warmup_seconds"`    // simulated, not measured
@@ -20,8 +20,10 @@ type Result struct {
 	WallSeconds      float64 `json:"wall_seconds"`      // the only nondeterministic field
 	Stats            []Stat  `json:"stats"`             // sorted by table, op, client region
 	// Tables lists the simulated tables in scenario order with their
-	// locality and range count; Unavailability's Range indexes count within
-	// a table.
+	// locality and range count. A range is identified the same way
+	// everywhere in a Result — in Leases, Unavailability and Replacements
+	// — by its table's name and its index within the table (0 …
+	// TableInfo.Ranges-1).
 	Tables []TableInfo `json:"tables"`
 	// Regions lists the cluster's regions in topology order, and RTTMs[i][j]
 	// the median RTT from Regions[i] to Regions[j] in ms (between zones of
@@ -50,18 +52,25 @@ type Result struct {
 	// those clients saw it: one entry per fault (in Faults order) × Stats
 	// entry (in Stats order); empty without faults.
 	Impact []ClientImpact `json:"impact"`
+
+	// Resolved is the scenario the run simulated, after flags and
+	// defaults (Scenario.Resolved; Run sets it, nil in a Result built by
+	// hand). It is not one of the Result's fields in JSON: the document
+	// that carries the Result carries it once, as resolved_scenario.
+	Resolved *Scenario `json:"-"`
 }
 
 // Replacement is one replica of a dead node moved to a live node after
 // server.time_until_store_dead (5 min): at TS (seconds since the start of
-// the run), range Range of Table went from node From to node To ("n3").
+// the run), range Range of Table (its index within the table) went from
+// node From to node To ("n3").
 type Replacement struct {
 	TS    float64 `json:"t_s"`
 	Table string  `json:"table"`
-	Range int     `json:"range"`
-	From  string  `json:"from_node"`
-	To    string  `json:"to_node"`
-	Voter bool    `json:"voter"`
+	Range int     `json:"range"`     // index within the table
+	From  string  `json:"from_node"` // the dead node
+	To    string  `json:"to_node"`   // the node that took the replica
+	Voter bool    `json:"voter"`     // a voter (else a non-voter)
 }
 
 // LeaseSharePoint is the share of a table's ranges whose lease is in Region
@@ -70,7 +79,7 @@ type LeaseSharePoint struct {
 	TS     float64 `json:"t_s"`
 	Table  string  `json:"table"`
 	Region string  `json:"region"`
-	Share  float64 `json:"share"`
+	Share  float64 `json:"share"` // fraction of the table's ranges, in [0, 1]
 }
 
 // LeaseTransferStat counts a table's lease moves over the whole run (warmup
@@ -78,9 +87,9 @@ type LeaseSharePoint struct {
 // simulated hour: a thrashing measure.
 type LeaseTransferStat struct {
 	Table           string  `json:"table"`
-	Ranges          int     `json:"ranges"`
-	Transfers       int     `json:"transfers"`
-	PerRangePerHour float64 `json:"per_range_per_hour"`
+	Ranges          int     `json:"ranges"`             // the table's range count
+	Transfers       int     `json:"transfers"`          // lease moves, all ranges
+	PerRangePerHour float64 `json:"per_range_per_hour"` // transfers per range per simulated hour
 }
 
 // Stat is the latency distribution of one table × op × client region over
@@ -91,18 +100,18 @@ type LeaseTransferStat struct {
 // sending it).
 type Stat struct {
 	Table        string  `json:"table"`
-	Locality     string  `json:"locality"`
-	Op           string  `json:"op"`
-	ClientRegion string  `json:"client_region"`
-	Count        uint64  `json:"count"`
-	Errors       uint64  `json:"errors"`
-	Ambiguous    uint64  `json:"ambiguous"`
-	MeanMs       float64 `json:"mean_ms"`
-	P50Ms        float64 `json:"p50_ms"`
-	P90Ms        float64 `json:"p90_ms"`
-	P99Ms        float64 `json:"p99_ms"`
-	P999Ms       float64 `json:"p999_ms"`
-	MaxMs        float64 `json:"max_ms"`
+	Locality     string  `json:"locality"`      // the table's locality
+	Op           string  `json:"op"`            // read, write, stale_read, bounded_read, insert or txn
+	ClientRegion string  `json:"client_region"` // where the clients are (their requests count here wherever served)
+	Count        uint64  `json:"count"`         // requests completed, errors included
+	Errors       uint64  `json:"errors"`        // requests that failed
+	Ambiguous    uint64  `json:"ambiguous"`     // failed writes that may have taken effect
+	MeanMs       float64 `json:"mean_ms"`       // mean latency
+	P50Ms        float64 `json:"p50_ms"`        // median latency
+	P90Ms        float64 `json:"p90_ms"`        // 90th percentile latency
+	P99Ms        float64 `json:"p99_ms"`        // 99th percentile latency
+	P999Ms       float64 `json:"p999_ms"`       // 99.9th percentile latency
+	MaxMs        float64 `json:"max_ms"`        // the worst latency, errors included
 	// MaxOKMs is the worst latency of a successful request (pMax, as
 	// CockroachDB's failover roachtests report it); 0 when none succeeded.
 	MaxOKMs float64 `json:"max_ok_ms"`
@@ -113,7 +122,7 @@ type Stat struct {
 // FaultWindow is one injected fault: its name (e.g. "region us-east1 at
 // 6m") and when it starts and ends, in seconds since the start of the run.
 type FaultWindow struct {
-	Name   string  `json:"name"`
+	Name   string  `json:"name"` // as Unavailability.Fault names it
 	StartS float64 `json:"start_s"`
 	EndS   float64 `json:"end_s"`
 }
@@ -123,7 +132,7 @@ type FaultWindow struct {
 type TableInfo struct {
 	Name     string `json:"name"`
 	Locality string `json:"locality"`
-	Ranges   int    `json:"ranges"`
+	Ranges   int    `json:"ranges"` // range count: range indexes are 0 … ranges-1
 }
 
 // Unavailability is one range's loss of service during one fault: from
@@ -131,9 +140,9 @@ type TableInfo struct {
 // valid or the fault ended (seconds since the start of the run). Range is
 // the range's index within its table (0 … TableInfo.Ranges-1).
 type Unavailability struct {
-	Fault  string             `json:"fault"`
+	Fault  string             `json:"fault"` // the fault's name, as in Result.Faults
 	Table  string             `json:"table"`
-	Range  int                `json:"range"`
+	Range  int                `json:"range"` // index within the table
 	StartS float64            `json:"start_s"`
 	EndS   float64            `json:"end_s"`
 	Phases map[string]float64 `json:"phases"` // seconds per phase: election, liveness, detect, lease, retry (or holder back, transferred)
@@ -142,36 +151,42 @@ type Unavailability struct {
 	PhaseOrder []string `json:"phase_order,omitempty"`
 }
 
-// LeaseEvent is one lease acquisition or move: the range's lease went from
-// FromRegion/FromZone (empty for the initial lease) to Region/Zone.
+// LeaseEvent is one lease acquisition or move: the lease of range Range of
+// Table (its index within the table, as in Unavailability and
+// Replacements) went from FromRegion/FromZone (empty for the initial
+// lease) to Region/Zone at TS, seconds since the start of the run.
 type LeaseEvent struct {
 	TS         float64 `json:"t_s"`
-	Range      int     `json:"range"`
+	Range      int     `json:"range"` // index within the table
 	Table      string  `json:"table"`
-	Region     string  `json:"region"`
-	Zone       string  `json:"zone"`
-	FromRegion string  `json:"from_region"`
-	FromZone   string  `json:"from_zone"`
-	Reason     string  `json:"reason"`
+	Region     string  `json:"region"`      // the new holder's region
+	Zone       string  `json:"zone"`        // the new holder's zone
+	FromRegion string  `json:"from_region"` // the old holder's region; empty for the initial lease
+	FromZone   string  `json:"from_zone"`   // the old holder's zone; empty for the initial lease
+	Reason     string  `json:"reason"`      // initial, failover, preference, follow-the-workload, …
 }
 
 // TimelinePoint is one interval (Result.TimelineSeconds wide) of one
 // table × op × client region, by the simulated time the requests were
 // issued.
 type TimelinePoint struct {
-	TS           float64 `json:"t_s"`
+	TS           float64 `json:"t_s"` // the interval's start
 	Table        string  `json:"table"`
 	Op           string  `json:"op"`
 	ClientRegion string  `json:"client_region"`
-	Count        uint64  `json:"count"`
-	Errors       uint64  `json:"errors"`
-	Ambiguous    uint64  `json:"ambiguous"`
-	P50Ms        float64 `json:"p50_ms"`
-	P99Ms        float64 `json:"p99_ms"`
+	Count        uint64  `json:"count"`     // requests issued in the interval, errors included
+	Errors       uint64  `json:"errors"`    // of them, those that failed
+	Ambiguous    uint64  `json:"ambiguous"` // of the errors, writes that may have taken effect
+	P50Ms        float64 `json:"p50_ms"`    // median latency of the interval's requests
+	P99Ms        float64 `json:"p99_ms"`    // 99th percentile latency of the interval's requests
 }
 
 // Comparison is the output of `regionsim compare`: the same scenario run
 // under several configurations (ZONE vs REGION survival by default).
 type Comparison struct {
-	Runs []Result `json:"runs"`
+	Runs []Result `json:"runs"` // one result per configuration, in run order
+	// Resolved is the scenario compared, after flags and defaults, before
+	// each run's survival goal is set (the runs' Resolved differ from it in
+	// database.survival only); nil in a Comparison built by hand.
+	Resolved *Scenario `json:"-"`
 }

@@ -340,6 +340,7 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 		}
 	}
 	res = s.result(rec, e)
+	res.Resolved = s.Resolved()
 	s.leaseResults(res, m, end)
 	s.faultResults(res, m, faults)
 	for i := range rec.series {
@@ -356,13 +357,9 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 func (s *Scenario) faultResults(res *Result, m *raft.Model, faults []raft.Fault) {
 	tables := m.Tables()
 	ranges := m.Ranges()
-	// index[id] is range id's position within its table.
-	index := make([]int, len(ranges))
+	index := rangeIndexes(m)
 	for _, t := range tables {
 		res.Tables = append(res.Tables, TableInfo{Name: t.Name, Locality: t.Locality.String(), Ranges: len(t.Ranges)})
-		for i, id := range t.Ranges {
-			index[id] = i
-		}
 	}
 	for _, f := range faults {
 		res.Faults = append(res.Faults, FaultWindow{
@@ -394,6 +391,19 @@ func (s *Scenario) faultResults(res *Result, m *raft.Model, faults []raft.Fault)
 	}
 }
 
+// rangeIndexes returns, for every range id of m, the range's position
+// within its table: how Result identifies a range everywhere (Leases,
+// Unavailability, Replacements), with the table's name.
+func rangeIndexes(m *raft.Model) []int {
+	index := make([]int, len(m.Ranges()))
+	for _, t := range m.Tables() {
+		for i, id := range t.Ranges {
+			index[id] = i
+		}
+	}
+	return index
+}
+
 // leaseSamples is how many lease-share samples a run reports at most.
 const leaseSamples = 120
 
@@ -404,12 +414,13 @@ func (s *Scenario) leaseResults(res *Result, m *raft.Model, end sim.Time) {
 	ranges := m.Ranges()
 	tables := m.Tables()
 	log := m.Leases()
+	index := rangeIndexes(m)
 	transfers := make([]int, len(tables))
 	for _, ev := range log {
 		r := ranges[ev.Range]
 		node := c.Nodes[ev.To]
 		le := LeaseEvent{
-			TS: ev.At.Seconds(), Range: int(ev.Range), Table: tables[r.Table].Name,
+			TS: ev.At.Seconds(), Range: index[ev.Range], Table: tables[r.Table].Name,
 			Region: c.Regions[node.Region].Name, Zone: node.Locality.Zone, Reason: ev.Reason,
 		}
 		if ev.From >= 0 {

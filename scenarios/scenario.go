@@ -424,6 +424,29 @@ func (s *Scenario) ResolvedDatabase() placement.Database {
 	return s.Database.WithClusterRegions(s.cluster)
 }
 
+// Resolved returns a deep copy of the validated scenario s with the
+// defaults that come from its cluster written out: the topology's regions
+// (the preset's default regions when the file names none) and, for a
+// multi-region database, the database's regions (ResolvedDatabase). It is
+// the scenario a run records (Result.Resolved): written as a file
+// (MarshalYAML, MarshalJSON) it loads back into a scenario that runs
+// exactly as s does, even if a preset's default regions change. Before
+// Validate it returns a plain copy.
+func (s *Scenario) Resolved() *Scenario {
+	c := s.Clone()
+	if s.cluster == nil {
+		return c
+	}
+	if len(c.Topology.Regions) == 0 {
+		for _, r := range s.cluster.Regions {
+			c.Topology.Regions = append(c.Topology.Regions, r.Name)
+		}
+	}
+	c.Database = s.ResolvedDatabase()
+	c.Database.Regions = slices.Clone(c.Database.Regions)
+	return c
+}
+
 // TableIndex returns the index of the named table in Tables, or -1.
 func (s *Scenario) TableIndex(name string) int {
 	return slices.IndexFunc(s.Tables, func(t Table) bool { return t.Name == name })

@@ -92,10 +92,14 @@ func DefaultSweepOptions(s *Scenario) SweepOptions {
 	return o
 }
 
-// MinDuration returns the measured span the runs need to hold the fault
-// and SweepRecovery after it: the scenario's duration when longer.
+// MinDuration returns the measured span the runs need: the scenario's
+// duration when the fault ends within it, else long enough to hold the
+// fault and SweepRecovery after it.
 func (o SweepOptions) MinDuration(s *Scenario) time.Duration {
-	return max(s.Duration, o.FaultAt+o.FaultFor+SweepRecovery-s.Warmup)
+	if o.FaultAt+o.FaultFor <= s.Warmup+s.Duration {
+		return s.Duration
+	}
+	return o.FaultAt + o.FaultFor + SweepRecovery - s.Warmup
 }
 
 // surviveWithin returns the bound in effect.
@@ -147,10 +151,10 @@ func (o SweepOptions) Validate(s *Scenario) error {
 // SweepResult is the output of Sweep: plain data with a JSON contract.
 // Times are seconds, latencies milliseconds.
 type SweepResult struct {
-	Scenario    string   `json:"scenario"`
-	CRDBVersion string   `json:"crdb_version"`
-	RTT         string   `json:"rtt"`
-	Seeds       []uint64 `json:"seeds"`
+	Scenario    string   `json:"scenario"`     // the scenario's name
+	CRDBVersion string   `json:"crdb_version"` // the CockroachDB version modelled
+	RTT         string   `json:"rtt"`          // preset name or CSV path
+	Seeds       []uint64 `json:"seeds"`        // every case runs each of these seeds
 	// FaultAtS and FaultForS are the swept fault's start and length;
 	// AfterS is when its after-failover window starts (FaultAtS +
 	// SettleTime); DurationS the measured span of every run, after
@@ -178,13 +182,18 @@ type SweepResult struct {
 	// Cases are the faults × survival goals, fault-major, in the order
 	// of SweepFaults.
 	Cases []SweepCase `json:"cases"`
+
+	// Resolved is the scenario swept, after flags and defaults, without
+	// faults (each run has only the swept fault), with the first seed
+	// (Sweep sets it; nil in a SweepResult built by hand).
+	Resolved *Scenario `json:"-"`
 }
 
 // SweepBaseline is one survival goal's latencies without a fault: Stats
 // pooled over the seeds (every run's requests in one distribution).
 type SweepBaseline struct {
-	Survival string `json:"survival"`
-	Stats    []Stat `json:"stats"`
+	Survival string `json:"survival"` // the survival goal: zone, region, or none
+	Stats    []Stat `json:"stats"`    // per table, op and client region, every seed's requests together
 }
 
 // SweepFault is one fault a sweep injects: a single AZ, a pair of AZs of
@@ -202,7 +211,7 @@ type SweepFault struct {
 // SweepCase is one fault under one survival goal over every seed.
 type SweepCase struct {
 	SweepFault
-	Survival string `json:"survival"`
+	Survival string `json:"survival"` // zone, region, or none
 	// Runs is the number of seeds run; SurvivedRuns those in which every
 	// client's stalls stayed within the bound (SweepResult.SurviveWithinS).
 	Runs         int `json:"runs"`
@@ -229,8 +238,8 @@ type SweepWorst struct {
 	Table        string  `json:"table"`
 	Op           string  `json:"op"`
 	ClientRegion string  `json:"client_region"`
-	Seed         uint64  `json:"seed"`
-	UnavailableS float64 `json:"unavailable_s"`
+	Seed         uint64  `json:"seed"`          // the run's seed
+	UnavailableS float64 `json:"unavailable_s"` // the stall, seconds
 	// Range is the range that stalled (index within the table).
 	Range int `json:"range"`
 }
@@ -265,10 +274,10 @@ func (c *SweepClient) Survived() bool { return c.SurvivedRuns == c.Runs }
 // Spread summarises one value over runs (seconds): smallest, mean, 99th
 // percentile (linear interpolation) and largest.
 type Spread struct {
-	Min  float64 `json:"min"`
-	Mean float64 `json:"mean"`
-	P99  float64 `json:"p99"`
-	Max  float64 `json:"max"`
+	Min  float64 `json:"min"`  // seconds
+	Mean float64 `json:"mean"` // seconds
+	P99  float64 `json:"p99"`  // seconds
+	Max  float64 `json:"max"`  // seconds
 }
 
 // spreadOf returns the Spread of vs (sorted in place); zero for none.
@@ -435,6 +444,15 @@ func Sweep(s *Scenario, opts SweepOptions) (*SweepResult, error) {
 		return nil, err
 	}
 	bound := opts.surviveWithin()
+	// The scenario swept: without faults, with the runs' duration.
+	base := s.Clone()
+	base.Faults = nil
+	if opts.Duration > 0 {
+		base.Duration = opts.Duration
+	}
+	if err := base.Validate(); err != nil {
+		return nil, err
+	}
 	res := &SweepResult{
 		Scenario: s.Name, CRDBVersion: s.Cockroach.Version, RTT: s.Topology.RTT,
 		FaultAtS: opts.FaultAt.Seconds(), FaultForS: opts.FaultFor.Seconds(),
@@ -442,6 +460,7 @@ func Sweep(s *Scenario, opts SweepOptions) (*SweepResult, error) {
 		WarmupS: s.Warmup.Seconds(), DurationS: jobs[0].s.Duration.Seconds(),
 		SurviveWithinS: bound.Seconds(), Kinds: slices.Clone(opts.Kinds),
 		Survivals: goals, Skipped: skipped, ReplacedFaults: len(s.Faults),
+		Resolved: base.Resolved(),
 	}
 	if res.Skipped == nil {
 		res.Skipped = []string{}
@@ -480,8 +499,8 @@ func Sweep(s *Scenario, opts SweepOptions) (*SweepResult, error) {
 	return res, nil
 }
 
-// trimForSweep drops what a sweep does not read from r: the lease log and
-// lease shares, the timeline intervals outside the fault window [startS,
+// trimForSweep drops what a sweep does not read from r: the lease log,
+// lease shares and resolved scenario, the timeline intervals outside the fault window [startS,
 // endS), and unless keepLatency the latency histograms.
 func trimForSweep(r *Result, startS, endS float64, keepLatency bool) {
 	if !keepLatency {
@@ -489,7 +508,7 @@ func trimForSweep(r *Result, startS, endS float64, keepLatency bool) {
 			r.Stats[i].Latency = nil
 		}
 	}
-	r.Leases, r.LeaseShare = nil, nil
+	r.Leases, r.LeaseShare, r.Resolved = nil, nil, nil
 	width := max(r.TimelineSeconds, 1e-9)
 	r.Timeline = slices.DeleteFunc(r.Timeline, func(p TimelinePoint) bool {
 		return p.TS >= endS || p.TS+width <= startS

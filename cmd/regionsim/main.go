@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/regionsim/regionsim/scenarios"
+	"github.com/regionsim/regionsim/scenarios/report"
 )
 
 // version is the regionsim release; overridden at link time with
@@ -209,13 +210,16 @@ func noArgs(fs *pflag.FlagSet) error {
 }
 
 func runVersion(args []string, stdout, _ io.Writer) error {
-	fs := newFlags("version", stdout, "Print the regionsim version and the Go toolchain it was built with.")
+	fs := newFlags("version", stdout, `Print the regionsim version, the tool_version its JSON documents carry
+(the module version Go stamped into the build, or "devel"), and the Go
+toolchain it was built with.`)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if err := noArgs(fs); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(stdout, "regionsim %s (%s %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	_, err := fmt.Fprintf(stdout, "regionsim %s (tool_version %s, %s %s/%s)\n", version, report.ToolVersion(),
+		runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	return err
 }

@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/regionsim/regionsim/scenarios"
+	"github.com/regionsim/regionsim/scenarios/schema/schematest"
 )
 
 func runCLI(args ...string) (code int, stdout, stderr string) {
@@ -201,16 +204,22 @@ func TestRunAndCompare(t *testing.T) {
 	out := t.TempDir()
 	code, stdout, stderr = runCLI("compare", path, "--format", "json", "--out", out)
 	require.Equal(t, 0, code, stderr)
-	assert.True(t, strings.HasPrefix(stdout, "{\n  \"runs\": ["))
+	assert.True(t, strings.HasPrefix(stdout, "{\n  \"schema_version\": 1,\n  \"tool_version\": \"devel\",\n  \"kind\": \"compare\","), stdout[:100])
+	assert.Contains(t, stdout, "\n  \"runs\": [")
 	assert.Contains(t, stdout, `"survival": "zone"`)
 	assert.Contains(t, stdout, `"survival": "region"`)
 	assert.Contains(t, stderr, filepath.Join(out, "result.json"))
-	for _, f := range []string{"result.json", "stats.csv", "cdf-t-read.png", "cdf-t-write.svg", "bars-t.png", "rtt-heatmap.png"} {
+	for _, f := range []string{"result.json", "stats.csv", "faults.csv", "unavailability.csv", "impact.csv", "timeline.csv", "scenario.yaml",
+		"cdf-t-read.png", "cdf-t-write.svg", "bars-t.png", "rtt-heatmap.png"} {
 		info, err := os.Stat(filepath.Join(out, f))
 		require.NoError(t, err, f)
-		assert.Greater(t, info.Size(), int64(100))
+		assert.Greater(t, info.Size(), int64(60))
 		assert.Contains(t, stderr, filepath.Join(out, f), "the path is printed")
 	}
+	code, again, stderr := runCLI("compare", filepath.Join(out, "scenario.yaml"), "--format", "json")
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, wallSeconds.ReplaceAllString(stdout, ""), wallSeconds.ReplaceAllString(again, ""),
+		"scenario.yaml repeats the comparison")
 }
 
 func TestRunIsDeterministic(t *testing.T) {
@@ -254,7 +263,7 @@ func TestSweep(t *testing.T) {
 	assert.Regexp(t, `(?m)^node n1\s+zone\s`, stdout)
 	assert.Regexp(t, `(?m)^partition us-east1\s+zone\s`, stdout)
 	assert.Contains(t, stdout, "verdict: REGION vs ZONE survival over 24 faults")
-	for _, f := range []string{"sweep.json", "sweep.csv", "sweep-unavailability.png", "sweep-unavailability.svg"} {
+	for _, f := range []string{"sweep.json", "sweep.csv", "scenario.yaml", "sweep-unavailability.png", "sweep-unavailability.svg"} {
 		info, err := os.Stat(filepath.Join(out, f))
 		require.NoError(t, err, f)
 		assert.Greater(t, info.Size(), int64(100))
@@ -503,4 +512,110 @@ func TestAssertFaults(t *testing.T) {
 	code, _, stderr = runCLI("sweep", path, "--seeds", "1", "--duration", "4s", "--assert", "unavailable<1ms")
 	assert.Equal(t, 3, code, stderr)
 	assert.Regexp(t, `(?m)^assert unavailable<1ms: FAIL measured \d+\.\d\ds \(worst of \d+: t \w+ @us-west1, (zone|region) survival, fault `, stderr)
+}
+
+// wallSeconds matches the one line of a JSON document that differs between
+// runs of one scenario and seed.
+var wallSeconds = regexp.MustCompile(`(?m)^\s*"wall_seconds": [0-9.e+-]+,?\n`)
+
+// TestJSONDocumentsReproduce: every JSON document is byte-identical for the
+// same scenario and seed apart from wall_seconds, and its resolved_scenario,
+// written to a file and run with the command's own flags, gives the same
+// document again.
+func TestJSONDocumentsReproduce(t *testing.T) {
+	path := writeScenario(t, tinyScenario+"faults:\n  - {at: 1500ms, kind: zone, target: us-east1-a, for: 1s}\n")
+	for _, tc := range []struct {
+		args  []string // after the scenario
+		again []string // the flags that are not part of the scenario
+	}{
+		{[]string{"run", "--seed", "5", "--duration", "3s", "--jitter", "none"}, []string{"run"}},
+		{[]string{"compare", "--crdb-version", "23.1", "--duration", "3s"}, []string{"compare"}},
+		{[]string{"sweep", "--seeds", "2", "--duration", "3s", "--fault-at", "1s", "--fault-for", "1s"},
+			[]string{"sweep", "--seeds", "2", "--fault-at", "1s", "--fault-for", "1s"}},
+	} {
+		t.Run(tc.args[0], func(t *testing.T) {
+			args := append([]string{tc.args[0], path, "--format", "json", "--quiet"}, tc.args[1:]...)
+			code, first, stderr := runCLI(args...)
+			require.Equal(t, 0, code, stderr)
+			_, second, _ := runCLI(args...)
+			first, second = wallSeconds.ReplaceAllString(first, ""), wallSeconds.ReplaceAllString(second, "")
+			assert.Equal(t, first, second, "same scenario and seed, same document")
+
+			var doc struct {
+				Kind     string          `json:"kind"`
+				Resolved json.RawMessage `json:"resolved_scenario"`
+			}
+			require.NoError(t, json.Unmarshal([]byte(first), &doc))
+			assert.Equal(t, tc.args[0], doc.Kind)
+			resolved := filepath.Join(t.TempDir(), "resolved.json")
+			require.NoError(t, os.WriteFile(resolved, doc.Resolved, 0o644))
+			again := append([]string{tc.again[0], resolved, "--format", "json", "--quiet"}, tc.again[1:]...)
+			code, third, stderr := runCLI(again...)
+			require.Equal(t, 0, code, stderr)
+			third = wallSeconds.ReplaceAllString(third, "")
+			if tc.args[0] == "sweep" {
+				// The sweep replaced the file's fault; the resolved
+				// scenario has none left to replace.
+				first = strings.Replace(first, `"replaced_faults": 1,`, `"replaced_faults": 0,`, 1)
+			}
+			assert.Equal(t, first, third, "the resolved scenario repeats the %s", tc.args[0])
+		})
+	}
+}
+
+// TestJSONOutputsMatchSchema: every JSON document the CLI writes — run,
+// compare and sweep, with and without faults, on stdout and under --out —
+// is valid by docs/schema/output.schema.json, and every scenario.yaml by
+// scenario.schema.json. The schemas forbid fields they do not list, so a
+// field added to the output without `make schema` fails here.
+func TestJSONOutputsMatchSchema(t *testing.T) {
+	output, scenario := schematest.Output(t), schematest.Scenario(t)
+	faulty := writeScenario(t, strings.Replace(tinyScenario, "duration: 2s", "duration: 6s", 1)+`faults:
+  - {at: 1500ms, kind: zone, target: us-east1-a, for: 1s}
+  - {at: 3s, kind: node, target: n2, for: 1s, mode: blackhole}
+  - {at: 4500ms, kind: partition, between: [[us-east1], [us-west1, europe-west1]], for: 1s}
+`)
+	replaced := writeScenario(t, `
+name: replaced
+duration: 6m
+warmup: 0s
+topology: {nodes_per_zone: 2}
+tables: [{name: a, ranges: 3}, {name: b, ranges: 2, locality: none}]
+workload: [{region: us-east1, rate: 2, table: a, mix: {write: 1}}, {region: us-west1, rate: 2, table: b}]
+faults: [{at: 10s, kind: zone, target: us-west1-a, for: 5m30s}]
+`)
+	tiny := writeScenario(t, tinyScenario)
+	for _, args := range [][]string{
+		{"run", tiny},
+		{"run", faulty, "--jitter", "none"},
+		{"run", replaced},
+		{"run", "default", "--duration", "2s", "--warmup", "1s"},
+		{"run", "follow-the-workload", "--duration", "10m", "--warmup", "0s"},
+		{"compare", tiny},
+		{"compare", faulty},
+		{"sweep", tiny, "--seeds", "1", "--duration", "2s"},
+		{"sweep", faulty, "--seeds", "2", "--duration", "3s", "--pairs"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			out := t.TempDir()
+			code, stdout, stderr := runCLI(append(args, "--format", "json", "--quiet", "--out", out)...)
+			require.Equal(t, 0, code, stderr)
+			assert.NoError(t, schematest.ValidateJSON(output, []byte(stdout)), "stdout")
+			name := "result.json"
+			if args[0] == "sweep" {
+				name = "sweep.json"
+			}
+			for _, f := range []string{name, "scenario.yaml"} {
+				data, err := os.ReadFile(filepath.Join(out, f))
+				require.NoError(t, err)
+				if f == name {
+					assert.Equal(t, wallSeconds.ReplaceAllString(stdout, ""), wallSeconds.ReplaceAllString(string(data), ""),
+						"--out holds the document printed")
+					assert.NoError(t, schematest.ValidateJSON(output, data), f)
+				} else {
+					assert.NoError(t, schematest.ValidateYAML(scenario, data), f)
+				}
+			}
+		})
+	}
 }

@@ -40,12 +40,14 @@ func checkOut(dir string, force bool) error {
 	return nil
 }
 
-// writeOut writes the JSON and CSV renderings of a result (or sweep) and
-// its charts as one set into dir, if set, and names the files on stderr.
-// The set is written into a temporary directory beside dir and renamed
-// into place at the end, so dir holds either the previous set or the whole
-// new one, never a mix or a truncated file; a previous set is replaced.
-func writeOut(dir string, force bool, stderr io.Writer, jsonName, csvName string, write func(io.Writer, report.Format) error, charts func(string) ([]string, error)) error {
+// writeOut writes the files of a result, comparison or sweep (JSON, CSV
+// and the resolved scenario: report.ResultFiles and its kin) and its
+// charts as one set into dir, if set, and names the files on stderr, the
+// data files in their order, then the charts by name. The set is written
+// into a temporary directory beside dir and renamed into place at the end,
+// so dir holds either the previous set or the whole new one, never a mix
+// or a truncated file; a previous set is replaced.
+func writeOut(dir string, force bool, stderr io.Writer, files []report.File, charts func(string) ([]string, error)) error {
 	if dir == "" {
 		return nil
 	}
@@ -63,14 +65,11 @@ func writeOut(dir string, force bool, stderr io.Writer, jsonName, csvName string
 	}
 	defer os.RemoveAll(tmp) // a no-op once renamed into place
 	var names []string
-	for _, out := range []struct {
-		name   string
-		format report.Format
-	}{{jsonName, report.JSON}, {csvName, report.CSV}} {
-		if err := writeFile(filepath.Join(tmp, out.name), func(w io.Writer) error { return write(w, out.format) }); err != nil {
+	for _, f := range files {
+		if err := writeFile(filepath.Join(tmp, f.Name), f.Write); err != nil {
 			return err
 		}
-		names = append(names, out.name)
+		names = append(names, f.Name)
 	}
 	paths, err := charts(tmp)
 	if err != nil {
@@ -91,7 +90,7 @@ func writeOut(dir string, force bool, stderr io.Writer, jsonName, csvName string
 	if err := replaceDir(dir, tmp); err != nil {
 		return fmt.Errorf("--out %s: %w", dir, err)
 	}
-	slices.Sort(names[2:])
+	slices.Sort(names[len(files):])
 	for _, n := range names {
 		fmt.Fprintf(stderr, "wrote %s\n", filepath.Join(dir, n))
 	}

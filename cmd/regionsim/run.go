@@ -58,7 +58,7 @@ func (f *runFlags) bind(fs *pflag.FlagSet, survival bool) {
 	fs.StringVar(&f.o.CRDBVersion, "crdb-version", "", "CockroachDB version whose timers and lease type are modelled: 22.2, 23.1, 24.3 or 25.2")
 	fs.StringVar(&f.o.Jitter, "jitter", "", "latency jitter: none or lognormal (default: the scenario's)")
 	fs.StringVar(&f.format, "format", "table", "output format: table, csv, json or markdown")
-	fs.StringVar(&f.out, "out", "", "also write result.json, stats.csv and every chart (PNG and SVG) into this directory; a previous run's set there is replaced")
+	fs.StringVar(&f.out, "out", "", "also write result.json, stats.csv, faults.csv, unavailability.csv, impact.csv, timeline.csv, scenario.yaml (the resolved scenario) and every chart (PNG and SVG) into this directory; a previous run's set there is replaced")
 	fs.BoolVar(&f.force, "force", false, "let --out replace a directory that holds other files than a previous run's output")
 	fs.StringVar(&f.maxEvents, "max-events", fmt.Sprint(scenarios.DefaultMaxEvents), "refuse a run estimated to dispatch more engine events, and stop one that does (0: no limit)")
 	fs.StringVar(&f.maxMemory, "max-memory", "4GiB", "refuse a run estimated to need more memory, and stop one that uses more (e.g. 512MiB, 8GiB; 0: no limit)")
@@ -154,8 +154,7 @@ after failover (from min(30 s, half the fault) after it starts to its end).
 	if err := report.WriteResult(stdout, res, format); err != nil {
 		return err
 	}
-	if err := writeOut(f.out, f.force, stderr, "result.json", "stats.csv",
-		func(w io.Writer, fm report.Format) error { return report.WriteResult(w, res, fm) },
+	if err := writeOut(f.out, f.force, stderr, report.ResultFiles(res),
 		func(dir string) ([]string, error) { return plots.WriteResult(dir, res) }); err != nil {
 		return err
 	}
@@ -191,7 +190,7 @@ REGION - ZONE delta of every percentile (ms).
 	if stop, err := f.preflight(stdout, variants...); stop || err != nil {
 		return err
 	}
-	var cmp scenarios.Comparison
+	cmp := scenarios.Comparison{Resolved: s.Resolved()}
 	for _, v := range variants {
 		res, err := f.timedRun(v)
 		if err != nil {
@@ -202,8 +201,7 @@ REGION - ZONE delta of every percentile (ms).
 	if err := report.WriteComparison(stdout, &cmp, format); err != nil {
 		return err
 	}
-	if err := writeOut(f.out, f.force, stderr, "result.json", "stats.csv",
-		func(w io.Writer, fm report.Format) error { return report.WriteComparison(w, &cmp, fm) },
+	if err := writeOut(f.out, f.force, stderr, report.ComparisonFiles(&cmp),
 		func(dir string) ([]string, error) { return plots.WriteComparison(dir, &cmp) }); err != nil {
 		return err
 	}

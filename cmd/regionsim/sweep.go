@@ -37,8 +37,8 @@ partition; --pairs adds every pair of AZs of one region), each under ZONE
 and under REGION survival (REGION only where the database allows it; the
 output says when it is skipped), plus once per goal without a fault, over
 --seeds seeds in parallel on every core. Any faults: in the scenario are
-replaced by the swept fault. The fault lasts 2 minutes by default and the
-runs are lengthened to hold it and 30 s of recovery after it.
+replaced by the swept fault. The fault lasts 2 minutes by default; runs
+too short to hold it are lengthened to hold it and 30 s of recovery.
 
 A client is a table x op x client region. Its stall is a stretch in which a
 range served none of its requests while one of them waited (failed or was
@@ -64,8 +64,8 @@ it in words.
 	fs.DurationVar(&within, "survive-within", scenarios.DefaultSurviveWithin, "longest stall a client may see for a fault to count as survived")
 	f.bind(fs, false)
 	fs.Lookup("seed").Usage = "first seed (default: the scenario's)"
-	fs.Lookup("duration").Usage = "measured simulated time of every run, after warmup (default: the scenario's, or longer to hold the fault and 30 s after it)"
-	fs.Lookup("out").Usage = "also write sweep.json, sweep.csv and the unavailability chart (PNG and SVG) into this directory"
+	fs.Lookup("duration").Usage = "measured simulated time of every run, after warmup (default: the scenario's; when the fault would end after it, long enough for the fault and 30 s after it)"
+	fs.Lookup("out").Usage = "also write sweep.json, sweep.csv, scenario.yaml (the resolved scenario) and the unavailability chart (PNG and SVG) into this directory"
 	fs.Lookup("assert").Usage = "SLO assertion " + slo.Grammar + ", e.g. 'errors==0'; repeatable; exit 3 if one fails (see Assertions above)"
 	if err := parse(fs, args); err != nil {
 		return err
@@ -141,11 +141,10 @@ func sweepInputError(err error) error {
 	return badInput(err)
 }
 
-// writeSweepOut writes sweep.json, sweep.csv and the charts into dir, if
-// set, and names the files on stderr.
+// writeSweepOut writes sweep.json, sweep.csv, scenario.yaml and the charts
+// into dir, if set, and names the files on stderr.
 func writeSweepOut(dir string, force bool, stderr io.Writer, res *scenarios.SweepResult) error {
-	return writeOut(dir, force, stderr, "sweep.json", "sweep.csv",
-		func(w io.Writer, fm report.Format) error { return report.WriteSweep(w, res, fm) },
+	return writeOut(dir, force, stderr, report.SweepFiles(res),
 		func(dir string) ([]string, error) { return plots.WriteSweep(dir, res) })
 }
 

@@ -38,8 +38,9 @@ import (
 // resolution of simulated time, so that 1.2 - 1.1 shows as 0.1 rather than
 // 0.09999999999999987.
 //
-// JSON is {"runs": [Result, ...]}, normalised as in WriteResult. Errors are
-// as for WriteResult.
+// JSON is a CompareDocument: the Header, the scenario's name and seeds,
+// "runs": [Result, ...] normalised as in WriteResult, and c.Resolved.
+// Errors are as for WriteResult.
 func WriteComparison(w io.Writer, c *scenarios.Comparison, f Format) error {
 	if c == nil {
 		return errors.New("report: nil comparison")
@@ -53,11 +54,7 @@ func WriteComparison(w io.Writer, c *scenarios.Comparison, f Format) error {
 			return err
 		}
 	case JSON:
-		runs := make([]scenarios.Result, len(c.Runs))
-		for i := range c.Runs {
-			runs[i] = normalised(&c.Runs[i])
-		}
-		if err := writeJSON(&b, scenarios.Comparison{Runs: runs}); err != nil {
+		if err := writeJSON(&b, compareDocument(c)); err != nil {
 			return err
 		}
 	case Markdown:

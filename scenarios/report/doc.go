@@ -1,7 +1,11 @@
 // Package report owns the rendering of simulation results: one Result, a
 // Comparison of several runs, or a SweepResult, written as an aligned text
 // table, CSV, JSON or a GitHub Markdown document (Format, ParseFormat,
-// WriteResult, WriteComparison, WriteSweep).
+// WriteResult, WriteComparison, WriteSweep). JSON is a versioned document
+// (Header, RunDocument, CompareDocument, SweepDocument; SchemaVersion).
+// ResultFiles, ComparisonFiles and SweepFiles list the files of an output
+// set (the CLI's --out): the JSON document, the CSV tables (stats.csv and
+// ResultCSVs) and the resolved scenario (WriteScenario).
 //
 // Rendering is deterministic: rows keep the order of Result.Stats (already
 // sorted by table, op and client region), every map is read in sorted key

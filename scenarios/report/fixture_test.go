@@ -2,6 +2,30 @@ package report_test
 
 import "github.com/regionsim/regionsim/scenarios"
 
+// fixtureScenario is the scenario the hand-built results below stand for
+// (close enough: results are built by hand), resolved as a run records it.
+func fixtureScenario() *scenarios.Scenario {
+	s, err := scenarios.Parse([]byte(`
+name: users-region-survival
+seed: 7
+duration: 10m
+warmup: 30s
+database: {primary_region: us-east1, survival: zone}
+tables:
+  - {name: users, locality: regional-by-row, ranges: 6}
+  - {name: settings, locality: global, ranges: 2}
+workload:
+  - {region: us-west1, rate: 100, table: users, mix: {read: 0.9, write: 0.1}}
+faults:
+  - {at: 2m, kind: zone, target: us-east1-b, for: 3m}
+  - {at: 6m, kind: region, target: us-east1, for: 2m}
+`), "fixture.yaml")
+	if err != nil {
+		panic(err)
+	}
+	return s.Resolved()
+}
+
 // stat builds a Stat; latencies in ms.
 func stat(table, locality, op, client string, count, errs uint64, mean, p50, p90, p99, p999, maxMs float64) scenarios.Stat {
 	st := scenarios.Stat{
@@ -25,8 +49,9 @@ func stat(table, locality, op, client string, count, errs uint64, mean, p50, p90
 func zoneResult() *scenarios.Result {
 	return &scenarios.Result{
 		Scenario: "users-region-survival", Seed: 7, Survival: "zone", CRDBVersion: "24.3",
-		Regions: []string{"us-east1", "us-west1"},
-		RTTMs:   [][]float64{{1, 66}, {66, 1}},
+		Resolved: fixtureScenario(),
+		Regions:  []string{"us-east1", "us-west1"},
+		RTTMs:    [][]float64{{1, 66}, {66, 1}},
 		Faults: []scenarios.FaultWindow{
 			{Name: "zone us-east1-b at 2m", StartS: 120, EndS: 300},
 			{Name: "region us-east1 at 6m", StartS: 360, EndS: 480},
@@ -106,7 +131,7 @@ func regionResult() *scenarios.Result {
 
 // comparison is the hand-built 2-run ZONE vs REGION comparison.
 func comparison() *scenarios.Comparison {
-	return &scenarios.Comparison{Runs: []scenarios.Result{*zoneResult(), *regionResult()}}
+	return &scenarios.Comparison{Runs: []scenarios.Result{*zoneResult(), *regionResult()}, Resolved: fixtureScenario()}
 }
 
 // sweepResult is a hand-built sweep: one AZ and one region outage under
@@ -130,6 +155,7 @@ func sweepResult() *scenarios.SweepResult {
 		Kinds: []string{"zone", "region"}, Survivals: []string{"zone", "region"},
 		Skipped:        []string{"nothing really: a hand-written note"},
 		ReplacedFaults: 2,
+		Resolved:       sweptScenario(),
 		Baselines: []scenarios.SweepBaseline{
 			{Survival: "zone", Stats: []scenarios.Stat{
 				stat("users", "regional-by-row", "write", "us-east1", 3.09, 5.1),
@@ -175,4 +201,11 @@ func sweepResult() *scenarios.SweepResult {
 				}},
 		},
 	}
+}
+
+// sweptScenario is fixtureScenario as a sweep records it: without faults.
+func sweptScenario() *scenarios.Scenario {
+	s := fixtureScenario()
+	s.Faults = nil
+	return s
 }

@@ -19,8 +19,9 @@ const (
 	// CSV is one header line and one row per Stat (per key × run for a
 	// comparison), floats in full precision.
 	CSV Format = "csv"
-	// JSON is the Result as DESIGN.md's JSON contract, indented, with a
-	// trailing newline; a comparison is {"runs": [Result, ...]}.
+	// JSON is a document of DESIGN.md's JSON contract (RunDocument,
+	// CompareDocument, SweepDocument: a versioned Header, the results and
+	// the resolved scenario), indented, with a trailing newline.
 	JSON Format = "json"
 	// Markdown is a GitHub-flavoured Markdown document with a heading, a
 	// line of run parameters and tables.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -156,18 +157,28 @@ func TestJSONRoundTrip(t *testing.T) {
 	out := renderResult(t, in, report.JSON)
 	require.True(t, bytes.HasSuffix(out, []byte("}\n")), "a trailing newline")
 
-	var back scenarios.Result
+	var back report.RunDocument
 	dec := json.NewDecoder(bytes.NewReader(out))
 	dec.DisallowUnknownFields()
 	require.NoError(t, dec.Decode(&back))
-	assert.Equal(t, *in, back)
+	assert.Equal(t, report.Header{SchemaVersion: report.SchemaVersion, ToolVersion: "devel", Kind: "run"}, back.Header)
+	assert.Equal(t, []uint64{7}, back.Seeds)
+	require.NotNil(t, back.ResolvedScenario, "the resolved scenario parses back")
+	assert.Equal(t, in.Resolved.Name, back.ResolvedScenario.Name)
+	assert.Equal(t, in.Resolved.Tables, back.ResolvedScenario.Tables)
+	assert.Equal(t, in.Resolved.Faults, back.ResolvedScenario.Faults)
+	want := *in
+	want.Resolved = nil // carried once, as resolved_scenario
+	assert.Equal(t, want, back.Result)
 
 	// Field names are DESIGN.md's contract. Beyond its example, Result also
 	// carries rtt, max_offset_ms, warmup_seconds and requests, a lease event
-	// its table, and stats and timeline points their ambiguous errors.
+	// its table, and stats and timeline points their ambiguous errors; the
+	// document adds the header, seeds and the resolved scenario.
 	var raw map[string]any
 	require.NoError(t, json.Unmarshal(out, &raw))
-	assert.Equal(t, sorted("scenario", "seed", "survival", "crdb_version", "simulated_seconds", "events",
+	assert.Equal(t, sorted("schema_version", "tool_version", "kind", "seeds", "resolved_scenario",
+		"scenario", "seed", "survival", "crdb_version", "simulated_seconds", "events",
 		"wall_seconds", "stats", "unavailability", "leases", "timeline",
 		"rtt", "max_offset_ms", "warmup_seconds", "requests", "regions", "rtt_ms", "faults", "lease_share", "lease_transfers", "timeline_interval_s", "tables", "replacements", "impact"), keys(t, raw))
 	assert.Equal(t, sorted("table", "locality", "op", "client_region", "count", "errors", "ambiguous", "max_ok_ms",
@@ -194,10 +205,20 @@ func TestJSONNilNormalised(t *testing.T) {
 	require.NoError(t, json.Unmarshal(raw["unavailability"], &u))
 	assert.Equal(t, "{}", string(u[0]["phases"]), "nil phases render as {}")
 	assert.Nil(t, in.Stats, "the input is not modified")
+
+	// An empty list stays a list (Run's results have empty, not nil, ones).
+	out = renderResult(t, &scenarios.Result{Unavailability: []scenarios.Unavailability{}}, report.JSON)
+	require.NoError(t, json.Unmarshal(out, &raw))
+	assert.Equal(t, "[]", string(raw["unavailability"]))
+	sw := renderSweep(t, &scenarios.SweepResult{Cases: []scenarios.SweepCase{{Clients: []scenarios.SweepClient{}}}}, report.JSON)
+	assert.Contains(t, string(sw), `"clients": []`)
+	out = renderResult(t, in, report.JSON)
+	require.NoError(t, json.Unmarshal(out, &raw))
 	assert.Nil(t, in.Unavailability[0].Phases, "the input is not modified")
 
 	out = renderComparison(t, &scenarios.Comparison{}, report.JSON)
-	assert.JSONEq(t, `{"runs": []}`, string(out))
+	assert.JSONEq(t, `{"schema_version": 1, "tool_version": "devel", "kind": "compare", "scenario": "",
+		"seeds": [], "runs": [], "resolved_scenario": null}`, string(out))
 	out = renderComparison(t, &scenarios.Comparison{Runs: []scenarios.Result{{}}}, report.JSON)
 	var c struct {
 		Runs []map[string]json.RawMessage `json:"runs"`
@@ -229,11 +250,23 @@ func TestComparisonJSON(t *testing.T) {
 	out := renderComparison(t, in, report.JSON)
 	var raw map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal(out, &raw))
-	require.Len(t, raw, 1, `exactly {"runs": [...]}`)
-	var back scenarios.Comparison
-	require.NoError(t, json.Unmarshal(out, &back))
-	// The REGION run's nil lists come back as empty lists.
+	assert.Equal(t, sorted("schema_version", "tool_version", "kind", "scenario", "seeds", "runs", "resolved_scenario"),
+		slices.Sorted(maps.Keys(raw)), `the document's header and {"runs": [...]}`)
+	var doc report.CompareDocument
+	dec := json.NewDecoder(bytes.NewReader(out))
+	dec.DisallowUnknownFields()
+	require.NoError(t, dec.Decode(&doc))
+	assert.Equal(t, "compare", doc.Kind)
+	assert.Equal(t, "users-region-survival", doc.Scenario)
+	assert.Equal(t, []uint64{7}, doc.Seeds, "both runs have seed 7")
+	require.NotNil(t, doc.ResolvedScenario)
+	assert.Equal(t, uint64(7), doc.ResolvedScenario.Seed)
+	back := doc.Comparison
+	back.Resolved = nil
+	// The REGION run's nil lists come back as empty lists; the resolved
+	// scenarios are the document's, not the runs'.
 	want := comparison()
+	want.Resolved, want.Runs[0].Resolved = nil, nil
 	want.Runs[1].Unavailability = []scenarios.Unavailability{}
 	want.Runs[1].Leases = []scenarios.LeaseEvent{}
 	want.Runs[1].Timeline = []scenarios.TimelinePoint{}

@@ -16,8 +16,8 @@ import (
 // written with one Write, so w sees either all of it or an error.
 //
 // Table, CSV and Markdown omit r.WallSeconds, so runs with the same seed
-// render byte-identically; JSON carries every field, with nil lists written
-// as [] and nil phase maps as {}. Table and Markdown print latencies with
+// render byte-identically; JSON is a RunDocument: the Header, every field
+// of r (nil lists written as [] and nil phase maps as {}) and r.Resolved. Table and Markdown print latencies with
 // two decimals below 10 ms and one from 10 ms ("-" for a Stat with no
 // requests), and summarise the faults (per fault and table locality, see
 // scenarios.Result.FaultImpacts), the unavailability and lease lists when
@@ -40,7 +40,7 @@ func WriteResult(w io.Writer, r *scenarios.Result, f Format) error {
 			return err
 		}
 	case JSON:
-		if err := writeJSON(&b, normalised(r)); err != nil {
+		if err := writeJSON(&b, runDocument(r)); err != nil {
 			return err
 		}
 	case Markdown:
@@ -81,7 +81,10 @@ func normalised(r *scenarios.Result) scenarios.Result {
 	if out.Unavailability == nil {
 		out.Unavailability = []scenarios.Unavailability{}
 	} else {
-		out.Unavailability = append([]scenarios.Unavailability(nil), r.Unavailability...)
+		// A copy that stays a list when r's is empty (append to nil would
+		// give nil: null in JSON).
+		out.Unavailability = make([]scenarios.Unavailability, len(r.Unavailability))
+		copy(out.Unavailability, r.Unavailability)
 		for i := range out.Unavailability {
 			if out.Unavailability[i].Phases == nil {
 				out.Unavailability[i].Phases = map[string]float64{}

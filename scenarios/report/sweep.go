@@ -22,8 +22,9 @@ import (
 // not survive, one row per fault × survival × table × op × client region;
 // then, with ZONE and REGION both swept, the verdict (Verdict). Notes
 // define the columns. CSV has one row per fault × survival × client with
-// every field in full precision; JSON is the SweepResult with nil lists
-// as []. Errors are as for WriteResult.
+// every field in full precision; JSON is a SweepDocument: the Header,
+// the SweepResult with nil lists as [], and r.Resolved. Errors are as
+// for WriteResult.
 func WriteSweep(w io.Writer, r *scenarios.SweepResult, f Format) error {
 	if r == nil {
 		return errors.New("report: nil sweep result")
@@ -52,7 +53,7 @@ func WriteSweep(w io.Writer, r *scenarios.SweepResult, f Format) error {
 			return err
 		}
 	case JSON:
-		if err := writeJSON(&b, normalisedSweep(r)); err != nil {
+		if err := writeJSON(&b, sweepDocument(r)); err != nil {
 			return err
 		}
 	case Markdown:

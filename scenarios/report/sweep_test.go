@@ -80,20 +80,26 @@ func TestSweepCSV(t *testing.T) {
 func TestSweepJSON(t *testing.T) {
 	in := sweepResult()
 	out := renderSweep(t, in, report.JSON)
-	var back scenarios.SweepResult
+	var doc report.SweepDocument
 	dec := json.NewDecoder(bytes.NewReader(out))
 	dec.DisallowUnknownFields()
-	require.NoError(t, dec.Decode(&back))
+	require.NoError(t, dec.Decode(&doc))
+	assert.Equal(t, report.Header{SchemaVersion: report.SchemaVersion, ToolVersion: "devel", Kind: "sweep"}, doc.Header)
+	require.NotNil(t, doc.ResolvedScenario)
+	assert.Empty(t, doc.ResolvedScenario.Faults, "the scenario swept has no faults of its own")
+	want := *in
+	want.Resolved = nil
+	back := doc.SweepResult
 	for i := range back.Baselines {
 		for j := range back.Baselines[i].Stats {
 			back.Baselines[i].Stats[j].Latency = in.Baselines[i].Stats[j].Latency
 		}
 	}
-	assert.Equal(t, *in, back)
+	assert.Equal(t, want, back)
 
 	var raw map[string]any
 	require.NoError(t, json.Unmarshal(out, &raw))
-	assert.Equal(t, sorted("scenario", "crdb_version", "rtt", "seeds", "fault_at_s", "fault_for_s", "after_failover_s",
+	assert.Equal(t, sorted("schema_version", "tool_version", "kind", "resolved_scenario", "scenario", "crdb_version", "rtt", "seeds", "fault_at_s", "fault_for_s", "after_failover_s",
 		"warmup_s", "duration_s", "survive_within_s", "kinds",
 		"survivals", "skipped", "replaced_faults", "baselines", "cases"), keys(t, raw))
 	c := raw["cases"].([]any)[0]

@@ -1,0 +1,134 @@
+package report
+
+import (
+	"runtime/debug"
+	"slices"
+	"sync"
+
+	"github.com/regionsim/regionsim/scenarios"
+)
+
+// SchemaVersion is the version of the data contract of every JSON document
+// regionsim writes (RunDocument, CompareDocument, SweepDocument), as
+// docs/schema/output.schema.json describes it. It changes only when a
+// change could break a reader of an earlier version: a field removed,
+// renamed, or given another type, unit or meaning. Adding a field does not
+// change it (readers must ignore fields they do not know). See
+// docs/output.md.
+const SchemaVersion = 1
+
+// Document kinds: Header.Kind.
+const (
+	KindRun     = "run"
+	KindCompare = "compare"
+	KindSweep   = "sweep"
+)
+
+// Header opens every JSON document regionsim writes.
+type Header struct {
+	// SchemaVersion is the version of the data contract the document
+	// follows (report.SchemaVersion): it changes only when a field is
+	// removed, renamed or changes type, unit or meaning.
+	SchemaVersion int `json:"schema_version"`
+	// ToolVersion is the regionsim build that wrote the document: the
+	// module version stamped into the binary, or "devel" (report.ToolVersion).
+	ToolVersion string `json:"tool_version"`
+	// Kind is what the document holds: "run", "compare" or "sweep".
+	Kind string `json:"kind"`
+}
+
+// RunDocument is the JSON of one run (`regionsim run --format json`,
+// result.json): the Header, the run's seed as Seeds, every field of the
+// Result, and the scenario it ran.
+type RunDocument struct {
+	Header
+	// Seeds is the run's seed, as a list so that every kind of document
+	// has one.
+	Seeds []uint64 `json:"seeds"`
+	scenarios.Result
+	// ResolvedScenario is the scenario the run simulated, after flags and
+	// defaults, as a scenario file (scenarios.Scenario.MarshalJSON):
+	// `regionsim run` of it repeats the run.
+	ResolvedScenario *scenarios.Scenario `json:"resolved_scenario"`
+}
+
+// CompareDocument is the JSON of `regionsim compare` (--format json,
+// result.json): the Header, the scenario's name, the seeds of the runs,
+// the runs (each a Result), and the scenario compared.
+type CompareDocument struct {
+	Header
+	// Scenario names the scenario compared.
+	Scenario string `json:"scenario"`
+	// Seeds are the runs' seeds, each once, in run order.
+	Seeds []uint64 `json:"seeds"`
+	scenarios.Comparison
+	// ResolvedScenario is the scenario compared, after flags and defaults,
+	// as a scenario file; each run sets its own database.survival.
+	ResolvedScenario *scenarios.Scenario `json:"resolved_scenario"`
+}
+
+// SweepDocument is the JSON of `regionsim sweep` (--format json,
+// sweep.json): the Header, every field of the SweepResult (its scenario
+// name and seeds among them), and the scenario swept.
+type SweepDocument struct {
+	Header
+	scenarios.SweepResult
+	// ResolvedScenario is the scenario swept, after flags and defaults,
+	// without faults, with the first seed, as a scenario file.
+	ResolvedScenario *scenarios.Scenario `json:"resolved_scenario"`
+}
+
+// toolVersion is computed once: a binary's documents all carry the same.
+var toolVersion = sync.OnceValue(func() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
+})
+
+// ToolVersion returns the version of the running regionsim build: its main
+// module's version as the Go toolchain stamped it (e.g. v0.2.0, or a
+// pseudo-version of the commit), or "devel" for a build without one (go
+// run, tests, -buildvcs=false). It is the same for every call in one
+// process, so documents stay byte-identical across runs of one binary.
+func ToolVersion() string { return toolVersion() }
+
+func header(kind string) Header {
+	return Header{SchemaVersion: SchemaVersion, ToolVersion: ToolVersion(), Kind: kind}
+}
+
+// runDocument returns the document WriteResult writes as JSON for r: r
+// normalised (nil lists as [], nil phase maps as {}); r is not modified.
+func runDocument(r *scenarios.Result) RunDocument {
+	return RunDocument{
+		Header: header(KindRun), Seeds: []uint64{r.Seed},
+		Result: normalised(r), ResolvedScenario: r.Resolved,
+	}
+}
+
+// compareDocument returns the document WriteComparison writes as JSON for
+// c: the runs normalised as in runDocument, the scenario name of the
+// resolved scenario (else of the first run); c is not modified.
+func compareDocument(c *scenarios.Comparison) CompareDocument {
+	d := CompareDocument{Header: header(KindCompare), Seeds: []uint64{}, ResolvedScenario: c.Resolved}
+	d.Runs = make([]scenarios.Result, len(c.Runs))
+	for i := range c.Runs {
+		d.Runs[i] = normalised(&c.Runs[i])
+		if !slices.Contains(d.Seeds, c.Runs[i].Seed) {
+			d.Seeds = append(d.Seeds, c.Runs[i].Seed)
+		}
+	}
+	switch {
+	case c.Resolved != nil:
+		d.Scenario = c.Resolved.Name
+	case len(c.Runs) > 0:
+		d.Scenario = c.Runs[0].Scenario
+	}
+	return d
+}
+
+// sweepDocument returns the document WriteSweep writes as JSON for r: r
+// with nil lists as []; r is not modified.
+func sweepDocument(r *scenarios.SweepResult) SweepDocument {
+	return SweepDocument{Header: header(KindSweep), SweepResult: normalisedSweep(r), ResolvedScenario: r.Resolved}
+}
