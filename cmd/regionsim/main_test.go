@@ -308,6 +308,51 @@ func TestTopologyOfScenario(t *testing.T) {
 	assert.Contains(t, stderr, `"nope"`)
 }
 
+// TestDurationFlagsApplyBeforeValidation: --duration and --warmup apply
+// before the scenario is validated, so a longer run makes room for a fault
+// the file's own duration does not, and a fault that a shorter run no
+// longer holds is refused naming the fault field, the flags and the
+// duration the faults need.
+func TestDurationFlagsApplyBeforeValidation(t *testing.T) {
+	late := writeScenario(t, tinyScenario+"faults:\n  - {at: 4s, kind: zone, target: us-east1-b, for: 1s}\n")
+	code, stdout, stderr := runCLI("run", late, "--quiet")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "faults[0].for: 1s from at 4s ends after the run (warmup 1s + duration 2s)")
+	assert.NotContains(t, stderr, "--duration", "no flag to blame")
+	assert.Empty(t, stdout)
+
+	code, stdout, stderr = runCLI("run", late, "--duration", "4s", "--jitter", "none", "--quiet")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "faults: 1 fault")
+	assert.Empty(t, stderr)
+	code, _, stderr = runCLI("sweep", late, "--seeds", "1", "--dry-run")
+	require.Equal(t, 0, code, "sweep replaces the faults: %s", stderr)
+
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--duration", "30s"}, []string{
+			"regionsim run: --duration 30s: scenarios: users-by-city: faults[2].for: 15s from at 40s ends after the run (warmup 10s + duration 30s)",
+			"the scenario's faults need --duration 45s or more"}},
+		{[]string{"--duration", "5s", "--warmup", "1s"}, []string{
+			"--warmup 1s --duration 5s: scenarios: users-by-city: faults[0].for: 12s from at 20s ends after the run (warmup 1s + duration 5s)",
+			"need --duration 54s or more"}},
+		{[]string{"--warmup", "0s"}, nil}, // the faults still fit: 55 s of 60 s
+	} {
+		code, stdout, stderr := runCLI(append([]string{"run", "users-by-city", "--dry-run"}, tc.args...)...)
+		if tc.want == nil {
+			assert.Equal(t, 0, code, stderr)
+			continue
+		}
+		assert.Equal(t, 2, code, "%v", tc.args)
+		for _, w := range tc.want {
+			assert.Contains(t, stderr, w, "%v", tc.args)
+		}
+		assert.Empty(t, stdout)
+	}
+}
+
 // TestZeroFlagsApply: a flag given as 0 is applied, not read as "unset":
 // --warmup 0s runs without warmup; --duration 0s and --max-offset 0s are
 // refused, naming the field.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -80,7 +81,9 @@ func (f *runFlags) load(fs *pflag.FlagSet) (*scenarios.Scenario, report.Format, 
 	if fs.NArg() == 1 {
 		name = fs.Arg(0)
 	}
-	s, err := scenarios.Load(name)
+	// Flags apply before the scenario is validated: a --duration may make
+	// room for a fault that the scenario's own duration does not.
+	s, err := scenarios.LoadUnvalidated(name)
 	if err != nil {
 		return nil, "", badInput(err)
 	}
@@ -115,12 +118,31 @@ func (f *runFlags) load(fs *pflag.FlagSet) (*scenarios.Scenario, report.Format, 
 		s.Faults = nil
 	}
 	if err := s.Override(f.o); err != nil {
-		return nil, "", badInput(err)
+		return nil, "", f.overrideError(fs, s, err)
 	}
 	if err := f.checkAssertScope(s, fs.Name()); err != nil {
 		return nil, "", err
 	}
 	return s, format, nil
+}
+
+// overrideError names the flags behind a scenario error that they caused:
+// a fault that no longer fits in a run shortened by --duration or --warmup
+// says which, and how long the faults need.
+func (f *runFlags) overrideError(fs *pflag.FlagSet, s *scenarios.Scenario, err error) error {
+	if !errors.Is(err, scenarios.ErrEndsAfterRun) || !(fs.Changed("duration") || fs.Changed("warmup")) {
+		return badInput(err)
+	}
+	warmup, given := s.Warmup, ""
+	if fs.Changed("warmup") {
+		warmup = f.warmup
+		given = fmt.Sprintf("--warmup %v ", f.warmup)
+	}
+	if fs.Changed("duration") {
+		given += fmt.Sprintf("--duration %v ", f.duration)
+	}
+	return badInputf("%s: %v; the scenario's faults need --duration %v or more",
+		strings.TrimSpace(given), err, s.FaultsEnd()-warmup)
 }
 
 const scenarioHelp = `SCENARIO is a built-in scenario name (see 'regionsim scenarios') or a

@@ -57,7 +57,7 @@ exactly as 'regionsim run' places them for the scenario's seed.`)
 		}
 		return c.WriteSummary(stdout)
 	}
-	s, err := scenarios.Load(fs.Arg(0))
+	s, err := scenarios.LoadUnvalidated(fs.Arg(0))
 	if err != nil {
 		return badInput(err)
 	}
