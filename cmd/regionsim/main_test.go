@@ -353,6 +353,32 @@ func TestDurationFlagsApplyBeforeValidation(t *testing.T) {
 	}
 }
 
+// TestQuiet: --quiet leaves nothing on stderr but errors, the files --out
+// wrote included, on every command that writes them.
+func TestQuiet(t *testing.T) {
+	path := writeScenario(t, tinyScenario)
+	for _, args := range [][]string{
+		{"run", path},
+		{"compare", path},
+		{"sweep", path, "--seeds", "1", "--duration", "2s"},
+	} {
+		out := filepath.Join(t.TempDir(), "out")
+		code, stdout, stderr := runCLI(append(args, "--out", out)...)
+		require.Equal(t, 0, code, stderr)
+		assert.Contains(t, stderr, "wrote "+out, "%v without --quiet names the files", args)
+		assert.NotEmpty(t, stdout)
+
+		code, stdout, stderr = runCLI(append(args, "--out", out, "--quiet")...)
+		require.Equal(t, 0, code, stderr)
+		assert.Empty(t, stderr, "%v --quiet", args)
+		assert.NotEmpty(t, stdout, "%v --quiet still prints the result", args)
+		assert.FileExists(t, filepath.Join(out, outMarker), "%v --quiet still writes --out", args)
+	}
+	code, _, stderr := runCLI("run", path, "--quiet", "--duration", "0s")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "duration: 0s", "errors are not silenced")
+}
+
 // TestZeroFlagsApply: a flag given as 0 is applied, not read as "unset":
 // --warmup 0s runs without warmup; --duration 0s and --max-offset 0s are
 // refused, naming the field.

@@ -37,13 +37,24 @@ type runFlags struct {
 	// trip over them); dropped counts them.
 	dropFaults bool
 	dropped    int
-	// quiet turns the progress line off; stderr receives it.
+	// quiet turns off the progress line and every note on stderr (the
+	// files --out wrote, regions mapped to another RTT spec's): only
+	// errors and --assert results remain. stderr receives the progress
+	// line.
 	quiet  bool
 	stderr io.Writer
 	// asserts are the --assert expressions, parsed; perLocality is set by
 	// sweep, whose figures are per table locality (slo.Scope).
 	asserts     assertFlag
 	perLocality bool
+}
+
+// notes returns where notes go: stderr, or nowhere with --quiet.
+func (f *runFlags) notes(stderr io.Writer) io.Writer {
+	if f.quiet {
+		return io.Discard
+	}
+	return stderr
 }
 
 func (f *runFlags) bind(fs *pflag.FlagSet, survival bool) {
@@ -64,7 +75,7 @@ func (f *runFlags) bind(fs *pflag.FlagSet, survival bool) {
 	fs.StringVar(&f.maxEvents, "max-events", fmt.Sprint(scenarios.DefaultMaxEvents), "refuse a run estimated to dispatch more engine events, and stop one that does (0: no limit)")
 	fs.StringVar(&f.maxMemory, "max-memory", "4GiB", "refuse a run estimated to need more memory, and stop one that uses more (e.g. 512MiB, 8GiB; 0: no limit)")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the estimated requests, events, time and memory of the run(s) and exit")
-	fs.BoolVar(&f.quiet, "quiet", false, "no progress line on stderr (there is none either when stderr is not a terminal)")
+	fs.BoolVar(&f.quiet, "quiet", false, "nothing on stderr but errors and --assert results: no progress line (there is none either when stderr is not a terminal), no notes, no list of the files --out wrote")
 	fs.Var(&f.asserts, "assert", "SLO assertion "+slo.Grammar+", e.g. 'users.write.p99<150ms'; repeatable; exit 3 if one fails (see Assertions above)")
 }
 
@@ -176,7 +187,7 @@ after failover (from min(30 s, half the fault) after it starts to its end).
 	if err := report.WriteResult(stdout, res, format); err != nil {
 		return err
 	}
-	if err := writeOut(f.out, f.force, stderr, "result.json", "stats.csv",
+	if err := writeOut(f.out, f.force, f.notes(stderr), "result.json", "stats.csv",
 		func(w io.Writer, fm report.Format) error { return report.WriteResult(w, res, fm) },
 		func(dir string) ([]string, error) { return plots.WriteResult(dir, res) }); err != nil {
 		return err
@@ -224,7 +235,7 @@ REGION - ZONE delta of every percentile (ms).
 	if err := report.WriteComparison(stdout, &cmp, format); err != nil {
 		return err
 	}
-	if err := writeOut(f.out, f.force, stderr, "result.json", "stats.csv",
+	if err := writeOut(f.out, f.force, f.notes(stderr), "result.json", "stats.csv",
 		func(w io.Writer, fm report.Format) error { return report.WriteComparison(w, &cmp, fm) },
 		func(dir string) ([]string, error) { return plots.WriteComparison(dir, &cmp) }); err != nil {
 		return err

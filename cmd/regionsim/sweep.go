@@ -91,7 +91,7 @@ min(30 s, half the fault) after the fault starts until it ends).
 	if err := report.WriteSweep(stdout, res, format); err != nil {
 		return err
 	}
-	if err := writeSweepOut(f.out, f.force, stderr, res); err != nil {
+	if err := writeSweepOut(f.out, f.force, f.notes(stderr), res); err != nil {
 		return err
 	}
 	return f.evalAsserts(stderr, slo.FromSweep(res))
