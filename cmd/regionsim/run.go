@@ -15,6 +15,7 @@ import (
 	"github.com/regionsim/regionsim/scenarios"
 	"github.com/regionsim/regionsim/scenarios/report"
 	"github.com/regionsim/regionsim/scenarios/slo"
+	"github.com/regionsim/regionsim/topology"
 )
 
 // runFlags are the flags shared by run, compare and sweep.
@@ -50,19 +51,19 @@ type runFlags struct {
 }
 
 // notes returns where notes go: stderr, or nowhere with --quiet.
-func (f *runFlags) notes(stderr io.Writer) io.Writer {
-	if f.quiet {
+func (f *runFlags) notes() io.Writer {
+	if f.quiet || f.stderr == nil {
 		return io.Discard
 	}
-	return stderr
+	return f.stderr
 }
 
 func (f *runFlags) bind(fs *pflag.FlagSet, survival bool) {
 	if survival {
 		fs.StringVar(&f.o.Survival, "survival", "", "survival goal: zone or region (default: the scenario's)")
 	}
-	fs.StringVar(&f.o.RTT, "rtt", "", "RTT preset (see 'regionsim presets') or CSV file from,to,p50_ms[,p99_ms] (default: the scenario's)")
-	fs.StringSliceVar(&f.o.Regions, "regions", nil, "regions to use, comma-separated, primary first (default: the scenario's)")
+	fs.StringVar(&f.o.RTT, "rtt", "", "RTT preset (see 'regionsim presets') or CSV file from,to,p50_ms[,p99_ms] (default: the scenario's); scenario regions it lacks are mapped to its nearest")
+	fs.StringSliceVar(&f.o.Regions, "regions", nil, "regions to use, comma-separated, primary first (default: the scenario's); a scenario region not listed is replaced by the next new one")
 	fs.DurationVar(&f.duration, "duration", 0, "measured simulated time, after warmup (default: the scenario's)")
 	fs.DurationVar(&f.warmup, "warmup", 0, "simulated time before measuring (default: the scenario's)")
 	fs.Uint64Var(&f.seed, "seed", 0, "random seed (default: the scenario's)")
@@ -128,19 +129,59 @@ func (f *runFlags) load(fs *pflag.FlagSet) (*scenarios.Scenario, report.Format, 
 		f.dropped = len(s.Faults)
 		s.Faults = nil
 	}
+	renames, err := s.RegionRenames(f.o)
+	if err != nil {
+		return nil, "", f.overrideError(fs, s, err)
+	}
 	if err := s.Override(f.o); err != nil {
 		return nil, "", f.overrideError(fs, s, err)
 	}
+	noteRenames(f.notes(), fs.Name(), f.o, renames)
 	if err := f.checkAssertScope(s, fs.Name()); err != nil {
 		return nil, "", err
 	}
 	return s, format, nil
 }
 
+// regionMapInput returns, for a *scenarios.RegionMapError in err, the
+// input error that says which regions to pass with --regions; else nil.
+func regionMapInput(err error) error {
+	var rme *scenarios.RegionMapError
+	if !errors.As(err, &rme) {
+		return nil
+	}
+	return badInputf("--rtt %s: it lacks the scenario's regions %s and has no distinct region within %.0f km of %s (or they have no known location); pass the %d regions to use, primary first: e.g. --regions %s (%s has %s)",
+		rme.RTT, strings.Join(rme.Regions, ", "), topology.NearestMaxKm, strings.Join(rme.Unmapped, ", "),
+		len(rme.Regions), strings.Join(rme.Suggest, ","), rme.RTT, strings.Join(rme.Have, ", "))
+}
+
+// noteRenames says on w, in one line, which regions of the scenario the
+// overrides o replaced (Scenario.RegionRenames), if any.
+func noteRenames(w io.Writer, command string, o scenarios.Overrides, renames []scenarios.RegionRename) {
+	if len(renames) == 0 {
+		return
+	}
+	names := make([]string, len(renames))
+	for i, r := range renames {
+		names[i] = r.String()
+		if r.Located {
+			names[i] += fmt.Sprintf(" (%.0f km)", r.Km)
+		}
+	}
+	what := "--regions: replaced the scenario's regions not in the list, in order"
+	if len(o.Regions) == 0 {
+		what = fmt.Sprintf("--rtt %s: mapped the scenario's regions it lacks to its nearest", o.RTT)
+	}
+	fmt.Fprintf(w, "regionsim %s: %s: %s\n", command, what, strings.Join(names, ", "))
+}
+
 // overrideError names the flags behind a scenario error that they caused:
 // a fault that no longer fits in a run shortened by --duration or --warmup
 // says which, and how long the faults need.
 func (f *runFlags) overrideError(fs *pflag.FlagSet, s *scenarios.Scenario, err error) error {
+	if e := regionMapInput(err); e != nil {
+		return e
+	}
 	if !errors.Is(err, scenarios.ErrEndsAfterRun) || !(fs.Changed("duration") || fs.Changed("warmup")) {
 		return badInput(err)
 	}
@@ -187,7 +228,7 @@ after failover (from min(30 s, half the fault) after it starts to its end).
 	if err := report.WriteResult(stdout, res, format); err != nil {
 		return err
 	}
-	if err := writeOut(f.out, f.force, f.notes(stderr), "result.json", "stats.csv",
+	if err := writeOut(f.out, f.force, f.notes(), "result.json", "stats.csv",
 		func(w io.Writer, fm report.Format) error { return report.WriteResult(w, res, fm) },
 		func(dir string) ([]string, error) { return plots.WriteResult(dir, res) }); err != nil {
 		return err
@@ -235,7 +276,7 @@ REGION - ZONE delta of every percentile (ms).
 	if err := report.WriteComparison(stdout, &cmp, format); err != nil {
 		return err
 	}
-	if err := writeOut(f.out, f.force, f.notes(stderr), "result.json", "stats.csv",
+	if err := writeOut(f.out, f.force, f.notes(), "result.json", "stats.csv",
 		func(w io.Writer, fm report.Format) error { return report.WriteComparison(w, &cmp, fm) },
 		func(dir string) ([]string, error) { return plots.WriteComparison(dir, &cmp) }); err != nil {
 		return err

@@ -21,7 +21,7 @@ var sweepFlagOf = map[string]string{
 }
 
 func runSweep(args []string, stdout, stderr io.Writer) error {
-	f := runFlags{dropFaults: true, perLocality: true}
+	f := runFlags{dropFaults: true, perLocality: true, stderr: stderr}
 	var seeds int
 	var faultAt, faultFor time.Duration
 	var pairs bool
@@ -91,7 +91,7 @@ min(30 s, half the fault) after the fault starts until it ends).
 	if err := report.WriteSweep(stdout, res, format); err != nil {
 		return err
 	}
-	if err := writeSweepOut(f.out, f.force, f.notes(stderr), res); err != nil {
+	if err := writeSweepOut(f.out, f.force, f.notes(), res); err != nil {
 		return err
 	}
 	return f.evalAsserts(stderr, slo.FromSweep(res))
