@@ -3,7 +3,7 @@
 export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 
-.PHONY: run test bench build charts fmt clean
+.PHONY: run test bench build charts readme fmt clean
 
 ## build: compile the CLI into bin/regionsim
 build:
@@ -22,6 +22,12 @@ charts: build
 	   out/gallery/cdf-users-read.png out/gallery/rtt-heatmap.png docs/img/
 	rm -rf out/gallery-faults && ./bin/regionsim run users-by-city --out out/gallery-faults > /dev/null
 	cp out/gallery-faults/timeline-users-write.png docs/img/failover-timeline.png
+
+## readme: regenerate the command output quoted in README.md, each block from the command named
+## in its <!-- generated: … --> comment (the failover table's 40 runs included: a few minutes);
+## 'make test' fails when a block differs from what its command prints
+readme:
+	$(GO) test -count=1 -timeout 30m -run '^TestREADME$$' ./cmd/regionsim -update
 
 ## test: formatting, vet, every test, and ten seconds of the simulation fuzzer
 test:
