@@ -20,11 +20,15 @@ package main
 // -run TestREADME -update) rewrites the blocks in place.
 //
 // The first header line is `generated: regionsim ARGS…` (the exact command
-// line; the output is fenced as a code block) or `generated: NAME …`, a
+// line, split as a shell would: 'single' and "double" quotes group words;
+// its output is fenced as a code block) or `generated: NAME …`, a
 // generator below (readmeGenerators) whose output is Markdown as is
-// (between blank lines); the rest of that line describes it. Each `keep:` selector, in order, adds
-// lines of the output; the /RE/ ones search from the line after the last
-// one kept (Go regexp syntax):
+// (between blank lines); the rest of that line describes it.
+//
+// `stream: stderr` quotes the command's stderr instead of its stdout, and
+// `exit: N` is the exit status it must end with (default 0). Each `keep:`
+// selector, in order, adds lines of the output; the /RE/ ones search from
+// the line after the last one kept (Go regexp syntax):
 //
 //	/RE/         the next line matching RE
 //	/RE/+N       that line and the N lines after it
@@ -76,9 +80,11 @@ const (
 // readmeBlock is one generated block of README.md.
 type readmeBlock struct {
 	line    int      // 1-based line of the header comment
-	command []string // the first header line's fields after "generated:"
+	command []string // the first header line's words after "generated:"
 	keep    []string // the keep: selectors, in order
 	check   string   // always, long or manual
+	stderr  bool     // stream: stderr
+	exit    int      // the exit status the command must end with
 	start   int      // index of the first content line (after the header)
 	end     int      // index of the end marker line
 	content string   // the content lines, joined with "\n"
@@ -105,7 +111,10 @@ func parseREADME(lines []string) ([]readmeBlock, error) {
 		}
 		last := strings.TrimSpace(header[len(header)-1])
 		header[len(header)-1] = strings.TrimSuffix(last, "-->")
-		b.command = strings.Fields(header[0])
+		var err error
+		if b.command, err = shellWords(header[0]); err != nil {
+			return nil, fmt.Errorf("line %d: generated: %v", b.line, err)
+		}
 		if len(b.command) == 0 {
 			return nil, fmt.Errorf("line %d: generated: names no command", b.line)
 		}
@@ -121,8 +130,16 @@ func parseREADME(lines []string) ([]readmeBlock, error) {
 					return nil, fmt.Errorf("line %d: %q: want check: always, long or manual", b.line, h)
 				}
 				b.check = f[0]
+			case h == "stream: stderr":
+				b.stderr = true
+			case strings.HasPrefix(h, "exit:"):
+				n, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(h, "exit:")))
+				if err != nil {
+					return nil, fmt.Errorf("line %d: %q: want exit: N", b.line, h)
+				}
+				b.exit = n
 			default:
-				return nil, fmt.Errorf("line %d: %q: want keep: or check:", b.line, h)
+				return nil, fmt.Errorf("line %d: %q: want keep:, check:, stream: stderr or exit:", b.line, h)
 			}
 		}
 		b.start = i + 1
@@ -139,6 +156,40 @@ func parseREADME(lines []string) ([]readmeBlock, error) {
 		blocks = append(blocks, b)
 	}
 	return blocks, nil
+}
+
+// shellWords splits s into words as a POSIX shell does, for quotes:
+// 'single' and "double" quoted parts (no escapes inside) join the word
+// they touch.
+func shellWords(s string) ([]string, error) {
+	var words []string
+	var w strings.Builder
+	inWord := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case ' ', '\t':
+			if inWord {
+				words = append(words, w.String())
+				w.Reset()
+				inWord = false
+			}
+		case '\'', '"':
+			j := strings.IndexByte(s[i+1:], c)
+			if j < 0 {
+				return nil, fmt.Errorf("unclosed %c in %q", c, s)
+			}
+			w.WriteString(s[i+1 : i+1+j])
+			i += 1 + j
+			inWord = true
+		default:
+			w.WriteByte(c)
+			inWord = true
+		}
+	}
+	if inWord {
+		words = append(words, w.String())
+	}
+	return words, nil
 }
 
 // keepLines applies the selectors to the lines of an output.
@@ -257,12 +308,12 @@ func failoverPMaxByVersion(o *outputs) (string, error) {
 		for range scens {
 			var s []float64
 			for range seeds {
-				out, err := o.get(cmds[i])
+				out, err := o.get(cmds[i], 0)
 				i++
 				if err != nil {
 					return "", err
 				}
-				m := pmax.FindStringSubmatch(out)
+				m := pmax.FindStringSubmatch(out.stdout)
 				if m == nil {
 					return "", fmt.Errorf("%s: no pMax line", strings.Join(cmds[i-1], " "))
 				}
@@ -285,8 +336,9 @@ type outputs struct {
 }
 
 type output struct {
-	stdout string
-	err    error
+	stdout, stderr string
+	code           int // exit status
+	err            error
 }
 
 // run runs the command lines not run yet, GOMAXPROCS at a time.
@@ -308,11 +360,8 @@ func (o *outputs) run(cmds [][]string) {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			var stdout, stderr bytes.Buffer
-			res := output{}
-			if code := run(c[1:], &stdout, &stderr); code != 0 {
-				res.err = fmt.Errorf("%s: exit %d: %s", key, code, stderr.String())
-			}
-			res.stdout = stdout.String()
+			code := run(c[1:], &stdout, &stderr)
+			res := output{stdout: stdout.String(), stderr: stderr.String(), code: code}
 			o.mu.Lock()
 			o.done[key] = res
 			o.mu.Unlock()
@@ -321,14 +370,21 @@ func (o *outputs) run(cmds [][]string) {
 	wg.Wait()
 }
 
-func (o *outputs) get(cmd []string) (string, error) {
+// get returns the output of cmd, which must have exited with status exit.
+func (o *outputs) get(cmd []string, exit int) (output, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	res, ok := o.done[strings.Join(cmd, " ")]
-	if !ok {
-		return "", fmt.Errorf("%s: not run", strings.Join(cmd, " "))
+	key := strings.Join(cmd, " ")
+	res, ok := o.done[key]
+	switch {
+	case !ok:
+		return res, fmt.Errorf("%s: not run", key)
+	case res.err != nil:
+		return res, res.err
+	case res.code != exit:
+		return res, fmt.Errorf("%s: exit %d (want %d): %s", key, res.code, exit, res.stderr)
 	}
-	return res.stdout, res.err
+	return res, nil
 }
 
 // name is the command line of b, or the name of its generator.
@@ -349,9 +405,13 @@ func (b readmeBlock) generate(o *outputs) (string, error) {
 		return gen(o)
 	}
 	o.run([][]string{b.command})
-	out, err := o.get(b.command)
+	res, err := o.get(b.command, b.exit)
 	if err != nil {
 		return "", err
+	}
+	out := res.stdout
+	if b.stderr {
+		out = res.stderr
 	}
 	kept, err := keepLines(strings.Split(strings.TrimRight(out, "\n"), "\n"), b.keep)
 	if err != nil {
@@ -457,12 +517,21 @@ func TestREADMESelectors(t *testing.T) {
 	require.Len(t, blocks, 1)
 	assert.Equal(t, readmeBlock{line: 2, command: []string{"regionsim", "run", "x"}, keep: []string{"/^t/+1"}, check: "long",
 		start: 5, end: 8, content: "```\nold\n```"}, blocks[0])
+	lines = strings.Split("<!-- generated: regionsim compare default --assert 'a.b<1ms' --assert \"x == 0\"\n     stream: stderr\n     exit: 3 -->\n<!-- end generated -->", "\n")
+	blocks, err = parseREADME(lines)
+	require.NoError(t, err)
+	require.Len(t, blocks, 1)
+	assert.Equal(t, []string{"regionsim", "compare", "default", "--assert", "a.b<1ms", "--assert", "x == 0"}, blocks[0].command)
+	assert.True(t, blocks[0].stderr)
+	assert.Equal(t, 3, blocks[0].exit)
 	for _, bad := range []string{
 		"<!-- generated: regionsim run x -->\n```",
 		"<!-- generated: regionsim run x\n     keep: /x/",
 		"<!-- generated: regionsim run x\n     kept: /x/ -->\n<!-- end generated -->",
 		"<!-- generated: regionsim run x\n     check: sometimes -->\n<!-- end generated -->",
 		"<!-- end generated -->",
+		"<!-- generated: regionsim run 'x -->\n<!-- end generated -->",
+		"<!-- generated: regionsim run x\n     exit: three -->\n<!-- end generated -->",
 	} {
 		_, err := parseREADME(strings.Split(bad, "\n"))
 		assert.Error(t, err, bad)
