@@ -2,6 +2,7 @@ package scenarios_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -99,4 +100,29 @@ func TestRegionRenamesErrors(t *testing.T) {
 	assert.Nil(t, renames)
 	assert.Equal(t, []string{"eu-west-1"}, rme.Unmapped, "London and Dublin are both nearest to europe-west2 (London)")
 	assert.Equal(t, []string{"europe-west2", "us-east1", "us-east4"}, rme.Suggest, "the mapped ones, then gcp's first default region")
+}
+
+// Run a built-in scenario on another provider's RTTs: its regions, and
+// everything that names them, move to the nearest regions of the preset.
+func ExampleScenario_RegionRenames() {
+	s, err := scenarios.LoadUnvalidated("users-by-city")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	o := scenarios.Overrides{RTT: "azure"}
+	renames, err := s.RegionRenames(o)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(renames)
+	if err := s.Override(o); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(s.Topology.Regions, s.Tables[0].CityRegions["paris"], s.Faults[0].Target)
+	// Output:
+	// [eu-central-1→germanywestcentral eu-west-3→francecentral us-east-2→eastus]
+	// [germanywestcentral francecentral eastus] francecentral germanywestcentral-b
 }
