@@ -3,7 +3,7 @@
 export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 
-.PHONY: run test bench build charts schema fmt clean
+.PHONY: run test bench build charts schema readme fmt clean
 
 ## build: compile the CLI into bin/regionsim
 build:
@@ -27,6 +27,12 @@ charts: build
 ## a test fails while they are stale)
 schema:
 	$(GO) test ./scenarios/schema -run '^TestCommittedSchemasAreCurrent$$' -count=1 -update
+
+## readme: regenerate the command output quoted in README.md, each block from the command named
+## in its <!-- generated: … --> comment (the failover table's 40 runs included: a few minutes);
+## 'make test' fails when a block differs from what its command prints
+readme:
+	$(GO) test -count=1 -timeout 30m -run '^TestREADME$$' ./cmd/regionsim -update
 
 ## test: formatting, vet, every test, and ten seconds of the simulation fuzzer
 test:

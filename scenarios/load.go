@@ -66,7 +66,20 @@ func Parse(data []byte, source string) (*Scenario, error) {
 
 // parse is Parse with dir, the directory relative CSV paths of
 // topology.rtt are resolved against ("" for the working directory).
-func parse(data []byte, source, dir string) (s *Scenario, err error) {
+func parse(data []byte, source, dir string) (*Scenario, error) {
+	s, err := decode(data, source, dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// decode is parse without the final Validate: the file's structure and
+// field names are checked and the defaults applied, its values are not.
+func decode(data []byte, source, dir string) (s *Scenario, err error) {
 	fail := func(format string, args ...any) error {
 		return &Error{Source: source, Err: fmt.Errorf(format, args...)}
 	}
@@ -124,9 +137,6 @@ func parse(data []byte, source, dir string) (s *Scenario, err error) {
 		s.Topology.RTT = filepath.Join(dir, s.Topology.RTT)
 	}
 	s.ApplyDefaults()
-	if err := s.Validate(); err != nil {
-		return nil, err
-	}
 	return s, nil
 }
 
@@ -157,13 +167,30 @@ func nodeKind(n *yaml.Node) string {
 // its topology.rtt is taken relative to the file's directory). If it is
 // neither, the error lists the built-ins. Every error wraps ErrInvalid.
 func Load(nameOrPath string) (*Scenario, error) {
+	s, err := LoadUnvalidated(nameOrPath)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// LoadUnvalidated is Load without the final Validate: the scenario is
+// decoded strictly (unknown fields, YAML errors) and its defaults are
+// applied, but its values are not checked, so that overrides apply first:
+// a --duration long enough for the scenario's faults, or an --rtt whose
+// regions the scenario's are mapped to. Call Override or Validate before
+// using it (its Cluster is nil until then). Every error wraps ErrInvalid.
+func LoadUnvalidated(nameOrPath string) (*Scenario, error) {
 	if data, ok := builtinData(nameOrPath); ok {
-		return Parse(data, nameOrPath)
+		return decode(data, nameOrPath, "")
 	}
 	data, err := os.ReadFile(nameOrPath)
 	if err != nil {
 		return nil, &Error{Err: fmt.Errorf("%q is neither a built-in scenario (%s) nor a readable file: %w",
 			nameOrPath, strings.Join(BuiltinNames(), ", "), err)}
 	}
-	return parse(data, nameOrPath, filepath.Dir(nameOrPath))
+	return decode(data, nameOrPath, filepath.Dir(nameOrPath))
 }

@@ -196,6 +196,39 @@ workload: [{region: lab-c, table: t, rate: 1}]
 	assert.Equal(t, "scenarios: "+bad+`: tables[0].locality: unknown "regional" (want regional-by-table, regional-by-row, global or none)`, err.Error())
 }
 
+// TestLoadUnvalidated: values are checked only once overrides apply, so a
+// longer duration makes room for a fault the file's own does not; field
+// names and YAML are checked at once.
+func TestLoadUnvalidated(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "late.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(`
+duration: 20s
+warmup: 5s
+tables: [{name: t}]
+workload: [{region: us-east1, table: t, rate: 1}]
+faults: [{at: 30s, kind: region, target: us-west1, for: 5s}]
+`), 0o644))
+	_, err := scenarios.Load(path)
+	require.ErrorIs(t, err, scenarios.ErrEndsAfterRun)
+	assert.ErrorIs(t, err, scenarios.ErrInvalid)
+	assert.Contains(t, err.Error(), "faults[0].for: 5s from at 30s ends after the run (warmup 5s + duration 20s)")
+
+	s, err := scenarios.LoadUnvalidated(path)
+	require.NoError(t, err)
+	assert.Nil(t, s.Cluster(), "not validated yet")
+	assert.Equal(t, 35*time.Second, s.FaultsEnd())
+	require.NoError(t, s.Override(scenarios.Overrides{Duration: new(30 * time.Second)}))
+	assert.NotNil(t, s.Cluster())
+
+	require.NoError(t, os.WriteFile(path, []byte("tables: [{name: t, localty: global}]\n"), 0o644))
+	_, err = scenarios.LoadUnvalidated(path)
+	assert.ErrorIs(t, err, scenarios.ErrInvalid)
+	assert.Contains(t, err.Error(), "localty")
+	_, err = scenarios.LoadUnvalidated("no-such-scenario")
+	assert.ErrorIs(t, err, fs.ErrNotExist)
+}
+
 func TestLoadUnknown(t *testing.T) {
 	for _, name := range []string{"no-such-scenario", "movr.yaml", "", "../builtin/default"} {
 		_, err := scenarios.Load(name)

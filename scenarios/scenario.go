@@ -514,11 +514,14 @@ type Overrides struct {
 	// Survival is --survival: zone or region.
 	Survival string
 	// RTT is --rtt: a preset name or a CSV path (relative to the working
-	// directory).
+	// directory). The scenario keeps its regions; those the spec lacks are
+	// replaced by their nearest regions of it (see RegionRenames).
 	RTT string
 	// Regions is --regions: the topology regions, primary first. The
 	// database then spans all of them with the first as primary (if it is
-	// multi-region), and a secondary region not among them is dropped.
+	// multi-region), and a secondary region not among them is dropped. A
+	// region of the scenario not in the list is replaced by the next new
+	// one of the list (see RegionRenames).
 	Regions []string
 	// Duration is --duration, the measured simulated time.
 	Duration *time.Duration
@@ -534,11 +537,22 @@ type Overrides struct {
 	Jitter string
 }
 
-// Override applies o to s and validates the result. On error s is
-// unchanged and the error wraps ErrInvalid, naming the scenario field the
-// flag sets (database.survival, topology.rtt, …).
+// Override applies o to s and validates the result; s need not have been
+// validated before (LoadUnvalidated). Regions that o's RTT spec or region
+// list replaces are renamed everywhere in s first (RegionRenames). On error
+// s is unchanged and the error wraps ErrInvalid, naming the scenario field
+// the flag sets (database.survival, topology.rtt, …).
 func (s *Scenario) Override(o Overrides) error {
+	renames, err := s.RegionRenames(o)
+	if err != nil {
+		return err
+	}
 	c := s.Clone()
+	if o.RTT != "" && len(o.Regions) == 0 && o.RTT != s.Topology.RTT {
+		// Keep the regions, not the new spec's defaults.
+		c.Topology.Regions = s.TopologyRegions()
+	}
+	c.renameRegions(renames)
 	if o.Survival != "" {
 		c.Database.Survival = placement.Survival(o.Survival)
 	}

@@ -83,6 +83,20 @@ func TestOverride(t *testing.T) {
 		{"rtt", scenarios.Overrides{RTT: "gcp"}, func(t *testing.T, s *scenarios.Scenario) {
 			assert.Equal(t, "gcp", s.Topology.RTT)
 			assert.Equal(t, "gcp", s.Cluster().Latency.Source())
+			assert.Equal(t, []string{"us-east1", "us-west1", "europe-west1"}, s.Topology.Regions, "gcp has them all: kept")
+		}},
+		{"rtt of another provider", scenarios.Overrides{RTT: "aws"}, func(t *testing.T, s *scenarios.Scenario) {
+			assert.Equal(t, []string{"us-east-1", "us-west-2", "eu-west-3"}, s.Topology.Regions, "the nearest aws regions")
+			assert.Equal(t, "us-east-1", s.Database.Primary)
+			assert.Equal(t, "us-west-2", s.Tables[1].HomeRegion)
+			assert.Equal(t, []string{"us-east-1", "us-west-2", "eu-west-3"},
+				[]string{s.Workload[0].Region, s.Workload[1].Region, s.Workload[2].Region})
+			assert.Equal(t, "us-east-1-b", s.Faults[0].Target)
+			assert.Equal(t, [][]string{{"us-east-1"}, {"us-west-2", "eu-west-3-a"}}, s.Faults[1].Between)
+		}},
+		{"regions replacing one", scenarios.Overrides{RTT: "gcp", Regions: []string{"us-east1", "us-west1", "europe-west2"}}, func(t *testing.T, s *scenarios.Scenario) {
+			assert.Equal(t, "europe-west2", s.Workload[2].Region)
+			assert.Equal(t, [][]string{{"us-east1"}, {"us-west1", "europe-west2-a"}}, s.Faults[1].Between)
 		}},
 		{"regions", scenarios.Overrides{Regions: []string{"europe-west1", "us-west1", "us-east1"}}, func(t *testing.T, s *scenarios.Scenario) {
 			assert.Equal(t, []string{"europe-west1", "us-west1", "us-east1"}, s.Topology.Regions)
@@ -118,7 +132,7 @@ func TestOverrideErrors(t *testing.T) {
 	}{
 		{"survival spelling", nil, scenarios.Overrides{Survival: "planet"}, `scenarios: base.yaml: database.survival: unknown "planet" (want zone or region)`},
 		{"survival on 2 regions", nil, scenarios.Overrides{Survival: "region", Regions: []string{"us-east1", "us-west1"}}, `database.survival: "region" with 2 regions`},
-		{"rtt", nil, scenarios.Overrides{RTT: "aws"}, `database.primary_region: "us-east1" is not a database region [us-east-1 us-west-2 eu-west-1]`},
+		{"rtt", nil, scenarios.Overrides{RTT: "nope"}, `topology.rtt: "nope" is neither a preset`},
 		{"regions dropping a table's region", func(s *scenarios.Scenario) {
 			s.Tables[0].Cities = map[string]int64{"rome": 1}
 			s.Tables[0].CityRegions = map[string]string{"rome": "europe-west1"}

@@ -40,6 +40,21 @@ func (s *Scenario) Validate() error {
 	return nil
 }
 
+// ErrEndsAfterRun is wrapped by the error of a fault that ends after the
+// run (warmup + duration), so that a caller that changed the duration can
+// say how long the faults need.
+var ErrEndsAfterRun = errors.New("ends after the run")
+
+// FaultsEnd returns when the last of s's faults ends (at + for), since the
+// start of the run; 0 without faults. O(faults).
+func (s *Scenario) FaultsEnd() time.Duration {
+	var end time.Duration
+	for _, f := range s.Faults {
+		end = max(end, f.At+f.For)
+	}
+	return end
+}
+
 // fieldErr returns an *Error for field.
 func fieldErr(field, format string, args ...any) error {
 	return &Error{Field: field, Err: fmt.Errorf(format, args...)}
@@ -440,8 +455,8 @@ func (s *Scenario) validateFault(i int, c *topology.Cluster) error {
 		return err
 	}
 	if ft.At+ft.For > s.end() {
-		return fieldErr(f("for"), "%v from at %v ends after the run (warmup %v + duration %v)",
-			ft.For, ft.At, s.Warmup, s.Duration)
+		return fieldErr(f("for"), "%v from at %v %w (warmup %v + duration %v)",
+			ft.For, ft.At, ErrEndsAfterRun, s.Warmup, s.Duration)
 	}
 	if ft.Mode != "" && !slices.Contains(FaultModes, ft.Mode) {
 		return fieldErr(f("mode"), "unknown %q (want %s)", ft.Mode, strings.Join(FaultModes, " or "))

@@ -5,8 +5,10 @@
 // every link, and node-local service-time and fsync distributions. It also
 // owns the RTT data: built-in presets embedded from presets/*.csv (derived
 // from the reference measurements by internal/genpresets) and the import of
-// user CSV files. Later it will also own who is up and which links are cut at
-// a simulated instant.
+// user CSV files, and where the presets' cloud regions are (RegionLocation,
+// NearestRegion), to map a scenario's regions onto another provider's.
+// Later it will also own who is up and which links are cut at a simulated
+// instant.
 //
 // Build turns a Config (the `topology:` section of a scenario) into a
 // Cluster. Times are time.Duration (nanoseconds of simulated time); RTTs in

@@ -128,3 +128,22 @@ func ExamplePresets() {
 	// roachprod  3 regions, default [us-east1 us-west1 europe-west1]
 	// seed-blog  3 regions, default [eu-central-1 eu-west-3 us-east-2]
 }
+
+// Map a GCP region onto the nearest region of the aws preset, as
+// `regionsim run default --rtt aws` does.
+func ExampleNearestRegion() {
+	aws, err := topology.LoadPreset("aws")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, r := range []string{"us-east1", "europe-west1", "asia-south1"} {
+		to, km, ok := topology.NearestRegion(r, aws.Regions())
+		loc, _ := topology.RegionLocation(to)
+		fmt.Printf("%s → %s (%s, %.0f km) %v\n", r, to, loc.Place, km, ok)
+	}
+	// Output:
+	// us-east1 → us-east-1 (Northern Virginia (Ashburn), 688 km) true
+	// europe-west1 → eu-west-3 (Paris, 208 km) true
+	// asia-south1 → ap-south-1 (Mumbai, 0 km) true
+}

@@ -155,7 +155,6 @@ func TestRunBadInput(t *testing.T) {
 		{[]string{"run", "default", "--duration", "-1s"}, "duration: -1s"},
 		{[]string{"run", "default", "--max-offset", "20s"}, "cockroach.max_offset: 20s"},
 		{[]string{"run", "default", "--crdb-version", "1.0"}, `cockroach.version: unknown "1.0"`},
-		{[]string{"run", "default", "--rtt", "aws"}, "us-east1"},
 		{[]string{"run", "default", "--jitter", "x"}, `topology.jitter: unknown "x"`},
 		{[]string{"run", "default", "extra"}, `unexpected argument "extra"`},
 		{[]string{"run", badTarget}, `faults[0].target: unknown zone "us-east1-z"`},
@@ -320,6 +319,120 @@ func TestTopologyOfScenario(t *testing.T) {
 	code, _, stderr = runCLI("topology", "nope")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, `"nope"`)
+}
+
+// TestDurationFlagsApplyBeforeValidation: --duration and --warmup apply
+// before the scenario is validated, so a longer run makes room for a fault
+// the file's own duration does not, and a fault that a shorter run no
+// longer holds is refused naming the fault field, the flags and the
+// duration the faults need.
+func TestDurationFlagsApplyBeforeValidation(t *testing.T) {
+	late := writeScenario(t, tinyScenario+"faults:\n  - {at: 4s, kind: zone, target: us-east1-b, for: 1s}\n")
+	code, stdout, stderr := runCLI("run", late, "--quiet")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "faults[0].for: 1s from at 4s ends after the run (warmup 1s + duration 2s)")
+	assert.NotContains(t, stderr, "--duration", "no flag to blame")
+	assert.Empty(t, stdout)
+
+	code, stdout, stderr = runCLI("run", late, "--duration", "4s", "--jitter", "none", "--quiet")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "faults: 1 fault")
+	assert.Empty(t, stderr)
+	code, _, stderr = runCLI("sweep", late, "--seeds", "1", "--dry-run")
+	require.Equal(t, 0, code, "sweep replaces the faults: %s", stderr)
+
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--duration", "30s"}, []string{
+			"regionsim run: --duration 30s: scenarios: users-by-city: faults[2].for: 15s from at 40s ends after the run (warmup 10s + duration 30s)",
+			"the scenario's faults need --duration 45s or more"}},
+		{[]string{"--duration", "5s", "--warmup", "1s"}, []string{
+			"--warmup 1s --duration 5s: scenarios: users-by-city: faults[0].for: 12s from at 20s ends after the run (warmup 1s + duration 5s)",
+			"need --duration 54s or more"}},
+		{[]string{"--warmup", "0s"}, nil}, // the faults still fit: 55 s of 60 s
+	} {
+		code, stdout, stderr := runCLI(append([]string{"run", "users-by-city", "--dry-run"}, tc.args...)...)
+		if tc.want == nil {
+			assert.Equal(t, 0, code, stderr)
+			continue
+		}
+		assert.Equal(t, 2, code, "%v", tc.args)
+		for _, w := range tc.want {
+			assert.Contains(t, stderr, w, "%v", tc.args)
+		}
+		assert.Empty(t, stdout)
+	}
+}
+
+// TestRTTMapsRegions: --rtt of another provider maps the scenario's regions
+// to its nearest and says so on stderr; an RTT spec without a counterpart
+// for them fails naming the regions to pass with --regions, which works.
+func TestRTTMapsRegions(t *testing.T) {
+	code, stdout, stderr := runCLI("run", "default", "--rtt", "aws", "--dry-run")
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, "regionsim run: --rtt aws: mapped the scenario's regions it lacks to its nearest: "+
+		"us-east1→us-east-1 (688 km), us-west1→us-west-2 (118 km), europe-west1→eu-west-3 (208 km)\n", stderr)
+	assert.Contains(t, stdout, "default (zone survival, seed 1)")
+
+	code, stdout, stderr = runCLI("run", "default", "--rtt", "aws", "--duration", "2s", "--warmup", "1s", "--jitter", "none", "--quiet")
+	require.Equal(t, 0, code, stderr)
+	assert.Empty(t, stderr, "--quiet silences the note")
+	assert.Contains(t, stdout, "rtt           aws")
+	assert.Regexp(t, `(?m)^accounts\s+regional-by-table\s+read\s+us-east-1\s`, stdout, "workloads and homes follow")
+	assert.NotContains(t, stdout, "us-east1 ")
+
+	code, _, stderr = runCLI("sweep", "users-by-city", "--rtt", "azure", "--seeds", "1", "--dry-run")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, "regionsim sweep: --rtt azure: mapped the scenario's regions it lacks to its nearest: eu-central-1→germanywestcentral (0 km), eu-west-3→francecentral")
+	code, stdout, stderr = runCLI("topology", "users-by-city", "--rtt", "gcp")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, "regionsim topology: --rtt gcp: mapped")
+	assert.Contains(t, stdout, "zone config of partition europe-west3:")
+	code, _, stderr = runCLI("run", "default", "--rtt", "gcp", "--regions", "us-east1,us-west1,europe-west2", "--dry-run")
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, "regionsim run: --regions: replaced the scenario's regions not in the list, in order: europe-west1→europe-west2 (300 km)\n", stderr)
+
+	lab := filepath.Join(t.TempDir(), "lab.csv")
+	require.NoError(t, os.WriteFile(lab, []byte("lab-a,lab-b,10\nlab-a,lab-c,20\nlab-b,lab-c,30\n"), 0o644))
+	for _, command := range []string{"run", "compare", "sweep", "topology"} {
+		code, stdout, stderr = runCLI(command, "default", "--rtt", lab)
+		assert.Equal(t, 2, code, command)
+		assert.Contains(t, stderr, "regionsim "+command+": --rtt "+lab+": it lacks the scenario's regions us-east1, us-west1, europe-west1", command)
+		assert.Contains(t, stderr, "pass the 3 regions to use, primary first: e.g. --regions lab-a,lab-b,lab-c ("+lab+" has lab-a, lab-b, lab-c)", command)
+		assert.Empty(t, stdout, command)
+	}
+	code, stdout, stderr = runCLI("run", "default", "--rtt", lab, "--regions", "lab-b,lab-a,lab-c", "--duration", "2s", "--warmup", "1s")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, "us-east1→lab-b, us-west1→lab-a, europe-west1→lab-c")
+	assert.Regexp(t, `(?m)^accounts\s+regional-by-table\s+read\s+lab-b\s`, stdout)
+}
+
+// TestQuiet: --quiet leaves nothing on stderr but errors, the files --out
+// wrote included, on every command that writes them.
+func TestQuiet(t *testing.T) {
+	path := writeScenario(t, tinyScenario)
+	for _, args := range [][]string{
+		{"run", path},
+		{"compare", path},
+		{"sweep", path, "--seeds", "1", "--duration", "2s"},
+	} {
+		out := filepath.Join(t.TempDir(), "out")
+		code, stdout, stderr := runCLI(append(args, "--out", out)...)
+		require.Equal(t, 0, code, stderr)
+		assert.Contains(t, stderr, "wrote "+out, "%v without --quiet names the files", args)
+		assert.NotEmpty(t, stdout)
+
+		code, stdout, stderr = runCLI(append(args, "--out", out, "--quiet")...)
+		require.Equal(t, 0, code, stderr)
+		assert.Empty(t, stderr, "%v --quiet", args)
+		assert.NotEmpty(t, stdout, "%v --quiet still prints the result", args)
+		assert.FileExists(t, filepath.Join(out, outMarker), "%v --quiet still writes --out", args)
+	}
+	code, _, stderr := runCLI("run", path, "--quiet", "--duration", "0s")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "duration: 0s", "errors are not silenced")
 }
 
 // TestZeroFlagsApply: a flag given as 0 is applied, not read as "unset":

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -14,6 +15,7 @@ import (
 	"github.com/regionsim/regionsim/scenarios"
 	"github.com/regionsim/regionsim/scenarios/report"
 	"github.com/regionsim/regionsim/scenarios/slo"
+	"github.com/regionsim/regionsim/topology"
 )
 
 // runFlags are the flags shared by run, compare and sweep.
@@ -36,7 +38,10 @@ type runFlags struct {
 	// trip over them); dropped counts them.
 	dropFaults bool
 	dropped    int
-	// quiet turns the progress line off; stderr receives it.
+	// quiet turns off the progress line and every note on stderr (the
+	// files --out wrote, regions mapped to another RTT spec's): only
+	// errors and --assert results remain. stderr receives the progress
+	// line.
 	quiet  bool
 	stderr io.Writer
 	// asserts are the --assert expressions, parsed; afterFailover is set
@@ -45,12 +50,20 @@ type runFlags struct {
 	afterFailover bool
 }
 
+// notes returns where notes go: stderr, or nowhere with --quiet.
+func (f *runFlags) notes() io.Writer {
+	if f.quiet || f.stderr == nil {
+		return io.Discard
+	}
+	return f.stderr
+}
+
 func (f *runFlags) bind(fs *pflag.FlagSet, survival bool) {
 	if survival {
 		fs.StringVar(&f.o.Survival, "survival", "", "survival goal: zone or region (default: the scenario's)")
 	}
-	fs.StringVar(&f.o.RTT, "rtt", "", "RTT preset (see 'regionsim presets') or CSV file from,to,p50_ms[,p99_ms] (default: the scenario's)")
-	fs.StringSliceVar(&f.o.Regions, "regions", nil, "regions to use, comma-separated, primary first (default: the scenario's)")
+	fs.StringVar(&f.o.RTT, "rtt", "", "RTT preset (see 'regionsim presets') or CSV file from,to,p50_ms[,p99_ms] (default: the scenario's); scenario regions it lacks are mapped to its nearest")
+	fs.StringSliceVar(&f.o.Regions, "regions", nil, "regions to use, comma-separated, primary first (default: the scenario's); a scenario region not listed is replaced by the next new one")
 	fs.DurationVar(&f.duration, "duration", 0, "measured simulated time, after warmup (default: the scenario's)")
 	fs.DurationVar(&f.warmup, "warmup", 0, "simulated time before measuring (default: the scenario's)")
 	fs.Uint64Var(&f.seed, "seed", 0, "random seed (default: the scenario's)")
@@ -63,7 +76,7 @@ func (f *runFlags) bind(fs *pflag.FlagSet, survival bool) {
 	fs.StringVar(&f.maxEvents, "max-events", fmt.Sprint(scenarios.DefaultMaxEvents), "refuse a run estimated to dispatch more engine events, and stop one that does (0: no limit)")
 	fs.StringVar(&f.maxMemory, "max-memory", "4GiB", "refuse a run estimated to need more memory, and stop one that uses more (e.g. 512MiB, 8GiB; 0: no limit)")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the estimated requests, events, time and memory of the run(s) and exit")
-	fs.BoolVar(&f.quiet, "quiet", false, "no progress line on stderr (there is none either when stderr is not a terminal)")
+	fs.BoolVar(&f.quiet, "quiet", false, "nothing on stderr but errors and --assert results: no progress line (there is none either when stderr is not a terminal), no notes, no list of the files --out wrote")
 	fs.Var(&f.asserts, "assert", "SLO assertion "+slo.Grammar+", e.g. 'users.write.p99<150ms'; repeatable; exit 3 if one fails (see Assertions above)")
 }
 
@@ -80,7 +93,9 @@ func (f *runFlags) load(fs *pflag.FlagSet) (*scenarios.Scenario, report.Format, 
 	if fs.NArg() == 1 {
 		name = fs.Arg(0)
 	}
-	s, err := scenarios.Load(name)
+	// Flags apply before the scenario is validated: a --duration may make
+	// room for a fault that the scenario's own duration does not.
+	s, err := scenarios.LoadUnvalidated(name)
 	if err != nil {
 		return nil, "", badInput(err)
 	}
@@ -114,13 +129,72 @@ func (f *runFlags) load(fs *pflag.FlagSet) (*scenarios.Scenario, report.Format, 
 		f.dropped = len(s.Faults)
 		s.Faults = nil
 	}
-	if err := s.Override(f.o); err != nil {
-		return nil, "", badInput(err)
+	renames, err := s.RegionRenames(f.o)
+	if err != nil {
+		return nil, "", f.overrideError(fs, s, err)
 	}
+	if err := s.Override(f.o); err != nil {
+		return nil, "", f.overrideError(fs, s, err)
+	}
+	noteRenames(f.notes(), fs.Name(), f.o, renames)
 	if err := f.checkAssertScope(s, fs.Name()); err != nil {
 		return nil, "", err
 	}
 	return s, format, nil
+}
+
+// regionMapInput returns, for a *scenarios.RegionMapError in err, the
+// input error that says which regions to pass with --regions; else nil.
+func regionMapInput(err error) error {
+	var rme *scenarios.RegionMapError
+	if !errors.As(err, &rme) {
+		return nil
+	}
+	return badInputf("--rtt %s: it lacks the scenario's regions %s and has no distinct region within %.0f km of %s (or they have no known location); pass the %d regions to use, primary first: e.g. --regions %s (%s has %s)",
+		rme.RTT, strings.Join(rme.Regions, ", "), topology.NearestMaxKm, strings.Join(rme.Unmapped, ", "),
+		len(rme.Regions), strings.Join(rme.Suggest, ","), rme.RTT, strings.Join(rme.Have, ", "))
+}
+
+// noteRenames says on w, in one line, which regions of the scenario the
+// overrides o replaced (Scenario.RegionRenames), if any.
+func noteRenames(w io.Writer, command string, o scenarios.Overrides, renames []scenarios.RegionRename) {
+	if len(renames) == 0 {
+		return
+	}
+	names := make([]string, len(renames))
+	for i, r := range renames {
+		names[i] = r.String()
+		if r.Located {
+			names[i] += fmt.Sprintf(" (%.0f km)", r.Km)
+		}
+	}
+	what := "--regions: replaced the scenario's regions not in the list, in order"
+	if len(o.Regions) == 0 {
+		what = fmt.Sprintf("--rtt %s: mapped the scenario's regions it lacks to its nearest", o.RTT)
+	}
+	fmt.Fprintf(w, "regionsim %s: %s: %s\n", command, what, strings.Join(names, ", "))
+}
+
+// overrideError names the flags behind a scenario error that they caused:
+// a fault that no longer fits in a run shortened by --duration or --warmup
+// says which, and how long the faults need.
+func (f *runFlags) overrideError(fs *pflag.FlagSet, s *scenarios.Scenario, err error) error {
+	if e := regionMapInput(err); e != nil {
+		return e
+	}
+	if !errors.Is(err, scenarios.ErrEndsAfterRun) || !(fs.Changed("duration") || fs.Changed("warmup")) {
+		return badInput(err)
+	}
+	warmup, given := s.Warmup, ""
+	if fs.Changed("warmup") {
+		warmup = f.warmup
+		given = fmt.Sprintf("--warmup %v ", f.warmup)
+	}
+	if fs.Changed("duration") {
+		given += fmt.Sprintf("--duration %v ", f.duration)
+	}
+	return badInputf("%s: %v; the scenario's faults need --duration %v or more",
+		strings.TrimSpace(given), err, s.FaultsEnd()-warmup)
 }
 
 const scenarioHelp = `SCENARIO is a built-in scenario name (see 'regionsim scenarios') or a
@@ -154,7 +228,7 @@ after failover (from min(30 s, half the fault) after it starts to its end).
 	if err := report.WriteResult(stdout, res, format); err != nil {
 		return err
 	}
-	if err := writeOut(f.out, f.force, stderr, report.ResultFiles(res),
+	if err := writeOut(f.out, f.force, f.notes(), report.ResultFiles(res),
 		func(dir string) ([]string, error) { return plots.WriteResult(dir, res) }); err != nil {
 		return err
 	}
@@ -201,7 +275,7 @@ REGION - ZONE delta of every percentile (ms).
 	if err := report.WriteComparison(stdout, &cmp, format); err != nil {
 		return err
 	}
-	if err := writeOut(f.out, f.force, stderr, report.ComparisonFiles(&cmp),
+	if err := writeOut(f.out, f.force, f.notes(), report.ComparisonFiles(&cmp),
 		func(dir string) ([]string, error) { return plots.WriteComparison(dir, &cmp) }); err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ var sweepFlagOf = map[string]string{
 }
 
 func runSweep(args []string, stdout, stderr io.Writer) error {
-	f := runFlags{dropFaults: true, afterFailover: true}
+	f := runFlags{dropFaults: true, afterFailover: true, stderr: stderr}
 	var seeds int
 	var faultAt, faultFor, within time.Duration
 	var pairs bool
@@ -124,7 +124,7 @@ it in words.
 	if err := report.WriteSweep(stdout, res, format); err != nil {
 		return err
 	}
-	if err := writeSweepOut(f.out, f.force, stderr, res); err != nil {
+	if err := writeSweepOut(f.out, f.force, f.notes(), res); err != nil {
 		return err
 	}
 	return f.evalAsserts(stderr, slo.FromSweep(res))

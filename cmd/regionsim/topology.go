@@ -33,7 +33,7 @@ func topologyFlags(fs *pflag.FlagSet, cfg *topology.Config) {
 	fs.StringVar(&cfg.Jitter, "jitter", cfg.Jitter, "latency jitter: none (every hop takes its p50) or lognormal (fitted per link)")
 }
 
-func runTopology(args []string, stdout, _ io.Writer) error {
+func runTopology(args []string, stdout, stderr io.Writer) error {
 	cfg := topology.DefaultConfig()
 	fs := newFlags("topology", stdout, `Print the resolved cluster: regions, availability zones and nodes with
 their locality tiers, and the RTT matrix between regions (p50 and, where
@@ -57,17 +57,20 @@ exactly as 'regionsim run' places them for the scenario's seed.`)
 		}
 		return c.WriteSummary(stdout)
 	}
-	s, err := scenarios.Load(fs.Arg(0))
+	s, err := scenarios.LoadUnvalidated(fs.Arg(0))
 	if err != nil {
 		return badInput(err)
 	}
-	// Flags the user set override the scenario's topology section.
+	// Flags the user set override the scenario's topology section; --rtt
+	// and --regions as in 'regionsim run' (regions the new spec lacks are
+	// mapped), then the scenario is validated.
+	var o scenarios.Overrides
 	fs.Visit(func(f *pflag.Flag) {
 		switch f.Name {
 		case "rtt":
-			s.Topology.RTT = cfg.RTT
+			o.RTT = cfg.RTT
 		case "regions":
-			s.Topology.Regions = cfg.Regions
+			o.Regions = cfg.Regions
 		case "zones-per-region":
 			s.Topology.ZonesPerRegion = cfg.ZonesPerRegion
 		case "nodes-per-zone":
@@ -80,9 +83,17 @@ exactly as 'regionsim run' places them for the scenario's seed.`)
 			s.Topology.Jitter = cfg.Jitter
 		}
 	})
-	if err := s.Validate(); err != nil {
+	renames, err := s.RegionRenames(o)
+	if err == nil {
+		err = s.Override(o)
+	}
+	if err != nil {
+		if e := regionMapInput(err); e != nil {
+			return e
+		}
 		return badInput(err)
 	}
+	noteRenames(stderr, "topology", o, renames)
 	layouts, err := s.Place()
 	if err != nil {
 		return badInput(err)

@@ -22,7 +22,7 @@ func verdictGrids(v scenarios.Verdict, grouped bool) (faults, cost *grid) {
 		{"zone p50 ms", right}, {"region p50 ms", right}, {"Δp50 ms", right},
 		{"zone p99 ms", right}, {"region p99 ms", right}, {"Δp99 ms", right},
 	}}
-	for ti, t := range v.Tables {
+	for _, t := range v.Tables {
 		first := true
 		name := func() string {
 			if grouped && !first {
@@ -30,9 +30,6 @@ func verdictGrids(v scenarios.Verdict, grouped bool) (faults, cost *grid) {
 			}
 			first = false
 			return t.Table
-		}
-		if grouped && ti > 0 && len(faults.rows) > 0 {
-			faults.gap()
 		}
 		for _, set := range []struct {
 			label string
@@ -47,9 +44,6 @@ func verdictGrids(v scenarios.Verdict, grouped bool) (faults, cost *grid) {
 			faults.add(name(), "-", "-", "survives every fault under both", "", "", "", "")
 		}
 		first = true
-		if grouped && ti > 0 && len(cost.rows) > 0 {
-			cost.gap()
-		}
 		for _, c := range t.Cost {
 			cost.add(name(), c.Op, c.ClientRegion, fmtMs(c.ZoneP50Ms), fmtMs(c.RegionP50Ms), fmtDelta(c.DeltaP50Ms),
 				fmtMs(c.ZoneP99Ms), fmtMs(c.RegionP99Ms), fmtDelta(c.DeltaP99Ms))
