@@ -292,9 +292,9 @@ func (s *Scenario) clientImpacts(res *Result, rec *recorder) []ClientImpact {
 // FaultVerdict is whether one fault was survived: by every (table, client
 // region) whose clients' unavailability stayed within Bound.
 type FaultVerdict struct {
-	Fault    string  `json:"fault"`
-	BoundS   float64 `json:"survive_within_s"`
-	Survived bool    `json:"survived"`
+	Fault    string  `json:"fault"`            // the fault's name
+	BoundS   float64 `json:"survive_within_s"` // the bound, seconds
+	Survived bool    `json:"survived"`         // every (table, client region) within the bound
 	// Worst is the impact with the longest unavailability (the first in
 	// Result.Impact order among equals), or nil when the fault had no
 	// measured requests.
@@ -305,9 +305,9 @@ type FaultVerdict struct {
 }
 
 // Verdicts returns one FaultVerdict per fault of impacts (in first
-// appearance order) against bound.
+// appearance order) against bound; an empty list for none.
 func Verdicts(impacts []ClientImpact, bound time.Duration) []FaultVerdict {
-	var out []FaultVerdict
+	out := []FaultVerdict{}
 	for i := range impacts {
 		im := &impacts[i]
 		vi := slices.IndexFunc(out, func(v FaultVerdict) bool { return v.Fault == im.Fault })
@@ -317,7 +317,9 @@ func Verdicts(impacts []ClientImpact, bound time.Duration) []FaultVerdict {
 		}
 		v := &out[vi]
 		if v.Worst == nil || im.UnavailableS > v.Worst.UnavailableS {
-			v.Worst = im
+			w := *im
+			w.during, w.after = nil, nil
+			v.Worst = &w
 		}
 		if !im.Survived(bound) {
 			v.Survived = false

@@ -144,3 +144,40 @@ func TestClientImpactNoFaults(t *testing.T) {
 	assert.Empty(t, r.Impact)
 	assert.Empty(t, Verdicts(r.Impact, DefaultSurviveWithin))
 }
+
+// TestClientImpactNamesTheRegionThatSuffers: movr under ZONE survival
+// with us-east1 down for 2 minutes. Pooled over client regions, writes
+// after failover look fine (most clients' rows live elsewhere); per
+// client, us-east1's writes stalled for the whole outage, and the verdict
+// names them.
+func TestClientImpactNamesTheRegionThatSuffers(t *testing.T) {
+	s, err := Load("movr")
+	require.NoError(t, err)
+	s.Duration = 150 * time.Second
+	s.Faults = []Fault{{At: 20 * time.Second, Kind: FaultRegion, Target: "us-east1", For: 2 * time.Minute}}
+	require.NoError(t, s.Validate())
+	r, err := Run(s)
+	require.NoError(t, err)
+	require.Len(t, r.Verdicts, 1)
+	v := r.Verdicts[0]
+	assert.False(t, v.Survived)
+	assert.Contains(t, v.Failed, "users@us-east1")
+	require.NotNil(t, v.Worst)
+	assert.GreaterOrEqual(t, v.Worst.UnavailableS, 115.0)
+	found := false
+	for _, im := range r.Impact {
+		if im.Table == "users" && im.Op == "write" && im.ClientRegion == "us-east1" {
+			found = true
+			// Its rows' ranges have every voter in us-east1: no write
+			// succeeds until the region is back.
+			assert.GreaterOrEqual(t, im.UnavailableS, 115.0)
+			assert.False(t, im.Survived(DefaultSurviveWithin))
+		}
+		if im.Table == "users" && im.Op == "write" && im.ClientRegion == "us-west1" {
+			// us-west1's own rows live in us-west1: most of its writes
+			// are served throughout.
+			assert.Less(t, im.SlowShare(), 0.5)
+		}
+	}
+	assert.True(t, found)
+}

@@ -1,6 +1,10 @@
 package scenarios
 
-import "github.com/regionsim/regionsim/sim/stats"
+import (
+	"time"
+
+	"github.com/regionsim/regionsim/sim/stats"
+)
 
 // Result is everything one simulation run reports: plain data that the
 // report renderers and the charts consume. Its JSON field names are a
@@ -52,6 +56,9 @@ type Result struct {
 	// those clients saw it: one entry per fault (in Faults order) × Stats
 	// entry (in Stats order); empty without faults.
 	Impact []ClientImpact `json:"impact"`
+	// Verdicts judge each fault (in Faults order) by Impact against a
+	// bound: Run uses DefaultSurviveWithin; Judge sets another.
+	Verdicts []FaultVerdict `json:"verdicts"`
 
 	// Resolved is the scenario the run simulated, after flags and
 	// defaults (Scenario.Resolved; Run sets it, nil in a Result built by
@@ -185,8 +192,17 @@ type TimelinePoint struct {
 // under several configurations (ZONE vs REGION survival by default).
 type Comparison struct {
 	Runs []Result `json:"runs"` // one result per configuration, in run order
+	// Skipped says why a configuration was left out (REGION survival of a
+	// database with fewer than 3 regions).
+	Skipped []string `json:"skipped"`
+	// Verdict is what REGION survival buys over ZONE and costs, when both
+	// ran with faults (ComparisonVerdict); null otherwise.
+	Verdict *Verdict `json:"verdict"`
 	// Resolved is the scenario compared, after flags and defaults, before
 	// each run's survival goal is set (the runs' Resolved differ from it in
 	// database.survival only); nil in a Comparison built by hand.
 	Resolved *Scenario `json:"-"`
 }
+
+// Judge sets r.Verdicts: each fault judged by r.Impact against bound.
+func (r *Result) Judge(bound time.Duration) { r.Verdicts = Verdicts(r.Impact, bound) }

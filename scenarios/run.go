@@ -349,6 +349,7 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 		}
 	}
 	res.Impact = s.clientImpacts(res, rec)
+	res.Judge(DefaultSurviveWithin)
 	return res, nil
 }
 

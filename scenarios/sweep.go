@@ -182,6 +182,9 @@ type SweepResult struct {
 	// Cases are the faults × survival goals, fault-major, in the order
 	// of SweepFaults.
 	Cases []SweepCase `json:"cases"`
+	// Verdict is what REGION survival buys over ZONE and costs, when both
+	// were swept (SweepVerdict); null otherwise.
+	Verdict *Verdict `json:"verdict"`
 
 	// Resolved is the scenario swept, after flags and defaults, without
 	// faults (each run has only the swept fault), with the first seed
@@ -495,6 +498,9 @@ func Sweep(s *Scenario, opts SweepOptions) (*SweepResult, error) {
 			continue
 		}
 		res.Cases = append(res.Cases, AggregateSweep(*job.fault, job.survival, runs, bound))
+	}
+	if v, ok := SweepVerdict(res); ok {
+		res.Verdict = &v
 	}
 	return res, nil
 }

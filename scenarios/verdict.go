@@ -15,10 +15,10 @@ import (
 // unavailability each saves. Summary says it in one paragraph. Latencies
 // are milliseconds, times seconds.
 type Verdict struct {
-	SurviveWithinS float64        `json:"survive_within_s"`
-	Faults         int            `json:"faults"`
-	Tables         []TableVerdict `json:"tables"`
-	Summary        string         `json:"summary"`
+	SurviveWithinS float64        `json:"survive_within_s"` // the bound a client's longest stall is judged against, seconds
+	Faults         int            `json:"faults"`           // how many faults were judged
+	Tables         []TableVerdict `json:"tables"`           // per table, in the runs' Stats order
+	Summary        string         `json:"summary"`          // the figures in one plain-language paragraph
 }
 
 // TableVerdict is one table's share of a Verdict.
@@ -57,9 +57,9 @@ type LatencyCost struct {
 // any of its clients saw (worst run), and the unavailability REGION saves
 // (ZONE's minus REGION's; negative when it costs).
 type FaultGain struct {
-	Fault              string   `json:"fault"`
-	ZoneFailed         []string `json:"zone_failed"`
-	RegionFailed       []string `json:"region_failed"`
+	Fault              string   `json:"fault"`         // the fault's name
+	ZoneFailed         []string `json:"zone_failed"`   // client regions not served under ZONE survival
+	RegionFailed       []string `json:"region_failed"` // client regions not served under REGION survival
 	ZoneUnavailableS   float64  `json:"zone_unavailable_s"`
 	RegionUnavailableS float64  `json:"region_unavailable_s"`
 	SavedS             float64  `json:"saved_s"`

@@ -203,16 +203,26 @@ the scenario's settings.`
 
 func runRun(args []string, stdout, stderr io.Writer) error {
 	f := runFlags{stderr: stderr}
+	var within time.Duration
 	fs := newFlags("run", stdout, `Simulate one scenario and print, per table, op and client region, the
-request count, errors and latency percentiles in milliseconds. A scenario
-with faults also gets a fault summary: per fault and table locality, the
-ranges that lost service and for how long, errors, and write and read p50
-after failover (from min(30 s, half the fault) after it starts to its end).
+request count, errors and latency percentiles in milliseconds.
+
+A scenario with faults also gets, per fault, whether it was survived: no
+client (table x op x client region) stalled longer than --survive-within,
+where a stall is a stretch in which a range the client uses served none of
+its requests while one of them waited; then every client that stalled, with
+its slow share, errors and latency during and after failover (from
+min(30 s, half the fault) after the fault starts to its end); then a
+summary per fault and table locality of the ranges that lost service.
 
 `+scenarioHelp+"\n\n"+assertHelp)
 	f.bind(fs, true)
+	fs.DurationVar(&within, "survive-within", scenarios.DefaultSurviveWithin, "longest stall a client may see for a fault to count as survived")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if within <= 0 {
+		return badInputf("--survive-within: %v (want > 0)", within)
 	}
 	s, format, err := f.load(fs)
 	if err != nil {
@@ -225,6 +235,7 @@ after failover (from min(30 s, half the fault) after it starts to its end).
 	if err != nil {
 		return err
 	}
+	res.Judge(within)
 	if err := report.WriteResult(stdout, res, format); err != nil {
 		return err
 	}
@@ -237,14 +248,28 @@ after failover (from min(30 s, half the fault) after it starts to its end).
 
 func runCompare(args []string, stdout, stderr io.Writer) error {
 	f := runFlags{stderr: stderr}
+	var within time.Duration
 	fs := newFlags("compare", stdout, `Simulate a scenario under ZONE and under REGION survival and print both
 result tables, then each table x op x client region side by side with the
-REGION - ZONE delta of every percentile (ms).
+REGION - ZONE delta of every percentile (ms). A database with fewer than
+3 regions cannot survive a region: compare runs ZONE and says so.
+
+With faults in the scenario, compare ends with the verdict: per table, the
+faults under which REGION keeps more of its client regions served than
+ZONE (and the reverse), judged by each client's longest stall (a stretch
+in which a range it uses served none of its requests while one waited)
+against --survive-within; the unavailability each saves; what REGION costs
+in latency per op and client region (whole runs, faults included); and a
+paragraph that says it in words.
 
 `+scenarioHelp+"\n\n"+assertHelp)
 	f.bind(fs, false)
+	fs.DurationVar(&within, "survive-within", scenarios.DefaultSurviveWithin, "longest stall a client may see for a fault to count as survived (the verdict)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if within <= 0 {
+		return badInputf("--survive-within: %v (want > 0)", within)
 	}
 	s, format, err := f.load(fs)
 	if err != nil {
@@ -254,9 +279,14 @@ REGION - ZONE delta of every percentile (ms).
 		return badInputf("scenario %q has no multi-region database (no table uses a multi-region locality), so there is no survival goal to compare", s.Name)
 	}
 	var variants []*scenarios.Scenario
+	var skipped []string
 	for _, goal := range []string{"zone", "region"} {
 		v, err := s.WithSurvival(goal)
 		if err != nil {
+			if goal == "region" {
+				skipped = append(skipped, "region survival: "+strings.TrimPrefix(err.Error(), "scenarios: "))
+				continue
+			}
 			return badInput(err)
 		}
 		variants = append(variants, v)
@@ -264,13 +294,16 @@ REGION - ZONE delta of every percentile (ms).
 	if stop, err := f.preflight(stdout, variants...); stop || err != nil {
 		return err
 	}
-	cmp := scenarios.Comparison{Resolved: s.Resolved()}
+	cmp := scenarios.Comparison{Resolved: s.Resolved(), Skipped: skipped}
 	for _, v := range variants {
 		res, err := f.timedRun(v)
 		if err != nil {
 			return err
 		}
 		cmp.Runs = append(cmp.Runs, *res)
+	}
+	if v, ok := scenarios.ComparisonVerdict(&cmp, within); ok {
+		cmp.Verdict = &v
 	}
 	if err := report.WriteComparison(stdout, &cmp, format); err != nil {
 		return err

@@ -49,6 +49,13 @@ func WriteComparison(w io.Writer, c *scenarios.Comparison, f Format) error {
 	switch f {
 	case Table:
 		writeComparisonTable(&b, c.Runs)
+		for _, sk := range c.Skipped {
+			fmt.Fprintf(&b, "\nskipped: %s\n", sk)
+		}
+		if c.Verdict != nil {
+			b.WriteByte('\n')
+			writeVerdictText(&b, *c.Verdict)
+		}
 	case CSV:
 		if err := writeComparisonCSV(&b, c.Runs); err != nil {
 			return err
@@ -59,6 +66,13 @@ func WriteComparison(w io.Writer, c *scenarios.Comparison, f Format) error {
 		}
 	case Markdown:
 		writeComparisonMarkdown(&b, c.Runs)
+		for _, sk := range c.Skipped {
+			fmt.Fprintf(&b, "\nSkipped: %s\n", mdEscapeLine(sk))
+		}
+		if c.Verdict != nil {
+			b.WriteByte('\n')
+			writeVerdictMarkdown(&b, *c.Verdict, 3)
+		}
 	default:
 		return formatError(string(f))
 	}

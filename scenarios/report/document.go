@@ -111,6 +111,11 @@ func runDocument(r *scenarios.Result) RunDocument {
 // resolved scenario (else of the first run); c is not modified.
 func compareDocument(c *scenarios.Comparison) CompareDocument {
 	d := CompareDocument{Header: header(KindCompare), Seeds: []uint64{}, ResolvedScenario: c.Resolved}
+	d.Skipped = c.Skipped
+	if d.Skipped == nil {
+		d.Skipped = []string{}
+	}
+	d.Verdict = c.Verdict
 	d.Runs = make([]scenarios.Result, len(c.Runs))
 	for i := range c.Runs {
 		d.Runs[i] = normalised(&c.Runs[i])

@@ -64,6 +64,7 @@ func zoneResult() *scenarios.Result {
 		LeaseTransfers: []scenarios.LeaseTransferStat{{Table: "users", Ranges: 2, Transfers: 4, PerRangePerHour: 12}},
 		Replacements:   []scenarios.Replacement{},
 		Impact:         []scenarios.ClientImpact{},
+		Verdicts:       []scenarios.FaultVerdict{},
 		RTT:            "crdb-demo", MaxOffsetMs: 500, WarmupSeconds: 30, SimulatedSeconds: 600,
 		Events: 123456789, Requests: 95000, WallSeconds: 1.9,
 		Stats: []scenarios.Stat{
@@ -136,8 +137,16 @@ func comparison() *scenarios.Comparison {
 
 // sweepResult is a hand-built sweep: one AZ and one region outage under
 // ZONE and REGION survival, a client of each of two tables, three seeds,
-// the baselines, and a note on a skipped goal.
+// the baselines, a note on a skipped goal, and the verdict.
 func sweepResult() *scenarios.SweepResult {
+	r := sweepCases()
+	v, _ := scenarios.SweepVerdict(r)
+	r.Verdict = &v
+	return r
+}
+
+// sweepCases is sweepResult without its verdict.
+func sweepCases() *scenarios.SweepResult {
 	client := func(table, locality, op, region string, survived int, errs, slow uint64, u scenarios.Spread, after scenarios.LatencySummary) scenarios.SweepClient {
 		return scenarios.SweepClient{
 			Table: table, Locality: locality, Op: op, ClientRegion: region, Runs: 3, SurvivedRuns: survived,

@@ -180,7 +180,7 @@ func TestJSONRoundTrip(t *testing.T) {
 	assert.Equal(t, sorted("schema_version", "tool_version", "kind", "seeds", "resolved_scenario",
 		"scenario", "seed", "survival", "crdb_version", "simulated_seconds", "events",
 		"wall_seconds", "stats", "unavailability", "leases", "timeline",
-		"rtt", "max_offset_ms", "warmup_seconds", "requests", "regions", "rtt_ms", "faults", "lease_share", "lease_transfers", "timeline_interval_s", "tables", "replacements", "impact"), keys(t, raw))
+		"rtt", "max_offset_ms", "warmup_seconds", "requests", "regions", "rtt_ms", "faults", "lease_share", "lease_transfers", "timeline_interval_s", "tables", "replacements", "impact", "verdicts"), keys(t, raw))
 	assert.Equal(t, sorted("table", "locality", "op", "client_region", "count", "errors", "ambiguous", "max_ok_ms",
 		"mean_ms", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms"),
 		keys(t, raw["stats"].([]any)[0]))
@@ -218,7 +218,7 @@ func TestJSONNilNormalised(t *testing.T) {
 
 	out = renderComparison(t, &scenarios.Comparison{}, report.JSON)
 	assert.JSONEq(t, `{"schema_version": 1, "tool_version": "devel", "kind": "compare", "scenario": "",
-		"seeds": [], "runs": [], "resolved_scenario": null}`, string(out))
+		"seeds": [], "runs": [], "skipped": [], "verdict": null, "resolved_scenario": null}`, string(out))
 	out = renderComparison(t, &scenarios.Comparison{Runs: []scenarios.Result{{}}}, report.JSON)
 	var c struct {
 		Runs []map[string]json.RawMessage `json:"runs"`
@@ -250,7 +250,7 @@ func TestComparisonJSON(t *testing.T) {
 	out := renderComparison(t, in, report.JSON)
 	var raw map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal(out, &raw))
-	assert.Equal(t, sorted("schema_version", "tool_version", "kind", "scenario", "seeds", "runs", "resolved_scenario"),
+	assert.Equal(t, sorted("schema_version", "tool_version", "kind", "scenario", "seeds", "runs", "skipped", "verdict", "resolved_scenario"),
 		slices.Sorted(maps.Keys(raw)), `the document's header and {"runs": [...]}`)
 	var doc report.CompareDocument
 	dec := json.NewDecoder(bytes.NewReader(out))
@@ -277,7 +277,9 @@ func TestComparisonJSON(t *testing.T) {
 	want.Runs[1].LeaseTransfers = []scenarios.LeaseTransferStat{}
 	want.Runs[1].Replacements = []scenarios.Replacement{}
 	want.Runs[1].Impact = []scenarios.ClientImpact{}
+	want.Runs[1].Verdicts = []scenarios.FaultVerdict{}
 	want.Runs[1].Tables = []scenarios.TableInfo{}
+	want.Skipped = []string{}
 	assert.Equal(t, *want, back)
 }
 

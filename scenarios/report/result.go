@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/regionsim/regionsim/scenarios"
@@ -120,6 +121,16 @@ func normalised(r *scenarios.Result) scenarios.Result {
 	}
 	if out.Impact == nil {
 		out.Impact = []scenarios.ClientImpact{}
+	}
+	if out.Verdicts == nil {
+		out.Verdicts = []scenarios.FaultVerdict{}
+	} else {
+		out.Verdicts = slices.Clone(r.Verdicts)
+		for i := range out.Verdicts {
+			if out.Verdicts[i].Failed == nil {
+				out.Verdicts[i].Failed = []string{}
+			}
+		}
 	}
 	return out
 }

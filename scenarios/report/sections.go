@@ -85,6 +85,9 @@ func plural(n int, word string) string {
 func detailSections(r *scenarios.Result) []section {
 	var out []section
 	if len(r.Faults) > 0 {
+		if sec, ok := clientSection(r); ok {
+			out = append(out, sec)
+		}
 		out = append(out, faultSection(r))
 		if sec, ok := pMaxSection(r); ok {
 			out = append(out, sec)
@@ -100,6 +103,75 @@ func detailSections(r *scenarios.Result) []section {
 		out = append(out, sec)
 	}
 	return out
+}
+
+// clientSection gives each fault's verdict (Result.Verdicts) and the
+// clients (table × op × client region) that stalled under it
+// (Result.Impact): the longest stall, when it began and on which range,
+// the slow share, errors, and latency during and after failover.
+func clientSection(r *scenarios.Result) (section, bool) {
+	if len(r.Verdicts) == 0 {
+		return section{}, false
+	}
+	verdicts := &grid{cols: []column{
+		{"fault", left}, {"survived", left}, {"worst client", left}, {"unavail s", right}, {"clients not served", left},
+	}}
+	bound, failed := 0.0, 0
+	for _, v := range r.Verdicts {
+		bound = v.BoundS
+		survived, worst, unavail := "yes", "-", "0.00"
+		if !v.Survived {
+			survived = "no"
+			failed++
+		}
+		if v.Worst != nil {
+			worst = fmt.Sprintf("%s %s @%s", v.Worst.Table, v.Worst.Op, v.Worst.ClientRegion)
+			if v.Worst.UnavailableRange >= 0 {
+				worst += fmt.Sprintf(" (range %d)", v.Worst.UnavailableRange)
+			}
+			unavail = fmtSec(v.Worst.UnavailableS)
+		}
+		verdicts.add(v.Fault, survived, worst, unavail, orDash(strings.Join(v.Failed, ", ")))
+	}
+	stalls := &grid{cols: []column{
+		{"fault", left}, {"table", left}, {"op", left}, {"client region", left},
+		{"unavail s", right}, {"from s", right}, {"range", right}, {"ranges", right},
+		{"slow %", right}, {"errors", right},
+		{"during p99 ms", right}, {"after p50 ms", right}, {"after p99 ms", right},
+	}}
+	prev := ""
+	for _, im := range r.Impact {
+		if im.UnavailableS <= 0 {
+			continue
+		}
+		fault := im.Fault
+		if fault == prev {
+			fault = ""
+		} else if prev != "" {
+			stalls.gap()
+		}
+		prev = im.Fault
+		stalls.add(fault, im.Table, im.Op, im.ClientRegion,
+			fmtSec(im.UnavailableS), fmtSec(im.UnavailableFromS), fmt.Sprint(im.UnavailableRange), fmt.Sprint(im.RangesUnavailable),
+			fmtPct(im.Slow, im.Requests), fmtUint(im.Errors),
+			countedMs(im.During.Count, im.During.P99Ms), countedMs(im.After.Count, im.After.P50Ms), countedMs(im.After.Count, im.After.P99Ms))
+	}
+	parts := []part{{"", verdicts}}
+	if len(stalls.rows) > 0 {
+		parts = append(parts, part{"clients that stalled (others: no stall of 1 s or more)", stalls})
+	}
+	return section{
+		name: "clients",
+		summary: fmt.Sprintf("%d of %s not survived (survived: no table, op and client region stalled over %s s)",
+			failed, plural(len(r.Verdicts), "fault"), fmtNum(bound)),
+		parts: parts,
+		notes: []string{
+			"stall: a stretch in which a range served none of a client's requests while one of them waited (failed,",
+			"or slow); unavail: the longest overlapping the fault, from its start until the next fault or the end;",
+			"range: where (index within the table); ranges: how many stalled. slow: failed or over 1 s, issued from",
+			"one interval before the fault. during: issued in the first min(30 s, half the fault); after: then until it ended.",
+		},
+	}, true
 }
 
 // faultSection summarises each fault's impact per table locality

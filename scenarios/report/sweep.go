@@ -30,7 +30,6 @@ func WriteSweep(w io.Writer, r *scenarios.SweepResult, f Format) error {
 		return errors.New("report: nil sweep result")
 	}
 	var b bytes.Buffer
-	v, hasVerdict := scenarios.SweepVerdict(r)
 	switch f {
 	case Table:
 		writeKV(&b, sweepParams(r))
@@ -44,9 +43,9 @@ func WriteSweep(w io.Writer, r *scenarios.SweepResult, f Format) error {
 		for _, n := range sweepNotes(r) {
 			b.WriteString(n + "\n")
 		}
-		if hasVerdict {
+		if r.Verdict != nil {
 			b.WriteByte('\n')
-			writeVerdictText(&b, v)
+			writeVerdictText(&b, *r.Verdict)
 		}
 	case CSV:
 		if err := writeSweepCSV(&b, r); err != nil {
@@ -69,9 +68,9 @@ func WriteSweep(w io.Writer, r *scenarios.SweepResult, f Format) error {
 		}
 		b.WriteByte('\n')
 		b.WriteString(mdEscapeLine(strings.Join(sweepNotes(r), " ")) + "\n")
-		if hasVerdict {
+		if r.Verdict != nil {
 			b.WriteByte('\n')
-			writeVerdictMarkdown(&b, v, 3)
+			writeVerdictMarkdown(&b, *r.Verdict, 3)
 		}
 	default:
 		return formatError(string(f))

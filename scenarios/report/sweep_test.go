@@ -101,7 +101,7 @@ func TestSweepJSON(t *testing.T) {
 	require.NoError(t, json.Unmarshal(out, &raw))
 	assert.Equal(t, sorted("schema_version", "tool_version", "kind", "resolved_scenario", "scenario", "crdb_version", "rtt", "seeds", "fault_at_s", "fault_for_s", "after_failover_s",
 		"warmup_s", "duration_s", "survive_within_s", "kinds",
-		"survivals", "skipped", "replaced_faults", "baselines", "cases"), keys(t, raw))
+		"survivals", "skipped", "replaced_faults", "baselines", "cases", "verdict"), keys(t, raw))
 	c := raw["cases"].([]any)[0]
 	assert.Equal(t, sorted("fault", "kind", "targets", "survival", "runs", "survived_runs", "unavailable_s", "worst", "failed", "clients"), keys(t, c))
 	assert.Equal(t, sorted("table", "locality", "op", "client_region", "runs", "survived_runs", "requests", "errors", "slow",
