@@ -125,6 +125,13 @@ func TestClientImpactZoneVsRegion(t *testing.T) {
 		assert.Less(t, v.Worst.UnavailableS, 130.0)
 		assert.InDelta(t, 30, v.Worst.UnavailableFromS, 0.1)
 	}
+	for _, st := range zone.Stats {
+		// The 20 s before the fault: steady, every request served fast.
+		require.NotNil(t, st.PreFault)
+		assert.Positive(t, st.PreFault.Count)
+		assert.Less(t, st.PreFault.P99Ms, 200.0)
+		assert.Greater(t, st.P99Ms, 10_000.0, "the whole run includes the outage")
+	}
 	for _, im := range zone.Impact {
 		assert.Greater(t, im.UnavailableS, 115.0, "%s %s@%s", im.Op, im.Table, im.ClientRegion)
 		assert.Equal(t, im.Requests, im.Slow+(im.Requests-im.Slow), "slow within requests")
@@ -142,6 +149,9 @@ func TestClientImpactNoFaults(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotNil(t, r.Impact)
 	assert.Empty(t, r.Impact)
+	for _, st := range r.Stats {
+		assert.Nil(t, st.PreFault, "no fault, no pre-fault figures")
+	}
 	assert.Empty(t, Verdicts(r.Impact, DefaultSurviveWithin))
 }
 

@@ -122,6 +122,10 @@ type Stat struct {
 	// MaxOKMs is the worst latency of a successful request (pMax, as
 	// CockroachDB's failover roachtests report it); 0 when none succeeded.
 	MaxOKMs float64 `json:"max_ok_ms"`
+	// PreFault summarises the requests that ended before the run's first
+	// fault started (its steady state), in a run with faults that has
+	// some; absent otherwise.
+	PreFault *LatencySummary `json:"pre_fault,omitempty"`
 	// Latency is the full distribution, for CDF charts; not serialised.
 	Latency *stats.Histogram `json:"-"`
 }

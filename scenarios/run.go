@@ -44,6 +44,9 @@ type series struct {
 	hist                        stats.Histogram
 	timeline                    *stats.Series
 	maxOK                       time.Duration // the worst latency of a successful request
+	// calm holds the latencies of requests that ended before the first
+	// fault started.
+	calm stats.Histogram
 	// stalls follow the requests to each range of the table, by index
 	// within the table (grown on demand).
 	stalls []stallTracker
@@ -66,6 +69,8 @@ type recorder struct {
 	measured    uint64
 	// rangeIndex maps a raft.RangeID to its index within its table.
 	rangeIndex []int
+	// calmUntil is when the first fault starts (the end without one).
+	calmUntil sim.Time
 }
 
 func (r *recorder) Complete(tag int64, rng raft.RangeID, start, end sim.Time, o raft.Outcome) {
@@ -91,6 +96,9 @@ func (r *recorder) Complete(tag int64, rng raft.RangeID, start, end sim.Time, o 
 	}
 	lat := end.Sub(start)
 	s.hist.Record(lat)
+	if end < r.calmUntil {
+		s.calm.Record(lat)
+	}
 	s.timeline.Record(int64(start), lat, o == raft.OK)
 	if o == raft.OK {
 		s.maxOK = max(s.maxOK, lat)
@@ -206,7 +214,10 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 	e.SetEventLimit(o.Budget.MaxEvents)
 	warmupEnd := sim.At(s.Warmup)
 	end := warmupEnd.Add(s.Duration)
-	rec := &recorder{from: warmupEnd, until: end}
+	rec := &recorder{from: warmupEnd, until: end, calmUntil: end}
+	for _, f := range faults {
+		rec.calmUntil = min(rec.calmUntil, sim.At(f.At))
+	}
 	m, err := raft.New(e, c, s.Cockroach, s.Seed, rec)
 	if err != nil {
 		return nil, err
@@ -524,6 +535,10 @@ func (s *Scenario) result(rec *recorder, e *sim.Engine) *Result {
 			P99Ms: ms(h.Quantile(0.99)), P999Ms: ms(h.Quantile(0.999)), MaxMs: ms(h.Max()), MaxOKMs: ms(sr.maxOK),
 			Latency: h,
 		})
+		if len(s.Faults) > 0 && sr.calm.Count() > 0 {
+			calm := summarise(&sr.calm)
+			res.Stats[len(res.Stats)-1].PreFault = &calm
+		}
 	}
 	sortStats(s, res.Stats)
 	return res

@@ -38,8 +38,9 @@ type TableVerdict struct {
 }
 
 // LatencyCost is one op × client region's latency under both goals
-// without faults (a sweep's baselines) or over the whole run (a
-// comparison), and REGION minus ZONE.
+// without faults (a sweep's baselines; a comparison's requests that ended
+// before the first fault, or its whole runs when the first fault starts
+// with them), and REGION minus ZONE.
 type LatencyCost struct {
 	Op           string  `json:"op"`
 	ClientRegion string  `json:"client_region"`
@@ -138,7 +139,8 @@ func SweepVerdict(r *SweepResult) (Verdict, bool) {
 // ComparisonVerdict returns the Verdict of a comparison whose runs
 // include ZONE and REGION survival with faults, judged against bound
 // (0: DefaultSurviveWithin): the first run of each goal; false otherwise.
-// Latencies are the runs' whole Stats, the faults' included.
+// Latencies are those of the requests that ended before the first fault
+// (Stat.PreFault), else of the whole runs.
 func ComparisonVerdict(c *Comparison, bound time.Duration) (Verdict, bool) {
 	if bound <= 0 {
 		bound = DefaultSurviveWithin
@@ -159,7 +161,7 @@ func ComparisonVerdict(c *Comparison, bound time.Duration) (Verdict, bool) {
 	if zone == nil || region == nil || len(zone.Faults) == 0 {
 		return Verdict{}, false
 	}
-	in := verdictInput{bound: bound, zone: zone.Stats, region: region.Stats,
+	in := verdictInput{bound: bound, zone: preFault(zone.Stats), region: preFault(region.Stats),
 		zoneOut: map[string]map[string]tableOutcome{}, regionOut: map[string]map[string]tableOutcome{}}
 	for _, f := range zone.Faults {
 		in.faults = append(in.faults, f.Name)
@@ -176,6 +178,18 @@ func ComparisonVerdict(c *Comparison, bound time.Duration) (Verdict, bool) {
 		}
 	}
 	return in.verdict(), true
+}
+
+// preFault returns stats with each one's percentiles those of its
+// requests that ended before the first fault, where it has some.
+func preFault(st []Stat) []Stat {
+	out := slices.Clone(st)
+	for i := range out {
+		if p := out[i].PreFault; p != nil {
+			out[i].Count, out[i].P50Ms, out[i].P99Ms = p.Count, p.P50Ms, p.P99Ms
+		}
+	}
+	return out
 }
 
 // verdict computes the Verdict: tables in the ZONE stats' order.

@@ -90,7 +90,8 @@ func TestComparisonVerdict(t *testing.T) {
 	}
 	faults := []FaultWindow{{Name: "region r1 at 10s"}}
 	zone := Result{Survival: "zone", Faults: faults,
-		Stats:  []Stat{{Table: "t", Op: "write", ClientRegion: "r2", Count: 10, P50Ms: 2, P99Ms: 3}},
+		Stats: []Stat{{Table: "t", Op: "write", ClientRegion: "r2", Count: 10, P50Ms: 2, P99Ms: 9000,
+			PreFault: &LatencySummary{Count: 4, P50Ms: 2, P99Ms: 3}}},
 		Impact: []ClientImpact{im("region r1 at 10s", "t", "r2", 60)}}
 	region := Result{Survival: "region", Faults: faults,
 		Stats:  []Stat{{Table: "t", Op: "write", ClientRegion: "r2", Count: 10, P50Ms: 40, P99Ms: 45}},
@@ -101,6 +102,9 @@ func TestComparisonVerdict(t *testing.T) {
 	assert.Equal(t, []FaultGain{{Fault: "region r1 at 10s", ZoneFailed: []string{"r2"}, RegionFailed: []string{},
 		ZoneUnavailableS: 60, RegionUnavailableS: 6, SavedS: 54}}, v.Tables[0].Buys)
 	assert.InDelta(t, 38, v.Tables[0].Cost[0].DeltaP50Ms, 1e-9)
+	// ZONE's p99 before the fault (3 ms), not the whole run's (9 s);
+	// REGION's run has no pre-fault figures: its whole run (45 ms).
+	assert.InDelta(t, 42, v.Tables[0].Cost[0].DeltaP99Ms, 1e-9)
 	// A stricter bound: REGION's 6 s stall fails too.
 	v, _ = ComparisonVerdict(&Comparison{Runs: []Result{zone, region}}, 5*time.Second)
 	assert.Empty(t, v.Tables[0].Buys)
