@@ -107,7 +107,7 @@ func (s *sweepBars) Plot(c draw.Canvas, plt *plot.Plot) {
 // sweepLabel is a bar's label: the survival goal (so that a zero-length
 // bar is still told apart), the mean and the range, and the runs that
 // did not survive (a client stalled past the bound): "ZONE 121.2 s
-// (120.3–123.0) · not survived in 3/3 runs".
+// (120.3–123.0) · not survived 3/3".
 func sweepLabel(c *scenarios.SweepCase) string {
 	u := c.Unavailable
 	text := strings.TrimSuffix(survivalLabel(c.Survival), " survival") + " " + fmtSec1(u.Mean) + " s"
@@ -115,7 +115,7 @@ func sweepLabel(c *scenarios.SweepCase) string {
 		text += " (" + fmtSec1(u.Min) + "–" + fmtSec1(u.Max) + ")"
 	}
 	if c.Runs > 0 && !c.Survived() {
-		text += fmt.Sprintf(" · not survived in %d/%d runs", c.Runs-c.SurvivedRuns, c.Runs)
+		text += fmt.Sprintf(" · not survived %d/%d", c.Runs-c.SurvivedRuns, c.Runs)
 	}
 	return text
 }
@@ -150,10 +150,10 @@ func SweepUnavailability(r *scenarios.SweepResult) (*Chart, error) {
 		hi = 1
 	}
 	p := newPlot()
-	p.X.Min, p.X.Max = 0, hi*1.45 // room for the labels right of the bars
+	p.X.Min, p.X.Max = 0, hi*1.75 // room for the labels right of the bars
 	p.X.Tick.Marker = linearTicks{}
 	p.X.Padding, p.Y.Padding = 0, 0
-	p.X.Label.Text = "unavailability (s): mean over seeds of each run's longest range outage · whisker: min–max"
+	p.X.Label.Text = "unavailability (s): mean over seeds of each run's longest client stall · whisker: min–max"
 	p.Y.Min, p.Y.Max = -0.5, float64(len(groups))-0.5
 	p.Y.Label.Text = "fault"
 	bars := &sweepBars{groups: groups, n: len(survivals)}
