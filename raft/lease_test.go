@@ -108,3 +108,32 @@ func TestTransfersUnderLoadLoseNothing(t *testing.T) {
 		assert.True(t, m.ranges[i].Layout.IsVoter(m.ranges[i].Leaseholder))
 	}
 }
+
+// TestTransferLeaseRefusedWithoutRaftLeader: a leaseholder whose range has
+// no Raft leader refuses to start a lease transfer (CockroachDB's
+// AdminTransferLease: raftutil.ReplicaMayNeedSnapshot answers
+// LocalReplicaNotLeader) and keeps serving reads under its lease; once a
+// leader is elected the transfer goes ahead.
+func TestTransferLeaseRefusedWithoutRaftLeader(t *testing.T) {
+	h, _, events := disruptedHarness(t)
+	tb := TableID(0)
+	reads := h.probe(Request{Op: OpRead, Table: tb, Gateway: n1}, 5100*time.Millisecond, 6*time.Second, 10*time.Millisecond)
+	var refused, started bool
+	h.atTime(5.1, func() {
+		require.Less(t, h.m.ranges[0].fail.leader, topology.NodeID(0), "no leader yet: %v", *events)
+		refused = !h.m.TransferLease(0, n2, "test")
+	})
+	h.atTime(15, func() {
+		require.GreaterOrEqual(t, h.m.ranges[0].fail.leader, topology.NodeID(0))
+		started = h.m.TransferLease(0, n2, "test")
+	})
+	h.e.RunUntil(sim.At(25 * time.Second))
+	assert.True(t, refused, "refused without a Raft leader")
+	assert.True(t, started, "started once a leader is elected")
+	assert.Equal(t, n2, h.m.ranges[0].Leaseholder)
+	require.Len(t, reads.results, 90)
+	for _, res := range reads.results {
+		require.True(t, res.ok)
+		assert.Less(t, res.end.Sub(res.start), 5*time.Millisecond, "a read at the leaseholder needs no leader (sent at %v)", res.start)
+	}
+}
