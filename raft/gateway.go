@@ -280,6 +280,16 @@ func (m *Model) routeLH(ri reqID, rng RangeID) topology.NodeID {
 	return m.ranges[rng].cache[m.reqs[ri].gateway]
 }
 
+// learnLease records in gateway gw's range cache that r's lease of
+// sequence seq is held by lh, unless the cache holds a newer lease
+// (DistSender's range cache keeps the newer of the two: EvictionToken
+// UpdateLease, EvictAndReplace).
+func (m *Model) learnLease(r *Range, gw, lh topology.NodeID, seq uint32) {
+	if seq >= r.cacheSeq[gw] {
+		r.cache[gw], r.cacheSeq[gw] = lh, seq
+	}
+}
+
 // startPart sends one part of request ri from the gateway to node and
 // returns it.
 func (m *Model) startPart(ri reqID, rng RangeID, node topology.NodeID, kind partKind) partID {
@@ -348,7 +358,7 @@ func (m *Model) redirect(pi partID, lh topology.NodeID, kind partKind) {
 	}
 	back := m.hopBack(pi, p.node, gw)
 	r := &m.ranges[p.rng]
-	r.cache[gw] = lh
+	m.learnLease(r, gw, lh, r.leaseSeq)
 	p.kind = kind
 	if m.fo != nil {
 		// DistSender tries the named leaseholder next, unless it tried it
@@ -380,6 +390,7 @@ func (m *Model) partReply(pi partID) {
 	}
 	ri := p.req
 	hit, writeTS, failed := p.hit, p.writeTS, p.failed
+	kind, rng, node, leaseSeq := p.kind, p.rng, p.node, p.leaseSeq
 	s := &m.reqs[ri]
 	done := s.done
 	// The attempt is over: late acks still in flight for it become stale.
@@ -395,6 +406,12 @@ func (m *Model) partReply(pi partID) {
 		s.ok = false
 		m.finish(ri)
 		return
+	}
+	if kind.servedByLeaseholder() {
+		// The leaseholder's answer carries its lease when the gateway's
+		// is stale (BatchResponse.RangeInfos): DistSender updates its
+		// range cache (sendToReplicas, EvictAndReplace).
+		m.learnLease(&m.ranges[rng], s.gateway, node, leaseSeq)
 	}
 	if writeTS > s.commitTS {
 		s.commitTS = writeTS

@@ -35,8 +35,11 @@ type rangeLease struct {
 	// at the range for a lease transfer or acquisition.
 	parked partID
 	// cache[g] is the leaseholder gateway g believes in (DistSender's range
-	// cache); a NotLeaseHolderError corrects it.
-	cache []topology.NodeID
+	// cache) and cacheSeq[g] the sequence of that lease: a
+	// NotLeaseHolderError naming the holder, or a successful answer from
+	// a holder of a newer lease, corrects it (gateway.go learnLease).
+	cache    []topology.NodeID
+	cacheSeq []uint32
 }
 
 // initLease gives the range its initial leaseholder lh, known to all of a
@@ -45,6 +48,7 @@ func (l *rangeLease) initLease(lh topology.NodeID, nodes int) {
 	l.Leaseholder = lh
 	l.parked = noPart
 	l.cache = make([]topology.NodeID, nodes)
+	l.cacheSeq = make([]uint32, nodes)
 	for g := range l.cache {
 		l.cache[g] = lh
 	}

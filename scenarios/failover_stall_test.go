@@ -53,8 +53,9 @@ faults:
 // learned the new term campaign again within an election timeout, a
 // voter is elected, the lease goes home to n3 (us-east1-c) by lease
 // preference before 40 s, and every request to range 1 sent from 40 s
-// on succeeds, nearly all within 2 s; the replica circuit breaker never
-// trips.
+// on succeeds within 2 s (gateways that cached the blackholed n1 learn
+// the lease from the first answer they get); the replica circuit breaker
+// never trips.
 func TestHomeAZsDownRangeServesAfterFailover(t *testing.T) {
 	s, err := Parse([]byte(homeAZsDownRegion), "home-azs-down.yaml")
 	require.NoError(t, err)
@@ -91,7 +92,7 @@ func TestHomeAZsDownRangeServesAfterFailover(t *testing.T) {
 	require.Greater(t, n, 5000, "the workload reaches range 1")
 	assert.Zero(t, failed, "no request to range 1 sent after the failover fails")
 	assert.Empty(t, trips, "no replica circuit breaker trips")
-	assert.LessOrEqual(t, slow, n/100, "requests to range 1 over 2 s")
+	assert.Zero(t, slow, "requests to range 1 over 2 s; the worst took %v (sent at %v)", worst, worstAt)
 	require.Len(t, leases, 2, "a failover, then home by preference: %v", leases)
 	assert.Equal(t, "n8", leases[0].To.String(), "%v", leases[0])
 	assert.Equal(t, "n3", leases[1].To.String(), "%v", leases[1])
