@@ -507,8 +507,26 @@ func (f *failover) campaign(r *Range, i int) {
 	f.requestVotes(r, i, true, seen[i]+1)
 	// Should this campaign fail (a split vote, a lost message), the
 	// voter campaigns again after a fresh randomized timeout.
+	f.resetElectionClock(r, i)
+}
+
+// resetElectionClock restarts voter i's election clock now, as etcd raft's
+// reset does whenever a replica starts a campaign or becomes a follower of
+// a newer term (becomeCandidate, becomePreCandidate and becomeFollower call
+// reset: electionElapsed = 0 and a fresh randomized timeout): unless it
+// hears a leader meanwhile (electionTimeout checks), it campaigns at the
+// R-th tick of its own from now, R drawn in [T, 2T). A replica that a
+// message of a newer term made a follower with no leader keeps ticking —
+// the message unquiesced it (Replica.stepRaftGroupRaftMuLocked) — so it
+// campaigns once that timeout passes.
+func (f *failover) resetElectionClock(r *Range, i int) {
+	e := f.el(r)
 	f.stopTimer(e, i)
-	at := f.nthTick(r.Replicas[i], f.eng.Now(), f.raft.electionTicks+f.rng.IntN(f.raft.electionTicks))
+	v := r.Replicas[i]
+	if i >= r.NumVoters || !f.up(v) {
+		return
+	}
+	at := f.nthTick(v, f.eng.Now(), f.raft.electionTicks+f.rng.IntN(f.raft.electionTicks))
 	e.timer[i] = f.eng.StartTimer(at, f.id, kElectionTimeout, rangeReplicaArg(r.ID, i))
 }
 
@@ -556,10 +574,20 @@ func (f *failover) voteArrives(k int32) {
 		return
 	}
 	before := f.seenOf(r)[msg.to]
+	leader := r.fail.leader
 	grant, term := f.castVote(r, msg)
 	if term > before {
-		// The voter learned of a newer term: a proposer among its
-		// commands steps down (reproposeOrReject).
+		// The voter learned of a newer term and follows it with no leader
+		// (etcd raft becomeFollower(term, None)): its election clock
+		// restarts, and a proposer among its commands steps down
+		// (reproposeOrReject).
+		f.resetElectionClock(r, int(msg.to))
+		if to == leader && r.fail.leader < 0 {
+			// The leader itself was deposed: every voter that followed it
+			// stops hearing from it and campaigns when its timeout passes.
+			f.note(to, "step-down", "r%d: %v learns of term %d from a vote request and steps down", r.ID, to, term)
+			f.watchLeader(r)
+		}
 		f.m.reproposeOrReject(r)
 	}
 	f.sendVote(voteMsg{rng: msg.rng, from: msg.to, to: msg.from, pre: msg.pre, resp: true, grant: grant, term: term}, to, from)
@@ -635,8 +663,9 @@ func (f *failover) voteAnswered(r *Range, msg voteMsg) {
 		want, term = rolePreCandidate, seen[c]+1
 	}
 	if !msg.grant && msg.term > seen[c] {
-		seen[c] = msg.term // a newer term: give up
+		seen[c] = msg.term // a newer term: give up, and follow it with no leader
 		e.role[c], e.votedFor[c] = roleFollower, -1
+		f.resetElectionClock(r, c)
 		f.m.reproposeOrReject(r)
 		return
 	}

@@ -288,3 +288,77 @@ func TestCheckQuorumStepDown(t *testing.T) {
 		assert.Equal(t, topology.NodeID(-1), h.m.ranges[0].fail.leader, "%s: no leader", tc.version)
 	}
 }
+
+// disruptedHarness is a REGION-survival range (regionLayoutA: n1 leader
+// and leaseholder, n2, n4, n5, n7) with writes from n1 every 20 ms from
+// 1 s to 5.1 s. At 5 s n7, whose log is behind, campaigns in a new term:
+// its vote request reaches every voter; those that hear the leader
+// ignore it (CheckQuorum, 24.3), the leader n1 learns the newer term and
+// steps down, and every voter refuses n7 (its log is behind): the range
+// has no leader. No proposal arrives after 5.1 s to wake anyone.
+// Step-downs and elections are traced.
+func disruptedHarness(t *testing.T) (*harness, *probe, *[]TraceEvent) {
+	h := newFaultHarness(t, DefaultConfig())
+	tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{regionLayoutA}, Rows: 10})
+	// A fault after the end of the test creates the failover component.
+	h.fault(Fault{Name: "later", At: time.Hour, For: time.Second, Crash: []topology.NodeID{n9}})
+	writes := h.probe(Request{Op: OpWrite, Table: tb, Gateway: n1}, time.Second, 5100*time.Millisecond, 20*time.Millisecond)
+	var events []TraceEvent
+	h.m.SetTracer(func(ev TraceEvent) {
+		switch ev.Kind {
+		case "campaign", "election", "step-down", "transfer-refused":
+			events = append(events, ev)
+		}
+	})
+	h.atTime(5, func() {
+		f := h.m.fo
+		r := &h.m.ranges[0]
+		e := f.el(r)
+		seen := f.seenOf(r)
+		const c = 4 // n7
+		seen[c]++
+		e.role[c], e.votedFor[c], e.votes[c] = roleCandidate, c, 1<<c
+		e.logTerm[c], e.logIdx[c] = 0, 0
+		f.requestVotes(r, c, false, seen[c])
+		f.resetElectionClock(r, c)
+	})
+	return h, writes, &events
+}
+
+// TestDeposedLeaderIsReplaced: a leader deposed by a vote request of a
+// newer term that the candidate then loses is a follower with no leader,
+// like every voter that learned the term: each keeps ticking (etcd raft
+// becomeFollower resets its election clock; the message unquiesced it)
+// and campaigns once its randomized timeout passes, so a voter with an
+// up-to-date log is elected within [T, 2T) ticks and the writes held
+// meanwhile commit. Before, no voter but the losing candidate had an
+// election timer: the range stayed leaderless until a later proposal at
+// a quiesced range woke its proposer, or else until the replica circuit
+// breaker failed its writes 60 s later.
+func TestDeposedLeaderIsReplaced(t *testing.T) {
+	h, writes, events := disruptedHarness(t)
+	h.e.RunUntil(sim.At(25 * time.Second))
+	r := &h.m.ranges[0]
+	var stepDown, elected sim.Time
+	for _, ev := range *events {
+		switch {
+		case ev.Kind == "step-down" && stepDown == 0:
+			stepDown = ev.At
+			assert.Equal(t, n1, ev.From, "%v", ev)
+		case ev.Kind == "election" && ev.At > sim.At(5*time.Second) && elected == 0:
+			elected = ev.At
+			assert.NotEqual(t, n7, ev.From, "the candidate with a stale log loses: %v", ev)
+		}
+	}
+	require.NotZero(t, elected, "a new leader is elected: %v", *events)
+	require.NotZero(t, stepDown, "n7's vote request deposes n1: %v", *events)
+	timeout := 2 * raftTimersFor(DefaultConfig().Version).electionTimeout()
+	assert.Less(t, elected.Sub(stepDown), timeout, "within 2T of the step-down")
+	assert.GreaterOrEqual(t, r.fail.leader, topology.NodeID(0))
+	// Every write completes, the held ones once the leader is elected.
+	require.Len(t, writes.results, 205, "every write ends")
+	for _, res := range writes.results {
+		require.True(t, res.ok, "write sent at %v", res.start)
+		assert.Less(t, res.end.Sub(res.start), timeout, "write sent at %v", res.start)
+	}
+}

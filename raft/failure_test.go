@@ -748,3 +748,36 @@ func TestRPCToPartitionedLeaseholderFails(t *testing.T) {
 		assert.NotEqual(t, n1, h.m.ranges[0].Leaseholder, version)
 	}
 }
+
+// TestGatewayLearnsLeaseFromSuccessfulReply: the leaseholder n1 is
+// blackholed; its range fails over to n2 or n3. Gateways n2 and n3 still
+// cache n1: their RPCs to it fail (heartbeat timeout), they skip it for a
+// second and try the replicas by latency — themselves first. The one that
+// holds the new lease serves its own requests, and its answer carries the
+// lease (BatchResponse.RangeInfos), so DistSender updates its range cache
+// and stops sending to n1. Before, nothing corrected that gateway's cache
+// (no NotLeaseHolderError reaches it): every second one of its requests
+// went to n1 again and waited out the dial timeout (4 s).
+func TestGatewayLearnsLeaseFromSuccessfulReply(t *testing.T) {
+	h := newFaultHarness(t, DefaultConfig())
+	tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zoneLayoutA}, Rows: 10})
+	h.fault(Fault{Name: "n1", At: 10 * time.Second, For: time.Minute, Crash: []topology.NodeID{n1}, Blackhole: true})
+	keepLivenessLeaseOff(h, n1)
+	var probes []*probe
+	for _, gw := range []topology.NodeID{n2, n3} {
+		probes = append(probes, h.probe(Request{Op: OpRead, Table: tb, Gateway: gw}, 5*time.Second, 40*time.Second, 50*time.Millisecond))
+	}
+	h.e.RunUntil(sim.At(50 * time.Second))
+	lh := h.m.ranges[0].Leaseholder
+	require.Contains(t, []topology.NodeID{n2, n3}, lh, "the lease failed over")
+	require.Equal(t, lh, h.m.ranges[0].cache[lh], "the new leaseholder's gateway caches its own lease")
+	for i, p := range probes {
+		require.Len(t, p.results, 700)
+		for _, res := range p.results {
+			require.True(t, res.ok)
+			if res.start >= sim.At(20*time.Second) {
+				assert.Less(t, res.end.Sub(res.start), 10*time.Millisecond, "gateway n%d: read sent at %v", i+2, res.start)
+			}
+		}
+	}
+}

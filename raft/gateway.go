@@ -177,6 +177,10 @@ type partState struct {
 	// and lease transfers); leaseSeq the lease sequence it evaluated under.
 	term     uint32
 	leaseSeq uint32
+	// routeSeq is the sequence of the newest lease the gateway routed the
+	// part by: its range cache's when it started, then each
+	// NotLeaseHolderError's.
+	routeSeq uint32
 	index    uint64 // the log index of its proposal (with faults)
 	hit      bool   // the part found the row (LOS probes)
 	failed   bool   // its reply is an error the request fails with (ReplicaUnavailableError)
@@ -280,6 +284,16 @@ func (m *Model) routeLH(ri reqID, rng RangeID) topology.NodeID {
 	return m.ranges[rng].cache[m.reqs[ri].gateway]
 }
 
+// learnLease records in gateway gw's range cache that r's lease of
+// sequence seq is held by lh, unless the cache holds a newer lease
+// (DistSender's range cache keeps the newer of the two: EvictionToken
+// UpdateLease, EvictAndReplace).
+func (m *Model) learnLease(r *Range, gw, lh topology.NodeID, seq uint32) {
+	if seq >= r.cacheSeq[gw] {
+		r.cache[gw], r.cacheSeq[gw] = lh, seq
+	}
+}
+
 // startPart sends one part of request ri from the gateway to node and
 // returns it.
 func (m *Model) startPart(ri reqID, rng RangeID, node topology.NodeID, kind partKind) partID {
@@ -287,6 +301,7 @@ func (m *Model) startPart(ri reqID, rng RangeID, node topology.NodeID, kind part
 	pi := m.newPart()
 	p := &m.parts[pi]
 	p.req, p.rng, p.node, p.from, p.kind, p.readTS = ri, rng, node, s.gateway, kind, m.eng.Now()
+	p.routeSeq = m.ranges[rng].cacheSeq[s.gateway]
 	if kind == partStaleRead {
 		p.readTS = m.eng.Now() - sim.Time(m.stale)
 	}
@@ -348,14 +363,19 @@ func (m *Model) redirect(pi partID, lh topology.NodeID, kind partKind) {
 	}
 	back := m.hopBack(pi, p.node, gw)
 	r := &m.ranges[p.rng]
-	r.cache[gw] = lh
+	m.learnLease(r, gw, lh, r.leaseSeq)
 	p.kind = kind
 	if m.fo != nil {
-		// DistSender tries the named leaseholder next, unless it tried it
-		// in this round already or knows it unreachable: then the next
-		// replica.
+		// DistSender moves the named leaseholder to the front and tries it
+		// next — even if it tried it in this round, when the error names
+		// a newer lease than the part was routed by (the lease moved
+		// there since) — unless it tried it under that lease already or
+		// knows it unreachable: then the next replica
+		// (kvcoord/dist_sender.go sendToReplicas, transport.MoveToFront).
+		newer := r.leaseSeq > p.routeSeq
+		p.routeSeq = max(p.routeSeq, r.leaseSeq)
 		p.tried |= r.replicaBit(p.node)
-		if p.tried&r.replicaBit(lh) != 0 || m.ds.unreach[int(gw)*len(m.cluster.Nodes)+int(lh)] > m.eng.Now().Add(back) {
+		if (p.tried&r.replicaBit(lh) != 0 && !newer) || m.ds.unreach[int(gw)*len(m.cluster.Nodes)+int(lh)] > m.eng.Now().Add(back) {
 			m.toGateway(pi, stageRetry, back, kRetry)
 			return
 		}
@@ -380,6 +400,7 @@ func (m *Model) partReply(pi partID) {
 	}
 	ri := p.req
 	hit, writeTS, failed := p.hit, p.writeTS, p.failed
+	kind, rng, node, leaseSeq := p.kind, p.rng, p.node, p.leaseSeq
 	s := &m.reqs[ri]
 	done := s.done
 	// The attempt is over: late acks still in flight for it become stale.
@@ -395,6 +416,12 @@ func (m *Model) partReply(pi partID) {
 		s.ok = false
 		m.finish(ri)
 		return
+	}
+	if kind.servedByLeaseholder() {
+		// The leaseholder's answer carries its lease when the gateway's
+		// is stale (BatchResponse.RangeInfos): DistSender updates its
+		// range cache (sendToReplicas, EvictAndReplace).
+		m.learnLease(&m.ranges[rng], s.gateway, node, leaseSeq)
 	}
 	if writeTS > s.commitTS {
 		s.commitTS = writeTS

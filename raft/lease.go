@@ -35,8 +35,11 @@ type rangeLease struct {
 	// at the range for a lease transfer or acquisition.
 	parked partID
 	// cache[g] is the leaseholder gateway g believes in (DistSender's range
-	// cache); a NotLeaseHolderError corrects it.
-	cache []topology.NodeID
+	// cache) and cacheSeq[g] the sequence of that lease: a
+	// NotLeaseHolderError naming the holder, or a successful answer from
+	// a holder of a newer lease, corrects it (gateway.go learnLease).
+	cache    []topology.NodeID
+	cacheSeq []uint32
 }
 
 // initLease gives the range its initial leaseholder lh, known to all of a
@@ -45,6 +48,7 @@ func (l *rangeLease) initLease(lh topology.NodeID, nodes int) {
 	l.Leaseholder = lh
 	l.parked = noPart
 	l.cache = make([]topology.NodeID, nodes)
+	l.cacheSeq = make([]uint32, nodes)
 	for g := range l.cache {
 		l.cache[g] = lh
 	}
@@ -159,11 +163,27 @@ func (m *Model) failPart(pi partID) {
 // one consensus round, during which requests reaching the old leaseholder
 // wait; once it commits they are redirected, and the target serves from when
 // it has applied the command (one hop later). It reports false, doing
-// nothing, if a transfer is under way or target is not a voter or already
-// the leaseholder.
+// nothing, if a transfer is under way, target is not a voter or already
+// the leaseholder, or the range has no Raft leader.
+//
+// The last refusal is CockroachDB's: AdminTransferLease starts a transfer
+// only if the leaseholder can show that the target does not need a Raft
+// snapshot (raftutil.ReplicaMayNeedSnapshot), which only the Raft leader
+// can (LocalReplicaNotLeader otherwise; the lease queue's
+// excludeReplicasInNeedOfSnapshots drops every target for the same
+// reason), so a range without a leader keeps its lease and serves under
+// it until one is elected. The model lets the leaseholder stand for the
+// leader whenever the range has one (CockroachDB moves leadership to the
+// leaseholder within a tick), so it refuses only a leaderless range.
 func (m *Model) TransferLease(rng RangeID, target topology.NodeID, reason string) bool {
 	r := &m.ranges[rng]
 	if r.transferring || target == r.Leaseholder || !r.Layout.IsVoter(target) {
+		return false
+	}
+	if m.fo != nil && r.fail.leader < 0 {
+		if m.tracer != nil {
+			m.traceNote(r.Leaseholder, "transfer-refused", fmt.Sprintf("r%d: to %v (%s): no Raft leader, the target may need a snapshot", r.ID, target, reason))
+		}
 		return false
 	}
 	r.transferring, r.transferTo, r.transferReason = true, target, reason

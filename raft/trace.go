@@ -21,10 +21,12 @@ type TraceEvent struct {
 	// "commit-wait-done", "client-reply", "rpc-error", "retry",
 	// "deadline", "backoff" (DistSender waits before a new round),
 	// "not-leaseholder" (a redirect through the gateway),
-	// "wait" (a request parked for a lease), "lease" (a lease moved). Side transport: "closedts". Failover: "fault",
+	// "wait" (a request parked for a lease), "lease" (a lease moved),
+	// "transfer-refused" (a lease transfer not started: the range has no
+	// Raft leader). Side transport: "closedts". Failover: "fault",
 	// "heartbeat", "heartbeat-failed", "liveness-lease", "campaign",
-	// "election", "lease-acquire", "lease-valid", "store-dead",
-	// "up-replicate".
+	// "election", "step-down", "lease-acquire", "lease-valid",
+	// "store-dead", "up-replicate".
 	Kind string
 	// From and To are the nodes the message went between (-1: the client,
 	// or no node); a step at one node has From == To.
@@ -35,6 +37,10 @@ type TraceEvent struct {
 	Range RangeID
 	// Detail says what the event carried or decided.
 	Detail string
+	// Sent is when the client sent the request, on "client-reply" events
+	// (so At − Sent is the latency the client saw); 0 on the others. It is
+	// not rendered.
+	Sent sim.Time
 }
 
 // String renders the event on one line: time, hop, kind, request, range
@@ -91,7 +97,7 @@ func (m *Model) traceReq(kind sim.Kind, ri reqID) {
 	case kCommitWaitDone:
 		ev.Kind = "commit-wait-done"
 	case kClientReply:
-		ev.Kind, ev.To = "client-reply", -1
+		ev.Kind, ev.To, ev.Sent = "client-reply", -1, s.start
 		ev.Detail = "ok"
 		switch {
 		case s.ambiguous:
