@@ -23,7 +23,8 @@
 //   - failover.go: the failover path — faults, elections, lease
 //     acquisition, outages (the failover component, its own handler, nil
 //     without faults); liveness.go: node liveness and the liveness range;
-//     upreplicate.go: replacing dead replicas;
+//     upreplicate.go: replacing dead replicas; election.go: Raft
+//     elections as messages; term.go: terms and who hears a leader;
 //   - ids.go: typed ids and the one encoding of event arguments;
 //     range.go: Range, split by concern; trace.go: message traces.
 //
