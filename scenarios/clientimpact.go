@@ -215,8 +215,10 @@ func (g *stallTracker) close(until sim.Time) {
 // clientImpacts computes Result.Impact: one entry per fault (in order) ×
 // series that recorded requests (in Stats order: table, op, client
 // region). Requests count until the next fault starts (faults starting
-// together share them), as in Result.FaultImpacts.
-func (s *Scenario) clientImpacts(res *Result, rec *recorder) []ClientImpact {
+// together share them), as in Result.FaultImpacts. keep keeps the
+// during/after distributions (a sweep pools them; a run needs only their
+// summaries).
+func (s *Scenario) clientImpacts(res *Result, rec *recorder, keep bool) []ClientImpact {
 	out := []ClientImpact{}
 	if len(res.Faults) == 0 {
 		return out
@@ -281,8 +283,10 @@ func (s *Scenario) clientImpacts(res *Result, rec *recorder) []ClientImpact {
 					im.RangesUnavailable++
 				}
 			}
-			im.during, im.after = &during, &afterH
 			im.During, im.After = summarise(&during), summarise(&afterH)
+			if keep {
+				im.during, im.after = &during, &afterH
+			}
 			out = append(out, im)
 		}
 	}

@@ -167,6 +167,9 @@ type RunOptions struct {
 	checks bool
 	// tracer, if set, receives the model's trace (tests).
 	tracer func(raft.TraceEvent)
+	// impactHistograms keeps the distributions behind each ClientImpact's
+	// During and After, for a sweep to pool over runs (Sweep).
+	impactHistograms bool
 }
 
 // RunWith is Run with options.
@@ -359,7 +362,7 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 			rec.series[i].stalls[j].close(rec.until)
 		}
 	}
-	res.Impact = s.clientImpacts(res, rec)
+	res.Impact = s.clientImpacts(res, rec, o.impactHistograms)
 	res.Judge(DefaultSurviveWithin)
 	return res, nil
 }
