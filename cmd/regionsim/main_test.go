@@ -7,9 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -64,10 +67,11 @@ func TestHelp(t *testing.T) {
 	code, stdout, stderr := runCLI("help")
 	assert.Equal(t, 0, code)
 	assert.Empty(t, stderr)
-	for name := range commands {
+	names := []string{"run", "compare", "sweep", "scenarios", "presets", "topology", "version", "completion", "help"}
+	for _, name := range names {
 		assert.Contains(t, stdout, name)
 	}
-	for name := range commands {
+	for _, name := range names {
 		for _, args := range [][]string{{name, "--help"}, {name, "-h"}, {"help", name}} {
 			code, stdout, stderr := runCLI(args...)
 			assert.Equal(t, 0, code, "%v", args)
@@ -495,8 +499,13 @@ func TestOutReplacesPreviousSet(t *testing.T) {
 // TestPanicExitsOneWithReproduction: a bug anywhere exits 1, not 2 (bad
 // input), and says how to reproduce it.
 func TestPanicExitsOneWithReproduction(t *testing.T) {
-	commands["boom"] = command{summary: "test", usage: "regionsim boom", run: func([]string, io.Writer, io.Writer) error { panic("kaboom") }}
-	defer delete(commands, "boom")
+	saved := commands
+	defer func() { commands = saved }()
+	commands = append(slices.Clone(commands), func(io.Writer, io.Writer) *cobra.Command {
+		c := &cobra.Command{Use: "boom", RunE: func(*cobra.Command, []string) error { panic("kaboom") }}
+		c.Flags().Int("seed", 0, "")
+		return c
+	})
 	code, _, stderr := runCLI("boom", "--seed", "7")
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, "internal error (a bug, please report it): kaboom")
@@ -731,4 +740,49 @@ faults: [{at: 10s, kind: zone, target: us-west1-a, for: 5m30s}]
 			}
 		})
 	}
+}
+
+// TestSuggestions: a mistyped command exits 2 and names the command meant.
+func TestSuggestions(t *testing.T) {
+	for _, tt := range []struct{ typed, want string }{{"rn", "run"}, {"compre", "compare"}, {"topolgy", "topology"}} {
+		code, stdout, stderr := runCLI(tt.typed, "default")
+		assert.Equal(t, 2, code, tt.typed)
+		assert.Empty(t, stdout)
+		assert.Contains(t, stderr, `unknown command "`+tt.typed+`"`)
+		assert.Regexp(t, `Did you mean this\?\s+`+tt.want+`\n`, stderr)
+	}
+}
+
+// TestCompletion: cobra's completion scripts, and the scenario argument
+// completes to the built-in names.
+func TestCompletion(t *testing.T) {
+	for _, sh := range []string{"bash", "zsh", "fish"} {
+		code, stdout, stderr := runCLI("completion", sh)
+		require.Equal(t, 0, code, stderr)
+		assert.Contains(t, stdout, "regionsim", sh)
+	}
+	code, stdout, stderr := runCLI("__complete", "run", "")
+	require.Equal(t, 0, code, stderr)
+	for _, b := range scenarios.Builtins() {
+		assert.Contains(t, stdout, b.Name+"\t")
+	}
+	code, _, _ = runCLI("completion", "tcsh")
+	assert.Equal(t, 2, code)
+}
+
+// TestFormatVersion: the VCS lines appear when the build was stamped.
+func TestFormatVersion(t *testing.T) {
+	got := formatVersion(&debug.BuildInfo{
+		GoVersion: "go1.26.0",
+		Main:      debug.Module{Path: "github.com/regionsim/regionsim", Version: "v0.2.0"},
+		Settings: []debug.BuildSetting{
+			{Key: "vcs", Value: "git"}, {Key: "vcs.revision", Value: "262f316abc"},
+			{Key: "vcs.time", Value: "2026-12-06T09:58:03Z"}, {Key: "vcs.modified", Value: "true"},
+		},
+	})
+	assert.Contains(t, got, "regionsim "+version+"\n")
+	assert.Contains(t, got, "module:   github.com/regionsim/regionsim v0.2.0")
+	assert.Contains(t, got, "commit:   git 262f316abc, 2026-12-06T09:58:03Z, modified\n")
+	assert.Contains(t, got, "go:       go1.26.0 ")
+	assert.Contains(t, formatVersion(nil), "commit:   not stamped")
 }
