@@ -20,13 +20,10 @@ const (
   regionsim sweep default --kinds region --seeds 1 --duration 5s
   regionsim sweep default --kinds region --seeds 1 --duration 5s --format csv`
 
-	scenariosExamples = `  regionsim scenarios
-  regionsim scenarios --format json`
+	scenariosExamples = `  regionsim scenarios`
 
-	presetsExamples = `  regionsim presets
-  regionsim presets --format csv`
+	presetsExamples = `  regionsim presets`
 
 	topologyExamples = `  regionsim topology --rtt aws --regions us-east-1,eu-central-1,ap-southeast-1
-  regionsim topology users-by-city
-  regionsim topology default --format json`
+  regionsim topology users-by-city`
 )

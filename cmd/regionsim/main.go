@@ -203,6 +203,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	}
 	help.SetHelpTemplate(commandHelp)
 	root.SetHelpCommand(help)
+	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
 	root.SetHelpTemplate(rootHelp)
 	var walk func(c *cobra.Command)
