@@ -241,6 +241,23 @@ func addCompletionExamples(root *cobra.Command) {
 	}
 }
 
+// stdin is what the scenario argument "-" reads; a test may replace it.
+var stdin io.Reader = os.Stdin
+
+// loadScenario loads the scenario argument, unvalidated: a built-in name, a
+// YAML file, or "-" for a YAML scenario on standard input (named "stdin" in
+// errors and, unless it has a name, in the output).
+func loadScenario(arg string) (*scenarios.Scenario, error) {
+	if arg != "-" {
+		return scenarios.LoadUnvalidated(arg)
+	}
+	data, err := io.ReadAll(stdin)
+	if err != nil {
+		return nil, fmt.Errorf("reading the scenario from standard input: %w", err)
+	}
+	return scenarios.ParseUnvalidated(data, "stdin")
+}
+
 // noArgs is the cobra.PositionalArgs of a command that takes none.
 func noArgs(_ *cobra.Command, args []string) error {
 	if len(args) > 0 {

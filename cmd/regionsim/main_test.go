@@ -786,3 +786,28 @@ func TestFormatVersion(t *testing.T) {
 	assert.Contains(t, got, "go:       go1.26.0 ")
 	assert.Contains(t, formatVersion(nil), "commit:   not stamped")
 }
+
+// TestScenarioFromStdin: "-" reads the scenario YAML from standard input,
+// for every command that takes a scenario; errors name it "stdin".
+func TestScenarioFromStdin(t *testing.T) {
+	defer func(r io.Reader) { stdin = r }(stdin)
+	fromFile := writeScenario(t, tinyScenario)
+	for _, args := range [][]string{
+		{"run", "--seed", "3"},
+		{"compare", "--seed", "3", "--format", "csv"},
+		{"sweep", "--kinds", "region", "--seeds", "1", "--dry-run"},
+		{"topology"},
+	} {
+		stdin = strings.NewReader(tinyScenario)
+		code, got, stderr := runCLI(append(args[:1:1], append([]string{"-"}, args[1:]...)...)...)
+		require.Equal(t, 0, code, "%v: %s", args, stderr)
+		code, want, stderr := runCLI(append(args[:1:1], append([]string{fromFile}, args[1:]...)...)...)
+		require.Equal(t, 0, code, "%v: %s", args, stderr)
+		assert.Equal(t, want, got, "%v: - reads what the file holds", args)
+	}
+	stdin = strings.NewReader("name: x\nbogus: 1\n")
+	code, _, stderr := runCLI("run", "-")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "stdin")
+	assert.Contains(t, stderr, "bogus")
+}

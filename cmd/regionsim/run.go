@@ -96,7 +96,7 @@ func (f *runFlags) load(fs *pflag.FlagSet) (*scenarios.Scenario, report.Format, 
 	}
 	// Flags apply before the scenario is validated: a --duration may make
 	// room for a fault that the scenario's own duration does not.
-	s, err := scenarios.LoadUnvalidated(name)
+	s, err := loadScenario(name)
 	if err != nil {
 		return nil, "", badInput(err)
 	}
@@ -198,9 +198,9 @@ func (f *runFlags) overrideError(fs *pflag.FlagSet, s *scenarios.Scenario, err e
 		strings.TrimSpace(given), err, s.FaultsEnd()-warmup)
 }
 
-const scenarioHelp = `SCENARIO is a built-in scenario name (see 'regionsim scenarios') or a
-YAML scenario file; the default is the built-in "default". Flags override
-the scenario's settings.`
+const scenarioHelp = `SCENARIO is a built-in scenario name (see 'regionsim scenarios'), a YAML
+scenario file, or - to read the YAML from standard input; the default is
+the built-in "default". Flags override the scenario's settings.`
 
 func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
 	f := runFlags{stderr: stderr}

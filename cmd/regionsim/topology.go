@@ -27,11 +27,11 @@ func newTopologyCmd(stdout, stderr io.Writer) *cobra.Command {
 their locality tiers, and the RTT matrix between regions (p50 and, where
 the data has one, the tail percentile), with the source of the numbers.
 
-With SCENARIO (a built-in name or a YAML file) the cluster is the
-scenario's, the flags override its topology section, and every table's
-replica layout follows: voters, non-voters and leaseholder of each range,
-exactly as 'regionsim run' places them for the scenario's seed. SCENARIO -
-reads the scenario from standard input.`, topologyExamples)
+With SCENARIO (a built-in name, a YAML file, or - for standard input)
+the cluster is the scenario's, the flags override its topology section,
+and every table's replica layout follows: voters, non-voters and
+leaseholder of each range, exactly as 'regionsim run' places them for the
+scenario's seed.`, topologyExamples)
 	fs := c.Flags()
 	topologyFlags(fs, &cfg)
 	c.RunE = func(*cobra.Command, []string) error {
@@ -45,7 +45,7 @@ reads the scenario from standard input.`, topologyExamples)
 			}
 			return c.WriteSummary(stdout)
 		}
-		s, err := scenarios.LoadUnvalidated(fs.Arg(0))
+		s, err := loadScenario(fs.Arg(0))
 		if err != nil {
 			return badInput(err)
 		}
