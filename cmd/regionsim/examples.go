@@ -20,10 +20,14 @@ const (
   regionsim sweep default --kinds region --seeds 1 --duration 5s
   regionsim sweep default --kinds region --seeds 1 --duration 5s --format csv`
 
-	scenariosExamples = `  regionsim scenarios`
+	scenariosExamples = `  regionsim scenarios
+  regionsim scenarios --format json`
 
-	presetsExamples = `  regionsim presets`
+	presetsExamples = `  regionsim presets
+  regionsim presets --format csv`
 
 	topologyExamples = `  regionsim topology --rtt aws --regions us-east-1,eu-central-1,ap-southeast-1
-  regionsim topology users-by-city`
+  regionsim topology users-by-city
+  regionsim topology default --format json
+  regionsim topology --rtt aws --format markdown`
 )

@@ -811,3 +811,68 @@ func TestScenarioFromStdin(t *testing.T) {
 	assert.Contains(t, stderr, "stdin")
 	assert.Contains(t, stderr, "bogus")
 }
+
+// TestListingFormats: scenarios, presets and topology take --format; the
+// machine formats carry the same records.
+func TestListingFormats(t *testing.T) {
+	for _, args := range [][]string{{"scenarios"}, {"presets"}, {"topology"}, {"topology", "default"}, {"topology", "--rtt", "aws"}} {
+		code, table, stderr := runCLI(args...)
+		require.Equal(t, 0, code, stderr)
+		code, tableAgain, _ := runCLI(append(args, "--format", "table")...)
+		require.Equal(t, 0, code)
+		assert.Equal(t, table, tableAgain, "%v: table is the default", args)
+
+		code, js, stderr := runCLI(append(args, "--format", "json")...)
+		require.Equal(t, 0, code, stderr)
+		var doc map[string][]map[string]any
+		require.NoError(t, json.Unmarshal([]byte(js), &doc), "%v", args)
+
+		code, csvOut, stderr := runCLI(append(args, "--format", "csv")...)
+		require.Equal(t, 0, code, stderr)
+		code, md, stderr := runCLI(append(args, "--format", "markdown")...)
+		require.Equal(t, 0, code, stderr)
+		blocks := strings.Split(strings.TrimSuffix(csvOut, "\n"), "\n\n")
+		require.Len(t, blocks, len(doc), "%v: one CSV block per JSON section", args)
+		for name, records := range doc {
+			assert.Contains(t, md, "## "+name+"\n", "%v", args)
+			found := false
+			for _, b := range blocks {
+				lines := strings.Split(b, "\n")
+				if len(lines)-1 == len(records) && strings.HasPrefix(lines[0], firstKey(js, name)) {
+					found = true
+				}
+			}
+			assert.True(t, found, "%v: a CSV block of %d rows for section %s", args, len(records), name)
+		}
+		switch args[0] {
+		case "scenarios":
+			assert.Len(t, doc["scenarios"], len(scenarios.Builtins()))
+			assert.Equal(t, "default", doc["scenarios"][0]["name"])
+		case "presets":
+			assert.Contains(t, csvOut, "\naws,")
+			assert.Contains(t, md, "| crdb-demo ")
+		case "topology":
+			assert.Len(t, doc["nodes"], 9)
+			assert.NotEmpty(t, doc["rtt"])
+			if len(args) > 1 && args[1] == "default" {
+				assert.NotEmpty(t, doc["ranges"])
+				assert.Contains(t, csvOut, "\nusers,regional-by-row,0,us-east1,")
+			} else {
+				assert.NotContains(t, doc, "ranges")
+			}
+		}
+	}
+	code, stdout, stderr := runCLI("presets", "--format", "xml")
+	assert.Equal(t, 2, code)
+	assert.Empty(t, stdout)
+	assert.Contains(t, stderr, `--format: report: unknown format "xml"`)
+}
+
+// firstKey returns the first column name of section name in a listing's
+// JSON (the first key of its first record).
+func firstKey(js, name string) string {
+	_, rest, _ := strings.Cut(js, `"`+name+`": [`)
+	_, rest, _ = strings.Cut(rest, `"`)
+	key, _, _ := strings.Cut(rest, `"`)
+	return key
+}

@@ -23,6 +23,7 @@ func topologyFlags(fs *pflag.FlagSet, cfg *topology.Config) {
 
 func newTopologyCmd(stdout, stderr io.Writer) *cobra.Command {
 	cfg := topology.DefaultConfig()
+	var format listFormat
 	c := scenarioCommand("topology", "print the resolved cluster layout and RTT matrix", `Print the resolved cluster: regions, availability zones and nodes with
 their locality tiers, and the RTT matrix between regions (p50 and, where
 the data has one, the tail percentile), with the source of the numbers.
@@ -34,6 +35,7 @@ leaseholder of each range, exactly as 'regionsim run' places them for the
 scenario's seed.`, topologyExamples)
 	fs := c.Flags()
 	topologyFlags(fs, &cfg)
+	format.bind(fs)
 	c.RunE = func(*cobra.Command, []string) error {
 		if fs.NArg() > 1 {
 			return badInputf("unexpected argument %q (one scenario at a time)", fs.Arg(1))
@@ -43,7 +45,8 @@ scenario's seed.`, topologyExamples)
 			if err != nil {
 				return badInput(err)
 			}
-			return c.WriteSummary(stdout)
+			return format.write(stdout, c.WriteSummary,
+				func() report.Listing { return report.TopologyListing(c, nil, nil) })
 		}
 		s, err := loadScenario(fs.Arg(0))
 		if err != nil {
@@ -86,10 +89,12 @@ scenario's seed.`, topologyExamples)
 		if err != nil {
 			return badInput(err)
 		}
-		if err := s.Cluster().WriteSummary(stdout); err != nil {
-			return err
-		}
-		return report.WriteLayouts(stdout, s.Cluster(), s.Tables, layouts)
+		return format.write(stdout, func(w io.Writer) error {
+			if err := s.Cluster().WriteSummary(w); err != nil {
+				return err
+			}
+			return report.WriteLayouts(w, s.Cluster(), s.Tables, layouts)
+		}, func() report.Listing { return report.TopologyListing(s.Cluster(), s.Tables, layouts) })
 	}
 	return c
 }
