@@ -124,6 +124,8 @@ Commands:{{range .Commands}}{{if (or .IsAvailableCommand (eq .Name "help"))}}
 Example:
 {{.Example}}
 
+Flags:
+{{.LocalFlags.FlagUsages}}
 Run 'regionsim <command> --help' (or 'regionsim help <command>') for a
 command's flags and examples.
 Exit status: 0 success, 2 bad input (the message names the problem), 1 internal
@@ -204,6 +206,8 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	help.SetHelpTemplate(commandHelp)
 	root.SetHelpCommand(help)
 	root.InitDefaultHelpCmd()
+	root.InitDefaultHelpFlag()
+	root.InitDefaultVersionFlag()
 	root.InitDefaultCompletionCmd()
 	root.SetHelpTemplate(rootHelp)
 	var walk func(c *cobra.Command)
