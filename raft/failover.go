@@ -119,6 +119,9 @@ const (
 	kBreaker                         // rangeGenArg: a replica circuit breaker's threshold passes
 	kBreakerProbe                    // rangeGenArg: a tripped breaker's probe gives up and tries again
 	kCheckQuorum                     // rangeReplicaArg: a leader's CheckQuorum finds no active quorum
+	kConnDead                        // peerArg: a gateway's RPC heartbeat to a peer fails
+	kDialDone                        // peerArg: a gateway's dial to a peer connects or fails
+	kPeerProbe                       // peerArg: a tripped RPC breaker's probe dials again
 )
 
 // AddFault schedules a fault. Call it before running the engine. The first
@@ -130,7 +133,8 @@ func (m *Model) AddFault(f Fault) error {
 	if m.fo == nil {
 		m.fo = newFailover(m)
 		n := len(m.cluster.Nodes)
-		m.ds.unreach = make([]sim.Time, n*n)
+		m.ds.peers = make([]peerConn, n*n)
+		m.ds.probes = peerProbes(m.cfg.Version)
 	}
 	fo := m.fo
 	fo.faults = append(fo.faults, f)
@@ -203,6 +207,12 @@ func (f *failover) Handle(ev *sim.Event) {
 		f.probe(splitRangeGenArg(ev.Arg))
 	case kCheckQuorum:
 		f.checkQuorum(splitRangeReplicaArg(ev.Arg))
+	case kConnDead:
+		f.connDead(splitPeerArg(ev.Arg))
+	case kDialDone:
+		f.dialDone(splitPeerArg(ev.Arg))
+	case kPeerProbe:
+		f.peerProbe(splitPeerArg(ev.Arg))
 	default:
 		panic(fmt.Sprintf("raft: unknown failover event kind %d", ev.Kind))
 	}
@@ -238,6 +248,9 @@ func (f *failover) applyFault(i int, delta int16) {
 	ft := &f.faults[i]
 	n := len(f.c.Nodes)
 	for _, id := range ft.Crash {
+		if !ft.Blackhole && (delta > 0 && f.down[id] == 0 || delta < 0 && f.down[id] == 1) {
+			f.resetConns(id) // its process stops, or a new one starts
+		}
 		f.down[id] += delta
 		if delta > 0 {
 			f.hard[id] = !ft.Blackhole // the latest fault decides
@@ -268,6 +281,7 @@ func (f *failover) faultStart(i int) {
 	f.latest = i
 	f.m.failRequestsAtDownGateways()
 	f.m.failRPCsAtDownNodes()
+	f.watchConns()
 	for ri := range f.m.ranges {
 		r := &f.m.ranges[ri]
 		if !f.leaseHolderOK(r) {
@@ -302,6 +316,7 @@ func (f *failover) openOutage(r *Range) {
 func (f *failover) faultEnd(i int) {
 	f.note(-1, "fault", "%q ends", f.faults[i].Name)
 	f.applyFault(i, -1)
+	f.watchConns() // restarted gateways dial their peers anew
 	for ri := range f.m.ranges {
 		r := &f.m.ranges[ri]
 		if !f.faults[i].Blackhole && r.fail.seen != nil {

@@ -475,10 +475,13 @@ func TestCrashVersusBlackhole(t *testing.T) {
 	for _, tc := range []struct {
 		version   string
 		blackhole bool
-		lo, hi    time.Duration // when the RPC error of a request sent at 10.5 s reaches the gateway
+		lo, hi    time.Duration // when the RPC error of a request sent at 10.5 s (crash: 10.0005 s) reaches the gateway
 	}{
 		// Crash: n2 -> n1 takes 1 ms, the refused connection 2 ms more.
-		{"24.3", false, 10*time.Second + 500*time.Millisecond + 3500*time.Microsecond, 10*time.Second + 500*time.Millisecond + 3500*time.Microsecond},
+		// (The request is sent at 10.0005 s: from 10.001 s, when n1's
+		// reset reaches n2, n2 knows the connection dead and tries the
+		// healthy replicas first: TestRPCBreakerFailsFast.)
+		{"24.3", false, 10*time.Second + 500*time.Microsecond + 3500*time.Microsecond, 10*time.Second + 500*time.Microsecond + 3500*time.Microsecond},
 		// Blackhole, ping every 1 s: 6 s after a ping in (9 s, 10 s].
 		{"24.3", true, 15 * time.Second, 16 * time.Second},
 		// 22.2 pings every 3 s.
@@ -496,7 +499,11 @@ func TestCrashVersusBlackhole(t *testing.T) {
 				rpcError = ev.At
 			}
 		})
-		h.at(10.5, Request{Op: OpRead, Table: tb, Gateway: n2})
+		sent := 10.5
+		if !tc.blackhole {
+			sent = 10.0005
+		}
+		h.at(sent, Request{Op: OpRead, Table: tb, Gateway: n2})
 		h.e.RunUntil(sim.At(30 * time.Second))
 		assert.GreaterOrEqual(t, rpcError, sim.At(tc.lo), "%s blackhole=%v: %v", tc.version, tc.blackhole, rpcError)
 		assert.LessOrEqual(t, rpcError, sim.At(tc.hi), "%s blackhole=%v: %v", tc.version, tc.blackhole, rpcError)
@@ -751,8 +758,9 @@ func TestRPCToPartitionedLeaseholderFails(t *testing.T) {
 
 // TestGatewayLearnsLeaseFromSuccessfulReply: the leaseholder n1 is
 // blackholed; its range fails over to n2 or n3. Gateways n2 and n3 still
-// cache n1: their RPCs to it fail (heartbeat timeout), they skip it for a
-// second and try the replicas by latency — themselves first. The one that
+// cache n1: their RPCs to it fail (heartbeat timeout), their breakers to
+// it trip, and they try the replicas on healthy connections by latency —
+// themselves first. The one that
 // holds the new lease serves its own requests, and its answer carries the
 // lease (BatchResponse.RangeInfos), so DistSender updates its range cache
 // and stops sending to n1. Before, nothing corrected that gateway's cache

@@ -75,9 +75,6 @@ const (
 	distSenderBackoffMin    = 50 * time.Millisecond
 	distSenderBackoffMax    = time.Second
 	distSenderBackoffJitter = 0.15 // RandomizationFactor
-	// unreachableTTL is how long a gateway skips a node whose RPC failed
-	// before probing it again (the RPC connection's circuit breaker).
-	unreachableTTL = time.Second
 )
 
 // Request phases at the gateway.
@@ -205,9 +202,12 @@ type partState struct {
 
 // distSender is the gateways' shared failure knowledge.
 type distSender struct {
-	// unreach[gateway*n+node] is when gateway may try node again after an
-	// RPC to it failed (allocated with the failover component).
-	unreach []sim.Time
+	// peers[gateway*n+node] is gateway's RPC connection to node and its
+	// circuit breaker (rpcbreaker.go; allocated with the failover
+	// component).
+	peers []peerConn
+	// probes: the version's breakers probe in the background (23.2+).
+	probes bool
 }
 
 // Submit sends a request from a client next to req.Gateway at the current
@@ -315,9 +315,9 @@ func (m *Model) startPart(ri reqID, rng RangeID, node topology.NodeID, kind part
 	}
 	s.parts = pi
 	s.pending++
-	if m.fo != nil && m.ds.unreach[int(s.gateway)*len(m.cluster.Nodes)+int(node)] > m.eng.Now() {
-		// The gateway knows node is unreachable: straight to the next.
-		m.parts[pi].tried = m.ranges[rng].replicaBit(node)
+	if !m.healthy(s.gateway, node) {
+		// Its connection to node is unhealthy: the transport tries the
+		// replicas on healthy connections first (splitHealthy).
 		m.retryPart(pi)
 		return pi
 	}
@@ -375,11 +375,21 @@ func (m *Model) redirect(pi partID, lh topology.NodeID, kind partKind) {
 		newer := r.leaseSeq > p.routeSeq
 		p.routeSeq = max(p.routeSeq, r.leaseSeq)
 		p.tried |= r.replicaBit(p.node)
-		if (p.tried&r.replicaBit(lh) != 0 && !newer) || m.ds.unreach[int(gw)*len(m.cluster.Nodes)+int(lh)] > m.eng.Now().Add(back) {
+		if p.tried&r.replicaBit(lh) != 0 && !newer {
 			m.toGateway(pi, stageRetry, back, kRetry)
 			return
 		}
 		p.tried |= r.replicaBit(lh)
+		switch m.peerUse(gw, lh) {
+		case useFailFast:
+			// Its breaker is tripped: the dial fails at once, and
+			// DistSender goes on to the next replica.
+			m.failFast(pi, lh)
+			m.toGateway(pi, stageRetry, back, kRetry)
+			return
+		case useDial:
+			m.dialFor(gw, lh)
+		}
 	}
 	p.node = lh
 	p.from = gw
@@ -508,16 +518,22 @@ func (m *Model) retryPart(pi partID) {
 	}
 	r := &m.ranges[p.rng]
 	gw := s.gateway
-	now := m.eng.Now()
-	best := topology.NodeID(-1)
-	var bestRTT time.Duration
-	for i, n := range r.Replicas {
-		if p.tried&(1<<uint(i)) != 0 || m.ds.unreach[int(gw)*len(m.cluster.Nodes)+int(n)] > now {
-			continue
+	var best topology.NodeID
+	for {
+		best = m.nextReplica(r, gw, p.tried)
+		if best < 0 {
+			break
 		}
-		if d := m.cluster.MedianRTT(gw, n); best < 0 || d < bestRTT {
-			best, bestRTT = n, d
+		use := m.peerUse(gw, best)
+		if use != useFailFast {
+			if use == useDial {
+				m.dialFor(gw, best)
+			}
+			break
 		}
+		// Its breaker is tripped: the dial fails at once.
+		p.tried |= r.replicaBit(best)
+		m.failFast(pi, best)
 	}
 	if best < 0 {
 		// Every replica was tried: back off and start a new round
@@ -540,11 +556,40 @@ func (m *Model) retryPart(pi partID) {
 	m.sendToReplica(pi, m.hopOut(pi, gw, best))
 }
 
-// rpcFailed runs at the gateway when an RPC to p.node failed.
+// nextReplica returns the replica of r that DistSender at gw tries next
+// among those not in tried (-1: none left): the transport's order, those
+// on healthy connections first, each group by latency
+// (kvcoord/transport.go splitHealthy).
+func (m *Model) nextReplica(r *Range, gw topology.NodeID, tried uint32) topology.NodeID {
+	best := topology.NodeID(-1)
+	var bestRTT time.Duration
+	bestHealthy := false
+	for i, n := range r.Replicas {
+		if tried&(1<<uint(i)) != 0 {
+			continue
+		}
+		h := m.healthy(gw, n)
+		d := m.cluster.MedianRTT(gw, n)
+		if best < 0 || h && !bestHealthy || h == bestHealthy && d < bestRTT {
+			best, bestRTT, bestHealthy = n, d, h
+		}
+	}
+	return best
+}
+
+// failFast traces a send of part pi to node that its gateway's tripped
+// RPC circuit breaker failed at once.
+func (m *Model) failFast(pi partID, node topology.NodeID) {
+	if m.tracer != nil {
+		m.traceStep(pi, "rpc-fail-fast", fmt.Sprintf("breaker to %v open", node))
+	}
+}
+
+// rpcFailed runs at the gateway when an RPC to p.node failed: its
+// connection to the node has failed.
 func (m *Model) rpcFailed(pi partID) {
 	p := &m.parts[pi]
-	gw := m.reqs[p.req].gateway
-	m.ds.unreach[int(gw)*len(m.cluster.Nodes)+int(p.node)] = m.eng.Now().Add(unreachableTTL)
+	m.connFailed(m.reqs[p.req].gateway, p.node)
 	p.tried |= m.ranges[p.rng].replicaBit(p.node)
 	m.retryPart(pi)
 }

@@ -14,7 +14,9 @@ import (
 // every RPC over the connection fails when the connection's heartbeat
 // times out — the ping sent last before the failure, at a phase of its own
 // per connection, goes unanswered for rpcHeartbeatTimeout — and once the
-// connection is known dead a new dial fails after the dial timeout.
+// connection is known dead a new dial fails after the dial timeout —
+// when the gateway dials at all: rpcbreaker.go decides whether a send to
+// an unhealthy peer dials or fails at once (its circuit breaker).
 
 // cutLink adds delta to the cut count of directed link i, noting when it
 // was cut.
