@@ -632,8 +632,10 @@ func TestTitlesNameScenarioSurvivalSeedUnits(t *testing.T) {
 		assert.Contains(t, title, "survival ZONE", ch.Name)
 	}
 	assert.Contains(t, cdf.Title, "survival ZONE vs REGION")
-	assert.Equal(t, []string{"ZONE survival · " + u(runs[0], "users", "read") + " requests",
-		"REGION survival · " + u(runs[1], "users", "read") + " requests"}, legendTexts(cdf))
+	lt := legendTexts(cdf)
+	require.Len(t, lt, 2)
+	assert.True(t, strings.HasPrefix(lt[0], "ZONE survival · "+u(runs[0], "users", "read")+" requests · p50 "), lt[0])
+	assert.True(t, strings.HasPrefix(lt[1], "REGION survival · "+u(runs[1], "users", "read")+" requests · p50 "), lt[1])
 }
 
 // u returns the request count of table and op in r as text.
@@ -689,4 +691,76 @@ func TestLogAxis(t *testing.T) {
 	assert.Equal(t, "68.7", fmtMs(68.692))
 	assert.Equal(t, "834", fmtMs(834.2))
 	assert.False(t, math.IsNaN(niceLogCeil(1e-3)))
+}
+
+func TestPercentileAxis(t *testing.T) {
+	var sc percentileScale
+	at := func(p float64) float64 { return sc.Normalize(0, pctTop, p) }
+	assert.Equal(t, 0.0, at(0))
+	assert.InDelta(t, 1, at(pctTop), 1e-12)
+	assert.InDelta(t, 1, at(1), 1e-12, "the maximum is drawn at the top")
+	// p50, p90, p99, p99.9, p99.99 are equally spaced: one decade of 1 − p each.
+	step := at(0.99) - at(0.9)
+	assert.Greater(t, step, 0.2)
+	for _, pair := range [][2]float64{{0.9, 0.99}, {0.99, 0.999}, {0.999, 0.9999}} {
+		assert.InDelta(t, step, at(pair[1])-at(pair[0]), 1e-9, "%v", pair)
+	}
+	// p99.9 has its own labelled tick, apart from its neighbours by a
+	// decade of 1 − p (about 60 points on a 270-point data area).
+	ticks := (percentileAxisTicks{}).Ticks(0, pctTop)
+	labels := map[string]float64{}
+	for _, tk := range ticks {
+		if tk.Label != "" {
+			labels[tk.Label] = tk.Value
+		}
+	}
+	assert.Equal(t, map[string]float64{"0": 0, "50": 0.5, "90": 0.9, "99": 0.99, "99.9": 0.999, "99.99": 0.9999, "max": pctTop}, labels)
+	assert.Greater(t, at(0.999)-at(0.99), 0.2)
+	assert.Greater(t, at(0.9999)-at(0.999), 0.2)
+
+	ch, err := LatencyCDF(runPtrs(realComparison(t)), "users", "read")
+	require.NoError(t, err)
+	assert.IsType(t, percentileScale{}, ch.Panels[0].Y.Scale)
+}
+
+func TestFitAxis(t *testing.T) {
+	p := newPlot()
+	assert.False(t, fitAxis(&p.X, 800, 836))
+	assert.GreaterOrEqual(t, p.X.Min, 790.0)
+	assert.LessOrEqual(t, p.X.Min, 800.0)
+	assert.GreaterOrEqual(t, p.X.Max, 836.0)
+	assert.LessOrEqual(t, p.X.Max, 850.0)
+	assert.True(t, fitAxis(&p.X, 1.5, 140))
+	assert.Equal(t, 1.0, p.X.Min)
+	assert.Equal(t, 200.0, p.X.Max)
+}
+
+func TestCDFMarksNeedRequests(t *testing.T) {
+	assert.Equal(t, []uint64{2, 10, 100, 1000}, []uint64{minRequests(0.5), minRequests(0.9), minRequests(0.99), minRequests(0.999)})
+	s := cdfSeries{Count: 280, Marks: xys(66, 0.5, 70, 0.9, 71, 0.99, 73, 0.999)}
+	assert.Equal(t, xys(66, 0.5, 70, 0.9, 71, 0.99), drawnMarks(s))
+	s.Count = 99
+	assert.Equal(t, xys(66, 0.5, 70, 0.9), drawnMarks(s))
+}
+
+func TestCDFByRegion(t *testing.T) {
+	r := &realComparison(t).Runs[0]
+	series := cdfRegionData(r, "users", "read")
+	var want []string
+	for _, s := range r.Stats {
+		if s.Table == "users" && s.Op == "read" && s.Count > 0 {
+			want = append(want, "clients in "+s.ClientRegion)
+			i := slices.IndexFunc(series, func(c cdfSeries) bool { return c.Label == "clients in "+s.ClientRegion })
+			require.GreaterOrEqual(t, i, 0)
+			assert.Equal(t, s.Count, series[i].Count)
+			require.Len(t, series[i].Marks, len(markQuantiles))
+			assert.Equal(t, nsToMs(s.Latency.Quantile(0.99)), series[i].Marks[2].X)
+		}
+	}
+	assert.Len(t, series, len(want))
+	ch, err := LatencyCDFByRegion(r, "users", "read")
+	require.NoError(t, err)
+	assert.Equal(t, "cdf-regions-users-read", ch.Name)
+	_, err = LatencyCDFByRegion(r, "users", "nope")
+	assert.ErrorIs(t, err, ErrNoData)
 }
