@@ -159,3 +159,64 @@ func (l pointLabels) Plot(c draw.Canvas, plt *plot.Plot) {
 		backedText(c, sty, vg.Point{X: r.Min.X + 1, Y: (r.Min.Y + r.Max.Y) / 2}, lb.Text)
 	}
 }
+
+// clockFrom is the run length in seconds from which time axes read
+// h:mm:ss instead of seconds.
+const clockFrom = 600
+
+// setTimeAxis sets a's ticks for seconds since the start of a run, from
+// a.Min and a.Max: plain seconds for a short run, h:mm:ss ticks once the
+// axis spans clockFrom seconds. It returns the unit for the axis label.
+func setTimeAxis(a *plot.Axis) string {
+	if a.Max-a.Min < clockFrom {
+		a.Tick.Marker = linearTicks{}
+		return "s"
+	}
+	a.Tick.Marker = clockTicks{}
+	return "h:mm:ss"
+}
+
+// clockTicks labels a time axis in seconds as h:mm:ss, every 1, 2, 5, 10,
+// 15 or 30 minutes or 1, 2, 3, 6 or 12 hours, at most 8 labels, with an
+// unlabelled tick halfway.
+type clockTicks struct{}
+
+func (clockTicks) Ticks(lo, hi float64) []plot.Tick {
+	if !(hi > lo) {
+		return nil
+	}
+	step := 43200.0
+	for _, s := range []float64{60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200} {
+		if (hi-lo)/s <= 8 {
+			step = s
+			break
+		}
+	}
+	var ticks []plot.Tick
+	for i := math.Ceil(lo / step * 2); i*step/2 <= hi+1e-9; i++ {
+		v := i * step / 2
+		t := plot.Tick{Value: v}
+		if int(i)%2 == 0 {
+			t.Label = fmtClock(v)
+		}
+		ticks = append(ticks, t)
+	}
+	return ticks
+}
+
+// fmtClock formats seconds as h:mm:ss.
+func fmtClock(s float64) string {
+	n := int64(math.Round(s))
+	sign := ""
+	if n < 0 {
+		sign, n = "-", -n
+	}
+	return sign + strconv.FormatInt(n/3600, 10) + ":" + twoDigits(n/60%60) + ":" + twoDigits(n%60)
+}
+
+func twoDigits(n int64) string {
+	if n < 10 {
+		return "0" + strconv.FormatInt(n, 10)
+	}
+	return strconv.FormatInt(n, 10)
+}
