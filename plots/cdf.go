@@ -249,8 +249,13 @@ func LatencyCDF(runs []*scenarios.Result, table, op string) (*Chart, error) {
 		return nil, fmt.Errorf("%w: no %s requests on table %q", ErrNoData, op, table)
 	}
 	title := fmt.Sprintf("Table %s · %s latency CDF (ms), all client regions\n%s", table, op, subtitle(runs))
-	return cdfChart("cdf-"+slug(table)+"-"+slug(op), title, series), nil
+	ch := cdfChart("cdf-"+slug(table)+"-"+slug(op), title, series)
+	ch.Caption = "Latency (x) within which a share of requests (y, percentile) completed, one line per run, client regions merged. " + cdfCaption
+	return ch, nil
 }
+
+// cdfCaption is the part of a CDF's caption that explains the axes.
+const cdfCaption = "The y axis stretches the tail (log of 1 − p): p50, p90, p99, p99.9 and p99.99 are equally spaced and the top is the maximum. Markers are labelled in ms; a percentile is marked only with enough requests behind it (p99 needs 100, p99.9 1000)."
 
 // LatencyCDFByRegion is LatencyCDF for one run with one line per client
 // region (in topology order) instead of one per run.
@@ -264,7 +269,9 @@ func LatencyCDFByRegion(r *scenarios.Result, table, op string) (*Chart, error) {
 	}
 	title := fmt.Sprintf("Table %s · %s latency CDF (ms) by client region · %s\n%s",
 		table, op, survivalLabel(r.Survival), subtitle([]*scenarios.Result{r}))
-	return cdfChart("cdf-regions-"+slug(table)+"-"+slug(op), title, series), nil
+	ch := cdfChart("cdf-regions-"+slug(table)+"-"+slug(op), title, series)
+	ch.Caption = "Latency (x) within which a share of requests (y, percentile) completed, one line per client region. " + cdfCaption
+	return ch, nil
 }
 
 // minRequests returns how many requests a q-quantile needs to be more than

@@ -192,11 +192,12 @@ func LeaseTimeline(r *scenarios.Result, table string) (*Chart, error) {
 		legend = append(legend, faultLegend())
 	}
 	return &Chart{
-		Name:   "leases-" + slug(table),
-		Title:  title,
-		Panels: []*plot.Plot{p},
-		Legend: legend,
-		Height: min(max(130+vg.Length(len(tracks))*trackH, 260), 1200),
+		Name:    "leases-" + slug(table),
+		Title:   title,
+		Panels:  []*plot.Plot{p},
+		Legend:  legend,
+		Height:  min(max(130+vg.Length(len(tracks))*trackH, 260), 1200),
+		Caption: "Which region holds each range's lease over time; drawn only when a lease moves or a replica is replaced.",
 	}, nil
 }
 

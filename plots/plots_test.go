@@ -134,11 +134,11 @@ func TestLookAt(t *testing.T) {
 		t.Skip("no -out directory")
 	}
 	c := realComparison(t)
-	_, err := WriteComparison(filepath.Join(*outDir, "compare"), c)
+	_, err := WriteComparison(filepath.Join(*outDir, "compare"), c, ChartsAll)
 	require.NoError(t, err)
-	_, err = WriteResult(filepath.Join(*outDir, "run"), &c.Runs[0])
+	_, err = WriteResult(filepath.Join(*outDir, "run"), &c.Runs[0], ChartsAll)
 	require.NoError(t, err)
-	_, err = WriteResult(filepath.Join(*outDir, "handmade"), handBuilt())
+	_, err = WriteResult(filepath.Join(*outDir, "handmade"), handBuilt(), ChartsAll)
 	require.NoError(t, err)
 }
 
@@ -285,7 +285,7 @@ func TestBarHeightsEqualStats(t *testing.T) {
 	require.Len(t, groups, 3)
 	assert.Equal(t, []bar{{true, 1.5, 60}, {true, 1.5, 60}}, groups[0].Bars)
 	assert.Equal(t, []bar{{true, 66, 3000}, {}}, groups[2].Bars)
-	_, err := PercentileBars([]*scenarios.Result{one}, "nothing")
+	_, err := PercentileDots([]*scenarios.Result{one}, "nothing")
 	assert.ErrorIs(t, err, ErrNoData)
 }
 
@@ -441,7 +441,7 @@ func TestEmptyLeaseLogGivesNoChart(t *testing.T) {
 	r.Leases = nil
 	_, err := LeaseTimeline(r, "users")
 	assert.ErrorIs(t, err, ErrNoData)
-	paths, err := WriteResult(t.TempDir(), r)
+	paths, err := WriteResult(t.TempDir(), r, ChartsAll)
 	require.NoError(t, err)
 	for _, p := range paths {
 		assert.NotContains(t, filepath.Base(p), "leases")
@@ -455,16 +455,19 @@ func checkFiles(t *testing.T, paths []string) {
 	for _, p := range paths {
 		b, err := os.ReadFile(p)
 		require.NoError(t, err)
-		assert.Greater(t, len(b), 2<<10, p)
+		assert.Greater(t, len(b), 500, p)
 		assert.Less(t, len(b), 2<<20, p)
 		switch filepath.Ext(p) {
+		case ".md":
+			assert.Equal(t, IndexName, filepath.Base(p))
+			checkIndex(t, p, paths)
 		case ".png":
 			cfg, format, err := image.DecodeConfig(bytes.NewReader(b))
 			require.NoError(t, err, p)
 			assert.Equal(t, "png", format, p)
 			assert.Equal(t, WidthPx, cfg.Width, p)
 			assert.GreaterOrEqual(t, cfg.Height, 300, p)
-			assert.LessOrEqual(t, cfg.Height, 1600, p)
+			assert.LessOrEqual(t, cfg.Height, 3200, p)
 		case ".svg":
 			assert.True(t, bytes.HasPrefix(b, []byte("<?xml")) || bytes.HasPrefix(b, []byte("<svg")), p)
 			assert.NoError(t, parseXML(b), p)
@@ -473,6 +476,25 @@ func checkFiles(t *testing.T, paths []string) {
 			t.Errorf("unexpected file %s", p)
 		}
 	}
+}
+
+// checkIndex asserts that the index shows every chart among paths, PNG
+// and SVG, with a caption.
+func checkIndex(t *testing.T, index string, paths []string) {
+	t.Helper()
+	b, err := os.ReadFile(index)
+	require.NoError(t, err)
+	text := string(b)
+	for _, p := range paths {
+		name := filepath.Base(p)
+		switch filepath.Ext(p) {
+		case ".png":
+			assert.Contains(t, text, "]("+name+")", "index shows %s", name)
+		case ".svg":
+			assert.Contains(t, text, "[SVG]("+name+")", "index links %s", name)
+		}
+	}
+	assert.Equal(t, strings.Count(text, "\n## "), strings.Count(text, "![")+0, "one image per chart")
 }
 
 func parseXML(b []byte) error {
@@ -509,7 +531,7 @@ func both(ns ...string) []string {
 func TestWriteComparison(t *testing.T) {
 	c := realComparison(t)
 	dir := filepath.Join(t.TempDir(), "charts") // created by the writer
-	paths, err := WriteComparison(dir, c)
+	paths, err := WriteComparison(dir, c, ChartsAll)
 	require.NoError(t, err)
 	var want []string
 	ops := map[string][]string{
@@ -523,23 +545,37 @@ func TestWriteComparison(t *testing.T) {
 			want = append(want, both("cdf-"+tb+"-"+op)...)
 		}
 	}
-	for _, tb := range tables {
-		want = append(want, both("bars-"+tb)...)
-	}
-	for i, run := range []string{"zone", "region"} {
+	runs := []string{"zone", "region"}
+	var cdfs, dots, tls []string
+	for _, run := range runs {
 		for _, tb := range tables {
 			for _, op := range ops[tb] {
-				want = append(want, both("timeline-"+tb+"-"+op+"-"+run)...)
+				cdfs = append(cdfs, both("cdf-regions-"+tb+"-"+op+"-"+run)...)
+				tls = append(tls, both("timeline-"+tb+"-"+op+"-"+run)...)
 			}
 		}
-		// The lease log fills in as the replication model lands.
+	}
+	for _, tb := range tables {
+		dots = append(dots, both("dots-"+tb)...)
+	}
+	want = append(want, cdfs...)
+	want = append(want, dots...)
+	for _, tb := range tables { // overlaid timelines
+		for _, op := range ops[tb] {
+			want = append(want, both("timeline-"+tb+"-"+op)...)
+		}
+	}
+	want = append(want, tls...)
+	for i, run := range runs {
+		// Lease charts only where leases move.
 		for _, tb := range tables {
 			if _, err := LeaseTimeline(&c.Runs[i], tb); err == nil {
 				want = append(want, both("leases-"+tb+"-"+run)...)
 			}
 		}
 	}
-	want = append(want, both("rtt-heatmap")...)
+	want = append(want, both("latency-heatmap-zone", "latency-heatmap-region", "rtt-heatmap")...)
+	want = append(want, IndexName)
 	assert.Equal(t, want, names(paths))
 	for _, p := range paths {
 		assert.Equal(t, dir, filepath.Dir(p))
@@ -552,11 +588,32 @@ func TestWriteComparison(t *testing.T) {
 
 func TestWriteResultHandBuilt(t *testing.T) {
 	dir := t.TempDir()
-	paths, err := WriteResult(dir, handBuilt())
+	paths, err := WriteResult(dir, handBuilt(), ChartsAll)
 	require.NoError(t, err)
-	assert.Equal(t, both("cdf-users-read", "cdf-users-write", "bars-users", "timeline-users-write",
-		"leases-users", "rtt-heatmap"), names(paths))
+	assert.Equal(t, append(both("cdf-users-read", "cdf-users-write", "dots-users", "timeline-users-write",
+		"leases-users", "latency-heatmap", "rtt-heatmap"), IndexName), names(paths))
 	checkFiles(t, paths)
+
+	// The summary: per table the CDF of its slowest op (users write: p99
+	// 3000 ms), its timeline as the run has faults, and the rest.
+	paths, err = WriteResult(t.TempDir(), handBuilt(), ChartsSummary)
+	require.NoError(t, err)
+	assert.Equal(t, append(both("cdf-users-write", "dots-users", "timeline-users-write",
+		"leases-users", "latency-heatmap", "rtt-heatmap"), IndexName), names(paths))
+	paths, err = WriteResult(t.TempDir(), handBuilt(), ChartsNone)
+	require.NoError(t, err)
+	assert.Empty(t, paths)
+}
+
+func TestChartSetFlag(t *testing.T) {
+	var c ChartSet
+	assert.Equal(t, ChartsSummary, c, "the zero value is the summary")
+	require.NoError(t, c.Set("all"))
+	assert.Equal(t, ChartsAll, c)
+	assert.Equal(t, "all", c.String())
+	require.NoError(t, c.Set("none"))
+	assert.Equal(t, ChartsNone, c)
+	assert.Error(t, c.Set("some"))
 }
 
 func TestWriteDistinctNames(t *testing.T) {
@@ -564,9 +621,9 @@ func TestWriteDistinctNames(t *testing.T) {
 	r.Stats = append(r.Stats, r.Stats[0])
 	r.Stats[len(r.Stats)-1].Table = "Users" // same file name as "users"
 	r.Timeline, r.Leases, r.RTTMs = nil, nil, nil
-	paths, err := WriteResult(t.TempDir(), r)
+	paths, err := WriteResult(t.TempDir(), r, ChartsAll)
 	require.NoError(t, err)
-	assert.Equal(t, both("cdf-users-read", "cdf-users-write", "cdf-users-read-2", "bars-users", "bars-users-2"), names(paths))
+	assert.Equal(t, append(both("cdf-users-read", "cdf-users-write", "cdf-users-read-2", "dots-users", "dots-users-2", "latency-heatmap"), IndexName), names(paths))
 }
 
 func TestWriteIsDeterministic(t *testing.T) {
@@ -574,14 +631,14 @@ func TestWriteIsDeterministic(t *testing.T) {
 	hb := handBuilt()
 	write := func() map[string][]byte {
 		dir := t.TempDir()
-		p1, err := WriteResult(filepath.Join(dir, "a"), hb)
+		p1, err := WriteResult(filepath.Join(dir, "a"), hb, ChartsAll)
 		require.NoError(t, err)
 		runs := runPtrs(c)
 		ch, err := LatencyCDF(runs, "users", "write")
 		require.NoError(t, err)
 		p2, err := ch.Save(dir)
 		require.NoError(t, err)
-		ch, err = PercentileBars(runs, "accounts")
+		ch, err = PercentileDots(runs, "accounts")
 		require.NoError(t, err)
 		p3, err := ch.Save(dir)
 		require.NoError(t, err)
@@ -604,26 +661,26 @@ func TestWriteIsDeterministic(t *testing.T) {
 		}
 		assert.True(t, bytes.Equal(data, b[name]), "%s differs between two writes", name)
 	}
-	assert.Equal(t, 8, svgs)
+	assert.Equal(t, 9, svgs)
 }
 
 func TestWriteErrors(t *testing.T) {
 	dir := t.TempDir()
-	_, err := WriteResult(dir, nil)
+	_, err := WriteResult(dir, nil, ChartsAll)
 	assert.Error(t, err)
-	_, err = WriteComparison(dir, nil)
+	_, err = WriteComparison(dir, nil, ChartsAll)
 	assert.Error(t, err)
-	_, err = WriteResult("", handBuilt())
+	_, err = WriteResult("", handBuilt(), ChartsAll)
 	assert.Error(t, err)
 
 	// A directory under a regular file can be neither created nor written,
 	// even by root.
 	file := filepath.Join(dir, "file")
 	require.NoError(t, os.WriteFile(file, []byte("x"), 0o644))
-	paths, err := WriteResult(filepath.Join(file, "charts"), handBuilt())
+	paths, err := WriteResult(filepath.Join(file, "charts"), handBuilt(), ChartsAll)
 	assert.Error(t, err)
 	assert.Empty(t, paths)
-	_, err = WriteComparison(filepath.Join(file, "charts"), realComparison(t))
+	_, err = WriteComparison(filepath.Join(file, "charts"), realComparison(t), ChartsAll)
 	assert.Error(t, err)
 
 	ch, err := RTTHeatmap(handBuilt())
@@ -637,7 +694,7 @@ func TestWriteErrors(t *testing.T) {
 		func() (*Chart, error) { return LatencyOverTime(nil, "users", "read") },
 		func() (*Chart, error) { return LeaseTimeline(nil, "users") },
 		func() (*Chart, error) { return RTTHeatmap(nil) },
-		func() (*Chart, error) { return PercentileBars(nil, "users") },
+		func() (*Chart, error) { return PercentileDots(nil, "users") },
 	} {
 		_, err := f()
 		assert.Error(t, err)
@@ -645,10 +702,10 @@ func TestWriteErrors(t *testing.T) {
 	}
 
 	// Nothing to draw is not an error.
-	paths, err = WriteComparison(filepath.Join(dir, "empty"), &scenarios.Comparison{})
+	paths, err = WriteComparison(filepath.Join(dir, "empty"), &scenarios.Comparison{}, ChartsAll)
 	assert.NoError(t, err)
 	assert.Empty(t, paths)
-	paths, err = WriteResult(filepath.Join(dir, "empty2"), &scenarios.Result{Scenario: "empty"})
+	paths, err = WriteResult(filepath.Join(dir, "empty2"), &scenarios.Result{Scenario: "empty"}, ChartsAll)
 	assert.NoError(t, err)
 	assert.Empty(t, paths)
 }
@@ -657,7 +714,7 @@ func TestTitlesNameScenarioSurvivalSeedUnits(t *testing.T) {
 	runs := runPtrs(realComparison(t))
 	cdf, err := LatencyCDF(runs, "users", "read")
 	require.NoError(t, err)
-	bars, err := PercentileBars(runs, "users")
+	bars, err := PercentileDots(runs, "users")
 	require.NoError(t, err)
 	tl, err := LatencyOverTime(runs[0], "users", "read")
 	require.NoError(t, err)

@@ -373,7 +373,9 @@ func timelineChart(name, title string, lines []tlLine, faults []scenarios.FaultW
 	if len(faults) > 0 {
 		legend = append(legend, faultLegend())
 	}
-	return &Chart{Name: name, Title: title, Panels: []*plot.Plot{top, bottom}, Legend: legend, Height: 580}
+	return &Chart{Name: name, Title: title, Panels: []*plot.Plot{top, bottom}, Legend: legend, Height: 580,
+		Caption: "p50 (top) and p99 (bottom) latency per interval, requests binned by when they started (a request that waits out a failover counts where it began). " +
+			"A bin is drawn on a percentile's line only with enough requests for it (p99: 100); hollow rings are bins with fewer, whose value is not that percentile. Shaded: fault windows."}
 }
 
 // thin returns about n evenly spaced points of pts (all of them if there
