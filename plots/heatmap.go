@@ -79,13 +79,26 @@ func (s colourScale) fill(v float64) color.RGBA { return seqFill(s.frac(v)) }
 // ticks returns the values labelled on the scale's bar.
 func (s colourScale) ticks() []float64 {
 	if s.Log {
+		// Powers of ten, and the ends where they are not close to one.
 		var out []float64
-		for _, t := range (logTicks{}).Ticks(s.Min, s.Max) {
-			if t.Label != "" {
-				out = append(out, t.Value)
-			}
+		for k := math.Ceil(math.Log10(s.Min)); k <= math.Floor(math.Log10(s.Max)); k++ {
+			out = append(out, math.Pow(10, k))
 		}
-		return append([]float64{s.Min}, append(out, s.Max)...)
+		far := func(v float64) bool {
+			for _, t := range out {
+				if math.Abs(s.frac(v)-s.frac(t)) < 0.12 {
+					return false
+				}
+			}
+			return true
+		}
+		if far(s.Min) {
+			out = append([]float64{s.Min}, out...)
+		}
+		if far(s.Max) {
+			out = append(out, s.Max)
+		}
+		return out
 	}
 	var out []float64
 	for _, t := range (linearTicks{}).Ticks(0, s.Max) {
@@ -169,7 +182,11 @@ func (b colourBar) Plot(c draw.Canvas, _ *plot.Plot) {
 	for _, v := range b.scale.ticks() {
 		y := y0 + (y1-y0)*vg.Length(b.scale.frac(v))
 		c.StrokeLine2(edge, x1, y, x1+3, y)
-		c.FillText(lbl, vg.Point{X: x1 + 5, Y: y}, fmtMs(v))
+		text := fmtMs(v)
+		if v == math.Trunc(v) {
+			text = fmtNum(v)
+		}
+		c.FillText(lbl, vg.Point{X: x1 + 5, Y: y}, text)
 	}
 	t := textStyle(8)
 	t.XAlign = draw.XCenter
@@ -223,6 +240,7 @@ func rttHeatmap(r *scenarios.Result, runs []*scenarios.Result) (*Chart, error) {
 	p.X.Min, p.X.Max = -0.5, float64(n)-0.5+colourBarRoom(n, Width-110)
 	p.Y.Min, p.Y.Max = -0.5, float64(n)-0.5
 	p.X.Padding, p.Y.Padding = 0, 0
+	p.X.LineStyle.Width, p.Y.LineStyle.Width = 0, 0
 	var xt, yt []plot.Tick
 	for i, name := range r.Regions {
 		xt = append(xt, plot.Tick{Value: float64(i), Label: name})

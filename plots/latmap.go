@@ -131,6 +131,7 @@ func LatencyHeatmap(r *scenarios.Result) (*Chart, error) {
 		p.X.Min, p.X.Max = -0.5, float64(nc)-0.5+colourBarRoom(nc, Width-110)
 		p.Y.Min, p.Y.Max = -0.5, float64(nr)-0.5
 		p.X.Padding, p.Y.Padding = 0, 0
+		p.X.LineStyle.Width, p.Y.LineStyle.Width = 0, 0
 		var xt, yt []plot.Tick
 		for j, col := range g.Cols {
 			xt = append(xt, plot.Tick{Value: float64(j), Label: col})

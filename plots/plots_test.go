@@ -330,15 +330,22 @@ func TestTimelinePointsEqualTimeline(t *testing.T) {
 						require.Less(t, i99, len(p99))
 						assert.Equal(t, plotter.XY{X: p.TS, Y: p.P99Ms}, p99[i99])
 						i99++
-					} else {
-						require.Less(t, s99, len(s.Sparse99))
-						assert.Equal(t, plotter.XY{X: p.TS, Y: p.P99Ms}, s.Sparse99[s99])
+					} else if s99 < len(s.Sparse99) && s.Sparse99[s99] == (plotter.XY{X: p.TS, Y: p.P99Ms}) {
 						s99++
+					} else {
+						// Not drawn as a p99: inside a merged bin's range.
+						in := slices.ContainsFunc(s.Merged99, func(b mergedBin) bool {
+							return b.FromS <= p.TS && p.TS <= b.ToS && b.Lo <= p.P99Ms && p.P99Ms <= b.Hi
+						})
+						assert.True(t, in, "%v: sparse bin at %v s neither sparse nor merged", to, p.TS)
 					}
 				}
 				assert.Equal(t, i50, len(p50))
 				assert.Equal(t, i99, len(p99))
 				assert.Equal(t, s99, len(s.Sparse99))
+				for _, b := range s.Merged99 {
+					assert.GreaterOrEqual(t, b.N, uint64(100), "a merged bin holds the requests a p99 needs")
+				}
 			}
 			nz := 0
 			for _, p := range want {
@@ -355,9 +362,12 @@ func TestTimelinePointsEqualTimeline(t *testing.T) {
 	assert.Equal(t, []string{"us-east1", "us-west1", "europe-west1"}, []string{series[0].Region, series[1].Region, series[2].Region})
 	assert.Equal(t, 1.0, interval(series))
 	// The fault's 10 bins of 20 requests are sparse for p99, and break its
-	// line in two; p50 needs 2 requests and stays whole.
+	// line in two; they merge into two bins of 5 (100 requests each), whose
+	// p99 lies in the range of the parts'. p50 needs 2 requests and stays
+	// whole.
 	for _, s := range series {
-		assert.Len(t, s.Sparse99, 10)
+		assert.Empty(t, s.Sparse99)
+		assert.Equal(t, []mergedBin{{FromS: 40, ToS: 44, Lo: 6100, Hi: 6100, N: 100}, {FromS: 45, ToS: 49, Lo: 6100, Hi: 6100, N: 100}}, s.Merged99)
 		assert.Len(t, s.P99, 2)
 		assert.Len(t, s.P50, 1)
 		assert.Empty(t, s.Sparse50)
@@ -859,4 +869,23 @@ func TestCDFByRegion(t *testing.T) {
 	assert.Equal(t, "cdf-regions-users-read", ch.Name)
 	_, err = LatencyCDFByRegion(r, "users", "nope")
 	assert.ErrorIs(t, err, ErrNoData)
+}
+
+func TestTimelineMergesSparseBins(t *testing.T) {
+	r := &scenarios.Result{Scenario: "m", TimelineSeconds: 1}
+	for i, n := range []uint64{150, 60, 30, 20, 150, 40} {
+		r.Timeline = append(r.Timeline, scenarios.TimelinePoint{TS: float64(i), Table: "t", Op: "read",
+			ClientRegion: "a", Count: n, P50Ms: 1, P99Ms: float64(10 * (i + 1))})
+	}
+	s := timelineData(r, "t", "read")
+	require.Len(t, s, 1)
+	assert.Equal(t, []plotter.XYs{xys(0, 10), xys(4, 50)}, s[0].P99)
+	// 60+30+20 = 110 requests: one merged bin, p99 within 20–40 ms.
+	assert.Equal(t, []mergedBin{{FromS: 1, ToS: 3, Lo: 20, Hi: 40, N: 110}}, s[0].Merged99)
+	// 40 requests at the end, nothing to merge with: sparse, not a p99.
+	assert.Equal(t, xys(5, 60), s[0].Sparse99)
+	ch, err := LatencyOverTime(r, "t", "read")
+	require.NoError(t, err)
+	assert.Contains(t, strings.Join(legendTexts(ch), "|"), "sparse bins merged")
+	assert.Contains(t, strings.Join(legendTexts(ch), "|"), "sparse bin: too few")
 }

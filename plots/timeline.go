@@ -27,8 +27,54 @@ type regionSeries struct {
 	Region   string
 	P50, P99 []plotter.XYs // line segments, in time order
 	// Sparse50 and Sparse99 are the intervals with too few requests for the
-	// percentile (but at least one).
+	// percentile (but at least one) that could not be merged.
 	Sparse50, Sparse99 plotter.XYs
+	// Merged99 are runs of consecutive sparse p99 intervals merged until
+	// they hold 100 requests (see mergedBin).
+	Merged99 []mergedBin
+}
+
+// mergedBin is consecutive Timeline intervals of one client region, each
+// with too few requests for a p99, that together hold enough (N >=
+// minRequests(0.99)). The Result has only each interval's p99, not its
+// latencies, so the merged p99 cannot be computed; but the p99 of a union
+// of samples lies between the smallest and the largest of the parts' p99s
+// (at any x below every part's p99 each part, hence the union, has less
+// than 99% of its requests; at the largest, each has at least 99%). The
+// bin is drawn as that range: a box from the first interval's start to the
+// last one's end, Lo to Hi ms.
+type mergedBin struct {
+	FromS, ToS float64 // start of the first and of the last interval, s
+	Lo, Hi     float64 // smallest and largest of the intervals' p99s, ms
+	N          uint64  // requests in the intervals
+}
+
+// sparseRun collects consecutive sparse p99 intervals and merges them.
+type sparseRun struct {
+	pts       plotter.XYs
+	countsPer []uint64 // requests in each of pts' intervals
+}
+
+// flush merges the run's intervals into mergedBins of enough requests,
+// front to back; intervals left over at the end (too few together) stay
+// sparse points.
+func (s *sparseRun) flush(out *regionSeries) {
+	need := minRequests(0.99)
+	start := 0
+	var n uint64
+	for i := range s.pts {
+		n += s.countsPer[i]
+		if n >= need {
+			b := mergedBin{FromS: s.pts[start].X, ToS: s.pts[i].X, Lo: math.Inf(1), Hi: math.Inf(-1), N: n}
+			for _, p := range s.pts[start : i+1] {
+				b.Lo, b.Hi = min(b.Lo, p.Y), max(b.Hi, p.Y)
+			}
+			out.Merged99 = append(out.Merged99, b)
+			start, n = i+1, 0
+		}
+	}
+	out.Sparse99 = append(out.Sparse99, s.pts[start:]...)
+	*s = sparseRun{}
 }
 
 // flat returns the points of the segments in order.
@@ -88,14 +134,23 @@ func timelineData(r *scenarios.Result, table, op string) []regionSeries {
 				(*segs)[len(*segs)-1] = append((*segs)[len(*segs)-1], plotter.XY{X: t.TS, Y: v})
 			}
 		}
+		var run sparseRun
 		for _, t := range r.Timeline {
 			if t.Table != table || t.Op != op || t.ClientRegion != name {
 				continue
 			}
 			add(&s.P50, &s.Sparse50, &open50, t, t.P50Ms, 0.5)
-			add(&s.P99, &s.Sparse99, &open99, t, t.P99Ms, 0.99)
+			var sparse plotter.XYs
+			add(&s.P99, &sparse, &open99, t, t.P99Ms, 0.99)
+			if len(sparse) > 0 {
+				run.pts = append(run.pts, sparse[0])
+				run.countsPer = append(run.countsPer, t.Count)
+			} else if t.Count > 0 && t.P99Ms > 0 {
+				run.flush(&s) // a full interval ends the run
+			}
 		}
-		if len(s.P50)+len(s.P99)+len(s.Sparse50)+len(s.Sparse99) > 0 {
+		run.flush(&s)
+		if len(s.P50)+len(s.P99)+len(s.Sparse50)+len(s.Sparse99)+len(s.Merged99) > 0 {
 			out = append(out, s)
 		}
 	}
@@ -299,14 +354,18 @@ func sparseGlyph(st seriesStyle) draw.GlyphStyle {
 // timelineChart draws the p50 and p99 panels of lines.
 func timelineChart(name, title string, lines []tlLine, faults []scenarios.FaultWindow, iv float64) *Chart {
 	xlo, xhi := math.Inf(1), math.Inf(-1)
-	anySparse := false
+	anySparse, anyMerged := false, false
 	for _, l := range lines {
 		for _, pts := range []plotter.XYs{flat(l.s.P50), flat(l.s.P99), l.s.Sparse50, l.s.Sparse99} {
 			for _, p := range pts {
 				xlo, xhi = min(xlo, p.X), max(xhi, p.X+iv)
 			}
 		}
+		for _, b := range l.s.Merged99 {
+			xlo, xhi = min(xlo, b.FromS), max(xhi, b.ToS+iv)
+		}
 		anySparse = anySparse || len(l.s.Sparse50)+len(l.s.Sparse99) > 0
+		anyMerged = anyMerged || len(l.s.Merged99) > 0
 	}
 	for _, w := range faults {
 		xlo, xhi = min(xlo, w.StartS), max(xhi, w.EndS)
@@ -334,6 +393,11 @@ func timelineChart(name, title string, lines []tlLine, faults []scenarios.FaultW
 		var ys []plotter.XYs
 		for _, l := range lines {
 			ys = append(ys, flat(pn.get(l.s)), pn.sparse(l.s))
+			if pn.need > 2 {
+				for _, b := range l.s.Merged99 {
+					ys = append(ys, plotter.XYs{{X: b.FromS, Y: b.Lo}, {X: b.ToS, Y: b.Hi}})
+				}
+			}
 		}
 		lo, hi, ok := minMaxY(ys...)
 		if !ok {
@@ -355,6 +419,9 @@ func timelineChart(name, title string, lines []tlLine, faults []scenarios.FaultW
 			if pts := flat(pn.get(l.s)); len(pts) > 0 {
 				p.Add(&plotter.Scatter{XYs: thin(pts, 15, i, len(lines)), GlyphStyle: l.style.glyph(2.5)})
 			}
+			if pn.need > 2 && len(l.s.Merged99) > 0 {
+				p.Add(mergedBoxes{bins: l.s.Merged99, iv: iv, style: l.style})
+			}
 			if sp := pn.sparse(l.s); len(sp) > 0 {
 				p.Add(&plotter.Scatter{XYs: sp, GlyphStyle: sparseGlyph(l.style)})
 			}
@@ -366,6 +433,10 @@ func timelineChart(name, title string, lines []tlLine, faults []scenarios.FaultW
 			&plotter.Line{LineStyle: l.style.line(1.2)}, &plotter.Scatter{GlyphStyle: l.style.glyph(2.5)},
 		}})
 	}
+	if anyMerged {
+		legend = append(legend, LegendEntry{Text: "sparse bins merged to ≥ 100 requests: their p99 lies between the caps",
+			Thumbs: []plot.Thumbnailer{rangeThumb{rgb(0x444444)}}})
+	}
 	if anySparse {
 		legend = append(legend, LegendEntry{Text: "sparse bin: too few requests for the percentile (value shown, not a p99)",
 			Thumbs: []plot.Thumbnailer{glyphThumb{sparseGlyph(seriesStyle{Color: rgb(0x444444)})}}})
@@ -376,6 +447,31 @@ func timelineChart(name, title string, lines []tlLine, faults []scenarios.FaultW
 	return &Chart{Name: name, Title: title, Panels: []*plot.Plot{top, bottom}, Legend: legend, Height: 580,
 		Caption: "p50 (top) and p99 (bottom) latency per interval, requests binned by when they started (a request that waits out a failover counts where it began). " +
 			"A bin is drawn on a percentile's line only with enough requests for it (p99: 100); hollow rings are bins with fewer, whose value is not that percentile. Shaded: fault windows."}
+}
+
+// mergedBoxes draws merged bins in a line's colour as a range: a vertical
+// bar from the smallest to the largest of the intervals' p99s at the
+// merged span's middle, with caps across the span (first interval's start
+// to the last one's end, iv s later). No fill, so that overlapping ranges
+// of several client regions stay readable.
+type mergedBoxes struct {
+	bins  []mergedBin
+	iv    float64
+	style seriesStyle
+}
+
+func (m mergedBoxes) Plot(c draw.Canvas, plt *plot.Plot) {
+	trX, trY := plt.Transforms(&c)
+	bar := draw.LineStyle{Color: m.style.Color, Width: 1.6}
+	cap := draw.LineStyle{Color: m.style.Color, Width: 0.9}
+	for _, b := range m.bins {
+		x0, x1 := trX(b.FromS)+1, trX(b.ToS+m.iv)-1
+		y0, y1 := trY(b.Lo), trY(b.Hi)
+		xm := (x0 + x1) / 2
+		c.StrokeLine2(bar, xm, y0, xm, max(y1, y0+1))
+		c.StrokeLine2(cap, x0, y0, x1, y0)
+		c.StrokeLine2(cap, x0, y1, x1, y1)
+	}
 }
 
 // thin returns about n evenly spaced points of pts (all of them if there
@@ -392,4 +488,15 @@ func thin(pts plotter.XYs, n, k, m int) plotter.XYs {
 		out = append(out, pts[i])
 	}
 	return out
+}
+
+// rangeThumb is the legend thumbnail of a merged bin's range.
+type rangeThumb struct{ color color.Color }
+
+func (t rangeThumb) Thumbnail(c *draw.Canvas) {
+	x0, x1 := c.Min.X+4, c.Max.X-4
+	xm := (x0 + x1) / 2
+	c.StrokeLine2(draw.LineStyle{Color: t.color, Width: 1.6}, xm, c.Min.Y, xm, c.Max.Y)
+	c.StrokeLine2(draw.LineStyle{Color: t.color, Width: 0.9}, x0, c.Min.Y, x1, c.Min.Y)
+	c.StrokeLine2(draw.LineStyle{Color: t.color, Width: 0.9}, x0, c.Max.Y, x1, c.Max.Y)
 }
