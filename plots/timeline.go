@@ -446,7 +446,7 @@ func timelineChart(name, title string, lines []tlLine, faults []scenarios.FaultW
 	}
 	return &Chart{Name: name, Title: title, Panels: []*plot.Plot{top, bottom}, Legend: legend, Height: 580,
 		Caption: "p50 (top) and p99 (bottom) latency per interval, requests binned by when they started (a request that waits out a failover counts where it began). " +
-			"A bin is drawn on a percentile's line only with enough requests for it (p99: 100); hollow rings are bins with fewer, whose value is not that percentile. Shaded: fault windows."}
+			"A bin is drawn on a percentile's line only with enough requests for it (p99: 100). Consecutive bins with fewer are merged until they hold 100 and drawn as the range their p99 must lie in (caps); hollow rings are bins left over, whose value is not that percentile. Shaded: fault windows."}
 }
 
 // mergedBoxes draws merged bins in a line's colour as a range: a vertical
