@@ -889,3 +889,36 @@ func TestTimelineMergesSparseBins(t *testing.T) {
 	assert.Contains(t, strings.Join(legendTexts(ch), "|"), "sparse bins merged")
 	assert.Contains(t, strings.Join(legendTexts(ch), "|"), "sparse bin: too few")
 }
+
+func TestLatencyHeatmapEqualsStats(t *testing.T) {
+	r := &realComparison(t).Runs[1]
+	g := latData(r)
+	n := 0
+	for _, s := range r.Stats {
+		if s.Count == 0 {
+			continue
+		}
+		i, j := slices.Index(g.Rows, s.ClientRegion), slices.Index(g.Cols, s.Table+" · "+s.Op)
+		require.GreaterOrEqual(t, i, 0)
+		require.GreaterOrEqual(t, j, 0)
+		assert.Equal(t, s.P50Ms, g.P50[i][j])
+		assert.Equal(t, s.P99Ms, g.P99[i][j])
+		n++
+	}
+	assert.Equal(t, len(g.Rows)*len(g.Cols), n, "every cell from one stat")
+	assert.Equal(t, r.Regions, g.Rows)
+	ch, err := LatencyHeatmap(r)
+	require.NoError(t, err)
+	assert.Len(t, ch.Panels, 2)
+
+	// The hand-built run has no writes from us-west1: an empty cell.
+	g = latData(handBuilt())
+	assert.True(t, math.IsNaN(g.P99[1][1]))
+
+	// Colour scales: log ticks at powers of ten and the far ends; linear
+	// from 0.
+	assert.Equal(t, []float64{1.5, 10, 100, 1000}, colourScale{Min: 1.5, Max: 3000, Log: true}.ticks()[:4])
+	assert.InDelta(t, 1, colourScale{Min: 1.5, Max: 3000, Log: true}.frac(3000), 1e-12)
+	assert.Equal(t, 0.0, colourScale{Max: 146}.frac(0))
+	assert.Equal(t, 1.0, colourScale{Max: 146}.frac(146))
+}
