@@ -922,3 +922,20 @@ func TestLatencyHeatmapEqualsStats(t *testing.T) {
 	assert.Equal(t, 0.0, colourScale{Max: 146}.frac(0))
 	assert.Equal(t, 1.0, colourScale{Max: 146}.frac(146))
 }
+
+func TestClockAxis(t *testing.T) {
+	assert.Equal(t, "0:00:00", fmtClock(0))
+	assert.Equal(t, "1:01:05", fmtClock(3665))
+	var labels []string
+	for _, tk := range (clockTicks{}).Ticks(0, 3600) {
+		if tk.Label != "" {
+			labels = append(labels, tk.Label)
+		}
+	}
+	assert.Equal(t, []string{"0:00:00", "0:10:00", "0:20:00", "0:30:00", "0:40:00", "0:50:00", "1:00:00"}, labels)
+	p := newPlot()
+	p.X.Min, p.X.Max = 0, 120
+	assert.Equal(t, "s", setTimeAxis(&p.X), "a short run keeps seconds")
+	p.X.Max = 7200
+	assert.Equal(t, "h:mm:ss", setTimeAxis(&p.X))
+}
