@@ -133,10 +133,11 @@ const noWait = sim.Time(math.MaxInt64)
 // stretch stays a candidate for evidenceWindow. Memory grows with the
 // stalls and the candidates, never with the requests.
 type stallTracker struct {
-	lastOK     sim.Time // the last successful response
-	waiting    sim.Time // earliest issue of a request failed since lastOK, or noWait
-	waitEnd    sim.Time // the latest of those failures
-	candidates []candidate
+	lastOK     sim.Time    // the last successful response
+	waiting    sim.Time    // earliest issue of a request failed since lastOK, or noWait
+	waitEnd    sim.Time    // the latest of those failures
+	candidates []candidate // a queue: the live ones are candidates[head:]
+	head       int
 	gaps       []gap
 }
 
@@ -157,7 +158,7 @@ func (g *stallTracker) quiet(start sim.Time) {
 // evidence records that a request issued at start was unserved until it
 // ended: it waited in every candidate stretch that closed after start.
 func (g *stallTracker) evidence(start sim.Time) {
-	for i := len(g.candidates) - 1; i >= 0 && g.candidates[i].next > start; i-- {
+	for i := len(g.candidates) - 1; i >= g.head && g.candidates[i].next > start; i-- {
 		c := &g.candidates[i]
 		c.from = min(c.from, max(c.prev, start))
 	}
@@ -166,11 +167,16 @@ func (g *stallTracker) evidence(start sim.Time) {
 // ok records a successful response at end to a request issued at start.
 func (g *stallTracker) ok(start, end sim.Time) {
 	g.quiet(start)
-	for len(g.candidates) > 0 && end.Sub(g.candidates[0].next) > evidenceWindow {
-		g.settle(g.candidates[0])
-		g.candidates = g.candidates[1:]
+	for g.head < len(g.candidates) && end.Sub(g.candidates[g.head].next) > evidenceWindow {
+		g.settle(g.candidates[g.head])
+		g.head++
 	}
 	if end.Sub(g.lastOK) >= SlowThreshold {
+		if g.head > 0 && len(g.candidates) == cap(g.candidates) {
+			// Reuse the settled slots rather than grow.
+			n := copy(g.candidates, g.candidates[g.head:])
+			g.candidates, g.head = g.candidates[:n], 0
+		}
 		g.candidates = append(g.candidates, candidate{prev: g.lastOK, from: end, next: end})
 		if g.waiting != noWait {
 			g.evidence(g.waiting)
@@ -199,10 +205,10 @@ func (g *stallTracker) settle(c candidate) {
 // close settles every candidate and ends an open stall at until (the end
 // of the measured span): a request failed and no success came after it.
 func (g *stallTracker) close(until sim.Time) {
-	for _, c := range g.candidates {
+	for _, c := range g.candidates[g.head:] {
 		g.settle(c)
 	}
-	g.candidates = nil
+	g.candidates, g.head = nil, 0
 	g.quiet(until)
 	if g.waiting != noWait {
 		if from := max(g.lastOK, g.waiting); until.Sub(from) >= SlowThreshold {
@@ -215,8 +221,10 @@ func (g *stallTracker) close(until sim.Time) {
 // clientImpacts computes Result.Impact: one entry per fault (in order) ×
 // series that recorded requests (in Stats order: table, op, client
 // region). Requests count until the next fault starts (faults starting
-// together share them), as in Result.FaultImpacts.
-func (s *Scenario) clientImpacts(res *Result, rec *recorder) []ClientImpact {
+// together share them), as in Result.FaultImpacts. keep keeps the
+// during/after distributions (a sweep pools them; a run needs only their
+// summaries).
+func (s *Scenario) clientImpacts(res *Result, rec *recorder, keep bool) []ClientImpact {
 	out := []ClientImpact{}
 	if len(res.Faults) == 0 {
 		return out
@@ -281,8 +289,10 @@ func (s *Scenario) clientImpacts(res *Result, rec *recorder) []ClientImpact {
 					im.RangesUnavailable++
 				}
 			}
-			im.during, im.after = &during, &afterH
 			im.During, im.After = summarise(&during), summarise(&afterH)
+			if keep {
+				im.during, im.after = &during, &afterH
+			}
 			out = append(out, im)
 		}
 	}

@@ -64,13 +64,13 @@ func TestStallTrackerSettlesOldCandidates(t *testing.T) {
 	g.ok(at(0), at(0.1))
 	g.ok(at(3), at(5)) // stall 3–5
 	g.ok(at(5.1), at(5.2))
-	require.Len(t, g.candidates, 1)
+	require.Len(t, g.candidates[g.head:], 1)
 	// evidenceWindow after 5 s the candidate settles into a logged stall
 	// and is no longer held; the quiet minute before this response is the
 	// only candidate left (its one request waited 0.1 s).
 	late := sim.Time(evidenceWindow)
 	g.ok(at(5.3)+late, at(5.4)+late)
-	assert.Equal(t, []candidate{{prev: at(5.2), from: at(5.3) + late, next: at(5.4) + late}}, g.candidates)
+	assert.Equal(t, []candidate{{prev: at(5.2), from: at(5.3) + late, next: at(5.4) + late}}, g.candidates[g.head:])
 	assert.Equal(t, []gap{{at(3), at(5)}}, g.gaps)
 	g.close(at(100))
 	assert.Empty(t, g.candidates)
@@ -206,4 +206,19 @@ func TestClientImpactNamesTheRegionThatSuffers(t *testing.T) {
 		}
 	}
 	assert.True(t, found)
+}
+
+// TestStallTrackerMemoryBounded: a sparse client (a request every 1.5 s,
+// each a candidate) keeps about evidenceWindow / 1.5 s of them live, and
+// the queue reuses its settled slots rather than growing.
+func TestStallTrackerMemoryBounded(t *testing.T) {
+	g := stallTracker{waiting: noWait}
+	for i := range 100_000 {
+		s := at(1.5 * float64(i+1))
+		g.ok(s, s+sim.Time(time.Millisecond))
+	}
+	assert.LessOrEqual(t, len(g.candidates)-g.head, 41)
+	assert.LessOrEqual(t, cap(g.candidates), 128)
+	g.close(at(200_000))
+	assert.Empty(t, g.gaps, "no request waited")
 }

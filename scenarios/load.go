@@ -64,6 +64,15 @@ func Parse(data []byte, source string) (*Scenario, error) {
 	return parse(data, source, "")
 }
 
+// ParseUnvalidated is Parse without the final Validate, as LoadUnvalidated
+// is Load without it: for a scenario read from elsewhere than a file (the
+// CLI's standard input) that overrides apply to before it is checked.
+// Relative CSV paths of topology.rtt are taken relative to the working
+// directory. Every error wraps ErrInvalid.
+func ParseUnvalidated(data []byte, source string) (*Scenario, error) {
+	return decode(data, source, "")
+}
+
 // parse is Parse with dir, the directory relative CSV paths of
 // topology.rtt are resolved against ("" for the working directory).
 func parse(data []byte, source, dir string) (*Scenario, error) {

@@ -69,7 +69,10 @@ type recorder struct {
 	measured    uint64
 	// rangeIndex maps a raft.RangeID to its index within its table.
 	rangeIndex []int
-	// calmUntil is when the first fault starts (the end without one).
+	// stalls turns on the per-range stall trackers and the pre-fault
+	// histograms (a run with faults); calmUntil is when the first fault
+	// starts.
+	stalls    bool
 	calmUntil sim.Time
 }
 
@@ -78,6 +81,7 @@ func (r *recorder) Complete(tag int64, rng raft.RangeID, start, end sim.Time, o 
 	s := &r.series[tag]
 	// Stalls count every request, warmup's included.
 	switch {
+	case !r.stalls:
 	case rng < 0:
 		// It never reached a range (no gateway was up): every range of
 		// the table went unserved.
@@ -96,7 +100,7 @@ func (r *recorder) Complete(tag int64, rng raft.RangeID, start, end sim.Time, o 
 	}
 	lat := end.Sub(start)
 	s.hist.Record(lat)
-	if end < r.calmUntil {
+	if r.stalls && end < r.calmUntil {
 		s.calm.Record(lat)
 	}
 	s.timeline.Record(int64(start), lat, o == raft.OK)
@@ -167,6 +171,9 @@ type RunOptions struct {
 	checks bool
 	// tracer, if set, receives the model's trace (tests).
 	tracer func(raft.TraceEvent)
+	// impactHistograms keeps the distributions behind each ClientImpact's
+	// During and After, for a sweep to pool over runs (Sweep).
+	impactHistograms bool
 }
 
 // RunWith is Run with options.
@@ -214,7 +221,8 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 	e.SetEventLimit(o.Budget.MaxEvents)
 	warmupEnd := sim.At(s.Warmup)
 	end := warmupEnd.Add(s.Duration)
-	rec := &recorder{from: warmupEnd, until: end, calmUntil: end}
+	// Stalls and pre-fault latencies matter only with faults.
+	rec := &recorder{from: warmupEnd, until: end, stalls: len(faults) > 0, calmUntil: end}
 	for _, f := range faults {
 		rec.calmUntil = min(rec.calmUntil, sim.At(f.At))
 	}
@@ -359,7 +367,7 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 			rec.series[i].stalls[j].close(rec.until)
 		}
 	}
-	res.Impact = s.clientImpacts(res, rec)
+	res.Impact = s.clientImpacts(res, rec, o.impactHistograms)
 	res.Judge(DefaultSurviveWithin)
 	return res, nil
 }

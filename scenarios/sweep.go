@@ -477,7 +477,7 @@ func Sweep(s *Scenario, opts SweepOptions) (*SweepResult, error) {
 		job := jobs[j/n]
 		c := job.s.Clone()
 		c.Seed = res.Seeds[j%n]
-		r, err := RunWith(c, RunOptions{Budget: opts.Budget})
+		r, err := RunWith(c, RunOptions{Budget: opts.Budget, impactHistograms: true})
 		if err != nil {
 			name := "no fault"
 			if job.fault != nil {

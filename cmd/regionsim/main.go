@@ -5,72 +5,21 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"runtime/debug"
-	"sort"
 	"strings"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/regionsim/regionsim/scenarios"
-	"github.com/regionsim/regionsim/scenarios/report"
 )
-
-// version is the regionsim release; overridden at link time with
-// -ldflags "-X main.version=…".
-var version = "0.1.0-dev"
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
-// command is one subcommand: its one-line summary, usage text and body.
-type command struct {
-	summary string
-	usage   string
-	run     func(args []string, stdout, stderr io.Writer) error
-}
-
-// commands is filled in init: the command bodies refer back to it for their
-// usage lines.
-var commands map[string]command
-
-func init() {
-	commands = map[string]command{
-		"run": {
-			summary: "simulate a scenario: latency per table, op and client region",
-			usage:   "regionsim run [SCENARIO|FILE] [flags]",
-			run:     runRun,
-		},
-		"compare": {
-			summary: "simulate a scenario under ZONE and REGION survival, side by side",
-			usage:   "regionsim compare [SCENARIO|FILE] [flags]",
-			run:     runCompare,
-		},
-		"sweep": {
-			summary: "every single AZ and region outage under ZONE and REGION survival: availability per fault",
-			usage:   "regionsim sweep [SCENARIO|FILE] [flags]",
-			run:     runSweep,
-		},
-		"scenarios": {
-			summary: "list the built-in scenarios",
-			usage:   "regionsim scenarios",
-			run:     runScenarios,
-		},
-		"presets": {
-			summary: "list the built-in RTT presets with their regions and sources",
-			usage:   "regionsim presets",
-			run:     runPresets,
-		},
-		"topology": {
-			summary: "print the resolved cluster layout and RTT matrix",
-			usage:   "regionsim topology [SCENARIO|FILE] [flags]",
-			run:     runTopology,
-		},
-		"version": {
-			summary: "print the regionsim version",
-			usage:   "regionsim version",
-			run:     runVersion,
-		},
-	}
+// commands builds the subcommands, in the order 'regionsim help' lists them,
+// each writing to the given stdout and stderr. A test may append one.
+var commands = []func(stdout, stderr io.Writer) *cobra.Command{
+	newRunCmd, newCompareCmd, newSweepCmd, newScenariosCmd, newPresetsCmd, newTopologyCmd, newVersionCmd,
 }
 
 // inputError marks bad user input: it exits with status 2.
@@ -100,126 +49,249 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 			code = 1
 		}
 	}()
+	root := newRoot(stdout, stderr)
 	if len(args) == 0 {
-		writeUsage(stderr)
+		root.SetOut(stderr)
+		_ = root.Help()
 		return 2
 	}
-	name := args[0]
-	switch name {
-	case "help", "-h", "--help":
-		if len(args) > 1 {
-			if c, ok := commands[args[1]]; ok {
-				return exitStatus(c.run([]string{"--help"}, stdout, stderr), stderr, args[1])
-			}
-			fmt.Fprintf(stderr, "regionsim: help: unknown command %q (see 'regionsim help')\n", args[1])
-			return 2
-		}
-		writeUsage(stdout)
-		return 0
-	case "--version":
-		name = "version"
+	root.SetArgs(args)
+	cmd, err := root.ExecuteC()
+	name := ""
+	if cmd != nil && cmd != root {
+		name = cmd.Name()
 	}
-	c, ok := commands[name]
-	if !ok {
-		fmt.Fprintf(stderr, "regionsim: unknown command %q (see 'regionsim help')\n", name)
-		return 2
+	var be bodyError
+	switch {
+	case errors.As(err, &be):
+		err = be.err
+	case err != nil:
+		// Cobra's own errors: an unknown command (with its suggestions),
+		// flag or argument. All are bad input.
+		err = badInput(err)
 	}
-	return exitStatus(c.run(args[1:], stdout, stderr), stderr, name)
+	return exitStatus(err, stderr, name)
 }
+
+// bodyError wraps the error a command's body returned, to tell it from
+// cobra's own errors (which are all bad input).
+type bodyError struct{ err error }
+
+func (e bodyError) Error() string { return e.err.Error() }
+func (e bodyError) Unwrap() error { return e.err }
 
 func exitStatus(err error, stderr io.Writer, name string) int {
 	var ie inputError
 	var bug *scenarios.InternalError
 	var failed assertFailed
+	prefix := "regionsim"
+	if name != "" {
+		prefix += " " + name
+	}
 	switch {
 	case err == nil:
 		return 0
 	case errors.Is(err, pflag.ErrHelp):
 		return 0
 	case errors.As(err, &ie):
-		fmt.Fprintf(stderr, "regionsim %s: %v\n", name, err)
+		fmt.Fprintf(stderr, "%s: %v\n", prefix, strings.TrimRight(err.Error(), "\n"))
+		if name == "" {
+			fmt.Fprintln(stderr, "Run 'regionsim help' for the commands.")
+		}
 		return 2
 	case errors.As(err, &failed):
-		fmt.Fprintf(stderr, "regionsim %s: %v\n", name, err)
+		fmt.Fprintf(stderr, "%s: %v\n", prefix, err)
 		return 3
 	case errors.As(err, &bug):
-		fmt.Fprintf(stderr, "regionsim %s: %v\nplease report it with the scenario; reproduce with --seed %d\n%s",
-			name, bug, bug.Seed, bug.Stack)
+		fmt.Fprintf(stderr, "%s: %v\nplease report it with the scenario; reproduce with --seed %d\n%s",
+			prefix, bug, bug.Seed, bug.Stack)
 		return 1
 	default:
-		fmt.Fprintf(stderr, "regionsim %s: internal error: %v\n", name, err)
+		fmt.Fprintf(stderr, "%s: internal error: %v\n", prefix, err)
 		return 1
 	}
 }
 
-func writeUsage(w io.Writer) {
-	fmt.Fprint(w, `regionsim predicts read/write latency and availability of a CockroachDB-style
+const rootHelp = `regionsim predicts read/write latency and availability of a CockroachDB-style
 multi-region cluster for each table locality and survival goal.
 
 Usage:
   regionsim <command> [arguments] [flags]
 
-Commands:
-`)
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
-	}
-	fmt.Fprint(w, `
-Run 'regionsim <command> --help' for a command's flags.
+Commands:{{range .Commands}}{{if (or .IsAvailableCommand (eq .Name "help"))}}
+  {{rpad .Name 10}} {{.Short}}{{end}}{{end}}
+
+Example:
+{{.Example}}
+
+Flags:
+{{.LocalFlags.FlagUsages}}
+Run 'regionsim <command> --help' (or 'regionsim help <command>') for a
+command's flags and examples.
 Exit status: 0 success, 2 bad input (the message names the problem), 1 internal
 failure (a bug: the message says how to reproduce it), 3 an assertion failed.
-`)
-}
+`
 
-// newFlags returns a flag set for a command whose --help prints the usage
-// line, the description and the flags to stdout.
-func newFlags(name string, stdout io.Writer, description string) *pflag.FlagSet {
-	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.SortFlags = false
-	fs.Usage = func() {
-		c := commands[name]
-		fmt.Fprintf(stdout, "Usage: %s\n\n%s\n", c.usage, strings.TrimSpace(description))
-		if fs.HasFlags() {
-			fmt.Fprintf(stdout, "\nFlags:\n%s", fs.FlagUsages())
+// commandHelp is the --help of every subcommand.
+const commandHelp = `Usage: {{.UseLine}}
+{{with .Long}}
+{{trimTrailingWhitespaces .}}
+{{end}}{{if .HasAvailableSubCommands}}
+Commands:{{range .Commands}}{{if .IsAvailableCommand}}
+  {{rpad .Name 10}} {{.Short}}{{end}}{{end}}
+{{end}}{{if .HasExample}}
+Example:
+{{.Example}}
+{{end}}{{if .HasAvailableLocalFlags}}
+Flags:
+{{.LocalFlags.FlagUsages}}{{end}}`
+
+// newRoot builds the command tree writing to stdout and stderr.
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "regionsim",
+		Short: "simulate a CockroachDB multi-region cluster",
+		Example: `  regionsim scenarios
+  regionsim run default --duration 5s
+  regionsim compare default --duration 5s`,
+		Version:           versionText(),
+		SilenceErrors:     true,
+		SilenceUsage:      true,
+		CompletionOptions: cobra.CompletionOptions{HiddenDefaultCmd: false},
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetVersionTemplate("{{.Version}}")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return badInput(err) })
+	for _, build := range commands {
+		c := build(stdout, stderr)
+		c.Flags().SortFlags = false
+		if c.RunE != nil {
+			body := c.RunE
+			c.RunE = func(c *cobra.Command, args []string) error {
+				if err := body(c, args); err != nil {
+					return bodyError{err}
+				}
+				return nil
+			}
+		}
+		root.AddCommand(c)
+	}
+	help := &cobra.Command{
+		Use:   "help [COMMAND]",
+		Short: "print the help of regionsim or of a command",
+		Long:  "Print the help of regionsim, or of COMMAND: the same as 'regionsim COMMAND --help'.",
+		Example: `  regionsim help
+  regionsim help run`,
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return root.Help()
+			}
+			cmd, rest, err := root.Find(args)
+			if err != nil || cmd == root || len(rest) > 0 {
+				return badInputf("unknown command %q (see 'regionsim help')", strings.Join(args, " "))
+			}
+			return cmd.Help()
+		},
+		ValidArgsFunction: func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			var names []string
+			for _, c := range root.Commands() {
+				if c.IsAvailableCommand() {
+					names = append(names, c.Name())
+				}
+			}
+			return names, cobra.ShellCompDirectiveNoFileComp
+		},
+	}
+	help.SetHelpTemplate(commandHelp)
+	root.SetHelpCommand(help)
+	root.InitDefaultHelpCmd()
+	root.InitDefaultHelpFlag()
+	root.InitDefaultVersionFlag()
+	root.InitDefaultCompletionCmd()
+	root.SetHelpTemplate(rootHelp)
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, sub := range c.Commands() {
+			sub.SetHelpTemplate(commandHelp)
+			sub.SetUsageTemplate(commandHelp)
+			walk(sub)
 		}
 	}
-	return fs
+	walk(root)
+	addCompletionExamples(root)
+	return root
 }
 
-// parse parses args (pflag prints the help itself on --help) and turns flag
-// errors into input errors that name the offending flag.
-func parse(fs *pflag.FlagSet, args []string) error {
-	err := fs.Parse(args)
-	if errors.Is(err, pflag.ErrHelp) {
-		return err
+// addCompletionExamples adds the Example sections of cobra's completion
+// commands.
+func addCompletionExamples(root *cobra.Command) {
+	comp, _, err := root.Find([]string{"completion"})
+	if err != nil || comp == root {
+		return
 	}
-	return badInput(err)
+	// Runnable, so that an unknown shell is an argument error (exit 2)
+	// rather than cobra's help of a command group (exit 0).
+	comp.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+	comp.Short = "print a shell completion script: bash, zsh, fish or powershell"
+	comp.Example = `  regionsim completion bash > /etc/bash_completion.d/regionsim
+  regionsim completion zsh > "${fpath[1]}/_regionsim"
+  regionsim completion fish > ~/.config/fish/completions/regionsim.fish`
+	for _, sh := range comp.Commands() {
+		switch sh.Name() {
+		case "bash", "zsh", "fish", "powershell":
+			sh.Example = "  regionsim completion " + sh.Name()
+		}
+	}
 }
 
-func noArgs(fs *pflag.FlagSet) error {
-	if fs.NArg() > 0 {
-		return badInputf("unexpected argument %q", fs.Arg(0))
+// stdin is what the scenario argument "-" reads; a test may replace it.
+var stdin io.Reader = os.Stdin
+
+// loadScenario loads the scenario argument, unvalidated: a built-in name, a
+// YAML file, or "-" for a YAML scenario on standard input (named "stdin" in
+// errors and, unless it has a name, in the output).
+func loadScenario(arg string) (*scenarios.Scenario, error) {
+	if arg != "-" {
+		return scenarios.LoadUnvalidated(arg)
+	}
+	data, err := io.ReadAll(stdin)
+	if err != nil {
+		return nil, fmt.Errorf("reading the scenario from standard input: %w", err)
+	}
+	return scenarios.ParseUnvalidated(data, "stdin")
+}
+
+// noArgs is the cobra.PositionalArgs of a command that takes none.
+func noArgs(_ *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return badInputf("unexpected argument %q", args[0])
 	}
 	return nil
 }
 
-func runVersion(args []string, stdout, _ io.Writer) error {
-	fs := newFlags("version", stdout, `Print the regionsim version, the tool_version its JSON documents carry
-(the module version Go stamped into the build, or "devel"), and the Go
-toolchain it was built with.`)
-	if err := parse(fs, args); err != nil {
-		return err
+// scenarioCommand returns a command that takes a scenario argument (a
+// built-in name, a YAML file, or - for standard input), with its help and
+// examples; the caller binds its flags and sets RunE.
+func scenarioCommand(name, short, long, example string) *cobra.Command {
+	return &cobra.Command{
+		Use:               name + " [SCENARIO|FILE|-]",
+		Short:             short,
+		Long:              long,
+		Example:           example,
+		ValidArgsFunction: completeScenario,
 	}
-	if err := noArgs(fs); err != nil {
-		return err
+}
+
+// completeScenario completes the scenario argument: the built-in names,
+// then files.
+func completeScenario(_ *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	_, err := fmt.Fprintf(stdout, "regionsim %s (tool_version %s, %s %s/%s)\n", version, report.ToolVersion(),
-		runtime.Version(), runtime.GOOS, runtime.GOARCH)
-	return err
+	var names []cobra.Completion
+	for _, b := range scenarios.Builtins() {
+		names = append(names, cobra.CompletionWithDesc(b.Name, b.Description))
+	}
+	return names, cobra.ShellCompDirectiveDefault
 }

@@ -7,9 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -64,10 +67,11 @@ func TestHelp(t *testing.T) {
 	code, stdout, stderr := runCLI("help")
 	assert.Equal(t, 0, code)
 	assert.Empty(t, stderr)
-	for name := range commands {
+	names := []string{"run", "compare", "sweep", "scenarios", "presets", "topology", "version", "completion", "help"}
+	for _, name := range names {
 		assert.Contains(t, stdout, name)
 	}
-	for name := range commands {
+	for _, name := range names {
 		for _, args := range [][]string{{name, "--help"}, {name, "-h"}, {"help", name}} {
 			code, stdout, stderr := runCLI(args...)
 			assert.Equal(t, 0, code, "%v", args)
@@ -495,8 +499,13 @@ func TestOutReplacesPreviousSet(t *testing.T) {
 // TestPanicExitsOneWithReproduction: a bug anywhere exits 1, not 2 (bad
 // input), and says how to reproduce it.
 func TestPanicExitsOneWithReproduction(t *testing.T) {
-	commands["boom"] = command{summary: "test", usage: "regionsim boom", run: func([]string, io.Writer, io.Writer) error { panic("kaboom") }}
-	defer delete(commands, "boom")
+	saved := commands
+	defer func() { commands = saved }()
+	commands = append(slices.Clone(commands), func(io.Writer, io.Writer) *cobra.Command {
+		c := &cobra.Command{Use: "boom", RunE: func(*cobra.Command, []string) error { panic("kaboom") }}
+		c.Flags().Int("seed", 0, "")
+		return c
+	})
 	code, _, stderr := runCLI("boom", "--seed", "7")
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, "internal error (a bug, please report it): kaboom")
@@ -731,6 +740,141 @@ faults: [{at: 10s, kind: zone, target: us-west1-a, for: 5m30s}]
 			}
 		})
 	}
+}
+
+// TestSuggestions: a mistyped command exits 2 and names the command meant.
+func TestSuggestions(t *testing.T) {
+	for _, tt := range []struct{ typed, want string }{{"rn", "run"}, {"compre", "compare"}, {"topolgy", "topology"}} {
+		code, stdout, stderr := runCLI(tt.typed, "default")
+		assert.Equal(t, 2, code, tt.typed)
+		assert.Empty(t, stdout)
+		assert.Contains(t, stderr, `unknown command "`+tt.typed+`"`)
+		assert.Regexp(t, `Did you mean this\?\s+`+tt.want+`\n`, stderr)
+	}
+}
+
+// TestCompletion: cobra's completion scripts, and the scenario argument
+// completes to the built-in names.
+func TestCompletion(t *testing.T) {
+	for _, sh := range []string{"bash", "zsh", "fish"} {
+		code, stdout, stderr := runCLI("completion", sh)
+		require.Equal(t, 0, code, stderr)
+		assert.Contains(t, stdout, "regionsim", sh)
+	}
+	code, stdout, stderr := runCLI("__complete", "run", "")
+	require.Equal(t, 0, code, stderr)
+	for _, b := range scenarios.Builtins() {
+		assert.Contains(t, stdout, b.Name+"\t")
+	}
+	code, _, _ = runCLI("completion", "tcsh")
+	assert.Equal(t, 2, code)
+}
+
+// TestFormatVersion: the VCS lines appear when the build was stamped.
+func TestFormatVersion(t *testing.T) {
+	got := formatVersion(&debug.BuildInfo{
+		GoVersion: "go1.26.0",
+		Main:      debug.Module{Path: "github.com/regionsim/regionsim", Version: "v0.2.0"},
+		Settings: []debug.BuildSetting{
+			{Key: "vcs", Value: "git"}, {Key: "vcs.revision", Value: "262f316abc"},
+			{Key: "vcs.time", Value: "2026-12-06T09:58:03Z"}, {Key: "vcs.modified", Value: "true"},
+		},
+	})
+	assert.Contains(t, got, "regionsim "+version+"\n")
+	assert.Contains(t, got, "module:   github.com/regionsim/regionsim v0.2.0")
+	assert.Contains(t, got, "commit:   git 262f316abc, 2026-12-06T09:58:03Z, modified\n")
+	assert.Contains(t, got, "go:       go1.26.0 ")
+	assert.Contains(t, formatVersion(nil), "commit:   not stamped")
+}
+
+// TestScenarioFromStdin: "-" reads the scenario YAML from standard input,
+// for every command that takes a scenario; errors name it "stdin".
+func TestScenarioFromStdin(t *testing.T) {
+	defer func(r io.Reader) { stdin = r }(stdin)
+	fromFile := writeScenario(t, tinyScenario)
+	for _, args := range [][]string{
+		{"run", "--seed", "3"},
+		{"compare", "--seed", "3", "--format", "csv"},
+		{"sweep", "--kinds", "region", "--seeds", "1", "--dry-run"},
+		{"topology"},
+	} {
+		stdin = strings.NewReader(tinyScenario)
+		code, got, stderr := runCLI(append(args[:1:1], append([]string{"-"}, args[1:]...)...)...)
+		require.Equal(t, 0, code, "%v: %s", args, stderr)
+		code, want, stderr := runCLI(append(args[:1:1], append([]string{fromFile}, args[1:]...)...)...)
+		require.Equal(t, 0, code, "%v: %s", args, stderr)
+		assert.Equal(t, want, got, "%v: - reads what the file holds", args)
+	}
+	stdin = strings.NewReader("name: x\nbogus: 1\n")
+	code, _, stderr := runCLI("run", "-")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "stdin")
+	assert.Contains(t, stderr, "bogus")
+}
+
+// TestListingFormats: scenarios, presets and topology take --format; the
+// machine formats carry the same records.
+func TestListingFormats(t *testing.T) {
+	for _, args := range [][]string{{"scenarios"}, {"presets"}, {"topology"}, {"topology", "default"}, {"topology", "--rtt", "aws"}} {
+		code, table, stderr := runCLI(args...)
+		require.Equal(t, 0, code, stderr)
+		code, tableAgain, _ := runCLI(append(args, "--format", "table")...)
+		require.Equal(t, 0, code)
+		assert.Equal(t, table, tableAgain, "%v: table is the default", args)
+
+		code, js, stderr := runCLI(append(args, "--format", "json")...)
+		require.Equal(t, 0, code, stderr)
+		var doc map[string][]map[string]any
+		require.NoError(t, json.Unmarshal([]byte(js), &doc), "%v", args)
+
+		code, csvOut, stderr := runCLI(append(args, "--format", "csv")...)
+		require.Equal(t, 0, code, stderr)
+		code, md, stderr := runCLI(append(args, "--format", "markdown")...)
+		require.Equal(t, 0, code, stderr)
+		blocks := strings.Split(strings.TrimSuffix(csvOut, "\n"), "\n\n")
+		require.Len(t, blocks, len(doc), "%v: one CSV block per JSON section", args)
+		for name, records := range doc {
+			assert.Contains(t, md, "## "+name+"\n", "%v", args)
+			found := false
+			for _, b := range blocks {
+				lines := strings.Split(b, "\n")
+				if len(lines)-1 == len(records) && strings.HasPrefix(lines[0], firstKey(js, name)) {
+					found = true
+				}
+			}
+			assert.True(t, found, "%v: a CSV block of %d rows for section %s", args, len(records), name)
+		}
+		switch args[0] {
+		case "scenarios":
+			assert.Len(t, doc["scenarios"], len(scenarios.Builtins()))
+			assert.Equal(t, "default", doc["scenarios"][0]["name"])
+		case "presets":
+			assert.Contains(t, csvOut, "\naws,")
+			assert.Contains(t, md, "| crdb-demo ")
+		case "topology":
+			assert.Len(t, doc["nodes"], 9)
+			assert.NotEmpty(t, doc["rtt"])
+			if len(args) > 1 && args[1] == "default" {
+				assert.NotEmpty(t, doc["ranges"])
+				assert.Contains(t, csvOut, "\nusers,regional-by-row,0,us-east1,")
+			} else {
+				assert.NotContains(t, doc, "ranges")
+			}
+		}
+	}
+	code, stdout, stderr := runCLI("presets", "--format", "xml")
+	assert.Equal(t, 2, code)
+	assert.Empty(t, stdout)
+	assert.Contains(t, stderr, `--format: report: unknown format "xml"`)
+}
+
+// firstKey returns the first column name of section name in a listing's
+// JSON (the first key of its first record).
+func firstKey(js, name string) string {
+	_, rest, _ := strings.Cut(js, `"`+name+`": [`)
+	_, rest, _ = strings.Cut(rest, `"`)
+	key, _, _ := strings.Cut(rest, `"`)
+	return key
 }
 
 func TestChartsFlag(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/regionsim/regionsim/plots"
@@ -97,7 +98,7 @@ func (f *runFlags) load(fs *pflag.FlagSet) (*scenarios.Scenario, report.Format, 
 	}
 	// Flags apply before the scenario is validated: a --duration may make
 	// room for a fault that the scenario's own duration does not.
-	s, err := scenarios.LoadUnvalidated(name)
+	s, err := loadScenario(name)
 	if err != nil {
 		return nil, "", badInput(err)
 	}
@@ -199,14 +200,14 @@ func (f *runFlags) overrideError(fs *pflag.FlagSet, s *scenarios.Scenario, err e
 		strings.TrimSpace(given), err, s.FaultsEnd()-warmup)
 }
 
-const scenarioHelp = `SCENARIO is a built-in scenario name (see 'regionsim scenarios') or a
-YAML scenario file; the default is the built-in "default". Flags override
-the scenario's settings.`
+const scenarioHelp = `SCENARIO is a built-in scenario name (see 'regionsim scenarios'), a YAML
+scenario file, or - to read the YAML from standard input; the default is
+the built-in "default". Flags override the scenario's settings.`
 
-func runRun(args []string, stdout, stderr io.Writer) error {
+func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
 	f := runFlags{stderr: stderr}
 	var within time.Duration
-	fs := newFlags("run", stdout, `Simulate one scenario and print, per table, op and client region, the
+	c := scenarioCommand("run", "simulate a scenario: latency per table, op and client region", `Simulate one scenario and print, per table, op and client region, the
 request count, errors and latency percentiles in milliseconds.
 
 A scenario with faults also gets, per fault, whether it was survived: no
@@ -217,41 +218,42 @@ its slow share, errors and latency during and after failover (from
 min(30 s, half the fault) after the fault starts to its end); then a
 summary per fault and table locality of the ranges that lost service.
 
-`+scenarioHelp+"\n\n"+assertHelp)
+`+scenarioHelp+"\n\n"+assertHelp, runExamples)
+	fs := c.Flags()
 	f.bind(fs, true)
 	fs.DurationVar(&within, "survive-within", scenarios.DefaultSurviveWithin, "longest stall a client may see for a fault to count as survived")
-	if err := parse(fs, args); err != nil {
-		return err
+	c.RunE = func(*cobra.Command, []string) error {
+		if within <= 0 {
+			return badInputf("--survive-within: %v (want > 0)", within)
+		}
+		s, format, err := f.load(fs)
+		if err != nil {
+			return err
+		}
+		if stop, err := f.preflight(stdout, s); stop || err != nil {
+			return err
+		}
+		res, err := f.timedRun(s)
+		if err != nil {
+			return err
+		}
+		res.Judge(within)
+		if err := report.WriteResult(stdout, res, format); err != nil {
+			return err
+		}
+		if err := writeOut(f.out, f.force, f.notes(), report.ResultFiles(res),
+			func(dir string) ([]string, error) { return plots.WriteResult(dir, res, f.charts) }); err != nil {
+			return err
+		}
+		return f.evalAsserts(stderr, slo.FromResult(res))
 	}
-	if within <= 0 {
-		return badInputf("--survive-within: %v (want > 0)", within)
-	}
-	s, format, err := f.load(fs)
-	if err != nil {
-		return err
-	}
-	if stop, err := f.preflight(stdout, s); stop || err != nil {
-		return err
-	}
-	res, err := f.timedRun(s)
-	if err != nil {
-		return err
-	}
-	res.Judge(within)
-	if err := report.WriteResult(stdout, res, format); err != nil {
-		return err
-	}
-	if err := writeOut(f.out, f.force, f.notes(), report.ResultFiles(res),
-		func(dir string) ([]string, error) { return plots.WriteResult(dir, res, f.charts) }); err != nil {
-		return err
-	}
-	return f.evalAsserts(stderr, slo.FromResult(res))
+	return c
 }
 
-func runCompare(args []string, stdout, stderr io.Writer) error {
+func newCompareCmd(stdout, stderr io.Writer) *cobra.Command {
 	f := runFlags{stderr: stderr}
 	var within time.Duration
-	fs := newFlags("compare", stdout, `Simulate a scenario under ZONE and under REGION survival and print both
+	c := scenarioCommand("compare", "simulate a scenario under ZONE and REGION survival, side by side", `Simulate a scenario under ZONE and under REGION survival and print both
 result tables, then each table x op x client region side by side with the
 REGION - ZONE delta of every percentile (ms). A database with fewer than
 3 regions cannot survive a region: compare runs ZONE and says so.
@@ -264,57 +266,58 @@ against --survive-within; the unavailability each saves; what REGION costs
 in latency per op and client region (whole runs, faults included); and a
 paragraph that says it in words.
 
-`+scenarioHelp+"\n\n"+assertHelp)
+`+scenarioHelp+"\n\n"+assertHelp, compareExamples)
+	fs := c.Flags()
 	f.bind(fs, false)
 	fs.DurationVar(&within, "survive-within", scenarios.DefaultSurviveWithin, "longest stall a client may see for a fault to count as survived (the verdict)")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if within <= 0 {
-		return badInputf("--survive-within: %v (want > 0)", within)
-	}
-	s, format, err := f.load(fs)
-	if err != nil {
-		return err
-	}
-	if !s.ResolvedDatabase().MultiRegion() {
-		return badInputf("scenario %q has no multi-region database (no table uses a multi-region locality), so there is no survival goal to compare", s.Name)
-	}
-	var variants []*scenarios.Scenario
-	var skipped []string
-	for _, goal := range []string{"zone", "region"} {
-		v, err := s.WithSurvival(goal)
-		if err != nil {
-			if goal == "region" {
-				skipped = append(skipped, "region survival: "+strings.TrimPrefix(err.Error(), "scenarios: "))
-				continue
-			}
-			return badInput(err)
+	c.RunE = func(*cobra.Command, []string) error {
+		if within <= 0 {
+			return badInputf("--survive-within: %v (want > 0)", within)
 		}
-		variants = append(variants, v)
-	}
-	if stop, err := f.preflight(stdout, variants...); stop || err != nil {
-		return err
-	}
-	cmp := scenarios.Comparison{Resolved: s.Resolved(), Skipped: skipped}
-	for _, v := range variants {
-		res, err := f.timedRun(v)
+		s, format, err := f.load(fs)
 		if err != nil {
 			return err
 		}
-		cmp.Runs = append(cmp.Runs, *res)
+		if !s.ResolvedDatabase().MultiRegion() {
+			return badInputf("scenario %q has no multi-region database (no table uses a multi-region locality), so there is no survival goal to compare", s.Name)
+		}
+		var variants []*scenarios.Scenario
+		var skipped []string
+		for _, goal := range []string{"zone", "region"} {
+			v, err := s.WithSurvival(goal)
+			if err != nil {
+				if goal == "region" {
+					skipped = append(skipped, "region survival: "+strings.TrimPrefix(err.Error(), "scenarios: "))
+					continue
+				}
+				return badInput(err)
+			}
+			variants = append(variants, v)
+		}
+		if stop, err := f.preflight(stdout, variants...); stop || err != nil {
+			return err
+		}
+		cmp := scenarios.Comparison{Resolved: s.Resolved(), Skipped: skipped}
+		for _, v := range variants {
+			res, err := f.timedRun(v)
+			if err != nil {
+				return err
+			}
+			cmp.Runs = append(cmp.Runs, *res)
+		}
+		if v, ok := scenarios.ComparisonVerdict(&cmp, within); ok {
+			cmp.Verdict = &v
+		}
+		if err := report.WriteComparison(stdout, &cmp, format); err != nil {
+			return err
+		}
+		if err := writeOut(f.out, f.force, f.notes(), report.ComparisonFiles(&cmp),
+			func(dir string) ([]string, error) { return plots.WriteComparison(dir, &cmp, f.charts) }); err != nil {
+			return err
+		}
+		return f.evalAsserts(stderr, slo.FromComparison(&cmp))
 	}
-	if v, ok := scenarios.ComparisonVerdict(&cmp, within); ok {
-		cmp.Verdict = &v
-	}
-	if err := report.WriteComparison(stdout, &cmp, format); err != nil {
-		return err
-	}
-	if err := writeOut(f.out, f.force, f.notes(), report.ComparisonFiles(&cmp),
-		func(dir string) ([]string, error) { return plots.WriteComparison(dir, &cmp, f.charts) }); err != nil {
-		return err
-	}
-	return f.evalAsserts(stderr, slo.FromComparison(&cmp))
+	return c
 }
 
 // timedRun runs a scenario, shows a progress line on a terminal for runs
@@ -383,20 +386,4 @@ func (f *runFlags) checkEstimates(stdout io.Writer, ss []*scenarios.Scenario, es
 		fmt.Fprintf(stdout, "limits: --max-events %d, --max-memory %d MiB (0: none)\n", f.budget.MaxEvents, f.budget.MaxMemory>>20)
 	}
 	return f.dryRun, nil
-}
-
-func runScenarios(args []string, stdout, _ io.Writer) error {
-	fs := newFlags("scenarios", stdout, "List the built-in scenarios with a one-line description each.")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := noArgs(fs); err != nil {
-		return err
-	}
-	for _, b := range scenarios.Builtins() {
-		if _, err := fmt.Fprintf(stdout, "%-20s %s\n", b.Name, b.Description); err != nil {
-			return err
-		}
-	}
-	return nil
 }

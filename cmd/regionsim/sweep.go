@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/regionsim/regionsim/plots"
 	"github.com/regionsim/regionsim/scenarios"
 	"github.com/regionsim/regionsim/scenarios/report"
@@ -25,13 +27,13 @@ var sweepFlagOf = map[string]string{
 	"sweep.duration":       "--duration",
 }
 
-func runSweep(args []string, stdout, stderr io.Writer) error {
+func newSweepCmd(stdout, stderr io.Writer) *cobra.Command {
 	f := runFlags{dropFaults: true, afterFailover: true, stderr: stderr}
 	var seeds int
 	var faultAt, faultFor, within time.Duration
 	var pairs bool
 	var kinds []string
-	fs := newFlags("sweep", stdout, `Run the scenario once per fault of --kinds (by default every AZ, every
+	c := scenarioCommand("sweep", "every single AZ and region outage under ZONE and REGION survival: availability per fault", `Run the scenario once per fault of --kinds (by default every AZ, every
 region and every node down, and every region cut off from the others by a
 partition; --pairs adds every pair of AZs of one region), each under ZONE
 and under REGION survival (REGION only where the database allows it; the
@@ -55,7 +57,8 @@ reverse) with the unavailability each saves, what REGION costs in latency
 per op and client region (runs without a fault), and a paragraph that says
 it in words.
 
-`+scenarioHelp+"\n\n"+sweepAssertHelp)
+`+scenarioHelp+"\n\n"+sweepAssertHelp, sweepExamples)
+	fs := c.Flags()
 	fs.IntVar(&seeds, "seeds", scenarios.DefaultSweepSeeds, "runs per fault and survival goal, with seeds SEED, SEED+1, ...")
 	fs.DurationVar(&faultAt, "fault-at", 0, "when the swept fault starts, from the start of the run (default: warmup + 20% of the duration)")
 	fs.DurationVar(&faultFor, "fault-for", scenarios.DefaultSweepFaultFor, "how long the swept fault lasts (half of --duration when a --duration given leaves no room for the default)")
@@ -67,67 +70,67 @@ it in words.
 	fs.Lookup("duration").Usage = "measured simulated time of every run, after warmup (default: the scenario's; when the fault would end after it, long enough for the fault and 30 s after it)"
 	fs.Lookup("out").Usage = "also write sweep.json, sweep.csv, scenario.yaml (the resolved scenario) and the unavailability chart (PNG and SVG) into this directory"
 	fs.Lookup("assert").Usage = "SLO assertion " + slo.Grammar + ", e.g. 'errors==0'; repeatable; exit 3 if one fails (see Assertions above)"
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	s, format, err := f.load(fs)
-	if err != nil {
-		return err
-	}
-	opts := scenarios.DefaultSweepOptions(s)
-	opts.Seeds, opts.Kinds, opts.SurviveWithin = seeds, kinds, within
-	if pairs && !slices.Contains(opts.Kinds, scenarios.SweepZonePair) {
-		opts.Kinds = append(opts.Kinds, scenarios.SweepZonePair)
-	}
-	if fs.Changed("fault-at") {
-		opts.FaultAt = faultAt
-	}
-	switch {
-	case fs.Changed("fault-for"):
-		opts.FaultFor = faultFor
-	case fs.Changed("duration") && opts.FaultAt+opts.FaultFor > s.Warmup+s.Duration:
-		// A short run asked for: a fault of half of it, as it fits.
-		opts.FaultFor = s.Duration / 2
-	}
-	if fs.Changed("duration") {
-		opts.Duration = s.Duration
-	} else {
-		opts.Duration = opts.MinDuration(s)
-	}
-	if err := opts.Validate(s); err != nil {
-		return sweepInputError(err)
-	}
-	opts.Budget = f.budget
-	est, err := scenarios.SweepEstimate(s, opts)
-	if err != nil {
-		return sweepInputError(err)
-	}
-	if stop, err := f.checkEstimates(stdout, []*scenarios.Scenario{s}, []scenarios.Estimate{est}); stop || err != nil {
-		return err
-	}
-	if !f.quiet && isTerminal(stderr) {
-		opts.Progress = func(done, total int) {
-			fmt.Fprintf(stderr, "\rsweep: %d/%d runs", done, total)
-			if done == total {
-				fmt.Fprintln(stderr)
-			}
+	c.RunE = func(*cobra.Command, []string) error {
+		s, format, err := f.load(fs)
+		if err != nil {
+			return err
 		}
-	}
-	res, err := scenarios.Sweep(s, opts)
-	if err != nil {
-		if errors.Is(err, scenarios.ErrInvalid) {
+		opts := scenarios.DefaultSweepOptions(s)
+		opts.Seeds, opts.Kinds, opts.SurviveWithin = seeds, kinds, within
+		if pairs && !slices.Contains(opts.Kinds, scenarios.SweepZonePair) {
+			opts.Kinds = append(opts.Kinds, scenarios.SweepZonePair)
+		}
+		if fs.Changed("fault-at") {
+			opts.FaultAt = faultAt
+		}
+		switch {
+		case fs.Changed("fault-for"):
+			opts.FaultFor = faultFor
+		case fs.Changed("duration") && opts.FaultAt+opts.FaultFor > s.Warmup+s.Duration:
+			// A short run asked for: a fault of half of it, as it fits.
+			opts.FaultFor = s.Duration / 2
+		}
+		if fs.Changed("duration") {
+			opts.Duration = s.Duration
+		} else {
+			opts.Duration = opts.MinDuration(s)
+		}
+		if err := opts.Validate(s); err != nil {
 			return sweepInputError(err)
 		}
-		return err
+		opts.Budget = f.budget
+		est, err := scenarios.SweepEstimate(s, opts)
+		if err != nil {
+			return sweepInputError(err)
+		}
+		if stop, err := f.checkEstimates(stdout, []*scenarios.Scenario{s}, []scenarios.Estimate{est}); stop || err != nil {
+			return err
+		}
+		if !f.quiet && isTerminal(stderr) {
+			opts.Progress = func(done, total int) {
+				fmt.Fprintf(stderr, "\rsweep: %d/%d runs", done, total)
+				if done == total {
+					fmt.Fprintln(stderr)
+				}
+			}
+		}
+		res, err := scenarios.Sweep(s, opts)
+		if err != nil {
+			if errors.Is(err, scenarios.ErrInvalid) {
+				return sweepInputError(err)
+			}
+			return err
+		}
+		res.ReplacedFaults = f.dropped
+		if err := report.WriteSweep(stdout, res, format); err != nil {
+			return err
+		}
+		if err := writeSweepOut(f.out, f.force, f.notes(), res, f.charts); err != nil {
+			return err
+		}
+		return f.evalAsserts(stderr, slo.FromSweep(res))
 	}
-	res.ReplacedFaults = f.dropped
-	if err := report.WriteSweep(stdout, res, format); err != nil {
-		return err
-	}
-	if err := writeSweepOut(f.out, f.force, f.notes(), res, f.charts); err != nil {
-		return err
-	}
-	return f.evalAsserts(stderr, slo.FromSweep(res))
+	return c
 }
 
 // sweepInputError names the flag behind a sweep option's error.

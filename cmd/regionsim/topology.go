@@ -6,21 +6,9 @@ import (
 	"github.com/regionsim/regionsim/scenarios"
 	"github.com/regionsim/regionsim/scenarios/report"
 	"github.com/regionsim/regionsim/topology"
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
-
-func runPresets(args []string, stdout, _ io.Writer) error {
-	fs := newFlags("presets", stdout, `List the built-in RTT presets: name, regions, default regions and where
-the numbers come from. Use a preset with --rtt NAME, or pass a CSV file
-(from,to,p50_ms[,p99_ms]) instead.`)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := noArgs(fs); err != nil {
-		return err
-	}
-	return topology.WritePresets(stdout)
-}
 
 // topologyFlags binds the topology section of a scenario to flags.
 func topologyFlags(fs *pflag.FlagSet, cfg *topology.Config) {
@@ -33,73 +21,80 @@ func topologyFlags(fs *pflag.FlagSet, cfg *topology.Config) {
 	fs.StringVar(&cfg.Jitter, "jitter", cfg.Jitter, "latency jitter: none (every hop takes its p50) or lognormal (fitted per link)")
 }
 
-func runTopology(args []string, stdout, stderr io.Writer) error {
+func newTopologyCmd(stdout, stderr io.Writer) *cobra.Command {
 	cfg := topology.DefaultConfig()
-	fs := newFlags("topology", stdout, `Print the resolved cluster: regions, availability zones and nodes with
+	var format listFormat
+	c := scenarioCommand("topology", "print the resolved cluster layout and RTT matrix", `Print the resolved cluster: regions, availability zones and nodes with
 their locality tiers, and the RTT matrix between regions (p50 and, where
 the data has one, the tail percentile), with the source of the numbers.
 
-With SCENARIO (a built-in name or a YAML file) the cluster is the
-scenario's, the flags override its topology section, and every table's
-replica layout follows: voters, non-voters and leaseholder of each range,
-exactly as 'regionsim run' places them for the scenario's seed.`)
+With SCENARIO (a built-in name, a YAML file, or - for standard input)
+the cluster is the scenario's, the flags override its topology section,
+and every table's replica layout follows: voters, non-voters and
+leaseholder of each range, exactly as 'regionsim run' places them for the
+scenario's seed.`, topologyExamples)
+	fs := c.Flags()
 	topologyFlags(fs, &cfg)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 1 {
-		return badInputf("unexpected argument %q (one scenario at a time)", fs.Arg(1))
-	}
-	if fs.NArg() == 0 {
-		c, err := topology.Build(cfg)
+	format.bind(fs)
+	c.RunE = func(*cobra.Command, []string) error {
+		if fs.NArg() > 1 {
+			return badInputf("unexpected argument %q (one scenario at a time)", fs.Arg(1))
+		}
+		if fs.NArg() == 0 {
+			c, err := topology.Build(cfg)
+			if err != nil {
+				return badInput(err)
+			}
+			return format.write(stdout, c.WriteSummary,
+				func() report.Listing { return report.TopologyListing(c, nil, nil) })
+		}
+		s, err := loadScenario(fs.Arg(0))
 		if err != nil {
 			return badInput(err)
 		}
-		return c.WriteSummary(stdout)
-	}
-	s, err := scenarios.LoadUnvalidated(fs.Arg(0))
-	if err != nil {
-		return badInput(err)
-	}
-	// Flags the user set override the scenario's topology section; --rtt
-	// and --regions as in 'regionsim run' (regions the new spec lacks are
-	// mapped), then the scenario is validated.
-	var o scenarios.Overrides
-	fs.Visit(func(f *pflag.Flag) {
-		switch f.Name {
-		case "rtt":
-			o.RTT = cfg.RTT
-		case "regions":
-			o.Regions = cfg.Regions
-		case "zones-per-region":
-			s.Topology.ZonesPerRegion = cfg.ZonesPerRegion
-		case "nodes-per-zone":
-			s.Topology.NodesPerZone = cfg.NodesPerZone
-		case "inter-zone-rtt":
-			s.Topology.InterZoneRTT = cfg.InterZoneRTT
-		case "intra-zone-rtt":
-			s.Topology.IntraZoneRTT = cfg.IntraZoneRTT
-		case "jitter":
-			s.Topology.Jitter = cfg.Jitter
+		// Flags the user set override the scenario's topology section; --rtt
+		// and --regions as in 'regionsim run' (regions the new spec lacks are
+		// mapped), then the scenario is validated.
+		var o scenarios.Overrides
+		fs.Visit(func(f *pflag.Flag) {
+			switch f.Name {
+			case "rtt":
+				o.RTT = cfg.RTT
+			case "regions":
+				o.Regions = cfg.Regions
+			case "zones-per-region":
+				s.Topology.ZonesPerRegion = cfg.ZonesPerRegion
+			case "nodes-per-zone":
+				s.Topology.NodesPerZone = cfg.NodesPerZone
+			case "inter-zone-rtt":
+				s.Topology.InterZoneRTT = cfg.InterZoneRTT
+			case "intra-zone-rtt":
+				s.Topology.IntraZoneRTT = cfg.IntraZoneRTT
+			case "jitter":
+				s.Topology.Jitter = cfg.Jitter
+			}
+		})
+		renames, err := s.RegionRenames(o)
+		if err == nil {
+			err = s.Override(o)
 		}
-	})
-	renames, err := s.RegionRenames(o)
-	if err == nil {
-		err = s.Override(o)
-	}
-	if err != nil {
-		if e := regionMapInput(err); e != nil {
-			return e
+		if err != nil {
+			if e := regionMapInput(err); e != nil {
+				return e
+			}
+			return badInput(err)
 		}
-		return badInput(err)
+		noteRenames(stderr, "topology", o, renames)
+		layouts, err := s.Place()
+		if err != nil {
+			return badInput(err)
+		}
+		return format.write(stdout, func(w io.Writer) error {
+			if err := s.Cluster().WriteSummary(w); err != nil {
+				return err
+			}
+			return report.WriteLayouts(w, s.Cluster(), s.Tables, layouts)
+		}, func() report.Listing { return report.TopologyListing(s.Cluster(), s.Tables, layouts) })
 	}
-	noteRenames(stderr, "topology", o, renames)
-	layouts, err := s.Place()
-	if err != nil {
-		return badInput(err)
-	}
-	if err := s.Cluster().WriteSummary(stdout); err != nil {
-		return err
-	}
-	return report.WriteLayouts(stdout, s.Cluster(), s.Tables, layouts)
+	return c
 }

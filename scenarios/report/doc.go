@@ -5,7 +5,10 @@
 // (Header, RunDocument, CompareDocument, SweepDocument; SchemaVersion).
 // ResultFiles, ComparisonFiles and SweepFiles list the files of an output
 // set (the CLI's --out): the JSON document, the CSV tables (stats.csv and
-// ResultCSVs) and the resolved scenario (WriteScenario).
+// ResultCSVs) and the resolved scenario (WriteScenario). A Listing (the
+// CLI's scenarios, presets and topology in CSV, JSON or Markdown:
+// ScenariosListing, PresetsListing, TopologyListing, WriteListing) is a set
+// of named tables of records.
 //
 // Rendering is deterministic: rows keep the order of Result.Stats (already
 // sorted by table, op and client region), every map is read in sorted key
