@@ -12,14 +12,16 @@ build:
 ## run: the main job: ZONE vs REGION survival on the built-in default scenario
 ## (tables on stdout; result files and charts in out/)
 run: build
-	./bin/regionsim compare default --out out
+	./bin/regionsim compare default --out out --charts summary
 
 ## charts: regenerate the README gallery in docs/img (default scenario; failover: users-by-city)
 charts: build
-	rm -rf out/gallery && ./bin/regionsim compare default --out out/gallery > /dev/null
+	rm -rf out/gallery && ./bin/regionsim compare default --out out/gallery --charts all > /dev/null
 	mkdir -p docs/img
-	cp out/gallery/cdf-accounts-write.png out/gallery/bars-accounts.png \
+	rm -f docs/img/bars-accounts.png
+	cp out/gallery/cdf-accounts-write.png out/gallery/dots-accounts.png \
 	   out/gallery/cdf-users-read.png out/gallery/rtt-heatmap.png docs/img/
+	cp out/gallery/latency-heatmap-region.png docs/img/latency-heatmap.png
 	rm -rf out/gallery-faults && ./bin/regionsim run users-by-city --out out/gallery-faults > /dev/null
 	cp out/gallery-faults/timeline-users-write.png docs/img/failover-timeline.png
 

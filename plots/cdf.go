@@ -3,6 +3,7 @@ package plots
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -145,6 +146,22 @@ func percentileCDF(sel []*scenarios.Stat) (steps, marks plotter.XYs) {
 	return steps, marks
 }
 
+// statsSeries returns the CDF line of the stats, merged, or false if
+// they have no requests to draw.
+func statsSeries(label string, sel []*scenarios.Stat) (cdfSeries, bool) {
+	s := cdfSeries{Label: label}
+	for _, st := range sel {
+		s.Count += st.Count
+	}
+	if h := mergedLatency(sel); h != nil {
+		s.Steps, s.Marks = histCDF(h)
+	} else {
+		s.Steps, s.Marks = percentileCDF(sel)
+		s.FromPercentiles = true
+	}
+	return s, len(s.Steps) > 0
+}
+
 // cdfData returns one line per run that has requests for table and op, in
 // run order.
 func cdfData(runs []*scenarios.Result, table, op string) []cdfSeries {
@@ -155,17 +172,34 @@ func cdfData(runs []*scenarios.Result, table, op string) []cdfSeries {
 		if len(sel) == 0 {
 			continue
 		}
-		s := cdfSeries{Run: i, Label: labels[i]}
-		for _, st := range sel {
-			s.Count += st.Count
+		if s, ok := statsSeries(labels[i], sel); ok {
+			s.Run = i
+			out = append(out, s)
 		}
-		if h := mergedLatency(sel); h != nil {
-			s.Steps, s.Marks = histCDF(h)
-		} else {
-			s.Steps, s.Marks = percentileCDF(sel)
-			s.FromPercentiles = true
+	}
+	return out
+}
+
+// cdfRegionData returns one line per client region of r with requests for
+// table and op, in regionOrder; Run is the line's index.
+func cdfRegionData(r *scenarios.Result, table, op string) []cdfSeries {
+	sel := tableOpStats(r, table, op)
+	var names []string
+	for _, s := range sel {
+		if !slices.Contains(names, s.ClientRegion) {
+			names = append(names, s.ClientRegion)
 		}
-		if len(s.Steps) > 0 {
+	}
+	var out []cdfSeries
+	for _, name := range regionOrder(r, names) {
+		var mine []*scenarios.Stat
+		for _, s := range sel {
+			if s.ClientRegion == name {
+				mine = append(mine, s)
+			}
+		}
+		if s, ok := statsSeries("clients in "+name, mine); ok {
+			s.Run = len(out)
 			out = append(out, s)
 		}
 	}
@@ -185,12 +219,16 @@ func checkRuns(runs []*scenarios.Result) error {
 	return nil
 }
 
-// LatencyCDF charts the latency distribution of one table and op: the
-// cumulative fraction of requests (y) completed within a latency (x, ms,
-// log scale), one line per run — typically one per survival goal, from a
-// Comparison — with every client region's requests merged. Lines differ by
+// LatencyCDF charts the latency distribution of one table and op: latency
+// (x, ms) against the percentile of requests completed within it (y), one
+// line per run — typically one per survival goal, from a Comparison — with
+// every client region's requests merged. The y axis is a percentile axis
+// (percentileScale): −log10(1 − p), ticks at 50, 90, 99, 99.9 and 99.99 and
+// the maximum at the top, so the tail that decides a design is not squeezed
+// into the top pixels. The x axis is fitted to the data (fitAxis): linear
+// when the lines span less than a decade, else logarithmic. Lines differ by
 // colour, dash pattern and marker shape; markers sit at p50, p90, p99 and
-// p99.9.
+// p99.9 and are labelled with their values, and the legend repeats them.
 //
 // Each line is drawn from the runs' Stat.Latency histograms (cloned and
 // merged; the inputs are not modified), so every step is one of the merged
@@ -210,31 +248,89 @@ func LatencyCDF(runs []*scenarios.Result, table, op string) (*Chart, error) {
 	if len(series) == 0 {
 		return nil, fmt.Errorf("%w: no %s requests on table %q", ErrNoData, op, table)
 	}
-	title := fmt.Sprintf("Table %s · %s latency CDF (ms)\n%s", table, op, subtitle(runs))
+	title := fmt.Sprintf("Table %s · %s latency CDF (ms), all client regions\n%s", table, op, subtitle(runs))
+	ch := cdfChart("cdf-"+slug(table)+"-"+slug(op), title, series)
+	ch.Caption = "Latency (x) within which a share of requests (y, percentile) completed, one line per run, client regions merged. " + cdfCaption
+	return ch, nil
+}
+
+// cdfCaption is the part of a CDF's caption that explains the axes.
+const cdfCaption = "The y axis stretches the tail (log of 1 − p): p50, p90, p99, p99.9 and p99.99 are equally spaced and the top is the maximum. Markers are labelled in ms; a percentile is marked only with enough requests behind it (p99 needs 100, p99.9 1000)."
+
+// LatencyCDFByRegion is LatencyCDF for one run with one line per client
+// region (in topology order) instead of one per run.
+func LatencyCDFByRegion(r *scenarios.Result, table, op string) (*Chart, error) {
+	if r == nil {
+		return nil, errors.New("plots: nil Result")
+	}
+	series := cdfRegionData(r, table, op)
+	if len(series) == 0 {
+		return nil, fmt.Errorf("%w: no %s requests on table %q", ErrNoData, op, table)
+	}
+	title := fmt.Sprintf("Table %s · %s latency CDF (ms) by client region · %s\n%s",
+		table, op, survivalLabel(r.Survival), subtitle([]*scenarios.Result{r}))
+	ch := cdfChart("cdf-regions-"+slug(table)+"-"+slug(op), title, series)
+	ch.Caption = "Latency (x) within which a share of requests (y, percentile) completed, one line per client region. " + cdfCaption
+	return ch, nil
+}
+
+// minRequests returns how many requests a q-quantile needs to be more than
+// the maximum: 1/(1 − q), rounded up (2 for p50, 100 for p99, 1000 for
+// p99.9).
+func minRequests(q float64) uint64 {
+	return uint64(math.Ceil(1/(1-q) - 1e-9))
+}
+
+// drawnMarks returns the marks of s that it has enough requests for
+// (minRequests).
+func drawnMarks(s cdfSeries) plotter.XYs {
+	var out plotter.XYs
+	for _, m := range s.Marks {
+		if s.Count >= minRequests(m.Y) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// cdfChart draws CDF lines on a percentile y axis.
+func cdfChart(name, title string, series []cdfSeries) *Chart {
 	p := newPlot()
-	p.X.Label.Text = "latency (ms, log scale) · markers at p50, p90, p99, p99.9"
-	p.Y.Label.Text = "cumulative fraction of requests"
-	p.Y.Min, p.Y.Max = 0, 1
-	p.Y.Tick.Marker = fractionTicks()
+	setPercentileAxis(&p.Y)
+	p.Y.Label.Text = "percentile (scale: log of 1 − p)"
 	var all []plotter.XYs
 	for _, s := range series {
 		all = append(all, s.Steps)
 	}
 	lo, hi, _ := minMaxX(all...)
-	setLogAxis(&p.X, lo, hi)
+	unit := "latency (ms)"
+	if fitAxis(&p.X, lo, hi) {
+		unit = "latency (ms, log scale)"
+	}
+	p.X.Label.Text = unit + " · markers at p50, p90, p99, p99.9"
 	p.Add(gridLines())
 
 	var legend []LegendEntry
+	var labels pointLabels
 	for _, s := range series {
 		st := styleFor(s.Run)
 		line := &plotter.Line{XYs: s.Steps, StepStyle: plotter.PostStep, LineStyle: st.line(1.6)}
-		marks := &plotter.Scatter{XYs: s.Marks, GlyphStyle: st.glyph(3.5)}
+		marks := &plotter.Scatter{XYs: drawnMarks(s), GlyphStyle: st.glyph(3.5)}
 		p.Add(line, marks)
 		text := s.Label + " · " + strconv.FormatUint(s.Count, 10) + " requests"
+		for _, m := range s.Marks {
+			if s.Count < minRequests(m.Y) {
+				text += " · p" + pctLabel(m.Y) + " needs " + strconv.FormatUint(minRequests(m.Y), 10)
+				continue
+			}
+			text += " · p" + pctLabel(m.Y) + " " + fmtMs(m.X)
+			labels.labels = append(labels.labels, pointLabel{X: m.X, Y: m.Y, Text: fmtMs(m.X), sty: st})
+		}
 		if s.FromPercentiles {
 			text += " (from percentiles)"
 		}
 		legend = append(legend, LegendEntry{Text: text, Thumbs: []plot.Thumbnailer{line, marks}})
 	}
-	return &Chart{Name: "cdf-" + slug(table) + "-" + slug(op), Title: title, Panels: []*plot.Plot{p}, Legend: legend, Height: 450}, nil
+	p.Add(labels)
+	return &Chart{Name: name, Title: title, Panels: []*plot.Plot{p}, Legend: legend, Height: 480}
 }

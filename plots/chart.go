@@ -17,14 +17,15 @@ import (
 )
 
 // Width is the width of every chart in points (1/72 inch): 600 pt, which is
-// WidthPx pixels in a PNG drawn at 96 dpi.
+// WidthPx pixels in a PNG drawn at 192 dpi (2x a 96 dpi screen, sharp on
+// high-density displays and when a doc scales it down).
 const Width vg.Length = 600
 
 // WidthPx is the width of every PNG chart in pixels.
-const WidthPx = 800
+const WidthPx = 1600
 
 // dpi is the PNG resolution in dots per inch: Width at dpi is WidthPx.
-const dpi = 96
+const dpi = 192
 
 // ErrNoData is returned (wrapped) by the chart functions when the input has
 // nothing to draw for the requested chart, e.g. a lease timeline from an
@@ -51,6 +52,9 @@ type Chart struct {
 	Legend []LegendEntry
 	// Height is the total height in points, legend strip included.
 	Height vg.Length
+	// Caption says in a sentence or two how to read the chart; the index
+	// (IndexName) shows it under the chart's title.
+	Caption string
 }
 
 // LegendEntry is one legend item: the thumbnails drawn on top of each

@@ -1,6 +1,6 @@
-// Package plots draws regionsim's charts with gonum/plot: latency CDFs,
-// percentile bars per client region, latency and lease location over time
-// with fault windows, and RTT heatmaps.
+// Package plots draws regionsim's charts with gonum/plot: latency CDFs on a
+// percentile axis, p50/p99 dot plots per client region, latency and lease
+// location over time with fault windows, and latency and RTT heatmaps.
 //
 // Charts are built from scenarios.Result values only; package plots never
 // reaches into the engine or the replication model. It imports the
@@ -8,14 +8,22 @@
 // package scenarios and sim/stats (for the latency histograms behind the
 // CDFs), and nothing that runs a simulation.
 //
-// Each chart function (LatencyCDF, PercentileBars, LatencyOverTime,
-// LeaseTimeline, RTTHeatmap, and SweepUnavailability for a
-// scenarios.SweepResult) returns a Chart: plain gonum plots plus a
-// legend strip, Width points wide (WidthPx pixels in PNG), which renders
-// as PNG or SVG. A chart function returns an error wrapping ErrNoData when
-// its input has nothing to draw; WriteResult and WriteComparison write
-// every chart with data for a Result or a Comparison into a directory
-// under stable file names and skip the others; WriteSweep writes a sweep's.
+// Each chart function (LatencyCDF, LatencyCDFByRegion, PercentileDots,
+// LatencyOverTime, LatencyOverTimeCompare, LeaseTimeline, LatencyHeatmap,
+// RTTHeatmap, and SweepUnavailability for a scenarios.SweepResult) returns
+// a Chart: plain gonum plots plus a legend strip and a caption, Width
+// points wide (WidthPx pixels in PNG, 2x), which renders as PNG or SVG. A
+// chart function returns an error wrapping ErrNoData when its input has
+// nothing to draw; WriteResult and WriteComparison write a ChartSet
+// (summary, all or none) of a Result or a Comparison into a directory under
+// stable file names, skipping charts without data, and an index
+// (IndexName) that shows every chart with its caption; WriteSweep writes a
+// sweep's.
+//
+// A percentile is drawn only from enough requests (minRequests: p99 needs
+// 100): CDF markers and timeline bins with fewer are left off or drawn as
+// sparse. Result.Timeline bins requests by start time, and the timelines
+// say so; completion-time bins would need data the Result does not carry.
 //
 // Charts are deterministic: they read no clock and no random source, and
 // iterate inputs in slice order, so the same Result gives the same SVG

@@ -126,9 +126,10 @@ func (l *leaseTracks) Plot(c draw.Canvas, plt *plot.Plot) {
 // fills to regions, and segments wide enough carry the region's name),
 // with Result.Faults windows shaded.
 //
-// An empty lease log gives no chart rather than an empty one: LeaseTimeline
-// returns an error wrapping ErrNoData when table has no lease events, and
-// the writers then skip the chart. It returns an error if r is nil.
+// A lease log in which nothing moves gives no chart rather than a chart of
+// still bars: LeaseTimeline returns an error wrapping ErrNoData when table
+// has no lease events, or none after each range's first and no replica
+// replaced, and the writers then skip the chart. It returns an error if r is nil.
 func LeaseTimeline(r *scenarios.Result, table string) (*Chart, error) {
 	if r == nil {
 		return nil, fmt.Errorf("plots: nil Result")
@@ -150,11 +151,14 @@ func LeaseTimeline(r *scenarios.Result, table string) (*Chart, error) {
 	for _, t := range tracks {
 		changes += len(t.Segments) - 1
 	}
+	if changes == 0 && len(lt.replaced) == 0 {
+		return nil, fmt.Errorf("%w: no lease of table %q moves", ErrNoData, table)
+	}
 	title := fmt.Sprintf("Table %s · leaseholder region per range over time (%s, %s)\n%s",
 		table, plural(len(tracks), "range"), plural(changes, "lease change"), subtitle([]*scenarios.Result{r}))
 	p := newPlot()
 	p.X.Min, p.X.Max = 0, runEnd(r)
-	p.X.Label.Text = "time since start of run (s)"
+	p.X.Label.Text = "time since start of run (" + setTimeAxis(&p.X) + ")"
 	p.Y.Label.Text = "range"
 	trackH := min(max(400/vg.Length(len(tracks)), 6), 18)
 	p.Y.Min, p.Y.Max = -0.5, float64(len(tracks))-0.5
@@ -188,11 +192,12 @@ func LeaseTimeline(r *scenarios.Result, table string) (*Chart, error) {
 		legend = append(legend, faultLegend())
 	}
 	return &Chart{
-		Name:   "leases-" + slug(table),
-		Title:  title,
-		Panels: []*plot.Plot{p},
-		Legend: legend,
-		Height: min(max(130+vg.Length(len(tracks))*trackH, 260), 1200),
+		Name:    "leases-" + slug(table),
+		Title:   title,
+		Panels:  []*plot.Plot{p},
+		Legend:  legend,
+		Height:  min(max(130+vg.Length(len(tracks))*trackH, 260), 1200),
+		Caption: "Which region holds each range's lease over time; drawn only when a lease moves or a replica is replaced.",
 	}, nil
 }
 

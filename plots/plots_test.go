@@ -110,12 +110,13 @@ func handBuilt() *scenarios.Result {
 	}
 	for ts := 10.0; ts < 120; ts++ {
 		for i, reg := range r.Regions {
-			p50, p99 := 1.5+float64(i)*60, 70+float64(i)*70
+			p50, p99, n := 1.5+float64(i)*60, 70+float64(i)*70, uint64(150)
 			if ts >= 40 && ts < 50 {
-				p50, p99 = 3000+float64(i)*100, 6100
+				// Few requests start while the region is down: too few for a p99.
+				p50, p99, n = 3000+float64(i)*100, 6100, 20
 			}
 			r.Timeline = append(r.Timeline, scenarios.TimelinePoint{
-				TS: ts, Table: "users", Op: "write", ClientRegion: reg, Count: 20, P50Ms: p50, P99Ms: p99,
+				TS: ts, Table: "users", Op: "write", ClientRegion: reg, Count: n, P50Ms: p50, P99Ms: p99,
 			})
 		}
 	}
@@ -133,11 +134,11 @@ func TestLookAt(t *testing.T) {
 		t.Skip("no -out directory")
 	}
 	c := realComparison(t)
-	_, err := WriteComparison(filepath.Join(*outDir, "compare"), c)
+	_, err := WriteComparison(filepath.Join(*outDir, "compare"), c, ChartsAll)
 	require.NoError(t, err)
-	_, err = WriteResult(filepath.Join(*outDir, "run"), &c.Runs[0])
+	_, err = WriteResult(filepath.Join(*outDir, "run"), &c.Runs[0], ChartsAll)
 	require.NoError(t, err)
-	_, err = WriteResult(filepath.Join(*outDir, "handmade"), handBuilt())
+	_, err = WriteResult(filepath.Join(*outDir, "handmade"), handBuilt(), ChartsAll)
 	require.NoError(t, err)
 }
 
@@ -284,7 +285,7 @@ func TestBarHeightsEqualStats(t *testing.T) {
 	require.Len(t, groups, 3)
 	assert.Equal(t, []bar{{true, 1.5, 60}, {true, 1.5, 60}}, groups[0].Bars)
 	assert.Equal(t, []bar{{true, 66, 3000}, {}}, groups[2].Bars)
-	_, err := PercentileBars([]*scenarios.Result{one}, "nothing")
+	_, err := PercentileDots([]*scenarios.Result{one}, "nothing")
 	assert.ErrorIs(t, err, ErrNoData)
 }
 
@@ -305,20 +306,54 @@ func TestTimelinePointsEqualTimeline(t *testing.T) {
 			}
 			n := 0
 			for _, s := range series {
-				n += len(s.P50)
-				var i int
+				p50, p99 := flat(s.P50), flat(s.P99)
+				n += len(p50) + len(s.Sparse50)
+				var i50, i99, s50, s99 int
 				for _, p := range want {
-					if p.ClientRegion != s.Region {
+					if p.ClientRegion != s.Region || p.Count == 0 {
 						continue
 					}
-					require.Less(t, i, len(s.P50))
-					assert.Equal(t, plotter.XY{X: p.TS, Y: p.P50Ms}, s.P50[i])
-					assert.Equal(t, plotter.XY{X: p.TS, Y: p.P99Ms}, s.P99[i])
-					i++
+					// Every point on a line has the requests its percentile
+					// needs; the others are sparse points, not on the line.
+					if p.Count >= 2 {
+						require.Less(t, i50, len(p50))
+						assert.Equal(t, plotter.XY{X: p.TS, Y: p.P50Ms}, p50[i50])
+						i50++
+					} else {
+						assert.Equal(t, plotter.XY{X: p.TS, Y: p.P50Ms}, s.Sparse50[s50])
+						s50++
+					}
+					if p.P99Ms <= 0 {
+						continue
+					}
+					if p.Count >= 100 {
+						require.Less(t, i99, len(p99))
+						assert.Equal(t, plotter.XY{X: p.TS, Y: p.P99Ms}, p99[i99])
+						i99++
+					} else if s99 < len(s.Sparse99) && s.Sparse99[s99] == (plotter.XY{X: p.TS, Y: p.P99Ms}) {
+						s99++
+					} else {
+						// Not drawn as a p99: inside a merged bin's range.
+						in := slices.ContainsFunc(s.Merged99, func(b mergedBin) bool {
+							return b.FromS <= p.TS && p.TS <= b.ToS && b.Lo <= p.P99Ms && p.P99Ms <= b.Hi
+						})
+						assert.True(t, in, "%v: sparse bin at %v s neither sparse nor merged", to, p.TS)
+					}
 				}
-				assert.Equal(t, i, len(s.P50))
+				assert.Equal(t, i50, len(p50))
+				assert.Equal(t, i99, len(p99))
+				assert.Equal(t, s99, len(s.Sparse99))
+				for _, b := range s.Merged99 {
+					assert.GreaterOrEqual(t, b.N, uint64(100), "a merged bin holds the requests a p99 needs")
+				}
 			}
-			assert.Equal(t, len(want), n, "%v", to)
+			nz := 0
+			for _, p := range want {
+				if p.Count > 0 {
+					nz++
+				}
+			}
+			assert.Equal(t, nz, n, "%v", to)
 		}
 	}
 	r := handBuilt()
@@ -326,6 +361,17 @@ func TestTimelinePointsEqualTimeline(t *testing.T) {
 	require.Len(t, series, 3)
 	assert.Equal(t, []string{"us-east1", "us-west1", "europe-west1"}, []string{series[0].Region, series[1].Region, series[2].Region})
 	assert.Equal(t, 1.0, interval(series))
+	// The fault's 10 bins of 20 requests are sparse for p99, and break its
+	// line in two; they merge into two bins of 5 (100 requests each), whose
+	// p99 lies in the range of the parts'. p50 needs 2 requests and stays
+	// whole.
+	for _, s := range series {
+		assert.Empty(t, s.Sparse99)
+		assert.Equal(t, []mergedBin{{FromS: 40, ToS: 44, Lo: 6100, Hi: 6100, N: 100}, {FromS: 45, ToS: 49, Lo: 6100, Hi: 6100, N: 100}}, s.Merged99)
+		assert.Len(t, s.P99, 2)
+		assert.Len(t, s.P50, 1)
+		assert.Empty(t, s.Sparse50)
+	}
 	_, err := LatencyOverTime(r, "users", "read")
 	assert.ErrorIs(t, err, ErrNoData)
 }
@@ -373,9 +419,9 @@ func TestLeaseSegmentsMatchLog(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, ch.Title, "3 ranges, 3 lease changes")
 	assert.Equal(t, []string{"us-east1", "us-west1", "europe-west1", "fault window"}, legendTexts(ch))
-	ch, err = LeaseTimeline(r, "accounts")
-	require.NoError(t, err)
-	assert.Contains(t, ch.Title, "1 range, 0 lease changes")
+	// A lease that never moves gives no chart.
+	_, err = LeaseTimeline(r, "accounts")
+	assert.ErrorIs(t, err, ErrNoData)
 
 	// Up-replication: a marker per replaced replica on its range's track.
 	r.Replacements = []scenarios.Replacement{
@@ -386,6 +432,9 @@ func TestLeaseSegmentsMatchLog(t *testing.T) {
 	ch, err = LeaseTimeline(r, "users")
 	require.NoError(t, err)
 	assert.Equal(t, []string{"us-east1", "us-west1", "europe-west1", "replica replaced (up-replication)", "fault window"}, legendTexts(ch))
+	ch, err = LeaseTimeline(r, "accounts")
+	require.NoError(t, err, "a replaced replica is worth a chart")
+	assert.Contains(t, ch.Title, "1 range, 0 lease changes")
 	assert.Equal(t, map[int][]float64{2: {70, 90}}, replacedTimes(r, "users"))
 }
 
@@ -402,7 +451,7 @@ func TestEmptyLeaseLogGivesNoChart(t *testing.T) {
 	r.Leases = nil
 	_, err := LeaseTimeline(r, "users")
 	assert.ErrorIs(t, err, ErrNoData)
-	paths, err := WriteResult(t.TempDir(), r)
+	paths, err := WriteResult(t.TempDir(), r, ChartsAll)
 	require.NoError(t, err)
 	for _, p := range paths {
 		assert.NotContains(t, filepath.Base(p), "leases")
@@ -416,16 +465,19 @@ func checkFiles(t *testing.T, paths []string) {
 	for _, p := range paths {
 		b, err := os.ReadFile(p)
 		require.NoError(t, err)
-		assert.Greater(t, len(b), 2<<10, p)
+		assert.Greater(t, len(b), 500, p)
 		assert.Less(t, len(b), 2<<20, p)
 		switch filepath.Ext(p) {
+		case ".md":
+			assert.Equal(t, IndexName, filepath.Base(p))
+			checkIndex(t, p, paths)
 		case ".png":
 			cfg, format, err := image.DecodeConfig(bytes.NewReader(b))
 			require.NoError(t, err, p)
 			assert.Equal(t, "png", format, p)
 			assert.Equal(t, WidthPx, cfg.Width, p)
 			assert.GreaterOrEqual(t, cfg.Height, 300, p)
-			assert.LessOrEqual(t, cfg.Height, 1600, p)
+			assert.LessOrEqual(t, cfg.Height, 3200, p)
 		case ".svg":
 			assert.True(t, bytes.HasPrefix(b, []byte("<?xml")) || bytes.HasPrefix(b, []byte("<svg")), p)
 			assert.NoError(t, parseXML(b), p)
@@ -434,6 +486,25 @@ func checkFiles(t *testing.T, paths []string) {
 			t.Errorf("unexpected file %s", p)
 		}
 	}
+}
+
+// checkIndex asserts that the index shows every chart among paths, PNG
+// and SVG, with a caption.
+func checkIndex(t *testing.T, index string, paths []string) {
+	t.Helper()
+	b, err := os.ReadFile(index)
+	require.NoError(t, err)
+	text := string(b)
+	for _, p := range paths {
+		name := filepath.Base(p)
+		switch filepath.Ext(p) {
+		case ".png":
+			assert.Contains(t, text, "]("+name+")", "index shows %s", name)
+		case ".svg":
+			assert.Contains(t, text, "[SVG]("+name+")", "index links %s", name)
+		}
+	}
+	assert.Equal(t, strings.Count(text, "\n## "), strings.Count(text, "![")+0, "one image per chart")
 }
 
 func parseXML(b []byte) error {
@@ -470,7 +541,7 @@ func both(ns ...string) []string {
 func TestWriteComparison(t *testing.T) {
 	c := realComparison(t)
 	dir := filepath.Join(t.TempDir(), "charts") // created by the writer
-	paths, err := WriteComparison(dir, c)
+	paths, err := WriteComparison(dir, c, ChartsAll)
 	require.NoError(t, err)
 	var want []string
 	ops := map[string][]string{
@@ -484,23 +555,37 @@ func TestWriteComparison(t *testing.T) {
 			want = append(want, both("cdf-"+tb+"-"+op)...)
 		}
 	}
-	for _, tb := range tables {
-		want = append(want, both("bars-"+tb)...)
-	}
-	for i, run := range []string{"zone", "region"} {
+	runs := []string{"zone", "region"}
+	var cdfs, dots, tls []string
+	for _, run := range runs {
 		for _, tb := range tables {
 			for _, op := range ops[tb] {
-				want = append(want, both("timeline-"+tb+"-"+op+"-"+run)...)
+				cdfs = append(cdfs, both("cdf-regions-"+tb+"-"+op+"-"+run)...)
+				tls = append(tls, both("timeline-"+tb+"-"+op+"-"+run)...)
 			}
 		}
-		// The lease log fills in as the replication model lands.
+	}
+	for _, tb := range tables {
+		dots = append(dots, both("dots-"+tb)...)
+	}
+	want = append(want, cdfs...)
+	want = append(want, dots...)
+	for _, tb := range tables { // overlaid timelines
+		for _, op := range ops[tb] {
+			want = append(want, both("timeline-"+tb+"-"+op)...)
+		}
+	}
+	want = append(want, tls...)
+	for i, run := range runs {
+		// Lease charts only where leases move.
 		for _, tb := range tables {
-			if len(leaseData(&c.Runs[i], tb)) > 0 {
+			if _, err := LeaseTimeline(&c.Runs[i], tb); err == nil {
 				want = append(want, both("leases-"+tb+"-"+run)...)
 			}
 		}
 	}
-	want = append(want, both("rtt-heatmap")...)
+	want = append(want, both("latency-heatmap-zone", "latency-heatmap-region", "rtt-heatmap")...)
+	want = append(want, IndexName)
 	assert.Equal(t, want, names(paths))
 	for _, p := range paths {
 		assert.Equal(t, dir, filepath.Dir(p))
@@ -513,11 +598,32 @@ func TestWriteComparison(t *testing.T) {
 
 func TestWriteResultHandBuilt(t *testing.T) {
 	dir := t.TempDir()
-	paths, err := WriteResult(dir, handBuilt())
+	paths, err := WriteResult(dir, handBuilt(), ChartsAll)
 	require.NoError(t, err)
-	assert.Equal(t, both("cdf-users-read", "cdf-users-write", "bars-users", "timeline-users-write",
-		"leases-users", "leases-accounts", "rtt-heatmap"), names(paths))
+	assert.Equal(t, append(both("cdf-users-read", "cdf-users-write", "dots-users", "timeline-users-write",
+		"leases-users", "latency-heatmap", "rtt-heatmap"), IndexName), names(paths))
 	checkFiles(t, paths)
+
+	// The summary: per table the CDF of its slowest op (users write: p99
+	// 3000 ms), its timeline as the run has faults, and the rest.
+	paths, err = WriteResult(t.TempDir(), handBuilt(), ChartsSummary)
+	require.NoError(t, err)
+	assert.Equal(t, append(both("cdf-users-write", "dots-users", "timeline-users-write",
+		"leases-users", "latency-heatmap", "rtt-heatmap"), IndexName), names(paths))
+	paths, err = WriteResult(t.TempDir(), handBuilt(), ChartsNone)
+	require.NoError(t, err)
+	assert.Empty(t, paths)
+}
+
+func TestChartSetFlag(t *testing.T) {
+	var c ChartSet
+	assert.Equal(t, ChartsSummary, c, "the zero value is the summary")
+	require.NoError(t, c.Set("all"))
+	assert.Equal(t, ChartsAll, c)
+	assert.Equal(t, "all", c.String())
+	require.NoError(t, c.Set("none"))
+	assert.Equal(t, ChartsNone, c)
+	assert.Error(t, c.Set("some"))
 }
 
 func TestWriteDistinctNames(t *testing.T) {
@@ -525,9 +631,9 @@ func TestWriteDistinctNames(t *testing.T) {
 	r.Stats = append(r.Stats, r.Stats[0])
 	r.Stats[len(r.Stats)-1].Table = "Users" // same file name as "users"
 	r.Timeline, r.Leases, r.RTTMs = nil, nil, nil
-	paths, err := WriteResult(t.TempDir(), r)
+	paths, err := WriteResult(t.TempDir(), r, ChartsAll)
 	require.NoError(t, err)
-	assert.Equal(t, both("cdf-users-read", "cdf-users-write", "cdf-users-read-2", "bars-users", "bars-users-2"), names(paths))
+	assert.Equal(t, append(both("cdf-users-read", "cdf-users-write", "cdf-users-read-2", "dots-users", "dots-users-2", "latency-heatmap"), IndexName), names(paths))
 }
 
 func TestWriteIsDeterministic(t *testing.T) {
@@ -535,14 +641,14 @@ func TestWriteIsDeterministic(t *testing.T) {
 	hb := handBuilt()
 	write := func() map[string][]byte {
 		dir := t.TempDir()
-		p1, err := WriteResult(filepath.Join(dir, "a"), hb)
+		p1, err := WriteResult(filepath.Join(dir, "a"), hb, ChartsAll)
 		require.NoError(t, err)
 		runs := runPtrs(c)
 		ch, err := LatencyCDF(runs, "users", "write")
 		require.NoError(t, err)
 		p2, err := ch.Save(dir)
 		require.NoError(t, err)
-		ch, err = PercentileBars(runs, "accounts")
+		ch, err = PercentileDots(runs, "accounts")
 		require.NoError(t, err)
 		p3, err := ch.Save(dir)
 		require.NoError(t, err)
@@ -570,21 +676,21 @@ func TestWriteIsDeterministic(t *testing.T) {
 
 func TestWriteErrors(t *testing.T) {
 	dir := t.TempDir()
-	_, err := WriteResult(dir, nil)
+	_, err := WriteResult(dir, nil, ChartsAll)
 	assert.Error(t, err)
-	_, err = WriteComparison(dir, nil)
+	_, err = WriteComparison(dir, nil, ChartsAll)
 	assert.Error(t, err)
-	_, err = WriteResult("", handBuilt())
+	_, err = WriteResult("", handBuilt(), ChartsAll)
 	assert.Error(t, err)
 
 	// A directory under a regular file can be neither created nor written,
 	// even by root.
 	file := filepath.Join(dir, "file")
 	require.NoError(t, os.WriteFile(file, []byte("x"), 0o644))
-	paths, err := WriteResult(filepath.Join(file, "charts"), handBuilt())
+	paths, err := WriteResult(filepath.Join(file, "charts"), handBuilt(), ChartsAll)
 	assert.Error(t, err)
 	assert.Empty(t, paths)
-	_, err = WriteComparison(filepath.Join(file, "charts"), realComparison(t))
+	_, err = WriteComparison(filepath.Join(file, "charts"), realComparison(t), ChartsAll)
 	assert.Error(t, err)
 
 	ch, err := RTTHeatmap(handBuilt())
@@ -598,7 +704,7 @@ func TestWriteErrors(t *testing.T) {
 		func() (*Chart, error) { return LatencyOverTime(nil, "users", "read") },
 		func() (*Chart, error) { return LeaseTimeline(nil, "users") },
 		func() (*Chart, error) { return RTTHeatmap(nil) },
-		func() (*Chart, error) { return PercentileBars(nil, "users") },
+		func() (*Chart, error) { return PercentileDots(nil, "users") },
 	} {
 		_, err := f()
 		assert.Error(t, err)
@@ -606,10 +712,10 @@ func TestWriteErrors(t *testing.T) {
 	}
 
 	// Nothing to draw is not an error.
-	paths, err = WriteComparison(filepath.Join(dir, "empty"), &scenarios.Comparison{})
+	paths, err = WriteComparison(filepath.Join(dir, "empty"), &scenarios.Comparison{}, ChartsAll)
 	assert.NoError(t, err)
 	assert.Empty(t, paths)
-	paths, err = WriteResult(filepath.Join(dir, "empty2"), &scenarios.Result{Scenario: "empty"})
+	paths, err = WriteResult(filepath.Join(dir, "empty2"), &scenarios.Result{Scenario: "empty"}, ChartsAll)
 	assert.NoError(t, err)
 	assert.Empty(t, paths)
 }
@@ -618,7 +724,7 @@ func TestTitlesNameScenarioSurvivalSeedUnits(t *testing.T) {
 	runs := runPtrs(realComparison(t))
 	cdf, err := LatencyCDF(runs, "users", "read")
 	require.NoError(t, err)
-	bars, err := PercentileBars(runs, "users")
+	bars, err := PercentileDots(runs, "users")
 	require.NoError(t, err)
 	tl, err := LatencyOverTime(runs[0], "users", "read")
 	require.NoError(t, err)
@@ -632,8 +738,10 @@ func TestTitlesNameScenarioSurvivalSeedUnits(t *testing.T) {
 		assert.Contains(t, title, "survival ZONE", ch.Name)
 	}
 	assert.Contains(t, cdf.Title, "survival ZONE vs REGION")
-	assert.Equal(t, []string{"ZONE survival · " + u(runs[0], "users", "read") + " requests",
-		"REGION survival · " + u(runs[1], "users", "read") + " requests"}, legendTexts(cdf))
+	lt := legendTexts(cdf)
+	require.Len(t, lt, 2)
+	assert.True(t, strings.HasPrefix(lt[0], "ZONE survival · "+u(runs[0], "users", "read")+" requests · p50 "), lt[0])
+	assert.True(t, strings.HasPrefix(lt[1], "REGION survival · "+u(runs[1], "users", "read")+" requests · p50 "), lt[1])
 }
 
 // u returns the request count of table and op in r as text.
@@ -689,4 +797,145 @@ func TestLogAxis(t *testing.T) {
 	assert.Equal(t, "68.7", fmtMs(68.692))
 	assert.Equal(t, "834", fmtMs(834.2))
 	assert.False(t, math.IsNaN(niceLogCeil(1e-3)))
+}
+
+func TestPercentileAxis(t *testing.T) {
+	var sc percentileScale
+	at := func(p float64) float64 { return sc.Normalize(0, pctTop, p) }
+	assert.Equal(t, 0.0, at(0))
+	assert.InDelta(t, 1, at(pctTop), 1e-12)
+	assert.InDelta(t, 1, at(1), 1e-12, "the maximum is drawn at the top")
+	// p50, p90, p99, p99.9, p99.99 are equally spaced: one decade of 1 − p each.
+	step := at(0.99) - at(0.9)
+	assert.Greater(t, step, 0.2)
+	for _, pair := range [][2]float64{{0.9, 0.99}, {0.99, 0.999}, {0.999, 0.9999}} {
+		assert.InDelta(t, step, at(pair[1])-at(pair[0]), 1e-9, "%v", pair)
+	}
+	// p99.9 has its own labelled tick, apart from its neighbours by a
+	// decade of 1 − p (about 60 points on a 270-point data area).
+	ticks := (percentileAxisTicks{}).Ticks(0, pctTop)
+	labels := map[string]float64{}
+	for _, tk := range ticks {
+		if tk.Label != "" {
+			labels[tk.Label] = tk.Value
+		}
+	}
+	assert.Equal(t, map[string]float64{"0": 0, "50": 0.5, "90": 0.9, "99": 0.99, "99.9": 0.999, "99.99": 0.9999, "max": pctTop}, labels)
+	assert.Greater(t, at(0.999)-at(0.99), 0.2)
+	assert.Greater(t, at(0.9999)-at(0.999), 0.2)
+
+	ch, err := LatencyCDF(runPtrs(realComparison(t)), "users", "read")
+	require.NoError(t, err)
+	assert.IsType(t, percentileScale{}, ch.Panels[0].Y.Scale)
+}
+
+func TestFitAxis(t *testing.T) {
+	p := newPlot()
+	assert.False(t, fitAxis(&p.X, 800, 836))
+	assert.GreaterOrEqual(t, p.X.Min, 790.0)
+	assert.LessOrEqual(t, p.X.Min, 800.0)
+	assert.GreaterOrEqual(t, p.X.Max, 836.0)
+	assert.LessOrEqual(t, p.X.Max, 850.0)
+	assert.True(t, fitAxis(&p.X, 1.5, 140))
+	assert.Equal(t, 1.0, p.X.Min)
+	assert.Equal(t, 200.0, p.X.Max)
+}
+
+func TestCDFMarksNeedRequests(t *testing.T) {
+	assert.Equal(t, []uint64{2, 10, 100, 1000}, []uint64{minRequests(0.5), minRequests(0.9), minRequests(0.99), minRequests(0.999)})
+	s := cdfSeries{Count: 280, Marks: xys(66, 0.5, 70, 0.9, 71, 0.99, 73, 0.999)}
+	assert.Equal(t, xys(66, 0.5, 70, 0.9, 71, 0.99), drawnMarks(s))
+	s.Count = 99
+	assert.Equal(t, xys(66, 0.5, 70, 0.9), drawnMarks(s))
+}
+
+func TestCDFByRegion(t *testing.T) {
+	r := &realComparison(t).Runs[0]
+	series := cdfRegionData(r, "users", "read")
+	var want []string
+	for _, s := range r.Stats {
+		if s.Table == "users" && s.Op == "read" && s.Count > 0 {
+			want = append(want, "clients in "+s.ClientRegion)
+			i := slices.IndexFunc(series, func(c cdfSeries) bool { return c.Label == "clients in "+s.ClientRegion })
+			require.GreaterOrEqual(t, i, 0)
+			assert.Equal(t, s.Count, series[i].Count)
+			require.Len(t, series[i].Marks, len(markQuantiles))
+			assert.Equal(t, nsToMs(s.Latency.Quantile(0.99)), series[i].Marks[2].X)
+		}
+	}
+	assert.Len(t, series, len(want))
+	ch, err := LatencyCDFByRegion(r, "users", "read")
+	require.NoError(t, err)
+	assert.Equal(t, "cdf-regions-users-read", ch.Name)
+	_, err = LatencyCDFByRegion(r, "users", "nope")
+	assert.ErrorIs(t, err, ErrNoData)
+}
+
+func TestTimelineMergesSparseBins(t *testing.T) {
+	r := &scenarios.Result{Scenario: "m", TimelineSeconds: 1}
+	for i, n := range []uint64{150, 60, 30, 20, 150, 40} {
+		r.Timeline = append(r.Timeline, scenarios.TimelinePoint{TS: float64(i), Table: "t", Op: "read",
+			ClientRegion: "a", Count: n, P50Ms: 1, P99Ms: float64(10 * (i + 1))})
+	}
+	s := timelineData(r, "t", "read")
+	require.Len(t, s, 1)
+	assert.Equal(t, []plotter.XYs{xys(0, 10), xys(4, 50)}, s[0].P99)
+	// 60+30+20 = 110 requests: one merged bin, p99 within 20–40 ms.
+	assert.Equal(t, []mergedBin{{FromS: 1, ToS: 3, Lo: 20, Hi: 40, N: 110}}, s[0].Merged99)
+	// 40 requests at the end, nothing to merge with: sparse, not a p99.
+	assert.Equal(t, xys(5, 60), s[0].Sparse99)
+	ch, err := LatencyOverTime(r, "t", "read")
+	require.NoError(t, err)
+	assert.Contains(t, strings.Join(legendTexts(ch), "|"), "sparse bins merged")
+	assert.Contains(t, strings.Join(legendTexts(ch), "|"), "sparse bin: too few")
+}
+
+func TestLatencyHeatmapEqualsStats(t *testing.T) {
+	r := &realComparison(t).Runs[1]
+	g := latData(r)
+	n := 0
+	for _, s := range r.Stats {
+		if s.Count == 0 {
+			continue
+		}
+		i, j := slices.Index(g.Rows, s.ClientRegion), slices.Index(g.Cols, s.Table+" · "+s.Op)
+		require.GreaterOrEqual(t, i, 0)
+		require.GreaterOrEqual(t, j, 0)
+		assert.Equal(t, s.P50Ms, g.P50[i][j])
+		assert.Equal(t, s.P99Ms, g.P99[i][j])
+		n++
+	}
+	assert.Equal(t, len(g.Rows)*len(g.Cols), n, "every cell from one stat")
+	assert.Equal(t, r.Regions, g.Rows)
+	ch, err := LatencyHeatmap(r)
+	require.NoError(t, err)
+	assert.Len(t, ch.Panels, 2)
+
+	// The hand-built run has no writes from us-west1: an empty cell.
+	g = latData(handBuilt())
+	assert.True(t, math.IsNaN(g.P99[1][1]))
+
+	// Colour scales: log ticks at powers of ten and the far ends; linear
+	// from 0.
+	assert.Equal(t, []float64{1.5, 10, 100, 1000}, colourScale{Min: 1.5, Max: 3000, Log: true}.ticks()[:4])
+	assert.InDelta(t, 1, colourScale{Min: 1.5, Max: 3000, Log: true}.frac(3000), 1e-12)
+	assert.Equal(t, 0.0, colourScale{Max: 146}.frac(0))
+	assert.Equal(t, 1.0, colourScale{Max: 146}.frac(146))
+}
+
+func TestClockAxis(t *testing.T) {
+	assert.Equal(t, "0:00:00", fmtClock(0))
+	assert.Equal(t, "1:01:05", fmtClock(3665))
+	var labels []string
+	for _, tk := range (clockTicks{}).Ticks(0, 3600) {
+		if tk.Label != "" {
+			labels = append(labels, tk.Label)
+		}
+	}
+	assert.Equal(t, []string{"0:00:00", "0:10:00", "0:20:00", "0:30:00", "0:40:00", "0:50:00", "1:00:00"}, labels)
+	p := newPlot()
+	p.X.Min, p.X.Max = 0, 120
+	assert.Equal(t, "s", setTimeAxis(&p.X), "a short run keeps seconds")
+	p.X.Max = 7200
+	assert.Equal(t, "h:mm:ss", setTimeAxis(&p.X))
 }

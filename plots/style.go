@@ -375,16 +375,6 @@ func minMaxY(series ...plotter.XYs) (lo, hi float64, ok bool) {
 	return lo, hi, lo <= hi
 }
 
-// fractionTicks marks a [0, 1] axis every 0.1.
-func fractionTicks() plot.ConstantTicks {
-	var ticks []plot.Tick
-	for i := 0; i <= 10; i++ {
-		v := float64(i) / 10
-		ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', -1, 64)})
-	}
-	return ticks
-}
-
 // gridLines returns light grid lines at the major ticks of both axes.
 func gridLines() *plotter.Grid {
 	g := plotter.NewGrid()

@@ -189,7 +189,8 @@ func SweepUnavailability(r *scenarios.SweepResult) (*Chart, error) {
 		r.Scenario, fmtNum(r.FaultAtS), fmtNum(r.FaultForS), strings.Join(seeds, ", "))
 	height := 120 + vg.Length(len(groups))*(6+vg.Length(len(survivals))*14)
 	return &Chart{Name: "sweep-unavailability", Title: title, Panels: []*plot.Plot{p}, Legend: legend,
-		Height: min(max(height, 260), 1200)}, nil
+		Caption: "Per swept fault and survival goal: the mean over seeds of each run's longest client stall, whisker min–max; the dashed line is the fault's length.",
+		Height:  min(max(height, 260), 1200)}, nil
 }
 
 // linearTicks labels a linear axis from 0 every 1, 2 or 5 × 10^k, choosing
@@ -229,17 +230,25 @@ func fmtNum(v float64) string {
 }
 
 // WriteSweep writes the charts of a sweep into dir (created if missing) as
-// PNG and SVG and returns the paths written: sweep-unavailability
-// (SweepUnavailability), skipped when the sweep has no cases. It returns an
+// PNG and SVG, then the index (IndexName), and returns the paths written:
+// sweep-unavailability (SweepUnavailability), skipped when the sweep has
+// no cases; ChartsSummary and ChartsAll are the same, ChartsNone writes
+// nothing. It returns an
 // error for a nil r or a dir that cannot be created or written.
-func WriteSweep(dir string, r *scenarios.SweepResult) ([]string, error) {
+func WriteSweep(dir string, r *scenarios.SweepResult, set ChartSet) ([]string, error) {
 	if r == nil {
 		return nil, errors.New("plots: nil SweepResult")
+	}
+	if set == ChartsNone {
+		return nil, nil
 	}
 	w, err := newWriter(dir)
 	if err != nil {
 		return nil, err
 	}
-	err = w.save("", func() (*Chart, error) { return SweepUnavailability(r) })
+	if err := w.save("", func() (*Chart, error) { return SweepUnavailability(r) }); err != nil {
+		return w.paths, err
+	}
+	err = w.index("regionsim sweep charts · scenario " + r.Scenario)
 	return w.paths, err
 }

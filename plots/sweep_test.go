@@ -63,22 +63,22 @@ func TestSweepBarsEqualCases(t *testing.T) {
 
 func TestWriteSweep(t *testing.T) {
 	dir := t.TempDir()
-	paths, err := WriteSweep(dir, handSweep())
+	paths, err := WriteSweep(dir, handSweep(), ChartsAll)
 	require.NoError(t, err)
-	assert.Equal(t, both("sweep-unavailability"), names(paths))
+	assert.Equal(t, append(both("sweep-unavailability"), IndexName), names(paths))
 	checkFiles(t, paths)
 	if *outDir != "" {
-		_, err := WriteSweep(filepath.Join(*outDir, "sweep"), handSweep())
+		_, err := WriteSweep(filepath.Join(*outDir, "sweep"), handSweep(), ChartsAll)
 		require.NoError(t, err)
 	}
 
 	empty := &scenarios.SweepResult{Scenario: "none"}
 	_, err = SweepUnavailability(empty)
 	assert.ErrorIs(t, err, ErrNoData)
-	paths, err = WriteSweep(t.TempDir(), empty)
+	paths, err = WriteSweep(t.TempDir(), empty, ChartsAll)
 	require.NoError(t, err)
 	assert.Empty(t, paths)
-	_, err = WriteSweep(dir, nil)
+	_, err = WriteSweep(dir, nil, ChartsAll)
 	assert.Error(t, err)
 	_, err = SweepUnavailability(nil)
 	assert.Error(t, err)

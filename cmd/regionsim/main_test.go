@@ -205,7 +205,7 @@ func TestRunAndCompare(t *testing.T) {
 	assert.Regexp(t, `(?m)^t\s+regional-by-table\s+read\s+us-west1\s+\d+\s+0\s+6[67]\.\d`, stdout)
 
 	out := t.TempDir()
-	code, stdout, stderr = runCLI("compare", path, "--format", "json", "--out", out)
+	code, stdout, stderr = runCLI("compare", path, "--format", "json", "--out", out, "--charts", "all")
 	require.Equal(t, 0, code, stderr)
 	assert.True(t, strings.HasPrefix(stdout, "{\n  \"schema_version\": 1,\n  \"tool_version\": \"devel\",\n  \"kind\": \"compare\","), stdout[:100])
 	assert.Contains(t, stdout, "\n  \"runs\": [")
@@ -213,7 +213,7 @@ func TestRunAndCompare(t *testing.T) {
 	assert.Contains(t, stdout, `"survival": "region"`)
 	assert.Contains(t, stderr, filepath.Join(out, "result.json"))
 	for _, f := range []string{"result.json", "stats.csv", "faults.csv", "unavailability.csv", "impact.csv", "timeline.csv", "scenario.yaml",
-		"cdf-t-read.png", "cdf-t-write.svg", "bars-t.png", "rtt-heatmap.png"} {
+		"cdf-t-read.png", "cdf-t-write.svg", "dots-t.png", "rtt-heatmap.png", "README.md"} {
 		info, err := os.Stat(filepath.Join(out, f))
 		require.NoError(t, err, f)
 		assert.Greater(t, info.Size(), int64(60))
@@ -875,4 +875,23 @@ func firstKey(js, name string) string {
 	_, rest, _ = strings.Cut(rest, `"`)
 	key, _, _ := strings.Cut(rest, `"`)
 	return key
+}
+
+func TestChartsFlag(t *testing.T) {
+	path := writeScenario(t, tinyScenario)
+	out := filepath.Join(t.TempDir(), "o")
+	code, _, stderr := runCLI("run", path, "--out", out, "--charts", "none")
+	require.Equal(t, 0, code, stderr)
+	_, err := os.Stat(filepath.Join(out, "rtt-heatmap.png"))
+	assert.ErrorIs(t, err, os.ErrNotExist, "--charts none writes no chart")
+	_, err = os.Stat(filepath.Join(out, "result.json"))
+	assert.NoError(t, err)
+	code, _, stderr = runCLI("run", path, "--out", out)
+	require.Equal(t, 0, code, stderr)
+	for _, f := range []string{"rtt-heatmap.svg", "dots-t.png", "README.md"} {
+		assert.FileExists(t, filepath.Join(out, f), "the summary is the default")
+	}
+	code, _, stderr = runCLI("run", path, "--charts", "some")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "summary, all or none")
 }

@@ -29,6 +29,7 @@ type runFlags struct {
 	format                      string
 	out                         string
 	force                       bool
+	charts                      plots.ChartSet // --charts: which charts --out writes
 	// maxEvents and maxMemory hold --max-events and --max-memory; load
 	// parses them into budget. dryRun is --dry-run.
 	maxEvents, maxMemory string
@@ -73,6 +74,7 @@ func (f *runFlags) bind(fs *pflag.FlagSet, survival bool) {
 	fs.StringVar(&f.o.Jitter, "jitter", "", "latency jitter: none or lognormal (default: the scenario's)")
 	fs.StringVar(&f.format, "format", "table", "output format: table, csv, json or markdown")
 	fs.StringVar(&f.out, "out", "", "also write result.json, stats.csv, faults.csv, unavailability.csv, impact.csv, timeline.csv, scenario.yaml (the resolved scenario) and every chart (PNG and SVG) into this directory; a previous run's set there is replaced")
+	fs.Var(&f.charts, "charts", "charts --out writes: summary (the handful a design doc needs), all, or none; PNG (2x) and SVG, with an index README.md")
 	fs.BoolVar(&f.force, "force", false, "let --out replace a directory that holds other files than a previous run's output")
 	fs.StringVar(&f.maxEvents, "max-events", fmt.Sprint(scenarios.DefaultMaxEvents), "refuse a run estimated to dispatch more engine events, and stop one that does (0: no limit)")
 	fs.StringVar(&f.maxMemory, "max-memory", "4GiB", "refuse a run estimated to need more memory, and stop one that uses more (e.g. 512MiB, 8GiB; 0: no limit)")
@@ -240,7 +242,7 @@ summary per fault and table locality of the ranges that lost service.
 			return err
 		}
 		if err := writeOut(f.out, f.force, f.notes(), report.ResultFiles(res),
-			func(dir string) ([]string, error) { return plots.WriteResult(dir, res) }); err != nil {
+			func(dir string) ([]string, error) { return plots.WriteResult(dir, res, f.charts) }); err != nil {
 			return err
 		}
 		return f.evalAsserts(stderr, slo.FromResult(res))
@@ -310,7 +312,7 @@ paragraph that says it in words.
 			return err
 		}
 		if err := writeOut(f.out, f.force, f.notes(), report.ComparisonFiles(&cmp),
-			func(dir string) ([]string, error) { return plots.WriteComparison(dir, &cmp) }); err != nil {
+			func(dir string) ([]string, error) { return plots.WriteComparison(dir, &cmp, f.charts) }); err != nil {
 			return err
 		}
 		return f.evalAsserts(stderr, slo.FromComparison(&cmp))

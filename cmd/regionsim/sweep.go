@@ -125,7 +125,7 @@ it in words.
 		if err := report.WriteSweep(stdout, res, format); err != nil {
 			return err
 		}
-		if err := writeSweepOut(f.out, f.force, f.notes(), res); err != nil {
+		if err := writeSweepOut(f.out, f.force, f.notes(), res, f.charts); err != nil {
 			return err
 		}
 		return f.evalAsserts(stderr, slo.FromSweep(res))
@@ -146,9 +146,9 @@ func sweepInputError(err error) error {
 
 // writeSweepOut writes sweep.json, sweep.csv, scenario.yaml and the charts
 // into dir, if set, and names the files on stderr.
-func writeSweepOut(dir string, force bool, stderr io.Writer, res *scenarios.SweepResult) error {
+func writeSweepOut(dir string, force bool, stderr io.Writer, res *scenarios.SweepResult, charts plots.ChartSet) error {
 	return writeOut(dir, force, stderr, report.SweepFiles(res),
-		func(dir string) ([]string, error) { return plots.WriteSweep(dir, res) })
+		func(dir string) ([]string, error) { return plots.WriteSweep(dir, res, charts) })
 }
 
 // isTerminal reports whether w is a terminal (a character device).

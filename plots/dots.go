@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
@@ -64,78 +65,79 @@ func barData(runs []*scenarios.Result, table string) []barGroup {
 	return groups
 }
 
-// barStyle is how one run's bars look: p99 as a light, hatched bar with
-// the run's colour as outline, p50 as a solid bar in the run's colour drawn
-// over it.
-type barStyle struct{ run seriesStyle }
-
-func (b barStyle) p50Fill() color.Color { return b.run.Color }
-func (b barStyle) p99Fill() color.Color { return tint(b.run.Color, 0.75) }
-func (b barStyle) outline() draw.LineStyle {
-	return draw.LineStyle{Color: b.run.Color, Width: 0.8}
-}
-func (b barStyle) hatch() *draw.LineStyle {
-	return &draw.LineStyle{Color: tint(b.run.Color, 0.35), Width: 0.6}
-}
-
-// hbars draws horizontal bar groups on a log x axis, group 0 at the top.
-// Bars start at the left edge of the data area.
-type hbars struct {
+// dotRows draws one row per bar group and run: a dot at the run's p50
+// (the run's colour and marker shape) and a whisker from it to a bar-shaped
+// cap at its p99, labelled "p50 / p99" in ms; group 0 at the top, ops
+// separated by rules.
+type dotRows struct {
 	groups []barGroup
-	styles []barStyle
+	styles []seriesStyle
 }
 
 // groupY is the y coordinate of group g's centre.
-func (h *hbars) groupY(g int) float64 { return float64(len(h.groups) - 1 - g) }
+func (h *dotRows) groupY(g int) float64 { return float64(len(h.groups) - 1 - g) }
 
-func (h *hbars) Plot(c draw.Canvas, plt *plot.Plot) {
-	trX, trY := plt.Transforms(&c)
+// rowY is the y coordinate of run i's row within group g.
+func (h *dotRows) rowY(g, i int) float64 {
 	n := len(h.styles)
 	thick := 0.8 / float64(n)
+	return h.groupY(g) + 0.4 - (float64(i)+0.5)*thick
+}
+
+func (h *dotRows) Plot(c draw.Canvas, plt *plot.Plot) {
+	trX, trY := plt.Transforms(&c)
 	lbl := textStyle(8)
 	lbl.YAlign = draw.YCenter
-	x := func(v float64) vg.Length {
-		return trX(math.Max(v, plt.X.Min))
-	}
 	for g, grp := range h.groups {
 		for i, b := range grp.Bars {
 			if !b.OK {
 				continue
 			}
-			top := h.groupY(g) + 0.4 - float64(i)*thick
-			y0, y1 := trY(top-thick+0.04), trY(top-0.04)
 			st := h.styles[i]
-			p99 := vg.Rectangle{Min: vg.Point{X: c.Min.X, Y: y0}, Max: vg.Point{X: x(b.P99), Y: y1}}
-			fillRect(c, p99, st.p99Fill(), st.outline(), st.hatch())
-			p50 := vg.Rectangle{Min: vg.Point{X: c.Min.X, Y: y0}, Max: vg.Point{X: x(b.P50), Y: y1}}
-			fillRect(c, p50, st.p50Fill(), st.outline(), nil)
-			text := fmtMs(b.P50) + " / " + fmtMs(b.P99)
-			backedText(c, lbl, vg.Point{X: p99.Max.X + 3, Y: (y0 + y1) / 2}, text)
+			y := trY(h.rowY(g, i))
+			x50, x99 := trX(b.P50), trX(b.P99)
+			line := draw.LineStyle{Color: st.Color, Width: 1.4}
+			c.StrokeLine2(line, x50, y, x99, y)
+			c.StrokeLine2(line, x99, y-4, x99, y+4)
+			c.DrawGlyph(st.glyph(3.5), vg.Point{X: x50, Y: y})
+			backedText(c, lbl, vg.Point{X: max(x99, x50) + 5, Y: y}, fmtMs(b.P50)+" / "+fmtMs(b.P99))
 		}
 	}
-	// Separate the ops with a rule.
 	rule := draw.LineStyle{Color: rgb(0x888888), Width: 0.6}
+	faint := draw.LineStyle{Color: rgb(0xe4e4e4), Width: 0.5}
 	for g := 1; g < len(h.groups); g++ {
+		y := trY(h.groupY(g) + 0.5)
+		sty := faint
 		if h.groups[g].Op != h.groups[g-1].Op {
-			y := trY(h.groupY(g) + 0.5)
-			c.StrokeLine2(rule, c.Min.X, y, c.Max.X, y)
+			sty = rule
 		}
+		c.StrokeLine2(sty, c.Min.X, y, c.Max.X, y)
 	}
 }
 
-// PercentileBars charts p50 and p99 latency of one table per client
-// region and op: one group of horizontal bars per op × client region (ops
-// in the Stats' order, separated by rules), one bar per run within a
-// group in run order — ZONE and REGION survival side by side for a
-// Comparison. Each bar is the run's p99 (light, hatched, outlined) with the
-// p50 (solid) drawn over it, and is labelled "p50 / p99" in ms. The x axis
-// is logarithmic because local reads (about 1 ms) and cross-region writes
-// (hundreds of ms) share a chart. The numbers are the Stats' P50Ms and
-// P99Ms.
+// capThumb is the legend thumbnail of a whisker cap.
+type capThumb struct{ color color.Color }
+
+func (t capThumb) Thumbnail(c *draw.Canvas) {
+	y := (c.Min.Y + c.Max.Y) / 2
+	sty := draw.LineStyle{Color: t.color, Width: 1.4}
+	c.StrokeLine2(sty, c.Min.X, y, c.Max.X-2, y)
+	c.StrokeLine2(sty, c.Max.X-2, y-4, c.Max.X-2, y+4)
+}
+
+// PercentileDots charts p50 and p99 latency of one table per client region
+// and op: one group of rows per op × client region (ops in the Stats'
+// order, separated by rules), one row per run within a group in run order
+// — ZONE and REGION survival side by side for a Comparison. Each row is a
+// dot at the run's p50 with a whisker to its p99, labelled "p50 / p99" in
+// ms. Every row shares the figure's one x axis, fitted to the data
+// (fitAxis: linear within a decade, else logarithmic, where a dot's
+// position, unlike a bar's length, still reads true). The numbers are the
+// Stats' P50Ms and P99Ms.
 //
 // It returns an error wrapping ErrNoData if no run has requests on table,
 // and an error if runs is empty or holds a nil Result.
-func PercentileBars(runs []*scenarios.Result, table string) (*Chart, error) {
+func PercentileDots(runs []*scenarios.Result, table string) (*Chart, error) {
 	if err := checkRuns(runs); err != nil {
 		return nil, err
 	}
@@ -156,17 +158,22 @@ func PercentileBars(runs []*scenarios.Result, table string) (*Chart, error) {
 	if lo > hi {
 		return nil, fmt.Errorf("%w: no positive latency on table %q", ErrNoData, table)
 	}
-	title := fmt.Sprintf("Table %s · p50 and p99 latency (ms) by op and client region\n%s", table, subtitle(runs))
+	title := fmt.Sprintf("Table %s · p50 (dot) and p99 (whisker end) latency (ms) by op and client region\n%s", table, subtitle(runs))
 	p := newPlot()
-	// Room right of the longest bar for its label: about 0.8 decade.
-	setLogAxis(&p.X, lo*0.8, hi*6)
-	p.X.Label.Text = "latency (ms, log scale) · bar labels: p50 / p99 ms"
+	// Room right of the rightmost whisker for its label.
+	unit := "latency (ms)"
+	if hi/lo >= 10 {
+		fitAxis(&p.X, lo, hi*3)
+		unit = "latency (ms, log scale)"
+	} else {
+		fitAxis(&p.X, lo, hi+(hi-lo+hi*0.02)*0.45)
+	}
+	p.X.Label.Text = unit + " · dot p50, whisker to p99 · labels p50 / p99 ms"
 	p.Y.Min, p.Y.Max = -0.5, float64(len(groups))-0.5
-	p.Y.Padding = 0
-	p.X.Padding = 0
-	h := &hbars{groups: groups}
+	p.Y.Padding, p.X.Padding = 0, 0
+	h := &dotRows{groups: groups}
 	for i := range runs {
-		h.styles = append(h.styles, barStyle{styleFor(i)})
+		h.styles = append(h.styles, styleFor(i))
 	}
 	var ticks []plot.Tick
 	for g, grp := range groups {
@@ -181,11 +188,10 @@ func PercentileBars(runs []*scenarios.Result, table string) (*Chart, error) {
 	labels := runLabels(runs)
 	var legend []LegendEntry
 	for i, st := range h.styles {
-		legend = append(legend,
-			LegendEntry{Text: labels[i] + " p50", Thumbs: []plot.Thumbnailer{fillThumb{Fill: st.p50Fill(), Outline: st.outline()}}},
-			LegendEntry{Text: labels[i] + " p99", Thumbs: []plot.Thumbnailer{fillThumb{Fill: st.p99Fill(), Outline: st.outline(), Hatch: st.hatch()}}},
-		)
+		legend = append(legend, LegendEntry{Text: labels[i] + " p50 … p99", Thumbs: []plot.Thumbnailer{
+			capThumb{st.Color}, &plotter.Scatter{GlyphStyle: st.glyph(3.5)}}})
 	}
 	height := 110 + vg.Length(len(groups))*(8+vg.Length(len(runs))*14)
-	return &Chart{Name: "bars-" + slug(table), Title: title, Panels: []*plot.Plot{p}, Legend: legend, Height: min(max(height, 260), 1200)}, nil
+	return &Chart{Name: "dots-" + slug(table), Title: title, Panels: []*plot.Plot{p}, Legend: legend, Height: min(max(height, 260), 1200),
+		Caption: "Per op and client region, one row per run: the dot is p50, the whisker ends at p99, the label reads p50 / p99 in ms. All rows share one x axis."}, nil
 }
