@@ -10,7 +10,8 @@
 //   - model.go: Model, tables, the request path's handler (one event
 //     switch), request and part slabs, the request path's random streams;
 //   - gateway.go: a request at its gateway, DistSender routing, retries,
-//     backoff and deadlines;
+//     backoff and deadlines (request.go: the request path's types;
+//     rpcbreaker.go, rpc.go: connection health and RPC circuit breakers);
 //   - read.go: the read path (leaseholder, follower, GLOBAL and
 //     locality-optimized reads);
 //   - write.go: the write path (replication, quorum commit, commit wait,
@@ -20,11 +21,13 @@
 //   - closedts.go: the closed-timestamp side transport (its own handler);
 //   - follow.go: the replica scanners — lease preferences and
 //     follow-the-workload (its own handler);
-//   - failover.go: the failover path — faults, elections, lease
-//     acquisition, outages (the failover component, its own handler, nil
-//     without faults); liveness.go: node liveness and the liveness range;
-//     upreplicate.go: replacing dead replicas; election.go: Raft
-//     elections as messages; term.go: terms and who hears a leader;
+//   - failover.go: the failover path — faults, outages and their phases
+//     (the failover component, its own handler, nil without faults);
+//     acquire.go: lease acquisition under failures; breaker.go: the
+//     replica circuit breaker; liveness.go: node liveness and the
+//     liveness range; upreplicate.go: replacing dead replicas;
+//     election.go: Raft elections as messages; term.go: terms and who
+//     hears a leader;
 //   - ids.go: typed ids and the one encoding of event arguments;
 //     range.go: Range, split by concern; trace.go: message traces.
 //

@@ -1,0 +1,208 @@
+package raft
+
+import (
+	"time"
+
+	"github.com/regionsim/regionsim/sim"
+	"github.com/regionsim/regionsim/topology"
+)
+
+// This file holds the request path's types: what the client sends
+// (Request) and hears (Sink, Outcome), a request's state at its gateway,
+// its parts (one RPC per range) and their stages, and the DistSender's
+// shared knowledge. The gateway's logic is in gateway.go.
+
+// Sink receives every finished request exactly once: the tag given to
+// Submit, the range it addressed (the first range of a multi-range
+// transaction), the simulated instants the client sent the request and saw
+// the reply (or the error), and the outcome.
+type Sink interface {
+	Complete(tag int64, rng RangeID, start, end sim.Time, o Outcome)
+}
+
+// Outcome is how a request ended, as its client sees it.
+type Outcome uint8
+
+const (
+	// OK: the request succeeded.
+	OK Outcome = iota
+	// Failed: the request failed and did not take effect (a deadline, a
+	// crashed gateway before any write was sent).
+	Failed
+	// Ambiguous: the request failed and the client cannot know whether its
+	// write took effect (its gateway crashed after sending it), like
+	// CockroachDB's AmbiguousResultError.
+	Ambiguous
+)
+
+var outcomeNames = [...]string{"ok", "error", "ambiguous"}
+
+// String returns "ok", "error" or "ambiguous".
+func (o Outcome) String() string { return outcomeNames[o] }
+
+// Request is one client request.
+type Request struct {
+	Op    Op
+	Table TableID
+	// Gateway is the SQL node the client talks to, in the client's region.
+	Gateway topology.NodeID
+	// Region is the cluster region where the row is homed (REGIONAL BY ROW
+	// only; ignored elsewhere, and by inserts, whose rows are homed in the
+	// gateway's region).
+	Region int
+	// Range is the index of the range within the table, or within the
+	// row's partition for REGIONAL BY ROW tables (taken modulo their size).
+	Range int
+	// Key is the row's key within its range (taken modulo the range's keys).
+	Key int
+}
+
+// Constants of DistSender and client behaviour (reference §6.3, §6.4).
+const (
+	// ReplicaCircuitBreakerThreshold is
+	// kv.replica_circuit_breaker.slow_replication_threshold: a live replica
+	// whose proposal (a write, or a lease request) has not applied for this
+	// long trips its breaker, failing the requests that wait there and
+	// those that arrive until it can serve again (reference §6.3, §6.4;
+	// replica_circuit_breaker.go).
+	ReplicaCircuitBreakerThreshold = 60 * time.Second
+	// distSenderBackoffMin/Max bound DistSender's retry backoff once every
+	// replica has been tried (base.DefaultRetryOptions: 50 ms doubling to
+	// 1 s; kvcoord/dist_sender.go sendPartialBatch).
+	distSenderBackoffMin    = 50 * time.Millisecond
+	distSenderBackoffMax    = time.Second
+	distSenderBackoffJitter = 0.15 // RandomizationFactor
+)
+
+// Request phases at the gateway.
+const (
+	phaseMain uint8 = iota
+	phaseLOSLocal
+	phaseLOSRemote
+	phaseChecks
+)
+
+// reqState is one in-flight request at its gateway.
+type reqState struct {
+	tag      int64
+	start    sim.Time
+	commitTS sim.Time // GLOBAL writes: commit-wait until the gateway clock passes it
+	op       Op
+	phase    uint8
+	done     bool // the client reply has been scheduled
+	ok       bool
+	table    TableID
+	gateway  topology.NodeID
+	rng      RangeID // the row's range
+	key      int32
+	region   int16       // the row's region (RBR)
+	pending  int16       // parts sent and not yet replied to the gateway
+	inFlight int16       // events that still reference this request
+	deadline sim.TimerID // the circuit breaker's or client's deadline
+	hop      uint64      // the client's round trip (see Model.pairHalf)
+	// sentWrite is set once a write part has left the gateway: from then
+	// on a failure leaves the write's outcome unknown.
+	sentWrite bool
+	ambiguous bool
+	parts     partID // head of the list of its parts that are not done
+	freed     bool   // the slot is free
+}
+
+// partKind is what a part does at its target replica.
+type partKind uint8
+
+const (
+	partRead       partKind = iota // consistent read at the leaseholder
+	partWrite                      // replicated write at the leaseholder
+	partStaleRead                  // exact-staleness read at a replica
+	partBounded                    // bounded-staleness read at a replica
+	partGlobalRead                 // present-time read of a GLOBAL range at a replica
+	partCheck                      // uniqueness check / LOS probe at the leaseholder
+	partLease                      // a lease transfer proposed by the leaseholder
+)
+
+var partKindNames = [...]string{"read", "write", "stale-read", "bounded-read", "global-read", "check", "lease-transfer"}
+
+func (k partKind) String() string { return partKindNames[k] }
+
+// servedByLeaseholder reports whether parts of kind k need a valid lease.
+func (k partKind) servedByLeaseholder() bool {
+	return k == partRead || k == partWrite || k == partCheck
+}
+
+// partStage is where a part's current attempt is. Every change of stage
+// that sends the part somewhere new bumps the part's generation, so the
+// events of the attempt it leaves are stale on delivery: in stages
+// stageRPCError and stageRetry exactly one live event drives the part, in
+// stageParked one (its kLeaseWaitOver timer), and in stageDone none.
+type partStage uint8
+
+const (
+	stageFree      partStage = iota // the slot is free
+	stageAtReplica                  // sent to node: arriving, evaluating, replicating, or its reply travelling back
+	stageParked                     // waiting at node for a lease (one kLeaseWaitOver)
+	stageRPCError                   // the gateway is about to learn that its RPC to node failed (one kRPCError)
+	stageRetry                      // the gateway will try again (one kRetry: backoff, or a NotLeaseHolder on its way)
+	stageDone                       // its reply reached the gateway, or the request gave up on it
+)
+
+// partState is one RPC of a request to one range (or a lease transfer,
+// with req noReq), across its attempts.
+type partState struct {
+	req       reqID
+	rng       RangeID
+	node      topology.NodeID // where the part is being served
+	from      topology.NodeID // who sent it there (its gateway, or the leaseholder itself)
+	tried     uint32          // replicas tried in this DistSender round
+	acked     uint32          // replicas that acknowledged the append
+	attempt   uint8           // DistSender rounds so far (backoff exponent)
+	stage     partStage
+	local     bool  // the leader's own append is durable
+	gen       int32 // attempt generation, never reset (see partStage)
+	appending bool  // a write whose MsgApps are out
+	held      bool  // a proposal waiting for the range to have a Raft leader
+	kind      partKind
+	// next and prev link the parts parked on range parkedOn (noPart: none).
+	next, prev partID
+	parkedOn   RangeID
+	// sibNext and sibPrev link the request's parts that are not done.
+	sibNext, sibPrev partID
+	// term is the Raft term the proposer knew when it proposed (writes
+	// and lease transfers); leaseSeq the lease sequence it evaluated under.
+	term     uint32
+	leaseSeq uint32
+	// routeSeq is the sequence of the newest lease the gateway routed the
+	// part by: its range cache's when it started, then each
+	// NotLeaseHolderError's.
+	routeSeq uint32
+	index    uint64 // the log index of its proposal (with faults)
+	hit      bool   // the part found the row (LOS probes)
+	failed   bool   // its reply is an error the request fails with (ReplicaUnavailableError)
+	acks     int8   // durable voter appends, the leader's included
+	commit   bool
+	readTS   sim.Time
+	writeTS  sim.Time
+	// hop keys the gateway<->replica round trip of the current attempt,
+	// rep the leader<->replica round trips of the current proposal (see
+	// Model.pairHalf).
+	hop, rep uint64
+	// repGen and repNode are the attempt and the proposer of the latest
+	// proposal (replicate): its appends still land after the attempt is
+	// over (staleAppend).
+	repGen   int32
+	repNode  topology.NodeID
+	inFlight int16 // events that still reference this part
+	// proposedAt is when the current attempt first proposed (a write or
+	// lease transfer), for the circuit breaker.
+	proposedAt sim.Time
+}
+
+// distSender is the gateways' shared failure knowledge.
+type distSender struct {
+	// peers[gateway*n+node] is gateway's RPC connection to node and its
+	// circuit breaker (rpcbreaker.go; allocated with the failover
+	// component).
+	peers []peerConn
+	// probes: the version's breakers probe in the background (23.2+).
+	probes bool
+}
