@@ -76,6 +76,9 @@ it in words.
 			return err
 		}
 		opts := scenarios.DefaultSweepOptions(s)
+		if within <= 0 {
+			return badInputf("--survive-within: %v (want > 0)", within)
+		}
 		opts.Seeds, opts.Kinds, opts.SurviveWithin = seeds, kinds, within
 		if pairs && !slices.Contains(opts.Kinds, scenarios.SweepZonePair) {
 			opts.Kinds = append(opts.Kinds, scenarios.SweepZonePair)
