@@ -898,3 +898,12 @@ func TestChartsFlag(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "summary, all or none")
 }
+
+// TestCompareJudgesWithItsBound: --survive-within judges both runs' faults
+// and the verdict alike.
+func TestCompareJudgesWithItsBound(t *testing.T) {
+	code, stdout, stderr := runCLI("compare", "users-by-city", "--survive-within", "6s", "--charts", "none")
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, 2, strings.Count(stdout, "stalled over 6 s)"), "each run's client section")
+	assert.Contains(t, stdout, "verdict: REGION vs ZONE survival over 3 faults (survived: no client stalled more than 6 s)")
+}

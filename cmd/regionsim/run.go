@@ -303,6 +303,7 @@ paragraph that says it in words.
 			if err != nil {
 				return err
 			}
+			res.Judge(within)
 			cmp.Runs = append(cmp.Runs, *res)
 		}
 		if v, ok := scenarios.ComparisonVerdict(&cmp, within); ok {
