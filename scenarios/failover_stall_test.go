@@ -25,28 +25,9 @@ import (
 // lease-preference scanner started a transfer back home that could not
 // commit without a leader, every request at n8 waited for it, and only
 // the circuit breaker (60 s later) ended the stall.
-const homeAZsDownRegion = `
-name: home-azs-down
-seed: 3
-duration: 170s
-warmup: 10s
-topology:
-  rtt: crdb-demo
-  regions: [us-east1, us-west1, europe-west1]
-  jitter: none
-database:
-  primary_region: us-east1
-  survival: region
-tables:
-  - {name: accounts, locality: regional-by-table, home_region: us-east1, ranges: 4}
-workload:
-  - {region: us-east1, table: accounts, rate: 100, mix: {read: 0.5, write: 0.5}}
-  - {region: us-west1, table: accounts, rate: 100, mix: {read: 0.5, write: 0.5}}
-  - {region: europe-west1, table: accounts, rate: 100, mix: {read: 0.5, write: 0.5}}
-faults:
-  - {at: 30s, kind: zone, target: us-east1-a, for: 2m}
-  - {at: 30s, kind: zone, target: us-east1-b, for: 2m}
-`
+// homeAZsDownRegion is homeAZsDown (clientimpact_test.go) under REGION
+// survival.
+var homeAZsDownRegion = strings.Replace(homeAZsDown, "survival: zone", "survival: region", 1)
 
 // TestHomeAZsDownRangeServesAfterFailover: once range 1 has failed over,
 // its 4 live voters of 5 serve it. The deposed leader and the voters that

@@ -223,8 +223,8 @@ summary per fault and table locality of the ranges that lost service.
 	f.bind(fs, true)
 	fs.DurationVar(&within, "survive-within", scenarios.DefaultSurviveWithin, "longest stall a client may see for a fault to count as survived")
 	c.RunE = func(*cobra.Command, []string) error {
-		if within <= 0 {
-			return badInputf("--survive-within: %v (want > 0)", within)
+		if err := checkSurviveWithin(within); err != nil {
+			return err
 		}
 		s, format, err := f.load(fs)
 		if err != nil {
@@ -271,8 +271,8 @@ paragraph that says it in words.
 	f.bind(fs, false)
 	fs.DurationVar(&within, "survive-within", scenarios.DefaultSurviveWithin, "longest stall a client may see for a fault to count as survived (the verdict)")
 	c.RunE = func(*cobra.Command, []string) error {
-		if within <= 0 {
-			return badInputf("--survive-within: %v (want > 0)", within)
+		if err := checkSurviveWithin(within); err != nil {
+			return err
 		}
 		s, format, err := f.load(fs)
 		if err != nil {
@@ -387,4 +387,12 @@ func (f *runFlags) checkEstimates(stdout io.Writer, ss []*scenarios.Scenario, es
 		fmt.Fprintf(stdout, "limits: --max-events %d, --max-memory %d MiB (0: none)\n", f.budget.MaxEvents, f.budget.MaxMemory>>20)
 	}
 	return f.dryRun, nil
+}
+
+// checkSurviveWithin refuses a --survive-within that is not positive.
+func checkSurviveWithin(d time.Duration) error {
+	if d <= 0 {
+		return badInputf("--survive-within: %v (want > 0)", d)
+	}
+	return nil
 }

@@ -76,8 +76,8 @@ it in words.
 			return err
 		}
 		opts := scenarios.DefaultSweepOptions(s)
-		if within <= 0 {
-			return badInputf("--survive-within: %v (want > 0)", within)
+		if err := checkSurviveWithin(within); err != nil {
+			return err
 		}
 		opts.Seeds, opts.Kinds, opts.SurviveWithin = seeds, kinds, within
 		if pairs && !slices.Contains(opts.Kinds, scenarios.SweepZonePair) {
