@@ -22,8 +22,11 @@
 //
 // A percentile is drawn only from enough requests (minRequests: p99 needs
 // 100): CDF markers and timeline bins with fewer are left off or drawn as
-// sparse. Result.Timeline bins requests by start time, and the timelines
-// say so; completion-time bins would need data the Result does not carry.
+// sparse. The timelines draw Result.TimelineCompleted, requests binned by
+// the instant they completed, so a fault's slow requests show where they
+// ended rather than before the fault; a Result without it (an older
+// result.json) falls back to Result.Timeline, by request start, and the
+// axis says which.
 //
 // Charts are deterministic: they read no clock and no random source, and
 // iterate inputs in slice order, so the same Result gives the same SVG

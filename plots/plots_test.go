@@ -295,7 +295,8 @@ func TestTimelinePointsEqualTimeline(t *testing.T) {
 		for _, to := range pairs {
 			series := timelineData(r, to.Table, to.Op)
 			var want []scenarios.TimelinePoint
-			for _, p := range r.Timeline {
+			pts, _ := timelinePoints(r)
+			for _, p := range pts {
 				if p.Table == to.Table && p.Op == to.Op {
 					want = append(want, p)
 				}
@@ -938,4 +939,32 @@ func TestClockAxis(t *testing.T) {
 	assert.Equal(t, "s", setTimeAxis(&p.X), "a short run keeps seconds")
 	p.X.Max = 7200
 	assert.Equal(t, "h:mm:ss", setTimeAxis(&p.X))
+}
+
+// TestTimelineDrawsCompletionBins: the timeline charts draw
+// TimelineCompleted and say so on the time axis; a Result without it (an
+// older result.json) falls back to Timeline, labelled by request start.
+func TestTimelineDrawsCompletionBins(t *testing.T) {
+	r := &scenarios.Result{Scenario: "c", TimelineSeconds: 1}
+	for i := range 3 {
+		// By start, the slow requests sit in the interval before the
+		// fault (issued at 19 s); by completion, in the one they ended in.
+		r.Timeline = append(r.Timeline, scenarios.TimelinePoint{TS: float64(19 + i), Table: "t", Op: "write",
+			ClientRegion: "a", Count: 200, P50Ms: 5, P99Ms: []float64{3000, 6, 6}[i]})
+		r.TimelineCompleted = append(r.TimelineCompleted, scenarios.TimelinePoint{TS: float64(19 + i), Table: "t", Op: "write",
+			ClientRegion: "a", Count: 200, P50Ms: 5, P99Ms: []float64{6, 6, 3000}[i]})
+	}
+	s := timelineData(r, "t", "write")
+	require.Len(t, s, 1)
+	assert.Equal(t, []plotter.XYs{xys(19, 6, 20, 6, 21, 3000)}, s[0].P99)
+	ch, err := LatencyOverTime(r, "t", "write")
+	require.NoError(t, err)
+	assert.Contains(t, ch.Panels[1].X.Label.Text, "binned by request completion")
+
+	r.TimelineCompleted = nil
+	s = timelineData(r, "t", "write")
+	assert.Equal(t, []plotter.XYs{xys(19, 3000, 20, 6, 21, 6)}, s[0].P99)
+	ch, err = LatencyOverTime(r, "t", "write")
+	require.NoError(t, err)
+	assert.Contains(t, ch.Panels[1].X.Label.Text, "binned by request start")
 }

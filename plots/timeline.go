@@ -103,14 +103,26 @@ func regionOrder(r *scenarios.Result, names []string) []string {
 	return out
 }
 
-// timelineData returns the Timeline of table and op as one series per
-// client region (in regionOrder), each point one Timeline entry in log
-// order. Entries without requests or with a non-positive percentile (which
+// timelinePoints returns the timeline the charts draw: r.TimelineCompleted
+// (requests by the interval they completed in) and true, or for a Result
+// without it (an older result.json) r.Timeline (by request start) and
+// false.
+func timelinePoints(r *scenarios.Result) ([]scenarios.TimelinePoint, bool) {
+	if len(r.TimelineCompleted) > 0 {
+		return r.TimelineCompleted, true
+	}
+	return r.Timeline, false
+}
+
+// timelineData returns the timeline (timelinePoints) of table and op as
+// one series per client region (in regionOrder), each point one timeline
+// entry in log order. Entries without requests or with a non-positive percentile (which
 // a log axis cannot show) are left out of that percentile's line; entries
 // with fewer requests than the percentile needs go to its Sparse points.
 func timelineData(r *scenarios.Result, table, op string) []regionSeries {
+	pts, _ := timelinePoints(r)
 	var names []string
-	for _, t := range r.Timeline {
+	for _, t := range pts {
 		if t.Table == table && t.Op == op && !slices.Contains(names, t.ClientRegion) {
 			names = append(names, t.ClientRegion)
 		}
@@ -135,7 +147,7 @@ func timelineData(r *scenarios.Result, table, op string) []regionSeries {
 			}
 		}
 		var run sparseRun
-		for _, t := range r.Timeline {
+		for _, t := range pts {
 			if t.Table != table || t.Op != op || t.ClientRegion != name {
 				continue
 			}
@@ -299,7 +311,18 @@ func LatencyOverTime(r *scenarios.Result, table, op string) (*Chart, error) {
 	iv := timelineInterval(r, series)
 	title := fmt.Sprintf("Table %s · %s latency over time (ms, per %s interval)\n%s",
 		table, op, fmtSpan(iv), subtitle(runs))
-	return timelineChart("timeline-"+slug(table)+"-"+slug(op), title, lines, r.Faults, iv), nil
+	return timelineChart("timeline-"+slug(table)+"-"+slug(op), title, lines, r.Faults, iv, binnedBy(runs)), nil
+}
+
+// binnedBy names what the timeline charts of runs bin requests by: their
+// completion, unless a run carries only the start-time timeline.
+func binnedBy(runs []*scenarios.Result) string {
+	for _, r := range runs {
+		if _, done := timelinePoints(r); !done && len(r.Timeline) > 0 {
+			return "binned by request start"
+		}
+	}
+	return "binned by request completion"
 }
 
 // LatencyOverTimeCompare is LatencyOverTime with every run on the same
@@ -330,7 +353,7 @@ func LatencyOverTimeCompare(runs []*scenarios.Result, table, op string) (*Chart,
 	iv := timelineInterval(runs[0], all)
 	title := fmt.Sprintf("Table %s · %s latency over time (ms, per %s interval), runs overlaid\n%s",
 		table, op, fmtSpan(iv), subtitle(runs))
-	return timelineChart("timeline-"+slug(table)+"-"+slug(op), title, lines, runs[0].Faults, iv), nil
+	return timelineChart("timeline-"+slug(table)+"-"+slug(op), title, lines, runs[0].Faults, iv, binnedBy(runs)), nil
 }
 
 // timelineInterval is r.TimelineSeconds or, for a Result without the
@@ -352,7 +375,8 @@ func sparseGlyph(st seriesStyle) draw.GlyphStyle {
 }
 
 // timelineChart draws the p50 and p99 panels of lines.
-func timelineChart(name, title string, lines []tlLine, faults []scenarios.FaultWindow, iv float64) *Chart {
+// binning labels the x axis ("binned by request completion").
+func timelineChart(name, title string, lines []tlLine, faults []scenarios.FaultWindow, iv float64, binning string) *Chart {
 	xlo, xhi := math.Inf(1), math.Inf(-1)
 	anySparse, anyMerged := false, false
 	for _, l := range lines {
@@ -385,7 +409,7 @@ func timelineChart(name, title string, lines []tlLine, faults []scenarios.FaultW
 	for _, pn := range panels {
 		p := pn.p
 		p.X.Min, p.X.Max = xlo, xhi
-		p.X.Label.Text = "time since start of run (" + setTimeAxis(&p.X) + ") · binned by request start"
+		p.X.Label.Text = "time since start of run (" + setTimeAxis(&p.X) + ") · " + binning
 		p.Y.Label.Text = pn.name + " latency (ms, log scale)"
 		if pn.need > 2 {
 			p.Y.Label.Text = pn.name + " (ms, log) · bins ≥ " + strconv.FormatUint(pn.need, 10) + " requests"

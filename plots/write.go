@@ -36,7 +36,8 @@ func tablesAndOps(runs []*scenarios.Result) (tables []string, pairs []tableOp) {
 		}
 	}
 	for _, r := range runs {
-		for _, t := range r.Timeline {
+		pts, _ := timelinePoints(r)
+		for _, t := range pts {
 			if t.Count > 0 {
 				add(t.Table, t.Op)
 			}

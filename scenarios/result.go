@@ -39,10 +39,16 @@ type Result struct {
 	Faults []FaultWindow `json:"faults"`
 	// Unavailability lists every range's loss of service during a fault,
 	// by start time; Leases is the lease log; Timeline the per-interval
-	// counts and latencies.
+	// counts and latencies, binned by the instant each request was issued.
 	Unavailability []Unavailability `json:"unavailability"`
 	Leases         []LeaseEvent     `json:"leases"`
 	Timeline       []TimelinePoint  `json:"timeline"`
+	// TimelineCompleted is the same requests as Timeline (those issued in
+	// the measured span) binned by the instant each completed, so that a
+	// fault's slow requests fall in the intervals where they ended: the
+	// timeline charts draw it. Its TimelinePoints count requests completed
+	// in the interval, not issued.
+	TimelineCompleted []TimelinePoint `json:"timeline_completed"`
 	// TimelineSeconds is the width of a Timeline interval in seconds.
 	TimelineSeconds float64 `json:"timeline_interval_s"`
 	// LeaseShare samples, per table, the share of its ranges whose lease is
@@ -178,8 +184,8 @@ type LeaseEvent struct {
 }
 
 // TimelinePoint is one interval (Result.TimelineSeconds wide) of one
-// table × op × client region, by the simulated time the requests were
-// issued.
+// table × op × client region: in Result.Timeline the requests issued in
+// the interval, in Result.TimelineCompleted those that completed in it.
 type TimelinePoint struct {
 	TS           float64 `json:"t_s"` // the interval's start
 	Table        string  `json:"table"`

@@ -42,14 +42,33 @@ const maxDrain = 10 * time.Minute
 type series struct {
 	table, locality, op, region string
 	hist                        stats.Histogram
-	timeline                    *stats.Series
-	maxOK                       time.Duration // the worst latency of a successful request
+	// timeline bins the requests by the instant they were issued,
+	// completed by the instant they completed (Result.Timeline and
+	// Result.TimelineCompleted).
+	timeline, completed *stats.Series
+	maxOK               time.Duration // the worst latency of a successful request
 	// calm holds the latencies of requests that ended before the first
 	// fault started.
 	calm stats.Histogram
 	// stalls follow the requests to each range of the table, by index
 	// within the table (grown on demand).
 	stalls []stallTracker
+}
+
+// appendPoints appends the non-empty bins of ts, one of s's timelines, to
+// pts as TimelinePoints.
+func (s *series) appendPoints(pts []TimelinePoint, ts *stats.Series) []TimelinePoint {
+	for _, b := range ts.Bins() {
+		if b.Count == 0 {
+			continue
+		}
+		pts = append(pts, TimelinePoint{
+			TS: sim.Time(b.Start).Seconds(), Table: s.table, Op: s.op, ClientRegion: s.region,
+			Count: b.Count, Errors: b.Errors, Ambiguous: b.Ambiguous,
+			P50Ms: ms(b.Latency.Quantile(0.5)), P99Ms: ms(b.Latency.Quantile(0.99)),
+		})
+	}
+	return pts
 }
 
 // stall returns the tracker of range index ri of s, growing s.stalls.
@@ -103,15 +122,20 @@ func (r *recorder) Complete(tag int64, rng raft.RangeID, start, end sim.Time, o 
 	if r.stalls && end < r.calmUntil {
 		s.calm.Record(lat)
 	}
-	s.timeline.Record(int64(start), lat, o == raft.OK)
+	for _, b := range [...]struct {
+		s  *stats.Series
+		at int64
+	}{{s.timeline, int64(start)}, {s.completed, int64(end)}} {
+		b.s.Record(b.at, lat, o == raft.OK)
+		if o != raft.OK || lat > SlowThreshold {
+			b.s.MarkSlow(b.at)
+		}
+		if o == raft.Ambiguous {
+			b.s.MarkAmbiguous(b.at)
+		}
+	}
 	if o == raft.OK {
 		s.maxOK = max(s.maxOK, lat)
-	}
-	if o != raft.OK || lat > SlowThreshold {
-		s.timeline.MarkSlow(int64(start))
-	}
-	if o == raft.Ambiguous {
-		s.timeline.MarkAmbiguous(int64(start))
 	}
 	r.measured++
 }
@@ -292,7 +316,8 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 		for _, op := range ops {
 			rec.series = append(rec.series, series{
 				table: t.Name, locality: t.Locality.String(), op: op.String(), region: w.Region,
-				timeline: stats.NewSeries(TimelineInterval(s.Warmup + s.Duration)),
+				timeline:  stats.NewSeries(TimelineInterval(s.Warmup + s.Duration)),
+				completed: stats.NewSeries(TimelineInterval(s.Warmup + s.Duration)),
 			})
 		}
 		total := 0.0
@@ -486,24 +511,25 @@ func (s *Scenario) leaseResults(res *Result, m *raft.Model, end sim.Time) {
 func (s *Scenario) result(rec *recorder, e *sim.Engine) *Result {
 	res := &Result{
 		Scenario: s.Name, Seed: s.Seed,
-		Survival:         s.ResolvedDatabase().Survival.String(),
-		CRDBVersion:      s.Cockroach.Version,
-		RTT:              s.Topology.RTT,
-		MaxOffsetMs:      sim.DurationMs(s.Cockroach.MaxOffset),
-		WarmupSeconds:    s.Warmup.Seconds(),
-		SimulatedSeconds: s.Duration.Seconds(),
-		Events:           e.Events(),
-		Requests:         rec.measured,
-		Stats:            []Stat{},
-		Unavailability:   []Unavailability{},
-		Leases:           []LeaseEvent{},
-		Timeline:         []TimelinePoint{},
-		Faults:           []FaultWindow{},
-		Tables:           []TableInfo{},
-		TimelineSeconds:  TimelineInterval(s.Warmup + s.Duration).Seconds(),
-		LeaseShare:       []LeaseSharePoint{},
-		LeaseTransfers:   []LeaseTransferStat{},
-		Replacements:     []Replacement{},
+		Survival:          s.ResolvedDatabase().Survival.String(),
+		CRDBVersion:       s.Cockroach.Version,
+		RTT:               s.Topology.RTT,
+		MaxOffsetMs:       sim.DurationMs(s.Cockroach.MaxOffset),
+		WarmupSeconds:     s.Warmup.Seconds(),
+		SimulatedSeconds:  s.Duration.Seconds(),
+		Events:            e.Events(),
+		Requests:          rec.measured,
+		Stats:             []Stat{},
+		Unavailability:    []Unavailability{},
+		Leases:            []LeaseEvent{},
+		Timeline:          []TimelinePoint{},
+		TimelineCompleted: []TimelinePoint{},
+		Faults:            []FaultWindow{},
+		Tables:            []TableInfo{},
+		TimelineSeconds:   TimelineInterval(s.Warmup + s.Duration).Seconds(),
+		LeaseShare:        []LeaseSharePoint{},
+		LeaseTransfers:    []LeaseTransferStat{},
+		Replacements:      []Replacement{},
 	}
 	c := s.Cluster()
 	for i, reg := range c.Regions {
@@ -526,15 +552,9 @@ func (s *Scenario) result(rec *recorder, e *sim.Engine) *Result {
 		for _, b := range sr.timeline.Bins() {
 			errs += b.Errors
 			ambiguous += b.Ambiguous
-			if b.Count == 0 {
-				continue
-			}
-			res.Timeline = append(res.Timeline, TimelinePoint{
-				TS: sim.Time(b.Start).Seconds(), Table: sr.table, Op: sr.op, ClientRegion: sr.region,
-				Count: b.Count, Errors: b.Errors, Ambiguous: b.Ambiguous,
-				P50Ms: ms(b.Latency.Quantile(0.5)), P99Ms: ms(b.Latency.Quantile(0.99)),
-			})
 		}
+		res.Timeline = sr.appendPoints(res.Timeline, sr.timeline)
+		res.TimelineCompleted = sr.appendPoints(res.TimelineCompleted, sr.completed)
 		h := sr.hist.Clone()
 		res.Stats = append(res.Stats, Stat{
 			Table: sr.table, Locality: sr.locality, Op: sr.op, ClientRegion: sr.region,

@@ -5,6 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regionsim/regionsim/raft"
+	"github.com/regionsim/regionsim/sim"
+	"github.com/regionsim/regionsim/sim/stats"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -66,6 +69,20 @@ func TestRunCompletesEveryMeasuredRequest(t *testing.T) {
 			assert.Less(t, p.TS, res.WarmupSeconds+res.SimulatedSeconds)
 		}
 		assert.Equal(t, sum, timeline, "%s: the timeline accounts for every measured request", name)
+		// By completion: the same requests, none in an interval before the
+		// measured span (a request completes after it was issued).
+		timeline = 0
+		var errs, wantErrs uint64
+		for _, p := range res.TimelineCompleted {
+			timeline += p.Count
+			errs += p.Errors
+			assert.GreaterOrEqual(t, p.TS, res.WarmupSeconds)
+		}
+		for _, p := range res.Timeline {
+			wantErrs += p.Errors
+		}
+		assert.Equal(t, sum, timeline, "%s: the completion timeline accounts for every measured request", name)
+		assert.Equal(t, wantErrs, errs, name)
 		// Poisson arrivals: the measured count is close to rate x duration.
 		var rate float64
 		for _, w := range s.Workload {
@@ -84,4 +101,40 @@ func sqrt(x float64) float64 {
 		z = (z + x/z) / 2
 	}
 	return z
+}
+
+// TestTimelineBinsByStartAndByCompletion files hand-made requests with the
+// recorder: Timeline puts each in the interval it was issued in,
+// TimelineCompleted in the one it completed in.
+func TestTimelineBinsByStartAndByCompletion(t *testing.T) {
+	s := shortBuiltin(t, "default")
+	rec := &recorder{from: 0, until: sim.Time(10 * time.Second), series: []series{{
+		table: "t", op: "write", region: "r",
+		timeline: stats.NewSeries(time.Second), completed: stats.NewSeries(time.Second),
+	}}}
+	at := func(s float64) sim.Time { return sim.Time(s * float64(time.Second)) }
+	// Issued at 1.9 s, 2.0 s and 2.5 s; the first stalls 3 s (a failover)
+	// and ends at 4.9 s, the second fails at 2.2 s, the third takes 50 ms.
+	rec.Complete(0, 0, at(1.9), at(4.9), raft.OK)
+	rec.Complete(0, 0, at(2.0), at(2.2), raft.Ambiguous)
+	rec.Complete(0, 0, at(2.5), at(2.55), raft.OK)
+	res := s.result(rec, sim.NewEngine())
+	type bin struct {
+		TS                       float64
+		Count, Errors, Ambiguous uint64
+	}
+	got := func(pts []TimelinePoint) []bin {
+		var out []bin
+		for _, p := range pts {
+			out = append(out, bin{p.TS, p.Count, p.Errors, p.Ambiguous})
+		}
+		return out
+	}
+	require.Equal(t, []bin{{1, 1, 0, 0}, {2, 2, 1, 1}}, got(res.Timeline))
+	require.Equal(t, []bin{{2, 2, 1, 1}, {4, 1, 0, 0}}, got(res.TimelineCompleted))
+	// The 3 s request is in interval 1 by start and 4 by completion; the
+	// histograms keep 1% relative accuracy.
+	assert.InEpsilon(t, 3000, res.Timeline[0].P99Ms, 0.01)
+	assert.InEpsilon(t, 3000, res.TimelineCompleted[1].P99Ms, 0.01)
+	assert.InEpsilon(t, 200, res.TimelineCompleted[0].P99Ms, 0.01)
 }

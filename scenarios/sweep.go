@@ -516,10 +516,9 @@ func trimForSweep(r *Result, startS, endS float64, keepLatency bool) {
 	}
 	r.Leases, r.LeaseShare, r.Resolved = nil, nil, nil
 	width := max(r.TimelineSeconds, 1e-9)
-	r.Timeline = slices.DeleteFunc(r.Timeline, func(p TimelinePoint) bool {
-		return p.TS >= endS || p.TS+width <= startS
-	})
-	r.Timeline = slices.Clip(r.Timeline)
+	outside := func(p TimelinePoint) bool { return p.TS >= endS || p.TS+width <= startS }
+	r.Timeline = slices.Clip(slices.DeleteFunc(r.Timeline, outside))
+	r.TimelineCompleted = slices.Clip(slices.DeleteFunc(r.TimelineCompleted, outside))
 }
 
 // PoolStats returns the Stats of runs of one scenario pooled: per table ×

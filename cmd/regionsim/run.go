@@ -73,7 +73,7 @@ func (f *runFlags) bind(fs *pflag.FlagSet, survival bool) {
 	fs.StringVar(&f.o.CRDBVersion, "crdb-version", "", "CockroachDB version whose timers and lease type are modelled: 22.2, 23.1, 24.3 or 25.2")
 	fs.StringVar(&f.o.Jitter, "jitter", "", "latency jitter: none or lognormal (default: the scenario's)")
 	fs.StringVar(&f.format, "format", "table", "output format: table, csv, json or markdown")
-	fs.StringVar(&f.out, "out", "", "also write result.json, stats.csv, faults.csv, unavailability.csv, impact.csv, timeline.csv, scenario.yaml (the resolved scenario) and every chart (PNG and SVG) into this directory; a previous run's set there is replaced")
+	fs.StringVar(&f.out, "out", "", "also write result.json, stats.csv, faults.csv, unavailability.csv, impact.csv, timeline.csv, timeline_completed.csv, scenario.yaml (the resolved scenario) and every chart (PNG and SVG) into this directory; a previous run's set there is replaced")
 	fs.Var(&f.charts, "charts", "charts --out writes: summary (the handful a design doc needs), all, or none; PNG (2x) and SVG, with an index README.md")
 	fs.BoolVar(&f.force, "force", false, "let --out replace a directory that holds other files than a previous run's output")
 	fs.StringVar(&f.maxEvents, "max-events", fmt.Sprint(scenarios.DefaultMaxEvents), "refuse a run estimated to dispatch more engine events, and stop one that does (0: no limit)")

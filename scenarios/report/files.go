@@ -22,8 +22,7 @@ type File struct {
 // ResultFiles returns the files of a run's output set, in this order:
 // result.json (the RunDocument), stats.csv (WriteResult's CSV), one CSV per
 // entry of ResultCSVs (faults.csv, unavailability.csv, impact.csv,
-// timeline.csv),
-// and scenario.yaml (r.Resolved as a scenario file) when r has a resolved
+// timeline.csv, timeline_completed.csv), and scenario.yaml (r.Resolved as a scenario file) when r has a resolved
 // scenario. The CSV tables are written even when empty (a header only), so
 // a set always has the same files.
 func ResultFiles(r *scenarios.Result) []File {
@@ -134,7 +133,15 @@ var ResultCSVs = []CSVTable{
 		Name: "timeline.csv",
 		Header: []string{"t_s", "interval_s", "table", "op", "client_region",
 			"count", "errors", "ambiguous", "p50_ms", "p99_ms"},
-		Rows: timelineRows,
+		Rows: func(r *scenarios.Result) [][]string { return timelineRows(r, r.Timeline) },
+	},
+	{
+		// The same requests by the interval they completed in:
+		// Result.TimelineCompleted.
+		Name: "timeline_completed.csv",
+		Header: []string{"t_s", "interval_s", "table", "op", "client_region",
+			"count", "errors", "ambiguous", "p50_ms", "p99_ms"},
+		Rows: func(r *scenarios.Result) [][]string { return timelineRows(r, r.TimelineCompleted) },
 	},
 }
 
@@ -233,9 +240,9 @@ func impactRows(r *scenarios.Result) [][]string {
 	return rows
 }
 
-func timelineRows(r *scenarios.Result) [][]string {
-	rows := make([][]string, 0, len(r.Timeline))
-	for _, p := range r.Timeline {
+func timelineRows(r *scenarios.Result, pts []scenarios.TimelinePoint) [][]string {
+	rows := make([][]string, 0, len(pts))
+	for _, p := range pts {
 		rows = append(rows, []string{
 			fmtFull(p.TS), fmtFull(r.TimelineSeconds), p.Table, p.Op, p.ClientRegion,
 			fmtUint(p.Count), fmtUint(p.Errors), fmtUint(p.Ambiguous), fmtFull(p.P50Ms), fmtFull(p.P99Ms),

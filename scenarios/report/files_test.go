@@ -39,7 +39,7 @@ func readCSV(t *testing.T, data []byte) [][]string {
 // the CSV tables and scenario.yaml; the tables are golden files.
 func TestResultFilesGolden(t *testing.T) {
 	files := report.ResultFiles(zoneResult())
-	assert.Equal(t, []string{"result.json", "stats.csv", "faults.csv", "unavailability.csv", "impact.csv", "timeline.csv", "scenario.yaml"},
+	assert.Equal(t, []string{"result.json", "stats.csv", "faults.csv", "unavailability.csv", "impact.csv", "timeline.csv", "timeline_completed.csv", "scenario.yaml"},
 		fileNames(files))
 	for _, f := range files[2:] {
 		golden(t, "files-"+f.Name, renderFile(t, f))
@@ -127,7 +127,7 @@ func TestCSVTablesContent(t *testing.T) {
 // led by the run's label.
 func TestComparisonFiles(t *testing.T) {
 	files := report.ComparisonFiles(comparison())
-	assert.Equal(t, []string{"result.json", "stats.csv", "faults.csv", "unavailability.csv", "impact.csv", "timeline.csv", "scenario.yaml"},
+	assert.Equal(t, []string{"result.json", "stats.csv", "faults.csv", "unavailability.csv", "impact.csv", "timeline.csv", "timeline_completed.csv", "scenario.yaml"},
 		fileNames(files))
 	assert.Equal(t, string(renderComparison(t, comparison(), report.JSON)), string(renderFile(t, files[0])))
 	rows := readCSV(t, renderFile(t, files[5]))

@@ -179,7 +179,7 @@ func TestJSONRoundTrip(t *testing.T) {
 	require.NoError(t, json.Unmarshal(out, &raw))
 	assert.Equal(t, sorted("schema_version", "tool_version", "kind", "seeds", "resolved_scenario",
 		"scenario", "seed", "survival", "crdb_version", "simulated_seconds", "events",
-		"wall_seconds", "stats", "unavailability", "leases", "timeline",
+		"wall_seconds", "stats", "unavailability", "leases", "timeline", "timeline_completed",
 		"rtt", "max_offset_ms", "warmup_seconds", "requests", "regions", "rtt_ms", "faults", "lease_share", "lease_transfers", "timeline_interval_s", "tables", "replacements", "impact", "verdicts"), keys(t, raw))
 	assert.Equal(t, sorted("table", "locality", "op", "client_region", "count", "errors", "ambiguous", "max_ok_ms",
 		"mean_ms", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms"),
@@ -270,6 +270,7 @@ func TestComparisonJSON(t *testing.T) {
 	want.Runs[1].Unavailability = []scenarios.Unavailability{}
 	want.Runs[1].Leases = []scenarios.LeaseEvent{}
 	want.Runs[1].Timeline = []scenarios.TimelinePoint{}
+	want.Runs[1].TimelineCompleted = []scenarios.TimelinePoint{}
 	want.Runs[1].Regions = []string{}
 	want.Runs[1].RTTMs = [][]float64{}
 	want.Runs[1].Faults = []scenarios.FaultWindow{}

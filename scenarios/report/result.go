@@ -98,6 +98,9 @@ func normalised(r *scenarios.Result) scenarios.Result {
 	if out.Timeline == nil {
 		out.Timeline = []scenarios.TimelinePoint{}
 	}
+	if out.TimelineCompleted == nil {
+		out.TimelineCompleted = []scenarios.TimelinePoint{}
+	}
 	if out.Regions == nil {
 		out.Regions = []string{}
 	}
