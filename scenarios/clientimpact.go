@@ -64,10 +64,12 @@ type ClientImpact struct {
 	During LatencySummary `json:"during"`
 	After  LatencySummary `json:"after"`
 
-	// during and after are the distributions behind During and After, for
-	// pooling over runs (AggregateSweep); not serialised, and dropped
-	// from results read back from JSON.
-	during, after *stats.Histogram
+	// DuringHistogram and AfterHistogram are the distributions behind
+	// During and After, kept in the runs of a sweep for pooling over runs
+	// (AggregateSweep) and carried by a sweep shard's part file; absent
+	// elsewhere.
+	DuringHistogram *stats.Histogram `json:"during_histogram,omitempty"`
+	AfterHistogram  *stats.Histogram `json:"after_histogram,omitempty"`
 }
 
 // LatencySummary is a request count with its median and 99th percentile
@@ -291,7 +293,7 @@ func (s *Scenario) clientImpacts(res *Result, rec *recorder, keep bool) []Client
 			}
 			im.During, im.After = summarise(&during), summarise(&afterH)
 			if keep {
-				im.during, im.after = &during, &afterH
+				im.DuringHistogram, im.AfterHistogram = &during, &afterH
 			}
 			out = append(out, im)
 		}
@@ -328,7 +330,7 @@ func Verdicts(impacts []ClientImpact, bound time.Duration) []FaultVerdict {
 		v := &out[vi]
 		if v.Worst == nil || im.UnavailableS > v.Worst.UnavailableS {
 			w := *im
-			w.during, w.after = nil, nil
+			w.DuringHistogram, w.AfterHistogram = nil, nil
 			v.Worst = &w
 		}
 		if !im.Survived(bound) {

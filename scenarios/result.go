@@ -132,8 +132,11 @@ type Stat struct {
 	// fault started (its steady state), in a run with faults that has
 	// some; absent otherwise.
 	PreFault *LatencySummary `json:"pre_fault,omitempty"`
-	// Latency is the full distribution, for CDF charts; not serialised.
-	Latency *stats.Histogram `json:"-"`
+	// Latency is the full distribution of the requests (errors included),
+	// for CDF charts and for merging runs exactly: a histogram of
+	// logarithmic buckets (stats.HistogramJSON documents the form). Absent
+	// where a document leaves it out (a sweep's cases).
+	Latency *stats.Histogram `json:"histogram,omitempty"`
 }
 
 // FaultWindow is one injected fault: its name (e.g. "region us-east1 at

@@ -138,3 +138,33 @@ func TestTimelineBinsByStartAndByCompletion(t *testing.T) {
 	assert.InEpsilon(t, 3000, res.TimelineCompleted[1].P99Ms, 0.01)
 	assert.InEpsilon(t, 200, res.TimelineCompleted[0].P99Ms, 0.01)
 }
+
+// TestResultJSONCarriesMergeableHistograms: every stat's latency
+// distribution survives the JSON of a Result exactly, so runs read back
+// from result.json pool to the same percentiles as in memory.
+func TestResultJSONCarriesMergeableHistograms(t *testing.T) {
+	s := shortBuiltin(t, "default")
+	a, err := Run(s)
+	require.NoError(t, err)
+	s.Seed++
+	b, err := Run(s)
+	require.NoError(t, err)
+	var back []*Result
+	for _, r := range []*Result{a, b} {
+		raw, err := json.Marshal(r)
+		require.NoError(t, err)
+		var x Result
+		require.NoError(t, json.Unmarshal(raw, &x))
+		for i, st := range x.Stats {
+			require.NotNil(t, st.Latency, "%s %s %s", st.Table, st.Op, st.ClientRegion)
+			assert.Equal(t, r.Stats[i].Latency.Count(), st.Latency.Count())
+			assert.Equal(t, r.Stats[i].Latency.Quantile(0.99), st.Latency.Quantile(0.99))
+		}
+		back = append(back, &x)
+	}
+	want, err := json.Marshal(PoolStats([]*Result{a, b}))
+	require.NoError(t, err)
+	got, err := json.Marshal(PoolStats(back))
+	require.NoError(t, err)
+	assert.JSONEq(t, string(want), string(got))
+}

@@ -620,11 +620,11 @@ func AggregateSweep(f SweepFault, survival string, runs []*Result, bound time.Du
 			cl.Errors += im.Errors
 			cl.Slow += im.Slow
 			a.longest = append(a.longest, im.UnavailableS)
-			if im.during != nil {
-				a.during.Merge(im.during)
+			if im.DuringHistogram != nil {
+				a.during.Merge(im.DuringHistogram)
 			}
-			if im.after != nil {
-				a.after.Merge(im.after)
+			if im.AfterHistogram != nil {
+				a.after.Merge(im.AfterHistogram)
 			}
 			runLongest = max(runLongest, im.UnavailableS)
 			if im.UnavailableS > 0 && (c.Worst == nil || im.UnavailableS > c.Worst.UnavailableS) {

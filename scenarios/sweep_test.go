@@ -30,7 +30,7 @@ func sweepRun(seed uint64, usersDown, settingsDown float64, userErrs uint64, aft
 		users := ClientImpact{Fault: f.Name, StartS: 40, EndS: 100, Table: "users", Locality: "regional-by-row",
 			Op: "write", ClientRegion: "r", Requests: 500, Errors: userErrs, Slow: userErrs + 3,
 			UnavailableS: usersDown, UnavailableFromS: 40, UnavailableRange: 2, AfterS: 70,
-			after: after, during: stats.NewDefaultHistogram()}
+			AfterHistogram: after, DuringHistogram: stats.NewDefaultHistogram()}
 		settings := ClientImpact{Fault: f.Name, StartS: 40, EndS: 100, Table: "settings", Locality: "global",
 			Op: "read", ClientRegion: "r", Requests: 100, UnavailableS: settingsDown, UnavailableRange: -1}
 		if f.Name == "zone b at 40s" {

@@ -9,6 +9,7 @@ import (
 	"github.com/regionsim/regionsim/raft/placement"
 	"github.com/regionsim/regionsim/scenarios"
 	"github.com/regionsim/regionsim/scenarios/report"
+	"github.com/regionsim/regionsim/sim/stats"
 	"github.com/regionsim/regionsim/topology"
 )
 
@@ -24,6 +25,7 @@ var Packages = []string{
 	Module + "/raft",
 	Module + "/raft/placement",
 	Module + "/raft/allocator",
+	Module + "/sim/stats",
 }
 
 // File names of the committed schemas, under docs/schema.
@@ -132,6 +134,7 @@ func OutputSchema(docs Docs) (*Schema, error) {
 	g := newGenerator(docs)
 	scenarioRules(g)
 	g.special[reflect.TypeFor[scenarios.Scenario]()] = specialType{reflect.TypeFor[scenarios.Scenario](), yamlTags}
+	g.special[reflect.TypeFor[stats.Histogram]()] = specialType{reflect.TypeFor[stats.HistogramJSON](), jsonTags}
 	header := reflect.TypeFor[report.Header]()
 	root := &Schema{
 		Schema: Draft,
