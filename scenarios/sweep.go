@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -432,8 +433,34 @@ func sweepPlan(s *Scenario, opts SweepOptions) (jobs []sweepJob, goals, skipped 
 // SweepResult.Skipped says otherwise), the scenario as is for one without.
 // Runs are deterministic, so the result does not depend on parallelism.
 // An invalid opts gives an *Error (see SweepOptions.Validate); a run's
-// error is returned joined with the others.
+// error is returned joined with the others. Sweep is PlanSweep, every run
+// of the plan, and Assemble; a sharded sweep runs the same plan in parts
+// (SweepPlan.RunShard) and merges them (MergeSweepParts).
 func Sweep(s *Scenario, opts SweepOptions) (*SweepResult, error) {
+	p, err := PlanSweep(s, opts)
+	if err != nil {
+		return nil, err
+	}
+	runs, err := p.run(p.indexes(0, 1), opts)
+	if err != nil {
+		return nil, err
+	}
+	return p.Assemble(runs)
+}
+
+// SweepPlan is the list of runs a sweep makes (PlanSweep): run j is job
+// j / seeds (a survival goal's baseline, then every fault × goal,
+// fault-major) with seed number j % seeds.
+type SweepPlan struct {
+	// Header is the SweepResult without Baselines, Cases and Verdict.
+	Header *SweepResult
+	jobs   []sweepJob
+	opts   SweepOptions
+}
+
+// PlanSweep validates opts against s (validating s first if needed) and
+// returns the runs a sweep of s makes.
+func PlanSweep(s *Scenario, opts SweepOptions) (*SweepPlan, error) {
 	if s.Cluster() == nil {
 		if err := s.Validate(); err != nil {
 			return nil, err
@@ -471,12 +498,32 @@ func Sweep(s *Scenario, opts SweepOptions) (*SweepResult, error) {
 	for i := range opts.Seeds {
 		res.Seeds = append(res.Seeds, s.Seed+uint64(i))
 	}
-	n := opts.Seeds
-	start, end := opts.FaultAt.Seconds(), (opts.FaultAt + opts.FaultFor).Seconds()
-	results, err := runParallel(len(jobs)*n, opts.Parallelism, opts.Progress, func(j int) (*Result, error) {
-		job := jobs[j/n]
+	return &SweepPlan{Header: res, jobs: jobs, opts: opts}, nil
+}
+
+// Runs returns how many runs the plan makes.
+func (p *SweepPlan) Runs() int { return len(p.jobs) * len(p.Header.Seeds) }
+
+// indexes returns the runs of shard i of n: every j with j % n == i, so
+// that each shard gets a share of every fault and goal.
+func (p *SweepPlan) indexes(i, n int) []int {
+	var out []int
+	for j := i; j < p.Runs(); j += n {
+		out = append(out, j)
+	}
+	return out
+}
+
+// run makes the runs idx of the plan, in parallel (opts.Parallelism),
+// and returns them in idx order, each trimmed to what a sweep reads.
+func (p *SweepPlan) run(idx []int, opts SweepOptions) ([]SweepRun, error) {
+	n := len(p.Header.Seeds)
+	start, end := p.opts.FaultAt.Seconds(), (p.opts.FaultAt + p.opts.FaultFor).Seconds()
+	results, err := runParallel(len(idx), opts.Parallelism, opts.Progress, func(k int) (*Result, error) {
+		j := idx[k]
+		job := p.jobs[j/n]
 		c := job.s.Clone()
-		c.Seed = res.Seeds[j%n]
+		c.Seed = p.Header.Seeds[j%n]
 		r, err := RunWith(c, RunOptions{Budget: opts.Budget, impactHistograms: true})
 		if err != nil {
 			name := "no fault"
@@ -491,18 +538,81 @@ func Sweep(s *Scenario, opts SweepOptions) (*SweepResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	for ji, job := range jobs {
-		runs := results[ji*n : (ji+1)*n]
-		if job.fault == nil {
-			res.Baselines = append(res.Baselines, SweepBaseline{Survival: job.survival, Stats: PoolStats(runs)})
+	out := make([]SweepRun, len(idx))
+	for k, j := range idx {
+		job := p.jobs[j/n]
+		out[k] = SweepRun{Index: j, Fault: job.fault, Survival: job.survival, Result: results[k]}
+	}
+	return out, nil
+}
+
+// SweepRun is one run of a sweep: its index in the plan, the fault (nil
+// for a baseline) and survival goal it ran, and its result trimmed to what
+// a sweep reads.
+type SweepRun struct {
+	Index    int         `json:"index"`
+	Fault    *SweepFault `json:"fault"`
+	Survival string      `json:"survival"`
+	Result   *Result     `json:"result"`
+}
+
+// Assemble returns the plan's SweepResult from every one of its runs (in
+// any order): per survival goal the baseline's Stats pooled over the
+// seeds, per fault × goal AggregateSweep of its seeds' runs, and the
+// verdict. It reads only the runs' index and result, so runs read back
+// from JSON (MergeSweepParts) give the same result as runs in memory.
+func (p *SweepPlan) Assemble(runs []SweepRun) (*SweepResult, error) {
+	return assemble(p.Header, runs, p.Runs())
+}
+
+// assemble is Assemble for a plan's header and run count.
+func assemble(header *SweepResult, runs []SweepRun, total int) (*SweepResult, error) {
+	n := len(header.Seeds)
+	if n == 0 || total%n != 0 {
+		return nil, fmt.Errorf("sweep: %d runs do not divide into %d seeds", total, n)
+	}
+	byIndex := make([]*SweepRun, total)
+	for i := range runs {
+		r := &runs[i]
+		switch {
+		case r.Index < 0 || r.Index >= total:
+			return nil, fmt.Errorf("sweep: run %d outside the plan's %d runs", r.Index, total)
+		case byIndex[r.Index] != nil:
+			return nil, fmt.Errorf("sweep: run %d given twice", r.Index)
+		case r.Result == nil:
+			return nil, fmt.Errorf("sweep: run %d has no result", r.Index)
+		}
+		byIndex[r.Index] = r
+	}
+	for j, r := range byIndex {
+		if r == nil {
+			return nil, fmt.Errorf("sweep: run %d of %d missing", j, total)
+		}
+	}
+	res := *header
+	res.Baselines, res.Cases, res.Verdict = nil, nil, nil
+	bound := time.Duration(math.Round(header.SurviveWithinS * 1e9))
+	for ji := 0; ji < total/n; ji++ {
+		group := byIndex[ji*n : (ji+1)*n]
+		results := make([]*Result, n)
+		for k, r := range group {
+			results[k] = r.Result
+			if r.Survival != group[0].Survival || (r.Fault == nil) != (group[0].Fault == nil) ||
+				(r.Fault != nil && r.Fault.Name != group[0].Fault.Name) {
+				return nil, fmt.Errorf("sweep: runs %d and %d belong to one fault and goal but differ", ji*n, r.Index)
+			}
+		}
+		job := group[0]
+		if job.Fault == nil {
+			res.Baselines = append(res.Baselines, SweepBaseline{Survival: job.Survival, Stats: PoolStats(results)})
 			continue
 		}
-		res.Cases = append(res.Cases, AggregateSweep(*job.fault, job.survival, runs, bound))
+		res.Cases = append(res.Cases, AggregateSweep(*job.Fault, job.Survival, results, bound))
 	}
-	if v, ok := SweepVerdict(res); ok {
+	if v, ok := SweepVerdict(&res); ok {
 		res.Verdict = &v
 	}
-	return res, nil
+	return &res, nil
 }
 
 // trimForSweep drops what a sweep does not read from r: the lease log,

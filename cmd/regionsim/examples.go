@@ -18,7 +18,8 @@ const (
 
 	sweepExamples = `  regionsim sweep default --kinds region --dry-run
   regionsim sweep default --kinds region --seeds 1 --duration 5s
-  regionsim sweep default --kinds region --seeds 1 --duration 5s --format csv`
+  regionsim sweep default --kinds region --seeds 1 --duration 5s --format csv
+  regionsim sweep default --kinds region --seeds 2 --duration 5s --shard 0/2 > part-0.json   # half the runs, for merge`
 
 	scenariosExamples = `  regionsim scenarios
   regionsim scenarios --format json`

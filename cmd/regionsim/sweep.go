@@ -33,6 +33,7 @@ func newSweepCmd(stdout, stderr io.Writer) *cobra.Command {
 	var faultAt, faultFor, within time.Duration
 	var pairs bool
 	var kinds []string
+	var shard string
 	c := scenarioCommand("sweep", "every single AZ and region outage under ZONE and REGION survival: availability per fault", `Run the scenario once per fault of --kinds (by default every AZ, every
 region and every node down, and every region cut off from the others by a
 partition; --pairs adds every pair of AZs of one region), each under ZONE
@@ -57,7 +58,7 @@ reverse) with the unavailability each saves, what REGION costs in latency
 per op and client region (runs without a fault), and a paragraph that says
 it in words.
 
-`+scenarioHelp+"\n\n"+sweepAssertHelp, sweepExamples)
+`+scenarioHelp+"\n\n"+shardHelp+"\n\n"+sweepAssertHelp, sweepExamples)
 	fs := c.Flags()
 	fs.IntVar(&seeds, "seeds", scenarios.DefaultSweepSeeds, "runs per fault and survival goal, with seeds SEED, SEED+1, ...")
 	fs.DurationVar(&faultAt, "fault-at", 0, "when the swept fault starts, from the start of the run (default: warmup + 20% of the duration)")
@@ -65,12 +66,30 @@ it in words.
 	fs.StringSliceVar(&kinds, "kinds", scenarios.DefaultSweepKinds, "fault kinds to sweep, comma-separated: "+strings.Join(scenarios.SweepKinds, ", "))
 	fs.BoolVar(&pairs, "pairs", false, "also sweep every pair of AZs of one region down together (kind zone-pair)")
 	fs.DurationVar(&within, "survive-within", scenarios.DefaultSurviveWithin, "longest stall a client may see for a fault to count as survived")
+	fs.StringVar(&shard, "shard", "", "run only slice i of N of the runs and write that part (JSON) for 'regionsim merge': i/N, or auto/N to take i from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID (see Sharding above)")
 	f.bind(fs, false)
 	fs.Lookup("seed").Usage = "first seed (default: the scenario's)"
 	fs.Lookup("duration").Usage = "measured simulated time of every run, after warmup (default: the scenario's; when the fault would end after it, long enough for the fault and 30 s after it)"
 	fs.Lookup("out").Usage = "also write sweep.json, sweep.csv, scenario.yaml (the resolved scenario) and the unavailability chart (PNG and SVG) into this directory"
 	fs.Lookup("assert").Usage = "SLO assertion " + slo.Grammar + ", e.g. 'errors==0'; repeatable; exit 3 if one fails (see Assertions above)"
 	c.RunE = func(*cobra.Command, []string) error {
+		var sh *scenarios.Shard
+		partDir := ""
+		if fs.Changed("shard") {
+			v, err := parseShard(shard, os.Getenv)
+			if err != nil {
+				return err
+			}
+			switch {
+			case len(f.asserts) > 0:
+				return badInputf("--assert with --shard: a part holds some runs only; pass --assert to regionsim merge")
+			case fs.Changed("format") && f.format != "json":
+				return badInputf("--format %s with --shard: a part is JSON, for regionsim merge, which takes --format", f.format)
+			case fs.Changed("charts"):
+				return badInputf("--charts with --shard: pass it to regionsim merge, which draws them")
+			}
+			sh, partDir, f.out = &v, f.out, ""
+		}
 		s, format, err := f.load(fs)
 		if err != nil {
 			return err
@@ -116,6 +135,18 @@ it in words.
 					fmt.Fprintln(stderr)
 				}
 			}
+		}
+		if sh != nil {
+			plan, err := scenarios.PlanSweep(s, opts)
+			if err != nil {
+				return sweepInputError(err)
+			}
+			plan.Header.ReplacedFaults = f.dropped
+			part, err := plan.RunShard(*sh, opts)
+			if err != nil {
+				return err
+			}
+			return writePart(partDir, stdout, f.notes(), part)
 		}
 		res, err := scenarios.Sweep(s, opts)
 		if err != nil {

@@ -1,6 +1,11 @@
 package report
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"runtime/debug"
 	"slices"
 	"sync"
@@ -22,6 +27,9 @@ const (
 	KindRun     = "run"
 	KindCompare = "compare"
 	KindSweep   = "sweep"
+	// KindSweepPart is one shard's share of a sweep (sweep --shard), the
+	// input of `regionsim merge`.
+	KindSweepPart = "sweep-part"
 )
 
 // Header opens every JSON document regionsim writes.
@@ -33,7 +41,8 @@ type Header struct {
 	// ToolVersion is the regionsim build that wrote the document: the
 	// module version stamped into the binary, or "devel" (report.ToolVersion).
 	ToolVersion string `json:"tool_version"`
-	// Kind is what the document holds: "run", "compare" or "sweep".
+	// Kind is what the document holds: "run", "compare", "sweep", or
+	// "sweep-part" (one shard of a sweep, for `regionsim merge`).
 	Kind string `json:"kind"`
 }
 
@@ -136,4 +145,67 @@ func compareDocument(c *scenarios.Comparison) CompareDocument {
 // with nil lists as []; r is not modified.
 func sweepDocument(r *scenarios.SweepResult) SweepDocument {
 	return SweepDocument{Header: header(KindSweep), SweepResult: normalisedSweep(r), ResolvedScenario: r.Resolved}
+}
+
+// SweepPartDocument is the JSON of one shard of a sweep (`regionsim sweep
+// --shard i/N`): the Header, the part (the sweep's parameters, which
+// shard, and its runs, each a Result trimmed to what a sweep reads, with
+// the latency histograms a merge pools), and the scenario swept.
+// `regionsim merge` of every shard's document prints what the unsharded
+// sweep prints.
+type SweepPartDocument struct {
+	Header
+	scenarios.SweepPart
+	// ResolvedScenario is the scenario swept, as in SweepDocument.
+	ResolvedScenario *scenarios.Scenario `json:"resolved_scenario"`
+}
+
+// WriteSweepPart writes p as a SweepPartDocument to w in one Write: compact
+// JSON on one line (a part is read by merge, not by people, and is a
+// quarter of the size indented).
+func WriteSweepPart(w io.Writer, p *scenarios.SweepPart) error {
+	if p == nil || p.Header == nil {
+		return errors.New("report: nil sweep part")
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(SweepPartDocument{Header: header(KindSweepPart), SweepPart: *p, ResolvedScenario: p.Header.Resolved}); err != nil {
+		return fmt.Errorf("report: json: %w", err)
+	}
+	return write(w, &b)
+}
+
+// ReadSweepPart reads a SweepPartDocument written by WriteSweepPart. It
+// refuses another kind of document, another schema version and unknown
+// fields, naming them.
+func ReadSweepPart(r io.Reader) (*scenarios.SweepPart, error) {
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	var h Header
+	if err := json.Unmarshal(raw, &h); err != nil {
+		return nil, fmt.Errorf("not a sweep part document: %w", err)
+	}
+	switch {
+	case h.Kind != KindSweepPart:
+		return nil, fmt.Errorf("kind %q is not a sweep part (%q): merge reads the output of sweep --shard", h.Kind, KindSweepPart)
+	case h.SchemaVersion != SchemaVersion:
+		return nil, fmt.Errorf("schema_version %d: this regionsim reads %d", h.SchemaVersion, SchemaVersion)
+	}
+	var d SweepPartDocument
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&d); err != nil {
+		return nil, fmt.Errorf("sweep part: %w", err)
+	}
+	if d.SweepPart.Header == nil {
+		return nil, errors.New("sweep part without its sweep")
+	}
+	p := d.SweepPart
+	h2 := *p.Header
+	h2.Resolved = d.ResolvedScenario
+	p.Header = &h2
+	return &p, nil
 }

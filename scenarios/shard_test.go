@@ -1,0 +1,81 @@
+package scenarios
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func smallSweep(t *testing.T) (*Scenario, SweepOptions) {
+	t.Helper()
+	s, err := Parse([]byte(`
+name: small
+duration: 20s
+warmup: 5s
+topology: {rtt: crdb-demo, zones_per_region: 2, nodes_per_zone: 2}
+database: {primary_region: us-east1}
+tables:
+  - {name: kv, locality: regional-by-table, ranges: 3}
+workload:
+  - {region: us-west1, rate: 40, table: kv, mix: {read: 0.5, write: 0.5}}
+`), "small.yaml")
+	require.NoError(t, err)
+	opts := DefaultSweepOptions(s)
+	opts.Seeds = 4
+	opts.FaultFor = 10 * time.Second
+	opts.Duration = opts.MinDuration(s)
+	opts.Kinds = []string{SweepRegion}
+	return s, opts
+}
+
+// TestShardedSweepMergesToTheSweep: the parts of shards 0, 1 and 2 of 3,
+// through JSON and merged in any order, give the unsharded sweep's bytes.
+func TestShardedSweepMergesToTheSweep(t *testing.T) {
+	s, opts := smallSweep(t)
+	whole, err := Sweep(s, opts)
+	require.NoError(t, err)
+	want, err := json.Marshal(whole)
+	require.NoError(t, err)
+
+	plan, err := PlanSweep(s, opts)
+	require.NoError(t, err)
+	assert.Equal(t, (3+1)*2*4, plan.Runs(), "3 regions and a baseline, 2 goals, 4 seeds")
+	var parts []*SweepPart
+	for i := range 3 {
+		p, err := plan.RunShard(Shard{i, 3}, opts)
+		require.NoError(t, err)
+		raw, err := json.Marshal(p)
+		require.NoError(t, err)
+		var back SweepPart
+		require.NoError(t, json.Unmarshal(raw, &back))
+		back.Header.Resolved = p.Header.Resolved // carried beside the part (report.SweepPartDocument)
+		parts = append(parts, &back)
+	}
+	assert.Len(t, parts[0].Results, 11)
+	assert.Len(t, parts[2].Results, 10)
+	for _, order := range [][]int{{0, 1, 2}, {2, 0, 1}} {
+		ps := []*SweepPart{parts[order[0]], parts[order[1]], parts[order[2]]}
+		got, err := MergeSweepParts(ps)
+		require.NoError(t, err)
+		raw, err := json.Marshal(got)
+		require.NoError(t, err)
+		assert.Equal(t, string(want), string(raw), "order %v", order)
+	}
+
+	// Parts that do not make one sweep are refused, naming the problem.
+	_, err = MergeSweepParts(parts[:2])
+	assert.ErrorContains(t, err, "shard 2/3 missing")
+	_, err = MergeSweepParts([]*SweepPart{parts[0], parts[1], parts[1]})
+	assert.ErrorContains(t, err, "shard 1/3 given twice")
+	other := *parts[2]
+	h := *other.Header
+	h.Seeds = []uint64{9, 10, 11, 12}
+	other.Header = &h
+	_, err = MergeSweepParts([]*SweepPart{parts[0], parts[1], &other})
+	assert.ErrorContains(t, err, "part 3 (shard 2/3) is of another sweep")
+	_, err = plan.RunShard(Shard{3, 3}, opts)
+	assert.ErrorContains(t, err, "index 3 is out of range [0, 2]")
+}
