@@ -43,10 +43,10 @@ var (
 	ErrUnsatisfiable = errors.New("cannot be satisfied by the cluster")
 	// ErrReplicaCount: a num_voters or num_replicas override CockroachDB
 	// refuses; the message is CockroachDB's.
-	ErrReplicaCount = errors.New("replica count refused")
+	ErrReplicaCount = errors.New("replica count refused by CockroachDB")
 	// ErrSuperRegion: a super region CockroachDB refuses; the message is
 	// CockroachDB's.
-	ErrSuperRegion = errors.New("super region refused")
+	ErrSuperRegion = errors.New("super region refused by CockroachDB")
 )
 
 // MinRegionsForRegionSurvival is the smallest number of database regions

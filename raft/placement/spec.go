@@ -384,7 +384,10 @@ func (s *Spec) applyOverrides(db Database, voters, replicas *int) error {
 		return err
 	}
 	s.NumVoters, s.NumReplicas = v, r
-	return s.validate()
+	if err := s.validate(); err != nil {
+		return fmt.Errorf("%snum_voters: %d: %w: %w", field, v, ErrReplicaCount, err)
+	}
+	return nil
 }
 
 // homedSpec synthesises the zone config of data homed in home
