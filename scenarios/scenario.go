@@ -577,6 +577,10 @@ type Overrides struct {
 	Jitter string
 	// Voters is --voters (database.num_voters); nil keeps the scenario's.
 	Voters *int
+	// ZonesPerRegion and NodesPerZone are --zones-per-region and
+	// --nodes-per-zone (topology.zones_per_region, topology.nodes_per_zone);
+	// nil keeps the scenario's.
+	ZonesPerRegion, NodesPerZone *int
 }
 
 // Override applies o to s and validates the result; s need not have been
@@ -631,6 +635,12 @@ func (s *Scenario) Override(o Overrides) error {
 	}
 	if o.Voters != nil {
 		c.Database.NumVoters = clonePtr(o.Voters)
+	}
+	if o.ZonesPerRegion != nil {
+		c.Topology.ZonesPerRegion = *o.ZonesPerRegion
+	}
+	if o.NodesPerZone != nil {
+		c.Topology.NodesPerZone = *o.NodesPerZone
 	}
 	if err := c.Validate(); err != nil {
 		return err

@@ -263,8 +263,15 @@ func (s *Scenario) validateTable(i int, c *topology.Cluster, db placement.Databa
 			if spec.Home != "" {
 				where = "a range homed in " + spec.Home
 			}
-			return &Error{Field: path, Err: &delegated{
-				msg: "cannot place " + where + ": " + strings.TrimPrefix(err.Error(), "placement: "), err: err}}
+			msg := "cannot place " + where + ": " + strings.TrimPrefix(err.Error(), "placement: ")
+			if ri := c.RegionIndex(spec.Home); ri >= 0 && len(spec.VoterConstraints) == 1 &&
+				spec.VoterConstraints[0].NumReplicas == 0 && spec.NumVoters > len(c.RegionNodes(ri)) {
+				// ZONE survival keeps every voter in the home region.
+				msg += fmt.Sprintf(" (zone survival keeps all %d voters in %s, which has %d nodes: raise topology.nodes_per_zone, e.g. --nodes-per-zone %d)",
+					spec.NumVoters, spec.Home, len(c.RegionNodes(ri)),
+					(spec.NumVoters+len(c.Regions[ri].Zones)-1)/len(c.Regions[ri].Zones))
+			}
+			return &Error{Field: path, Err: &delegated{msg: msg, err: err}}
 		}
 	}
 	return nil

@@ -907,3 +907,42 @@ func TestCompareJudgesWithItsBound(t *testing.T) {
 	assert.Equal(t, 2, strings.Count(stdout, "stalled over 6 s)"), "each run's client section")
 	assert.Contains(t, stdout, "verdict: REGION vs ZONE survival over 3 faults (survived: no client stalled more than 6 s)")
 }
+
+// TestCompareVaryVoters: compare --vary voters=3,5 runs both under the
+// scenario's survival goal, labelled by the setting, with deltas against
+// the first; the default scenario's 3 nodes per region cannot keep 5 ZONE
+// voters in one region, so it needs --nodes-per-zone 2 and says so.
+func TestCompareVaryVoters(t *testing.T) {
+	code, stdout, stderr := runCLI("compare", "default", "--vary", "voters=3,5", "--nodes-per-zone", "2", "--duration", "5s", "--charts", "none")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "zone voters=3")
+	assert.Contains(t, stdout, "zone voters=5")
+	assert.Contains(t, stdout, "Δp50 ms")
+	assert.Regexp(t, `(?m)^accounts\s+write\s+us-east1\s+zone voters=3 .*\n\s+zone voters=5(\s+\S+){4}(\s+[+-]?\d+\.\d+){4}\s*$`, stdout)
+
+	code, _, stderr = runCLI("compare", "default", "--vary", "voters=3,5", "--duration", "5s")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "--vary voters=5")
+	assert.Contains(t, stderr, "--nodes-per-zone 2")
+
+	code, stdout, stderr = runCLI("compare", "default", "--vary", "voters=3,5", "--nodes-per-zone", "2", "--duration", "5s", "--format", "json")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, `"variant": "voters=5"`)
+
+	for _, bad := range []struct{ args, want string }{
+		{"--vary voters", "want FIELD=A,B"},
+		{"--vary replicas=3,5", `cannot vary "replicas"`},
+		{"--vary voters=3,3", "voters=3 is listed twice"},
+		{"--vary voters=3,x", `"x" is not a count`},
+		{"--vary voters=0,3", "database.num_voters: 0"},
+		{"--voters 2", "at least 3 voting replicas are required"},
+		{"--survival region --voters 3", "lower than the one required for the survival goal: 5 with goal region"},
+	} {
+		code, _, stderr := runCLI(append([]string{"run", "default", "--duration", "5s"}, strings.Fields(bad.args)...)...)
+		if strings.HasPrefix(bad.args, "--vary") {
+			code, _, stderr = runCLI(append([]string{"compare", "default", "--duration", "5s"}, strings.Fields(bad.args)...)...)
+		}
+		assert.Equal(t, 2, code, bad.args)
+		assert.Contains(t, stderr, bad.want, bad.args)
+	}
+}
