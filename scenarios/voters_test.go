@@ -160,3 +160,62 @@ func TestNoneFiveReplicasWrite(t *testing.T) {
 	t.Logf("voters %v, leaseholder %v, follower acks %v ms: write %.1f ms", voters, lh, acks, want)
 	assert.InDelta(t, want, writeP50(t, s), 1e-3)
 }
+
+// superRegionYAML is 4 AWS regions with the super region eu = the three
+// European ones; the primary, us-east-1, is in none.
+const superRegionYAML = `
+name: eu-domiciled
+duration: 5s
+warmup: 1s
+topology: {rtt: aws, regions: [us-east-1, eu-west-1, eu-central-1, eu-west-3], jitter: none}
+database:
+  primary_region: us-east-1
+  survival: %s
+  super_regions: {eu: [eu-west-1, eu-central-1, eu-west-3]}
+tables:
+  - {name: eu_customers, locality: regional-by-table, home_region: eu-central-1, ranges: 3}
+  - {name: us_customers, locality: regional-by-table, ranges: 3}
+  - {name: users, locality: regional-by-row, ranges: 8}
+  - {name: promo_codes, locality: global, ranges: 3}
+workload:
+  - {region: eu-west-3, rate: 20, table: users, mix: {read: 0.5, write: 0.5}}
+  - {region: eu-west-3, rate: 20, table: eu_customers, mix: {read: 0.5, write: 0.5}}
+`
+
+// TestSuperRegionPlacementEveryLocality: a REGIONAL BY TABLE table homed in
+// a super region member and the REGIONAL BY ROW partitions of its members
+// keep every replica (voters and non-voters) in the super region; the
+// primary's table, the us partition and the GLOBAL table keep a replica in
+// every region. The scenario runs.
+func TestSuperRegionPlacementEveryLocality(t *testing.T) {
+	eu := []string{"eu-west-1", "eu-central-1", "eu-west-3"}
+	for _, survival := range []string{"zone", "region"} {
+		s, err := Parse([]byte(fmt.Sprintf(superRegionYAML, survival)), "eu.yaml")
+		require.NoError(t, err, survival)
+		placed, err := s.Place()
+		require.NoError(t, err)
+		c := s.Cluster()
+		for ti, table := range s.Tables {
+			for _, l := range placed[ti] {
+				regions := map[string]int{}
+				for _, id := range slices.Concat(l.Voters, l.NonVoters) {
+					regions[c.Regions[c.Nodes[id].Region].Name]++
+				}
+				confined := slices.Contains(eu, l.Spec.Home) && table.Locality != "global"
+				for r := range regions {
+					if confined {
+						assert.Contains(t, eu, r, "%s %s range %d (home %s)", survival, table.Name, l.Range, l.Spec.Home)
+					}
+				}
+				if !confined {
+					assert.Len(t, regions, 4, "%s %s range %d: a replica in every region", survival, table.Name, l.Range)
+				}
+				want := map[string]int{"zone": 3, "region": 5}[survival]
+				assert.Len(t, l.Voters, want)
+			}
+		}
+		res, err := Run(s)
+		require.NoError(t, err)
+		assert.NotEmpty(t, res.Stats)
+	}
+}

@@ -946,3 +946,51 @@ func TestCompareVaryVoters(t *testing.T) {
 		assert.Contains(t, stderr, bad.want, bad.args)
 	}
 }
+
+// TestTopologySuperRegions: 'regionsim topology' lists the super regions
+// and names the super region of each zone config confined to one; the
+// JSON listing has a super_regions section. Bad super regions exit 2
+// naming the field and the value.
+func TestTopologySuperRegions(t *testing.T) {
+	defer func(r io.Reader) { stdin = r }(stdin)
+	const scenario = `
+topology: {rtt: aws, regions: [us-east-1, eu-west-1, eu-central-1, eu-west-3]}
+database:
+  primary_region: us-east-1
+  survival: region
+  super_regions: {eu: [eu-west-1, eu-central-1, eu-west-3]}
+tables:
+  - {name: eu_customers, locality: regional-by-table, home_region: eu-west-1, ranges: 2}
+  - {name: promo_codes, locality: global, ranges: 1}
+`
+	stdin = strings.NewReader(scenario)
+	code, stdout, stderr := runCLI("topology", "-")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "Database: regions us-east-1, eu-west-1, eu-central-1, eu-west-3; primary us-east-1; region survival; default placement")
+	assert.Contains(t, stdout, "  super region eu: eu-central-1, eu-west-1, eu-west-3\n")
+	assert.Contains(t, stdout, "  zone config (super region eu): num_replicas=5 num_voters=5 constraints={+region=eu-central-1: 2, +region=eu-west-1: 2, +region=eu-west-3: 1} voter_constraints={+region=eu-west-1: 2} lease_preferences=[[+region=eu-west-1]]")
+	assert.Contains(t, stdout, "  zone config: num_replicas=5 num_voters=5 constraints={+region=us-east-1: 1, +region=eu-west-1: 1, +region=eu-central-1: 1, +region=eu-west-3: 1}")
+
+	stdin = strings.NewReader(scenario)
+	code, stdout, stderr = runCLI("topology", "-", "--format", "json")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, `"super_regions": [`)
+
+	for _, bad := range []struct{ replace, with, want string }{
+		{"{eu: [eu-west-1, eu-central-1, eu-west-3]}", "{eu: [eu-west-1, eu-central-1, eu-north-1]}",
+			`database.super_regions.eu[2]: "eu-north-1": super region refused by CockroachDB: region eu-north-1 not part of database`},
+		{"{eu: [eu-west-1, eu-central-1, eu-west-3]}", "{eu: [eu-west-1, eu-central-1, eu-west-3], ie: [eu-west-1]}",
+			`database.super_regions.ie[0]: "eu-west-1": super region refused by CockroachDB: region eu-west-1 is already part of super region eu`},
+		{"{eu: [eu-west-1, eu-central-1, eu-west-3]}", "{eu: [eu-west-1, eu-central-1]}",
+			"database.super_regions.eu: [eu-west-1 eu-central-1]: super region refused by CockroachDB: super region eu only has 2 region(s): at least 3 regions are required for surviving a region failure"},
+		{"survival: region", "survival: region\n  num_voters: 0",
+			"database.num_voters: 0: replica count refused by CockroachDB: at least one voting replica is required"},
+		{"ranges: 1}", "ranges: 1, num_voters: 7, num_replicas: 6}",
+			"tables[1].num_voters: 7 with num_replicas 6: replica count refused by CockroachDB: num_voters cannot be greater than num_replicas"},
+	} {
+		stdin = strings.NewReader(strings.Replace(scenario, bad.replace, bad.with, 1))
+		code, _, stderr := runCLI("topology", "-")
+		assert.Equal(t, 2, code, bad.with)
+		assert.Contains(t, stderr, bad.want)
+	}
+}
