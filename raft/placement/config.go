@@ -306,7 +306,8 @@ func (db Database) validate() error {
 			return fmt.Errorf("database.placement: %q %w (database.primary_region is empty)",
 				placement, ErrNotMultiRegion)
 		}
-		_, _, err := applyCounts("database.", numReplicasDefault, numReplicasDefault, "", db.NumVoters, db.NumReplicas)
+		_, _, err := applyCounts(numReplicasDefault, numReplicasDefault, true,
+			count{n: db.NumVoters, field: "database."}, count{n: db.NumReplicas, field: "database."})
 		return err
 	}
 	for i, r := range db.Regions {
@@ -339,7 +340,8 @@ func (db Database) validate() error {
 	}
 	db.Survival, db.Placement = survival, placement
 	v, r := NumVotersAndReplicas(db)
-	_, _, err = applyCounts("database.", v, r, survival, db.NumVoters, db.NumReplicas)
+	_, _, err = applyCounts(v, r, false, count{n: db.NumVoters, field: "database.", goal: survival},
+		count{n: db.NumReplicas, field: "database.", goal: survival})
 	return err
 }
 
@@ -433,7 +435,7 @@ type TableSpec struct {
 	// NumVoters and NumReplicas, if set, override num_voters and
 	// num_replicas for the table's ranges (a table zone config, which a
 	// multi-region table takes with override_multi_region_zone_config);
-	// nil takes the database's (see Counts).
+	// nil takes the database's, field by field as zone configs inherit.
 	NumVoters   *int `yaml:"num_voters,omitempty"`
 	NumReplicas *int `yaml:"num_replicas,omitempty"`
 }

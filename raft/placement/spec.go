@@ -200,66 +200,88 @@ func NumVotersAndReplicas(db Database) (numVoters, numReplicas int) {
 	return numVoters, numVoters + n - 1
 }
 
+// count is one num_voters or num_replicas override: its value (nil: not
+// set), the prefix of its field name in errors ("database." or "" for a
+// table's) and, for a zone config extension of a multi-region database,
+// the survival goal it may not go below ("" for a plain zone config: a
+// table's own, or a database's without multi-region SQL).
+type count struct {
+	n     *int
+	field string
+	goal  Survival
+}
+
+// pick returns the table's override if set, else the database's.
+func pick(table *int, db count) count {
+	if table != nil {
+		return count{n: table}
+	}
+	return db
+}
+
 // applyCounts returns num_voters and num_replicas for ranges whose
 // synthesized counts are synthVoters and synthReplicas, with the overrides
-// voters and replicas (nil: not set), or the first rule CockroachDB would
-// refuse them by. goal is the database's survival goal for a zone config
-// extension of a multi-region database (ExtendZoneConfigWithRegionalIn and
-// ExtendZoneConfigWithGlobal in pkg/sql/catalog/multiregion/region_config.go
-// refuse counts lower than the goal's), or "" for a plain zone config
-// (a table's own, or a database without multi-region SQL), which only
-// pkg/config/zonepb/zone.go (*ZoneConfig).Validate checks. field prefixes
-// the field names in errors ("database." or "").
+// voters and replicas, or the first rule CockroachDB would refuse them by:
+// pkg/config/zonepb/zone.go (*ZoneConfig).Validate for every zone config,
+// and for zone config extensions also ExtendZoneConfigWithRegionalIn and
+// ExtendZoneConfigWithGlobal (pkg/sql/catalog/multiregion/region_config.go),
+// which refuse counts lower than the survival goal's.
 //
 // Without a num_replicas override, num_replicas is the synthesized count
 // plus the voters the override adds (regionsim's reading, docs/decisions.md:
-// CockroachDB would keep num_replicas and turn non-voters into voters), and
-// a database without multi-region SQL with only num_replicas set makes
-// every replica a voter (its default zone config sets no num_voters).
-func applyCounts(field string, synthVoters, synthReplicas int, goal Survival, voters, replicas *int) (numVoters, numReplicas int, err error) {
-	refuse := func(name string, v int, msg string, args ...any) error {
-		return fmt.Errorf("%s%s: %d: %w: %s", field, name, v, ErrReplicaCount, fmt.Sprintf(msg, args...))
+// CockroachDB would keep num_replicas and turn non-voters into voters). In
+// a plain zone config (plain: locality none, or a database without
+// multi-region SQL), setting only num_replicas makes every replica a voter,
+// as CockroachDB's default zone config sets no num_voters.
+func applyCounts(synthVoters, synthReplicas int, plain bool, voters, replicas count) (numVoters, numReplicas int, err error) {
+	refuse := func(c count, name string, v int, msg string, args ...any) error {
+		return fmt.Errorf("%s%s: %d: %w: %s", c.field, name, v, ErrReplicaCount, fmt.Sprintf(msg, args...))
 	}
 	numVoters, numReplicas = synthVoters, synthReplicas
-	if voters != nil {
-		v := *voters
+	if voters.n != nil {
+		v := *voters.n
 		switch {
 		// zonepb (*ZoneConfig).Validate.
 		case v <= 0:
-			return 0, 0, refuse("num_voters", v, "at least one voting replica is required")
+			return 0, 0, refuse(voters, "num_voters", v, "at least one voting replica is required")
 		case v == 2:
-			return 0, 0, refuse("num_voters", v, "at least 3 voting replicas are required for multi-replica configurations")
+			return 0, 0, refuse(voters, "num_voters", v, "at least 3 voting replicas are required for multi-replica configurations")
 		// multiregion ExtendZoneConfigWithRegionalIn / ExtendZoneConfigWithGlobal.
-		case goal != "" && v < synthVoters:
-			return 0, 0, refuse("num_voters", v, "zone config extension cannot set num_voters %d that is lower than the one required for the survival goal: %d with goal %s",
-				v, synthVoters, goal)
+		case voters.goal != "" && v < synthVoters:
+			return 0, 0, refuse(voters, "num_voters", v, "zone config extension cannot set num_voters %d that is lower than the one required for the survival goal: %d with goal %s",
+				v, synthVoters, voters.goal)
 		}
 		numVoters = v
 	}
-	if replicas != nil {
-		r := *replicas
+	if replicas.n != nil {
+		r := *replicas.n
 		switch {
 		// zonepb (*ZoneConfig).Validate.
 		case r <= 0:
-			return 0, 0, refuse("num_replicas", r, "at least one replica is required")
-		case r == 2 && voters == nil:
-			return 0, 0, refuse("num_replicas", r, "at least 3 replicas are required for multi-replica configurations")
+			return 0, 0, refuse(replicas, "num_replicas", r, "at least one replica is required")
+		case r == 2 && voters.n == nil:
+			return 0, 0, refuse(replicas, "num_replicas", r, "at least 3 replicas are required for multi-replica configurations")
 		// multiregion ExtendZoneConfigWithRegionalIn / ExtendZoneConfigWithGlobal.
-		case goal != "" && r < synthReplicas:
-			return 0, 0, refuse("num_replicas", r, "zone config extension cannot set num_replicas %d that is lower than the one required for the survival goal: %d with goal %s",
-				r, synthReplicas, goal)
+		case replicas.goal != "" && r < synthReplicas:
+			return 0, 0, refuse(replicas, "num_replicas", r, "zone config extension cannot set num_replicas %d that is lower than the one required for the survival goal: %d with goal %s",
+				r, synthReplicas, replicas.goal)
 		}
 		numReplicas = r
-		if voters == nil && goal == "" && synthVoters == synthReplicas {
+		if voters.n == nil && plain {
 			numVoters = r
 		}
 	} else {
 		numReplicas = synthReplicas + max(0, numVoters-synthVoters)
 	}
 	if numVoters > numReplicas {
-		// zonepb (*ZoneConfig).Validate.
+		// zonepb (*ZoneConfig).Validate. The field named is the override's:
+		// num_voters's, or num_replicas's when num_voters is not set.
+		if voters.n == nil {
+			return 0, 0, fmt.Errorf("%snum_replicas: %d with num_voters %d: %w: num_voters cannot be greater than num_replicas",
+				replicas.field, numReplicas, numVoters, ErrReplicaCount)
+		}
 		return 0, 0, fmt.Errorf("%snum_voters: %d with num_replicas %d: %w: num_voters cannot be greater than num_replicas",
-			field, numVoters, numReplicas, ErrReplicaCount)
+			voters.field, numVoters, numReplicas, ErrReplicaCount)
 	}
 	return numVoters, numReplicas, nil
 }
@@ -308,10 +330,13 @@ func specFor(db Database, loc Locality, home string, voters, replicas *int) (Spe
 		// A table of locality none in a multi-region database models a
 		// second, plain database: the multi-region database's overrides do
 		// not reach it.
-		if voters == nil && replicas == nil && !db.MultiRegion() {
-			voters, replicas = db.NumVoters, db.NumReplicas
+		var dbVoters, dbReplicas count
+		if !db.MultiRegion() {
+			dbVoters = count{n: db.NumVoters, field: "database."}
+			dbReplicas = count{n: db.NumReplicas, field: "database."}
 		}
-		v, r, err := applyCounts("", numReplicasDefault, numReplicasDefault, "", voters, replicas)
+		v, r, err := applyCounts(numReplicasDefault, numReplicasDefault, true,
+			pick(voters, dbVoters), pick(replicas, dbReplicas))
 		if err != nil {
 			return Spec{}, err
 		}
@@ -368,24 +393,23 @@ func specFor(db Database, loc Locality, home string, voters, replicas *int) (Spe
 }
 
 // applyOverrides sets s's counts from the table's overrides (a plain zone
-// config) or, without them, the database's (zone config extensions, held
-// to the survival goal's counts).
+// config) where set, else from the database's (zone config extensions,
+// held to the survival goal's counts), field by field as zone configs
+// inherit.
 func (s *Spec) applyOverrides(db Database, voters, replicas *int) error {
-	field, goal := "", Survival("")
-	if voters == nil && replicas == nil {
-		voters, replicas = db.NumVoters, db.NumReplicas
-		field, goal = "database.", db.Survival
-		if goal == "" {
-			goal = SurvivalZone
-		}
+	goal := db.Survival
+	if goal == "" {
+		goal = SurvivalZone
 	}
-	v, r, err := applyCounts(field, s.NumVoters, s.NumReplicas, goal, voters, replicas)
+	vc := pick(voters, count{n: db.NumVoters, field: "database.", goal: goal})
+	rc := pick(replicas, count{n: db.NumReplicas, field: "database.", goal: goal})
+	v, r, err := applyCounts(s.NumVoters, s.NumReplicas, false, vc, rc)
 	if err != nil {
 		return err
 	}
 	s.NumVoters, s.NumReplicas = v, r
 	if err := s.validate(); err != nil {
-		return fmt.Errorf("%snum_voters: %d: %w: %w", field, v, ErrReplicaCount, err)
+		return fmt.Errorf("%snum_voters: %d: %w: %w", vc.field, v, ErrReplicaCount, err)
 	}
 	return nil
 }
