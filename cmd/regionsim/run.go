@@ -413,6 +413,9 @@ func (f *runFlags) checkEstimates(stdout io.Writer, ss []*scenarios.Scenario, es
 			if !s.ResolvedDatabase().MultiRegion() {
 				survival = "no survival goal"
 			}
+			if n := s.Database.NumVoters; n != nil {
+				survival += fmt.Sprintf(", num_voters %d", *n)
+			}
 			fmt.Fprintf(stdout, "%s (%s, seed %d): %s\n", s.Name, survival, s.Seed, est)
 			continue
 		}
