@@ -207,8 +207,8 @@ func TestSuperRegionSpecs(t *testing.T) {
 		table    TableSpec
 		home     string
 		want     string
-		inside   bool // every constrained region is in the super region
-		restrict bool
+		inside   bool // every constrained region is in the home's super region
+		restrict bool // the constraints place every replica
 	}{
 		// ZONE: 3 voters + (3−1) = 5 replicas; home reserves the 3 voters,
 		// the other 2 regions one each.
@@ -234,6 +234,15 @@ func TestSuperRegionSpecs(t *testing.T) {
 		{"rbt in a non-member", superDB(SurvivalZone), TableSpec{Locality: LocalityRegionalByTable}, regC,
 			"num_replicas=7 num_voters=3 constraints={+region=us-east1: 1, +region=us-west1: 1, +region=europe-west1: 1, +region=asia-east1: 1, +region=australia-southeast1: 1} voter_constraints=[+region=europe-west1] lease_preferences=[[+region=europe-west1]]",
 			false, false},
+		// RBT without a home region is homed in the primary: in a super
+		// region, confined to it (ZoneConfigForMultiRegionTable).
+		{"rbt in the primary, a member", func() Database {
+			db := superDB(SurvivalZone)
+			db.SuperRegions = map[string][]string{"americas": {regA, regB, regC}}
+			return db
+		}(), TableSpec{Locality: LocalityRegionalByTable}, "",
+			"num_replicas=5 num_voters=3 constraints={+region=europe-west1: 1, +region=us-east1: 3, +region=us-west1: 1} voter_constraints=[+region=us-east1] lease_preferences=[[+region=us-east1]]",
+			true, true},
 		// GLOBAL ignores super regions, even with the primary in one.
 		{"global with the primary in a super region", func() Database {
 			db := superDB(SurvivalZone)
@@ -249,6 +258,15 @@ func TestSuperRegionSpecs(t *testing.T) {
 			s, err := tt.table.Spec(tt.db, tt.home)
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, s.String())
+			_, members := tt.db.SuperRegionOf(s.Home)
+			sum := 0
+			for _, c := range s.Constraints {
+				sum += c.NumReplicas
+				if tt.inside {
+					assert.Contains(t, members, c.Region)
+				}
+			}
+			assert.Equal(t, tt.restrict, sum == s.NumReplicas, "constraints place every replica")
 		})
 	}
 }
