@@ -216,6 +216,9 @@ func (s *Scenario) renameRegions(renames []RegionRename) {
 	db := &s.Database
 	db.Primary, db.Secondary = name(db.Primary), name(db.Secondary)
 	each(db.Regions)
+	for _, sr := range db.SuperRegions {
+		each(sr)
+	}
 	for i := range s.Tables {
 		t := &s.Tables[i]
 		t.HomeRegion = name(t.HomeRegion)

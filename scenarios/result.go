@@ -11,9 +11,13 @@ import (
 // contract (DESIGN.md "Result"); latencies are in milliseconds, times since
 // the start of the run in seconds.
 type Result struct {
-	Scenario         string  `json:"scenario"`          // the scenario's name
-	Seed             uint64  `json:"seed"`              // the seed of every random stream
-	Survival         string  `json:"survival"`          // zone, region, or none without multi-region SQL
+	Scenario string `json:"scenario"` // the scenario's name
+	Seed     uint64 `json:"seed"`     // the seed of every random stream
+	Survival string `json:"survival"` // zone, region, or none without multi-region SQL
+	// Variant is the setting `regionsim compare --vary` gave the run
+	// other than the survival goal, as FIELD=VALUE (e.g. "voters=5");
+	// absent otherwise.
+	Variant          string  `json:"variant,omitempty"`
 	CRDBVersion      string  `json:"crdb_version"`      // the CockroachDB version modelled (cockroach.version)
 	RTT              string  `json:"rtt"`               // preset name or CSV path
 	MaxOffsetMs      float64 `json:"max_offset_ms"`     // clock max offset

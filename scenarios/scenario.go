@@ -1,8 +1,11 @@
 package scenarios
 
 import (
+	"fmt"
 	"maps"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/regionsim/regionsim/raft"
@@ -182,6 +185,17 @@ type Table struct {
 	// on, like a zone config's per-node constraints in CockroachDB's
 	// failover roachtests.
 	Nodes []string `yaml:"nodes"`
+	// NumVoters, if set, is num_voters of the table's ranges: a table zone
+	// config (with override_multi_region_zone_config for a multi-region
+	// table), winning over database.num_voters. Voters stay where the
+	// survival goal's voter_constraints put them; absent takes the
+	// database's.
+	NumVoters *int `yaml:"num_voters,omitempty"`
+	// NumReplicas, if set, is num_replicas (voters plus non-voters) of the
+	// table's ranges, like NumVoters. Absent takes the database's, plus the
+	// voters the table's num_voters adds; for locality none without
+	// num_voters, every replica is a voter.
+	NumReplicas *int `yaml:"num_replicas,omitempty"`
 }
 
 // Workload is one population of clients: open-loop Poisson arrivals in one
@@ -442,8 +456,7 @@ func (s *Scenario) Resolved() *Scenario {
 			c.Topology.Regions = append(c.Topology.Regions, r.Name)
 		}
 	}
-	c.Database = s.ResolvedDatabase()
-	c.Database.Regions = slices.Clone(c.Database.Regions)
+	c.Database = cloneDatabase(s.ResolvedDatabase())
 	return c
 }
 
@@ -457,13 +470,16 @@ func (s *Scenario) TableIndex(name string) int {
 func (s *Scenario) Clone() *Scenario {
 	c := *s
 	c.Topology.Regions = slices.Clone(s.Topology.Regions)
-	c.Database.Regions = slices.Clone(s.Database.Regions)
+	c.Database = cloneDatabase(s.Database)
 	if s.Tables != nil {
 		c.Tables = make([]Table, len(s.Tables))
 		for i, t := range s.Tables {
 			t.RowRegions = maps.Clone(t.RowRegions)
 			t.Cities = maps.Clone(t.Cities)
 			t.CityRegions = maps.Clone(t.CityRegions)
+			t.Nodes = slices.Clone(t.Nodes)
+			t.NumVoters = clonePtr(t.NumVoters)
+			t.NumReplicas = clonePtr(t.NumReplicas)
 			c.Tables[i] = t
 		}
 	}
@@ -507,6 +523,30 @@ func (s *Scenario) Clone() *Scenario {
 	return &c
 }
 
+// cloneDatabase returns a deep copy of db.
+func cloneDatabase(db placement.Database) placement.Database {
+	db.Regions = slices.Clone(db.Regions)
+	db.NumVoters = clonePtr(db.NumVoters)
+	db.NumReplicas = clonePtr(db.NumReplicas)
+	if db.SuperRegions != nil {
+		srs := make(map[string][]string, len(db.SuperRegions))
+		for name, regions := range db.SuperRegions {
+			srs[name] = slices.Clone(regions)
+		}
+		db.SuperRegions = srs
+	}
+	return db
+}
+
+// clonePtr returns a copy of *p in a new variable, or nil.
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}
+
 // Overrides are the CLI flags that change a scenario. An empty string or
 // slice, or a nil pointer, keeps the scenario's value; a pointer to zero
 // applies zero (and Validate says whether zero is allowed there).
@@ -535,6 +575,12 @@ type Overrides struct {
 	CRDBVersion string
 	// Jitter is --jitter (topology.jitter): none or lognormal.
 	Jitter string
+	// Voters is --voters (database.num_voters); nil keeps the scenario's.
+	Voters *int
+	// ZonesPerRegion and NodesPerZone are --zones-per-region and
+	// --nodes-per-zone (topology.zones_per_region, topology.nodes_per_zone);
+	// nil keeps the scenario's.
+	ZonesPerRegion, NodesPerZone *int
 }
 
 // Override applies o to s and validates the result; s need not have been
@@ -587,6 +633,15 @@ func (s *Scenario) Override(o Overrides) error {
 	if o.Jitter != "" {
 		c.Topology.Jitter = o.Jitter
 	}
+	if o.Voters != nil {
+		c.Database.NumVoters = clonePtr(o.Voters)
+	}
+	if o.ZonesPerRegion != nil {
+		c.Topology.ZonesPerRegion = *o.ZonesPerRegion
+	}
+	if o.NodesPerZone != nil {
+		c.Topology.NodesPerZone = *o.NodesPerZone
+	}
 	if err := c.Validate(); err != nil {
 		return err
 	}
@@ -606,10 +661,39 @@ func (s *Scenario) WithSurvival(survival string) (*Scenario, error) {
 	return c, nil
 }
 
+// VaryFields are the settings `regionsim compare --vary FIELD=A,B` can
+// vary: the survival goal (zone, region) and database.num_voters (a count).
+var VaryFields = []string{"survival", "voters"}
+
+// WithSetting returns a validated deep copy of s with one of VaryFields
+// set: "survival" to "zone" or "region", "voters" to a count for
+// database.num_voters. s is not modified. A value that does not parse is
+// an *Error naming the field; one the scenario cannot take is Validate's
+// error.
+func (s *Scenario) WithSetting(field, value string) (*Scenario, error) {
+	switch field {
+	case "survival":
+		return s.WithSurvival(value)
+	case "voters":
+		n, err := strconv.Atoi(value)
+		if err != nil {
+			return nil, &Error{Source: s.source, Field: "database.num_voters", Err: fmt.Errorf("%q is not a count", value)}
+		}
+		c := s.Clone()
+		c.Database.NumVoters = &n
+		if err := c.Validate(); err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
+	return nil, &Error{Source: s.source, Err: fmt.Errorf("cannot vary %q (want one of %s)", field, strings.Join(VaryFields, ", "))}
+}
+
 // TableSpec returns the placement view of t; Nodes are resolved on c (nil
 // leaves them out).
 func (t Table) TableSpec(c *topology.Cluster) placement.TableSpec {
-	spec := placement.TableSpec{Name: t.Name, Locality: t.Locality, HomeRegion: t.HomeRegion, Ranges: t.Ranges}
+	spec := placement.TableSpec{Name: t.Name, Locality: t.Locality, HomeRegion: t.HomeRegion, Ranges: t.Ranges,
+		NumVoters: t.NumVoters, NumReplicas: t.NumReplicas}
 	if c != nil {
 		for _, name := range t.Nodes {
 			if id, ok := c.NodeByName(name); ok {

@@ -235,7 +235,17 @@ func (s *Scenario) validateTable(i int, c *topology.Cluster, db placement.Databa
 	// The placement package's own checks, then one allocation per distinct
 	// home so that a cluster too small for the spec fails here rather than
 	// in the runner.
-	if err := t.TableSpec(c).Validate(db); err != nil {
+	ts := t.TableSpec(c)
+	if err := ts.Validate(db); err != nil {
+		if errors.Is(err, placement.ErrReplicaCount) {
+			// The table's num_voters or num_replicas (or the database's,
+			// whose message names it already).
+			msg := strings.TrimPrefix(err.Error(), fmt.Sprintf("placement: table %q: ", t.Name))
+			if !strings.HasPrefix(msg, "database.") {
+				msg = path + "." + msg
+			}
+			return &Error{Err: &delegated{msg: msg, err: err}}
+		}
 		return wrapDelegated(path, "placement", err)
 	}
 	homes := []string{t.HomeRegion}
@@ -243,20 +253,25 @@ func (s *Scenario) validateTable(i int, c *topology.Cluster, db placement.Databa
 		homes = db.Regions
 	}
 	r := rand.New(rand.NewPCG(s.Seed, uint64(i)))
-	nodes := t.TableSpec(c).Nodes
 	for _, home := range homes {
-		spec, err := placement.SpecFor(db, loc, home)
+		spec, err := ts.Spec(db, home)
 		if err != nil {
 			return wrapDelegated(path, "placement", err)
 		}
-		spec.Nodes = nodes
 		if _, err := placement.Allocate(c, spec, r, nil); err != nil {
 			where := "a range"
 			if spec.Home != "" {
 				where = "a range homed in " + spec.Home
 			}
-			return &Error{Field: path, Err: &delegated{
-				msg: "cannot place " + where + ": " + strings.TrimPrefix(err.Error(), "placement: "), err: err}}
+			msg := "cannot place " + where + ": " + strings.TrimPrefix(err.Error(), "placement: ")
+			if ri := c.RegionIndex(spec.Home); ri >= 0 && len(spec.VoterConstraints) == 1 &&
+				spec.VoterConstraints[0].NumReplicas == 0 && spec.NumVoters > len(c.RegionNodes(ri)) {
+				// ZONE survival keeps every voter in the home region.
+				msg += fmt.Sprintf(" (zone survival keeps all %d voters in %s, which has %d nodes: raise topology.nodes_per_zone, e.g. --nodes-per-zone %d)",
+					spec.NumVoters, spec.Home, len(c.RegionNodes(ri)),
+					(spec.NumVoters+len(c.Regions[ri].Zones)-1)/len(c.Regions[ri].Zones))
+			}
+			return &Error{Field: path, Err: &delegated{msg: msg, err: err}}
 		}
 	}
 	return nil

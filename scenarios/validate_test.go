@@ -110,6 +110,25 @@ func TestValidateErrors(t *testing.T) {
 		}, want: `database.placement: "restricted" with database.survival "region"`, isErr: placement.ErrRestrictedRegionSurvival},
 		{name: "secondary is primary", mod: func(s *scenarios.Scenario) { s.Database.Secondary = "us-east1" }, want: `database.secondary_region: "us-east1": the secondary region cannot be the primary region`},
 		{name: "region survival without multi-region", plain: true, mod: func(s *scenarios.Scenario) { s.Database.Survival = placement.SurvivalRegion }, want: `database.survival: "region" needs a multi-region database`, isErr: placement.ErrNotMultiRegion},
+		{name: "database num_voters 0", mod: func(s *scenarios.Scenario) { s.Database.NumVoters = ptr(0) },
+			want: "database.num_voters: 0: replica count refused by CockroachDB: at least one voting replica is required", isErr: placement.ErrReplicaCount},
+		{name: "database num_voters over num_replicas", mod: func(s *scenarios.Scenario) { s.Database.NumVoters, s.Database.NumReplicas = ptr(7), ptr(6) },
+			want: "database.num_voters: 7 with num_replicas 6: replica count refused by CockroachDB: num_voters cannot be greater than num_replicas"},
+		{name: "database num_voters below the region goal", mod: func(s *scenarios.Scenario) {
+			s.Database.Survival = placement.SurvivalRegion
+			s.Database.NumVoters = ptr(3)
+		}, want: "database.num_voters: 3: replica count refused by CockroachDB: zone config extension cannot set num_voters 3 that is lower than the one required for the survival goal: 5 with goal region"},
+		{name: "super region unknown region", mod: func(s *scenarios.Scenario) {
+			s.Database.SuperRegions = map[string][]string{"us": {"us-east1", "us-central1"}}
+		},
+			want: `database.super_regions.us[1]: "us-central1": super region refused by CockroachDB: region us-central1 not part of database (database regions [us-east1 us-west1 europe-west1])`, isErr: placement.ErrSuperRegion},
+		{name: "region in two super regions", mod: func(s *scenarios.Scenario) {
+			s.Database.SuperRegions = map[string][]string{"us": {"us-east1", "us-west1"}, "west": {"us-west1", "europe-west1"}}
+		}, want: `database.super_regions.west[0]: "us-west1": super region refused by CockroachDB: region us-west1 is already part of super region us`},
+		{name: "super region too small for region survival", mod: func(s *scenarios.Scenario) {
+			s.Database.Survival = placement.SurvivalRegion
+			s.Database.SuperRegions = map[string][]string{"us": {"us-east1", "us-west1"}}
+		}, want: `database.super_regions.us: [us-east1 us-west1]: super region refused by CockroachDB: super region us only has 2 region(s): at least 3 regions are required for surviving a region failure`},
 		// Tables.
 		{name: "table name empty", mod: rbt(func(t *scenarios.Table) { t.Name = "" }), want: "tables[1].name: empty"},
 		{name: "table name twice", mod: rbt(func(t *scenarios.Table) { t.Name = "users" }), want: `tables[1].name: "users" is used twice (also tables[0])`},
@@ -117,6 +136,14 @@ func TestValidateErrors(t *testing.T) {
 		{name: "locality without multi-region", plain: true, mod: func(s *scenarios.Scenario) { s.Tables[0].Locality = placement.LocalityGlobal }, want: `tables[0].locality: "global" needs a multi-region database`},
 		{name: "home_region on global", mod: func(s *scenarios.Scenario) { s.Tables[2].HomeRegion = "us-west1" }, want: `tables[2].home_region: "us-west1" is only for regional-by-table tables (locality "global")`},
 		{name: "home_region unknown", mod: rbt(func(t *scenarios.Table) { t.HomeRegion = "mars" }), want: `tables[1].home_region: unknown region "mars" (database regions [us-east1 us-west1 europe-west1])`},
+		{name: "table num_voters 0", mod: rbt(func(t *scenarios.Table) { t.NumVoters = ptr(0) }),
+			want: "tables[1].num_voters: 0: replica count refused by CockroachDB: at least one voting replica is required", isErr: placement.ErrReplicaCount},
+		{name: "table num_voters over num_replicas", mod: rbt(func(t *scenarios.Table) { t.NumVoters, t.NumReplicas = ptr(7), ptr(5) }),
+			want: "tables[1].num_voters: 7 with num_replicas 5: replica count refused by CockroachDB: num_voters cannot be greater than num_replicas"},
+		{name: "table num_replicas 2", mod: rbt(func(t *scenarios.Table) { t.NumReplicas = ptr(2) }),
+			want: "tables[1].num_replicas: 2: replica count refused by CockroachDB: at least 3 replicas are required for multi-replica configurations"},
+		{name: "table num_voters beyond the home region", mod: rbt(func(t *scenarios.Table) { t.NumVoters = ptr(5) }),
+			want: "tables[1]: cannot place a range homed in us-west1: num_voters=5: only 3 nodes satisfy"},
 		{name: "ranges negative", mod: rbt(func(t *scenarios.Table) { t.Ranges = -1 }), want: "tables[1].ranges: -1 is out of range [0, 100000]"},
 		{name: "ranges huge", mod: rbt(func(t *scenarios.Table) { t.Ranges = 100001 }), want: "tables[1].ranges: 100001 is out of range [0, 100000]"},
 		{name: "rows zero", mod: rbt(func(t *scenarios.Table) { t.Rows = 0 }), want: "tables[1].rows: 0 is out of range [1, 1000000000000]"},
@@ -307,3 +334,5 @@ func TestFaultModes(t *testing.T) {
 	}
 	assert.Equal(t, []bool{false, true, true, false}, modes, "node crashes, zone and region blackhole, unless mode says otherwise")
 }
+
+func ptr(n int) *int { return &n }

@@ -9,12 +9,14 @@ const (
   regionsim run default --duration 5s --format json --quiet > result.json
   regionsim run default --duration 5s --assert 'accounts.write.p99<150ms' --assert 'errors==0'
   regionsim run users-by-city --dry-run       # the cost of the run, without running it
-  regionsim run default --rtt aws --duration 5s`
+  regionsim run default --rtt aws --duration 5s
+  regionsim run default --survival region --voters 7 --duration 5s   # 7 voters, 2 of them in the home region`
 
 	compareExamples = `  regionsim compare default --duration 5s
   regionsim compare users-by-city --dry-run
   regionsim compare default --duration 5s --format markdown
-  regionsim compare default --duration 5s --assert 'accounts.write.p99<150ms' --assert 'errors==0'`
+  regionsim compare default --duration 5s --assert 'accounts.write.p99<150ms' --assert 'errors==0'
+  regionsim compare default --vary voters=3,5 --nodes-per-zone 2 --duration 5s   # 5 ZONE voters need 5 nodes per region`
 
 	sweepExamples = `  regionsim sweep default --kinds region --dry-run
   regionsim sweep default --kinds region --seeds 1 --duration 5s

@@ -907,3 +907,90 @@ func TestCompareJudgesWithItsBound(t *testing.T) {
 	assert.Equal(t, 2, strings.Count(stdout, "stalled over 6 s)"), "each run's client section")
 	assert.Contains(t, stdout, "verdict: REGION vs ZONE survival over 3 faults (survived: no client stalled more than 6 s)")
 }
+
+// TestCompareVaryVoters: compare --vary voters=3,5 runs both under the
+// scenario's survival goal, labelled by the setting, with deltas against
+// the first; the default scenario's 3 nodes per region cannot keep 5 ZONE
+// voters in one region, so it needs --nodes-per-zone 2 and says so.
+func TestCompareVaryVoters(t *testing.T) {
+	code, stdout, stderr := runCLI("compare", "default", "--vary", "voters=3,5", "--nodes-per-zone", "2", "--duration", "5s", "--charts", "none")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "zone voters=3")
+	assert.Contains(t, stdout, "zone voters=5")
+	assert.Contains(t, stdout, "Δp50 ms")
+	assert.Regexp(t, `(?m)^accounts\s+write\s+us-east1\s+zone voters=3 .*\n\s+zone voters=5(\s+\S+){4}(\s+[+-]?\d+\.\d+){4}\s*$`, stdout)
+
+	code, _, stderr = runCLI("compare", "default", "--vary", "voters=3,5", "--duration", "5s")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "--vary voters=5")
+	assert.Contains(t, stderr, "--nodes-per-zone 2")
+
+	code, stdout, stderr = runCLI("compare", "default", "--vary", "voters=3,5", "--nodes-per-zone", "2", "--duration", "5s", "--format", "json")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, `"variant": "voters=5"`)
+
+	for _, bad := range []struct{ args, want string }{
+		{"--vary voters", "want FIELD=A,B"},
+		{"--vary replicas=3,5", `cannot vary "replicas"`},
+		{"--vary voters=3,3", "voters=3 is listed twice"},
+		{"--vary voters=3,x", `"x" is not a count`},
+		{"--vary voters=0,3", "database.num_voters: 0"},
+		{"--voters 2", "at least 3 voting replicas are required"},
+		{"--survival region --voters 3", "lower than the one required for the survival goal: 5 with goal region"},
+	} {
+		code, _, stderr := runCLI(append([]string{"run", "default", "--duration", "5s"}, strings.Fields(bad.args)...)...)
+		if strings.HasPrefix(bad.args, "--vary") {
+			code, _, stderr = runCLI(append([]string{"compare", "default", "--duration", "5s"}, strings.Fields(bad.args)...)...)
+		}
+		assert.Equal(t, 2, code, bad.args)
+		assert.Contains(t, stderr, bad.want, bad.args)
+	}
+}
+
+// TestTopologySuperRegions: 'regionsim topology' lists the super regions
+// and names the super region of each zone config confined to one; the
+// JSON listing has a super_regions section. Bad super regions exit 2
+// naming the field and the value.
+func TestTopologySuperRegions(t *testing.T) {
+	defer func(r io.Reader) { stdin = r }(stdin)
+	const scenario = `
+topology: {rtt: aws, regions: [us-east-1, eu-west-1, eu-central-1, eu-west-3]}
+database:
+  primary_region: us-east-1
+  survival: region
+  super_regions: {eu: [eu-west-1, eu-central-1, eu-west-3]}
+tables:
+  - {name: eu_customers, locality: regional-by-table, home_region: eu-west-1, ranges: 2}
+  - {name: promo_codes, locality: global, ranges: 1}
+`
+	stdin = strings.NewReader(scenario)
+	code, stdout, stderr := runCLI("topology", "-")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "Database: regions us-east-1, eu-west-1, eu-central-1, eu-west-3; primary us-east-1; region survival; default placement")
+	assert.Contains(t, stdout, "  super region eu: eu-central-1, eu-west-1, eu-west-3\n")
+	assert.Contains(t, stdout, "  zone config (super region eu): num_replicas=5 num_voters=5 constraints={+region=eu-central-1: 2, +region=eu-west-1: 2, +region=eu-west-3: 1} voter_constraints={+region=eu-west-1: 2} lease_preferences=[[+region=eu-west-1]]")
+	assert.Contains(t, stdout, "  zone config: num_replicas=5 num_voters=5 constraints={+region=us-east-1: 1, +region=eu-west-1: 1, +region=eu-central-1: 1, +region=eu-west-3: 1}")
+
+	stdin = strings.NewReader(scenario)
+	code, stdout, stderr = runCLI("topology", "-", "--format", "json")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, `"super_regions": [`)
+
+	for _, bad := range []struct{ replace, with, want string }{
+		{"{eu: [eu-west-1, eu-central-1, eu-west-3]}", "{eu: [eu-west-1, eu-central-1, eu-north-1]}",
+			`database.super_regions.eu[2]: "eu-north-1": super region refused by CockroachDB: region eu-north-1 not part of database`},
+		{"{eu: [eu-west-1, eu-central-1, eu-west-3]}", "{eu: [eu-west-1, eu-central-1, eu-west-3], ie: [eu-west-1]}",
+			`database.super_regions.ie[0]: "eu-west-1": super region refused by CockroachDB: region eu-west-1 is already part of super region eu`},
+		{"{eu: [eu-west-1, eu-central-1, eu-west-3]}", "{eu: [eu-west-1, eu-central-1]}",
+			"database.super_regions.eu: [eu-west-1 eu-central-1]: super region refused by CockroachDB: super region eu only has 2 region(s): at least 3 regions are required for surviving a region failure"},
+		{"survival: region", "survival: region\n  num_voters: 0",
+			"database.num_voters: 0: replica count refused by CockroachDB: at least one voting replica is required"},
+		{"ranges: 1}", "ranges: 1, num_voters: 7, num_replicas: 6}",
+			"tables[1].num_voters: 7 with num_replicas 6: replica count refused by CockroachDB: num_voters cannot be greater than num_replicas"},
+	} {
+		stdin = strings.NewReader(strings.Replace(scenario, bad.replace, bad.with, 1))
+		code, _, stderr := runCLI("topology", "-")
+		assert.Equal(t, 2, code, bad.with)
+		assert.Contains(t, stderr, bad.want)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -50,6 +51,9 @@ type runFlags struct {
 	// by sweep, which keeps only p50 and p99 after failover (slo.Scope).
 	asserts       assertFlag
 	afterFailover bool
+	// voters, zones and nodes hold --voters, --zones-per-region and
+	// --nodes-per-zone; load applies those given.
+	voters, zones, nodes int
 }
 
 // notes returns where notes go: stderr, or nowhere with --quiet.
@@ -72,6 +76,9 @@ func (f *runFlags) bind(fs *pflag.FlagSet, survival bool) {
 	fs.DurationVar(&f.maxOffset, "max-offset", 0, "cockroach --max-offset: GLOBAL-table lead and uncertainty (default: the scenario's, 500ms unless set)")
 	fs.StringVar(&f.o.CRDBVersion, "crdb-version", "", "CockroachDB version whose timers and lease type are modelled: 22.2, 23.1, 24.3 or 25.2")
 	fs.StringVar(&f.o.Jitter, "jitter", "", "latency jitter: none or lognormal (default: the scenario's)")
+	fs.IntVar(&f.zones, "zones-per-region", 0, "availability zones per region (default: the scenario's)")
+	fs.IntVar(&f.nodes, "nodes-per-zone", 0, "nodes per availability zone (default: the scenario's)")
+	fs.IntVar(&f.voters, "voters", 0, "num_voters of every regional and global table (database.num_voters, as CockroachDB's zone config extensions set it: voters stay where the survival goal puts them, at least 3 for zone and 5 for region survival; the non-voters stay too)")
 	fs.StringVar(&f.format, "format", "table", "output format: table, csv, json or markdown")
 	fs.StringVar(&f.out, "out", "", "also write result.json, stats.csv, faults.csv, unavailability.csv, impact.csv, timeline.csv, timeline_completed.csv, scenario.yaml (the resolved scenario) and every chart (PNG and SVG) into this directory; a previous run's set there is replaced")
 	fs.Var(&f.charts, "charts", "charts --out writes: summary (the handful a design doc needs), all, or none; PNG (2x) and SVG, with an index README.md")
@@ -113,6 +120,15 @@ func (f *runFlags) load(fs *pflag.FlagSet) (*scenarios.Scenario, report.Format, 
 	}
 	if fs.Changed("max-offset") {
 		f.o.MaxOffset = &f.maxOffset
+	}
+	if fs.Changed("voters") {
+		f.o.Voters = &f.voters
+	}
+	if fs.Changed("zones-per-region") {
+		f.o.ZonesPerRegion = &f.zones
+	}
+	if fs.Changed("nodes-per-zone") {
+		f.o.NodesPerZone = &f.nodes
 	}
 	if err := checkOut(f.out, f.force); err != nil {
 		return nil, "", err
@@ -253,10 +269,16 @@ summary per fault and table locality of the ranges that lost service.
 func newCompareCmd(stdout, stderr io.Writer) *cobra.Command {
 	f := runFlags{stderr: stderr}
 	var within time.Duration
-	c := scenarioCommand("compare", "simulate a scenario under ZONE and REGION survival, side by side", `Simulate a scenario under ZONE and under REGION survival and print both
+	var vary string
+	c := scenarioCommand("compare", "simulate a scenario under ZONE and REGION survival (or other variants), side by side", `Simulate a scenario under ZONE and under REGION survival and print both
 result tables, then each table x op x client region side by side with the
 REGION - ZONE delta of every percentile (ms). A database with fewer than
 3 regions cannot survive a region: compare runs ZONE and says so.
+
+--vary FIELD=A,B,... runs one variant per value instead, in that order, each
+later one with its delta from the first: voters=3,5 sets num_voters of
+every regional and global table (as --voters does) under the scenario's
+survival goal; survival=zone,region is the default comparison.
 
 With faults in the scenario, compare ends with the verdict: per table, the
 faults under which REGION keeps more of its client regions served than
@@ -270,39 +292,54 @@ paragraph that says it in words.
 	fs := c.Flags()
 	f.bind(fs, false)
 	fs.DurationVar(&within, "survive-within", scenarios.DefaultSurviveWithin, "longest stall a client may see for a fault to count as survived (the verdict)")
+	fs.StringVar(&vary, "vary", "", "run one variant per value of FIELD=A,B,...: voters=3,5 (num_voters) or survival=zone,region (the default)")
 	c.RunE = func(*cobra.Command, []string) error {
 		if err := checkSurviveWithin(within); err != nil {
+			return err
+		}
+		field, values, err := parseVary(vary)
+		if err != nil {
 			return err
 		}
 		s, format, err := f.load(fs)
 		if err != nil {
 			return err
 		}
-		if !s.ResolvedDatabase().MultiRegion() {
+		if field == "survival" && !s.ResolvedDatabase().MultiRegion() {
 			return badInputf("scenario %q has no multi-region database (no table uses a multi-region locality), so there is no survival goal to compare", s.Name)
 		}
 		var variants []*scenarios.Scenario
+		var labels []string
 		var skipped []string
-		for _, goal := range []string{"zone", "region"} {
-			v, err := s.WithSurvival(goal)
+		for _, value := range values {
+			v, err := s.WithSetting(field, value)
 			if err != nil {
-				if goal == "region" {
+				if field == "survival" && value == "region" && vary == "" {
 					skipped = append(skipped, "region survival: "+strings.TrimPrefix(err.Error(), "scenarios: "))
 					continue
+				}
+				if field != "survival" {
+					return badInputf("--vary %s=%s: %v", field, value, strings.TrimPrefix(err.Error(), "scenarios: "))
 				}
 				return badInput(err)
 			}
 			variants = append(variants, v)
+			if field != "survival" {
+				labels = append(labels, field+"="+value)
+			} else {
+				labels = append(labels, "")
+			}
 		}
 		if stop, err := f.preflight(stdout, variants...); stop || err != nil {
 			return err
 		}
 		cmp := scenarios.Comparison{Resolved: s.Resolved(), Skipped: skipped}
-		for _, v := range variants {
+		for i, v := range variants {
 			res, err := f.timedRun(v)
 			if err != nil {
 				return err
 			}
+			res.Variant = labels[i]
 			res.Judge(within)
 			cmp.Runs = append(cmp.Runs, *res)
 		}
@@ -376,6 +413,9 @@ func (f *runFlags) checkEstimates(stdout io.Writer, ss []*scenarios.Scenario, es
 			if !s.ResolvedDatabase().MultiRegion() {
 				survival = "no survival goal"
 			}
+			if n := s.Database.NumVoters; n != nil {
+				survival += fmt.Sprintf(", num_voters %d", *n)
+			}
 			fmt.Fprintf(stdout, "%s (%s, seed %d): %s\n", s.Name, survival, s.Seed, est)
 			continue
 		}
@@ -395,4 +435,29 @@ func checkSurviveWithin(d time.Duration) error {
 		return badInputf("--survive-within: %v (want > 0)", d)
 	}
 	return nil
+}
+
+// parseVary parses compare's --vary FIELD=A,B,...; the empty flag is the
+// default comparison, survival=zone,region.
+func parseVary(flag string) (field string, values []string, err error) {
+	if flag == "" {
+		return "survival", []string{"zone", "region"}, nil
+	}
+	field, list, ok := strings.Cut(flag, "=")
+	if !ok || list == "" {
+		return "", nil, badInputf("--vary %q: want FIELD=A,B,... (e.g. voters=3,5)", flag)
+	}
+	if !slices.Contains(scenarios.VaryFields, field) {
+		return "", nil, badInputf("--vary %q: cannot vary %q (want one of %s)", flag, field, strings.Join(scenarios.VaryFields, ", "))
+	}
+	values = strings.Split(list, ",")
+	for i, v := range values {
+		if v == "" {
+			return "", nil, badInputf("--vary %q: value %d is empty", flag, i+1)
+		}
+		if slices.Contains(values[:i], v) {
+			return "", nil, badInputf("--vary %q: %s=%s is listed twice", flag, field, v)
+		}
+	}
+	return field, values, nil
 }

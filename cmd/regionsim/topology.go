@@ -30,9 +30,11 @@ the data has one, the tail percentile), with the source of the numbers.
 
 With SCENARIO (a built-in name, a YAML file, or - for standard input)
 the cluster is the scenario's, the flags override its topology section,
-and every table's replica layout follows: voters, non-voters and
-leaseholder of each range, exactly as 'regionsim run' places them for the
-scenario's seed.`, topologyExamples)
+and the database follows (its regions, survival goal, replica counts and
+super regions), then every table's zone config (and the super region it
+is confined to) and replica layout: voters, non-voters and leaseholder of
+each range, exactly as 'regionsim run' places them for the scenario's
+seed.`, topologyExamples)
 	fs := c.Flags()
 	topologyFlags(fs, &cfg)
 	format.bind(fs)
@@ -93,8 +95,14 @@ scenario's seed.`, topologyExamples)
 			if err := s.Cluster().WriteSummary(w); err != nil {
 				return err
 			}
-			return report.WriteLayouts(w, s.Cluster(), s.Tables, layouts)
-		}, func() report.Listing { return report.TopologyListing(s.Cluster(), s.Tables, layouts) })
+			return report.WriteLayouts(w, s.Cluster(), s.ResolvedDatabase(), s.Tables, layouts)
+		}, func() report.Listing {
+			l := report.TopologyListing(s.Cluster(), s.Tables, layouts)
+			if sec, ok := report.SuperRegionsSection(s.ResolvedDatabase()); ok {
+				l = append(l, sec)
+			}
+			return l
+		})
 	}
 	return c
 }

@@ -371,7 +371,21 @@ func allocate(c *topology.Cluster, spec Spec, r *rand.Rand, load *Load) (Layout,
 		}
 	}
 	for _, k := range spec.Constraints {
-		if ri := c.RegionIndex(k.Region); replicasIn[ri] < k.NumReplicas {
+		ri := c.RegionIndex(k.Region)
+		if replicasIn[ri] >= k.NumReplicas {
+			continue
+		}
+		// A region short of its replicas while it has nodes to spare: the
+		// spec itself over-constrains (every replica is a voter that the
+		// voter constraints keep elsewhere, e.g. ZONE survival with
+		// num_voters = num_replicas). CockroachDB accepts such a zone
+		// config and its allocator leaves the range violating the
+		// constraint (the constraint conformance report lists it); so does
+		// Allocate. Without nodes to spare the cluster is too small.
+		spare := slices.ContainsFunc(c.RegionNodes(ri), func(id topology.NodeID) bool {
+			return !used[id] && (len(spec.Nodes) == 0 || slices.Contains(spec.Nodes, id))
+		})
+		if !spare {
 			return Layout{}, fmt.Errorf("constraints: %s: region %q holds %d replicas: %w", k, k.Region, replicasIn[ri], ErrUnsatisfiable)
 		}
 	}

@@ -3,6 +3,7 @@ package placement
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/regionsim/regionsim/topology"
@@ -40,6 +41,12 @@ var (
 	// ErrUnsatisfiable: the cluster cannot host a Spec (a constraint names a
 	// region with no nodes, or there are fewer eligible nodes than replicas).
 	ErrUnsatisfiable = errors.New("cannot be satisfied by the cluster")
+	// ErrReplicaCount: a num_voters or num_replicas override CockroachDB
+	// refuses; the message is CockroachDB's.
+	ErrReplicaCount = errors.New("replica count refused by CockroachDB")
+	// ErrSuperRegion: a super region CockroachDB refuses; the message is
+	// CockroachDB's.
+	ErrSuperRegion = errors.New("super region refused by CockroachDB")
 )
 
 // MinRegionsForRegionSurvival is the smallest number of database regions
@@ -210,6 +217,30 @@ type Database struct {
 	Survival Survival `yaml:"survival"`
 	// Placement is the data placement policy; empty means default.
 	Placement Placement `yaml:"placement"`
+	// NumVoters, if set, is num_voters for every regional and global table
+	// of a multi-region database, as CockroachDB's zone config extensions
+	// (ALTER DATABASE … ALTER LOCALITY REGIONAL|GLOBAL CONFIGURE ZONE USING
+	// num_voters = N) set it: voters stay where the survival goal's
+	// voter_constraints put them, and N may not be lower than the goal's
+	// count (3 for zone, 5 for region). Tables of locality none in a
+	// multi-region database model another database and ignore it; in a
+	// database without multi-region SQL it is the database zone config's
+	// num_voters. A table's own num_voters wins. Absent means the survival
+	// goal's count (3 without multi-region SQL).
+	NumVoters *int `yaml:"num_voters,omitempty"`
+	// NumReplicas, if set, is num_replicas (voters plus non-voters), for the
+	// same tables as NumVoters and, in a multi-region database, not lower
+	// than the survival goal's count. Absent means the synthesized count
+	// plus the voters NumVoters adds, so the non-voters stay
+	// (docs/decisions.md).
+	NumReplicas *int `yaml:"num_replicas,omitempty"`
+	// SuperRegions maps a super region's name to its database regions
+	// (ALTER DATABASE … ADD SUPER REGION, CockroachDB 22.1+): every replica
+	// of a regional-by-table table or regional-by-row partition homed in
+	// one of them stays inside the super region. A region belongs to one
+	// super region at most; under REGION survival a super region needs 3
+	// regions. GLOBAL tables ignore super regions.
+	SuperRegions map[string][]string `yaml:"super_regions,omitempty"`
 }
 
 // DefaultDatabase returns a multi-region database over regions with the
@@ -265,11 +296,19 @@ func (db Database) validate() error {
 		case survival != SurvivalZone:
 			return fmt.Errorf("database.survival: %q %w (database.primary_region is empty)",
 				survival, ErrNotMultiRegion)
+		case len(db.SuperRegions) > 0:
+			// alterDatabaseAddSuperRegion: "database must be multi-region to
+			// support super regions".
+			return fmt.Errorf("database.super_regions: %w: database must be multi-region to support super regions (database.primary_region is empty)",
+				ErrNotMultiRegion)
+
 		case placement != PlacementDefault:
 			return fmt.Errorf("database.placement: %q %w (database.primary_region is empty)",
 				placement, ErrNotMultiRegion)
 		}
-		return nil
+		_, _, err := applyCounts(numReplicasDefault, numReplicasDefault, true,
+			count{n: db.NumVoters, field: "database."}, count{n: db.NumReplicas, field: "database."})
+		return err
 	}
 	for i, r := range db.Regions {
 		if r == "" {
@@ -296,7 +335,84 @@ func (db Database) validate() error {
 		return fmt.Errorf("database.placement: %q with database.survival %q: %w",
 			placement, survival, ErrRestrictedRegionSurvival)
 	}
+	if err := db.validateSuperRegions(survival); err != nil {
+		return err
+	}
+	db.Survival, db.Placement = survival, placement
+	v, r := NumVotersAndReplicas(db)
+	_, _, err = applyCounts(v, r, false, count{n: db.NumVoters, field: "database.", goal: survival},
+		count{n: db.NumReplicas, field: "database.", goal: survival})
+	return err
+}
+
+// validateSuperRegions checks db.SuperRegions the way CockroachDB's ALTER
+// DATABASE … ADD SUPER REGION does (pkg/sql/alter_database.go,
+// (*planner).addSuperRegion; pkg/sql/catalog/multiregion/region_config.go,
+// validateSuperRegions) and its secondary-region rules
+// (alter_database.go, validateSecondaryRegion and
+// (*alterDatabaseSecondaryRegion).startExec). Super regions are visited
+// in name order, so the first error is the same on every run.
+func (db Database) validateSuperRegions(survival Survival) error {
+	if len(db.SuperRegions) == 0 {
+		return nil
+	}
+	owner := map[string]string{} // region -> its super region
+	for _, name := range slices.Sorted(maps.Keys(db.SuperRegions)) {
+		regions := db.SuperRegions[name]
+		field := "database.super_regions." + name
+		if name == "" {
+			return fmt.Errorf("database.super_regions: %w: empty super region name", ErrSuperRegion)
+		}
+		if len(regions) == 0 {
+			return fmt.Errorf("%s: %w: no regions found within super region %s", field, ErrSuperRegion, name)
+		}
+		for i, r := range regions {
+			f := fmt.Sprintf("%s[%d]", field, i)
+			switch {
+			case !db.HasRegion(r):
+				// addSuperRegion: "region %s not part of database".
+				return fmt.Errorf("%s: %q: %w: region %s not part of database (database regions %v)",
+					f, r, ErrSuperRegion, r, db.Regions)
+			case slices.Contains(regions[:i], r):
+				// validateSuperRegions: "duplicate region %s found in super region %s".
+				return fmt.Errorf("%s: %q: %w: duplicate region %s found in super region %s", f, r, ErrSuperRegion, r, name)
+			case owner[r] != "":
+				// addSuperRegion: "region %s is already part of super region %s".
+				return fmt.Errorf("%s: %q: %w: region %s is already part of super region %s",
+					f, r, ErrSuperRegion, r, owner[r])
+			}
+			owner[r] = name
+		}
+		// addSuperRegion wraps canSatisfySurvivalGoal's error.
+		if survival == SurvivalRegion && len(regions) < MinRegionsForRegionSurvival {
+			return fmt.Errorf("%s: %v: %w: super region %s only has %d region(s): %v", field, regions,
+				ErrSuperRegion, name, len(regions), ErrTooFewRegions)
+		}
+	}
+	if db.Secondary != "" {
+		primary, secondary := owner[db.Primary], owner[db.Secondary]
+		switch {
+		case primary == "" && secondary != "":
+			return fmt.Errorf("database.secondary_region: %q: %w: the secondary region can not be in a super region, unless the primary is also within a super region",
+				db.Secondary, ErrSuperRegion)
+		case primary != secondary:
+			return fmt.Errorf("database.secondary_region: %q: %w: the secondary region must be in the same super region as the current primary region",
+				db.Secondary, ErrSuperRegion)
+		}
+	}
 	return nil
+}
+
+// SuperRegionOf returns the name of the super region that region belongs
+// to and its regions in CockroachDB's order (sorted by name, as
+// addSuperRegion stores them), or "" and nil.
+func (db Database) SuperRegionOf(region string) (string, []string) {
+	for _, name := range slices.Sorted(maps.Keys(db.SuperRegions)) {
+		if slices.Contains(db.SuperRegions[name], region) {
+			return name, slices.Sorted(slices.Values(db.SuperRegions[name]))
+		}
+	}
+	return "", nil
 }
 
 // TableSpec is the placement-relevant part of a scenario table: its name,
@@ -316,6 +432,12 @@ type TableSpec struct {
 	// Nodes, if not empty, restricts the table's replicas to these nodes
 	// (Spec.Nodes).
 	Nodes []topology.NodeID `yaml:"-"`
+	// NumVoters and NumReplicas, if set, override num_voters and
+	// num_replicas for the table's ranges (a table zone config, which a
+	// multi-region table takes with override_multi_region_zone_config);
+	// nil takes the database's, field by field as zone configs inherit.
+	NumVoters   *int `yaml:"num_voters,omitempty"`
+	NumReplicas *int `yaml:"num_replicas,omitempty"`
 }
 
 // Validate checks t against db: the locality spelling, that the locality
@@ -340,8 +462,40 @@ func (t TableSpec) validate(db Database) error {
 	if t.HomeRegion != "" && loc != LocalityRegionalByTable {
 		return fmt.Errorf("home_region: %q %w %q", t.HomeRegion, ErrHomeRegionNotAllowed, loc)
 	}
-	_, err = specFor(db, loc, t.HomeRegion)
+	if loc == LocalityRegionalByRow {
+		for _, r := range db.Regions {
+			if _, err := t.spec(db, loc, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	_, err = t.spec(db, loc, t.HomeRegion)
 	return err
+}
+
+// Spec returns the zone-config view of the table's ranges homed in home
+// ("" for the table's own home; a partition's region for
+// regional-by-row): SpecFor with the table's num_voters and num_replicas
+// overrides applied. db must be resolved (WithClusterRegions).
+func (t TableSpec) Spec(db Database, home string) (Spec, error) {
+	loc, err := parseLocality(string(t.Locality))
+	if err != nil {
+		return Spec{}, prefix(err)
+	}
+	if home == "" {
+		home = t.HomeRegion
+	}
+	s, err := t.spec(db, loc.resolve(db), home)
+	if err != nil {
+		return Spec{}, prefix(err)
+	}
+	s.Nodes = t.Nodes
+	return s, nil
+}
+
+func (t TableSpec) spec(db Database, loc Locality, home string) (Spec, error) {
+	return specFor(db, loc, home, t.NumVoters, t.NumReplicas)
 }
 
 // prefix marks err as coming from this package.

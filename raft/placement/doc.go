@@ -8,7 +8,11 @@
 //     GLOBAL, or none) it derives a Spec — num_replicas, num_voters,
 //     constraints, voter_constraints, lease_preferences and global_reads —
 //     and refuses the configurations CockroachDB refuses (Validate, with
-//     wrapped sentinel errors that name the field and the value).
+//     wrapped sentinel errors that name the field and the value). The
+//     database's num_voters / num_replicas act as zone config extensions
+//     and a table's (TableSpec.Spec) as its own zone config; super regions
+//     confine the replicas of regional data homed in them
+//     (AddConstraintsForSuperRegion).
 //  2. Allocation. Allocate chooses concrete nodes of a topology.Cluster for a
 //     Spec the way CockroachDB's allocator settles at steady state: replicas
 //     required by constraints first, then the remaining voters and the

@@ -69,7 +69,7 @@ func PlaceTable(c *topology.Cluster, db Database, t TableSpec, r *rand.Rand, loa
 		if loc == LocalityRegionalByRow {
 			home = part
 		}
-		spec, err := specFor(db, loc, home)
+		spec, err := t.spec(db, loc, home)
 		if err != nil {
 			return nil, fmt.Errorf("placement: table %q: %w", t.Name, err)
 		}

@@ -24,7 +24,7 @@ import (
 // later runs have inserted after the key that precedes them there.
 //
 // Each run's label is its survival goal, followed by every other parameter
-// that differs between the runs (scenario, CockroachDB version, RTT source,
+// that differs between the runs (the --vary setting, scenario, CockroachDB version, RTT source,
 // max offset, seed, simulated and warmup seconds); labels that would still
 // be equal get " #N", the run's 1-based position.
 //
@@ -88,6 +88,7 @@ type labelField struct {
 // labelFields are the parameters after survival that labels may show, in
 // label order.
 var labelFields = []labelField{
+	{func(r *scenarios.Result) string { return r.Variant }, orDash},
 	{func(r *scenarios.Result) string { return r.Scenario }, orDash},
 	{func(r *scenarios.Result) string { return r.CRDBVersion }, func(v string) string { return "v" + orDash(v) }},
 	{func(r *scenarios.Result) string { return r.RTT }, func(v string) string { return "rtt=" + orDash(v) }},
