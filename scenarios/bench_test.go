@@ -53,3 +53,27 @@ func reportLatencies(b *testing.B, s *Scenario, res *Result) {
 		b.ReportMetric(st.P99Ms, st.Table+"-"+st.Op+"-p99-ms")
 	}
 }
+
+// BenchmarkRunSeeds runs the default scenario with 8 seeds, one at a time
+// and on every core (RunSeeds), and reports runs per wall second; the
+// ratio of the two is what --seeds gains from the cores.
+func BenchmarkRunSeeds(b *testing.B) {
+	s, err := Load("default")
+	if err != nil {
+		b.Fatal(err)
+	}
+	seeds := []uint64{1, 2, 3, 4, 5, 6, 7, 8}
+	for _, bc := range []struct {
+		name        string
+		parallelism int
+	}{{"sequential", 1}, {"parallel", 0}} {
+		b.Run(bc.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, err := RunSeeds(s, seeds, bc.parallelism); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N*len(seeds))/b.Elapsed().Seconds(), "runs/s")
+		})
+	}
+}

@@ -608,10 +608,40 @@ func ms(d time.Duration) float64 {
 // Each run has its own engine and random streams, so results do not depend
 // on parallelism.
 func RunSeeds(s *Scenario, seeds []uint64, parallelism int) ([]*Result, error) {
-	return runParallel(len(seeds), parallelism, nil, func(i int) (*Result, error) {
+	return RunSeedsWith(s, seeds, SeedsOptions{Parallelism: parallelism})
+}
+
+// SeedsOptions are the knobs of RunSeedsWith.
+type SeedsOptions struct {
+	// Parallelism is how many runs go at once; 0 means GOMAXPROCS.
+	Parallelism int
+	// Progress, if set, is called after each run with the runs done and
+	// the total, from one goroutine at a time.
+	Progress func(done, total int)
+	// Budget limits each run (RunOptions.Budget).
+	Budget Budget
+	// Clock, if set, is read before and after each run to fill its
+	// WallSeconds; the runs themselves read no clock.
+	Clock func() time.Time
+}
+
+// RunSeedsWith is RunSeeds with options.
+func RunSeedsWith(s *Scenario, seeds []uint64, o SeedsOptions) ([]*Result, error) {
+	return runParallel(len(seeds), o.Parallelism, o.Progress, func(i int) (*Result, error) {
 		c := s.Clone()
 		c.Seed = seeds[i]
-		return Run(c)
+		var start time.Time
+		if o.Clock != nil {
+			start = o.Clock()
+		}
+		r, err := RunWith(c, RunOptions{Budget: o.Budget})
+		if err != nil {
+			return nil, fmt.Errorf("seed %d: %w", c.Seed, err)
+		}
+		if o.Clock != nil {
+			r.WallSeconds = o.Clock().Sub(start).Seconds()
+		}
+		return r, nil
 	})
 }
 

@@ -98,7 +98,9 @@ func tQuantile(conf, df float64) float64 {
 // of every seed's requests pooled (histograms merged exactly), and for the
 // mean and each percentile the confidence interval of its per-seed value
 // (MeanInterval). An interval is null with fewer than two seeds with
-// requests.
+// requests, or when a seed has fewer requests than the percentile needs
+// (MinRequestsFor: 100 for p99), whose value is then its few slowest
+// requests rather than an estimate of the percentile.
 type SeedStat struct {
 	Stat
 	// Runs counts the seeds whose run had requests of this stat.
@@ -114,7 +116,9 @@ type SeedStat struct {
 // seeds: each seed's longest range outage and its errors, their mean and
 // confidence interval.
 type SeedFault struct {
-	Fault    string `json:"fault"`
+	// Fault names the fault, as in FaultImpact.
+	Fault string `json:"fault"`
+	// Locality is the table locality the figures are of.
 	Locality string `json:"locality"`
 	Runs     int    `json:"runs"` // seeds whose run had this fault and locality
 	// MaxUnavailableS is the mean over seeds of the longest range
@@ -130,13 +134,19 @@ type SeedFault struct {
 // SeedSummary summarises runs of one scenario configuration over several
 // seeds (SummariseSeeds).
 type SeedSummary struct {
-	Scenario string   `json:"scenario"`
-	Survival string   `json:"survival"` // zone, region or none
-	Seeds    []uint64 `json:"seeds"`    // the runs' seeds, in run order
+	// Scenario names the scenario run.
+	Scenario string `json:"scenario"`
+	Survival string `json:"survival"` // zone, region or none
+	// Variant is the setting compare --vary gave the runs
+	// ("voters=5"); absent otherwise.
+	Variant string   `json:"variant,omitempty"`
+	Seeds   []uint64 `json:"seeds"` // the runs' seeds, in run order
 	// Confidence is the level of every interval, e.g. 0.95.
-	Confidence float64     `json:"confidence"`
-	Stats      []SeedStat  `json:"stats"`
-	Faults     []SeedFault `json:"faults"`
+	Confidence float64 `json:"confidence"`
+	// Stats are per table × op × client region, pooled, with intervals.
+	Stats []SeedStat `json:"stats"`
+	// Faults are per fault × table locality, with intervals.
+	Faults []SeedFault `json:"faults"`
 }
 
 // statKey names a table × op × client region.
@@ -149,7 +159,7 @@ type statKey struct{ table, op, region string }
 func SummariseSeeds(runs []*Result, conf float64) SeedSummary {
 	out := SeedSummary{Confidence: conf, Stats: []SeedStat{}, Faults: []SeedFault{}, Seeds: []uint64{}}
 	if len(runs) > 0 {
-		out.Scenario, out.Survival = runs[0].Scenario, runs[0].Survival
+		out.Scenario, out.Survival, out.Variant = runs[0].Scenario, runs[0].Survival, runs[0].Variant
 	}
 	for _, r := range runs {
 		out.Seeds = append(out.Seeds, r.Seed)
@@ -161,15 +171,18 @@ func SummariseSeeds(runs []*Result, conf float64) SeedSummary {
 		ss.Runs = len(vals)
 		for _, f := range []struct {
 			dst **Interval
+			q   float64 // the quantile, 0 for the mean
 			get func(Stat) float64
 		}{
-			{&ss.MeanCI, func(s Stat) float64 { return s.MeanMs }},
-			{&ss.P50CI, func(s Stat) float64 { return s.P50Ms }},
-			{&ss.P90CI, func(s Stat) float64 { return s.P90Ms }},
-			{&ss.P99CI, func(s Stat) float64 { return s.P99Ms }},
-			{&ss.P999CI, func(s Stat) float64 { return s.P999Ms }},
+			{&ss.MeanCI, 0, func(s Stat) float64 { return s.MeanMs }},
+			{&ss.P50CI, 0.5, func(s Stat) float64 { return s.P50Ms }},
+			{&ss.P90CI, 0.9, func(s Stat) float64 { return s.P90Ms }},
+			{&ss.P99CI, 0.99, func(s Stat) float64 { return s.P99Ms }},
+			{&ss.P999CI, 0.999, func(s Stat) float64 { return s.P999Ms }},
 		} {
-			*f.dst = intervalOf(vals, f.get, conf)
+			if enoughPerSeed(vals, f.q) {
+				*f.dst = intervalOf(vals, f.get, conf)
+			}
 		}
 		out.Stats = append(out.Stats, ss)
 	}
@@ -216,6 +229,28 @@ func perSeedStats(runs []*Result) map[statKey][]Stat {
 		}
 	}
 	return per
+}
+
+// MinRequestsFor returns how many requests a seed's run needs for its
+// q-quantile to be an estimate of the quantile rather than its largest
+// request: 1/(1-q) (2 for the median, 100 for p99, 1000 for p99.9), and
+// 2 for the mean (q = 0).
+func MinRequestsFor(q float64) uint64 {
+	if q <= 0 {
+		return 2
+	}
+	return uint64(math.Ceil(1/(1-q) - 1e-9))
+}
+
+// enoughPerSeed reports whether every seed's stat has the requests its
+// q-quantile needs (MinRequestsFor).
+func enoughPerSeed(stats []Stat, q float64) bool {
+	for _, s := range stats {
+		if s.Count < MinRequestsFor(q) {
+			return false
+		}
+	}
+	return true
 }
 
 // intervalOf returns the interval of get over stats, or nil with fewer

@@ -720,6 +720,8 @@ faults: [{at: 10s, kind: zone, target: us-west1-a, for: 5m30s}]
 		{"compare", faulty},
 		{"sweep", tiny, "--seeds", "1", "--duration", "2s"},
 		{"sweep", faulty, "--seeds", "2", "--duration", "3s", "--pairs"},
+		{"run", faulty, "--seeds", "3"},
+		{"compare", faulty, "--seeds", "2"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			out := t.TempDir()

@@ -71,9 +71,11 @@ func writeOut(dir string, force bool, stderr io.Writer, files []report.File, cha
 		}
 		names = append(names, f.Name)
 	}
-	paths, err := charts(tmp)
-	if err != nil {
-		return fmt.Errorf("writing charts: %w", err)
+	var paths []string
+	if charts != nil {
+		if paths, err = charts(tmp); err != nil {
+			return fmt.Errorf("writing charts: %w", err)
+		}
 	}
 	for _, p := range paths {
 		names = append(names, filepath.Base(p))

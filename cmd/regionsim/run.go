@@ -234,10 +234,12 @@ its slow share, errors and latency during and after failover (from
 min(30 s, half the fault) after the fault starts to its end); then a
 summary per fault and table locality of the ranges that lost service.
 
-`+scenarioHelp+"\n\n"+assertHelp, runExamples)
+`+scenarioHelp+"\n\n"+seedsHelp+"\n\n"+assertHelp, runExamples)
 	fs := c.Flags()
 	f.bind(fs, true)
 	fs.DurationVar(&within, "survive-within", scenarios.DefaultSurviveWithin, "longest stall a client may see for a fault to count as survived")
+	var nSeeds int
+	seedsFlag(fs, &nSeeds)
 	c.RunE = func(*cobra.Command, []string) error {
 		if err := checkSurviveWithin(within); err != nil {
 			return err
@@ -245,6 +247,9 @@ summary per fault and table locality of the ranges that lost service.
 		s, format, err := f.load(fs)
 		if err != nil {
 			return err
+		}
+		if nSeeds != 1 {
+			return f.runSeedsCommand(stdout, stderr, s, format, nSeeds, within)
 		}
 		if stop, err := f.preflight(stdout, s); stop || err != nil {
 			return err
@@ -288,10 +293,12 @@ against --survive-within; the unavailability each saves; what REGION costs
 in latency per op and client region (whole runs, faults included); and a
 paragraph that says it in words.
 
-`+scenarioHelp+"\n\n"+assertHelp, compareExamples)
+`+scenarioHelp+"\n\n"+seedsHelp+"\n\n"+assertHelp, compareExamples)
 	fs := c.Flags()
 	f.bind(fs, false)
 	fs.DurationVar(&within, "survive-within", scenarios.DefaultSurviveWithin, "longest stall a client may see for a fault to count as survived (the verdict)")
+	var nSeeds int
+	seedsFlag(fs, &nSeeds)
 	fs.StringVar(&vary, "vary", "", "run one variant per value of FIELD=A,B,...: voters=3,5 (num_voters) or survival=zone,region (the default)")
 	c.RunE = func(*cobra.Command, []string) error {
 		if err := checkSurviveWithin(within); err != nil {
@@ -329,6 +336,9 @@ paragraph that says it in words.
 			} else {
 				labels = append(labels, "")
 			}
+		}
+		if nSeeds != 1 {
+			return f.compareSeedsCommand(stdout, stderr, s, variants, labels, skipped, format, nSeeds, within)
 		}
 		if stop, err := f.preflight(stdout, variants...); stop || err != nil {
 			return err

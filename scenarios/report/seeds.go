@@ -66,8 +66,8 @@ type CompareSeedsDocument struct {
 
 // seedsNote explains the ± of the seed tables.
 func seedsNote(conf float64, seeds int) string {
-	return fmt.Sprintf("Values are of every seed's requests together (histograms merged). ± is the half-width of the %s confidence interval of the mean of the %d seeds' values (Student t over independent replications; docs/output.md).",
-		pct(conf), seeds)
+	return fmt.Sprintf("Values are of every seed's requests together (histograms merged). ± is the half-width of the %s confidence interval of the mean of the %d seeds' values (Student t over independent replications; docs/output.md); a value without one had too few requests in some seed for its percentile (p99 needs %d, p99.9 %d).",
+		pct(conf), seeds, scenarios.MinRequestsFor(0.99), scenarios.MinRequestsFor(0.999))
 }
 
 func pct(conf float64) string { return strconv.FormatFloat(conf*100, 'f', -1, 64) + " %" }
@@ -94,12 +94,11 @@ func fmtHalf(h float64) string {
 }
 
 func seedsParams(s *scenarios.SeedSummary) [][2]string {
-	return [][2]string{
-		{"scenario", orDash(s.Scenario)},
-		{"survival", orDash(s.Survival)},
-		{"seeds", seedList(s.Seeds)},
-		{"confidence", pct(s.Confidence)},
+	kv := [][2]string{{"scenario", orDash(s.Scenario)}, {"survival", orDash(s.Survival)}}
+	if s.Variant != "" {
+		kv = append(kv, [2]string{"variant", s.Variant})
 	}
+	return append(kv, [2]string{"seeds", seedList(s.Seeds)}, [2]string{"confidence", pct(s.Confidence)})
 }
 
 // seedList formats seeds: "1–8 (8 runs)" when consecutive, else listed.
@@ -206,8 +205,8 @@ func writeSeedsText(b *bytes.Buffer, s *scenarios.SeedSummary, md bool, level in
 		b.WriteString("\n" + note + "\n")
 		return
 	}
-	fmt.Fprintf(b, "%s %s\n\n", strings.Repeat("#", level), mdEscapeLine(fmt.Sprintf("%s · %s survival · %d seeds", orDash(s.Scenario), orDash(s.Survival), len(s.Seeds))))
-	for _, kv := range seedsParams(s)[2:] {
+	fmt.Fprintf(b, "%s %s\n\n", strings.Repeat("#", level), mdEscapeLine(fmt.Sprintf("%s · %s · %d seeds", orDash(s.Scenario), configLabel(*s), len(s.Seeds))))
+	for _, kv := range seedsParams(s)[len(seedsParams(s))-2:] {
 		fmt.Fprintf(b, "- %s: %s\n", kv[0], mdEscapeLine(kv[1]))
 	}
 	b.WriteByte('\n')
@@ -314,9 +313,18 @@ func deltaCell(d scenarios.SeedDelta) string {
 	return fmtDelta(d.DeltaMs) + " ± " + fmtHalf(d.CI.HalfWidth())
 }
 
+// configLabel names a configuration: "REGION", "ZONE voters=5".
+func configLabel(s scenarios.SeedSummary) string {
+	l := strings.ToUpper(orDash(s.Survival))
+	if s.Variant != "" {
+		l += " " + s.Variant
+	}
+	return l
+}
+
 func writeDeltasText(b *bytes.Buffer, c *SeedComparison, md bool) {
 	first, last := c.Configs[0], c.Configs[len(c.Configs)-1]
-	name := strings.ToUpper(last.Survival) + " − " + strings.ToUpper(first.Survival)
+	name := configLabel(last) + " − " + configLabel(first)
 	g := &grid{cols: []column{{"table", left}, {"op", left}, {"client region", left}, {"p50 Δ ms", right}, {"p99 Δ ms", right}}}
 	type row struct{ p50, p99 *scenarios.SeedDelta }
 	var keys []string
@@ -357,6 +365,7 @@ func writeDeltasText(b *bytes.Buffer, c *SeedComparison, md bool) {
 		slices.Sort(ratios)
 		note += fmt.Sprintf(" Unpaired, the median interval would be %.1f× as wide.", ratios[len(ratios)/2])
 	}
+	note += fmt.Sprintf(" With many rows, about one in %.0f shows a difference by chance.", 1/(1-first.Confidence))
 	if md {
 		fmt.Fprintf(b, "## %s\n\n", mdEscapeLine(name+", per table, op and client region"))
 		g.writeMarkdown(b)
@@ -383,7 +392,7 @@ func writeDeltasCSV(b *bytes.Buffer, c *SeedComparison) error {
 		for _, d := range c.Deltas {
 			lo, hi := bounds(d.CI)
 			ulo, uhi := bounds(d.UnpairedCI)
-			_ = cw.Write([]string{first.Scenario, first.Survival, last.Survival, strconv.Itoa(len(first.Seeds)), fmtFull(first.Confidence),
+			_ = cw.Write([]string{first.Scenario, configLabel(first), configLabel(last), strconv.Itoa(len(first.Seeds)), fmtFull(first.Confidence),
 				d.Table, d.Op, d.ClientRegion, d.Percentile, strconv.Itoa(d.Runs), fmtFull(d.DeltaMs), lo, hi, ulo, uhi,
 				strconv.FormatBool(d.Significant())})
 		}
@@ -393,4 +402,42 @@ func writeDeltasCSV(b *bytes.Buffer, c *SeedComparison) error {
 		return fmt.Errorf("report: csv: %w", err)
 	}
 	return nil
+}
+
+// SeedsFiles returns the files of `run --seeds` output set: result.json
+// (the SeedsDocument), stats.csv (WriteSeeds' CSV), the per-seed CSV
+// tables of ResultCSVs (every seed's rows, led by its seed), and
+// scenario.yaml.
+func SeedsFiles(s *scenarios.SeedSummary, runs []*scenarios.Result, resolved *scenarios.Scenario) []File {
+	files := []File{
+		{"result.json", func(w io.Writer) error { return WriteSeeds(w, s, runs, resolved, JSON) }},
+		{"stats.csv", func(w io.Writer) error { return WriteSeeds(w, s, runs, resolved, CSV) }},
+	}
+	flat := make([]scenarios.Result, len(runs))
+	for i, r := range runs {
+		flat[i] = *r
+	}
+	for _, t := range ResultCSVs {
+		files = append(files, File{t.Name, func(w io.Writer) error { return writeTable(w, t, flat, nil) }})
+	}
+	return appendScenarioFile(files, resolved)
+}
+
+// SeedComparisonFiles returns the files of `compare --seeds`: result.json
+// (the CompareSeedsDocument), stats.csv (every configuration's pooled
+// stats with intervals), deltas.csv (WriteSeedComparison's CSV) and
+// scenario.yaml.
+func SeedComparisonFiles(c *SeedComparison) []File {
+	files := []File{
+		{"result.json", func(w io.Writer) error { return WriteSeedComparison(w, c, JSON) }},
+		{"stats.csv", func(w io.Writer) error {
+			var b bytes.Buffer
+			if err := writeSeedsCSV(&b, c.Configs); err != nil {
+				return err
+			}
+			return write(w, &b)
+		}},
+		{"deltas.csv", func(w io.Writer) error { return WriteSeedComparison(w, c, CSV) }},
+	}
+	return appendScenarioFile(files, c.Resolved)
 }

@@ -182,6 +182,17 @@ func FromComparison(c *scenarios.Comparison) *Source {
 	return s
 }
 
+// FromRuns returns the figures of every run of runs (the seeds of run or
+// compare --seeds), run by run, for command ("run" or "compare"): an
+// assertion holds only if it holds in every run.
+func FromRuns(command string, runs []*scenarios.Result) *Source {
+	s := &Source{scope: Scope{Command: command}}
+	for _, r := range runs {
+		s.addResult(r)
+	}
+	return s
+}
+
 func (s *Source) addResult(r *scenarios.Result) {
 	for _, t := range r.Tables {
 		s.scope.Tables = appendNew(s.scope.Tables, t.Name)
