@@ -281,7 +281,16 @@ func (b Budget) exceeded(s *Scenario, e *sim.Engine) error {
 // the runs, memory that of the costliest run times the runs that go at
 // once.
 func SweepEstimate(s *Scenario, opts SweepOptions) (Estimate, error) {
+	return SweepShardEstimate(s, opts, Shard{Index: 0, Of: 1})
+}
+
+// SweepShardEstimate is SweepEstimate for the runs of shard sh of the
+// sweep (SweepPlan.RunShard): the ones `sweep --shard` makes.
+func SweepShardEstimate(s *Scenario, opts SweepOptions, sh Shard) (Estimate, error) {
 	if err := opts.Validate(s); err != nil {
+		return Estimate{}, err
+	}
+	if err := sh.Validate(); err != nil {
 		return Estimate{}, err
 	}
 	jobs, _, _, err := sweepPlan(s, opts)
@@ -289,18 +298,33 @@ func SweepEstimate(s *Scenario, opts SweepOptions) (Estimate, error) {
 		return Estimate{}, err
 	}
 	var total Estimate
-	for _, j := range jobs {
+	runs := 0
+	for ji, j := range jobs {
+		// The shard's runs of this job: j's seeds k with
+		// (ji*Seeds + k) % Of == Index.
+		n := 0
+		for k := range opts.Seeds {
+			if (ji*opts.Seeds+k)%sh.Of == sh.Index {
+				n++
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		runs += n
 		e, err := j.s.Estimate()
 		if err != nil {
 			return Estimate{}, err
 		}
-		n := float64(opts.Seeds)
-		total.Requests += n * e.Requests
-		total.Events += n * e.Events
+		total.Requests += float64(n) * e.Requests
+		total.Events += float64(n) * e.Events
 		total.PeakInFlight = max(total.PeakInFlight, e.PeakInFlight)
 		total.MemoryBytes = max(total.MemoryBytes, e.MemoryBytes)
 	}
-	runs := len(jobs) * opts.Seeds
+	if runs == 0 {
+		total.MemoryBytes = estRuntimeBytes
+		return total, nil
+	}
 	parallel := opts.Parallelism
 	if parallel <= 0 {
 		parallel = runtime.GOMAXPROCS(0)

@@ -79,3 +79,23 @@ func TestShardedSweepMergesToTheSweep(t *testing.T) {
 	_, err = plan.RunShard(Shard{3, 3}, opts)
 	assert.ErrorContains(t, err, "index 3 is out of range [0, 2]")
 }
+
+// TestSweepShardEstimate: the shards' estimates add up to the sweep's, so
+// --max-events judges a shard by the runs it makes.
+func TestSweepShardEstimate(t *testing.T) {
+	s, opts := smallSweep(t)
+	whole, err := SweepEstimate(s, opts)
+	require.NoError(t, err)
+	var events, requests float64
+	for i := range 3 {
+		e, err := SweepShardEstimate(s, opts, Shard{i, 3})
+		require.NoError(t, err)
+		assert.Less(t, e.Events, whole.Events)
+		events += e.Events
+		requests += e.Requests
+	}
+	assert.InEpsilon(t, whole.Events, events, 1e-9)
+	assert.InEpsilon(t, whole.Requests, requests, 1e-9)
+	_, err = SweepShardEstimate(s, opts, Shard{5, 3})
+	assert.Error(t, err)
+}

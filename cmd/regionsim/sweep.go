@@ -121,7 +121,11 @@ it in words.
 			return sweepInputError(err)
 		}
 		opts.Budget = f.budget
-		est, err := scenarios.SweepEstimate(s, opts)
+		whole := scenarios.Shard{Index: 0, Of: 1}
+		if sh != nil {
+			whole = *sh
+		}
+		est, err := scenarios.SweepShardEstimate(s, opts, whole)
 		if err != nil {
 			return sweepInputError(err)
 		}
