@@ -143,3 +143,97 @@ func headerKey(p *SweepPart) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// SeedsPart is one shard's share of a run over several seeds (`run
+// --seeds N --shard i/N`): every seed of the run, which shard, and the
+// shard's runs. MergeSeedsParts of every shard's part gives the runs of
+// the unsharded `run --seeds N`, in seed order.
+type SeedsPart struct {
+	// Seeds are every seed of the whole run, in order; run j has seed
+	// Seeds[j] and belongs to shard j % Of.
+	Seeds []uint64 `json:"seeds"`
+	// Shard is which slice of the runs this part holds.
+	Shard Shard `json:"shard"`
+	// Results are the shard's runs, by index into Seeds.
+	Results []SeedRun `json:"runs"`
+	// Resolved is the scenario run (carried by the part's document).
+	Resolved *Scenario `json:"-"`
+	// Source names the part in MergeSeedsParts' errors (its file).
+	Source string `json:"-"`
+}
+
+// SeedRun is one run of a run over several seeds: its index into the
+// seeds, and its result.
+type SeedRun struct {
+	Index  int     `json:"index"`
+	Result *Result `json:"result"`
+}
+
+// SeedsShard returns the indexes into seeds of shard sh's runs.
+func SeedsShard(seeds []uint64, sh Shard) []int {
+	var out []int
+	for j := sh.Index; j < len(seeds); j += sh.Of {
+		out = append(out, j)
+	}
+	return out
+}
+
+// MergeSeedsParts returns the runs of the parts of one run over several
+// seeds, one part per shard in any order, in seed order. The parts must
+// agree on the seeds, the number of shards and the scenario, and hold
+// every shard once, each run in its own shard and with its seed.
+func MergeSeedsParts(parts []*SeedsPart) ([]*Result, error) {
+	if len(parts) == 0 {
+		return nil, fmt.Errorf("seed parts: no parts")
+	}
+	name := func(p *SeedsPart, i int) string {
+		if p.Source != "" {
+			return p.Source
+		}
+		return fmt.Sprintf("part %d", i+1)
+	}
+	first := parts[0]
+	key := func(p *SeedsPart) ([]byte, error) { return json.Marshal(struct{ S *Scenario }{p.Resolved}) }
+	want, err := key(first)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Result, len(first.Seeds))
+	seen := make([]bool, first.Shard.Of)
+	for i, p := range parts {
+		if err := p.Shard.Validate(); err != nil {
+			return nil, fmt.Errorf("seed parts: %s: %w", name(p, i), err)
+		}
+		got, err := key(p)
+		if err != nil {
+			return nil, err
+		}
+		if p.Shard.Of != first.Shard.Of || !slices.Equal(p.Seeds, first.Seeds) || !bytes.Equal(got, want) {
+			return nil, fmt.Errorf("seed parts: %s (shard %v) is of another run than %s (scenario, seeds or shard count differ)", name(p, i), p.Shard, name(first, 0))
+		}
+		if seen[p.Shard.Index] {
+			return nil, fmt.Errorf("seed parts: shard %v given twice (%s)", p.Shard, name(p, i))
+		}
+		seen[p.Shard.Index] = true
+		for _, r := range p.Results {
+			switch {
+			case r.Index < 0 || r.Index >= len(out) || r.Index%p.Shard.Of != p.Shard.Index:
+				return nil, fmt.Errorf("seed parts: %s (shard %v) holds run %d of another shard", name(p, i), p.Shard, r.Index)
+			case r.Result == nil || r.Result.Seed != first.Seeds[r.Index]:
+				return nil, fmt.Errorf("seed parts: %s: run %d is not of seed %d", name(p, i), r.Index, first.Seeds[r.Index])
+			case out[r.Index] != nil:
+				return nil, fmt.Errorf("seed parts: %s: run %d given twice", name(p, i), r.Index)
+			}
+			out[r.Index] = r.Result
+		}
+	}
+	if missing := slices.Index(seen, false); missing >= 0 {
+		return nil, fmt.Errorf("seed parts: shard %d/%d missing (%d of %d parts given)", missing, first.Shard.Of, len(parts), first.Shard.Of)
+	}
+	for j, r := range out {
+		if r == nil {
+			return nil, fmt.Errorf("seed parts: the run of seed %d is missing", first.Seeds[j])
+		}
+	}
+	return out, nil
+}

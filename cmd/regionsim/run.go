@@ -240,13 +240,27 @@ summary per fault and table locality of the ranges that lost service.
 	fs.DurationVar(&within, "survive-within", scenarios.DefaultSurviveWithin, "longest stall a client may see for a fault to count as survived")
 	var nSeeds int
 	seedsFlag(fs, &nSeeds)
+	var shard string
+	fs.StringVar(&shard, "shard", "", "with --seeds: run only slice i of N of the seeds and write that part (JSON) for 'regionsim merge': i/N, or auto/N to take i from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID")
 	c.RunE = func(*cobra.Command, []string) error {
 		if err := checkSurviveWithin(within); err != nil {
 			return err
 		}
+		var sh *scenarios.Shard
+		partDir := ""
+		if fs.Changed("shard") {
+			v, err := f.shardFlags(fs, shard)
+			if err != nil {
+				return err
+			}
+			sh, partDir, f.out = &v, f.out, ""
+		}
 		s, format, err := f.load(fs)
 		if err != nil {
 			return err
+		}
+		if sh != nil {
+			return f.runSeedsShard(stdout, s, *sh, nSeeds, within, partDir)
 		}
 		if nSeeds != 1 {
 			return f.runSeedsCommand(stdout, stderr, s, format, nSeeds, within)

@@ -147,3 +147,52 @@ func (f *runFlags) compareSeedsCommand(stdout, stderr io.Writer, s *scenarios.Sc
 	}
 	return f.evalAsserts(stderr, slo.FromRuns("compare", all))
 }
+
+// runSeedsShard is run --seeds N --shard i/M: the shard's seeds only,
+// written as a part for merge.
+func (f *runFlags) runSeedsShard(stdout io.Writer, s *scenarios.Scenario, sh scenarios.Shard, n int, within time.Duration, dir string) error {
+	seeds, err := seedsOf(s.Seed, n)
+	if err != nil {
+		return err
+	}
+	idx := scenarios.SeedsShard(seeds, sh)
+	mine := make([]uint64, len(idx))
+	for k, j := range idx {
+		mine[k] = seeds[j]
+	}
+	var ss []*scenarios.Scenario
+	for _, seed := range mine {
+		c := s.Clone()
+		c.Seed = seed
+		ss = append(ss, c)
+	}
+	if stop, err := f.preflight(stdout, ss...); stop || err != nil {
+		return err
+	}
+	runs, err := f.runSeeds(s, mine, within)
+	if err != nil {
+		return err
+	}
+	part := &scenarios.SeedsPart{Seeds: seeds, Shard: sh, Results: []scenarios.SeedRun{}, Resolved: s.Resolved()}
+	for k, j := range idx {
+		part.Results = append(part.Results, scenarios.SeedRun{Index: j, Result: runs[k]})
+	}
+	return writeSeedsPart(dir, stdout, f.notes(), part)
+}
+
+// mergeSeeds is merge of run --seeds parts: what run --seeds prints.
+func (f *runFlags) mergeSeeds(stdout, stderr io.Writer, parts []*scenarios.SeedsPart, format report.Format) error {
+	runs, err := scenarios.MergeSeedsParts(parts)
+	if err != nil {
+		return badInput(err)
+	}
+	sum := scenarios.SummariseSeeds(runs, scenarios.DefaultConfidence)
+	resolved := parts[0].Resolved
+	if err := report.WriteSeeds(stdout, &sum, runs, resolved, format); err != nil {
+		return err
+	}
+	if err := writeOut(f.out, f.force, f.notes(), report.SeedsFiles(&sum, runs, resolved), nil); err != nil {
+		return err
+	}
+	return f.evalAsserts(stderr, slo.FromRuns("run", runs))
+}

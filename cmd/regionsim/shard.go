@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/regionsim/regionsim/scenarios"
 	"github.com/regionsim/regionsim/scenarios/report"
@@ -96,27 +97,53 @@ func shardFromEnv(getenv func(string) string) (int, error) {
 	return 0, fmt.Errorf("auto needs %s (Kubernetes Indexed Job) or %s (Slurm job array) in the environment; neither is set", envK8sIndex, envSlurmIndex)
 }
 
+// shardFlags parses --shard (from the batch engine's environment for
+// auto/N) and refuses the flags a part cannot honour: a part is JSON for
+// merge, which takes --format, --charts and --assert.
+func (f *runFlags) shardFlags(fs *pflag.FlagSet, spec string) (scenarios.Shard, error) {
+	sh, err := parseShard(spec, os.Getenv)
+	if err != nil {
+		return sh, err
+	}
+	switch {
+	case len(f.asserts) > 0:
+		return sh, badInputf("--assert with --shard: a part holds some runs only; pass --assert to regionsim merge")
+	case fs.Changed("format") && f.format != "json":
+		return sh, badInputf("--format %s with --shard: a part is JSON, for regionsim merge, which takes --format", f.format)
+	case fs.Changed("charts"):
+		return sh, badInputf("--charts with --shard: pass it to regionsim merge, which draws them")
+	}
+	return sh, nil
+}
+
 // partName is the file a shard's part is written to under --out.
 func partName(sh scenarios.Shard) string {
 	return fmt.Sprintf("sweep-part-%d-of-%d.json", sh.Index, sh.Of)
 }
 
 // writePart writes p as JSON to stdout, or with dir set to dir/partName
-// (through a temporary file renamed into place, so a reader never sees a
-// partial part), noting the file on notes.
+// (writeAtomically), noting the file on notes.
 func writePart(dir string, stdout, notes io.Writer, p *scenarios.SweepPart) error {
 	if dir == "" {
 		return report.WriteSweepPart(stdout, p)
 	}
+	return writeAtomically(filepath.Join(dir, partName(p.Shard)), notes, func(w io.Writer) error { return report.WriteSweepPart(w, p) })
+}
+
+// writeAtomically writes path through a temporary file beside it renamed
+// into place, so that a reader never sees a partial file, creating the
+// directory, and notes the file on notes.
+func writeAtomically(path string, notes io.Writer, write func(io.Writer) error) error {
+	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return badInputf("--out: %v", err)
 	}
-	tmp, err := os.CreateTemp(dir, ".sweep-part-*")
+	tmp, err := os.CreateTemp(dir, ".part-*")
 	if err != nil {
 		return badInputf("--out: %v", err)
 	}
 	defer os.Remove(tmp.Name())
-	if err := report.WriteSweepPart(tmp, p); err != nil {
+	if err := write(tmp); err != nil {
 		tmp.Close()
 		return err
 	}
@@ -126,7 +153,6 @@ func writePart(dir string, stdout, notes io.Writer, p *scenarios.SweepPart) erro
 	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
 		return err
 	}
-	path := filepath.Join(dir, partName(p.Shard))
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return err
 	}
@@ -144,13 +170,14 @@ func newMergeCmd(stdout, stderr io.Writer) *cobra.Command {
 	f := runFlags{stderr: stderr, afterFailover: true}
 	c := &cobra.Command{
 		Use:   "merge PART|DIR...",
-		Short: "combine the parts of a sharded sweep (sweep --shard i/N) into the sweep's result",
-		Long: `Read the N parts written by 'regionsim sweep … --shard i/N' for i = 0 … N-1
-(files, or directories whose sweep-part-*.json files are read) and print the
-sweep's result exactly as the unsharded sweep prints it, in any --format,
-with --out, --charts and --assert as for sweep. The parts must come from
-one sweep (same scenario, flags and binary's schema) and cover every shard
-once; otherwise merge names the part that does not fit and exits 2.`,
+		Short: "combine the parts of a sharded sweep or run --seeds (--shard i/N) into its result",
+		Long: `Read the N parts written by 'regionsim sweep … --shard i/N' (or by 'regionsim
+run … --seeds K --shard i/N') for i = 0 … N-1 (files, or directories whose
+sweep-part-*.json or seeds-part-*.json files are read) and print the result
+exactly as the unsharded command prints it, in any --format, with --out,
+--charts and --assert as for that command. The parts must come from one
+sweep or run (same scenario, flags and binary's schema) and cover every
+shard once; otherwise merge names the part that does not fit and exits 2.`,
 		Example: mergeExamples,
 		Args:    cobra.MinimumNArgs(1),
 	}
@@ -169,9 +196,12 @@ once; otherwise merge names the part that does not fit and exits 2.`,
 		if err := checkOut(f.out, f.force); err != nil {
 			return err
 		}
-		parts, err := readParts(args)
+		parts, seedParts, err := readParts(args)
 		if err != nil {
 			return err
+		}
+		if len(seedParts) > 0 {
+			return f.mergeSeeds(stdout, stderr, seedParts, format)
 		}
 		res, err := scenarios.MergeSweepParts(parts)
 		if err != nil {
@@ -188,42 +218,70 @@ once; otherwise merge names the part that does not fit and exits 2.`,
 	return c
 }
 
-// readParts reads the sweep parts named by args: files, and the
-// sweep-part-*.json files of directories (in name order).
-func readParts(args []string) ([]*scenarios.SweepPart, error) {
+// readParts reads the parts named by args: files, and the *-part-*.json
+// files of directories (in name order). Every part must be of one kind.
+func readParts(args []string) ([]*scenarios.SweepPart, []*scenarios.SeedsPart, error) {
 	var files []string
 	for _, a := range args {
 		info, err := os.Stat(a)
 		if err != nil {
-			return nil, badInput(err)
+			return nil, nil, badInput(err)
 		}
 		if !info.IsDir() {
 			files = append(files, a)
 			continue
 		}
-		found, err := filepath.Glob(filepath.Join(a, "sweep-part-*.json"))
-		if err != nil {
-			return nil, badInput(err)
+		var found []string
+		for _, pattern := range []string{"sweep-part-*.json", "seeds-part-*.json"} {
+			m, err := filepath.Glob(filepath.Join(a, pattern))
+			if err != nil {
+				return nil, nil, badInput(err)
+			}
+			found = append(found, m...)
 		}
 		if len(found) == 0 {
-			return nil, badInputf("%s: no sweep-part-*.json files in the directory", a)
+			return nil, nil, badInputf("%s: no sweep-part-*.json or seeds-part-*.json files in the directory", a)
 		}
 		slices.Sort(found)
 		files = append(files, found...)
 	}
-	var parts []*scenarios.SweepPart
+	var sweeps []*scenarios.SweepPart
+	var seeds []*scenarios.SeedsPart
 	for _, name := range files {
 		fh, err := os.Open(name)
 		if err != nil {
-			return nil, badInput(err)
+			return nil, nil, badInput(err)
 		}
-		p, err := report.ReadSweepPart(fh)
+		p, err := report.ReadPart(fh)
 		fh.Close()
 		if err != nil {
-			return nil, badInputf("%s: %v", name, err)
+			return nil, nil, badInputf("%s: %v", name, err)
 		}
-		p.Source = name
-		parts = append(parts, p)
+		if p.Sweep != nil {
+			p.Sweep.Source = name
+			sweeps = append(sweeps, p.Sweep)
+		} else {
+			p.Seeds.Source = name
+			seeds = append(seeds, p.Seeds)
+		}
+		if len(sweeps) > 0 && len(seeds) > 0 {
+			return nil, nil, badInputf("%s: parts of a sweep and of a run --seeds cannot be merged together", name)
+		}
 	}
-	return parts, nil
+	return sweeps, seeds, nil
+}
+
+// seedsPartName is the file a run --seeds shard's part is written to
+// under --out.
+func seedsPartName(sh scenarios.Shard) string {
+	return fmt.Sprintf("seeds-part-%d-of-%d.json", sh.Index, sh.Of)
+}
+
+// writeSeedsPart writes p as JSON to stdout, or with dir set to
+// dir/seedsPartName, like writePart.
+func writeSeedsPart(dir string, stdout, notes io.Writer, p *scenarios.SeedsPart) error {
+	if dir == "" {
+		return report.WriteSeedsPart(stdout, p)
+	}
+	return writeAtomically(filepath.Join(dir, seedsPartName(p.Shard)), notes, func(w io.Writer) error { return report.WriteSeedsPart(w, p) })
 }

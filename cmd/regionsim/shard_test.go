@@ -1,9 +1,11 @@
 package main
 
 import (
+	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"testing"
 
@@ -104,6 +106,65 @@ func TestShardProcessesMergeToTheSweep(t *testing.T) {
 	}
 }
 
+// shardFull runs the issue's literal acceptance: sweep default --seeds 4
+// in 3 shards, merged, against the unsharded sweep (minutes of CPU).
+var shardFull = flag.Bool("shard.full", false, "also shard the whole default sweep with 4 seeds (slow)")
+
+// TestShardedDefaultSweep is `sweep default --seeds 4 --shard i/3` for i =
+// 0, 1, 2 then merge, against `sweep default --seeds 4`, JSON byte for
+// byte. It takes minutes, so it runs only with -shard.full;
+// TestShardProcessesMergeToTheSweep checks the same on a smaller sweep.
+func TestShardedDefaultSweep(t *testing.T) {
+	if !*shardFull {
+		t.Skip("with -shard.full")
+	}
+	sweep := []string{"sweep", "default", "--seeds", "4", "--quiet"}
+	code, want, stderr := runCLI(append(sweep, "--format", "json")...)
+	require.Equal(t, 0, code, stderr)
+	parts := t.TempDir()
+	for i := range 3 {
+		code, _, stderr := runCLI(append(sweep, "--shard", strconv.Itoa(i)+"/3", "--out", parts)...)
+		require.Equal(t, 0, code, stderr)
+	}
+	code, got, stderr := runCLI("merge", parts, "--format", "json")
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, want, got)
+}
+
+// TestSeedShardProcessesMergeToTheRun: run --seeds 5 in 2 shard
+// processes, the index set as a Kubernetes Indexed Job sets it, merged:
+// the table equals the unsharded run's, and so does the JSON but for
+// each run's wall time.
+func TestSeedShardProcessesMergeToTheRun(t *testing.T) {
+	run := []string{"run", "default", "--seeds", "5", "--duration", "4s"}
+	code, want, stderr := runCLI(run...)
+	require.Equal(t, 0, code, stderr)
+	code, wantJSON, stderr := runCLI(append(run, "--format", "json")...)
+	require.Equal(t, 0, code, stderr)
+	parts := filepath.Join(t.TempDir(), "parts")
+	for i := range 2 {
+		cmd := exec.Command(os.Args[0], append(run, "--shard", "auto/2", "--out", parts, "--quiet")...)
+		cmd.Env = append(os.Environ(), "REGIONSIM_TEST_MAIN=1", "JOB_COMPLETION_INDEX="+strconv.Itoa(i))
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "shard %d: %s", i, out)
+	}
+	code, got, stderr := runCLI("merge", parts)
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, want, got)
+	code, gotJSON, stderr := runCLI("merge", parts, "--format", "json")
+	require.Equal(t, 0, code, stderr)
+	wall := regexp.MustCompile(`"wall_seconds": [0-9.e-]+`)
+	assert.Equal(t, wall.ReplaceAllString(wantJSON, ""), wall.ReplaceAllString(gotJSON, ""))
+
+	// A sweep part and a seeds part do not mix.
+	sweepDir := t.TempDir()
+	code, _, stderr = runCLI("sweep", "default", "--kinds", "region", "--seeds", "1", "--duration", "5s", "--shard", "0/1", "--out", sweepDir)
+	require.Equal(t, 0, code, stderr)
+	code, _, stderr = runCLI("merge", parts, sweepDir)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "cannot be merged together")
+}
+
 func TestMergeRefusesBadParts(t *testing.T) {
 	dir := t.TempDir()
 	sweep := []string{"sweep", "default", "--kinds", "region", "--seeds", "1", "--duration", "5s"}
@@ -123,9 +184,9 @@ func TestMergeRefusesBadParts(t *testing.T) {
 	}{
 		{[]string{"merge", dir}, "shard 1/2 missing"},
 		{[]string{"merge", dir, other}, "is of another sweep"},
-		{[]string{"merge", run}, `kind "run" is not a sweep part`},
+		{[]string{"merge", run}, `kind "run" is not a part`},
 		{[]string{"merge", filepath.Join(dir, "nope.json")}, "no such file"},
-		{[]string{"merge", t.TempDir()}, "no sweep-part-*.json files"},
+		{[]string{"merge", t.TempDir()}, "no sweep-part-*.json or seeds-part-*.json files"},
 		{[]string{"merge"}, "requires at least 1 arg"},
 		{append(sweep, "--shard", "0/2", "--format", "csv"), "--format csv with --shard"},
 		{append(sweep, "--shard", "0/2", "--assert", "errors==0"), "--assert with --shard"},

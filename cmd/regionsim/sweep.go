@@ -76,17 +76,9 @@ it in words.
 		var sh *scenarios.Shard
 		partDir := ""
 		if fs.Changed("shard") {
-			v, err := parseShard(shard, os.Getenv)
+			v, err := f.shardFlags(fs, shard)
 			if err != nil {
 				return err
-			}
-			switch {
-			case len(f.asserts) > 0:
-				return badInputf("--assert with --shard: a part holds some runs only; pass --assert to regionsim merge")
-			case fs.Changed("format") && f.format != "json":
-				return badInputf("--format %s with --shard: a part is JSON, for regionsim merge, which takes --format", f.format)
-			case fs.Changed("charts"):
-				return badInputf("--charts with --shard: pass it to regionsim merge, which draws them")
 			}
 			sh, partDir, f.out = &v, f.out, ""
 		}

@@ -30,6 +30,9 @@ const (
 	// KindSweepPart is one shard's share of a sweep (sweep --shard), the
 	// input of `regionsim merge`.
 	KindSweepPart = "sweep-part"
+	// KindSeedsPart is one shard of a run over several seeds (run --seeds
+	// N --shard i/N), the other input of `regionsim merge`.
+	KindSeedsPart = "seeds-part"
 )
 
 // Header opens every JSON document regionsim writes.
@@ -176,36 +179,78 @@ func WriteSweepPart(w io.Writer, p *scenarios.SweepPart) error {
 	return write(w, &b)
 }
 
-// ReadSweepPart reads a SweepPartDocument written by WriteSweepPart. It
+// SeedsPartDocument is the JSON of one shard of a run over several seeds
+// (`regionsim run --seeds N --shard i/N`): the Header, the part (every
+// seed, which shard, and its runs) and the scenario run.
+type SeedsPartDocument struct {
+	Header
+	scenarios.SeedsPart
+	// ResolvedScenario is the scenario run, with the first seed.
+	ResolvedScenario *scenarios.Scenario `json:"resolved_scenario"`
+}
+
+// WriteSeedsPart writes p as a SeedsPartDocument, compact JSON on one line,
+// to w in one Write.
+func WriteSeedsPart(w io.Writer, p *scenarios.SeedsPart) error {
+	if p == nil {
+		return errors.New("report: nil seeds part")
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(SeedsPartDocument{Header: header(KindSeedsPart), SeedsPart: *p, ResolvedScenario: p.Resolved}); err != nil {
+		return fmt.Errorf("report: json: %w", err)
+	}
+	return write(w, &b)
+}
+
+// Part is a part document read by ReadPart: exactly one of Sweep and
+// Seeds is set.
+type Part struct {
+	Sweep *scenarios.SweepPart
+	Seeds *scenarios.SeedsPart
+}
+
+// ReadPart reads a part written by WriteSweepPart or WriteSeedsPart. It
 // refuses another kind of document, another schema version and unknown
 // fields, naming them.
-func ReadSweepPart(r io.Reader) (*scenarios.SweepPart, error) {
+func ReadPart(r io.Reader) (Part, error) {
 	raw, err := io.ReadAll(r)
 	if err != nil {
-		return nil, err
+		return Part{}, err
 	}
 	var h Header
 	if err := json.Unmarshal(raw, &h); err != nil {
-		return nil, fmt.Errorf("not a sweep part document: %w", err)
+		return Part{}, fmt.Errorf("not a part document: %w", err)
 	}
-	switch {
-	case h.Kind != KindSweepPart:
-		return nil, fmt.Errorf("kind %q is not a sweep part (%q): merge reads the output of sweep --shard", h.Kind, KindSweepPart)
-	case h.SchemaVersion != SchemaVersion:
-		return nil, fmt.Errorf("schema_version %d: this regionsim reads %d", h.SchemaVersion, SchemaVersion)
+	if h.Kind != KindSweepPart && h.Kind != KindSeedsPart {
+		return Part{}, fmt.Errorf("kind %q is not a part (%q or %q): merge reads the output of sweep --shard and run --seeds --shard",
+			h.Kind, KindSweepPart, KindSeedsPart)
 	}
-	var d SweepPartDocument
+	if h.SchemaVersion != SchemaVersion {
+		return Part{}, fmt.Errorf("schema_version %d: this regionsim reads %d", h.SchemaVersion, SchemaVersion)
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
+	if h.Kind == KindSeedsPart {
+		var d SeedsPartDocument
+		if err := dec.Decode(&d); err != nil {
+			return Part{}, fmt.Errorf("seeds part: %w", err)
+		}
+		p := d.SeedsPart
+		p.Resolved = d.ResolvedScenario
+		return Part{Seeds: &p}, nil
+	}
+	var d SweepPartDocument
 	if err := dec.Decode(&d); err != nil {
-		return nil, fmt.Errorf("sweep part: %w", err)
+		return Part{}, fmt.Errorf("sweep part: %w", err)
 	}
 	if d.SweepPart.Header == nil {
-		return nil, errors.New("sweep part without its sweep")
+		return Part{}, errors.New("sweep part without its sweep")
 	}
 	p := d.SweepPart
 	h2 := *p.Header
 	h2.Resolved = d.ResolvedScenario
 	p.Header = &h2
-	return &p, nil
+	return Part{Sweep: &p}, nil
 }
