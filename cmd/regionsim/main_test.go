@@ -215,7 +215,7 @@ func TestRunAndCompare(t *testing.T) {
 	assert.Contains(t, stdout, `"survival": "zone"`)
 	assert.Contains(t, stdout, `"survival": "region"`)
 	assert.Contains(t, stderr, filepath.Join(out, "result.json"))
-	for _, f := range []string{"result.json", "stats.csv", "faults.csv", "unavailability.csv", "impact.csv", "timeline.csv", "timeline_completed.csv", "scenario.yaml",
+	for _, f := range []string{"result.json", "stats.csv", "faults.csv", "unavailability.csv", "impact.csv", "timeline.csv", "timeline_completed.csv", "histograms.jsonl", "scenario.yaml",
 		"cdf-t-read.png", "cdf-t-write.svg", "dots-t.png", "rtt-heatmap.png", "README.md"} {
 		info, err := os.Stat(filepath.Join(out, f))
 		require.NoError(t, err, f)

@@ -80,7 +80,7 @@ func (f *runFlags) bind(fs *pflag.FlagSet, survival bool) {
 	fs.IntVar(&f.nodes, "nodes-per-zone", 0, "nodes per availability zone (default: the scenario's)")
 	fs.IntVar(&f.voters, "voters", 0, "num_voters of every regional and global table (database.num_voters, as CockroachDB's zone config extensions set it: voters stay where the survival goal puts them, at least 3 for zone and 5 for region survival; the non-voters stay too)")
 	fs.StringVar(&f.format, "format", "table", "output format: table, csv, json or markdown")
-	fs.StringVar(&f.out, "out", "", "also write result.json, stats.csv, faults.csv, unavailability.csv, impact.csv, timeline.csv, timeline_completed.csv, scenario.yaml (the resolved scenario) and every chart (PNG and SVG) into this directory; a previous run's set there is replaced")
+	fs.StringVar(&f.out, "out", "", "also write result.json, stats.csv, faults.csv, unavailability.csv, impact.csv, timeline.csv, timeline_completed.csv, histograms.jsonl, scenario.yaml (the resolved scenario) and every chart (PNG and SVG) into this directory; a previous run's set there is replaced")
 	fs.Var(&f.charts, "charts", "charts --out writes: summary (the handful a design doc needs), all, or none; PNG (2x) and SVG, with an index README.md")
 	fs.BoolVar(&f.force, "force", false, "let --out replace a directory that holds other files than a previous run's output")
 	fs.StringVar(&f.maxEvents, "max-events", fmt.Sprint(scenarios.DefaultMaxEvents), "refuse a run estimated to dispatch more engine events, and stop one that does (0: no limit)")

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -10,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/regionsim/regionsim/scenarios"
+	"github.com/regionsim/regionsim/sim/stats"
 )
 
 // File is one file of an output set (the CLI's --out): its name and how
@@ -22,7 +24,8 @@ type File struct {
 // ResultFiles returns the files of a run's output set, in this order:
 // result.json (the RunDocument), stats.csv (WriteResult's CSV), one CSV per
 // entry of ResultCSVs (faults.csv, unavailability.csv, impact.csv,
-// timeline.csv, timeline_completed.csv), and scenario.yaml (r.Resolved as a scenario file) when r has a resolved
+// timeline.csv, timeline_completed.csv), histograms.jsonl (WriteHistograms)
+// and scenario.yaml (r.Resolved as a scenario file) when r has a resolved
 // scenario. The CSV tables are written even when empty (a header only), so
 // a set always has the same files.
 func ResultFiles(r *scenarios.Result) []File {
@@ -35,6 +38,7 @@ func ResultFiles(r *scenarios.Result) []File {
 			return writeTable(w, t, []scenarios.Result{*r}, nil)
 		}})
 	}
+	files = append(files, histogramsFile([]scenarios.Result{*r}))
 	return appendScenarioFile(files, r.Resolved)
 }
 
@@ -53,6 +57,7 @@ func ComparisonFiles(c *scenarios.Comparison) []File {
 			return writeTable(w, t, c.Runs, labels)
 		}})
 	}
+	files = append(files, histogramsFile(c.Runs))
 	return appendScenarioFile(files, c.Resolved)
 }
 
@@ -255,3 +260,45 @@ func timelineRows(r *scenarios.Result, pts []scenarios.TimelinePoint) [][]string
 // of differences) rounded to the nanosecond, the resolution of simulated
 // time, so that 5.7286 s does not print as 5.728600000000003.
 func fmtNs(v float64) string { return fmtFull(math.Round(v*1e9) / 1e9) }
+
+// HistogramLine is one line of histograms.jsonl: one run's latency
+// histogram of one table × op × client region, in the exactly mergeable
+// form of stats[].histogram (stats.HistogramJSON).
+type HistogramLine struct {
+	Scenario     string           `json:"scenario"`
+	Seed         uint64           `json:"seed"`
+	Survival     string           `json:"survival"`
+	Variant      string           `json:"variant,omitempty"`
+	Table        string           `json:"table"`
+	Op           string           `json:"op"`
+	ClientRegion string           `json:"client_region"`
+	Histogram    *stats.Histogram `json:"histogram"`
+}
+
+// WriteHistograms writes every stat's histogram of runs as JSON lines
+// (HistogramLine), run by run in Stats order, in one Write: a sidecar a
+// notebook streams to redraw CDFs or merge runs without reading the whole
+// result.
+func WriteHistograms(w io.Writer, runs []scenarios.Result) error {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	for i := range runs {
+		r := &runs[i]
+		for _, st := range r.Stats {
+			if st.Latency == nil {
+				continue
+			}
+			if err := enc.Encode(HistogramLine{Scenario: r.Scenario, Seed: r.Seed, Survival: r.Survival, Variant: r.Variant,
+				Table: st.Table, Op: st.Op, ClientRegion: st.ClientRegion, Histogram: st.Latency}); err != nil {
+				return fmt.Errorf("report: json: %w", err)
+			}
+		}
+	}
+	return write(w, &b)
+}
+
+// histogramsFile is histograms.jsonl of runs.
+func histogramsFile(runs []scenarios.Result) File {
+	return File{"histograms.jsonl", func(w io.Writer) error { return WriteHistograms(w, runs) }}
+}

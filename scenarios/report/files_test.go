@@ -3,14 +3,17 @@ package report_test
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/regionsim/regionsim/scenarios"
 	"github.com/regionsim/regionsim/scenarios/report"
+	"github.com/regionsim/regionsim/sim/stats"
 )
 
 func fileNames(files []report.File) []string {
@@ -39,7 +42,7 @@ func readCSV(t *testing.T, data []byte) [][]string {
 // the CSV tables and scenario.yaml; the tables are golden files.
 func TestResultFilesGolden(t *testing.T) {
 	files := report.ResultFiles(zoneResult())
-	assert.Equal(t, []string{"result.json", "stats.csv", "faults.csv", "unavailability.csv", "impact.csv", "timeline.csv", "timeline_completed.csv", "scenario.yaml"},
+	assert.Equal(t, []string{"result.json", "stats.csv", "faults.csv", "unavailability.csv", "impact.csv", "timeline.csv", "timeline_completed.csv", "histograms.jsonl", "scenario.yaml"},
 		fileNames(files))
 	for _, f := range files[2:] {
 		golden(t, "files-"+f.Name, renderFile(t, f))
@@ -119,6 +122,10 @@ func TestCSVTablesContent(t *testing.T) {
 
 	empty := report.ResultFiles(&scenarios.Result{Scenario: "empty"})
 	for _, f := range empty[2:] {
+		if strings.HasSuffix(f.Name, ".jsonl") {
+			assert.Empty(t, renderFile(t, f), "%s: no lines", f.Name)
+			continue
+		}
 		assert.Len(t, readCSV(t, renderFile(t, f)), 1, "%s: a header only", f.Name)
 	}
 }
@@ -127,7 +134,7 @@ func TestCSVTablesContent(t *testing.T) {
 // led by the run's label.
 func TestComparisonFiles(t *testing.T) {
 	files := report.ComparisonFiles(comparison())
-	assert.Equal(t, []string{"result.json", "stats.csv", "faults.csv", "unavailability.csv", "impact.csv", "timeline.csv", "timeline_completed.csv", "scenario.yaml"},
+	assert.Equal(t, []string{"result.json", "stats.csv", "faults.csv", "unavailability.csv", "impact.csv", "timeline.csv", "timeline_completed.csv", "histograms.jsonl", "scenario.yaml"},
 		fileNames(files))
 	assert.Equal(t, string(renderComparison(t, comparison(), report.JSON)), string(renderFile(t, files[0])))
 	rows := readCSV(t, renderFile(t, files[5]))
@@ -162,4 +169,25 @@ func TestImpactCSV(t *testing.T) {
 	require.Len(t, rows, 3)
 	assert.Equal(t, "6.2", rows[1][13], "unavailable_s to the nanosecond")
 	assert.Equal(t, "-1", rows[2][15], "no stalled range")
+}
+
+// TestHistogramsSidecar: histograms.jsonl has one line per stat with a
+// histogram, which decodes to the stat's distribution.
+func TestHistogramsSidecar(t *testing.T) {
+	r := zoneResult()
+	h := stats.NewDefaultHistogram()
+	for i := range 1000 {
+		h.Record(time.Duration(i+1) * time.Millisecond)
+	}
+	r.Stats[0].Latency = h
+	var b bytes.Buffer
+	require.NoError(t, report.WriteHistograms(&b, []scenarios.Result{*r}))
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	require.Len(t, lines, 1, "only the stat with a histogram")
+	var got report.HistogramLine
+	require.NoError(t, json.Unmarshal([]byte(lines[0]), &got))
+	assert.Equal(t, r.Stats[0].Table, got.Table)
+	assert.Equal(t, r.Seed, got.Seed)
+	assert.Equal(t, h.Quantile(0.99), got.Histogram.Quantile(0.99))
+	assert.Equal(t, h.Count(), got.Histogram.Count())
 }

@@ -420,6 +420,7 @@ func SeedsFiles(s *scenarios.SeedSummary, runs []*scenarios.Result, resolved *sc
 	for _, t := range ResultCSVs {
 		files = append(files, File{t.Name, func(w io.Writer) error { return writeTable(w, t, flat, nil) }})
 	}
+	files = append(files, histogramsFile(flat))
 	return appendScenarioFile(files, resolved)
 }
 
@@ -438,6 +439,7 @@ func SeedComparisonFiles(c *SeedComparison) []File {
 			return write(w, &b)
 		}},
 		{"deltas.csv", func(w io.Writer) error { return WriteSeedComparison(w, c, CSV) }},
+		histogramsFile(c.Runs),
 	}
 	return appendScenarioFile(files, c.Resolved)
 }
