@@ -44,6 +44,10 @@ type Estimate struct {
 	// exceed it, but it is not a bound: Budget.MaxEvents is enforced while
 	// the run goes.
 	Events float64
+	// RunEvents is the Events of the largest single run when the estimate
+	// covers several (a sweep), 0 for one run: Budget.MaxEvents limits
+	// each run, so Check compares it with the largest.
+	RunEvents float64
 	// PeakInFlight bounds the requests in flight at once: the highest
 	// arrival rate times the longest a request can wait (its deadline when
 	// the scenario has faults or a client timeout, else a few seconds).
@@ -81,12 +85,15 @@ func (e Estimate) String() string {
 }
 
 // Check returns an error wrapping ErrInvalid when the estimate exceeds b:
-// memory over MaxMemory or events over MaxEvents.
+// memory over MaxMemory, or events over MaxEvents (of the largest run,
+// RunEvents, when the estimate covers several: the limit is per run).
 func (e Estimate) Check(b Budget) error {
 	switch {
 	case b.MaxMemory > 0 && e.MemoryBytes > float64(b.MaxMemory):
 		return &Error{Field: "budget", Err: fmt.Errorf("the run could need up to %.0f MiB, over --max-memory %d MiB (estimate: %s); shorten the faults, lower the rates or the client timeout, or raise --max-memory", e.MemoryBytes/(1<<20), b.MaxMemory>>20, e)}
-	case b.MaxEvents > 0 && e.Events > float64(b.MaxEvents):
+	case b.MaxEvents > 0 && e.RunEvents > float64(b.MaxEvents):
+		return &Error{Field: "budget", Err: fmt.Errorf("the largest run would take about %.3g events, over --max-events %d, which limits each run (estimate of them all: %s); shorten it, lower the rates, or raise --max-events", e.RunEvents, b.MaxEvents, e)}
+	case b.MaxEvents > 0 && e.RunEvents == 0 && e.Events > float64(b.MaxEvents):
 		return &Error{Field: "budget", Err: fmt.Errorf("the run would take about %.3g events, over --max-events %d (estimate: %s); shorten it, lower the rates, or raise --max-events", e.Events, b.MaxEvents, e)}
 	}
 	return nil
@@ -318,6 +325,7 @@ func SweepShardEstimate(s *Scenario, opts SweepOptions, sh Shard) (Estimate, err
 		}
 		total.Requests += float64(n) * e.Requests
 		total.Events += float64(n) * e.Events
+		total.RunEvents = max(total.RunEvents, e.Events)
 		total.PeakInFlight = max(total.PeakInFlight, e.PeakInFlight)
 		total.MemoryBytes = max(total.MemoryBytes, e.MemoryBytes)
 	}

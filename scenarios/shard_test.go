@@ -99,3 +99,16 @@ func TestSweepShardEstimate(t *testing.T) {
 	_, err = SweepShardEstimate(s, opts, Shard{5, 3})
 	assert.Error(t, err)
 }
+
+// TestSweepBudgetIsPerRun: --max-events limits each run of a sweep, so a
+// sweep is refused only when one run is over it, not the runs together.
+func TestSweepBudgetIsPerRun(t *testing.T) {
+	s, opts := smallSweep(t)
+	e, err := SweepEstimate(s, opts)
+	require.NoError(t, err)
+	require.Greater(t, e.Events, e.RunEvents)
+	between := Budget{MaxEvents: uint64(e.RunEvents) + 1}
+	assert.NoError(t, e.Check(between), "every run fits, the sweep is larger")
+	err = e.Check(Budget{MaxEvents: uint64(e.RunEvents) - 1})
+	assert.ErrorContains(t, err, "the largest run would take")
+}

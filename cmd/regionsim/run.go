@@ -54,6 +54,9 @@ type runFlags struct {
 	// voters, zones and nodes hold --voters, --zones-per-region and
 	// --nodes-per-zone; load applies those given.
 	voters, zones, nodes int
+	// estimateLabel, if set, names what --dry-run estimates (a sweep's
+	// runs) instead of the scenario, survival and seed.
+	estimateLabel string
 }
 
 // notes returns where notes go: stderr, or nowhere with --quiet.
@@ -439,6 +442,10 @@ func (f *runFlags) checkEstimates(stdout io.Writer, ss []*scenarios.Scenario, es
 			}
 			if n := s.Database.NumVoters; n != nil {
 				survival += fmt.Sprintf(", num_voters %d", *n)
+			}
+			if f.estimateLabel != "" {
+				fmt.Fprintf(stdout, "%s: %s\n", f.estimateLabel, est)
+				continue
 			}
 			fmt.Fprintf(stdout, "%s (%s, seed %d): %s\n", s.Name, survival, s.Seed, est)
 			continue

@@ -121,6 +121,11 @@ it in words.
 		if err != nil {
 			return sweepInputError(err)
 		}
+		f.estimateLabel = fmt.Sprintf("sweep of %s (%d seeds from %d", s.Name, opts.Seeds, s.Seed)
+		if sh != nil {
+			f.estimateLabel += ", shard " + sh.String()
+		}
+		f.estimateLabel += ", every run together)"
 		if stop, err := f.checkEstimates(stdout, []*scenarios.Scenario{s}, []scenarios.Estimate{est}); stop || err != nil {
 			return err
 		}
