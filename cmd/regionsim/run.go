@@ -249,14 +249,9 @@ summary per fault and table locality of the ranges that lost service.
 		if err := checkSurviveWithin(within); err != nil {
 			return err
 		}
-		var sh *scenarios.Shard
-		partDir := ""
-		if fs.Changed("shard") {
-			v, err := f.shardFlags(fs, shard)
-			if err != nil {
-				return err
-			}
-			sh, partDir, f.out = &v, f.out, ""
+		sh, partDir, err := f.shardFlags(fs, shard)
+		if err != nil {
+			return err
 		}
 		s, format, err := f.load(fs)
 		if err != nil {

@@ -177,7 +177,7 @@ func (f *runFlags) runSeedsShard(stdout io.Writer, s *scenarios.Scenario, sh sce
 	for k, j := range idx {
 		part.Results = append(part.Results, scenarios.SeedRun{Index: j, Result: runs[k]})
 	}
-	return writeSeedsPart(dir, stdout, f.notes(), part)
+	return writePart(dir, "seeds", sh, stdout, f.notes(), func(w io.Writer) error { return report.WriteSeedsPart(w, part) })
 }
 
 // mergeSeeds is merge of run --seeds parts: what run --seeds prints.

@@ -97,37 +97,38 @@ func shardFromEnv(getenv func(string) string) (int, error) {
 	return 0, fmt.Errorf("auto needs %s (Kubernetes Indexed Job) or %s (Slurm job array) in the environment; neither is set", envK8sIndex, envSlurmIndex)
 }
 
-// shardFlags parses --shard (from the batch engine's environment for
-// auto/N) and refuses the flags a part cannot honour: a part is JSON for
-// merge, which takes --format, --charts and --assert.
-func (f *runFlags) shardFlags(fs *pflag.FlagSet, spec string) (scenarios.Shard, error) {
-	sh, err := parseShard(spec, os.Getenv)
+// shardFlags parses --shard if given (auto/N from the batch engine's
+// environment) and refuses the flags a part cannot honour: a part is JSON
+// for merge, which takes --format, --charts and --assert. With a shard,
+// --out names the directory the part goes to (its value is returned and
+// taken out of f, so that load does not treat it as an output set).
+func (f *runFlags) shardFlags(fs *pflag.FlagSet, spec string) (sh *scenarios.Shard, partDir string, err error) {
+	if !fs.Changed("shard") {
+		return nil, "", nil
+	}
+	v, err := parseShard(spec, os.Getenv)
 	if err != nil {
-		return sh, err
+		return nil, "", err
 	}
 	switch {
 	case len(f.asserts) > 0:
-		return sh, badInputf("--assert with --shard: a part holds some runs only; pass --assert to regionsim merge")
+		return nil, "", badInputf("--assert with --shard: a part holds some runs only; pass --assert to regionsim merge")
 	case fs.Changed("format") && f.format != "json":
-		return sh, badInputf("--format %s with --shard: a part is JSON, for regionsim merge, which takes --format", f.format)
+		return nil, "", badInputf("--format %s with --shard: a part is JSON, for regionsim merge, which takes --format", f.format)
 	case fs.Changed("charts"):
-		return sh, badInputf("--charts with --shard: pass it to regionsim merge, which draws them")
+		return nil, "", badInputf("--charts with --shard: pass it to regionsim merge, which draws them")
 	}
-	return sh, nil
+	partDir, f.out = f.out, ""
+	return &v, partDir, nil
 }
 
-// partName is the file a shard's part is written to under --out.
-func partName(sh scenarios.Shard) string {
-	return fmt.Sprintf("sweep-part-%d-of-%d.json", sh.Index, sh.Of)
-}
-
-// writePart writes p as JSON to stdout, or with dir set to dir/partName
-// (writeAtomically), noting the file on notes.
-func writePart(dir string, stdout, notes io.Writer, p *scenarios.SweepPart) error {
+// writePart writes a part as JSON (write) to stdout, or with dir set to
+// dir/KIND-part-i-of-N.json (writeAtomically), noting the file on notes.
+func writePart(dir, kind string, sh scenarios.Shard, stdout, notes io.Writer, write func(io.Writer) error) error {
 	if dir == "" {
-		return report.WriteSweepPart(stdout, p)
+		return write(stdout)
 	}
-	return writeAtomically(filepath.Join(dir, partName(p.Shard)), notes, func(w io.Writer) error { return report.WriteSweepPart(w, p) })
+	return writeAtomically(filepath.Join(dir, fmt.Sprintf("%s-part-%d-of-%d.json", kind, sh.Index, sh.Of)), notes, write)
 }
 
 // writeAtomically writes path through a temporary file beside it renamed
@@ -207,13 +208,7 @@ shard once; otherwise merge names the part that does not fit and exits 2.`,
 		if err != nil {
 			return badInput(err)
 		}
-		if err := report.WriteSweep(stdout, res, format); err != nil {
-			return err
-		}
-		if err := writeSweepOut(f.out, f.force, f.notes(), res, f.charts); err != nil {
-			return err
-		}
-		return f.evalAsserts(stderr, slo.FromSweep(res))
+		return f.writeSweep(stdout, stderr, res, format)
 	}
 	return c
 }
@@ -269,19 +264,4 @@ func readParts(args []string) ([]*scenarios.SweepPart, []*scenarios.SeedsPart, e
 		}
 	}
 	return sweeps, seeds, nil
-}
-
-// seedsPartName is the file a run --seeds shard's part is written to
-// under --out.
-func seedsPartName(sh scenarios.Shard) string {
-	return fmt.Sprintf("seeds-part-%d-of-%d.json", sh.Index, sh.Of)
-}
-
-// writeSeedsPart writes p as JSON to stdout, or with dir set to
-// dir/seedsPartName, like writePart.
-func writeSeedsPart(dir string, stdout, notes io.Writer, p *scenarios.SeedsPart) error {
-	if dir == "" {
-		return report.WriteSeedsPart(stdout, p)
-	}
-	return writeAtomically(filepath.Join(dir, seedsPartName(p.Shard)), notes, func(w io.Writer) error { return report.WriteSeedsPart(w, p) })
 }

@@ -73,14 +73,9 @@ it in words.
 	fs.Lookup("out").Usage = "also write sweep.json, sweep.csv, scenario.yaml (the resolved scenario) and the unavailability chart (PNG and SVG) into this directory"
 	fs.Lookup("assert").Usage = "SLO assertion " + slo.Grammar + ", e.g. 'errors==0'; repeatable; exit 3 if one fails (see Assertions above)"
 	c.RunE = func(*cobra.Command, []string) error {
-		var sh *scenarios.Shard
-		partDir := ""
-		if fs.Changed("shard") {
-			v, err := f.shardFlags(fs, shard)
-			if err != nil {
-				return err
-			}
-			sh, partDir, f.out = &v, f.out, ""
+		sh, partDir, err := f.shardFlags(fs, shard)
+		if err != nil {
+			return err
 		}
 		s, format, err := f.load(fs)
 		if err != nil {
@@ -147,7 +142,7 @@ it in words.
 			if err != nil {
 				return err
 			}
-			return writePart(partDir, stdout, f.notes(), part)
+			return writePart(partDir, "sweep", *sh, stdout, f.notes(), func(w io.Writer) error { return report.WriteSweepPart(w, part) })
 		}
 		res, err := scenarios.Sweep(s, opts)
 		if err != nil {
@@ -157,15 +152,21 @@ it in words.
 			return err
 		}
 		res.ReplacedFaults = f.dropped
-		if err := report.WriteSweep(stdout, res, format); err != nil {
-			return err
-		}
-		if err := writeSweepOut(f.out, f.force, f.notes(), res, f.charts); err != nil {
-			return err
-		}
-		return f.evalAsserts(stderr, slo.FromSweep(res))
+		return f.writeSweep(stdout, stderr, res, format)
 	}
 	return c
+}
+
+// writeSweep prints a sweep's result (sweep, merge), writes --out and
+// checks --assert.
+func (f *runFlags) writeSweep(stdout, stderr io.Writer, res *scenarios.SweepResult, format report.Format) error {
+	if err := report.WriteSweep(stdout, res, format); err != nil {
+		return err
+	}
+	if err := writeSweepOut(f.out, f.force, f.notes(), res, f.charts); err != nil {
+		return err
+	}
+	return f.evalAsserts(stderr, slo.FromSweep(res))
 }
 
 // sweepInputError names the flag behind a sweep option's error.
