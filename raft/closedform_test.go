@@ -13,7 +13,7 @@ import (
 // simulation. req's path must be a single value (not a mixture).
 func (h *harness) closedForm(req Request) float64 {
 	h.t.Helper()
-	m := &closedform.Model{Cluster: h.m.cluster, Settings: h.m.cfg.ClosedForm()}
+	m := closedform.NewModel(h.m.cluster, h.m.cfg.ClosedForm(), closedform.Median)
 	t := &h.m.tables[req.Table]
 	ct := &closedform.Table{
 		LOS: t.LOS, UniqueChecks: t.UniqueChecks, TxnRanges: t.TxnRanges, Global: t.GlobalReads,

@@ -32,15 +32,51 @@ type Settings struct {
 // it returns is a duration from the moment a request reaches its gateway
 // (or a client sends it, where the name says so), computed from one value
 // of each latency distribution of the cluster (links, evaluation, log
-// appends): its median, or the value Bound names.
+// appends): its median, or the value its Bound names. Make one with
+// NewModel; it is immutable and safe for concurrent use.
 type Model struct {
-	Cluster  *topology.Cluster
-	Settings Settings
-	// Bound picks the value of each distribution: Median (the zero value)
-	// for the expected latency; Floor and P90 for the band jitter can
-	// explain.
-	Bound Bound
+	cluster  *topology.Cluster
+	settings Settings
+	bound    Bound
+	// link[a*n+b] is the chosen value of the RTT of the link from node a
+	// to node b; service, fsync and clientRTT those of the node-local and
+	// same-zone distributions.
+	link                      []time.Duration
+	service, fsync, clientRTT time.Duration
 }
+
+// NewModel returns the closed form of cluster c under settings s, each
+// latency distribution taken at bound b. O(nodes²) (a distribution's 90th
+// percentile is found by bisection once per distinct distribution).
+func NewModel(c *topology.Cluster, s Settings, b Bound) *Model {
+	m := &Model{cluster: c, settings: s, bound: b}
+	cache := map[topology.Dist]time.Duration{}
+	value := func(d topology.Dist) time.Duration {
+		v, ok := cache[d]
+		if !ok {
+			v = b.value(d)
+			cache[d] = v
+		}
+		return v
+	}
+	n := len(c.Nodes)
+	m.link = make([]time.Duration, n*n)
+	for a := range n {
+		for bb := range n {
+			m.link[a*n+bb] = value(c.Latency.Link(topology.NodeID(a), topology.NodeID(bb)))
+		}
+	}
+	m.service = value(c.Latency.Service())
+	m.fsync = value(c.Latency.Fsync())
+	m.clientRTT = value(c.Latency.IntraZone())
+	return m
+}
+
+// Cluster returns the model's cluster.
+func (m *Model) Cluster() *topology.Cluster { return m.cluster }
+
+// Settings returns the model's settings.
+func (m *Model) Settings() Settings { return m.settings }
 
 // Bound is which value of each of the cluster's latency distributions a
 // Model uses.
@@ -57,9 +93,9 @@ const (
 	P90
 )
 
-// value returns d's value under m.Bound.
-func (m *Model) value(d topology.Dist) time.Duration {
-	switch m.Bound {
+// value returns d's value under bound b.
+func (b Bound) value(d topology.Dist) time.Duration {
+	switch b {
 	case Floor:
 		return d.Floor()
 	case P90:
@@ -80,14 +116,14 @@ func (m *Model) half(a, b topology.NodeID) time.Duration {
 	if a > b {
 		a, b = b, a
 	}
-	return m.value(m.Cluster.Latency.Link(a, b)) / 2
+	return m.link[int(a)*len(m.cluster.Nodes)+int(b)] / 2
 }
 
 // oneWay is the delay of a message no reply answers (a closed-timestamp
 // publication): half the RTT of the link from a to b (raft's
 // Model.oneWay).
 func (m *Model) oneWay(a, b topology.NodeID) time.Duration {
-	return m.value(m.Cluster.Latency.Link(a, b)) / 2
+	return m.link[int(a)*len(m.cluster.Nodes)+int(b)] / 2
 }
 
 // RTT is a round trip between two nodes: two one-way delays.
@@ -95,13 +131,13 @@ func (m *Model) RTT(a, b topology.NodeID) time.Duration { return 2 * m.half(a, b
 
 // ClientHop is the one-way delay between a client and its gateway: half
 // the RTT inside a zone (the client sits in its gateway's zone).
-func (m *Model) ClientHop() time.Duration { return m.value(m.Cluster.Latency.IntraZone()) / 2 }
+func (m *Model) ClientHop() time.Duration { return m.clientRTT / 2 }
 
 // Service is the evaluation time at a replica.
-func (m *Model) Service() time.Duration { return m.value(m.Cluster.Latency.Service()) }
+func (m *Model) Service() time.Duration { return m.service }
 
 // Fsync is one Raft log append.
-func (m *Model) Fsync() time.Duration { return m.value(m.Cluster.Latency.Fsync()) }
+func (m *Model) Fsync() time.Duration { return m.fsync }
 
 // Quorum is how long after the leaseholder has evaluated a write it
 // commits: the leader appends to its own log (one fsync) while sending
@@ -131,7 +167,7 @@ func (m *Model) Nearest(l *placement.Layout, gw topology.NodeID) topology.NodeID
 	var bestRTT time.Duration
 	for _, group := range [2][]topology.NodeID{l.Voters, l.NonVoters} {
 		for _, n := range group {
-			d := m.Cluster.MedianRTT(gw, n)
+			d := m.cluster.MedianRTT(gw, n)
 			if best < 0 || d < bestRTT || d == bestRTT && n < best {
 				best, bestRTT = n, d
 			}
@@ -184,7 +220,7 @@ func (m *Model) FollowerRead(l *placement.Layout, gw topology.NodeID, kind ReadK
 	if kind == Bounded || n == l.Leaseholder {
 		return Point(local)
 	}
-	s := m.Settings
+	s := m.settings
 	var slack time.Duration
 	switch {
 	case kind == Present:
@@ -216,7 +252,7 @@ type Commit struct {
 func (m *Model) Write(l *placement.Layout, gw topology.NodeID) Commit {
 	c := Commit{Reply: m.RTT(gw, l.Leaseholder) + m.Service() + m.Quorum(l)}
 	if l.GlobalReads {
-		c.CommitTS = m.half(gw, l.Leaseholder) + m.Settings.Lead
+		c.CommitTS = m.half(gw, l.Leaseholder) + m.settings.Lead
 	}
 	return c
 }
@@ -340,7 +376,7 @@ func (m *Model) Read(t *Table, gw topology.NodeID, row Row) Dist {
 	case t.Global:
 		return m.client(m.FollowerRead(t.rangeOf(row), gw, Present))
 	case t.Partitions != nil && t.LOS:
-		local := m.Cluster.Nodes[gw].Region
+		local := m.cluster.Nodes[gw].Region
 		home := t.HomeRegion(row.Region)
 		remote := m.LeaseholderRead(t.rangeOf(row), gw)
 		if len(t.Partitions[local]) == 0 {
@@ -381,7 +417,7 @@ func (m *Model) Insert(t *Table, gw topology.NodeID, row Row) Dist {
 	if t.Partitions == nil {
 		return m.WriteRow(t, gw, row)
 	}
-	home := t.HomeRegion(m.Cluster.Nodes[gw].Region)
+	home := t.HomeRegion(m.cluster.Nodes[gw].Region)
 	row.Region = home
 	var checks time.Duration
 	if t.UniqueChecks && t.partitionCount() > 1 {

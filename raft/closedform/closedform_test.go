@@ -16,22 +16,22 @@ import (
 // demo is the crdb-demo cluster without jitter: us-east1 n1–n3 (ids 0–2),
 // us-west1 n4–n6, europe-west1 n7–n9; 1 ms between zones, 0.2 ms inside
 // one, service and fsync 0.5 ms.
-func demo(t *testing.T) *Model {
+func demo(t *testing.T, lead time.Duration) *Model {
 	t.Helper()
 	cfg := topology.DefaultConfig()
 	cfg.Jitter = topology.JitterNone
 	c, err := topology.Build(cfg)
 	require.NoError(t, err)
-	return &Model{Cluster: c, Settings: Settings{
-		MaxOffset: 500 * time.Millisecond, Lead: 800 * time.Millisecond, Staleness: 4200 * time.Millisecond,
+	return NewModel(c, Settings{
+		MaxOffset: 500 * time.Millisecond, Lead: lead, Staleness: 4200 * time.Millisecond,
 		ClosedTSTarget: 3 * time.Second, SideTransportInterval: 200 * time.Millisecond,
-	}}
+	}, Median)
 }
 
 func msd(f float64) time.Duration { return time.Duration(f * float64(time.Millisecond)) }
 
 func TestQuorum(t *testing.T) {
-	m := demo(t)
+	m := demo(t, 800*time.Millisecond)
 	tests := []struct {
 		name   string
 		layout placement.Layout
@@ -51,14 +51,14 @@ func TestQuorum(t *testing.T) {
 }
 
 func TestFollowerReadServedShare(t *testing.T) {
-	m := demo(t)
+	m := demo(t, 800*time.Millisecond)
 	l := placement.Layout{Voters: []topology.NodeID{0, 1, 2}, NonVoters: []topology.NodeID{4, 8}, Leaseholder: 0, GlobalReads: true}
 	// From n5 (id 4, a non-voter): slack 300 ms, publication 33 ms on its
 	// way, read arrives at once: (300 − 33 + 0) / 200 ≥ 1, always local.
 	assert.Equal(t, Point(msd(0.5)), m.FollowerRead(&l, 4, Present))
 	// A lead of 600 ms leaves slack 100 ms: (100 − 33) / 200 = 0.335
 	// served at n5; the rest goes on to n1 (66 ms round trip).
-	m.Settings.Lead = 600 * time.Millisecond
+	m = demo(t, 600*time.Millisecond)
 	d := m.FollowerRead(&l, 4, Present)
 	require.Len(t, d, 2)
 	assert.Equal(t, msd(0.5), d[0].Latency)
