@@ -30,17 +30,34 @@ type Expectation struct {
 // Median returns the expected median latency: Expected's 0.5-quantile.
 func (x *Expectation) Median() time.Duration { return x.Expected.Quantile(0.5) }
 
+// rankNoise is δ = 3·√(0.25/n): three standard deviations of the
+// empirical CDF at the median of n samples (0 for n = 0).
+func rankNoise(n uint64) float64 {
+	if n == 0 {
+		return 0
+	}
+	return 3 * math.Sqrt(0.25/float64(n))
+}
+
 // Band returns the range in which a median of n requests' latencies can
 // lie by jitter and sampling alone: from Low's (0.5 − δ)-quantile to High's
 // (0.5 + δ)-quantile, δ = 3·√(0.25/n) — three standard deviations of the
 // empirical CDF at the median, so a median that sits near a step of the
 // mixture (half the requests fast, half slow) may fall on either side.
 func (x *Expectation) Band(n uint64) (lo, hi time.Duration) {
-	d := 0.0
-	if n > 0 {
-		d = 3 * math.Sqrt(0.25/float64(n))
-	}
+	d := rankNoise(n)
 	return x.Low.Quantile(max(0, 0.5-d)), x.High.Quantile(min(1, 0.5+d))
+}
+
+// SampleRange returns the range in which the median of n requests of a
+// jitter-free run lies by sampling alone: Expected's (0.5 ± δ)-quantiles.
+// It is the single value Median unless the mixture steps near its median
+// (REGION survival's 2/1 voter split can put exactly half of a region's
+// follower reads in the gateway's zone): then a run's p50 may be either
+// side of the step.
+func (x *Expectation) SampleRange(n uint64) (lo, hi time.Duration) {
+	d := rankNoise(n)
+	return x.Expected.Quantile(max(0, 0.5-d)), x.Expected.Quantile(min(1, 0.5+d))
 }
 
 // DepartureTolerance is the relative slack around the jitter band before
