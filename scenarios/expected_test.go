@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/regionsim/regionsim/raft"
+	"github.com/regionsim/regionsim/raft/placement"
 	"github.com/regionsim/regionsim/scenarios"
 	"github.com/regionsim/regionsim/sim"
 	"github.com/regionsim/regionsim/topology"
@@ -43,7 +44,8 @@ const leasesFollowTheWorkload = "follow-the-workload/kv_none"
 // ExpectedMs (the histogram's relative accuracy is 0.5 %) and is not
 // flagged as departing. Where the mixture steps within sampling noise of
 // its median (Expectation.SampleRange wider than a point), the p50 may be
-// either side of the step: it must then be within 1 % of one end.
+// either side of the step: it must then be within 1 % of a latency of the
+// mixture in that range.
 func TestExpectedMatchesJitterFreeBuiltins(t *testing.T) {
 	skipped, steps := 0, 0
 	for _, name := range scenarios.BuiltinNames() {
@@ -89,14 +91,114 @@ func TestExpectedMatchesJitterFreeBuiltins(t *testing.T) {
 						continue
 					}
 					steps++
-					near := func(d time.Duration) bool { return math.Abs(st.P50Ms/sim.DurationMs(d)-1) <= 0.01 }
-					assert.True(t, near(lo) || near(hi), "%s: a step near the median, sample range [%v, %v]", what, lo, hi)
+					assert.True(t, nearAtom(x, lo, hi, st.P50Ms), "%s: a step near the median, sample range [%v, %v]", what, lo, hi)
 				}
 			})
 		}
 	}
 	assert.Equal(t, 2*3*2*3, skipped, "only %s is skipped: 2 ops × 3 client regions × 2 survival goals × 3 seeds", leasesFollowTheWorkload)
 	t.Logf("%d rows whose median sits near a step of the mixture", steps)
+}
+
+// checkExpected runs s jitter-free and fault-free and checks every Stats
+// row against the closed form as TestExpectedMatchesJitterFreeBuiltins
+// does.
+func checkExpected(t *testing.T, s *scenarios.Scenario) {
+	t.Helper()
+	s = jitterFree(t, s, 30*time.Second)
+	placed, err := s.Place()
+	require.NoError(t, err)
+	expect := s.Expectations(placed)
+	res, err := scenarios.Run(s)
+	require.NoError(t, err)
+	require.NotEmpty(t, res.Stats)
+	for _, st := range res.Stats {
+		what := fmt.Sprintf("%s %s from %s: p50 %v, expected %v", st.Table, st.Op, st.ClientRegion, st.P50Ms, st.ExpectedMs)
+		assert.False(t, st.Departs, what)
+		x := expectationOf(t, s, expect, st)
+		lo, hi := x.SampleRange(st.Count)
+		assert.True(t, nearAtom(x, lo, hi, st.P50Ms), "%s: sample range [%v, %v]", what, lo, hi)
+	}
+}
+
+// TestExpectedMatchesJitterFreeVariants checks the closed form on the
+// default and movr built-ins moved to other RTT presets (aws's matrix is
+// asymmetric), a 250 ms max offset, a secondary region, two nodes per
+// zone, two zones per region and RESTRICTED placement, under both survival
+// goals where valid.
+func TestExpectedMatchesJitterFreeVariants(t *testing.T) {
+	demo := []string{"us-east1", "us-west1", "europe-west1"}
+	// preset moves s to the default regions of an RTT preset, region i of
+	// crdb-demo becoming its region i.
+	preset := func(name string, regions ...string) func(s *scenarios.Scenario) {
+		return func(s *scenarios.Scenario) {
+			rename := func(r string) string {
+				for i, d := range demo {
+					if r == d {
+						return regions[i]
+					}
+				}
+				return r
+			}
+			s.Topology.RTT, s.Topology.Regions = name, regions
+			s.Database.Primary, s.Database.Regions = rename(s.Database.Primary), nil
+			for i := range s.Workload {
+				s.Workload[i].Region = rename(s.Workload[i].Region)
+			}
+			for i := range s.Tables {
+				tb := &s.Tables[i]
+				tb.HomeRegion = rename(tb.HomeRegion)
+				for city, r := range tb.CityRegions {
+					tb.CityRegions[city] = rename(r)
+				}
+			}
+		}
+	}
+	variants := []struct {
+		name string
+		mod  func(s *scenarios.Scenario)
+	}{
+		{"aws", preset("aws", "us-east-1", "us-west-2", "eu-west-1")},
+		{"azure", preset("azure", "eastus", "westus2", "westeurope")},
+		{"gcp", func(s *scenarios.Scenario) { s.Topology.RTT = "gcp" }},
+		{"roachprod", func(s *scenarios.Scenario) { s.Topology.RTT = "roachprod" }},
+		{"max-offset-250ms", func(s *scenarios.Scenario) { s.Cockroach.MaxOffset = 250 * time.Millisecond }},
+		{"secondary-region", func(s *scenarios.Scenario) { s.Database.Secondary = "us-west1" }},
+		{"nodes-per-zone-2", func(s *scenarios.Scenario) { s.Topology.NodesPerZone = 2 }},
+		{"zones-per-region-2", func(s *scenarios.Scenario) { s.Topology.ZonesPerRegion = 2 }},
+		{"placement-restricted", func(s *scenarios.Scenario) { s.Database.Placement = "restricted" }},
+	}
+	for _, name := range []string{"default", "movr"} {
+		for _, v := range variants {
+			for _, survival := range []string{"zone", "region"} {
+				t.Run(name+"/"+v.name+"/"+survival, func(t *testing.T) {
+					s, err := scenarios.LoadUnvalidated(name)
+					require.NoError(t, err)
+					v.mod(s)
+					s.Database.Survival = placement.Survival(survival)
+					switch {
+					case v.name == "zones-per-region-2" && survival == "zone":
+						t.Skip("3 voters in a region of 2 zones: placement refuses it")
+					case v.name == "placement-restricted" && survival == "region":
+						t.Skip("RESTRICTED placement with REGION survival is refused")
+					}
+					require.NoError(t, s.Validate())
+					checkExpected(t, s)
+				})
+			}
+		}
+	}
+}
+
+// nearAtom reports whether p50Ms is within 1 % of a latency of x's
+// expected mixture between lo and hi.
+func nearAtom(x *scenarios.Expectation, lo, hi time.Duration, p50Ms float64) bool {
+	for _, a := range x.Expected.Atoms() {
+		if a.Latency >= lo && a.Latency <= hi && math.Abs(p50Ms/sim.DurationMs(a.Latency)-1) <= 0.01 {
+			return true
+		}
+	}
+	return false
 }
 
 // expectationOf returns the closed form behind st: the expectation of its
