@@ -124,9 +124,11 @@ type Stat struct {
 	MaxOKMs float64 `json:"max_ok_ms"`
 	// ExpectedMs is the closed form's median latency (raft/closedform):
 	// the p50 a jitter-free, fault-free run with the same initial
-	// placement has, computed from the RTT matrix, the placement and the
-	// model's constants without simulating (docs/model.md "Closed form");
-	// 0 where a Stat was not made by a run (merged or hand-built).
+	// placement has (or, where half the requests are fast and half slow,
+	// a latency next to it), computed from the RTT matrix, the placement
+	// and the model's constants without simulating (docs/model.md
+	// "Closed form"); 0 where a Stat was not made by one run (pooled over
+	// seeds, or built by hand).
 	ExpectedMs float64 `json:"expected_ms"`
 	// ExpectedLowMs and ExpectedHighMs bound the p50 that jitter and
 	// sampling explain: the closed form with every latency draw at its
