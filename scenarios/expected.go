@@ -40,13 +40,21 @@ func rankNoise(n uint64) float64 {
 }
 
 // Band returns the range in which a median of n requests' latencies can
-// lie by jitter and sampling alone: from Low's (0.5 − δ)-quantile to High's
-// (0.5 + δ)-quantile, δ = 3·√(0.25/n) — three standard deviations of the
-// empirical CDF at the median, so a median that sits near a step of the
-// mixture (half the requests fast, half slow) may fall on either side.
+// lie by jitter and sampling alone, δ = 3·√(0.25/n) being three standard
+// deviations of the empirical CDF at the median (so that a median near a
+// step of the mixture, half the requests fast and half slow, may fall on
+// either side):
+//
+//   - lo is Low's (0.5 − δ)-quantile: no draw is below its floor, so no
+//     request is faster than its path's Low value;
+//   - hi is High's ((0.5 + δ)/0.9)-quantile: a request is slower than its
+//     path with every draw at its 90th percentile at most 10 % of the
+//     time (exactly so for one draw, less for a sum of independent ones),
+//     so the requests' CDF is at least 0.9 times High's, and reaches
+//     0.5 + δ where High's reaches (0.5 + δ)/0.9.
 func (x *Expectation) Band(n uint64) (lo, hi time.Duration) {
 	d := rankNoise(n)
-	return x.Low.Quantile(max(0, 0.5-d)), x.High.Quantile(min(1, 0.5+d))
+	return x.Low.Quantile(max(0, 0.5-d)), x.High.Quantile(min(1, (0.5+d)/0.9))
 }
 
 // SampleRange returns the range in which the median of n requests of a

@@ -132,9 +132,9 @@ type Stat struct {
 	ExpectedMs float64 `json:"expected_ms"`
 	// ExpectedLowMs and ExpectedHighMs bound the p50 that jitter and
 	// sampling explain: the closed form with every latency draw at its
-	// floor and at its 90th percentile, widened by three standard
-	// deviations of the sample median's rank (Expectation.Band); both equal
-	// ExpectedMs without jitter, up to that widening.
+	// floor, and with every draw at its 90th percentile, each at a
+	// quantile widened by the sample median's rank noise (Expectation.Band);
+	// both equal ExpectedMs without jitter, up to that widening.
 	ExpectedLowMs  float64 `json:"expected_low_ms"`
 	ExpectedHighMs float64 `json:"expected_high_ms"`
 	// Departs is set when P50Ms lies outside [ExpectedLowMs,
