@@ -93,3 +93,28 @@ func TestMixtureQuantileMatchesSortedSamples(t *testing.T) {
 	var empty Mixture
 	assert.Zero(t, empty.Quantile(0.5))
 }
+
+// TestP90BoundsTheQuantile checks p90 against topology.Dist.Quantile on
+// the fitted distributions of the default topology (links with spikes,
+// service and fsync without): never below it, within 0.5 % above.
+func TestP90BoundsTheQuantile(t *testing.T) {
+	for _, rtt := range []string{"crdb-demo", "aws", "seed-blog"} {
+		cfg := topology.DefaultConfig()
+		cfg.RTT = rtt
+		c, err := topology.Build(cfg)
+		require.NoError(t, err)
+		lm := c.Latency
+		dists := []topology.Dist{lm.IntraZone(), lm.InterZone(), lm.Service(), lm.Fsync()}
+		for i := range c.Regions {
+			for j := range c.Regions {
+				dists = append(dists, lm.RegionRTT(i, j))
+			}
+		}
+		for _, d := range dists {
+			exact := d.Quantile(0.9)
+			got := p90(d)
+			assert.GreaterOrEqual(t, got, exact-1, "%v", d)
+			assert.InEpsilon(t, float64(exact), float64(got), 0.005, "%v", d)
+		}
+	}
+}
