@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/regionsim/regionsim/raft/allocator"
+	"github.com/regionsim/regionsim/raft/closedform"
 )
 
 // Versions lists the CockroachDB releases whose timers and lease types the
@@ -126,6 +127,18 @@ func (c Config) GlobalReadsLead() time.Duration {
 // 4.2 s with the defaults (reference §4, newer releases).
 func (c Config) FollowerReadStaleness() time.Duration {
 	return c.ClosedTSTarget + c.SideTransportInterval + c.PropagationSlack
+}
+
+// ClosedForm returns the settings package closedform computes expected
+// latencies with, derived exactly as the model derives them.
+func (c Config) ClosedForm() closedform.Settings {
+	return closedform.Settings{
+		MaxOffset:             c.MaxOffset,
+		Lead:                  c.GlobalReadsLead(),
+		Staleness:             c.FollowerReadStaleness(),
+		ClosedTSTarget:        c.ClosedTSTarget,
+		SideTransportInterval: c.SideTransportInterval,
+	}
 }
 
 // Op is a kind of client request.

@@ -35,7 +35,10 @@
 // raft/placement compiles multi-region SQL configuration into zone configs
 // and replica layouts (reference §1); raft/allocator holds the pure
 // lease-rebalancing rule, decaying request stats and scanner pace
-// (reference §5).
+// (reference §5); raft/closedform computes the latency each request path
+// has on a jitter-free, fault-free cluster without simulating it (it does
+// not import raft, so this package's hand-computed tests check their
+// expected values against it).
 //
 // Protocol logic is written as state machines stepped by messages and timers
 // on the sim engine; nodes are not goroutines. Package raft may import sim,

@@ -174,7 +174,9 @@ func TestRegionalByTableReadsAndWrites(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t, "crdb-demo", DefaultConfig())
 			tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{tt.layout}, Rows: 10})
-			tag := h.at(10, Request{Op: tt.op, Table: tb, Gateway: tt.gateway})
+			req := Request{Op: tt.op, Table: tb, Gateway: tt.gateway}
+			assert.InDelta(t, tt.want, h.closedForm(req), 1e-6, "closed form")
+			tag := h.at(10, req)
 			assert.InDelta(t, tt.want, h.latency(tag), 1e-6)
 		})
 	}
@@ -207,7 +209,9 @@ func TestGlobalTable(t *testing.T) {
 			cfg.MaxOffset = tt.maxOffset
 			h := newHarness(t, "crdb-demo", cfg)
 			tb := h.table(TableDef{Name: "g", Locality: placement.LocalityGlobal, Layouts: []placement.RangeLayout{global}, Rows: 10})
-			tag := h.at(10, Request{Op: tt.op, Table: tb, Gateway: tt.gateway, Key: 3})
+			req := Request{Op: tt.op, Table: tb, Gateway: tt.gateway, Key: 3}
+			assert.InDelta(t, tt.want, h.closedForm(req), 1e-6, "closed form")
+			tag := h.at(10, req)
 			assert.InDelta(t, tt.want, h.latency(tag), 1e-6)
 		})
 	}
@@ -247,8 +251,10 @@ func TestStaleReadsServedLocally(t *testing.T) {
 			t.Run(fmt.Sprintf("%v from %v", op, gw), func(t *testing.T) {
 				h := newHarness(t, "crdb-demo", DefaultConfig())
 				tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zoneLayoutA}, Rows: 10})
-				tag := h.at(10, Request{Op: op, Table: tb, Gateway: gw})
+				req := Request{Op: op, Table: tb, Gateway: gw}
+				tag := h.at(10, req)
 				// n1 is the leaseholder, n5 and n9 hold the non-voters.
+				assert.InDelta(t, cHop+svc+cHop, h.closedForm(req), 1e-6, "closed form")
 				assert.InDelta(t, cHop+svc+cHop, h.latency(tag), 1e-6)
 			})
 		}
@@ -264,8 +270,12 @@ func TestStaleReadForwardedWhenClosedTimestampLags(t *testing.T) {
 	require.NoError(t, writeFile(path, "a,b,3000\na,c,3000\nb,c,3000\n"))
 	h := newHarness(t, path, DefaultConfig())
 	tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zoneLayoutA}, Rows: 10})
-	stale := h.at(10, Request{Op: OpStaleRead, Table: tb, Gateway: n5})
-	bounded := h.at(10, Request{Op: OpBoundedRead, Table: tb, Gateway: n5})
+	staleReq := Request{Op: OpStaleRead, Table: tb, Gateway: n5}
+	boundedReq := Request{Op: OpBoundedRead, Table: tb, Gateway: n5}
+	stale := h.at(10, staleReq)
+	bounded := h.at(10, boundedReq)
+	assert.InDelta(t, cHop+1500+svc+1500+cHop, h.closedForm(staleReq), 1e-6, "closed form")
+	assert.InDelta(t, cHop+svc+cHop, h.closedForm(boundedReq), 1e-6, "closed form")
 	assert.InDelta(t, cHop+1500+svc+1500+cHop, h.latency(stale), 1e-6)
 	assert.InDelta(t, cHop+svc+cHop, h.latency(bounded), 1e-6)
 }
@@ -312,7 +322,9 @@ func TestRegionalByRow(t *testing.T) {
 			h := newHarness(t, "crdb-demo", DefaultConfig())
 			tb := h.table(TableDef{Name: "users", Locality: placement.LocalityRegionalByRow, Layouts: rbrLayouts(), Rows: 30,
 				LocalityOptimizedSearch: tt.los, UniqueChecks: tt.checks})
-			tag := h.at(10, Request{Op: tt.op, Table: tb, Gateway: tt.gateway, Region: tt.region})
+			req := Request{Op: tt.op, Table: tb, Gateway: tt.gateway, Region: tt.region}
+			assert.InDelta(t, tt.want, h.closedForm(req), 1e-6, "closed form")
+			tag := h.at(10, req)
 			assert.InDelta(t, tt.want, h.latency(tag), 1e-6)
 		})
 	}
@@ -328,9 +340,15 @@ func TestTxnParallelCommits(t *testing.T) {
 	zoneQuorum := zoneOW + fsyncMs + zoneOW
 	h := newHarness(t, "crdb-demo", DefaultConfig())
 	tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: layouts, Rows: 30, TxnRanges: 3})
-	home := h.at(10, Request{Op: OpTxn, Table: tb, Gateway: n1})
-	remote := h.at(10, Request{Op: OpTxn, Table: tb, Gateway: n4})
-	single := h.at(10, Request{Op: OpWrite, Table: tb, Gateway: n1, Range: 1})
+	homeReq := Request{Op: OpTxn, Table: tb, Gateway: n1}
+	remoteReq := Request{Op: OpTxn, Table: tb, Gateway: n4}
+	singleReq := Request{Op: OpWrite, Table: tb, Gateway: n1, Range: 1}
+	assert.InDelta(t, cHop+(zoneOW+svc+zoneQuorum+zoneOW)+cHop, h.closedForm(homeReq), 1e-6, "closed form")
+	assert.InDelta(t, cHop+(33+svc+zoneQuorum+33)+cHop, h.closedForm(remoteReq), 1e-6, "closed form")
+	assert.InDelta(t, cHop+(zoneOW+svc+zoneQuorum+zoneOW)+cHop, h.closedForm(singleReq), 1e-6, "closed form")
+	home := h.at(10, homeReq)
+	remote := h.at(10, remoteReq)
+	single := h.at(10, singleReq)
 	// One consensus round per range, all in parallel: the slowest range
 	// (leaseholder in another zone: 1 + 0.3 + 2.5 + 1) decides.
 	assert.InDelta(t, cHop+(zoneOW+svc+zoneQuorum+zoneOW)+cHop, h.latency(home), 1e-6)
@@ -345,7 +363,9 @@ func TestNonVotersDoNotCountTowardsQuorum(t *testing.T) {
 	l := layout([]topology.NodeID{n1, n7, n8}, []topology.NodeID{n2, n3}, n1, false, "")
 	h := newHarness(t, "crdb-demo", DefaultConfig())
 	tb := h.table(TableDef{Name: "t", Locality: placement.LocalityNone, Layouts: []placement.RangeLayout{l}, Rows: 10})
-	tag := h.at(10, Request{Op: OpWrite, Table: tb, Gateway: n1})
+	req := Request{Op: OpWrite, Table: tb, Gateway: n1}
+	assert.InDelta(t, cHop+svc+(32+fsyncMs+32)+cHop, h.closedForm(req), 1e-6, "closed form")
+	tag := h.at(10, req)
 	assert.InDelta(t, cHop+svc+(32+fsyncMs+32)+cHop, h.latency(tag), 1e-6)
 }
 

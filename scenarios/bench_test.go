@@ -77,3 +77,35 @@ func BenchmarkRunSeeds(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkExpectations measures what the closed form adds to a run of
+// each built-in scenario: Scenario.Expectations, the mixtures behind every
+// Stat's expected_ms and departure band (compare with BenchmarkScenario's
+// ns/op for the same scenario).
+func BenchmarkExpectations(b *testing.B) {
+	for _, info := range Builtins() {
+		b.Run(info.Name, func(b *testing.B) {
+			s, err := Load(info.Name)
+			if err != nil {
+				b.Fatal(err)
+			}
+			placed, err := s.Place()
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				x := s.Expectations(placed)
+				for _, ops := range x {
+					for _, e := range ops {
+						if e != nil {
+							e.Median()
+							e.Band(1000)
+						}
+					}
+				}
+			}
+		})
+	}
+}

@@ -4,7 +4,10 @@
 // that wires one simulation run (and many seeds in parallel), the Result
 // type that reports and charts consume, the measures of a fault's impact
 // computed from a Result (FaultImpacts, and per client ClientUnavailable),
-// and the fault sweep (Sweep, SweepResult). Its sub-package scenarios/report
+// the fault sweep (Sweep, SweepResult), and the closed form beside every
+// simulated figure (Expectations: the workload's requests mixed over the
+// request paths of raft/closedform, Stat.ExpectedMs and Departs). Its
+// sub-package scenarios/report
 // renders results as tables, CSV, JSON and Markdown; scenarios/slo checks
 // SLO assertions (--assert) against results.
 //

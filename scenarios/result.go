@@ -132,6 +132,26 @@ type Stat struct {
 	// MaxOKMs is the worst latency of a successful request (pMax, as
 	// CockroachDB's failover roachtests report it); 0 when none succeeded.
 	MaxOKMs float64 `json:"max_ok_ms"`
+	// ExpectedMs is the closed form's median latency (raft/closedform):
+	// the p50 a jitter-free, fault-free run with the same initial
+	// placement has (or, where half the requests are fast and half slow,
+	// a latency next to it), computed from the RTT matrix, the placement
+	// and the model's constants without simulating (docs/model.md
+	// "Closed form"); 0 where a Stat was not made by one run (pooled over
+	// seeds, or built by hand).
+	ExpectedMs float64 `json:"expected_ms"`
+	// ExpectedLowMs and ExpectedHighMs bound the p50 that jitter and
+	// sampling explain: the closed form with every latency draw at its
+	// floor, and with every draw at its 90th percentile, each at a
+	// quantile widened by the sample median's rank noise (Expectation.Band);
+	// both equal ExpectedMs without jitter, up to that widening.
+	ExpectedLowMs  float64 `json:"expected_low_ms"`
+	ExpectedHighMs float64 `json:"expected_high_ms"`
+	// Departs is set when P50Ms lies outside [ExpectedLowMs,
+	// ExpectedHighMs] by more than 1 % (DepartureTolerance): something
+	// the closed form leaves out — a fault, contention, a lease moved from
+	// its initial place — set the median.
+	Departs bool `json:"departs"`
 	// PreFault summarises the requests that ended before the run's first
 	// fault started (its steady state), in a run with faults that has
 	// some; absent otherwise.

@@ -53,6 +53,8 @@ type series struct {
 	// stalls follow the requests to each range of the table, by index
 	// within the table (grown on demand).
 	stalls []stallTracker
+	// expect is the closed form of the series (nil: none).
+	expect *Expectation
 }
 
 // appendPoints appends the non-empty bins of ts, one of s's timelines, to
@@ -297,6 +299,7 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 
 	var submitted uint64
 	ops := raft.Ops()
+	expect := s.Expectations(placed)
 	for wi, w := range s.Workload {
 		ti := s.TableIndex(w.Table)
 		t := s.Tables[ti]
@@ -318,6 +321,7 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 				table: t.Name, locality: t.Locality.String(), op: op.String(), region: w.Region,
 				timeline:  stats.NewSeries(TimelineInterval(s.Warmup + s.Duration)),
 				completed: stats.NewSeries(TimelineInterval(s.Warmup + s.Duration)),
+				expect:    expect[wi][op],
 			})
 		}
 		total := 0.0
@@ -563,6 +567,12 @@ func (s *Scenario) result(rec *recorder, e *sim.Engine) *Result {
 			P99Ms: ms(h.Quantile(0.99)), P999Ms: ms(h.Quantile(0.999)), MaxMs: ms(h.Max()), MaxOKMs: ms(sr.maxOK),
 			Latency: h,
 		})
+		if x := sr.expect; x != nil {
+			st := &res.Stats[len(res.Stats)-1]
+			lo, hi := x.Band(st.Count)
+			st.ExpectedMs, st.ExpectedLowMs, st.ExpectedHighMs = ms(x.Median()), ms(lo), ms(hi)
+			st.Departs = x.Departs(st.P50Ms, st.Count)
+		}
 		if len(s.Faults) > 0 && sr.calm.Count() > 0 {
 			calm := summarise(&sr.calm)
 			res.Stats[len(res.Stats)-1].PreFault = &calm

@@ -173,7 +173,8 @@ func TestJSONRoundTrip(t *testing.T) {
 
 	// Field names are DESIGN.md's contract. Beyond its example, Result also
 	// carries rtt, max_offset_ms, warmup_seconds and requests, a lease event
-	// its table, and stats and timeline points their ambiguous errors; the
+	// its table, stats and timeline points their ambiguous errors, and stats
+	// the closed form's expected latency and departure flag; the
 	// document adds the header, seeds and the resolved scenario.
 	var raw map[string]any
 	require.NoError(t, json.Unmarshal(out, &raw))
@@ -182,7 +183,8 @@ func TestJSONRoundTrip(t *testing.T) {
 		"wall_seconds", "stats", "unavailability", "leases", "timeline", "timeline_completed",
 		"rtt", "max_offset_ms", "warmup_seconds", "requests", "regions", "rtt_ms", "faults", "lease_share", "lease_transfers", "timeline_interval_s", "tables", "replacements", "impact", "verdicts"), keys(t, raw))
 	assert.Equal(t, sorted("table", "locality", "op", "client_region", "count", "errors", "ambiguous", "max_ok_ms",
-		"mean_ms", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms"),
+		"mean_ms", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms",
+		"expected_ms", "expected_low_ms", "expected_high_ms", "departs"),
 		keys(t, raw["stats"].([]any)[0]))
 	assert.Equal(t, sorted("fault", "table", "range", "start_s", "end_s", "phases"),
 		keys(t, raw["unavailability"].([]any)[0]))

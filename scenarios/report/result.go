@@ -145,6 +145,10 @@ var resultCSVHeader = []string{
 	"mean_ms", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms", "ambiguous",
 }
 
+// expectedCSVHeader are the closed form's columns of WriteResult's CSV,
+// after resultCSVHeader's.
+var expectedCSVHeader = []string{"expected_ms", "departs"}
+
 // statCells returns the count, errors and latency cells of s in CSV order
 // (count, errors, mean, p50, p90, p99, p99.9, max, ambiguous), floats in
 // full precision. The ambiguous errors come last so that older readers of
@@ -157,6 +161,26 @@ func statCells(s *scenarios.Stat) []string {
 	}
 }
 
+// expectedCells returns the closed form's cells of s (expectedCSVHeader):
+// the expected median in full precision (0 when s has none) and "!" when
+// the p50 departs from it (Stat.Departs), else empty. They come after
+// statCells' so that older readers of those columns are unaffected.
+func expectedCells(s *scenarios.Stat) []string {
+	return []string{fmtFull(s.ExpectedMs), departsMark(s)}
+}
+
+// departsMark is the flag of a Stat whose p50 departs from the closed
+// form: "!", or "" when it does not.
+func departsMark(s *scenarios.Stat) string {
+	if s.Departs {
+		return "!"
+	}
+	return ""
+}
+
+// departsNote explains the flag under a latency table that shows one.
+const departsNote = "! p50 outside what jitter explains around the closed form's expected ms (a fault, contention, or a lease moved from its initial place)"
+
 // errorsCell is the errors cell of a table: the count, and how many of them
 // are ambiguous when some are.
 func errorsCell(s *scenarios.Stat) string {
@@ -168,12 +192,12 @@ func errorsCell(s *scenarios.Stat) string {
 
 func writeResultCSV(b *bytes.Buffer, r *scenarios.Result) error {
 	cw := csv.NewWriter(b)
-	_ = cw.Write(resultCSVHeader) // errors are kept by cw and read at the end
+	_ = cw.Write(slices.Concat(resultCSVHeader, expectedCSVHeader)) // errors are kept by cw and read at the end
 	for i := range r.Stats {
 		s := &r.Stats[i]
 		row := []string{r.Scenario, fmtUint(r.Seed), r.Survival, r.CRDBVersion,
 			s.Table, s.Locality, s.Op, s.ClientRegion}
-		_ = cw.Write(append(row, statCells(s)...))
+		_ = cw.Write(slices.Concat(row, statCells(s), expectedCells(s)))
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
@@ -202,18 +226,32 @@ func runParams(r *scenarios.Result) [][2]string {
 var statColumns = []column{
 	{"table", left}, {"locality", left}, {"op", left}, {"client region", left},
 	{"count", right}, {"errors", right},
-	{"mean ms", right}, {"p50 ms", right}, {"p90 ms", right},
+	{"mean ms", right}, {"p50 ms", right}, {"expected ms", right}, {"p90 ms", right},
 	{"p99 ms", right}, {"p99.9 ms", right}, {"max ms", right},
 }
 
-// latencyCells returns the mean, p50, p90, p99, p99.9 and max cells of s
-// for a table; all "-" when s counted no requests.
+// latencyCells returns the mean, p50, expected, p90, p99, p99.9 and max
+// cells of s for a table; all "-" when s counted no requests. The expected
+// cell is the closed form's median ("-" when the Stat has none), followed
+// by " !" when the p50 departs from it.
 func latencyCells(s *scenarios.Stat) []string {
 	if s.Count == 0 {
-		return []string{"-", "-", "-", "-", "-", "-"}
+		return []string{"-", "-", "-", "-", "-", "-", "-"}
 	}
-	return []string{fmtMs(s.MeanMs), fmtMs(s.P50Ms), fmtMs(s.P90Ms),
+	expected := "-"
+	if s.ExpectedMs > 0 {
+		expected = fmtMs(s.ExpectedMs)
+		if s.Departs {
+			expected += " !"
+		}
+	}
+	return []string{fmtMs(s.MeanMs), fmtMs(s.P50Ms), expected, fmtMs(s.P90Ms),
 		fmtMs(s.P99Ms), fmtMs(s.P999Ms), fmtMs(s.MaxMs)}
+}
+
+// anyDeparts reports whether a Stat of stats departs from the closed form.
+func anyDeparts(stats []scenarios.Stat) bool {
+	return slices.ContainsFunc(stats, func(s scenarios.Stat) bool { return s.Departs && s.Count > 0 })
 }
 
 // statGrid returns the latency table of stats. With grouped set (plain
@@ -245,6 +283,9 @@ func writeResultTable(b *bytes.Buffer, r *scenarios.Result) {
 		b.WriteString("no requests measured\n")
 	} else {
 		statGrid(r.Stats, true).writeText(b)
+		if anyDeparts(r.Stats) {
+			b.WriteString(departsNote + "\n")
+		}
 	}
 	for _, s := range detailSections(r) {
 		b.WriteByte('\n')
@@ -274,6 +315,9 @@ func writeResultMarkdown(b *bytes.Buffer, r *scenarios.Result, level int, title 
 		b.WriteString("No requests measured.\n")
 	} else {
 		statGrid(r.Stats, false).writeMarkdown(b)
+		if anyDeparts(r.Stats) {
+			b.WriteString("\n" + mdEscapeLine(departsNote) + "\n")
+		}
 	}
 	for _, s := range detailSections(r) {
 		b.WriteByte('\n')
