@@ -32,9 +32,11 @@ type Model struct {
 	lead    time.Duration
 	stale   time.Duration
 	sink    Sink
-	seed    uint64
-	tables  []Table
-	ranges  []Range
+	// staleSink is sink's StalenessSink ability, nil if it has none.
+	staleSink StalenessSink
+	seed      uint64
+	tables    []Table
+	ranges    []Range
 	// leaseAcquireTimeout bounds how long a request waits at a replica
 	// for a lease (RangeLeaseAcquireTimeout).
 	leaseAcquireTimeout time.Duration
@@ -128,6 +130,7 @@ func New(e *sim.Engine, c *topology.Cluster, cfg Config, seed uint64, sink Sink)
 		nodeRand:   make([]*rand.Rand, n),
 		clientRand: make([]*rand.Rand, n),
 	}
+	m.staleSink, _ = sink.(StalenessSink)
 	// pkg/base/config.go RaftConfig.RangeLeaseAcquireTimeout: two election
 	// timeouts, enough to elect a leader and re-propose.
 	m.leaseAcquireTimeout = 2 * raftTimersFor(cfg.Version).electionTimeout()
@@ -290,6 +293,9 @@ func (m *Model) Handle(ev *sim.Event) {
 			o = Ambiguous
 		case !s.ok:
 			o = Failed
+		}
+		if o == OK && m.staleSink != nil && (s.op == OpStaleRead || s.op == OpBoundedRead) {
+			m.staleSink.Served(s.tag, s.stmt, s.readTS)
 		}
 		m.sink.Complete(s.tag, s.rng, s.start, m.eng.Now(), o)
 		m.maybeFreeReq(ri)

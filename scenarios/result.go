@@ -141,6 +141,41 @@ type Stat struct {
 	// logarithmic buckets (stats.HistogramJSON documents the form). Absent
 	// where a document leaves it out (a sweep's cases).
 	Latency *stats.Histogram `json:"histogram,omitempty"`
+	// Staleness is how old the data the successful reads of a stale_read or
+	// bounded_read stat returned was; absent for other ops and when none
+	// succeeded.
+	Staleness *Staleness `json:"staleness,omitempty"`
+}
+
+// Staleness is the distribution of the staleness served by stale or
+// bounded-staleness reads: per successful read, its statement time (the
+// gateway's clock when the request reached it, what
+// follower_read_timestamp() and with_max_staleness count back from) minus
+// the timestamp it read at, in seconds. A read served at or after its
+// statement time counts 0: a GLOBAL range's follower serves timestamps
+// ahead of the present, and a bounded read that waited (for the leaseholder,
+// in a partition) reads at a timestamp after its statement began.
+type Staleness struct {
+	Reads uint64  `json:"reads"` // successful reads measured
+	P50S  float64 `json:"p50_s"` // median staleness, seconds
+	P99S  float64 `json:"p99_s"` // 99th percentile staleness, seconds
+	MaxS  float64 `json:"max_s"` // the stalest read, seconds
+	// Histogram is the full distribution (nanoseconds, as Stat.Latency),
+	// for merging runs exactly; absent where a document leaves it out.
+	Histogram *stats.Histogram `json:"histogram,omitempty"`
+}
+
+// summariseStaleness returns h's Staleness, or nil when h is empty. It
+// keeps h.
+func summariseStaleness(h *stats.Histogram) *Staleness {
+	if h == nil || h.Count() == 0 {
+		return nil
+	}
+	return &Staleness{
+		Reads: h.Count(),
+		P50S:  ms(h.Quantile(0.5)) / 1e3, P99S: ms(h.Quantile(0.99)) / 1e3, MaxS: ms(h.Max()) / 1e3,
+		Histogram: h,
+	}
 }
 
 // FaultWindow is one injected fault: its name (e.g. "region us-east1 at

@@ -53,6 +53,9 @@ type series struct {
 	// stalls follow the requests to each range of the table, by index
 	// within the table (grown on demand).
 	stalls []stallTracker
+	// staleness holds the staleness served to successful stale and
+	// bounded reads (Stat.Staleness).
+	staleness stats.Histogram
 }
 
 // appendPoints appends the non-empty bins of ts, one of s's timelines, to
@@ -93,6 +96,16 @@ type recorder struct {
 	// starts.
 	stalls    bool
 	calmUntil sim.Time
+	// served is the staleness of the read whose Complete comes next
+	// (Served is called just before it), valid when hasServed.
+	served    time.Duration
+	hasServed bool
+}
+
+// Served records the staleness of a stale or bounded read the model is
+// about to complete (raft.StalenessSink).
+func (r *recorder) Served(_ int64, stmt, readTS sim.Time) {
+	r.served, r.hasServed = stmt.Sub(readTS), true
 }
 
 func (r *recorder) Complete(tag int64, rng raft.RangeID, start, end sim.Time, o raft.Outcome) {
@@ -114,8 +127,13 @@ func (r *recorder) Complete(tag int64, rng raft.RangeID, start, end sim.Time, o 
 	default:
 		s.stall(r.rangeIndex[rng]).failed(start, end)
 	}
+	served := r.hasServed
+	r.hasServed = false
 	if start < r.from || start >= r.until {
 		return
+	}
+	if served {
+		s.staleness.Record(r.served)
 	}
 	lat := end.Sub(start)
 	s.hist.Record(lat)
@@ -312,6 +330,7 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 			ranges: 1 << 20, keys: 1 << 30, rate: rate,
 			stopAt: end, submitted: &submitted,
 			tagBase: int64(len(rec.series)),
+			bounded: w.BoundedRead,
 		}
 		for _, op := range ops {
 			rec.series = append(rec.series, series{
@@ -561,7 +580,7 @@ func (s *Scenario) result(rec *recorder, e *sim.Engine) *Result {
 			Count: h.Count(), Errors: errs, Ambiguous: ambiguous,
 			MeanMs: ms(h.Mean()), P50Ms: ms(h.Quantile(0.5)), P90Ms: ms(h.Quantile(0.9)),
 			P99Ms: ms(h.Quantile(0.99)), P999Ms: ms(h.Quantile(0.999)), MaxMs: ms(h.Max()), MaxOKMs: ms(sr.maxOK),
-			Latency: h,
+			Latency: h, Staleness: summariseStaleness(sr.staleness.Clone()),
 		})
 		if len(s.Faults) > 0 && sr.calm.Count() > 0 {
 			calm := summarise(&sr.calm)

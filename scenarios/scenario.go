@@ -227,6 +227,29 @@ type Workload struct {
 	// are down the load balancer falls back to the region's other nodes,
 	// then to the nearest region's.
 	Gateways []string `yaml:"gateways"`
+	// BoundedRead bounds the staleness of the workload's bounded_read ops:
+	// `bounded_read: {max_staleness: 10s}` is AS OF SYSTEM TIME
+	// with_max_staleness('10s'). Nil means no bound: every bounded_read is
+	// served by the nearest replica at its closed timestamp, however old
+	// (how regionsim read bounded_read before bounds existed). Only with a
+	// bounded_read share in Mix.
+	BoundedRead *BoundedRead `yaml:"bounded_read,omitempty"`
+}
+
+// BoundedRead is the bound of a workload's bounded-staleness reads,
+// CockroachDB's with_max_staleness(max_staleness[, nearest_only]).
+type BoundedRead struct {
+	// MaxStaleness is how far behind the statement time the read may be:
+	// its minimum timestamp bound is statement time − MaxStaleness; >= 0
+	// (0s, also when left out, reads at the statement time or later: never
+	// at a follower of a non-GLOBAL range). The nearest replica serves the
+	// read while its closed timestamp is at or above the bound, otherwise
+	// the leaseholder does (or the read fails, with NearestOnly).
+	MaxStaleness time.Duration `yaml:"max_staleness"`
+	// NearestOnly makes a read its nearest replica cannot serve within the
+	// bound fail at once (MinTimestampBoundUnsatisfiableError) instead of
+	// going on to the leaseholder; default false.
+	NearestOnly bool `yaml:"nearest_only,omitempty"`
 }
 
 // Step is one rate change of a Workload's schedule.
@@ -492,6 +515,7 @@ func (s *Scenario) Clone() *Scenario {
 				w.LocalRows = &v
 			}
 			w.Schedule = slices.Clone(w.Schedule)
+			w.BoundedRead = clonePtr(w.BoundedRead)
 			if w.Profile != nil {
 				p := *w.Profile
 				if p.PeakHour != nil {

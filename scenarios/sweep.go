@@ -622,6 +622,9 @@ func trimForSweep(r *Result, startS, endS float64, keepLatency bool) {
 	if !keepLatency {
 		for i := range r.Stats {
 			r.Stats[i].Latency = nil
+			if st := r.Stats[i].Staleness; st != nil {
+				st.Histogram = nil
+			}
 		}
 	}
 	r.Leases, r.LeaseShare, r.Resolved = nil, nil, nil
@@ -633,13 +636,14 @@ func trimForSweep(r *Result, startS, endS float64, keepLatency bool) {
 
 // PoolStats returns the Stats of runs of one scenario pooled: per table ×
 // op × client region (in the first run's order, then new keys in order
-// met), counts and errors summed and the latency distributions merged, so
-// that the percentiles are those of every run's requests together. A stat
-// without its distribution (Latency nil) contributes its counts only.
+// met), counts and errors summed and the latency (and staleness)
+// distributions merged, so that the percentiles are those of every run's
+// requests together. A stat without its distribution (Latency nil)
+// contributes its counts only.
 func PoolStats(runs []*Result) []Stat {
 	type key struct{ table, op, region string }
 	var out []Stat
-	var hists []*stats.Histogram
+	var hists, stale []*stats.Histogram
 	index := map[key]int{}
 	for _, r := range runs {
 		for _, st := range r.Stats {
@@ -650,6 +654,7 @@ func PoolStats(runs []*Result) []Stat {
 				index[k] = i
 				out = append(out, Stat{Table: st.Table, Locality: st.Locality, Op: st.Op, ClientRegion: st.ClientRegion})
 				hists = append(hists, stats.NewDefaultHistogram())
+				stale = append(stale, stats.NewDefaultHistogram())
 			}
 			o := &out[i]
 			o.Count += st.Count
@@ -659,12 +664,16 @@ func PoolStats(runs []*Result) []Stat {
 			if st.Latency != nil {
 				hists[i].Merge(st.Latency)
 			}
+			if st.Staleness != nil && st.Staleness.Histogram != nil {
+				stale[i].Merge(st.Staleness.Histogram)
+			}
 		}
 	}
 	for i := range out {
 		h := hists[i]
 		o := &out[i]
 		o.Latency = h
+		o.Staleness = summariseStaleness(stale[i])
 		if h.Count() == 0 {
 			continue
 		}

@@ -429,6 +429,17 @@ func (s *Scenario) validateWorkload(i int, c *topology.Cluster, db placement.Dat
 	if math.Abs(sum-1) > ShareTolerance {
 		return fieldErr(f("mix"), "shares sum to %v (want 1)", sum)
 	}
+	if b := w.BoundedRead; b != nil {
+		// with_max_staleness refuses a negative interval
+		// (followerreads EvalMaxStaleness: "interval duration for
+		// with_max_staleness must be greater or equal to 0").
+		if b.MaxStaleness < 0 || b.MaxStaleness > MaxDuration {
+			return fieldErr(f("bounded_read.max_staleness"), "%v is out of range [0s, %v]", b.MaxStaleness, time.Duration(MaxDuration))
+		}
+		if w.Mix[raft.OpBoundedRead.String()] == 0 {
+			return fieldErr(f("bounded_read"), "set, but mix has no bounded_read share")
+		}
+	}
 	if w.LocalRows != nil {
 		v := *w.LocalRows
 		if t.Locality != placement.LocalityRegionalByRow {

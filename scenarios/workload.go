@@ -34,6 +34,8 @@ type generator struct {
 	// ops and cum hold the op mix as a cumulative distribution.
 	ops []raft.Op
 	cum []float64
+	// bounded is the bound of bounded_read ops (nil: none).
+	bounded *BoundedRead
 	// rbr: the clients' region, the share of requests for rows homed there,
 	// and the other regions with cumulative row shares.
 	rbr        bool
@@ -121,6 +123,9 @@ func (g *generator) issue() {
 		Region:  -1,
 		Range:   g.r.IntN(g.ranges),
 		Key:     g.r.IntN(g.keys),
+	}
+	if op == raft.OpBoundedRead && g.bounded != nil {
+		req.Bounded, req.MaxStaleness, req.NearestOnly = true, g.bounded.MaxStaleness, g.bounded.NearestOnly
 	}
 	if g.rbr {
 		req.Region = g.region

@@ -84,6 +84,9 @@ func plural(n int, word string) string {
 // only when r has entries for it.
 func detailSections(r *scenarios.Result) []section {
 	var out []section
+	if sec, ok := stalenessSection(r.Stats); ok {
+		out = append(out, sec)
+	}
 	if len(r.Faults) > 0 {
 		if sec, ok := clientSection(r); ok {
 			out = append(out, sec)
@@ -521,4 +524,32 @@ func leaseSection(l []scenarios.LeaseEvent) section {
 			plural(len(l), "event"), plural(len(seen), "range"), plural(len(moves), "move")),
 		parts: parts,
 	}
+}
+
+// stalenessSection lists the staleness served to the stale and bounded
+// reads of each table × op × client region (Stat.Staleness); false when no
+// stat has one.
+func stalenessSection(stats []scenarios.Stat) (section, bool) {
+	g := &grid{cols: []column{
+		{"table", left}, {"op", left}, {"client region", left},
+		{"reads", right}, {"p50 s", right}, {"p99 s", right}, {"max s", right},
+	}}
+	for i := range stats {
+		s := &stats[i]
+		if st := s.Staleness; st != nil {
+			g.add(s.Table, s.Op, s.ClientRegion, fmtUint(st.Reads), fmtSec(st.P50S), fmtSec(st.P99S), fmtSec(st.MaxS))
+		}
+	}
+	if len(g.rows) == 0 {
+		return section{}, false
+	}
+	return section{
+		name:    "staleness",
+		summary: "how old the data stale and bounded reads returned was",
+		parts:   []part{{"", g}},
+		notes: []string{
+			"staleness: the statement time (when the gateway got the request) minus the timestamp read at, per",
+			"successful read; 0 when a read was served at or after its statement time.",
+		},
+	}, true
 }
