@@ -26,7 +26,10 @@ func (m *Model) Submit(req Request, tag int64) {
 	*s = reqState{
 		tag: tag, start: m.eng.Now(), op: req.Op, table: req.Table,
 		gateway: req.Gateway, region: -1, ok: true, parts: noPart,
-		maxStale: -1,
+		maxStale: -1, client: -1,
+	}
+	if req.ClientSet {
+		s.client = req.Client
 	}
 	if req.Op == OpBoundedRead && req.Bounded {
 		s.maxStale, s.nearestOnly = max(req.MaxStaleness, 0), req.NearestOnly

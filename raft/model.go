@@ -366,10 +366,17 @@ func (m *Model) hopBack(pi partID, from, to topology.NodeID) time.Duration {
 }
 
 // clientHop is the one-way delay between request ri's client and its
-// gateway (the client sits in the gateway's zone), the same both ways.
+// gateway, the same both ways: half an intra-zone round trip when the client
+// sits in the gateway's zone (as it does unless Request.Client places it),
+// else half a round trip of the link between the client's zone and the
+// gateway's (between zones of a region, or between regions).
 func (m *Model) clientHop(ri reqID) time.Duration {
-	m.pairSrc.Seed(m.reqs[ri].hop, pairClient)
-	return m.cluster.Latency.IntraZone().Sample(m.pairRand) / 2
+	s := &m.reqs[ri]
+	m.pairSrc.Seed(s.hop, pairClient)
+	if s.client < 0 || m.cluster.Nodes[s.client].Zone == m.cluster.Nodes[s.gateway].Zone {
+		return m.cluster.Latency.IntraZone().Sample(m.pairRand) / 2
+	}
+	return m.cluster.Latency.Link(s.client, s.gateway).Sample(m.pairRand) / 2
 }
 
 // service draws an evaluation time at node n.

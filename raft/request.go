@@ -58,8 +58,16 @@ func (o Outcome) String() string { return outcomeNames[o] }
 type Request struct {
 	Op    Op
 	Table TableID
-	// Gateway is the SQL node the client talks to, in the client's region.
+	// Gateway is the SQL node the client talks to.
 	Gateway topology.NodeID
+	// Client, when ClientSet, is a node in whose zone the client sits, and
+	// the client <-> gateway hop follows the link between that zone and
+	// the gateway's (a client that picked a gateway without regard to its
+	// location: workload gateway: any). Otherwise, and when the two share
+	// a zone, the client sits in its gateway's zone: one hop is half an
+	// intra-zone round trip.
+	Client    topology.NodeID
+	ClientSet bool
 	// Region is the cluster region where the row is homed (REGIONAL BY ROW
 	// only; ignored elsewhere, and by inserts, whose rows are homed in the
 	// gateway's region).
@@ -120,6 +128,9 @@ type reqState struct {
 	// (statement_timestamp()); readTS the timestamp a stale or bounded
 	// read was served at.
 	stmt, readTS sim.Time
+	// client is the node in whose zone the client sits, -1 for its
+	// gateway's zone (Request.Client).
+	client topology.NodeID
 	// maxStale is a bounded read's with_max_staleness interval, < 0 for
 	// none; nearestOnly its nearest_only argument.
 	maxStale    time.Duration

@@ -56,6 +56,10 @@ type series struct {
 	// staleness holds the staleness served to successful stale and
 	// bounded reads (Stat.Staleness).
 	staleness stats.Histogram
+	// app is the workload's application tier (nil: none), running in
+	// appRegion (Stat.App).
+	app       *App
+	appRegion string
 }
 
 // appendPoints appends the non-empty bins of ts, one of s's timelines, to
@@ -319,22 +323,30 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 		ti := s.TableIndex(w.Table)
 		t := s.Tables[ti]
 		region := c.RegionIndex(w.Region)
+		dbRegion := c.RegionIndex(w.DBRegion()) // where its connections come from
 		rate, schedule, err := w.RateSchedule(s.Warmup + s.Duration)
 		if err != nil {
 			return nil, fmt.Errorf("workload[%d]: %w", wi, err)
 		}
 		g := &generator{
 			e: e, m: m, r: sim.NewRand(s.Seed, sim.StreamID("workload", wi)),
-			table: raft.TableID(ti), gateways: w.gatewayNodes(c, region),
-			up: up, fallback: w.fallbackNodes(c, region), sink: rec,
+			table: raft.TableID(ti), gateways: w.gatewayNodes(c, dbRegion),
+			up: up, fallback: w.fallbackNodes(c, dbRegion), sink: rec,
 			ranges: 1 << 20, keys: 1 << 30, rate: rate,
 			stopAt: end, submitted: &submitted,
 			tagBase: int64(len(rec.series)),
 			bounded: w.BoundedRead,
 		}
+		if w.GatewayMode() == GatewayAny {
+			g.anyNode, g.clients = true, c.RegionNodes(dbRegion)
+			g.all = make([]topology.NodeID, len(c.Nodes))
+			for i := range g.all {
+				g.all[i] = topology.NodeID(i)
+			}
+		}
 		for _, op := range ops {
 			rec.series = append(rec.series, series{
-				table: t.Name, locality: t.Locality.String(), op: op.String(), region: w.Region,
+				table: t.Name, locality: t.Locality.String(), op: op.String(), region: w.Region, app: w.App, appRegion: w.DBRegion(),
 				timeline:  stats.NewSeries(TimelineInterval(s.Warmup + s.Duration)),
 				completed: stats.NewSeries(TimelineInterval(s.Warmup + s.Duration)),
 			})
@@ -582,6 +594,9 @@ func (s *Scenario) result(rec *recorder, e *sim.Engine) *Result {
 			P99Ms: ms(h.Quantile(0.99)), P999Ms: ms(h.Quantile(0.999)), MaxMs: ms(h.Max()), MaxOKMs: ms(sr.maxOK),
 			Latency: h, Staleness: summariseStaleness(sr.staleness.Clone()),
 		})
+		if sr.app != nil {
+			res.Stats[len(res.Stats)-1].App = appLatency(sr.appRegion, sr.app.ClientRTT, h)
+		}
 		if len(s.Faults) > 0 && sr.calm.Count() > 0 {
 			calm := summarise(&sr.calm)
 			res.Stats[len(res.Stats)-1].PreFault = &calm

@@ -201,8 +201,8 @@ type Table struct {
 // Workload is one population of clients: open-loop Poisson arrivals in one
 // region against one table, with an op mix.
 type Workload struct {
-	// Region is where the clients are; they use gateways in that region.
-	// Required; a topology region.
+	// Region is where the clients are; they use gateways in that region
+	// (or their app's, App), as Gateway says. Required; a topology region.
 	Region string `yaml:"region"`
 	// Rate is the arrival rate in requests per second until the first
 	// Schedule step; > 0, or 0 if a later step has a positive rate.
@@ -223,9 +223,10 @@ type Workload struct {
 	// (e.g. follow-the-sun); nil means Rate and Schedule.
 	Profile *Profile `yaml:"profile"`
 	// Gateways, if set, are the nodes ("n1") the clients connect to,
-	// spread evenly; empty means every node of Region. When all of them
-	// are down the load balancer falls back to the region's other nodes,
-	// then to the nearest region's.
+	// spread evenly; empty means every node of Region (of App.Region with
+	// an app). When all of them are down the load balancer falls back to
+	// the region's other nodes, then (nearest-healthy) to the nearest
+	// region's. Not with gateway: any.
 	Gateways []string `yaml:"gateways"`
 	// BoundedRead bounds the staleness of the workload's bounded_read ops:
 	// `bounded_read: {max_staleness: 10s}` is AS OF SYSTEM TIME
@@ -234,6 +235,66 @@ type Workload struct {
 	// (how regionsim read bounded_read before bounds existed). Only with a
 	// bounded_read share in Mix.
 	BoundedRead *BoundedRead `yaml:"bounded_read,omitempty"`
+	// Gateway is how the clients pick the SQL node they talk to: one of
+	// GatewayModes; empty means GatewayNearestHealthy.
+	Gateway string `yaml:"gateway,omitempty"`
+	// App puts an application tier between the clients and the database:
+	// the clients (in Region) talk to the app, which runs in App.Region and
+	// sends one statement per request to a gateway chosen from there. Stats
+	// stay under Region; each gets the application latency (client <-> app
+	// round trip + database latency) beside the database latency. Nil: the
+	// clients talk to the database directly.
+	App *App `yaml:"app,omitempty"`
+}
+
+// Gateway modes of Workload.Gateway: how a load balancer picks a gateway.
+const (
+	// GatewayNearestHealthy: a node of the clients' region (or of the
+	// workload's gateways), the clients spread evenly over its zones; when
+	// it is down, a live node of that region, else of the nearest region
+	// with one (regionsim's only behaviour before the field existed).
+	GatewayNearestHealthy = "nearest-healthy"
+	// GatewayLocal: as nearest-healthy, but never another region: with no
+	// live node in the clients' region the request fails at once (a
+	// load balancer that knows only its region's nodes).
+	GatewayLocal = "local"
+	// GatewayAny: a node drawn uniformly from the whole cluster, without
+	// regard to where the clients are (the MovR seed's "requests sent to
+	// any server in the deployment"); when it is down, a live node drawn
+	// uniformly from the cluster. The client <-> gateway hop then crosses
+	// zones and regions.
+	GatewayAny = "any"
+)
+
+// GatewayModes lists the valid Workload.Gateway values.
+var GatewayModes = []string{GatewayNearestHealthy, GatewayLocal, GatewayAny}
+
+// App is a workload's application tier.
+type App struct {
+	// Region is where the application runs, and so where its database
+	// connections come from; empty means the workload's region.
+	Region string `yaml:"region,omitempty"`
+	// ClientRTT is the round trip between the clients and the
+	// application, added to every request's database latency; >= 0,
+	// fixed (no jitter).
+	ClientRTT time.Duration `yaml:"client_rtt"`
+}
+
+// DBRegion returns the region the database connections of w come from:
+// its app's region, or its own.
+func (w Workload) DBRegion() string {
+	if w.App != nil && w.App.Region != "" {
+		return w.App.Region
+	}
+	return w.Region
+}
+
+// GatewayMode returns w.Gateway, or GatewayNearestHealthy when empty.
+func (w Workload) GatewayMode() string {
+	if w.Gateway == "" {
+		return GatewayNearestHealthy
+	}
+	return w.Gateway
 }
 
 // BoundedRead is the bound of a workload's bounded-staleness reads,
@@ -516,6 +577,7 @@ func (s *Scenario) Clone() *Scenario {
 			}
 			w.Schedule = slices.Clone(w.Schedule)
 			w.BoundedRead = clonePtr(w.BoundedRead)
+			w.App = clonePtr(w.App)
 			if w.Profile != nil {
 				p := *w.Profile
 				if p.PeakHour != nil {

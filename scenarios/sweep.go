@@ -644,6 +644,7 @@ func PoolStats(runs []*Result) []Stat {
 	type key struct{ table, op, region string }
 	var out []Stat
 	var hists, stale []*stats.Histogram
+	var apps []*AppLatency
 	index := map[key]int{}
 	for _, r := range runs {
 		for _, st := range r.Stats {
@@ -655,6 +656,7 @@ func PoolStats(runs []*Result) []Stat {
 				out = append(out, Stat{Table: st.Table, Locality: st.Locality, Op: st.Op, ClientRegion: st.ClientRegion})
 				hists = append(hists, stats.NewDefaultHistogram())
 				stale = append(stale, stats.NewDefaultHistogram())
+				apps = append(apps, st.App)
 			}
 			o := &out[i]
 			o.Count += st.Count
@@ -676,6 +678,9 @@ func PoolStats(runs []*Result) []Stat {
 		o.Staleness = summariseStaleness(stale[i])
 		if h.Count() == 0 {
 			continue
+		}
+		if a := apps[i]; a != nil {
+			o.App = appLatency(a.Region, time.Duration(math.Round(a.ClientRTTMs*1e6)), h)
 		}
 		o.MeanMs, o.P50Ms, o.P90Ms = ms(h.Mean()), ms(h.Quantile(0.5)), ms(h.Quantile(0.9))
 		o.P99Ms, o.P999Ms, o.MaxMs = ms(h.Quantile(0.99)), ms(h.Quantile(0.999)), ms(h.Max())

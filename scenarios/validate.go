@@ -359,11 +359,29 @@ func (s *Scenario) validateWorkload(i int, c *topology.Cluster, db placement.Dat
 	if err := checkNodeNames(c, f("gateways"), w.Gateways); err != nil {
 		return err
 	}
+	if a := w.App; a != nil {
+		if a.Region != "" && c.RegionIndex(a.Region) < 0 {
+			return fieldErr(f("app.region"), "unknown region %q (topology regions %v)", a.Region, regionNames(c))
+		}
+		if a.ClientRTT < 0 || a.ClientRTT > MaxDuration {
+			return fieldErr(f("app.client_rtt"), "%v is out of range [0s, %v]", a.ClientRTT, time.Duration(MaxDuration))
+		}
+	}
+	if w.Gateway != "" && !slices.Contains(GatewayModes, w.Gateway) {
+		return fieldErr(f("gateway"), "unknown %q (want one of %v)", w.Gateway, GatewayModes)
+	}
+	if w.Gateway == GatewayAny && len(w.Gateways) > 0 {
+		return fieldErr(f("gateway"), "%q draws from the whole cluster, but gateways names %v (leave one out)", w.Gateway, w.Gateways)
+	}
 	for j, name := range w.Gateways {
 		id, _ := nodeID(c, name)
-		if r := c.Nodes[id].Region; r != c.RegionIndex(w.Region) {
-			return fieldErr(fmt.Sprintf("%s[%d]", f("gateways"), j), "%q is in %s, not in the workload's region %s",
-				name, c.Regions[r].Name, w.Region)
+		if r := c.Nodes[id].Region; r != c.RegionIndex(w.DBRegion()) {
+			where := "the workload's region"
+			if w.DBRegion() != w.Region {
+				where = "the app's region"
+			}
+			return fieldErr(fmt.Sprintf("%s[%d]", f("gateways"), j), "%q is in %s, not in %s %s",
+				name, c.Regions[r].Name, where, w.DBRegion())
 		}
 	}
 	if w.Table == "" {
