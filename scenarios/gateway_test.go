@@ -140,3 +140,40 @@ func TestGatewayValidation(t *testing.T) {
 		assert.Contains(t, err.Error(), tc.want)
 	}
 }
+
+// TestWithSettingGatewayAndStaleness: compare --vary gateway=… sets every
+// workload's mode; max_staleness=… every bounded_read workload's bound
+// (keeping nearest_only), and refuses a scenario without bounded reads.
+func TestWithSettingGatewayAndStaleness(t *testing.T) {
+	s, err := scenarios.Load("default")
+	require.NoError(t, err)
+	v, err := s.WithSetting("gateway", "any")
+	require.NoError(t, err)
+	for _, w := range v.Workload {
+		assert.Equal(t, scenarios.GatewayAny, w.Gateway)
+	}
+	assert.Empty(t, s.Workload[0].Gateway, "the original is unchanged")
+	_, err = s.WithSetting("gateway", "everywhere")
+	assert.ErrorContains(t, err, `workload[0].gateway: unknown "everywhere"`)
+
+	v, err = s.WithSetting("max_staleness", "3s")
+	require.NoError(t, err)
+	n := 0
+	for _, w := range v.Workload {
+		if w.Mix["bounded_read"] > 0 {
+			n++
+			require.NotNil(t, w.BoundedRead)
+			assert.Equal(t, 3*time.Second, w.BoundedRead.MaxStaleness)
+		} else {
+			assert.Nil(t, w.BoundedRead)
+		}
+	}
+	assert.Equal(t, 3, n)
+	_, err = s.WithSetting("max_staleness", "soon")
+	assert.ErrorContains(t, err, `"soon" is not a duration`)
+
+	plain, err := scenarios.Load("movr")
+	require.NoError(t, err)
+	_, err = plain.WithSetting("max_staleness", "3s")
+	assert.ErrorContains(t, err, "no workload entry has a bounded_read share")
+}

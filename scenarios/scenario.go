@@ -748,18 +748,56 @@ func (s *Scenario) WithSurvival(survival string) (*Scenario, error) {
 }
 
 // VaryFields are the settings `regionsim compare --vary FIELD=A,B` can
-// vary: the survival goal (zone, region) and database.num_voters (a count).
-var VaryFields = []string{"survival", "voters"}
+// vary: the survival goal (zone, region), database.num_voters (a count),
+// every workload's gateway mode (GatewayModes) and every bounded_read
+// workload's max_staleness (a duration).
+var VaryFields = []string{"survival", "voters", "gateway", "max_staleness"}
 
 // WithSetting returns a validated deep copy of s with one of VaryFields
 // set: "survival" to "zone" or "region", "voters" to a count for
-// database.num_voters. s is not modified. A value that does not parse is
-// an *Error naming the field; one the scenario cannot take is Validate's
-// error.
+// database.num_voters, "gateway" to a gateway mode for every workload
+// entry, "max_staleness" to a duration for every entry with a bounded_read
+// share (its nearest_only kept). s is not modified. A value that does not
+// parse is an *Error naming the field; one the scenario cannot take is
+// Validate's error.
 func (s *Scenario) WithSetting(field, value string) (*Scenario, error) {
 	switch field {
 	case "survival":
 		return s.WithSurvival(value)
+	case "gateway":
+		c := s.Clone()
+		for i := range c.Workload {
+			c.Workload[i].Gateway = value
+		}
+		if err := c.Validate(); err != nil {
+			return nil, err
+		}
+		return c, nil
+	case "max_staleness":
+		d, err := time.ParseDuration(value)
+		if err != nil {
+			return nil, &Error{Source: s.source, Field: "workload[].bounded_read.max_staleness", Err: fmt.Errorf("%q is not a duration", value)}
+		}
+		c := s.Clone()
+		n := 0
+		for i := range c.Workload {
+			w := &c.Workload[i]
+			if w.Mix[raft.OpBoundedRead.String()] == 0 {
+				continue
+			}
+			n++
+			if w.BoundedRead == nil {
+				w.BoundedRead = &BoundedRead{}
+			}
+			w.BoundedRead.MaxStaleness = d
+		}
+		if n == 0 {
+			return nil, &Error{Source: s.source, Field: "workload", Err: fmt.Errorf("no workload entry has a bounded_read share")}
+		}
+		if err := c.Validate(); err != nil {
+			return nil, err
+		}
+		return c, nil
 	case "voters":
 		n, err := strconv.Atoi(value)
 		if err != nil {
