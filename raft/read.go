@@ -109,15 +109,17 @@ func (m *Model) partArrive(pi partID) {
 // timestamp — its closed timestamp; the model has no intents, which would
 // hold it back (batcheval QueryResolvedTimestamp) — is the read's timestamp
 // if it is at or above the minimum timestamp bound (p.readTS on arrival),
-// and the replica serves it without a lease, as a follower read. Otherwise
-// a strict read (nearest_only) fails with MinTimestampBoundUnsatisfiableError;
+// and the replica serves it without a lease, as a follower read.
+//
+// Otherwise a strict read (nearest_only) fails with
+// MinTimestampBoundUnsatisfiableError, which reaches the client
 // (pkg/sql/conn_executor.go makeErrEvent retries it only when a schema
-// change raised the bound, which the model has none of); a non-strict one
-// reads at the bound itself, which on a follower whose
-// closed timestamp is below it means NotLeaseHolderError
-// (replica_follower_read.go canServeFollowerReadRLocked) and DistSender's
-// retry at the leaseholder with the same header, and on the leaseholder a
-// consistent read at the bound under its lease. DistSender keeps the bound
+// change raised the bound; the model has no schema changes). A non-strict
+// one reads at the bound itself: on a follower whose closed timestamp is
+// below it that means NotLeaseHolderError (replica_follower_read.go
+// canServeFollowerReadRLocked) and DistSender's retry at the leaseholder
+// with the same header; on the leaseholder, a consistent read at the bound
+// under its lease. DistSender keeps the bound
 // across retries: while no replica it can reach can serve it (a follower
 // cut off from closed-timestamp updates, the leaseholder unreachable) the
 // read waits, retrying, until one can or the client gives up.

@@ -80,7 +80,8 @@ type Request struct {
 	// Bounded gives a bounded-staleness read (OpBoundedRead) a bound:
 	// AS OF SYSTEM TIME with_max_staleness(MaxStaleness[, NearestOnly]),
 	// whose minimum timestamp bound is the statement time − MaxStaleness
-	// (pkg/sql/sem/builtins followerreads EvalMaxStaleness). Without it the
+	// (package followerreads EvalMaxStaleness; evalMaxStaleness in
+	// pkg/ccl/kvccl/kvfollowerreadsccl before it moved). Without it the
 	// read has no bound: the nearest replica always serves it, at its
 	// closed timestamp. Ignored by other ops.
 	Bounded bool
