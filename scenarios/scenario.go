@@ -235,15 +235,16 @@ type Workload struct {
 	// (how regionsim read bounded_read before bounds existed). Only with a
 	// bounded_read share in Mix.
 	BoundedRead *BoundedRead `yaml:"bounded_read,omitempty"`
-	// Gateway is how the clients pick the SQL node they talk to: one of
-	// GatewayModes; empty means GatewayNearestHealthy.
+	// Gateway is how the clients pick the SQL node they talk to:
+	// nearest-healthy (the default, also when empty), local or any; see
+	// GatewayModes.
 	Gateway string `yaml:"gateway,omitempty"`
 	// App puts an application tier between the clients and the database:
-	// the clients (in Region) talk to the app, which runs in App.Region and
-	// sends one statement per request to a gateway chosen from there. Stats
-	// stay under Region; each gets the application latency (client <-> app
-	// round trip + database latency) beside the database latency. Nil: the
-	// clients talk to the database directly.
+	// the clients (in Region) talk to the app, which runs in its own region
+	// and sends one statement per request to a gateway chosen from there.
+	// Stats stay under Region; each gets the application latency (client
+	// <-> app round trip + database latency) beside the database latency.
+	// Nil: the clients talk to the database directly.
 	App *App `yaml:"app,omitempty"`
 }
 
