@@ -153,8 +153,10 @@ const (
 	// OpStaleRead reads at follower_read_timestamp() (exact staleness) from
 	// the nearest replica whose closed timestamp covers it.
 	OpStaleRead
-	// OpBoundedRead is with_max_staleness: the nearest replica at its
-	// freshest closed timestamp.
+	// OpBoundedRead is a bounded-staleness read (with_max_staleness): the
+	// nearest replica at its freshest closed timestamp while that meets the
+	// request's bound (Request.Bounded), else the leaseholder (read.go
+	// boundedArrive).
 	OpBoundedRead
 	// OpInsert inserts a new row; on REGIONAL BY ROW tables it pays
 	// uniqueness checks against every other region unless the key is exempt.

@@ -2,6 +2,7 @@ package raft
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/regionsim/regionsim/sim"
@@ -25,6 +26,13 @@ func (m *Model) Submit(req Request, tag int64) {
 	*s = reqState{
 		tag: tag, start: m.eng.Now(), op: req.Op, table: req.Table,
 		gateway: req.Gateway, region: -1, ok: true, parts: noPart,
+		maxStale: -1, client: -1,
+	}
+	if req.ClientSet {
+		s.client = req.Client
+	}
+	if req.Op == OpBoundedRead && req.Bounded {
+		s.maxStale, s.nearestOnly = max(req.MaxStaleness, 0), req.NearestOnly
 	}
 	ranges := t.Ranges
 	if t.Partitions != nil {
@@ -65,6 +73,7 @@ func homeRegion(t *Table, region int) int {
 // atGateway starts a request at its gateway: DistSender picks the replicas
 // to send parts to.
 func (m *Model) atGateway(ri reqID) {
+	m.reqs[ri].stmt = m.eng.Now()
 	switch op := m.reqs[ri].op; op {
 	case OpRead:
 		m.startRead(ri)
@@ -107,8 +116,17 @@ func (m *Model) startPart(ri reqID, rng RangeID, node topology.NodeID, kind part
 	p := &m.parts[pi]
 	p.req, p.rng, p.node, p.from, p.kind, p.readTS = ri, rng, node, s.gateway, kind, m.eng.Now()
 	p.routeSeq = m.ranges[rng].cacheSeq[s.gateway]
-	if kind == partStaleRead {
+	switch kind {
+	case partStaleRead:
 		p.readTS = m.eng.Now() - sim.Time(m.stale)
+	case partBounded:
+		// with_max_staleness(d) is with_min_timestamp(statement time − d)
+		// (RFC 20210519_bounded_staleness_reads.md); without a bound any
+		// timestamp will do.
+		p.readTS = sim.Time(math.MinInt64)
+		if s.maxStale >= 0 {
+			p.readTS = s.stmt - sim.Time(s.maxStale)
+		}
 	}
 	if kind == partWrite {
 		s.sentWrite = true
@@ -144,6 +162,12 @@ func (m *Model) sendToReplica(pi partID, d time.Duration) {
 	p.proposedAt = 0
 	switch p.kind {
 	case partStaleRead, partGlobalRead:
+		m.sendPart(d, kPartArrive, pi, 0)
+		return
+	case partBounded:
+		// It negotiates its timestamp on arrival (read.go); its evaluation
+		// time is drawn now, as a leaseholder request's is.
+		p.svc = m.service(p.node)
 		m.sendPart(d, kPartArrive, pi, 0)
 		return
 	case partWrite:
@@ -217,6 +241,9 @@ func (m *Model) partReply(pi partID) {
 	hit, writeTS, failed := p.hit, p.writeTS, p.failed
 	kind, rng, node, leaseSeq := p.kind, p.rng, p.node, p.leaseSeq
 	s := &m.reqs[ri]
+	if s.op == OpStaleRead || s.op == OpBoundedRead {
+		s.readTS = p.readTS
+	}
 	done := s.done
 	// The attempt is over: late acks still in flight for it become stale.
 	// If the request has finished already, partDone frees it once this

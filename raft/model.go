@@ -32,9 +32,11 @@ type Model struct {
 	lead    time.Duration
 	stale   time.Duration
 	sink    Sink
-	seed    uint64
-	tables  []Table
-	ranges  []Range
+	// staleSink is sink's StalenessSink ability, nil if it has none.
+	staleSink StalenessSink
+	seed      uint64
+	tables    []Table
+	ranges    []Range
 	// leaseAcquireTimeout bounds how long a request waits at a replica
 	// for a lease (RangeLeaseAcquireTimeout).
 	leaseAcquireTimeout time.Duration
@@ -128,6 +130,7 @@ func New(e *sim.Engine, c *topology.Cluster, cfg Config, seed uint64, sink Sink)
 		nodeRand:   make([]*rand.Rand, n),
 		clientRand: make([]*rand.Rand, n),
 	}
+	m.staleSink, _ = sink.(StalenessSink)
 	// pkg/base/config.go RaftConfig.RangeLeaseAcquireTimeout: two election
 	// timeouts, enough to elect a leader and re-propose.
 	m.leaseAcquireTimeout = 2 * raftTimersFor(cfg.Version).electionTimeout()
@@ -291,6 +294,9 @@ func (m *Model) Handle(ev *sim.Event) {
 		case !s.ok:
 			o = Failed
 		}
+		if o == OK && m.staleSink != nil && (s.op == OpStaleRead || s.op == OpBoundedRead) {
+			m.staleSink.Served(s.tag, s.stmt, s.readTS)
+		}
 		m.sink.Complete(s.tag, s.rng, s.start, m.eng.Now(), o)
 		m.maybeFreeReq(ri)
 	case kRPCError:
@@ -360,10 +366,17 @@ func (m *Model) hopBack(pi partID, from, to topology.NodeID) time.Duration {
 }
 
 // clientHop is the one-way delay between request ri's client and its
-// gateway (the client sits in the gateway's zone), the same both ways.
+// gateway, the same both ways: half an intra-zone round trip when the client
+// sits in the gateway's zone (as it does unless Request.Client places it),
+// else half a round trip of the link between the client's zone and the
+// gateway's (between zones of a region, or between regions).
 func (m *Model) clientHop(ri reqID) time.Duration {
-	m.pairSrc.Seed(m.reqs[ri].hop, pairClient)
-	return m.cluster.Latency.IntraZone().Sample(m.pairRand) / 2
+	s := &m.reqs[ri]
+	m.pairSrc.Seed(s.hop, pairClient)
+	if s.client < 0 || m.cluster.Nodes[s.client].Zone == m.cluster.Nodes[s.gateway].Zone {
+		return m.cluster.Latency.IntraZone().Sample(m.pairRand) / 2
+	}
+	return m.cluster.Latency.Link(s.client, s.gateway).Sample(m.pairRand) / 2
 }
 
 // service draws an evaluation time at node n.

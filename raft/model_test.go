@@ -61,11 +61,22 @@ func testCluster(t *testing.T, rtt string) *topology.Cluster {
 
 // recorder is a Sink that keeps every completion.
 type recorder struct {
+	served     map[int64]served    // tag -> statement time and read timestamp
 	lat        map[int64][]float64 // tag -> latencies in ms
 	outcome    map[int64]Outcome   // tag -> outcome of its last completion
 	ok         map[int64][]bool
 	n          int
 	onComplete func(tag int64, start, end sim.Time, ok bool)
+}
+
+// served is what a StalenessSink hears of a stale or bounded read.
+type served struct{ stmt, readTS sim.Time }
+
+func (r *recorder) Served(tag int64, stmt, readTS sim.Time) {
+	if r.served == nil {
+		r.served = map[int64]served{}
+	}
+	r.served[tag] = served{stmt, readTS}
 }
 
 func (r *recorder) Complete(tag int64, _ RangeID, start, end sim.Time, o Outcome) {

@@ -1,6 +1,8 @@
 package raft
 
 import (
+	"fmt"
+
 	"github.com/regionsim/regionsim/sim"
 	"github.com/regionsim/regionsim/topology"
 )
@@ -81,6 +83,9 @@ func (m *Model) partArrive(pi partID) {
 			m.redirect(pi, r.Leaseholder, partRead)
 			return
 		}
+	case partBounded:
+		m.boundedArrive(pi)
+		return
 	case partGlobalRead:
 		if m.closedTS(r, p.node) < p.readTS+sim.Time(m.cfg.MaxOffset) && p.node != r.Leaseholder {
 			m.redirect(pi, r.Leaseholder, partGlobalRead)
@@ -95,6 +100,51 @@ func (m *Model) partArrive(pi partID) {
 		}
 	}
 	m.sendPart(m.service(p.node), kEvalDone, pi, 0)
+}
+
+// boundedArrive negotiates a bounded-staleness read's timestamp at the
+// replica it reached, as CockroachDB's server-side negotiation fast path
+// does for a single-range read (kvserver/store_send.go
+// executeServerSideBoundedStalenessNegotiation): the replica's resolved
+// timestamp — its closed timestamp; the model has no intents, which would
+// hold it back (batcheval QueryResolvedTimestamp) — is the read's timestamp
+// if it is at or above the minimum timestamp bound (p.readTS on arrival),
+// and the replica serves it without a lease, as a follower read.
+//
+// Otherwise a strict read (nearest_only) fails with
+// MinTimestampBoundUnsatisfiableError, which reaches the client
+// (pkg/sql/conn_executor.go makeErrEvent retries it only when a schema
+// change raised the bound; the model has no schema changes). A non-strict
+// one reads at the bound itself: on a follower whose closed timestamp is
+// below it that means NotLeaseHolderError (replica_follower_read.go
+// canServeFollowerReadRLocked) and DistSender's retry at the leaseholder
+// with the same header; on the leaseholder, a consistent read at the bound
+// under its lease. DistSender keeps the bound
+// across retries: while no replica it can reach can serve it (a follower
+// cut off from closed-timestamp updates, the leaseholder unreachable) the
+// read waits, retrying, until one can or the client gives up.
+func (m *Model) boundedArrive(pi partID) {
+	p := &m.parts[pi]
+	r := &m.ranges[p.rng]
+	closed := m.closedTS(r, p.node)
+	switch {
+	case closed >= p.readTS:
+		p.readTS = closed
+		m.sendPart(p.svc, kEvalDone, pi, 0)
+	case m.reqs[p.req].nearestOnly:
+		if m.tracer != nil {
+			m.traceStep(pi, "min-timestamp-bound-unsatisfiable", fmt.Sprintf("closed %v < bound %v", closed, p.readTS))
+		}
+		p.failed = true
+		m.replyToGateway(pi)
+	case p.node == r.Leaseholder:
+		// A read at the bound, above the closed timestamp: the lease decides
+		// (evalDone's checks).
+		p.kind = partRead
+		m.sendPart(p.svc, kEvalDone, pi, 0)
+	default:
+		m.redirect(pi, r.Leaseholder, partBounded)
+	}
 }
 
 // nearestReplica returns the replica of r closest to node by median RTT

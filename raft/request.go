@@ -20,6 +20,20 @@ type Sink interface {
 	Complete(tag int64, rng RangeID, start, end sim.Time, o Outcome)
 }
 
+// StalenessSink is an optional ability of a Sink (found by type assertion
+// in New): it also hears, just before Complete, the statement time and the
+// timestamp at which each successful stale or bounded-staleness read
+// (OpStaleRead, OpBoundedRead) was served. The statement time is the
+// gateway's clock when the request reached it (statement_timestamp(), what
+// with_max_staleness and follower_read_timestamp() count back from), so
+// stmt − readTS is the staleness the client got. A read served at or above
+// its statement time (a GLOBAL range closes timestamps ahead of the
+// present) has readTS ≥ stmt.
+type StalenessSink interface {
+	Sink
+	Served(tag int64, stmt, readTS sim.Time)
+}
+
 // Outcome is how a request ended, as its client sees it.
 type Outcome uint8
 
@@ -44,8 +58,16 @@ func (o Outcome) String() string { return outcomeNames[o] }
 type Request struct {
 	Op    Op
 	Table TableID
-	// Gateway is the SQL node the client talks to, in the client's region.
+	// Gateway is the SQL node the client talks to.
 	Gateway topology.NodeID
+	// Client, when ClientSet, is a node in whose zone the client sits, and
+	// the client <-> gateway hop follows the link between that zone and
+	// the gateway's (a client that picked a gateway without regard to its
+	// location: workload gateway: any). Otherwise, and when the two share
+	// a zone, the client sits in its gateway's zone: one hop is half an
+	// intra-zone round trip.
+	Client    topology.NodeID
+	ClientSet bool
 	// Region is the cluster region where the row is homed (REGIONAL BY ROW
 	// only; ignored elsewhere, and by inserts, whose rows are homed in the
 	// gateway's region).
@@ -55,6 +77,22 @@ type Request struct {
 	Range int
 	// Key is the row's key within its range (taken modulo the range's keys).
 	Key int
+	// Bounded gives a bounded-staleness read (OpBoundedRead) a bound:
+	// AS OF SYSTEM TIME with_max_staleness(MaxStaleness[, NearestOnly]),
+	// whose minimum timestamp bound is the statement time − MaxStaleness
+	// (package followerreads EvalMaxStaleness; evalMaxStaleness in
+	// pkg/ccl/kvccl/kvfollowerreadsccl before it moved). Without it the
+	// read has no bound: the nearest replica always serves it, at its
+	// closed timestamp. Ignored by other ops.
+	Bounded bool
+	// MaxStaleness is the bound, >= 0, when Bounded.
+	MaxStaleness time.Duration
+	// NearestOnly is with_max_staleness's nearest_only argument: a read
+	// whose nearest replica cannot satisfy the bound fails
+	// (MinTimestampBoundUnsatisfiableError) instead of going on to the
+	// leaseholder (BoundedStalenessHeader.MinTimestampBoundStrict, set from
+	// it in pkg/sql/colfetcher colbatch_scan.go).
+	NearestOnly bool
 }
 
 // Constants of DistSender and client behaviour (reference §6.3, §6.4).
@@ -87,19 +125,30 @@ type reqState struct {
 	tag      int64
 	start    sim.Time
 	commitTS sim.Time // GLOBAL writes: commit-wait until the gateway clock passes it
-	op       Op
-	phase    uint8
-	done     bool // the client reply has been scheduled
-	ok       bool
-	table    TableID
-	gateway  topology.NodeID
-	rng      RangeID // the row's range
-	key      int32
-	region   int16       // the row's region (RBR)
-	pending  int16       // parts sent and not yet replied to the gateway
-	inFlight int16       // events that still reference this request
-	deadline sim.TimerID // the circuit breaker's or client's deadline
-	hop      uint64      // the client's round trip (see Model.pairHalf)
+	// stmt is the gateway's clock when the request reached it
+	// (statement_timestamp()); readTS the timestamp a stale or bounded
+	// read was served at.
+	stmt, readTS sim.Time
+	// client is the node in whose zone the client sits, -1 for its
+	// gateway's zone (Request.Client).
+	client topology.NodeID
+	// maxStale is a bounded read's with_max_staleness interval, < 0 for
+	// none; nearestOnly its nearest_only argument.
+	maxStale    time.Duration
+	nearestOnly bool
+	op          Op
+	phase       uint8
+	done        bool // the client reply has been scheduled
+	ok          bool
+	table       TableID
+	gateway     topology.NodeID
+	rng         RangeID // the row's range
+	key         int32
+	region      int16       // the row's region (RBR)
+	pending     int16       // parts sent and not yet replied to the gateway
+	inFlight    int16       // events that still reference this request
+	deadline    sim.TimerID // the circuit breaker's or client's deadline
+	hop         uint64      // the client's round trip (see Model.pairHalf)
 	// sentWrite is set once a write part has left the gateway: from then
 	// on a failure leaves the write's outcome unknown.
 	sentWrite bool
@@ -180,8 +229,15 @@ type partState struct {
 	failed   bool   // its reply is an error the request fails with (ReplicaUnavailableError)
 	acks     int8   // durable voter appends, the leader's included
 	commit   bool
-	readTS   sim.Time
-	writeTS  sim.Time
+	// readTS is the timestamp the part reads at: a stale read's
+	// follower_read_timestamp(), a bounded read's minimum timestamp bound
+	// until a replica serves it (then the timestamp it was served at).
+	readTS  sim.Time
+	writeTS sim.Time
+	// svc is a follower read's evaluation time, drawn when it is sent (as
+	// for leaseholder requests) and spent once the replica has decided to
+	// serve it.
+	svc time.Duration
 	// hop keys the gateway<->replica round trip of the current attempt,
 	// rep the leader<->replica round trips of the current proposal (see
 	// Model.pairHalf).

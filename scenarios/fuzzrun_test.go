@@ -82,6 +82,7 @@ func genScenario(shape []byte) string {
 		b.WriteString("}\n")
 	}
 	b.WriteString("workload:\n")
+	var work []workEntry // written after the faults, which may add options
 	nwork := 1 + r.pick(3)
 	budget := 20000 / (duration + warmup) / nwork // requests/s per entry
 	ops := []string{"read", "write", "stale_read", "bounded_read", "insert", "txn"}
@@ -115,12 +116,49 @@ func genScenario(shape []byte) string {
 		if r.pick(3) == 0 { // clients pinned to one node of their region
 			gateways = fmt.Sprintf(", gateways: [n%d]", region*perRegion+1+r.pick(perRegion))
 		}
-		fmt.Fprintf(&b, "  - {region: %s, rate: %d, table: t%d, mix: {%s}%s}\n",
-			regions[region], rate, r.pick(ntables), strings.Join(mix, ", "), gateways)
+		work = append(work, workEntry{
+			line:    fmt.Sprintf("  - {region: %s, rate: %d, table: t%d, mix: {%s}%s", regions[region], rate, r.pick(ntables), strings.Join(mix, ", "), gateways),
+			bounded: weights[3] > 0, pinned: gateways != "",
+		})
 	}
+	var faults strings.Builder
+	writeFaults(&faults, r, regions, zones, nodes, duration, warmup)
+	// Options drawn after everything else, so that inputs written before
+	// they existed (the corpus) still give the scenarios they gave.
+	for _, w := range work {
+		b.WriteString(w.line)
+		if w.bounded && r.pick(2) == 1 {
+			fmt.Fprintf(&b, ", bounded_read: {max_staleness: %s, nearest_only: %v}",
+				[]string{"10s", "0s", "3s", "5s"}[r.pick(4)], r.pick(2) == 1)
+		}
+		switch r.pick(4) {
+		case 1:
+			b.WriteString(", gateway: local")
+		case 2:
+			if !w.pinned {
+				b.WriteString(", gateway: any")
+			}
+		}
+		if r.pick(2) == 1 {
+			fmt.Fprintf(&b, ", app: {region: %s, client_rtt: %dms}", regions[r.pick(len(regions))], r.pick(50))
+		}
+		b.WriteString("}\n")
+	}
+	b.WriteString(faults.String())
+	return b.String()
+}
+
+// workEntry is a workload line of genScenario without its closing brace.
+type workEntry struct {
+	line            string
+	bounded, pinned bool // a bounded_read share; gateways pinned
+}
+
+// writeFaults writes genScenario's 0–5 faults section.
+func writeFaults(b *strings.Builder, r *shapeReader, regions []string, zones, nodes, duration, warmup int) {
 	nfaults := r.pick(6)
 	if nfaults == 0 {
-		return b.String()
+		return
 	}
 	b.WriteString("faults:\n")
 	total := (duration + warmup) * 1000 // ms
@@ -139,11 +177,11 @@ func genScenario(shape []byte) string {
 		mode := func() string { return []string{"", ", mode: crash", ", mode: blackhole"}[r.pick(3)] }
 		switch r.pick(4) {
 		case 0:
-			fmt.Fprintf(&b, "  - {at: %dms, kind: node, target: %s, for: %dms%s}\n", at, node(), length, mode())
+			fmt.Fprintf(b, "  - {at: %dms, kind: node, target: %s, for: %dms%s}\n", at, node(), length, mode())
 		case 1:
-			fmt.Fprintf(&b, "  - {at: %dms, kind: zone, target: %s, for: %dms%s}\n", at, zone(), length, mode())
+			fmt.Fprintf(b, "  - {at: %dms, kind: zone, target: %s, for: %dms%s}\n", at, zone(), length, mode())
 		case 2:
-			fmt.Fprintf(&b, "  - {at: %dms, kind: region, target: %s, for: %dms%s}\n", at, regions[r.pick(len(regions))], length, mode())
+			fmt.Fprintf(b, "  - {at: %dms, kind: region, target: %s, for: %dms%s}\n", at, regions[r.pick(len(regions))], length, mode())
 		default:
 			side := func() string {
 				switch r.pick(3) {
@@ -154,11 +192,10 @@ func genScenario(shape []byte) string {
 				}
 				return node()
 			}
-			fmt.Fprintf(&b, "  - {at: %dms, kind: partition, between: [[%s], [%s]], for: %dms, one_way: %v}\n",
+			fmt.Fprintf(b, "  - {at: %dms, kind: partition, between: [[%s], [%s]], for: %dms, one_way: %v}\n",
 				at, side(), side(), length, r.pick(3) == 0)
 		}
 	}
-	return b.String()
 }
 
 // FuzzRun generates scenarios (topology, tables, workload, faults) and

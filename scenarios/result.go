@@ -161,6 +161,74 @@ type Stat struct {
 	// logarithmic buckets (stats.HistogramJSON documents the form). Absent
 	// where a document leaves it out (a sweep's cases).
 	Latency *stats.Histogram `json:"histogram,omitempty"`
+	// Staleness is how old the data the successful reads of a stale_read or
+	// bounded_read stat returned was; absent for other ops and when none
+	// succeeded.
+	Staleness *Staleness `json:"staleness,omitempty"`
+	// App is the latency the application saw, for a workload with an
+	// application tier (workload app:); absent otherwise.
+	App *AppLatency `json:"app,omitempty"`
+}
+
+// AppLatency is the application latency of a stat: per request, the round
+// trip between the clients and the application tier plus the database
+// latency (the stat's own figures, measured from the application's
+// connection to its gateway). The round trip is fixed, so each figure is
+// the stat's plus ClientRTTMs.
+type AppLatency struct {
+	Region      string  `json:"region"`        // where the application runs
+	ClientRTTMs float64 `json:"client_rtt_ms"` // clients <-> application round trip
+	MeanMs      float64 `json:"mean_ms"`       // mean application latency
+	P50Ms       float64 `json:"p50_ms"`        // median application latency
+	P90Ms       float64 `json:"p90_ms"`        // 90th percentile application latency
+	P99Ms       float64 `json:"p99_ms"`        // 99th percentile application latency
+	P999Ms      float64 `json:"p999_ms"`       // 99.9th percentile application latency
+	MaxMs       float64 `json:"max_ms"`        // the worst application latency
+}
+
+// appLatency returns the application latency of database latencies h with
+// a clients <-> application round trip rtt, for an application in region;
+// nil when h is empty.
+func appLatency(region string, rtt time.Duration, h *stats.Histogram) *AppLatency {
+	if h == nil || h.Count() == 0 {
+		return nil
+	}
+	return &AppLatency{
+		Region: region, ClientRTTMs: ms(rtt),
+		MeanMs: ms(h.Mean() + rtt), P50Ms: ms(h.Quantile(0.5) + rtt), P90Ms: ms(h.Quantile(0.9) + rtt),
+		P99Ms: ms(h.Quantile(0.99) + rtt), P999Ms: ms(h.Quantile(0.999) + rtt), MaxMs: ms(h.Max() + rtt),
+	}
+}
+
+// Staleness is the distribution of the staleness served by stale or
+// bounded-staleness reads: per successful read, its statement time (the
+// gateway's clock when the request reached it, what
+// follower_read_timestamp() and with_max_staleness count back from) minus
+// the timestamp it read at, in seconds. A read served at or after its
+// statement time counts 0: a GLOBAL range's follower serves timestamps
+// ahead of the present, and a bounded read that waited (for the leaseholder,
+// in a partition) reads at a timestamp after its statement began.
+type Staleness struct {
+	Reads uint64  `json:"reads"` // successful reads measured
+	P50S  float64 `json:"p50_s"` // median staleness, seconds
+	P99S  float64 `json:"p99_s"` // 99th percentile staleness, seconds
+	MaxS  float64 `json:"max_s"` // the stalest read, seconds
+	// Histogram is the full distribution (nanoseconds, as Stat.Latency),
+	// for merging runs exactly; absent where a document leaves it out.
+	Histogram *stats.Histogram `json:"histogram,omitempty"`
+}
+
+// summariseStaleness returns h's Staleness, or nil when h is empty. It
+// keeps h.
+func summariseStaleness(h *stats.Histogram) *Staleness {
+	if h == nil || h.Count() == 0 {
+		return nil
+	}
+	return &Staleness{
+		Reads: h.Count(),
+		P50S:  ms(h.Quantile(0.5)) / 1e3, P99S: ms(h.Quantile(0.99)) / 1e3, MaxS: ms(h.Max()) / 1e3,
+		Histogram: h,
+	}
 }
 
 // FaultWindow is one injected fault: its name (e.g. "region us-east1 at

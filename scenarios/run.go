@@ -55,6 +55,13 @@ type series struct {
 	stalls []stallTracker
 	// expect is the closed form of the series (nil: none).
 	expect *Expectation
+	// staleness holds the staleness served to successful stale and
+	// bounded reads (Stat.Staleness).
+	staleness stats.Histogram
+	// app is the workload's application tier (nil: none), running in
+	// appRegion (Stat.App).
+	app       *App
+	appRegion string
 }
 
 // appendPoints appends the non-empty bins of ts, one of s's timelines, to
@@ -95,6 +102,16 @@ type recorder struct {
 	// starts.
 	stalls    bool
 	calmUntil sim.Time
+	// served is the staleness of the read whose Complete comes next
+	// (Served is called just before it), valid when hasServed.
+	served    time.Duration
+	hasServed bool
+}
+
+// Served records the staleness of a stale or bounded read the model is
+// about to complete (raft.StalenessSink).
+func (r *recorder) Served(_ int64, stmt, readTS sim.Time) {
+	r.served, r.hasServed = stmt.Sub(readTS), true
 }
 
 func (r *recorder) Complete(tag int64, rng raft.RangeID, start, end sim.Time, o raft.Outcome) {
@@ -116,8 +133,13 @@ func (r *recorder) Complete(tag int64, rng raft.RangeID, start, end sim.Time, o 
 	default:
 		s.stall(r.rangeIndex[rng]).failed(start, end)
 	}
+	served := r.hasServed
+	r.hasServed = false
 	if start < r.from || start >= r.until {
 		return
+	}
+	if served {
+		s.staleness.Record(r.served)
 	}
 	lat := end.Sub(start)
 	s.hist.Record(lat)
@@ -304,21 +326,30 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 		ti := s.TableIndex(w.Table)
 		t := s.Tables[ti]
 		region := c.RegionIndex(w.Region)
+		dbRegion := c.RegionIndex(w.DBRegion()) // where its connections come from
 		rate, schedule, err := w.RateSchedule(s.Warmup + s.Duration)
 		if err != nil {
 			return nil, fmt.Errorf("workload[%d]: %w", wi, err)
 		}
 		g := &generator{
 			e: e, m: m, r: sim.NewRand(s.Seed, sim.StreamID("workload", wi)),
-			table: raft.TableID(ti), gateways: w.gatewayNodes(c, region),
-			up: up, fallback: w.fallbackNodes(c, region), sink: rec,
+			table: raft.TableID(ti), gateways: w.gatewayNodes(c, dbRegion),
+			up: up, fallback: w.fallbackNodes(c, dbRegion), sink: rec,
 			ranges: 1 << 20, keys: 1 << 30, rate: rate,
 			stopAt: end, submitted: &submitted,
 			tagBase: int64(len(rec.series)),
+			bounded: w.BoundedRead,
+		}
+		if w.GatewayMode() == GatewayAny {
+			g.anyNode, g.clients = true, c.RegionNodes(dbRegion)
+			g.all = make([]topology.NodeID, len(c.Nodes))
+			for i := range g.all {
+				g.all[i] = topology.NodeID(i)
+			}
 		}
 		for _, op := range ops {
 			rec.series = append(rec.series, series{
-				table: t.Name, locality: t.Locality.String(), op: op.String(), region: w.Region,
+				table: t.Name, locality: t.Locality.String(), op: op.String(), region: w.Region, app: w.App, appRegion: w.DBRegion(),
 				timeline:  stats.NewSeries(TimelineInterval(s.Warmup + s.Duration)),
 				completed: stats.NewSeries(TimelineInterval(s.Warmup + s.Duration)),
 				expect:    expect[wi][op],
@@ -565,13 +596,16 @@ func (s *Scenario) result(rec *recorder, e *sim.Engine) *Result {
 			Count: h.Count(), Errors: errs, Ambiguous: ambiguous,
 			MeanMs: ms(h.Mean()), P50Ms: ms(h.Quantile(0.5)), P90Ms: ms(h.Quantile(0.9)),
 			P99Ms: ms(h.Quantile(0.99)), P999Ms: ms(h.Quantile(0.999)), MaxMs: ms(h.Max()), MaxOKMs: ms(sr.maxOK),
-			Latency: h,
+			Latency: h, Staleness: summariseStaleness(sr.staleness.Clone()),
 		})
 		if x := sr.expect; x != nil {
 			st := &res.Stats[len(res.Stats)-1]
 			lo, hi := x.Band(st.Count)
 			st.ExpectedMs, st.ExpectedLowMs, st.ExpectedHighMs = ms(x.Median()), ms(lo), ms(hi)
 			st.Departs = x.Departs(st.P50Ms, st.Count)
+		}
+		if sr.app != nil {
+			res.Stats[len(res.Stats)-1].App = appLatency(sr.appRegion, sr.app.ClientRTT, h)
 		}
 		if len(s.Faults) > 0 && sr.calm.Count() > 0 {
 			calm := summarise(&sr.calm)

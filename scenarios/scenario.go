@@ -201,8 +201,8 @@ type Table struct {
 // Workload is one population of clients: open-loop Poisson arrivals in one
 // region against one table, with an op mix.
 type Workload struct {
-	// Region is where the clients are; they use gateways in that region.
-	// Required; a topology region.
+	// Region is where the clients are; they use gateways in that region
+	// (or their app's, App), as Gateway says. Required; a topology region.
 	Region string `yaml:"region"`
 	// Rate is the arrival rate in requests per second until the first
 	// Schedule step; > 0, or 0 if a later step has a positive rate.
@@ -223,10 +223,95 @@ type Workload struct {
 	// (e.g. follow-the-sun); nil means Rate and Schedule.
 	Profile *Profile `yaml:"profile"`
 	// Gateways, if set, are the nodes ("n1") the clients connect to,
-	// spread evenly; empty means every node of Region. When all of them
-	// are down the load balancer falls back to the region's other nodes,
-	// then to the nearest region's.
+	// spread evenly; empty means every node of Region (of App.Region with
+	// an app). When all of them are down the load balancer falls back to
+	// the region's other nodes, then (nearest-healthy) to the nearest
+	// region's. Not with gateway: any.
 	Gateways []string `yaml:"gateways"`
+	// BoundedRead bounds the staleness of the workload's bounded_read ops:
+	// `bounded_read: {max_staleness: 10s}` is AS OF SYSTEM TIME
+	// with_max_staleness('10s'). Nil means no bound: every bounded_read is
+	// served by the nearest replica at its closed timestamp, however old
+	// (how regionsim read bounded_read before bounds existed). Only with a
+	// bounded_read share in Mix.
+	BoundedRead *BoundedRead `yaml:"bounded_read,omitempty"`
+	// Gateway is how the clients pick the SQL node they talk to:
+	// nearest-healthy (the default, also when empty), local or any; see
+	// GatewayModes.
+	Gateway string `yaml:"gateway,omitempty"`
+	// App puts an application tier between the clients and the database:
+	// the clients (in Region) talk to the app, which runs in its own region
+	// and sends one statement per request to a gateway chosen from there.
+	// Stats stay under Region; each gets the application latency (client
+	// <-> app round trip + database latency) beside the database latency.
+	// Nil: the clients talk to the database directly.
+	App *App `yaml:"app,omitempty"`
+}
+
+// Gateway modes of Workload.Gateway: how a load balancer picks a gateway.
+const (
+	// GatewayNearestHealthy: a node of the clients' region (or of the
+	// workload's gateways), the clients spread evenly over its zones; when
+	// it is down, a live node of that region, else of the nearest region
+	// with one (regionsim's only behaviour before the field existed).
+	GatewayNearestHealthy = "nearest-healthy"
+	// GatewayLocal: as nearest-healthy, but never another region: with no
+	// live node in the clients' region the request fails at once (a
+	// load balancer that knows only its region's nodes).
+	GatewayLocal = "local"
+	// GatewayAny: a node drawn uniformly from the whole cluster, without
+	// regard to where the clients are (the MovR seed's "requests sent to
+	// any server in the deployment"); when it is down, a live node drawn
+	// uniformly from the cluster. The client <-> gateway hop then crosses
+	// zones and regions.
+	GatewayAny = "any"
+)
+
+// GatewayModes lists the valid Workload.Gateway values.
+var GatewayModes = []string{GatewayNearestHealthy, GatewayLocal, GatewayAny}
+
+// App is a workload's application tier.
+type App struct {
+	// Region is where the application runs, and so where its database
+	// connections come from; empty means the workload's region.
+	Region string `yaml:"region,omitempty"`
+	// ClientRTT is the round trip between the clients and the
+	// application, added to every request's database latency; >= 0,
+	// fixed (no jitter).
+	ClientRTT time.Duration `yaml:"client_rtt"`
+}
+
+// DBRegion returns the region the database connections of w come from:
+// its app's region, or its own.
+func (w Workload) DBRegion() string {
+	if w.App != nil && w.App.Region != "" {
+		return w.App.Region
+	}
+	return w.Region
+}
+
+// GatewayMode returns w.Gateway, or GatewayNearestHealthy when empty.
+func (w Workload) GatewayMode() string {
+	if w.Gateway == "" {
+		return GatewayNearestHealthy
+	}
+	return w.Gateway
+}
+
+// BoundedRead is the bound of a workload's bounded-staleness reads,
+// CockroachDB's with_max_staleness(max_staleness[, nearest_only]).
+type BoundedRead struct {
+	// MaxStaleness is how far behind the statement time the read may be:
+	// its minimum timestamp bound is statement time − MaxStaleness; >= 0
+	// (0s, also when left out, reads at the statement time or later: never
+	// at a follower of a non-GLOBAL range). The nearest replica serves the
+	// read while its closed timestamp is at or above the bound, otherwise
+	// the leaseholder does (or the read fails, with NearestOnly).
+	MaxStaleness time.Duration `yaml:"max_staleness"`
+	// NearestOnly makes a read its nearest replica cannot serve within the
+	// bound fail at once (MinTimestampBoundUnsatisfiableError) instead of
+	// going on to the leaseholder; default false.
+	NearestOnly bool `yaml:"nearest_only,omitempty"`
 }
 
 // Step is one rate change of a Workload's schedule.
@@ -492,6 +577,8 @@ func (s *Scenario) Clone() *Scenario {
 				w.LocalRows = &v
 			}
 			w.Schedule = slices.Clone(w.Schedule)
+			w.BoundedRead = clonePtr(w.BoundedRead)
+			w.App = clonePtr(w.App)
 			if w.Profile != nil {
 				p := *w.Profile
 				if p.PeakHour != nil {
@@ -662,18 +749,56 @@ func (s *Scenario) WithSurvival(survival string) (*Scenario, error) {
 }
 
 // VaryFields are the settings `regionsim compare --vary FIELD=A,B` can
-// vary: the survival goal (zone, region) and database.num_voters (a count).
-var VaryFields = []string{"survival", "voters"}
+// vary: the survival goal (zone, region), database.num_voters (a count),
+// every workload's gateway mode (GatewayModes) and every bounded_read
+// workload's max_staleness (a duration).
+var VaryFields = []string{"survival", "voters", "gateway", "max_staleness"}
 
 // WithSetting returns a validated deep copy of s with one of VaryFields
 // set: "survival" to "zone" or "region", "voters" to a count for
-// database.num_voters. s is not modified. A value that does not parse is
-// an *Error naming the field; one the scenario cannot take is Validate's
-// error.
+// database.num_voters, "gateway" to a gateway mode for every workload
+// entry, "max_staleness" to a duration for every entry with a bounded_read
+// share (its nearest_only kept). s is not modified. A value that does not
+// parse is an *Error naming the field; one the scenario cannot take is
+// Validate's error.
 func (s *Scenario) WithSetting(field, value string) (*Scenario, error) {
 	switch field {
 	case "survival":
 		return s.WithSurvival(value)
+	case "gateway":
+		c := s.Clone()
+		for i := range c.Workload {
+			c.Workload[i].Gateway = value
+		}
+		if err := c.Validate(); err != nil {
+			return nil, err
+		}
+		return c, nil
+	case "max_staleness":
+		d, err := time.ParseDuration(value)
+		if err != nil {
+			return nil, &Error{Source: s.source, Field: "workload[].bounded_read.max_staleness", Err: fmt.Errorf("%q is not a duration", value)}
+		}
+		c := s.Clone()
+		n := 0
+		for i := range c.Workload {
+			w := &c.Workload[i]
+			if w.Mix[raft.OpBoundedRead.String()] == 0 {
+				continue
+			}
+			n++
+			if w.BoundedRead == nil {
+				w.BoundedRead = &BoundedRead{}
+			}
+			w.BoundedRead.MaxStaleness = d
+		}
+		if n == 0 {
+			return nil, &Error{Source: s.source, Field: "workload", Err: fmt.Errorf("no workload entry has a bounded_read share")}
+		}
+		if err := c.Validate(); err != nil {
+			return nil, err
+		}
+		return c, nil
 	case "voters":
 		n, err := strconv.Atoi(value)
 		if err != nil {

@@ -213,6 +213,7 @@ func TestCloneSharesNothing(t *testing.T) {
 	s.Tables[0].RowRegions = map[string]float64{"us-east1": 1}
 	peak, off := 9.0, -5*time.Hour
 	s.Workload[0].Profile = &scenarios.Profile{Kind: scenarios.ProfileFollowTheSun, PeakRate: 1, PeakHour: &peak, UTCOffset: &off}
+	s.Workload[0].BoundedRead = &scenarios.BoundedRead{MaxStaleness: 10 * time.Second}
 	c := s.Clone()
 	assert.Equal(t, s.Tables, c.Tables)
 	assert.Equal(t, s.Workload, c.Workload)

@@ -622,6 +622,9 @@ func trimForSweep(r *Result, startS, endS float64, keepLatency bool) {
 	if !keepLatency {
 		for i := range r.Stats {
 			r.Stats[i].Latency = nil
+			if st := r.Stats[i].Staleness; st != nil {
+				st.Histogram = nil
+			}
 		}
 	}
 	r.Leases, r.LeaseShare, r.Resolved = nil, nil, nil
@@ -633,13 +636,15 @@ func trimForSweep(r *Result, startS, endS float64, keepLatency bool) {
 
 // PoolStats returns the Stats of runs of one scenario pooled: per table ×
 // op × client region (in the first run's order, then new keys in order
-// met), counts and errors summed and the latency distributions merged, so
-// that the percentiles are those of every run's requests together. A stat
-// without its distribution (Latency nil) contributes its counts only.
+// met), counts and errors summed and the latency (and staleness)
+// distributions merged, so that the percentiles are those of every run's
+// requests together. A stat without its distribution (Latency nil)
+// contributes its counts only.
 func PoolStats(runs []*Result) []Stat {
 	type key struct{ table, op, region string }
 	var out []Stat
-	var hists []*stats.Histogram
+	var hists, stale []*stats.Histogram
+	var apps []*AppLatency
 	index := map[key]int{}
 	for _, r := range runs {
 		for _, st := range r.Stats {
@@ -650,6 +655,8 @@ func PoolStats(runs []*Result) []Stat {
 				index[k] = i
 				out = append(out, Stat{Table: st.Table, Locality: st.Locality, Op: st.Op, ClientRegion: st.ClientRegion})
 				hists = append(hists, stats.NewDefaultHistogram())
+				stale = append(stale, stats.NewDefaultHistogram())
+				apps = append(apps, st.App)
 			}
 			o := &out[i]
 			o.Count += st.Count
@@ -659,14 +666,21 @@ func PoolStats(runs []*Result) []Stat {
 			if st.Latency != nil {
 				hists[i].Merge(st.Latency)
 			}
+			if st.Staleness != nil && st.Staleness.Histogram != nil {
+				stale[i].Merge(st.Staleness.Histogram)
+			}
 		}
 	}
 	for i := range out {
 		h := hists[i]
 		o := &out[i]
 		o.Latency = h
+		o.Staleness = summariseStaleness(stale[i])
 		if h.Count() == 0 {
 			continue
+		}
+		if a := apps[i]; a != nil {
+			o.App = appLatency(a.Region, time.Duration(math.Round(a.ClientRTTMs*1e6)), h)
 		}
 		o.MeanMs, o.P50Ms, o.P90Ms = ms(h.Mean()), ms(h.Quantile(0.5)), ms(h.Quantile(0.9))
 		o.P99Ms, o.P999Ms, o.MaxMs = ms(h.Quantile(0.99)), ms(h.Quantile(0.999)), ms(h.Max())

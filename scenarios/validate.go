@@ -359,11 +359,29 @@ func (s *Scenario) validateWorkload(i int, c *topology.Cluster, db placement.Dat
 	if err := checkNodeNames(c, f("gateways"), w.Gateways); err != nil {
 		return err
 	}
+	if a := w.App; a != nil {
+		if a.Region != "" && c.RegionIndex(a.Region) < 0 {
+			return fieldErr(f("app.region"), "unknown region %q (topology regions %v)", a.Region, regionNames(c))
+		}
+		if a.ClientRTT < 0 || a.ClientRTT > MaxDuration {
+			return fieldErr(f("app.client_rtt"), "%v is out of range [0s, %v]", a.ClientRTT, time.Duration(MaxDuration))
+		}
+	}
+	if w.Gateway != "" && !slices.Contains(GatewayModes, w.Gateway) {
+		return fieldErr(f("gateway"), "unknown %q (want one of %v)", w.Gateway, GatewayModes)
+	}
+	if w.Gateway == GatewayAny && len(w.Gateways) > 0 {
+		return fieldErr(f("gateway"), "%q draws from the whole cluster, but gateways names %v (leave one out)", w.Gateway, w.Gateways)
+	}
 	for j, name := range w.Gateways {
 		id, _ := nodeID(c, name)
-		if r := c.Nodes[id].Region; r != c.RegionIndex(w.Region) {
-			return fieldErr(fmt.Sprintf("%s[%d]", f("gateways"), j), "%q is in %s, not in the workload's region %s",
-				name, c.Regions[r].Name, w.Region)
+		if r := c.Nodes[id].Region; r != c.RegionIndex(w.DBRegion()) {
+			where := "the workload's region"
+			if w.DBRegion() != w.Region {
+				where = "the app's region"
+			}
+			return fieldErr(fmt.Sprintf("%s[%d]", f("gateways"), j), "%q is in %s, not in %s %s",
+				name, c.Regions[r].Name, where, w.DBRegion())
 		}
 	}
 	if w.Table == "" {
@@ -428,6 +446,17 @@ func (s *Scenario) validateWorkload(i int, c *topology.Cluster, db placement.Dat
 	}
 	if math.Abs(sum-1) > ShareTolerance {
 		return fieldErr(f("mix"), "shares sum to %v (want 1)", sum)
+	}
+	if b := w.BoundedRead; b != nil {
+		// with_max_staleness refuses a negative interval
+		// (followerreads EvalMaxStaleness: "interval duration for
+		// with_max_staleness must be greater or equal to 0").
+		if b.MaxStaleness < 0 || b.MaxStaleness > MaxDuration {
+			return fieldErr(f("bounded_read.max_staleness"), "%v is out of range [0s, %v]", b.MaxStaleness, time.Duration(MaxDuration))
+		}
+		if w.Mix[raft.OpBoundedRead.String()] == 0 {
+			return fieldErr(f("bounded_read"), "set, but mix has no bounded_read share")
+		}
 	}
 	if w.LocalRows != nil {
 		v := *w.LocalRows

@@ -215,6 +215,13 @@ func TestValidateErrors(t *testing.T) {
 		{name: "mix share negative", mod: wl(0, func(w *scenarios.Workload) { w.Mix = map[string]float64{"read": 1.5, "write": -0.5} }), want: "workload[0].mix.read: share 1.5 is out of range [0, 1]"},
 		{name: "mix share NaN", mod: wl(0, func(w *scenarios.Workload) { w.Mix = map[string]float64{"read": math.NaN()} }), want: "workload[0].mix.read: share NaN"},
 		{name: "mix sum", mod: wl(0, func(w *scenarios.Workload) { w.Mix = map[string]float64{"read": 0.5, "write": 0.4} }), want: "workload[0].mix: shares sum to 0.9 (want 1)"},
+		{name: "bounded_read negative", mod: wl(0, func(w *scenarios.Workload) {
+			w.Mix = map[string]float64{"bounded_read": 1}
+			w.BoundedRead = &scenarios.BoundedRead{MaxStaleness: -time.Second}
+		}), want: "workload[0].bounded_read.max_staleness: -1s is out of range [0s, 8760h0m0s]"},
+		{name: "bounded_read without the op", mod: wl(0, func(w *scenarios.Workload) {
+			w.BoundedRead = &scenarios.BoundedRead{MaxStaleness: 10 * time.Second}
+		}), want: "workload[0].bounded_read: set, but mix has no bounded_read share"},
 		{name: "local_rows on rbt", mod: wl(1, func(w *scenarios.Workload) { w.LocalRows = f64(0.5) }), want: `workload[1].local_rows: only for regional-by-row tables (table "accounts" is "regional-by-table")`},
 		{name: "local_rows above 1", mod: wl(0, func(w *scenarios.Workload) { w.LocalRows = f64(1.5) }), want: "workload[0].local_rows: 1.5 is out of range [0, 1]"},
 		{name: "local_rows negative", mod: wl(0, func(w *scenarios.Workload) { w.LocalRows = f64(-0.1) }), want: "workload[0].local_rows: -0.1 is out of range [0, 1]"},

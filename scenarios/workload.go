@@ -29,11 +29,19 @@ type generator struct {
 	// balancer sends clients whose whole region is down.
 	up       func(topology.NodeID) bool
 	fallback [][]topology.NodeID
+	// anyNode, when set (gateway: any), replaces gateways and fallback:
+	// gateways come uniformly from all (every node), and each client sits
+	// in the zone of a node drawn uniformly from clients (its region's).
+	anyNode bool
+	all     []topology.NodeID
+	clients []topology.NodeID
 	// sink hears of requests that fail before reaching any node.
 	sink raft.Sink
 	// ops and cum hold the op mix as a cumulative distribution.
 	ops []raft.Op
 	cum []float64
+	// bounded is the bound of bounded_read ops (nil: none).
+	bounded *BoundedRead
 	// rbr: the clients' region, the share of requests for rows homed there,
 	// and the other regions with cumulative row shares.
 	rbr        bool
@@ -114,13 +122,17 @@ func (g *generator) Handle(ev *sim.Event) {
 func (g *generator) issue() {
 	op := g.ops[pick(g.cum, g.r.Float64())]
 	tag := g.tagBase + int64(op)
-	req := raft.Request{
-		Op:      op,
-		Table:   g.table,
-		Gateway: g.gateways[g.r.IntN(len(g.gateways))],
-		Region:  -1,
-		Range:   g.r.IntN(g.ranges),
-		Key:     g.r.IntN(g.keys),
+	req := raft.Request{Op: op, Table: g.table, Region: -1}
+	if g.anyNode {
+		req.Client, req.ClientSet = g.clients[g.r.IntN(len(g.clients))], true
+		req.Gateway = g.all[g.r.IntN(len(g.all))]
+	} else {
+		req.Gateway = g.gateways[g.r.IntN(len(g.gateways))]
+	}
+	req.Range = g.r.IntN(g.ranges)
+	req.Key = g.r.IntN(g.keys)
+	if op == raft.OpBoundedRead && g.bounded != nil {
+		req.Bounded, req.MaxStaleness, req.NearestOnly = true, g.bounded.MaxStaleness, g.bounded.NearestOnly
 	}
 	if g.rbr {
 		req.Region = g.region
@@ -143,11 +155,15 @@ func (g *generator) issue() {
 }
 
 // redirect is the load balancer's choice for a client whose gateway is
-// down: a live node of the clients' region, else a live node of the
-// nearest region that has one, each chosen uniformly; ok is false when no
-// node is up. It draws from the generator's stream only when called, so a
+// down: a live node of the clients' region, else (nearest-healthy) a live
+// node of the nearest region that has one, each chosen uniformly; with
+// gateway: any, a live node of the cluster; ok is false when there is
+// none. It draws from the generator's stream only when called, so a
 // run without faults draws exactly as before.
 func (g *generator) redirect() (topology.NodeID, bool) {
+	if g.anyNode {
+		return g.pickLive(g.all)
+	}
 	if id, ok := g.pickLive(g.gateways); ok {
 		return id, true
 	}
@@ -229,9 +245,12 @@ func (w Workload) gatewayNodes(c *topology.Cluster, region int) []topology.NodeI
 
 // fallbackNodes returns where the load balancer sends w's clients when all
 // their gateways are down: the region's other nodes if w names its
-// gateways, then the other regions, nearest first.
+// gateways, then (nearest-healthy only) the other regions, nearest first.
 func (w Workload) fallbackNodes(c *topology.Cluster, region int) [][]topology.NodeID {
-	out := fallbackRegions(c, region)
+	var out [][]topology.NodeID
+	if w.GatewayMode() == GatewayNearestHealthy {
+		out = fallbackRegions(c, region)
+	}
 	if len(w.Gateways) > 0 {
 		out = append([][]topology.NodeID{c.RegionNodes(region)}, out...)
 	}

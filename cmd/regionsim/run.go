@@ -295,7 +295,9 @@ REGION - ZONE delta of every percentile (ms). A database with fewer than
 --vary FIELD=A,B,... runs one variant per value instead, in that order, each
 later one with its delta from the first: voters=3,5 sets num_voters of
 every regional and global table (as --voters does) under the scenario's
-survival goal; survival=zone,region is the default comparison.
+survival goal; gateway=nearest-healthy,any sets every workload's gateway
+mode; max_staleness=5s,10s the bound of every workload's bounded reads;
+survival=zone,region is the default comparison.
 
 With faults in the scenario, compare ends with the verdict: per table, the
 faults under which REGION keeps more of its client regions served than
@@ -311,7 +313,7 @@ paragraph that says it in words.
 	fs.DurationVar(&within, "survive-within", scenarios.DefaultSurviveWithin, "longest stall a client may see for a fault to count as survived (the verdict)")
 	var nSeeds int
 	seedsFlag(fs, &nSeeds)
-	fs.StringVar(&vary, "vary", "", "run one variant per value of FIELD=A,B,...: voters=3,5 (num_voters) or survival=zone,region (the default)")
+	fs.StringVar(&vary, "vary", "", "run one variant per value of FIELD=A,B,...: voters=3,5 (num_voters), gateway=local,any, max_staleness=5s,10s, or survival=zone,region (the default)")
 	c.RunE = func(*cobra.Command, []string) error {
 		if err := checkSurviveWithin(within); err != nil {
 			return err

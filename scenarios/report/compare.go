@@ -332,7 +332,7 @@ func writeComparisonCSV(b *bytes.Buffer, runs []scenarios.Result) error {
 			row := []string{labels[ri], r.Scenario, fmtUint(r.Seed), r.Survival, r.CRDBVersion,
 				k.table, m.locality(k), k.op, k.client}
 			if s == nil {
-				row = append(row, "", "", "", "", "", "", "", "", "")
+				row = append(row, make([]string, len(resultCSVHeader)-8)...) // the stat cells
 			} else {
 				row = append(row, statCells(s)...)
 			}

@@ -49,6 +49,21 @@ func expected(st scenarios.Stat, exp, lo, hi float64, departs bool) scenarios.St
 	return st
 }
 
+// withStaleness returns st with staleness z (stale and bounded reads).
+func withStaleness(st scenarios.Stat, z scenarios.Staleness) scenarios.Stat {
+	st.Staleness = &z
+	return st
+}
+
+// withApp returns st with the application latency of an app tier in
+// region, rttMs from its clients: st's figures plus rttMs.
+func withApp(st scenarios.Stat, region string, rttMs float64) scenarios.Stat {
+	st.App = &scenarios.AppLatency{Region: region, ClientRTTMs: rttMs,
+		MeanMs: st.MeanMs + rttMs, P50Ms: st.P50Ms + rttMs, P90Ms: st.P90Ms + rttMs,
+		P99Ms: st.P99Ms + rttMs, P999Ms: st.P999Ms + rttMs, MaxMs: st.MaxMs + rttMs}
+	return st
+}
+
 // zoneResult is a hand-built ZONE-survival run of a three-region cluster
 // with a regional-by-row users table and a global settings table, one
 // zone and one region outage, lease moves and a short timeline.
@@ -77,9 +92,11 @@ func zoneResult() *scenarios.Result {
 			stat("settings", "global", "read", "europe-west1", 1000, 0, 1.234, 1.1, 1.4, 2.0, 3.1, 4.0),
 			stat("settings", "global", "read", "us-east1", 2000, 0, 1.2, 1.1, 1.35, 1.9, 2.95, 3.5),
 			stat("settings", "global", "write", "us-east1", 100, 0, 812.25, 801.5, 830.125, 905.0, 990.0, 1012.75),
+			withStaleness(stat("settings", "global", "bounded_read", "us-west1", 200, 0, 1.5, 1.4, 1.6, 1.9, 2.2, 2.3),
+				scenarios.Staleness{Reads: 200, P50S: 0, P99S: 0.25, MaxS: 0.75}),
 			stat("users", "regional-by-row", "read", "europe-west1", 5000, 0, 9.996, 1.05, 88.4, 89.9, 91.2, 93.0),
 			stat("users", "regional-by-row", "read", "us-east1", 40000, 12, 1.3, 1.1, 1.4, 2.0, 3.1, 6120.4),
-			stat("users", "regional-by-row", "read", "us-west1", 10000, 0, 7.5, 1.2, 65.3, 66.0, 68.25, 70.0),
+			withApp(stat("users", "regional-by-row", "read", "us-west1", 10000, 0, 7.5, 1.2, 65.3, 66.0, 68.25, 70.0), "us-east1", 30),
 			stat("users", "regional-by-row", "write", "europe-west1", 0, 0, 0, 0, 0, 0, 0, 0),
 			expected(stat("users", "regional-by-row", "write", "us-east1", 4500, 5, 3.9, 2.0, 2.6, 4.75, 6120.0, 6120.4), 3.2, 2.2, 4.1, true),
 			expected(stat("users", "regional-by-row", "write", "us-west1", 1100, 0, 70.05, 68.0, 69.5, 71.0, 75.5, 80.0), 68.2, 67.2, 69.9, false),
@@ -134,9 +151,12 @@ func regionResult() *scenarios.Result {
 			stat("settings", "global", "read", "europe-west1", 1000, 0, 1.3, 1.2, 1.5, 2.1, 3.3, 4.4),
 			stat("settings", "global", "read", "us-east1", 2000, 0, 1.2, 1.1, 1.35, 1.9, 2.95, 3.5),
 			stat("settings", "global", "write", "us-east1", 100, 0, 840.5, 830.0, 850.25, 910.0, 1001.0, 1020.0),
+			withStaleness(stat("settings", "global", "bounded_read", "us-west1", 200, 0, 1.5, 1.4, 1.6, 1.9, 2.2, 2.3),
+				scenarios.Staleness{Reads: 200, P50S: 0, P99S: 0.25, MaxS: 0.5}),
 			stat("users", "regional-by-row", "read", "us-east1", 40000, 0, 1.3, 1.1, 1.4, 2.0, 3.1, 5.0),
 			stat("users", "regional-by-row", "read", "us-west1", 10000, 0, 7.4, 1.2, 65.1, 66.0, 68.0, 69.0),
-			stat("users", "regional-by-row", "stale_read", "us-east1", 3000, 0, 1.0, 0.9, 1.1, 1.5, 2.0, 2.5),
+			withStaleness(stat("users", "regional-by-row", "stale_read", "us-east1", 3000, 0, 1.0, 0.9, 1.1, 1.5, 2.0, 2.5),
+				scenarios.Staleness{Reads: 3000, P50S: 4.2, P99S: 4.2, MaxS: 4.2}),
 			stat("users", "regional-by-row", "write", "europe-west1", 10, 0, 90.0, 89.5, 91.0, 92.0, 92.5, 93.0),
 			stat("users", "regional-by-row", "write", "us-east1", 4500, 0, 67.0, 66.5, 68.0, 70.25, 75.0, 80.5),
 			stat("users", "regional-by-row", "write", "us-west1", 1100, 0, 70.0, 68.0, 69.0, 71.5, 75.5, 79.0),

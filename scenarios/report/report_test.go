@@ -389,7 +389,7 @@ func TestComparisonMissingRows(t *testing.T) {
 		line(t, lines, "users", "write", "europe-west1"))
 
 	rows := comparisonCSV(t, comparison())
-	assert.Len(t, rows, 2*10, "10 keys × 2 runs")
+	assert.Len(t, rows, 2*11, "11 keys × 2 runs")
 	r := rows[csvKey{"users", "read", "europe-west1", "region"}]
 	assert.Equal(t, "regional-by-row", r["locality"], "locality from the run that has the key")
 	assert.Equal(t, "region", r["survival"])
@@ -416,6 +416,7 @@ func TestComparisonKeyOrder(t *testing.T) {
 		"settings read europe-west1",
 		"settings read us-east1",
 		"settings write us-east1",
+		"settings bounded_read us-west1",
 		"users read europe-west1",
 		"users read us-east1",
 		"users read us-west1",

@@ -143,6 +143,7 @@ var resultCSVHeader = []string{
 	"scenario", "seed", "survival", "crdb_version",
 	"table", "locality", "op", "client_region", "count", "errors",
 	"mean_ms", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms", "ambiguous",
+	"staleness_p50_s", "staleness_p99_s", "app_p50_ms", "app_p99_ms",
 }
 
 // expectedCSVHeader are the closed form's columns of WriteResult's CSV,
@@ -150,14 +151,26 @@ var resultCSVHeader = []string{
 var expectedCSVHeader = []string{"expected_ms", "departs"}
 
 // statCells returns the count, errors and latency cells of s in CSV order
-// (count, errors, mean, p50, p90, p99, p99.9, max, ambiguous), floats in
-// full precision. The ambiguous errors come last so that older readers of
-// the columns before them are unaffected.
+// (count, errors, mean, p50, p90, p99, p99.9, max, ambiguous, staleness p50
+// and p99, application p50 and p99), floats in full precision. The
+// ambiguous errors, the staleness (empty unless s has one: stale and
+// bounded reads) and the application latency (empty without an app tier)
+// come last so that older readers of the columns before them are
+// unaffected.
 func statCells(s *scenarios.Stat) []string {
+	p50, p99 := "", ""
+	if st := s.Staleness; st != nil {
+		p50, p99 = fmtFull(st.P50S), fmtFull(st.P99S)
+	}
+	app50, app99 := "", ""
+	if a := s.App; a != nil {
+		app50, app99 = fmtFull(a.P50Ms), fmtFull(a.P99Ms)
+	}
 	return []string{
 		fmtUint(s.Count), fmtUint(s.Errors),
 		fmtFull(s.MeanMs), fmtFull(s.P50Ms), fmtFull(s.P90Ms),
 		fmtFull(s.P99Ms), fmtFull(s.P999Ms), fmtFull(s.MaxMs), fmtUint(s.Ambiguous),
+		p50, p99, app50, app99,
 	}
 }
 

@@ -84,6 +84,12 @@ func plural(n int, word string) string {
 // only when r has entries for it.
 func detailSections(r *scenarios.Result) []section {
 	var out []section
+	if sec, ok := appSection(r.Stats); ok {
+		out = append(out, sec)
+	}
+	if sec, ok := stalenessSection(r.Stats); ok {
+		out = append(out, sec)
+	}
 	if len(r.Faults) > 0 {
 		if sec, ok := clientSection(r); ok {
 			out = append(out, sec)
@@ -521,4 +527,61 @@ func leaseSection(l []scenarios.LeaseEvent) section {
 			plural(len(l), "event"), plural(len(seen), "range"), plural(len(moves), "move")),
 		parts: parts,
 	}
+}
+
+// stalenessSection lists the staleness served to the stale and bounded
+// reads of each table × op × client region (Stat.Staleness); false when no
+// stat has one.
+func stalenessSection(stats []scenarios.Stat) (section, bool) {
+	g := &grid{cols: []column{
+		{"table", left}, {"op", left}, {"client region", left},
+		{"reads", right}, {"p50 s", right}, {"p99 s", right}, {"max s", right},
+	}}
+	for i := range stats {
+		s := &stats[i]
+		if st := s.Staleness; st != nil {
+			g.add(s.Table, s.Op, s.ClientRegion, fmtUint(st.Reads), fmtSec(st.P50S), fmtSec(st.P99S), fmtSec(st.MaxS))
+		}
+	}
+	if len(g.rows) == 0 {
+		return section{}, false
+	}
+	return section{
+		name:    "staleness",
+		summary: "how old the data stale and bounded reads returned was",
+		parts:   []part{{"", g}},
+		notes: []string{
+			"staleness: the statement time (when the gateway got the request) minus the timestamp read at, per",
+			"successful read; 0 when a read was served at or after its statement time.",
+		},
+	}, true
+}
+
+// appSection puts the application latency of the stats of workloads with
+// an application tier (Stat.App) beside their database latency; false
+// when no stat has one.
+func appSection(stats []scenarios.Stat) (section, bool) {
+	g := &grid{cols: []column{
+		{"table", left}, {"op", left}, {"client region", left}, {"app region", left}, {"client rtt ms", right},
+		{"db p50 ms", right}, {"app p50 ms", right}, {"db p99 ms", right}, {"app p99 ms", right},
+	}}
+	for i := range stats {
+		s := &stats[i]
+		if a := s.App; a != nil && s.Count > 0 {
+			g.add(s.Table, s.Op, s.ClientRegion, a.Region, fmtMs(a.ClientRTTMs),
+				fmtMs(s.P50Ms), fmtMs(a.P50Ms), fmtMs(s.P99Ms), fmtMs(a.P99Ms))
+		}
+	}
+	if len(g.rows) == 0 {
+		return section{}, false
+	}
+	return section{
+		name:    "application latency",
+		summary: "what the clients of an application tier saw",
+		parts:   []part{{"", g}},
+		notes: []string{
+			"app: the clients <-> application round trip (client rtt) plus the database latency (db), which",
+			"is measured from the application's connection to its gateway.",
+		},
+	}, true
 }

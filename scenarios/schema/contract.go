@@ -86,6 +86,7 @@ func scenarioRules(g *generator) {
 		key(wl, "rate"):               {Minimum: ptr(0), Maximum: ptr(scenarios.MaxRate)},
 		key(wl, "mix"):                {PropertyNames: anys(ops...), ValuesMinimum: ptr(0), ValuesMaximum: ptr(1)},
 		key(wl, "local_rows"):         {Minimum: ptr(0), Maximum: ptr(1)},
+		key(wl, "gateway"):            {Enum: orEmpty(scenarios.GatewayModes...)},
 		key(profile, "kind"):          {Enum: anys(scenarios.ProfileFollowTheSun)},
 		key(profile, "peak_hour"):     {Minimum: ptr(0), ExclusiveMaximum: ptr(24)},
 		key(profile, "start_hour"):    {Minimum: ptr(0), ExclusiveMaximum: ptr(24)},

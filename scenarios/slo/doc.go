@@ -12,8 +12,10 @@
 // with CMP one of < <= > >= == != and METRIC one of p50 p90 p99 p999 max
 // mean (latency, VALUE a duration such as 150ms), errors and requests
 // (alias count; plain numbers), error_rate (a fraction or a percentage)
-// and unavailable (seconds without a successful response during a fault,
-// VALUE a duration). TABLE and OP may be * or left out, meaning every one;
+// unavailable (seconds without a successful response during a fault,
+// VALUE a duration), staleness_p50 and staleness_p99 (the staleness stale
+// and bounded reads were served at, a duration) and app_p50 and app_p99
+// (application latency, a duration; workloads with an app tier). TABLE and OP may be * or left out, meaning every one;
 // without @CLIENT_REGION every client region counts.
 //
 // Package slo reads only the result types of package scenarios (and

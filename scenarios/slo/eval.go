@@ -77,6 +77,12 @@ func (a Assertion) check(sc Scope) error {
 	if sc.AfterFailover && a.Metric.Latency() && a.Metric != P50 && a.Metric != P99 {
 		return fmt.Errorf("%w: %s keeps no %s, only p50 and p99 of the requests after failover", ErrNotMeasured, sc.Command, a.Metric)
 	}
+	if sc.AfterFailover && (a.Metric.Staleness() || a.Metric.App()) {
+		return fmt.Errorf("%w: %s keeps no %s", ErrNotMeasured, sc.Command, a.Metric)
+	}
+	if a.Metric.Staleness() && a.Op != "" && a.Op != raft.OpStaleRead.String() && a.Op != raft.OpBoundedRead.String() {
+		return fmt.Errorf("%w: %s is measured for stale_read and bounded_read only, not %s", ErrNotMeasured, a.Metric, a.Op)
+	}
 	if a.Op != "" && !slices.Contains(sc.Ops, a.Op) {
 		return fmt.Errorf("%w: op %q has no requests (ops: %s)", ErrUnknownName, a.Op, list(sc.Ops))
 	}
@@ -164,8 +170,9 @@ type Source struct {
 func (s *Source) Scope() Scope { return s.scope }
 
 // FromResult returns the figures of one run: one per Stat (in r.Stats
-// order), with every metric; unavailable is the longest of
-// r.ClientUnavailable over the run's faults (0 without faults).
+// order), with every metric it has (staleness only for stale and bounded
+// reads, app latency only with an application tier); unavailable is the
+// longest of r.ClientUnavailable over the run's faults (0 without faults).
 func FromResult(r *scenarios.Result) *Source {
 	s := &Source{scope: Scope{Command: "run"}}
 	s.addResult(r)
@@ -227,7 +234,15 @@ func (s *Source) addResult(r *scenarios.Result) {
 		o := worst[key{st.Table, st.Op, st.ClientRegion}]
 		f.v[Unavailable], f.unavailFault = o.seconds, o.fault
 		for m := range f.has {
-			f.has[m] = true
+			f.has[m] = !Metric(m).Staleness() && !Metric(m).App()
+		}
+		if z := st.Staleness; z != nil {
+			f.v[StalenessP50], f.v[StalenessP99] = z.P50S, z.P99S
+			f.has[StalenessP50], f.has[StalenessP99] = true, true
+		}
+		if a := st.App; a != nil {
+			f.v[AppP50], f.v[AppP99] = a.P50Ms, a.P99Ms
+			f.has[AppP50], f.has[AppP99] = true, true
 		}
 		s.figures = append(s.figures, f)
 	}

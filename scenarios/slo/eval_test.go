@@ -266,3 +266,44 @@ func TestWorstDecidesProperty(t *testing.T) {
 		require.Equal(t, n, o.Matched)
 	}
 }
+
+// TestCheckStalenessAndApp: staleness metrics are read from stale and
+// bounded reads only, app latency from stats with an application tier; a
+// selection with none of them measured is an error, and a sweep keeps
+// neither.
+func TestCheckStalenessAndApp(t *testing.T) {
+	r := &scenarios.Result{
+		Scenario: "hand", Survival: "zone",
+		Regions: []string{"us-east1", "us-west1"},
+		Tables:  []scenarios.TableInfo{{Name: "kv", Locality: "regional-by-table", Ranges: 1}},
+		Stats: []scenarios.Stat{
+			{Table: "kv", Op: "read", ClientRegion: "us-west1", Count: 10, P50Ms: 66, P99Ms: 68,
+				App: &scenarios.AppLatency{Region: "us-east1", ClientRTTMs: 30, P50Ms: 96, P99Ms: 98}},
+			{Table: "kv", Op: "stale_read", ClientRegion: "us-west1", Count: 10, P50Ms: 1, P99Ms: 2,
+				Staleness: &scenarios.Staleness{Reads: 10, P50S: 4.2, P99S: 4.2, MaxS: 4.2}},
+			{Table: "kv", Op: "bounded_read", ClientRegion: "us-west1", Count: 10, P50Ms: 1, P99Ms: 900,
+				Staleness: &scenarios.Staleness{Reads: 10, P50S: 3.1, P99S: 9.5, MaxS: 9.9}},
+		},
+	}
+	runChecks(t, FromResult(r), []checkCase{
+		{"staleness_p99<=10s", true, 9.5, "kv bounded_read @us-west1, zone survival", 2},
+		{"kv.stale_read.staleness_p50<4s", false, 4.2, "kv stale_read @us-west1, zone survival", 1},
+		{"app_p99<100ms", true, 98, "kv read @us-west1, zone survival", 1},
+		{"kv.read.app_p50>=96ms", true, 96, "kv read @us-west1, zone survival", 1},
+	})
+	for _, tc := range []struct {
+		src  *Source
+		expr string
+		is   error
+		want string
+	}{
+		{FromResult(r), "kv.read.staleness_p99<10s", ErrNotMeasured, "staleness_p99 is measured for stale_read and bounded_read only, not read"},
+		{FromResult(r), "kv.stale_read.app_p99<1s", ErrNoMatch, "no app_p99 measured for table kv, op stale_read"},
+		{FromSweep(handSweep()), "staleness_p99<10s", ErrNotMeasured, "sweep keeps no staleness_p99"},
+	} {
+		_, err := tc.src.Check(mustParse(t, tc.expr))
+		require.Error(t, err, tc.expr)
+		assert.ErrorIs(t, err, tc.is, tc.expr)
+		assert.Contains(t, err.Error(), tc.want)
+	}
+}

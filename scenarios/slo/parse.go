@@ -58,10 +58,19 @@ const (
 	Requests
 	ErrorRate
 	Unavailable
+	// StalenessP50 and StalenessP99 are the staleness served to stale and
+	// bounded reads (Stat.Staleness), in seconds.
+	StalenessP50
+	StalenessP99
+	// AppP50 and AppP99 are the application latency of a workload with an
+	// application tier (Stat.App), in milliseconds.
+	AppP50
+	AppP99
 	numMetrics
 )
 
-var metricNames = [numMetrics]string{"p50", "p90", "p99", "p999", "max", "mean", "errors", "requests", "error_rate", "unavailable"}
+var metricNames = [numMetrics]string{"p50", "p90", "p99", "p999", "max", "mean", "errors", "requests", "error_rate", "unavailable",
+	"staleness_p50", "staleness_p99", "app_p50", "app_p99"}
 
 // metricAliases are other spellings Parse takes.
 var metricAliases = map[string]Metric{"count": Requests}
@@ -76,6 +85,12 @@ func (m Metric) String() string {
 
 // Latency reports whether m is a latency (p50 … mean).
 func (m Metric) Latency() bool { return m >= P50 && m <= Mean }
+
+// Staleness reports whether m is a staleness percentile.
+func (m Metric) Staleness() bool { return m == StalenessP50 || m == StalenessP99 }
+
+// App reports whether m is an application latency percentile.
+func (m Metric) App() bool { return m == AppP50 || m == AppP99 }
 
 // Unit is the unit of a metric's values.
 type Unit string
@@ -92,9 +107,9 @@ const (
 // Unit returns the unit of m's values.
 func (m Metric) Unit() Unit {
 	switch {
-	case m.Latency():
+	case m.Latency(), m.App():
 		return Milliseconds
-	case m == Unavailable:
+	case m == Unavailable, m.Staleness():
 		return Seconds
 	case m == ErrorRate:
 		return Ratio
