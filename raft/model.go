@@ -341,14 +341,15 @@ const (
 	pairReplica uint64 = 16 // + replica index: leader <-> replica
 )
 
-// pairHalf returns half the RTT of the round trip keyed (key, kind) between
-// nodes a and b, the same in both directions.
-func (m *Model) pairHalf(key, kind uint64, a, b topology.NodeID) time.Duration {
-	if a > b {
-		a, b = b, a
-	}
+// pairHalf returns half the RTT of the round trip keyed (key, kind) that
+// node initiator starts to node responder: the same for the request and
+// for its reply (both are one draw). The RTT is that of the link from
+// initiator to responder: an RTT matrix's from→to entry is a round trip
+// measured from the from side (a ping, a TCP handshake), so on an
+// asymmetric matrix the one who starts the exchange picks the row.
+func (m *Model) pairHalf(key, kind uint64, initiator, responder topology.NodeID) time.Duration {
 	m.pairSrc.Seed(key, kind)
-	return m.cluster.OneWay(m.pairRand, a, b)
+	return m.cluster.OneWay(m.pairRand, initiator, responder)
 }
 
 // hopOut starts a new gateway<->replica round trip for part pi, from node
@@ -362,7 +363,7 @@ func (m *Model) hopOut(pi partID, from, to topology.NodeID) time.Duration {
 // hopBack returns the delay of the answer, from node from to node to, to
 // part pi's current gateway<->replica round trip.
 func (m *Model) hopBack(pi partID, from, to topology.NodeID) time.Duration {
-	return m.pairHalf(m.parts[pi].hop, pairGateway, from, to)
+	return m.pairHalf(m.parts[pi].hop, pairGateway, to, from) // the gateway (to) started it
 }
 
 // clientHop is the one-way delay between request ri's client and its

@@ -150,7 +150,7 @@ func (m *Model) appendDone(pi partID, i int) {
 	}
 	m.fo.appended(r, i, p.term, p.index)
 	m.fo.heardLeader(r, i, p.node)
-	m.sendPart(m.pairHalf(p.rep, pairReplica+uint64(i), to, p.node), kAck, pi, i)
+	m.sendPart(m.pairHalf(p.rep, pairReplica+uint64(i), p.node, to), kAck, pi, i) // the leader (p.node) started it
 }
 
 // staleAppend runs when an append of part pi's proposal arrives after the

@@ -122,18 +122,13 @@ func p90(d topology.Dist) time.Duration {
 	return d.Floor() + time.Duration(math.Ceil(math.Exp(mu+sigma*z)))
 }
 
-// half is the one-way delay of each message of a round trip between two
-// nodes (a request and its reply, MsgApp and its acknowledgement): half
-// the RTT of the link from the lower node id to the higher, rounded down
-// to the nanosecond — raft's Model.pairHalf, which keys a round trip by the
-// unordered pair so that both directions take the same half. On an
-// asymmetric RTT matrix (the aws-based presets' from→to medians differ by
-// up to a millisecond) that is the lower-numbered node's row whichever end
-// starts the round trip. 0 from a node to itself.
+// half is the one-way delay of each message of a round trip that node a
+// starts to node b (a request and its reply, MsgApp and its
+// acknowledgement): half the RTT of the link from a to b, rounded down to
+// the nanosecond — raft's Model.pairHalf. On an asymmetric RTT matrix (the
+// aws-based presets' from→to medians differ by up to a millisecond) the
+// initiator's row is the one used. 0 from a node to itself.
 func (m *Model) half(a, b topology.NodeID) time.Duration {
-	if a > b {
-		a, b = b, a
-	}
 	return m.link[int(a)*len(m.cluster.Nodes)+int(b)] / 2
 }
 
@@ -144,7 +139,7 @@ func (m *Model) oneWay(a, b topology.NodeID) time.Duration {
 	return m.link[int(a)*len(m.cluster.Nodes)+int(b)] / 2
 }
 
-// RTT is a round trip between two nodes: two one-way delays.
+// RTT is a round trip that node a starts to node b: two one-way delays.
 func (m *Model) RTT(a, b topology.NodeID) time.Duration { return 2 * m.half(a, b) }
 
 // ClientHop is the one-way delay between a client and its gateway: half
