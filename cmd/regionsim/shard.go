@@ -184,7 +184,7 @@ shard once; otherwise merge names the part that does not fit and exits 2.`,
 	}
 	fs := c.Flags()
 	fs.StringVar(&f.format, "format", "table", "output format: table, csv, json or markdown")
-	fs.StringVar(&f.out, "out", "", "also write sweep.json, sweep.csv, scenario.yaml and the unavailability chart into this directory, as sweep --out does")
+	fs.StringVar(&f.out, "out", "", "also write into this directory what the unsharded command's --out writes (a sweep: sweep.json, sweep.csv, scenario.yaml, the chart; run --seeds: result.json, the CSVs, histograms.jsonl, scenario.yaml)")
 	fs.BoolVar(&f.force, "force", false, "let --out replace a directory that holds other files than a previous output set")
 	fs.Var(&f.charts, "charts", "charts --out writes: summary, all, or none")
 	fs.BoolVar(&f.quiet, "quiet", false, "nothing on stderr but errors and --assert results")
