@@ -214,13 +214,16 @@ func TestRunAndCompare(t *testing.T) {
 	assert.Contains(t, stdout, "\n  \"runs\": [")
 	assert.Contains(t, stdout, `"survival": "zone"`)
 	assert.Contains(t, stdout, `"survival": "region"`)
-	assert.Contains(t, stderr, filepath.Join(out, "result.json"))
+	assert.Contains(t, stderr, "wrote "+out+": result.json, stats.csv")
+	assert.Contains(t, stderr, "charts (PNG and SVG), shown with their captions in "+filepath.Join(out, "README.md"))
 	for _, f := range []string{"result.json", "stats.csv", "faults.csv", "unavailability.csv", "impact.csv", "timeline.csv", "timeline_completed.csv", "histograms.jsonl", "scenario.yaml",
 		"cdf-t-read.png", "cdf-t-write.svg", "dots-t.png", "rtt-heatmap.png", "README.md"} {
 		info, err := os.Stat(filepath.Join(out, f))
 		require.NoError(t, err, f)
 		assert.Greater(t, info.Size(), int64(60))
-		assert.Contains(t, stderr, filepath.Join(out, f), "the path is printed")
+		if !strings.HasSuffix(f, ".png") && !strings.HasSuffix(f, ".svg") && f != "README.md" {
+			assert.Contains(t, stderr, f, "the data file is named")
+		}
 	}
 	code, again, stderr := runCLI("compare", filepath.Join(out, "scenario.yaml"), "--format", "json")
 	require.Equal(t, 0, code, stderr)
@@ -273,8 +276,8 @@ func TestSweep(t *testing.T) {
 		info, err := os.Stat(filepath.Join(out, f))
 		require.NoError(t, err, f)
 		assert.Greater(t, info.Size(), int64(100))
-		assert.Contains(t, stderr, filepath.Join(out, f))
 	}
+	assert.Contains(t, stderr, "wrote "+out+": sweep.json, sweep.csv, scenario.yaml; 1 chart (PNG and SVG)")
 	assert.NotContains(t, stderr, "sweep: ", "no progress line when stderr is not a terminal")
 
 	// The scenario's faults do not constrain --duration: they are replaced.
@@ -995,4 +998,13 @@ tables:
 		assert.Equal(t, 2, code, bad.with)
 		assert.Contains(t, stderr, bad.want)
 	}
+}
+
+// TestWroteLine: --out names its files in one line, charts by count.
+func TestWroteLine(t *testing.T) {
+	assert.Equal(t, "wrote out: result.json, stats.csv; 2 charts (PNG and SVG), shown with their captions in out/README.md",
+		wroteLine("out", []string{"result.json", "stats.csv"}, []string{"README.md", "a.png", "a.svg", "b.png", "b.svg"}))
+	assert.Equal(t, "wrote out: sweep.json; 1 chart (PNG and SVG), shown with their captions in out/README.md",
+		wroteLine("out", []string{"sweep.json"}, []string{"README.md", "u.png", "u.svg"}))
+	assert.Equal(t, "wrote out: result.json", wroteLine("out", []string{"result.json"}, nil))
 }

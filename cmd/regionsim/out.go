@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/regionsim/regionsim/plots"
 	"github.com/regionsim/regionsim/scenarios/report"
 )
 
@@ -93,10 +94,35 @@ func writeOut(dir string, force bool, stderr io.Writer, files []report.File, cha
 		return fmt.Errorf("--out %s: %w", dir, err)
 	}
 	slices.Sort(names[len(files):])
-	for _, n := range names {
-		fmt.Fprintf(stderr, "wrote %s\n", filepath.Join(dir, n))
-	}
+	fmt.Fprintln(stderr, wroteLine(dir, names[:len(files)], names[len(files):]))
 	return nil
+}
+
+// wroteLine is the one line that names what writeOut wrote into dir: the
+// data files by name, the charts by count (their index names them all),
+// so that it does not push the result off the screen.
+func wroteLine(dir string, data, charts []string) string {
+	line := "wrote " + dir + ": " + strings.Join(data, ", ")
+	images, index := 0, ""
+	for _, c := range charts {
+		switch {
+		case c == plots.IndexName:
+			index = c
+		case strings.HasSuffix(c, ".png"):
+			images++
+		}
+	}
+	if images > 0 {
+		noun := "charts"
+		if images == 1 {
+			noun = "chart"
+		}
+		line += fmt.Sprintf("; %d %s (PNG and SVG)", images, noun)
+		if index != "" {
+			line += ", shown with their captions in " + filepath.Join(dir, index)
+		}
+	}
+	return line
 }
 
 // writeFile writes a file with write and syncs it.
