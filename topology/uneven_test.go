@@ -9,7 +9,7 @@ import (
 
 func intp(n int) *int { return &n }
 
-// unevenConfig is the example of topology.region_sizes in docs/model.md:
+// unevenConfig is the schema's example of topology.region_sizes:
 // us-east1 3 zones of 2 nodes, us-west1 2 zones of 1 node, europe-west1
 // zones of 2, 1 and 1 nodes.
 func unevenConfig() Config {
