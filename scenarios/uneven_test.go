@@ -1,12 +1,14 @@
 package scenarios
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/regionsim/regionsim/topology"
 )
@@ -170,4 +172,27 @@ workload: [{region: us-east1, rate: 1, table: t, mix: {read: 1}}]
 `), "small.yaml")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "zone survival keeps all 3 voters in us-east1, which has 2 nodes: give it more nodes in topology.region_sizes.us-east1")
+}
+
+// TestRegionSizesRoundTrip: a resolved uneven scenario written as JSON and
+// as YAML parses back into the same topology and cluster.
+func TestRegionSizesRoundTrip(t *testing.T) {
+	s := unevenScenario(t, "{us-east1: {zones: 2, nodes_per_zone: 2}, us-west1: {zones: 1}, europe-west1: {nodes: [2, 1, 1]}}",
+		"{primary_region: us-east1, survival: zone}")
+	r := s.Resolved()
+	js, err := json.Marshal(r)
+	require.NoError(t, err)
+	ys, err := yaml.Marshal(r)
+	require.NoError(t, err)
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{"resolved.json", js}, {"resolved.yaml", ys}} {
+		name, data := f.name, f.data
+		back, err := Parse(data, name)
+		require.NoError(t, err, "%s:\n%s", name, data)
+		assert.Equal(t, r.Topology, back.Topology, name)
+		assert.Len(t, back.Cluster().Nodes, 9, name)
+		assert.Equal(t, s.Cluster().Nodes, back.Cluster().Nodes, name)
+	}
 }
