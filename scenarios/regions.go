@@ -213,6 +213,13 @@ func (s *Scenario) renameRegions(renames []RegionRename) {
 		}
 	}
 	each(s.Topology.Regions)
+	if s.Topology.RegionSizes != nil {
+		sizes := make(map[string]topology.RegionSize, len(s.Topology.RegionSizes))
+		for _, r := range slices.Sorted(maps.Keys(s.Topology.RegionSizes)) {
+			sizes[name(r)] = s.Topology.RegionSizes[r]
+		}
+		s.Topology.RegionSizes = sizes
+	}
 	db := &s.Database
 	db.Primary, db.Secondary = name(db.Primary), name(db.Secondary)
 	each(db.Regions)

@@ -555,6 +555,7 @@ func (s *Scenario) TableIndex(name string) int {
 func (s *Scenario) Clone() *Scenario {
 	c := *s
 	c.Topology.Regions = slices.Clone(s.Topology.Regions)
+	c.Topology.RegionSizes = cloneRegionSizes(s.Topology.RegionSizes)
 	c.Database = cloneDatabase(s.Database)
 	if s.Tables != nil {
 		c.Tables = make([]Table, len(s.Tables))
@@ -890,6 +891,27 @@ func (w Workload) OpShares() []OpShare {
 		if v := w.Mix[op.String()]; v > 0 {
 			out = append(out, OpShare{Op: op, Share: v})
 		}
+	}
+	return out
+}
+
+// cloneRegionSizes returns a deep copy of sizes (nil stays nil).
+func cloneRegionSizes(sizes map[string]topology.RegionSize) map[string]topology.RegionSize {
+	if sizes == nil {
+		return nil
+	}
+	out := make(map[string]topology.RegionSize, len(sizes))
+	for name, rs := range sizes {
+		if rs.Zones != nil {
+			z := *rs.Zones
+			rs.Zones = &z
+		}
+		if rs.NodesPerZone != nil {
+			n := *rs.NodesPerZone
+			rs.NodesPerZone = &n
+		}
+		rs.Nodes = slices.Clone(rs.Nodes)
+		out[name] = rs
 	}
 	return out
 }

@@ -120,14 +120,32 @@ func (c *Cluster) RegionNodes(r int) []NodeID {
 // region, zone by zone, so n1–n3 are the first region's nodes in the default
 // 3x3x1 layout (as in `cockroach demo --global`).
 func NewLayout(regions []string, zonesPerRegion, nodesPerZone int) (*Cluster, error) {
-	if len(regions) == 0 {
-		return nil, fmt.Errorf("topology: regions: empty list")
-	}
 	if zonesPerRegion < 1 || zonesPerRegion > 26 {
 		return nil, fmt.Errorf("topology: zones_per_region: %d is out of range [1, 26]", zonesPerRegion)
 	}
 	if nodesPerZone < 1 || nodesPerZone > 100 {
 		return nil, fmt.Errorf("topology: nodes_per_zone: %d is out of range [1, 100]", nodesPerZone)
+	}
+	zoneNodes := make([][]int, len(regions))
+	for i := range zoneNodes {
+		zoneNodes[i] = make([]int, zonesPerRegion)
+		for z := range zoneNodes[i] {
+			zoneNodes[i][z] = nodesPerZone
+		}
+	}
+	return NewUnevenLayout(regions, zoneNodes)
+}
+
+// NewUnevenLayout is NewLayout with a shape per region: zoneNodes[r][z] is
+// the number of nodes (1–100) of zone z (1–26 zones) of regions[r], so
+// regions may differ in zones and zones in nodes (Config.RegionSizes).
+// Zones are named and node IDs assigned as in NewLayout.
+func NewUnevenLayout(regions []string, zoneNodes [][]int) (*Cluster, error) {
+	if len(regions) == 0 {
+		return nil, fmt.Errorf("topology: regions: empty list")
+	}
+	if len(zoneNodes) != len(regions) {
+		return nil, fmt.Errorf("topology: %d regions but %d region shapes", len(regions), len(zoneNodes))
 	}
 	c := &Cluster{}
 	seen := make(map[string]bool, len(regions))
@@ -139,10 +157,16 @@ func NewLayout(regions []string, zonesPerRegion, nodesPerZone int) (*Cluster, er
 			return nil, fmt.Errorf("topology: regions[%d]: %q is listed twice", ri, name)
 		}
 		seen[name] = true
+		if n := len(zoneNodes[ri]); n < 1 || n > 26 {
+			return nil, fmt.Errorf("topology: region %s: %d zones is out of range [1, 26]", name, n)
+		}
 		reg := Region{Name: name}
-		for zi := 0; zi < zonesPerRegion; zi++ {
+		for zi, nodes := range zoneNodes[ri] {
+			if nodes < 1 || nodes > 100 {
+				return nil, fmt.Errorf("topology: zone %s-%c: %d nodes is out of range [1, 100]", name, 'a'+zi, nodes)
+			}
 			zone := Zone{Name: fmt.Sprintf("%s-%c", name, 'a'+zi), Region: ri}
-			for ni := 0; ni < nodesPerZone; ni++ {
+			for ni := 0; ni < nodes; ni++ {
 				id := NodeID(len(c.Nodes))
 				zone.Nodes = append(zone.Nodes, id)
 				c.Nodes = append(c.Nodes, Node{
@@ -154,6 +178,9 @@ func NewLayout(regions []string, zonesPerRegion, nodesPerZone int) (*Cluster, er
 			c.Zones = append(c.Zones, zone)
 		}
 		c.Regions = append(c.Regions, reg)
+	}
+	if len(c.Nodes) > MaxNodes {
+		return nil, fmt.Errorf("topology: %d nodes exceeds the limit of %d", len(c.Nodes), MaxNodes)
 	}
 	return c, nil
 }

@@ -2,7 +2,9 @@ package topology
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -36,6 +38,11 @@ type Config struct {
 	ZonesPerRegion int `yaml:"zones_per_region"`
 	// NodesPerZone is the number of nodes per zone, 1–100.
 	NodesPerZone int `yaml:"nodes_per_zone"`
+	// RegionSizes overrides ZonesPerRegion and NodesPerZone for the regions
+	// it names (keys are topology regions), so that regions may differ in
+	// zones and zones in nodes; a region it does not name gets the two
+	// defaults. Empty means every region is alike.
+	RegionSizes map[string]RegionSize `yaml:"region_sizes,omitempty"`
 	// InterZoneRTT is the p50 RTT between two zones of one region; 0 means
 	// no delay.
 	InterZoneRTT time.Duration `yaml:"inter_zone_rtt"`
@@ -48,6 +55,88 @@ type Config struct {
 	ServiceTime time.Duration `yaml:"service_time"`
 	// Fsync is the p50 of one Raft log append (WAL sync) on a node.
 	Fsync time.Duration `yaml:"fsync"`
+}
+
+// RegionSize is the shape of one region in topology.region_sizes
+// (Config.RegionSizes). Fields left out take topology.zones_per_region and
+// topology.nodes_per_zone.
+type RegionSize struct {
+	// Zones is the number of availability zones of the region, 1–26; unset
+	// means len(Nodes) if Nodes is given, else topology.zones_per_region.
+	Zones *int `yaml:"zones,omitempty"`
+	// NodesPerZone is the number of nodes in each zone of the region,
+	// 1–100; unset means topology.nodes_per_zone.
+	NodesPerZone *int `yaml:"nodes_per_zone,omitempty"`
+	// Nodes lists the number of nodes of each zone of the region, zone a
+	// first, each 1–100 (e.g. [2, 1, 1]); it sets the number of zones and
+	// cannot be combined with NodesPerZone. Empty means NodesPerZone.
+	Nodes []int `yaml:"nodes,omitempty"`
+}
+
+// zoneNodes returns the node count of each zone of a region of size s in a
+// cluster whose defaults are zones and perZone; field prefixes its errors
+// ("topology.region_sizes.us-east1").
+func (s RegionSize) zoneNodes(field string, zones, perZone int) ([]int, error) {
+	if s.Nodes != nil {
+		if s.NodesPerZone != nil {
+			return nil, fmt.Errorf("%s: nodes_per_zone and nodes are both set (want one)", field)
+		}
+		if len(s.Nodes) < 1 || len(s.Nodes) > 26 {
+			return nil, fmt.Errorf("%s.nodes: %d zones is out of range [1, 26]", field, len(s.Nodes))
+		}
+		if s.Zones != nil && *s.Zones != len(s.Nodes) {
+			return nil, fmt.Errorf("%s.zones: %d but nodes lists %d zones", field, *s.Zones, len(s.Nodes))
+		}
+		for i, n := range s.Nodes {
+			if n < 1 || n > 100 {
+				return nil, fmt.Errorf("%s.nodes[%d]: %d is out of range [1, 100]", field, i, n)
+			}
+		}
+		return slices.Clone(s.Nodes), nil
+	}
+	if s.Zones != nil {
+		if zones = *s.Zones; zones < 1 || zones > 26 {
+			return nil, fmt.Errorf("%s.zones: %d is out of range [1, 26]", field, zones)
+		}
+	}
+	if s.NodesPerZone != nil {
+		if perZone = *s.NodesPerZone; perZone < 1 || perZone > 100 {
+			return nil, fmt.Errorf("%s.nodes_per_zone: %d is out of range [1, 100]", field, perZone)
+		}
+	}
+	out := make([]int, zones)
+	for i := range out {
+		out[i] = perZone
+	}
+	return out, nil
+}
+
+// ZoneNodes returns, for each of regions in order, the number of nodes of
+// each of its zones: RegionSizes where it names the region, else
+// ZonesPerRegion zones of NodesPerZone nodes. It fails, naming the field
+// and value, on a size out of range or a RegionSizes key not in regions.
+func (c Config) ZoneNodes(regions []string) ([][]int, error) {
+	for _, name := range slices.Sorted(maps.Keys(c.RegionSizes)) {
+		if !slices.Contains(regions, name) {
+			return nil, fmt.Errorf("topology.region_sizes: unknown region %q (topology regions %v)", name, regions)
+		}
+	}
+	out := make([][]int, len(regions))
+	total := 0
+	for i, name := range regions {
+		zn, err := c.RegionSizes[name].zoneNodes("topology.region_sizes."+name, c.ZonesPerRegion, c.NodesPerZone)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = zn
+		for _, n := range zn {
+			total += n
+		}
+	}
+	if total > MaxNodes && len(c.RegionSizes) > 0 {
+		return nil, fmt.Errorf("topology: region_sizes give %d nodes, which exceeds the limit of %d", total, MaxNodes)
+	}
+	return out, nil
 }
 
 // DefaultConfig returns the DESIGN.md defaults: the crdb-demo preset and its
@@ -110,7 +199,12 @@ func (c Config) Validate() error {
 	default:
 		return fmt.Errorf("topology.jitter: unknown %q (want %s or %s)", c.Jitter, JitterNone, JitterLognormal)
 	}
-	if n := len(c.Regions) * c.ZonesPerRegion * c.NodesPerZone; n > MaxNodes {
+	if len(c.Regions) > 0 {
+		if _, err := c.ZoneNodes(c.Regions); err != nil {
+			return err
+		}
+	}
+	if n := len(c.Regions) * c.ZonesPerRegion * c.NodesPerZone; n > MaxNodes && len(c.RegionSizes) == 0 {
 		return fmt.Errorf("topology: %d regions x %d zones x %d nodes = %d nodes exceeds the limit of %d",
 			len(c.Regions), c.ZonesPerRegion, c.NodesPerZone, n, MaxNodes)
 	}
@@ -135,7 +229,11 @@ func Build(cfg Config) (*Cluster, error) {
 	if len(regions) == 0 {
 		regions = m.DefaultRegions()
 	}
-	if n := len(regions) * cfg.ZonesPerRegion * cfg.NodesPerZone; n > MaxNodes {
+	zoneNodes, err := cfg.ZoneNodes(regions)
+	if err != nil {
+		return nil, err
+	}
+	if n := len(regions) * cfg.ZonesPerRegion * cfg.NodesPerZone; n > MaxNodes && len(cfg.RegionSizes) == 0 {
 		return nil, fmt.Errorf("topology: %d regions x %d zones x %d nodes = %d nodes exceeds the limit of %d",
 			len(regions), cfg.ZonesPerRegion, cfg.NodesPerZone, n, MaxNodes)
 	}
@@ -143,7 +241,7 @@ func Build(cfg Config) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := NewLayout(regions, cfg.ZonesPerRegion, cfg.NodesPerZone)
+	c, err := NewUnevenLayout(regions, zoneNodes)
 	if err != nil {
 		return nil, err
 	}

@@ -147,3 +147,33 @@ func ExampleNearestRegion() {
 	// europe-west1 → eu-west-3 (Paris, 208 km) true
 	// asia-south1 → ap-south-1 (Mumbai, 0 km) true
 }
+
+// Give the regions their own shapes with region_sizes: us-east1 2 zones of
+// 2 nodes, europe-west1 zones of 2, 1 and 1 nodes; us-west1 keeps the
+// defaults (3 zones of 1 node).
+func ExampleConfig_ZoneNodes() {
+	two, nodes := 2, 2
+	cfg := topology.DefaultConfig()
+	cfg.RegionSizes = map[string]topology.RegionSize{
+		"us-east1":     {Zones: &two, NodesPerZone: &nodes},
+		"europe-west1": {Nodes: []int{2, 1, 1}},
+	}
+	regions := []string{"us-east1", "us-west1", "europe-west1"}
+	zn, err := cfg.ZoneNodes(regions)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	c, err := topology.NewUnevenLayout(regions, zn)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for i, r := range c.Regions {
+		fmt.Println(r.Name, zn[i], c.RegionNodes(i))
+	}
+	// Output:
+	// us-east1 [2 2] [n1 n2 n3 n4]
+	// us-west1 [1 1 1] [n5 n6 n7]
+	// europe-west1 [2 1 1] [n8 n9 n10 n11]
+}

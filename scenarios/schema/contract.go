@@ -57,6 +57,7 @@ func key(t reflect.Type, property string) string { return goName(t) + "." + prop
 func scenarioRules(g *generator) {
 	table, wl := reflect.TypeFor[scenarios.Table](), reflect.TypeFor[scenarios.Workload]()
 	fault, profile := reflect.TypeFor[scenarios.Fault](), reflect.TypeFor[scenarios.Profile]()
+	rsize := reflect.TypeFor[topology.RegionSize]()
 	topo, crdb, db := reflect.TypeFor[topology.Config](), reflect.TypeFor[raft.Config](), reflect.TypeFor[placement.Database]()
 	var ops []string
 	for _, op := range raft.Ops() {
@@ -68,6 +69,11 @@ func scenarioRules(g *generator) {
 		key(topo, "rtt"):              {Examples: anys(topology.PresetNames()...)},
 		key(topo, "zones_per_region"): {Minimum: ptr(1), Maximum: ptr(26)},
 		key(topo, "nodes_per_zone"):   {Minimum: ptr(1), Maximum: ptr(100)},
+		key(topo, "region_sizes"): {Examples: []any{map[string]any{
+			"us-east1": map[string]any{"zones": 3, "nodes_per_zone": 2}, "us-west1": map[string]any{"zones": 2},
+			"europe-west1": map[string]any{"nodes": []any{2, 1, 1}}}}},
+		key(rsize, "zones"):           {Minimum: ptr(1), Maximum: ptr(26)},
+		key(rsize, "nodes_per_zone"):  {Minimum: ptr(1), Maximum: ptr(100)},
 		key(topo, "jitter"):           {Enum: anys(topology.JitterNone, topology.JitterLognormal)},
 		key(crdb, "version"):          {Enum: anys(raft.Versions...)},
 		key(db, "survival"):           {Enum: orEmpty(placement.SurvivalZone, placement.SurvivalRegion)},
