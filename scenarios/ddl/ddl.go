@@ -27,16 +27,17 @@ type Error struct {
 	Err error
 }
 
-// Error renders "SOURCE:LINE: CAUSE: STATEMENT".
+// Error renders "SOURCE:LINE: `STATEMENT`: CAUSE".
 func (e *Error) Error() string {
 	var b strings.Builder
 	if e.Source != "" {
 		b.WriteString(e.Source + ":")
 	}
-	fmt.Fprintf(&b, "%d: %v", e.Line, e.Err)
+	fmt.Fprintf(&b, "%d: ", e.Line)
 	if e.Statement != "" {
-		fmt.Fprintf(&b, ": %q", e.Statement)
+		b.WriteString("`" + e.Statement + "`: ")
 	}
+	b.WriteString(e.Err.Error())
 	return b.String()
 }
 

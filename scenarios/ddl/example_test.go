@@ -28,5 +28,5 @@ INSERT INTO users VALUES (gen_random_uuid(), 'boston');
 	// Output:
 	// [us-east1 us-west1 europe-west1] region
 	// users regional-by-row us-west1 europe-west1 [{INSERT 7}]
-	// bad.sql:2: unsupported statement: DROP TABLE (regionsim reads CREATE/ALTER DATABASE and CREATE/ALTER TABLE; it skips only INSERT, UPSERT, UPDATE, DELETE, SELECT, SHOW, EXPLAIN, SET, USE, CREATE INDEX): "DROP TABLE users"
+	// bad.sql:2: `DROP TABLE users`: unsupported statement: DROP TABLE (regionsim reads CREATE/ALTER DATABASE and CREATE/ALTER TABLE; it skips only INSERT, UPSERT, UPDATE, DELETE, SELECT, SHOW, EXPLAIN, SET, USE, CREATE INDEX)
 }

@@ -71,6 +71,8 @@ func (p *parser) found() string {
 		return fmt.Sprintf("'%s'", t.text)
 	case tokIdent:
 		return fmt.Sprintf("%q", t.text)
+	case tokWord:
+		return t.text
 	}
 	return fmt.Sprintf("%q", t.text)
 }
@@ -406,6 +408,9 @@ func (p *parser) createTable() error {
 		return fmt.Errorf("table %q already exists", name)
 	}
 	t := Table{Name: name, columns: map[string]*column{}}
+	if p.is("as") {
+		return unsupported("CREATE TABLE … AS (regionsim reads a table from its column list)")
+	}
 	if err := p.expect("("); err != nil {
 		return err
 	}
@@ -712,6 +717,9 @@ func (p *parser) alterTable() error {
 	name, err := p.name()
 	if err != nil {
 		return err
+	}
+	if !p.is("set", "locality") && (!p.is("add") || p.is("add", "constraint") || p.is("add", "primary")) {
+		return unsupported("ALTER TABLE … %s (regionsim reads SET LOCALITY and ADD COLUMN)", p.found())
 	}
 	t := p.table(name)
 	if t == nil {
