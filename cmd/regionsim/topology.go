@@ -37,6 +37,8 @@ each range, exactly as 'regionsim run' places them for the scenario's
 seed.`, topologyExamples)
 	fs := c.Flags()
 	topologyFlags(fs, &cfg)
+	var survival string
+	fs.StringVar(&survival, "survival", "", "survival goal: zone or region (default: the scenario's)")
 	format.bind(fs)
 	c.RunE = func(*cobra.Command, []string) error {
 		if fs.NArg() > 1 {
@@ -60,6 +62,8 @@ seed.`, topologyExamples)
 		var o scenarios.Overrides
 		fs.Visit(func(f *pflag.Flag) {
 			switch f.Name {
+			case "survival":
+				o.Survival = survival
 			case "rtt":
 				o.RTT = cfg.RTT
 			case "regions":
