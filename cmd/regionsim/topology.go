@@ -28,8 +28,11 @@ func newTopologyCmd(stdout, stderr io.Writer) *cobra.Command {
 their locality tiers, and the RTT matrix between regions (p50 and, where
 the data has one, the tail percentile), with the source of the numbers.
 
-With SCENARIO (a built-in name, a YAML file, or - for standard input)
-the cluster is the scenario's, the flags override its topology section,
+With SCENARIO (a built-in name, a YAML file, - for standard input, or a
+.sql file of CockroachDB multi-region DDL: CREATE/ALTER DATABASE and
+CREATE/ALTER TABLE … LOCALITY) the cluster is the scenario's (a .sql
+file's spans its database regions), the flags override its topology
+section and --survival its survival goal,
 and the database follows (its regions, survival goal, replica counts and
 super regions), then every table's zone config (and the super region it
 is confined to) and replica layout: voters, non-voters and leaseholder of
