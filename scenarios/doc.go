@@ -11,6 +11,9 @@
 // renders results as tables, CSV, JSON and Markdown; scenarios/slo checks
 // SLO assertions (--assert) against results.
 //
-// Package scenarios may import sim, sim/stats, topology and raft; it never
-// imports plots or cmd.
+// Its sub-package scenarios/ddl reads multi-region DDL (a scenario's
+// `sql:` file, or a bare .sql file) into the database and tables.
+//
+// Package scenarios may import sim, sim/stats, topology, raft and
+// scenarios/ddl; it never imports plots or cmd.
 package scenarios

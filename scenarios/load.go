@@ -137,6 +137,11 @@ func decode(data []byte, source, dir string) (s *Scenario, err error) {
 		return nil, fail("%s", yamlMessage(err))
 	}
 	s.source = source
+	if s.SQL != "" {
+		if err := s.applySQL(root, dir); err != nil {
+			return nil, err
+		}
+	}
 	if s.Name == "" && source != "" {
 		base := filepath.Base(source)
 		s.Name = strings.TrimSuffix(base, filepath.Ext(base))
@@ -173,7 +178,9 @@ func nodeKind(n *yaml.Node) string {
 
 // Load returns the built-in scenario named nameOrPath (see Builtins), or
 // else the scenario in the file at that path (Parse; a relative CSV path in
-// its topology.rtt is taken relative to the file's directory). If it is
+// its topology.rtt and its sql: file are taken relative to the file's
+// directory). A path ending in .sql is a file of multi-region DDL: its
+// database and tables, no workload (see IsSQLPath). If it is
 // neither, the error lists the built-ins. Every error wraps ErrInvalid.
 func Load(nameOrPath string) (*Scenario, error) {
 	s, err := LoadUnvalidated(nameOrPath)
@@ -195,6 +202,9 @@ func Load(nameOrPath string) (*Scenario, error) {
 func LoadUnvalidated(nameOrPath string) (*Scenario, error) {
 	if data, ok := builtinData(nameOrPath); ok {
 		return decode(data, nameOrPath, "")
+	}
+	if IsSQLPath(nameOrPath) {
+		return loadSQL(nameOrPath)
 	}
 	data, err := os.ReadFile(nameOrPath)
 	if err != nil {

@@ -123,6 +123,15 @@ type Scenario struct {
 	Topology topology.Config `yaml:"topology"`
 	// Cockroach is the `cockroach:` section.
 	Cockroach raft.Config `yaml:"cockroach"`
+	// SQL is the path of a file of CockroachDB multi-region DDL (package
+	// scenarios/ddl), relative to the scenario file, that declares the
+	// database and the tables' placement in place of the `database:`
+	// section (which must then be absent) and of the tables' locality,
+	// home_region, city_regions and default_region. Entries of `tables:`
+	// name a table of the DDL and add what DDL does not say (ranges, rows,
+	// cities, …). Load reads the file and replaces SQL by what it declares,
+	// so a loaded scenario has SQL empty and is written back out whole.
+	SQL string `yaml:"sql"`
 	// Database is the `database:` section. Empty Regions means every
 	// topology region (see ResolvedDatabase); empty Primary (after
 	// ApplyDefaults) means a database without multi-region SQL.

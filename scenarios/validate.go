@@ -78,6 +78,9 @@ func wrapDelegated(field, prefix string, err error) error {
 }
 
 func (s *Scenario) validate() (*topology.Cluster, error) {
+	if s.SQL != "" {
+		return nil, fieldErr("sql", "%q: a DDL file is read by Load and Parse (which replace it by its database and tables), not by Validate", s.SQL)
+	}
 	if err := checkDuration("duration", s.Duration, false); err != nil {
 		return nil, err
 	}

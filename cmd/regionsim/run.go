@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -108,6 +109,11 @@ func (f *runFlags) load(fs *pflag.FlagSet) (*scenarios.Scenario, report.Format, 
 	}
 	// Flags apply before the scenario is validated: a --duration may make
 	// room for a fault that the scenario's own duration does not.
+	if scenarios.IsSQLPath(name) {
+		return nil, "", badInputf("%s: a .sql file declares the database and tables but no workload; "+
+			"write a scenario YAML with `sql: %s` and a workload: section and run that "+
+			"('regionsim topology %s' shows the placement)", name, filepath.Base(name), name)
+	}
 	s, err := loadScenario(name)
 	if err != nil {
 		return nil, "", badInput(err)

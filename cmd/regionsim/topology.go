@@ -28,8 +28,11 @@ func newTopologyCmd(stdout, stderr io.Writer) *cobra.Command {
 their locality tiers, and the RTT matrix between regions (p50 and, where
 the data has one, the tail percentile), with the source of the numbers.
 
-With SCENARIO (a built-in name, a YAML file, or - for standard input)
-the cluster is the scenario's, the flags override its topology section,
+With SCENARIO (a built-in name, a YAML file, - for standard input, or a
+.sql file of CockroachDB multi-region DDL: CREATE/ALTER DATABASE and
+CREATE/ALTER TABLE … LOCALITY) the cluster is the scenario's (a .sql
+file's spans its database regions), the flags override its topology
+section and --survival its survival goal,
 and the database follows (its regions, survival goal, replica counts and
 super regions), then every table's zone config (and the super region it
 is confined to) and replica layout: voters, non-voters and leaseholder of
@@ -37,6 +40,8 @@ each range, exactly as 'regionsim run' places them for the scenario's
 seed.`, topologyExamples)
 	fs := c.Flags()
 	topologyFlags(fs, &cfg)
+	var survival string
+	fs.StringVar(&survival, "survival", "", "survival goal: zone or region (default: the scenario's)")
 	format.bind(fs)
 	c.RunE = func(*cobra.Command, []string) error {
 		if fs.NArg() > 1 {
@@ -60,6 +65,8 @@ seed.`, topologyExamples)
 		var o scenarios.Overrides
 		fs.Visit(func(f *pflag.Flag) {
 			switch f.Name {
+			case "survival":
+				o.Survival = survival
 			case "rtt":
 				o.RTT = cfg.RTT
 			case "regions":
