@@ -147,6 +147,9 @@ type Scenario struct {
 
 	// source names the file or built-in the scenario came from, for errors.
 	source string
+	// sqlSkipped are the statements of its DDL (sql:) that the reader
+	// skipped, as "line N: KIND" (SQLSkipped).
+	sqlSkipped []string
 	// cluster is the cluster built by the last successful Validate.
 	cluster *topology.Cluster
 }

@@ -37,6 +37,22 @@ func readSchema(path, source, field string) (*ddl.Schema, error) {
 	return schema, nil
 }
 
+// skipped lists the statements of schema the reader skipped, as "line N:
+// KIND".
+func skipped(schema *ddl.Schema) []string {
+	var out []string
+	for _, ig := range schema.Ignored {
+		out = append(out, fmt.Sprintf("line %d: %s", ig.Line, ig.Kind))
+	}
+	return out
+}
+
+// SQLSkipped returns the statements of the scenario's DDL that were read
+// but skipped because they cannot change placement (ddl.IgnoredKinds), as
+// "line N: KIND", in order; nil without DDL. The CLI says so, so that no
+// statement is dropped silently.
+func (s *Scenario) SQLSkipped() []string { return slices.Clone(s.sqlSkipped) }
+
 // schemaTable returns the scenario table t declares.
 func schemaTable(t ddl.Table) Table {
 	out := Table{Name: t.Name, Locality: t.Locality, HomeRegion: t.HomeRegion}
@@ -72,6 +88,7 @@ func (s *Scenario) applySQL(root *yaml.Node, dir string) error {
 	if err != nil {
 		return err
 	}
+	s.sqlSkipped = skipped(schema)
 	given := s.Tables
 	s.Database = schema.Database
 	s.Tables = make([]Table, len(schema.Tables))
@@ -128,6 +145,7 @@ func loadSQL(path string) (*Scenario, error) {
 	}
 	s := DefaultScenario()
 	s.source = path
+	s.sqlSkipped = skipped(schema)
 	s.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	s.Database = schema.Database
 	for _, t := range schema.Tables {

@@ -118,6 +118,7 @@ func (f *runFlags) load(fs *pflag.FlagSet) (*scenarios.Scenario, report.Format, 
 	if err != nil {
 		return nil, "", badInput(err)
 	}
+	noteSkippedSQL(f.notes(), fs.Name(), s)
 	if fs.Changed("seed") {
 		f.o.Seed = &f.seed
 	}
@@ -181,6 +182,14 @@ func regionMapInput(err error) error {
 	return badInputf("--rtt %s: it lacks the scenario's regions %s and has no distinct region within %.0f km of %s (or they have no known location); pass the %d regions to use, primary first: e.g. --regions %s (%s has %s)",
 		rme.RTT, strings.Join(rme.Regions, ", "), topology.NearestMaxKm, strings.Join(rme.Unmapped, ", "),
 		len(rme.Regions), strings.Join(rme.Suggest, ","), rme.RTT, strings.Join(rme.Have, ", "))
+}
+
+// noteSkippedSQL says on w, in one line, which statements of the
+// scenario's DDL were skipped because they cannot change placement, if any.
+func noteSkippedSQL(w io.Writer, command string, s *scenarios.Scenario) {
+	if sk := s.SQLSkipped(); len(sk) > 0 {
+		fmt.Fprintf(w, "regionsim %s: sql: skipped %d statements that cannot change placement: %s\n", command, len(sk), strings.Join(sk, ", "))
+	}
 }
 
 // noteRenames says on w, in one line, which regions of the scenario the

@@ -82,3 +82,11 @@ func TestSQLUnsupportedExitsTwo(t *testing.T) {
 		assert.Contains(t, stderr, sqlPath+":5: ", c.stmt)
 	}
 }
+
+// TestSQLSkippedStatementsAreNamed: the statements the DDL reader skips
+// (data statements) are named on stderr, never dropped silently.
+func TestSQLSkippedStatementsAreNamed(t *testing.T) {
+	code, _, stderr := runCLI("topology", filepath.Join("..", "..", "scenarios", "ddl", "testdata", "users.sql"))
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, "sql: skipped 6 statements that cannot change placement: line 20: CREATE INDEX, line 22: INSERT")
+}

@@ -59,6 +59,7 @@ seed.`, topologyExamples)
 		if err != nil {
 			return badInput(err)
 		}
+		noteSkippedSQL(stderr, "topology", s)
 		// Flags the user set override the scenario's topology section; --rtt
 		// and --regions as in 'regionsim run' (regions the new spec lacks are
 		// mapped), then the scenario is validated.
