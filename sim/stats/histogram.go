@@ -365,15 +365,7 @@ func (h *Histogram) Merge(other *Histogram) {
 	if other.count == 0 {
 		return
 	}
-	lo, hi := -1, -1
-	for i, c := range other.counts {
-		if c > 0 {
-			if lo < 0 {
-				lo = i
-			}
-			hi = i
-		}
-	}
+	lo, hi := other.used()
 	if lo >= 0 {
 		h.grow(other.base + lo)
 		h.grow(other.base + hi)
@@ -392,6 +384,21 @@ func (h *Histogram) Merge(other *Histogram) {
 	var carry uint64
 	h.sumLo, carry = bits.Add64(h.sumLo, other.sumLo, 0)
 	h.sumHi += other.sumHi + carry
+}
+
+// used returns the first and last index into h.counts of a non-empty
+// bucket, or -1, -1 when every value is in the zero bucket (or none).
+func (h *Histogram) used() (lo, hi int) {
+	lo, hi = -1, -1
+	for i, c := range h.counts {
+		if c > 0 {
+			if lo < 0 {
+				lo = i
+			}
+			hi = i
+		}
+	}
+	return lo, hi
 }
 
 // Reset empties h, keeping its accuracy and its bucket storage so that

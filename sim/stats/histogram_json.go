@@ -48,16 +48,7 @@ func (h *Histogram) MarshalJSON() ([]byte, error) {
 		RelativeAccuracy: h.RelativeAccuracy(), Count: h.count, Zeros: h.zeros,
 		SumNs: h.sumString(), MinNs: int64(h.min), MaxNs: int64(h.max), Counts: []uint64{},
 	}
-	lo, hi := -1, -1
-	for i, c := range h.counts {
-		if c > 0 {
-			if lo < 0 {
-				lo = i
-			}
-			hi = i
-		}
-	}
-	if lo >= 0 {
+	if lo, hi := h.used(); lo >= 0 {
 		out.FirstBucket = h.base + lo
 		out.Counts = h.counts[lo : hi+1]
 	}
