@@ -28,7 +28,8 @@ func (m *Model) Replacements() []Replacement {
 // replica of the range, in the same region when one has such a node; only
 // a voter that no voter constraint pins may move to another region. The new
 // replica catches up by snapshot before it can vote. The replica holding
-// the lease is left alone (the lease must move first).
+// the lease is left alone (the lease must move first), and so is every
+// replica an under-replicated range cannot replace (see the loop).
 func (f *failover) storeDead(d topology.NodeID, gen int32) {
 	if f.up(d) || f.downGen[d] != gen {
 		return // it came back
@@ -41,6 +42,13 @@ func (f *failover) storeDead(d topology.NodeID, gen int32) {
 			continue
 		}
 		voter := i < r.NumVoters
+		if r.Layout.MissingVoters > 0 || (!voter && r.Layout.MissingNonVoters > 0) {
+			// An under-replicated range: the allocator's computeAction
+			// returns AllocatorAddVoter (AddNonVoter) ahead of
+			// ReplaceDeadVoter (ReplaceDeadNonVoter), the addition finds no
+			// node, and the dead replica stays (allocatorimpl.computeAction).
+			continue
+		}
 		region := f.c.Nodes[d].Region
 		target := f.replacementNode(r, region)
 		if target < 0 && voter && !voterPinned(f.c, r, region) {

@@ -245,6 +245,13 @@ type TableInfo struct {
 	Name     string `json:"name"`
 	Locality string `json:"locality"`
 	Ranges   int    `json:"ranges"` // range count: range indexes are 0 … ranges-1
+	// UnderReplicated says which of the table's ranges hold fewer replicas
+	// than their zone config asks for, because no node satisfies the
+	// constraints for the rest (e.g. five ZONE-survival voters in a home
+	// region of three nodes), and how to give the cluster the nodes they
+	// need; absent when every range is fully replicated. Such a range runs
+	// with the replicas it has, as CockroachDB's allocator leaves it.
+	UnderReplicated string `json:"under_replicated,omitempty"`
 }
 
 // Unavailability is one range's loss of service during one fault: from

@@ -422,6 +422,11 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 	res.Resolved = s.Resolved()
 	s.leaseResults(res, m, end)
 	s.faultResults(res, m, faults)
+	for ti := range res.Tables {
+		if ti < len(placed) && ti < len(s.Tables) {
+			res.Tables[ti].UnderReplicated = s.underReplication(c, s.Tables[ti], placed[ti])
+		}
+	}
 	for i := range rec.series {
 		for j := range rec.series[i].stalls {
 			rec.series[i].stalls[j].close(rec.until)

@@ -162,16 +162,26 @@ func TestRegionSizesRename(t *testing.T) {
 }
 
 // TestRegionSizesTooSmallHome: ZONE survival homed in a region of 2 nodes
-// cannot place its 3 voters, and the message points at region_sizes.
+// places 2 of its 3 voters (under-replicated, as CockroachDB's allocator
+// leaves it), and the note points at region_sizes.
 func TestRegionSizesTooSmallHome(t *testing.T) {
-	_, err := Parse([]byte(`
+	s, err := Parse([]byte(`
 topology: {regions: [us-east1, us-west1, europe-west1], region_sizes: {us-east1: {nodes: [1, 1]}}}
 database: {primary_region: us-east1, survival: zone}
 tables: [{name: t}]
 workload: [{region: us-east1, rate: 1, table: t, mix: {read: 1}}]
 `), "small.yaml")
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "zone survival keeps all 3 voters in us-east1, which has 2 nodes: give it more nodes in topology.region_sizes.us-east1")
+	require.NoError(t, err)
+	placed, err := s.Place()
+	require.NoError(t, err)
+	for _, l := range placed[0] {
+		assert.Len(t, l.Voters, 2)
+		assert.Equal(t, 1, l.MissingVoters)
+	}
+	notes := s.UnderReplication(placed)
+	require.Len(t, notes, 1)
+	assert.Contains(t, notes[0], "table t under-replicated: 10 of 10 ranges hold 2 of 3 voters and 2 of 2 non-voters")
+	assert.Contains(t, notes[0], "zone survival keeps all 3 voters in the home region us-east1, which has 2 nodes: give the home region more nodes in topology.region_sizes")
 }
 
 // TestRegionSizesRoundTrip: a resolved uneven scenario written as JSON and

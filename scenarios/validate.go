@@ -267,17 +267,6 @@ func (s *Scenario) validateTable(i int, c *topology.Cluster, db placement.Databa
 				where = "a range homed in " + spec.Home
 			}
 			msg := "cannot place " + where + ": " + strings.TrimPrefix(err.Error(), "placement: ")
-			if ri := c.RegionIndex(spec.Home); ri >= 0 && len(spec.VoterConstraints) == 1 &&
-				spec.VoterConstraints[0].NumReplicas == 0 && spec.NumVoters > len(c.RegionNodes(ri)) {
-				// ZONE survival keeps every voter in the home region.
-				hint := fmt.Sprintf("raise topology.nodes_per_zone, e.g. --nodes-per-zone %d",
-					(spec.NumVoters+len(c.Regions[ri].Zones)-1)/len(c.Regions[ri].Zones))
-				if _, ok := s.Topology.RegionSizes[spec.Home]; ok {
-					hint = "give it more nodes in topology.region_sizes." + spec.Home
-				}
-				msg += fmt.Sprintf(" (zone survival keeps all %d voters in %s, which has %d nodes: %s)",
-					spec.NumVoters, spec.Home, len(c.RegionNodes(ri)), hint)
-			}
 			return &Error{Field: path, Err: &delegated{msg: msg, err: err}}
 		}
 	}

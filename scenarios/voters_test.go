@@ -219,3 +219,67 @@ func TestSuperRegionPlacementEveryLocality(t *testing.T) {
 		assert.NotEmpty(t, res.Stats)
 	}
 }
+
+// TestUnderReplicatedRun: ZONE survival with num_voters 5 on 3 AZs × 1
+// node: the home region holds 3 of the 5 voters, the allocator leaves the
+// range under-replicated, and a write commits at a quorum of the 3 placed
+// (2 of 3): the leader's append (0.5 ms) races the fastest follower's
+// (1 + 0.5 + 1 = 2.5 ms), which decides: client 0.2 + evaluation 0.3 +
+// 2.5 + client 0.2 = 3.2 ms — the 3-voter figure. The result names the
+// table under-replicated; with 2 nodes per AZ it is not.
+func TestUnderReplicatedRun(t *testing.T) {
+	s := votersScenario(t, 1, "{primary_region: us-east1, survival: zone, num_voters: 5}", "{name: t, ranges: 1}")
+	voters, _ := gatewayAtLeaseholder(t, s)
+	require.Len(t, voters, 3)
+	res, err := Run(s)
+	require.NoError(t, err)
+	require.Len(t, res.Tables, 1)
+	assert.Contains(t, res.Tables[0].UnderReplicated, "1 of 1 ranges hold 3 of 5 voters and 2 of 2 non-voters")
+	assert.Contains(t, res.Tables[0].UnderReplicated, "--nodes-per-zone 2")
+	assert.InDelta(t, vClientHop+vSvc+(vZoneOW+vFsync+vZoneOW)+vClientHop, writeP50(t, s), 1e-3)
+
+	full := votersScenario(t, 2, "{primary_region: us-east1, survival: zone, num_voters: 5}", "{name: t, ranges: 1}")
+	res, err = Run(full)
+	require.NoError(t, err)
+	assert.Empty(t, res.Tables[0].UnderReplicated)
+}
+
+// TestUnderReplicatedKeepsDeadReplica: a non-voter of an under-replicated
+// range whose node stays down past server.time_until_store_dead is not
+// replaced (computeAction keeps returning AddVoter, which fails); with
+// enough nodes for every voter the same non-voter is replaced.
+func TestUnderReplicatedKeepsDeadReplica(t *testing.T) {
+	for _, npz := range []int{1, 2} {
+		s := votersScenario(t, npz, "{primary_region: us-east1, survival: zone, num_voters: 5}", "{name: t, ranges: 1}")
+		placed, err := s.Place()
+		require.NoError(t, err)
+		c := s.Cluster()
+		var victim string
+		for _, n := range placed[0][0].NonVoters {
+			if c.Regions[c.Nodes[n].Region].Name == "us-west1" {
+				victim = n.String()
+			}
+		}
+		require.NotEmpty(t, victim)
+		s, err = Parse(fmt.Appendf(nil, `
+name: voters
+duration: 7m
+warmup: 2s
+topology: {rtt: crdb-demo, nodes_per_zone: %d, jitter: none, inter_zone_rtt: 2ms, intra_zone_rtt: 400us, service_time: 300us, fsync: 500us}
+database: {primary_region: us-east1, survival: zone, num_voters: 5}
+tables: [{name: t, ranges: 1}]
+workload: [{region: us-east1, rate: 2, table: t, mix: {write: 1}}]
+faults: [{at: 10s, kind: node, target: %s, for: 6m}]
+`, npz, victim), "voters.yaml")
+		require.NoError(t, err)
+		res, err := Run(s)
+		require.NoError(t, err)
+		if npz == 1 {
+			assert.Empty(t, res.Replacements, "under-replicated: the dead non-voter stays")
+		} else {
+			require.Len(t, res.Replacements, 1)
+			assert.Equal(t, victim, res.Replacements[0].From)
+			assert.False(t, res.Replacements[0].Voter)
+		}
+	}
+}

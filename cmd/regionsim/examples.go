@@ -16,7 +16,7 @@ const (
   regionsim compare users-by-city --dry-run
   regionsim compare default --duration 5s --format markdown
   regionsim compare default --duration 5s --assert 'accounts.write.p99<150ms' --assert 'errors==0'
-  regionsim compare default --vary voters=3,5 --nodes-per-zone 2 --duration 5s   # 5 ZONE voters need 5 nodes per region`
+  regionsim compare default --vary voters=3,5 --nodes-per-zone 2 --duration 5s   # 5 ZONE voters need 5 nodes per region (with 3: under-replicated, and it says so)`
 
 	sweepExamples = `  regionsim sweep default --kinds region --dry-run
   regionsim sweep default --kinds region --seeds 1 --duration 5s

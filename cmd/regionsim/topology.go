@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 
 	"github.com/regionsim/regionsim/scenarios"
@@ -98,6 +99,9 @@ seed.`, topologyExamples)
 		layouts, err := s.Place()
 		if err != nil {
 			return badInput(err)
+		}
+		for _, w := range s.UnderReplication(layouts) {
+			fmt.Fprintf(stderr, "regionsim topology: warning: %s\n", w)
 		}
 		return format.write(stdout, func(w io.Writer) error {
 			if err := s.Cluster().WriteSummary(w); err != nil {

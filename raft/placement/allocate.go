@@ -53,6 +53,38 @@ type Layout struct {
 	Leaseholder topology.NodeID
 	// GlobalReads is set for GLOBAL tables (non-blocking transactions).
 	GlobalReads bool
+	// MissingVoters and MissingNonVoters count the replicas the zone config
+	// asks for that no node can take (the range is under-replicated, as
+	// CockroachDB's allocator leaves it: see Allocate); 0 when it is fully
+	// replicated.
+	MissingVoters, MissingNonVoters int
+}
+
+// UnderReplicated reports whether the range has fewer replicas than its
+// zone config asks for.
+func (l *Layout) UnderReplicated() bool { return l.MissingVoters > 0 || l.MissingNonVoters > 0 }
+
+// NeededVoters is the number of voters CockroachDB's allocator aims for
+// with zone-config num_voters numVoters on a cluster of clusterNodes nodes
+// (allocatorimpl.GetNeededVoters, pkg/kv/kvserver/allocator/allocatorimpl/
+// allocator.go): numVoters, or the cluster's node count when smaller, made
+// odd and at least 3 unless that exceeds numVoters.
+func NeededVoters(numVoters, clusterNodes int) int {
+	need := min(numVoters, clusterNodes)
+	if need == numVoters {
+		return need
+	}
+	if need%2 == 0 {
+		need--
+	}
+	return min(max(need, 3), numVoters)
+}
+
+// NeededNonVoters is the number of non-voters the allocator aims for
+// beside numVoters voters (allocatorimpl.GetNeededNonVoters): the zone
+// config's count, or the nodes left without a voter when fewer.
+func NeededNonVoters(numVoters, nonVoters, clusterNodes int) int {
+	return max(min(nonVoters, clusterNodes-numVoters), 0)
 }
 
 // IsVoter reports whether node id holds a voting replica. O(voters).
@@ -292,9 +324,6 @@ func allocate(c *topology.Cluster, spec Spec, r *rand.Rand, load *Load) (Layout,
 		}
 		l.LeasePreferences = append(l.LeasePreferences, ri)
 	}
-	if len(c.Nodes) < spec.NumReplicas {
-		return Layout{}, fmt.Errorf("num_replicas=%d: the cluster has %d nodes: %w", spec.NumReplicas, len(c.Nodes), ErrUnsatisfiable)
-	}
 	if len(spec.Nodes) > 0 && len(spec.Nodes) < spec.NumReplicas {
 		return Layout{}, fmt.Errorf("num_replicas=%d: only nodes %v are allowed: %w", spec.NumReplicas, spec.Nodes, ErrUnsatisfiable)
 	}
@@ -348,22 +377,42 @@ func allocate(c *topology.Cluster, spec Spec, r *rand.Rand, load *Load) (Layout,
 		}
 		return best
 	}
-	for len(l.Voters) < spec.NumVoters {
+	// The counts the allocator aims for: fewer than the zone config's on a
+	// cluster with fewer nodes (GetNeededVoters, GetNeededNonVoters). A
+	// replica no node can take is left missing: the allocator's
+	// AllocatorAddVoter (or AddNonVoter) fails with "0 of N live stores are
+	// able to take a new replica for the range" and the range stays
+	// under-replicated (computeAction returns AddVoter again on every pass,
+	// so nothing else about the range changes; the non-voters kept are
+	// those a range whose zone config changed from the survival goal's
+	// already had). Only a range that cannot take a single voter is refused.
+	needVoters := NeededVoters(spec.NumVoters, len(c.Nodes))
+	needNonVoters := NeededNonVoters(needVoters, spec.NumReplicas-spec.NumVoters, len(c.Nodes))
+	for len(l.Voters) < needVoters {
 		id := pick(true)
 		if id < 0 {
-			return Layout{}, fmt.Errorf("num_voters=%d: only %d nodes satisfy constraints %s and voter_constraints %s: %w",
-				spec.NumVoters, len(l.Voters), formatConstraints(spec.Constraints),
-				formatConstraints(spec.VoterConstraints), ErrUnsatisfiable)
+			break
 		}
 		l.Voters = append(l.Voters, id)
 	}
-	for len(l.Voters)+len(l.NonVoters) < spec.NumReplicas {
+	if len(l.Voters) == 0 {
+		return Layout{}, fmt.Errorf("num_voters=%d: no node satisfies constraints %s and voter_constraints %s: %w",
+			spec.NumVoters, formatConstraints(spec.Constraints), formatConstraints(spec.VoterConstraints), ErrUnsatisfiable)
+	}
+	l.MissingVoters = spec.NumVoters - len(l.Voters)
+	for len(l.NonVoters) < needNonVoters {
 		id := pick(false)
 		if id < 0 {
-			return Layout{}, fmt.Errorf("num_replicas=%d: only %d nodes satisfy constraints %s: %w",
-				spec.NumReplicas, len(l.Voters)+len(l.NonVoters), formatConstraints(spec.Constraints), ErrUnsatisfiable)
+			break
 		}
 		l.NonVoters = append(l.NonVoters, id)
+	}
+	l.MissingNonVoters = spec.NumReplicas - spec.NumVoters - len(l.NonVoters)
+	if l.UnderReplicated() {
+		// The constraints a full replica set would meet are the allocator's
+		// aim, not a promise: an under-replicated range violates them
+		// (the constraint conformance report lists it).
+		goto lease
 	}
 	for _, k := range spec.VoterConstraints {
 		if ri := c.RegionIndex(k.Region); votersIn[ri] < k.NumReplicas {
@@ -389,6 +438,7 @@ func allocate(c *topology.Cluster, spec Spec, r *rand.Rand, load *Load) (Layout,
 			return Layout{}, fmt.Errorf("constraints: %s: region %q holds %d replicas: %w", k, k.Region, replicasIn[ri], ErrUnsatisfiable)
 		}
 	}
+lease:
 	slices.Sort(l.Voters)
 	slices.Sort(l.NonVoters)
 

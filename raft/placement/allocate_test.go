@@ -332,8 +332,8 @@ func TestAllocateUnsatisfiable(t *testing.T) {
 			Spec{NumReplicas: 3, NumVoters: 3, VoterConstraints: []Constraint{{regD, 0}}}, `"asia-east1"`},
 		{"lease preference region not in cluster", c3,
 			Spec{NumReplicas: 3, NumVoters: 3, LeasePreferences: []string{"mars"}}, `"mars"`},
-		{"fewer nodes than replicas", newCluster(t, []string{regA}, 2, 1), SystemSpec(), "num_replicas=5"},
-		{"home region with too few nodes for ZONE voters", newCluster(t, threeRegions, 2, 1), zoneSpec, "num_voters=3"},
+		{"voter constraint region without a node", c3,
+			Spec{NumReplicas: 3, NumVoters: 3, Constraints: []Constraint{{regA, 0}}, VoterConstraints: []Constraint{{regB, 0}}}, "no node satisfies"},
 		{"REGION home:2 on a one-node region", newCluster(t, threeRegions, 1, 1),
 			Spec{NumReplicas: 3, NumVoters: 3, VoterConstraints: []Constraint{{regA, 2}}}, "voter_constraints"},
 	}
@@ -346,6 +346,57 @@ func TestAllocateUnsatisfiable(t *testing.T) {
 	}
 	_, err = Allocate(c3, Spec{NumReplicas: 3}, newRand(1), nil)
 	assert.ErrorIs(t, err, ErrInvalid)
+	_ = zoneSpec
+}
+
+// TestAllocateUnderReplicated: a replica no node can take is left missing,
+// as CockroachDB's allocator leaves it (AllocatorAddVoter fails and the
+// range stays under-replicated), with the counts GetNeededVoters and
+// GetNeededNonVoters aim for. Hand-computed:
+//
+//   - ZONE survival on 3 regions × 2 zones × 1 node: needed voters
+//     min(3, 6 nodes) = 3, but the home region has 2 nodes → 2 voters
+//     there, 1 missing; needed non-voters min(2, 6−3) = 2 → one in each
+//     other region.
+//   - The system spec (5 voters, 5 replicas) on one region of 2 nodes:
+//     needed voters min(5, 2) = 2, made odd → 1, raised to 3; 2 nodes →
+//     2 voters, 3 of the zone config's 5 missing; no non-voters asked.
+func TestAllocateUnderReplicated(t *testing.T) {
+	zoneSpec, err := SpecFor(DefaultDatabase(threeRegions...), "", "")
+	require.NoError(t, err)
+	c := newCluster(t, threeRegions, 2, 1)
+	for seed := range uint64(4) {
+		l, err := Allocate(c, zoneSpec, newRand(seed), nil)
+		require.NoError(t, err)
+		assert.Equal(t, []int{2, 0, 0}, perRegion(c, l.Voters))
+		assert.Equal(t, []int{0, 1, 1}, perRegion(c, l.NonVoters))
+		assert.Equal(t, 1, l.MissingVoters)
+		assert.Equal(t, 0, l.MissingNonVoters)
+		assert.True(t, l.UnderReplicated())
+		assert.True(t, l.IsVoter(l.Leaseholder))
+	}
+	one := newCluster(t, []string{regA}, 2, 1)
+	l, err := Allocate(one, SystemSpec(), newRand(1), nil)
+	require.NoError(t, err)
+	assert.Len(t, l.Voters, 2)
+	assert.Empty(t, l.NonVoters)
+	assert.Equal(t, 3, l.MissingVoters)
+	assert.Equal(t, 0, l.MissingNonVoters)
+}
+
+// TestNeededCounts checks GetNeededVoters' and GetNeededNonVoters' rules
+// by hand: the zone config's count when the cluster is big enough, else
+// the node count made odd, at least 3, never above the zone config's.
+func TestNeededCounts(t *testing.T) {
+	for _, tt := range []struct{ voters, nodes, want int }{
+		{3, 9, 3}, {5, 9, 5}, {5, 5, 5}, {5, 4, 3}, {5, 3, 3}, {5, 2, 3}, {5, 1, 3},
+		{3, 1, 3}, {7, 6, 5}, {1, 1, 1}, {2, 9, 2}, {4, 3, 3},
+	} {
+		assert.Equal(t, tt.want, NeededVoters(tt.voters, tt.nodes), "num_voters=%d nodes=%d", tt.voters, tt.nodes)
+	}
+	assert.Equal(t, 2, NeededNonVoters(3, 2, 9))
+	assert.Equal(t, 1, NeededNonVoters(3, 2, 4))
+	assert.Equal(t, 0, NeededNonVoters(5, 2, 3))
 }
 
 // TestValidLeaseTargets checks reference §1.6 / §10 rule 4 on a

@@ -161,11 +161,18 @@ func TestZoneFiveVotersLayout(t *testing.T) {
 		assert.Equal(t, []int{5, 0, 0}, perRegion(c, l.Voters))
 		assert.Empty(t, l.NonVoters)
 	}
-	// Five voters need five nodes in the home region.
+	// Five voters need five nodes in the home region: with three, the
+	// allocator places three and leaves the range under-replicated; the
+	// non-voters (num_replicas 5+2) stay one in each other region.
 	small := newCluster(t, threeRegions, 3, 1)
-	_, err = PlaceTable(small, withCounts(DefaultDatabase(threeRegions...), ptr(5), nil), TableSpec{Name: "t"}, newRand(1), nil)
-	require.ErrorIs(t, err, ErrUnsatisfiable)
-	assert.Contains(t, err.Error(), "num_voters=5")
+	layouts, err = PlaceTable(small, withCounts(DefaultDatabase(threeRegions...), ptr(5), nil), TableSpec{Name: "t"}, newRand(1), nil)
+	require.NoError(t, err)
+	for _, l := range layouts {
+		assert.Equal(t, []int{3, 0, 0}, perRegion(small, l.Voters))
+		assert.Equal(t, []int{0, 1, 1}, perRegion(small, l.NonVoters))
+		assert.Equal(t, 2, l.MissingVoters)
+		assert.Equal(t, 0, l.MissingNonVoters)
+	}
 }
 
 // TestNoneFiveReplicas: a table of locality none with num_replicas 5 on 3

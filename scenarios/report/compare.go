@@ -289,6 +289,11 @@ func writeComparisonTable(b *bytes.Buffer, runs []scenarios.Result) {
 		return
 	}
 	g.writeText(b)
+	for i := range runs {
+		if n := len(underReplicatedWarnings(&runs[i])); n > 0 {
+			fmt.Fprintf(b, "warning: %s: %s under-replicated (see run %d): it runs with the replicas placed, not the ones it asks for\n", labels[i], plural(n, "table"), i+1)
+		}
+	}
 }
 
 func writeComparisonMarkdown(b *bytes.Buffer, runs []scenarios.Result) {

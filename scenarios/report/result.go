@@ -300,6 +300,9 @@ func writeResultTable(b *bytes.Buffer, r *scenarios.Result) {
 			b.WriteString(departsNote + "\n")
 		}
 	}
+	for _, w := range underReplicatedWarnings(r) {
+		b.WriteString(w + "\n")
+	}
 	for _, s := range detailSections(r) {
 		b.WriteByte('\n')
 		s.writeText(b)
@@ -332,10 +335,25 @@ func writeResultMarkdown(b *bytes.Buffer, r *scenarios.Result, level int, title 
 			b.WriteString("\n" + mdEscapeLine(departsNote) + "\n")
 		}
 	}
+	for _, w := range underReplicatedWarnings(r) {
+		b.WriteString("\n" + mdEscapeLine(capitalise(w)) + "\n")
+	}
 	for _, s := range detailSections(r) {
 		b.WriteByte('\n')
 		s.writeMarkdown(b, level+1)
 	}
+}
+
+// underReplicatedWarnings is one line per table of r that has
+// under-replicated ranges (TableInfo.UnderReplicated).
+func underReplicatedWarnings(r *scenarios.Result) []string {
+	var out []string
+	for _, t := range r.Tables {
+		if t.UnderReplicated != "" {
+			out = append(out, fmt.Sprintf("warning: table %s under-replicated: %s", t.Name, t.UnderReplicated))
+		}
+	}
+	return out
 }
 
 // mdEscapeLine folds line breaks in s so that it stays one Markdown line.
