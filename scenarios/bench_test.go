@@ -1,7 +1,9 @@
 package scenarios
 
 import (
+	"runtime"
 	"testing"
+	"time"
 )
 
 // BenchmarkScenario runs every built-in scenario once per iteration and
@@ -106,6 +108,74 @@ func BenchmarkExpectations(b *testing.B) {
 					}
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkScale runs the default scenario at its request rate on bigger
+// clusters and tables: nodes (9, 27, 81: the gcp matrix's 3 or 9 regions
+// × 3 AZs × 1 or 3 nodes, the clients staying in the default's 3 regions)
+// and ranges per table (10, 1,000, 100,000), 10 simulated seconds after
+// the warmup. It reports simulated requests per wall second,
+// events/request, CPU ns/request (wall time on one goroutine), allocations per request and the
+// peak heap (HeapInuse sampled about a hundred times a run), so that cost
+// per request can be compared across sizes.
+func BenchmarkScale(b *testing.B) {
+	nine := []string{"us-east1", "us-west1", "europe-west1", "us-central1", "us-east4", "us-west2",
+		"europe-west2", "europe-west3", "europe-west4"}
+	type size struct {
+		name                  string
+		regions, nodesPerZone int
+		ranges                int
+	}
+	sizes := []size{
+		{"nodes=9", 3, 1, 0}, {"nodes=27", 9, 1, 0}, {"nodes=81", 9, 3, 0},
+		{"ranges=10", 3, 1, 10}, {"ranges=1000", 3, 1, 1000}, {"ranges=100000", 3, 1, 100000},
+	}
+	for _, sz := range sizes {
+		b.Run(sz.name, func(b *testing.B) {
+			s, err := LoadUnvalidated("default")
+			if err != nil {
+				b.Fatal(err)
+			}
+			npz := sz.nodesPerZone
+			if err := s.Override(Overrides{RTT: "gcp", Regions: nine[:sz.regions], NodesPerZone: &npz}); err != nil {
+				b.Fatal(err)
+			}
+			s.Duration = 10 * time.Second
+			if sz.ranges > 0 {
+				for i := range s.Tables {
+					s.Tables[i].Ranges = sz.ranges
+				}
+			}
+			if err := s.Validate(); err != nil {
+				b.Fatal(err)
+			}
+			var events, requests uint64
+			var peak uint64
+			var ms runtime.MemStats
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				res, err := RunWith(s, RunOptions{Progress: func(_, _ time.Duration) {
+					runtime.ReadMemStats(&ms)
+					peak = max(peak, ms.HeapInuse)
+				}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				events += res.Events
+				requests += res.Requests
+			}
+			b.StopTimer()
+			if requests == 0 {
+				b.Fatal("no requests")
+			}
+			secs := b.Elapsed().Seconds()
+			b.ReportMetric(float64(requests)/secs, "sim-req/s")
+			b.ReportMetric(float64(events)/float64(requests), "events/req")
+			b.ReportMetric(secs*1e9/float64(requests), "ns/req")
+			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 		})
 	}
 }

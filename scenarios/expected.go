@@ -189,6 +189,10 @@ func (s *Scenario) mixRequests(mix *closedform.Mixture, m *closedform.Model, tab
 	t := &tables[s.TableIndex(w.Table)]
 	gws := w.gatewayNodes(c, c.RegionIndex(w.Region))
 	rows := s.rowRegions(wi)
+	allRegions := make([]int, len(c.Regions))
+	for i := range allRegions {
+		allRegions[i] = i
+	}
 	if op == raft.OpInsert {
 		// An insert homes its row in the gateway's region.
 		rows = []rowRegion{{c.RegionIndex(w.Region), 1}}
@@ -201,9 +205,27 @@ func (s *Scenario) mixRequests(mix *closedform.Mixture, m *closedform.Model, tab
 			}
 			n := t.Len(region)
 			wt := rr.share / float64(len(gws)*n)
-			for pos := range n {
-				row := closedform.Row{Region: rr.region, Range: pos}
-				mix.Add(requestLatency(m, t, op, gw, row), wt)
+			// One request per class of positions that address the same
+			// layouts (closedform.Table.PositionClasses), weighted by the
+			// class's size: the same mixture as one per position.
+			// Where a request looks besides its row's range: the next
+			// ranges of a transaction, the gateway's partition for a read
+			// (locality-optimized search), every partition for an insert
+			// (uniqueness checks). TestPositionClassesEqualEveryPosition
+			// holds the closed form to this.
+			span, parts := 1, []int(nil)
+			switch op {
+			case raft.OpTxn:
+				span = t.TxnSpan()
+			case raft.OpRead:
+				parts = []int{c.Nodes[gw].Region}
+			case raft.OpInsert:
+				parts = allRegions
+			}
+			reps, counts := t.PositionClasses(region, span, parts)
+			for i, pos := range reps {
+				row := closedform.Row{Region: region, Range: pos}
+				mix.Add(requestLatency(m, t, op, gw, row), wt*float64(counts[i]))
 			}
 		}
 	}

@@ -298,6 +298,11 @@ type Table struct {
 	TxnRanges int
 	// Global is set when the table's ranges serve global reads.
 	Global bool
+
+	// ids numbers equal layouts alike (layoutIDs) and classes keeps
+	// PositionClasses' results, both computed on first use.
+	ids     []uint32
+	classes map[string]positionClasses
 }
 
 // Row addresses a request's row as raft.Request does: Region, the row's
@@ -461,10 +466,7 @@ func (m *Model) Txn(t *Table, gw topology.NodeID, row Row) Dist {
 	rs := t.ranges(row)
 	n := t.count(rs)
 	first := t.position(rs, row)
-	k := t.TxnRanges
-	if k <= 0 {
-		k = 3
-	}
+	k := t.TxnSpan()
 	writes := make([]Commit, 0, min(k, n))
 	for i := range min(k, n) {
 		writes = append(writes, m.Write(t.at(rs, (first+i)%n), gw))

@@ -39,6 +39,9 @@ type Mixture struct {
 	atoms  []Atom
 	total  float64
 	sorted bool
+	// at indexes atoms by latency, so that a mixture of many requests
+	// holds one atom per distinct latency.
+	at map[time.Duration]int
 }
 
 // Add mixes in distribution d with weight w (w ≤ 0 is ignored).
@@ -46,11 +49,22 @@ func (x *Mixture) Add(d Dist, w float64) {
 	if w <= 0 {
 		return
 	}
-	for _, a := range d {
-		x.atoms = append(x.atoms, Atom{a.Latency, a.P * w})
-		x.total += a.P * w
+	if x.at == nil {
+		x.at = make(map[time.Duration]int, len(x.atoms))
+		for i, a := range x.atoms {
+			x.at[a.Latency] = i
+		}
 	}
-	x.sorted = false
+	for _, a := range d {
+		x.total += a.P * w
+		if i, ok := x.at[a.Latency]; ok {
+			x.atoms[i].P += a.P * w
+			continue
+		}
+		x.at[a.Latency] = len(x.atoms)
+		x.atoms = append(x.atoms, Atom{a.Latency, a.P * w})
+		x.sorted = false
+	}
 }
 
 // Empty reports whether nothing has been mixed in.
@@ -71,6 +85,7 @@ func (x *Mixture) sort() {
 		out = append(out, a)
 	}
 	x.atoms, x.sorted = out, true
+	x.at = nil // positions changed: rebuilt on the next Add
 }
 
 // Quantile returns the q-quantile of the mixture with the convention of

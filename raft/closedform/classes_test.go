@@ -1,0 +1,90 @@
+package closedform
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/regionsim/regionsim/raft/placement"
+	"github.com/regionsim/regionsim/topology"
+)
+
+// TestPositionClassesEqualEveryPosition: for every op, gateway and row
+// region, the mixture summed over one position per class (weighted by the
+// class's size) has the same atoms as the mixture summed over every
+// position, on REGIONAL BY ROW (unique checks, LOS, transactions of 3
+// ranges), REGIONAL BY TABLE and GLOBAL tables of 61 ranges placed by the
+// allocator (ranges differ in leaseholder and non-voters, so classes are
+// not trivial).
+func TestPositionClassesEqualEveryPosition(t *testing.T) {
+	m := demo(t, 800*time.Millisecond)
+	c := m.cluster
+	regions := []string{"us-east1", "us-west1", "europe-west1"}
+	db := placement.DefaultDatabase(regions...)
+	ops := map[string]func(*Table, topology.NodeID, Row) Dist{
+		"read": m.Read, "stale": m.StaleRead, "bounded": m.BoundedRead,
+		"write": m.WriteRow, "insert": m.Insert, "txn": m.Txn,
+	}
+	for _, spec := range []placement.TableSpec{
+		{Name: "rbr", Locality: placement.LocalityRegionalByRow, Ranges: 61},
+		{Name: "rbt", Ranges: 61},
+		{Name: "global", Locality: placement.LocalityGlobal, Ranges: 61},
+	} {
+		layouts, err := placement.PlaceTable(c, db, spec, rand.New(rand.NewPCG(7, 9)), placement.NewLoad(c))
+		require.NoError(t, err)
+		tab := &Table{LOS: true, UniqueChecks: true, TxnRanges: 3}
+		if spec.Locality == placement.LocalityRegionalByRow {
+			tab.Partitions = make([][]int, len(c.Regions))
+		}
+		for i, l := range layouts {
+			tab.Ranges = append(tab.Ranges, l.Layout)
+			tab.Global = tab.Global || l.GlobalReads
+			if tab.Partitions != nil {
+				reg := c.RegionIndex(l.Partition)
+				tab.Partitions[reg] = append(tab.Partitions[reg], i)
+			}
+		}
+		for region := range c.Regions {
+			n := tab.Len(region)
+			for name, op := range ops {
+				span, parts := 1, []int(nil)
+				switch name {
+				case "txn":
+					span = tab.TxnSpan()
+				case "insert":
+					parts = []int{0, 1, 2}
+				}
+				for _, gw := range []topology.NodeID{0, 4, 8} {
+					if name == "read" {
+						parts = []int{c.Nodes[gw].Region}
+					}
+					reps, counts := tab.PositionClasses(region, span, parts)
+					total := 0
+					for _, k := range counts {
+						total += k
+					}
+					require.Equal(t, n, total, "%s region %d: classes cover every position once", spec.Name, region)
+					if span == 1 && len(parts) == 0 && tab.Partitions == nil {
+						assert.Less(t, len(reps), n/2, "%s %s region %d: positions share classes", spec.Name, name, region)
+					}
+					var every, classes Mixture
+					for pos := range n {
+						every.Add(op(tab, gw, Row{Region: region, Range: pos}), 1)
+					}
+					for i, pos := range reps {
+						classes.Add(op(tab, gw, Row{Region: region, Range: pos}), float64(counts[i]))
+					}
+					a, b := every.Atoms(), classes.Atoms()
+					require.Len(t, b, len(a), "%s %s gw %d region %d", spec.Name, name, gw, region)
+					for i := range a {
+						assert.Equal(t, a[i].Latency, b[i].Latency)
+						assert.InDelta(t, a[i].P, b[i].P, 1e-9, "%s %s gw %d region %d atom %d", spec.Name, name, gw, region, i)
+					}
+				}
+			}
+		}
+	}
+}
