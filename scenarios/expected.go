@@ -96,6 +96,7 @@ func (s *Scenario) closedFormTables(placed [][]placement.RangeLayout) []closedfo
 		if t.Locality == placement.LocalityRegionalByRow {
 			ct.Partitions = make([][]int, len(c.Regions))
 		}
+		ct.Ranges = make([]placement.Layout, 0, len(placed[ti]))
 		for i, l := range placed[ti] {
 			ct.Ranges = append(ct.Ranges, l.Layout)
 			ct.Global = ct.Global || l.GlobalReads

@@ -290,6 +290,11 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 		return nil, err
 	}
 	var rowShares []map[string]float64
+	total := 0
+	for _, layouts := range placed {
+		total += len(layouts)
+	}
+	m.ReserveRanges(total)
 	for ti, t := range s.Tables {
 		layouts := placed[ti]
 		_, err = m.AddTable(raft.TableDef{
@@ -522,22 +527,32 @@ func (s *Scenario) leaseResults(res *Result, m *raft.Model, end sim.Time) {
 			PerRangePerHour: float64(transfers[ti]) / float64(len(t.Ranges)) / hours,
 		})
 	}
-	// Replay the log to sample where each table's leases are.
+	// Replay the log to sample where each table's leases are, keeping the
+	// count per table and region as leases move: O(log + samples ×
+	// tables × regions), whatever the number of ranges.
 	step := max(time.Second, (time.Duration(end) / leaseSamples).Round(time.Second))
 	holder := make([]topology.NodeID, len(ranges))
+	for i := range holder {
+		holder[i] = -1 // no lease before its initial acquisition
+	}
 	next := 0
-	count := make([]int, len(c.Regions))
+	count := make([][]int, len(tables)) // count[table][region]
+	for ti := range count {
+		count[ti] = make([]int, len(c.Regions))
+	}
 	for at := sim.Time(0); at <= end; at = at.Add(step) {
 		for next < len(log) && log[next].At <= at {
-			holder[log[next].Range] = log[next].To
+			ev := log[next]
+			t := ranges[ev.Range].Table
+			if h := holder[ev.Range]; h >= 0 {
+				count[t][c.Nodes[h].Region]--
+			}
+			holder[ev.Range] = ev.To
+			count[t][c.Nodes[ev.To].Region]++
 			next++
 		}
 		for ti, t := range tables {
-			clear(count)
-			for _, id := range t.Ranges {
-				count[c.Nodes[holder[id]].Region]++
-			}
-			for reg, n := range count {
+			for reg, n := range count[ti] {
 				res.LeaseShare = append(res.LeaseShare, LeaseSharePoint{
 					TS: at.Seconds(), Table: tables[ti].Name, Region: c.Regions[reg].Name,
 					Share: float64(n) / float64(len(t.Ranges)),

@@ -3,7 +3,6 @@ package closedform
 import (
 	"encoding/binary"
 	"fmt"
-	"strings"
 
 	"github.com/regionsim/regionsim/raft/placement"
 )
@@ -102,22 +101,43 @@ func (t *Table) layoutIDs() []uint32 {
 	}
 	t.ids = make([]uint32, len(t.Ranges))
 	seen := map[string]uint32{}
-	var b strings.Builder
+	var key []byte
 	for i := range t.Ranges {
-		b.Reset()
-		writeLayoutKey(&b, &t.Ranges[i])
-		id, ok := seen[b.String()]
+		key = appendLayoutKey(key[:0], &t.Ranges[i])
+		id, ok := seen[string(key)]
 		if !ok {
 			id = uint32(len(seen))
-			seen[b.String()] = id
+			seen[string(key)] = id
 		}
 		t.ids[i] = id
 	}
 	return t.ids
 }
 
-// writeLayoutKey writes every field of l that a latency may depend on.
-func writeLayoutKey(b *strings.Builder, l *placement.Layout) {
-	fmt.Fprintf(b, "%d|%v|%v|%v|%d|%t|%d|%d", l.Home, l.Voters, l.NonVoters, l.LeasePreferences,
-		l.Leaseholder, l.GlobalReads, l.MissingVoters, l.MissingNonVoters)
+// appendLayoutKey appends to b every field of l that a latency may depend
+// on, each list prefixed by its length.
+func appendLayoutKey(b []byte, l *placement.Layout) []byte {
+	put := func(v int) { b = binary.AppendVarint(b, int64(v)) }
+	put(l.Home)
+	put(int(l.Leaseholder))
+	put(l.MissingVoters)
+	put(l.MissingNonVoters)
+	if l.GlobalReads {
+		put(1)
+	} else {
+		put(0)
+	}
+	put(len(l.Voters))
+	for _, n := range l.Voters {
+		put(int(n))
+	}
+	put(len(l.NonVoters))
+	for _, n := range l.NonVoters {
+		put(int(n))
+	}
+	put(len(l.LeasePreferences))
+	for _, r := range l.LeasePreferences {
+		put(r)
+	}
+	return b
 }

@@ -63,7 +63,11 @@ func PlaceTable(c *topology.Cluster, db Database, t TableSpec, r *rand.Rand, loa
 		partitions = db.Regions
 		counts = PartitionRanges(t.Ranges, len(partitions))
 	}
-	var out []RangeLayout
+	total := 0
+	for _, n := range counts {
+		total += n
+	}
+	out := make([]RangeLayout, 0, total)
 	for i, part := range partitions {
 		home := t.HomeRegion
 		if loc == LocalityRegionalByRow {
