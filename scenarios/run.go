@@ -709,6 +709,28 @@ func RunSeedsWith(s *Scenario, seeds []uint64, o SeedsOptions) ([]*Result, error
 	})
 }
 
+// RunAll runs every scenario of ss (validated) once, in parallel on up to
+// o.Parallelism goroutines, and returns the results in the order of ss;
+// o is read as for RunSeedsWith. Each run has its own engine and random
+// streams, so results do not depend on parallelism: compare runs its
+// variants with it.
+func RunAll(ss []*Scenario, o SeedsOptions) ([]*Result, error) {
+	return runParallel(len(ss), o.Parallelism, o.Progress, func(i int) (*Result, error) {
+		var start time.Time
+		if o.Clock != nil {
+			start = o.Clock()
+		}
+		r, err := RunWith(ss[i], RunOptions{Budget: o.Budget})
+		if err != nil {
+			return nil, err
+		}
+		if o.Clock != nil {
+			r.WallSeconds = o.Clock().Sub(start).Seconds()
+		}
+		return r, nil
+	})
+}
+
 // runParallel runs job(0) … job(n-1) on up to parallelism goroutines (0
 // means GOMAXPROCS) and returns their results in job order, with every
 // job's error joined. progress, if set, is called after each job with the

@@ -144,3 +144,33 @@ func TestCompareSeedsPairs(t *testing.T) {
 	}
 	assert.True(t, found)
 }
+
+// TestRunAllEqualsSequentialRuns: RunAll returns, in order, the results
+// one Run of each scenario gives, whatever its parallelism.
+func TestRunAllEqualsSequentialRuns(t *testing.T) {
+	var ss []*Scenario
+	for _, survival := range []string{"zone", "region"} {
+		s, err := Load("default")
+		require.NoError(t, err)
+		s.Duration = 2 * time.Second
+		v, err := s.WithSetting("survival", survival)
+		require.NoError(t, err)
+		ss = append(ss, v)
+	}
+	var want []*Result
+	for _, s := range ss {
+		r, err := Run(s)
+		require.NoError(t, err)
+		want = append(want, r)
+	}
+	for _, p := range []int{1, 2} {
+		got, err := RunAll(ss, SeedsOptions{Parallelism: p})
+		require.NoError(t, err)
+		require.Len(t, got, len(want))
+		for i := range want {
+			assert.Equal(t, want[i].Survival, got[i].Survival)
+			assert.Equal(t, want[i].Events, got[i].Events)
+			assert.Equal(t, want[i].Stats, got[i].Stats, "parallelism %d run %d", p, i)
+		}
+	}
+}

@@ -373,11 +373,11 @@ paragraph that says it in words.
 			return err
 		}
 		cmp := scenarios.Comparison{Resolved: s.Resolved(), Skipped: skipped}
-		for i, v := range variants {
-			res, err := f.timedRun(v)
-			if err != nil {
-				return err
-			}
+		runs, err := f.runAll(s.Name, variants)
+		if err != nil {
+			return err
+		}
+		for i, res := range runs {
 			res.Variant = labels[i]
 			res.Judge(within)
 			cmp.Runs = append(cmp.Runs, *res)
@@ -425,6 +425,25 @@ func (f *runFlags) timedRun(s *scenarios.Scenario) (*scenarios.Result, error) {
 	}
 	res.WallSeconds = time.Since(start).Seconds()
 	return res, nil
+}
+
+// runAll runs the variants of scenario name in parallel (one per core),
+// with a progress line on a terminal (unless --quiet), each run timed.
+func (f *runFlags) runAll(name string, variants []*scenarios.Scenario) ([]*scenarios.Result, error) {
+	o := scenarios.SeedsOptions{Budget: f.budget, Clock: time.Now}
+	if !f.quiet && f.stderr != nil && isTerminal(f.stderr) {
+		o.Progress = func(done, total int) {
+			fmt.Fprintf(f.stderr, "\rsimulating %s: %d/%d runs", name, done, total)
+			if done == total {
+				fmt.Fprint(f.stderr, "\r\033[K")
+			}
+		}
+	}
+	runs, err := scenarios.RunAll(variants, o)
+	if errors.Is(err, scenarios.ErrInvalid) || errors.Is(err, scenarios.ErrUnsupported) {
+		return nil, badInput(err)
+	}
+	return runs, err
 }
 
 // preflight estimates the runs of the scenarios ss: with --dry-run it
