@@ -297,6 +297,7 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 			UniqueChecks:            t.PrimaryKey == PrimaryKeyPlain,
 			LocalityOptimizedSearch: t.Lookup == LookupLOS,
 			TxnRanges:               t.TxnRanges,
+			RangeBytes:              t.RangeBytes,
 		})
 		if err != nil {
 			return nil, err
@@ -338,7 +339,7 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 			ranges: 1 << 20, keys: 1 << 30, rate: rate,
 			stopAt: end, submitted: &submitted,
 			tagBase: int64(len(rec.series)),
-			bounded: w.BoundedRead,
+			bounded: w.BoundedRead, valueBytes: w.ValueBytes,
 		}
 		if w.GatewayMode() == GatewayAny {
 			g.anyNode, g.clients = true, c.RegionNodes(dbRegion)
@@ -387,7 +388,12 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 	// Run in slices of simulated time so a caller can show progress; the
 	// events and their order are the same as in one call.
 	step := max(time.Second, time.Duration(end)/100)
+	var warm raft.Traffic // the traffic before the measured span
 	for t := sim.Time(0); t < end; {
+		if next := min(end, t.Add(step)); t < warmupEnd && next >= warmupEnd {
+			e.RunUntil(warmupEnd)
+			warm = m.Traffic()
+		}
 		t = min(end, t.Add(step))
 		e.RunUntil(t)
 		if err := o.Budget.exceeded(s, e); err != nil {
@@ -396,6 +402,10 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 		if progress != nil {
 			progress(time.Duration(t), time.Duration(end))
 		}
+	}
+	traffic := m.Traffic()
+	if warm.Zones > 0 {
+		traffic.Sub(&warm)
 	}
 	// Let requests issued inside the measured span finish.
 	rec.outstanding += int64(submitted)
@@ -420,6 +430,7 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 	}
 	res = s.result(rec, e)
 	res.Resolved = s.Resolved()
+	res.Traffic = s.trafficResult(c, &traffic, res.Requests)
 	s.leaseResults(res, m, end)
 	s.faultResults(res, m, faults)
 	for i := range rec.series {

@@ -289,6 +289,7 @@ func writeComparisonTable(b *bytes.Buffer, runs []scenarios.Result) {
 		return
 	}
 	g.writeText(b)
+	writeCostTable(b, runs, labels)
 }
 
 func writeComparisonMarkdown(b *bytes.Buffer, runs []scenarios.Result) {
