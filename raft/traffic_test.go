@@ -265,3 +265,19 @@ func TestDefaultRangeSnapshotKeepsTwoSeconds(t *testing.T) {
 	r := &h.m.ranges[h.m.tables[tb].Ranges[0]]
 	assert.Equal(t, 2*time.Second, h.m.snapshot(r, n4))
 }
+
+func TestTrafficAndBandwidthAllocateNothing(t *testing.T) {
+	// Writes from us-west1 over 1 Gbps links: once the slabs have grown,
+	// counting bytes and queueing on the links allocates nothing.
+	h := trafficHarness(t, "1Gbps", DefaultConfig())
+	tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{regionLayoutA}, Rows: 10})
+	req := Request{Op: OpWrite, Table: tb, Gateway: n4, ValueBytes: 256}
+	step := func() {
+		h.m.Submit(req, 1)
+		h.e.RunUntil(h.e.Now().Add(300 * time.Millisecond))
+	}
+	for range 50 {
+		step()
+	}
+	assert.Zero(t, testing.AllocsPerRun(100, step))
+}

@@ -312,6 +312,7 @@ func writeComparisonMarkdown(b *bytes.Buffer, runs []scenarios.Result) {
 		return
 	}
 	g.writeMarkdown(b)
+	writeCostMarkdown(b, runs, labels, 3)
 }
 
 // comparisonCSVHeader returns the CSV header of WriteComparison.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/regionsim/regionsim/scenarios"
 )
@@ -97,8 +98,26 @@ func trafficSection(t *scenarios.Traffic) (section, bool) {
 // of its writes (the median of the write stats' p50s), with the
 // differences from the first run.
 func writeCostTable(b *bytes.Buffer, runs []scenarios.Result, labels []string) {
+	if g, ok := costGrid(runs, labels); ok {
+		fmt.Fprintf(b, "\n== traffic and egress cost: %s ==\n\n", priceNote(runs[0].Traffic))
+		g.writeText(b)
+	}
+}
+
+// writeCostMarkdown is writeCostTable in Markdown, under a heading of
+// the given level.
+func writeCostMarkdown(b *bytes.Buffer, runs []scenarios.Result, labels []string, level int) {
+	if g, ok := costGrid(runs, labels); ok {
+		fmt.Fprintf(b, "\n%s Traffic and egress cost\n\nAt %s.\n\n", strings.Repeat("#", level), mdEscapeLine(priceNote(runs[0].Traffic)))
+		g.writeMarkdown(b)
+	}
+}
+
+// costGrid is the grid of writeCostTable; false when the first run has
+// no traffic.
+func costGrid(runs []scenarios.Result, labels []string) (*grid, bool) {
 	if len(runs) == 0 || runs[0].Traffic == nil {
-		return
+		return nil, false
 	}
 	g := &grid{cols: []column{{"run", left}, {"between regions", right}, {"bytes/request", right},
 		{"between zones", right}, {"$/month", right}, {"Δ $/month", right}, {"write p50 ms", right}, {"Δ ms", right}}}
@@ -125,8 +144,7 @@ func writeCostTable(b *bytes.Buffer, runs []scenarios.Result, labels []string) {
 		g.add(labels[i], fmtRate(t.CrossRegionBytesPerS), strconv.FormatFloat(t.CrossRegionBytesPerRequest, 'f', 0, 64),
 			fmtRate(t.InterZoneBytesPerS), fmtUSD(t.USDPerMonth), d, ws, dl)
 	}
-	fmt.Fprintf(b, "\n== traffic and egress cost: %s ==\n\n", priceNote(first.Traffic))
-	g.writeText(b)
+	return g, true
 }
 
 func signedUSD(v float64) string {
