@@ -383,3 +383,27 @@ func (m *Model) snapshot(r *Range, to topology.NodeID) time.Duration {
 	}
 	return paced
 }
+
+// TrafficSplit returns the bytes sent so far between regions and between
+// zones of one region, every kind together, without copying the counts.
+func (m *Model) TrafficSplit() (crossRegion, interZone uint64) {
+	z := m.traffic.Zones
+	for a := range z {
+		ra := m.cluster.Zones[a].Region
+		for b := range z {
+			if a == b {
+				continue
+			}
+			var n uint64
+			for k := range m.traffic.Bytes {
+				n += m.traffic.Bytes[k][a*z+b]
+			}
+			if m.cluster.Zones[b].Region == ra {
+				interZone += n
+			} else {
+				crossRegion += n
+			}
+		}
+	}
+	return crossRegion, interZone
+}

@@ -389,13 +389,14 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 	// events and their order are the same as in one call.
 	step := max(time.Second, time.Duration(end)/100)
 	var warm raft.Traffic // the traffic before the measured span
+	marks := trafficMarks{m: m, next: warmupEnd, end: end, interval: TimelineInterval(s.Warmup + s.Duration)}
 	for t := sim.Time(0); t < end; {
 		if next := min(end, t.Add(step)); t < warmupEnd && next >= warmupEnd {
 			e.RunUntil(warmupEnd)
 			warm = m.Traffic()
 		}
 		t = min(end, t.Add(step))
-		e.RunUntil(t)
+		marks.runUntil(e, t)
 		if err := o.Budget.exceeded(s, e); err != nil {
 			return nil, err
 		}
@@ -431,6 +432,7 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 	res = s.result(rec, e)
 	res.Resolved = s.Resolved()
 	res.Traffic = s.trafficResult(c, &traffic, res.Requests)
+	res.Traffic.Timeline, res.Traffic.PeakCrossRegionBytesPerS = marks.points()
 	s.leaseResults(res, m, end)
 	s.faultResults(res, m, faults)
 	for i := range rec.series {

@@ -1,8 +1,11 @@
 package scenarios
 
 import (
+	"time"
+
 	"github.com/regionsim/regionsim/raft"
 	"github.com/regionsim/regionsim/scenarios/egress"
+	"github.com/regionsim/regionsim/sim"
 	"github.com/regionsim/regionsim/topology"
 )
 
@@ -38,6 +41,11 @@ type Traffic struct {
 	// (a region no price area matches); their bytes are left out of the
 	// cost.
 	Unpriced []string `json:"unpriced"`
+	// Timeline is the traffic per interval of the measured span
+	// (Result.TimelineSeconds wide, from the warmup's end; the last may be
+	// shorter), and PeakCrossRegionBytesPerS its highest cross-region rate.
+	Timeline                 []TrafficPoint `json:"timeline"`
+	PeakCrossRegionBytesPerS float64        `json:"peak_cross_region_bytes_per_s"`
 	// Unconfirmed is set when a price used could not be confirmed on the
 	// provider's own page (scenarios/egress/prices.csv says which).
 	Unconfirmed bool `json:"unconfirmed_prices"`
@@ -150,4 +158,58 @@ func (s *Scenario) trafficResult(c *topology.Cluster, t *raft.Traffic, requests 
 		out.CrossRegionBytesPerRequest = float64(crossBytes) / float64(requests)
 	}
 	return out
+}
+
+// TrafficPoint is the traffic of one interval of the measured span.
+type TrafficPoint struct {
+	TS float64 `json:"t_s"` // the interval's start, seconds since the start of the run
+	// CrossRegionBytesPerS and InterZoneBytesPerS are the interval's bytes
+	// between regions and between zones of one region, over its seconds.
+	CrossRegionBytesPerS float64 `json:"cross_region_bytes_per_s"`
+	InterZoneBytesPerS   float64 `json:"inter_zone_bytes_per_s"`
+}
+
+// trafficMarks records the model's cumulative traffic at every interval
+// boundary of the measured span, stopping the engine there (RunUntil
+// dispatches the same events whatever the stops).
+type trafficMarks struct {
+	m             *raft.Model
+	next, end     sim.Time
+	interval      time.Duration
+	at            []sim.Time
+	cross, zoneTo []uint64
+}
+
+// runUntil runs e until t, marking every boundary on the way.
+func (tm *trafficMarks) runUntil(e *sim.Engine, t sim.Time) {
+	for tm.next <= t && tm.next <= tm.end {
+		e.RunUntil(tm.next)
+		c, z := tm.m.TrafficSplit()
+		tm.at, tm.cross, tm.zoneTo = append(tm.at, tm.next), append(tm.cross, c), append(tm.zoneTo, z)
+		if tm.next == tm.end {
+			tm.next = tm.end + 1
+			break
+		}
+		tm.next = min(tm.end, tm.next.Add(tm.interval))
+	}
+	e.RunUntil(t)
+}
+
+// points returns the intervals between the marks and the peak
+// cross-region rate.
+func (tm *trafficMarks) points() ([]TrafficPoint, float64) {
+	pts := []TrafficPoint{}
+	peak := 0.0
+	for i := 1; i < len(tm.at); i++ {
+		secs := tm.at[i].Sub(tm.at[i-1]).Seconds()
+		if secs <= 0 {
+			continue
+		}
+		p := TrafficPoint{TS: tm.at[i-1].Seconds(),
+			CrossRegionBytesPerS: float64(tm.cross[i]-tm.cross[i-1]) / secs,
+			InterZoneBytesPerS:   float64(tm.zoneTo[i]-tm.zoneTo[i-1]) / secs}
+		peak = max(peak, p.CrossRegionBytesPerS)
+		pts = append(pts, p)
+	}
+	return pts, peak
 }

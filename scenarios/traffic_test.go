@@ -74,6 +74,19 @@ func TestTrafficPerWritePerSurvivalGoal(t *testing.T) {
 			closedts := 9 * 6 * 5 * 114 * s.Duration.Seconds()
 			want := float64(tt.copies*(msgApp256+ack)) + closedts/n
 			assert.InDelta(t, want, tr.CrossRegionBytesPerRequest, want*0.01)
+			// The timeline: one point per second of the measured span,
+			// summing to the totals.
+			require.Len(t, tr.Timeline, 60)
+			assert.Equal(t, 5.0, tr.Timeline[0].TS)
+			sum, zsum, peak := 0.0, 0.0, 0.0
+			for _, p := range tr.Timeline {
+				sum += p.CrossRegionBytesPerS
+				zsum += p.InterZoneBytesPerS
+				peak = max(peak, p.CrossRegionBytesPerS)
+			}
+			assert.InDelta(t, tr.CrossRegionBytesPerS*60, sum, 1e-6*sum)
+			assert.InDelta(t, tr.InterZoneBytesPerS*60, zsum, 1e-6*zsum)
+			assert.Equal(t, peak, tr.PeakCrossRegionBytesPerS)
 		})
 	}
 }
@@ -136,4 +149,38 @@ func TestTrafficValidation(t *testing.T) {
 		require.Error(t, err, tt.yaml)
 		assert.Contains(t, err.Error(), tt.want)
 	}
+}
+
+// zoneDown loses us-east1-b for 6 minutes: after
+// server.time_until_store_dead (5 min) the replicas of its node are
+// replaced in the zone of us-east1 that holds none of the range (4 zones,
+// one node each, 3 voters), each by a snapshot of the range's 64 MiB from
+// the leaseholder, in another zone.
+const zoneDown = `
+name: zone-down
+duration: 7m
+warmup: 5s
+topology: {rtt: crdb-demo, jitter: none, zones_per_region: 4}
+database: {primary_region: us-east1, survival: zone}
+tables: [{name: t, ranges: 6}]
+workload:
+  - {region: us-east1, rate: 20, table: t, mix: {write: 1}}
+faults:
+  - {at: 10s, kind: zone, target: us-east1-b, for: 6m}
+`
+
+func TestSnapshotTrafficAfterStoreDeath(t *testing.T) {
+	s, err := Parse([]byte(zoneDown), "zone-down.yaml")
+	require.NoError(t, err)
+	res, err := Run(s)
+	require.NoError(t, err)
+	require.NotEmpty(t, res.Replacements)
+	// One snapshot per replacement: 64 MiB = 67,108,864 bytes in
+	// ⌈67108864 / 1448⌉ = 46,346 segments of 52 header bytes, plus one
+	// gRPC frame (14 + 52): 69,518,922 bytes.
+	var snap uint64
+	for _, p := range append(res.Traffic.ZonePairs, res.Traffic.RegionPairs...) {
+		snap += p.SnapshotBytes
+	}
+	assert.EqualValues(t, uint64(len(res.Replacements))*69_518_922, snap)
 }

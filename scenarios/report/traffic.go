@@ -72,8 +72,9 @@ func trafficSection(t *scenarios.Traffic) (section, bool) {
 	if t == nil {
 		return section{}, false
 	}
-	summary := fmt.Sprintf("%s between regions (%s bytes per request), %s between zones",
-		fmtRate(t.CrossRegionBytesPerS), strconv.FormatFloat(t.CrossRegionBytesPerRequest, 'f', 0, 64), fmtRate(t.InterZoneBytesPerS))
+	summary := fmt.Sprintf("%s between regions (%s bytes per request, peak %s), %s between zones",
+		fmtRate(t.CrossRegionBytesPerS), strconv.FormatFloat(t.CrossRegionBytesPerRequest, 'f', 0, 64),
+		fmtRate(t.PeakCrossRegionBytesPerS), fmtRate(t.InterZoneBytesPerS))
 	if t.Provider != "none" {
 		summary += fmt.Sprintf("; %s/month at %s", fmtUSD(t.USDPerMonth), priceNote(t))
 	}
