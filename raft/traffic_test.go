@@ -281,3 +281,26 @@ func TestTrafficAndBandwidthAllocateNothing(t *testing.T) {
 	}
 	assert.Zero(t, testing.AllocsPerRun(100, step))
 }
+
+func TestLargeValueTakesTransmissionTime(t *testing.T) {
+	// A 1 MiB write on the REGION layout (voters n1 n2 | n4 n5 | n7, LH
+	// n1) over 100 Mbps links (12.5 MB/s). MsgApp: 1,048,820 bytes of
+	// payload (the 566-byte message's terms with the value 1,048,576),
+	// + 14 framing = 1,048,834 in ⌈1048834 / 1448⌉ = 725 segments of 52
+	// header bytes: 1,086,534 bytes, sent in 86.92272 ms. n7's is alone on
+	// A->C; n4's and n5's share A->B (n5's waits for n4's). Quorum is the
+	// third durable append: own 0.5, n2 2.5, then n7 at
+	// 32 + 86.92272 + 0.5 + 32 + 122 B / 12.5 MB/s (0.00976 ms).
+	cfg := DefaultConfig()
+	cfg.SideTransportInterval = time.Minute
+	h := trafficHarness(t, "100Mbps", cfg)
+	tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{regionLayoutA}, Rows: 10})
+	at := quietSecond(h)
+	tag := h.at(at, Request{Op: OpWrite, Table: tb, Gateway: n1, ValueBytes: 1 << 20})
+	tx := 1086534.0 / 12.5e3 // ms
+	require.InDelta(t, 86.92272, tx, 1e-9)
+	want := cHop + svc + (32 + tx + fsyncMs + 32 + 122.0/12.5e3) + cHop
+	h.e.RunUntil(sim.At(70 * time.Second))
+	require.Len(t, h.rec.lat[tag], 1)
+	assert.InDelta(t, want, h.rec.lat[tag][0], 1e-6)
+}
