@@ -81,7 +81,8 @@ func (st *sideTransport) publish(from topology.NodeID) {
 			if topology.NodeID(to) == from {
 				continue
 			}
-			m.eng.After(m.oneWay(from, topology.NodeID(to)), st.id, kSideUpdate, sideArg(tick, from, topology.NodeID(to)))
+			d := m.oneWay(from, topology.NodeID(to)) + m.wire(MsgClosedTS, from, topology.NodeID(to), wireBytes(closedTSUpdateBytes))
+			m.eng.After(d, st.id, kSideUpdate, sideArg(tick, from, topology.NodeID(to)))
 		}
 	}
 	m.eng.After(m.cfg.SideTransportInterval, st.id, kSideTick, int64(from))

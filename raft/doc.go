@@ -29,7 +29,9 @@
 //     election.go: Raft elections as messages; term.go: terms and who
 //     hears a leader;
 //   - ids.go: typed ids and the one encoding of event arguments;
-//     range.go: Range, split by concern; trace.go: message traces.
+//     range.go: Range, split by concern; trace.go: message traces;
+//   - traffic.go: the bytes of every message, counted where it is sent,
+//     link bandwidth (a FIFO per directed region link) and snapshot sizes.
 //
 // Sub-packages: raft/quorum decides majorities (pure functions);
 // raft/placement compiles multi-region SQL configuration into zone configs

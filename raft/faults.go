@@ -123,9 +123,4 @@ const (
 	// timeUntilStoreDead is server.time_until_store_dead: after this long
 	// down, a node's replicas are replaced where constraints allow.
 	timeUntilStoreDead = 5 * time.Minute
-	// snapshotDuration is how long a replacement replica takes to catch up
-	// by snapshot before it can vote: a 64 MiB range at
-	// kv.snapshot_rebalance.max_rate's 32 MiB/s (derived; range sizes are
-	// not modelled).
-	snapshotDuration = 2 * time.Second
 )

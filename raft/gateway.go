@@ -52,6 +52,8 @@ func (m *Model) Submit(req Request, tag int64) {
 		s.deadline = m.eng.TimerAfter(m.cfg.ClientTimeout, m.id, kDeadline, int64(ri))
 	}
 	s.hop = m.clientRand[s.gateway].Uint64()
+	s.value = int32(max(0, min(req.ValueBytes, maxValueBytes)))
+	m.countClient(ri, false)
 	m.send(m.clientHop(ri), kGatewayArrive, ri)
 }
 
@@ -190,7 +192,7 @@ func (m *Model) redirect(pi partID, lh topology.NodeID, kind partKind) {
 		m.dropped(pi) // the answer cannot reach the gateway
 		return
 	}
-	back := m.hopBack(pi, p.node, gw)
+	back := m.hopBack(pi, p.node, gw, wireBytes(notLeaseholderBytes))
 	r := &m.ranges[p.rng]
 	m.learnLease(r, gw, lh, r.leaseSeq)
 	p.kind = kind
@@ -228,7 +230,7 @@ func (m *Model) redirect(pi partID, lh topology.NodeID, kind partKind) {
 // replyToGateway sends part pi's reply from its replica to the gateway.
 func (m *Model) replyToGateway(pi partID) {
 	p := &m.parts[pi]
-	m.sendPart(m.hopBack(pi, p.node, m.reqs[p.req].gateway), kPartReply, pi, 0)
+	m.sendPart(m.hopBack(pi, p.node, m.reqs[p.req].gateway, m.batchResponseBytes(pi)), kPartReply, pi, 0)
 }
 
 // partReply runs at the gateway when a part's reply arrives.
@@ -314,6 +316,7 @@ func (m *Model) finishAfter(ri reqID, d time.Duration) {
 		s.inFlight--
 	}
 	s.deadline = 0
+	m.countClient(ri, true)
 	m.send(d, kClientReply, ri)
 	for pi := s.parts; pi != noPart; {
 		next := m.parts[pi].sibNext

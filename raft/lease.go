@@ -278,7 +278,7 @@ func (m *Model) answerNotLeaseholder(pi partID) {
 		m.dropped(pi)
 		return
 	}
-	m.toGateway(pi, stageRetry, m.hopBack(pi, p.node, gw), kRetry)
+	m.toGateway(pi, stageRetry, m.hopBack(pi, p.node, gw, wireBytes(notLeaseholderBytes)), kRetry)
 }
 
 // unpark removes part pi from its range's wait list; its wait timer, if

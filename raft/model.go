@@ -57,6 +57,10 @@ type Model struct {
 
 	closed *sideTransport
 	scan   *scanners
+	// traffic counts the bytes of every message sent (traffic.go); links
+	// queues messages on bandwidth-limited links, nil without any.
+	traffic Traffic
+	links   *links
 	// fo is the failover component, nil in a run without faults: every
 	// failure check of the request path is behind fo != nil.
 	fo *failover
@@ -142,6 +146,10 @@ func New(e *sim.Engine, c *topology.Cluster, cfg Config, seed uint64, sink Sink)
 		m.clientRand[i] = sim.NewRand(seed, sim.StreamID("raft/client", i))
 	}
 	m.isLive = m.live
+	m.traffic = newTraffic(len(c.Zones))
+	if c.HasBandwidth() {
+		m.links = &links{free: make([]sim.Time, len(c.Regions)*len(c.Regions))}
+	}
 	m.id = e.Register(m)
 	m.closed = newSideTransport(m, seed)
 	m.scan = newScanners(m, seed)
@@ -171,6 +179,9 @@ func (m *Model) AddTable(d TableDef) (TableID, error) {
 	if t.TxnRanges <= 0 {
 		t.TxnRanges = 3
 	}
+	if d.RangeBytes <= 0 {
+		d.RangeBytes = DefaultRangeBytes
+	}
 	rows := max(d.Rows, len(d.Layouts))
 	if d.Locality == placement.LocalityRegionalByRow {
 		t.Partitions = make([][]RangeID, len(m.cluster.Regions))
@@ -194,7 +205,7 @@ func (m *Model) AddTable(d TableDef) (TableID, error) {
 		r := Range{rangeLayout: rangeLayout{
 			ID: RangeID(len(m.ranges)), Table: id, Partition: -1, Layout: l.Layout, spec: l.Spec,
 			NumVoters: len(l.Voters), Quorum: quorum.Size(len(l.Voters)),
-			GlobalReads: l.GlobalReads, keys: max(1, rows/len(d.Layouts)),
+			GlobalReads: l.GlobalReads, keys: max(1, rows/len(d.Layouts)), bytes: d.RangeBytes,
 		}}
 		// The range owns copies of the layout's lists: up-replication
 		// edits them.
@@ -371,13 +382,13 @@ func (m *Model) pairHalf(key, kind uint64, initiator, responder topology.NodeID)
 func (m *Model) hopOut(pi partID, from, to topology.NodeID) time.Duration {
 	p := &m.parts[pi]
 	p.hop = m.netRand[from].Uint64()
-	return m.pairHalf(p.hop, pairGateway, from, to)
+	return m.pairHalf(p.hop, pairGateway, from, to) + m.wire(MsgBatch, from, to, m.batchRequestBytes(pi))
 }
 
-// hopBack returns the delay of the answer, from node from to node to, to
-// part pi's current gateway<->replica round trip.
-func (m *Model) hopBack(pi partID, from, to topology.NodeID) time.Duration {
-	return m.pairHalf(m.parts[pi].hop, pairGateway, to, from) // the gateway (to) started it
+// hopBack returns the delay of the answer of b bytes, from node from to
+// node to, to part pi's current gateway<->replica round trip.
+func (m *Model) hopBack(pi partID, from, to topology.NodeID, b int64) time.Duration {
+	return m.pairHalf(m.parts[pi].hop, pairGateway, to, from) + m.wire(MsgBatch, from, to, b) // the gateway (to) started it
 }
 
 // clientHop is the one-way delay between request ri's client and its

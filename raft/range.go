@@ -29,6 +29,9 @@ type TableDef struct {
 	LocalityOptimizedSearch bool
 	// TxnRanges is how many ranges one OpTxn writes (default 3).
 	TxnRanges int
+	// RangeBytes is the size of each range's data in bytes, what a
+	// snapshot to a replacement replica moves; 0 means DefaultRangeBytes.
+	RangeBytes int64
 }
 
 // Table is a table of a Model.
@@ -81,6 +84,8 @@ type rangeLayout struct {
 	Quorum      int
 	GlobalReads bool
 	keys        int
+	// bytes is the range's data size (TableDef.RangeBytes).
+	bytes int64
 	// spec is the zone-config view the range was placed from.
 	spec placement.Spec
 }

@@ -93,6 +93,11 @@ type Request struct {
 	// leaseholder (BoundedStalenessHeader.MinTimestampBoundStrict, set from
 	// it in pkg/sql/colfetcher colbatch_scan.go).
 	NearestOnly bool
+	// ValueBytes is the size of the row's value in bytes, 0 to
+	// maxValueBytes (larger values are cut to it): a write's statement,
+	// BatchRequest and Raft entries carry it, a read's results do
+	// (traffic.go).
+	ValueBytes int
 }
 
 // Constants of DistSender and client behaviour (reference §6.3, §6.4).
@@ -149,6 +154,7 @@ type reqState struct {
 	inFlight    int16       // events that still reference this request
 	deadline    sim.TimerID // the circuit breaker's or client's deadline
 	hop         uint64      // the client's round trip (see Model.pairHalf)
+	value       int32       // the row's value in bytes (Request.ValueBytes)
 	// sentWrite is set once a write part has left the gateway: from then
 	// on a failure leaves the write's outcome unknown.
 	sentWrite bool

@@ -111,11 +111,12 @@ func (m *Model) replicate(pi partID) {
 	p.index = m.fo.proposed(r)
 	p.rep = m.netRand[p.node].Uint64()
 	m.sendPart(m.fsync(p.node), kLocalAppended, pi, 0)
+	app := m.msgAppBytes(pi)
 	for i, n := range r.Replicas {
 		if n == p.node {
 			continue
 		}
-		m.sendPart(m.pairHalf(p.rep, pairReplica+uint64(i), p.node, n)+m.fsync(n), kAppendDone, pi, i)
+		m.sendPart(m.pairHalf(p.rep, pairReplica+uint64(i), p.node, n)+m.wire(MsgRaft, p.node, n, app)+m.fsync(n), kAppendDone, pi, i)
 	}
 }
 
@@ -150,7 +151,7 @@ func (m *Model) appendDone(pi partID, i int) {
 	}
 	m.fo.appended(r, i, p.term, p.index)
 	m.fo.heardLeader(r, i, p.node)
-	m.sendPart(m.pairHalf(p.rep, pairReplica+uint64(i), p.node, to), kAck, pi, i) // the leader (p.node) started it
+	m.sendPart(m.pairHalf(p.rep, pairReplica+uint64(i), p.node, to)+m.wire(MsgRaft, to, p.node, msgAppRespBytes()), kAck, pi, i) // the leader (p.node) started it
 }
 
 // staleAppend runs when an append of part pi's proposal arrives after the
@@ -162,6 +163,9 @@ func (m *Model) appendDone(pi partID, i int) {
 // an earlier one is dropped (a later proposal's append supersedes it).
 func (m *Model) staleAppend(pi partID, gen int32, i int, kind sim.Kind) {
 	p := &m.parts[pi]
+	if kind == kAppendDone {
+		m.staleAck(pi, i)
+	}
 	if m.fo == nil || p.rng == noRange || gen != p.repGen {
 		return
 	}
@@ -255,7 +259,7 @@ func (m *Model) resendUnacked(r *Range) {
 			if n == p.node || p.acked&(1<<uint(j)) != 0 {
 				continue
 			}
-			m.sendPart(m.pairHalf(p.rep, pairReplica+uint64(j), p.node, n)+m.fsync(n), kAppendDone, pi, j)
+			m.sendPart(m.pairHalf(p.rep, pairReplica+uint64(j), p.node, n)+m.wire(MsgRaft, p.node, n, m.msgAppBytes(pi))+m.fsync(n), kAppendDone, pi, j)
 		}
 	}
 }

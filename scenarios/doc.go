@@ -12,8 +12,10 @@
 // SLO assertions (--assert) against results.
 //
 // Its sub-package scenarios/ddl reads multi-region DDL (a scenario's
-// `sql:` file, or a bare .sql file) into the database and tables.
+// `sql:` file, or a bare .sql file) into the database and tables;
+// scenarios/egress holds the providers' egress price tables that price a
+// run's traffic (Result.Traffic).
 //
-// Package scenarios may import sim, sim/stats, topology, raft and
-// scenarios/ddl; it never imports plots or cmd.
+// Package scenarios may import sim, sim/stats, topology, raft,
+// scenarios/ddl and scenarios/egress; it never imports plots or cmd.
 package scenarios

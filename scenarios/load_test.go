@@ -105,7 +105,8 @@ func TestParseDefaults(t *testing.T) {
 		assert.Equal(t, raft.DefaultConfig(), s.Cockroach)
 		assert.Equal(t, placement.Database{Survival: "zone", Placement: "default"}, s.Database)
 		assert.False(t, s.Database.MultiRegion())
-		assert.Equal(t, []scenarios.Table{{Name: "kv", Locality: "none", Ranges: 10, Rows: 10000, TxnRanges: 3}}, s.Tables)
+		assert.Equal(t, []scenarios.Table{{Name: "kv", Locality: "none", Ranges: 10, Rows: 10000, TxnRanges: 3, RangeBytes: raft.DefaultRangeBytes}}, s.Tables)
+		assert.Equal(t, scenarios.DefaultValueBytes, s.Workload[0].ValueBytes)
 		assert.Equal(t, map[string]float64{"read": 1}, s.Workload[0].Mix)
 		assert.Nil(t, s.Workload[0].LocalRows)
 		assert.Equal(t, []scenarios.OpShare{{Op: raft.OpRead, Share: 1}}, s.Workload[0].OpShares())
@@ -126,7 +127,7 @@ workload: [{region: us-west1, table: u, rate: 5}]
 		assert.Empty(t, s.Database.Regions, "database regions stay implicit")
 		assert.Equal(t, []string{"europe-west1", "us-east1", "us-west1"}, s.ResolvedDatabase().Regions)
 		assert.Equal(t, scenarios.Table{Name: "u", Locality: "regional-by-row", Ranges: 10, Rows: 10000, TxnRanges: 3,
-			PrimaryKey: "plain", Lookup: "los"}, s.Tables[0])
+			PrimaryKey: "plain", Lookup: "los", RangeBytes: raft.DefaultRangeBytes}, s.Tables[0])
 		assert.Equal(t, placement.LocalityRegionalByTable, s.Tables[1].Locality, "empty locality in a multi-region database")
 		assert.Empty(t, s.Tables[1].PrimaryKey)
 		assert.Equal(t, int64(40), s.Tables[2].Rows, "rows = sum of cities")

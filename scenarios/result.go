@@ -69,6 +69,10 @@ type Result struct {
 	// Verdicts judge each fault (in Faults order) by Impact against a
 	// bound: Run uses DefaultSurviveWithin; Judge sets another.
 	Verdicts []FaultVerdict `json:"verdicts"`
+	// Traffic is the network traffic of the measured span between regions
+	// and between zones, and what it costs at the provider's egress
+	// prices; null in a Result built by hand.
+	Traffic *Traffic `json:"traffic"`
 
 	// Resolved is the scenario the run simulated, after flags and
 	// defaults (Scenario.Resolved; Run sets it, nil in a Result built by

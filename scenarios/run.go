@@ -302,6 +302,7 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 			UniqueChecks:            t.PrimaryKey == PrimaryKeyPlain,
 			LocalityOptimizedSearch: t.Lookup == LookupLOS,
 			TxnRanges:               t.TxnRanges,
+			RangeBytes:              t.RangeBytes,
 		})
 		if err != nil {
 			return nil, err
@@ -343,7 +344,7 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 			ranges: 1 << 20, keys: 1 << 30, rate: rate,
 			stopAt: end, submitted: &submitted,
 			tagBase: int64(len(rec.series)),
-			bounded: w.BoundedRead,
+			bounded: w.BoundedRead, valueBytes: w.ValueBytes,
 		}
 		if w.GatewayMode() == GatewayAny {
 			g.anyNode, g.clients = true, c.RegionNodes(dbRegion)
@@ -392,15 +393,25 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 	// Run in slices of simulated time so a caller can show progress; the
 	// events and their order are the same as in one call.
 	step := max(time.Second, time.Duration(end)/100)
+	var warm raft.Traffic // the traffic before the measured span
+	marks := trafficMarks{m: m, next: warmupEnd, end: end, interval: TimelineInterval(s.Warmup + s.Duration)}
 	for t := sim.Time(0); t < end; {
+		if next := min(end, t.Add(step)); t < warmupEnd && next >= warmupEnd {
+			e.RunUntil(warmupEnd)
+			warm = m.Traffic()
+		}
 		t = min(end, t.Add(step))
-		e.RunUntil(t)
+		marks.runUntil(e, t)
 		if err := o.Budget.exceeded(s, e); err != nil {
 			return nil, err
 		}
 		if progress != nil {
 			progress(time.Duration(t), time.Duration(end))
 		}
+	}
+	traffic := m.Traffic()
+	if warm.Zones > 0 {
+		traffic.Sub(&warm)
 	}
 	// Let requests issued inside the measured span finish.
 	rec.outstanding += int64(submitted)
@@ -425,6 +436,8 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 	}
 	res = s.result(rec, e)
 	res.Resolved = s.Resolved()
+	res.Traffic = s.trafficResult(c, &traffic, res.Requests)
+	res.Traffic.Timeline, res.Traffic.PeakCrossRegionBytesPerS = marks.points()
 	s.leaseResults(res, m, end)
 	s.faultResults(res, m, faults)
 	for ti := range res.Tables {

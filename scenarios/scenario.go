@@ -29,6 +29,9 @@ const (
 	// DefaultTxnRanges is how many ranges one `txn` op writes, capped at the
 	// table's range count.
 	DefaultTxnRanges = 3
+	// DefaultValueBytes is the size of a row's value for a workload
+	// without `value_bytes` (#14: "value_bytes, default 256").
+	DefaultValueBytes = 256
 )
 
 // Limits that keep a scenario within what one run can hold; Validate
@@ -44,6 +47,11 @@ const (
 	MaxRows = 1_000_000_000_000
 	// MaxTxnRanges bounds how many ranges one txn op writes.
 	MaxTxnRanges = 64
+	// MaxValueBytes bounds a workload's value_bytes: kv.raft.command.max_size
+	// (64 MiB) refuses a larger Raft command.
+	MaxValueBytes = 64 << 20
+	// MaxRangeBytes bounds a table's range_bytes (1 TiB).
+	MaxRangeBytes = 1 << 40
 	// MaxRate bounds the request rate of one workload entry, requests/s.
 	MaxRate = 10_000_000
 	// ShareTolerance is how far shares (mix, row_regions) may sum from 1.
@@ -144,6 +152,12 @@ type Scenario struct {
 	// Faults are the injected failures (see RaftFaults for how the runner
 	// hands them to the failure model).
 	Faults []Fault `yaml:"faults"`
+	// Provider is the cloud whose egress prices (package egress) turn the
+	// run's traffic into dollars: gcp, aws, azure or none. Empty means the
+	// cloud whose region names the RTT preset uses (egress.ForPreset):
+	// gcp for crdb-demo, roachprod and gcp, aws for aws and seed-blog,
+	// azure for azure, none for a CSV file.
+	Provider string `yaml:"provider,omitempty"`
 
 	// source names the file or built-in the scenario came from, for errors.
 	source string
@@ -208,6 +222,11 @@ type Table struct {
 	// voters the table's num_voters adds; for locality none without
 	// num_voters, every replica is a voter.
 	NumReplicas *int `yaml:"num_replicas,omitempty"`
+	// RangeBytes is the size of each of the table's ranges in bytes: what
+	// a snapshot to a replacement replica moves after a store dies, at
+	// kv.snapshot_rebalance.max_rate or the link's bandwidth. 0 means
+	// raft.DefaultRangeBytes (64 MiB).
+	RangeBytes int64 `yaml:"range_bytes"`
 }
 
 // Workload is one population of clients: open-loop Poisson arrivals in one
@@ -258,6 +277,11 @@ type Workload struct {
 	// <-> app round trip + database latency) beside the database latency.
 	// Nil: the clients talk to the database directly.
 	App *App `yaml:"app,omitempty"`
+	// ValueBytes is the size in bytes of a row's value that the workload
+	// writes and reads: a write's statement, its BatchRequest and every
+	// Raft copy carry it, a read's response does. 0 means
+	// DefaultValueBytes (256).
+	ValueBytes int `yaml:"value_bytes"`
 }
 
 // Gateway modes of Workload.Gateway: how a load balancer picks a gateway.
@@ -451,6 +475,9 @@ func (s *Scenario) ApplyDefaults() {
 		if t.TxnRanges == 0 {
 			t.TxnRanges = max(1, min(DefaultTxnRanges, t.Ranges))
 		}
+		if t.RangeBytes == 0 {
+			t.RangeBytes = raft.DefaultRangeBytes
+		}
 		if t.Locality == placement.LocalityRegionalByRow {
 			if t.PrimaryKey == "" {
 				t.PrimaryKey = PrimaryKeyPlain
@@ -463,6 +490,9 @@ func (s *Scenario) ApplyDefaults() {
 	for i := range s.Workload {
 		if len(s.Workload[i].Mix) == 0 {
 			s.Workload[i].Mix = map[string]float64{raft.OpRead.String(): 1}
+		}
+		if s.Workload[i].ValueBytes == 0 {
+			s.Workload[i].ValueBytes = DefaultValueBytes
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/regionsim/regionsim/raft"
 	"github.com/regionsim/regionsim/raft/placement"
+	"github.com/regionsim/regionsim/scenarios/egress"
 	"github.com/regionsim/regionsim/topology"
 )
 
@@ -99,6 +100,9 @@ func (s *Scenario) validate() (*topology.Cluster, error) {
 	}
 	if err := checkNodeNames(c, "cockroach.liveness_nodes", s.Cockroach.LivenessNodes); err != nil {
 		return nil, err
+	}
+	if s.Provider != "" && !egress.Known(s.Provider) {
+		return nil, fieldErr("provider", "unknown %q (want one of %s)", s.Provider, strings.Join(egress.Providers(), ", "))
 	}
 	db, err := s.validateDatabase(c)
 	if err != nil {
@@ -205,6 +209,9 @@ func (s *Scenario) validateTable(i int, c *topology.Cluster, db placement.Databa
 	}
 	if t.Rows < 1 || t.Rows > MaxRows {
 		return fieldErr(f("rows"), "%d is out of range [1, %d]", t.Rows, MaxRows)
+	}
+	if t.RangeBytes < 0 || t.RangeBytes > MaxRangeBytes {
+		return fieldErr(f("range_bytes"), "%d is out of range [0, %d]", t.RangeBytes, int64(MaxRangeBytes))
 	}
 	ranges := max(t.Ranges, 1)
 	if loc == placement.LocalityRegionalByRow {
@@ -354,6 +361,9 @@ func (s *Scenario) validateWorkload(i int, c *topology.Cluster, db placement.Dat
 	}
 	if err := checkNodeNames(c, f("gateways"), w.Gateways); err != nil {
 		return err
+	}
+	if w.ValueBytes < 0 || w.ValueBytes > MaxValueBytes {
+		return fieldErr(f("value_bytes"), "%d is out of range [0, %d]", w.ValueBytes, MaxValueBytes)
 	}
 	if a := w.App; a != nil {
 		if a.Region != "" && c.RegionIndex(a.Region) < 0 {

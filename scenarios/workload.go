@@ -20,6 +20,8 @@ type generator struct {
 	m     *raft.Model
 	r     *rand.Rand
 	table raft.TableID
+	// valueBytes is the workload's value_bytes.
+	valueBytes int
 	// gateways are the nodes of the clients' region; a client uses a
 	// gateway in its own zone, and clients are spread evenly over zones.
 	gateways []topology.NodeID
@@ -122,7 +124,7 @@ func (g *generator) Handle(ev *sim.Event) {
 func (g *generator) issue() {
 	op := g.ops[pick(g.cum, g.r.Float64())]
 	tag := g.tagBase + int64(op)
-	req := raft.Request{Op: op, Table: g.table, Region: -1}
+	req := raft.Request{Op: op, Table: g.table, Region: -1, ValueBytes: g.valueBytes}
 	if g.anyNode {
 		req.Client, req.ClientSet = g.clients[g.r.IntN(len(g.clients))], true
 		req.Gateway = g.all[g.r.IntN(len(g.all))]

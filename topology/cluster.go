@@ -83,6 +83,10 @@ type Cluster struct {
 	Zones   []Zone
 	Nodes   []Node
 	Latency *LatencyModel
+	// bandwidth[a*len(Regions)+b] is the capacity of the directed link
+	// from region a to region b in bytes per second, 0 for unlimited; nil
+	// when no link is limited (Build fills it).
+	bandwidth []float64
 }
 
 // RegionIndex returns the index of the named region, or -1.

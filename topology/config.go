@@ -55,6 +55,13 @@ type Config struct {
 	ServiceTime time.Duration `yaml:"service_time"`
 	// Fsync is the p50 of one Raft log append (WAL sync) on a node.
 	Fsync time.Duration `yaml:"fsync"`
+	// Bandwidth is the capacity of every link between two regions, in each
+	// direction ("1Gbps"; see ParseBandwidth): a message between regions
+	// then takes bytes/bandwidth to send, after the messages queued before
+	// it on that directed link. Empty means unlimited: no transmission time.
+	Bandwidth string `yaml:"bandwidth,omitempty"`
+	// Links overrides Bandwidth for the region pairs it names.
+	Links []Link `yaml:"links,omitempty"`
 }
 
 // RegionSize is the shape of one region in topology.region_sizes
@@ -199,6 +206,9 @@ func (c Config) Validate() error {
 	default:
 		return fmt.Errorf("topology.jitter: unknown %q (want %s or %s)", c.Jitter, JitterNone, JitterLognormal)
 	}
+	if err := c.validateBandwidth(); err != nil {
+		return err
+	}
 	if len(c.Regions) > 0 {
 		if _, err := c.ZoneNodes(c.Regions); err != nil {
 			return err
@@ -250,6 +260,9 @@ func Build(cfg Config) (*Cluster, error) {
 		return nil, err
 	}
 	c.Latency = lm
+	if err := c.buildBandwidth(cfg); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 

@@ -216,7 +216,7 @@ func TestRunAndCompare(t *testing.T) {
 	assert.Contains(t, stdout, `"survival": "region"`)
 	assert.Contains(t, stderr, "wrote "+out+": result.json, stats.csv")
 	assert.Contains(t, stderr, "charts (PNG and SVG), shown with their captions in "+filepath.Join(out, "README.md"))
-	for _, f := range []string{"result.json", "stats.csv", "faults.csv", "unavailability.csv", "impact.csv", "timeline.csv", "timeline_completed.csv", "histograms.jsonl", "scenario.yaml",
+	for _, f := range []string{"result.json", "stats.csv", "faults.csv", "unavailability.csv", "impact.csv", "timeline.csv", "timeline_completed.csv", "traffic.csv", "histograms.jsonl", "scenario.yaml",
 		"cdf-t-read.png", "cdf-t-write.svg", "dots-t.png", "rtt-heatmap.png", "README.md"} {
 		info, err := os.Stat(filepath.Join(out, f))
 		require.NoError(t, err, f)

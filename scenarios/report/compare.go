@@ -294,6 +294,7 @@ func writeComparisonTable(b *bytes.Buffer, runs []scenarios.Result) {
 			fmt.Fprintf(b, "warning: %s: %s under-replicated (see run %d): it runs with the replicas placed, not the ones it asks for\n", labels[i], plural(n, "table"), i+1)
 		}
 	}
+	writeCostTable(b, runs, labels)
 }
 
 func writeComparisonMarkdown(b *bytes.Buffer, runs []scenarios.Result) {
@@ -316,6 +317,7 @@ func writeComparisonMarkdown(b *bytes.Buffer, runs []scenarios.Result) {
 		return
 	}
 	g.writeMarkdown(b)
+	writeCostMarkdown(b, runs, labels, 3)
 }
 
 // comparisonCSVHeader returns the CSV header of WriteComparison.

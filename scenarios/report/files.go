@@ -148,6 +148,14 @@ var ResultCSVs = []CSVTable{
 			"count", "errors", "ambiguous", "p50_ms", "p99_ms"},
 		Rows: func(r *scenarios.Result) [][]string { return timelineRows(r, r.TimelineCompleted) },
 	},
+	{
+		// Bytes per region pair (scope region) and per pair of zones of
+		// one region (scope zone), and their cost: Result.Traffic.
+		Name: "traffic.csv",
+		Header: []string{"scope", "from", "to", "bytes", "bytes_per_s", "messages", "raft_bytes", "kv_bytes",
+			"closedts_bytes", "snapshot_bytes", "client_bytes", "provider", "usd_per_gb", "usd_per_month"},
+		Rows: trafficRows,
+	},
 }
 
 // runColumns lead every row of a CSVTable.

@@ -42,7 +42,7 @@ func readCSV(t *testing.T, data []byte) [][]string {
 // the CSV tables and scenario.yaml; the tables are golden files.
 func TestResultFilesGolden(t *testing.T) {
 	files := report.ResultFiles(zoneResult())
-	assert.Equal(t, []string{"result.json", "stats.csv", "faults.csv", "unavailability.csv", "impact.csv", "timeline.csv", "timeline_completed.csv", "histograms.jsonl", "scenario.yaml"},
+	assert.Equal(t, []string{"result.json", "stats.csv", "faults.csv", "unavailability.csv", "impact.csv", "timeline.csv", "timeline_completed.csv", "traffic.csv", "histograms.jsonl", "scenario.yaml"},
 		fileNames(files))
 	for _, f := range files[2:] {
 		golden(t, "files-"+f.Name, renderFile(t, f))
@@ -77,11 +77,14 @@ func TestCSVTablesNameUnits(t *testing.T) {
 		"range": true, "ranges": true, "ranges_unavailable": true,
 		"requests": true, "errors": true, "count": true, "ambiguous": true, "write_count": true, "read_count": true,
 		"slow": true, "unavailable_range": true, "during_count": true, "after_count": true,
+		"scope": true, "from": true, "to": true, "messages": true, "provider": true,
 	}
+	// Sizes and money name theirs: bytes, bytes_per_s, usd_per_gb.
+	named := func(c string) bool { return strings.Contains(c, "bytes") || strings.HasPrefix(c, "usd_per_") }
 	for _, tab := range report.ResultCSVs {
 		assert.True(t, strings.HasSuffix(tab.Name, ".csv"))
 		for _, c := range tab.Header {
-			assert.True(t, unitless[c] || strings.HasSuffix(c, "_s") || strings.HasSuffix(c, "_ms"),
+			assert.True(t, unitless[c] || named(c) || strings.HasSuffix(c, "_s") || strings.HasSuffix(c, "_ms"),
 				"%s: column %q names no unit", tab.Name, c)
 		}
 		rows := readCSV(t, renderFile(t, report.ResultFiles(zoneResult())[2+indexOf(tab.Name)]))
@@ -134,7 +137,7 @@ func TestCSVTablesContent(t *testing.T) {
 // led by the run's label.
 func TestComparisonFiles(t *testing.T) {
 	files := report.ComparisonFiles(comparison())
-	assert.Equal(t, []string{"result.json", "stats.csv", "faults.csv", "unavailability.csv", "impact.csv", "timeline.csv", "timeline_completed.csv", "histograms.jsonl", "scenario.yaml"},
+	assert.Equal(t, []string{"result.json", "stats.csv", "faults.csv", "unavailability.csv", "impact.csv", "timeline.csv", "timeline_completed.csv", "traffic.csv", "histograms.jsonl", "scenario.yaml"},
 		fileNames(files))
 	assert.Equal(t, string(renderComparison(t, comparison(), report.JSON)), string(renderFile(t, files[0])))
 	rows := readCSV(t, renderFile(t, files[5]))

@@ -181,7 +181,7 @@ func TestJSONRoundTrip(t *testing.T) {
 	assert.Equal(t, sorted("schema_version", "tool_version", "kind", "seeds", "resolved_scenario",
 		"scenario", "seed", "survival", "crdb_version", "simulated_seconds", "events",
 		"wall_seconds", "stats", "unavailability", "leases", "timeline", "timeline_completed",
-		"rtt", "max_offset_ms", "warmup_seconds", "requests", "regions", "rtt_ms", "faults", "lease_share", "lease_transfers", "timeline_interval_s", "tables", "replacements", "impact", "verdicts"), keys(t, raw))
+		"rtt", "max_offset_ms", "warmup_seconds", "requests", "regions", "rtt_ms", "faults", "lease_share", "lease_transfers", "timeline_interval_s", "tables", "replacements", "impact", "verdicts", "traffic"), keys(t, raw))
 	assert.Equal(t, sorted("table", "locality", "op", "client_region", "count", "errors", "ambiguous", "max_ok_ms",
 		"mean_ms", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms",
 		"expected_ms", "expected_low_ms", "expected_high_ms", "departs"),
