@@ -330,7 +330,9 @@ func (m *Model) finishAfter(ri reqID, d time.Duration) {
 	m.send(d, kClientReply, ri)
 	for pi := s.parts; pi != noPart; {
 		next := m.parts[pi].sibNext
-		if m.parts[pi].stage != stageAtReplica {
+		// A part queued for a key latch leaves the queue: its context is
+		// cancelled (spanlatch's wait ends with it).
+		if p := &m.parts[pi]; p.stage != stageAtReplica || p.latchWaiting {
 			m.partDone(pi)
 		}
 		pi = next
