@@ -46,6 +46,12 @@ func (m *Model) Submit(req Request, tag int64) {
 	if req.Keyed {
 		k := max(req.Key, 0)
 		s.rng, s.key, s.keyed = ranges[k%len(ranges)], int32(min(k/len(ranges), math.MaxInt32)), true
+		if req.Op == OpTxn {
+			if m.lockSeq++; m.lockSeq == 0 {
+				m.lockSeq++
+			}
+			s.lockID = m.lockSeq
+		}
 	} else {
 		s.rng = ranges[mod(req.Range, len(ranges))]
 		s.key = int32(mod(req.Key, m.ranges[s.rng].keys))
@@ -323,6 +329,9 @@ func (m *Model) finishAfter(ri reqID, d time.Duration) {
 		panic(fmt.Sprintf("raft: request %d finished twice", ri))
 	}
 	s.done = true
+	if s.lockID != 0 {
+		m.resolveIntents(ri)
+	}
 	if s.deadline != 0 && m.eng.Cancel(s.deadline) {
 		s.inFlight--
 	}

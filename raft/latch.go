@@ -2,7 +2,10 @@ package raft
 
 import (
 	"fmt"
+	"slices"
 	"time"
+
+	"github.com/regionsim/regionsim/topology"
 )
 
 // This file is the concurrency control of keyed requests (Request.Keyed):
@@ -40,13 +43,16 @@ import (
 // an entry (latchTable), so memory follows the keys in contention, not
 // the rows.
 
-// keyLatch is the latch of one key with a holder or waiters: holder is the
-// write holding it (noPart: none), head and tail the first and last of
-// the parts waiting for it, linked through partState.latchNext.
+// keyLatch is the latch of one key with a holder, an intent or waiters:
+// holder is the write holding its latch (noPart: none), lockID the
+// transaction whose intent is on it (reqState.lockID; 0: none), head and
+// tail the first and last of the parts waiting for it, linked through
+// partState.latchNext.
 type keyLatch struct {
 	rng        RangeID
 	key        int32
 	holder     partID
+	lockID     uint32
 	head, tail partID
 }
 
@@ -158,10 +164,17 @@ func (t *latchTable) active() int { return t.used }
 
 // latched reports whether part pi takes the key-latch path on arrival:
 // a keyed request's consistent read, check or write at a leaseholder
-// (Request.Keyed; unkeyed requests never collide).
+// (Request.Keyed; unkeyed requests never collide). Of a transaction's
+// writes only the one to its named row, on its first range, is keyed: the
+// rows it writes on the ranges after it are taken never to collide, so no
+// two transactions can wait for each other's intents (the model has no
+// deadlock detection; CockroachDB's txnwait queue breaks such cycles).
 func (m *Model) latched(pi partID) bool {
 	p := &m.parts[pi]
 	if p.req == noReq || !m.reqs[p.req].keyed {
+		return false
+	}
+	if s := &m.reqs[p.req]; s.op == OpTxn && p.rng != s.rng {
 		return false
 	}
 	return p.kind == partRead || p.kind == partWrite || p.kind == partCheck
@@ -248,7 +261,7 @@ func (m *Model) dropLatch(pi partID) {
 // An entry left with neither holder nor waiter is removed.
 func (m *Model) grantLatch(e int32) {
 	k := &m.latches.entries[e]
-	for k.holder == noPart && k.head != noPart {
+	for k.holder == noPart && k.lockID == 0 && k.head != noPart {
 		q := k.head
 		qp := &m.parts[q]
 		k.head = qp.latchNext
@@ -267,9 +280,104 @@ func (m *Model) grantLatch(e int32) {
 		}
 		m.sendPart(qp.svc, kEvalDone, q, 0)
 	}
-	if k.holder == noPart && k.head == noPart {
+	if k.holder == noPart && k.lockID == 0 && k.head == noPart {
 		m.latches.remove(e)
 	}
+}
+
+// applied runs when part pi's command commits at its leaseholder. It
+// releases the part's latch, except for a keyed transaction's write that
+// applies under its lease while its transaction is still running: that
+// write leaves an intent, so the key stays locked, now by the
+// transaction, until the intent is resolved (resolveIntents). A 1PC
+// write leaves none.
+func (m *Model) applied(pi partID) {
+	p := &m.parts[pi]
+	if p.latch == 0 || p.latchWaiting || p.req == noReq {
+		m.dropLatch(pi)
+		return
+	}
+	s := &m.reqs[p.req]
+	if s.op != OpTxn || s.done || p.leaseSeq != m.ranges[p.rng].leaseSeq {
+		m.dropLatch(pi)
+		return
+	}
+	k := &m.latches.entries[p.latch-1]
+	k.holder, k.lockID = noPart, s.lockID
+	p.latch = 0
+	if m.tracer != nil {
+		m.traceStep(pi, "intent", fmt.Sprintf("key %d locked until resolved", k.key))
+	}
+}
+
+// resolveIntents runs when keyed transaction ri ends at its gateway
+// (committed, or given up: its intent is then aborted the same way).
+// Parallel commits make the commit explicit afterwards: the coordinator
+// sends EndTxn(COMMITTED) to the range of the transaction record (kvcoord
+// txn_interceptor_committer.go makeTxnCommitExplicitAsync), whose
+// evaluation resolves the intents on that range (batcheval
+// cmd_end_transaction.go resolveLocalLocks); intents on other ranges are
+// resolved after it applies, one ResolveIntent command per range
+// (replica_write.go: the EndTxn result's CleanupTxnIntentsAsync). A keyed
+// transaction contends only on its named row, on its first range, where
+// its record is: that key unlocks when the EndTxn applies — the lock table
+// hears of it (OnLockUpdated) as the command applies. The model draws the
+// EndTxn's hop, evaluation and quorum as the request path would and
+// schedules the release (kIntentResolved); it does not simulate the
+// command's failures. An intent written after the transaction ended (its
+// client gave up first) is released at once (applied).
+func (m *Model) resolveIntents(ri reqID) {
+	s := &m.reqs[ri]
+	e := m.latches.lookup(s.rng, s.key)
+	if e < 0 || m.latches.entries[e].lockID != s.lockID {
+		return // no intent there (yet)
+	}
+	lh := m.ranges[s.rng].Leaseholder
+	d := m.oneWay(s.gateway, lh) + m.service(lh) + m.commitDelay(s.rng, lh)
+	m.eng.After(d, m.id, kIntentResolved, intentArg(e, s.lockID))
+}
+
+// commitDelay draws how long a command leaseholder lh proposes for range
+// rng takes to commit: the Quorum-th fastest of its own append and each
+// other voter's MsgApp, fsync and ack (replicate, voterAppended), on a
+// healthy cluster.
+func (m *Model) commitDelay(rng RangeID, lh topology.NodeID) time.Duration {
+	r := &m.ranges[rng]
+	var acks [32]time.Duration
+	key := m.netRand[lh].Uint64()
+	n := 0
+	for i, v := range r.Replicas[:r.NumVoters] {
+		if v == lh {
+			acks[n] = m.fsync(lh)
+		} else {
+			acks[n] = 2*m.pairHalf(key, pairReplica+uint64(i), lh, v) + m.fsync(v)
+		}
+		n++
+	}
+	slices.Sort(acks[:n])
+	return acks[r.Quorum-1]
+}
+
+// intentArg encodes latch entry e and the lock id of the intent on it.
+func intentArg(e int32, lockID uint32) int64 { return int64(e)<<32 | int64(lockID) }
+
+// intentResolved runs when the resolution of an intent applies: its key
+// unlocks and its waiters go on, unless the entry no longer holds that
+// intent.
+func (m *Model) intentResolved(arg int64) {
+	e, id := int32(arg>>32), uint32(arg)
+	if int(e) >= len(m.latches.entries) {
+		return
+	}
+	k := &m.latches.entries[e]
+	if k.lockID != id {
+		return
+	}
+	if m.tracer != nil {
+		m.traceNote(m.ranges[k.rng].Leaseholder, "intent-resolved", fmt.Sprintf("r%d key %d", k.rng, k.key))
+	}
+	k.lockID = 0
+	m.grantLatch(e)
 }
 
 // recordWait adds the time part pi has waited in its key's queue to its

@@ -215,3 +215,87 @@ func TestLatchTableSteadyStateAllocatesNothing(t *testing.T) {
 	})
 	assert.Zero(t, allocs)
 }
+
+func TestTxnIntentBlocksUntilResolved(t *testing.T) {
+	// A keyed txn writes its named row on range 0 and a row on range 1
+	// (TxnRanges 2, both ranges homed at n1). Its write to range 0 applies
+	// at 10.0030 s and leaves an intent: the key stays locked until the
+	// coordinator's EndTxn(COMMITTED) has reached n1 (0 ms from n1),
+	// evaluated (0.3) and committed (2.5) after the txn ended at its
+	// gateway (10.0030 s): until 10.0058 s. The client has its answer at
+	// 10.0032 s.
+	h, rec := newContentionHarness(t)
+	two := []placement.RangeLayout{zoneLayoutA, zoneLayoutA}
+	tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: two, Rows: 10, TxnRanges: 2})
+	txn := h.at(10, Request{Op: OpTxn, Table: tb, Gateway: n1, Keyed: true, Key: 0})
+	// A write of the row at 10.001 s (at n1 at 10.0012 s) waits 4.6 ms.
+	w := h.at(10.001, Request{Op: OpWrite, Table: tb, Gateway: n1, Keyed: true, Key: 0})
+	// A read after the client's answer (at n1 at 10.0037 s) queues behind
+	// the intent, which outlives the transaction's reply, and the write
+	// waiting for it, which holds the latch from 10.0058 s to 10.0086 s:
+	// it waits 4.9 ms.
+	r := h.at(10.0035, Request{Op: OpRead, Table: tb, Gateway: n1, Keyed: true, Key: 0})
+	// The row the txn wrote on range 1 (key 1 = range 1, key 0) does not
+	// contend.
+	other := h.at(10.001, Request{Op: OpRead, Table: tb, Gateway: n1, Keyed: true, Key: 1})
+	assert.InDelta(t, cHop+hold+cHop, h.latency(txn), 1e-6)
+	assert.InDelta(t, cHop+4.6+hold+cHop, h.latency(w), 1e-6)
+	assert.InDelta(t, 4.6, rec.wait[w], 1e-6)
+	assert.InDelta(t, cHop+4.9+svc+cHop, h.latency(r), 1e-6)
+	assert.InDelta(t, cHop+svc+cHop, h.latency(other), 1e-6)
+	assert.Zero(t, h.m.latches.active())
+}
+
+func TestTxnIntentOfARemoteCoordinator(t *testing.T) {
+	// The txn's gateway is n4 (us-west1), 33 ms from the leaseholder n1:
+	// its write applies at 10.0360 s, the txn ends at n4 at 10.0690 s, and
+	// its EndTxn reaches n1 at 10.1020 s and applies at 10.1048 s. The
+	// key was locked for 71.6 ms where a 1PC write holds it 2.8 ms. A write
+	// from n1 at 10.05 s (at n1 at 10.0502 s) waits 54.6 ms.
+	h, rec := newContentionHarness(t)
+	two := []placement.RangeLayout{zoneLayoutA, zoneLayoutA}
+	tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: two, Rows: 10, TxnRanges: 2})
+	txn := h.at(10, Request{Op: OpTxn, Table: tb, Gateway: n4, Keyed: true, Key: 0})
+	w := h.at(10.05, Request{Op: OpWrite, Table: tb, Gateway: n1, Keyed: true, Key: 0})
+	assert.InDelta(t, cHop+33+hold+33+cHop, h.latency(txn), 1e-6)
+	assert.InDelta(t, 54.6, rec.wait[w], 1e-6)
+	assert.InDelta(t, cHop+54.6+hold+cHop, h.latency(w), 1e-6)
+	assert.Zero(t, h.m.latches.active())
+}
+
+func TestQueuedWriterLeavesAtItsTimeout(t *testing.T) {
+	// With a 10 ms statement timeout, of 10 writes sent at once to one key
+	// the first three finish in time (0.2 + 2.8·k + 0.2 ms, k = 1…3); the
+	// fourth holds the latch from 8.6 ms and its client gives up at 10 ms
+	// (its write still applies, at 11.4 ms); the other six leave the queue
+	// at 10 ms and never evaluate. The seven clients hear of the timeout
+	// one hop later, at 10.2 ms. Nothing stays behind.
+	cfg := DefaultConfig()
+	cfg.ClientTimeout = 10 * time.Millisecond
+	e := sim.NewEngine()
+	rec := &contention{recorder: recorder{lat: map[int64][]float64{}, ok: map[int64][]bool{}}, wait: map[int64]float64{}, waited: map[int64]bool{}}
+	m, err := New(e, testCluster(t, "crdb-demo"), cfg, 1, rec)
+	require.NoError(t, err)
+	h := &harness{t: t, e: e, m: m, rec: &rec.recorder}
+	tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zoneLayoutA}, Rows: 10})
+	var tags []int64
+	for range 10 {
+		tags = append(tags, h.at(10, Request{Op: OpWrite, Table: tb, Gateway: n1, Keyed: true, Key: 0}))
+	}
+	var applied int
+	h.m.onCommit = func(*Range, *partState) { applied++ }
+	e.RunUntil(sim.At(20 * time.Second))
+	for i, tag := range tags {
+		require.Len(t, rec.lat[tag], 1)
+		if i < 3 {
+			assert.True(t, rec.ok[tag][0])
+			assert.InDelta(t, cHop+float64(i+1)*hold+cHop, rec.lat[tag][0], 1e-6)
+			continue
+		}
+		assert.False(t, rec.ok[tag][0], "writer %d timed out", i)
+		assert.InDelta(t, 10+cHop, rec.lat[tag][0], 1e-6, "the client hears at the deadline + one hop")
+	}
+	assert.Equal(t, 4, applied, "the queued writes never evaluated")
+	assert.Zero(t, h.m.latches.active())
+	assert.Len(t, h.m.freeParts, len(h.m.parts), "every part slot is free again")
+}

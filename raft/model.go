@@ -74,6 +74,8 @@ type Model struct {
 
 	// latches are the key latches of keyed requests (latch.go).
 	latches latchTable
+	// lockSeq numbers keyed transactions (reqState.lockID).
+	lockSeq uint32
 
 	reqs      []reqState
 	freeReqs  []reqID
@@ -98,6 +100,7 @@ const (
 	kDeadline                       // reqID: the request's deadline
 	kLeaseWaitOver                  // partArg: a part waited RangeLeaseAcquireTimeout for a lease
 	kLatchArrive                    // partArg: a keyed part reached its replica, before its latches
+	kIntentResolved                 // intentArg: a transaction's intent on a key was resolved
 )
 
 // New returns a model of cluster c on engine e. Completed requests are
@@ -326,6 +329,8 @@ func (m *Model) Handle(ev *sim.Event) {
 		if pi, _, ok := m.partEvent(ev); ok {
 			m.leaseWaitOver(pi)
 		}
+	case kIntentResolved:
+		m.intentResolved(ev.Arg)
 	default:
 		panic(fmt.Sprintf("raft: unknown event kind %d", ev.Kind))
 	}

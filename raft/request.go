@@ -168,6 +168,9 @@ type reqState struct {
 	// is the time its parts queued for them, didWait whether they did.
 	keyed, didWait bool
 	waited         time.Duration
+	// lockID names a keyed transaction's intents (latch.go), 0 for
+	// other requests.
+	lockID uint32
 }
 
 // partKind is what a part does at its target replica.

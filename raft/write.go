@@ -213,7 +213,7 @@ func (m *Model) voterAppended(pi partID) {
 	}
 	p.commit = true
 	// The command applies (or is rejected at apply): its latches go.
-	m.dropLatch(pi)
+	m.applied(pi)
 	if p.leaseSeq != r.leaseSeq {
 		// The lease changed since the command was evaluated: it is
 		// rejected when it applies (CockroachDB's lease sequence check).
