@@ -168,18 +168,19 @@ type Stat struct {
 	// App is the latency the application saw, for a workload with an
 	// application tier (workload app:); absent otherwise.
 	App *AppLatency `json:"app,omitempty"`
-	// Contention is how long the stat's requests waited for latches on
-	// their row, for a keyed workload (workload keys:); absent otherwise.
+	// Contention is how long the stat's requests waited for their row
+	// (latches, intents), for a keyed workload (workload keys:); absent
+	// otherwise.
 	Contention *Contention `json:"contention,omitempty"`
 }
 
-// Contention is the latch wait of a stat's keyed requests (workload
-// keys:): per request, the time it queued at its row's leaseholder behind
-// conflicting writes before it could evaluate — a write behind the writes
-// that held or awaited the row's latch until they applied, a read behind
-// the writes queued when it arrived — summed over its parts (a txn's
-// ranges) and attempts, 0 for a request that found its row free. Its
-// latency includes the wait.
+// Contention is the wait of a stat's keyed requests (workload keys:) for
+// their row: per request, the time it queued at the row's leaseholder
+// behind conflicting writes before it could evaluate — a write behind the
+// writes that held or awaited the row's latch until they applied, a read
+// behind the writes queued when it arrived, either behind a transaction's
+// intent until it was resolved — summed over its attempts, 0 for a
+// request that found its row free. Its latency includes the wait.
 type Contention struct {
 	Requests    uint64  `json:"requests"`     // keyed requests measured, errors included
 	Waited      uint64  `json:"waited"`       // of them, those that queued at all

@@ -581,11 +581,11 @@ func contentionSection(stats []scenarios.Stat) (section, bool) {
 	}
 	return section{
 		name:    "contention",
-		summary: "how long keyed requests waited for their row's latches",
+		summary: "how long keyed requests waited for their row",
 		parts:   []part{{"", g}},
 		notes: []string{
-			"wait: the time a request queued at its row's leaseholder behind conflicting writes (a write until",
-			"the writes before it applied, a read until the writes queued before it did); waited %: the share",
+			"wait: the time a request queued at its row's leaseholder behind conflicting writes: until the writes",
+			"ahead of it applied (their latches) and a transaction's intent was resolved; waited %: the share",
 			"that queued at all; p99: the request latency, wait included.",
 		},
 	}, true
