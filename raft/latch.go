@@ -66,6 +66,7 @@ type latchTable struct {
 	entries []keyLatch
 	free    []int32 // entry indexes to reuse
 	used    int     // occupied slots
+	waiting int     // parts queued on any entry
 }
 
 func latchHash(rng RangeID, key int32) uint64 {
@@ -213,10 +214,15 @@ func (m *Model) latchArrive(pi partID) {
 		k.head = pi
 	}
 	k.tail = pi
+	m.latches.waiting++
 	if m.tracer != nil {
 		m.traceStep(pi, "latch-wait", fmt.Sprintf("key %d: behind %v", key, k.holder))
 	}
 }
+
+// QueuedOnRows returns how many requests' parts wait at a leaseholder for
+// a row's latch or intent (keyed requests only).
+func (m *Model) QueuedOnRows() int { return m.latches.waiting }
 
 // dropLatch releases part pi's latch, or takes it out of the queue it
 // waits in: its write applied (or was rejected at apply), or its attempt
@@ -233,6 +239,7 @@ func (m *Model) dropLatch(pi partID) {
 	k := &m.latches.entries[e]
 	if p.latchWaiting {
 		p.latchWaiting = false
+		m.latches.waiting--
 		m.recordWait(pi)
 		prev := noPart
 		for q := k.head; q != pi; q = m.parts[q].latchNext {
@@ -269,6 +276,7 @@ func (m *Model) grantLatch(e int32) {
 			k.tail = noPart
 		}
 		qp.latchNext, qp.latchWaiting = noPart, false
+		m.latches.waiting--
 		m.recordWait(q)
 		if qp.kind == partWrite {
 			k.holder = q
