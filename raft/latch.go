@@ -216,7 +216,14 @@ func (m *Model) latchArrive(pi partID) {
 	k.tail = pi
 	m.latches.waiting++
 	if m.tracer != nil {
-		m.traceStep(pi, "latch-wait", fmt.Sprintf("key %d: behind %v", key, k.holder))
+		behind := "queued writes"
+		switch {
+		case k.holder != noPart:
+			behind = fmt.Sprintf("the write of req=%d", m.reqs[m.parts[k.holder].req].tag)
+		case k.lockID != 0:
+			behind = "a transaction's intent"
+		}
+		m.traceStep(pi, "latch-wait", fmt.Sprintf("key %d: behind %s", key, behind))
 	}
 }
 
