@@ -204,3 +204,34 @@ func TestSaturatedHotRowIsBadInput(t *testing.T) {
 	var internal *scenarios.InternalError
 	assert.False(t, errors.As(err, &internal), "not reported as a bug")
 }
+
+// TestHotRowExample runs scenarios/testdata/hot-row.yaml: every keyed
+// workload reports its contention, the unkeyed one none, and a write to
+// the hot row finds it busy with probability its utilisation ρ (Poisson
+// arrivals see time averages). Row 0 is held 2 ms by each write — 100/s
+// from us-east1, 50·0.9·p0 from us-west1 (p0 = 0.1794, zipf's key 0 of
+// 1000), 50·0.2·0.02 from europe-west1 (a tenth of the hot share) — and
+// 70 ms by each us-west1 txn's intent (50·0.1·p0 per second): 2 ms to
+// write it, 33 ms for the reply to reach its gateway in us-west1, 33 ms for
+// the EndTxn to come back, 2 ms to apply it. ρ = 0.2165 + 0.0628 = 0.279.
+func TestHotRowExample(t *testing.T) {
+	s, err := scenarios.Load("testdata/hot-row.yaml")
+	require.NoError(t, err)
+	res, err := scenarios.Run(s)
+	require.NoError(t, err)
+	keyed := 0
+	for _, st := range res.Stats {
+		if st.Contention == nil {
+			continue
+		}
+		keyed++
+		if st.ClientRegion == "us-east1" && st.Op == "write" {
+			p0 := 0.17944
+			rho := (100+50*0.9*p0+50*0.2*0.02)*0.002 + 50*0.1*p0*0.070
+			t.Logf("ρ %.3f, share of us-east1 writes that queued %.3f", rho, st.Contention.WaitedShare)
+			assert.InDelta(t, rho, st.Contention.WaitedShare, 0.015, "the hot row's writers queue ρ of the time")
+		}
+	}
+	assert.Equal(t, 6, keyed, "read and write on us-east1's hot row, write and txn from us-west1, read and write from europe-west1")
+	assert.Len(t, res.Stats, 8)
+}
