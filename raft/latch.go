@@ -205,6 +205,12 @@ func (m *Model) latchArrive(pi partID) {
 		m.sendPart(p.svc, kEvalDone, pi, 0)
 		return
 	}
+	if m.reqs[p.req].done {
+		// Its client gave up while it travelled: its context is cancelled,
+		// so it does not queue.
+		m.partDone(pi)
+		return
+	}
 	// A write holds or awaits the key's latch: wait behind it.
 	k := &m.latches.entries[e]
 	p.latch, p.latchWaiting, p.latchNext, p.waitFrom = e+1, true, noPart, m.eng.Now()

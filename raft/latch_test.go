@@ -282,6 +282,11 @@ func TestQueuedWriterLeavesAtItsTimeout(t *testing.T) {
 	for range 10 {
 		tags = append(tags, h.at(10, Request{Op: OpWrite, Table: tb, Gateway: n1, Keyed: true, Key: 0}))
 	}
+	// A write from n4 reaches n1 at 33.2 ms, 23.2 ms after its client gave
+	// up, while a write sent at 31 ms holds the row (31.2 to 34.0 ms): its
+	// context is cancelled, so it does not queue and never applies.
+	late := h.at(10.031, Request{Op: OpWrite, Table: tb, Gateway: n1, Keyed: true, Key: 0})
+	far := h.at(10, Request{Op: OpWrite, Table: tb, Gateway: n4, Keyed: true, Key: 0})
 	var applied int
 	h.m.onCommit = func(*Range, *partState) { applied++ }
 	e.RunUntil(sim.At(20 * time.Second))
@@ -295,7 +300,10 @@ func TestQueuedWriterLeavesAtItsTimeout(t *testing.T) {
 		assert.False(t, rec.ok[tag][0], "writer %d timed out", i)
 		assert.InDelta(t, 10+cHop, rec.lat[tag][0], 1e-6, "the client hears at the deadline + one hop")
 	}
-	assert.Equal(t, 4, applied, "the queued writes never evaluated")
+	assert.InDelta(t, cHop+hold+cHop, rec.lat[late][0], 1e-6)
+	assert.False(t, rec.ok[far][0])
+	assert.InDelta(t, 10+cHop, rec.lat[far][0], 1e-6)
+	assert.Equal(t, 5, applied, "the queued writes and the late one never evaluated")
 	assert.Zero(t, h.m.latches.active())
 	assert.Len(t, h.m.freeParts, len(h.m.parts), "every part slot is free again")
 }
