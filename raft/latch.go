@@ -39,9 +39,9 @@ import (
 // read.go.
 //
 // Per key, waiters queue first come first served, as spanlatch's
-// sequence numbers order them. Only keys with a holder or a waiter have
-// an entry (latchTable), so memory follows the keys in contention, not
-// the rows.
+// sequence numbers order them. Only keys with a latch holder, an intent or
+// a waiter have an entry (latchTable), so memory follows the keys in
+// contention, not the rows.
 
 // keyLatch is the latch of one key with a holder, an intent or waiters:
 // holder is the write holding its latch (noPart: none), lockID the
@@ -57,7 +57,7 @@ type keyLatch struct {
 }
 
 // latchTable maps (range, key) to the keyLatch of every key that has a
-// holder or a waiter: an open-addressing hash table with linear probing
+// latch holder, an intent or a waiter: an open-addressing hash table with linear probing
 // and backward-shift deletion over a slab of entries with a free list.
 // Lookup, insert and remove are O(1) expected and allocate nothing once
 // the slab and the table have grown to the most keys in contention at once.
