@@ -18,6 +18,8 @@
 //     inserts with uniqueness checks, parallel-commit transactions);
 //   - lease.go: the lease check at a replica, lease transfers, waiting
 //     requests, the lease log;
+//   - latch.go: contention among keyed requests — per-row latches at the
+//     leaseholder (spanlatch) and transactions' intents (lock table);
 //   - closedts.go: the closed-timestamp side transport (its own handler);
 //   - follow.go: the replica scanners — lease preferences and
 //     follow-the-workload (its own handler);

@@ -43,8 +43,19 @@ func (m *Model) Submit(req Request, tag int64) {
 		s.region = int16(region)
 		ranges = t.Partitions[region]
 	}
-	s.rng = ranges[mod(req.Range, len(ranges))]
-	s.key = int32(mod(req.Key, m.ranges[s.rng].keys))
+	if req.Keyed {
+		k := max(req.Key, 0)
+		s.rng, s.key, s.keyed = ranges[k%len(ranges)], int32(min(k/len(ranges), math.MaxInt32)), true
+		if req.Op == OpTxn {
+			if m.lockSeq++; m.lockSeq == 0 {
+				m.lockSeq++
+			}
+			s.lockID = m.lockSeq
+		}
+	} else {
+		s.rng = ranges[mod(req.Range, len(ranges))]
+		s.key = int32(mod(req.Key, m.ranges[s.rng].keys))
+	}
 	if m.cfg.ClientTimeout > 0 {
 		// The client gives up after its statement timeout; without one it
 		// waits as long as DistSender retries.
@@ -157,6 +168,7 @@ func (m *Model) startPart(ri reqID, rng RangeID, node topology.NodeID, kind part
 // its arrival time plus the lead: writes to GLOBAL ranges are placed above
 // the range's closed timestamp (reference §3.2).
 func (m *Model) sendToReplica(pi partID, d time.Duration) {
+	m.dropLatch(pi)
 	p := &m.parts[pi]
 	p.nextGen() // a new attempt: events of earlier ones are stale
 	p.stage = stageAtReplica
@@ -176,6 +188,13 @@ func (m *Model) sendToReplica(pi partID, d time.Duration) {
 		if m.ranges[p.rng].GlobalReads {
 			p.writeTS = m.eng.Now().Add(d + m.lead)
 		}
+	}
+	if m.latched(pi) {
+		// Keyed: it sequences on its key's latch on arrival (latch.go)
+		// and evaluates once it may.
+		p.svc = m.service(p.node)
+		m.sendPart(d, kLatchArrive, pi, 0)
+		return
 	}
 	m.sendPart(d+m.service(p.node), kEvalDone, pi, 0)
 }
@@ -312,6 +331,9 @@ func (m *Model) finishAfter(ri reqID, d time.Duration) {
 		panic(fmt.Sprintf("raft: request %d finished twice", ri))
 	}
 	s.done = true
+	if s.lockID != 0 {
+		m.resolveIntents(ri)
+	}
 	if s.deadline != 0 && m.eng.Cancel(s.deadline) {
 		s.inFlight--
 	}
@@ -320,7 +342,9 @@ func (m *Model) finishAfter(ri reqID, d time.Duration) {
 	m.send(d, kClientReply, ri)
 	for pi := s.parts; pi != noPart; {
 		next := m.parts[pi].sibNext
-		if m.parts[pi].stage != stageAtReplica {
+		// A part queued for a key latch leaves the queue: its context is
+		// cancelled (spanlatch's wait ends with it).
+		if p := &m.parts[pi]; p.stage != stageAtReplica || p.latchWaiting {
 			m.partDone(pi)
 		}
 		pi = next
@@ -433,6 +457,7 @@ func (m *Model) rpcFailed(pi partID) {
 // brings it back to its gateway after d, in stage stage (stageRPCError with
 // kRPCError, or stageRetry with kRetry).
 func (m *Model) toGateway(pi partID, stage partStage, d time.Duration, kind sim.Kind) {
+	m.dropLatch(pi)
 	p := &m.parts[pi]
 	p.stage = stage
 	p.nextGen()
@@ -495,6 +520,7 @@ func (m *Model) abandonPart(pi partID) {
 // request gave up on it. Any event still in flight for it is stale; the
 // slot is freed once none is left.
 func (m *Model) partDone(pi partID) {
+	m.dropLatch(pi)
 	p := &m.parts[pi]
 	if p.stage == stageParked {
 		m.unpark(pi)

@@ -39,6 +39,8 @@ const (
 //     node or range in bits 32–63 and the generation in bits 0–31 (a
 //     store-dead timer of one down spell, a circuit-breaker timer of one
 //     wait);
+//   - a resolved intent (intentArg): the latch table entry in bits 32–63,
+//     the transaction's lock id in bits 0–31;
 //   - a closed-timestamp update (sideArg): the publication's tick number in
 //     bits 24–63, the sending node in bits 12–23, the receiving node in
 //     bits 0–11 (at most 4096 nodes).

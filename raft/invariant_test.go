@@ -36,15 +36,21 @@ type driver struct {
 	sent   int64
 	limit  int64
 	gap    time.Duration
+	// keys > 0 makes the requests keyed, on that many keys (latch.go).
+	keys int
 }
 
 func (d *driver) Handle(*sim.Event) {
 	d.sent++
-	d.m.Submit(Request{
+	req := Request{
 		Op: Op(d.r.IntN(int(numOps))), Table: TableID(d.r.IntN(d.tables)),
 		Gateway: topology.NodeID(d.r.IntN(d.nodes)), Region: d.r.IntN(3),
 		Range: d.r.IntN(10), Key: d.r.IntN(1000),
-	}, d.sent)
+	}
+	if d.keys > 0 {
+		req.Keyed, req.Key = true, d.r.IntN(d.keys)
+	}
+	d.m.Submit(req, d.sent)
 	if d.sent < d.limit {
 		d.e.After(d.gap, d.id, 0, 0)
 	}
@@ -78,10 +84,14 @@ func jitteryModel(t testing.TB, sink Sink, survival placement.Survival) *Model {
 }
 
 func TestEveryRequestCompletesOnceAndStateDrains(t *testing.T) {
-	for _, survival := range []placement.Survival{placement.SurvivalZone, placement.SurvivalRegion} {
+	for _, tc := range []struct {
+		survival placement.Survival
+		keys     int
+	}{{placement.SurvivalZone, 0}, {placement.SurvivalRegion, 0}, {placement.SurvivalZone, 30}, {placement.SurvivalRegion, 300}} {
+		survival := tc.survival
 		sink := &countSink{done: map[int64]int{}}
 		m := jitteryModel(t, sink, survival)
-		d := &driver{m: m, e: m.eng, r: sim.NewRand(3, 3), tables: len(m.tables), nodes: 9, limit: 20000, gap: 100 * time.Microsecond}
+		d := &driver{m: m, e: m.eng, r: sim.NewRand(3, 3), tables: len(m.tables), nodes: 9, limit: 20000, gap: 100 * time.Microsecond, keys: tc.keys}
 		d.id = m.eng.Register(d)
 		m.eng.Schedule(sim.At(5*time.Second), d.id, 0, 0)
 		m.eng.RunUntil(sim.At(30 * time.Second))
@@ -99,6 +109,7 @@ func TestEveryRequestCompletesOnceAndStateDrains(t *testing.T) {
 			assert.False(t, seen[p], "part %d freed twice", p)
 			seen[p] = true
 		}
+		assert.Zero(t, m.latches.active(), "%v, %d keys: no latch or intent is left", survival, tc.keys)
 	}
 }
 
@@ -113,12 +124,33 @@ func TestServingAllocatesNothing(t *testing.T) {
 	assert.Zero(t, allocs)
 }
 
+// TestKeyedServingAllocatesNothing: with latches and intents on 3000 keys
+// (about one in ten writes queues), serving still allocates nothing once
+// the slabs and the latch table have grown.
+func TestKeyedServingAllocatesNothing(t *testing.T) {
+	sink := &countSink{}
+	m := jitteryModel(t, sink, placement.SurvivalZone)
+	d := &driver{m: m, e: m.eng, r: sim.NewRand(3, 3), tables: len(m.tables), nodes: 9, limit: 1 << 62, gap: 100 * time.Microsecond, keys: 3000}
+	d.id = m.eng.Register(d)
+	m.eng.Schedule(sim.At(5*time.Second), d.id, 0, 0)
+	m.eng.RunUntil(sim.At(15 * time.Second))
+	allocs := testing.AllocsPerRun(100000, func() { m.eng.Step() })
+	assert.Zero(t, allocs)
+	assert.Positive(t, m.latches.active(), "keys are in contention")
+}
+
 // BenchmarkModel measures simulated requests per wall second for a random
-// mix of ops over all localities (REGION survival, lognormal jitter).
+// mix of ops over all localities (REGION survival, lognormal jitter);
+// keyed: the same on 3000 keys, with latches and intents.
 func BenchmarkModel(b *testing.B) {
+	b.Run("unkeyed", func(b *testing.B) { benchmarkModel(b, 0) })
+	b.Run("keyed", func(b *testing.B) { benchmarkModel(b, 3000) })
+}
+
+func benchmarkModel(b *testing.B, keys int) {
 	sink := &countSink{}
 	m := jitteryModel(b, sink, placement.SurvivalRegion)
-	d := &driver{m: m, e: m.eng, r: sim.NewRand(3, 3), tables: len(m.tables), nodes: 9, limit: 1 << 62, gap: 100 * time.Microsecond}
+	d := &driver{m: m, e: m.eng, r: sim.NewRand(3, 3), tables: len(m.tables), nodes: 9, limit: 1 << 62, gap: 100 * time.Microsecond, keys: keys}
 	d.id = m.eng.Register(d)
 	m.eng.Schedule(0, d.id, 0, 0)
 	m.eng.RunUntil(sim.At(2 * time.Second))

@@ -155,6 +155,7 @@ func (m *Model) failPart(pi partID) {
 		m.traceStep(pi, "breaker", "ReplicaUnavailableError")
 	}
 	p.failed = true
+	m.dropLatch(pi)
 	m.replyToGateway(pi)
 }
 
@@ -230,6 +231,7 @@ func (m *Model) moveLease(r *Range, to topology.NodeID, reason string) {
 
 // park makes part pi wait on range r (for a lease transfer or acquisition).
 func (m *Model) park(r *Range, pi partID) {
+	m.dropLatch(pi)
 	p := &m.parts[pi]
 	if p.parkedOn != noRange {
 		panic(fmt.Sprintf("raft: part %d parked twice", pi))

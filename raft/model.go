@@ -32,8 +32,10 @@ type Model struct {
 	lead    time.Duration
 	stale   time.Duration
 	sink    Sink
-	// staleSink is sink's StalenessSink ability, nil if it has none.
+	// staleSink is sink's StalenessSink ability, nil if it has none;
+	// contSink its ContentionSink ability.
 	staleSink StalenessSink
+	contSink  ContentionSink
 	seed      uint64
 	tables    []Table
 	ranges    []Range
@@ -74,6 +76,11 @@ type Model struct {
 	onCommit func(r *Range, p *partState)      // a write commits
 	tracer   func(TraceEvent)
 
+	// latches are the key latches of keyed requests (latch.go).
+	latches latchTable
+	// lockSeq numbers keyed transactions (reqState.lockID).
+	lockSeq uint32
+
 	reqs      []reqState
 	freeReqs  []reqID
 	parts     []partState
@@ -96,6 +103,8 @@ const (
 	kRetry                          // partArg: DistSender retries a part
 	kDeadline                       // reqID: the request's deadline
 	kLeaseWaitOver                  // partArg: a part waited RangeLeaseAcquireTimeout for a lease
+	kLatchArrive                    // partArg: a keyed part reached its replica, before its latches
+	kIntentResolved                 // intentArg: a transaction's intent on a key was resolved
 )
 
 // New returns a model of cluster c on engine e. Completed requests are
@@ -135,6 +144,7 @@ func New(e *sim.Engine, c *topology.Cluster, cfg Config, seed uint64, sink Sink)
 		clientRand: make([]*rand.Rand, n),
 	}
 	m.staleSink, _ = sink.(StalenessSink)
+	m.contSink, _ = sink.(ContentionSink)
 	// pkg/base/config.go RaftConfig.RangeLeaseAcquireTimeout: two election
 	// timeouts, enough to elect a leader and re-propose.
 	m.leaseAcquireTimeout = 2 * raftTimersFor(cfg.Version).electionTimeout()
@@ -266,7 +276,7 @@ func (m *Model) Handle(ev *sim.Event) {
 			return
 		}
 		m.atGateway(ri)
-	case kPartArrive, kEvalDone:
+	case kPartArrive, kEvalDone, kLatchArrive:
 		pi, _, ok := m.partEvent(ev)
 		if !ok {
 			return
@@ -275,9 +285,12 @@ func (m *Model) Handle(ev *sim.Event) {
 			m.dropped(pi)
 			return
 		}
-		if ev.Kind == kPartArrive {
+		switch ev.Kind {
+		case kPartArrive:
 			m.partArrive(pi)
-		} else {
+		case kLatchArrive:
+			m.latchArrive(pi)
+		default:
 			m.evalDone(pi)
 		}
 	case kLocalAppended:
@@ -322,6 +335,9 @@ func (m *Model) Handle(ev *sim.Event) {
 		if o == OK && m.staleSink != nil && (s.op == OpStaleRead || s.op == OpBoundedRead) {
 			m.staleSink.Served(s.tag, s.stmt, s.readTS)
 		}
+		if s.keyed && m.contSink != nil {
+			m.contSink.Contended(s.tag, s.waited, s.didWait)
+		}
 		m.sink.Complete(s.tag, s.rng, s.start, m.eng.Now(), o)
 		m.maybeFreeReq(ri)
 	case kRPCError:
@@ -338,6 +354,8 @@ func (m *Model) Handle(ev *sim.Event) {
 		if pi, _, ok := m.partEvent(ev); ok {
 			m.leaseWaitOver(pi)
 		}
+	case kIntentResolved:
+		m.intentResolved(ev.Arg)
 	default:
 		panic(fmt.Sprintf("raft: unknown event kind %d", ev.Kind))
 	}

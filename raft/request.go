@@ -76,7 +76,16 @@ type Request struct {
 	// row's partition for REGIONAL BY ROW tables (taken modulo their size).
 	Range int
 	// Key is the row's key within its range (taken modulo the range's keys).
+	// With Keyed it is instead the row's index in the table's key order:
+	// the row is key Key / R of range Key mod R, R being the ranges of the
+	// table (of the row's partition for REGIONAL BY ROW), and Range is
+	// ignored.
 	Key int
+	// Keyed makes the request one of a workload's key set (workload keys:):
+	// it may touch the same row as another keyed request, and waits for
+	// the row's latches at the leaseholder (latch.go). Unkeyed requests
+	// are taken never to collide.
+	Keyed bool
 	// Bounded gives a bounded-staleness read (OpBoundedRead) a bound:
 	// AS OF SYSTEM TIME with_max_staleness(MaxStaleness[, NearestOnly]),
 	// whose minimum timestamp bound is the statement time − MaxStaleness
@@ -161,6 +170,13 @@ type reqState struct {
 	ambiguous bool
 	parts     partID // head of the list of its parts that are not done
 	freed     bool   // the slot is free
+	// keyed: the request takes latches on its key (Request.Keyed); waited
+	// is the time its parts queued for them, didWait whether they did.
+	keyed, didWait bool
+	waited         time.Duration
+	// lockID names a keyed transaction's intents (latch.go), 0 for
+	// other requests.
+	lockID uint32
 }
 
 // partKind is what a part does at its target replica.
@@ -257,6 +273,13 @@ type partState struct {
 	// proposedAt is when the current attempt first proposed (a write or
 	// lease transfer), for the circuit breaker.
 	proposedAt sim.Time
+	// latch is the latchTable entry + 1 of the key latch the part holds
+	// or, with latchWaiting, waits for since waitFrom (0: none);
+	// latchNext links the key's queue (latch.go).
+	latch        int32
+	latchWaiting bool
+	latchNext    partID
+	waitFrom     sim.Time
 }
 
 // distSender is the gateways' shared failure knowledge.

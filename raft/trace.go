@@ -138,6 +138,14 @@ func (m *Model) tracePart(kind sim.Kind, pi partID, gen int32, i int) {
 		ev.Kind, ev.From = "arrive", p.from
 	case kEvalDone:
 		ev.Kind, ev.From = "eval", p.from
+		if current && p.req != noReq && m.latched(pi) {
+			ev.From = p.node // it arrived earlier (kLatchArrive)
+		}
+	case kLatchArrive:
+		ev.Kind, ev.From = "arrive", p.from
+		if current {
+			ev.Detail += " (sequenced on its row)"
+		}
 	case kLocalAppended:
 		ev.Kind = "append-durable"
 	case kAppendDone:

@@ -30,7 +30,7 @@ import (
 //
 //	topology [rtt=crdb-demo] [version=24.3] [max-offset=500ms]
 //	table name=T locality=regional-by-table|global|… voters=(n1,…) [non-voters=(…)] leaseholder=nX [partition=REGION] [rows=10]
-//	request at=DUR op=OP table=T gateway=nX [region=I] [range=I] [key=I] [max-staleness=DUR [nearest-only]]
+//	request at=DUR op=OP table=T gateway=nX [region=I] [range=I] [key=I] [max-staleness=DUR [nearest-only]] [keyed]
 //	transfer at=DUR range=I to=nX
 //	fault at=DUR for=DUR crash=(n1,…) [blackhole] | a=(…) b=(…) [one-way]
 //	liveness-lease-off nodes=(n1,…)   keep the liveness range's lease off these nodes
@@ -117,6 +117,7 @@ func (ts *traceState) run(t *testing.T, d *datadriven.TestData) string {
 		if d.HasArg("max-staleness") {
 			req.Bounded, req.MaxStaleness, req.NearestOnly = true, d.Duration(t, "max-staleness"), d.HasArg("nearest-only")
 		}
+		req.Keyed = d.HasArg("keyed")
 		tag := ts.h.at(d.Duration(t, "at").Seconds(), req)
 		ts.names[tag] = fmt.Sprintf("%v %s from %v", op, d.String(t, "table"), req.Gateway)
 		return fmt.Sprintf("req=%d", tag)

@@ -216,6 +216,8 @@ func (m *Model) voterAppended(pi partID) {
 		return
 	}
 	p.commit = true
+	// The command applies (or is rejected at apply): its latches go.
+	m.applied(pi)
 	if p.leaseSeq != r.leaseSeq {
 		// The lease changed since the command was evaluated: it is
 		// rejected when it applies (CockroachDB's lease sequence check).

@@ -172,6 +172,44 @@ type Stat struct {
 	// App is the latency the application saw, for a workload with an
 	// application tier (workload app:); absent otherwise.
 	App *AppLatency `json:"app,omitempty"`
+	// Contention is how long the stat's requests waited for their row
+	// (latches, intents), for a keyed workload (workload keys:); absent
+	// otherwise.
+	Contention *Contention `json:"contention,omitempty"`
+}
+
+// Contention is the wait of a stat's keyed requests (workload keys:) for
+// their row: per request, the time it queued at the row's leaseholder
+// behind conflicting writes before it could evaluate — a write behind the
+// writes that held or awaited the row's latch until they applied, a read
+// behind the writes queued when it arrived, either behind a transaction's
+// intent until it was resolved — summed over its attempts, 0 for a
+// request that found its row free. Its latency includes the wait.
+type Contention struct {
+	Requests    uint64  `json:"requests"`     // keyed requests measured, errors included
+	Waited      uint64  `json:"waited"`       // of them, those that queued at all
+	WaitedShare float64 `json:"waited_share"` // Waited / Requests, in [0, 1]
+	MeanMs      float64 `json:"mean_ms"`      // mean wait over every keyed request (0 for those that did not queue)
+	P50Ms       float64 `json:"p50_ms"`       // median wait over every keyed request
+	P99Ms       float64 `json:"p99_ms"`       // 99th percentile wait over every keyed request
+	MaxMs       float64 `json:"max_ms"`       // the longest wait
+	// Histogram is the distribution of the waits (nanoseconds, zeros
+	// included), for merging runs exactly; absent where a document leaves
+	// it out.
+	Histogram *stats.Histogram `json:"histogram,omitempty"`
+}
+
+// summariseContention returns the Contention of waits h, waited of which
+// queued, or nil when h is empty. It keeps h.
+func summariseContention(h *stats.Histogram, waited uint64) *Contention {
+	if h == nil || h.Count() == 0 {
+		return nil
+	}
+	return &Contention{
+		Requests: h.Count(), Waited: waited, WaitedShare: float64(waited) / float64(h.Count()),
+		MeanMs: ms(h.Mean()), P50Ms: ms(h.Quantile(0.5)), P99Ms: ms(h.Quantile(0.99)), MaxMs: ms(h.Max()),
+		Histogram: h,
+	}
 }
 
 // AppLatency is the application latency of a stat: per request, the round

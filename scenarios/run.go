@@ -58,6 +58,10 @@ type series struct {
 	// staleness holds the staleness served to successful stale and
 	// bounded reads (Stat.Staleness).
 	staleness stats.Histogram
+	// contention holds the latch waits of keyed requests, waited how
+	// many of them queued (Stat.Contention).
+	contention stats.Histogram
+	waited     uint64
 	// app is the workload's application tier (nil: none), running in
 	// appRegion (Stat.App).
 	app       *App
@@ -106,6 +110,17 @@ type recorder struct {
 	// (Served is called just before it), valid when hasServed.
 	served    time.Duration
 	hasServed bool
+	// wait is the latch wait of the keyed request whose Complete comes
+	// next (Contended is called just before it), valid when hasWait;
+	// waited whether it queued.
+	wait            time.Duration
+	hasWait, waited bool
+}
+
+// Contended records the latch wait of a keyed request the model is about
+// to complete (raft.ContentionSink).
+func (r *recorder) Contended(_ int64, wait time.Duration, waited bool) {
+	r.wait, r.hasWait, r.waited = wait, true, waited
 }
 
 // Served records the staleness of a stale or bounded read the model is
@@ -133,13 +148,19 @@ func (r *recorder) Complete(tag int64, rng raft.RangeID, start, end sim.Time, o 
 	default:
 		s.stall(r.rangeIndex[rng]).failed(start, end)
 	}
-	served := r.hasServed
-	r.hasServed = false
+	served, contended := r.hasServed, r.hasWait
+	r.hasServed, r.hasWait = false, false
 	if start < r.from || start >= r.until {
 		return
 	}
 	if served {
 		s.staleness.Record(r.served)
+	}
+	if contended {
+		s.contention.Record(r.wait)
+		if r.waited {
+			s.waited++
+		}
 	}
 	lat := end.Sub(start)
 	s.hist.Record(lat)
@@ -345,6 +366,7 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 			stopAt: end, submitted: &submitted,
 			tagBase: int64(len(rec.series)),
 			bounded: w.BoundedRead, valueBytes: w.ValueBytes,
+			keySet: newKeySet(w, sim.NewRand(s.Seed, sim.StreamID("workload/keys", wi))),
 		}
 		if w.GatewayMode() == GatewayAny {
 			g.anyNode, g.clients = true, c.RegionNodes(dbRegion)
@@ -424,6 +446,14 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 		return &InternalError{Scenario: s.Name, Seed: s.Seed, Panic: fmt.Sprintf(format, args...)}
 	}
 	switch {
+	case rec.outstanding > 0 && m.QueuedOnRows() > 0:
+		// Not a bug: the workload saturates a hot row (at most one write
+		// per evaluation + quorum), and its open-loop clients queue
+		// without bound.
+		return nil, &Error{Source: s.source, Field: "workload", Err: fmt.Errorf(
+			"%d requests still queued for hot rows %v after the end of the run: a row serialises its writes "+
+				"(one per evaluation + replication), so the keyed workloads offer more than it can take; "+
+				"lower their rate, widen keys, or set cockroach.client_timeout", m.QueuedOnRows(), maxDrain)}
 	case rec.outstanding > 0:
 		return nil, bug("%d requests still running %v after the end of the run", rec.outstanding, maxDrain)
 	case rec.outstanding < 0:
@@ -630,6 +660,7 @@ func (s *Scenario) result(rec *recorder, e *sim.Engine) *Result {
 			MeanMs: ms(h.Mean()), P50Ms: ms(h.Quantile(0.5)), P90Ms: ms(h.Quantile(0.9)),
 			P99Ms: ms(h.Quantile(0.99)), P999Ms: ms(h.Quantile(0.999)), MaxMs: ms(h.Max()), MaxOKMs: ms(sr.maxOK),
 			Latency: h, Staleness: summariseStaleness(sr.staleness.Clone()),
+			Contention: summariseContention(sr.contention.Clone(), sr.waited),
 		})
 		if x := sr.expect; x != nil {
 			st := &res.Stats[len(res.Stats)-1]

@@ -247,6 +247,35 @@ type Workload struct {
 	// rows homed in the client's region, in [0, 1]; nil means uniform over
 	// rows, i.e. the table's row share of Region (see LocalShare).
 	LocalRows *float64 `yaml:"local_rows"`
+	// Keys, when > 0, concentrates the workload on a key set of that many
+	// rows, and models contention on them: key k (0 … Keys-1) is the
+	// table's row k, on range k mod R of the R ranges (of the row's
+	// partition for regional-by-row) as a hashed primary key spreads rows;
+	// requests that name the same row serialise at its leaseholder — a
+	// write waits for the row's latch until the writes before it applied,
+	// a consistent read for the writes queued before it (docs/model.md
+	// "Contention"). Every workload with keys on a table shares its rows
+	// 0 … Keys-1. At most the table's rows and 2^30 (MaxKeys). 0 (the
+	// default) draws rows uniformly from the whole table and models no
+	// contention.
+	Keys int64 `yaml:"keys,omitempty"`
+	// Distribution is how a keyed workload draws its keys: uniform (the
+	// default when empty) or zipf (Distributions). Only with keys.
+	Distribution string `yaml:"distribution,omitempty"`
+	// ZipfExponent is the exponent s of distribution zipf: key k is drawn
+	// with probability proportional to (k+1)^-s, so key 0 is the hottest;
+	// > 1 and at most 100 (MaxZipfExponent); 0 means 1.1
+	// (DefaultZipfExponent). Only with zipf.
+	ZipfExponent float64 `yaml:"zipf_exponent,omitempty"`
+	// HotShare is the share of a uniform keyed workload's requests that
+	// go to its hot set, keys 0 … HotKeys-1 (uniformly among them); the
+	// others go uniformly to the remaining Keys − HotKeys keys. In (0, 1];
+	// 0 (the default) means no hot set. Only with keys and a uniform
+	// distribution.
+	HotShare float64 `yaml:"hot_share,omitempty"`
+	// HotKeys is the size of the hot set, in [1, keys) (or up to keys with
+	// hot_share 1); 0 means 1: one hot row. Only with hot_share.
+	HotKeys int64 `yaml:"hot_keys,omitempty"`
 	// Schedule changes Rate over time: each step sets the rate from At on.
 	// At strictly increasing, rates >= 0.
 	Schedule []Step `yaml:"schedule"`
@@ -283,6 +312,34 @@ type Workload struct {
 	// DefaultValueBytes (256).
 	ValueBytes int `yaml:"value_bytes"`
 }
+
+// Key distributions of Workload.Distribution.
+const (
+	// DistributionUniform draws every key of the key set alike (or, with
+	// hot_share, the hot set's share uniformly over it and the rest
+	// uniformly over the other keys).
+	DistributionUniform = "uniform"
+	// DistributionZipf draws key k with probability proportional to
+	// (k+1)^-zipf_exponent (math/rand/v2 Zipf with v = 1,
+	// rejection-inversion: constant memory whatever the key count).
+	DistributionZipf = "zipf"
+)
+
+// Distributions lists the valid Workload.Distribution values.
+var Distributions = []string{DistributionUniform, DistributionZipf}
+
+// Bounds and defaults of a keyed workload.
+const (
+	// MaxKeys bounds Workload.Keys (the model's rows per table, 2^30).
+	MaxKeys = 1 << 30
+	// DefaultZipfExponent is the zipf exponent when zipf_exponent is left
+	// out (key 0 then takes 18 % of the requests to 1000 keys, 12 % of
+	// those to 10^6 keys).
+	DefaultZipfExponent = 1.1
+	// MaxZipfExponent bounds Workload.ZipfExponent; beyond it key 0 takes
+	// all but a vanishing share.
+	MaxZipfExponent = 100
+)
 
 // Gateway modes of Workload.Gateway: how a load balancer picks a gateway.
 const (

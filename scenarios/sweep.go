@@ -625,6 +625,9 @@ func trimForSweep(r *Result, startS, endS float64, keepLatency bool) {
 			if st := r.Stats[i].Staleness; st != nil {
 				st.Histogram = nil
 			}
+			if c := r.Stats[i].Contention; c != nil {
+				c.Histogram = nil
+			}
 		}
 	}
 	r.Leases, r.LeaseShare, r.Resolved = nil, nil, nil
@@ -636,14 +639,15 @@ func trimForSweep(r *Result, startS, endS float64, keepLatency bool) {
 
 // PoolStats returns the Stats of runs of one scenario pooled: per table ×
 // op × client region (in the first run's order, then new keys in order
-// met), counts and errors summed and the latency (and staleness)
-// distributions merged, so that the percentiles are those of every run's
+// met), counts and errors summed and the latency (and staleness and
+// contention) distributions merged, so that the percentiles are those of every run's
 // requests together. A stat without its distribution (Latency nil)
 // contributes its counts only.
 func PoolStats(runs []*Result) []Stat {
 	type key struct{ table, op, region string }
 	var out []Stat
-	var hists, stale []*stats.Histogram
+	var hists, stale, cont []*stats.Histogram
+	var waited []uint64
 	var apps []*AppLatency
 	index := map[key]int{}
 	for _, r := range runs {
@@ -656,6 +660,8 @@ func PoolStats(runs []*Result) []Stat {
 				out = append(out, Stat{Table: st.Table, Locality: st.Locality, Op: st.Op, ClientRegion: st.ClientRegion})
 				hists = append(hists, stats.NewDefaultHistogram())
 				stale = append(stale, stats.NewDefaultHistogram())
+				cont = append(cont, stats.NewDefaultHistogram())
+				waited = append(waited, 0)
 				apps = append(apps, st.App)
 			}
 			o := &out[i]
@@ -669,6 +675,10 @@ func PoolStats(runs []*Result) []Stat {
 			if st.Staleness != nil && st.Staleness.Histogram != nil {
 				stale[i].Merge(st.Staleness.Histogram)
 			}
+			if c := st.Contention; c != nil && c.Histogram != nil {
+				cont[i].Merge(c.Histogram)
+				waited[i] += c.Waited
+			}
 		}
 	}
 	for i := range out {
@@ -676,6 +686,7 @@ func PoolStats(runs []*Result) []Stat {
 		o := &out[i]
 		o.Latency = h
 		o.Staleness = summariseStaleness(stale[i])
+		o.Contention = summariseContention(cont[i], waited[i])
 		if h.Count() == 0 {
 			continue
 		}

@@ -464,6 +464,9 @@ func (s *Scenario) validateWorkload(i int, c *topology.Cluster, db placement.Dat
 			return fieldErr(f("bounded_read"), "set, but mix has no bounded_read share")
 		}
 	}
+	if err := w.validateKeys(f, t); err != nil {
+		return err
+	}
 	if w.LocalRows != nil {
 		v := *w.LocalRows
 		if t.Locality != placement.LocalityRegionalByRow {
@@ -479,6 +482,65 @@ func (s *Scenario) validateWorkload(i int, c *topology.Cluster, db placement.Dat
 		if v < 1 && share >= 1 {
 			return fieldErr(f("local_rows"), "%v, but every row of table %q is homed in %s", v, t.Name, w.Region)
 		}
+	}
+	return nil
+}
+
+// validateKeys checks w's key set (keys, distribution, zipf_exponent,
+// hot_share, hot_keys) against table t; f names a field of the workload.
+func (w Workload) validateKeys(f func(string) string, t Table) error {
+	if w.Keys == 0 {
+		for _, x := range []struct {
+			name string
+			set  bool
+		}{{"distribution", w.Distribution != ""}, {"zipf_exponent", w.ZipfExponent != 0}, {"hot_share", w.HotShare != 0}, {"hot_keys", w.HotKeys != 0}} {
+			if x.set {
+				return fieldErr(f(x.name), "set, but keys is not (want keys: N, the key set it draws from)")
+			}
+		}
+		return nil
+	}
+	if w.Keys < 0 || w.Keys > MaxKeys {
+		return fieldErr(f("keys"), "%d is out of range [1, %d]", w.Keys, MaxKeys)
+	}
+	if w.Keys > t.Rows {
+		return fieldErr(f("keys"), "%d is more than table %q's %d rows", w.Keys, t.Name, t.Rows)
+	}
+	if w.Distribution != "" && !slices.Contains(Distributions, w.Distribution) {
+		return fieldErr(f("distribution"), "unknown %q (want one of %v)", w.Distribution, Distributions)
+	}
+	zipf := w.Distribution == DistributionZipf
+	if w.ZipfExponent != 0 {
+		if !zipf {
+			return fieldErr(f("zipf_exponent"), "%v, but distribution is not zipf", w.ZipfExponent)
+		}
+		// math/rand/v2's Zipf (rejection-inversion) needs s > 1.
+		if !(w.ZipfExponent > 1 && w.ZipfExponent <= MaxZipfExponent) {
+			return fieldErr(f("zipf_exponent"), "%v is out of range (1, %d]", w.ZipfExponent, MaxZipfExponent)
+		}
+	}
+	if w.HotShare != 0 {
+		if zipf {
+			return fieldErr(f("hot_share"), "%v, but distribution zipf has its own hot keys (leave one out)", w.HotShare)
+		}
+		if !(w.HotShare > 0 && w.HotShare <= 1) {
+			return fieldErr(f("hot_share"), "%v is out of range (0, 1]", w.HotShare)
+		}
+	}
+	if w.HotKeys != 0 {
+		if w.HotShare == 0 {
+			return fieldErr(f("hot_keys"), "%d, but hot_share is not set", w.HotKeys)
+		}
+		top := w.Keys - 1
+		if w.HotShare == 1 {
+			top = w.Keys
+		}
+		if w.HotKeys < 1 || w.HotKeys > top {
+			return fieldErr(f("hot_keys"), "%d is out of range [1, %d] (keys %d, hot_share %v)", w.HotKeys, top, w.Keys, w.HotShare)
+		}
+	}
+	if w.HotShare != 0 && w.HotShare < 1 && w.Keys < 2 {
+		return fieldErr(f("hot_share"), "%v, but keys %d leaves no key outside the hot set", w.HotShare, w.Keys)
 	}
 	return nil
 }

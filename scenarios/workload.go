@@ -46,13 +46,16 @@ type generator struct {
 	bounded *BoundedRead
 	// rbr: the clients' region, the share of requests for rows homed there,
 	// and the other regions with cumulative row shares.
-	rbr        bool
-	region     int
-	localRows  float64
-	others     []int
-	othersCum  []float64
-	ranges     int // range index bound passed to the model (taken modulo)
-	keys       int
+	rbr       bool
+	region    int
+	localRows float64
+	others    []int
+	othersCum []float64
+	ranges    int // range index bound passed to the model (taken modulo)
+	keys      int
+	// keySet, when set, is the workload's key set (workload keys:): each
+	// request's row is drawn from it, and the request is keyed (contends).
+	keySet     *keySet
 	tagBase    int64 // series index of op 0; tag = tagBase + op
 	rate       float64
 	steps      []step
@@ -133,6 +136,11 @@ func (g *generator) issue() {
 	}
 	req.Range = g.r.IntN(g.ranges)
 	req.Key = g.r.IntN(g.keys)
+	if g.keySet != nil {
+		// Drawn after the unkeyed draws, from the key set's own stream, so
+		// that everything else a request draws stays as without keys.
+		req.Keyed, req.Key = true, g.keySet.draw()
+	}
 	if op == raft.OpBoundedRead && g.bounded != nil {
 		req.Bounded, req.MaxStaleness, req.NearestOnly = true, g.bounded.MaxStaleness, g.bounded.NearestOnly
 	}
@@ -154,6 +162,53 @@ func (g *generator) issue() {
 		req.Gateway = gw
 	}
 	g.m.Submit(req, tag)
+}
+
+// keySet draws a keyed workload's rows (Workload.Keys, Distribution,
+// ZipfExponent, HotShare, HotKeys) from its own random stream.
+type keySet struct {
+	r    *rand.Rand
+	keys int
+	// zipf draws key k with probability ∝ (k+1)^-s (nil: uniform).
+	zipf *rand.Zipf
+	// hotShare of the draws go uniformly to keys [0, hotKeys), the others
+	// uniformly to [hotKeys, keys); 0: no hot set.
+	hotShare float64
+	hotKeys  int
+}
+
+// newKeySet returns w's key set drawing from stream r, nil without keys.
+// w must be valid.
+func newKeySet(w Workload, r *rand.Rand) *keySet {
+	if w.Keys <= 0 {
+		return nil
+	}
+	k := &keySet{r: r, keys: int(w.Keys)}
+	switch {
+	case w.Distribution == DistributionZipf:
+		s := w.ZipfExponent
+		if s == 0 {
+			s = DefaultZipfExponent
+		}
+		k.zipf = rand.NewZipf(r, s, 1, uint64(w.Keys-1))
+	case w.HotShare > 0:
+		k.hotShare, k.hotKeys = w.HotShare, int(max(w.HotKeys, 1))
+	}
+	return k
+}
+
+// draw returns the next key, in [0, keys). O(1), no allocation.
+func (k *keySet) draw() int {
+	switch {
+	case k.zipf != nil:
+		return int(k.zipf.Uint64())
+	case k.hotShare > 0:
+		if k.hotShare >= 1 || k.r.Float64() < k.hotShare {
+			return k.r.IntN(k.hotKeys)
+		}
+		return k.hotKeys + k.r.IntN(k.keys-k.hotKeys)
+	}
+	return k.r.IntN(k.keys)
 }
 
 // redirect is the load balancer's choice for a client whose gateway is

@@ -55,6 +55,12 @@ func withStaleness(st scenarios.Stat, z scenarios.Staleness) scenarios.Stat {
 	return st
 }
 
+// withContention returns st with latch waits c (keyed workloads).
+func withContention(st scenarios.Stat, c scenarios.Contention) scenarios.Stat {
+	st.Contention = &c
+	return st
+}
+
 // withApp returns st with the application latency of an app tier in
 // region, rttMs from its clients: st's figures plus rttMs.
 func withApp(st scenarios.Stat, region string, rttMs float64) scenarios.Stat {
@@ -98,7 +104,8 @@ func zoneResult() *scenarios.Result {
 			stat("users", "regional-by-row", "read", "us-east1", 40000, 12, 1.3, 1.1, 1.4, 2.0, 3.1, 6120.4),
 			withApp(stat("users", "regional-by-row", "read", "us-west1", 10000, 0, 7.5, 1.2, 65.3, 66.0, 68.25, 70.0), "us-east1", 30),
 			stat("users", "regional-by-row", "write", "europe-west1", 0, 0, 0, 0, 0, 0, 0, 0),
-			expected(stat("users", "regional-by-row", "write", "us-east1", 4500, 5, 3.9, 2.0, 2.6, 4.75, 6120.0, 6120.4), 3.2, 2.2, 4.1, true),
+			withContention(expected(stat("users", "regional-by-row", "write", "us-east1", 4500, 5, 3.9, 2.0, 2.6, 4.75, 6120.0, 6120.4), 3.2, 2.2, 4.1, true),
+				scenarios.Contention{Requests: 4500, Waited: 900, WaitedShare: 0.2, MeanMs: 0.27, P50Ms: 0, P99Ms: 2.91, MaxMs: 5.17}),
 			expected(stat("users", "regional-by-row", "write", "us-west1", 1100, 0, 70.05, 68.0, 69.5, 71.0, 75.5, 80.0), 68.2, 67.2, 69.9, false),
 		},
 		Unavailability: []scenarios.Unavailability{

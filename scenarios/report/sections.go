@@ -90,6 +90,9 @@ func detailSections(r *scenarios.Result) []section {
 	if sec, ok := stalenessSection(r.Stats); ok {
 		out = append(out, sec)
 	}
+	if sec, ok := contentionSection(r.Stats); ok {
+		out = append(out, sec)
+	}
 	if len(r.Faults) > 0 {
 		if sec, ok := clientSection(r); ok {
 			out = append(out, sec)
@@ -556,6 +559,37 @@ func stalenessSection(stats []scenarios.Stat) (section, bool) {
 		notes: []string{
 			"staleness: the statement time (when the gateway got the request) minus the timestamp read at, per",
 			"successful read; 0 when a read was served at or after its statement time.",
+		},
+	}, true
+}
+
+// contentionSection lists the latch waits of the keyed requests of each
+// table × op × client region (Stat.Contention) beside their p99; false
+// when no stat has one.
+func contentionSection(stats []scenarios.Stat) (section, bool) {
+	g := &grid{cols: []column{
+		{"table", left}, {"op", left}, {"client region", left},
+		{"requests", right}, {"waited %", right}, {"mean wait ms", right}, {"p99 wait ms", right},
+		{"max wait ms", right}, {"p99 ms", right},
+	}}
+	for i := range stats {
+		s := &stats[i]
+		if c := s.Contention; c != nil {
+			g.add(s.Table, s.Op, s.ClientRegion, fmtUint(c.Requests), fmt.Sprintf("%.1f", 100*c.WaitedShare),
+				fmtMs(c.MeanMs), fmtMs(c.P99Ms), fmtMs(c.MaxMs), fmtMs(s.P99Ms))
+		}
+	}
+	if len(g.rows) == 0 {
+		return section{}, false
+	}
+	return section{
+		name:    "contention",
+		summary: "how long keyed requests waited for their row",
+		parts:   []part{{"", g}},
+		notes: []string{
+			"wait: the time a request queued at its row's leaseholder behind conflicting writes: until the writes",
+			"ahead of it applied (their latches) and a transaction's intent was resolved; waited %: the share",
+			"that queued at all; p99: the request latency, wait included.",
 		},
 	}, true
 }

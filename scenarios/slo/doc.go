@@ -14,8 +14,10 @@
 // (alias count; plain numbers), error_rate (a fraction or a percentage)
 // unavailable (seconds without a successful response during a fault,
 // VALUE a duration), staleness_p50 and staleness_p99 (the staleness stale
-// and bounded reads were served at, a duration) and app_p50 and app_p99
-// (application latency, a duration; workloads with an app tier). TABLE and OP may be * or left out, meaning every one;
+// and bounded reads were served at, a duration), app_p50 and app_p99
+// (application latency, a duration; workloads with an app tier) and
+// contention_mean and contention_p99 (how long keyed requests waited for
+// their row, a duration; workloads with keys). TABLE and OP may be * or left out, meaning every one;
 // without @CLIENT_REGION every client region counts.
 //
 // Package slo reads only the result types of package scenarios (and

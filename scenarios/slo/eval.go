@@ -77,7 +77,7 @@ func (a Assertion) check(sc Scope) error {
 	if sc.AfterFailover && a.Metric.Latency() && a.Metric != P50 && a.Metric != P99 {
 		return fmt.Errorf("%w: %s keeps no %s, only p50 and p99 of the requests after failover", ErrNotMeasured, sc.Command, a.Metric)
 	}
-	if sc.AfterFailover && (a.Metric.Staleness() || a.Metric.App()) {
+	if sc.AfterFailover && (a.Metric.Staleness() || a.Metric.App() || a.Metric.Contention()) {
 		return fmt.Errorf("%w: %s keeps no %s", ErrNotMeasured, sc.Command, a.Metric)
 	}
 	if a.Metric.Staleness() && a.Op != "" && a.Op != raft.OpStaleRead.String() && a.Op != raft.OpBoundedRead.String() {
@@ -234,7 +234,7 @@ func (s *Source) addResult(r *scenarios.Result) {
 		o := worst[key{st.Table, st.Op, st.ClientRegion}]
 		f.v[Unavailable], f.unavailFault = o.seconds, o.fault
 		for m := range f.has {
-			f.has[m] = !Metric(m).Staleness() && !Metric(m).App()
+			f.has[m] = !Metric(m).Staleness() && !Metric(m).App() && !Metric(m).Contention()
 		}
 		if z := st.Staleness; z != nil {
 			f.v[StalenessP50], f.v[StalenessP99] = z.P50S, z.P99S
@@ -243,6 +243,10 @@ func (s *Source) addResult(r *scenarios.Result) {
 		if a := st.App; a != nil {
 			f.v[AppP50], f.v[AppP99] = a.P50Ms, a.P99Ms
 			f.has[AppP50], f.has[AppP99] = true, true
+		}
+		if c := st.Contention; c != nil {
+			f.v[ContentionMean], f.v[ContentionP99] = c.MeanMs, c.P99Ms
+			f.has[ContentionMean], f.has[ContentionP99] = true, true
 		}
 		s.figures = append(s.figures, f)
 	}

@@ -268,9 +268,9 @@ func TestWorstDecidesProperty(t *testing.T) {
 }
 
 // TestCheckStalenessAndApp: staleness metrics are read from stale and
-// bounded reads only, app latency from stats with an application tier; a
-// selection with none of them measured is an error, and a sweep keeps
-// neither.
+// bounded reads only, app latency from stats with an application tier,
+// contention from keyed stats; a selection with none of them measured is
+// an error, and a sweep keeps none of them.
 func TestCheckStalenessAndApp(t *testing.T) {
 	r := &scenarios.Result{
 		Scenario: "hand", Survival: "zone",
@@ -283,6 +283,10 @@ func TestCheckStalenessAndApp(t *testing.T) {
 				Staleness: &scenarios.Staleness{Reads: 10, P50S: 4.2, P99S: 4.2, MaxS: 4.2}},
 			{Table: "kv", Op: "bounded_read", ClientRegion: "us-west1", Count: 10, P50Ms: 1, P99Ms: 900,
 				Staleness: &scenarios.Staleness{Reads: 10, P50S: 3.1, P99S: 9.5, MaxS: 9.9}},
+			{Table: "kv", Op: "write", ClientRegion: "us-east1", Count: 10, P50Ms: 3, P99Ms: 9,
+				Contention: &scenarios.Contention{Requests: 10, Waited: 5, WaitedShare: 0.5, MeanMs: 1.0, P99Ms: 6.5, MaxMs: 7}},
+			{Table: "kv", Op: "read", ClientRegion: "us-east1", Count: 10, P50Ms: 1, P99Ms: 4,
+				Contention: &scenarios.Contention{Requests: 10, Waited: 2, WaitedShare: 0.2, MeanMs: 0.3, P99Ms: 2.5, MaxMs: 3}},
 		},
 	}
 	runChecks(t, FromResult(r), []checkCase{
@@ -290,6 +294,8 @@ func TestCheckStalenessAndApp(t *testing.T) {
 		{"kv.stale_read.staleness_p50<4s", false, 4.2, "kv stale_read @us-west1, zone survival", 1},
 		{"app_p99<100ms", true, 98, "kv read @us-west1, zone survival", 1},
 		{"kv.read.app_p50>=96ms", true, 96, "kv read @us-west1, zone survival", 1},
+		{"contention_p99<=5ms", false, 6.5, "kv write @us-east1, zone survival", 2},
+		{"kv.read.contention_mean<1ms", true, 0.3, "kv read @us-east1, zone survival", 1},
 	})
 	for _, tc := range []struct {
 		src  *Source
@@ -300,6 +306,8 @@ func TestCheckStalenessAndApp(t *testing.T) {
 		{FromResult(r), "kv.read.staleness_p99<10s", ErrNotMeasured, "staleness_p99 is measured for stale_read and bounded_read only, not read"},
 		{FromResult(r), "kv.stale_read.app_p99<1s", ErrNoMatch, "no app_p99 measured for table kv, op stale_read"},
 		{FromSweep(handSweep()), "staleness_p99<10s", ErrNotMeasured, "sweep keeps no staleness_p99"},
+		{FromResult(r), "kv.stale_read.contention_p99<1s", ErrNoMatch, "no contention_p99 measured for table kv, op stale_read"},
+		{FromSweep(handSweep()), "contention_p99<10ms", ErrNotMeasured, "sweep keeps no contention_p99"},
 	} {
 		_, err := tc.src.Check(mustParse(t, tc.expr))
 		require.Error(t, err, tc.expr)

@@ -66,11 +66,15 @@ const (
 	// application tier (Stat.App), in milliseconds.
 	AppP50
 	AppP99
+	// ContentionMean and ContentionP99 are the wait of keyed requests for
+	// their row (Stat.Contention), in milliseconds.
+	ContentionMean
+	ContentionP99
 	numMetrics
 )
 
 var metricNames = [numMetrics]string{"p50", "p90", "p99", "p999", "max", "mean", "errors", "requests", "error_rate", "unavailable",
-	"staleness_p50", "staleness_p99", "app_p50", "app_p99"}
+	"staleness_p50", "staleness_p99", "app_p50", "app_p99", "contention_mean", "contention_p99"}
 
 // metricAliases are other spellings Parse takes.
 var metricAliases = map[string]Metric{"count": Requests}
@@ -92,6 +96,9 @@ func (m Metric) Staleness() bool { return m == StalenessP50 || m == StalenessP99
 // App reports whether m is an application latency percentile.
 func (m Metric) App() bool { return m == AppP50 || m == AppP99 }
 
+// Contention reports whether m is a contention wait figure.
+func (m Metric) Contention() bool { return m == ContentionMean || m == ContentionP99 }
+
 // Unit is the unit of a metric's values.
 type Unit string
 
@@ -107,7 +114,7 @@ const (
 // Unit returns the unit of m's values.
 func (m Metric) Unit() Unit {
 	switch {
-	case m.Latency(), m.App():
+	case m.Latency(), m.App(), m.Contention():
 		return Milliseconds
 	case m == Unavailable, m.Staleness():
 		return Seconds

@@ -85,7 +85,7 @@ func TestParseErrors(t *testing.T) {
 		{"error_rate<5", `error_rate bound "5" is over 1 (a fraction: 0.01, or a percentage: 5%)`, ErrSyntax},
 		{"error_rate<101%", `error_rate bound "101%" is over 100%`, ErrSyntax},
 		{"error_rate<lots", `error_rate bound "lots" is not a fraction or a percentage`, ErrSyntax},
-		{"p95<10ms", `unknown metric "p95" (metrics: p50, p90, p99, p999, max, mean, errors, requests, error_rate, unavailable, staleness_p50, staleness_p99, app_p50, app_p99, count)`, ErrSyntax},
+		{"p95<10ms", `unknown metric "p95" (metrics: p50, p90, p99, p999, max, mean, errors, requests, error_rate, unavailable, staleness_p50, staleness_p99, app_p50, app_p99, contention_mean, contention_p99, count)`, ErrSyntax},
 		{"users.p99<10ms", `"users.p99" has 2 dot-separated parts`, ErrSyntax},
 		{"users.write.p99.9<10ms", "(p99.9 is written p999)", ErrSyntax},
 		{"a.b.c.p99<10ms", "4 dot-separated parts", ErrSyntax},
@@ -146,7 +146,7 @@ func TestMetricUnits(t *testing.T) {
 	for m := P50; m < numMetrics; m++ {
 		want := Count
 		switch m {
-		case P50, P90, P99, P999, Max, Mean, AppP50, AppP99:
+		case P50, P90, P99, P999, Max, Mean, AppP50, AppP99, ContentionMean, ContentionP99:
 			want = Milliseconds
 		case Unavailable, StalenessP50, StalenessP99:
 			want = Seconds
@@ -154,6 +154,6 @@ func TestMetricUnits(t *testing.T) {
 			want = Ratio
 		}
 		assert.Equal(t, want, m.Unit(), m.String())
-		assert.Equal(t, want == Milliseconds && !m.App(), m.Latency(), m.String())
+		assert.Equal(t, want == Milliseconds && !m.App() && !m.Contention(), m.Latency(), m.String())
 	}
 }
