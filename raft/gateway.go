@@ -27,6 +27,7 @@ func (m *Model) Submit(req Request, tag int64) {
 		tag: tag, start: m.eng.Now(), op: req.Op, table: req.Table,
 		gateway: req.Gateway, region: -1, ok: true, parts: noPart,
 		maxStale: -1, client: -1,
+		path: reqPath{mark: m.eng.Now(), cur: CompClient, served: -1, ackRegion: -1},
 	}
 	if req.ClientSet {
 		s.client = req.Client
@@ -115,6 +116,7 @@ func (m *Model) startPart(ri reqID, rng RangeID, node topology.NodeID, kind part
 	pi := m.newPart()
 	p := &m.parts[pi]
 	p.req, p.rng, p.node, p.from, p.kind, p.readTS = ri, rng, node, s.gateway, kind, m.eng.Now()
+	p.path.mark = m.eng.Now()
 	p.routeSeq = m.ranges[rng].cacheSeq[s.gateway]
 	switch kind {
 	case partStaleRead:
@@ -160,6 +162,8 @@ func (m *Model) sendToReplica(pi partID, d time.Duration) {
 	p.stage = stageAtReplica
 	p.acks, p.acked, p.commit, p.appending, p.local, p.held = 0, 0, false, false, false, false
 	p.proposedAt = 0
+	p.path.acked = false
+	m.onPart(pi, CompGateway)
 	switch p.kind {
 	case partStaleRead, partGlobalRead:
 		m.sendPart(d, kPartArrive, pi, 0)
@@ -175,7 +179,9 @@ func (m *Model) sendToReplica(pi partID, d time.Duration) {
 			p.writeTS = m.eng.Now().Add(d + m.lead)
 		}
 	}
-	m.sendPart(d+m.service(p.node), kEvalDone, pi, 0)
+	svc := m.service(p.node)
+	m.tailPart(pi, CompEval, svc)
+	m.sendPart(d+svc, kEvalDone, pi, 0)
 }
 
 // redirect bounces a part back to the gateway and on to the leaseholder,
@@ -186,6 +192,7 @@ func (m *Model) redirect(pi partID, lh topology.NodeID, kind partKind) {
 	if m.tracer != nil {
 		m.traceStep(pi, "not-leaseholder", fmt.Sprintf("back to gateway %v, on to %v", gw, lh))
 	}
+	m.wasteAttempt(pi, CompRedirect)
 	if !m.fo.linkOK(p.node, gw) {
 		m.dropped(pi) // the answer cannot reach the gateway
 		return
@@ -205,7 +212,7 @@ func (m *Model) redirect(pi partID, lh topology.NodeID, kind partKind) {
 		p.routeSeq = max(p.routeSeq, r.leaseSeq)
 		p.tried |= r.replicaBit(p.node)
 		if p.tried&r.replicaBit(lh) != 0 && !newer {
-			m.toGateway(pi, stageRetry, back, kRetry)
+			m.toGateway(pi, stageRetry, back, kRetry, CompRedirect)
 			return
 		}
 		p.tried |= r.replicaBit(lh)
@@ -214,7 +221,7 @@ func (m *Model) redirect(pi partID, lh topology.NodeID, kind partKind) {
 			// Its breaker is tripped: the dial fails at once, and
 			// DistSender goes on to the next replica.
 			m.failFast(pi, lh)
-			m.toGateway(pi, stageRetry, back, kRetry)
+			m.toGateway(pi, stageRetry, back, kRetry, CompRedirect)
 			return
 		case useDial:
 			m.dialFor(gw, lh)
@@ -222,12 +229,16 @@ func (m *Model) redirect(pi partID, lh topology.NodeID, kind partKind) {
 	}
 	p.node = lh
 	p.from = gw
-	m.sendToReplica(pi, back+m.hopOut(pi, gw, lh))
+	out := m.hopOut(pi, gw, lh)
+	m.headPart(pi, CompRedirect, back)
+	m.sendToReplica(pi, back+out)
 }
 
 // replyToGateway sends part pi's reply from its replica to the gateway.
 func (m *Model) replyToGateway(pi partID) {
 	p := &m.parts[pi]
+	m.closePart(pi)
+	m.onPart(pi, CompGateway)
 	m.sendPart(m.hopBack(pi, p.node, m.reqs[p.req].gateway), kPartReply, pi, 0)
 }
 
@@ -238,6 +249,10 @@ func (m *Model) partReply(pi partID) {
 		panic(fmt.Sprintf("raft: part %d replied in stage %d", pi, p.stage))
 	}
 	ri := p.req
+	m.settleAttempt(pi)
+	// The part's path, kept for when it decides the request: partDone may
+	// free its slot for a part started below.
+	path := p.path
 	hit, writeTS, failed := p.hit, p.writeTS, p.failed
 	kind, rng, node, leaseSeq := p.kind, p.rng, p.node, p.leaseSeq
 	s := &m.reqs[ri]
@@ -256,6 +271,7 @@ func (m *Model) partReply(pi partID) {
 		// A replica's circuit breaker failed the request: DistSender
 		// returns the error to the client.
 		s.ok = false
+		m.decidedBy(ri, &path, node)
 		m.finish(ri)
 		return
 	}
@@ -270,6 +286,7 @@ func (m *Model) partReply(pi partID) {
 	}
 	switch s.phase {
 	case phaseLOSLocal:
+		m.decidedBy(ri, &path, node)
 		if hit {
 			m.finish(ri)
 		} else {
@@ -278,6 +295,7 @@ func (m *Model) partReply(pi partID) {
 		return
 	case phaseLOSRemote:
 		if hit {
+			m.decidedBy(ri, &path, node)
 			m.finish(ri) // the first partition that returns the row wins
 		}
 		return
@@ -285,6 +303,7 @@ func (m *Model) partReply(pi partID) {
 	if s.pending > 0 {
 		return
 	}
+	m.decidedBy(ri, &path, node)
 	if s.phase == phaseChecks {
 		s.phase = phaseMain
 		m.startPart(ri, s.rng, m.routeLH(ri, s.rng), partWrite)
@@ -310,6 +329,7 @@ func (m *Model) finishAfter(ri reqID, d time.Duration) {
 		panic(fmt.Sprintf("raft: request %d finished twice", ri))
 	}
 	s.done = true
+	m.stepReq(ri, CompClient)
 	if s.deadline != 0 && m.eng.Cancel(s.deadline) {
 		s.inFlight--
 	}
@@ -334,6 +354,7 @@ func (m *Model) deadline(ri reqID) {
 		return
 	}
 	s.ok = false
+	m.cutShort(ri)
 	m.finish(ri)
 }
 
@@ -379,7 +400,7 @@ func (m *Model) retryPart(pi partID) {
 		if m.tracer != nil {
 			m.traceStep(pi, "backoff", backoff.String())
 		}
-		m.toGateway(pi, stageRetry, backoff, kRetry)
+		m.toGateway(pi, stageRetry, backoff, kRetry, CompRetry)
 		return
 	}
 	p.tried |= r.replicaBit(best)
@@ -428,8 +449,11 @@ func (m *Model) rpcFailed(pi partID) {
 
 // toGateway ends part pi's current attempt and schedules the one event that
 // brings it back to its gateway after d, in stage stage (stageRPCError with
-// kRPCError, or stageRetry with kRetry).
-func (m *Model) toGateway(pi partID, stage partStage, d time.Duration, kind sim.Kind) {
+// kRPCError, or stageRetry with kRetry). What the attempt spent, and the
+// wait d, go to component c (CompRedirect or CompRetry).
+func (m *Model) toGateway(pi partID, stage partStage, d time.Duration, kind sim.Kind, c Component) {
+	m.wasteAttempt(pi, c)
+	m.onPart(pi, c)
 	p := &m.parts[pi]
 	p.stage = stage
 	p.nextGen()
@@ -441,7 +465,7 @@ func (m *Model) toGateway(pi partID, stage partStage, d time.Duration, kind sim.
 // (rpc.go).
 func (m *Model) dropped(pi partID) {
 	p := &m.parts[pi]
-	m.toGateway(pi, stageRPCError, m.fo.rpcFailDelay(m.reqs[p.req].gateway, p.node, false), kRPCError)
+	m.toGateway(pi, stageRPCError, m.fo.rpcFailDelay(m.reqs[p.req].gateway, p.node, false), kRPCError, CompRetry)
 }
 
 // failRequestsAtDownGateways ends every request whose gateway just
@@ -457,6 +481,7 @@ func (m *Model) failRequestsAtDownGateways() {
 		}
 		s.ok = false
 		s.ambiguous = s.sentWrite
+		m.cutShort(ri)
 		m.finishAfter(ri, 0)
 	}
 }
@@ -478,7 +503,7 @@ func (m *Model) failRPCsAtDownNodes() {
 		if p.stage == stageParked {
 			m.unpark(pi)
 		}
-		m.toGateway(pi, stageRPCError, m.fo.rpcFailDelay(gw, p.node, true), kRPCError)
+		m.toGateway(pi, stageRPCError, m.fo.rpcFailDelay(gw, p.node, true), kRPCError, CompRetry)
 	}
 }
 

@@ -155,6 +155,8 @@ type reqState struct {
 	ambiguous bool
 	parts     partID // head of the list of its parts that are not done
 	freed     bool   // the slot is free
+	// path is the request's critical path so far (path.go).
+	path reqPath
 }
 
 // partKind is what a part does at its target replica.
@@ -251,6 +253,8 @@ type partState struct {
 	// proposedAt is when the current attempt first proposed (a write or
 	// lease transfer), for the circuit breaker.
 	proposedAt sim.Time
+	// path is the part's critical path so far (path.go).
+	path partPath
 }
 
 // distSender is the gateways' shared failure knowledge.
