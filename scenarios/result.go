@@ -168,6 +168,12 @@ type Stat struct {
 	// App is the latency the application saw, for a workload with an
 	// application tier (workload app:); absent otherwise.
 	App *AppLatency `json:"app,omitempty"`
+	// Attribution is what set the latency: for the requests at p50 and at
+	// p99, the share each component of their critical path took (client
+	// hop, gateway→leaseholder round trip, evaluation, the quorum ack that
+	// committed and its region, commit and other waits, redirects,
+	// retries); absent where a Stat was not made by one run.
+	Attribution *Attribution `json:"attribution,omitempty"`
 }
 
 // AppLatency is the application latency of a stat: per request, the round
