@@ -13,14 +13,18 @@ import (
 // This file aggregates the critical paths of a series' requests
 // (raft.Path) into Stat.Attribution: the share of latency each component
 // contributed at p50 and at p99. Memory does not grow with the request
-// count: per coarse latency bucket (four per doubling, each about 19 %
-// wide), a count, the latency sum and each component's sum per region.
+// count: per coarse latency bucket (eight per doubling, each at most
+// 12.5 % wide), a count, the latency sum and each component's sum per region.
 // The requests of the bucket that holds a percentile's rank are those
 // "at" that percentile; their component sums over their latency sum are
 // the shares.
 
-// attrSub is the number of attribution buckets per doubling of latency.
-const attrSub = 4
+// attrSubBits sets the number of attribution buckets per doubling of
+// latency, attrSub.
+const (
+	attrSubBits = 3
+	attrSub     = 1 << attrSubBits
+)
 
 // attrBuckets covers every int64 nanosecond latency.
 const attrBuckets = 64 * attrSub
@@ -44,24 +48,24 @@ type attrBucket struct {
 
 func newAttribution(regions int) *attribution { return &attribution{regions: regions} }
 
-// attrIndex returns the bucket of latency d: exact below 4 ns, then
+// attrIndex returns the bucket of latency d: exact below attrSub ns, then
 // attrSub buckets per power of two.
 func attrIndex(d time.Duration) int {
 	v := uint64(max(d, 0))
 	if v < attrSub {
 		return int(v)
 	}
-	e := bits.Len64(v) - 1
-	return e*attrSub + int((v>>(e-2))&(attrSub-1))
+	e := bits.Len64(v) - 1 // >= attrSubBits
+	return e*attrSub + int((v>>(e-attrSubBits))&(attrSub-1))
 }
 
 // attrBounds returns the latencies bucket i holds, [lo, hi).
 func attrBounds(i int) (lo, hi time.Duration) {
-	if i < attrSub*2 {
+	if i < attrSub {
 		return time.Duration(i), time.Duration(i + 1)
 	}
 	e, sub := i/attrSub, i%attrSub
-	return time.Duration(4+sub) << (e - 2), time.Duration(5+sub) << (e - 2)
+	return time.Duration(attrSub+sub) << (e - attrSubBits), time.Duration(attrSub+sub+1) << (e - attrSubBits)
 }
 
 // record adds one request of latency lat whose critical path is p.
@@ -147,7 +151,7 @@ func (a *attribution) summary(regionNames []string) *Attribution {
 // request and its reply, every instant given to one component): for the
 // requests at the median and at the 99th percentile, the share of their
 // latency each component took. "At" a percentile means in the coarse
-// latency bucket (four per doubling, about 19 % wide) that holds its rank,
+// latency bucket (eight per doubling, at most 12.5 % wide) that holds its rank,
 // so the shares describe real requests of that latency rather than an
 // average over all. Absent where a Stat was not made by one run (pooled
 // over seeds or runs).

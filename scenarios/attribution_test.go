@@ -171,7 +171,7 @@ func TestAttributionPathsSumToLatency(t *testing.T) {
 }
 
 // TestAttributionBuckets checks the bucket index against its bounds: every
-// latency lies in its bucket, and buckets are at most 25 % wide.
+// latency lies in its bucket, and buckets are at most 12.5 % wide.
 func TestAttributionBuckets(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for range 100000 {
@@ -182,8 +182,8 @@ func TestAttributionBuckets(t *testing.T) {
 		i := attrIndex(d)
 		lo, hi := attrBounds(i)
 		require.True(t, lo <= d && d < hi, "%v in bucket %d [%v, %v)", d, i, lo, hi)
-		if lo >= 4 {
-			require.LessOrEqual(t, float64(hi-lo)/float64(lo), 0.25)
+		if lo >= attrSub {
+			require.LessOrEqual(t, float64(hi-lo)/float64(lo), 0.125)
 		}
 	}
 	assert.Less(t, attrIndex(time.Duration(1<<63-1)), attrBuckets)
