@@ -97,9 +97,9 @@ func TestPathGlobal(t *testing.T) {
 	h := newHarness(t, "crdb-demo", DefaultConfig())
 	tb := h.table(TableDef{Name: "g", Locality: placement.LocalityGlobal, Layouts: []placement.RangeLayout{global}, Rows: 10})
 	// Write from us-west1 at 10 s: it reaches n1 at 10.0332 s and takes
-	// timestamp 10.8332 s; 33 + 0.3 + 2.5 + 33 ms later (10.1020 s) the
-	// reply is at the gateway, which waits until 10.8332 s: 731.2 ms of
-	// commit wait.
+	// timestamp 10.8332 s; 0.3 + 2.5 + 33 ms later (10.0690 s) the reply is
+	// at the gateway, which waits until 10.8332 s: 764.2 ms of commit wait
+	// (800 − 35.8).
 	write := h.at(10, Request{Op: OpWrite, Table: tb, Gateway: n4, Key: 3})
 	// A read of the same key from n7 (europe-west1, non-voter) at 10.5 s:
 	// read_ts 10.5002 s; the write's 10.8332 s lies in its uncertainty
