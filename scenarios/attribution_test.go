@@ -216,3 +216,50 @@ func TestAttributionAtRank(t *testing.T) {
 	}, sum.P99.Components)
 	assert.Nil(t, newAttribution(3).summary(nil))
 }
+
+// TestAttributionGlobalAndFollowerReads checks GLOBAL promo_codes on
+// jitter-free default (ZONE survival: voters in us-east1, one per AZ,
+// non-voters in us-west1 and europe-west1; inter-zone RTT 1 ms, client hop
+// 0.1 ms each way, service and fsync 0.5 ms, lead 800 ms).
+//
+// A write from us-west1: 33 ms to the leaseholder, whose arrival time +
+// 800 ms is the commit timestamp; evaluation 0.5 ms, quorum at an AZ-mate's
+// ack (1 ms round trip + 0.5 ms fsync), 33 ms back: the gateway then waits
+// 800 − (0.5 + 1.5 + 33) = 765 ms. Total 0.2 + 66 + 0.5 + 1 + 0.5 + 765 =
+// 833.2 ms; commit wait 765/833.2 = 0.9181 of it.
+//
+// A read from europe-west1: the nearest replica is the region's non-voter
+// (closed timestamps lead the present by 800 ms, more than the 500 ms
+// max offset, so it serves present-time reads). Gateways in its AZ reach it
+// at no cost, the other two AZs' at a 1 ms round trip: two thirds of the
+// reads take 0.2 + 1 + 0.5 = 1.7 ms, so the median read's path is
+// gateway→follower 1 ms in europe-west1 (0.5882), evaluation 0.5 ms
+// (0.2941), client hop 0.2 ms (0.1176).
+func TestAttributionGlobalAndFollowerReads(t *testing.T) {
+	s, err := Load("default")
+	require.NoError(t, err)
+	s.Topology.Jitter = topology.JitterNone
+	s.Duration = 30 * time.Second
+	require.NoError(t, s.Validate())
+	res, err := run(s, RunOptions{checks: true})
+	require.NoError(t, err)
+
+	w := statOf(t, res, "promo_codes", "write", "us-west1").Attribution.P50
+	assert.InDelta(t, 833.2, w.MeanMs, 1e-9)
+	require.NotEmpty(t, w.Components)
+	assert.Equal(t, ComponentShare{Component: "commit_wait", Label: "commit wait", Ms: 765, Share: 0.9181}, w.Components[0])
+	cs, ok := share(w, "gateway_leaseholder", "us-east1")
+	require.True(t, ok)
+	assert.InDelta(t, 66, cs.Ms, 1e-9)
+	cs, ok = share(w, "quorum_ack", "us-east1")
+	require.True(t, ok)
+	assert.InDelta(t, 1, cs.Ms, 1e-9)
+
+	r := statOf(t, res, "promo_codes", "read", "europe-west1").Attribution.P50
+	assert.InDelta(t, 1.7, r.MeanMs, 1e-9)
+	assert.Equal(t, []ComponentShare{
+		{Component: "gateway_follower", Label: "gateway→follower", Region: "europe-west1", Ms: 1, Share: 0.5882},
+		{Component: "evaluation", Label: "evaluation", Region: "europe-west1", Ms: 0.5, Share: 0.2941},
+		{Component: "client_hop", Label: "client hop", Ms: 0.2, Share: 0.1176},
+	}, r.Components)
+}
