@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/regionsim/regionsim/scenarios/report"
+	"github.com/regionsim/regionsim/scenarios/schema/schematest"
 )
 
 func TestExplainBadInputExitsTwo(t *testing.T) {
@@ -50,12 +51,15 @@ func TestExplainAcceptance(t *testing.T) {
 
 	code, stdout, stderr = runCLI(append(args, "--format", "json")...)
 	require.Equal(t, 0, code, stderr)
+	assert.NoError(t, schematest.ValidateJSON(schematest.Output(t), []byte(stdout)), "the output schema")
 	var doc report.ExplainDocument
 	require.NoError(t, json.Unmarshal([]byte(stdout), &doc))
 	require.Len(t, doc.Stats, 1)
 	a := doc.Stats[0].Attribution
 	require.NotNil(t, a)
 	require.NotNil(t, a.P50)
+	assert.Equal(t, "explain", doc.Kind)
+	assert.Equal(t, []uint64{1}, doc.Seeds)
 	assert.Equal(t, "gateway_leaseholder", a.P50.Components[0].Component)
 	assert.Equal(t, "us-east1", a.P50.Components[0].Region)
 	assert.InDelta(t, 66.0/131.2, a.P50.Components[0].Share, 5e-5)

@@ -10,14 +10,30 @@ import (
 	"github.com/regionsim/regionsim/scenarios"
 )
 
-// ExplainDocument is what `regionsim explain --format json` writes: the run
-// it explains (scenario, seed, survival) and the explained Stats, each with
-// its Attribution.
+// KindExplain is the Header.Kind of an ExplainDocument.
+const KindExplain = "explain"
+
+// ExplainDocument is the JSON of `regionsim explain --format json`: the
+// Header, the run it explains (scenario, seed, survival goal), the Stats
+// the filter selected, each with its Attribution and without its
+// histograms, and the scenario the run simulated.
 type ExplainDocument struct {
-	Scenario string           `json:"scenario"`
-	Seed     uint64           `json:"seed"`
-	Survival string           `json:"survival"`
-	Stats    []scenarios.Stat `json:"stats"`
+	Header
+	// Scenario names the scenario run.
+	Scenario string `json:"scenario"`
+	// Seeds is the run's seed, as a list so that every kind of document
+	// has one.
+	Seeds []uint64 `json:"seeds"`
+	// Survival is the run's survival goal: zone, region, or none without
+	// multi-region SQL.
+	Survival string `json:"survival"`
+	// Stats are the selected table × op × client region rows with
+	// requests, in the run's order; their histograms are left out.
+	Stats []scenarios.Stat `json:"stats"`
+	// ResolvedScenario is the scenario the run simulated, after flags and
+	// defaults, as a scenario file: `regionsim explain` of it repeats the
+	// run.
+	ResolvedScenario *scenarios.Scenario `json:"resolved_scenario"`
 }
 
 // WriteExplain renders the critical-path attribution of stats (from run r)
@@ -25,7 +41,7 @@ type ExplainDocument struct {
 // prints per Stat its percentiles and, at p50 and at p99, the requests of
 // that latency and the components of their latency, largest first, with
 // their share and mean ms; JSON an ExplainDocument (stats without their
-// histograms). CSV is refused.
+// histograms). CSV is an error wrapping ErrUnknownFormat.
 func WriteExplain(w io.Writer, r *scenarios.Result, stats []scenarios.Stat, f Format) error {
 	var b bytes.Buffer
 	switch f {
@@ -38,7 +54,10 @@ func WriteExplain(w io.Writer, r *scenarios.Result, stats []scenarios.Stat, f Fo
 			b.WriteString("```\n")
 		}
 	case JSON:
-		doc := ExplainDocument{Scenario: r.Scenario, Seed: r.Seed, Survival: r.Survival, Stats: make([]scenarios.Stat, len(stats))}
+		doc := ExplainDocument{
+			Header: header(KindExplain), Scenario: r.Scenario, Seeds: []uint64{r.Seed}, Survival: r.Survival,
+			Stats: make([]scenarios.Stat, len(stats)), ResolvedScenario: r.Resolved,
+		}
 		for i, st := range stats {
 			st.Latency = nil
 			if st.Staleness != nil {
