@@ -14,9 +14,10 @@ type ExplainFilter struct {
 	Table, Op, Region string
 }
 
-// Check reports a filter field that names nothing in validated scenario s:
-// an unknown table, op or region (an error naming the flag and the value,
-// with the choices), or a combination no workload sends requests for.
+// CheckExplain reports a filter field that names nothing in validated
+// scenario s: an unknown table, op or region (an error naming the flag and
+// the value, with the choices), or a combination no workload sends
+// requests for.
 func (s *Scenario) CheckExplain(f ExplainFilter) error {
 	if f.Table != "" && s.TableIndex(f.Table) < 0 {
 		names := make([]string, len(s.Tables))
