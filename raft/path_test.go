@@ -144,3 +144,21 @@ func TestPathRedirect(t *testing.T) {
 	h.checkPath(tag, wantPath{d: map[Component]float64{
 		CompClient: 2 * cHop, CompRedirect: 33 + svc + 33, CompGateway: 66, CompEval: svc}, served: regionA, ack: -1})
 }
+
+func TestPathTxnSlowestRangeDecides(t *testing.T) {
+	// A transaction over two ranges from gateway n1: one led by n1 itself
+	// (0.3 + 2.5 ms), one led by n7 in europe-west1 (32 + 0.3 + 2.5 + 32
+	// ms). Parallel commits: the slower range is the critical path — its
+	// round trip to europe-west1, its evaluation, its quorum (n8's ack, 1
+	// ms each way, and n8's fsync, in europe-west1).
+	layouts := []placement.RangeLayout{
+		layout([]topology.NodeID{n1, n2, n3}, nil, n1, false, ""),
+		layout([]topology.NodeID{n7, n8, n9}, nil, n7, false, ""),
+	}
+	h := newHarness(t, "crdb-demo", DefaultConfig())
+	tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: layouts, Rows: 20, TxnRanges: 2})
+	tag := h.at(10, Request{Op: OpTxn, Table: tb, Gateway: n1})
+	assert.InDelta(t, cHop+32+svc+2*zoneOW+fsyncMs+32+cHop, h.latency(tag), 1e-6)
+	h.checkPath(tag, wantPath{d: map[Component]float64{
+		CompClient: 2 * cHop, CompGateway: 64, CompEval: svc, CompQuorum: 2 * zoneOW, CompFsync: fsyncMs}, served: regionC, ack: regionC})
+}
