@@ -80,7 +80,11 @@ func WriteExplain(w io.Writer, r *scenarios.Result, stats []scenarios.Stat, f Fo
 
 // writeExplainText writes the text form of WriteExplain.
 func writeExplainText(b *bytes.Buffer, r *scenarios.Result, stats []scenarios.Stat) {
-	fmt.Fprintf(b, "%s, seed %d, %s survival: what set each latency (critical path of every request)\n", r.Scenario, r.Seed, r.Survival)
+	survival := r.Survival + " survival"
+	if r.Survival == "none" || r.Survival == "" {
+		survival = "no survival goal"
+	}
+	fmt.Fprintf(b, "%s, seed %d, %s: what set each latency (critical path of every request)\n", r.Scenario, r.Seed, survival)
 	for i := range stats {
 		st := &stats[i]
 		b.WriteString("\n")
@@ -120,7 +124,12 @@ func writeExplainText(b *bytes.Buffer, r *scenarios.Result, stats []scenarios.St
 			fmt.Fprintf(b, "  at %s: %s of %s–%s ms, mean %s ms\n", at.name, plural(int(at.a.Requests), "request"),
 				fmtMs(at.a.LowMs), fmtMs(at.a.HighMs), fmtMs(at.a.MeanMs))
 			g := grid{cols: []column{{"share", right}, {"ms", right}, {"component", left}, {"region", left}}}
+			hidden := 0
 			for _, cs := range at.a.Components {
+				if fmtMs(cs.Ms) == "0.00" {
+					hidden++ // below 5 µs a request: noise in a table (JSON has it)
+					continue
+				}
 				g.add(fmtShare(cs.Share), fmtMs(cs.Ms), cs.Label, orDash(cs.Region))
 			}
 			var t bytes.Buffer
@@ -129,6 +138,9 @@ func writeExplainText(b *bytes.Buffer, r *scenarios.Result, stats []scenarios.St
 				if line != "" {
 					b.WriteString("    " + line)
 				}
+			}
+			if hidden > 0 {
+				fmt.Fprintf(b, "    (and %s under 0.005 ms a request)\n", plural(hidden, "more component"))
 			}
 		}
 	}
