@@ -30,6 +30,8 @@
 //     liveness range; upreplicate.go: replacing dead replicas;
 //     election.go: Raft elections as messages; term.go: terms and who
 //     hears a leader;
+//   - path.go: critical-path attribution — each request's latency split
+//     into the hops and waits that set it (Path, PathSink);
 //   - ids.go: typed ids and the one encoding of event arguments;
 //     range.go: Range, split by concern; trace.go: message traces;
 //   - traffic.go: the bytes of every message, counted where it is sent,

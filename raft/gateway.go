@@ -27,6 +27,7 @@ func (m *Model) Submit(req Request, tag int64) {
 		tag: tag, start: m.eng.Now(), op: req.Op, table: req.Table,
 		gateway: req.Gateway, region: -1, ok: true, parts: noPart,
 		maxStale: -1, client: -1,
+		path: reqPath{mark: m.eng.Now(), cur: CompClient, served: -1, ackRegion: -1},
 	}
 	if req.ClientSet {
 		s.client = req.Client
@@ -128,6 +129,7 @@ func (m *Model) startPart(ri reqID, rng RangeID, node topology.NodeID, kind part
 	pi := m.newPart()
 	p := &m.parts[pi]
 	p.req, p.rng, p.node, p.from, p.kind, p.readTS = ri, rng, node, s.gateway, kind, m.eng.Now()
+	p.path.mark = m.eng.Now()
 	p.routeSeq = m.ranges[rng].cacheSeq[s.gateway]
 	switch kind {
 	case partStaleRead:
@@ -174,6 +176,8 @@ func (m *Model) sendToReplica(pi partID, d time.Duration) {
 	p.stage = stageAtReplica
 	p.acks, p.acked, p.commit, p.appending, p.local, p.held = 0, 0, false, false, false, false
 	p.proposedAt = 0
+	p.path.acked = false
+	m.onPart(pi, CompGateway)
 	switch p.kind {
 	case partStaleRead, partGlobalRead:
 		m.sendPart(d, kPartArrive, pi, 0)
@@ -189,14 +193,16 @@ func (m *Model) sendToReplica(pi partID, d time.Duration) {
 			p.writeTS = m.eng.Now().Add(d + m.lead)
 		}
 	}
+	svc := m.service(p.node)
 	if m.latched(pi) {
 		// Keyed: it sequences on its key's latch on arrival (latch.go)
-		// and evaluates once it may.
-		p.svc = m.service(p.node)
+		// and evaluates once it may (the path's evaluation starts there).
+		p.svc = svc
 		m.sendPart(d, kLatchArrive, pi, 0)
 		return
 	}
-	m.sendPart(d+m.service(p.node), kEvalDone, pi, 0)
+	m.tailPart(pi, CompEval, svc)
+	m.sendPart(d+svc, kEvalDone, pi, 0)
 }
 
 // redirect bounces a part back to the gateway and on to the leaseholder,
@@ -207,6 +213,7 @@ func (m *Model) redirect(pi partID, lh topology.NodeID, kind partKind) {
 	if m.tracer != nil {
 		m.traceStep(pi, "not-leaseholder", fmt.Sprintf("back to gateway %v, on to %v", gw, lh))
 	}
+	m.wasteAttempt(pi, CompRedirect)
 	if !m.fo.linkOK(p.node, gw) {
 		m.dropped(pi) // the answer cannot reach the gateway
 		return
@@ -226,7 +233,7 @@ func (m *Model) redirect(pi partID, lh topology.NodeID, kind partKind) {
 		p.routeSeq = max(p.routeSeq, r.leaseSeq)
 		p.tried |= r.replicaBit(p.node)
 		if p.tried&r.replicaBit(lh) != 0 && !newer {
-			m.toGateway(pi, stageRetry, back, kRetry)
+			m.toGateway(pi, stageRetry, back, kRetry, CompRedirect)
 			return
 		}
 		p.tried |= r.replicaBit(lh)
@@ -235,7 +242,7 @@ func (m *Model) redirect(pi partID, lh topology.NodeID, kind partKind) {
 			// Its breaker is tripped: the dial fails at once, and
 			// DistSender goes on to the next replica.
 			m.failFast(pi, lh)
-			m.toGateway(pi, stageRetry, back, kRetry)
+			m.toGateway(pi, stageRetry, back, kRetry, CompRedirect)
 			return
 		case useDial:
 			m.dialFor(gw, lh)
@@ -243,12 +250,16 @@ func (m *Model) redirect(pi partID, lh topology.NodeID, kind partKind) {
 	}
 	p.node = lh
 	p.from = gw
-	m.sendToReplica(pi, back+m.hopOut(pi, gw, lh))
+	out := m.hopOut(pi, gw, lh)
+	m.headPart(pi, CompRedirect, back)
+	m.sendToReplica(pi, back+out)
 }
 
 // replyToGateway sends part pi's reply from its replica to the gateway.
 func (m *Model) replyToGateway(pi partID) {
 	p := &m.parts[pi]
+	m.closePart(pi)
+	m.onPart(pi, CompGateway)
 	m.sendPart(m.hopBack(pi, p.node, m.reqs[p.req].gateway, m.batchResponseBytes(pi)), kPartReply, pi, 0)
 }
 
@@ -259,6 +270,10 @@ func (m *Model) partReply(pi partID) {
 		panic(fmt.Sprintf("raft: part %d replied in stage %d", pi, p.stage))
 	}
 	ri := p.req
+	m.settleAttempt(pi)
+	// The part's path, kept for when it decides the request: partDone may
+	// free its slot for a part started below.
+	path := p.path
 	hit, writeTS, failed := p.hit, p.writeTS, p.failed
 	kind, rng, node, leaseSeq := p.kind, p.rng, p.node, p.leaseSeq
 	s := &m.reqs[ri]
@@ -277,6 +292,7 @@ func (m *Model) partReply(pi partID) {
 		// A replica's circuit breaker failed the request: DistSender
 		// returns the error to the client.
 		s.ok = false
+		m.decidedBy(ri, &path, node)
 		m.finish(ri)
 		return
 	}
@@ -291,6 +307,7 @@ func (m *Model) partReply(pi partID) {
 	}
 	switch s.phase {
 	case phaseLOSLocal:
+		m.decidedBy(ri, &path, node)
 		if hit {
 			m.finish(ri)
 		} else {
@@ -299,6 +316,7 @@ func (m *Model) partReply(pi partID) {
 		return
 	case phaseLOSRemote:
 		if hit {
+			m.decidedBy(ri, &path, node)
 			m.finish(ri) // the first partition that returns the row wins
 		}
 		return
@@ -306,6 +324,7 @@ func (m *Model) partReply(pi partID) {
 	if s.pending > 0 {
 		return
 	}
+	m.decidedBy(ri, &path, node)
 	if s.phase == phaseChecks {
 		s.phase = phaseMain
 		m.startPart(ri, s.rng, m.routeLH(ri, s.rng), partWrite)
@@ -334,6 +353,7 @@ func (m *Model) finishAfter(ri reqID, d time.Duration) {
 	if s.lockID != 0 {
 		m.resolveIntents(ri)
 	}
+	m.stepReq(ri, CompClient)
 	if s.deadline != 0 && m.eng.Cancel(s.deadline) {
 		s.inFlight--
 	}
@@ -361,6 +381,7 @@ func (m *Model) deadline(ri reqID) {
 		return
 	}
 	s.ok = false
+	m.cutShort(ri)
 	m.finish(ri)
 }
 
@@ -406,7 +427,7 @@ func (m *Model) retryPart(pi partID) {
 		if m.tracer != nil {
 			m.traceStep(pi, "backoff", backoff.String())
 		}
-		m.toGateway(pi, stageRetry, backoff, kRetry)
+		m.toGateway(pi, stageRetry, backoff, kRetry, CompRetry)
 		return
 	}
 	p.tried |= r.replicaBit(best)
@@ -455,9 +476,13 @@ func (m *Model) rpcFailed(pi partID) {
 
 // toGateway ends part pi's current attempt and schedules the one event that
 // brings it back to its gateway after d, in stage stage (stageRPCError with
-// kRPCError, or stageRetry with kRetry).
-func (m *Model) toGateway(pi partID, stage partStage, d time.Duration, kind sim.Kind) {
+// kRPCError, or stageRetry with kRetry), releasing or leaving its key's
+// latch. What the attempt spent, and the wait d, go to component c
+// (CompRedirect or CompRetry); a latch wait keeps its own.
+func (m *Model) toGateway(pi partID, stage partStage, d time.Duration, kind sim.Kind, c Component) {
 	m.dropLatch(pi)
+	m.wasteAttempt(pi, c)
+	m.onPart(pi, c)
 	p := &m.parts[pi]
 	p.stage = stage
 	p.nextGen()
@@ -469,7 +494,7 @@ func (m *Model) toGateway(pi partID, stage partStage, d time.Duration, kind sim.
 // (rpc.go).
 func (m *Model) dropped(pi partID) {
 	p := &m.parts[pi]
-	m.toGateway(pi, stageRPCError, m.fo.rpcFailDelay(m.reqs[p.req].gateway, p.node, false), kRPCError)
+	m.toGateway(pi, stageRPCError, m.fo.rpcFailDelay(m.reqs[p.req].gateway, p.node, false), kRPCError, CompRetry)
 }
 
 // failRequestsAtDownGateways ends every request whose gateway just
@@ -485,6 +510,7 @@ func (m *Model) failRequestsAtDownGateways() {
 		}
 		s.ok = false
 		s.ambiguous = s.sentWrite
+		m.cutShort(ri)
 		m.finishAfter(ri, 0)
 	}
 }
@@ -506,7 +532,7 @@ func (m *Model) failRPCsAtDownNodes() {
 		if p.stage == stageParked {
 			m.unpark(pi)
 		}
-		m.toGateway(pi, stageRPCError, m.fo.rpcFailDelay(gw, p.node, true), kRPCError)
+		m.toGateway(pi, stageRPCError, m.fo.rpcFailDelay(gw, p.node, true), kRPCError, CompRetry)
 	}
 }
 

@@ -16,9 +16,14 @@ import (
 type countSink struct {
 	done map[int64]int
 	n    int
+	last Path // the critical path of the request Complete hears of next
 }
 
+// Path keeps the request's critical path for Complete to check.
+func (c *countSink) Path(_ int64, p Path) { c.last = p }
+
 func (c *countSink) Complete(tag int64, _ RangeID, start, end sim.Time, _ Outcome) {
+	checkPathSum(tag, c.last, start, end)
 	if c.done != nil {
 		c.done[tag]++
 	}

@@ -191,6 +191,7 @@ func (m *Model) latchArrive(pi partID) {
 	p := &m.parts[pi]
 	r := &m.ranges[p.rng]
 	if p.node != r.Leaseholder {
+		m.onPart(pi, CompEval)
 		m.sendPart(p.svc, kEvalDone, pi, 0)
 		return
 	}
@@ -202,6 +203,7 @@ func (m *Model) latchArrive(pi partID) {
 			m.latches.entries[e].holder = pi
 			p.latch = e + 1
 		}
+		m.onPart(pi, CompEval)
 		m.sendPart(p.svc, kEvalDone, pi, 0)
 		return
 	}
@@ -213,6 +215,7 @@ func (m *Model) latchArrive(pi partID) {
 	}
 	// A write holds or awaits the key's latch: wait behind it.
 	k := &m.latches.entries[e]
+	m.onPart(pi, CompLatchWait)
 	p.latch, p.latchWaiting, p.latchNext, p.waitFrom = e+1, true, noPart, m.eng.Now()
 	if k.tail != noPart {
 		m.parts[k.tail].latchNext = pi
@@ -299,6 +302,8 @@ func (m *Model) grantLatch(e int32) {
 		if m.tracer != nil {
 			m.traceStep(q, "latch-acquired", fmt.Sprintf("key %d", k.key))
 		}
+		m.closePart(q) // its latch wait ends
+		m.onPart(q, CompEval)
 		m.sendPart(qp.svc, kEvalDone, q, 0)
 	}
 	if k.holder == noPart && k.lockID == 0 && k.head == noPart {

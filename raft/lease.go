@@ -107,7 +107,10 @@ func (m *Model) evalDone(pi partID) {
 			return
 		case m.eng.Now() < r.leaseStart:
 			// The transfer's target has not applied it yet.
-			m.sendPart(r.leaseStart.Sub(m.eng.Now())+m.service(p.node), kEvalDone, pi, 0)
+			svc := m.service(p.node)
+			m.onPart(pi, CompLeaseWait)
+			m.tailPart(pi, CompEval, svc)
+			m.sendPart(r.leaseStart.Sub(m.eng.Now())+svc, kEvalDone, pi, 0)
 			return
 		}
 		if m.onServe != nil {
@@ -240,6 +243,8 @@ func (m *Model) park(r *Range, pi partID) {
 		m.traceStep(pi, "wait", "for the lease")
 	}
 	p.stage = stageParked
+	m.closePart(pi)
+	m.onPart(pi, CompLeaseWait)
 	p.inFlight++
 	p.parkedOn, p.prev, p.next = r.ID, noPart, r.parked
 	if r.parked != noPart {
@@ -280,13 +285,14 @@ func (m *Model) answerNotLeaseholder(pi partID) {
 		m.dropped(pi)
 		return
 	}
-	m.toGateway(pi, stageRetry, m.hopBack(pi, p.node, gw, wireBytes(notLeaseholderBytes)), kRetry)
+	m.toGateway(pi, stageRetry, m.hopBack(pi, p.node, gw, wireBytes(notLeaseholderBytes)), kRetry, CompRedirect)
 }
 
 // unpark removes part pi from its range's wait list; its wait timer, if
 // still pending, becomes stale.
 func (m *Model) unpark(pi partID) {
 	p := &m.parts[pi]
+	m.closePart(pi)
 	r := &m.ranges[p.parkedOn]
 	if p.prev != noPart {
 		m.parts[p.prev].next = p.next

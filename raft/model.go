@@ -36,9 +36,12 @@ type Model struct {
 	// contSink its ContentionSink ability.
 	staleSink StalenessSink
 	contSink  ContentionSink
-	seed      uint64
-	tables    []Table
-	ranges    []Range
+	// pathSink is sink's PathSink ability, nil if it has none: then no
+	// request keeps its critical path (path.go).
+	pathSink PathSink
+	seed     uint64
+	tables   []Table
+	ranges   []Range
 	// leaseAcquireTimeout bounds how long a request waits at a replica
 	// for a lease (RangeLeaseAcquireTimeout).
 	leaseAcquireTimeout time.Duration
@@ -145,6 +148,7 @@ func New(e *sim.Engine, c *topology.Cluster, cfg Config, seed uint64, sink Sink)
 	}
 	m.staleSink, _ = sink.(StalenessSink)
 	m.contSink, _ = sink.(ContentionSink)
+	m.pathSink, _ = sink.(PathSink)
 	// pkg/base/config.go RaftConfig.RangeLeaseAcquireTimeout: two election
 	// timeouts, enough to elect a leader and re-propose.
 	m.leaseAcquireTimeout = 2 * raftTimersFor(cfg.Version).electionTimeout()
@@ -270,6 +274,7 @@ func (m *Model) Handle(ev *sim.Event) {
 			m.maybeFreeReq(ri)
 			return
 		}
+		m.stepReq(ri, CompGateway)
 		if !m.fo.up(m.reqs[ri].gateway) {
 			m.reqs[ri].ok = false // the client's connection broke
 			m.finish(ri)
@@ -281,6 +286,7 @@ func (m *Model) Handle(ev *sim.Event) {
 		if !ok {
 			return
 		}
+		m.closePart(pi)
 		if p := &m.parts[pi]; !m.fo.linkOK(p.from, p.node) {
 			m.dropped(pi)
 			return
@@ -310,6 +316,7 @@ func (m *Model) Handle(ev *sim.Event) {
 		if !ok {
 			return
 		}
+		m.closePart(pi)
 		if p := &m.parts[pi]; !m.fo.linkOK(p.node, m.reqs[p.req].gateway) {
 			m.dropped(pi)
 			return
@@ -321,6 +328,7 @@ func (m *Model) Handle(ev *sim.Event) {
 			m.maybeFreeReq(ri)
 			return
 		}
+		m.stepReq(ri, CompClient)
 		m.finish(ri)
 	case kClientReply:
 		ri := m.reqEvent(ev)
@@ -338,20 +346,27 @@ func (m *Model) Handle(ev *sim.Event) {
 		if s.keyed && m.contSink != nil {
 			m.contSink.Contended(s.tag, s.waited, s.didWait)
 		}
+		if m.pathSink != nil {
+			m.stepReq(ri, CompClient)
+			m.reportPath(ri)
+		}
 		m.sink.Complete(s.tag, s.rng, s.start, m.eng.Now(), o)
 		m.maybeFreeReq(ri)
 	case kRPCError:
 		if pi, _, ok := m.partEvent(ev); ok {
+			m.closePart(pi)
 			m.rpcFailed(pi)
 		}
 	case kRetry:
 		if pi, _, ok := m.partEvent(ev); ok {
+			m.closePart(pi)
 			m.retryPart(pi)
 		}
 	case kDeadline:
 		m.deadline(m.reqEvent(ev))
 	case kLeaseWaitOver:
 		if pi, _, ok := m.partEvent(ev); ok {
+			m.closePart(pi)
 			m.leaseWaitOver(pi)
 		}
 	case kIntentResolved:

@@ -67,6 +67,10 @@ type recorder struct {
 	ok         map[int64][]bool
 	n          int
 	onComplete func(tag int64, start, end sim.Time, ok bool)
+	// paths holds each tag's last critical path (Path comes just before
+	// Complete, which checks that it sums to the latency).
+	paths map[int64]Path
+	last  Path
 }
 
 // served is what a StalenessSink hears of a stale or bounded read.
@@ -80,6 +84,7 @@ func (r *recorder) Served(tag int64, stmt, readTS sim.Time) {
 }
 
 func (r *recorder) Complete(tag int64, _ RangeID, start, end sim.Time, o Outcome) {
+	checkPathSum(tag, r.last, start, end)
 	ok := o == OK
 	if r.outcome == nil {
 		r.outcome = map[int64]Outcome{}

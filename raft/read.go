@@ -95,10 +95,14 @@ func (m *Model) partArrive(pi partID) {
 		// (read_ts, read_ts + max_offset] makes the reader wait until its
 		// clock passes the write (reference §3.3, §10 rule 6).
 		if w := r.writes.get(m.reqs[p.req].key); w > p.readTS && w <= p.readTS+sim.Time(m.cfg.MaxOffset) && w > m.eng.Now() {
-			m.sendPart(w.Sub(m.eng.Now())+m.service(p.node), kEvalDone, pi, 0)
+			svc := m.service(p.node)
+			m.onPart(pi, CompUncertainty)
+			m.tailPart(pi, CompEval, svc)
+			m.sendPart(w.Sub(m.eng.Now())+svc, kEvalDone, pi, 0)
 			return
 		}
 	}
+	m.onPart(pi, CompEval)
 	m.sendPart(m.service(p.node), kEvalDone, pi, 0)
 }
 
@@ -130,6 +134,7 @@ func (m *Model) boundedArrive(pi partID) {
 	switch {
 	case closed >= p.readTS:
 		p.readTS = closed
+		m.onPart(pi, CompEval)
 		m.sendPart(p.svc, kEvalDone, pi, 0)
 	case m.reqs[p.req].nearestOnly:
 		if m.tracer != nil {
@@ -141,6 +146,7 @@ func (m *Model) boundedArrive(pi partID) {
 		// A read at the bound, above the closed timestamp: the lease decides
 		// (evalDone's checks).
 		p.kind = partRead
+		m.onPart(pi, CompEval)
 		m.sendPart(p.svc, kEvalDone, pi, 0)
 	default:
 		m.redirect(pi, r.Leaseholder, partBounded)

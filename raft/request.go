@@ -177,6 +177,8 @@ type reqState struct {
 	// lockID names a keyed transaction's intents (latch.go), 0 for
 	// other requests.
 	lockID uint32
+	// path is the request's critical path so far (path.go).
+	path reqPath
 }
 
 // partKind is what a part does at its target replica.
@@ -280,6 +282,8 @@ type partState struct {
 	latchWaiting bool
 	latchNext    partID
 	waitFrom     sim.Time
+	// path is the part's critical path so far (path.go).
+	path partPath
 }
 
 // distSender is the gateways' shared failure knowledge.

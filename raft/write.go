@@ -87,6 +87,8 @@ func countPartitions(t *Table) int {
 func (m *Model) replicate(pi partID) {
 	p := &m.parts[pi]
 	r := &m.ranges[p.rng]
+	m.closePart(pi)
+	m.onPart(pi, CompQuorum)
 	p.appending = true
 	if p.proposedAt == 0 {
 		p.proposedAt = m.eng.Now()
@@ -97,6 +99,7 @@ func (m *Model) replicate(pi partID) {
 		// No Raft leader: the proposal waits in the proposal buffer and is
 		// re-proposed once one is elected (reproposeOrReject).
 		p.held = true
+		m.onPart(pi, CompLeaderWait)
 		if m.tracer != nil {
 			m.traceStep(pi, "no-leader", "the proposal waits for an election")
 		}
@@ -126,7 +129,7 @@ func (m *Model) localAppended(pi partID) {
 		p.local = true
 		r := &m.ranges[p.rng]
 		m.fo.appended(r, r.replicaIndex(p.node), p.term, p.index)
-		m.voterAppended(pi)
+		m.voterAppended(pi, -1)
 	}
 	m.maybeFreePart(pi)
 }
@@ -195,14 +198,15 @@ func (m *Model) ackReceived(pi partID, i int) {
 	}
 	p.acked |= bit
 	if i < r.NumVoters {
-		m.voterAppended(pi)
+		m.voterAppended(pi, i)
 	}
 	m.maybeFreePart(pi)
 }
 
-// voterAppended counts one durable voter append; at quorum the write
-// commits and the leaseholder replies.
-func (m *Model) voterAppended(pi partID) {
+// voterAppended counts one durable voter append, replica index i's (-1:
+// the leader's own); at quorum the write commits and the leaseholder
+// replies.
+func (m *Model) voterAppended(pi partID, i int) {
 	p := &m.parts[pi]
 	p.acks++
 	r := &m.ranges[p.rng]
@@ -234,12 +238,14 @@ func (m *Model) voterAppended(pi partID) {
 	if r.GlobalReads {
 		r.writes.put(m.reqs[p.req].key, p.writeTS, m.eng.Now())
 	}
+	m.commitPath(pi, i)
 	m.replyToGateway(pi)
 }
 
 // commitWait holds a GLOBAL write's reply at the gateway until its clock
 // passes the commit timestamp (reference §3.2).
 func (m *Model) commitWait(ri reqID) {
+	m.stepReq(ri, CompCommitWait)
 	m.send(m.reqs[ri].commitTS.Sub(m.eng.Now()), kCommitWaitDone, ri)
 }
 
@@ -347,6 +353,8 @@ func (m *Model) holdProposals(r *Range) {
 func (m *Model) holdPart(pi partID) {
 	p := &m.parts[pi]
 	p.nextGen()
+	m.closePart(pi)
+	m.onPart(pi, CompLeaderWait)
 	p.acks, p.acked, p.local, p.held = 0, 0, false, true
 	if m.tracer != nil {
 		m.traceStep(pi, "no-leader", "the proposal waits for an election")

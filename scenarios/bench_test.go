@@ -179,3 +179,37 @@ func BenchmarkScale(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkExplainOverhead measures what critical-path attribution
+// (Stat.Attribution, and the model keeping every request's path) and the
+// closed form (Stat.ExpectedMs) add to a run of the default scenario: each
+// iteration runs it with both and without (RunOptions.noExplain), in
+// alternating order, and the benchmark reports the wall time of each and
+// the overhead in percent (issue #18 asks for less than 20 %).
+func BenchmarkExplainOverhead(b *testing.B) {
+	s, err := Load("default")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var on, off time.Duration
+	timed := func(o RunOptions) time.Duration {
+		start := time.Now()
+		if _, err := run(s, o); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(start)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if i%2 == 0 {
+			on += timed(RunOptions{})
+			off += timed(RunOptions{noExplain: true})
+		} else {
+			off += timed(RunOptions{noExplain: true})
+			on += timed(RunOptions{})
+		}
+	}
+	b.ReportMetric(on.Seconds()*1e3/float64(b.N), "ms/run-explained")
+	b.ReportMetric(off.Seconds()*1e3/float64(b.N), "ms/run-plain")
+	b.ReportMetric(100*(on.Seconds()/off.Seconds()-1), "overhead-%")
+}

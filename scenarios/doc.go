@@ -6,7 +6,10 @@
 // computed from a Result (FaultImpacts, and per client ClientUnavailable),
 // the fault sweep (Sweep, SweepResult), and the closed form beside every
 // simulated figure (Expectations: the workload's requests mixed over the
-// request paths of raft/closedform, Stat.ExpectedMs and Departs). Its
+// request paths of raft/closedform, Stat.ExpectedMs and Departs), and what
+// set each latency (Stat.Attribution: the requests' critical paths,
+// raft.Path, aggregated at p50 and p99; ExplainFilter selects them for
+// `regionsim explain`). Its
 // sub-package scenarios/report
 // renders results as tables, CSV, JSON and Markdown; scenarios/slo checks
 // SLO assertions (--assert) against results.

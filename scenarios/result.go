@@ -176,6 +176,12 @@ type Stat struct {
 	// (latches, intents), for a keyed workload (workload keys:); absent
 	// otherwise.
 	Contention *Contention `json:"contention,omitempty"`
+	// Attribution is what set the latency: for the requests at p50 and at
+	// p99, the share each component of their critical path took (client
+	// hop, gateway→leaseholder round trip, evaluation, the quorum ack that
+	// committed and its region, commit and other waits, redirects,
+	// retries); absent where a Stat was not made by one run.
+	Attribution *Attribution `json:"attribution,omitempty"`
 }
 
 // Contention is the wait of a stat's keyed requests (workload keys:) for

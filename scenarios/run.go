@@ -66,6 +66,8 @@ type series struct {
 	// appRegion (Stat.App).
 	app       *App
 	appRegion string
+	// attr aggregates the requests' critical paths (Stat.Attribution).
+	attr *attribution
 }
 
 // appendPoints appends the non-empty bins of ts, one of s's timelines, to
@@ -115,6 +117,13 @@ type recorder struct {
 	// waited whether it queued.
 	wait            time.Duration
 	hasWait, waited bool
+	// path is the critical path of the request whose Complete comes next
+	// (Path is called just before it), valid when hasPath; checkPaths
+	// makes Complete panic unless it sums to the latency (RunOptions'
+	// checks).
+	path       raft.Path
+	hasPath    bool
+	checkPaths bool
 }
 
 // Contended records the latch wait of a keyed request the model is about
@@ -122,6 +131,22 @@ type recorder struct {
 func (r *recorder) Contended(_ int64, wait time.Duration, waited bool) {
 	r.wait, r.hasWait, r.waited = wait, true, waited
 }
+
+// Path records the critical path of the request the model is about to
+// complete (raft.PathSink).
+func (r *recorder) Path(_ int64, p raft.Path) {
+	r.path, r.hasPath = p, true
+}
+
+// noPaths is a recorder without the raft.PathSink ability: the model
+// keeps no critical paths (RunOptions.noExplain).
+type noPaths struct{ r *recorder }
+
+func (n noPaths) Complete(tag int64, rng raft.RangeID, start, end sim.Time, o raft.Outcome) {
+	n.r.Complete(tag, rng, start, end, o)
+}
+
+func (n noPaths) Served(tag int64, stmt, readTS sim.Time) { n.r.Served(tag, stmt, readTS) }
 
 // Served records the staleness of a stale or bounded read the model is
 // about to complete (raft.StalenessSink).
@@ -148,8 +173,12 @@ func (r *recorder) Complete(tag int64, rng raft.RangeID, start, end sim.Time, o 
 	default:
 		s.stall(r.rangeIndex[rng]).failed(start, end)
 	}
-	served, contended := r.hasServed, r.hasWait
-	r.hasServed, r.hasWait = false, false
+	served, contended, path := r.hasServed, r.hasWait, r.hasPath
+	r.hasServed, r.hasWait, r.hasPath = false, false, false
+	lat := end.Sub(start)
+	if path && r.checkPaths && r.path.Total() != lat {
+		panic(fmt.Sprintf("request %d: critical path sums to %v, latency %v (%v)", tag, r.path.Total(), lat, r.path.D))
+	}
 	if start < r.from || start >= r.until {
 		return
 	}
@@ -162,7 +191,9 @@ func (r *recorder) Complete(tag int64, rng raft.RangeID, start, end sim.Time, o 
 			s.waited++
 		}
 	}
-	lat := end.Sub(start)
+	if path {
+		s.attr.record(lat, &r.path)
+	}
 	s.hist.Record(lat)
 	if r.stalls && end < r.calmUntil {
 		s.calm.Record(lat)
@@ -243,6 +274,9 @@ type RunOptions struct {
 	// impactHistograms keeps the distributions behind each ClientImpact's
 	// During and After, for a sweep to pool over runs (Sweep).
 	impactHistograms bool
+	// noExplain leaves out critical-path attribution and the closed form
+	// (Stat.Attribution and Stat.ExpectedMs): the benchmark's baseline.
+	noExplain bool
 }
 
 // RunWith is Run with options.
@@ -291,11 +325,15 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 	warmupEnd := sim.At(s.Warmup)
 	end := warmupEnd.Add(s.Duration)
 	// Stalls and pre-fault latencies matter only with faults.
-	rec := &recorder{from: warmupEnd, until: end, stalls: len(faults) > 0, calmUntil: end}
+	rec := &recorder{from: warmupEnd, until: end, stalls: len(faults) > 0, calmUntil: end, checkPaths: checks}
 	for _, f := range faults {
 		rec.calmUntil = min(rec.calmUntil, sim.At(f.At))
 	}
-	m, err := raft.New(e, c, s.Cockroach, s.Seed, rec)
+	var sink raft.Sink = rec
+	if o.noExplain {
+		sink = noPaths{rec}
+	}
+	m, err := raft.New(e, c, s.Cockroach, s.Seed, sink)
 	if err != nil {
 		return nil, err
 	}
@@ -348,7 +386,10 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 
 	var submitted uint64
 	ops := raft.Ops()
-	expect := s.Expectations(placed)
+	var expect [][]*Expectation
+	if !o.noExplain {
+		expect = s.Expectations(placed)
+	}
 	for wi, w := range s.Workload {
 		ti := s.TableIndex(w.Table)
 		t := s.Tables[ti]
@@ -380,8 +421,11 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 				table: t.Name, locality: t.Locality.String(), op: op.String(), region: w.Region, app: w.App, appRegion: w.DBRegion(),
 				timeline:  stats.NewSeries(TimelineInterval(s.Warmup + s.Duration)),
 				completed: stats.NewSeries(TimelineInterval(s.Warmup + s.Duration)),
-				expect:    expect[wi][op],
+				attr:      newAttribution(len(c.Regions)),
 			})
+			if expect != nil {
+				rec.series[len(rec.series)-1].expect = expect[wi][op]
+			}
 		}
 		total := 0.0
 		for _, os := range w.OpShares() {
@@ -660,7 +704,8 @@ func (s *Scenario) result(rec *recorder, e *sim.Engine) *Result {
 			MeanMs: ms(h.Mean()), P50Ms: ms(h.Quantile(0.5)), P90Ms: ms(h.Quantile(0.9)),
 			P99Ms: ms(h.Quantile(0.99)), P999Ms: ms(h.Quantile(0.999)), MaxMs: ms(h.Max()), MaxOKMs: ms(sr.maxOK),
 			Latency: h, Staleness: summariseStaleness(sr.staleness.Clone()),
-			Contention: summariseContention(sr.contention.Clone(), sr.waited),
+			Contention:  summariseContention(sr.contention.Clone(), sr.waited),
+			Attribution: sr.attr.summary(res.Regions),
 		})
 		if x := sr.expect; x != nil {
 			st := &res.Stats[len(res.Stats)-1]

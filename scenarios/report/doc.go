@@ -8,7 +8,8 @@
 // ResultCSVs) and the resolved scenario (WriteScenario). A Listing (the
 // CLI's scenarios, presets and topology in CSV, JSON or Markdown:
 // ScenariosListing, PresetsListing, TopologyListing, WriteListing) is a set
-// of named tables of records.
+// of named tables of records. WriteExplain renders the critical-path
+// attribution of selected stats (`regionsim explain`; ExplainDocument).
 //
 // Rendering is deterministic: rows keep the order of Result.Stats (already
 // sorted by table, op and client region), every map is read in sorted key

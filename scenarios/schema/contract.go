@@ -156,7 +156,7 @@ func OutputSchema(docs Docs) (*Schema, error) {
 		Schema: Draft,
 		Title:  "regionsim JSON output",
 		Description: "A JSON document written by regionsim run, compare or sweep (--format json, and result.json or " +
-			"sweep.json under --out); run and compare with --seeds N write the kinds seeds and compare-seeds. Every kind shares schema_version, tool_version, kind, scenario, seeds and " +
+			"sweep.json under --out); run and compare with --seeds N write the kinds seeds and compare-seeds, explain the kind explain. Every kind shares schema_version, tool_version, kind, scenario, seeds and " +
 			"resolved_scenario. Latencies are in milliseconds, times in seconds since the start of the run.",
 	}
 	kinds := []struct {
@@ -168,6 +168,7 @@ func OutputSchema(docs Docs) (*Schema, error) {
 		{reflect.TypeFor[report.SweepDocument](), report.KindSweep},
 		{reflect.TypeFor[report.SeedsDocument](), report.KindSeeds},
 		{reflect.TypeFor[report.CompareSeedsDocument](), report.KindCompareSeeds},
+		{reflect.TypeFor[report.ExplainDocument](), report.KindExplain},
 	}
 	for _, k := range kinds {
 		g.annotations[key(header, "kind")] = Annotation{Const: k.kind}

@@ -1,0 +1,336 @@
+package raft
+
+import (
+	"time"
+
+	"github.com/regionsim/regionsim/sim"
+	"github.com/regionsim/regionsim/topology"
+)
+
+// This file is critical-path attribution: for every request, the chain of
+// hops and waits that set its latency, kept as the model processes the
+// request's messages. Each part (one RPC) carries the time of its open
+// interval — since its last step, spent on one Component, with an optional
+// head and tail of other components when one event's delay covers several
+// (a redirect's hop back and the next hop out; a hop and the evaluation)
+// — and the components its finished intervals added up to. A request adds
+// up, in turn, the client hops, the parts that decided it (the last to
+// answer of parallel parts, the probe that found the row), and its commit
+// wait. Every interval of the request's life is given to exactly one
+// component, so the components sum to its latency exactly.
+
+// Component is one kind of time a request's latency is made of. The list
+// is open: a new mechanism (a queue, a lock) adds its component before
+// NumComponents, with its names in componentNames and componentLabels, and
+// says in attemptCost whether a redirected attempt wastes it.
+type Component uint8
+
+const (
+	// CompClient is the hops between the client and its gateway.
+	CompClient Component = iota
+	// CompGateway is the gateway <-> leaseholder round trip of the attempt
+	// that served the request (the message out and the reply back).
+	CompGateway
+	// CompGatewayFollower is the gateway <-> replica round trip of a
+	// follower read served by a replica that is not the leaseholder.
+	CompGatewayFollower
+	// CompEval is the evaluation at the replica that served (its service
+	// time).
+	CompEval
+	// CompQuorum is the network round trip between the leader and the
+	// replica whose durable append completed the write's quorum.
+	CompQuorum
+	// CompFsync is the log append (fsync) that completed the quorum: the
+	// acknowledging follower's, or the leader's own when it came last.
+	CompFsync
+	// CompCommitWait is a GLOBAL write's commit wait at the gateway.
+	CompCommitWait
+	// CompUncertainty is a GLOBAL read's wait for a write in its
+	// uncertainty window.
+	CompUncertainty
+	// CompLeaseWait is time spent waiting at a replica for a lease: a
+	// transfer to commit, an acquisition, a transfer's target to apply it.
+	CompLeaseWait
+	// CompLeaderWait is a proposal's wait for its range to elect a Raft
+	// leader.
+	CompLeaderWait
+	// CompLatchWait is a keyed request's wait at the leaseholder for its
+	// row's latch or a transaction's intent on it (latch.go).
+	CompLatchWait
+	// CompRedirect is the cost of attempts that ended in a
+	// NotLeaseHolderError (hops, evaluation and replication at the wrong
+	// replica, and the answer's hop back to the gateway).
+	CompRedirect
+	// CompRetry is the cost of RPCs that failed (until the gateway learnt
+	// it) and of DistSender's backoff between rounds.
+	CompRetry
+	// NumComponents is the number of components.
+	NumComponents
+)
+
+var componentNames = [NumComponents]string{
+	"client_hop", "gateway_leaseholder", "gateway_follower", "evaluation", "quorum_ack", "fsync",
+	"commit_wait", "uncertainty_wait", "lease_wait", "leader_wait", "latch_wait", "redirect", "retry_backoff",
+}
+
+var componentLabels = [NumComponents]string{
+	"client hop", "gateway→leaseholder", "gateway→follower", "evaluation", "quorum ack", "fsync",
+	"commit wait", "uncertainty wait", "lease wait", "Raft leader wait", "latch/lock wait", "redirect", "retry/backoff",
+}
+
+// attemptCost marks the components an attempt spends that are wasted when
+// the attempt ends in a redirect or an RPC failure: they then move to
+// CompRedirect or CompRetry. Waits keep their component either way.
+var attemptCost = [NumComponents]bool{
+	CompGateway: true, CompGatewayFollower: true, CompEval: true, CompQuorum: true, CompFsync: true,
+}
+
+// String returns the component's name in results ("quorum_ack").
+func (c Component) String() string { return componentNames[c] }
+
+// Label returns the component's name in text ("quorum ack").
+func (c Component) Label() string { return componentLabels[c] }
+
+// ParseComponent returns the component named s (Component.String).
+func ParseComponent(s string) (Component, bool) {
+	for c, n := range componentNames {
+		if n == s {
+			return Component(c), true
+		}
+	}
+	return 0, false
+}
+
+// Path is the critical path of one completed request: D[c] is the time
+// component c took, and the components sum to the request's latency
+// exactly. ServedRegion is the cluster region (index) of the replica whose
+// answer the request used, -1 if none answered; AckRegion that of the
+// replica whose durable append committed its write, -1 if nothing was
+// committed for it.
+type Path struct {
+	D            [NumComponents]time.Duration
+	ServedRegion int
+	AckRegion    int
+}
+
+// Total returns the sum of the components.
+func (p *Path) Total() time.Duration {
+	var t time.Duration
+	for _, d := range p.D {
+		t += d
+	}
+	return t
+}
+
+// Region returns the region component c happened in (an index of the
+// cluster's regions), -1 when it has none: the round trip and the
+// evaluation are the serving replica's, the quorum ack and its fsync the
+// acknowledging replica's.
+func (p *Path) Region(c Component) int {
+	switch c {
+	case CompGateway, CompGatewayFollower, CompEval:
+		return p.ServedRegion
+	case CompQuorum, CompFsync:
+		return p.AckRegion
+	}
+	return -1
+}
+
+// PathSink is an optional ability of a Sink (found by type assertion in
+// New): it also hears, just before Complete, each request's critical path.
+// A model whose sink lacks it keeps no paths.
+type PathSink interface {
+	Sink
+	Path(tag int64, p Path)
+}
+
+// partPath is a part's critical path so far.
+type partPath struct {
+	// comp holds what the part's finished intervals added up to; att the
+	// current attempt's attemptCost components, settled into comp when
+	// the attempt serves and wasted when it does not.
+	comp, att [NumComponents]time.Duration
+	// The open interval, from mark: its first head goes to headC, its
+	// last tail to tailC, the rest to cur.
+	mark         sim.Time
+	head, tail   time.Duration
+	headC, tailC Component
+	cur          Component
+	// acker is the replica whose append committed the part's write, when
+	// acked.
+	acker topology.NodeID
+	acked bool
+}
+
+func (pp *partPath) add(c Component, d time.Duration) {
+	if attemptCost[c] {
+		pp.att[c] += d
+	} else {
+		pp.comp[c] += d
+	}
+}
+
+// closePart gives part pi's open interval to its components and opens a
+// new one, on the same component, now.
+func (m *Model) closePart(pi partID) {
+	if m.pathSink == nil {
+		return
+	}
+	pp := &m.parts[pi].path
+	now := m.eng.Now()
+	rest := now.Sub(pp.mark)
+	h := min(pp.head, rest)
+	rest -= h
+	t := min(pp.tail, rest)
+	rest -= t
+	pp.add(pp.headC, h)
+	pp.add(pp.tailC, t)
+	pp.add(pp.cur, rest)
+	pp.mark, pp.head, pp.tail = now, 0, 0
+}
+
+// onPart sets the component part pi's open interval is spent on.
+func (m *Model) onPart(pi partID, c Component) { m.parts[pi].path.cur = c }
+
+// tailPart makes the last d of part pi's open interval go to c.
+func (m *Model) tailPart(pi partID, c Component, d time.Duration) {
+	pp := &m.parts[pi].path
+	pp.tailC, pp.tail = c, d
+}
+
+// headPart makes the first d of part pi's open interval go to c.
+func (m *Model) headPart(pi partID, c Component, d time.Duration) {
+	pp := &m.parts[pi].path
+	pp.headC, pp.head = c, d
+}
+
+// wasteAttempt closes part pi's open interval and moves what its current
+// attempt spent to c (CompRedirect or CompRetry): the attempt did not
+// serve.
+func (m *Model) wasteAttempt(pi partID, c Component) {
+	if m.pathSink == nil {
+		return
+	}
+	m.closePart(pi)
+	pp := &m.parts[pi].path
+	for k, d := range pp.att {
+		pp.comp[c] += d
+		pp.att[k] = 0
+	}
+	pp.acked = false
+}
+
+// settleAttempt closes part pi's open interval (its reply's arrival at the
+// gateway) and keeps what its attempt spent: it served. A follower read
+// served away from the leaseholder had a gateway→follower round trip.
+func (m *Model) settleAttempt(pi partID) {
+	if m.pathSink == nil {
+		return
+	}
+	m.closePart(pi)
+	p := &m.parts[pi]
+	pp := &p.path
+	if p.kind == partStaleRead || p.kind == partBounded || p.kind == partGlobalRead {
+		if p.node != m.ranges[p.rng].Leaseholder {
+			pp.att[CompGatewayFollower] += pp.att[CompGateway]
+			pp.att[CompGateway] = 0
+		}
+	}
+	for k, d := range pp.att {
+		pp.comp[k] += d
+		pp.att[k] = 0
+	}
+}
+
+// commitPath splits part pi's replication interval, which ends now with
+// the append that completed its quorum: replica index i's (its round trip
+// from the leader, then its fsync), or the leader's own (i < 0: all
+// fsync).
+func (m *Model) commitPath(pi partID, i int) {
+	if m.pathSink == nil {
+		return
+	}
+	p := &m.parts[pi]
+	pp := &p.path
+	pp.cur, pp.acked, pp.acker = CompFsync, true, p.node
+	if i >= 0 {
+		n := m.ranges[p.rng].Replicas[i]
+		pp.acker = n
+		// The round trip is recomputed from its key (pairHalf): the same
+		// halves the MsgApp and its acknowledgement took.
+		m.headPart(pi, CompQuorum, 2*m.pairHalf(p.rep, pairReplica+uint64(i), p.node, n))
+	}
+}
+
+// reqPath is a request's critical path so far: its components, the open
+// interval's start and component (while no part decides it: the client's
+// hop, a commit wait), and the regions of the part that decided it.
+type reqPath struct {
+	comp              [NumComponents]time.Duration
+	mark              sim.Time
+	cur               Component
+	served, ackRegion int16
+}
+
+// stepReq closes request ri's open interval (on its component) and opens
+// the next, on c.
+func (m *Model) stepReq(ri reqID, c Component) {
+	if m.pathSink == nil {
+		return
+	}
+	rp := &m.reqs[ri].path
+	now := m.eng.Now()
+	rp.comp[rp.cur] += now.Sub(rp.mark)
+	rp.mark, rp.cur = now, c
+}
+
+// decidedBy adds to request ri the path of its part that just decided it,
+// whose reply reached the gateway now; pp is a copy of the part's path
+// taken when its attempt settled (the part slot may be reused since), and
+// served the node that answered.
+func (m *Model) decidedBy(ri reqID, pp *partPath, served topology.NodeID) {
+	if m.pathSink == nil {
+		return
+	}
+	rp := &m.reqs[ri].path
+	for k, d := range pp.comp {
+		rp.comp[k] += d
+	}
+	rp.mark = m.eng.Now()
+	rp.served = int16(m.cluster.Nodes[served].Region)
+	rp.ackRegion = -1
+	if pp.acked {
+		rp.ackRegion = int16(m.cluster.Nodes[pp.acker].Region)
+	}
+}
+
+// cutShort gives the open interval of request ri, which ends now before
+// any part decided it (a deadline, its gateway's crash), to the part it
+// was waiting on — the most recently started one still pending: its
+// finished intervals, its attempt so far and its open interval — or, with
+// no part pending, to the request's own open component.
+func (m *Model) cutShort(ri reqID) {
+	if m.pathSink == nil {
+		return
+	}
+	s := &m.reqs[ri]
+	if s.parts == noPart {
+		m.stepReq(ri, s.path.cur)
+		return
+	}
+	pi := s.parts
+	m.closePart(pi)
+	pp := &m.parts[pi].path
+	rp := &s.path
+	for k := range pp.comp {
+		rp.comp[k] += pp.comp[k] + pp.att[k]
+	}
+	rp.mark = m.eng.Now()
+	rp.served = int16(m.cluster.Nodes[m.parts[pi].node].Region)
+}
+
+// reportPath hands request ri's finished path to the path sink.
+func (m *Model) reportPath(ri reqID) {
+	s := &m.reqs[ri]
+	m.pathSink.Path(s.tag, Path{D: s.path.comp, ServedRegion: int(s.path.served), AckRegion: int(s.path.ackRegion)})
+}
