@@ -175,7 +175,7 @@ func (m *Model) sendToReplica(pi partID, d time.Duration) {
 			p.writeTS = m.eng.Now().Add(d + m.lead)
 		}
 	}
-	m.sendPart(d+m.service(p.node), kEvalDone, pi, 0)
+	m.evaluate(pi, d, m.service(p.node))
 }
 
 // redirect bounces a part back to the gateway and on to the leaseholder,

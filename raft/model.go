@@ -57,6 +57,8 @@ type Model struct {
 
 	closed *sideTransport
 	scan   *scanners
+	// q is every node's CPU and disk queue (queues.go).
+	q *queues
 	// fo is the failover component, nil in a run without faults: every
 	// failure check of the request path is behind fo != nil.
 	fo *failover
@@ -92,6 +94,9 @@ const (
 	kRetry                          // partArg: DistSender retries a part
 	kDeadline                       // reqID: the request's deadline
 	kLeaseWaitOver                  // partArg: a part waited RangeLeaseAcquireTimeout for a lease
+	kEvalArrive                     // partArg: a part reached its node's CPU queue (queues.go)
+	kAppendArrive                   // partArg(replica): MsgApp reached a follower, which appends it (queues.go)
+	kCPUTimeout                     // partArg: a part's request gave up waiting for a CPU (queues.go)
 )
 
 // New returns a model of cluster c on engine e. Completed requests are
@@ -142,6 +147,7 @@ func New(e *sim.Engine, c *topology.Cluster, cfg Config, seed uint64, sink Sink)
 		m.clientRand[i] = sim.NewRand(seed, sim.StreamID("raft/client", i))
 	}
 	m.isLive = m.live
+	m.q = newQueues(c)
 	m.id = e.Register(m)
 	m.closed = newSideTransport(m, seed)
 	m.scan = newScanners(m, seed)
@@ -313,6 +319,14 @@ func (m *Model) Handle(ev *sim.Event) {
 		if pi, _, ok := m.partEvent(ev); ok {
 			m.leaseWaitOver(pi)
 		}
+	case kEvalArrive:
+		m.evalArrived(ev)
+	case kAppendArrive:
+		m.appendArrived(ev)
+	case kCPUTimeout:
+		if pi, _, ok := m.partEvent(ev); ok {
+			m.cpuTimeout(pi)
+		}
 	default:
 		panic(fmt.Sprintf("raft: unknown event kind %d", ev.Kind))
 	}
@@ -380,12 +394,14 @@ func (m *Model) clientHop(ri reqID) time.Duration {
 	return m.cluster.Latency.Link(s.client, s.gateway).Sample(m.pairRand) / 2
 }
 
-// service draws an evaluation time at node n.
+// service draws an evaluation time at node n: the CPU time it needs
+// (queues.go queues it).
 func (m *Model) service(n topology.NodeID) time.Duration {
 	return m.cluster.SampleService(m.nodeRand[n])
 }
 
-// fsync draws a Raft log append at node n.
+// fsync draws the duration of one sync of node n's Raft log (queues.go
+// shares it among the appends it covers).
 func (m *Model) fsync(n topology.NodeID) time.Duration {
 	return m.cluster.SampleFsync(m.nodeRand[n])
 }

@@ -95,11 +95,11 @@ func (m *Model) partArrive(pi partID) {
 		// (read_ts, read_ts + max_offset] makes the reader wait until its
 		// clock passes the write (reference §3.3, §10 rule 6).
 		if w := r.writes.get(m.reqs[p.req].key); w > p.readTS && w <= p.readTS+sim.Time(m.cfg.MaxOffset) && w > m.eng.Now() {
-			m.sendPart(w.Sub(m.eng.Now())+m.service(p.node), kEvalDone, pi, 0)
+			m.evaluate(pi, w.Sub(m.eng.Now()), m.service(p.node))
 			return
 		}
 	}
-	m.sendPart(m.service(p.node), kEvalDone, pi, 0)
+	m.evaluate(pi, 0, m.service(p.node))
 }
 
 // boundedArrive negotiates a bounded-staleness read's timestamp at the
@@ -130,7 +130,7 @@ func (m *Model) boundedArrive(pi partID) {
 	switch {
 	case closed >= p.readTS:
 		p.readTS = closed
-		m.sendPart(p.svc, kEvalDone, pi, 0)
+		m.evaluate(pi, 0, p.svc)
 	case m.reqs[p.req].nearestOnly:
 		if m.tracer != nil {
 			m.traceStep(pi, "min-timestamp-bound-unsatisfiable", fmt.Sprintf("closed %v < bound %v", closed, p.readTS))
@@ -141,7 +141,7 @@ func (m *Model) boundedArrive(pi partID) {
 		// A read at the bound, above the closed timestamp: the lease decides
 		// (evalDone's checks).
 		p.kind = partRead
-		m.sendPart(p.svc, kEvalDone, pi, 0)
+		m.evaluate(pi, 0, p.svc)
 	default:
 		m.redirect(pi, r.Leaseholder, partBounded)
 	}

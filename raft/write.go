@@ -110,12 +110,12 @@ func (m *Model) replicate(pi partID) {
 	}
 	p.index = m.fo.proposed(r)
 	p.rep = m.netRand[p.node].Uint64()
-	m.sendPart(m.fsync(p.node), kLocalAppended, pi, 0)
+	m.sendPart(m.syncAppend(p.node), kLocalAppended, pi, 0)
 	for i, n := range r.Replicas {
 		if n == p.node {
 			continue
 		}
-		m.sendPart(m.pairHalf(p.rep, pairReplica+uint64(i), p.node, n)+m.fsync(n), kAppendDone, pi, i)
+		m.appendAt(pi, i, n, m.pairHalf(p.rep, pairReplica+uint64(i), p.node, n))
 	}
 }
 
@@ -255,7 +255,7 @@ func (m *Model) resendUnacked(r *Range) {
 			if n == p.node || p.acked&(1<<uint(j)) != 0 {
 				continue
 			}
-			m.sendPart(m.pairHalf(p.rep, pairReplica+uint64(j), p.node, n)+m.fsync(n), kAppendDone, pi, j)
+			m.appendAt(pi, j, n, m.pairHalf(p.rep, pairReplica+uint64(j), p.node, n))
 		}
 	}
 }

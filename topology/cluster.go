@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // NodeID identifies a node of a Cluster. IDs are dense indexes starting at 0
@@ -83,6 +84,10 @@ type Cluster struct {
 	Zones   []Zone
 	Nodes   []Node
 	Latency *LatencyModel
+	// VCPUs is every node's CPU count (Config.VCPUs; 0: no CPU queue) and
+	// RaftCPU the CPU time of one Raft entry at a replica (Config.RaftCPU).
+	VCPUs   int
+	RaftCPU time.Duration
 }
 
 // RegionIndex returns the index of the named region, or -1.

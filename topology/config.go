@@ -22,6 +22,9 @@ const (
 // node×node table of 2 bytes per ordered pair (32 MiB at MaxNodes).
 const MaxNodes = 4096
 
+// maxVCPUs bounds Config.VCPUs.
+const maxVCPUs = 1024
+
 // maxLocalDuration bounds the intra-region RTTs and node-local times.
 const maxLocalDuration = 10 * time.Second
 
@@ -55,6 +58,17 @@ type Config struct {
 	ServiceTime time.Duration `yaml:"service_time"`
 	// Fsync is the p50 of one Raft log append (WAL sync) on a node.
 	Fsync time.Duration `yaml:"fsync"`
+	// VCPUs is the number of CPUs of every node, 0–1024: the servers of
+	// the node's CPU queue, which serves evaluations (ServiceTime) and
+	// Raft processing (RaftCPU) first come, first served. 0 means no CPU
+	// queue: every evaluation starts when it arrives (no limit on
+	// concurrency, as before queues were modelled).
+	VCPUs int `yaml:"vcpus"`
+	// RaftCPU is the CPU time one replica spends appending and applying
+	// one Raft entry (a write or a lease transfer), off the request's
+	// critical path (CockroachDB acknowledges a command before applying
+	// it); 0 means Raft processing costs no CPU.
+	RaftCPU time.Duration `yaml:"raft_cpu"`
 }
 
 // RegionSize is the shape of one region in topology.region_sizes
@@ -155,8 +169,21 @@ func DefaultConfig() Config {
 		Jitter:         JitterLognormal,
 		ServiceTime:    500 * time.Microsecond,
 		Fsync:          500 * time.Microsecond,
+		VCPUs:          DefaultVCPUs,
+		RaftCPU:        DefaultRaftCPU,
 	}
 }
+
+// DefaultVCPUs is the CPU count of a node, 8 (issue #14's default; the
+// reference gives no machine size).
+const DefaultVCPUs = 8
+
+// DefaultRaftCPU is the CPU time of appending and applying one Raft entry
+// at a replica: a single-node write's p50 (1.4 ms) minus a point read's
+// (0.65 ms, the middle of 0.6–0.7) minus the WAL fsync's (0.5 ms),
+// latency-data §6 (derived). The rest of a write's work — evaluation — is
+// ServiceTime, as a read's is.
+const DefaultRaftCPU = 250 * time.Microsecond
 
 // Validate checks the fields that need no file access; Build also resolves
 // the RTT spec and the regions. Errors name the field and the value, e.g.
@@ -189,10 +216,14 @@ func (c Config) Validate() error {
 		{"intra_zone_rtt", c.IntraZoneRTT},
 		{"service_time", c.ServiceTime},
 		{"fsync", c.Fsync},
+		{"raft_cpu", c.RaftCPU},
 	} {
 		if f.d < 0 || f.d > maxLocalDuration {
 			return fmt.Errorf("topology.%s: %v is out of range [0s, %v]", f.name, f.d, maxLocalDuration)
 		}
+	}
+	if c.VCPUs < 0 || c.VCPUs > maxVCPUs {
+		return fmt.Errorf("topology.vcpus: %d is out of range [0, %d]", c.VCPUs, maxVCPUs)
 	}
 	switch c.Jitter {
 	case JitterNone, JitterLognormal:
@@ -250,6 +281,7 @@ func Build(cfg Config) (*Cluster, error) {
 		return nil, err
 	}
 	c.Latency = lm
+	c.VCPUs, c.RaftCPU = cfg.VCPUs, cfg.RaftCPU
 	return c, nil
 }
 
