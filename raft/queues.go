@@ -42,7 +42,7 @@ type queues struct {
 	vcpus   int           // CPUs per node; 0: no CPU queue
 	raftCPU time.Duration // CPU time of one Raft entry at a replica
 	width   time.Duration // load interval
-	cpus    [][]sim.Time  // cpus[n][j]: when CPU j of node n is next free
+	cpus    []cpuQueue    // cpus[n]: node n's CPUs
 	disks   []diskQueue
 	load    []NodeLoad
 }
@@ -91,7 +91,7 @@ func newQueues(c *topology.Cluster) *queues {
 		disks: make([]diskQueue, n), load: make([]NodeLoad, n),
 	}
 	if q.vcpus > 0 {
-		q.cpus = make([][]sim.Time, n)
+		q.cpus = make([]cpuQueue, n)
 		free := make([]sim.Time, n*q.vcpus)
 		for i := range q.cpus {
 			q.cpus[i] = free[i*q.vcpus : (i+1)*q.vcpus : (i+1)*q.vcpus]
@@ -133,16 +133,20 @@ func spread(s []time.Duration, from, to sim.Time, width time.Duration) []time.Du
 	return s
 }
 
-// earliest returns the CPU of cpus that is free first (the lowest index
-// among ties, so the choice is deterministic).
-func earliest(cpus []sim.Time) int {
-	j := 0
-	for i := 1; i < len(cpus); i++ {
-		if cpus[i] < cpus[j] {
+// cpuQueue is one node's CPUs as a FIFO queue with k servers: q[j] is
+// when CPU j is next free. Jobs must be offered in arrival order.
+type cpuQueue []sim.Time
+
+// next returns the CPU a job arriving at now would take — the one free
+// first, the lowest index among ties — and when the job would start on
+// it: FIFO puts it behind every job that arrived before it.
+func (q cpuQueue) next(now sim.Time) (j int, start sim.Time) {
+	for i := 1; i < len(q); i++ {
+		if q[i] < q[j] {
 			j = i
 		}
 	}
-	return j
+	return j, max(now, q[j])
 }
 
 // occupy gives CPU j of node n a job of d CPU time from start: the
@@ -201,9 +205,7 @@ func (m *Model) admitEval(pi partID, svc time.Duration) {
 		m.sendPart(svc, kEvalDone, pi, 0)
 		return
 	}
-	cpus := m.q.cpus[n]
-	j := earliest(cpus)
-	start := max(now, cpus[j])
+	j, start := m.q.cpus[n].next(now)
 	if start > now && p.req != noReq {
 		giveUp := now.Add(overloadTimeout)
 		if m.cfg.ClientTimeout > 0 {
@@ -260,9 +262,8 @@ func (m *Model) raftWork(n topology.NodeID) {
 		l.CPUBusy = spread(l.CPUBusy, now, now.Add(m.q.raftCPU), m.q.width)
 		return
 	}
-	cpus := m.q.cpus[n]
-	j := earliest(cpus)
-	m.occupy(n, j, max(now, cpus[j]), m.q.raftCPU)
+	j, start := m.q.cpus[n].next(now)
+	m.occupy(n, j, start, m.q.raftCPU)
 }
 
 // syncAppend appends to node n's Raft log now (charging its CPUs with the
