@@ -278,6 +278,7 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
+	m.SetLoadInterval(TimelineInterval(s.Warmup + s.Duration))
 	if checks {
 		m.CheckInvariants()
 	}
@@ -422,6 +423,7 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 	res.Resolved = s.Resolved()
 	s.leaseResults(res, m, end)
 	s.faultResults(res, m, faults)
+	loadResults(res, m, c, warmupEnd, end)
 	for i := range rec.series {
 		for j := range rec.series[i].stalls {
 			rec.series[i].stalls[j].close(rec.until)

@@ -108,6 +108,9 @@ func detailSections(r *scenarios.Result) []section {
 	if sec, ok := leaseShareSection(r); ok {
 		out = append(out, sec)
 	}
+	if sec, ok := loadSection(r); ok {
+		out = append(out, sec)
+	}
 	return out
 }
 
