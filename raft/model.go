@@ -96,7 +96,6 @@ const (
 	kLeaseWaitOver                  // partArg: a part waited RangeLeaseAcquireTimeout for a lease
 	kEvalArrive                     // partArg: a part reached its node's CPU queue (queues.go)
 	kAppendArrive                   // partArg(replica): MsgApp reached a follower, which appends it (queues.go)
-	kCPUTimeout                     // partArg: a part's request gave up waiting for a CPU (queues.go)
 )
 
 // New returns a model of cluster c on engine e. Completed requests are
@@ -323,10 +322,6 @@ func (m *Model) Handle(ev *sim.Event) {
 		m.evalArrived(ev)
 	case kAppendArrive:
 		m.appendArrived(ev)
-	case kCPUTimeout:
-		if pi, _, ok := m.partEvent(ev); ok {
-			m.cpuTimeout(pi)
-		}
 	default:
 		panic(fmt.Sprintf("raft: unknown event kind %d", ev.Kind))
 	}

@@ -193,10 +193,10 @@ func (m *Model) evalArrived(ev *sim.Event) {
 
 // admitEval queues part pi's evaluation of svc at its node now. One that
 // could not start before its request gives up (its client's deadline, or
-// overloadTimeout from now without one) is not served: it waits for that
-// moment (kCPUTimeout) and fails its request then, as a client that times
-// out cancels a request still queued. A node that is down serves nothing:
-// kEvalDone finds it so.
+// overloadTimeout from now without one) is not served, as a client that
+// times out cancels a request still queued: its request fails then
+// (failQueued). A node that is down serves nothing: kEvalDone finds it
+// so.
 func (m *Model) admitEval(pi partID, svc time.Duration) {
 	p := &m.parts[pi]
 	n := p.node
@@ -220,9 +220,9 @@ func (m *Model) admitEval(pi partID, svc time.Duration) {
 			l.TimedOut[b]++
 			l.Waiting = spread(l.Waiting, now, max(now, giveUp), m.q.width)
 			if m.tracer != nil {
-				m.traceStep(pi, "cpu-queue", fmt.Sprintf("a CPU is free at %v, after the request gives up", start))
+				m.traceStep(pi, "cpu-queue", fmt.Sprintf("a CPU is free at %v, after the request gives up at %v", start, giveUp))
 			}
-			m.sendPart(max(0, giveUp.Sub(now)), kCPUTimeout, pi, 0)
+			m.failQueued(pi, giveUp)
 			return
 		}
 	}
@@ -237,15 +237,35 @@ func (m *Model) admitEval(pi partID, svc time.Duration) {
 	m.sendPart(start.Sub(now)+svc, kEvalDone, pi, 0)
 }
 
-// cpuTimeout runs when part pi's request gives up waiting for a CPU: the
-// request fails (unless its client's deadline already failed it).
-func (m *Model) cpuTimeout(pi partID) {
+// failQueued fails the request of part pi, which will give up waiting for
+// a CPU at giveUp. Nothing can change its fate — no CPU is free before
+// then, and a request that has failed stays failed — so it is completed
+// now, as finish would have completed it then (the client learns one
+// client hop after giveUp), and its state is freed at once: a saturated
+// node holds no request it will not serve, so memory stays bounded by
+// what its CPUs serve within the timeout, however much it is offered.
+// The sink therefore hears of it before its end time.
+func (m *Model) failQueued(pi partID, giveUp sim.Time) {
 	ri := m.parts[pi].req
 	m.partDone(pi)
-	if s := &m.reqs[ri]; !s.done {
-		s.ok = false
-		m.finish(ri)
+	s := &m.reqs[ri]
+	if s.done {
+		return // already failed (another of its parts, its deadline)
 	}
+	s.ok, s.done = false, true
+	if s.deadline != 0 && m.eng.Cancel(s.deadline) {
+		s.inFlight--
+	}
+	s.deadline = 0
+	for pj := s.parts; pj != noPart; {
+		next := m.parts[pj].sibNext
+		if m.parts[pj].stage != stageAtReplica {
+			m.partDone(pj)
+		}
+		pj = next
+	}
+	m.sink.Complete(s.tag, s.rng, s.start, giveUp.Add(m.clientHop(ri)), Failed)
+	m.maybeFreeReq(ri)
 }
 
 // raftWork charges node n's CPUs with appending and applying one Raft

@@ -151,8 +151,6 @@ func (m *Model) tracePart(kind sim.Kind, pi partID, gen int32, i int) {
 		ev.Detail = fmt.Sprintf("%s to %v", p.kind, p.node)
 	case kRetry:
 		ev.Kind, ev.From, ev.To = "retry", gw, gw
-	case kCPUTimeout:
-		ev.Kind, ev.To = "cpu-timeout", gw
 	default:
 		ev.Kind = fmt.Sprintf("kind-%d", kind)
 	}
