@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -178,4 +179,34 @@ func TestZoneOutageRaisesSurvivorsUtilisation(t *testing.T) {
 		assert.Greater(t, sat, 0, "a survivor reported saturated")
 		assert.Greater(t, p1, 10*p0, "the read p99 grows by the queue")
 	}
+}
+
+// TestSaturationMemoryIsBounded offers the default scenario, on nodes of
+// one vCPU, ten times what its us-east1 nodes can serve (they saturate
+// near 6.5 times the default rates) for 40 simulated seconds — four times
+// the 10 s a request waits for a CPU before it gives up, so the queues
+// reach their steady state. Requests a queue will not serve in time fail
+// at once, so the live heap stays bounded by what the CPUs serve within
+// the timeout, whatever the offered load. The peak heap is sampled at
+// every progress step.
+func TestSaturationMemoryIsBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("two million requests")
+	}
+	s := scaledDefault(t, 65, 40*time.Second)
+	s.Topology.VCPUs = 1
+	require.NoError(t, s.Validate())
+	runtime.GC()
+	var ms runtime.MemStats
+	var peak uint64
+	r, err := RunWithProgress(s, func(done, total time.Duration) {
+		runtime.ReadMemStats(&ms)
+		peak = max(peak, ms.HeapAlloc)
+	})
+	require.NoError(t, err)
+	east := r.RegionLoad[0]
+	t.Logf("x65 on 1 vCPU: %d requests, us-east1 cpu mean %.3f, %d timed out; peak heap %d MiB", r.Requests, east.CPUUtilMean, east.TimedOut, peak>>20)
+	assert.Equal(t, 3, east.Saturated)
+	assert.Greater(t, east.TimedOut, int64(r.Requests/4), "most of us-east1's load times out")
+	assert.Less(t, peak, uint64(500<<20), "peak heap under 500 MiB")
 }
