@@ -119,6 +119,17 @@ func (m *Model) VCPUs() int { return m.q.vcpus }
 // the model's own: read them once the run is over.
 func (m *Model) NodeLoad() []NodeLoad { return m.q.load }
 
+// restart empties node n's queues at now, when it comes back up: the work
+// queued before it went down died with its process.
+func (q *queues) restart(n topology.NodeID, now sim.Time) {
+	if q.cpus != nil {
+		for j := range q.cpus[n] {
+			q.cpus[n][j] = min(q.cpus[n][j], now)
+		}
+	}
+	q.disks[n] = diskQueue{}
+}
+
 // spread adds the span [from, to) to the intervals it covers.
 func spread(s []time.Duration, from, to sim.Time, width time.Duration) []time.Duration {
 	for from < to {
