@@ -137,9 +137,16 @@ func NodeLoadOverTime(r *scenarios.Result) (*Chart, error) {
 	if len(r.Faults) > 0 {
 		legend = append(legend, faultLegend())
 	}
-	vcpus := "no CPU queue"
-	if len(r.NodeLoad) > 0 && r.NodeLoad[0].VCPUs > 0 {
-		vcpus = fmt.Sprintf("%d vCPUs per node", r.NodeLoad[0].VCPUs)
+	lo, hi := r.NodeLoad[0].VCPUs, r.NodeLoad[0].VCPUs
+	for _, n := range r.NodeLoad {
+		lo, hi = min(lo, n.VCPUs), max(hi, n.VCPUs)
+	}
+	vcpus := fmt.Sprintf("%d vCPUs per node", lo)
+	switch {
+	case lo != hi:
+		vcpus = fmt.Sprintf("%d–%d vCPUs per node", lo, hi)
+	case lo == 0:
+		vcpus = "no CPU queue"
 	}
 	title := fmt.Sprintf("Node CPU load over time (per %s interval, %s)\n%s", fmtSpan(iv), vcpus, subtitle([]*scenarios.Result{r}))
 	return &Chart{Name: "node-load", Title: title, Panels: []*plot.Plot{top, bottom}, Legend: legend, Height: 580,

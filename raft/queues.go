@@ -39,10 +39,9 @@ const loadInterval = time.Second
 
 // queues holds every node's CPU and disk queue and their accounting.
 type queues struct {
-	vcpus   int           // CPUs per node; 0: no CPU queue
 	raftCPU time.Duration // CPU time of one Raft entry at a replica
 	width   time.Duration // load interval
-	cpus    []cpuQueue    // cpus[n]: node n's CPUs
+	cpus    []cpuQueue    // cpus[n]: node n's CPUs; empty: no CPU queue
 	disks   []diskQueue
 	load    []NodeLoad
 }
@@ -87,15 +86,16 @@ type NodeLoad struct {
 func newQueues(c *topology.Cluster) *queues {
 	n := len(c.Nodes)
 	q := &queues{
-		vcpus: c.VCPUs, raftCPU: c.RaftCPU, width: loadInterval,
-		disks: make([]diskQueue, n), load: make([]NodeLoad, n),
+		raftCPU: c.RaftCPU, width: loadInterval,
+		disks: make([]diskQueue, n), load: make([]NodeLoad, n), cpus: make([]cpuQueue, n),
 	}
-	if q.vcpus > 0 {
-		q.cpus = make([]cpuQueue, n)
-		free := make([]sim.Time, n*q.vcpus)
-		for i := range q.cpus {
-			q.cpus[i] = free[i*q.vcpus : (i+1)*q.vcpus : (i+1)*q.vcpus]
-		}
+	total := 0
+	for _, node := range c.Nodes {
+		total += node.VCPUs
+	}
+	free := make([]sim.Time, total)
+	for i, node := range c.Nodes {
+		q.cpus[i], free = free[:node.VCPUs:node.VCPUs], free[node.VCPUs:]
 	}
 	return q
 }
@@ -112,8 +112,8 @@ func (m *Model) SetLoadInterval(d time.Duration) {
 // LoadInterval returns the width of NodeLoad's intervals.
 func (m *Model) LoadInterval() time.Duration { return m.q.width }
 
-// VCPUs returns the CPU count of every node (0: no CPU queue).
-func (m *Model) VCPUs() int { return m.q.vcpus }
+// VCPUs returns node n's CPU count (0: no CPU queue).
+func (m *Model) VCPUs(n topology.NodeID) int { return len(m.q.cpus[n]) }
 
 // NodeLoad returns every node's load, indexed by NodeID. The slices are
 // the model's own: read them once the run is over.
@@ -122,10 +122,8 @@ func (m *Model) NodeLoad() []NodeLoad { return m.q.load }
 // restart empties node n's queues at now, when it comes back up: the work
 // queued before it went down died with its process.
 func (q *queues) restart(n topology.NodeID, now sim.Time) {
-	if q.cpus != nil {
-		for j := range q.cpus[n] {
-			q.cpus[n][j] = min(q.cpus[n][j], now)
-		}
+	for j := range q.cpus[n] {
+		q.cpus[n][j] = min(q.cpus[n][j], now)
 	}
 	q.disks[n] = diskQueue{}
 }
@@ -174,7 +172,7 @@ func (m *Model) occupy(n topology.NodeID, j int, start sim.Time, d time.Duration
 // it. Without a CPU queue it is d + svc from now.
 func (m *Model) evaluate(pi partID, d, svc time.Duration) {
 	p := &m.parts[pi]
-	if m.q.cpus == nil {
+	if len(m.q.cpus[p.node]) == 0 {
 		l := &m.q.load[p.node]
 		now := m.eng.Now()
 		l.CPUBusy = spread(l.CPUBusy, now.Add(d), now.Add(d+svc), m.q.width)
@@ -288,7 +286,7 @@ func (m *Model) raftWork(n topology.NodeID) {
 		return
 	}
 	now := m.eng.Now()
-	if m.q.cpus == nil {
+	if len(m.q.cpus[n]) == 0 {
 		l := &m.q.load[n]
 		l.CPUBusy = spread(l.CPUBusy, now, now.Add(m.q.raftCPU), m.q.width)
 		return

@@ -106,7 +106,9 @@ func TestGroupCommit(t *testing.T) {
 
 // withVCPUs gives the harness's nodes k CPUs each.
 func (h *harness) withVCPUs(k int) {
-	h.m.cluster.VCPUs = k
+	for i := range h.m.cluster.Nodes {
+		h.m.cluster.Nodes[i].VCPUs = k
+	}
 	h.m.q = newQueues(h.m.cluster)
 }
 

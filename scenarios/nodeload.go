@@ -83,8 +83,6 @@ type LoadPoint struct {
 func loadResults(res *Result, m *raft.Model, c *topology.Cluster, from, until sim.Time) {
 	width := m.LoadInterval()
 	res.LoadIntervalSeconds = width.Seconds()
-	vcpus := m.VCPUs()
-	capacity := float64(max(vcpus, 1)) * float64(width)
 	load := m.NodeLoad()
 	// Intervals wholly inside the measured span.
 	first := int((int64(from) + int64(width) - 1) / int64(width))
@@ -106,6 +104,8 @@ func loadResults(res *Result, m *raft.Model, c *topology.Cluster, from, until si
 	}
 	for n, l := range load {
 		node := c.Nodes[n]
+		vcpus := m.VCPUs(topology.NodeID(n))
+		capacity := float64(max(vcpus, 1)) * float64(width)
 		nl := NodeLoad{
 			Node: topology.NodeID(n).String(), Region: c.Regions[node.Region].Name,
 			Zone: c.Zones[node.Zone].Name, VCPUs: vcpus,

@@ -210,3 +210,36 @@ func TestSaturationMemoryIsBounded(t *testing.T) {
 	assert.Greater(t, east.TimedOut, int64(r.Requests/4), "most of us-east1's load times out")
 	assert.Less(t, peak, uint64(500<<20), "peak heap under 500 MiB")
 }
+
+// TestVCPUsPerRegion: topology.vcpus for every node, region_sizes vcpus
+// for a region's nodes; both reach the result. Out-of-range values are
+// bad input naming the field and the value.
+func TestVCPUsPerRegion(t *testing.T) {
+	s, err := Parse([]byte(`
+duration: 2s
+warmup: 0s
+topology: {vcpus: 4, region_sizes: {us-west1: {vcpus: 16}, europe-west1: {vcpus: 0}}}
+tables: [{name: t}]
+workload: [{region: us-east1, rate: 10, table: t, mix: {read: 1}}]
+`), "vcpus.yaml")
+	require.NoError(t, err)
+	r, err := Run(s)
+	require.NoError(t, err)
+	var got []int
+	for _, nl := range r.NodeLoad {
+		got = append(got, nl.VCPUs)
+	}
+	assert.Equal(t, []int{4, 4, 4, 16, 16, 16, 0, 0, 0}, got)
+
+	for _, tt := range []struct{ topo, want string }{
+		{"{vcpus: -1}", "topology.vcpus: -1 is out of range [0, 1024]"},
+		{"{vcpus: 2000}", "topology.vcpus: 2000 is out of range [0, 1024]"},
+		{"{region_sizes: {us-west1: {vcpus: 1025}}}", "topology.region_sizes.us-west1.vcpus: 1025 is out of range [0, 1024]"},
+		{"{raft_cpu: -1ms}", "topology.raft_cpu: -1ms is out of range [0s, 10s]"},
+	} {
+		_, err := Parse([]byte("topology: "+tt.topo+"\ntables: [{name: t}]\nworkload: [{region: us-east1, rate: 1, table: t, mix: {read: 1}}]\n"), "bad.yaml")
+		require.Error(t, err, tt.topo)
+		assert.ErrorIs(t, err, ErrInvalid)
+		assert.Contains(t, err.Error(), tt.want)
+	}
+}

@@ -60,6 +60,9 @@ type Node struct {
 	Region   int // index into Cluster.Regions
 	Zone     int // index into Cluster.Zones
 	Locality Locality
+	// VCPUs is the node's CPU count (topology vcpus, or its region's
+	// region_sizes vcpus); 0: no CPU queue.
+	VCPUs int
 }
 
 // Zone is an availability zone: a failure domain inside a region.
@@ -84,8 +87,9 @@ type Cluster struct {
 	Zones   []Zone
 	Nodes   []Node
 	Latency *LatencyModel
-	// VCPUs is every node's CPU count (Config.VCPUs; 0: no CPU queue) and
-	// RaftCPU the CPU time of one Raft entry at a replica (Config.RaftCPU).
+	// VCPUs is the default CPU count of a node (Config.VCPUs; 0: no CPU
+	// queue; Node.VCPUs is each node's) and RaftCPU the CPU time of one
+	// Raft entry at a replica (Config.RaftCPU).
 	VCPUs   int
 	RaftCPU time.Duration
 }

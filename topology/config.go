@@ -85,12 +85,18 @@ type RegionSize struct {
 	// first, each 1–100 (e.g. [2, 1, 1]); it sets the number of zones and
 	// cannot be combined with NodesPerZone. Empty means NodesPerZone.
 	Nodes []int `yaml:"nodes,omitempty"`
+	// VCPUs is the CPU count of the region's nodes, 0–1024; unset means
+	// topology.vcpus.
+	VCPUs *int `yaml:"vcpus,omitempty"`
 }
 
 // zoneNodes returns the node count of each zone of a region of size s in a
 // cluster whose defaults are zones and perZone; field prefixes its errors
 // ("topology.region_sizes.us-east1").
 func (s RegionSize) zoneNodes(field string, zones, perZone int) ([]int, error) {
+	if s.VCPUs != nil && (*s.VCPUs < 0 || *s.VCPUs > maxVCPUs) {
+		return nil, fmt.Errorf("%s.vcpus: %d is out of range [0, %d]", field, *s.VCPUs, maxVCPUs)
+	}
 	if s.Nodes != nil {
 		if s.NodesPerZone != nil {
 			return nil, fmt.Errorf("%s: nodes_per_zone and nodes are both set (want one)", field)
@@ -282,6 +288,12 @@ func Build(cfg Config) (*Cluster, error) {
 	}
 	c.Latency = lm
 	c.VCPUs, c.RaftCPU = cfg.VCPUs, cfg.RaftCPU
+	for i := range c.Nodes {
+		c.Nodes[i].VCPUs = cfg.VCPUs
+		if v := cfg.RegionSizes[c.Regions[c.Nodes[i].Region].Name].VCPUs; v != nil {
+			c.Nodes[i].VCPUs = *v
+		}
+	}
 	return c, nil
 }
 

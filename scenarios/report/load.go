@@ -16,7 +16,7 @@ func loadSection(r *scenarios.Result) (section, bool) {
 		return section{}, false
 	}
 	g := &grid{cols: []column{
-		{"region", left}, {"cpu mean %", right}, {"cpu peak %", right}, {"busiest node", left},
+		{"region", left}, {"vCPUs", right}, {"cpu mean %", right}, {"cpu peak %", right}, {"busiest node", left},
 		{"disk mean %", right}, {"disk peak %", right}, {"timed out", right},
 	}}
 	for _, rl := range r.RegionLoad {
@@ -30,7 +30,7 @@ func loadSection(r *scenarios.Result) (section, bool) {
 		if busiest >= 0 {
 			b = fmt.Sprintf("%s (peak %s %%)", r.NodeLoad[busiest].Node, pct1(r.NodeLoad[busiest].CPUUtilPeak))
 		}
-		g.add(rl.Region, pct1(rl.CPUUtilMean), pct1(rl.CPUUtilPeak), b,
+		g.add(rl.Region, vcpuRange(r.NodeLoad, rl.Region), pct1(rl.CPUUtilMean), pct1(rl.CPUUtilPeak), b,
 			pct1(rl.DiskUtilMean), pct1(rl.DiskUtilPeak), fmt.Sprint(rl.TimedOut))
 	}
 	var saturated []string
@@ -44,16 +44,31 @@ func loadSection(r *scenarios.Result) (section, bool) {
 	if len(saturated) > 0 {
 		summary = "saturated: " + strings.Join(saturated, ", ")
 	}
-	vcpus := "no CPU queue"
-	if v := r.NodeLoad[0].VCPUs; v > 0 {
-		vcpus = plural(v, "vCPU") + " per node"
-	}
 	return section{
 		name: "node load", summary: summary,
-		parts: []part{{"by region (" + vcpus + fmt.Sprintf(", per %gs interval)", r.LoadIntervalSeconds), g}},
-		notes: []string{"cpu: evaluations and Raft processing over the node's vCPUs; disk: share of time a Raft log sync was in flight;",
+		parts: []part{{fmt.Sprintf("by region (per %gs interval)", r.LoadIntervalSeconds), g}},
+		notes: []string{"vCPUs: per node (0: no CPU queue); cpu: evaluations and Raft processing over the node's vCPUs; disk: share of time a Raft log sync was in flight;",
 			"peak: the busiest interval; timed out: evaluations that gave up waiting for a CPU (each failed its request)."},
 	}, true
+}
+
+// vcpuRange is the vCPU count of region's nodes in nl: "8", or "4–8"
+// when they differ.
+func vcpuRange(nl []scenarios.NodeLoad, region string) string {
+	lo, hi := -1, -1
+	for _, n := range nl {
+		if n.Region != region {
+			continue
+		}
+		if lo < 0 || n.VCPUs < lo {
+			lo = n.VCPUs
+		}
+		hi = max(hi, n.VCPUs)
+	}
+	if lo == hi {
+		return fmt.Sprint(lo)
+	}
+	return fmt.Sprintf("%d–%d", lo, hi)
 }
 
 // pct1 formats a fraction as a percentage with one decimal.
