@@ -585,7 +585,7 @@ func TestWriteComparison(t *testing.T) {
 			}
 		}
 	}
-	want = append(want, both("latency-heatmap-zone", "latency-heatmap-region", "rtt-heatmap")...)
+	want = append(want, both("latency-heatmap-zone", "latency-heatmap-region", "node-load-zone", "node-load-region", "rtt-heatmap")...)
 	want = append(want, IndexName)
 	assert.Equal(t, want, names(paths))
 	for _, p := range paths {

@@ -290,6 +290,11 @@ func (w *writer) write(runs []*scenarios.Result, set ChartSet) error {
 			return err
 		}
 	}
+	for i, r := range runs {
+		if err := save(suffixes[i], func() (*Chart, error) { return NodeLoadOverTime(r) }); err != nil {
+			return err
+		}
+	}
 	same := true
 	for _, r := range runs[1:] {
 		same = same && sameRTT(runs[0], r)
@@ -319,6 +324,7 @@ func (w *writer) write(runs []*scenarios.Result, set ChartSet) error {
 //	timeline-TABLE-OP   latency over time (LatencyOverTime)
 //	leases-TABLE        lease timeline per table whose leases move (LeaseTimeline)
 //	latency-heatmap     p50 and p99 by client region and table · op (LatencyHeatmap)
+//	node-load           CPU utilisation and queue per node over time (NodeLoadOverTime)
 //	rtt-heatmap         median RTT between regions (RTTHeatmap)
 //
 // ChartsAll writes a CDF and a timeline per table and op; ChartsSummary a

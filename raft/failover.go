@@ -253,6 +253,9 @@ func (f *failover) applyFault(i int, delta int16) {
 		if delta > 0 {
 			f.hard[id] = !ft.Blackhole // the latest fault decides
 		}
+		if delta < 0 && f.down[id] == 0 {
+			f.m.q.restart(id, f.eng.Now()) // a new process: idle CPUs and disk
+		}
 		if delta > 0 && f.down[id] == 1 {
 			f.downAt[id] = f.eng.Now()
 			// Declared dead after time_until_store_dead, unless it comes

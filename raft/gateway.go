@@ -201,8 +201,7 @@ func (m *Model) sendToReplica(pi partID, d time.Duration) {
 		m.sendPart(d, kLatchArrive, pi, 0)
 		return
 	}
-	m.tailPart(pi, CompEval, svc)
-	m.sendPart(d+svc, kEvalDone, pi, 0)
+	m.evaluate(pi, d, svc)
 }
 
 // redirect bounces a part back to the gateway and on to the leaseholder,

@@ -191,8 +191,7 @@ func (m *Model) latchArrive(pi partID) {
 	p := &m.parts[pi]
 	r := &m.ranges[p.rng]
 	if p.node != r.Leaseholder {
-		m.onPart(pi, CompEval)
-		m.sendPart(p.svc, kEvalDone, pi, 0)
+		m.evaluate(pi, 0, p.svc)
 		return
 	}
 	key := m.reqs[p.req].key
@@ -203,8 +202,7 @@ func (m *Model) latchArrive(pi partID) {
 			m.latches.entries[e].holder = pi
 			p.latch = e + 1
 		}
-		m.onPart(pi, CompEval)
-		m.sendPart(p.svc, kEvalDone, pi, 0)
+		m.evaluate(pi, 0, p.svc)
 		return
 	}
 	if m.reqs[p.req].done {
@@ -303,8 +301,7 @@ func (m *Model) grantLatch(e int32) {
 			m.traceStep(q, "latch-acquired", fmt.Sprintf("key %d", k.key))
 		}
 		m.closePart(q) // its latch wait ends
-		m.onPart(q, CompEval)
-		m.sendPart(qp.svc, kEvalDone, q, 0)
+		m.evaluate(q, 0, qp.svc)
 	}
 	if k.holder == noPart && k.lockID == 0 && k.head == noPart {
 		m.latches.remove(e)

@@ -107,10 +107,8 @@ func (m *Model) evalDone(pi partID) {
 			return
 		case m.eng.Now() < r.leaseStart:
 			// The transfer's target has not applied it yet.
-			svc := m.service(p.node)
 			m.onPart(pi, CompLeaseWait)
-			m.tailPart(pi, CompEval, svc)
-			m.sendPart(r.leaseStart.Sub(m.eng.Now())+svc, kEvalDone, pi, 0)
+			m.evaluate(pi, r.leaseStart.Sub(m.eng.Now()), m.service(p.node))
 			return
 		}
 		if m.onServe != nil {
@@ -195,7 +193,7 @@ func (m *Model) TransferLease(rng RangeID, target topology.NodeID, reason string
 	p := &m.parts[pi]
 	p.rng, p.node, p.from, p.kind, p.stage = rng, r.Leaseholder, r.Leaseholder, partLease, stageAtReplica
 	p.leaseSeq = r.leaseSeq
-	m.sendPart(m.service(r.Leaseholder), kEvalDone, pi, 0)
+	m.evaluate(pi, 0, m.service(r.Leaseholder))
 	return true
 }
 

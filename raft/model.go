@@ -66,6 +66,8 @@ type Model struct {
 	// queues messages on bandwidth-limited links, nil without any.
 	traffic Traffic
 	links   *links
+	// q is every node's CPU and disk queue (queues.go).
+	q *queues
 	// fo is the failover component, nil in a run without faults: every
 	// failure check of the request path is behind fo != nil.
 	fo *failover
@@ -108,6 +110,8 @@ const (
 	kLeaseWaitOver                  // partArg: a part waited RangeLeaseAcquireTimeout for a lease
 	kLatchArrive                    // partArg: a keyed part reached its replica, before its latches
 	kIntentResolved                 // intentArg: a transaction's intent on a key was resolved
+	kEvalArrive                     // partArg: a part reached its node's CPU queue (queues.go)
+	kAppendArrive                   // partArg(replica): MsgApp reached a follower, which appends it (queues.go)
 )
 
 // New returns a model of cluster c on engine e. Completed requests are
@@ -164,6 +168,7 @@ func New(e *sim.Engine, c *topology.Cluster, cfg Config, seed uint64, sink Sink)
 	if c.HasBandwidth() {
 		m.links = &links{free: make([]sim.Time, len(c.Regions)*len(c.Regions))}
 	}
+	m.q = newQueues(c)
 	m.id = e.Register(m)
 	m.closed = newSideTransport(m, seed)
 	m.scan = newScanners(m, seed)
@@ -371,6 +376,10 @@ func (m *Model) Handle(ev *sim.Event) {
 		}
 	case kIntentResolved:
 		m.intentResolved(ev.Arg)
+	case kEvalArrive:
+		m.evalArrived(ev)
+	case kAppendArrive:
+		m.appendArrived(ev)
 	default:
 		panic(fmt.Sprintf("raft: unknown event kind %d", ev.Kind))
 	}
@@ -438,12 +447,14 @@ func (m *Model) clientHop(ri reqID) time.Duration {
 	return m.cluster.Latency.Link(s.client, s.gateway).Sample(m.pairRand) / 2
 }
 
-// service draws an evaluation time at node n.
+// service draws an evaluation time at node n: the CPU time it needs
+// (queues.go queues it).
 func (m *Model) service(n topology.NodeID) time.Duration {
 	return m.cluster.SampleService(m.nodeRand[n])
 }
 
-// fsync draws a Raft log append at node n.
+// fsync draws the duration of one sync of node n's Raft log (queues.go
+// shares it among the appends it covers).
 func (m *Model) fsync(n topology.NodeID) time.Duration {
 	return m.cluster.SampleFsync(m.nodeRand[n])
 }

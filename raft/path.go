@@ -57,6 +57,9 @@ const (
 	// CompLatchWait is a keyed request's wait at the leaseholder for its
 	// row's latch or a transaction's intent on it (latch.go).
 	CompLatchWait
+	// CompCPUWait is a part's wait in its node's CPU queue before it
+	// evaluates (queues.go).
+	CompCPUWait
 	// CompRedirect is the cost of attempts that ended in a
 	// NotLeaseHolderError (hops, evaluation and replication at the wrong
 	// replica, and the answer's hop back to the gateway).
@@ -70,12 +73,12 @@ const (
 
 var componentNames = [NumComponents]string{
 	"client_hop", "gateway_leaseholder", "gateway_follower", "evaluation", "quorum_ack", "fsync",
-	"commit_wait", "uncertainty_wait", "lease_wait", "leader_wait", "latch_wait", "redirect", "retry_backoff",
+	"commit_wait", "uncertainty_wait", "lease_wait", "leader_wait", "latch_wait", "cpu_wait", "redirect", "retry_backoff",
 }
 
 var componentLabels = [NumComponents]string{
 	"client hop", "gateway→leaseholder", "gateway→follower", "evaluation", "quorum ack", "fsync",
-	"commit wait", "uncertainty wait", "lease wait", "Raft leader wait", "latch/lock wait", "redirect", "retry/backoff",
+	"commit wait", "uncertainty wait", "lease wait", "Raft leader wait", "latch/lock wait", "CPU queue wait", "redirect", "retry/backoff",
 }
 
 // attemptCost marks the components an attempt spends that are wasted when
@@ -326,6 +329,27 @@ func (m *Model) cutShort(ri reqID) {
 		rp.comp[k] += pp.comp[k] + pp.att[k]
 	}
 	rp.mark = m.eng.Now()
+	rp.served = int16(m.cluster.Nodes[m.parts[pi].node].Region)
+}
+
+// shedPath completes the path of request ri, whose part pi leaves its
+// node's CPU queue now because it would start after giveUp, when the
+// request fails (failQueued, which completes it at once for the future
+// instant): the part's time so far, the wait it would have had until
+// giveUp (CompCPUWait), and the failure's hop back to the client.
+func (m *Model) shedPath(ri reqID, pi partID, giveUp sim.Time) {
+	if m.pathSink == nil {
+		return
+	}
+	m.closePart(pi)
+	pp := &m.parts[pi].path
+	rp := &m.reqs[ri].path
+	for k := range pp.comp {
+		rp.comp[k] += pp.comp[k] + pp.att[k]
+	}
+	rp.comp[CompCPUWait] += giveUp.Sub(m.eng.Now())
+	rp.comp[CompClient] += m.clientHop(ri)
+	rp.mark = giveUp.Add(m.clientHop(ri))
 	rp.served = int16(m.cluster.Nodes[m.parts[pi].node].Region)
 }
 

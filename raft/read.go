@@ -95,15 +95,12 @@ func (m *Model) partArrive(pi partID) {
 		// (read_ts, read_ts + max_offset] makes the reader wait until its
 		// clock passes the write (reference §3.3, §10 rule 6).
 		if w := r.writes.get(m.reqs[p.req].key); w > p.readTS && w <= p.readTS+sim.Time(m.cfg.MaxOffset) && w > m.eng.Now() {
-			svc := m.service(p.node)
 			m.onPart(pi, CompUncertainty)
-			m.tailPart(pi, CompEval, svc)
-			m.sendPart(w.Sub(m.eng.Now())+svc, kEvalDone, pi, 0)
+			m.evaluate(pi, w.Sub(m.eng.Now()), m.service(p.node))
 			return
 		}
 	}
-	m.onPart(pi, CompEval)
-	m.sendPart(m.service(p.node), kEvalDone, pi, 0)
+	m.evaluate(pi, 0, m.service(p.node))
 }
 
 // boundedArrive negotiates a bounded-staleness read's timestamp at the
@@ -134,8 +131,7 @@ func (m *Model) boundedArrive(pi partID) {
 	switch {
 	case closed >= p.readTS:
 		p.readTS = closed
-		m.onPart(pi, CompEval)
-		m.sendPart(p.svc, kEvalDone, pi, 0)
+		m.evaluate(pi, 0, p.svc)
 	case m.reqs[p.req].nearestOnly:
 		if m.tracer != nil {
 			m.traceStep(pi, "min-timestamp-bound-unsatisfiable", fmt.Sprintf("closed %v < bound %v", closed, p.readTS))
@@ -146,8 +142,7 @@ func (m *Model) boundedArrive(pi partID) {
 		// A read at the bound, above the closed timestamp: the lease decides
 		// (evalDone's checks).
 		p.kind = partRead
-		m.onPart(pi, CompEval)
-		m.sendPart(p.svc, kEvalDone, pi, 0)
+		m.evaluate(pi, 0, p.svc)
 	default:
 		m.redirect(pi, r.Leaseholder, partBounded)
 	}

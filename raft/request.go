@@ -262,6 +262,9 @@ type partState struct {
 	// for leaseholder requests) and spent once the replica has decided to
 	// serve it.
 	svc time.Duration
+	// qsvc is the evaluation time of a part on its way to its node's CPU
+	// queue (queues.go evaluate).
+	qsvc time.Duration
 	// hop keys the gateway<->replica round trip of the current attempt,
 	// rep the leader<->replica round trips of the current proposal (see
 	// Model.pairHalf).

@@ -113,13 +113,13 @@ func (m *Model) replicate(pi partID) {
 	}
 	p.index = m.fo.proposed(r)
 	p.rep = m.netRand[p.node].Uint64()
-	m.sendPart(m.fsync(p.node), kLocalAppended, pi, 0)
+	m.sendPart(m.syncAppend(p.node), kLocalAppended, pi, 0)
 	app := m.msgAppBytes(pi)
 	for i, n := range r.Replicas {
 		if n == p.node {
 			continue
 		}
-		m.sendPart(m.pairHalf(p.rep, pairReplica+uint64(i), p.node, n)+m.wire(MsgRaft, p.node, n, app)+m.fsync(n), kAppendDone, pi, i)
+		m.appendAt(pi, i, n, m.pairHalf(p.rep, pairReplica+uint64(i), p.node, n)+m.wire(MsgRaft, p.node, n, app))
 	}
 }
 
@@ -267,7 +267,7 @@ func (m *Model) resendUnacked(r *Range) {
 			if n == p.node || p.acked&(1<<uint(j)) != 0 {
 				continue
 			}
-			m.sendPart(m.pairHalf(p.rep, pairReplica+uint64(j), p.node, n)+m.wire(MsgRaft, p.node, n, m.msgAppBytes(pi))+m.fsync(n), kAppendDone, pi, j)
+			m.appendAt(pi, j, n, m.pairHalf(p.rep, pairReplica+uint64(j), p.node, n)+m.wire(MsgRaft, p.node, n, m.msgAppBytes(pi)))
 		}
 	}
 }

@@ -175,8 +175,8 @@ type AttributionAt struct {
 type ComponentShare struct {
 	// Component names it: client_hop, gateway_leaseholder,
 	// gateway_follower, evaluation, quorum_ack, fsync, commit_wait,
-	// uncertainty_wait, lease_wait, leader_wait, latch_wait, redirect or
-	// retry_backoff
+	// uncertainty_wait, lease_wait, leader_wait, latch_wait, cpu_wait,
+	// redirect or retry_backoff
 	// (docs/output.md says what each covers).
 	Component string `json:"component"`
 	// Label is the component's name for people ("gateway→leaseholder").

@@ -54,8 +54,11 @@ func share(a *AttributionAt, c, region string) (ComponentShare, bool) {
 //
 // Shares: gateway→leaseholder 66/131.2 = 0.5030, quorum ack 64/131.2 =
 // 0.4878, evaluation and fsync 0.5/131.2 = 0.0038 each, client hop
-// 0.2/131.2 = 0.0015. Every request takes the same path, so p50 and p99
-// agree.
+// 0.2/131.2 = 0.0015. With node queues (raft/queues.go) a follower's
+// append that arrives while its disk syncs another write's waits for the
+// next sync (group commit), so a few writes' fsync takes up to one more
+// sync (≤ 1 ms) and the bucket's mean fsync is a little above 0.5 ms; the
+// rest is exact. Every request falls in one bucket, so p50 and p99 agree.
 func TestAttributionRegionWriteFromUSWest(t *testing.T) {
 	s, err := Load("default")
 	require.NoError(t, err)
@@ -69,8 +72,12 @@ func TestAttributionRegionWriteFromUSWest(t *testing.T) {
 	require.NotNil(t, st.Attribution)
 	for _, a := range []*AttributionAt{st.Attribution.P50, st.Attribution.P99} {
 		require.NotNil(t, a)
-		assert.InDelta(t, 131.2, a.MeanMs, 1e-9)
 		assert.Equal(t, st.Count, a.Requests, "every request in one bucket")
+		fsync, ok := share(a, "fsync", "europe-west1")
+		require.True(t, ok)
+		assert.GreaterOrEqual(t, fsync.Ms, 0.5)
+		assert.Less(t, fsync.Ms, 0.6, "group commit delays a few appends by less than one sync")
+		assert.InDelta(t, 131.2+(fsync.Ms-0.5), a.MeanMs, 1e-6)
 		want := []struct {
 			c, region string
 			ms        float64
@@ -78,15 +85,14 @@ func TestAttributionRegionWriteFromUSWest(t *testing.T) {
 			{"gateway_leaseholder", "us-east1", 66},
 			{"quorum_ack", "europe-west1", 64},
 			{"evaluation", "us-east1", 0.5},
-			{"fsync", "europe-west1", 0.5},
 			{"client_hop", "", 0.2},
 		}
-		require.Len(t, a.Components, len(want))
+		require.Len(t, a.Components, len(want)+1)
 		for i, w := range want {
 			cs, ok := share(a, w.c, w.region)
 			require.True(t, ok, "%s %s", w.c, w.region)
 			assert.InDelta(t, w.ms, cs.Ms, 1e-9, w.c)
-			assert.InDelta(t, w.ms/131.2, cs.Share, 5e-5, w.c)
+			assert.InDelta(t, w.ms/a.MeanMs, cs.Share, 5e-5, w.c)
 			if i < 2 {
 				assert.Equal(t, w.c, a.Components[i].Component, "largest first")
 			}
@@ -226,7 +232,8 @@ func TestAttributionAtRank(t *testing.T) {
 // 800 ms is the commit timestamp; evaluation 0.5 ms, quorum at an AZ-mate's
 // ack (1 ms round trip + 0.5 ms fsync), 33 ms back: the gateway then waits
 // 800 − (0.5 + 1.5 + 33) = 765 ms. Total 0.2 + 66 + 0.5 + 1 + 0.5 + 765 =
-// 833.2 ms; commit wait 765/833.2 = 0.9181 of it.
+// 833.2 ms; commit wait 765/833.2 = 0.9181 of it (commit wait + fsync =
+// 765.5 ms whatever group commit adds to the fsync).
 //
 // A read from europe-west1: the nearest replica is the region's non-voter
 // (closed timestamps lead the present by 800 ms, more than the 500 ms
@@ -247,7 +254,15 @@ func TestAttributionGlobalAndFollowerReads(t *testing.T) {
 	w := statOf(t, res, "promo_codes", "write", "us-west1").Attribution.P50
 	assert.InDelta(t, 833.2, w.MeanMs, 1e-9)
 	require.NotEmpty(t, w.Components)
-	assert.Equal(t, ComponentShare{Component: "commit_wait", Label: "commit wait", Ms: 765, Share: 0.9181}, w.Components[0])
+	// Group commit (raft/queues.go) may hold a few appends for one more
+	// sync: the commit wait then shrinks by as much, the total stays.
+	assert.Equal(t, "commit_wait", w.Components[0].Component)
+	fs, ok := share(w, "fsync", "us-east1")
+	require.True(t, ok)
+	assert.GreaterOrEqual(t, fs.Ms, 0.5)
+	assert.Less(t, fs.Ms, 0.6)
+	assert.InDelta(t, 765.5, w.Components[0].Ms+fs.Ms, 1e-9)
+	assert.InDelta(t, 0.9181, w.Components[0].Share, 1e-4)
 	cs, ok := share(w, "gateway_leaseholder", "us-east1")
 	require.True(t, ok)
 	assert.InDelta(t, 66, cs.Ms, 1e-9)

@@ -122,7 +122,12 @@ func TestNoKeysNoContention(t *testing.T) {
 	require.NoError(t, err)
 	st := res.Stats[0]
 	assert.Nil(t, st.Contention)
-	assert.InEpsilon(t, 0.2+2.0/3+hotHold, st.MeanMs, 0.01)
+	// No row waits; the only queue left is the disks' group commit
+	// (raft/queues.go), which holds an append for at most one more sync
+	// (0.5 ms) on the leader and on the follower that acknowledges.
+	uncontended := 0.2 + 2.0/3 + hotHold
+	assert.GreaterOrEqual(t, st.MeanMs, uncontended*0.99)
+	assert.Less(t, st.MeanMs, uncontended+0.5)
 }
 
 // TestKeysDrawFromTheirOwnStream: turning keys on changes only which row

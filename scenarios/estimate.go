@@ -230,8 +230,10 @@ func integrate(rate float64, steps []Step, end time.Duration) (requests, peak fl
 // regions: the client's two hops, evaluation, the reply, and for writes the
 // leader's append and a MsgApp and its acknowledgement per other replica.
 func eventsPerRequest(op raft.Op, t Table, replicas, regions float64) float64 {
-	write := 3 + 2*(replicas-1) + 1 // evaluation, own append, MsgApp+ack per replica, reply
-	read := 2.0                     // evaluation, reply
+	// Evaluation and its arrival at the node's CPU queue, own append,
+	// MsgApp's arrival, durable append and ack per replica, reply.
+	write := 4 + 3*(replicas-1) + 1
+	read := 3.0 // arrival at the CPU queue, evaluation, reply
 	client := 2.0
 	switch op {
 	case raft.OpRead:

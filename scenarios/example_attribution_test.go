@@ -44,7 +44,7 @@ func ExampleExplainFilter_Select() {
 	// p50 131.2 ms:
 	//   gateway→leaseholder  us-east1       66.0 ms  50.3 %
 	//   quorum ack           europe-west1   64.0 ms  48.8 %
-	//   evaluation           us-east1        0.5 ms   0.4 %
 	//   fsync                europe-west1    0.5 ms   0.4 %
+	//   evaluation           us-east1        0.5 ms   0.4 %
 	//   client hop                           0.2 ms   0.1 %
 }

@@ -66,6 +66,15 @@ type Result struct {
 	// those clients saw it: one entry per fault (in Faults order) × Stats
 	// entry (in Stats order); empty without faults.
 	Impact []ClientImpact `json:"impact"`
+	// NodeLoad is every node's CPU and disk load over the measured span
+	// (in node order), RegionLoad every region's (in Regions order), and
+	// LoadTimeline each node's load per interval of the whole run, warmup
+	// included (nodes in order within an interval), intervals
+	// LoadIntervalSeconds wide (the timeline's).
+	NodeLoad            []NodeLoad   `json:"node_load"`
+	RegionLoad          []RegionLoad `json:"region_load"`
+	LoadTimeline        []LoadPoint  `json:"load_timeline"`
+	LoadIntervalSeconds float64      `json:"load_interval_s"`
 	// Verdicts judge each fault (in Faults order) by Impact against a
 	// bound: Run uses DefaultSurviveWithin; Judge sets another.
 	Verdicts []FaultVerdict `json:"verdicts"`

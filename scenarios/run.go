@@ -337,6 +337,7 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
+	m.SetLoadInterval(TimelineInterval(s.Warmup + s.Duration))
 	if checks {
 		m.CheckInvariants()
 	}
@@ -519,6 +520,7 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 			res.Tables[ti].UnderReplicated = s.underReplication(c, s.Tables[ti], placed[ti])
 		}
 	}
+	loadResults(res, m, c, warmupEnd, end)
 	for i := range rec.series {
 		for j := range rec.series[i].stalls {
 			rec.series[i].stalls[j].close(rec.until)

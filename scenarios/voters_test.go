@@ -86,7 +86,11 @@ func writeP50(t *testing.T, s *Scenario) float64 {
 	for _, st := range res.Stats {
 		if st.Op == "write" {
 			require.Zero(t, st.Errors)
-			assert.InDelta(t, st.P50Ms, st.MaxMs, 0.02, "jitter-free: every write takes the same time")
+			// Jitter-free, every write takes the same time but for the
+			// few (under 2 % at 20 writes/s) that reach a node while an
+			// earlier write's sync is in flight and wait for the next
+			// (group commit): the p90 is the p50.
+			assert.InDelta(t, st.P50Ms, st.P90Ms, 0.02, "jitter-free: writes take the same time")
 			return st.P50Ms
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // NodeID identifies a node of a Cluster. IDs are dense indexes starting at 0
@@ -59,6 +60,9 @@ type Node struct {
 	Region   int // index into Cluster.Regions
 	Zone     int // index into Cluster.Zones
 	Locality Locality
+	// VCPUs is the node's CPU count (topology vcpus, or its region's
+	// region_sizes vcpus); 0: no CPU queue.
+	VCPUs int
 }
 
 // Zone is an availability zone: a failure domain inside a region.
@@ -87,6 +91,11 @@ type Cluster struct {
 	// from region a to region b in bytes per second, 0 for unlimited; nil
 	// when no link is limited (Build fills it).
 	bandwidth []float64
+	// VCPUs is the default CPU count of a node (Config.VCPUs; 0: no CPU
+	// queue; Node.VCPUs is each node's) and RaftCPU the CPU time of one
+	// Raft entry at a replica (Config.RaftCPU).
+	VCPUs   int
+	RaftCPU time.Duration
 }
 
 // RegionIndex returns the index of the named region, or -1.

@@ -22,6 +22,9 @@ const (
 // node×node table of 2 bytes per ordered pair (32 MiB at MaxNodes).
 const MaxNodes = 4096
 
+// maxVCPUs bounds Config.VCPUs.
+const maxVCPUs = 1024
+
 // maxLocalDuration bounds the intra-region RTTs and node-local times.
 const maxLocalDuration = 10 * time.Second
 
@@ -62,6 +65,17 @@ type Config struct {
 	Bandwidth string `yaml:"bandwidth,omitempty"`
 	// Links overrides Bandwidth for the region pairs it names.
 	Links []Link `yaml:"links,omitempty"`
+	// VCPUs is the number of CPUs of every node, 0–1024: the servers of
+	// the node's CPU queue, which serves evaluations (ServiceTime) and
+	// Raft processing (RaftCPU) first come, first served. 0 means no CPU
+	// queue: every evaluation starts when it arrives (no limit on
+	// concurrency, as before queues were modelled).
+	VCPUs int `yaml:"vcpus"`
+	// RaftCPU is the CPU time one replica spends appending and applying
+	// one Raft entry (a write or a lease transfer), off the request's
+	// critical path (CockroachDB acknowledges a command before applying
+	// it); 0 means Raft processing costs no CPU.
+	RaftCPU time.Duration `yaml:"raft_cpu"`
 }
 
 // RegionSize is the shape of one region in topology.region_sizes
@@ -78,12 +92,18 @@ type RegionSize struct {
 	// first, each 1–100 (e.g. [2, 1, 1]); it sets the number of zones and
 	// cannot be combined with NodesPerZone. Empty means NodesPerZone.
 	Nodes []int `yaml:"nodes,omitempty"`
+	// VCPUs is the CPU count of the region's nodes, 0–1024; unset means
+	// topology.vcpus.
+	VCPUs *int `yaml:"vcpus,omitempty"`
 }
 
 // zoneNodes returns the node count of each zone of a region of size s in a
 // cluster whose defaults are zones and perZone; field prefixes its errors
 // ("topology.region_sizes.us-east1").
 func (s RegionSize) zoneNodes(field string, zones, perZone int) ([]int, error) {
+	if s.VCPUs != nil && (*s.VCPUs < 0 || *s.VCPUs > maxVCPUs) {
+		return nil, fmt.Errorf("%s.vcpus: %d is out of range [0, %d]", field, *s.VCPUs, maxVCPUs)
+	}
 	if s.Nodes != nil {
 		if s.NodesPerZone != nil {
 			return nil, fmt.Errorf("%s: nodes_per_zone and nodes are both set (want one)", field)
@@ -162,8 +182,21 @@ func DefaultConfig() Config {
 		Jitter:         JitterLognormal,
 		ServiceTime:    500 * time.Microsecond,
 		Fsync:          500 * time.Microsecond,
+		VCPUs:          DefaultVCPUs,
+		RaftCPU:        DefaultRaftCPU,
 	}
 }
+
+// DefaultVCPUs is the CPU count of a node, 8 (issue #14's default; the
+// reference gives no machine size).
+const DefaultVCPUs = 8
+
+// DefaultRaftCPU is the CPU time of appending and applying one Raft entry
+// at a replica: a single-node write's p50 (1.4 ms) minus a point read's
+// (0.65 ms, the middle of 0.6–0.7) minus the WAL fsync's (0.5 ms),
+// latency-data §6 (derived). The rest of a write's work — evaluation — is
+// ServiceTime, as a read's is.
+const DefaultRaftCPU = 250 * time.Microsecond
 
 // Validate checks the fields that need no file access; Build also resolves
 // the RTT spec and the regions. Errors name the field and the value, e.g.
@@ -196,10 +229,14 @@ func (c Config) Validate() error {
 		{"intra_zone_rtt", c.IntraZoneRTT},
 		{"service_time", c.ServiceTime},
 		{"fsync", c.Fsync},
+		{"raft_cpu", c.RaftCPU},
 	} {
 		if f.d < 0 || f.d > maxLocalDuration {
 			return fmt.Errorf("topology.%s: %v is out of range [0s, %v]", f.name, f.d, maxLocalDuration)
 		}
+	}
+	if c.VCPUs < 0 || c.VCPUs > maxVCPUs {
+		return fmt.Errorf("topology.vcpus: %d is out of range [0, %d]", c.VCPUs, maxVCPUs)
 	}
 	switch c.Jitter {
 	case JitterNone, JitterLognormal:
@@ -262,6 +299,13 @@ func Build(cfg Config) (*Cluster, error) {
 	c.Latency = lm
 	if err := c.buildBandwidth(cfg); err != nil {
 		return nil, err
+	}
+	c.VCPUs, c.RaftCPU = cfg.VCPUs, cfg.RaftCPU
+	for i := range c.Nodes {
+		c.Nodes[i].VCPUs = cfg.VCPUs
+		if v := cfg.RegionSizes[c.Regions[c.Nodes[i].Region].Name].VCPUs; v != nil {
+			c.Nodes[i].VCPUs = *v
+		}
 	}
 	return c, nil
 }

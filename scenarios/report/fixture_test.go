@@ -79,6 +79,23 @@ func zoneResult() *scenarios.Result {
 		Resolved: fixtureScenario(),
 		Regions:  []string{"us-east1", "us-west1"},
 		RTTMs:    [][]float64{{1, 66}, {66, 1}},
+		NodeLoad: []scenarios.NodeLoad{
+			{Node: "n1", Region: "us-east1", Zone: "us-east1-a", VCPUs: 8, CPUUtilMean: 0.62, CPUUtilPeak: 1, DiskUtilMean: 0.3, DiskUtilPeak: 0.41,
+				QueueMean: 2.5, QueuePeak: 40, TimedOut: 12, AppendsPerSync: 1.8, Saturated: true},
+			{Node: "n2", Region: "us-west1", Zone: "us-west1-a", VCPUs: 8, CPUUtilMean: 0.2, CPUUtilPeak: 0.25, DiskUtilMean: 0.1, DiskUtilPeak: 0.12,
+				AppendsPerSync: 1.1},
+		},
+		RegionLoad: []scenarios.RegionLoad{
+			{Region: "us-east1", Nodes: 1, CPUUtilMean: 0.62, CPUUtilPeak: 1, DiskUtilMean: 0.3, DiskUtilPeak: 0.41, TimedOut: 12, Saturated: 1},
+			{Region: "us-west1", Nodes: 1, CPUUtilMean: 0.2, CPUUtilPeak: 0.25, DiskUtilMean: 0.1, DiskUtilPeak: 0.12},
+		},
+		LoadTimeline: []scenarios.LoadPoint{
+			{TS: 0, Node: "n1", CPUUtil: 0.5, DiskUtil: 0.3, Queue: 0.1},
+			{TS: 0, Node: "n2", CPUUtil: 0.2, DiskUtil: 0.1},
+			{TS: 1, Node: "n1", CPUUtil: 1, DiskUtil: 0.41, Queue: 40, TimedOut: 12},
+			{TS: 1, Node: "n2", CPUUtil: 0.25, DiskUtil: 0.12},
+		},
+		LoadIntervalSeconds: 1,
 		Faults: []scenarios.FaultWindow{
 			{Name: "zone us-east1-b at 2m", StartS: 120, EndS: 300},
 			{Name: "region us-east1 at 6m", StartS: 360, EndS: 480},

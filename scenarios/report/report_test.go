@@ -181,7 +181,8 @@ func TestJSONRoundTrip(t *testing.T) {
 	assert.Equal(t, sorted("schema_version", "tool_version", "kind", "seeds", "resolved_scenario",
 		"scenario", "seed", "survival", "crdb_version", "simulated_seconds", "events",
 		"wall_seconds", "stats", "unavailability", "leases", "timeline", "timeline_completed",
-		"rtt", "max_offset_ms", "warmup_seconds", "requests", "regions", "rtt_ms", "faults", "lease_share", "lease_transfers", "timeline_interval_s", "tables", "replacements", "impact", "verdicts", "traffic"), keys(t, raw))
+		"rtt", "max_offset_ms", "warmup_seconds", "requests", "regions", "rtt_ms", "faults", "lease_share", "lease_transfers", "timeline_interval_s", "tables", "replacements", "impact", "verdicts", "traffic",
+		"node_load", "region_load", "load_timeline", "load_interval_s"), keys(t, raw))
 	assert.Equal(t, sorted("table", "locality", "op", "client_region", "count", "errors", "ambiguous", "max_ok_ms",
 		"mean_ms", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms",
 		"expected_ms", "expected_low_ms", "expected_high_ms", "departs"),
@@ -282,6 +283,9 @@ func TestComparisonJSON(t *testing.T) {
 	want.Runs[1].Impact = []scenarios.ClientImpact{}
 	want.Runs[1].Verdicts = []scenarios.FaultVerdict{}
 	want.Runs[1].Tables = []scenarios.TableInfo{}
+	want.Runs[1].NodeLoad = []scenarios.NodeLoad{}
+	want.Runs[1].RegionLoad = []scenarios.RegionLoad{}
+	want.Runs[1].LoadTimeline = []scenarios.LoadPoint{}
 	want.Skipped = []string{}
 	assert.Equal(t, *want, back)
 }

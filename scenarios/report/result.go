@@ -125,6 +125,15 @@ func normalised(r *scenarios.Result) scenarios.Result {
 	if out.Impact == nil {
 		out.Impact = []scenarios.ClientImpact{}
 	}
+	if out.NodeLoad == nil {
+		out.NodeLoad = []scenarios.NodeLoad{}
+	}
+	if out.RegionLoad == nil {
+		out.RegionLoad = []scenarios.RegionLoad{}
+	}
+	if out.LoadTimeline == nil {
+		out.LoadTimeline = []scenarios.LoadPoint{}
+	}
 	if out.Verdicts == nil {
 		out.Verdicts = []scenarios.FaultVerdict{}
 	} else {

@@ -114,6 +114,9 @@ func detailSections(r *scenarios.Result) []section {
 	if sec, ok := trafficSection(r.Traffic); ok {
 		out = append(out, sec)
 	}
+	if sec, ok := loadSection(r); ok {
+		out = append(out, sec)
+	}
 	return out
 }
 
