@@ -40,6 +40,9 @@ type Options struct {
 	// past it, those with the lowest closed-form mean latency are
 	// simulated, the rest ranked by the closed form. 0 means no bound.
 	MaxSimulated int
+	// Goals, if not empty, are the survival goals searched (zone, region,
+	// none): the configurations of other goals are left out, not counted.
+	Goals []string
 	// NoPrune simulates every configuration, pruning none (the exhaustive
 	// search the pruned one is checked against).
 	NoPrune bool
@@ -165,7 +168,8 @@ type Candidate struct {
 	// RegionCostMs is the same over every op.
 	RegionCostMs *float64 `json:"region_cost_ms"`
 	// SLOs are the SLOs in the order given: for a pruned candidate only
-	// those the closed form decided.
+	// the latency SLOs with an upper bound, checked against the closed
+	// form's floor (Source SourceFloor).
 	SLOs []Outcome `json:"slos"`
 }
 
@@ -244,7 +248,8 @@ type candidate struct {
 	s      *scenarios.Scenario
 	figs   []*figure
 	bounds bool
-	// floor are the outcomes the closed form decided; pruned if one missed.
+	// floor are the latency SLOs checked against the closed form's floor;
+	// pruned if one missed.
 	floor            []Outcome
 	pruned           bool
 	expMean, expWrit float64
@@ -283,13 +288,25 @@ func NewPlan(s *scenarios.Scenario, slos []SLO, opts Options) (*Plan, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
+	// The configurations of the goals searched, and those of the other
+	// goals that the REGION-vs-ZONE cost compares with (not counted).
 	configs := Enumerate(s)
+	searched := make([]bool, len(configs))
+	for i, c := range configs {
+		searched[i] = len(opts.Goals) == 0 || slices.Contains(opts.Goals, c.Survival)
+		if !searched[i] && !isTwin(c) {
+			configs[i].Survival = ""
+		}
+	}
 	type planned struct {
 		c      *candidate
 		refuse string
 	}
 	out := make([]planned, len(configs))
 	err := parallel(len(configs), opts.Parallelism, nil, func(i int) error {
+		if configs[i].Survival == "" {
+			return nil
+		}
 		v, err := configs[i].Apply(s)
 		if err != nil {
 			if errors.Is(err, scenarios.ErrInvalid) || errors.Is(err, scenarios.ErrUnsupported) {
@@ -310,9 +327,9 @@ func NewPlan(s *scenarios.Scenario, slos []SLO, opts Options) (*Plan, error) {
 				if x.Assertion == nil {
 					continue
 				}
-				if o, miss, ok := floorMiss(x.Assertion, figs); ok && miss {
+				if o, miss, ok := floorMiss(x.Assertion, figs); ok {
 					c.floor = append(c.floor, o)
-					c.pruned = true
+					c.pruned = c.pruned || miss
 				}
 			}
 		}
@@ -323,7 +340,7 @@ func NewPlan(s *scenarios.Scenario, slos []SLO, opts Options) (*Plan, error) {
 		return nil, err
 	}
 	p := &Plan{slos: slos, opts: opts, costs: map[string]*[2][2]float64{}}
-	h := &Result{Scenario: s.Name, Enumerated: len(configs), Refusals: []Refusal{},
+	h := &Result{Scenario: s.Name, Refusals: []Refusal{},
 		DurationS: s.Duration.Seconds(), WarmupS: s.Warmup.Seconds(),
 		SurviveWithinS: opts.SurviveWithin.Seconds(), FaultKinds: []string{}}
 	for _, x := range slos {
@@ -339,6 +356,13 @@ func NewPlan(s *scenarios.Scenario, slos []SLO, opts Options) (*Plan, error) {
 		h.Seeds = append(h.Seeds, s.Seed+uint64(i))
 	}
 	for i, pl := range out {
+		if !searched[i] {
+			if pl.c != nil {
+				p.noteCost(pl.c)
+			}
+			continue
+		}
+		h.Enumerated++
 		if pl.c == nil {
 			h.Refused++
 			k := slices.IndexFunc(h.Refusals, func(r Refusal) bool { return r.Reason == pl.refuse })
@@ -401,18 +425,21 @@ func twinKey(c Config) string {
 	return c.Primary + "/" + c.Secondary + "/" + c.Localities()
 }
 
-// noteCost records c's expected means if it is one of the twins the
-// REGION-vs-ZONE cost compares: zone with 3 voters, region with 5.
+// isTwin reports whether c is one of the configurations the
+// REGION-vs-ZONE cost compares: zone with 3 voters, region with 5
+// (CockroachDB's defaults).
+func isTwin(c Config) bool {
+	return c.Survival == "zone" && c.Voters == 3 || c.Survival == "region" && c.Voters == 5
+}
+
+// noteCost records c's expected means if it is one of the twins.
 func (p *Plan) noteCost(c *candidate) {
-	g := -1
-	switch {
-	case c.config.Survival == "zone" && c.config.Voters == 3:
-		g = 0
-	case c.config.Survival == "region" && c.config.Voters == 5:
-		g = 1
-	}
-	if g < 0 {
+	if !isTwin(c.config) {
 		return
+	}
+	g := 0
+	if c.config.Survival == "region" {
+		g = 1
 	}
 	k := twinKey(c.config)
 	if p.costs[k] == nil {
@@ -420,6 +447,10 @@ func (p *Plan) noteCost(c *candidate) {
 	}
 	p.costs[k][g] = [2]float64{c.expMean, c.expWrit}
 }
+
+// SetProgress sets the function RunShard and RunAll call after each run
+// with the runs done and the total (Options.Progress).
+func (p *Plan) SetProgress(progress func(done, total int)) { p.opts.Progress = progress }
 
 // Runs returns how many runs the plan makes.
 func (p *Plan) Runs() int { return len(p.jobs) }

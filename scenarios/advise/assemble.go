@@ -88,7 +88,7 @@ func (p *Plan) judge(jobs []int, runs []*scenarios.Result) ([]Outcome, float64) 
 	}
 	mean := 0.0
 	if n > 0 {
-		mean = sum / n
+		mean = roundMs(sum / n)
 	}
 	// The outages, each over its seeds.
 	type outage struct {
@@ -118,7 +118,7 @@ func (p *Plan) judge(jobs []int, runs []*scenarios.Result) ([]Outcome, float64) 
 				continue
 			}
 			out = append(out, Outcome{SLO: x.Expr, OK: o.OK, Measured: o.Measured, Bound: a.Bound, Unit: string(o.Unit),
-				Margin: margin(a.Cmp, o.Measured, a.Bound), Where: o.Where.String(), Source: SourceSimulated})
+				Margin: round6(margin(a.Cmp, o.Measured, a.Bound)), Where: o.Where.String(), Source: SourceSimulated})
 			continue
 		}
 		kind := scenarios.SweepRegion
@@ -143,7 +143,8 @@ func (p *Plan) judge(jobs []int, runs []*scenarios.Result) ([]Outcome, float64) 
 				o.OK = false
 			}
 		}
-		o.Margin = bound - o.Measured
+		o.Measured = round6(o.Measured)
+		o.Margin = round6(bound - o.Measured)
 		out = append(out, o)
 	}
 	return out, mean
@@ -228,3 +229,7 @@ func zeroNaN(v float64) float64 {
 	}
 	return roundMs(v)
 }
+
+// round6 rounds v to 6 decimals (a microsecond in seconds, a nanosecond
+// in milliseconds), so that differences print and serialise stably.
+func round6(v float64) float64 { return math.Round(v*1e6) / 1e6 }

@@ -194,7 +194,7 @@ func floorMiss(a *slo.Assertion, figs []*figure) (o Outcome, miss, ok bool) {
 	lowest := o.Measured * (1 - scenarios.DepartureTolerance)
 	miss = lowest >= a.Bound && a.Cmp == slo.Less || lowest > a.Bound
 	o.OK = !miss
-	o.Margin = a.Bound - o.Measured
+	o.Margin = round6(a.Bound - o.Measured)
 	return o, miss, true
 }
 

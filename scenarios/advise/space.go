@@ -23,8 +23,8 @@ type Config struct {
 	Primary   string `json:"primary_region,omitempty"`
 	Secondary string `json:"secondary_region,omitempty"`
 	// Voters is num_voters of every regional and global table
-	// (database.num_voters); without multi-region SQL, the replication
-	// factor (every replica a voter).
+	// (database.num_voters); without multi-region SQL, every table's
+	// num_replicas (every replica a voter) unless the table sets its own.
 	Voters int `json:"num_voters"`
 	// Tables are the tables' localities, in the scenario's table order.
 	Tables []TableChoice `json:"tables"`
@@ -183,7 +183,15 @@ func (c Config) Apply(s *scenarios.Scenario) (*scenarios.Scenario, error) {
 	db := &v.Database
 	n := c.Voters
 	if c.Survival == SurvivalNone {
-		*db = placement.Database{NumVoters: &n, NumReplicas: &n}
+		// A database without multi-region SQL has no zone config
+		// extensions: each table's zone config sets num_replicas, every
+		// replica a voter (a table's own count wins).
+		*db = placement.Database{}
+		for i := range v.Tables {
+			if t := &v.Tables[i]; t.NumVoters == nil && t.NumReplicas == nil {
+				t.NumReplicas = &n
+			}
+		}
 	} else {
 		db.Regions = regions
 		db.Primary, db.Secondary = c.Primary, c.Secondary
