@@ -21,6 +21,7 @@ const Module = "github.com/regionsim/regionsim"
 var Packages = []string{
 	Module + "/scenarios",
 	Module + "/scenarios/report",
+	Module + "/scenarios/advise",
 	Module + "/topology",
 	Module + "/raft",
 	Module + "/raft/placement",
@@ -150,7 +151,7 @@ func OutputSchema(docs Docs) (*Schema, error) {
 	root := &Schema{
 		Schema: Draft,
 		Title:  "regionsim JSON output",
-		Description: "A JSON document written by regionsim run, compare or sweep (--format json, and result.json or " +
+		Description: "A JSON document written by regionsim run, compare, sweep or advise (--format json, and result.json or " +
 			"sweep.json under --out); run and compare with --seeds N write the kinds seeds and compare-seeds. Every kind shares schema_version, tool_version, kind, scenario, seeds and " +
 			"resolved_scenario. Latencies are in milliseconds, times in seconds since the start of the run.",
 	}
@@ -163,6 +164,7 @@ func OutputSchema(docs Docs) (*Schema, error) {
 		{reflect.TypeFor[report.SweepDocument](), report.KindSweep},
 		{reflect.TypeFor[report.SeedsDocument](), report.KindSeeds},
 		{reflect.TypeFor[report.CompareSeedsDocument](), report.KindCompareSeeds},
+		{reflect.TypeFor[report.AdviseDocument](), report.KindAdvise},
 	}
 	for _, k := range kinds {
 		g.annotations[key(header, "kind")] = Annotation{Const: k.kind}
