@@ -16,7 +16,8 @@ import (
 	"github.com/regionsim/regionsim/scenarios/slo"
 )
 
-const adviseExamples = `  regionsim advise default --slo 'accounts.write.p99<100ms' --slo 'promo_codes.read.p90<20ms' --slo 'users.read.p50<5ms' --goals zone --duration 5s
+const adviseExamples = `  regionsim advise default --slo 'accounts.write.p99<100ms' --slo 'promo_codes.read.p90<20ms' --slo 'users.read.p50<5ms' --goals zone --duration 5s --shard 0/2 --out parts   # half the runs, for merge
+  regionsim advise default --slo 'accounts.write.p99<100ms' --slo 'promo_codes.read.p90<20ms' --slo 'users.read.p50<5ms' --goals zone --duration 5s
   regionsim advise default --slo 'accounts.write.p99<100ms' --slo 'promo_codes.read.p90<20ms' --slo 'users.read.p50<5ms' --goals zone --duration 5s --top 3 --format markdown
   regionsim advise movr --slo 'read.p99<20ms' --slo 'survive=region' --dry-run   # the plan: what is refused, pruned and run`
 
@@ -99,6 +100,13 @@ Runs are short by default (the scenario's duration; --duration 30s or
 --seeds 3 give tighter percentiles). The runs of every candidate go in
 parallel on every core; the output does not depend on how many.
 
+Sharding: --shard i/N makes only the runs j with j mod N = i and writes
+them, with the plan, as a part (JSON) to stdout or, with --out DIR, to
+DIR/advise-part-i-of-N.json; 'regionsim merge' of the N parts prints
+exactly what the unsharded advise prints. Every shard repeats the closed-
+form stage, which is deterministic. --shard auto/N takes i from
+JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID, as for sweep.
+
 `+scenarioHelp, adviseExamples)
 	fs := c.Flags()
 	fs.Var(&slos, "slo", "SLO "+advise.Grammar+", e.g. 'read.p99<20ms' or 'survive=region'; repeatable, at least one")
@@ -109,14 +117,20 @@ parallel on every core; the output does not depend on how many.
 	fs.DurationVar(&within, "survive-within", scenarios.DefaultSurviveWithin, "longest stall a client may see for an outage to count as survived")
 	fs.DurationVar(&faultAt, "fault-at", 0, "when each outage starts, from the start of the run (default: warmup + 20% of the duration)")
 	fs.DurationVar(&faultFor, "fault-for", 0, "how long each outage lasts (default: twice --survive-within)")
+	var shard string
+	fs.StringVar(&shard, "shard", "", "run only slice i of N of the runs and write that part (JSON) for 'regionsim merge': i/N, or auto/N (see Sharding above); --out DIR puts it in DIR/advise-part-i-of-N.json")
 	f.bind(fs, false)
 	for _, name := range []string{"out", "charts", "force", "assert", "voters"} {
 		_ = fs.MarkHidden(name)
 	}
 	fs.Lookup("duration").Usage = "measured simulated time of the runs without faults, after warmup (default: the scenario's)"
 	c.RunE = func(*cobra.Command, []string) error {
+		sh, partDir, err := f.shardFlags(fs, shard)
+		if err != nil {
+			return err
+		}
 		for _, name := range []string{"out", "charts", "force", "assert", "voters"} {
-			if fs.Changed(name) {
+			if fs.Changed(name) && (name != "out" || sh == nil) {
 				return badInputf("--%s: advise does not take it (--slo states the SLOs; --voters is searched)", name)
 			}
 		}
@@ -164,6 +178,14 @@ parallel on every core; the output does not depend on how many.
 				s.Name, h.Enumerated, h.Refused, h.Pruned, h.Simulated, h.Runs, h.NotSimulated)
 			return nil
 		}
+		if sh != nil {
+			part, err := plan.RunPart(*sh)
+			if err != nil {
+				return err
+			}
+			part.Top, part.Resolved = top, s.Resolved()
+			return writePart(partDir, "advise", *sh, stdout, f.notes(), func(w io.Writer) error { return report.WriteAdvisePart(w, part) })
+		}
 		if !f.quiet && isTerminal(stderr) {
 			plan.SetProgress(func(done, total int) {
 				fmt.Fprintf(stderr, "\radvise: %d/%d runs", done, total)
@@ -179,19 +201,41 @@ parallel on every core; the output does not depend on how many.
 			}
 			return err
 		}
-		shown := *res
-		if top > 0 && len(shown.Candidates) > top {
-			shown.Candidates = shown.Candidates[:top]
-		}
-		if err := report.WriteAdvice(stdout, &shown, s.Resolved(), format); err != nil {
-			return err
-		}
-		if res.Meeting == 0 {
-			return noneMeets{}
-		}
-		return nil
+		return writeAdvice(stdout, res, s.Resolved(), top, format)
 	}
 	return c
+}
+
+// writeAdvice prints the first top candidates of res (all for 0) and
+// returns noneMeets when no configuration meets every SLO (advise,
+// merge).
+func writeAdvice(stdout io.Writer, res *advise.Result, resolved *scenarios.Scenario, top int, format report.Format) error {
+	shown := *res
+	if top > 0 && len(shown.Candidates) > top {
+		shown.Candidates = shown.Candidates[:top]
+	}
+	if err := report.WriteAdvice(stdout, &shown, resolved, format); err != nil {
+		return err
+	}
+	if res.Meeting == 0 {
+		return noneMeets{}
+	}
+	return nil
+}
+
+// mergeAdvice is merge of advise parts: what the unsharded advise prints.
+func (f *runFlags) mergeAdvice(stdout io.Writer, parts []*advise.Part, format report.Format) error {
+	switch {
+	case len(f.asserts) > 0:
+		return badInputf("--assert: advise parts take no assertions (their --slo are the SLOs)")
+	case f.out != "":
+		return badInputf("--out: advise writes no output set; redirect the output instead")
+	}
+	res, err := advise.MergeParts(parts)
+	if err != nil {
+		return badInput(err)
+	}
+	return writeAdvice(stdout, res, parts[0].Resolved, parts[0].Top, format)
 }
 
 // noneMeets is advise's result when no configuration meets every SLO:

@@ -77,3 +77,25 @@ func TestAdviseJSONAndDeterminism(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	assert.Equal(t, stdout, one, "GOMAXPROCS 1 and %d give the same document", prev)
 }
+
+// TestAdviseShardsMerge: the parts of advise --shard, merged, print what
+// the unsharded advise prints.
+func TestAdviseShardsMerge(t *testing.T) {
+	dir := t.TempDir()
+	for _, sh := range []string{"0/3", "2/3", "1/3"} {
+		code, _, stderr := runCLI(append(append([]string{}, adviseArgs...), "--shard", sh, "--out", dir)...)
+		require.Equal(t, 0, code, stderr)
+	}
+	code, whole, stderr := runCLI(adviseArgs...)
+	require.Equal(t, 0, code, stderr)
+	code, merged, stderr := runCLI("merge", dir)
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, whole, merged)
+
+	code, _, stderr = runCLI("merge", dir+"/advise-part-0-of-3.json", dir+"/advise-part-1-of-3.json")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "shard 2/3 missing")
+	code, _, stderr = runCLI(append(append([]string{}, adviseArgs...), "--shard", "1/3", "--format", "table")...)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "a part is JSON")
+}

@@ -255,25 +255,33 @@ type candidate struct {
 	expMean, expWrit float64
 }
 
-// job is one run of a plan: candidate ci's baseline (fault nil) or one
-// outage, with seed number seed.
-type job struct {
-	ci    int
-	fault *scenarios.SweepFault
-	seed  int
+// Job is one run of a plan: a candidate's run without faults (Fault nil)
+// or under one outage, with one seed.
+type Job struct {
+	// Candidate is the index in Plan.Candidates of the candidate run.
+	Candidate int `json:"candidate"`
+	// Fault is the outage; nil for the run without faults.
+	Fault *scenarios.SweepFault `json:"fault"`
+	// Seed is the index in Result.Seeds of the run's seed.
+	Seed int `json:"seed"`
 }
 
 // Plan is what advise runs (NewPlan): the candidates and their runs.
+// Header, Candidates and Jobs are plain data: with the runs (RunShard's,
+// from any process) they are all Assemble reads.
 type Plan struct {
 	// Header is the Result without Candidates.
 	Header *Result
-	slos   []SLO
-	opts   Options
-	cands  []*candidate
-	// sim are the indexes in cands of the simulated candidates; jobs their
-	// runs, candidate-major, baseline then every outage, seed-minor.
-	sim  []int
-	jobs []job
+	// Candidates are the configurations CockroachDB accepts, in
+	// enumeration order, before any run: the pruned ones with their
+	// floors, those past MaxSimulated NotSimulated, those to simulate
+	// with Status "".
+	Candidates []Candidate
+	// Jobs are the runs of the simulated candidates, candidate-major: the
+	// run without faults, then every outage, each over the seeds.
+	Jobs  []Job
+	opts  Options
+	cands []*candidate
 	// faultDuration is the measured span of the outage runs.
 	faultDuration time.Duration
 	// costs maps a twin key to its expected means under zone and region.
@@ -339,7 +347,7 @@ func NewPlan(s *scenarios.Scenario, slos []SLO, opts Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{slos: slos, opts: opts, costs: map[string]*[2][2]float64{}}
+	p := &Plan{opts: opts, costs: map[string]*[2][2]float64{}}
 	h := &Result{Scenario: s.Name, Refusals: []Refusal{},
 		DurationS: s.Duration.Seconds(), WarmupS: s.Warmup.Seconds(),
 		SurviveWithinS: opts.SurviveWithin.Seconds(), FaultKinds: []string{}}
@@ -392,7 +400,6 @@ func NewPlan(s *scenarios.Scenario, slos []SLO, opts Options) (*Plan, error) {
 		keep = keep[:opts.MaxSimulated]
 		slices.Sort(keep)
 	}
-	p.sim = keep
 	h.Simulated = len(keep)
 	// The outage runs: long enough for the outage and the sweep's
 	// recovery after it.
@@ -411,12 +418,26 @@ func NewPlan(s *scenarios.Scenario, slos []SLO, opts Options) (*Plan, error) {
 		}
 		for _, f := range faults {
 			for k := range opts.Seeds {
-				p.jobs = append(p.jobs, job{ci: ci, fault: f, seed: k})
+				p.Jobs = append(p.Jobs, Job{Candidate: ci, Fault: f, Seed: k})
 			}
 		}
 	}
-	h.Runs = len(p.jobs)
+	h.Runs = len(p.Jobs)
 	p.Header = h
+	for i, c := range p.cands {
+		cand := Candidate{Index: c.index, Config: c.config, ExpectedMeanMs: zeroNaN(c.expMean)}
+		if k := p.costs[twinKey(c.config)]; k != nil && c.config.Survival != SurvivalNone {
+			cand.RegionCostMs = diff(k[1][0], k[0][0])
+			cand.RegionCostWriteMs = diff(k[1][1], k[0][1])
+		}
+		switch {
+		case c.pruned:
+			cand.Status, cand.SLOs = Pruned, c.floor
+		case !slices.Contains(keep, i):
+			cand.Status = NotSimulated
+		}
+		p.Candidates = append(p.Candidates, cand)
+	}
 	return p, nil
 }
 
@@ -453,7 +474,7 @@ func (p *Plan) noteCost(c *candidate) {
 func (p *Plan) SetProgress(progress func(done, total int)) { p.opts.Progress = progress }
 
 // Runs returns how many runs the plan makes.
-func (p *Plan) Runs() int { return len(p.jobs) }
+func (p *Plan) Runs() int { return len(p.Jobs) }
 
 // Run is one run of a plan: its index and its result, trimmed to what
 // advise reads.
@@ -479,7 +500,7 @@ func (p *Plan) RunShard(i, n int) ([]Run, error) {
 		return nil, fmt.Errorf("advise: shard %d of %d", i, n)
 	}
 	var idx []int
-	for j := i; j < len(p.jobs); j += n {
+	for j := i; j < len(p.Jobs); j += n {
 		idx = append(idx, j)
 	}
 	out := make([]Run, len(idx))
@@ -500,12 +521,12 @@ func (p *Plan) RunShard(i, n int) ([]Run, error) {
 
 // run makes run j.
 func (p *Plan) run(j int) (*scenarios.Result, error) {
-	jb := p.jobs[j]
-	c := p.cands[jb.ci]
+	jb := p.Jobs[j]
+	c := p.cands[jb.Candidate]
 	v := c.s.Clone()
-	v.Seed = p.Header.Seeds[jb.seed]
+	v.Seed = p.Header.Seeds[jb.Seed]
 	name := "no fault"
-	if f := jb.fault; f != nil {
+	if f := jb.Fault; f != nil {
 		name = f.Name
 		v.Duration = p.faultDuration
 		kind := scenarios.FaultZone
@@ -525,7 +546,7 @@ func (p *Plan) run(j int) (*scenarios.Result, error) {
 	}
 	r.Leases, r.LeaseShare, r.Resolved = nil, nil, nil
 	r.Timeline, r.TimelineCompleted, r.Unavailability = nil, nil, nil
-	if jb.fault != nil {
+	if jb.Fault != nil {
 		for i := range r.Stats {
 			r.Stats[i].Latency = nil
 		}

@@ -1,6 +1,8 @@
 package advise
 
 import (
+	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -160,4 +162,28 @@ func TestDeterministic(t *testing.T) {
 	assert.Equal(t, one, merged)
 	_, err = p.Assemble(runs[1:])
 	assert.ErrorContains(t, err, "missing")
+
+	// Parts through JSON, merged in any order, give the same result.
+	var parts []*Part
+	for _, i := range []int{2, 0, 1} {
+		pt, err := p.RunPart(scenarios.Shard{Index: i, Of: 3})
+		require.NoError(t, err)
+		data, err := json.Marshal(pt)
+		require.NoError(t, err)
+		var back Part
+		require.NoError(t, json.Unmarshal(data, &back))
+		back.Source = fmt.Sprintf("part-%d", i)
+		parts = append(parts, &back)
+	}
+	merged, err = MergeParts(parts)
+	require.NoError(t, err)
+	assert.Equal(t, one, merged)
+	_, err = MergeParts(parts[:2])
+	assert.ErrorContains(t, err, "shard 1/3 missing")
+	_, err = MergeParts(append(parts, parts[0]))
+	assert.ErrorContains(t, err, "given twice (part-2)")
+	other := *parts[1]
+	other.Plan = &Result{Scenario: "other"}
+	_, err = MergeParts([]*Part{parts[0], &other, parts[2]})
+	assert.ErrorContains(t, err, "another search")
 }

@@ -5,22 +5,31 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"time"
 
 	"github.com/regionsim/regionsim/scenarios"
 	"github.com/regionsim/regionsim/scenarios/slo"
 )
 
 // Assemble returns the plan's Result from every one of its runs, in any
-// order (RunShard's, or parts read back): per simulated candidate the
-// baseline's stats pooled over the seeds and checked against every
-// latency SLO, each outage's runs aggregated (scenarios.AggregateSweep)
-// and checked against the survival SLOs; then the ranking.
+// order (RunShard's, or parts read back): see AssembleRuns.
 func (p *Plan) Assemble(runs []Run) (*Result, error) {
-	byIndex := make([]*scenarios.Result, len(p.jobs))
+	return AssembleRuns(p.Header, p.Candidates, p.Jobs, runs)
+}
+
+// AssembleRuns returns the Result of a plan (its Header, Candidates and
+// Jobs) from every one of its runs, in any order: per simulated candidate
+// the stats of its run without faults pooled over the seeds and checked
+// against every SLO of header.SLOs, each outage's runs aggregated
+// (scenarios.AggregateSweep) and checked against the survival SLOs; then
+// the ranking. It reads only those arguments, so runs read back from JSON
+// give the same result as runs in memory.
+func AssembleRuns(header *Result, cands []Candidate, jobs []Job, runs []Run) (*Result, error) {
+	byIndex := make([]*scenarios.Result, len(jobs))
 	for _, r := range runs {
 		switch {
-		case r.Index < 0 || r.Index >= len(p.jobs):
-			return nil, fmt.Errorf("advise: run %d outside the plan's %d runs", r.Index, len(p.jobs))
+		case r.Index < 0 || r.Index >= len(jobs):
+			return nil, fmt.Errorf("advise: run %d outside the plan's %d runs", r.Index, len(jobs))
 		case byIndex[r.Index] != nil:
 			return nil, fmt.Errorf("advise: run %d given twice", r.Index)
 		case r.Result == nil:
@@ -30,30 +39,28 @@ func (p *Plan) Assemble(runs []Run) (*Result, error) {
 	}
 	for j, r := range byIndex {
 		if r == nil {
-			return nil, fmt.Errorf("advise: run %d of %d missing", j, len(p.jobs))
+			return nil, fmt.Errorf("advise: run %d of %d missing", j, len(jobs))
 		}
 	}
-	res := *p.Header
+	slos, err := ParseAll(header.SLOs)
+	if err != nil {
+		return nil, err
+	}
+	within := time.Duration(math.Round(header.SurviveWithinS * 1e9))
+	res := *header
 	res.Candidates = nil
 	simulated := map[int][]int{} // candidate → its jobs, in order
-	for j, jb := range p.jobs {
-		simulated[jb.ci] = append(simulated[jb.ci], j)
-	}
-	for ci, c := range p.cands {
-		cand := Candidate{Index: c.index, Config: c.config, ExpectedMeanMs: zeroNaN(c.expMean)}
-		if k := p.costs[twinKey(c.config)]; k != nil && c.config.Survival != SurvivalNone {
-			cand.RegionCostMs = diff(k[1][0], k[0][0])
-			cand.RegionCostWriteMs = diff(k[1][1], k[0][1])
+	for j, jb := range jobs {
+		if jb.Candidate < 0 || jb.Candidate >= len(cands) {
+			return nil, fmt.Errorf("advise: job %d names candidate %d of %d", j, jb.Candidate, len(cands))
 		}
-		jobs, ok := simulated[ci]
-		switch {
-		case c.pruned:
-			cand.Status = Pruned
-			cand.SLOs = c.floor
-		case !ok:
-			cand.Status = NotSimulated
-		default:
-			cand.SLOs, cand.MeanMs = p.judge(jobs, byIndex)
+		simulated[jb.Candidate] = append(simulated[jb.Candidate], j)
+	}
+	for ci, c := range cands {
+		cand := c
+		cand.SLOs = slices.Clone(c.SLOs)
+		if js, ok := simulated[ci]; ok {
+			cand.SLOs, cand.MeanMs = judge(slos, within, len(header.Seeds), jobs, js, byIndex)
 			cand.Status = Meets
 			if len(cand.Missed()) > 0 {
 				cand.Status = Misses
@@ -68,14 +75,14 @@ func (p *Plan) Assemble(runs []Run) (*Result, error) {
 	return &res, nil
 }
 
-// judge checks every SLO against a simulated candidate's runs (jobs, in
-// plan order: the baseline's seeds, then each outage's) and returns the
-// outcomes and the baseline's request-weighted mean latency.
-func (p *Plan) judge(jobs []int, runs []*scenarios.Result) ([]Outcome, float64) {
-	seeds := len(p.Header.Seeds)
+// judge checks every SLO against a simulated candidate's runs (js, in
+// plan order: the run without faults over the seeds, then each outage's)
+// and returns the outcomes and the request-weighted mean latency of the
+// run without faults.
+func judge(slos []SLO, within time.Duration, seeds int, jobs []Job, js []int, runs []*scenarios.Result) ([]Outcome, float64) {
 	base := make([]*scenarios.Result, seeds)
 	for k := range seeds {
-		base[k] = runs[jobs[k]]
+		base[k] = runs[js[k]]
 	}
 	pooled := *base[0]
 	pooled.Stats = scenarios.PoolStats(base)
@@ -96,17 +103,17 @@ func (p *Plan) judge(jobs []int, runs []*scenarios.Result) ([]Outcome, float64) 
 		c    scenarios.SweepCase
 	}
 	var outages []outage
-	for i := seeds; i < len(jobs); i += seeds {
-		jb := p.jobs[jobs[i]]
+	for i := seeds; i < len(js); i += seeds {
+		jb := jobs[js[i]]
 		rs := make([]*scenarios.Result, seeds)
 		for k := range seeds {
-			rs[k] = runs[jobs[i+k]]
+			rs[k] = runs[js[i+k]]
 		}
-		outages = append(outages, outage{jb.fault.Kind,
-			scenarios.AggregateSweep(*jb.fault, rs[0].Survival, rs, p.opts.SurviveWithin)})
+		outages = append(outages, outage{jb.Fault.Kind,
+			scenarios.AggregateSweep(*jb.Fault, rs[0].Survival, rs, within)})
 	}
 	var out []Outcome
-	for _, x := range p.slos {
+	for _, x := range slos {
 		if x.Assertion != nil {
 			a := x.Assertion
 			o, err := src.Check(*a)
@@ -125,7 +132,7 @@ func (p *Plan) judge(jobs []int, runs []*scenarios.Result) ([]Outcome, float64) 
 		if x.Survive == SurviveZone {
 			kind = scenarios.SweepZone
 		}
-		bound := p.opts.SurviveWithin.Seconds()
+		bound := within.Seconds()
 		o := Outcome{SLO: x.Expr, OK: true, Bound: bound, Unit: string(slo.Seconds), Source: SourceSimulated, Where: "no stall"}
 		for _, u := range outages {
 			if u.kind != kind {
