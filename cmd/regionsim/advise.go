@@ -19,7 +19,7 @@ import (
 const adviseExamples = `  regionsim advise default --slo 'accounts.write.p99<100ms' --slo 'promo_codes.read.p90<20ms' --slo 'users.read.p50<5ms' --goals zone --duration 5s --shard 0/2 --out parts   # half the runs, for merge
   regionsim advise default --slo 'accounts.write.p99<100ms' --slo 'promo_codes.read.p90<20ms' --slo 'users.read.p50<5ms' --goals zone --duration 5s
   regionsim advise default --slo 'accounts.write.p99<100ms' --slo 'promo_codes.read.p90<20ms' --slo 'users.read.p50<5ms' --goals zone --duration 5s --top 3 --format markdown
-  regionsim advise movr --slo 'read.p99<20ms' --slo 'survive=region' --dry-run   # the plan: what is refused, pruned and run`
+  regionsim advise default --slo 'read.p99<20ms' --slo 'survive=region' --dry-run   # the plan: what is refused, pruned and run`
 
 // adviseFlagOf maps the fields of advise.Options' errors to flags.
 var adviseFlagOf = map[string]string{
