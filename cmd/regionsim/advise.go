@@ -162,6 +162,16 @@ JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID, as for sweep.
 			o.FaultFor = faultFor
 		}
 		o.Budget = f.budget
+		if !f.quiet && isTerminal(stderr) {
+			o.ClosedFormProgress = func(done, total int) {
+				if done%500 == 0 || done == total {
+					fmt.Fprintf(stderr, "\radvise: closed form of %d/%d configurations", done, total)
+				}
+				if done == total {
+					fmt.Fprintln(stderr)
+				}
+			}
+		}
 		plan, err := advise.NewPlan(s, slos, o)
 		if err != nil {
 			var se *scenarios.Error

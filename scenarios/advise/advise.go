@@ -50,8 +50,9 @@ type Options struct {
 	// GOMAXPROCS. Results do not depend on it.
 	Parallelism int
 	// Progress, if set, is called after each run with the runs done and
-	// the total, from one goroutine at a time.
-	Progress func(done, total int)
+	// the total, from one goroutine at a time; ClosedFormProgress likewise
+	// after each configuration's closed form (NewPlan).
+	Progress, ClosedFormProgress func(done, total int)
 	// Budget limits each run (scenarios.RunOptions.Budget).
 	Budget scenarios.Budget
 }
@@ -311,7 +312,7 @@ func NewPlan(s *scenarios.Scenario, slos []SLO, opts Options) (*Plan, error) {
 		refuse string
 	}
 	out := make([]planned, len(configs))
-	err := parallel(len(configs), opts.Parallelism, nil, func(i int) error {
+	err := parallel(len(configs), opts.Parallelism, opts.ClosedFormProgress, func(i int) error {
 		if configs[i].Survival == "" {
 			return nil
 		}
