@@ -246,9 +246,9 @@ func (r *Result) Top() *Candidate {
 type candidate struct {
 	index  int
 	config Config
-	s      *scenarios.Scenario
-	figs   []*figure
-	bounds bool
+	// s is the configured scenario; kept only for the candidates
+	// simulated (thousands of clusters otherwise stay in memory).
+	s *scenarios.Scenario
 	// floor are the latency SLOs checked against the closed form's floor;
 	// pruned if one missed.
 	floor            []Outcome
@@ -329,7 +329,7 @@ func NewPlan(s *scenarios.Scenario, slos []SLO, opts Options) (*Plan, error) {
 			out[i].refuse = err.Error()
 			return nil
 		}
-		c := &candidate{index: i, config: configs[i], s: v, figs: figs, bounds: bounds}
+		c := &candidate{index: i, config: configs[i], s: v}
 		c.expMean, c.expWrit = expectedMeans(figs)
 		if bounds && !opts.NoPrune {
 			for _, x := range slos {
@@ -402,6 +402,11 @@ func NewPlan(s *scenarios.Scenario, slos []SLO, opts Options) (*Plan, error) {
 		slices.Sort(keep)
 	}
 	h.Simulated = len(keep)
+	for i, c := range p.cands {
+		if !slices.Contains(keep, i) {
+			c.s = nil
+		}
+	}
 	// The outage runs: long enough for the outage and the sweep's
 	// recovery after it.
 	sw := scenarios.SweepOptions{FaultAt: opts.FaultAt, FaultFor: opts.FaultFor}
