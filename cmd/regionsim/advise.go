@@ -16,9 +16,9 @@ import (
 	"github.com/regionsim/regionsim/scenarios/slo"
 )
 
-const adviseExamples = `  regionsim advise default --slo 'accounts.write.p99<100ms' --slo 'promo_codes.read.p90<20ms' --slo 'users.read.p50<5ms' --goals zone --duration 5s --shard 0/2 --out advise-parts   # half the runs, for merge
-  regionsim advise default --slo 'accounts.write.p99<100ms' --slo 'promo_codes.read.p90<20ms' --slo 'users.read.p50<5ms' --goals zone --duration 5s
+const adviseExamples = `  regionsim advise default --slo 'accounts.write.p99<100ms' --slo 'promo_codes.read.p90<20ms' --slo 'users.read.p50<5ms' --goals zone --duration 5s
   regionsim advise default --slo 'accounts.write.p99<100ms' --slo 'promo_codes.read.p90<20ms' --slo 'users.read.p50<5ms' --goals zone --duration 5s --top 3 --format markdown
+  regionsim advise default --slo 'accounts.write.p99<100ms' --slo 'promo_codes.read.p90<20ms' --slo 'users.read.p50<5ms' --goals zone --duration 5s --shard 0/2 --out advise-parts   # half the runs, for merge
   regionsim advise default --slo 'read.p99<20ms' --slo 'survive=region' --dry-run   # the plan: what is refused, pruned and run`
 
 // adviseFlagOf maps the fields of advise.Options' errors to flags.
