@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 	"time"
 )
 
@@ -182,6 +183,31 @@ func FitLognormal(p50, tail time.Duration, tailQuantile float64) (Dist, error) {
 // H = 0 (q/(1−p)) and iterating H to a fixed point; H is integrated
 // numerically. Cost: O(iterations × 256) CDF evaluations.
 func FitShape(p50, tail time.Duration, tailQuantile float64, s Shape) (Dist, error) {
+	k := fitKey{p50, tail, tailQuantile, s}
+	if d, ok := fits.Load(k); ok {
+		return d.(Dist), nil
+	}
+	d, err := fitShape(p50, tail, tailQuantile, s)
+	if err == nil {
+		fits.Store(k, d)
+	}
+	return d, err
+}
+
+// fitKey is FitShape's arguments; fits memoises its successful fits (a
+// pure function of them), so that building many clusters of one topology
+// — regionsim advise validates thousands of configurations — fits each
+// link once. Bounded by the distinct links of the topologies built.
+type fitKey struct {
+	p50, tail    time.Duration
+	tailQuantile float64
+	s            Shape
+}
+
+var fits sync.Map // fitKey → Dist
+
+// fitShape is FitShape without the memo.
+func fitShape(p50, tail time.Duration, tailQuantile float64, s Shape) (Dist, error) {
 	switch {
 	case p50 <= 0:
 		return Dist{}, fmt.Errorf("topology: fit: p50 %v must be > 0", p50)

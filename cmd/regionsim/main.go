@@ -19,7 +19,7 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 // commands builds the subcommands, in the order 'regionsim help' lists them,
 // each writing to the given stdout and stderr. A test may append one.
 var commands = []func(stdout, stderr io.Writer) *cobra.Command{
-	newRunCmd, newCompareCmd, newExplainCmd, newSweepCmd, newMergeCmd, newScenariosCmd, newPresetsCmd, newTopologyCmd, newVersionCmd,
+	newRunCmd, newCompareCmd, newExplainCmd, newSweepCmd, newAdviseCmd, newMergeCmd, newScenariosCmd, newPresetsCmd, newTopologyCmd, newVersionCmd,
 }
 
 // inputError marks bad user input: it exits with status 2.

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/regionsim/regionsim/scenarios"
+	"github.com/regionsim/regionsim/scenarios/advise"
 	"github.com/regionsim/regionsim/scenarios/report"
 	"github.com/regionsim/regionsim/scenarios/slo"
 )
@@ -173,8 +174,9 @@ func newMergeCmd(stdout, stderr io.Writer) *cobra.Command {
 		Use:   "merge PART|DIR...",
 		Short: "combine the parts of a sharded sweep or run --seeds (--shard i/N) into its result",
 		Long: `Read the N parts written by 'regionsim sweep … --shard i/N' (or by 'regionsim
-run … --seeds K --shard i/N') for i = 0 … N-1 (files, or directories whose
-sweep-part-*.json or seeds-part-*.json files are read) and print the result
+run … --seeds K --shard i/N', or 'regionsim advise … --shard i/N') for i = 0 …
+N-1 (files, or directories whose sweep-part-*.json, seeds-part-*.json or
+advise-part-*.json files are read) and print the result
 exactly as the unsharded command prints it, in any --format, with --out,
 --charts and --assert as for that command. The parts must come from one
 sweep or run (same scenario, flags and binary's schema) and cover every
@@ -197,9 +199,12 @@ shard once; otherwise merge names the part that does not fit and exits 2.`,
 		if err := checkOut(f.out, f.force); err != nil {
 			return err
 		}
-		parts, seedParts, err := readParts(args)
+		parts, seedParts, adviseParts, err := readParts(args)
 		if err != nil {
 			return err
+		}
+		if len(adviseParts) > 0 {
+			return f.mergeAdvice(stdout, adviseParts, format)
 		}
 		if len(seedParts) > 0 {
 			return f.mergeSeeds(stdout, stderr, seedParts, format)
@@ -215,53 +220,64 @@ shard once; otherwise merge names the part that does not fit and exits 2.`,
 
 // readParts reads the parts named by args: files, and the *-part-*.json
 // files of directories (in name order). Every part must be of one kind.
-func readParts(args []string) ([]*scenarios.SweepPart, []*scenarios.SeedsPart, error) {
+func readParts(args []string) ([]*scenarios.SweepPart, []*scenarios.SeedsPart, []*advise.Part, error) {
 	var files []string
 	for _, a := range args {
 		info, err := os.Stat(a)
 		if err != nil {
-			return nil, nil, badInput(err)
+			return nil, nil, nil, badInput(err)
 		}
 		if !info.IsDir() {
 			files = append(files, a)
 			continue
 		}
 		var found []string
-		for _, pattern := range []string{"sweep-part-*.json", "seeds-part-*.json"} {
+		for _, pattern := range []string{"sweep-part-*.json", "seeds-part-*.json", "advise-part-*.json"} {
 			m, err := filepath.Glob(filepath.Join(a, pattern))
 			if err != nil {
-				return nil, nil, badInput(err)
+				return nil, nil, nil, badInput(err)
 			}
 			found = append(found, m...)
 		}
 		if len(found) == 0 {
-			return nil, nil, badInputf("%s: no sweep-part-*.json or seeds-part-*.json files in the directory", a)
+			return nil, nil, nil, badInputf("%s: no sweep-part-*.json, seeds-part-*.json or advise-part-*.json files in the directory", a)
 		}
 		slices.Sort(found)
 		files = append(files, found...)
 	}
 	var sweeps []*scenarios.SweepPart
 	var seeds []*scenarios.SeedsPart
+	var advice []*advise.Part
 	for _, name := range files {
 		fh, err := os.Open(name)
 		if err != nil {
-			return nil, nil, badInput(err)
+			return nil, nil, nil, badInput(err)
 		}
 		p, err := report.ReadPart(fh)
 		fh.Close()
 		if err != nil {
-			return nil, nil, badInputf("%s: %v", name, err)
+			return nil, nil, nil, badInputf("%s: %v", name, err)
 		}
-		if p.Sweep != nil {
+		switch {
+		case p.Sweep != nil:
 			p.Sweep.Source = name
 			sweeps = append(sweeps, p.Sweep)
-		} else {
+		case p.Seeds != nil:
 			p.Seeds.Source = name
 			seeds = append(seeds, p.Seeds)
+		default:
+			p.Advise.Source = name
+			advice = append(advice, p.Advise)
 		}
-		if len(sweeps) > 0 && len(seeds) > 0 {
-			return nil, nil, badInputf("%s: parts of a sweep and of a run --seeds cannot be merged together", name)
+		kinds := 0
+		for _, n := range []int{len(sweeps), len(seeds), len(advice)} {
+			if n > 0 {
+				kinds++
+			}
+		}
+		if kinds > 1 {
+			return nil, nil, nil, badInputf("%s: parts of a sweep, a run --seeds and an advise search cannot be merged together", name)
 		}
 	}
-	return sweeps, seeds, nil
+	return sweeps, seeds, advice, nil
 }

@@ -186,7 +186,7 @@ func TestMergeRefusesBadParts(t *testing.T) {
 		{[]string{"merge", dir, other}, "is of another sweep"},
 		{[]string{"merge", run}, `kind "run" is not a part`},
 		{[]string{"merge", filepath.Join(dir, "nope.json")}, "no such file"},
-		{[]string{"merge", t.TempDir()}, "no sweep-part-*.json or seeds-part-*.json files"},
+		{[]string{"merge", t.TempDir()}, "no sweep-part-*.json, seeds-part-*.json or advise-part-*.json files"},
 		{[]string{"merge"}, "requires at least 1 arg"},
 		{append(sweep, "--shard", "0/2", "--format", "csv"), "--format csv with --shard"},
 		{append(sweep, "--shard", "0/2", "--assert", "errors==0"), "--assert with --shard"},

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/regionsim/regionsim/scenarios"
+	"github.com/regionsim/regionsim/scenarios/advise"
 )
 
 // SchemaVersion is the version of the data contract of every JSON document
@@ -33,6 +34,9 @@ const (
 	// KindSeedsPart is one shard of a run over several seeds (run --seeds
 	// N --shard i/N), the other input of `regionsim merge`.
 	KindSeedsPart = "seeds-part"
+	// KindAdvisePart is one shard of an advise search's runs (advise
+	// --shard i/N), also for `regionsim merge`.
+	KindAdvisePart = "advise-part"
 )
 
 // Header opens every JSON document regionsim writes.
@@ -204,14 +208,39 @@ func WriteSeedsPart(w io.Writer, p *scenarios.SeedsPart) error {
 	return write(w, &b)
 }
 
-// Part is a part document read by ReadPart: exactly one of Sweep and
-// Seeds is set.
-type Part struct {
-	Sweep *scenarios.SweepPart
-	Seeds *scenarios.SeedsPart
+// AdvisePartDocument is the JSON of one shard of `regionsim advise
+// --shard i/N`: the Header and the part (the plan, which shard, its runs
+// and the scenario advised on).
+type AdvisePartDocument struct {
+	Header
+	advise.Part
 }
 
-// ReadPart reads a part written by WriteSweepPart or WriteSeedsPart. It
+// WriteAdvisePart writes p as an AdvisePartDocument, compact JSON on one
+// line, to w in one Write.
+func WriteAdvisePart(w io.Writer, p *advise.Part) error {
+	if p == nil || p.Plan == nil {
+		return errors.New("report: nil advise part")
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(AdvisePartDocument{Header: header(KindAdvisePart), Part: *p}); err != nil {
+		return fmt.Errorf("report: json: %w", err)
+	}
+	return write(w, &b)
+}
+
+// Part is a part document read by ReadPart: exactly one of Sweep, Seeds
+// and Advise is set.
+type Part struct {
+	Sweep  *scenarios.SweepPart
+	Seeds  *scenarios.SeedsPart
+	Advise *advise.Part
+}
+
+// ReadPart reads a part written by WriteSweepPart, WriteSeedsPart or
+// WriteAdvisePart. It
 // refuses another kind of document, another schema version and unknown
 // fields, naming them.
 func ReadPart(r io.Reader) (Part, error) {
@@ -223,15 +252,26 @@ func ReadPart(r io.Reader) (Part, error) {
 	if err := json.Unmarshal(raw, &h); err != nil {
 		return Part{}, fmt.Errorf("not a part document: %w", err)
 	}
-	if h.Kind != KindSweepPart && h.Kind != KindSeedsPart {
-		return Part{}, fmt.Errorf("kind %q is not a part (%q or %q): merge reads the output of sweep --shard and run --seeds --shard",
-			h.Kind, KindSweepPart, KindSeedsPart)
+	if h.Kind != KindSweepPart && h.Kind != KindSeedsPart && h.Kind != KindAdvisePart {
+		return Part{}, fmt.Errorf("kind %q is not a part (%q, %q or %q): merge reads the output of sweep --shard, run --seeds --shard and advise --shard",
+			h.Kind, KindSweepPart, KindSeedsPart, KindAdvisePart)
 	}
 	if h.SchemaVersion != SchemaVersion {
 		return Part{}, fmt.Errorf("schema_version %d: this regionsim reads %d", h.SchemaVersion, SchemaVersion)
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
+	if h.Kind == KindAdvisePart {
+		var d AdvisePartDocument
+		if err := dec.Decode(&d); err != nil {
+			return Part{}, fmt.Errorf("advise part: %w", err)
+		}
+		if d.Plan == nil {
+			return Part{}, errors.New("advise part without its plan")
+		}
+		p := d.Part
+		return Part{Advise: &p}, nil
+	}
 	if h.Kind == KindSeedsPart {
 		var d SeedsPartDocument
 		if err := dec.Decode(&d); err != nil {

@@ -21,6 +21,7 @@ const Module = "github.com/regionsim/regionsim"
 var Packages = []string{
 	Module + "/scenarios",
 	Module + "/scenarios/report",
+	Module + "/scenarios/advise",
 	Module + "/topology",
 	Module + "/raft",
 	Module + "/raft/placement",
@@ -155,8 +156,8 @@ func OutputSchema(docs Docs) (*Schema, error) {
 	root := &Schema{
 		Schema: Draft,
 		Title:  "regionsim JSON output",
-		Description: "A JSON document written by regionsim run, compare or sweep (--format json, and result.json or " +
-			"sweep.json under --out); run and compare with --seeds N write the kinds seeds and compare-seeds, explain the kind explain. Every kind shares schema_version, tool_version, kind, scenario, seeds and " +
+		Description: "A JSON document written by regionsim run, compare, sweep, explain or advise (--format json, and result.json or " +
+			"sweep.json under --out); run and compare with --seeds N write the kinds seeds and compare-seeds, explain the kind explain, advise the kind advise. Every kind shares schema_version, tool_version, kind, scenario, seeds and " +
 			"resolved_scenario. Latencies are in milliseconds, times in seconds since the start of the run.",
 	}
 	kinds := []struct {
@@ -169,6 +170,7 @@ func OutputSchema(docs Docs) (*Schema, error) {
 		{reflect.TypeFor[report.SeedsDocument](), report.KindSeeds},
 		{reflect.TypeFor[report.CompareSeedsDocument](), report.KindCompareSeeds},
 		{reflect.TypeFor[report.ExplainDocument](), report.KindExplain},
+		{reflect.TypeFor[report.AdviseDocument](), report.KindAdvise},
 	}
 	for _, k := range kinds {
 		g.annotations[key(header, "kind")] = Annotation{Const: k.kind}
