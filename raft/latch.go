@@ -196,6 +196,19 @@ func (m *Model) latchArrive(pi partID) {
 	}
 	key := m.reqs[p.req].key
 	e := m.latches.lookup(p.rng, key)
+	if own := m.reqs[p.req].lockID; e >= 0 && own != 0 && m.latches.entries[e].lockID == own &&
+		m.latches.entries[e].holder == noPart {
+		// Its own transaction's intent (a retry of a write that applied):
+		// a transaction never waits for itself (the lock table lets a
+		// request through a lock its transaction holds). A write takes
+		// the latch; the intent stays.
+		if p.kind == partWrite {
+			m.latches.entries[e].holder = pi
+			p.latch = e + 1
+		}
+		m.evaluate(pi, 0, p.svc)
+		return
+	}
 	if e < 0 {
 		if p.kind == partWrite {
 			e = m.latches.insert(p.rng, key)
@@ -282,6 +295,9 @@ func (m *Model) dropLatch(pi partID) {
 // An entry left with neither holder nor waiter is removed.
 func (m *Model) grantLatch(e int32) {
 	k := &m.latches.entries[e]
+	// The granted parts are a prefix of the queue, still linked by
+	// latchNext from first to last.
+	first, last := noPart, noPart
 	for k.holder == noPart && k.lockID == 0 && k.head != noPart {
 		q := k.head
 		qp := &m.parts[q]
@@ -289,7 +305,7 @@ func (m *Model) grantLatch(e int32) {
 		if k.head == noPart {
 			k.tail = noPart
 		}
-		qp.latchNext, qp.latchWaiting = noPart, false
+		qp.latchWaiting = false
 		m.latches.waiting--
 		m.recordWait(q)
 		if qp.kind == partWrite {
@@ -300,11 +316,28 @@ func (m *Model) grantLatch(e int32) {
 		if m.tracer != nil {
 			m.traceStep(q, "latch-acquired", fmt.Sprintf("key %d", k.key))
 		}
-		m.closePart(q) // its latch wait ends
-		m.evaluate(q, 0, qp.svc)
+		if first == noPart {
+			first = q
+		}
+		last = q
+	}
+	if last != noPart {
+		m.parts[last].latchNext = noPart
 	}
 	if k.holder == noPart && k.lockID == 0 && k.head == noPart {
 		m.latches.remove(e)
+	}
+	// Only now, with the entry settled, do the granted parts evaluate: an
+	// evaluation can end its part at once (its CPU queue sheds it), which
+	// releases its latch and re-enters grantLatch for this entry.
+	for q := first; q != noPart; {
+		next := m.parts[q].latchNext
+		m.parts[q].latchNext = noPart
+		if m.parts[q].stage != stageDone {
+			m.closePart(q) // its latch wait ends
+			m.evaluate(q, 0, m.parts[q].svc)
+		}
+		q = next
 	}
 }
 

@@ -156,6 +156,7 @@ type partPath struct {
 	// The open interval, from mark: its first head goes to headC, its
 	// last tail to tailC, the rest to cur.
 	mark         sim.Time
+	tailAt       sim.Time // when the tail begins
 	head, tail   time.Duration
 	headC, tailC Component
 	cur          Component
@@ -184,7 +185,9 @@ func (m *Model) closePart(pi partID) {
 	rest := now.Sub(pp.mark)
 	h := min(pp.head, rest)
 	rest -= h
-	t := min(pp.tail, rest)
+	// The tail only counts once it has begun: an interval closed early
+	// (a deadline during a CPU wait) gives it nothing or its part.
+	t := min(pp.tail, rest, max(0, now.Sub(pp.tailAt)))
 	rest -= t
 	pp.add(pp.headC, h)
 	pp.add(pp.tailC, t)
@@ -195,10 +198,11 @@ func (m *Model) closePart(pi partID) {
 // onPart sets the component part pi's open interval is spent on.
 func (m *Model) onPart(pi partID, c Component) { m.parts[pi].path.cur = c }
 
-// tailPart makes the last d of part pi's open interval go to c.
-func (m *Model) tailPart(pi partID, c Component, d time.Duration) {
+// tailPart makes the d of part pi's open interval from time at go to c
+// (its last d, when the interval runs to its planned end).
+func (m *Model) tailPart(pi partID, c Component, at sim.Time, d time.Duration) {
 	pp := &m.parts[pi].path
-	pp.tailC, pp.tail = c, d
+	pp.tailC, pp.tail, pp.tailAt = c, d, at
 }
 
 // headPart makes the first d of part pi's open interval go to c.

@@ -176,7 +176,7 @@ func (m *Model) evaluate(pi partID, d, svc time.Duration) {
 		l := &m.q.load[p.node]
 		now := m.eng.Now()
 		l.CPUBusy = spread(l.CPUBusy, now.Add(d), now.Add(d+svc), m.q.width)
-		m.tailPart(pi, CompEval, svc)
+		m.tailPart(pi, CompEval, now.Add(d), svc)
 		m.sendPart(d+svc, kEvalDone, pi, 0)
 		return
 	}
@@ -243,7 +243,7 @@ func (m *Model) admitEval(pi partID, svc time.Duration) {
 	m.occupy(n, j, start, svc)
 	if start > now {
 		m.onPart(pi, CompCPUWait)
-		m.tailPart(pi, CompEval, svc)
+		m.tailPart(pi, CompEval, start, svc)
 		l := &m.q.load[n]
 		l.Waiting = spread(l.Waiting, now, start, m.q.width)
 		if m.tracer != nil {
@@ -282,7 +282,8 @@ func (m *Model) failQueued(pi partID, giveUp sim.Time) {
 	s.deadline = 0
 	for pj := s.parts; pj != noPart; {
 		next := m.parts[pj].sibNext
-		if m.parts[pj].stage != stageAtReplica {
+		// As finishAfter: a part queued for a key latch leaves the queue.
+		if p := &m.parts[pj]; p.stage != stageAtReplica || p.latchWaiting {
 			m.partDone(pj)
 		}
 		pj = next
