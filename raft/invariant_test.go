@@ -92,10 +92,27 @@ func TestEveryRequestCompletesOnceAndStateDrains(t *testing.T) {
 	for _, tc := range []struct {
 		survival placement.Survival
 		keys     int
-	}{{placement.SurvivalZone, 0}, {placement.SurvivalRegion, 0}, {placement.SurvivalZone, 30}, {placement.SurvivalRegion, 300}} {
+		// vcpus > 0 saturates the nodes (10,000 requests/s against about
+		// 2,000 evaluations/s per node) and timeout sheds what would
+		// wait past it: CPU-queue shedding meets latches and intents.
+		vcpus   int
+		timeout time.Duration
+	}{
+		{placement.SurvivalZone, 0, 0, 0}, {placement.SurvivalRegion, 0, 0, 0},
+		{placement.SurvivalZone, 30, 0, 0}, {placement.SurvivalRegion, 300, 0, 0},
+		{placement.SurvivalZone, 30, 1, 5 * time.Millisecond},
+		{placement.SurvivalRegion, 0, 1, 20 * time.Millisecond},
+	} {
 		survival := tc.survival
 		sink := &countSink{done: map[int64]int{}}
 		m := jitteryModel(t, sink, survival)
+		if tc.vcpus > 0 {
+			m.cfg.ClientTimeout = tc.timeout
+			for i := range m.cluster.Nodes {
+				m.cluster.Nodes[i].VCPUs = tc.vcpus
+			}
+			m.q = newQueues(m.cluster)
+		}
 		d := &driver{m: m, e: m.eng, r: sim.NewRand(3, 3), tables: len(m.tables), nodes: 9, limit: 20000, gap: 100 * time.Microsecond, keys: tc.keys}
 		d.id = m.eng.Register(d)
 		m.eng.Schedule(sim.At(5*time.Second), d.id, 0, 0)
@@ -115,6 +132,15 @@ func TestEveryRequestCompletesOnceAndStateDrains(t *testing.T) {
 			seen[p] = true
 		}
 		assert.Zero(t, m.latches.active(), "%v, %d keys: no latch or intent is left", survival, tc.keys)
+		if tc.vcpus > 0 {
+			shed := 0
+			for n := range m.q.load {
+				for _, k := range m.q.load[n].TimedOut {
+					shed += int(k)
+				}
+			}
+			assert.Positive(t, shed, "%v, %d keys: the CPU queues shed requests", survival, tc.keys)
+		}
 	}
 }
 
