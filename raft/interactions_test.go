@@ -126,3 +126,33 @@ func TestShedRequestLeavesLatchQueue(t *testing.T) {
 	assert.True(t, rec.waited[txn])
 	assert.Zero(t, h.m.latches.active())
 }
+
+// TestKeyedWriteSequencesWhenLeaseArrives: a keyed write reaches n2 while
+// n1 still holds the lease (n2's gateway cache is stale), evaluates there
+// without a latch, and the lease moves to n2 before its evaluation ends:
+// it sequences on its row's latch before it is served, so that it and the
+// next write to the row are serialised: one of them waits for the other
+// (it was served around the latch, and neither waited).
+func TestKeyedWriteSequencesWhenLeaseArrives(t *testing.T) {
+	h, rec := newContentionHarness(t)
+	tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zoneLayoutA}, Rows: 10})
+	h.atTime(10, func() { require.True(t, h.m.TransferLease(0, n2, "test")) })
+	h.atTime(10.002, func() { h.m.ranges[0].cache[n2] = n2 }) // n2's gateway cache names n2 (stale from an earlier lease)
+	w1 := h.at(10.0025, Request{Op: OpWrite, Table: tb, Gateway: n2, Keyed: true, Key: 0})
+	w2 := h.at(10.0038, Request{Op: OpWrite, Table: tb, Gateway: n2, Keyed: true, Key: 0})
+	unlatched := 0
+	h.atTime(10.0045, func() {
+		for i := range h.m.parts {
+			p := &h.m.parts[i]
+			if p.req != noReq && p.kind == partWrite && p.appending && !p.commit && p.latch == 0 && h.m.reqs[p.req].keyed {
+				unlatched++
+			}
+		}
+	})
+	h.e.RunUntil(sim.At(20 * time.Second))
+	assert.Zero(t, unlatched, "no keyed write replicates without its latch")
+	assert.Equal(t, []bool{true}, h.rec.ok[w1])
+	assert.Equal(t, []bool{true}, h.rec.ok[w2])
+	assert.True(t, rec.waited[w1] != rec.waited[w2], "one write waits for the other (w1 %v, w2 %v)", rec.waited[w1], rec.waited[w2])
+	assert.Zero(t, h.m.latches.active())
+}

@@ -191,9 +191,13 @@ func (m *Model) latchArrive(pi partID) {
 	p := &m.parts[pi]
 	r := &m.ranges[p.rng]
 	if p.node != r.Leaseholder {
+		// Not sequenced: evalDone redirects it, unless the lease has come
+		// here meanwhile; then it sequences before it is served.
+		p.unlatched = true
 		m.evaluate(pi, 0, p.svc)
 		return
 	}
+	p.unlatched = false
 	key := m.reqs[p.req].key
 	e := m.latches.lookup(p.rng, key)
 	if own := m.reqs[p.req].lockID; e >= 0 && own != 0 && m.latches.entries[e].lockID == own &&

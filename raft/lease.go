@@ -111,6 +111,15 @@ func (m *Model) evalDone(pi partID) {
 			m.evaluate(pi, r.leaseStart.Sub(m.eng.Now()), m.service(p.node))
 			return
 		}
+		if p.unlatched {
+			// A keyed part that evaluated here before this replica held
+			// the lease, without its row's latch: it sequences now (and
+			// evaluates again once the latch is its), so that no write
+			// is served around the latch.
+			p.unlatched = false
+			m.latchArrive(pi)
+			return
+		}
 		if m.onServe != nil {
 			m.onServe(r, p.node)
 		}

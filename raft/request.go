@@ -283,8 +283,11 @@ type partState struct {
 	// latchNext links the key's queue (latch.go).
 	latch        int32
 	latchWaiting bool
-	latchNext    partID
-	waitFrom     sim.Time
+	// unlatched is set while a keyed part evaluates at a replica that was
+	// not the leaseholder when it arrived, so it took no latch there.
+	unlatched bool
+	latchNext partID
+	waitFrom  sim.Time
 	// path is the part's critical path so far (path.go).
 	path partPath
 }
