@@ -822,15 +822,27 @@ func RunAll(ss []*Scenario, o SeedsOptions) ([]*Result, error) {
 	})
 }
 
-// runParallel runs job(0) … job(n-1) on up to parallelism goroutines (0
-// means GOMAXPROCS) and returns their results in job order, with every
-// job's error joined. progress, if set, is called after each job with the
-// jobs done and n, under a lock.
+// runParallel runs job(0) … job(n-1) as Parallel does and returns their
+// results in job order, with every job's error joined.
 func runParallel(n, parallelism int, progress func(done, total int), job func(i int) (*Result, error)) ([]*Result, error) {
+	results := make([]*Result, n)
+	err := Parallel(n, parallelism, progress, func(i int) error {
+		var err error
+		results[i], err = job(i)
+		return err
+	})
+	return results, err
+}
+
+// Parallel runs job(0) … job(n-1) on up to parallelism goroutines (0
+// means GOMAXPROCS) and returns every job's error joined, in job order.
+// progress, if set, is called after each job with the jobs done and n,
+// under a lock. Each job must write only its own slot of any shared
+// result.
+func Parallel(n, parallelism int, progress func(done, total int), job func(i int) error) error {
 	if parallelism <= 0 {
 		parallelism = runtime.GOMAXPROCS(0)
 	}
-	results := make([]*Result, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -841,7 +853,7 @@ func runParallel(n, parallelism int, progress func(done, total int), job func(i 
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			results[i], errs[i] = job(i)
+			errs[i] = job(i)
 			if progress != nil {
 				mu.Lock()
 				done++
@@ -851,5 +863,5 @@ func runParallel(n, parallelism int, progress func(done, total int), job func(i 
 		}()
 	}
 	wg.Wait()
-	return results, errors.Join(errs...)
+	return errors.Join(errs...)
 }

@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"runtime"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/regionsim/regionsim/scenarios"
@@ -312,7 +310,7 @@ func NewPlan(s *scenarios.Scenario, slos []SLO, opts Options) (*Plan, error) {
 		refuse string
 	}
 	out := make([]planned, len(configs))
-	err := parallel(len(configs), opts.Parallelism, opts.ClosedFormProgress, func(i int) error {
+	err := scenarios.Parallel(len(configs), opts.Parallelism, opts.ClosedFormProgress, func(i int) error {
 		if configs[i].Survival == "" {
 			return nil
 		}
@@ -510,7 +508,7 @@ func (p *Plan) RunShard(i, n int) ([]Run, error) {
 		idx = append(idx, j)
 	}
 	out := make([]Run, len(idx))
-	err := parallel(len(idx), p.opts.Parallelism, p.opts.Progress, func(k int) error {
+	err := scenarios.Parallel(len(idx), p.opts.Parallelism, p.opts.Progress, func(k int) error {
 		j := idx[k]
 		r, err := p.run(j)
 		if err != nil {
@@ -558,35 +556,6 @@ func (p *Plan) run(j int) (*scenarios.Result, error) {
 		}
 	}
 	return r, nil
-}
-
-// parallel runs job(0) … job(n-1) on up to parallelism goroutines (0:
-// GOMAXPROCS), calling progress after each; the errors are joined.
-func parallel(n, parallelism int, progress func(done, total int), job func(i int) error) error {
-	if parallelism <= 0 {
-		parallelism = runtime.GOMAXPROCS(0)
-	}
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	done := 0
-	sem := make(chan struct{}, parallelism)
-	for i := range n {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			errs[i] = job(i)
-			if progress != nil {
-				mu.Lock()
-				done++
-				progress(done, n)
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	return errors.Join(errs...)
 }
 
 func appendNew[T comparable](xs []T, x T) []T {
