@@ -3,7 +3,7 @@
 export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 
-.PHONY: run test bench build charts schema readme fmt clean
+.PHONY: run test bench bench-all build charts schema readme fmt clean
 
 ## build: compile the CLI into bin/regionsim
 build:
@@ -44,8 +44,16 @@ test:
 	$(GO) test -count=1 ./...
 	$(GO) test -run '^$$' -fuzz '^FuzzRun$$' -fuzztime 10s ./scenarios
 
-## bench: every benchmark, with allocations (compare runs with benchstat)
+## bench: the benchmarks that tell the performance story, 5 runs each, as a short table
+## (median [min, max]); the raw output, for benchstat, is kept in out/bench.txt
 bench:
+	mkdir -p out
+	$(GO) test -run '^$$' -bench 'EngineHold/pending=1000$$' -count 5 ./sim > out/bench.txt
+	$(GO) test -run '^$$' -bench 'Scenario/(default|movr|users-by-city)$$|Scale/' -benchtime 3x -count 5 ./scenarios >> out/bench.txt
+	$(GO) run ./cmd/benchtable < out/bench.txt 2>/dev/null
+
+## bench-all: every benchmark, with allocations
+bench-all:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 fmt:

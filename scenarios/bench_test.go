@@ -1,14 +1,16 @@
 package scenarios
 
 import (
-	"runtime"
+	"runtime/metrics"
 	"testing"
 	"time"
 )
 
 // BenchmarkScenario runs every built-in scenario once per iteration and
-// reports engine events, simulated requests and simulated seconds per wall
-// second, plus the p50/p99 latency of each table's reads and writes from the
+// reports simulated requests per wall second (sim-req/s), engine events per
+// wall second and per request, allocations per request, simulated seconds
+// per wall second, the peak heap (HeapInuse, sampled about a hundred times
+// a run), plus the p50/p99 latency of each table's reads and writes from the
 // first workload region (ms), so a model change that moves latencies shows
 // up next to one that moves speed.
 func BenchmarkScenario(b *testing.B) {
@@ -20,10 +22,12 @@ func BenchmarkScenario(b *testing.B) {
 			}
 			var events, requests uint64
 			var last *Result
+			var peak peakHeap
 			b.ReportAllocs()
 			b.ResetTimer()
+			start := peak.mallocs()
 			for i := 0; i < b.N; i++ {
-				res, err := Run(s)
+				res, err := RunWith(s, RunOptions{Progress: peak.sample})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -31,14 +35,50 @@ func BenchmarkScenario(b *testing.B) {
 				requests += res.Requests
 				last = res
 			}
+			b.StopTimer()
+			allocs := peak.mallocs() - start
 			secs := b.Elapsed().Seconds()
 			b.ReportMetric(float64(events)/secs, "events/s")
 			b.ReportMetric(float64(requests)/secs, "sim-req/s")
+			b.ReportMetric(float64(events)/float64(requests), "events/req")
+			b.ReportMetric(secs*1e9/float64(requests), "ns/req")
+			b.ReportMetric(float64(allocs)/float64(requests), "allocs/req")
 			b.ReportMetric(float64(b.N)*(s.Warmup+s.Duration).Seconds()/secs, "sim-s/s")
+			b.ReportMetric(peak.mib(), "peak-heap-MiB")
 			reportLatencies(b, s, last)
 		})
 	}
 }
+
+// peakHeap samples the heap in use (HeapInuse: the heap's object bytes
+// plus its unused bytes in spans) from a run's progress callback and keeps
+// the largest value seen. It reads runtime/metrics, which does not stop
+// the world, so sampling costs the run next to nothing.
+type peakHeap struct {
+	s    []metrics.Sample
+	peak uint64
+}
+
+func (p *peakHeap) read() {
+	if p.s == nil {
+		p.s = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"},
+			{Name: "/memory/classes/heap/unused:bytes"}, {Name: "/gc/heap/allocs:objects"}}
+	}
+	metrics.Read(p.s)
+}
+
+func (p *peakHeap) sample(_, _ time.Duration) {
+	p.read()
+	p.peak = max(p.peak, p.s[0].Value.Uint64()+p.s[1].Value.Uint64())
+}
+
+// mallocs returns the number of heap objects allocated so far.
+func (p *peakHeap) mallocs() uint64 {
+	p.read()
+	return p.s[2].Value.Uint64()
+}
+
+func (p *peakHeap) mib() float64 { return float64(p.peak) / (1 << 20) }
 
 // reportLatencies reports p50/p99 of read and write per table for the first
 // workload region, as "<table>-<op>-p50-ms".
@@ -152,15 +192,12 @@ func BenchmarkScale(b *testing.B) {
 				b.Fatal(err)
 			}
 			var events, requests uint64
-			var peak uint64
-			var ms runtime.MemStats
+			var peak peakHeap
 			b.ReportAllocs()
 			b.ResetTimer()
+			start := peak.mallocs()
 			for i := 0; i < b.N; i++ {
-				res, err := RunWith(s, RunOptions{Progress: func(_, _ time.Duration) {
-					runtime.ReadMemStats(&ms)
-					peak = max(peak, ms.HeapInuse)
-				}})
+				res, err := RunWith(s, RunOptions{Progress: peak.sample})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -175,7 +212,8 @@ func BenchmarkScale(b *testing.B) {
 			b.ReportMetric(float64(requests)/secs, "sim-req/s")
 			b.ReportMetric(float64(events)/float64(requests), "events/req")
 			b.ReportMetric(secs*1e9/float64(requests), "ns/req")
-			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+			b.ReportMetric(float64(peak.mallocs()-start)/float64(requests), "allocs/req")
+			b.ReportMetric(peak.mib(), "peak-heap-MiB")
 		})
 	}
 }

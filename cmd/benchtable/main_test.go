@@ -1,0 +1,45 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const sample = `goos: linux
+BenchmarkScenario/default-2   10   108441902 ns/op   495012 sim-req/s   11.32 events/req   23.5 peak-heap-MiB
+BenchmarkScenario/default-2   10   109441902 ns/op   480000 sim-req/s   11.32 events/req   22.5 peak-heap-MiB
+BenchmarkScenario/default-2   10   107441902 ns/op   501000 sim-req/s   11.32 events/req   24.5 peak-heap-MiB
+BenchmarkEngineHold/pending=1000-2   1000000   90 ns/op   11100000 events/s   0 B/op   0 allocs/op
+PASS
+`
+
+func TestParseAndWrite(t *testing.T) {
+	var other, out bytes.Buffer
+	tab, err := parse(strings.NewReader(sample), &other)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"Scenario/default", "EngineHold/pending=1000"}, tab.names)
+	assert.Equal(t, "goos: linux\nPASS\n", other.String())
+	require.NoError(t, tab.write(&out))
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	require.Len(t, lines, 4)
+	assert.Equal(t, []string{"benchmark", "runs", "sim-req/s", "events/s", "events/req", "peak", "heap", "MiB"},
+		strings.Fields(lines[1]))
+	assert.Equal(t, []string{"Scenario/default", "3", "495k", "[480k,", "501k]", "–", "11.3", "23.5", "[22.5,", "24.5]"},
+		strings.Fields(lines[2]))
+	assert.Equal(t, []string{"EngineHold/pending=1000", "1", "–", "11.1M", "–", "–"}, strings.Fields(lines[3]))
+}
+
+func TestParseRejectsGarbledValue(t *testing.T) {
+	_, err := parse(strings.NewReader("BenchmarkX-2 10 12 ns/op x1 sim-req/s\n"), &bytes.Buffer{})
+	assert.ErrorContains(t, err, `value "x1" of sim-req/s`)
+}
+
+func TestShort(t *testing.T) {
+	for v, want := range map[float64]string{0.351: "0.351", 7740: "7.74k", 495012: "495k", 1.2e6: "1.2M", 3e9: "3G"} {
+		assert.Equal(t, want, short(v), "%v", v)
+	}
+}
