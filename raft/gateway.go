@@ -123,7 +123,10 @@ func (m *Model) learnLease(r *Range, gw, lh topology.NodeID, seq uint32) {
 }
 
 // startPart sends one part of request ri from the gateway to node and
-// returns it.
+// returns it. A part served at the gateway itself reaches its CPU queue at
+// once and may be shed there (admitEval, failQueued), which fails and
+// frees the request: a caller starting several parts checks the request's
+// done before starting the next (its slot may be reused).
 func (m *Model) startPart(ri reqID, rng RangeID, node topology.NodeID, kind partKind) partID {
 	s := &m.reqs[ri]
 	pi := m.newPart()

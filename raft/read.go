@@ -33,7 +33,9 @@ func (m *Model) startRead(ri reqID) {
 		s.phase = phaseLOSLocal
 		rng := partitionRange(t, m.ranges[s.rng].Partition, local, s.rng)
 		pi := m.startPart(ri, rng, m.routeLH(ri, rng), partCheck)
-		m.parts[pi].hit = int(s.region) == local
+		if !s.done { // not shed at once (startPart)
+			m.parts[pi].hit = int(s.region) == local
+		}
 	default:
 		m.startPart(ri, s.rng, m.routeLH(ri, s.rng), partRead)
 	}
@@ -59,6 +61,9 @@ func (m *Model) losRemote(ri reqID) {
 		}
 		rng := partitionRange(t, m.ranges[s.rng].Partition, reg, s.rng)
 		pi := m.startPart(ri, rng, m.routeLH(ri, rng), partCheck)
+		if s.done {
+			return // shed at once: start no more parts (startPart)
+		}
 		m.parts[pi].hit = reg == int(s.region)
 	}
 }

@@ -48,6 +48,9 @@ func (m *Model) startInsert(ri reqID) {
 			}
 			rng := partitionRange(t, m.ranges[s.rng].Partition, reg, s.rng)
 			m.startPart(ri, rng, m.routeLH(ri, rng), partCheck)
+			if s.done {
+				return // shed at once: start no more parts (startPart)
+			}
 		}
 		return
 	}
@@ -68,6 +71,9 @@ func (m *Model) startTxn(ri reqID) {
 	for k := 0; k < min(t.TxnRanges, len(ranges)); k++ {
 		rng := ranges[(first+k)%len(ranges)]
 		m.startPart(ri, rng, m.routeLH(ri, rng), partWrite)
+		if s.done {
+			return // shed at once: start no more parts (startPart)
+		}
 	}
 }
 
