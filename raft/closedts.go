@@ -2,6 +2,7 @@ package raft
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/regionsim/regionsim/sim"
@@ -10,20 +11,50 @@ import (
 
 // sideTransport is the closed-timestamp side transport (reference §4):
 // every side_transport_interval each node publishes the closed timestamps
-// of the ranges it leads to every other node, as a real message. A
-// follower's closed timestamp for a range is the leaseholder node's last
-// publication it received, minus the target duration (or plus the lead for
-// GLOBAL ranges). It is its own sim.Handler.
+// of the ranges it leads to every other node. A follower's closed
+// timestamp for a range is the leaseholder node's last publication it
+// received, minus the target duration (or plus the lead for GLOBAL
+// ranges). It is its own sim.Handler.
+//
+// Two modes give the same answers. The delay of tick k of node from to
+// node to is a pure function of (seed, from, to, k) (delay), so which
+// publications have arrived by a time is known without simulating the
+// messages:
+//   - lazy (the start of every run without bandwidth limits or a tracer):
+//     a tick is one event per node, which counts its n−1 messages; a
+//     follower's latest publication is computed when a read asks for it
+//     (lazyPub), O(n) events per interval instead of O(n²);
+//   - messages: each update is an event at its arrival, dropped if the
+//     link is down then. Faults act on messages, so the first fault's
+//     start switches a run to messages (toMessages), with the updates
+//     then in flight scheduled at their arrival times; so do a tracer
+//     (the trace shows every update) and a bandwidth-limited link (updates
+//     queue with the other messages).
 type sideTransport struct {
 	m  *Model
 	id sim.HandlerID
+	// lazy is set while the mode is lazy.
+	lazy bool
 	// pub[to*n+from] is the publication time of the latest update node to
-	// has received from node from.
+	// has received from node from (message mode; set for every link when
+	// the mode switches).
 	pub []sim.Time
+	// got[to*n+from] is, in lazy mode, the latest tick of node from known
+	// to have reached node to (-1: none), as of the last lazyPub.
+	got []int32
 	// phase[n] is when node n first publishes; it then publishes every
-	// side_transport_interval, and messages carry the tick number.
+	// side_transport_interval, and messages carry the tick number. ticks[n]
+	// is the number of ticks node n has published.
 	phase []sim.Time
 	ticks []int64
+	// zoneMsgs[from*Z+z] is the number of nodes of zone z other than node
+	// from: the messages a tick of from sends into z (lazy counting).
+	zoneMsgs []uint64
+	// key seeds the delay draws, with the link and the tick; src and rnd
+	// are reseeded for each draw (delay).
+	key uint64
+	src *rand.PCG
+	rnd *rand.Rand
 }
 
 // Event kinds of the side transport's handler.
@@ -34,10 +65,31 @@ const (
 
 // newSideTransport registers the side transport and starts every node's
 // publications at a phase of its own, drawn from "raft/sidetransport".
+// Delays are drawn per (link, tick) from a key drawn from
+// "raft/sidetransport/delay".
 func newSideTransport(m *Model, seed uint64) *sideTransport {
 	n := len(m.cluster.Nodes)
-	st := &sideTransport{m: m, pub: make([]sim.Time, n*n), phase: make([]sim.Time, n), ticks: make([]int64, n)}
+	z := len(m.cluster.Zones)
+	st := &sideTransport{
+		m: m, lazy: m.links == nil,
+		pub: make([]sim.Time, n*n), got: make([]int32, n*n),
+		phase: make([]sim.Time, n), ticks: make([]int64, n),
+		zoneMsgs: make([]uint64, n*z),
+		key:      sim.NewRand(seed, sim.StreamID("raft/sidetransport/delay", 0)).Uint64(),
+		src:      rand.NewPCG(0, 0),
+	}
+	st.rnd = rand.New(st.src)
 	st.id = m.eng.Register(st)
+	for i := range st.got {
+		st.got[i] = -1
+	}
+	for from := range n {
+		for to := range n {
+			if to != from {
+				st.zoneMsgs[from*z+m.cluster.Nodes[to].Zone]++
+			}
+		}
+	}
 	phases := sim.NewRand(seed, sim.StreamID("raft/sidetransport", 0))
 	for i := range n {
 		st.phase[i] = m.eng.Now().Add(time.Duration(phases.Int64N(int64(m.cfg.SideTransportInterval))))
@@ -61,7 +113,7 @@ func (st *sideTransport) Handle(ev *sim.Event) {
 		if !m.fo.linkOK(from, to) {
 			return
 		}
-		pub := st.phase[from] + sim.Time(tick)*sim.Time(m.cfg.SideTransportInterval)
+		pub := st.tickTime(from, tick)
 		if i := int(to)*len(m.cluster.Nodes) + int(from); pub > st.pub[i] {
 			st.pub[i] = pub
 		}
@@ -70,23 +122,112 @@ func (st *sideTransport) Handle(ev *sim.Event) {
 	}
 }
 
+// tickTime returns when node from publishes its tick k.
+func (st *sideTransport) tickTime(from topology.NodeID, k int64) sim.Time {
+	return st.phase[from] + sim.Time(k)*sim.Time(st.m.cfg.SideTransportInterval)
+}
+
+// delay returns the one-way delay of node from's tick k to node to: half
+// an RTT of the link drawn from a generator seeded with the key, the link
+// and the tick (a counter-based draw), so that it is the same whenever it
+// is asked, in either mode. O(1), allocation-free.
+func (st *sideTransport) delay(from, to topology.NodeID, k int64) time.Duration {
+	st.src.Seed(splitmix(st.key+uint64(from)<<12+uint64(to)), splitmix(uint64(k)))
+	return st.m.cluster.OneWay(st.rnd, from, to)
+}
+
+// splitmix is SplitMix64's finaliser: it spreads consecutive links and
+// tick numbers over the generator's seed words.
+func splitmix(z uint64) uint64 {
+	z += 0x9e3779b97f4a7c15
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
 // publish sends node from's closed timestamps to every other node and
-// schedules its next publication.
+// schedules its next publication. In lazy mode it only counts the
+// messages, by destination zone.
 func (st *sideTransport) publish(from topology.NodeID) {
 	m := st.m
 	tick := st.ticks[from]
 	st.ticks[from]++
-	if m.fo.up(from) {
+	switch {
+	case st.lazy:
+		// No fault has started: every link is up.
+		b := uint64(wireBytes(closedTSUpdateBytes))
+		z := len(m.cluster.Zones)
+		zf := m.cluster.Nodes[from].Zone
+		for zt, c := range st.zoneMsgs[int(from)*z : int(from+1)*z] {
+			i := zf*m.traffic.Zones + zt
+			m.traffic.Bytes[MsgClosedTS][i] += c * b
+			m.traffic.Msgs[MsgClosedTS][i] += c
+		}
+	case m.fo.up(from):
 		for to := range m.cluster.Nodes {
 			if topology.NodeID(to) == from {
 				continue
 			}
-			d := m.oneWay(from, topology.NodeID(to)) + m.wire(MsgClosedTS, from, topology.NodeID(to), wireBytes(closedTSUpdateBytes))
+			d := st.delay(from, topology.NodeID(to), tick) + m.wire(MsgClosedTS, from, topology.NodeID(to), wireBytes(closedTSUpdateBytes))
 			m.eng.After(d, st.id, kSideUpdate, sideArg(tick, from, topology.NodeID(to)))
 		}
 	}
 	m.eng.After(m.cfg.SideTransportInterval, st.id, kSideTick, int64(from))
 }
+
+// lazyPub returns, in lazy mode, the publication time of the latest tick
+// of node from that has reached node to by now (0 if none has): the
+// largest publication among the ticks published so far whose arrival is
+// at or before now. A later tick can overtake an earlier one, so the
+// search goes down from the latest tick published and stops at the first
+// that has arrived, or at the one found by the previous call (arrivals
+// only accumulate as time goes on). O(ticks in flight on the link).
+func (st *sideTransport) lazyPub(from, to topology.NodeID) sim.Time {
+	i := int(to)*len(st.m.cluster.Nodes) + int(from)
+	now := st.m.eng.Now()
+	for k := st.ticks[from] - 1; k > int64(st.got[i]); k-- {
+		if t := st.tickTime(from, k); t.Add(st.delay(from, to, k)) <= now {
+			st.got[i] = int32(k)
+			break
+		}
+	}
+	if st.got[i] < 0 {
+		return 0
+	}
+	return st.tickTime(from, int64(st.got[i]))
+}
+
+// toMessages switches the side transport to message mode now: each
+// follower keeps the latest publication that has reached it, and the
+// updates in flight (published, not yet arrived) are scheduled at their
+// arrival times. A no-op in message mode. O(n² · ticks in flight).
+func (st *sideTransport) toMessages() {
+	if !st.lazy {
+		return
+	}
+	m := st.m
+	n := len(m.cluster.Nodes)
+	for to := range n {
+		for from := range n {
+			if from == to {
+				continue
+			}
+			f, t := topology.NodeID(from), topology.NodeID(to)
+			i := to*n + from
+			st.pub[i] = st.lazyPub(f, t)
+			for k := int64(st.got[i]) + 1; k < st.ticks[from]; k++ {
+				m.eng.Schedule(st.tickTime(f, k).Add(st.delay(f, t, k)), st.id, kSideUpdate, sideArg(k, f, t))
+			}
+		}
+	}
+	st.lazy = false
+}
+
+// ClosedTSMessages makes the closed-timestamp side transport send every
+// update as a message from now on, as it does once a fault starts. Both
+// modes give the same closed timestamps and traffic; only the number of
+// events differs. For tests that compare them.
+func (m *Model) ClosedTSMessages() { m.closed.toMessages() }
 
 // closedTS returns the closed timestamp replica node holds for range r: on
 // the leaseholder the current target, elsewhere the target as of the last
@@ -94,7 +235,11 @@ func (st *sideTransport) publish(from topology.NodeID) {
 func (m *Model) closedTS(r *Range, node topology.NodeID) sim.Time {
 	pub := m.eng.Now()
 	if node != r.Leaseholder {
-		pub = m.closed.pub[int(node)*len(m.cluster.Nodes)+int(r.Leaseholder)]
+		if m.closed.lazy {
+			pub = m.closed.lazyPub(r.Leaseholder, node)
+		} else {
+			pub = m.closed.pub[int(node)*len(m.cluster.Nodes)+int(r.Leaseholder)]
+		}
 	}
 	if r.GlobalReads {
 		return pub.Add(m.lead)

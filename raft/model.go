@@ -121,6 +121,8 @@ const (
 // and node, one per concern: "raft/net" i (one-way delays of messages node i
 // sends), "raft/node" i (service and fsync times at node i), "raft/client"
 // i (client hops at gateway i), "raft/sidetransport" (publication phases),
+// "raft/sidetransport/delay" (the key of the side transport's per-update
+// delay draws, closedts.go),
 // "raft/scanner" and "raft/allocator" (replica scanners), and
 // "raft/failover" (the failover component, once a fault is added). Two runs
 // with the same seed therefore draw the same request-path values until

@@ -78,7 +78,12 @@ func (ev TraceEvent) String() string {
 // SetTracer makes the model call f with every event it handles, in
 // dispatch order (nil turns tracing off). Tracing costs one branch per
 // event when off.
-func (m *Model) SetTracer(f func(TraceEvent)) { m.tracer = f }
+func (m *Model) SetTracer(f func(TraceEvent)) {
+	m.tracer = f
+	if f != nil {
+		m.closed.toMessages() // the trace shows every closed-timestamp update
+	}
+}
 
 func (m *Model) trace(ev TraceEvent) { m.tracer(ev) }
 

@@ -277,6 +277,10 @@ type RunOptions struct {
 	// noExplain leaves out critical-path attribution and the closed form
 	// (Stat.Attribution and Stat.ExpectedMs): the benchmark's baseline.
 	noExplain bool
+	// closedTSMessages sends every closed-timestamp update as a message
+	// from the start (raft.Model.ClosedTSMessages): the same Result but
+	// Events (tests).
+	closedTSMessages bool
 }
 
 // RunWith is Run with options.
@@ -343,6 +347,9 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 	}
 	if o.tracer != nil {
 		m.SetTracer(o.tracer)
+	}
+	if o.closedTSMessages {
+		m.ClosedTSMessages()
 	}
 	db := s.placementDatabase()
 	placed, err := s.Place()
