@@ -17,19 +17,21 @@ import (
 // ranges). It is its own sim.Handler.
 //
 // Two modes give the same answers. The delay of tick k of node from to
-// node to is a pure function of (seed, from, to, k) (delay), so which
-// publications have arrived by a time is known without simulating the
-// messages:
+// node to is a pure function of (seed, from, to, k) (delay), and tick k is
+// published at phase + k·interval, so which publications have arrived by
+// a time is known without simulating anything:
 //   - lazy (the start of every run without bandwidth limits or a tracer):
-//     a tick is one event per node, which counts its n−1 messages; a
-//     follower's latest publication is computed when a read asks for it
-//     (lazyPub), O(n) events per interval instead of O(n²);
-//   - messages: each update is an event at its arrival, dropped if the
-//     link is down then. Faults act on messages, so the first fault's
-//     start switches a run to messages (toMessages), with the updates
-//     then in flight scheduled at their arrival times; so do a tracer
-//     (the trace shows every update) and a bandwidth-limited link (updates
-//     queue with the other messages).
+//     no events at all; a follower's latest publication is computed when
+//     a read asks for it (lazyPub), and the messages of the ticks
+//     published so far are counted when the traffic is read (settle);
+//   - messages: each tick is an event at its node, each update an event at
+//     its arrival, dropped if the link is down then. Faults act on
+//     messages, so the first fault's start switches a run to messages
+//     (toMessages): ticks published before it are counted, the updates
+//     then in flight scheduled at their arrival times, and the next tick
+//     of every node scheduled; so do a tracer (the trace shows every
+//     update) and a bandwidth-limited link (updates queue with the other
+//     messages).
 type sideTransport struct {
 	m  *Model
 	id sim.HandlerID
@@ -44,7 +46,8 @@ type sideTransport struct {
 	got []int32
 	// phase[n] is when node n first publishes; it then publishes every
 	// side_transport_interval, and messages carry the tick number. ticks[n]
-	// is the number of ticks node n has published.
+	// is the number of ticks node n has published (message mode) or whose
+	// messages are counted (lazy mode, settle).
 	phase []sim.Time
 	ticks []int64
 	// zoneMsgs[from*Z+z] is the number of nodes of zone z other than node
@@ -93,9 +96,55 @@ func newSideTransport(m *Model, seed uint64) *sideTransport {
 	phases := sim.NewRand(seed, sim.StreamID("raft/sidetransport", 0))
 	for i := range n {
 		st.phase[i] = m.eng.Now().Add(time.Duration(phases.Int64N(int64(m.cfg.SideTransportInterval))))
-		m.eng.Schedule(st.phase[i], st.id, kSideTick, int64(i))
+		if !st.lazy {
+			m.eng.Schedule(st.phase[i], st.id, kSideTick, int64(i))
+		}
 	}
 	return st
+}
+
+// published returns the number of ticks node from has published by now:
+// those due at or before now (the clock between RunUntil calls, or a read
+// in progress), or, with before, only those due before now (a switch to
+// messages in the middle of an instant schedules the ones due now as
+// events, after the event that switches).
+func (st *sideTransport) published(from topology.NodeID, before bool) int64 {
+	d := st.m.eng.Now() - st.phase[from]
+	if d < 0 || d == 0 && before {
+		return 0
+	}
+	iv := sim.Time(st.m.cfg.SideTransportInterval)
+	k := int64(d/iv) + 1
+	if before && d%iv == 0 {
+		k--
+	}
+	return k
+}
+
+// settle counts, in lazy mode, the messages of the ticks published since
+// the last call, by destination zone: every link is up (no fault has
+// started). O(nodes × zones).
+func (st *sideTransport) settle(before bool) {
+	if !st.lazy {
+		return
+	}
+	m := st.m
+	b := uint64(wireBytes(closedTSUpdateBytes))
+	z := len(m.cluster.Zones)
+	for from := range m.cluster.Nodes {
+		k := st.published(topology.NodeID(from), before)
+		if k <= st.ticks[from] {
+			continue
+		}
+		c := uint64(k - st.ticks[from])
+		st.ticks[from] = k
+		zf := m.cluster.Nodes[from].Zone
+		for zt, msgs := range st.zoneMsgs[from*z : (from+1)*z] {
+			i := zf*m.traffic.Zones + zt
+			m.traffic.Bytes[MsgClosedTS][i] += c * msgs * b
+			m.traffic.Msgs[MsgClosedTS][i] += c * msgs
+		}
+	}
 }
 
 // Handle dispatches the side transport's events.
@@ -146,24 +195,12 @@ func splitmix(z uint64) uint64 {
 }
 
 // publish sends node from's closed timestamps to every other node and
-// schedules its next publication. In lazy mode it only counts the
-// messages, by destination zone.
+// schedules its next publication (message mode).
 func (st *sideTransport) publish(from topology.NodeID) {
 	m := st.m
 	tick := st.ticks[from]
 	st.ticks[from]++
-	switch {
-	case st.lazy:
-		// No fault has started: every link is up.
-		b := uint64(wireBytes(closedTSUpdateBytes))
-		z := len(m.cluster.Zones)
-		zf := m.cluster.Nodes[from].Zone
-		for zt, c := range st.zoneMsgs[int(from)*z : int(from+1)*z] {
-			i := zf*m.traffic.Zones + zt
-			m.traffic.Bytes[MsgClosedTS][i] += c * b
-			m.traffic.Msgs[MsgClosedTS][i] += c
-		}
-	case m.fo.up(from):
+	if m.fo.up(from) {
 		for to := range m.cluster.Nodes {
 			if topology.NodeID(to) == from {
 				continue
@@ -178,14 +215,20 @@ func (st *sideTransport) publish(from topology.NodeID) {
 // lazyPub returns, in lazy mode, the publication time of the latest tick
 // of node from that has reached node to by now (0 if none has): the
 // largest publication among the ticks published so far whose arrival is
-// at or before now. A later tick can overtake an earlier one, so the
-// search goes down from the latest tick published and stops at the first
-// that has arrived, or at the one found by the previous call (arrivals
-// only accumulate as time goes on). O(ticks in flight on the link).
+// at or before now. See lazyPubOf.
 func (st *sideTransport) lazyPub(from, to topology.NodeID) sim.Time {
+	return st.lazyPubOf(from, to, st.published(from, false))
+}
+
+// lazyPubOf is lazyPub among node from's first ticks ticks. A later tick
+// can overtake an earlier one, so the search goes down from the latest
+// tick and stops at the first that has arrived, or at the one found by the
+// previous call (arrivals only accumulate as time goes on). O(ticks in
+// flight on the link).
+func (st *sideTransport) lazyPubOf(from, to topology.NodeID, ticks int64) sim.Time {
 	i := int(to)*len(st.m.cluster.Nodes) + int(from)
 	now := st.m.eng.Now()
-	for k := st.ticks[from] - 1; k > int64(st.got[i]); k-- {
+	for k := ticks - 1; k > int64(st.got[i]); k-- {
 		if t := st.tickTime(from, k); t.Add(st.delay(from, to, k)) <= now {
 			st.got[i] = int32(k)
 			break
@@ -197,14 +240,16 @@ func (st *sideTransport) lazyPub(from, to topology.NodeID) sim.Time {
 	return st.tickTime(from, int64(st.got[i]))
 }
 
-// toMessages switches the side transport to message mode now: each
-// follower keeps the latest publication that has reached it, and the
-// updates in flight (published, not yet arrived) are scheduled at their
-// arrival times. A no-op in message mode. O(n² · ticks in flight).
+// toMessages switches the side transport to message mode now: the ticks
+// published before now are counted, each follower keeps the latest
+// publication that has reached it, the updates in flight (published, not
+// yet arrived) are scheduled at their arrival times, and every node's next
+// tick is scheduled. A no-op in message mode. O(n² · ticks in flight).
 func (st *sideTransport) toMessages() {
 	if !st.lazy {
 		return
 	}
+	st.settle(true)
 	m := st.m
 	n := len(m.cluster.Nodes)
 	for to := range n {
@@ -214,11 +259,14 @@ func (st *sideTransport) toMessages() {
 			}
 			f, t := topology.NodeID(from), topology.NodeID(to)
 			i := to*n + from
-			st.pub[i] = st.lazyPub(f, t)
+			st.pub[i] = st.lazyPubOf(f, t, st.ticks[from])
 			for k := int64(st.got[i]) + 1; k < st.ticks[from]; k++ {
 				m.eng.Schedule(st.tickTime(f, k).Add(st.delay(f, t, k)), st.id, kSideUpdate, sideArg(k, f, t))
 			}
 		}
+	}
+	for from := range n {
+		m.eng.Schedule(st.tickTime(topology.NodeID(from), st.ticks[from]), st.id, kSideTick, int64(from))
 	}
 	st.lazy = false
 }

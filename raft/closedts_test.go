@@ -125,7 +125,8 @@ func TestLazyClosedTSMatchesMessages(t *testing.T) {
 			assert.Equal(t, msgs.Traffic(), lazy.Traffic(), "%v: traffic at %v", iv, at)
 			assert.Equal(t, msgs.Traffic(), switched.Traffic(), "%v: traffic at %v (switched)", iv, at)
 		}
-		assert.Less(t, lazy.eng.Events()*uint64(n-2), msgs.eng.Events(), "%v: the lazy transport dispatches one event per tick, not n", iv)
+		assert.Less(t, lazy.eng.Events()*10, msgs.eng.Events(), "%v: the lazy transport dispatches no events (the replica scanners do)", iv)
+		assert.Positive(t, switched.eng.Events(), "%v: after the switch, it does", iv)
 		if iv < 10*time.Millisecond {
 			assert.Positive(t, overtaken, "%v: later ticks overtook earlier ones", iv)
 		}

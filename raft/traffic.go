@@ -222,7 +222,10 @@ func (t *Traffic) Sub(u *Traffic) {
 }
 
 // Traffic returns a snapshot of the traffic counted so far.
-func (m *Model) Traffic() Traffic { return m.traffic.Clone() }
+func (m *Model) Traffic() Traffic {
+	m.closed.settle(false)
+	return m.traffic.Clone()
+}
 
 // links is the state of the bandwidth-limited links: free[a*R+b] is when
 // the directed link from region a to region b has sent every message
@@ -387,6 +390,7 @@ func (m *Model) snapshot(r *Range, to topology.NodeID) time.Duration {
 // TrafficSplit returns the bytes sent so far between regions and between
 // zones of one region, every kind together, without copying the counts.
 func (m *Model) TrafficSplit() (crossRegion, interZone uint64) {
+	m.closed.settle(false)
 	z := m.traffic.Zones
 	for a := range z {
 		ra := m.cluster.Zones[a].Region
