@@ -17,21 +17,24 @@ import (
 // ranges). It is its own sim.Handler.
 //
 // Two modes give the same answers. The delay of tick k of node from to
-// node to is a pure function of (seed, from, to, k) (delay), and tick k is
-// published at phase + k·interval, so which publications have arrived by
-// a time is known without simulating anything:
-//   - lazy (the start of every run without bandwidth limits or a tracer):
-//     no events at all; a follower's latest publication is computed when
-//     a read asks for it (lazyPub), and the messages of the ticks
-//     published so far are counted when the traffic is read (settle);
+// node to is a pure function of (seed, from, to, k) (delay), tick k is
+// published at phase + k·interval, and the faults are scheduled before the
+// run, so which publications have arrived by a time is known without
+// simulating anything:
+//   - lazy (every run without bandwidth limits or a tracer): no events at
+//     all; a follower's latest publication is computed when a read asks
+//     for it (lazyPub), and the messages of the ticks published so far are
+//     counted when the traffic is read (settle). Faults apply as they do
+//     to messages: a node that is down at its tick sends nothing, an
+//     update is lost if its link is down (an end down or cut) when it
+//     arrives, and a message counts if its link is up when it leaves;
 //   - messages: each tick is an event at its node, each update an event at
-//     its arrival, dropped if the link is down then. Faults act on
-//     messages, so the first fault's start switches a run to messages
-//     (toMessages): ticks published before it are counted, the updates
-//     then in flight scheduled at their arrival times, and the next tick
-//     of every node scheduled; so do a tracer (the trace shows every
-//     update) and a bandwidth-limited link (updates queue with the other
-//     messages).
+//     its arrival, dropped if the link is down then. A tracer (the trace
+//     shows every update) and a bandwidth-limited link (updates queue with
+//     the other messages) use it, switching at once (toMessages): ticks
+//     published before now are counted, the updates then in flight
+//     scheduled at their arrival times, and every node's next tick
+//     scheduled.
 type sideTransport struct {
 	m  *Model
 	id sim.HandlerID
@@ -42,8 +45,12 @@ type sideTransport struct {
 	// the mode switches).
 	pub []sim.Time
 	// got[to*n+from] is, in lazy mode, the latest tick of node from known
-	// to have reached node to (-1: none), as of the last lazyPub.
-	got []int32
+	// to have reached node to (-1: none), as of the last lazyPub; res the
+	// latest tick up to which every tick's fate on the link is known (all
+	// arrived, or were dropped), kept where faults are (lazyPubOf).
+	got, res []int32
+	// sf is the fault schedule as the lazy mode reads it (faults).
+	sf []sideFault
 	// phase[n] is when node n first publishes; it then publishes every
 	// side_transport_interval, and messages carry the tick number. ticks[n]
 	// is the number of ticks node n has published (message mode) or whose
@@ -75,7 +82,7 @@ func newSideTransport(m *Model, seed uint64) *sideTransport {
 	z := len(m.cluster.Zones)
 	st := &sideTransport{
 		m: m, lazy: m.links == nil,
-		pub: make([]sim.Time, n*n), got: make([]int32, n*n),
+		pub: make([]sim.Time, n*n), got: make([]int32, n*n), res: make([]int32, n*n),
 		phase: make([]sim.Time, n), ticks: make([]int64, n),
 		zoneMsgs: make([]uint64, n*z),
 		key:      sim.NewRand(seed, sim.StreamID("raft/sidetransport/delay", 0)).Uint64(),
@@ -84,7 +91,7 @@ func newSideTransport(m *Model, seed uint64) *sideTransport {
 	st.rnd = rand.New(st.src)
 	st.id = m.eng.Register(st)
 	for i := range st.got {
-		st.got[i] = -1
+		st.got[i], st.res[i] = -1, -1
 	}
 	for from := range n {
 		for to := range n {
@@ -122,29 +129,149 @@ func (st *sideTransport) published(from topology.NodeID, before bool) int64 {
 }
 
 // settle counts, in lazy mode, the messages of the ticks published since
-// the last call, by destination zone: every link is up (no fault has
-// started). O(nodes × zones).
+// the last call: by destination zone while no fault is active, link by
+// link (linkOKAt) at ticks when one is. O(nodes × zones) per call, plus
+// O(nodes) per tick and node during faults.
 func (st *sideTransport) settle(before bool) {
 	if !st.lazy {
 		return
 	}
 	m := st.m
-	b := uint64(wireBytes(closedTSUpdateBytes))
-	z := len(m.cluster.Zones)
+	b := wireBytes(closedTSUpdateBytes)
 	for from := range m.cluster.Nodes {
-		k := st.published(topology.NodeID(from), before)
-		if k <= st.ticks[from] {
+		f := topology.NodeID(from)
+		k0, k1 := st.ticks[from], st.published(f, before)
+		if k1 <= k0 {
 			continue
 		}
-		c := uint64(k - st.ticks[from])
-		st.ticks[from] = k
+		st.ticks[from] = k1
 		zf := m.cluster.Nodes[from].Zone
-		for zt, msgs := range st.zoneMsgs[from*z : (from+1)*z] {
-			i := zf*m.traffic.Zones + zt
-			m.traffic.Bytes[MsgClosedTS][i] += c * msgs * b
-			m.traffic.Msgs[MsgClosedTS][i] += c * msgs
+		if st.quiet(st.tickTime(f, k0), st.tickTime(f, k1-1)) {
+			st.countTicks(from, uint64(k1-k0))
+			continue
+		}
+		for k := k0; k < k1; k++ {
+			t := st.tickTime(f, k)
+			if st.quiet(t, t) {
+				st.countTicks(from, 1)
+				continue
+			}
+			for to := range m.cluster.Nodes {
+				if to != from && st.linkOKAt(f, topology.NodeID(to), t, k == 0) {
+					m.count(MsgClosedTS, zf, m.cluster.Nodes[to].Zone, b)
+				}
+			}
 		}
 	}
+}
+
+// countTicks counts c ticks of node from to every other node.
+func (st *sideTransport) countTicks(from int, c uint64) {
+	m := st.m
+	b := uint64(wireBytes(closedTSUpdateBytes))
+	z := len(m.cluster.Zones)
+	zf := m.cluster.Nodes[from].Zone
+	for zt, msgs := range st.zoneMsgs[from*z : (from+1)*z] {
+		i := zf*m.traffic.Zones + zt
+		m.traffic.Bytes[MsgClosedTS][i] += c * msgs * b
+		m.traffic.Msgs[MsgClosedTS][i] += c * msgs
+	}
+}
+
+// The fault schedule as the lazy mode reads it. A fault is active over
+// [At, At+For): its start and end events are scheduled before the run, so
+// they run before any tick or update of the same instant — except a
+// node's first tick (pre), which message mode schedules before them: it
+// sees the faults of its instant not yet started or ended.
+
+// sideFault is one fault: its window and, per node, sideCrash if the node
+// fails and sideA or sideB for its side of a partition.
+type sideFault struct {
+	start, end sim.Time
+	oneWay     bool
+	side       []uint8
+}
+
+const (
+	sideCrash uint8 = 1 << iota
+	sideA
+	sideB
+)
+
+// active reports whether f is active at t (pre: for a first tick).
+func (f *sideFault) active(t sim.Time, pre bool) bool {
+	if pre {
+		return f.start < t && t <= f.end
+	}
+	return f.start <= t && t < f.end
+}
+
+// faults returns the fault schedule, built from the failover component's
+// faults as they are added (before the run).
+func (st *sideTransport) faults() []sideFault {
+	fo := st.m.fo
+	if fo == nil {
+		return nil
+	}
+	n := len(st.m.cluster.Nodes)
+	for len(st.sf) < len(fo.faults) {
+		f := &fo.faults[len(st.sf)]
+		sf := sideFault{start: sim.At(f.At), end: sim.At(f.At + f.For), oneWay: f.OneWay, side: make([]uint8, n)}
+		for _, id := range f.Crash {
+			sf.side[id] |= sideCrash
+		}
+		for _, id := range f.A {
+			sf.side[id] |= sideA
+		}
+		for _, id := range f.B {
+			sf.side[id] |= sideB
+		}
+		st.sf = append(st.sf, sf)
+	}
+	return st.sf
+}
+
+// quiet reports whether no fault is active at any instant of [a, b].
+func (st *sideTransport) quiet(a, b sim.Time) bool {
+	for _, f := range st.faults() {
+		if f.start <= b && f.end >= a {
+			return false
+		}
+	}
+	return true
+}
+
+// upAt reports whether node n is up at t, as failover.up would then.
+func (st *sideTransport) upAt(n topology.NodeID, t sim.Time, pre bool) bool {
+	for i := range st.sf {
+		if f := &st.sf[i]; f.side[n]&sideCrash != 0 && f.active(t, pre) {
+			return false
+		}
+	}
+	return true
+}
+
+// linkOKAt reports whether a message from a to b (a ≠ b) is delivered at
+// t, as failover.linkOK would then: both ends up, no partition between.
+func (st *sideTransport) linkOKAt(a, b topology.NodeID, t sim.Time, pre bool) bool {
+	for i := range st.sf {
+		f := &st.sf[i]
+		if !f.active(t, pre) {
+			continue
+		}
+		sa, sb := f.side[a], f.side[b]
+		if (sa|sb)&sideCrash != 0 || sa&sideA != 0 && sb&sideB != 0 || !f.oneWay && sa&sideB != 0 && sb&sideA != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// delivered reports whether tick k of node from, published at t, reaches
+// node to on arrival at a: from was up to send it, and the link is up when
+// it arrives.
+func (st *sideTransport) delivered(from, to topology.NodeID, k int64, t, a sim.Time) bool {
+	return st.upAt(from, t, k == 0) && st.linkOKAt(from, to, a, false)
 }
 
 // Handle dispatches the side transport's events.
@@ -221,30 +348,61 @@ func (st *sideTransport) lazyPub(from, to topology.NodeID) sim.Time {
 }
 
 // lazyPubOf is lazyPub among node from's first ticks ticks. A later tick
-// can overtake an earlier one, so the search goes down from the latest
-// tick and stops at the first that has arrived, or at the one found by the
-// previous call (arrivals only accumulate as time goes on). O(ticks in
-// flight on the link).
+// can overtake an earlier one, so while no fault can have touched the
+// link since the tick found last, the search goes down from the latest
+// tick and stops at the first that has arrived, or at the one found by
+// the previous call (arrivals only accumulate). Where a fault may have,
+// it first walks up from the last tick whose fate is known through the
+// ticks that have arrived (each once), keeping the latest delivered, then
+// down through the rest. O(ticks in flight) per call, plus O(1) per tick
+// during faults.
 func (st *sideTransport) lazyPubOf(from, to topology.NodeID, ticks int64) sim.Time {
 	i := int(to)*len(st.m.cluster.Nodes) + int(from)
 	now := st.m.eng.Now()
-	for k := ticks - 1; k > int64(st.got[i]); k-- {
-		if t := st.tickTime(from, k); t.Add(st.delay(from, to, k)) <= now {
-			st.got[i] = int32(k)
-			break
+	got := int64(st.got[i])
+	if got+1 < ticks {
+		if st.quiet(st.tickTime(from, got+1), now) {
+			for k := ticks - 1; k > got; k-- {
+				if t := st.tickTime(from, k); t.Add(st.delay(from, to, k)) <= now {
+					got = k
+					break
+				}
+			}
+		} else {
+			r := max(int64(st.res[i]), got)
+			for k := r + 1; k < ticks; k++ {
+				t := st.tickTime(from, k)
+				a := t.Add(st.delay(from, to, k))
+				if a > now {
+					break
+				}
+				r = k
+				if st.delivered(from, to, k, t, a) {
+					got = k
+				}
+			}
+			st.res[i] = int32(r)
+			for k := ticks - 1; k > max(r, got); k-- {
+				t := st.tickTime(from, k)
+				if a := t.Add(st.delay(from, to, k)); a <= now && st.delivered(from, to, k, t, a) {
+					got = k
+					break
+				}
+			}
 		}
+		st.got[i] = int32(got)
 	}
-	if st.got[i] < 0 {
+	if got < 0 {
 		return 0
 	}
-	return st.tickTime(from, int64(st.got[i]))
+	return st.tickTime(from, got)
 }
 
 // toMessages switches the side transport to message mode now: the ticks
 // published before now are counted, each follower keeps the latest
-// publication that has reached it, the updates in flight (published, not
-// yet arrived) are scheduled at their arrival times, and every node's next
-// tick is scheduled. A no-op in message mode. O(n² · ticks in flight).
+// publication that has reached it, the updates in flight (sent, not yet
+// arrived, later than that) are scheduled at their arrival times, and
+// every node's next tick is scheduled. A no-op in message mode. O(n² · ticks in flight).
 func (st *sideTransport) toMessages() {
 	if !st.lazy {
 		return
@@ -261,7 +419,10 @@ func (st *sideTransport) toMessages() {
 			i := to*n + from
 			st.pub[i] = st.lazyPubOf(f, t, st.ticks[from])
 			for k := int64(st.got[i]) + 1; k < st.ticks[from]; k++ {
-				m.eng.Schedule(st.tickTime(f, k).Add(st.delay(f, t, k)), st.id, kSideUpdate, sideArg(k, f, t))
+				tk := st.tickTime(f, k)
+				if a := tk.Add(st.delay(f, t, k)); a > m.eng.Now() && st.upAt(f, tk, k == 0) {
+					m.eng.Schedule(a, st.id, kSideUpdate, sideArg(k, f, t))
+				}
 			}
 		}
 	}
@@ -272,7 +433,7 @@ func (st *sideTransport) toMessages() {
 }
 
 // ClosedTSMessages makes the closed-timestamp side transport send every
-// update as a message from now on, as it does once a fault starts. Both
+// update as a message from now on, as it does with a tracer. Both
 // modes give the same closed timestamps and traffic; only the number of
 // events differs. For tests that compare them.
 func (m *Model) ClosedTSMessages() { m.closed.toMessages() }

@@ -1,6 +1,7 @@
 package raft
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -84,51 +85,82 @@ func sideOnly(t *testing.T, interval time.Duration, seed uint64) *Model {
 // TestLazyClosedTSMatchesMessages: with jitter, the lazy side transport
 // (lazyPub) and one sending every update as a message agree on every
 // follower's latest publication and on the traffic, at every step of a
-// run, also when the lazy one switches to messages midway (as a fault or a
-// tracer makes it). Intervals of 1 and 5 ms against one-way delays of tens
+// run, also when the lazy one switches to messages midway (as a tracer
+// makes it), without faults and with overlapping node crashes and two-way
+// and one-way partitions — among them a crash that starts in the instant
+// of a node's first tick, one that starts at a later tick, and one that
+// ends at a tick. Intervals of 1 and 5 ms against one-way delays of tens
 // of ms put many updates in flight on each link, so later ones often
 // overtake earlier ones.
 func TestLazyClosedTSMatchesMessages(t *testing.T) {
-	for _, iv := range []time.Duration{time.Millisecond, 5 * time.Millisecond, 200 * time.Millisecond} {
-		lazy, msgs, switched := sideOnly(t, iv, 3), sideOnly(t, iv, 3), sideOnly(t, iv, 3)
-		msgs.ClosedTSMessages()
-		require.False(t, msgs.closed.lazy)
-		r := sim.NewRand(5, 5)
-		n := len(lazy.cluster.Nodes)
-		overtaken := 0
-		var at sim.Time
-		for step := range 300 {
-			at = at.Add(time.Duration(r.Int64N(int64(20 * iv))))
-			if step == 150 {
-				switched.ClosedTSMessages()
-				require.False(t, switched.closed.lazy)
+	for _, faults := range []bool{false, true} {
+		for _, iv := range []time.Duration{time.Millisecond, 5 * time.Millisecond, 200 * time.Millisecond} {
+			lazyMatchesMessages(t, iv, faults)
+		}
+	}
+}
+
+func lazyMatchesMessages(t *testing.T, iv time.Duration, faults bool) {
+	lazy, msgs, switched := sideOnly(t, iv, 3), sideOnly(t, iv, 3), sideOnly(t, iv, 3)
+	msgs.ClosedTSMessages()
+	require.False(t, msgs.closed.lazy)
+	name := fmt.Sprintf("%v faults=%v", iv, faults)
+	if faults {
+		ph := lazy.closed.phase
+		d := func(k int64) time.Duration { return time.Duration(k) * iv }
+		at := func(n topology.NodeID, k int64) time.Duration { return time.Duration(ph[n]) + d(k) }
+		fs := []Fault{
+			{Name: "n2", At: d(400), For: d(300), Crash: []topology.NodeID{n2}},
+			{Name: "east|europe", At: d(600), For: d(500), A: []topology.NodeID{n1, n2, n3}, B: []topology.NodeID{n7, n8, n9}},
+			{Name: "n4->n1,n5", At: d(1500), For: d(400), A: []topology.NodeID{n4}, B: []topology.NodeID{n1, n5}, OneWay: true},
+			{Name: "europe", At: d(1700), For: d(300), Crash: []topology.NodeID{n7, n8, n9}, Blackhole: true},
+			{Name: "n5 at its first tick", At: at(n5, 0), For: d(100), Crash: []topology.NodeID{n5}},
+			{Name: "n4 at its tick 2300", At: at(n4, 2300), For: d(50), Crash: []topology.NodeID{n4}},
+			{Name: "n6 until its tick 2500", At: d(2400), For: at(n6, 2500) - d(2400), Crash: []topology.NodeID{n6}},
+		}
+		for _, m := range []*Model{lazy, msgs, switched} {
+			for _, f := range fs {
+				require.NoError(t, m.AddFault(f))
 			}
-			for _, m := range []*Model{lazy, msgs, switched} {
-				m.eng.RunUntil(at)
-			}
-			for from := range n {
-				for to := range n {
-					if from == to {
-						continue
-					}
-					f, tt := topology.NodeID(from), topology.NodeID(to)
-					want := msgs.closed.received(f, tt)
-					require.Equal(t, want, lazy.closed.received(f, tt), "%v: %v -> %v at %v", iv, f, tt, at)
-					require.Equal(t, want, switched.closed.received(f, tt), "%v: %v -> %v at %v (switched)", iv, f, tt, at)
-					// Tick k arrived while tick k−1 has not: the answer
-					// is k all the same.
-					if k := int64(lazy.closed.got[to*n+from]); k > 0 && lazy.closed.tickTime(f, k-1).Add(lazy.closed.delay(f, tt, k-1)) > at {
-						overtaken++
-					}
+		}
+	}
+	r := sim.NewRand(5, 5)
+	n := len(lazy.cluster.Nodes)
+	overtaken := 0
+	var at sim.Time
+	for step := range 300 {
+		at = at.Add(time.Duration(r.Int64N(int64(20 * iv))))
+		if step == 150 {
+			switched.ClosedTSMessages()
+			require.False(t, switched.closed.lazy)
+		}
+		for _, m := range []*Model{lazy, msgs, switched} {
+			m.eng.RunUntil(at)
+		}
+		for from := range n {
+			for to := range n {
+				if from == to {
+					continue
+				}
+				f, tt := topology.NodeID(from), topology.NodeID(to)
+				want := msgs.closed.received(f, tt)
+				require.Equal(t, want, lazy.closed.received(f, tt), "%v: %v -> %v at %v", name, f, tt, at)
+				require.Equal(t, want, switched.closed.received(f, tt), "%v: %v -> %v at %v (switched)", name, f, tt, at)
+				// Tick k arrived while tick k−1 has not: the answer is k
+				// all the same.
+				if k := int64(lazy.closed.got[to*n+from]); k > 0 && lazy.closed.tickTime(f, k-1).Add(lazy.closed.delay(f, tt, k-1)) > at {
+					overtaken++
 				}
 			}
-			assert.Equal(t, msgs.Traffic(), lazy.Traffic(), "%v: traffic at %v", iv, at)
-			assert.Equal(t, msgs.Traffic(), switched.Traffic(), "%v: traffic at %v (switched)", iv, at)
 		}
-		assert.Less(t, lazy.eng.Events()*10, msgs.eng.Events(), "%v: the lazy transport dispatches no events (the replica scanners do)", iv)
-		assert.Positive(t, switched.eng.Events(), "%v: after the switch, it does", iv)
-		if iv < 10*time.Millisecond {
-			assert.Positive(t, overtaken, "%v: later ticks overtook earlier ones", iv)
-		}
+		require.Equal(t, msgs.Traffic(), lazy.Traffic(), "%v: traffic at %v", name, at)
+		require.Equal(t, msgs.Traffic(), switched.Traffic(), "%v: traffic at %v (switched)", name, at)
+	}
+	if !faults {
+		assert.Less(t, lazy.eng.Events()*10, msgs.eng.Events(), "%v: the lazy transport dispatches no events (the replica scanners do)", name)
+	}
+	assert.Positive(t, switched.eng.Events(), "%v: after the switch, it does", name)
+	if iv < 10*time.Millisecond {
+		assert.Positive(t, overtaken, "%v: later ticks overtook earlier ones", name)
 	}
 }

@@ -278,7 +278,6 @@ func (f *failover) applyFault(i int, delta int16) {
 // crashed nodes held, and re-examines every range's leadership and lease.
 func (f *failover) faultStart(i int) {
 	f.note(-1, "fault", "%q starts", f.faults[i].Name)
-	f.m.closed.toMessages() // faults act on messages (closedts.go)
 	f.applyFault(i, 1)
 	f.latest = i
 	f.m.failRequestsAtDownGateways()
