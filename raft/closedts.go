@@ -48,7 +48,7 @@ type sideTransport struct {
 	// to have reached node to (-1: none), as of the last lazyPub; res the
 	// latest tick up to which every tick's fate on the link is known (all
 	// arrived, or were dropped), kept where faults are (lazyPubOf).
-	got, res []int32
+	got, res []int64
 	// sf is the fault schedule as the lazy mode reads it (faults).
 	sf []sideFault
 	// phase[n] is when node n first publishes; it then publishes every
@@ -82,7 +82,7 @@ func newSideTransport(m *Model, seed uint64) *sideTransport {
 	z := len(m.cluster.Zones)
 	st := &sideTransport{
 		m: m, lazy: m.links == nil,
-		pub: make([]sim.Time, n*n), got: make([]int32, n*n), res: make([]int32, n*n),
+		pub: make([]sim.Time, n*n), got: make([]int64, n*n), res: make([]int64, n*n),
 		phase: make([]sim.Time, n), ticks: make([]int64, n),
 		zoneMsgs: make([]uint64, n*z),
 		key:      sim.NewRand(seed, sim.StreamID("raft/sidetransport/delay", 0)).Uint64(),
@@ -359,7 +359,7 @@ func (st *sideTransport) lazyPub(from, to topology.NodeID) sim.Time {
 func (st *sideTransport) lazyPubOf(from, to topology.NodeID, ticks int64) sim.Time {
 	i := int(to)*len(st.m.cluster.Nodes) + int(from)
 	now := st.m.eng.Now()
-	got := int64(st.got[i])
+	got := st.got[i]
 	if got+1 < ticks {
 		if st.quiet(st.tickTime(from, got+1), now) {
 			for k := ticks - 1; k > got; k-- {
@@ -369,7 +369,7 @@ func (st *sideTransport) lazyPubOf(from, to topology.NodeID, ticks int64) sim.Ti
 				}
 			}
 		} else {
-			r := max(int64(st.res[i]), got)
+			r := max(st.res[i], got)
 			for k := r + 1; k < ticks; k++ {
 				t := st.tickTime(from, k)
 				a := t.Add(st.delay(from, to, k))
@@ -381,7 +381,7 @@ func (st *sideTransport) lazyPubOf(from, to topology.NodeID, ticks int64) sim.Ti
 					got = k
 				}
 			}
-			st.res[i] = int32(r)
+			st.res[i] = r
 			for k := ticks - 1; k > max(r, got); k-- {
 				t := st.tickTime(from, k)
 				if a := t.Add(st.delay(from, to, k)); a <= now && st.delivered(from, to, k, t, a) {
@@ -390,7 +390,7 @@ func (st *sideTransport) lazyPubOf(from, to topology.NodeID, ticks int64) sim.Ti
 				}
 			}
 		}
-		st.got[i] = int32(got)
+		st.got[i] = got
 	}
 	if got < 0 {
 		return 0
@@ -418,7 +418,7 @@ func (st *sideTransport) toMessages() {
 			f, t := topology.NodeID(from), topology.NodeID(to)
 			i := to*n + from
 			st.pub[i] = st.lazyPubOf(f, t, st.ticks[from])
-			for k := int64(st.got[i]) + 1; k < st.ticks[from]; k++ {
+			for k := st.got[i] + 1; k < st.ticks[from]; k++ {
 				tk := st.tickTime(f, k)
 				if a := tk.Add(st.delay(f, t, k)); a > m.eng.Now() && st.upAt(f, tk, k == 0) {
 					m.eng.Schedule(a, st.id, kSideUpdate, sideArg(k, f, t))
