@@ -3,7 +3,7 @@
 export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 
-.PHONY: run test bench build charts schema readme fmt clean
+.PHONY: run test bench build charts schema readme fmt clean fidelity
 
 ## build: compile the CLI into bin/regionsim
 build:
@@ -43,6 +43,11 @@ test:
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 	$(GO) test -run '^$$' -fuzz '^FuzzRun$$' -fuzztime 10s ./scenarios
+
+## fidelity: the two-sample test of every latency distribution against the committed
+## baseline (testdata/fidelity; ~10^7 simulated requests, about 15 s); -short skips it
+fidelity:
+	$(GO) test -count=1 -run '^TestFidelity$$' -v ./scenarios
 
 ## bench: every benchmark, with allocations (compare runs with benchstat)
 bench:
