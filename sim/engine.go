@@ -293,14 +293,19 @@ func (e *Engine) siftDown(i int, x entry) {
 		if c >= n {
 			break
 		}
-		best := c
-		end := c + 4
-		if end > n {
-			end = n
-		}
-		for j := c + 1; j < end; j++ {
-			// best = j if h[j] comes first, with a mask, not a jump.
-			best ^= (best ^ j) & -int(before(&h[j], &h[best]))
+		var best int
+		if c+3 < n {
+			// A full family: a tournament whose first two rounds are
+			// independent, each choice made with a mask, not a jump.
+			f := h[c : c+4 : c+4]
+			a := c ^ (c^(c+1))&-int(before(&f[1], &f[0]))
+			b := (c + 2) ^ ((c+2)^(c+3))&-int(before(&f[3], &f[2]))
+			best = a ^ (a^b)&-int(before(&h[b], &h[a]))
+		} else {
+			best = c
+			for j := c + 1; j < n; j++ {
+				best ^= (best ^ j) & -int(before(&h[j], &h[best]))
+			}
 		}
 		if !less(&h[best], &x) {
 			break
