@@ -10,12 +10,14 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestUnneededAcksChangeNothing checks the model's one event saving
-// (raft Model.ackMatters): a fault-free run that leaves out the
-// acknowledgements nothing reads has exactly the result of the same run
-// scheduling them all (a trace turns the saving off), events apart, and
-// dispatches fewer events. ZONE (3 voters) and REGION (5 voters) survival.
-func TestUnneededAcksChangeNothing(t *testing.T) {
+// TestEventSavingsChangeNothing checks the model's event savings in
+// fault-free runs — the acknowledgements nothing reads (raft
+// Model.ackMatters) and the client's reply reported without an event
+// (Model.finishAfter): a run with them has exactly the result of the same
+// run scheduling every event (a trace turns the savings off), events
+// apart, and dispatches fewer events. ZONE (3 voters) and REGION (5
+// voters) survival.
+func TestEventSavingsChangeNothing(t *testing.T) {
 	for _, survival := range []string{"zone", "region"} {
 		t.Run(survival, func(t *testing.T) {
 			s, err := Load("default")
@@ -28,7 +30,7 @@ func TestUnneededAcksChangeNothing(t *testing.T) {
 			all, err := RunWith(s, RunOptions{tracer: func(raft.TraceEvent) {}})
 			require.NoError(t, err)
 			assert.Less(t, pruned.Events, all.Events)
-			t.Logf("events: %d without the unneeded acknowledgements, %d with", pruned.Events, all.Events)
+			t.Logf("events: %d with the savings, %d without", pruned.Events, all.Events)
 			pruned.Events, all.Events = 0, 0
 			pruned.WallSeconds, all.WallSeconds = 0, 0
 			a, err := json.Marshal(pruned)
