@@ -3,7 +3,7 @@
 export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 
-.PHONY: run test bench bench-all build charts schema readme fmt clean
+.PHONY: run test bench bench-all build charts schema readme fmt clean fidelity
 
 ## build: compile the CLI into bin/regionsim
 build:
@@ -44,11 +44,16 @@ test:
 	$(GO) test -count=1 ./...
 	$(GO) test -run '^$$' -fuzz '^FuzzRun$$' -fuzztime 10s ./scenarios
 
+## fidelity: the two-sample test of every latency distribution against the committed
+## baseline (testdata/fidelity; ~10^7 simulated requests, about 15 s); -short skips it
+fidelity:
+	$(GO) test -count=1 -run '^TestFidelity$$' -v ./scenarios
+
 ## bench: the benchmarks that tell the performance story, 5 runs each, as a short table
 ## (median [min, max]); the raw output, for benchstat, is kept in out/bench.txt
 bench:
 	mkdir -p out
-	$(GO) test -run '^$$' -bench 'EngineHold/pending=1000$$' -count 5 ./sim > out/bench.txt
+	$(GO) test -run '^$$' -bench 'EngineHold/pending=(150|1000)$$' -count 5 ./sim > out/bench.txt
 	$(GO) test -run '^$$' -bench 'Scenario/(default|movr|users-by-city)$$|Scale/' -benchtime 3x -count 5 ./scenarios >> out/bench.txt
 	$(GO) run ./cmd/benchtable < out/bench.txt 2>/dev/null
 

@@ -129,6 +129,9 @@ func (m *Model) learnLease(r *Range, gw, lh topology.NodeID, seq uint32) {
 // done before starting the next (its slot may be reused).
 func (m *Model) startPart(ri reqID, rng RangeID, node topology.NodeID, kind partKind) partID {
 	s := &m.reqs[ri]
+	if s.freed {
+		panic(fmt.Sprintf("raft: a part started for request %d, which is free", ri))
+	}
 	pi := m.newPart()
 	p := &m.parts[pi]
 	p.req, p.rng, p.node, p.from, p.kind, p.readTS = ri, rng, node, s.gateway, kind, m.eng.Now()
@@ -313,7 +316,10 @@ func (m *Model) partReply(pi partID) {
 		if hit {
 			m.finish(ri)
 		} else {
+			s.inFlight++ // held while the probes start (as at the gateway)
 			m.losRemote(ri)
+			m.reqs[ri].inFlight--
+			m.maybeFreeReq(ri)
 		}
 		return
 	case phaseLOSRemote:
@@ -361,7 +367,15 @@ func (m *Model) finishAfter(ri reqID, d time.Duration) {
 	}
 	s.deadline = 0
 	m.countClient(ri, true)
-	m.send(d, kClientReply, ri)
+	// Without faults nothing can happen to the reply on its way to the
+	// client, and its outcome is settled: it is reported now, with the
+	// instant it arrives, instead of as an event (the sinks take any
+	// order of completions). With faults (the gateway may crash first) or
+	// a trace it is an event.
+	direct := m.fo == nil && m.tracer == nil
+	if !direct {
+		m.send(d, kClientReply, ri)
+	}
 	for pi := s.parts; pi != noPart; {
 		next := m.parts[pi].sibNext
 		// A part queued for a key latch leaves the queue: its context is
@@ -370,6 +384,10 @@ func (m *Model) finishAfter(ri reqID, d time.Duration) {
 			m.partDone(pi)
 		}
 		pi = next
+	}
+	if direct {
+		m.clientReplied(ri, m.eng.Now().Add(d))
+		m.maybeFreeReq(ri)
 	}
 }
 

@@ -287,7 +287,12 @@ func (m *Model) Handle(ev *sim.Event) {
 			m.finish(ri)
 			return
 		}
+		// The request is held while its parts start: one may end it at
+		// once (finishAfter frees a request as soon as nothing refers to it).
+		m.reqs[ri].inFlight++
 		m.atGateway(ri)
+		m.reqs[ri].inFlight--
+		m.maybeFreeReq(ri)
 	case kPartArrive, kEvalDone, kLatchArrive:
 		pi, _, ok := m.partEvent(ev)
 		if !ok {
@@ -339,25 +344,7 @@ func (m *Model) Handle(ev *sim.Event) {
 		m.finish(ri)
 	case kClientReply:
 		ri := m.reqEvent(ev)
-		s := &m.reqs[ri]
-		o := OK
-		switch {
-		case s.ambiguous:
-			o = Ambiguous
-		case !s.ok:
-			o = Failed
-		}
-		if o == OK && m.staleSink != nil && (s.op == OpStaleRead || s.op == OpBoundedRead) {
-			m.staleSink.Served(s.tag, s.stmt, s.readTS)
-		}
-		if s.keyed && m.contSink != nil {
-			m.contSink.Contended(s.tag, s.waited, s.didWait)
-		}
-		if m.pathSink != nil {
-			m.stepReq(ri, CompClient)
-			m.reportPath(ri)
-		}
-		m.sink.Complete(s.tag, s.rng, s.start, m.eng.Now(), o)
+		m.clientReplied(ri, m.eng.Now())
 		m.maybeFreeReq(ri)
 	case kRPCError:
 		if pi, _, ok := m.partEvent(ev); ok {
@@ -385,6 +372,31 @@ func (m *Model) Handle(ev *sim.Event) {
 	default:
 		panic(fmt.Sprintf("raft: unknown event kind %d", ev.Kind))
 	}
+}
+
+// clientReplied reports request ri, whose reply reaches its client at end
+// (now, or later for a reply not scheduled as an event: finishAfter), to
+// the sinks.
+func (m *Model) clientReplied(ri reqID, end sim.Time) {
+	s := &m.reqs[ri]
+	o := OK
+	switch {
+	case s.ambiguous:
+		o = Ambiguous
+	case !s.ok:
+		o = Failed
+	}
+	if o == OK && m.staleSink != nil && (s.op == OpStaleRead || s.op == OpBoundedRead) {
+		m.staleSink.Served(s.tag, s.stmt, s.readTS)
+	}
+	if s.keyed && m.contSink != nil {
+		m.contSink.Contended(s.tag, s.waited, s.didWait)
+	}
+	if m.pathSink != nil {
+		m.stepReqAt(ri, CompClient, end)
+		m.reportPath(ri)
+	}
+	m.sink.Complete(s.tag, s.rng, s.start, end, o)
 }
 
 // Draws of the request path, each from its node's stream.

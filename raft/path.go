@@ -281,14 +281,16 @@ type reqPath struct {
 
 // stepReq closes request ri's open interval (on its component) and opens
 // the next, on c.
-func (m *Model) stepReq(ri reqID, c Component) {
+func (m *Model) stepReq(ri reqID, c Component) { m.stepReqAt(ri, c, m.eng.Now()) }
+
+// stepReqAt is stepReq at instant t (not before the open interval's start).
+func (m *Model) stepReqAt(ri reqID, c Component, t sim.Time) {
 	if m.pathSink == nil {
 		return
 	}
 	rp := &m.reqs[ri].path
-	now := m.eng.Now()
-	rp.comp[rp.cur] += now.Sub(rp.mark)
-	rp.mark, rp.cur = now, c
+	rp.comp[rp.cur] += t.Sub(rp.mark)
+	rp.mark, rp.cur = t, c
 }
 
 // decidedBy adds to request ri the path of its part that just decided it,

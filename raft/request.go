@@ -253,6 +253,14 @@ type partState struct {
 	failed   bool   // its reply is an error the request fails with (ReplicaUnavailableError)
 	acks     int8   // durable voter appends, the leader's included
 	commit   bool
+	// decided holds, in a run without faults, the earliest arrival
+	// times of the durable voter appends of the current proposal that are
+	// already scheduled (the leader's own, followers' MsgAppResp),
+	// ascending, ndecided of them (at most a quorum): an acknowledgement
+	// due later than a quorum of them cannot change anything and is not
+	// scheduled (Model.ackMatters).
+	decided  [maxTrackedQuorum]sim.Time
+	ndecided int8
 	// readTS is the timestamp the part reads at: a stale read's
 	// follower_read_timestamp(), a bounded read's minimum timestamp bound
 	// until a replica serves it (then the timestamp it was served at).

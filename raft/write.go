@@ -119,7 +119,10 @@ func (m *Model) replicate(pi partID) {
 	}
 	p.index = m.fo.proposed(r)
 	p.rep = m.netRand[p.node].Uint64()
-	m.sendPart(m.syncAppend(p.node), kLocalAppended, pi, 0)
+	p.ndecided = 0
+	local := m.syncAppend(p.node)
+	m.ackMatters(p, r, -1, m.eng.Now().Add(local))
+	m.sendPart(local, kLocalAppended, pi, 0)
 	app := m.msgAppBytes(pi)
 	for i, n := range r.Replicas {
 		if n == p.node {
@@ -160,7 +163,56 @@ func (m *Model) appendDone(pi partID, i int) {
 	}
 	m.fo.appended(r, i, p.term, p.index)
 	m.fo.heardLeader(r, i, p.node)
-	m.sendPart(m.pairHalf(p.rep, pairReplica+uint64(i), p.node, to)+m.wire(MsgRaft, to, p.node, msgAppRespBytes()), kAck, pi, i) // the leader (p.node) started it
+	d := m.pairHalf(p.rep, pairReplica+uint64(i), p.node, to) + m.wire(MsgRaft, to, p.node, msgAppRespBytes()) // the leader (p.node) started it
+	if !m.ackMatters(p, r, i, m.eng.Now().Add(d)) {
+		return // counted on the wire above; nothing reads its arrival
+	}
+	m.sendPart(d, kAck, pi, i)
+}
+
+// maxTrackedQuorum is the largest quorum whose arrivals ackMatters tracks
+// (7 voters); ranges with more voters schedule every acknowledgement.
+const maxTrackedQuorum = 4
+
+// ackMatters reports whether the durable append of replica index i of
+// part p's proposal (-1: the leader's own), arriving at the leader at t,
+// can change anything, and records its arrival. In a run with faults
+// (m.fo set) or a trace every acknowledgement matters: links fail and
+// proposals are re-sent to the replicas that have not acknowledged
+// (resendUnacked), and traces show every message. Without them every
+// scheduled arrival happens, so a non-voter's acknowledgement (it only
+// marks the replica acknowledged) and a voter's due after a quorum of
+// arrivals already scheduled (they run first, at an equal instant too,
+// being scheduled earlier) change nothing: the commit, its instant and the
+// acknowledgement that decided it (the critical path) are those of the
+// quorum. The bytes of every acknowledgement are counted when it is sent
+// (appendDone), so traffic is unchanged; only the engine's event count
+// drops.
+func (m *Model) ackMatters(p *partState, r *Range, i int, t sim.Time) bool {
+	if m.fo != nil || m.tracer != nil {
+		return true
+	}
+	if i >= r.NumVoters {
+		return false
+	}
+	q := quorum.Size(r.NumVoters)
+	if q > maxTrackedQuorum {
+		return true
+	}
+	n := int(p.ndecided)
+	if n >= q && p.decided[q-1] <= t {
+		return false
+	}
+	j := min(n, q-1)
+	for j > 0 && p.decided[j-1] > t {
+		p.decided[j] = p.decided[j-1]
+		j--
+	}
+	p.decided[j] = t
+	if n < q {
+		p.ndecided++
+	}
+	return true
 }
 
 // staleAppend runs when an append of part pi's proposal arrives after the

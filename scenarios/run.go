@@ -194,15 +194,16 @@ func (r *recorder) Complete(tag int64, rng raft.RangeID, start, end sim.Time, o 
 	if path {
 		s.attr.record(lat, &r.path)
 	}
-	s.hist.Record(lat)
+	sample := stats.NewSample(lat) // one bucket computation for the histograms below
+	s.hist.RecordSample(sample)
 	if r.stalls && end < r.calmUntil {
-		s.calm.Record(lat)
+		s.calm.RecordSample(sample)
 	}
 	for _, b := range [...]struct {
 		s  *stats.Series
 		at int64
 	}{{s.timeline, int64(start)}, {s.completed, int64(end)}} {
-		b.s.Record(b.at, lat, o == raft.OK)
+		b.s.RecordSample(b.at, sample, o == raft.OK)
 		if o != raft.OK || lat > SlowThreshold {
 			b.s.MarkSlow(b.at)
 		}

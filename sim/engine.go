@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"math/bits"
 	"time"
 )
 
@@ -248,8 +249,17 @@ func (e *Engine) removeAt(i int) {
 	}
 }
 
-func less(x, y *entry) bool {
-	return x.at < y.at || (x.at == y.at && x.seq < y.seq)
+// less reports whether x comes before y: (at, seq) compared as one 128-bit
+// unsigned number (at is never negative), by subtraction with borrow and
+// without a branch, so that siftDown chooses the smallest child by
+// arithmetic instead of hard-to-predict jumps.
+func less(x, y *entry) bool { return before(x, y) != 0 }
+
+// before is less as a number: 1 if x comes before y, else 0.
+func before(x, y *entry) uint64 {
+	_, borrow := bits.Sub64(x.seq, y.seq, 0)
+	_, borrow = bits.Sub64(uint64(x.at), uint64(y.at), borrow)
+	return borrow
 }
 
 // place stores x at heap index i and records the position of a timer entry.
@@ -283,14 +293,18 @@ func (e *Engine) siftDown(i int, x entry) {
 		if c >= n {
 			break
 		}
-		best := c
-		end := c + 4
-		if end > n {
-			end = n
-		}
-		for j := c + 1; j < end; j++ {
-			if less(&h[j], &h[best]) {
-				best = j
+		var best int
+		if c+3 < n {
+			// A full family: a tournament whose first two rounds are
+			// independent, each choice made with a mask, not a jump.
+			f := h[c : c+4 : c+4]
+			a := c ^ (c^(c+1))&-int(before(&f[1], &f[0]))
+			b := (c + 2) ^ ((c+2)^(c+3))&-int(before(&f[3], &f[2]))
+			best = a ^ (a^b)&-int(before(&h[b], &h[a]))
+		} else {
+			best = c
+			for j := c + 1; j < n; j++ {
+				best ^= (best ^ j) & -int(before(&h[j], &h[best]))
 			}
 		}
 		if !less(&h[best], &x) {

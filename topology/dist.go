@@ -299,7 +299,7 @@ func (d *Dist) sample(r *rand.Rand) time.Duration {
 	if d.kind == KindConstant {
 		return d.p50
 	}
-	x := d.floor + math.Exp(d.mu+d.sigma*r.NormFloat64())
+	x := d.floor + fastExp(d.mu+d.sigma*r.NormFloat64())
 	if d.spikeP > 0 {
 		if u := r.Float64(); u < d.spikeP {
 			// Conditional on u < p, u/p is uniform on [0, 1).

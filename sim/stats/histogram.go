@@ -136,14 +136,25 @@ func (h *Histogram) Record(v time.Duration) {
 	if h.relAcc == 0 {
 		h.init(DefaultRelativeAccuracy)
 	}
-	if v <= 0 {
-		v = 0
+	v = clamp(v)
+	idx := 0
+	if v > 0 {
+		idx = h.index(v)
+	}
+	h.record(v, idx)
+}
+
+// clamp maps v to [0, MaxValue], as Record stores it.
+func clamp(v time.Duration) time.Duration {
+	return min(max(v, 0), MaxValue)
+}
+
+// record adds v, already clamped, whose bucket index is idx (unused when
+// v is 0).
+func (h *Histogram) record(v time.Duration, idx int) {
+	if v == 0 {
 		h.zeros++
 	} else {
-		if v > MaxValue {
-			v = MaxValue
-		}
-		idx := h.index(v)
 		i := idx - h.base
 		if uint(i) >= uint(len(h.counts)) {
 			h.grow(idx)
@@ -161,6 +172,46 @@ func (h *Histogram) Record(v time.Duration) {
 	var carry uint64
 	h.sumLo, carry = bits.Add64(h.sumLo, uint64(v), 0)
 	h.sumHi += carry
+}
+
+// Sample is one latency with its bucket at DefaultRelativeAccuracy
+// computed once (NewSample), so that recording it into several histograms
+// (a run's, its timeline bins') takes one logarithm. The zero Sample is the
+// latency 0.
+type Sample struct {
+	v   time.Duration // clamped to [0, MaxValue]
+	idx int           // bucket index at DefaultRelativeAccuracy (0 when v is 0)
+}
+
+// defaultBuckets is a histogram of DefaultRelativeAccuracy, whose index
+// function NewSample uses (the very computation Record does).
+var defaultBuckets = makeHistogram(DefaultRelativeAccuracy)
+
+// NewSample returns latency v (ns) ready to record, clamped as Record
+// clamps it. O(1).
+func NewSample(v time.Duration) Sample {
+	v = clamp(v)
+	if v == 0 {
+		return Sample{}
+	}
+	return Sample{v: v, idx: defaultBuckets.index(v)}
+}
+
+// Value returns the latency s holds (ns, clamped to [0, MaxValue]).
+func (s Sample) Value() time.Duration { return s.v }
+
+// RecordSample adds s: the same as Record(s.Value()), without computing
+// the bucket again when h has DefaultRelativeAccuracy (the zero
+// Histogram's). O(1).
+func (h *Histogram) RecordSample(s Sample) {
+	if h.relAcc == 0 {
+		h.init(DefaultRelativeAccuracy)
+	}
+	if h.relAcc != DefaultRelativeAccuracy {
+		h.Record(s.v)
+		return
+	}
+	h.record(s.v, s.idx)
 }
 
 // grow reallocates the bucket slice so that it covers bucket idx, adding

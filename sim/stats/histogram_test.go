@@ -566,3 +566,32 @@ func BenchmarkHistogramQuantile(b *testing.B) {
 		_ = h.Quantile(0.99)
 	}
 }
+
+// TestRecordSampleEqualsRecord checks that recording stats.NewSample(v) gives
+// the histogram Record(v) gives, bucket for bucket, at the default accuracy
+// (the bucket computed once) and at another (computed again), edges
+// included.
+func TestRecordSampleEqualsRecord(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	vals := []time.Duration{-5, 0, 1, 2, 999, stats.MaxValue, stats.MaxValue + 1, 1 << 62}
+	for i := 0; i < 100_000; i++ {
+		vals = append(vals, time.Duration(math.Exp(r.Float64()*30)))
+	}
+	for _, acc := range []float64{stats.DefaultRelativeAccuracy, 0.01} {
+		a, b := stats.NewHistogram(acc), stats.NewHistogram(acc)
+		var zero stats.Histogram // the zero value takes the default accuracy
+		for _, v := range vals {
+			a.Record(v)
+			b.RecordSample(stats.NewSample(v))
+			if acc == stats.DefaultRelativeAccuracy {
+				zero.RecordSample(stats.NewSample(v))
+			}
+		}
+		assert.Equal(t, a, b, "accuracy %v", acc)
+		if acc == stats.DefaultRelativeAccuracy {
+			assert.Equal(t, a, &zero)
+		}
+	}
+	assert.Equal(t, stats.MaxValue, stats.NewSample(stats.MaxValue+1).Value())
+	assert.Equal(t, time.Duration(0), stats.NewSample(-1).Value())
+}

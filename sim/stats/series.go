@@ -74,6 +74,20 @@ func (s *Series) Record(at int64, latency time.Duration, ok bool) {
 	b.Latency.Record(latency)
 }
 
+// RecordSample is Record with a latency whose bucket is computed
+// (stats.NewSample), for recording one request into several histograms.
+func (s *Series) RecordSample(at int64, latency Sample, ok bool) {
+	if s.width <= 0 {
+		panic("stats: Record on a Series not made by NewSeries")
+	}
+	b := &s.bins[s.binIndex(floorDiv(at, s.width))]
+	b.Count++
+	if !ok {
+		b.Errors++
+	}
+	b.Latency.RecordSample(latency)
+}
+
 // MarkAmbiguous counts the error just recorded at instant at as ambiguous.
 // It panics if that bin holds no more errors than ambiguous ones.
 func (s *Series) MarkAmbiguous(at int64) {

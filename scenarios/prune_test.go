@@ -1,0 +1,43 @@
+package scenarios
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/regionsim/regionsim/raft"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestEventSavingsChangeNothing checks the model's event savings in
+// fault-free runs — the acknowledgements nothing reads (raft
+// Model.ackMatters) and the client's reply reported without an event
+// (Model.finishAfter): a run with them has exactly the result of the same
+// run scheduling every event (a trace turns the savings off), events
+// apart, and dispatches fewer events. ZONE (3 voters) and REGION (5
+// voters) survival.
+func TestEventSavingsChangeNothing(t *testing.T) {
+	for _, survival := range []string{"zone", "region"} {
+		t.Run(survival, func(t *testing.T) {
+			s, err := Load("default")
+			require.NoError(t, err)
+			s, err = s.WithSurvival(survival)
+			require.NoError(t, err)
+			s.Duration = 20 * time.Second
+			pruned, err := RunWith(s, RunOptions{})
+			require.NoError(t, err)
+			all, err := RunWith(s, RunOptions{tracer: func(raft.TraceEvent) {}})
+			require.NoError(t, err)
+			assert.Less(t, pruned.Events, all.Events)
+			t.Logf("events: %d with the savings, %d without", pruned.Events, all.Events)
+			pruned.Events, all.Events = 0, 0
+			pruned.WallSeconds, all.WallSeconds = 0, 0
+			a, err := json.Marshal(pruned)
+			require.NoError(t, err)
+			b, err := json.Marshal(all)
+			require.NoError(t, err)
+			assert.JSONEq(t, string(b), string(a))
+		})
+	}
+}
