@@ -135,7 +135,7 @@ func (s *scanners) considerLease(rng RangeID, sc *scanner) {
 			Latency: m.cluster.MedianRTT(src, n),
 		})
 	}
-	rates, age := r.stats.PerLocalityDecayingRate(s.rates, m.eng.Now())
+	rates, age := m.statsOf(r).PerLocalityDecayingRate(s.rates, m.eng.Now())
 	d := allocator.ShouldTransferLease(allocator.Input{
 		Source: allocator.Replica{
 			Node: src, Locality: m.cluster.Nodes[src].Locality, StoreLeases: m.leaseCount[src],

@@ -126,7 +126,7 @@ func (m *Model) evalDone(pi partID) {
 		m.fo.served(r)
 		// The leaseholder records the request's gateway locality
 		// (replicastats RecordCount, reference §5.2).
-		r.stats.RecordCount(m.cluster.Nodes[m.reqs[p.req].gateway].Zone, 1, m.eng.Now())
+		m.statsOf(r).RecordCount(m.cluster.Nodes[m.reqs[p.req].gateway].Zone, 1, m.eng.Now())
 		p.leaseSeq = r.leaseSeq
 	}
 	if p.kind == partWrite || p.kind == partLease {
@@ -230,7 +230,7 @@ func (m *Model) moveLease(r *Range, to topology.NodeID, reason string) {
 	r.Leaseholder = to
 	r.leaseSeq++
 	r.leaseEpoch = m.fo.epochOf(to)
-	r.stats.Reset(m.eng.Now())
+	m.statsOf(r).Reset(m.eng.Now())
 	m.leaseCount[from]--
 	m.leaseCount[to]++
 	m.leases = append(m.leases, LeaseEvent{At: m.eng.Now(), Range: r.ID, From: from, To: to, Reason: reason})

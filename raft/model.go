@@ -6,7 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/regionsim/regionsim/raft/allocator"
 	"github.com/regionsim/regionsim/raft/placement"
 	"github.com/regionsim/regionsim/raft/quorum"
 	"github.com/regionsim/regionsim/sim"
@@ -193,7 +192,7 @@ func (m *Model) AddTable(d TableDef) (TableID, error) {
 	t := Table{
 		Name: d.Name, Locality: d.Locality,
 		UniqueChecks: d.UniqueChecks, LOS: d.LocalityOptimizedSearch,
-		TxnRanges: d.TxnRanges,
+		TxnRanges: d.TxnRanges, added: m.eng.Now(),
 	}
 	if t.TxnRanges <= 0 {
 		t.TxnRanges = 3
@@ -233,7 +232,6 @@ func (m *Model) AddTable(d TableDef) (TableID, error) {
 		r.Replicas = append(append(r.Replicas, l.Voters...), l.NonVoters...)
 		r.initLease(l.Leaseholder, len(m.cluster.Nodes))
 		r.fail.init(l.Leaseholder)
-		r.stats = allocator.NewReplicaStats(len(m.cluster.Zones), m.eng.Now(), m.cfg.Allocator)
 		m.leaseCount[r.Leaseholder]++
 		m.leases = append(m.leases, LeaseEvent{At: m.eng.Now(), Range: r.ID, From: -1, To: r.Leaseholder, Reason: "initial"})
 		if r.GlobalReads {

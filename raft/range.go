@@ -3,6 +3,7 @@ package raft
 import (
 	"github.com/regionsim/regionsim/raft/allocator"
 	"github.com/regionsim/regionsim/raft/placement"
+	"github.com/regionsim/regionsim/sim"
 	"github.com/regionsim/regionsim/topology"
 )
 
@@ -46,6 +47,9 @@ type Table struct {
 	UniqueChecks bool
 	LOS          bool
 	TxnRanges    int
+	// added is when the table was added: its ranges' request statistics
+	// start then (see statsOf).
+	added sim.Time
 }
 
 // Range is one range of a table. Its state is split by the concern that
@@ -60,7 +64,7 @@ type Table struct {
 //   - fail (failover.go): Raft leadership, elections and lease acquisition
 //     under failures (untouched in a run without faults);
 //   - stats: the leaseholder's request-locality statistics, read by the
-//     allocator (follow.go, raft/allocator).
+//     allocator (follow.go, raft/allocator); nil until first used (statsOf).
 type Range struct {
 	rangeLayout
 	rangeLease
@@ -107,4 +111,22 @@ func (r *rangeLayout) replicaBit(n topology.NodeID) uint32 {
 		return 1 << uint(i)
 	}
 	return 0
+}
+
+// statsOf returns r's request statistics, creating them on first use.
+//
+// CockroachDB gives every replica its stats when it is created; here they
+// are created when first touched — the first request the leaseholder
+// serves, the first scanner visit that reads them, or a lease move that
+// resets them — as if created when the table was added. Stats that nothing
+// has touched have rotated no window (rotation is lazy, on access) and
+// counted nothing, so stats created at the first touch with the table's
+// creation time as their start are the same stats: the results are
+// unchanged, and the ranges that see no request before the run ends (most
+// of them in a table of 100,000 ranges) hold no counts (issue #16).
+func (m *Model) statsOf(r *Range) *allocator.ReplicaStats {
+	if r.stats == nil {
+		r.stats = allocator.NewReplicaStats(len(m.cluster.Zones), m.tables[r.Table].added, m.cfg.Allocator)
+	}
+	return r.stats
 }
