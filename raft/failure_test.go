@@ -727,7 +727,7 @@ func TestBreakerProbeRecovers(t *testing.T) {
 						require.True(t, r.ok, "%s seed %d: range %d read at %v", version, seed, i, r.start)
 					}
 				}
-				assert.False(t, h.m.ranges[i].fail.tripped, "%s seed %d: range %d's breaker reset", version, seed, i)
+				assert.False(t, h.m.ranges[i].fail != nil && h.m.ranges[i].fail.tripped, "%s seed %d: range %d's breaker reset", version, seed, i)
 			}
 		}
 	}

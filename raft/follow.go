@@ -116,7 +116,7 @@ func (s *scanners) considerLease(rng RangeID, sc *scanner) {
 		return
 	}
 	src := r.Leaseholder
-	if !m.fo.leaseValid(r) || r.fail.acquiring {
+	if !m.fo.leaseValid(r) || r.fail != nil && r.fail.acquiring {
 		return
 	}
 	s.targets = r.Layout.ValidLeaseTargets(m.cluster, m.isLive, s.targets[:0])

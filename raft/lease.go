@@ -191,7 +191,7 @@ func (m *Model) TransferLease(rng RangeID, target topology.NodeID, reason string
 	if r.transferring || target == r.Leaseholder || !r.Layout.IsVoter(target) {
 		return false
 	}
-	if m.fo != nil && r.fail.leader < 0 {
+	if m.fo != nil && r.leader < 0 {
 		if m.tracer != nil {
 			m.traceNote(r.Leaseholder, "transfer-refused", fmt.Sprintf("r%d: to %v (%s): no Raft leader, the target may need a snapshot", r.ID, target, reason))
 		}

@@ -121,11 +121,11 @@ func TestTransferLeaseRefusedWithoutRaftLeader(t *testing.T) {
 	reads := h.probe(Request{Op: OpRead, Table: tb, Gateway: n1}, 5100*time.Millisecond, 6*time.Second, 10*time.Millisecond)
 	var refused, started bool
 	h.atTime(5.1, func() {
-		require.Less(t, h.m.ranges[0].fail.leader, topology.NodeID(0), "no leader yet: %v", *events)
+		require.Less(t, h.m.ranges[0].leader, topology.NodeID(0), "no leader yet: %v", *events)
 		refused = !h.m.TransferLease(0, n2, "test")
 	})
 	h.atTime(15, func() {
-		require.GreaterOrEqual(t, h.m.ranges[0].fail.leader, topology.NodeID(0))
+		require.GreaterOrEqual(t, h.m.ranges[0].leader, topology.NodeID(0))
 		started = h.m.TransferLease(0, n2, "test")
 	})
 	h.e.RunUntil(sim.At(25 * time.Second))

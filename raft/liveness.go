@@ -139,7 +139,7 @@ func (f *failover) heartbeatDone(n topology.NodeID) {
 	// (e.g. every voter of a ZONE-survival range was down).
 	for ri := range f.m.ranges {
 		r := &f.m.ranges[ri]
-		if (r.fail.waitingLease || r.fail.open >= 0) && r.Leaseholder == n && !r.fail.acquiring && f.leaseHolderOK(r) {
+		if r.fail != nil && (r.fail.waitingLease || r.fail.open >= 0) && r.Leaseholder == n && !r.fail.acquiring && f.leaseHolderOK(r) {
 			f.leaseRestored(r)
 		}
 	}

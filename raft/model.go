@@ -231,7 +231,7 @@ func (m *Model) AddTable(d TableDef) (TableID, error) {
 		r.Layout.NonVoters = slices.Clone(l.NonVoters)
 		r.Replicas = append(append(r.Replicas, l.Voters...), l.NonVoters...)
 		r.initLease(l.Leaseholder, len(m.cluster.Nodes))
-		r.fail.init(l.Leaseholder)
+		r.leader = l.Leaseholder
 		m.leaseCount[r.Leaseholder]++
 		m.leases = append(m.leases, LeaseEvent{At: m.eng.Now(), Range: r.ID, From: -1, To: r.Leaseholder, Reason: "initial"})
 		if r.GlobalReads {

@@ -61,16 +61,19 @@ type Table struct {
 //     waiting for a lease, and the gateways' range caches;
 //   - rangeProgress (write.go): replication progress — replicas still
 //     catching up by snapshot, GLOBAL writes' timestamps per key;
-//   - fail (failover.go): Raft leadership, elections and lease acquisition
-//     under failures (untouched in a run without faults);
+//   - leader: the range's Raft leader, -1 while it has none (changed only
+//     by elections and step-downs under failures);
+//   - fail (failover.go): elections and lease acquisition under failures,
+//     nil until a fault touches the range (failover.state);
 //   - stats: the leaseholder's request-locality statistics, read by the
 //     allocator (follow.go, raft/allocator); nil until first used (statsOf).
 type Range struct {
 	rangeLayout
 	rangeLease
 	rangeProgress
-	fail  rangeFailover
-	stats *allocator.ReplicaStats
+	leader topology.NodeID
+	fail   *rangeFailover
+	stats  *allocator.ReplicaStats
 }
 
 // rangeLayout is where a range's replicas are.

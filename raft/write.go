@@ -95,7 +95,7 @@ func (m *Model) replicate(pi partID) {
 	}
 	p.repGen, p.repNode = p.gen, p.node
 	p.term = m.fo.proposerTerm(r, p.node)
-	if m.fo != nil && r.fail.leader < 0 {
+	if m.fo != nil && r.leader < 0 {
 		// No Raft leader: the proposal waits in the proposal buffer and is
 		// re-proposed once one is elected (reproposeOrReject).
 		p.held = true
@@ -213,7 +213,7 @@ func (m *Model) voterAppended(pi partID, i int) {
 	if p.commit || !quorum.Committed(r.NumVoters, int(p.acks)) {
 		return
 	}
-	if m.fo != nil && r.fail.leader < 0 {
+	if m.fo != nil && r.leader < 0 {
 		// The range lost its leader while the proposal was out: nothing
 		// commits without one. It goes out again once one is elected.
 		m.holdPart(pi)
@@ -376,7 +376,7 @@ func (m *Model) reproposeOrReject(r *Range) {
 		}
 		known, ok := m.fo.knownTerm(r, p.node)
 		switch {
-		case p.held && r.fail.leader < 0:
+		case p.held && r.leader < 0:
 			continue // still no leader
 		case p.held:
 			// A leader at last: out it goes (or is rejected).
