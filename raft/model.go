@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/regionsim/regionsim/raft/placement"
-	"github.com/regionsim/regionsim/raft/quorum"
 	"github.com/regionsim/regionsim/sim"
 	"github.com/regionsim/regionsim/topology"
 )
@@ -41,6 +40,7 @@ type Model struct {
 	seed     uint64
 	tables   []Table
 	ranges   []Range
+	shapes   shapes // the ranges' shared replica placements
 	// leaseAcquireTimeout bounds how long a request waits at a replica
 	// for a lease (RangeLeaseAcquireTimeout).
 	leaseAcquireTimeout time.Duration
@@ -221,15 +221,10 @@ func (m *Model) AddTable(d TableDef) (TableID, error) {
 			return 0, fmt.Errorf("raft: table %q range %d: leaseholder %v is not a voter", d.Name, i, l.Leaseholder)
 		}
 		r := Range{rangeLayout: rangeLayout{
-			ID: RangeID(len(m.ranges)), Table: id, Partition: -1, Layout: l.Layout, spec: l.Spec,
-			NumVoters: len(l.Voters), Quorum: quorum.Size(len(l.Voters)),
-			GlobalReads: l.GlobalReads, keys: max(1, rows/len(d.Layouts)), bytes: d.RangeBytes,
+			ID: RangeID(len(m.ranges)), Table: id, Partition: -1,
+			rangeShape: m.shapes.shapeOf(&l.Layout, &l.Spec),
+			keys:       max(1, rows/len(d.Layouts)), bytes: d.RangeBytes,
 		}}
-		// The range owns copies of the layout's lists: up-replication
-		// edits them.
-		r.Layout.Voters = slices.Clone(l.Voters)
-		r.Layout.NonVoters = slices.Clone(l.NonVoters)
-		r.Replicas = append(append(r.Replicas, l.Voters...), l.NonVoters...)
 		r.initLease(l.Leaseholder, len(m.cluster.Nodes))
 		r.leader = l.Leaseholder
 		m.leaseCount[r.Leaseholder]++

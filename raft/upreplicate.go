@@ -57,6 +57,7 @@ func (f *failover) storeDead(d topology.NodeID, gen int32) {
 		if target < 0 {
 			continue
 		}
+		r.ownShape() // the shape is shared until now
 		r.Replicas[i] = target
 		list := r.Layout.NonVoters
 		if voter {
