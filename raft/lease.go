@@ -34,24 +34,53 @@ type rangeLease struct {
 	// parked heads the list (through partState.next) of the parts waiting
 	// at the range for a lease transfer or acquisition.
 	parked partID
-	// cache[g] is the leaseholder gateway g believes in (DistSender's range
-	// cache) and cacheSeq[g] the sequence of that lease: a
-	// NotLeaseHolderError naming the holder, or a successful answer from
-	// a holder of a newer lease, corrects it (gateway.go learnLease).
-	cache    []topology.NodeID
-	cacheSeq []uint32
+	// cache[g] is the lease gateway g believes in (DistSender's range
+	// cache): a NotLeaseHolderError naming the holder, or a successful
+	// answer from a holder of a newer lease, corrects it (gateway.go
+	// learnLease). It is nil while every gateway believes in the initial
+	// lease, held by initialLH with sequence 0 (cachedLease), as most
+	// ranges of a big table do for the whole run.
+	cache     []cachedLease
+	initialLH topology.NodeID
 }
 
-// initLease gives the range its initial leaseholder lh, known to all of a
-// cluster's nodes gateways.
-func (l *rangeLease) initLease(lh topology.NodeID, nodes int) {
+// cachedLease is a gateway's range cache entry: the lease of sequence seq
+// is held by lh.
+type cachedLease struct {
+	lh  topology.NodeID
+	seq uint32
+}
+
+// initLease gives the range its initial leaseholder lh, known to every
+// gateway.
+func (l *rangeLease) initLease(lh topology.NodeID) {
 	l.Leaseholder = lh
+	l.initialLH = lh
 	l.parked = noPart
-	l.cache = make([]topology.NodeID, nodes)
-	l.cacheSeq = make([]uint32, nodes)
-	for g := range l.cache {
-		l.cache[g] = lh
+}
+
+// cachedLease returns the lease gateway g believes the range has.
+func (l *rangeLease) cachedLease(g topology.NodeID) cachedLease {
+	if l.cache == nil {
+		return cachedLease{lh: l.initialLH}
 	}
+	return l.cache[g]
+}
+
+// setCachedLease makes gateway g believe that the lease of sequence seq is
+// held by lh; nodes is the cluster's node count. The cache is allocated
+// at its first change.
+func (l *rangeLease) setCachedLease(g, lh topology.NodeID, seq uint32, nodes int) {
+	if l.cache == nil {
+		if lh == l.initialLH && seq == 0 {
+			return
+		}
+		l.cache = make([]cachedLease, nodes)
+		for i := range l.cache {
+			l.cache[i].lh = l.initialLH
+		}
+	}
+	l.cache[g] = cachedLease{lh: lh, seq: seq}
 }
 
 // LeaseEvent is one entry of the lease log: the lease of range Range moved

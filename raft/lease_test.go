@@ -152,7 +152,7 @@ func TestRedirectToNewLeaseholderTriedBefore(t *testing.T) {
 	h := newFaultHarness(t, DefaultConfig())
 	tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zoneLayoutA}, Rows: 10})
 	h.fault(Fault{Name: "later", At: time.Hour, For: time.Second, Crash: []topology.NodeID{n9}})
-	h.m.ranges[0].cache[n3] = n2
+	h.m.ranges[0].setCachedLease(n3, n2, h.m.ranges[0].cachedLease(n3).seq, len(h.m.cluster.Nodes))
 	var steps []string
 	h.m.SetTracer(func(ev TraceEvent) {
 		if ev.Req == 1 {

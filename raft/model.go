@@ -225,7 +225,7 @@ func (m *Model) AddTable(d TableDef) (TableID, error) {
 			rangeShape: m.shapes.shapeOf(&l.Layout, &l.Spec),
 			keys:       max(1, rows/len(d.Layouts)), bytes: d.RangeBytes,
 		}}
-		r.initLease(l.Leaseholder, len(m.cluster.Nodes))
+		r.initLease(l.Leaseholder)
 		r.leader = l.Leaseholder
 		m.leaseCount[r.Leaseholder]++
 		m.leases = append(m.leases, LeaseEvent{At: m.eng.Now(), Range: r.ID, From: -1, To: r.Leaseholder, Reason: "initial"})

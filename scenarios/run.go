@@ -391,6 +391,15 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 	if !o.noExplain {
 		expect = s.Expectations(placed)
 	}
+	// What the result says of the placement is known now: the layouts
+	// (a few hundred bytes a range) need not stay alive through the run.
+	under := make([]string, len(placed))
+	for ti := range placed {
+		if ti < len(s.Tables) {
+			under[ti] = s.underReplication(c, s.Tables[ti], placed[ti])
+		}
+	}
+	placed = nil
 	for wi, w := range s.Workload {
 		ti := s.TableIndex(w.Table)
 		t := s.Tables[ti]
@@ -516,8 +525,8 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 	s.leaseResults(res, m, end)
 	s.faultResults(res, m, faults)
 	for ti := range res.Tables {
-		if ti < len(placed) && ti < len(s.Tables) {
-			res.Tables[ti].UnderReplicated = s.underReplication(c, s.Tables[ti], placed[ti])
+		if ti < len(under) {
+			res.Tables[ti].UnderReplicated = under[ti]
 		}
 	}
 	loadResults(res, m, c, warmupEnd, end)
