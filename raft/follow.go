@@ -3,6 +3,7 @@ package raft
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/regionsim/regionsim/raft/allocator"
@@ -77,10 +78,17 @@ func (s *scanners) Handle(ev *sim.Event) {
 	}
 }
 
-// refresh rebuilds the stores' replica lists.
+// refresh rebuilds the stores' replica lists, each grown once to its
+// length.
 func (s *scanners) refresh() {
+	counts := make([]int, len(s.stores))
+	for i := range s.m.ranges {
+		for _, n := range s.m.ranges[i].Replicas {
+			counts[n]++
+		}
+	}
 	for i := range s.stores {
-		s.stores[i].replicas = s.stores[i].replicas[:0]
+		s.stores[i].replicas = slices.Grow(s.stores[i].replicas[:0], counts[i])
 	}
 	for i := range s.m.ranges {
 		for _, n := range s.m.ranges[i].Replicas {

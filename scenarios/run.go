@@ -634,6 +634,7 @@ func (s *Scenario) leaseResults(res *Result, m *raft.Model, end sim.Time) {
 	log := m.Leases()
 	index := rangeIndexes(m)
 	transfers := make([]int, len(tables))
+	res.Leases = slices.Grow(res.Leases, len(log)) // one initial lease per range, then the moves
 	for _, ev := range log {
 		r := ranges[ev.Range]
 		node := c.Nodes[ev.To]

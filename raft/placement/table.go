@@ -94,8 +94,13 @@ func PlaceTable(c *topology.Cluster, db Database, t TableSpec, r *rand.Rand, loa
 			return nil, fmt.Errorf("placement: table %q: %w", t.Name, err)
 		}
 		spec.Nodes = t.Nodes
+		// The spec is checked and bound once for the partition's ranges.
+		prep, err := prepare(c, spec)
 		for range counts[i] {
-			l, err := allocate(c, spec, r, load)
+			var l Layout
+			if err == nil {
+				l, err = prep.allocate(c, r, load)
+			}
 			if err != nil {
 				return nil, fmt.Errorf("placement: table %q: range %d: %w", t.Name, len(out), err)
 			}
