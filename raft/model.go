@@ -238,7 +238,10 @@ func (m *Model) AddTable(d TableDef) (TableID, error) {
 				return 0, fmt.Errorf("raft: table %q range %d: unknown partition region %q", d.Name, i, l.Partition)
 			}
 			r.Partition = reg
+			r.pos = int32(len(t.Partitions[reg]))
 			t.Partitions[reg] = append(t.Partitions[reg], r.ID)
+		} else {
+			r.pos = int32(len(t.Ranges))
 		}
 		t.Ranges = append(t.Ranges, r.ID)
 		m.ranges = append(m.ranges, r)
@@ -572,8 +575,10 @@ func mod(a, n int) int {
 	return a
 }
 
-func indexOf(s []RangeID, v RangeID) int {
-	if i := slices.Index(s, v); i >= 0 {
+// indexOf returns the position of range v in s, its table's range list
+// (t.Ranges) or its partition's (t.Partitions[v's partition]): O(1).
+func (m *Model) indexOf(s []RangeID, v RangeID) int {
+	if i := int(m.ranges[v].pos); i < len(s) && s[i] == v {
 		return i
 	}
 	panic("raft: range not in its table")

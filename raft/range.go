@@ -93,6 +93,9 @@ type rangeLayout struct {
 	// (ownShape).
 	*rangeShape
 	keys int
+	// pos is the range's position in its partition's list
+	// (Table.Partitions) in a REGIONAL BY ROW table, else in Table.Ranges.
+	pos int32
 	// bytes is the range's data size (TableDef.RangeBytes).
 	bytes int64
 }

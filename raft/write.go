@@ -46,7 +46,7 @@ func (m *Model) startInsert(ri reqID) {
 			if reg == int(s.region) || len(t.Partitions[reg]) == 0 {
 				continue
 			}
-			rng := partitionRange(t, m.ranges[s.rng].Partition, reg, s.rng)
+			rng := m.partitionRange(t, m.ranges[s.rng].Partition, reg, s.rng)
 			m.startPart(ri, rng, m.routeLH(ri, rng), partCheck)
 		}
 		return
@@ -64,7 +64,7 @@ func (m *Model) startTxn(ri reqID) {
 	if t.Partitions != nil {
 		ranges = t.Partitions[s.region]
 	}
-	first := indexOf(ranges, s.rng)
+	first := m.indexOf(ranges, s.rng)
 	for k := 0; k < min(t.TxnRanges, len(ranges)); k++ {
 		rng := ranges[(first+k)%len(ranges)]
 		m.startPart(ri, rng, m.routeLH(ri, rng), partWrite)
