@@ -147,8 +147,12 @@ func (r *rangeLayout) ownShape() {
 type shapes struct {
 	byKey map[string]*rangeShape
 	specs []placement.Spec // the distinct specs seen, indexed in keys
-	last  int              // index in specs of the last spec matched
-	key   []byte
+	// lastIn is the last spec looked up (if seen) and last its index in
+	// specs.
+	lastIn placement.Spec
+	seen   bool
+	last   int
+	key    []byte
 }
 
 // shapeOf returns the shared shape of layout l placed from spec, creating
@@ -194,9 +198,10 @@ func (s *shapes) shapeOf(l *placement.Layout, spec *placement.Spec) *rangeShape 
 // lists (placement.PlaceTable), which is checked first; otherwise specs
 // are compared by value.
 func (s *shapes) specIndex(spec *placement.Spec) int {
-	if s.last < len(s.specs) && sameSpec(&s.specs[s.last], spec) {
+	if s.seen && sameSpec(&s.lastIn, spec) {
 		return s.last
 	}
+	s.lastIn, s.seen = *spec, true
 	for i := range s.specs {
 		if sameSpec(&s.specs[i], spec) || reflect.DeepEqual(s.specs[i], *spec) {
 			s.last = i
