@@ -315,6 +315,8 @@ type prepared struct {
 	used               []bool
 	replicasIn         []int // voters and non-voters per region
 	votersIn           []int
+	// div[i*len(c.Nodes)+j] is topology.DiversityScore of nodes i and j.
+	div []float64
 }
 
 // prepare checks spec against c and binds its constraints: the part of
@@ -350,6 +352,26 @@ func prepare(c *topology.Cluster, spec Spec) (*prepared, error) {
 		return nil, fmt.Errorf("num_replicas=%d: only nodes %v are allowed: %w", spec.NumReplicas, spec.Nodes, ErrUnsatisfiable)
 	}
 	return p, nil
+}
+
+// tabulateDiversity computes the diversity of every pair of nodes of c
+// once, for a spec that allocates many ranges (O(nodes²)).
+func (p *prepared) tabulateDiversity(c *topology.Cluster) {
+	n := len(c.Nodes)
+	p.div = make([]float64, n*n)
+	for i := range c.Nodes {
+		for j := range c.Nodes {
+			p.div[i*n+j] = topology.DiversityScore(c.Nodes[i].Locality, c.Nodes[j].Locality)
+		}
+	}
+}
+
+// diversity returns topology.DiversityScore of nodes i and j.
+func (p *prepared) diversity(c *topology.Cluster, i int, j topology.NodeID) float64 {
+	if p.div != nil {
+		return p.div[i*len(c.Nodes)+int(j)]
+	}
+	return topology.DiversityScore(c.Nodes[i].Locality, c.Nodes[j].Locality)
 }
 
 // allocate places one range (see Allocate). The layouts it returns share
@@ -388,10 +410,10 @@ func (p *prepared) allocate(c *topology.Cluster, r *rand.Rand, load *Load) (Layo
 				s.voterNecessary = voterCons.necessary(n.Region, votersIn)
 			}
 			for _, id := range against {
-				s.diversity += topology.DiversityScore(n.Locality, c.Nodes[id].Locality)
+				s.diversity += p.diversity(c, i, id)
 			}
 			for _, id := range more {
-				s.diversity += topology.DiversityScore(n.Locality, c.Nodes[id].Locality)
+				s.diversity += p.diversity(c, i, id)
 			}
 			if load != nil {
 				s.load = load.Replicas[i]

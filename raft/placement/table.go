@@ -96,6 +96,9 @@ func PlaceTable(c *topology.Cluster, db Database, t TableSpec, r *rand.Rand, loa
 		spec.Nodes = t.Nodes
 		// The spec is checked and bound once for the partition's ranges.
 		prep, err := prepare(c, spec)
+		if err == nil && counts[i] > 1 {
+			prep.tabulateDiversity(c)
+		}
 		for range counts[i] {
 			var l Layout
 			if err == nil {
