@@ -115,6 +115,7 @@ func (f *failover) tryAcquire(r *Range) {
 		return
 	}
 	st.waitingLease = true
+	f.markUnserved(r.ID)
 	if r.leader < 0 || !f.reachesQuorum(r.leader, r.Layout.Voters) {
 		// No leader that can commit: wait for an election (election.go).
 		f.watchLeader(r)

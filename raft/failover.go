@@ -3,6 +3,7 @@ package raft
 import (
 	"cmp"
 	"fmt"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 
@@ -54,6 +55,37 @@ type failover struct {
 	live         liveness
 	outages      []Outage
 	replacements []Replacement
+	// unserved has bit i set for range i when it may have an open outage
+	// or wait for a lease (set when either starts, cleared when a
+	// heartbeat finds neither): the ranges a heartbeat looks at for a
+	// lease to restore, without walking every range (heartbeatDone).
+	unserved []uint64
+}
+
+// markUnserved records that range id may have an open outage or wait for
+// a lease.
+func (f *failover) markUnserved(id RangeID) {
+	w := int(id) / 64
+	if w >= len(f.unserved) {
+		f.unserved = append(f.unserved, make([]uint64, w+1-len(f.unserved))...)
+	}
+	f.unserved[w] |= 1 << (uint(id) % 64)
+}
+
+// nextUnserved returns the smallest range id ≥ from marked unserved, or
+// -1. Bits set meanwhile above from are found, as a walk over every range
+// in id order would find them.
+func (f *failover) nextUnserved(from int) int {
+	for w := from / 64; w < len(f.unserved); w++ {
+		bitsLeft := f.unserved[w]
+		if w == from/64 {
+			bitsLeft &^= 1<<(uint(from)%64) - 1
+		}
+		if bitsLeft != 0 {
+			return w*64 + bits.TrailingZeros64(bitsLeft)
+		}
+	}
+	return -1
 }
 
 // rangeFailover is a range's failure state: when its Raft leader
@@ -316,6 +348,7 @@ func (f *failover) openOutage(r *Range) {
 	}
 	st.retryOutage = -1 // the previous outage's retry phase ends here
 	st.open = int32(len(f.outages))
+	f.markUnserved(r.ID)
 	f.outages = append(f.outages, Outage{Fault: f.latest, Range: r.ID, Start: f.eng.Now(), Phases: map[string]float64{}})
 	st.trigger = 0
 	f.note(r.Leaseholder, "outage", "r%d cannot serve", r.ID)

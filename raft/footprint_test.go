@@ -126,3 +126,25 @@ func TestOwnShapeCopiesOnWrite(t *testing.T) {
 	a.ownShape()
 	assert.Same(t, own, a.rangeShape, "a private shape is not copied again")
 }
+
+// TestNextUnserved checks the unserved-range set against a walk over every
+// id, including ids marked during the walk (found when above the cursor,
+// as the walk would find them).
+func TestNextUnserved(t *testing.T) {
+	f := &failover{}
+	assert.Equal(t, -1, f.nextUnserved(0), "empty")
+	for _, id := range []RangeID{3, 63, 64, 200} {
+		f.markUnserved(id)
+	}
+	var got []int
+	for id := f.nextUnserved(0); id >= 0; id = f.nextUnserved(id + 1) {
+		got = append(got, id)
+		if id == 63 {
+			f.markUnserved(10)  // below the cursor: not this walk's
+			f.markUnserved(130) // above: found
+		}
+	}
+	assert.Equal(t, []int{3, 63, 64, 130, 200}, got)
+	assert.Equal(t, 10, f.nextUnserved(4))
+	assert.Equal(t, -1, f.nextUnserved(201))
+}
