@@ -89,7 +89,7 @@ type rangeLayout struct {
 	Partition int // cluster region of an RBR partition, else -1
 	// rangeShape is where the replicas are: shared, read-only, by every
 	// range of the model with the same layout and zone config (see
-	// Model.shapeOf), until up-replication gives the range its own
+	// shapes.shapeOf), until up-replication gives the range its own
 	// (ownShape).
 	*rangeShape
 	keys int
@@ -143,7 +143,7 @@ func (r *rangeLayout) ownShape() {
 }
 
 // shapes interns the ranges' shapes: ranges with equal layouts placed from
-// equal zone configs share one (Model.shapeOf).
+// equal zone configs share one (shapeOf).
 type shapes struct {
 	byKey map[string]*rangeShape
 	specs []placement.Spec // the distinct specs seen, indexed in keys
