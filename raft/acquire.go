@@ -27,7 +27,7 @@ func (f *failover) leaseHolderOK(r *Range) bool {
 // leaseValid reports whether r's lease can serve requests now: the holder
 // is fine and no re-acquisition is under way.
 func (f *failover) leaseValid(r *Range) bool {
-	return f == nil || (f.leaseHolderOK(r) && !r.fail.waitingLease)
+	return f == nil || (f.leaseHolderOK(r) && (r.fail == nil || !r.fail.waitingLease))
 }
 
 // leaseUnexpired reports whether r's lease still looks valid to its other
@@ -89,14 +89,14 @@ func (f *failover) quorumRTT(n topology.NodeID, voters []topology.NodeID) time.D
 func (f *failover) requestLease(r *Range, v topology.NodeID) {
 	f.wakeOrRedirect(r, v)
 	f.openOutage(r)
-	if st := &r.fail; st.stuckSince == 0 {
+	if st := f.state(r); st.stuckSince == 0 {
 		// The lease request is a proposal at a live replica: the replica's
 		// circuit breaker trips if it has not applied in time.
 		st.stuckSince = f.eng.Now()
 		f.armBreaker(r, st.stuckSince)
 	}
-	if r.fail.trigger == 0 {
-		r.fail.trigger = f.eng.Now()
+	if st := f.state(r); st.trigger == 0 {
+		st.trigger = f.eng.Now()
 	}
 	f.tryAcquire(r)
 }
@@ -106,7 +106,7 @@ func (f *failover) requestLease(r *Range, v topology.NodeID) {
 // to the liveness range) and a lease proposal (one consensus round) follow
 // (reference §6.2). Leader leases skip the epoch bump.
 func (f *failover) tryAcquire(r *Range) {
-	st := &r.fail
+	st := f.state(r)
 	if st.acquiring {
 		return
 	}
@@ -115,7 +115,8 @@ func (f *failover) tryAcquire(r *Range) {
 		return
 	}
 	st.waitingLease = true
-	if st.leader < 0 || !f.reachesQuorum(st.leader, r.Layout.Voters) {
+	f.markUnserved(r.ID)
+	if r.leader < 0 || !f.reachesQuorum(r.leader, r.Layout.Voters) {
 		// No leader that can commit: wait for an election (election.go).
 		f.watchLeader(r)
 		return
@@ -132,36 +133,36 @@ func (f *failover) tryAcquire(r *Range) {
 		// milestone of this outage.
 		st.expiredAt = f.live.bumped[old]
 	}
-	if old := r.Leaseholder; old != st.leader && current {
+	if old := r.Leaseholder; old != r.leader && current {
 		st.expiredAt = f.live.until[old]
 		start = max(start, f.live.until[old])
 		if !f.timers.leaderLeases {
 			// The old holder's epoch must be incremented first: a
 			// conditional write to its liveness record.
-			lh, ok := f.livenessLeader(st.leader)
+			lh, ok := f.livenessLeader(r.leader)
 			if !ok {
 				return // cannot reach the liveness range: retried on recovery
 			}
-			bump = f.c.MedianRTT(st.leader, lh) + f.quorumRTT(lh, f.live.replicas) + f.c.SampleFsync(f.rng)
+			bump = f.c.MedianRTT(r.leader, lh) + f.quorumRTT(lh, f.live.replicas) + f.c.SampleFsync(f.rng)
 			st.bumping, st.readEpoch = true, f.live.epoch[old]
 		}
 	}
-	round := f.c.SampleService(f.rng) + f.c.SampleFsync(f.rng) + f.quorumRTT(st.leader, r.Layout.Voters)
+	round := f.c.SampleService(f.rng) + f.c.SampleFsync(f.rng) + f.quorumRTT(r.leader, r.Layout.Voters)
 	st.acquiring = true
-	f.note(st.leader, "lease-acquire", "r%d: %v from %v after its liveness expires at %v: epoch bump %v, proposal %v",
-		r.ID, st.leader, r.Leaseholder, start, bump, round)
+	f.note(r.leader, "lease-acquire", "r%d: %v from %v after its liveness expires at %v: epoch bump %v, proposal %v",
+		r.ID, r.leader, r.Leaseholder, start, bump, round)
 	f.eng.Schedule(start.Add(bump+round), f.id, kAcquired, int64(r.ID))
 }
 
 func (f *failover) acquired(r *Range) {
-	st := &r.fail
+	st := f.state(r)
 	st.acquiring = false
 	r.transferring = false // a transfer stuck on the lost quorum is moot
-	if st.leader < 0 || !f.reachesQuorum(st.leader, r.Layout.Voters) || !f.isLive(st.leader) {
+	if r.leader < 0 || !f.reachesQuorum(r.leader, r.Layout.Voters) || !f.isLive(r.leader) {
 		f.tryAcquire(r)
 		return
 	}
-	from, to := r.Leaseholder, st.leader
+	from, to := r.Leaseholder, r.leader
 	if st.bumping {
 		st.bumping = false
 		if f.live.epoch[from] != st.readEpoch {
@@ -209,7 +210,7 @@ func (f *failover) epochOf(n topology.NodeID) uint32 {
 // an open outage (its old holder's liveness had expired meanwhile, say)
 // and the new holder can serve, the outage ends.
 func (f *failover) leaseTransferred(r *Range) {
-	if f == nil || r.fail.open < 0 || r.fail.acquiring || !f.leaseHolderOK(r) {
+	if f == nil || r.fail == nil || r.fail.open < 0 || r.fail.acquiring || !f.leaseHolderOK(r) {
 		return
 	}
 	r.fail.transferred = true
@@ -219,7 +220,7 @@ func (f *failover) leaseTransferred(r *Range) {
 // leaseRestored ends r's outage and releases the requests waiting for a
 // lease towards the leaseholder.
 func (f *failover) leaseRestored(r *Range) {
-	st := &r.fail
+	st := f.state(r)
 	st.waitingLease = false
 	now := f.eng.Now()
 	if st.open >= 0 {

@@ -10,7 +10,7 @@ import (
 
 // breakerTripped reports whether r's replica circuit breaker has tripped:
 // requests that would wait there for the lease fail at once.
-func (f *failover) breakerTripped(r *Range) bool { return f != nil && r.fail.tripped }
+func (f *failover) breakerTripped(r *Range) bool { return f != nil && r.fail != nil && r.fail.tripped }
 
 // armBreaker starts r's breaker timer, unless one runs, to fire
 // ReplicaCircuitBreakerThreshold after since: called when a request starts
@@ -18,7 +18,7 @@ func (f *failover) breakerTripped(r *Range) bool { return f != nil && r.fail.tri
 // with no leader or no reachable quorum, refused for its term, or pending
 // when a fault starts).
 func (f *failover) armBreaker(r *Range, since sim.Time) {
-	st := &r.fail
+	st := f.state(r)
 	if f == nil || st.breakerArmed || st.tripped {
 		return
 	}
@@ -36,7 +36,7 @@ func (f *failover) armBreaker(r *Range, since sim.Time) {
 // to serve. If nothing is that old the timer waits for the oldest.
 func (f *failover) breakerFires(id RangeID, gen int32) {
 	r := &f.m.ranges[id]
-	st := &r.fail
+	st := f.state(r)
 	if gen != st.breakerGen {
 		return
 	}
@@ -67,11 +67,11 @@ func (f *failover) breakerFires(id RangeID, gen int32) {
 // when its lease wait times out (RangeLeaseAcquireTimeout).
 func (f *failover) probe(id RangeID, gen int32) {
 	r := &f.m.ranges[id]
-	st := &r.fail
+	st := f.state(r)
 	if gen != st.breakerGen || !st.tripped {
 		return
 	}
-	if f.leaseValid(r) && st.leader >= 0 {
+	if f.leaseValid(r) && r.leader >= 0 {
 		st.tripped, st.stuckSince = false, 0
 		st.breakerGen++
 		f.note(r.Leaseholder, "breaker-reset", "r%d: the probe succeeds", r.ID)

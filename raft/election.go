@@ -107,7 +107,7 @@ type election struct {
 
 // el returns r's election state, sized to its replicas.
 func (f *failover) el(r *Range) *election {
-	e := &r.fail.el
+	e := &f.state(r).el
 	if n := len(r.Replicas); len(e.role) != n {
 		grow := n - len(e.role)
 		e.role = append(e.role, make([]uint8, grow)...)
@@ -120,7 +120,7 @@ func (f *failover) el(r *Range) *election {
 		e.lastHeard = append(e.lastHeard, make([]sim.Time, grow)...)
 		e.logTerm = append(e.logTerm, make([]uint32, grow)...)
 		e.logIdx = append(e.logIdx, make([]uint64, grow)...)
-		if j := r.replicaIndex(r.fail.leader); j >= 0 && grow == n {
+		if j := r.replicaIndex(r.leader); j >= 0 && grow == n {
 			e.role[j] = roleLeader
 		}
 	}
@@ -162,7 +162,7 @@ func (f *failover) watchLeader(r *Range) {
 	for i := range r.NumVoters {
 		v := r.Replicas[i]
 		switch {
-		case !f.up(v) || v == r.fail.leader && f.up(v):
+		case !f.up(v) || v == r.leader && f.up(v):
 			f.stopTimer(e, i)
 		case f.hearsLeader(r, v):
 			f.stopTimer(e, i)
@@ -196,7 +196,7 @@ func (f *failover) campaignTime(r *Range, i int) (sim.Time, bool) {
 	extra := f.rng.IntN(t.electionTicks) // randomized timeout = T + extra ticks
 	if t.fortified {
 		withdrawn := now
-		if l := r.fail.leader; l >= 0 {
+		if l := r.leader; l >= 0 {
 			withdrawn = max(now, f.live.until[l])
 		}
 		withdrawn = withdrawn.Add(time.Duration(f.rng.Int64N(int64(supportWithdrawalInterval))))
@@ -241,7 +241,7 @@ func (f *failover) electionTimeout(id RangeID, i int) {
 	e := f.el(r)
 	e.timer[i] = 0
 	v := r.Replicas[i]
-	if i >= r.NumVoters || !f.up(v) || f.hearsLeader(r, v) || v == r.fail.leader {
+	if i >= r.NumVoters || !f.up(v) || f.hearsLeader(r, v) || v == r.leader {
 		return
 	}
 	f.campaign(r, i)
@@ -266,7 +266,7 @@ func (f *failover) wakeOrRedirect(r *Range, v topology.NodeID) {
 		e.lastProposal = f.eng.Now()
 		f.watchLeader(r)
 	}
-	if !f.leaderDeadTo(r, v) || e.role[i] == rolePreCandidate || e.role[i] == roleCandidate || v == r.fail.leader {
+	if !f.leaderDeadTo(r, v) || e.role[i] == rolePreCandidate || e.role[i] == roleCandidate || v == r.leader {
 		return
 	}
 	if woken || f.raft.campaignOnRedirect && !f.timers.leaderLeases {
@@ -353,7 +353,7 @@ func (f *failover) voteArrives(k int32) {
 		return
 	}
 	before := f.seenOf(r)[msg.to]
-	leader := r.fail.leader
+	leader := r.leader
 	grant, term := f.castVote(r, msg)
 	if term > before {
 		// The voter learned of a newer term and follows it with no leader
@@ -361,7 +361,7 @@ func (f *failover) voteArrives(k int32) {
 		// restarts, and a proposer among its commands steps down
 		// (reproposeOrReject).
 		f.resetElectionClock(r, int(msg.to))
-		if to == leader && r.fail.leader < 0 {
+		if to == leader && r.leader < 0 {
 			// The leader itself was deposed: every voter that followed it
 			// stops hearing from it and campaigns when its timeout passes.
 			f.note(to, "step-down", "r%d: %v learns of term %d from a vote request and steps down", r.ID, to, term)
@@ -390,8 +390,8 @@ func (f *failover) castVote(r *Range, msg voteMsg) (bool, uint32) {
 		e.votedFor[u] = -1
 		if e.role[u] != roleFollower {
 			e.role[u] = roleFollower
-			if r.Replicas[u] == r.fail.leader {
-				r.fail.leader = -1
+			if r.Replicas[u] == r.leader {
+				r.leader = -1
 			}
 		}
 	}
@@ -413,7 +413,7 @@ func (f *failover) castVote(r *Range, msg voteMsg) (bool, uint32) {
 func (f *failover) sticky(r *Range, u int) bool {
 	t := f.raft
 	v := r.Replicas[u]
-	l := r.fail.leader
+	l := r.leader
 	if l < 0 || l == v {
 		return false
 	}
@@ -470,14 +470,14 @@ func (f *failover) voteAnswered(r *Range, msg voteMsg) {
 func (f *failover) becomeLeader(r *Range, i int) {
 	e := f.el(r)
 	seen := f.seenOf(r)
-	st := &r.fail
+	st := f.state(r)
 	v := r.Replicas[i]
-	if seen[i] <= st.term && st.leader >= 0 && st.leader != v {
+	if seen[i] <= st.term && r.leader >= 0 && r.leader != v {
 		panic(fmt.Sprintf("raft: r%d: %v elected in term %d, not after term %d", r.ID, v, seen[i], st.term))
 	}
 	f.stopTimer(e, i)
 	e.role[i] = roleLeader
-	st.leader, st.leaderAt = v, f.eng.Now()
+	r.leader, st.leaderAt = v, f.eng.Now()
 	st.term = max(st.term, seen[i])
 	e.lastIndex = max(e.lastIndex, e.logIdx[i]) + 1
 	for j, n := range r.Replicas {

@@ -43,7 +43,7 @@ func TestVotesOnePerTerm(t *testing.T) {
 	r := &h.m.ranges[0]
 	e := f.el(r)
 	seen := f.seenOf(r)
-	r.fail.leader = -1 // no leader to be sticky about
+	r.leader = -1 // no leader to be sticky about
 	term := seen[2] + 1
 	// n2 (replica 1) asks n3 (replica 2) for its vote in term: granted.
 	grant, _ := f.castVote(r, voteMsg{rng: r.ID, from: 1, to: 2, term: term, lastTerm: e.logTerm[1], lastIdx: e.logIdx[1]})
@@ -87,7 +87,7 @@ func TestStaleLogCandidateLoses(t *testing.T) {
 	}
 	require.NotEmpty(t, leaders)
 	assert.Equal(t, "n2", leaders[0], "the up-to-date voter wins: %v", *events)
-	assert.Equal(t, n2, r.fail.leader)
+	assert.Equal(t, n2, r.leader)
 }
 
 // TestSplitVoteRetries: n2 and n3 campaign at the same instant; each wins
@@ -243,7 +243,7 @@ func TestRestartedLeaderComesBackAsFollower(t *testing.T) {
 	require.NotEmpty(t, elections)
 	assert.Greater(t, elections[0], sim.At(11*time.Second), "no election before the restart: %v", elections)
 	assert.GreaterOrEqual(t, r.fail.term, uint32(1), "a new term")
-	assert.GreaterOrEqual(t, r.fail.leader, topology.NodeID(0), "a leader again")
+	assert.GreaterOrEqual(t, r.leader, topology.NodeID(0), "a leader again")
 	for _, res := range p.results {
 		if res.start > sim.At(20*time.Second) {
 			assert.True(t, res.ok, "writes succeed after the election")
@@ -278,14 +278,14 @@ func TestCheckQuorumStepDown(t *testing.T) {
 		rt := raftTimersFor(tc.version)
 		if !tc.stepDown {
 			assert.Empty(t, downs, tc.version)
-			assert.Equal(t, n1, h.m.ranges[0].fail.leader, tc.version)
+			assert.Equal(t, n1, h.m.ranges[0].leader, tc.version)
 			continue
 		}
 		require.Len(t, downs, 1, tc.version)
 		cut := sim.At(10 * time.Second)
 		assert.GreaterOrEqual(t, downs[0], cut.Add(time.Duration(rt.electionTicks-1)*rt.tick), tc.version)
 		assert.LessOrEqual(t, downs[0], cut.Add(time.Duration(2*rt.electionTicks)*rt.tick), tc.version)
-		assert.Equal(t, topology.NodeID(-1), h.m.ranges[0].fail.leader, "%s: no leader", tc.version)
+		assert.Equal(t, topology.NodeID(-1), h.m.ranges[0].leader, "%s: no leader", tc.version)
 	}
 }
 
@@ -354,7 +354,7 @@ func TestDeposedLeaderIsReplaced(t *testing.T) {
 	require.NotZero(t, stepDown, "n7's vote request deposes n1: %v", *events)
 	timeout := 2 * raftTimersFor(DefaultConfig().Version).electionTimeout()
 	assert.Less(t, elected.Sub(stepDown), timeout, "within 2T of the step-down")
-	assert.GreaterOrEqual(t, r.fail.leader, topology.NodeID(0))
+	assert.GreaterOrEqual(t, r.leader, topology.NodeID(0))
 	// Every write completes, the held ones once the leader is elected.
 	require.Len(t, writes.results, 205, "every write ends")
 	for _, res := range writes.results {

@@ -3,6 +3,7 @@ package raft
 import (
 	"cmp"
 	"fmt"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 
@@ -54,13 +55,45 @@ type failover struct {
 	live         liveness
 	outages      []Outage
 	replacements []Replacement
+	// unserved has bit i set for range i when it may have an open outage
+	// or wait for a lease (set when either starts, cleared when a
+	// heartbeat finds neither): the ranges a heartbeat looks at for a
+	// lease to restore, without walking every range (heartbeatDone).
+	unserved []uint64
 }
 
-// rangeFailover is a range's failure state: its Raft leader (-1 while it
-// has none), a pending election (its winner and when it completes), lease
-// acquisition, and the range's open outage.
+// markUnserved records that range id may have an open outage or wait for
+// a lease.
+func (f *failover) markUnserved(id RangeID) {
+	w := int(id) / 64
+	if w >= len(f.unserved) {
+		f.unserved = append(f.unserved, make([]uint64, w+1-len(f.unserved))...)
+	}
+	f.unserved[w] |= 1 << (uint(id) % 64)
+}
+
+// nextUnserved returns the smallest range id ≥ from marked unserved, or
+// -1. Bits set meanwhile above from are found, as a walk over every range
+// in id order would find them.
+func (f *failover) nextUnserved(from int) int {
+	for w := from / 64; w < len(f.unserved); w++ {
+		bitsLeft := f.unserved[w]
+		if w == from/64 {
+			bitsLeft &^= 1<<(uint(from)%64) - 1
+		}
+		if bitsLeft != 0 {
+			return w*64 + bits.TrailingZeros64(bitsLeft)
+		}
+	}
+	return -1
+}
+
+// rangeFailover is a range's failure state: when its Raft leader
+// (Range.leader) took over, elections, lease acquisition, the replica
+// circuit breaker and the range's open outage. A range holds it only once
+// the failover component has touched it (failover.state): a run without
+// faults allocates none.
 type rangeFailover struct {
-	leader    topology.NodeID
 	leaderAt  sim.Time // when the leader took over
 	trigger   sim.Time // when a request first needed the lost lease
 	expiredAt sim.Time // when the old holder's liveness expired (0: no wait for it)
@@ -96,10 +129,15 @@ type rangeFailover struct {
 	el   election
 }
 
-func (s *rangeFailover) init(leader topology.NodeID) {
-	s.leader = leader
-	s.open = -1
-	s.retryOutage = -1
+// state returns r's failover state, creating it the first time the
+// failover component touches the range (a fault starts or ends, a request
+// finds no valid lease, a write is proposed while faults are scheduled):
+// a run without faults holds none.
+func (f *failover) state(r *Range) *rangeFailover {
+	if r.fail == nil {
+		r.fail = &rangeFailover{open: -1, retryOutage: -1}
+	}
+	return r.fail
 }
 
 // Event kinds of the failover component's handler.
@@ -304,13 +342,15 @@ func (f *failover) faultStart(i int) {
 // request found no valid lease (requestLease); they are attributed to the
 // latest fault that started.
 func (f *failover) openOutage(r *Range) {
-	if r.fail.open >= 0 {
+	st := f.state(r)
+	if st.open >= 0 {
 		return
 	}
-	r.fail.retryOutage = -1 // the previous outage's retry phase ends here
-	r.fail.open = int32(len(f.outages))
+	st.retryOutage = -1 // the previous outage's retry phase ends here
+	st.open = int32(len(f.outages))
+	f.markUnserved(r.ID)
 	f.outages = append(f.outages, Outage{Fault: f.latest, Range: r.ID, Start: f.eng.Now(), Phases: map[string]float64{}})
-	r.fail.trigger = 0
+	st.trigger = 0
 	f.note(r.Leaseholder, "outage", "r%d cannot serve", r.ID)
 }
 
@@ -320,25 +360,26 @@ func (f *failover) faultEnd(i int) {
 	f.watchConns() // restarted gateways dial their peers anew
 	for ri := range f.m.ranges {
 		r := &f.m.ranges[ri]
-		if !f.faults[i].Blackhole && r.fail.seen != nil {
+		st := f.state(r)
+		if !f.faults[i].Blackhole && st.seen != nil {
 			f.restarted(r, f.faults[i].Crash)
 		}
-		if l := r.fail.leader; l >= 0 && r.fail.seen != nil {
+		if l := r.leader; l >= 0 && st.seen != nil {
 			f.stepDownIfBehind(r, l)
 		}
 		f.watchLeader(r)
 		// Replicas back in touch with the leader learn its term from its
 		// next heartbeat (modelled as at once); a deposed leader steps down.
-		if l := r.fail.leader; l >= 0 && r.fail.seen != nil {
+		if l := r.leader; l >= 0 && st.seen != nil {
 			if j := r.replicaIndex(l); j >= 0 {
-				f.spreadTerm(r, l, r.fail.seen[j])
+				f.spreadTerm(r, l, st.seen[j])
 			}
 		}
 		f.m.resendUnacked(r)
 		switch {
-		case r.fail.waitingLease:
+		case st.waitingLease:
 			f.tryAcquire(r)
-		case r.fail.open >= 0 && !r.fail.acquiring && f.leaseHolderOK(r):
+		case st.open >= 0 && !st.acquiring && f.leaseHolderOK(r):
 			// The leaseholder is back in touch: it serves again.
 			f.leaseRestored(r)
 		}
@@ -359,8 +400,8 @@ func (f *failover) restarted(r *Range, crashed []topology.NodeID) {
 			f.stopTimer(e, j)
 		}
 		e.role[j], e.votes[j] = roleFollower, 0
-		if n == r.fail.leader {
-			r.fail.leader = -1
+		if n == r.leader {
+			r.leader = -1
 			f.note(n, "restart", "r%d: %v restarts as a follower", r.ID, n)
 			f.m.holdProposals(r)
 		}
@@ -401,10 +442,10 @@ func failoverPhases(out *Outage, st *rangeFailover, now sim.Time) {
 // outage's "retry" phase (requests backing off, DistSender polling) ends
 // and so does the outage.
 func (f *failover) served(r *Range) {
-	if f == nil || r.fail.retryOutage < 0 {
+	if f == nil || r.fail == nil || r.fail.retryOutage < 0 {
 		return
 	}
-	st := &r.fail
+	st := f.state(r)
 	if now := f.eng.Now(); now > st.retryFrom {
 		out := &f.outages[st.retryOutage]
 		out.setPhase("retry", now.Sub(st.retryFrom))

@@ -727,7 +727,7 @@ func TestBreakerProbeRecovers(t *testing.T) {
 						require.True(t, r.ok, "%s seed %d: range %d read at %v", version, seed, i, r.start)
 					}
 				}
-				assert.False(t, h.m.ranges[i].fail.tripped, "%s seed %d: range %d's breaker reset", version, seed, i)
+				assert.False(t, h.m.ranges[i].fail != nil && h.m.ranges[i].fail.tripped, "%s seed %d: range %d's breaker reset", version, seed, i)
 			}
 		}
 	}
@@ -778,7 +778,7 @@ func TestGatewayLearnsLeaseFromSuccessfulReply(t *testing.T) {
 	h.e.RunUntil(sim.At(50 * time.Second))
 	lh := h.m.ranges[0].Leaseholder
 	require.Contains(t, []topology.NodeID{n2, n3}, lh, "the lease failed over")
-	require.Equal(t, lh, h.m.ranges[0].cache[lh], "the new leaseholder's gateway caches its own lease")
+	require.Equal(t, lh, h.m.ranges[0].cachedLease(lh).lh, "the new leaseholder's gateway caches its own lease")
 	for i, p := range probes {
 		require.Len(t, p.results, 700)
 		for _, res := range p.results {

@@ -3,6 +3,7 @@ package raft
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/regionsim/regionsim/raft/allocator"
@@ -77,10 +78,17 @@ func (s *scanners) Handle(ev *sim.Event) {
 	}
 }
 
-// refresh rebuilds the stores' replica lists.
+// refresh rebuilds the stores' replica lists, each grown once to its
+// length.
 func (s *scanners) refresh() {
+	counts := make([]int, len(s.stores))
+	for i := range s.m.ranges {
+		for _, n := range s.m.ranges[i].Replicas {
+			counts[n]++
+		}
+	}
 	for i := range s.stores {
-		s.stores[i].replicas = s.stores[i].replicas[:0]
+		s.stores[i].replicas = slices.Grow(s.stores[i].replicas[:0], counts[i])
 	}
 	for i := range s.m.ranges {
 		for _, n := range s.m.ranges[i].Replicas {
@@ -116,7 +124,7 @@ func (s *scanners) considerLease(rng RangeID, sc *scanner) {
 		return
 	}
 	src := r.Leaseholder
-	if !m.fo.leaseValid(r) || r.fail.acquiring {
+	if !m.fo.leaseValid(r) || r.fail != nil && r.fail.acquiring {
 		return
 	}
 	s.targets = r.Layout.ValidLeaseTargets(m.cluster, m.isLive, s.targets[:0])
@@ -135,7 +143,7 @@ func (s *scanners) considerLease(rng RangeID, sc *scanner) {
 			Latency: m.cluster.MedianRTT(src, n),
 		})
 	}
-	rates, age := r.stats.PerLocalityDecayingRate(s.rates, m.eng.Now())
+	rates, age := m.statsOf(r).PerLocalityDecayingRate(s.rates, m.eng.Now())
 	d := allocator.ShouldTransferLease(allocator.Input{
 		Source: allocator.Replica{
 			Node: src, Locality: m.cluster.Nodes[src].Locality, StoreLeases: m.leaseCount[src],

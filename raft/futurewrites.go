@@ -10,16 +10,23 @@ import "github.com/regionsim/regionsim/sim"
 // a GLOBAL write's timestamp leads the present), not the table's rows.
 //
 // It is an open-addressing hash table with linear probing; get and put
-// allocate nothing except when put rebuilds it.
+// allocate nothing except when put rebuilds it. The table is allocated at
+// the first put: a range holds one pointer until its first GLOBAL write.
 type futureWrites struct {
+	t *writeTable
+}
+
+// writeTable is futureWrites' hash table.
+type writeTable struct {
 	keys []int32    // key + 1; 0 marks an empty slot
 	ts   []sim.Time // the write timestamp of keys[i]
 	used int        // occupied slots
 }
 
 // get returns the latest remembered write timestamp of key k, or -1.
-func (w *futureWrites) get(k int32) sim.Time {
-	if len(w.keys) == 0 {
+func (fw *futureWrites) get(k int32) sim.Time {
+	w := fw.t
+	if w == nil {
 		return -1
 	}
 	mask := len(w.keys) - 1
@@ -35,7 +42,11 @@ func (w *futureWrites) get(k int32) sim.Time {
 
 // put records a write of key k at timestamp ts (keeping the later of two
 // writes to a key); now is the current time, below which entries expire.
-func (w *futureWrites) put(k int32, ts, now sim.Time) {
+func (fw *futureWrites) put(k int32, ts, now sim.Time) {
+	if fw.t == nil {
+		fw.t = &writeTable{}
+	}
+	w := fw.t
 	if 2*(w.used+1) > len(w.keys) {
 		w.rebuild(now)
 	}
@@ -55,7 +66,7 @@ func (w *futureWrites) put(k int32, ts, now sim.Time) {
 
 // rebuild drops the entries whose timestamp has passed and re-sizes the
 // table to four times the entries left (at least 16 slots).
-func (w *futureWrites) rebuild(now sim.Time) {
+func (w *writeTable) rebuild(now sim.Time) {
 	oldKeys, oldTS := w.keys, w.ts
 	live := 0
 	for i, k := range oldKeys {

@@ -33,6 +33,6 @@ func TestFutureWritesOracle(t *testing.T) {
 			require.True(t, got <= now, "step %d key %d: no future write, got %v", step, q, got)
 		}
 	}
-	require.Less(t, len(w.keys), 1<<12, "memory follows the live writes, not the key space")
+	require.Less(t, len(w.t.keys), 1<<12, "memory follows the live writes, not the key space")
 	require.Zero(t, testing.AllocsPerRun(1000, func() { w.get(7) }))
 }

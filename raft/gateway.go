@@ -109,7 +109,7 @@ func (m *Model) atGateway(ri reqID) {
 // routeLH returns the leaseholder request ri's gateway believes range rng
 // has.
 func (m *Model) routeLH(ri reqID, rng RangeID) topology.NodeID {
-	return m.ranges[rng].cache[m.reqs[ri].gateway]
+	return m.ranges[rng].cachedLease(m.reqs[ri].gateway).lh
 }
 
 // learnLease records in gateway gw's range cache that r's lease of
@@ -117,8 +117,8 @@ func (m *Model) routeLH(ri reqID, rng RangeID) topology.NodeID {
 // (DistSender's range cache keeps the newer of the two: EvictionToken
 // UpdateLease, EvictAndReplace).
 func (m *Model) learnLease(r *Range, gw, lh topology.NodeID, seq uint32) {
-	if seq >= r.cacheSeq[gw] {
-		r.cache[gw], r.cacheSeq[gw] = lh, seq
+	if seq >= r.cachedLease(gw).seq {
+		r.setCachedLease(gw, lh, seq, len(m.cluster.Nodes))
 	}
 }
 
@@ -136,7 +136,7 @@ func (m *Model) startPart(ri reqID, rng RangeID, node topology.NodeID, kind part
 	p := &m.parts[pi]
 	p.req, p.rng, p.node, p.from, p.kind, p.readTS = ri, rng, node, s.gateway, kind, m.eng.Now()
 	p.path.mark = m.eng.Now()
-	p.routeSeq = m.ranges[rng].cacheSeq[s.gateway]
+	p.routeSeq = m.ranges[rng].cachedLease(s.gateway).seq
 	switch kind {
 	case partStaleRead:
 		p.readTS = m.eng.Now() - sim.Time(m.stale)

@@ -137,7 +137,10 @@ func TestKeyedWriteSequencesWhenLeaseArrives(t *testing.T) {
 	h, rec := newContentionHarness(t)
 	tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zoneLayoutA}, Rows: 10})
 	h.atTime(10, func() { require.True(t, h.m.TransferLease(0, n2, "test")) })
-	h.atTime(10.002, func() { h.m.ranges[0].cache[n2] = n2 }) // n2's gateway cache names n2 (stale from an earlier lease)
+	h.atTime(10.002, func() { // n2's gateway cache names n2 (stale from an earlier lease)
+		r := &h.m.ranges[0]
+		r.setCachedLease(n2, n2, r.cachedLease(n2).seq, len(h.m.cluster.Nodes))
+	})
 	w1 := h.at(10.0025, Request{Op: OpWrite, Table: tb, Gateway: n2, Keyed: true, Key: 0})
 	w2 := h.at(10.0038, Request{Op: OpWrite, Table: tb, Gateway: n2, Keyed: true, Key: 0})
 	unlatched := 0

@@ -33,7 +33,7 @@ func (m *Model) checkServe(r *Range, n topology.NodeID) {
 		panic(fmt.Sprintf("raft invariant: r%d served at %v, leaseholder %v (t=%v)", r.ID, n, r.Leaseholder, m.eng.Now()))
 	case !m.fo.leaseValid(r):
 		panic(fmt.Sprintf("raft invariant: r%d served at %v without a valid lease (t=%v)", r.ID, n, m.eng.Now()))
-	case r.fail.open >= 0:
+	case r.fail != nil && r.fail.open >= 0:
 		panic(fmt.Sprintf("raft invariant: r%d served at %v during its open outage from %v (t=%v)",
 			r.ID, n, m.fo.outages[r.fail.open].Start, m.eng.Now()))
 	}
@@ -49,7 +49,7 @@ func (m *Model) checkApply(r *Range, p *partState) {
 		panic(fmt.Sprintf("raft invariant: r%d: a %v applied at %v, leaseholder %v (t=%v)", r.ID, p.kind, p.node, r.Leaseholder, m.eng.Now()))
 	case p.leaseSeq != r.leaseSeq:
 		panic(fmt.Sprintf("raft invariant: r%d: a %v proposed under lease %d applied under lease %d (t=%v)", r.ID, p.kind, p.leaseSeq, r.leaseSeq, m.eng.Now()))
-	case m.fo != nil && r.fail.leader < 0:
+	case m.fo != nil && r.leader < 0:
 		panic(fmt.Sprintf("raft invariant: r%d: a %v applied while the range had no Raft leader (t=%v)", r.ID, p.kind, m.eng.Now()))
 	case !quorum.Committed(r.NumVoters, n):
 		panic(fmt.Sprintf("raft invariant: r%d: a %v applied with %d durable voter appends of %d (t=%v)", r.ID, p.kind, n, r.NumVoters, m.eng.Now()))

@@ -34,24 +34,53 @@ type rangeLease struct {
 	// parked heads the list (through partState.next) of the parts waiting
 	// at the range for a lease transfer or acquisition.
 	parked partID
-	// cache[g] is the leaseholder gateway g believes in (DistSender's range
-	// cache) and cacheSeq[g] the sequence of that lease: a
-	// NotLeaseHolderError naming the holder, or a successful answer from
-	// a holder of a newer lease, corrects it (gateway.go learnLease).
-	cache    []topology.NodeID
-	cacheSeq []uint32
+	// cache[g] is the lease gateway g believes in (DistSender's range
+	// cache): a NotLeaseHolderError naming the holder, or a successful
+	// answer from a holder of a newer lease, corrects it (gateway.go
+	// learnLease). It is nil while every gateway believes in the initial
+	// lease, held by initialLH with sequence 0 (cachedLease), as most
+	// ranges of a big table do for the whole run.
+	cache     []cachedLease
+	initialLH topology.NodeID
 }
 
-// initLease gives the range its initial leaseholder lh, known to all of a
-// cluster's nodes gateways.
-func (l *rangeLease) initLease(lh topology.NodeID, nodes int) {
+// cachedLease is a gateway's range cache entry: the lease of sequence seq
+// is held by lh.
+type cachedLease struct {
+	lh  topology.NodeID
+	seq uint32
+}
+
+// initLease gives the range its initial leaseholder lh, known to every
+// gateway.
+func (l *rangeLease) initLease(lh topology.NodeID) {
 	l.Leaseholder = lh
+	l.initialLH = lh
 	l.parked = noPart
-	l.cache = make([]topology.NodeID, nodes)
-	l.cacheSeq = make([]uint32, nodes)
-	for g := range l.cache {
-		l.cache[g] = lh
+}
+
+// cachedLease returns the lease gateway g believes the range has.
+func (l *rangeLease) cachedLease(g topology.NodeID) cachedLease {
+	if l.cache == nil {
+		return cachedLease{lh: l.initialLH}
 	}
+	return l.cache[g]
+}
+
+// setCachedLease makes gateway g believe that the lease of sequence seq is
+// held by lh; nodes is the cluster's node count. The cache is allocated
+// at its first change.
+func (l *rangeLease) setCachedLease(g, lh topology.NodeID, seq uint32, nodes int) {
+	if l.cache == nil {
+		if lh == l.initialLH && seq == 0 {
+			return
+		}
+		l.cache = make([]cachedLease, nodes)
+		for i := range l.cache {
+			l.cache[i].lh = l.initialLH
+		}
+	}
+	l.cache[g] = cachedLease{lh: lh, seq: seq}
 }
 
 // LeaseEvent is one entry of the lease log: the lease of range Range moved
@@ -126,7 +155,7 @@ func (m *Model) evalDone(pi partID) {
 		m.fo.served(r)
 		// The leaseholder records the request's gateway locality
 		// (replicastats RecordCount, reference §5.2).
-		r.stats.RecordCount(m.cluster.Nodes[m.reqs[p.req].gateway].Zone, 1, m.eng.Now())
+		m.statsOf(r).RecordCount(m.cluster.Nodes[m.reqs[p.req].gateway].Zone, 1, m.eng.Now())
 		p.leaseSeq = r.leaseSeq
 	}
 	if p.kind == partWrite || p.kind == partLease {
@@ -191,7 +220,7 @@ func (m *Model) TransferLease(rng RangeID, target topology.NodeID, reason string
 	if r.transferring || target == r.Leaseholder || !r.Layout.IsVoter(target) {
 		return false
 	}
-	if m.fo != nil && r.fail.leader < 0 {
+	if m.fo != nil && r.leader < 0 {
 		if m.tracer != nil {
 			m.traceNote(r.Leaseholder, "transfer-refused", fmt.Sprintf("r%d: to %v (%s): no Raft leader, the target may need a snapshot", r.ID, target, reason))
 		}
@@ -230,7 +259,7 @@ func (m *Model) moveLease(r *Range, to topology.NodeID, reason string) {
 	r.Leaseholder = to
 	r.leaseSeq++
 	r.leaseEpoch = m.fo.epochOf(to)
-	r.stats.Reset(m.eng.Now())
+	m.statsOf(r).Reset(m.eng.Now())
 	m.leaseCount[from]--
 	m.leaseCount[to]++
 	m.leases = append(m.leases, LeaseEvent{At: m.eng.Now(), Range: r.ID, From: from, To: to, Reason: reason})

@@ -121,11 +121,11 @@ func TestTransferLeaseRefusedWithoutRaftLeader(t *testing.T) {
 	reads := h.probe(Request{Op: OpRead, Table: tb, Gateway: n1}, 5100*time.Millisecond, 6*time.Second, 10*time.Millisecond)
 	var refused, started bool
 	h.atTime(5.1, func() {
-		require.Less(t, h.m.ranges[0].fail.leader, topology.NodeID(0), "no leader yet: %v", *events)
+		require.Less(t, h.m.ranges[0].leader, topology.NodeID(0), "no leader yet: %v", *events)
 		refused = !h.m.TransferLease(0, n2, "test")
 	})
 	h.atTime(15, func() {
-		require.GreaterOrEqual(t, h.m.ranges[0].fail.leader, topology.NodeID(0))
+		require.GreaterOrEqual(t, h.m.ranges[0].leader, topology.NodeID(0))
 		started = h.m.TransferLease(0, n2, "test")
 	})
 	h.e.RunUntil(sim.At(25 * time.Second))
@@ -152,7 +152,7 @@ func TestRedirectToNewLeaseholderTriedBefore(t *testing.T) {
 	h := newFaultHarness(t, DefaultConfig())
 	tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zoneLayoutA}, Rows: 10})
 	h.fault(Fault{Name: "later", At: time.Hour, For: time.Second, Crash: []topology.NodeID{n9}})
-	h.m.ranges[0].cache[n3] = n2
+	h.m.ranges[0].setCachedLease(n3, n2, h.m.ranges[0].cachedLease(n3).seq, len(h.m.cluster.Nodes))
 	var steps []string
 	h.m.SetTracer(func(ev TraceEvent) {
 		if ev.Req == 1 {

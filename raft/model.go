@@ -6,9 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/regionsim/regionsim/raft/allocator"
 	"github.com/regionsim/regionsim/raft/placement"
-	"github.com/regionsim/regionsim/raft/quorum"
 	"github.com/regionsim/regionsim/sim"
 	"github.com/regionsim/regionsim/topology"
 )
@@ -42,6 +40,7 @@ type Model struct {
 	seed     uint64
 	tables   []Table
 	ranges   []Range
+	shapes   shapes // the ranges' shared replica placements
 	// leaseAcquireTimeout bounds how long a request waits at a replica
 	// for a lease (RangeLeaseAcquireTimeout).
 	leaseAcquireTimeout time.Duration
@@ -195,7 +194,7 @@ func (m *Model) AddTable(d TableDef) (TableID, error) {
 	t := Table{
 		Name: d.Name, Locality: d.Locality,
 		UniqueChecks: d.UniqueChecks, LOS: d.LocalityOptimizedSearch,
-		TxnRanges: d.TxnRanges,
+		TxnRanges: d.TxnRanges, added: m.eng.Now(),
 	}
 	if t.TxnRanges <= 0 {
 		t.TxnRanges = 3
@@ -224,18 +223,12 @@ func (m *Model) AddTable(d TableDef) (TableID, error) {
 			return 0, fmt.Errorf("raft: table %q range %d: leaseholder %v is not a voter", d.Name, i, l.Leaseholder)
 		}
 		r := Range{rangeLayout: rangeLayout{
-			ID: RangeID(len(m.ranges)), Table: id, Partition: -1, Layout: l.Layout, spec: l.Spec,
-			NumVoters: len(l.Voters), Quorum: quorum.Size(len(l.Voters)),
-			GlobalReads: l.GlobalReads, keys: max(1, rows/len(d.Layouts)), bytes: d.RangeBytes,
+			ID: RangeID(len(m.ranges)), Table: id, Partition: -1,
+			rangeShape: m.shapes.shapeOf(&l.Layout, &l.Spec),
+			keys:       max(1, rows/len(d.Layouts)), bytes: d.RangeBytes,
 		}}
-		// The range owns copies of the layout's lists: up-replication
-		// edits them.
-		r.Layout.Voters = slices.Clone(l.Voters)
-		r.Layout.NonVoters = slices.Clone(l.NonVoters)
-		r.Replicas = append(append(r.Replicas, l.Voters...), l.NonVoters...)
-		r.initLease(l.Leaseholder, len(m.cluster.Nodes))
-		r.fail.init(l.Leaseholder)
-		r.stats = allocator.NewReplicaStats(len(m.cluster.Zones), m.eng.Now(), m.cfg.Allocator)
+		r.initLease(l.Leaseholder)
+		r.leader = l.Leaseholder
 		m.leaseCount[r.Leaseholder]++
 		m.leases = append(m.leases, LeaseEvent{At: m.eng.Now(), Range: r.ID, From: -1, To: r.Leaseholder, Reason: "initial"})
 		if r.GlobalReads {
@@ -247,7 +240,10 @@ func (m *Model) AddTable(d TableDef) (TableID, error) {
 				return 0, fmt.Errorf("raft: table %q range %d: unknown partition region %q", d.Name, i, l.Partition)
 			}
 			r.Partition = reg
+			r.pos = int32(len(t.Partitions[reg]))
 			t.Partitions[reg] = append(t.Partitions[reg], r.ID)
+		} else {
+			r.pos = int32(len(t.Ranges))
 		}
 		t.Ranges = append(t.Ranges, r.ID)
 		m.ranges = append(m.ranges, r)
@@ -593,8 +589,10 @@ func mod(a, n int) int {
 	return a
 }
 
-func indexOf(s []RangeID, v RangeID) int {
-	if i := slices.Index(s, v); i >= 0 {
+// indexOf returns the position of range v in s, its table's range list
+// (t.Ranges) or its partition's (t.Partitions[v's partition]): O(1).
+func (m *Model) indexOf(s []RangeID, v RangeID) int {
+	if i := int(m.ranges[v].pos); i < len(s) && s[i] == v {
 		return i
 	}
 	panic("raft: range not in its table")

@@ -31,7 +31,7 @@ func (m *Model) startRead(ri reqID) {
 		}
 		// Locality-optimized search: probe the local partition first.
 		s.phase = phaseLOSLocal
-		rng := partitionRange(t, m.ranges[s.rng].Partition, local, s.rng)
+		rng := m.partitionRange(t, m.ranges[s.rng].Partition, local, s.rng)
 		pi := m.startPart(ri, rng, m.routeLH(ri, rng), partCheck)
 		if !s.done { // not shed at once (startPart)
 			m.parts[pi].hit = int(s.region) == local
@@ -59,7 +59,7 @@ func (m *Model) losRemote(ri reqID) {
 		if reg == local || len(t.Partitions[reg]) == 0 {
 			continue
 		}
-		rng := partitionRange(t, m.ranges[s.rng].Partition, reg, s.rng)
+		rng := m.partitionRange(t, m.ranges[s.rng].Partition, reg, s.rng)
 		pi := m.startPart(ri, rng, m.routeLH(ri, rng), partCheck)
 		if s.done {
 			return // shed at once: start no more parts (startPart)
@@ -70,9 +70,9 @@ func (m *Model) losRemote(ri reqID) {
 
 // partitionRange returns the range of partition region reg that holds the
 // same position as range rng holds in its own partition, own.
-func partitionRange(t *Table, own, reg int, rng RangeID) RangeID {
+func (m *Model) partitionRange(t *Table, own, reg int, rng RangeID) RangeID {
 	p := t.Partitions[reg]
-	return p[indexOf(t.Partitions[own], rng)%len(p)]
+	return p[m.indexOf(t.Partitions[own], rng)%len(p)]
 }
 
 // partArrive runs when a follower read reaches the replica that should

@@ -17,10 +17,11 @@ import (
 
 // seenOf returns r's per-replica known terms, sized to its replicas.
 func (f *failover) seenOf(r *Range) []uint32 {
-	if len(r.fail.seen) != len(r.Replicas) {
-		r.fail.seen = append(r.fail.seen, make([]uint32, len(r.Replicas)-len(r.fail.seen))...)
+	st := f.state(r)
+	if len(st.seen) != len(r.Replicas) {
+		st.seen = append(st.seen, make([]uint32, len(r.Replicas)-len(st.seen))...)
 	}
-	return r.fail.seen
+	return st.seen
 }
 
 // knownTerm returns the term node n knows of for range r, and false if n
@@ -103,7 +104,7 @@ func (f *failover) stepDownIfBehind(r *Range, l topology.NodeID) {
 	}
 	e := f.el(r)
 	seen[j], e.role[j], e.votedFor[j] = newest, roleFollower, -1
-	r.fail.leader = -1
+	r.leader = -1
 	f.note(l, "step-down", "r%d: %v learns of term %d and steps down", r.ID, l, newest)
 	f.m.reproposeOrReject(r)
 }
@@ -116,7 +117,7 @@ func (f *failover) stepDownIfBehind(r *Range, l topology.NodeID) {
 // the cut still counts messages from before it, so the step-down comes T to
 // 2T ticks after the cut, at the check's phase (drawn).
 func (f *failover) scheduleCheckQuorum(r *Range) {
-	l := r.fail.leader
+	l := r.leader
 	if !f.raft.checkQuorum || l < 0 || !f.up(l) || f.reachesQuorum(l, r.Layout.Voters) {
 		return
 	}
@@ -138,12 +139,12 @@ func (f *failover) checkQuorum(id RangeID, i int) {
 		return
 	}
 	l := r.Replicas[i]
-	if r.fail.leader != l || !f.up(l) || f.reachesQuorum(l, r.Layout.Voters) {
+	if r.leader != l || !f.up(l) || f.reachesQuorum(l, r.Layout.Voters) {
 		return
 	}
 	e := f.el(r)
 	e.role[i] = roleFollower
-	r.fail.leader = -1
+	r.leader = -1
 	f.note(l, "step-down", "r%d: %v hears no quorum and steps down (CheckQuorum)", r.ID, l)
 	f.m.holdProposals(r)
 	f.watchLeader(r)
@@ -172,7 +173,7 @@ func (f *failover) proposeWithoutLeader(r *Range, v topology.NodeID) {
 // raft resets electionElapsed on every message from its leader), which is
 // what its randomized timeout counts from should the leader fail.
 func (f *failover) heardLeader(r *Range, i int, from topology.NodeID) {
-	if f == nil || i < 0 || from != r.fail.leader {
+	if f == nil || i < 0 || from != r.leader {
 		return
 	}
 	f.el(r).lastHeard[i] = f.eng.Now()
@@ -209,7 +210,7 @@ func (f *failover) spreadTerm(r *Range, l topology.NodeID, term uint32) {
 // hearsLeader reports whether voter v hears r's leader (its heartbeats
 // arrive).
 func (f *failover) hearsLeader(r *Range, v topology.NodeID) bool {
-	l := r.fail.leader
+	l := r.leader
 	return l >= 0 && l != v && f.up(l) && f.linkOK(l, v)
 }
 
@@ -218,7 +219,7 @@ func (f *failover) hearsLeader(r *Range, v topology.NodeID) bool {
 // redirected lease request. Up to 23.1 the view also counts a leader v
 // cannot reach over RPC as dead.
 func (f *failover) leaderDeadTo(r *Range, v topology.NodeID) bool {
-	l := r.fail.leader
+	l := r.leader
 	if l < 0 {
 		return true
 	}

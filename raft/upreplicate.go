@@ -57,6 +57,7 @@ func (f *failover) storeDead(d topology.NodeID, gen int32) {
 		if target < 0 {
 			continue
 		}
+		r.ownShape() // the shape is shared until now
 		r.Replicas[i] = target
 		list := r.Layout.NonVoters
 		if voter {
@@ -67,7 +68,7 @@ func (f *failover) storeDead(d topology.NodeID, gen int32) {
 			r.readyAt = make([]sim.Time, len(r.Replicas))
 		}
 		r.readyAt[i] = f.eng.Now().Add(f.c.MedianRTT(r.Leaseholder, target) + f.m.snapshot(r, target))
-		f.seenOf(r)[i] = r.fail.term // the snapshot comes from the current leader
+		f.seenOf(r)[i] = f.state(r).term // the snapshot comes from the current leader
 		f.replacements = append(f.replacements, Replacement{At: f.eng.Now(), Range: r.ID, From: d, To: target, Voter: voter})
 		f.note(target, "up-replicate", "r%d: %v replaces %v", r.ID, target, d)
 	}

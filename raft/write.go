@@ -46,7 +46,7 @@ func (m *Model) startInsert(ri reqID) {
 			if reg == int(s.region) || len(t.Partitions[reg]) == 0 {
 				continue
 			}
-			rng := partitionRange(t, m.ranges[s.rng].Partition, reg, s.rng)
+			rng := m.partitionRange(t, m.ranges[s.rng].Partition, reg, s.rng)
 			m.startPart(ri, rng, m.routeLH(ri, rng), partCheck)
 			if s.done {
 				return // shed at once: start no more parts (startPart)
@@ -67,7 +67,7 @@ func (m *Model) startTxn(ri reqID) {
 	if t.Partitions != nil {
 		ranges = t.Partitions[s.region]
 	}
-	first := indexOf(ranges, s.rng)
+	first := m.indexOf(ranges, s.rng)
 	for k := 0; k < min(t.TxnRanges, len(ranges)); k++ {
 		rng := ranges[(first+k)%len(ranges)]
 		m.startPart(ri, rng, m.routeLH(ri, rng), partWrite)
@@ -101,7 +101,7 @@ func (m *Model) replicate(pi partID) {
 	}
 	p.repGen, p.repNode = p.gen, p.node
 	p.term = m.fo.proposerTerm(r, p.node)
-	if m.fo != nil && r.fail.leader < 0 {
+	if m.fo != nil && r.leader < 0 {
 		// No Raft leader: the proposal waits in the proposal buffer and is
 		// re-proposed once one is elected (reproposeOrReject).
 		p.held = true
@@ -271,7 +271,7 @@ func (m *Model) voterAppended(pi partID, i int) {
 	if p.commit || !quorum.Committed(r.NumVoters, int(p.acks)) {
 		return
 	}
-	if m.fo != nil && r.fail.leader < 0 {
+	if m.fo != nil && r.leader < 0 {
 		// The range lost its leader while the proposal was out: nothing
 		// commits without one. It goes out again once one is elected.
 		m.holdPart(pi)
@@ -434,7 +434,7 @@ func (m *Model) reproposeOrReject(r *Range) {
 		}
 		known, ok := m.fo.knownTerm(r, p.node)
 		switch {
-		case p.held && r.fail.leader < 0:
+		case p.held && r.leader < 0:
 			continue // still no leader
 		case p.held:
 			// A leader at last: out it goes (or is rejected).

@@ -86,27 +86,34 @@ func (x *Expectation) Departs(p50Ms float64, n uint64) bool {
 // closedFormTables returns the closed form's view of every table (indexed
 // like Tables) from the placed layouts, as raft.Model.AddTable builds them.
 func (s *Scenario) closedFormTables(placed [][]placement.RangeLayout) []closedform.Table {
-	c := s.Cluster()
 	out := make([]closedform.Table, len(s.Tables))
-	for ti, t := range s.Tables {
-		ct := &out[ti]
-		ct.LOS = t.Lookup == LookupLOS
-		ct.UniqueChecks = t.PrimaryKey == PrimaryKeyPlain
-		ct.TxnRanges = t.TxnRanges
-		if t.Locality == placement.LocalityRegionalByRow {
-			ct.Partitions = make([][]int, len(c.Regions))
-		}
-		ct.Ranges = make([]placement.Layout, 0, len(placed[ti]))
-		for i, l := range placed[ti] {
-			ct.Ranges = append(ct.Ranges, l.Layout)
-			ct.Global = ct.Global || l.GlobalReads
-			if ct.Partitions != nil {
-				reg := c.RegionIndex(l.Partition)
-				ct.Partitions[reg] = append(ct.Partitions[reg], i)
-			}
-		}
+	for ti := range s.Tables {
+		out[ti] = s.closedFormTable(ti, placed[ti])
 	}
 	return out
+}
+
+// closedFormTable returns the closed form's view of table ti placed as
+// layouts.
+func (s *Scenario) closedFormTable(ti int, layouts []placement.RangeLayout) closedform.Table {
+	c := s.Cluster()
+	t := s.Tables[ti]
+	ct := closedform.Table{
+		LOS: t.Lookup == LookupLOS, UniqueChecks: t.PrimaryKey == PrimaryKeyPlain, TxnRanges: t.TxnRanges,
+	}
+	if t.Locality == placement.LocalityRegionalByRow {
+		ct.Partitions = make([][]int, len(c.Regions))
+	}
+	ct.Ranges = make([]placement.Layout, 0, len(layouts))
+	for i, l := range layouts {
+		ct.Ranges = append(ct.Ranges, l.Layout)
+		ct.Global = ct.Global || l.GlobalReads
+		if ct.Partitions != nil {
+			reg := c.RegionIndex(l.Partition)
+			ct.Partitions[reg] = append(ct.Partitions[reg], i)
+		}
+	}
+	return ct
 }
 
 // closedFormModels returns the closed-form models of the scenario: the
@@ -124,7 +131,12 @@ func (s *Scenario) closedFormModels() [3]*closedform.Model {
 // where the entry's mix does not issue the op. placed are the layouts Run
 // uses (Scenario.Place). The scenario must be validated.
 func (s *Scenario) Expectations(placed [][]placement.RangeLayout) [][]*Expectation {
-	tables := s.closedFormTables(placed)
+	return s.expectations(s.closedFormTables(placed))
+}
+
+// expectations is Expectations given the closed form's view of every
+// table (closedFormTables).
+func (s *Scenario) expectations(tables []closedform.Table) [][]*Expectation {
 	models := s.closedFormModels()
 	out := make([][]*Expectation, len(s.Workload))
 	for wi, w := range s.Workload {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/regionsim/regionsim/raft"
+	"github.com/regionsim/regionsim/raft/closedform"
 	"github.com/regionsim/regionsim/raft/placement"
 	"github.com/regionsim/regionsim/sim"
 	"github.com/regionsim/regionsim/sim/stats"
@@ -235,18 +236,48 @@ func (s *Scenario) Place() ([][]placement.RangeLayout, error) {
 	if c == nil {
 		return nil, fmt.Errorf("scenarios: Place needs a validated scenario")
 	}
+	out := make([][]placement.RangeLayout, len(s.Tables))
+	err := s.placeEach(func(ti int, layouts []placement.RangeLayout) error {
+		out[ti] = layouts
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// placeEach places the tables one by one, as Place does, and calls f with
+// each table's index and layouts, so that a caller need not hold every
+// table's layouts at once (a few hundred bytes a range). It stops at the
+// first error, f's included. The scenario must be validated.
+func (s *Scenario) placeEach(f func(ti int, layouts []placement.RangeLayout) error) error {
+	c := s.Cluster()
 	db := s.placementDatabase()
 	r := sim.NewRand(s.Seed, sim.StreamID("placement", 0))
 	load := placement.NewLoad(c)
-	out := make([][]placement.RangeLayout, len(s.Tables))
 	for i, t := range s.Tables {
 		layouts, err := placement.PlaceTable(c, db, t.TableSpec(c), r, load)
 		if err != nil {
-			return nil, fmt.Errorf("tables %q: %w", t.Name, err)
+			return fmt.Errorf("tables %q: %w", t.Name, err)
 		}
-		out[i] = layouts
+		if err := f(i, layouts); err != nil {
+			return err
+		}
 	}
-	return out, nil
+	return nil
+}
+
+// rangeCount returns how many ranges the scenario's tables have in all,
+// as Place lays them out.
+func (s *Scenario) rangeCount() int {
+	c := s.Cluster()
+	db := s.placementDatabase()
+	total := 0
+	for _, t := range s.Tables {
+		total += placement.TableRanges(c, db, t.TableSpec(c))
+	}
+	return total
 }
 
 // Run simulates one validated scenario and returns its result. It reads no
@@ -353,19 +384,19 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 		m.ClosedTSMessages()
 	}
 	db := s.placementDatabase()
-	placed, err := s.Place()
-	if err != nil {
-		return nil, err
-	}
 	var rowShares []map[string]float64
-	total := 0
-	for _, layouts := range placed {
-		total += len(layouts)
+	m.ReserveRanges(s.rangeCount())
+	// Each table's layouts (a few hundred bytes a range) are used and
+	// dropped before the next table is placed: the model, the closed
+	// form and the result keep what they need of them.
+	under := make([]string, len(s.Tables))
+	var cfTables []closedform.Table
+	if !o.noExplain {
+		cfTables = make([]closedform.Table, len(s.Tables))
 	}
-	m.ReserveRanges(total)
-	for ti, t := range s.Tables {
-		layouts := placed[ti]
-		_, err = m.AddTable(raft.TableDef{
+	err = s.placeEach(func(ti int, layouts []placement.RangeLayout) error {
+		t := s.Tables[ti]
+		_, err := m.AddTable(raft.TableDef{
 			Name: t.Name, Locality: t.Locality, Layouts: layouts, Rows: int(min(t.Rows, 1<<30)),
 			UniqueChecks:            t.PrimaryKey == PrimaryKeyPlain,
 			LocalityOptimizedSearch: t.Lookup == LookupLOS,
@@ -373,9 +404,17 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 			RangeBytes:              t.RangeBytes,
 		})
 		if err != nil {
-			return nil, err
+			return err
 		}
 		rowShares = append(rowShares, t.RowShares(db.Regions))
+		if cfTables != nil {
+			cfTables[ti] = s.closedFormTable(ti, layouts)
+		}
+		under[ti] = s.underReplication(c, t, layouts)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	rec.rangeIndex = make([]int, len(m.Ranges()))
 	for _, t := range m.Tables() {
@@ -397,7 +436,7 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 	ops := raft.Ops()
 	var expect [][]*Expectation
 	if !o.noExplain {
-		expect = s.Expectations(placed)
+		expect = s.expectations(cfTables)
 	}
 	for wi, w := range s.Workload {
 		ti := s.TableIndex(w.Table)
@@ -524,8 +563,8 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 	s.leaseResults(res, m, end)
 	s.faultResults(res, m, faults)
 	for ti := range res.Tables {
-		if ti < len(placed) && ti < len(s.Tables) {
-			res.Tables[ti].UnderReplicated = s.underReplication(c, s.Tables[ti], placed[ti])
+		if ti < len(under) {
+			res.Tables[ti].UnderReplicated = under[ti]
 		}
 	}
 	loadResults(res, m, c, warmupEnd, end)
@@ -603,6 +642,7 @@ func (s *Scenario) leaseResults(res *Result, m *raft.Model, end sim.Time) {
 	log := m.Leases()
 	index := rangeIndexes(m)
 	transfers := make([]int, len(tables))
+	res.Leases = slices.Grow(res.Leases, len(log)) // one initial lease per range, then the moves
 	for _, ev := range log {
 		r := ranges[ev.Range]
 		node := c.Nodes[ev.To]

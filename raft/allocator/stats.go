@@ -25,29 +25,35 @@ import (
 // long the gap — and the new window starts at the access time. Nothing is
 // scheduled. Simulated times passed in must not decrease.
 //
-// The counts live in one slice of windows × numLocalities float64 sized at
-// construction; RecordCount and PerLocalityDecayingRate (given a large
-// enough destination) allocate nothing. Not safe for concurrent use (the
+// The counts live in one slice of windows × numLocalities float64,
+// allocated by the first RecordCount (stats that have counted nothing —
+// most ranges' in a big table, which the scanners still read — hold ~70
+// bytes); after that RecordCount and PerLocalityDecayingRate (given a
+// large enough destination) allocate nothing. Not safe for concurrent use (the
 // simulator is single-threaded; CockroachDB's version holds a mutex).
 //
 // Not modelled: SplitRequestCounts and MergeRequestCounts (the simulator
 // does not split or merge ranges) and AverageRatePerSecond.
 type ReplicaStats struct {
-	numLoc     int
+	// counts holds window w's counts at counts[w*numLoc : (w+1)*numLoc];
+	// nil while every count is 0 (nothing recorded yet).
+	counts     []float64
 	rotate     time.Duration
 	decay      float64
-	counts     []float64 // window w's counts at counts[w*numLoc : (w+1)*numLoc]
-	active     []bool    // active[w]: window w holds a period of the stats
-	idx        int       // current window
 	lastRotate sim.Time
 	lastReset  sim.Time
+	active     uint64 // bit w: window w holds a period of the stats
+	numLoc     int32
+	windows    uint8 // ≤ maxStatsWindows
+	idx        uint8 // current window
 }
 
 // NewReplicaStats returns empty stats for numLocalities request localities,
 // started (and last reset) at now, with the window length, window count and
 // decay factor of s. Only the current window is active, as in CockroachDB's
 // NewReplicaStats. It panics if numLocalities is negative or the stats
-// settings are invalid (see Settings.Validate). O(windows × localities).
+// settings are invalid (see Settings.Validate). O(1): the counts are
+// allocated by the first RecordCount.
 func NewReplicaStats(numLocalities int, now sim.Time, s Settings) *ReplicaStats {
 	if numLocalities < 0 {
 		panic(fmt.Sprintf("allocator: NewReplicaStats: %d localities", numLocalities))
@@ -57,33 +63,37 @@ func NewReplicaStats(numLocalities int, now sim.Time, s Settings) *ReplicaStats 
 		panic(fmt.Sprintf("allocator: NewReplicaStats: invalid stats settings (rotate %v, windows %d, decay %v)",
 			s.StatsRotateInterval, s.StatsWindows, s.StatsDecayFactor))
 	}
-	rs := &ReplicaStats{
-		numLoc:     numLocalities,
+	if numLocalities > math.MaxInt32 {
+		panic(fmt.Sprintf("allocator: NewReplicaStats: %d localities", numLocalities))
+	}
+	return &ReplicaStats{
+		numLoc:     int32(numLocalities),
+		windows:    uint8(s.StatsWindows),
 		rotate:     s.StatsRotateInterval,
 		decay:      s.StatsDecayFactor,
-		counts:     make([]float64, s.StatsWindows*numLocalities),
-		active:     make([]bool, s.StatsWindows),
+		active:     1, // window 0
 		lastRotate: now,
 		lastReset:  now,
 	}
-	rs.active[0] = true
-	return rs
 }
 
 // NumLocalities returns the number of request localities the stats count.
-func (rs *ReplicaStats) NumLocalities() int { return rs.numLoc }
+func (rs *ReplicaStats) NumLocalities() int { return int(rs.numLoc) }
 
 // RecordCount adds n requests (CockroachDB counts a batch as 1; fractional
 // counts are allowed) from request locality loc at time now, first
 // rotating the windows if one rotation interval has passed. It panics if
 // loc is out of range. O(localities) when it rotates, O(1) otherwise;
-// allocation-free.
+// allocation-free after the first call.
 func (rs *ReplicaStats) RecordCount(loc int, n float64, now sim.Time) {
 	if uint(loc) >= uint(rs.numLoc) {
 		panic("allocator: ReplicaStats.RecordCount: locality out of range")
 	}
 	rs.maybeRotate(now)
-	rs.counts[rs.idx*rs.numLoc+loc] += n
+	if rs.counts == nil {
+		rs.counts = make([]float64, int(rs.windows)*int(rs.numLoc))
+	}
+	rs.counts[int(rs.idx)*int(rs.numLoc)+loc] += n
 }
 
 // maybeRotate is replica_stats.go maybeRotateLocked + rotateLocked: at most
@@ -93,14 +103,19 @@ func (rs *ReplicaStats) maybeRotate(now sim.Time) {
 	if now.Sub(rs.lastRotate) < rs.rotate {
 		return
 	}
-	rs.idx = (rs.idx + 1) % len(rs.active)
-	clear(rs.window(rs.idx))
-	rs.active[rs.idx] = true
+	rs.idx = (rs.idx + 1) % rs.windows
+	clear(rs.window(int(rs.idx)))
+	rs.active |= 1 << rs.idx
 	rs.lastRotate = now
 }
 
+// window returns window w's counts, nil if nothing was ever recorded.
 func (rs *ReplicaStats) window(w int) []float64 {
-	return rs.counts[w*rs.numLoc : (w+1)*rs.numLoc]
+	if rs.counts == nil {
+		return nil
+	}
+	n := int(rs.numLoc)
+	return rs.counts[w*n : (w+1)*n]
 }
 
 // PerLocalityDecayingRate returns the decayed request rate of every
@@ -125,7 +140,7 @@ func (rs *ReplicaStats) window(w int) []float64 {
 // cap(dst) is smaller. O(windows × localities).
 func (rs *ReplicaStats) PerLocalityDecayingRate(dst []float64, now sim.Time) (rates []float64, sinceReset time.Duration) {
 	rs.maybeRotate(now)
-	if cap(dst) < rs.numLoc {
+	if cap(dst) < int(rs.numLoc) {
 		dst = make([]float64, rs.numLoc)
 	}
 	dst = dst[:rs.numLoc]
@@ -136,11 +151,11 @@ func (rs *ReplicaStats) PerLocalityDecayingRate(dst []float64, now sim.Time) (ra
 	// before/after a rotation." (replica_stats.go)
 	sinceRotate := now.Sub(rs.lastRotate)
 	fraction := float64(sinceRotate) / float64(rs.rotate)
-	n := len(rs.active)
+	n := int(rs.windows)
 	var span time.Duration
 	for i := range n {
-		w := (rs.idx + n - i) % n
-		if !rs.active[w] {
+		w := (int(rs.idx) + n - i) % n
+		if rs.active&(1<<w) == 0 {
 			continue
 		}
 		decay := math.Pow(rs.decay, float64(i)+fraction)
@@ -167,8 +182,7 @@ func (rs *ReplicaStats) PerLocalityDecayingRate(dst []float64, now sim.Time) (ra
 // restart at now. O(windows × localities).
 func (rs *ReplicaStats) Reset(now sim.Time) {
 	clear(rs.counts)
-	clear(rs.active)
-	rs.active[rs.idx] = true
+	rs.active = 1 << rs.idx
 	rs.lastRotate = now
 	rs.lastReset = now
 }

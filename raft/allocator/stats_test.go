@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -192,7 +193,28 @@ func (o *oracleStats) reset(now time.Duration) {
 
 // TestReplicaStatsMatchesOracle drives the dense ReplicaStats and the map
 // port with the same random sequence of records, gaps, queries and resets.
-func TestReplicaStatsMatchesOracle(t *testing.T) {
+func TestReplicaStatsMatchesOracle(t *testing.T) { testMatchesOracle(t, 0) }
+
+// TestReplicaStatsIdleFirstMatchesOracle is the oracle test with stats
+// that are read, rotated and reset for a long while before their first
+// count: they hold no counts until then (a scanner reads most ranges'
+// stats in a big table before any request reaches them).
+func TestReplicaStatsIdleFirstMatchesOracle(t *testing.T) { testMatchesOracle(t, 500) }
+
+// TestReplicaStatsSize pins the size of stats that counted nothing.
+func TestReplicaStatsSize(t *testing.T) {
+	rs := NewReplicaStats(9, 0, DefaultSettings())
+	rs.PerLocalityDecayingRate(nil, at(time.Hour))
+	rs.Reset(at(2 * time.Hour))
+	assert.Nil(t, rs.counts, "no counts before the first RecordCount")
+	assert.LessOrEqual(t, unsafe.Sizeof(*rs), uintptr(72))
+	rs.RecordCount(3, 1, at(3*time.Hour))
+	assert.Len(t, rs.counts, 9*DefaultSettings().StatsWindows)
+}
+
+// testMatchesOracle drives stats and the oracle with the same random
+// records, reads and resets; none records before step idle.
+func testMatchesOracle(t *testing.T, idle int) {
 	const numLoc = 4
 	for seed := range uint64(20) {
 		r := rand.New(rand.NewPCG(seed, 0xa110c))
@@ -202,6 +224,7 @@ func TestReplicaStatsMatchesOracle(t *testing.T) {
 		var buf []float64
 		for step := range 2000 {
 			switch x := r.IntN(100); {
+			case x < 70 && step < idle:
 			case x < 70:
 				loc, n := r.IntN(numLoc), float64(1+r.IntN(5))
 				rs.RecordCount(loc, n, sim.At(now))

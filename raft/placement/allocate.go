@@ -297,49 +297,107 @@ func Allocate(c *topology.Cluster, spec Spec, r *rand.Rand, load *Load) (Layout,
 }
 
 func allocate(c *topology.Cluster, spec Spec, r *rand.Rand, load *Load) (Layout, error) {
-	if r == nil {
-		panic("placement: Allocate needs a *rand.Rand")
-	}
-	if err := spec.validate(); err != nil {
+	p, err := prepare(c, spec)
+	if err != nil {
 		return Layout{}, err
+	}
+	return p.allocate(c, r, load)
+}
+
+// prepared is a spec checked and bound to a cluster, ready to allocate any
+// number of ranges (PlaceTable allocates a partition's ranges from one),
+// with the scratch space one allocation uses.
+type prepared struct {
+	spec               Spec
+	overall, voterCons boundConstraints
+	home               int
+	prefs              []int // lease preferences as region indexes, shared by the layouts
+	used               []bool
+	replicasIn         []int // voters and non-voters per region
+	votersIn           []int
+	// div[i*len(c.Nodes)+j] is topology.DiversityScore of nodes i and j.
+	div []float64
+}
+
+// prepare checks spec against c and binds its constraints: the part of
+// allocate that does not depend on the range.
+func prepare(c *topology.Cluster, spec Spec) (*prepared, error) {
+	if err := spec.validate(); err != nil {
+		return nil, err
 	}
 	overall, err := bindConstraints(c, "constraints", spec.Constraints, spec.NumReplicas)
 	if err != nil {
-		return Layout{}, err
+		return nil, err
 	}
 	voterCons, err := bindConstraints(c, "voter_constraints", spec.VoterConstraints, spec.NumVoters)
 	if err != nil {
-		return Layout{}, err
+		return nil, err
 	}
-	l := Layout{Home: -1, GlobalReads: spec.GlobalReads}
+	p := &prepared{spec: spec, overall: overall, voterCons: voterCons, home: -1,
+		used: make([]bool, len(c.Nodes)), replicasIn: make([]int, len(c.Regions)), votersIn: make([]int, len(c.Regions))}
 	if spec.Home != "" {
-		if l.Home = c.RegionIndex(spec.Home); l.Home < 0 {
-			return Layout{}, fmt.Errorf("home region %q is not in the cluster: %w", spec.Home, ErrUnsatisfiable)
+		if p.home = c.RegionIndex(spec.Home); p.home < 0 {
+			return nil, fmt.Errorf("home region %q is not in the cluster: %w", spec.Home, ErrUnsatisfiable)
 		}
 	}
-	for _, p := range spec.LeasePreferences {
-		ri := c.RegionIndex(p)
+	for _, pref := range spec.LeasePreferences {
+		ri := c.RegionIndex(pref)
 		if ri < 0 || len(c.RegionNodes(ri)) == 0 {
-			return Layout{}, fmt.Errorf("lease_preferences: region %q has no nodes in the cluster: %w", p, ErrUnsatisfiable)
+			return nil, fmt.Errorf("lease_preferences: region %q has no nodes in the cluster: %w", pref, ErrUnsatisfiable)
 		}
-		l.LeasePreferences = append(l.LeasePreferences, ri)
+		p.prefs = append(p.prefs, ri)
 	}
+	p.prefs = slices.Clip(p.prefs)
 	if len(spec.Nodes) > 0 && len(spec.Nodes) < spec.NumReplicas {
-		return Layout{}, fmt.Errorf("num_replicas=%d: only nodes %v are allowed: %w", spec.NumReplicas, spec.Nodes, ErrUnsatisfiable)
+		return nil, fmt.Errorf("num_replicas=%d: only nodes %v are allowed: %w", spec.NumReplicas, spec.Nodes, ErrUnsatisfiable)
 	}
+	return p, nil
+}
+
+// tabulateDiversity computes the diversity of every pair of nodes of c
+// once, for a spec that allocates many ranges (O(nodes²)).
+func (p *prepared) tabulateDiversity(c *topology.Cluster) {
+	n := len(c.Nodes)
+	p.div = make([]float64, n*n)
+	for i := range c.Nodes {
+		for j := range c.Nodes {
+			p.div[i*n+j] = topology.DiversityScore(c.Nodes[i].Locality, c.Nodes[j].Locality)
+		}
+	}
+}
+
+// diversity returns topology.DiversityScore of nodes i and j.
+func (p *prepared) diversity(c *topology.Cluster, i int, j topology.NodeID) float64 {
+	if p.div != nil {
+		return p.div[i*len(c.Nodes)+int(j)]
+	}
+	return topology.DiversityScore(c.Nodes[i].Locality, c.Nodes[j].Locality)
+}
+
+// allocate places one range (see Allocate). The layouts it returns share
+// their LeasePreferences list, which nobody changes.
+func (p *prepared) allocate(c *topology.Cluster, r *rand.Rand, load *Load) (Layout, error) {
+	if r == nil {
+		panic("placement: Allocate needs a *rand.Rand")
+	}
+	spec, overall, voterCons := &p.spec, &p.overall, &p.voterCons
+	l := Layout{Home: p.home, GlobalReads: spec.GlobalReads, LeasePreferences: p.prefs}
 	if load != nil {
 		load.grow(len(c.Nodes))
 	}
 
-	used := make([]bool, len(c.Nodes))
-	replicasIn := make([]int, len(c.Regions)) // voters and non-voters per region
-	votersIn := make([]int, len(c.Regions))
+	used, replicasIn, votersIn := p.used, p.replicasIn, p.votersIn
+	clear(used)
+	clear(replicasIn)
+	clear(votersIn)
 	pick := func(voter bool) topology.NodeID {
 		best, ties := topology.NodeID(-1), 0
 		var bestScore candidateScore
-		against := l.Voters // voters spread among voters (allocateTargetFromList)
-		if !voter {
-			against = slices.Concat(l.Voters, l.NonVoters)
+		// Voters spread among voters (allocateTargetFromList), non-voters
+		// among all replicas.
+		against, more := l.Voters, l.NonVoters
+		if voter {
+			more = nil
 		}
 		for i := range c.Nodes {
 			n := &c.Nodes[i]
@@ -352,7 +410,10 @@ func allocate(c *topology.Cluster, spec Spec, r *rand.Rand, load *Load) (Layout,
 				s.voterNecessary = voterCons.necessary(n.Region, votersIn)
 			}
 			for _, id := range against {
-				s.diversity += topology.DiversityScore(n.Locality, c.Nodes[id].Locality)
+				s.diversity += p.diversity(c, i, id)
+			}
+			for _, id := range more {
+				s.diversity += p.diversity(c, i, id)
 			}
 			if load != nil {
 				s.load = load.Replicas[i]

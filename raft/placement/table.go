@@ -39,6 +39,27 @@ func PartitionRanges(ranges, partitions int) []int {
 	return out
 }
 
+// partitionCounts returns the partitions of table t of locality loc in
+// db ("" for a table without partitions) and the ranges of each.
+func partitionCounts(db Database, loc Locality, t TableSpec) ([]string, []int) {
+	if loc == LocalityRegionalByRow {
+		return db.Regions, PartitionRanges(t.Ranges, len(db.Regions))
+	}
+	return []string{""}, []int{max(t.Ranges, 1)}
+}
+
+// TableRanges returns how many ranges PlaceTable gives table t in db on c
+// (see PlaceTable), without validating or placing them.
+func TableRanges(c *topology.Cluster, db Database, t TableSpec) int {
+	db = db.WithClusterRegions(c)
+	_, counts := partitionCounts(db, t.Locality.resolve(db), t)
+	total := 0
+	for _, n := range counts {
+		total += n
+	}
+	return total
+}
+
 // PlaceTable validates t against db and allocates every range of it on c
 // (SpecFor, then Allocate per range, in range order, drawing from r and
 // adding to load, which may be nil). A multi-region db without Regions gets
@@ -57,12 +78,7 @@ func PlaceTable(c *topology.Cluster, db Database, t TableSpec, r *rand.Rand, loa
 		return nil, err
 	}
 	loc := t.Locality.resolve(db)
-	partitions := []string{""}
-	counts := []int{max(t.Ranges, 1)}
-	if loc == LocalityRegionalByRow {
-		partitions = db.Regions
-		counts = PartitionRanges(t.Ranges, len(partitions))
-	}
+	partitions, counts := partitionCounts(db, loc, t)
 	total := 0
 	for _, n := range counts {
 		total += n
@@ -78,8 +94,16 @@ func PlaceTable(c *topology.Cluster, db Database, t TableSpec, r *rand.Rand, loa
 			return nil, fmt.Errorf("placement: table %q: %w", t.Name, err)
 		}
 		spec.Nodes = t.Nodes
+		// The spec is checked and bound once for the partition's ranges.
+		prep, err := prepare(c, spec)
+		if err == nil && counts[i] > 1 {
+			prep.tabulateDiversity(c)
+		}
 		for range counts[i] {
-			l, err := allocate(c, spec, r, load)
+			var l Layout
+			if err == nil {
+				l, err = prep.allocate(c, r, load)
+			}
 			if err != nil {
 				return nil, fmt.Errorf("placement: table %q: range %d: %w", t.Name, len(out), err)
 			}
