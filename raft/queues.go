@@ -79,8 +79,10 @@ type NodeLoad struct {
 	// overloadTimeout) would pass before a CPU was free.
 	TimedOut []int64
 	// Appends and Syncs count Raft log appends and the syncs that made
-	// them durable (Appends / Syncs is the mean group-commit batch).
-	Appends, Syncs int64
+	// them durable (Appends / Syncs is the mean group-commit batch), by
+	// the interval the append arrived in or the sync was queued in, so
+	// that a span of the run counts only what happened in it.
+	Appends, Syncs []int64
 }
 
 func newQueues(c *topology.Cluster) *queues {
@@ -126,6 +128,17 @@ func (q *queues) restart(n topology.NodeID, now sim.Time) {
 		q.cpus[n][j] = min(q.cpus[n][j], now)
 	}
 	q.disks[n] = diskQueue{}
+}
+
+// countAt adds one to s's count for the interval holding t, growing s to
+// reach it.
+func countAt(s []int64, t sim.Time, width time.Duration) []int64 {
+	b := int(int64(t) / int64(width))
+	for len(s) <= b {
+		s = append(s, 0)
+	}
+	s[b]++
+	return s
 }
 
 // spread adds the span [from, to) to the intervals it covers.
@@ -226,11 +239,7 @@ func (m *Model) admitEval(pi partID, svc time.Duration) {
 		}
 		if start > giveUp {
 			l := &m.q.load[n]
-			b := int(int64(now) / int64(m.q.width))
-			for len(l.TimedOut) <= b {
-				l.TimedOut = append(l.TimedOut, 0)
-			}
-			l.TimedOut[b]++
+			l.TimedOut = countAt(l.TimedOut, now, m.q.width)
 			l.Waiting = spread(l.Waiting, now, max(now, giveUp), m.q.width)
 			if m.tracer != nil {
 				m.traceStep(pi, "cpu-queue", fmt.Sprintf("a CPU is free at %v, after the request gives up at %v", start, giveUp))
@@ -328,7 +337,7 @@ func (m *Model) syncAppend(n topology.NodeID) time.Duration {
 	now := m.eng.Now()
 	d := &m.q.disks[n]
 	l := &m.q.load[n]
-	l.Appends++
+	l.Appends = countAt(l.Appends, now, m.q.width)
 	if d.next != 0 && now >= d.cur {
 		d.start, d.cur, d.next = d.cur, d.next, 0 // the queued sync has started
 	}
@@ -338,13 +347,13 @@ func (m *Model) syncAppend(n topology.NodeID) time.Duration {
 	if now >= d.cur {
 		f := m.fsync(n)
 		d.start, d.cur = now, now.Add(f)
-		l.Syncs++
+		l.Syncs = countAt(l.Syncs, now, m.q.width)
 		l.DiskBusy = spread(l.DiskBusy, now, d.cur, m.q.width)
 		return f
 	}
 	if d.next == 0 {
 		d.next = d.cur.Add(m.fsync(n))
-		l.Syncs++
+		l.Syncs = countAt(l.Syncs, now, m.q.width)
 		l.DiskBusy = spread(l.DiskBusy, d.cur, d.next, m.q.width)
 	}
 	return d.next.Sub(now)

@@ -96,8 +96,8 @@ func TestGroupCommit(t *testing.T) {
 		assert.InDelta(t, c.durable, got[i], 1e-9, "append at %v ms", c.at)
 	}
 	l := h.m.NodeLoad()[n1]
-	assert.Equal(t, int64(6), l.Appends)
-	assert.Equal(t, int64(4), l.Syncs, "syncs [10, 10.5), [10.5, 11), [11, 11.5), [12, 12.5)")
+	assert.Equal(t, []int64{6}, l.Appends)
+	assert.Equal(t, []int64{4}, l.Syncs, "syncs [10, 10.5), [10.5, 11), [11, 11.5), [12, 12.5)")
 	require.Len(t, l.DiskBusy, 1)
 	assert.Equal(t, 2*time.Millisecond, l.DiskBusy[0])
 	// Each append also charged n1's CPUs with one Raft entry.

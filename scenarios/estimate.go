@@ -66,12 +66,16 @@ const (
 	estRangeBytes     = 1024     // a Range, its layout copies, lease and failover state
 	estHistogramBytes = 24 << 10 // a latency histogram spanning 100 µs to minutes at 0.5 % (1,330 buckets, grown by doubling)
 	estRequestBytes   = 128      // a request's gateway state
-	estPartBytes      = 160      // a part's state
-	estEventBytes     = 40       // a queued event and its timer slot
-	estWaitingEvents  = 10       // events per second of a request waiting out a fault (retries, backoff, RPC errors)
-	estEventsPerSec   = 5e6      // engine speed for the time estimate
-	estStallBytes     = 48       // a stall tracker: one per series and range its requests reach
-	estCandidateBytes = 24       // a stall candidate, held for evidenceWindow
+	// estSideTransportBytes is the side transport's state per ordered
+	// node pair: the latest publication received, and the lazy mode's
+	// latest tick found and fate resolved (raft/closedts.go).
+	estSideTransportBytes = 3 * 8
+	estPartBytes          = 160 // a part's state
+	estEventBytes         = 40  // a queued event and its timer slot
+	estWaitingEvents      = 10  // events per second of a request waiting out a fault (retries, backoff, RPC errors)
+	estEventsPerSec       = 5e6 // engine speed for the time estimate
+	estStallBytes         = 48  // a stall tracker: one per series and range its requests reach
+	estCandidateBytes     = 24  // a stall candidate, held for evidenceWindow
 )
 
 // Seconds is a rough wall-clock time for the estimate's events on one
@@ -185,12 +189,16 @@ func (s *Scenario) Estimate() (Estimate, error) {
 		}
 	}
 	// Background: side-transport publications (every 200 ms, to every other
-	// node), replica scanners (at most one visit per node per 10 ms), and
-	// with faults liveness heartbeats and expiry timers (every 3 s).
-	// The run goes on after its end until its last requests complete:
-	// count the background for one second more.
+	// node; events only where links have a bandwidth, else they are
+	// computed when a read asks: raft/closedts.go), replica scanners (at
+	// most one visit per node per 10 ms), and with faults liveness
+	// heartbeats and expiry timers (every 3 s). The run goes on after its
+	// end until its last requests complete: count the background for one
+	// second more.
 	sec := end.Seconds() + 1
-	est.Events += sec * nodes * nodes / s.Cockroach.SideTransportInterval.Seconds()
+	if c.HasBandwidth() {
+		est.Events += sec * nodes * nodes / s.Cockroach.SideTransportInterval.Seconds()
+	}
 	est.Events += sec * nodes * min(100, float64(ranges)*3/(s.Cockroach.Allocator.ScanInterval.Seconds()+1e-9)+1)
 	if len(s.Faults) > 0 {
 		est.Events += sec*nodes*2 + float64(len(s.Faults))*(2+float64(ranges))
@@ -199,6 +207,7 @@ func (s *Scenario) Estimate() (Estimate, error) {
 
 	bins := end.Seconds()/TimelineInterval(end).Seconds() + 2
 	live := float64(ranges)*(estRangeBytes+4*nodes+8*6*float64(len(c.Zones))) +
+		nodes*nodes*estSideTransportBytes +
 		activeSeries*(bins+1)*estHistogramBytes +
 		est.PeakInFlight*(estRequestBytes+maxParts*(estPartBytes+estEventBytes*(2+maxReplicas(placed)))) +
 		min(nodes*sec, float64(ranges)*sec/s.Cockroach.Allocator.MinLeaseTransferStatsDuration.Seconds())*64 + // lease log: a transfer per store per second at most, and per range per stats period

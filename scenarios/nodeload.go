@@ -43,7 +43,9 @@ type NodeLoad struct {
 	// Each failed its request.
 	TimedOut int64 `json:"timed_out"`
 	// AppendsPerSync is the mean number of Raft log appends one sync made
-	// durable over the whole run (group commit); 0 without appends.
+	// durable over the measured span's intervals (group commit; appends
+	// and syncs counted by the interval they arrived or were queued in); 0
+	// without appends.
 	AppendsPerSync float64 `json:"appends_per_sync"`
 	// Saturated is set when the node's CPUs were busy at least 99 % of
 	// some interval (SaturatedUtilisation) or an evaluation timed out in
@@ -88,6 +90,12 @@ func loadResults(res *Result, m *raft.Model, c *topology.Cluster, from, until si
 	first := int((int64(from) + int64(width) - 1) / int64(width))
 	last := int(int64(until) / int64(width)) // exclusive
 	last = max(last, first)
+	atCount := func(s []int64, b int) int64 {
+		if b < len(s) {
+			return s[b]
+		}
+		return 0
+	}
 	at := func(s []time.Duration, b int) float64 {
 		if b < len(s) {
 			return float64(s[b])
@@ -110,8 +118,13 @@ func loadResults(res *Result, m *raft.Model, c *topology.Cluster, from, until si
 			Node: topology.NodeID(n).String(), Region: c.Regions[node.Region].Name,
 			Zone: c.Zones[node.Zone].Name, VCPUs: vcpus,
 		}
-		if l.Syncs > 0 {
-			nl.AppendsPerSync = float64(l.Appends) / float64(l.Syncs)
+		var appends, syncs int64
+		for b := first; b < last; b++ {
+			appends += atCount(l.Appends, b)
+			syncs += atCount(l.Syncs, b)
+		}
+		if syncs > 0 {
+			nl.AppendsPerSync = float64(appends) / float64(syncs)
 		}
 		for b := 0; b < nIntervals; b++ {
 			p := LoadPoint{

@@ -634,12 +634,22 @@ func rangeIndexes(m *raft.Model) []int {
 const leaseSamples = 120
 
 // leaseResults fills the lease log, lease share over time and transfer
-// counts from the model's lease log.
+// counts from the model's lease log up to end: what happens while the
+// requests still in flight drain after it is not reported, so the results
+// do not depend on how long the drain takes.
 func (s *Scenario) leaseResults(res *Result, m *raft.Model, end sim.Time) {
 	c := s.Cluster()
 	ranges := m.Ranges()
 	tables := m.Tables()
 	log := m.Leases()
+	if i, _ := slices.BinarySearchFunc(log, end, func(ev raft.LeaseEvent, t sim.Time) int {
+		if ev.At <= t {
+			return -1
+		}
+		return 1
+	}); i < len(log) {
+		log = log[:i]
+	}
 	index := rangeIndexes(m)
 	transfers := make([]int, len(tables))
 	res.Leases = slices.Grow(res.Leases, len(log)) // one initial lease per range, then the moves
