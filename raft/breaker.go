@@ -18,8 +18,11 @@ func (f *failover) breakerTripped(r *Range) bool { return f != nil && r.fail != 
 // with no leader or no reachable quorum, refused for its term, or pending
 // when a fault starts).
 func (f *failover) armBreaker(r *Range, since sim.Time) {
+	if f == nil {
+		return
+	}
 	st := f.state(r)
-	if f == nil || st.breakerArmed || st.tripped {
+	if st.breakerArmed || st.tripped {
 		return
 	}
 	st.breakerArmed = true

@@ -243,8 +243,9 @@ func (st *sideTransport) quiet(a, b sim.Time) bool {
 
 // upAt reports whether node n is up at t, as failover.up would then.
 func (st *sideTransport) upAt(n topology.NodeID, t sim.Time, pre bool) bool {
-	for i := range st.sf {
-		if f := &st.sf[i]; f.side[n]&sideCrash != 0 && f.active(t, pre) {
+	sf := st.faults()
+	for i := range sf {
+		if f := &sf[i]; f.side[n]&sideCrash != 0 && f.active(t, pre) {
 			return false
 		}
 	}
@@ -254,8 +255,9 @@ func (st *sideTransport) upAt(n topology.NodeID, t sim.Time, pre bool) bool {
 // linkOKAt reports whether a message from a to b (a ≠ b) is delivered at
 // t, as failover.linkOK would then: both ends up, no partition between.
 func (st *sideTransport) linkOKAt(a, b topology.NodeID, t sim.Time, pre bool) bool {
-	for i := range st.sf {
-		f := &st.sf[i]
+	sf := st.faults()
+	for i := range sf {
+		f := &sf[i]
 		if !f.active(t, pre) {
 			continue
 		}
