@@ -65,6 +65,8 @@ type Model struct {
 	// queues messages on bandwidth-limited links, nil without any.
 	traffic Traffic
 	links   *links
+	// marks are the instants the traffic totals are read (SetTrafficMarks).
+	marks trafficMarks
 	// q is every node's CPU and disk queue (queues.go).
 	q *queues
 	// fo is the failover component, nil in a run without faults: every

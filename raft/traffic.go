@@ -1,6 +1,7 @@
 package raft
 
 import (
+	"fmt"
 	"math"
 	"time"
 
@@ -410,4 +411,47 @@ func (m *Model) TrafficSplit() (crossRegion, interZone uint64) {
 		}
 	}
 	return crossRegion, interZone
+}
+
+// trafficMarks are the instants at which a run reads the traffic totals:
+// first, then every every after it up to end, and end. Unset, the totals
+// may be read at any instant.
+type trafficMarks struct {
+	set        bool
+	first, end sim.Time
+	every      time.Duration
+}
+
+// SetTrafficMarks tells the model that its traffic totals (Traffic,
+// TrafficSplit) are read only at first, first + k·every up to end, and end,
+// each after every event of that instant: a message whose sending falls
+// between two marks may then be counted earlier than it is sent, as long
+// as no mark separates the two instants (see appendArrived).
+func (m *Model) SetTrafficMarks(first sim.Time, every time.Duration, end sim.Time) {
+	if every <= 0 || end < first {
+		panic(fmt.Sprintf("raft: traffic marks from %v every %v to %v", first, every, end))
+	}
+	m.marks = trafficMarks{set: true, first: first, every: every, end: end}
+}
+
+// markIn reports whether a traffic mark falls in [a, b): whether bytes
+// counted at a instead of b could be read differently. Without marks,
+// always.
+func (m *Model) markIn(a, b sim.Time) bool {
+	mk := &m.marks
+	if !mk.set {
+		return true
+	}
+	if a <= mk.end && mk.end < b {
+		return true
+	}
+	if b <= mk.first || a > mk.end {
+		return false
+	}
+	var k int64
+	if a > mk.first {
+		k = (int64(a-mk.first) + int64(mk.every) - 1) / int64(mk.every)
+	}
+	g := mk.first + sim.Time(k*int64(mk.every))
+	return g < b && g <= mk.end
 }

@@ -304,3 +304,31 @@ func TestLargeValueTakesTransmissionTime(t *testing.T) {
 	require.Len(t, h.rec.lat[tag], 1)
 	assert.InDelta(t, want, h.rec.lat[tag][0], 1e-6)
 }
+
+// TestMarkIn checks, by hand, which spans a traffic mark separates: marks
+// at 10 s, then every 2 s to 15 s, and 15 s itself (10, 12, 14, 15).
+func TestMarkIn(t *testing.T) {
+	m := &Model{}
+	s := func(v float64) sim.Time { return sim.Time(v * float64(time.Second)) }
+	assert.True(t, m.markIn(s(1), s(1.1)), "no marks set: every span may be read")
+	m.SetTrafficMarks(s(10), 2*time.Second, s(15))
+	for _, c := range []struct {
+		a, b float64
+		want bool
+	}{
+		{1, 9.999, false},     // before the first mark
+		{9.5, 10, false},      // ends at the mark: counted at 10 either way, before its read
+		{9.5, 10.001, true},   // 10 is read between the two
+		{10, 10.5, true},      // sent after the read at 10, counted before it
+		{10.001, 11.9, false}, // between 10 and 12
+		{12.5, 14, false},
+		{13.9, 14.2, true},
+		{14.2, 15, false},
+		{14.2, 15.1, true}, // the end
+		{15, 15.3, true},
+		{15.001, 40, false}, // after the end: never read
+		{11, 100, true},
+	} {
+		assert.Equal(t, c.want, m.markIn(s(c.a), s(c.b)), "[%v, %v)", c.a, c.b)
+	}
+}

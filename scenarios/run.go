@@ -509,6 +509,7 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 	step := max(time.Second, time.Duration(end)/100)
 	var warm raft.Traffic // the traffic before the measured span
 	marks := trafficMarks{m: m, next: warmupEnd, end: end, interval: TimelineInterval(s.Warmup + s.Duration)}
+	m.SetTrafficMarks(warmupEnd, marks.interval, end) // the instants marks and warm read the totals
 	for t := sim.Time(0); t < end; {
 		if next := min(end, t.Add(step)); t < warmupEnd && next >= warmupEnd {
 			e.RunUntil(warmupEnd)
