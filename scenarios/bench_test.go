@@ -20,34 +20,46 @@ func BenchmarkScenario(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			var events, requests uint64
-			var last *Result
-			var peak peakHeap
-			b.ReportAllocs()
-			b.ResetTimer()
-			start := peak.mallocs()
-			for i := 0; i < b.N; i++ {
-				res, err := RunWith(s, RunOptions{Progress: peak.sample})
-				if err != nil {
-					b.Fatal(err)
-				}
-				events += res.Events
-				requests += res.Requests
-				last = res
-			}
-			b.StopTimer()
-			allocs := peak.mallocs() - start
-			secs := b.Elapsed().Seconds()
-			b.ReportMetric(float64(events)/secs, "events/s")
-			b.ReportMetric(float64(requests)/secs, "sim-req/s")
-			b.ReportMetric(float64(events)/float64(requests), "events/req")
-			b.ReportMetric(secs*1e9/float64(requests), "ns/req")
-			b.ReportMetric(float64(allocs)/float64(requests), "allocs/req")
-			b.ReportMetric(float64(b.N)*(s.Warmup+s.Duration).Seconds()/secs, "sim-s/s")
-			b.ReportMetric(peak.mib(), "peak-heap-MiB")
+			last := benchRuns(b, s)
+			b.ReportMetric(float64(b.N)*(s.Warmup+s.Duration).Seconds()/b.Elapsed().Seconds(), "sim-s/s")
 			reportLatencies(b, s, last)
 		})
 	}
+}
+
+// benchRuns runs s b.N times and reports, over all the runs, engine
+// events per wall second and per request, simulated requests per wall
+// second, wall ns and allocations per request, and the peak heap. It
+// returns the last run's result.
+func benchRuns(b *testing.B, s *Scenario) *Result {
+	var events, requests uint64
+	var last *Result
+	var peak peakHeap
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := peak.mallocs()
+	for i := 0; i < b.N; i++ {
+		res, err := RunWith(s, RunOptions{Progress: peak.sample})
+		if err != nil {
+			b.Fatal(err)
+		}
+		events += res.Events
+		requests += res.Requests
+		last = res
+	}
+	b.StopTimer()
+	if requests == 0 {
+		b.Fatal("no requests")
+	}
+	allocs := peak.mallocs() - start
+	secs := b.Elapsed().Seconds()
+	b.ReportMetric(float64(events)/secs, "events/s")
+	b.ReportMetric(float64(requests)/secs, "sim-req/s")
+	b.ReportMetric(float64(events)/float64(requests), "events/req")
+	b.ReportMetric(secs*1e9/float64(requests), "ns/req")
+	b.ReportMetric(float64(allocs)/float64(requests), "allocs/req")
+	b.ReportMetric(peak.mib(), "peak-heap-MiB")
+	return last
 }
 
 // peakHeap samples the heap in use (HeapInuse: the heap's object bytes
@@ -191,29 +203,7 @@ func BenchmarkScale(b *testing.B) {
 			if err := s.Validate(); err != nil {
 				b.Fatal(err)
 			}
-			var events, requests uint64
-			var peak peakHeap
-			b.ReportAllocs()
-			b.ResetTimer()
-			start := peak.mallocs()
-			for i := 0; i < b.N; i++ {
-				res, err := RunWith(s, RunOptions{Progress: peak.sample})
-				if err != nil {
-					b.Fatal(err)
-				}
-				events += res.Events
-				requests += res.Requests
-			}
-			b.StopTimer()
-			if requests == 0 {
-				b.Fatal("no requests")
-			}
-			secs := b.Elapsed().Seconds()
-			b.ReportMetric(float64(requests)/secs, "sim-req/s")
-			b.ReportMetric(float64(events)/float64(requests), "events/req")
-			b.ReportMetric(secs*1e9/float64(requests), "ns/req")
-			b.ReportMetric(float64(peak.mallocs()-start)/float64(requests), "allocs/req")
-			b.ReportMetric(peak.mib(), "peak-heap-MiB")
+			benchRuns(b, s)
 		})
 	}
 }
