@@ -377,9 +377,9 @@ func (m *Model) appendAt(pi partID, i int, n topology.NodeID, d time.Duration) {
 // reference on the part passes to kAppendDone. A node that is down
 // appends nothing: kAppendDone finds it so at once.
 //
-// Engine economy, as ackMatters: in a run without faults, trace or
-// bandwidth limits, a non-voter's durable append only sends a MsgAppResp
-// that nothing reads (ackMatters), so its bytes are counted now and no
+// Engine economy: where a non-voter's MsgAppResp is one nothing reads
+// (ackMatters: no faults, no trace) and links have no bandwidth limit,
+// its durable append only sends it, so its bytes are counted now and no
 // kAppendDone is scheduled — unless a traffic mark falls between now and
 // the instant it would be sent, where counting now would move them across
 // a read of the totals. Its sync still takes its place in the disk queue
@@ -392,8 +392,8 @@ func (m *Model) appendArrived(ev *sim.Event) {
 	if i < len(r.Replicas) && m.fo.up(r.Replicas[i]) {
 		d = m.syncAppend(r.Replicas[i])
 	}
-	if now := m.eng.Now(); m.fo == nil && m.tracer == nil && m.links == nil && i >= r.NumVoters &&
-		i < len(r.Replicas) && !m.markIn(now, now.Add(d)) {
+	if now := m.eng.Now(); i >= r.NumVoters && i < len(r.Replicas) && m.links == nil &&
+		!m.ackMatters(p, r, i, now.Add(d)) && !m.markIn(now, now.Add(d)) {
 		// As appendDone (current: to the leader p.node) or staleAck (to
 		// p.repNode, the same node while the attempt is current) would.
 		to := p.node
