@@ -149,6 +149,12 @@ func (f *runFlags) load(fs *pflag.FlagSet) (*scenarios.Scenario, report.Format, 
 	if f.budget.MaxMemory, err = parseSize(f.maxMemory); err != nil {
 		return nil, "", badInputf("--max-memory: %v", err)
 	}
+	if f.budget.MaxMemory > 0 && f.budget.MaxMemory < 1<<20 {
+		// A bare number is bytes; no run fits in less than a MiB, so this
+		// is a unit left out, not a limit.
+		return nil, "", badInputf("--max-memory: %q is %d bytes, less than 1 MiB: give a unit (e.g. %sMiB), or 0 for no limit",
+			f.maxMemory, f.budget.MaxMemory, strings.TrimSpace(f.maxMemory))
+	}
 	if f.budget.MaxMemory > 0 {
 		// The garbage collector works harder as the limit nears; the run
 		// itself stops if the process passes it.
