@@ -1,6 +1,8 @@
 package raft
 
 import (
+	"time"
+
 	"fmt"
 
 	"github.com/regionsim/regionsim/sim"
@@ -8,10 +10,11 @@ import (
 )
 
 // This file holds leases as the request path sees them: the lease check a
-// replica makes when it has evaluated a request, lease transfers (a Raft
-// command, reference §10 rule 18), the requests that wait while a lease
-// moves, the gateways' range caches, and the lease log. Acquiring a lost
-// lease after a failure is the failover component's (failover.go).
+// replica makes before it evaluates a request (and again after), lease
+// transfers (a Raft command, reference §10 rule 18), the requests that
+// wait while a lease moves, the gateways' range caches, and the lease log.
+// Acquiring a lost lease after a failure is the failover component's
+// (failover.go).
 
 // rangeLease is a range's lease state.
 type rangeLease struct {
@@ -99,45 +102,72 @@ func (m *Model) Leases() []LeaseEvent { return m.leases }
 // LeaseCount returns how many leases node n holds.
 func (m *Model) LeaseCount(n topology.NodeID) int { return m.leaseCount[n] }
 
-// evalDone runs when the replica p.node has evaluated part pi. A request
-// that needs the leaseholder is served only by the one valid leaseholder:
-// elsewhere it is redirected (NotLeaseHolderError), during a transfer it
-// waits, and where the lease has lapsed it waits for the failover
-// component to acquire it. A served read is answered; a write replicated.
+// leaseGate is the lease check a replica makes before it evaluates a part
+// that needs the leaseholder (reads, writes, checks): CockroachDB's
+// Replica.executeReadOnlyBatch / executeWriteBatch check the lease
+// (redirectOnOrAcquireLease, checkExecutionCanProceed) after sequencing
+// and before evaluation, so a request that is not served here costs no
+// evaluation. The one valid leaseholder passes it; elsewhere the part is
+// redirected (NotLeaseHolderError), during a transfer it waits, where the
+// lease has lapsed it waits for the failover component to acquire it, and
+// behind an open replica circuit breaker it fails fast. A part that
+// reaches the transfer's target before the target has applied the lease
+// waits for it and then evaluates, for svc (drawn afresh when 0). It
+// reports whether the part passed; if not, it has been dealt with.
+func (m *Model) leaseGate(pi partID, svc time.Duration) bool {
+	p := &m.parts[pi]
+	if !p.kind.servedByLeaseholder() {
+		return true
+	}
+	r := &m.ranges[p.rng]
+	switch {
+	case p.node == r.Leaseholder && r.transferring:
+		// The lease is being handed over: wait for the transfer to
+		// commit, then be redirected to the new leaseholder.
+		m.park(r, pi)
+		return false
+	case p.node != r.Leaseholder:
+		if !m.fo.leaseUnexpired(r) {
+			// The old lease has expired: this replica asks for it.
+			m.needLease(pi)
+			return false
+		}
+		// While the lease looks valid (its holder's liveness has not
+		// expired, whether or not the holder is up), a replica answers
+		// NotLeaseHolderError naming it: back to the gateway, which
+		// updates its range cache and goes on (DistSender polls).
+		m.redirect(pi, r.Leaseholder, p.kind)
+		return false
+	case !m.fo.leaseValid(r):
+		m.needLease(pi)
+		return false
+	case m.fo.breakerTripped(r):
+		// The replica's breaker is open: fail fast
+		// (ReplicaUnavailableError) until its probe succeeds.
+		m.failPart(pi)
+		return false
+	case m.eng.Now() < r.leaseStart:
+		// The transfer's target has not applied it yet.
+		if svc <= 0 {
+			svc = m.service(p.node)
+		}
+		m.onPart(pi, CompLeaseWait)
+		m.evaluate(pi, r.leaseStart.Sub(m.eng.Now()), svc)
+		return false
+	}
+	return true
+}
+
+// evalDone runs when the replica p.node has evaluated part pi. It passed
+// the lease check before it evaluated (leaseGate); the check is made again,
+// as the lease may have moved while it queued for a CPU and evaluated
+// (the later evaluation then draws a new service time). A read is then
+// answered, a write replicated.
 func (m *Model) evalDone(pi partID) {
 	p := &m.parts[pi]
 	if p.kind.servedByLeaseholder() {
 		r := &m.ranges[p.rng]
-		switch {
-		case p.node == r.Leaseholder && r.transferring:
-			// The lease is being handed over: wait for the transfer to
-			// commit, then be redirected to the new leaseholder.
-			m.park(r, pi)
-			return
-		case p.node != r.Leaseholder:
-			if !m.fo.leaseUnexpired(r) {
-				// The old lease has expired: this replica asks for it.
-				m.needLease(pi)
-				return
-			}
-			// While the lease looks valid (its holder's liveness has not
-			// expired, whether or not the holder is up), a replica answers
-			// NotLeaseHolderError naming it: back to the gateway, which
-			// updates its range cache and goes on (DistSender polls).
-			m.redirect(pi, r.Leaseholder, p.kind)
-			return
-		case !m.fo.leaseValid(r):
-			m.needLease(pi)
-			return
-		case m.fo.breakerTripped(r):
-			// The replica's breaker is open: fail fast
-			// (ReplicaUnavailableError) until its probe succeeds.
-			m.failPart(pi)
-			return
-		case m.eng.Now() < r.leaseStart:
-			// The transfer's target has not applied it yet.
-			m.onPart(pi, CompLeaseWait)
-			m.evaluate(pi, r.leaseStart.Sub(m.eng.Now()), m.service(p.node))
+		if !m.leaseGate(pi, 0) {
 			return
 		}
 		if p.unlatched {

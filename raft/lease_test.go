@@ -32,7 +32,8 @@ func TestLeaseTransfer(t *testing.T) {
 	h.atTime(10, func() { started = h.m.TransferLease(0, n2, "test") })
 
 	// A read from us-west1 sent at 10 s reaches n1 after the transfer
-	// committed: NotLeaseHolder, back to the gateway, on to n2.
+	// committed: NotLeaseHolder at once (the lease check comes before
+	// evaluation), back to the gateway, on to n2.
 	late := h.at(10, Request{Op: OpRead, Table: tb, Gateway: n4})
 	// A write from n1's zone at 10.001 s arrives during the transfer and
 	// waits for it at n1 (until 2.8 ms), then goes to n2 (1 ms), which
@@ -41,7 +42,7 @@ func TestLeaseTransfer(t *testing.T) {
 	// After the move, the us-west1 gateway's cache knows n2: a plain read.
 	after := h.at(11, Request{Op: OpRead, Table: tb, Gateway: n4})
 
-	assert.InDelta(t, cHop+33+svc+(33+33)+svc+33+cHop, h.latency(late), 1e-6)
+	assert.InDelta(t, cHop+33+(33+33)+svc+33+cHop, h.latency(late), 1e-6)
 	// From its submission (1 ms in) to the commit (2.8 ms) it travels and
 	// waits; then n1 -> n2, evaluation, replication, n2 -> n1, client hop.
 	assert.InDelta(t, (commit-1.0)+zoneOW+svc+zoneQuorum+zoneOW+cHop, h.latency(parked), 1e-6)

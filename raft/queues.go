@@ -181,11 +181,12 @@ func (m *Model) occupy(n topology.NodeID, j int, start sim.Time, d time.Duration
 
 // evaluate has part pi evaluated at its node for svc (a service time
 // drawn by the caller, from the node's stream as before queues) once it
-// has arrived there, d from now: kEvalDone follows when a CPU has served
-// it. Without a CPU queue it is d + svc from now.
+// has arrived there, d from now: the replica checks the lease first
+// (leaseGate), and kEvalDone follows when a CPU has served it. Without a
+// CPU queue a part that needs no lease is done d + svc from now.
 func (m *Model) evaluate(pi partID, d, svc time.Duration) {
 	p := &m.parts[pi]
-	if len(m.q.cpus[p.node]) == 0 {
+	if len(m.q.cpus[p.node]) == 0 && !p.kind.servedByLeaseholder() {
 		l := &m.q.load[p.node]
 		now := m.eng.Now()
 		l.CPUBusy = spread(l.CPUBusy, now.Add(d), now.Add(d+svc), m.q.width)
@@ -226,8 +227,18 @@ func (m *Model) admitEval(pi partID, svc time.Duration) {
 	n := p.node
 	now := m.eng.Now()
 	m.closePart(pi)
-	m.onPart(pi, CompEval)
 	if !m.fo.up(n) {
+		m.onPart(pi, CompEval)
+		m.sendPart(svc, kEvalDone, pi, 0)
+		return
+	}
+	if !m.leaseGate(pi, svc) {
+		return // redirected, waiting for the lease, or failed fast
+	}
+	m.onPart(pi, CompEval)
+	if len(m.q.cpus[n]) == 0 {
+		l := &m.q.load[n]
+		l.CPUBusy = spread(l.CPUBusy, now, now.Add(svc), m.q.width)
 		m.sendPart(svc, kEvalDone, pi, 0)
 		return
 	}

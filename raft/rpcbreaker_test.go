@@ -57,15 +57,17 @@ func TestRPCBreakerFailsFast(t *testing.T) {
 		assert.Contains(t, conn[0].Detail, "tripped", v)
 		assert.Greater(t, conn[0].At, sim.At(15*time.Second), v)
 		assert.LessOrEqual(t, conn[0].At, sim.At(16*time.Second), v)
-		var evals, failFast, rpcErrors int
+		var tries, failFast, rpcErrors int
 		for _, ev := range req {
 			switch ev.Kind {
-			case "eval":
-				if evals == 0 {
-					assert.Equal(t, n3, ev.To, "%s: the first try is at a healthy replica, the gateway itself: %v", v, ev)
+			case "not-leaseholder":
+				// Each try ends so, at the lease check, before evaluation.
+				if tries == 0 {
+					assert.Equal(t, n3, ev.From, "%s: the first try is at a healthy replica, the gateway itself: %v", v, ev)
 				}
+				tries++
+			case "eval":
 				assert.NotEqual(t, n1, ev.To, "%s: nothing is sent to n1: %v", v, ev)
-				evals++
 			case "rpc-fail-fast":
 				failFast++
 			case "rpc-error":
@@ -75,6 +77,7 @@ func TestRPCBreakerFailsFast(t *testing.T) {
 		// One fail-fast per round: rounds 50 ms, 100 ms, … 1 s apart
 		// (±15 %) over 10 s make at least 10.
 		assert.GreaterOrEqual(t, failFast, 10, v)
+		assert.GreaterOrEqual(t, tries, 10, v)
 		assert.Zero(t, rpcErrors, v)
 	}
 }
@@ -96,14 +99,14 @@ func TestOldRPCBreakerHalfOpen(t *testing.T) {
 		require.NotEmpty(t, conn, tc.version)
 		assert.Equal(t, "rpc-unhealthy", conn[0].Kind, tc.version)
 		var errs []sim.Time
-		var failFast, evals int
+		var failFast, tries int
 		for _, ev := range req {
 			switch ev.Kind {
-			case "eval":
-				if evals++; evals == 1 {
+			case "not-leaseholder":
+				if tries++; tries == 1 {
 					// n3 then redirects it to n1 (MoveToFront), which
 					// it dials: the breaker has not tripped yet.
-					assert.Equal(t, n3, ev.To, "%s: the healthy replicas first: %v", tc.version, ev)
+					assert.Equal(t, n3, ev.From, "%s: the healthy replicas first: %v", tc.version, ev)
 				}
 			case "rpc-error":
 				errs = append(errs, ev.At)
