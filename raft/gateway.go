@@ -176,6 +176,14 @@ func (m *Model) startPart(ri reqID, rng RangeID, node topology.NodeID, kind part
 // its arrival time plus the lead: writes to GLOBAL ranges are placed above
 // the range's closed timestamp (reference §3.2).
 func (m *Model) sendToReplica(pi partID, d time.Duration) {
+	m.sendToReplicaAt(pi, d, false)
+}
+
+// sendToReplicaAt is sendToReplica; with arrive, a leaseholder request
+// reaches its replica by an arrival event even at d = 0, so that its lease
+// check (leaseGate) runs after the current event, not inside it: a part
+// released from a range's wait list (releaseParked) may park on it again.
+func (m *Model) sendToReplicaAt(pi partID, d time.Duration, arrive bool) {
 	m.dropLatch(pi)
 	p := &m.parts[pi]
 	p.nextGen() // a new attempt: events of earlier ones are stale
@@ -205,6 +213,11 @@ func (m *Model) sendToReplica(pi partID, d time.Duration) {
 		// and evaluates once it may (the path's evaluation starts there).
 		p.svc = svc
 		m.sendPart(d, kLatchArrive, pi, 0)
+		return
+	}
+	if arrive {
+		p.qsvc = svc
+		m.sendPart(d, kEvalArrive, pi, 0)
 		return
 	}
 	m.evaluate(pi, d, svc)

@@ -402,9 +402,11 @@ func (m *Model) bounceParked(r *Range) {
 }
 
 // releaseParked lets every part waiting on r go on: one waiting at the
-// leaseholder lh itself is evaluated there now (its wait in
-// redirectOnOrAcquireLeaseForRequest is over), the others are redirected
-// to lh.
+// leaseholder lh itself checks the lease again and evaluates there (its
+// wait in redirectOnOrAcquireLeaseForRequest is over), by an arrival event
+// at this instant — the check may park it on r again, and it must then
+// wait for the next release, not loop here; the others are redirected to
+// lh.
 func (m *Model) releaseParked(r *Range, lh topology.NodeID) {
 	for r.parked != noPart {
 		q := r.parked
@@ -413,7 +415,7 @@ func (m *Model) releaseParked(r *Range, lh topology.NodeID) {
 			if m.tracer != nil {
 				m.traceStep(q, "lease-ready", "evaluates at the new leaseholder")
 			}
-			m.sendToReplica(q, 0)
+			m.sendToReplicaAt(q, 0, true)
 			continue
 		}
 		m.redirect(q, lh, m.parts[q].kind)

@@ -203,7 +203,9 @@ func (m *Model) evaluate(pi partID, d, svc time.Duration) {
 }
 
 // evalArrived runs when part pi reaches its node's CPU queue (kEvalArrive).
-// A stale attempt's arrival is dropped; the current one is admitted.
+// A stale attempt's arrival is dropped, as is one whose message the link
+// from its sender did not deliver (it never arrived: no lease check, no
+// answer); the current one is admitted.
 func (m *Model) evalArrived(ev *sim.Event) {
 	pi, gen, _ := splitPartArg(ev.Arg)
 	p := &m.parts[pi]
@@ -213,6 +215,10 @@ func (m *Model) evalArrived(ev *sim.Event) {
 		return
 	}
 	m.closePart(pi) // the hop or wait before the queue
+	if !m.fo.linkOK(p.from, p.node) {
+		m.dropped(pi)
+		return
+	}
 	m.admitEval(pi, p.qsvc)
 }
 
