@@ -1,9 +1,8 @@
 package raft
 
 import (
-	"time"
-
 	"fmt"
+	"time"
 
 	"github.com/regionsim/regionsim/sim"
 	"github.com/regionsim/regionsim/topology"
