@@ -141,6 +141,18 @@ func (m *LatencyModel) Link(from, to NodeID) Dist {
 	return m.links[m.table[int(from)*m.n+int(to)]]
 }
 
+// LinkClass returns the index, in LinkClasses, of the RTT distribution
+// between two nodes: node pairs with the same class have the same link (a
+// node and itself, one zone, two zones of a region, or a pair of regions),
+// so that a caller can compute something per class, not per pair. O(1).
+func (m *LatencyModel) LinkClass(from, to NodeID) int {
+	return int(m.table[int(from)*m.n+int(to)])
+}
+
+// LinkClasses returns the distinct link distributions LinkClass indexes
+// (shared: do not modify).
+func (m *LatencyModel) LinkClasses() []Dist { return m.links }
+
 // RegionRTT returns the RTT distribution between regions i and j (indexes
 // into Cluster.Regions); for i == j, the RTT between two zones of region i.
 func (m *LatencyModel) RegionRTT(i, j int) Dist {
@@ -177,7 +189,7 @@ func (m *LatencyModel) OneWay(r *rand.Rand, from, to NodeID) time.Duration {
 // MedianRTT returns the p50 RTT between two nodes (0 for a node and
 // itself). Deterministic; for planning and jitter-free tests.
 func (m *LatencyModel) MedianRTT(from, to NodeID) time.Duration {
-	return m.Link(from, to).Median()
+	return m.links[m.table[int(from)*m.n+int(to)]].p50
 }
 
 // SampleService draws one leaseholder evaluation time.

@@ -2,7 +2,6 @@ package closedform
 
 import (
 	"encoding/binary"
-	"fmt"
 
 	"github.com/regionsim/regionsim/raft/placement"
 )
@@ -33,10 +32,18 @@ func (t *Table) PositionClasses(region, span int, partitions []int) (reps, count
 			parts = append(parts, t.Partitions[r])
 		}
 	}
-	ck := fmt.Sprint(t.HomeRegionOr(region), k, partitions)
-	if c, ok := t.classes[ck]; ok {
+	// The cache key: the row's home region, the span and the partitions,
+	// 4 bytes each (fmt.Sprint cost more than a cached answer saves).
+	var kb [64]byte
+	ckb := binary.LittleEndian.AppendUint32(kb[:0], uint32(int32(t.HomeRegionOr(region))))
+	ckb = binary.LittleEndian.AppendUint32(ckb, uint32(k))
+	for _, r := range partitions {
+		ckb = binary.LittleEndian.AppendUint32(ckb, uint32(int32(r)))
+	}
+	if c, ok := t.classes[string(ckb)]; ok {
 		return c.reps, c.counts
 	}
+	ck := string(ckb)
 	ids := t.layoutIDs()
 	index := map[string]int{}
 	key := make([]byte, 0, 4*(k+len(parts)))

@@ -62,9 +62,16 @@ func NewModel(c *topology.Cluster, s Settings, b Bound) *Model {
 	}
 	n := len(c.Nodes)
 	m.link = make([]time.Duration, n*n)
+	// One value per link class (a node and itself, a zone, two zones of a
+	// region, a pair of regions), then each node pair's from its class.
+	classes := c.Latency.LinkClasses()
+	byClass := make([]time.Duration, len(classes))
+	for i, d := range classes {
+		byClass[i] = value(d)
+	}
 	for a := range n {
 		for bb := range n {
-			m.link[a*n+bb] = value(c.Latency.Link(topology.NodeID(a), topology.NodeID(bb)))
+			m.link[a*n+bb] = byClass[c.Latency.LinkClass(topology.NodeID(a), topology.NodeID(bb))]
 		}
 	}
 	m.service = value(c.Latency.Service())
