@@ -159,16 +159,23 @@ func spread(s []time.Duration, from, to sim.Time, width time.Duration) []time.Du
 // when CPU j is next free. Jobs must be offered in arrival order.
 type cpuQueue []sim.Time
 
-// next returns the CPU a job arriving at now would take — the one free
-// first, the lowest index among ties — and when the job would start on
-// it: FIFO puts it behind every job that arrived before it.
+// next returns the CPU a job arriving at now would take and when the job
+// would start on it: FIFO puts it behind every job that arrived before it.
+// That is the CPU free first (the lowest index among ties) — or, when some
+// CPU is already idle at now, the first idle one: which idle CPU takes the
+// job changes nothing, as every idle CPU is free at now for this job and
+// for any job after it (the queue's future depends on its CPUs' free times
+// only through max(free, now)), and the scan stops there.
 func (q cpuQueue) next(now sim.Time) (j int, start sim.Time) {
-	for i := 1; i < len(q); i++ {
+	for i := range q {
+		if q[i] <= now {
+			return i, now
+		}
 		if q[i] < q[j] {
 			j = i
 		}
 	}
-	return j, max(now, q[j])
+	return j, q[j]
 }
 
 // occupy gives CPU j of node n a job of d CPU time from start: the

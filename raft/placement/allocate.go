@@ -359,9 +359,30 @@ func prepare(c *topology.Cluster, spec Spec) (*prepared, error) {
 func (p *prepared) tabulateDiversity(c *topology.Cluster) {
 	n := len(c.Nodes)
 	p.div = make([]float64, n*n)
+	// A node's locality is its zone's: score each pair of zones once, then
+	// each pair of nodes from its zones'.
+	nz := len(c.Zones)
+	first := make([]int, nz) // a node of each zone
+	for i := range first {
+		first[i] = -1
+	}
 	for i := range c.Nodes {
+		if z := c.Nodes[i].Zone; first[z] < 0 {
+			first[z] = i
+		}
+	}
+	zdiv := make([]float64, nz*nz)
+	for a, na := range first {
+		for b, nb := range first {
+			if na >= 0 && nb >= 0 {
+				zdiv[a*nz+b] = topology.DiversityScore(c.Nodes[na].Locality, c.Nodes[nb].Locality)
+			}
+		}
+	}
+	for i := range c.Nodes {
+		row := zdiv[c.Nodes[i].Zone*nz:]
 		for j := range c.Nodes {
-			p.div[i*n+j] = topology.DiversityScore(c.Nodes[i].Locality, c.Nodes[j].Locality)
+			p.div[i*n+j] = row[c.Nodes[j].Zone]
 		}
 	}
 }
