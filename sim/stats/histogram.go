@@ -214,6 +214,15 @@ func (h *Histogram) RecordSample(s Sample) {
 	h.record(s.v, s.idx)
 }
 
+// reserveLike allocates, in an empty histogram, the buckets other has
+// allocated (nothing if the accuracies differ or other has none).
+func (h *Histogram) reserveLike(other *Histogram) {
+	if h.count != 0 || len(h.counts) != 0 || len(other.counts) == 0 || h.relAcc != other.relAcc {
+		return
+	}
+	h.counts, h.base = make([]uint64, len(other.counts)), other.base
+}
+
 // grow reallocates the bucket slice so that it covers bucket idx, adding
 // slack of half the new span in the direction of growth (clamped to
 // [0, maxIndex]), so the number of reallocations is logarithmic in the range.

@@ -134,8 +134,22 @@ func (s *Series) binIndex(k int64) int {
 	return int(i)
 }
 
+// newBin returns an empty bin k. Its histogram starts with the buckets of
+// the series' nearest bin (the last, or the first when k precedes it):
+// neighbouring bins see much the same latencies, so the new one then
+// allocates once instead of growing bucket by bucket as its latencies
+// spread. What a histogram holds does not depend on the buckets it has
+// allocated.
 func (s *Series) newBin(k int64) Bin {
-	return Bin{Start: k * s.width, Latency: makeHistogram(s.relAcc)}
+	b := Bin{Start: k * s.width, Latency: makeHistogram(s.relAcc)}
+	if n := len(s.bins); n > 0 {
+		like := &s.bins[n-1].Latency
+		if k < s.first {
+			like = &s.bins[0].Latency
+		}
+		b.Latency.reserveLike(like)
+	}
+	return b
 }
 
 // floorDiv returns floor(a/b) for b > 0.
