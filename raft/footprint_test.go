@@ -29,6 +29,19 @@ func TestRangeSize(t *testing.T) {
 		"Range grew: keep rarely used state behind a lazily allocated pointer (see Range's doc)")
 }
 
+// inFlightBytesBudget bounds what one request in flight costs the model:
+// its reqState and one partState (issue #14: a saturated cluster holds
+// every request its CPUs will serve within the give-up time, about a
+// million on the default cluster at 500× its rates). The structs are laid
+// out without padding; a field that needs more belongs behind a lazily
+// allocated pointer or in a side table.
+const inFlightBytesBudget = 640
+
+func TestInFlightRequestSize(t *testing.T) {
+	assert.LessOrEqual(t, unsafe.Sizeof(reqState{})+unsafe.Sizeof(partState{}), uintptr(inFlightBytesBudget),
+		"reqState + partState grew (%d + %d B)", unsafe.Sizeof(reqState{}), unsafe.Sizeof(partState{}))
+}
+
 // footprintLayouts are three placements of a ZONE-survival range homed in
 // us-east1, as the allocator spreads leases and non-voters.
 var footprintLayouts = []placement.RangeLayout{

@@ -88,6 +88,30 @@ var attemptCost = [NumComponents]bool{
 	CompGateway: true, CompGatewayFollower: true, CompEval: true, CompQuorum: true, CompFsync: true,
 }
 
+// attemptComps are the attemptCost components, in the order of a part's
+// att slots; attemptSlot maps each back to its slot (-1: not one).
+var attemptComps = [...]Component{CompGateway, CompGatewayFollower, CompEval, CompQuorum, CompFsync}
+
+const numAttemptComps = len(attemptComps)
+
+var attemptSlot = func() (s [NumComponents]int8) {
+	for c := range s {
+		s[c] = -1
+	}
+	for i, c := range attemptComps {
+		if !attemptCost[c] {
+			panic("raft: attemptComps and attemptCost disagree")
+		}
+		s[c] = int8(i)
+	}
+	for c, a := range attemptCost {
+		if a && s[c] < 0 {
+			panic("raft: attemptComps and attemptCost disagree")
+		}
+	}
+	return s
+}()
+
 // String returns the component's name in results ("quorum_ack").
 func (c Component) String() string { return componentNames[c] }
 
@@ -152,23 +176,34 @@ type partPath struct {
 	// comp holds what the part's finished intervals added up to; att the
 	// current attempt's attemptCost components, settled into comp when
 	// the attempt serves and wasted when it does not.
-	comp, att [NumComponents]time.Duration
+	comp [NumComponents]time.Duration
+	att  [numAttemptComps]time.Duration // by attemptSlot
 	// The open interval, from mark: its first head goes to headC, its
 	// last tail to tailC, the rest to cur.
-	mark         sim.Time
-	tailAt       sim.Time // when the tail begins
-	head, tail   time.Duration
-	headC, tailC Component
-	cur          Component
+	mark       sim.Time
+	tailAt     sim.Time // when the tail begins
+	head, tail time.Duration
 	// acker is the replica whose append committed the part's write, when
 	// acked.
-	acker topology.NodeID
-	acked bool
+	acker        topology.NodeID
+	headC, tailC Component
+	cur          Component
+	acked        bool
+}
+
+// addTo adds the part's components, its current attempt's included, to c.
+func (pp *partPath) addTo(c *[NumComponents]time.Duration) {
+	for k, d := range pp.comp {
+		c[k] += d
+	}
+	for k, d := range pp.att {
+		c[attemptComps[k]] += d
+	}
 }
 
 func (pp *partPath) add(c Component, d time.Duration) {
 	if attemptCost[c] {
-		pp.att[c] += d
+		pp.att[attemptSlot[c]] += d
 	} else {
 		pp.comp[c] += d
 	}
@@ -239,12 +274,12 @@ func (m *Model) settleAttempt(pi partID) {
 	pp := &p.path
 	if p.kind == partStaleRead || p.kind == partBounded || p.kind == partGlobalRead {
 		if p.node != m.ranges[p.rng].Leaseholder {
-			pp.att[CompGatewayFollower] += pp.att[CompGateway]
-			pp.att[CompGateway] = 0
+			pp.att[attemptSlot[CompGatewayFollower]] += pp.att[attemptSlot[CompGateway]]
+			pp.att[attemptSlot[CompGateway]] = 0
 		}
 	}
 	for k, d := range pp.att {
-		pp.comp[k] += d
+		pp.comp[attemptComps[k]] += d
 		pp.att[k] = 0
 	}
 }
@@ -331,9 +366,7 @@ func (m *Model) cutShort(ri reqID) {
 	m.closePart(pi)
 	pp := &m.parts[pi].path
 	rp := &s.path
-	for k := range pp.comp {
-		rp.comp[k] += pp.comp[k] + pp.att[k]
-	}
+	pp.addTo(&rp.comp)
 	rp.mark = m.eng.Now()
 	rp.served = int16(m.cluster.Nodes[m.parts[pi].node].Region)
 }
@@ -350,9 +383,7 @@ func (m *Model) shedPath(ri reqID, pi partID, giveUp sim.Time) {
 	m.closePart(pi)
 	pp := &m.parts[pi].path
 	rp := &m.reqs[ri].path
-	for k := range pp.comp {
-		rp.comp[k] += pp.comp[k] + pp.att[k]
-	}
+	pp.addTo(&rp.comp)
 	rp.comp[CompCPUWait] += giveUp.Sub(m.eng.Now())
 	rp.comp[CompClient] += m.clientHop(ri)
 	rp.mark = giveUp.Add(m.clientHop(ri))

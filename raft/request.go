@@ -136,6 +136,9 @@ const (
 
 // reqState is one in-flight request at its gateway.
 type reqState struct {
+	// Fields are grouped by size (8, 4, 2, 1 bytes) so that the struct
+	// has no padding: a run holds one per request in flight.
+
 	tag      int64
 	start    sim.Time
 	commitTS sim.Time // GLOBAL writes: commit-wait until the gateway clock passes it
@@ -143,42 +146,46 @@ type reqState struct {
 	// (statement_timestamp()); readTS the timestamp a stale or bounded
 	// read was served at.
 	stmt, readTS sim.Time
-	// client is the node in whose zone the client sits, -1 for its
-	// gateway's zone (Request.Client).
-	client topology.NodeID
 	// maxStale is a bounded read's with_max_staleness interval, < 0 for
 	// none; nearestOnly its nearest_only argument.
-	maxStale    time.Duration
+	maxStale time.Duration
+	deadline sim.TimerID // the circuit breaker's or client's deadline
+	hop      uint64      // the client's round trip (see Model.pairHalf)
+	// waited is the time its parts queued for their latches (see keyed).
+	waited time.Duration
+	// path is the request's critical path so far (path.go).
+	path reqPath
+
+	// client is the node in whose zone the client sits, -1 for its
+	// gateway's zone (Request.Client).
+	client  topology.NodeID
+	table   TableID
+	gateway topology.NodeID
+	rng     RangeID // the row's range
+	key     int32
+	value   int32  // the row's value in bytes (Request.ValueBytes)
+	parts   partID // head of the list of its parts that are not done
+	// lockID names a keyed transaction's intents (latch.go), 0 for
+	// other requests.
+	lockID uint32
+
+	region   int16 // the row's region (RBR)
+	pending  int16 // parts sent and not yet replied to the gateway
+	inFlight int16 // events that still reference this request
+
 	nearestOnly bool
 	op          Op
 	phase       uint8
 	done        bool // the client reply has been scheduled
 	ok          bool
-	table       TableID
-	gateway     topology.NodeID
-	rng         RangeID // the row's range
-	key         int32
-	region      int16       // the row's region (RBR)
-	pending     int16       // parts sent and not yet replied to the gateway
-	inFlight    int16       // events that still reference this request
-	deadline    sim.TimerID // the circuit breaker's or client's deadline
-	hop         uint64      // the client's round trip (see Model.pairHalf)
-	value       int32       // the row's value in bytes (Request.ValueBytes)
 	// sentWrite is set once a write part has left the gateway: from then
 	// on a failure leaves the write's outcome unknown.
 	sentWrite bool
 	ambiguous bool
-	parts     partID // head of the list of its parts that are not done
-	freed     bool   // the slot is free
-	// keyed: the request takes latches on its key (Request.Keyed); waited
-	// is the time its parts queued for them, didWait whether they did.
+	freed     bool // the slot is free
+	// keyed: the request takes latches on its key (Request.Keyed);
+	// didWait whether its parts queued for them.
 	keyed, didWait bool
-	waited         time.Duration
-	// lockID names a keyed transaction's intents (latch.go), 0 for
-	// other requests.
-	lockID uint32
-	// path is the request's critical path so far (path.go).
-	path reqPath
 }
 
 // partKind is what a part does at its target replica.
@@ -222,45 +229,17 @@ const (
 // partState is one RPC of a request to one range (or a lease transfer,
 // with req noReq), across its attempts.
 type partState struct {
-	req       reqID
-	rng       RangeID
-	node      topology.NodeID // where the part is being served
-	from      topology.NodeID // who sent it there (its gateway, or the leaseholder itself)
-	tried     uint32          // replicas tried in this DistSender round
-	acked     uint32          // replicas that acknowledged the append
-	attempt   uint8           // DistSender rounds so far (backoff exponent)
-	stage     partStage
-	local     bool  // the leader's own append is durable
-	gen       int32 // attempt generation, never reset (see partStage)
-	appending bool  // a write whose MsgApps are out
-	held      bool  // a proposal waiting for the range to have a Raft leader
-	kind      partKind
-	// next and prev link the parts parked on range parkedOn (noPart: none).
-	next, prev partID
-	parkedOn   RangeID
-	// sibNext and sibPrev link the request's parts that are not done.
-	sibNext, sibPrev partID
-	// term is the Raft term the proposer knew when it proposed (writes
-	// and lease transfers); leaseSeq the lease sequence it evaluated under.
-	term     uint32
-	leaseSeq uint32
-	// routeSeq is the sequence of the newest lease the gateway routed the
-	// part by: its range cache's when it started, then each
-	// NotLeaseHolderError's.
-	routeSeq uint32
-	index    uint64 // the log index of its proposal (with faults)
-	hit      bool   // the part found the row (LOS probes)
-	failed   bool   // its reply is an error the request fails with (ReplicaUnavailableError)
-	acks     int8   // durable voter appends, the leader's included
-	commit   bool
+	// Fields are grouped by size (8, 4, 2, 1 bytes) so that the struct
+	// has no padding: a run holds one per request in flight.
+
+	index uint64 // the log index of its proposal (with faults)
 	// decided holds, in a run without faults, the earliest arrival
 	// times of the durable voter appends of the current proposal that are
 	// already scheduled (the leader's own, followers' MsgAppResp),
 	// ascending, ndecided of them (at most a quorum): an acknowledgement
 	// due later than a quorum of them cannot change anything and is not
 	// scheduled (Model.ackMatters).
-	decided  [maxTrackedQuorum]sim.Time
-	ndecided int8
+	decided [maxTrackedQuorum]sim.Time
 	// readTS is the timestamp the part reads at: a stale read's
 	// follower_read_timestamp(), a bounded read's minimum timestamp bound
 	// until a replica serves it (then the timestamp it was served at).
@@ -277,27 +256,62 @@ type partState struct {
 	// rep the leader<->replica round trips of the current proposal (see
 	// Model.pairHalf).
 	hop, rep uint64
-	// repGen and repNode are the attempt and the proposer of the latest
-	// proposal (replicate): its appends still land after the attempt is
-	// over (staleAppend).
-	repGen   int32
-	repNode  topology.NodeID
-	inFlight int16 // events that still reference this part
 	// proposedAt is when the current attempt first proposed (a write or
 	// lease transfer), for the circuit breaker.
 	proposedAt sim.Time
+	waitFrom   sim.Time // see latch
+	// path is the part's critical path so far (path.go).
+	path partPath
+
+	req   reqID
+	rng   RangeID
+	node  topology.NodeID // where the part is being served
+	from  topology.NodeID // who sent it there (its gateway, or the leaseholder itself)
+	tried uint32          // replicas tried in this DistSender round
+	acked uint32          // replicas that acknowledged the append
+	gen   int32           // attempt generation, never reset (see partStage)
+	// next and prev link the parts parked on range parkedOn (noPart: none).
+	next, prev partID
+	parkedOn   RangeID
+	// sibNext and sibPrev link the request's parts that are not done.
+	sibNext, sibPrev partID
+	// term is the Raft term the proposer knew when it proposed (writes
+	// and lease transfers); leaseSeq the lease sequence it evaluated under.
+	term     uint32
+	leaseSeq uint32
+	// routeSeq is the sequence of the newest lease the gateway routed the
+	// part by: its range cache's when it started, then each
+	// NotLeaseHolderError's.
+	routeSeq uint32
+	// repGen and repNode are the attempt and the proposer of the latest
+	// proposal (replicate): its appends still land after the attempt is
+	// over (staleAppend).
+	repGen  int32
+	repNode topology.NodeID
 	// latch is the latchTable entry + 1 of the key latch the part holds
 	// or, with latchWaiting, waits for since waitFrom (0: none);
 	// latchNext links the key's queue (latch.go).
-	latch        int32
+	latch     int32
+	latchNext partID
+
+	inFlight int16 // events that still reference this part
+
+	attempt   uint8 // DistSender rounds so far (backoff exponent)
+	stage     partStage
+	local     bool // the leader's own append is durable
+	appending bool // a write whose MsgApps are out
+	held      bool // a proposal waiting for the range to have a Raft leader
+	kind      partKind
+	hit       bool // the part found the row (LOS probes)
+	failed    bool // its reply is an error the request fails with (ReplicaUnavailableError)
+	acks      int8 // durable voter appends, the leader's included
+	commit    bool
+	ndecided  int8 // see decided
+	// latchWaiting: see latch.
 	latchWaiting bool
 	// unlatched is set while a keyed part evaluates at a replica that was
 	// not the leaseholder when it arrived, so it took no latch there.
 	unlatched bool
-	latchNext partID
-	waitFrom  sim.Time
-	// path is the part's critical path so far (path.go).
-	path partPath
 }
 
 // distSender is the gateways' shared failure knowledge.
