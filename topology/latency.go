@@ -149,8 +149,9 @@ func (m *LatencyModel) LinkClass(from, to NodeID) int {
 	return int(m.table[int(from)*m.n+int(to)])
 }
 
-// LinkClasses returns the distinct link distributions LinkClass indexes
-// (shared: do not modify).
+// LinkClasses returns the link distributions LinkClass indexes, one per
+// class (two classes may hold equal distributions: a region with itself
+// and two zones of a region). Shared: do not modify.
 func (m *LatencyModel) LinkClasses() []Dist { return m.links }
 
 // RegionRTT returns the RTT distribution between regions i and j (indexes
