@@ -22,7 +22,7 @@ import (
 // Component is one kind of time a request's latency is made of. The list
 // is open: a new mechanism (a queue, a lock) adds its component before
 // NumComponents, with its names in componentNames and componentLabels, and
-// says in attemptCost whether a redirected attempt wastes it.
+// says in attemptComps whether a redirected attempt wastes it.
 type Component uint8
 
 const (
@@ -81,33 +81,22 @@ var componentLabels = [NumComponents]string{
 	"commit wait", "uncertainty wait", "lease wait", "Raft leader wait", "latch/lock wait", "CPU queue wait", "redirect", "retry/backoff",
 }
 
-// attemptCost marks the components an attempt spends that are wasted when
+// attemptComps are the components an attempt spends that are wasted when
 // the attempt ends in a redirect or an RPC failure: they then move to
-// CompRedirect or CompRetry. Waits keep their component either way.
-var attemptCost = [NumComponents]bool{
-	CompGateway: true, CompGatewayFollower: true, CompEval: true, CompQuorum: true, CompFsync: true,
-}
-
-// attemptComps are the attemptCost components, in the order of a part's
-// att slots; attemptSlot maps each back to its slot (-1: not one).
+// CompRedirect or CompRetry. Waits keep their component either way. A
+// part keeps its current attempt's in att, by position in this list
+// (attemptSlot).
 var attemptComps = [...]Component{CompGateway, CompGatewayFollower, CompEval, CompQuorum, CompFsync}
 
 const numAttemptComps = len(attemptComps)
 
+// attemptSlot[c] is c's position in attemptComps, -1 for the others.
 var attemptSlot = func() (s [NumComponents]int8) {
 	for c := range s {
 		s[c] = -1
 	}
 	for i, c := range attemptComps {
-		if !attemptCost[c] {
-			panic("raft: attemptComps and attemptCost disagree")
-		}
 		s[c] = int8(i)
-	}
-	for c, a := range attemptCost {
-		if a && s[c] < 0 {
-			panic("raft: attemptComps and attemptCost disagree")
-		}
 	}
 	return s
 }()
@@ -174,7 +163,7 @@ type PathSink interface {
 // partPath is a part's critical path so far.
 type partPath struct {
 	// comp holds what the part's finished intervals added up to; att the
-	// current attempt's attemptCost components, settled into comp when
+	// current attempt's attemptComps, settled into comp when
 	// the attempt serves and wasted when it does not.
 	comp [NumComponents]time.Duration
 	att  [numAttemptComps]time.Duration // by attemptSlot
@@ -202,8 +191,8 @@ func (pp *partPath) addTo(c *[NumComponents]time.Duration) {
 }
 
 func (pp *partPath) add(c Component, d time.Duration) {
-	if attemptCost[c] {
-		pp.att[attemptSlot[c]] += d
+	if i := attemptSlot[c]; i >= 0 {
+		pp.att[i] += d
 	} else {
 		pp.comp[c] += d
 	}

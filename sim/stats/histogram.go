@@ -214,10 +214,11 @@ func (h *Histogram) RecordSample(s Sample) {
 	h.record(s.v, s.idx)
 }
 
-// reserveLike allocates, in an empty histogram, the buckets other has
-// allocated (nothing if the accuracies differ or other has none).
+// reserveLike allocates, in a new histogram (nothing recorded, nothing
+// allocated), the buckets other has allocated (nothing if the accuracies
+// differ or other has none).
 func (h *Histogram) reserveLike(other *Histogram) {
-	if h.count != 0 || len(h.counts) != 0 || len(other.counts) == 0 || h.relAcc != other.relAcc {
+	if len(other.counts) == 0 || h.relAcc != other.relAcc {
 		return
 	}
 	h.counts, h.base = make([]uint64, len(other.counts)), other.base
