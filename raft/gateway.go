@@ -22,7 +22,7 @@ import (
 func (m *Model) Submit(req Request, tag int64) {
 	t := &m.tables[req.Table]
 	ri := m.newReq()
-	s := &m.reqs[ri]
+	s := m.reqs.at(ri)
 	*s = reqState{
 		tag: tag, start: m.eng.Now(), op: req.Op, table: req.Table,
 		gateway: req.Gateway, region: -1, ok: true, parts: noPart,
@@ -87,8 +87,8 @@ func homeRegion(t *Table, region int) int {
 // atGateway starts a request at its gateway: DistSender picks the replicas
 // to send parts to.
 func (m *Model) atGateway(ri reqID) {
-	m.reqs[ri].stmt = m.eng.Now()
-	switch op := m.reqs[ri].op; op {
+	m.reqs.at(ri).stmt = m.eng.Now()
+	switch op := m.reqs.at(ri).op; op {
 	case OpRead:
 		m.startRead(ri)
 	case OpStaleRead:
@@ -109,7 +109,7 @@ func (m *Model) atGateway(ri reqID) {
 // routeLH returns the leaseholder request ri's gateway believes range rng
 // has.
 func (m *Model) routeLH(ri reqID, rng RangeID) topology.NodeID {
-	return m.ranges[rng].cachedLease(m.reqs[ri].gateway).lh
+	return m.ranges[rng].cachedLease(m.reqs.at(ri).gateway).lh
 }
 
 // learnLease records in gateway gw's range cache that r's lease of
@@ -128,12 +128,12 @@ func (m *Model) learnLease(r *Range, gw, lh topology.NodeID, seq uint32) {
 // frees the request: a caller starting several parts checks the request's
 // done before starting the next (its slot may be reused).
 func (m *Model) startPart(ri reqID, rng RangeID, node topology.NodeID, kind partKind) partID {
-	s := &m.reqs[ri]
+	s := m.reqs.at(ri)
 	if s.freed {
 		panic(fmt.Sprintf("raft: a part started for request %d, which is free", ri))
 	}
 	pi := m.newPart()
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	p.req, p.rng, p.node, p.from, p.kind, p.readTS = ri, rng, node, s.gateway, kind, m.eng.Now()
 	p.path.mark = m.eng.Now()
 	p.routeSeq = m.ranges[rng].cachedLease(s.gateway).seq
@@ -155,7 +155,7 @@ func (m *Model) startPart(ri reqID, rng RangeID, node topology.NodeID, kind part
 	// Link it first in its request's list of parts.
 	p.sibPrev, p.sibNext = noPart, s.parts
 	if s.parts != noPart {
-		m.parts[s.parts].sibPrev = pi
+		m.parts.at(s.parts).sibPrev = pi
 	}
 	s.parts = pi
 	s.pending++
@@ -185,7 +185,7 @@ func (m *Model) sendToReplica(pi partID, d time.Duration) {
 // released from a range's wait list (releaseParked) may park on it again.
 func (m *Model) sendToReplicaAt(pi partID, d time.Duration, arrive bool) {
 	m.dropLatch(pi)
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	p.nextGen() // a new attempt: events of earlier ones are stale
 	p.stage = stageAtReplica
 	p.acks, p.acked, p.commit, p.appending, p.local, p.held = 0, 0, false, false, false, false
@@ -226,8 +226,8 @@ func (m *Model) sendToReplicaAt(pi partID, d time.Duration, arrive bool) {
 // redirect bounces a part back to the gateway and on to the leaseholder,
 // as DistSender does after a NotLeaseHolderError.
 func (m *Model) redirect(pi partID, lh topology.NodeID, kind partKind) {
-	p := &m.parts[pi]
-	gw := m.reqs[p.req].gateway
+	p := m.parts.at(pi)
+	gw := m.reqs.at(p.req).gateway
 	if m.tracer != nil {
 		m.traceStep(pi, "not-leaseholder", fmt.Sprintf("back to gateway %v, on to %v", gw, lh))
 	}
@@ -275,15 +275,15 @@ func (m *Model) redirect(pi partID, lh topology.NodeID, kind partKind) {
 
 // replyToGateway sends part pi's reply from its replica to the gateway.
 func (m *Model) replyToGateway(pi partID) {
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	m.closePart(pi)
 	m.onPart(pi, CompGateway)
-	m.sendPart(m.hopBack(pi, p.node, m.reqs[p.req].gateway, m.batchResponseBytes(pi)), kPartReply, pi, 0)
+	m.sendPart(m.hopBack(pi, p.node, m.reqs.at(p.req).gateway, m.batchResponseBytes(pi)), kPartReply, pi, 0)
 }
 
 // partReply runs at the gateway when a part's reply arrives.
 func (m *Model) partReply(pi partID) {
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	if p.stage != stageAtReplica {
 		panic(fmt.Sprintf("raft: part %d replied in stage %d", pi, p.stage))
 	}
@@ -294,7 +294,7 @@ func (m *Model) partReply(pi partID) {
 	path := p.path
 	hit, writeTS, failed := p.hit, p.writeTS, p.failed
 	kind, rng, node, leaseSeq := p.kind, p.rng, p.node, p.leaseSeq
-	s := &m.reqs[ri]
+	s := m.reqs.at(ri)
 	if s.op == OpStaleRead || s.op == OpBoundedRead {
 		s.readTS = p.readTS
 	}
@@ -331,7 +331,7 @@ func (m *Model) partReply(pi partID) {
 		} else {
 			s.inFlight++ // held while the probes start (as at the gateway)
 			m.losRemote(ri)
-			m.reqs[ri].inFlight--
+			m.reqs.at(ri).inFlight--
 			m.maybeFreeReq(ri)
 		}
 		return
@@ -366,7 +366,7 @@ func (m *Model) finish(ri reqID) { m.finishAfter(ri, m.clientHop(ri)) }
 
 // finishAfter is finish with the client learning the outcome after d.
 func (m *Model) finishAfter(ri reqID, d time.Duration) {
-	s := &m.reqs[ri]
+	s := m.reqs.at(ri)
 	if s.done {
 		panic(fmt.Sprintf("raft: request %d finished twice", ri))
 	}
@@ -390,10 +390,10 @@ func (m *Model) finishAfter(ri reqID, d time.Duration) {
 		m.send(d, kClientReply, ri)
 	}
 	for pi := s.parts; pi != noPart; {
-		next := m.parts[pi].sibNext
+		next := m.parts.at(pi).sibNext
 		// A part queued for a key latch leaves the queue: its context is
 		// cancelled (spanlatch's wait ends with it).
-		if p := &m.parts[pi]; p.stage != stageAtReplica || p.latchWaiting {
+		if p := m.parts.at(pi); p.stage != stageAtReplica || p.latchWaiting {
 			m.partDone(pi)
 		}
 		pi = next
@@ -407,7 +407,7 @@ func (m *Model) finishAfter(ri reqID, d time.Duration) {
 // deadline fails request ri if it is still running after the replica
 // circuit breaker's threshold (or the client's timeout).
 func (m *Model) deadline(ri reqID) {
-	s := &m.reqs[ri]
+	s := m.reqs.at(ri)
 	s.deadline = 0
 	if s.done {
 		m.maybeFreeReq(ri)
@@ -423,8 +423,8 @@ func (m *Model) deadline(ri reqID) {
 // gateway has not tried and does not know to be unreachable; when all have
 // been tried, back off and start over.
 func (m *Model) retryPart(pi partID) {
-	p := &m.parts[pi]
-	s := &m.reqs[p.req]
+	p := m.parts.at(pi)
+	s := m.reqs.at(p.req)
 	if s.done {
 		m.abandonPart(pi)
 		return
@@ -501,8 +501,8 @@ func (m *Model) failFast(pi partID, node topology.NodeID) {
 // rpcFailed runs at the gateway when an RPC to p.node failed: its
 // connection to the node has failed.
 func (m *Model) rpcFailed(pi partID) {
-	p := &m.parts[pi]
-	m.connFailed(m.reqs[p.req].gateway, p.node)
+	p := m.parts.at(pi)
+	m.connFailed(m.reqs.at(p.req).gateway, p.node)
 	p.tried |= m.ranges[p.rng].replicaBit(p.node)
 	m.retryPart(pi)
 }
@@ -516,7 +516,7 @@ func (m *Model) toGateway(pi partID, stage partStage, d time.Duration, kind sim.
 	m.dropLatch(pi)
 	m.wasteAttempt(pi, c)
 	m.onPart(pi, c)
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	p.stage = stage
 	p.nextGen()
 	m.sendPart(d, kind, pi, 0)
@@ -526,8 +526,8 @@ func (m *Model) toGateway(pi partID, stage partStage, d time.Duration, kind sim.
 // delivered: the gateway's RPC fails when its connection to the node does
 // (rpc.go).
 func (m *Model) dropped(pi partID) {
-	p := &m.parts[pi]
-	m.toGateway(pi, stageRPCError, m.fo.rpcFailDelay(m.reqs[p.req].gateway, p.node, false), kRPCError, CompRetry)
+	p := m.parts.at(pi)
+	m.toGateway(pi, stageRPCError, m.fo.rpcFailDelay(m.reqs.at(p.req).gateway, p.node, false), kRPCError, CompRetry)
 }
 
 // failRequestsAtDownGateways ends every request whose gateway just
@@ -535,9 +535,9 @@ func (m *Model) dropped(pi partID) {
 // A write that had left the gateway may still commit: its outcome is
 // ambiguous.
 func (m *Model) failRequestsAtDownGateways() {
-	for i := range m.reqs {
+	for i := range m.reqs.len() {
 		ri := reqID(i)
-		s := &m.reqs[ri]
+		s := m.reqs.at(ri)
 		if s.done || s.freed || m.fo.up(s.gateway) {
 			continue
 		}
@@ -552,13 +552,13 @@ func (m *Model) failRequestsAtDownGateways() {
 // node that just failed, or that a cut link now separates from the
 // gateway, see its RPC fail when its connection to the node does (rpc.go).
 func (m *Model) failRPCsAtDownNodes() {
-	for i := range m.parts {
+	for i := range m.parts.len() {
 		pi := partID(i)
-		p := &m.parts[pi]
+		p := m.parts.at(pi)
 		if p.req == noReq || (p.stage != stageAtReplica && p.stage != stageParked) {
 			continue
 		}
-		gw := m.reqs[p.req].gateway
+		gw := m.reqs.at(p.req).gateway
 		if m.fo.up(p.node) && (gw == p.node || !m.fo.up(gw) || m.fo.linkOK(gw, p.node) && m.fo.linkOK(p.node, gw)) {
 			continue
 		}
@@ -580,21 +580,21 @@ func (m *Model) abandonPart(pi partID) {
 // slot is freed once none is left.
 func (m *Model) partDone(pi partID) {
 	m.dropLatch(pi)
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	if p.stage == stageParked {
 		m.unpark(pi)
 	}
 	p.stage = stageDone
 	p.nextGen()
 	if p.req != noReq {
-		s := &m.reqs[p.req]
+		s := m.reqs.at(p.req)
 		if p.sibPrev != noPart {
-			m.parts[p.sibPrev].sibNext = p.sibNext
+			m.parts.at(p.sibPrev).sibNext = p.sibNext
 		} else {
 			s.parts = p.sibNext
 		}
 		if p.sibNext != noPart {
-			m.parts[p.sibNext].sibPrev = p.sibPrev
+			m.parts.at(p.sibNext).sibPrev = p.sibPrev
 		}
 		p.sibNext, p.sibPrev = noPart, noPart
 		s.pending--

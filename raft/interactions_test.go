@@ -116,7 +116,7 @@ func TestShedRequestLeavesLatchQueue(t *testing.T) {
 	txn := h.at(10.0001, Request{Op: OpTxn, Table: tb, Gateway: n1, Keyed: true, Key: 0})
 	var commits []float64
 	h.m.onCommit = func(r *Range, p *partState) {
-		if p.req != noReq && h.m.reqs[p.req].op == OpTxn {
+		if p.req != noReq && h.m.reqs.at(p.req).op == OpTxn {
 			commits = append(commits, h.e.Now().Sub(sim.At(10*time.Second)).Seconds()*1000)
 		}
 	}
@@ -145,9 +145,9 @@ func TestKeyedWriteSequencesWhenLeaseArrives(t *testing.T) {
 	w2 := h.at(10.0038, Request{Op: OpWrite, Table: tb, Gateway: n2, Keyed: true, Key: 0})
 	unlatched := 0
 	h.atTime(10.0045, func() {
-		for i := range h.m.parts {
-			p := &h.m.parts[i]
-			if p.req != noReq && p.kind == partWrite && p.appending && !p.commit && p.latch == 0 && h.m.reqs[p.req].keyed {
+		for i := range h.m.parts.len() {
+			p := h.m.parts.at(i)
+			if p.req != noReq && p.kind == partWrite && p.appending && !p.commit && p.latch == 0 && h.m.reqs.at(p.req).keyed {
 				unlatched++
 			}
 		}

@@ -135,8 +135,8 @@ func TestEveryRequestCompletesOnceAndStateDrains(t *testing.T) {
 				break
 			}
 		}
-		assert.Len(t, m.freeReqs, len(m.reqs), "%v: every request slot is free again", survival)
-		assert.Len(t, m.freeParts, len(m.parts), "%v: every part slot is free again", survival)
+		assert.Len(t, m.freeReqs, int(m.reqs.len()), "%v: every request slot is free again", survival)
+		assert.Len(t, m.freeParts, int(m.parts.len()), "%v: every part slot is free again", survival)
 		seen := map[partID]bool{}
 		for _, p := range m.freeParts {
 			assert.False(t, seen[p], "part %d freed twice", p)

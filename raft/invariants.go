@@ -74,8 +74,8 @@ func (m *Model) Audit() error {
 			return fmt.Errorf("raft: r%d: leaseholder %v is not a voter", r.ID, r.Leaseholder)
 		}
 	}
-	for i := range m.reqs {
-		if s := &m.reqs[i]; !s.freed && !s.done {
+	for i := range m.reqs.len() {
+		if s := m.reqs.at(i); !s.freed && !s.done {
 			return fmt.Errorf("raft: request %d (tag %d, started %v) has not ended", i, s.tag, s.start)
 		}
 	}

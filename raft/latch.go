@@ -171,11 +171,11 @@ func (t *latchTable) active() int { return t.used }
 // two transactions can wait for each other's intents (the model has no
 // deadlock detection; CockroachDB's txnwait queue breaks such cycles).
 func (m *Model) latched(pi partID) bool {
-	p := &m.parts[pi]
-	if p.req == noReq || !m.reqs[p.req].keyed {
+	p := m.parts.at(pi)
+	if p.req == noReq || !m.reqs.at(p.req).keyed {
 		return false
 	}
-	if s := &m.reqs[p.req]; s.op == OpTxn && p.rng != s.rng {
+	if s := m.reqs.at(p.req); s.op == OpTxn && p.rng != s.rng {
 		return false
 	}
 	return p.kind == partRead || p.kind == partWrite || p.kind == partCheck
@@ -188,7 +188,7 @@ func (m *Model) latched(pi partID) bool {
 // joins the key's queue. At another replica it evaluates as any request
 // does and meets the lease check (evalDone).
 func (m *Model) latchArrive(pi partID) {
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	r := &m.ranges[p.rng]
 	if p.node != r.Leaseholder {
 		// Not sequenced: evalDone redirects it, unless the lease has come
@@ -198,9 +198,9 @@ func (m *Model) latchArrive(pi partID) {
 		return
 	}
 	p.unlatched = false
-	key := m.reqs[p.req].key
+	key := m.reqs.at(p.req).key
 	e := m.latches.lookup(p.rng, key)
-	if own := m.reqs[p.req].lockID; e >= 0 && own != 0 && m.latches.entries[e].lockID == own &&
+	if own := m.reqs.at(p.req).lockID; e >= 0 && own != 0 && m.latches.entries[e].lockID == own &&
 		m.latches.entries[e].holder == noPart {
 		// Its own transaction's intent (a retry of a write that applied):
 		// a transaction never waits for itself (the lock table lets a
@@ -222,7 +222,7 @@ func (m *Model) latchArrive(pi partID) {
 		m.evaluate(pi, 0, p.svc)
 		return
 	}
-	if m.reqs[p.req].done {
+	if m.reqs.at(p.req).done {
 		// Its client gave up while it travelled: its context is cancelled,
 		// so it does not queue.
 		m.partDone(pi)
@@ -233,7 +233,7 @@ func (m *Model) latchArrive(pi partID) {
 	m.onPart(pi, CompLatchWait)
 	p.latch, p.latchWaiting, p.latchNext, p.waitFrom = e+1, true, noPart, m.eng.Now()
 	if k.tail != noPart {
-		m.parts[k.tail].latchNext = pi
+		m.parts.at(k.tail).latchNext = pi
 	} else {
 		k.head = pi
 	}
@@ -243,7 +243,7 @@ func (m *Model) latchArrive(pi partID) {
 		behind := "queued writes"
 		switch {
 		case k.holder != noPart:
-			behind = fmt.Sprintf("the write of req=%d", m.reqs[m.parts[k.holder].req].tag)
+			behind = fmt.Sprintf("the write of req=%d", m.reqs.at(m.parts.at(k.holder).req).tag)
 		case k.lockID != 0:
 			behind = "a transaction's intent"
 		}
@@ -261,7 +261,7 @@ func (m *Model) QueuedOnRows() int { return m.latches.waiting }
 // a failure, the request given up). Idempotent; a no-op for a part that
 // neither holds nor awaits a latch.
 func (m *Model) dropLatch(pi partID) {
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	if p.latch == 0 {
 		return
 	}
@@ -273,13 +273,13 @@ func (m *Model) dropLatch(pi partID) {
 		m.latches.waiting--
 		m.recordWait(pi)
 		prev := noPart
-		for q := k.head; q != pi; q = m.parts[q].latchNext {
+		for q := k.head; q != pi; q = m.parts.at(q).latchNext {
 			prev = q
 		}
 		if prev == noPart {
 			k.head = p.latchNext
 		} else {
-			m.parts[prev].latchNext = p.latchNext
+			m.parts.at(prev).latchNext = p.latchNext
 		}
 		if k.tail == pi {
 			k.tail = prev
@@ -304,7 +304,7 @@ func (m *Model) grantLatch(e int32) {
 	first, last := noPart, noPart
 	for k.holder == noPart && k.lockID == 0 && k.head != noPart {
 		q := k.head
-		qp := &m.parts[q]
+		qp := m.parts.at(q)
 		k.head = qp.latchNext
 		if k.head == noPart {
 			k.tail = noPart
@@ -326,7 +326,7 @@ func (m *Model) grantLatch(e int32) {
 		last = q
 	}
 	if last != noPart {
-		m.parts[last].latchNext = noPart
+		m.parts.at(last).latchNext = noPart
 	}
 	if k.holder == noPart && k.lockID == 0 && k.head == noPart {
 		m.latches.remove(e)
@@ -335,11 +335,11 @@ func (m *Model) grantLatch(e int32) {
 	// evaluation can end its part at once (its CPU queue sheds it), which
 	// releases its latch and re-enters grantLatch for this entry.
 	for q := first; q != noPart; {
-		next := m.parts[q].latchNext
-		m.parts[q].latchNext = noPart
-		if m.parts[q].stage != stageDone {
+		next := m.parts.at(q).latchNext
+		m.parts.at(q).latchNext = noPart
+		if m.parts.at(q).stage != stageDone {
 			m.closePart(q) // its latch wait ends
-			m.evaluate(q, 0, m.parts[q].svc)
+			m.evaluate(q, 0, m.parts.at(q).svc)
 		}
 		q = next
 	}
@@ -352,12 +352,12 @@ func (m *Model) grantLatch(e int32) {
 // transaction, until the intent is resolved (resolveIntents). A 1PC
 // write leaves none.
 func (m *Model) applied(pi partID) {
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	if p.latch == 0 || p.latchWaiting || p.req == noReq {
 		m.dropLatch(pi)
 		return
 	}
-	s := &m.reqs[p.req]
+	s := m.reqs.at(p.req)
 	if s.op != OpTxn || s.done || p.leaseSeq != m.ranges[p.rng].leaseSeq {
 		m.dropLatch(pi)
 		return
@@ -387,7 +387,7 @@ func (m *Model) applied(pi partID) {
 // command's failures. An intent written after the transaction ended (its
 // client gave up first) is released at once (applied).
 func (m *Model) resolveIntents(ri reqID) {
-	s := &m.reqs[ri]
+	s := m.reqs.at(ri)
 	e := m.latches.lookup(s.rng, s.key)
 	if e < 0 || m.latches.entries[e].lockID != s.lockID {
 		return // no intent there (yet)
@@ -443,8 +443,8 @@ func (m *Model) intentResolved(arg int64) {
 // recordWait adds the time part pi has waited in its key's queue to its
 // request's contention wait.
 func (m *Model) recordWait(pi partID) {
-	p := &m.parts[pi]
-	s := &m.reqs[p.req]
+	p := m.parts.at(pi)
+	s := m.reqs.at(p.req)
 	s.waited += m.eng.Now().Sub(p.waitFrom)
 	s.didWait = true
 }

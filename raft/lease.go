@@ -114,7 +114,7 @@ func (m *Model) LeaseCount(n topology.NodeID) int { return m.leaseCount[n] }
 // waits for it and then evaluates, for svc (drawn afresh when 0). It
 // reports whether the part passed; if not, it has been dealt with.
 func (m *Model) leaseGate(pi partID, svc time.Duration) bool {
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	if !p.kind.servedByLeaseholder() {
 		return true
 	}
@@ -163,7 +163,7 @@ func (m *Model) leaseGate(pi partID, svc time.Duration) bool {
 // (the later evaluation then draws a new service time). A read is then
 // answered, a write replicated.
 func (m *Model) evalDone(pi partID) {
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	if p.kind.servedByLeaseholder() {
 		r := &m.ranges[p.rng]
 		if !m.leaseGate(pi, 0) {
@@ -184,7 +184,7 @@ func (m *Model) evalDone(pi partID) {
 		m.fo.served(r)
 		// The leaseholder records the request's gateway locality
 		// (replicastats RecordCount, reference §5.2).
-		m.statsOf(r).RecordCount(m.cluster.Nodes[m.reqs[p.req].gateway].Zone, 1, m.eng.Now())
+		m.statsOf(r).RecordCount(m.cluster.Nodes[m.reqs.at(p.req).gateway].Zone, 1, m.eng.Now())
 		p.leaseSeq = r.leaseSeq
 	}
 	if p.kind == partWrite || p.kind == partLease {
@@ -200,7 +200,7 @@ func (m *Model) evalDone(pi partID) {
 // answers NotLeaseHolder without a hint and the gateway tries another
 // replica.
 func (m *Model) needLease(pi partID) {
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	r := &m.ranges[p.rng]
 	if !r.Layout.IsVoter(p.node) {
 		p.tried |= r.replicaBit(p.node)
@@ -218,7 +218,7 @@ func (m *Model) needLease(pi partID) {
 // failPart answers part pi with ReplicaUnavailableError from its replica's
 // tripped circuit breaker: the request fails.
 func (m *Model) failPart(pi partID) {
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	if m.tracer != nil {
 		m.traceStep(pi, "breaker", "ReplicaUnavailableError")
 	}
@@ -257,7 +257,7 @@ func (m *Model) TransferLease(rng RangeID, target topology.NodeID, reason string
 	}
 	r.transferring, r.transferTo, r.transferReason = true, target, reason
 	pi := m.newPart()
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	p.rng, p.node, p.from, p.kind, p.stage = rng, r.Leaseholder, r.Leaseholder, partLease, stageAtReplica
 	p.leaseSeq = r.leaseSeq
 	m.evaluate(pi, 0, m.service(r.Leaseholder))
@@ -266,7 +266,7 @@ func (m *Model) TransferLease(rng RangeID, target topology.NodeID, reason string
 
 // applyTransfer runs when a lease transfer commits at the old leaseholder.
 func (m *Model) applyTransfer(pi partID) {
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	r := &m.ranges[p.rng]
 	from, to := r.Leaseholder, r.transferTo
 	r.transferring = false
@@ -300,7 +300,7 @@ func (m *Model) moveLease(r *Range, to topology.NodeID, reason string) {
 // park makes part pi wait on range r (for a lease transfer or acquisition).
 func (m *Model) park(r *Range, pi partID) {
 	m.dropLatch(pi)
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	if p.parkedOn != noRange {
 		panic(fmt.Sprintf("raft: part %d parked twice", pi))
 	}
@@ -313,7 +313,7 @@ func (m *Model) park(r *Range, pi partID) {
 	p.inFlight++
 	p.parkedOn, p.prev, p.next = r.ID, noPart, r.parked
 	if r.parked != noPart {
-		m.parts[r.parked].prev = pi
+		m.parts.at(r.parked).prev = pi
 	}
 	r.parked = pi
 	// The request's context times out after RangeLeaseAcquireTimeout
@@ -329,7 +329,7 @@ func (m *Model) park(r *Range, pi partID) {
 // acquisition itself goes on (a simplification: CockroachDB cancels it when
 // its last waiter leaves, and the next request starts another).
 func (m *Model) leaseWaitOver(pi partID) {
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	r := &m.ranges[p.rng]
 	if m.tracer != nil {
 		m.traceStep(pi, "lease-wait-over", fmt.Sprintf("after %v: NotLeaseHolder, no holder", m.leaseAcquireTimeout))
@@ -344,8 +344,8 @@ func (m *Model) leaseWaitOver(pi partID) {
 // holder back to its gateway, which tries the next replica; if the reply
 // cannot reach the gateway (a cut link), the gateway's RPC fails instead.
 func (m *Model) answerNotLeaseholder(pi partID) {
-	p := &m.parts[pi]
-	gw := m.reqs[p.req].gateway
+	p := m.parts.at(pi)
+	gw := m.reqs.at(p.req).gateway
 	if !m.fo.linkOK(p.node, gw) {
 		m.dropped(pi)
 		return
@@ -356,16 +356,16 @@ func (m *Model) answerNotLeaseholder(pi partID) {
 // unpark removes part pi from its range's wait list; its wait timer, if
 // still pending, becomes stale.
 func (m *Model) unpark(pi partID) {
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	m.closePart(pi)
 	r := &m.ranges[p.parkedOn]
 	if p.prev != noPart {
-		m.parts[p.prev].next = p.next
+		m.parts.at(p.prev).next = p.next
 	} else {
 		r.parked = p.next
 	}
 	if p.next != noPart {
-		m.parts[p.next].prev = p.prev
+		m.parts.at(p.next).prev = p.prev
 	}
 	p.parkedOn, p.prev, p.next = noRange, noPart, noPart
 	p.inFlight--
@@ -376,10 +376,10 @@ func (m *Model) unpark(pi partID) {
 // breaker tripped).
 func (m *Model) failParked(r *Range) {
 	for q := r.parked; q != noPart; {
-		next := m.parts[q].next
-		if m.fo.up(m.parts[q].node) {
+		next := m.parts.at(q).next
+		if m.fo.up(m.parts.at(q).node) {
 			m.unpark(q)
-			m.parts[q].stage = stageAtReplica
+			m.parts.at(q).stage = stageAtReplica
 			m.failPart(q)
 		}
 		q = next
@@ -393,7 +393,7 @@ func (m *Model) bounceParked(r *Range) {
 	for r.parked != noPart {
 		q := r.parked
 		m.unpark(q)
-		p := &m.parts[q]
+		p := m.parts.at(q)
 		p.stage = stageAtReplica
 		p.tried |= r.replicaBit(p.node)
 		m.answerNotLeaseholder(q)
@@ -410,13 +410,13 @@ func (m *Model) releaseParked(r *Range, lh topology.NodeID) {
 	for r.parked != noPart {
 		q := r.parked
 		m.unpark(q)
-		if m.parts[q].node == lh {
+		if m.parts.at(q).node == lh {
 			if m.tracer != nil {
 				m.traceStep(q, "lease-ready", "evaluates at the new leaseholder")
 			}
 			m.sendToReplicaAt(q, 0, true)
 			continue
 		}
-		m.redirect(q, lh, m.parts[q].kind)
+		m.redirect(q, lh, m.parts.at(q).kind)
 	}
 }

@@ -87,9 +87,9 @@ type Model struct {
 	// lockSeq numbers keyed transactions (reqState.lockID).
 	lockSeq uint32
 
-	reqs      []reqState
+	reqs      slab[reqID, reqState]
 	freeReqs  []reqID
-	parts     []partState
+	parts     slab[partID, partState]
 	freeParts []partID
 }
 
@@ -274,22 +274,22 @@ func (m *Model) Handle(ev *sim.Event) {
 	switch ev.Kind {
 	case kGatewayArrive:
 		ri := m.reqEvent(ev)
-		if m.reqs[ri].done {
+		if m.reqs.at(ri).done {
 			// Its gateway crashed while it was on its way.
 			m.maybeFreeReq(ri)
 			return
 		}
 		m.stepReq(ri, CompGateway)
-		if !m.fo.up(m.reqs[ri].gateway) {
-			m.reqs[ri].ok = false // the client's connection broke
+		if !m.fo.up(m.reqs.at(ri).gateway) {
+			m.reqs.at(ri).ok = false // the client's connection broke
 			m.finish(ri)
 			return
 		}
 		// The request is held while its parts start: one may end it at
 		// once (finishAfter frees a request as soon as nothing refers to it).
-		m.reqs[ri].inFlight++
+		m.reqs.at(ri).inFlight++
 		m.atGateway(ri)
-		m.reqs[ri].inFlight--
+		m.reqs.at(ri).inFlight--
 		m.maybeFreeReq(ri)
 	case kPartArrive, kEvalDone, kLatchArrive:
 		pi, _, ok := m.partEvent(ev)
@@ -297,7 +297,7 @@ func (m *Model) Handle(ev *sim.Event) {
 			return
 		}
 		m.closePart(pi)
-		if p := &m.parts[pi]; !m.fo.linkOK(p.from, p.node) {
+		if p := m.parts.at(pi); !m.fo.linkOK(p.from, p.node) {
 			m.dropped(pi)
 			return
 		}
@@ -327,14 +327,14 @@ func (m *Model) Handle(ev *sim.Event) {
 			return
 		}
 		m.closePart(pi)
-		if p := &m.parts[pi]; !m.fo.linkOK(p.node, m.reqs[p.req].gateway) {
+		if p := m.parts.at(pi); !m.fo.linkOK(p.node, m.reqs.at(p.req).gateway) {
 			m.dropped(pi)
 			return
 		}
 		m.partReply(pi)
 	case kCommitWaitDone:
 		ri := m.reqEvent(ev)
-		if m.reqs[ri].done { // failed by its deadline meanwhile
+		if m.reqs.at(ri).done { // failed by its deadline meanwhile
 			m.maybeFreeReq(ri)
 			return
 		}
@@ -376,7 +376,7 @@ func (m *Model) Handle(ev *sim.Event) {
 // (now, or later for a reply not scheduled as an event: finishAfter), to
 // the sinks.
 func (m *Model) clientReplied(ri reqID, end sim.Time) {
-	s := &m.reqs[ri]
+	s := m.reqs.at(ri)
 	o := OK
 	switch {
 	case s.ambiguous:
@@ -434,7 +434,7 @@ func (m *Model) pairHalf(key, kind uint64, initiator, responder topology.NodeID)
 // hopOut starts a new gateway<->replica round trip for part pi, from node
 // from to node to, and returns the outbound delay.
 func (m *Model) hopOut(pi partID, from, to topology.NodeID) time.Duration {
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	p.hop = m.netRand[from].Uint64()
 	return m.pairHalf(p.hop, pairGateway, from, to) + m.wire(MsgBatch, from, to, m.batchRequestBytes(pi))
 }
@@ -442,7 +442,7 @@ func (m *Model) hopOut(pi partID, from, to topology.NodeID) time.Duration {
 // hopBack returns the delay of the answer of b bytes, from node from to
 // node to, to part pi's current gateway<->replica round trip.
 func (m *Model) hopBack(pi partID, from, to topology.NodeID, b int64) time.Duration {
-	return m.pairHalf(m.parts[pi].hop, pairGateway, to, from) + m.wire(MsgBatch, from, to, b) // the gateway (to) started it
+	return m.pairHalf(m.parts.at(pi).hop, pairGateway, to, from) + m.wire(MsgBatch, from, to, b) // the gateway (to) started it
 }
 
 // clientHop is the one-way delay between request ri's client and its
@@ -451,7 +451,7 @@ func (m *Model) hopBack(pi partID, from, to topology.NodeID, b int64) time.Durat
 // else half a round trip of the link between the client's zone and the
 // gateway's (between zones of a region, or between regions).
 func (m *Model) clientHop(ri reqID) time.Duration {
-	s := &m.reqs[ri]
+	s := m.reqs.at(ri)
 	m.pairSrc.Seed(s.hop, pairClient)
 	if s.client < 0 || m.cluster.Nodes[s.client].Zone == m.cluster.Nodes[s.gateway].Zone {
 		return m.cluster.Latency.IntraZone().Sample(m.pairRand) / 2
@@ -473,14 +473,14 @@ func (m *Model) fsync(n topology.NodeID) time.Duration {
 
 // send schedules a request event after d.
 func (m *Model) send(d time.Duration, kind sim.Kind, ri reqID) {
-	m.reqs[ri].inFlight++
+	m.reqs.at(ri).inFlight++
 	m.eng.After(d, m.id, kind, int64(ri))
 }
 
 // reqEvent decodes a request event and releases its reference.
 func (m *Model) reqEvent(ev *sim.Event) reqID {
 	ri := reqID(ev.Arg)
-	m.reqs[ri].inFlight--
+	m.reqs.at(ri).inFlight--
 	if m.tracer != nil {
 		m.traceReq(ev.Kind, ri)
 	}
@@ -491,7 +491,7 @@ func (m *Model) reqEvent(ev *sim.Event) reqID {
 // attempt so that messages of an abandoned attempt (after a retry) are
 // recognised and discarded; i is a replica index where the event has one.
 func (m *Model) sendPart(d time.Duration, kind sim.Kind, pi partID, i int) {
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	p.inFlight++
 	m.eng.After(d, m.id, kind, partArg(pi, p.gen, i))
 }
@@ -501,7 +501,7 @@ func (m *Model) sendPart(d time.Duration, kind sim.Kind, pi partID, i int) {
 // reference on the part; a stale event frees the part if it was the last.
 func (m *Model) partEvent(ev *sim.Event) (pi partID, i int, current bool) {
 	pi, gen, i := splitPartArg(ev.Arg)
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	p.inFlight--
 	current = gen == p.gen
 	if m.tracer != nil {
@@ -539,8 +539,7 @@ func (m *Model) newReq() reqID {
 		m.freeReqs = m.freeReqs[:n-1]
 		return ri
 	}
-	m.reqs = append(m.reqs, reqState{})
-	return reqID(len(m.reqs) - 1)
+	return m.reqs.add()
 }
 
 // newPart returns a fresh part slot. Its generation carries on from the
@@ -551,10 +550,10 @@ func (m *Model) newPart() partID {
 		pi = m.freeParts[n-1]
 		m.freeParts = m.freeParts[:n-1]
 	} else {
-		m.parts = append(m.parts, partState{})
-		pi = partID(len(m.parts) - 1)
+		pi = m.parts.add()
 	}
-	m.parts[pi] = partState{gen: m.parts[pi].gen, req: noReq, rng: noRange, next: noPart, prev: noPart,
+	p := m.parts.at(pi)
+	*p = partState{gen: p.gen, req: noReq, rng: noRange, next: noPart, prev: noPart,
 		parkedOn: noRange, sibNext: noPart, sibPrev: noPart}
 	return pi
 }
@@ -562,7 +561,7 @@ func (m *Model) newPart() partID {
 // maybeFreePart recycles a part once it is done and no event refers to it
 // any more (late acks of a committed write).
 func (m *Model) maybeFreePart(pi partID) {
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	if p.stage == stageDone && p.inFlight == 0 {
 		if p.parkedOn != noRange {
 			panic(fmt.Sprintf("raft: freeing parked part %d", pi))
@@ -576,7 +575,7 @@ func (m *Model) maybeFreePart(pi partID) {
 // maybeFreeReq recycles a request once it is done, has no part left and
 // no event refers to it.
 func (m *Model) maybeFreeReq(ri reqID) {
-	s := &m.reqs[ri]
+	s := m.reqs.at(ri)
 	if s.done && !s.freed && s.pending == 0 && s.inFlight == 0 {
 		s.freed = true // a second call must not free it twice
 		m.freeReqs = append(m.freeReqs, ri)

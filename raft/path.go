@@ -204,7 +204,7 @@ func (m *Model) closePart(pi partID) {
 	if m.pathSink == nil {
 		return
 	}
-	pp := &m.parts[pi].path
+	pp := &m.parts.at(pi).path
 	now := m.eng.Now()
 	rest := now.Sub(pp.mark)
 	h := min(pp.head, rest)
@@ -220,18 +220,18 @@ func (m *Model) closePart(pi partID) {
 }
 
 // onPart sets the component part pi's open interval is spent on.
-func (m *Model) onPart(pi partID, c Component) { m.parts[pi].path.cur = c }
+func (m *Model) onPart(pi partID, c Component) { m.parts.at(pi).path.cur = c }
 
 // tailPart makes the d of part pi's open interval from time at go to c
 // (its last d, when the interval runs to its planned end).
 func (m *Model) tailPart(pi partID, c Component, at sim.Time, d time.Duration) {
-	pp := &m.parts[pi].path
+	pp := &m.parts.at(pi).path
 	pp.tailC, pp.tail, pp.tailAt = c, d, at
 }
 
 // headPart makes the first d of part pi's open interval go to c.
 func (m *Model) headPart(pi partID, c Component, d time.Duration) {
-	pp := &m.parts[pi].path
+	pp := &m.parts.at(pi).path
 	pp.headC, pp.head = c, d
 }
 
@@ -243,7 +243,7 @@ func (m *Model) wasteAttempt(pi partID, c Component) {
 		return
 	}
 	m.closePart(pi)
-	pp := &m.parts[pi].path
+	pp := &m.parts.at(pi).path
 	for k, d := range pp.att {
 		pp.comp[c] += d
 		pp.att[k] = 0
@@ -259,7 +259,7 @@ func (m *Model) settleAttempt(pi partID) {
 		return
 	}
 	m.closePart(pi)
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	pp := &p.path
 	if p.kind == partStaleRead || p.kind == partBounded || p.kind == partGlobalRead {
 		if p.node != m.ranges[p.rng].Leaseholder {
@@ -281,7 +281,7 @@ func (m *Model) commitPath(pi partID, i int) {
 	if m.pathSink == nil {
 		return
 	}
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	pp := &p.path
 	pp.cur, pp.acked, pp.acker = CompFsync, true, p.node
 	if i >= 0 {
@@ -312,7 +312,7 @@ func (m *Model) stepReqAt(ri reqID, c Component, t sim.Time) {
 	if m.pathSink == nil {
 		return
 	}
-	rp := &m.reqs[ri].path
+	rp := &m.reqs.at(ri).path
 	rp.comp[rp.cur] += t.Sub(rp.mark)
 	rp.mark, rp.cur = t, c
 }
@@ -325,7 +325,7 @@ func (m *Model) decidedBy(ri reqID, pp *partPath, served topology.NodeID) {
 	if m.pathSink == nil {
 		return
 	}
-	rp := &m.reqs[ri].path
+	rp := &m.reqs.at(ri).path
 	for k, d := range pp.comp {
 		rp.comp[k] += d
 	}
@@ -346,18 +346,18 @@ func (m *Model) cutShort(ri reqID) {
 	if m.pathSink == nil {
 		return
 	}
-	s := &m.reqs[ri]
+	s := m.reqs.at(ri)
 	if s.parts == noPart {
 		m.stepReq(ri, s.path.cur)
 		return
 	}
 	pi := s.parts
 	m.closePart(pi)
-	pp := &m.parts[pi].path
+	pp := &m.parts.at(pi).path
 	rp := &s.path
 	pp.addTo(&rp.comp)
 	rp.mark = m.eng.Now()
-	rp.served = int16(m.cluster.Nodes[m.parts[pi].node].Region)
+	rp.served = int16(m.cluster.Nodes[m.parts.at(pi).node].Region)
 }
 
 // shedPath completes the path of request ri, whose part pi leaves its
@@ -370,17 +370,17 @@ func (m *Model) shedPath(ri reqID, pi partID, giveUp sim.Time) {
 		return
 	}
 	m.closePart(pi)
-	pp := &m.parts[pi].path
-	rp := &m.reqs[ri].path
+	pp := &m.parts.at(pi).path
+	rp := &m.reqs.at(ri).path
 	pp.addTo(&rp.comp)
 	rp.comp[CompCPUWait] += giveUp.Sub(m.eng.Now())
 	rp.comp[CompClient] += m.clientHop(ri)
 	rp.mark = giveUp.Add(m.clientHop(ri))
-	rp.served = int16(m.cluster.Nodes[m.parts[pi].node].Region)
+	rp.served = int16(m.cluster.Nodes[m.parts.at(pi).node].Region)
 }
 
 // reportPath hands request ri's finished path to the path sink.
 func (m *Model) reportPath(ri reqID) {
-	s := &m.reqs[ri]
+	s := m.reqs.at(ri)
 	m.pathSink.Path(s.tag, Path{D: s.path.comp, ServedRegion: int(s.path.served), AckRegion: int(s.path.ackRegion)})
 }

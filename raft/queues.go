@@ -27,12 +27,12 @@ import (
 // network delay is admitted by an arrival event (kEvalArrive,
 // kAppendArrive), not when it is sent.
 
-// overloadTimeout is how long a request without a client timeout
+// OverloadTimeout is how long a request without a client timeout
 // (cockroach.client_timeout 0) waits for a CPU before it gives up: without
 // it a node offered more than it can serve would queue without bound.
 // regionsim's stand-in for the statement timeout every real client has
 // (docs/decisions.md); set client_timeout to choose another.
-const overloadTimeout = 10 * time.Second
+const OverloadTimeout = 10 * time.Second
 
 // loadInterval is the default width of the load accounting intervals.
 const loadInterval = time.Second
@@ -76,7 +76,7 @@ type NodeLoad struct {
 	Waiting []time.Duration
 	// TimedOut counts, by the interval they arrived in, the evaluations
 	// that gave up waiting for a CPU: their client's timeout (or
-	// overloadTimeout) would pass before a CPU was free.
+	// OverloadTimeout) would pass before a CPU was free.
 	TimedOut []int64
 	// Appends and Syncs count Raft log appends and the syncs that made
 	// them durable (Appends / Syncs is the mean group-commit batch), by
@@ -192,7 +192,7 @@ func (m *Model) occupy(n topology.NodeID, j int, start sim.Time, d time.Duration
 // (leaseGate), and kEvalDone follows when a CPU has served it. Without a
 // CPU queue a part that needs no lease is done d + svc from now.
 func (m *Model) evaluate(pi partID, d, svc time.Duration) {
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	if len(m.q.cpus[p.node]) == 0 && !p.kind.servedByLeaseholder() {
 		l := &m.q.load[p.node]
 		now := m.eng.Now()
@@ -215,7 +215,7 @@ func (m *Model) evaluate(pi partID, d, svc time.Duration) {
 // answer); the current one is admitted.
 func (m *Model) evalArrived(ev *sim.Event) {
 	pi, gen, _ := splitPartArg(ev.Arg)
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	p.inFlight--
 	if gen != p.gen {
 		m.maybeFreePart(pi)
@@ -231,12 +231,12 @@ func (m *Model) evalArrived(ev *sim.Event) {
 
 // admitEval queues part pi's evaluation of svc at its node now. One that
 // could not start before its request gives up (its client's deadline, or
-// overloadTimeout from now without one) is not served, as a client that
+// OverloadTimeout from now without one) is not served, as a client that
 // times out cancels a request still queued: its request fails then
 // (failQueued). A node that is down serves nothing: kEvalDone finds it
 // so.
 func (m *Model) admitEval(pi partID, svc time.Duration) {
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	n := p.node
 	now := m.eng.Now()
 	m.closePart(pi)
@@ -257,9 +257,9 @@ func (m *Model) admitEval(pi partID, svc time.Duration) {
 	}
 	j, start := m.q.cpus[n].next(now)
 	if start > now && p.req != noReq {
-		giveUp := now.Add(overloadTimeout)
+		giveUp := now.Add(OverloadTimeout)
 		if m.cfg.ClientTimeout > 0 {
-			giveUp = m.reqs[p.req].start.Add(m.cfg.ClientTimeout)
+			giveUp = m.reqs.at(p.req).start.Add(m.cfg.ClientTimeout)
 		}
 		if start > giveUp {
 			l := &m.q.load[n]
@@ -295,12 +295,12 @@ func (m *Model) admitEval(pi partID, svc time.Duration) {
 // what its CPUs serve within the timeout, however much it is offered.
 // The sink therefore hears of it before its end time.
 func (m *Model) failQueued(pi partID, giveUp sim.Time) {
-	ri := m.parts[pi].req
-	if s := &m.reqs[ri]; !s.done {
+	ri := m.parts.at(pi).req
+	if s := m.reqs.at(ri); !s.done {
 		m.shedPath(ri, pi, giveUp)
 	}
 	m.partDone(pi)
-	s := &m.reqs[ri]
+	s := m.reqs.at(ri)
 	if s.done {
 		return // already failed (another of its parts, its deadline)
 	}
@@ -314,9 +314,9 @@ func (m *Model) failQueued(pi partID, giveUp sim.Time) {
 	}
 	s.deadline = 0
 	for pj := s.parts; pj != noPart; {
-		next := m.parts[pj].sibNext
+		next := m.parts.at(pj).sibNext
 		// As finishAfter: a part queued for a key latch leaves the queue.
-		if p := &m.parts[pj]; p.stage != stageAtReplica || p.latchWaiting {
+		if p := m.parts.at(pj); p.stage != stageAtReplica || p.latchWaiting {
 			m.partDone(pj)
 		}
 		pj = next
@@ -410,7 +410,7 @@ func (m *Model) appendAt(pi partID, i int, n topology.NodeID, d time.Duration) {
 // above.
 func (m *Model) appendArrived(ev *sim.Event) {
 	pi, gen, i := splitPartArg(ev.Arg)
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	var d time.Duration
 	r := &m.ranges[p.rng]
 	if i < len(r.Replicas) && m.fo.up(r.Replicas[i]) {

@@ -18,7 +18,7 @@ import (
 
 // startRead starts a consistent read at the gateway.
 func (m *Model) startRead(ri reqID) {
-	s := &m.reqs[ri]
+	s := m.reqs.at(ri)
 	t := &m.tables[s.table]
 	switch {
 	case t.GlobalReads:
@@ -34,7 +34,7 @@ func (m *Model) startRead(ri reqID) {
 		rng := m.partitionRange(t, m.ranges[s.rng].Partition, local, s.rng)
 		pi := m.startPart(ri, rng, m.routeLH(ri, rng), partCheck)
 		if !s.done { // not shed at once (startPart)
-			m.parts[pi].hit = int(s.region) == local
+			m.parts.at(pi).hit = int(s.region) == local
 		}
 	default:
 		m.startPart(ri, s.rng, m.routeLH(ri, s.rng), partRead)
@@ -44,14 +44,14 @@ func (m *Model) startRead(ri reqID) {
 // startFollowerRead starts a stale read (exact or bounded staleness) at the
 // nearest replica.
 func (m *Model) startFollowerRead(ri reqID, kind partKind) {
-	s := &m.reqs[ri]
+	s := m.reqs.at(ri)
 	m.startPart(ri, s.rng, m.nearestReplica(&m.ranges[s.rng], s.gateway), kind)
 }
 
 // losRemote sends the second phase of a locality-optimized search: a probe
 // to every remote partition at once; the one homing the row finds it.
 func (m *Model) losRemote(ri reqID) {
-	s := &m.reqs[ri]
+	s := m.reqs.at(ri)
 	t := &m.tables[s.table]
 	local := m.cluster.Nodes[s.gateway].Region
 	s.phase = phaseLOSRemote
@@ -64,7 +64,7 @@ func (m *Model) losRemote(ri reqID) {
 		if s.done {
 			return // shed at once: start no more parts (startPart)
 		}
-		m.parts[pi].hit = reg == int(s.region)
+		m.parts.at(pi).hit = reg == int(s.region)
 	}
 }
 
@@ -78,7 +78,7 @@ func (m *Model) partitionRange(t *Table, own, reg int, rng RangeID) RangeID {
 // partArrive runs when a follower read reaches the replica that should
 // serve it.
 func (m *Model) partArrive(pi partID) {
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	r := &m.ranges[p.rng]
 	switch p.kind {
 	case partStaleRead:
@@ -99,7 +99,7 @@ func (m *Model) partArrive(pi partID) {
 		// A write to the key inside the read's uncertainty window
 		// (read_ts, read_ts + max_offset] makes the reader wait until its
 		// clock passes the write (reference §3.3, §10 rule 6).
-		if w := r.writes.get(m.reqs[p.req].key); w > p.readTS && w <= p.readTS+sim.Time(m.cfg.MaxOffset) && w > m.eng.Now() {
+		if w := r.writes.get(m.reqs.at(p.req).key); w > p.readTS && w <= p.readTS+sim.Time(m.cfg.MaxOffset) && w > m.eng.Now() {
 			m.onPart(pi, CompUncertainty)
 			m.evaluate(pi, w.Sub(m.eng.Now()), m.service(p.node))
 			return
@@ -130,14 +130,14 @@ func (m *Model) partArrive(pi partID) {
 // cut off from closed-timestamp updates, the leaseholder unreachable) the
 // read waits, retrying, until one can or the client gives up.
 func (m *Model) boundedArrive(pi partID) {
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	r := &m.ranges[p.rng]
 	closed := m.closedTS(r, p.node)
 	switch {
 	case closed >= p.readTS:
 		p.readTS = closed
 		m.evaluate(pi, 0, p.svc)
-	case m.reqs[p.req].nearestOnly:
+	case m.reqs.at(p.req).nearestOnly:
 		if m.tracer != nil {
 			m.traceStep(pi, "min-timestamp-bound-unsatisfiable", fmt.Sprintf("closed %v < bound %v", closed, p.readTS))
 		}

@@ -94,7 +94,7 @@ func (m *Model) traceNote(n topology.NodeID, kind, detail string) {
 
 // traceReq records a request event.
 func (m *Model) traceReq(kind sim.Kind, ri reqID) {
-	s := &m.reqs[ri]
+	s := m.reqs.at(ri)
 	ev := TraceEvent{At: m.eng.Now(), Req: s.tag, Range: s.rng, From: s.gateway, To: s.gateway}
 	switch kind {
 	case kGatewayArrive:
@@ -125,7 +125,7 @@ func (m *Model) tracePart(kind sim.Kind, pi partID, gen int32, i int) {
 	if kind == kLeaseWaitOver {
 		return // a timer, not a message: leaseWaitOver traces it if it acts
 	}
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	current := gen == p.gen
 	appends := !current && gen == p.repGen && (kind == kAppendDone || kind == kLocalAppended)
 	ev := TraceEvent{At: m.eng.Now(), Req: -1, Range: p.rng, From: p.node, To: p.node, Detail: p.kind.String()}
@@ -134,8 +134,8 @@ func (m *Model) tracePart(kind sim.Kind, pi partID, gen int32, i int) {
 	}
 	gw := p.node
 	if p.req != noReq {
-		ev.Req = m.reqs[p.req].tag
-		gw = m.reqs[p.req].gateway
+		ev.Req = m.reqs.at(p.req).tag
+		gw = m.reqs.at(p.req).gateway
 	}
 	r := &m.ranges[p.rng]
 	switch kind {
@@ -182,10 +182,10 @@ func (m *Model) tracePart(kind sim.Kind, pi partID, gen int32, i int) {
 
 // traceStep records a step of part pi at its replica (a redirect, a wait).
 func (m *Model) traceStep(pi partID, kind, detail string) {
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	ev := TraceEvent{At: m.eng.Now(), Kind: kind, From: p.node, To: p.node, Req: -1, Range: p.rng, Detail: detail}
 	if p.req != noReq {
-		ev.Req = m.reqs[p.req].tag
+		ev.Req = m.reqs.at(p.req).tag
 	}
 	m.trace(ev)
 }

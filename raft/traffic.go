@@ -287,7 +287,7 @@ func (m *Model) transmit(ra, rb int, b int64) time.Duration {
 // it, so it is counted and, on a limited link, takes its place in the
 // queue.
 func (m *Model) staleAck(pi partID, i int) {
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	if p.rng == noRange {
 		return
 	}
@@ -305,7 +305,7 @@ func writesValue(op Op) bool { return op == OpWrite || op == OpInsert || op == O
 // (reply true) between its client and its gateway. Client hops take no
 // transmission time: the client is not a cluster node.
 func (m *Model) countClient(ri reqID, reply bool) {
-	s := &m.reqs[ri]
+	s := m.reqs.at(ri)
 	cz := m.cluster.Nodes[s.gateway].Zone
 	if s.client >= 0 {
 		cz = m.cluster.Nodes[s.client].Zone
@@ -329,10 +329,10 @@ func (m *Model) countClient(ri reqID, reply bool) {
 
 // batchRequestBytes is the wire size of part pi's BatchRequest.
 func (m *Model) batchRequestBytes(pi partID) int64 {
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	n := callRequestBytes + batchHeaderBytes + fieldBytes + KeyBytes
 	if p.kind == partWrite {
-		n += endTxnBytes + fieldBytes + valueHeaderBytes + int(m.reqs[p.req].value)
+		n += endTxnBytes + fieldBytes + valueHeaderBytes + int(m.reqs.at(p.req).value)
 	}
 	return wireBytes(n)
 }
@@ -340,16 +340,16 @@ func (m *Model) batchRequestBytes(pi partID) int64 {
 // batchResponseBytes is the wire size of part pi's BatchResponse: reads
 // that found their row carry its value.
 func (m *Model) batchResponseBytes(pi partID) int64 {
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	n := callResponseBytes + responseHeaderBytes
 	switch p.kind {
 	case partWrite, partLease:
 	case partCheck:
 		if p.hit {
-			n += int(m.reqs[p.req].value) + valueHeaderBytes
+			n += int(m.reqs.at(p.req).value) + valueHeaderBytes
 		}
 	default:
-		n += int(m.reqs[p.req].value) + valueHeaderBytes
+		n += int(m.reqs.at(p.req).value) + valueHeaderBytes
 	}
 	return wireBytes(n)
 }
@@ -357,11 +357,11 @@ func (m *Model) batchResponseBytes(pi partID) int64 {
 // msgAppBytes is the wire size of MsgApp carrying part pi's command: a
 // write's MVCC put of the row, or a lease transfer.
 func (m *Model) msgAppBytes(pi partID) int64 {
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	cmd := leaseCommandBytes
 	if p.kind != partLease {
 		cmd = raftCommandBytes + writeBatchHeaderBytes + writeBatchRecordBytes +
-			KeyBytes + mvccKeySuffixBytes + int(m.reqs[p.req].value) + valueHeaderBytes
+			KeyBytes + mvccKeySuffixBytes + int(m.reqs.at(p.req).value) + valueHeaderBytes
 	}
 	return wireBytes(raftTransportBytes + raftMessageBytes + raftEntryBytes + raftCommandPrefixBytes + cmd)
 }

@@ -30,7 +30,7 @@ type rangeProgress struct {
 
 // startWrite starts a single-row write (1PC) at the gateway.
 func (m *Model) startWrite(ri reqID) {
-	s := &m.reqs[ri]
+	s := m.reqs.at(ri)
 	m.startPart(ri, s.rng, m.routeLH(ri, s.rng), partWrite)
 }
 
@@ -38,7 +38,7 @@ func (m *Model) startWrite(ri reqID) {
 // uniqueness checks, a check of every other partition first (partReply
 // sends the write once they have all answered).
 func (m *Model) startInsert(ri reqID) {
-	s := &m.reqs[ri]
+	s := m.reqs.at(ri)
 	t := &m.tables[s.table]
 	if t.Partitions != nil && t.UniqueChecks && countPartitions(t) > 1 {
 		s.phase = phaseChecks
@@ -61,7 +61,7 @@ func (m *Model) startInsert(ri reqID) {
 // REGIONAL BY ROW tables) in parallel; with parallel commits the
 // transaction is done when every write is (the slowest range decides).
 func (m *Model) startTxn(ri reqID) {
-	s := &m.reqs[ri]
+	s := m.reqs.at(ri)
 	t := &m.tables[s.table]
 	ranges := t.Ranges
 	if t.Partitions != nil {
@@ -91,7 +91,7 @@ func countPartitions(t *Table) int {
 // leaseholder p.node has evaluated: its own append, and MsgApp to every
 // other replica at once, voters and non-voters.
 func (m *Model) replicate(pi partID) {
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	r := &m.ranges[p.rng]
 	m.closePart(pi)
 	m.onPart(pi, CompQuorum)
@@ -134,7 +134,7 @@ func (m *Model) replicate(pi partID) {
 
 // localAppended runs when the leader's own append is durable.
 func (m *Model) localAppended(pi partID) {
-	if p := &m.parts[pi]; m.fo.up(p.node) {
+	if p := m.parts.at(pi); m.fo.up(p.node) {
 		p.local = true
 		r := &m.ranges[p.rng]
 		m.fo.appended(r, r.replicaIndex(p.node), p.term, p.index)
@@ -146,7 +146,7 @@ func (m *Model) localAppended(pi partID) {
 // appendDone runs when replica i has received and fsynced MsgApp: it
 // acknowledges to the leader.
 func (m *Model) appendDone(pi partID, i int) {
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	r := &m.ranges[p.rng]
 	to := r.Replicas[i]
 	if !m.fo.linkOK(p.node, to) || (r.readyAt != nil && m.eng.Now() < r.readyAt[i]) {
@@ -223,7 +223,7 @@ func (m *Model) ackMatters(p *partState, r *Range, i int, t sim.Time) bool {
 // elections compare. Only the part's latest proposal is known; a message of
 // an earlier one is dropped (a later proposal's append supersedes it).
 func (m *Model) staleAppend(pi partID, gen int32, i int, kind sim.Kind) {
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	if kind == kAppendDone {
 		m.staleAck(pi, i)
 	}
@@ -247,7 +247,7 @@ func (m *Model) staleAppend(pi partID, gen int32, i int, kind sim.Kind) {
 
 // ackReceived runs when replica i's MsgAppResp reaches the leader.
 func (m *Model) ackReceived(pi partID, i int) {
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	r := &m.ranges[p.rng]
 	bit := uint32(1) << uint(i)
 	if !m.fo.linkOK(r.Replicas[i], p.node) || p.acked&bit != 0 {
@@ -265,7 +265,7 @@ func (m *Model) ackReceived(pi partID, i int) {
 // the leader's own); at quorum the write commits and the leaseholder
 // replies.
 func (m *Model) voterAppended(pi partID, i int) {
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	p.acks++
 	r := &m.ranges[p.rng]
 	if p.commit || !quorum.Committed(r.NumVoters, int(p.acks)) {
@@ -294,7 +294,7 @@ func (m *Model) voterAppended(pi partID, i int) {
 		return
 	}
 	if r.GlobalReads {
-		r.writes.put(m.reqs[p.req].key, p.writeTS, m.eng.Now())
+		r.writes.put(m.reqs.at(p.req).key, p.writeTS, m.eng.Now())
 	}
 	m.commitPath(pi, i)
 	m.replyToGateway(pi)
@@ -304,16 +304,16 @@ func (m *Model) voterAppended(pi partID, i int) {
 // passes the commit timestamp (reference §3.2).
 func (m *Model) commitWait(ri reqID) {
 	m.stepReq(ri, CompCommitWait)
-	m.send(m.reqs[ri].commitTS.Sub(m.eng.Now()), kCommitWaitDone, ri)
+	m.send(m.reqs.at(ri).commitTS.Sub(m.eng.Now()), kCommitWaitDone, ri)
 }
 
 // resendUnacked re-sends MsgApp to the replicas of r that have not
 // acknowledged a pending write, after a fault ends (Raft's reproposals and
 // heartbeats catch followers up).
 func (m *Model) resendUnacked(r *Range) {
-	for i := range m.parts {
+	for i := range m.parts.len() {
 		pi := partID(i)
-		p := &m.parts[pi]
+		p := m.parts.at(pi)
 		// Free slots have no range; lease transfers have no request.
 		if p.rng != r.ID || p.commit || p.stage != stageAtReplica || !p.appending {
 			continue
@@ -336,7 +336,7 @@ func (m *Model) resendUnacked(r *Range) {
 // leaseholder; a lease transfer is abandoned and the requests waiting for
 // it go to the current leaseholder.
 func (m *Model) rejectProposal(pi partID, why string) {
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	r := &m.ranges[p.rng]
 	if m.tracer != nil {
 		m.traceStep(pi, "proposal-rejected", why)
@@ -356,8 +356,8 @@ func (m *Model) rejectProposal(pi partID, why string) {
 // a live replica was made, or 0 if there is none.
 func (m *Model) oldestProposal(r *Range) sim.Time {
 	var oldest sim.Time
-	for i := range m.parts {
-		p := &m.parts[i]
+	for i := range m.parts.len() {
+		p := m.parts.at(i)
 		if p.rng != r.ID || p.stage != stageAtReplica || !p.appending || p.commit || !m.fo.up(p.node) {
 			continue
 		}
@@ -372,16 +372,16 @@ func (m *Model) oldestProposal(r *Range) sim.Time {
 // its breaker trips: their requests get ReplicaUnavailableError, and a
 // write's outcome is ambiguous (the proposal may still apply).
 func (m *Model) failProposals(r *Range) {
-	for i := range m.parts {
+	for i := range m.parts.len() {
 		pi := partID(i)
-		p := &m.parts[pi]
+		p := m.parts.at(pi)
 		if p.rng != r.ID || p.stage != stageAtReplica || !p.appending || p.commit || !m.fo.up(p.node) {
 			continue
 		}
 		p.nextGen() // its appends and acks are void
 		p.appending, p.held = false, false
 		if p.req != noReq && p.kind == partWrite {
-			m.reqs[p.req].ambiguous = true
+			m.reqs.at(p.req).ambiguous = true
 		}
 		if p.kind == partLease {
 			m.rejectProposal(pi, "replica circuit breaker tripped")
@@ -396,9 +396,9 @@ func (m *Model) failProposals(r *Range) {
 // committed are lost with its memory, and their proposers re-propose them
 // once a leader is elected (reproposeOrReject, from becomeLeader).
 func (m *Model) holdProposals(r *Range) {
-	for i := range m.parts {
+	for i := range m.parts.len() {
 		pi := partID(i)
-		p := &m.parts[pi]
+		p := m.parts.at(pi)
 		if p.rng != r.ID || p.stage != stageAtReplica || !p.appending || p.commit {
 			continue
 		}
@@ -409,7 +409,7 @@ func (m *Model) holdProposals(r *Range) {
 // holdPart makes part pi's proposal wait for a Raft leader: its in-flight
 // messages are void, and it is re-proposed once a leader is elected.
 func (m *Model) holdPart(pi partID) {
-	p := &m.parts[pi]
+	p := m.parts.at(pi)
 	p.nextGen()
 	m.closePart(pi)
 	m.onPart(pi, CompLeaderWait)
@@ -426,9 +426,9 @@ func (m *Model) holdPart(pi partID) {
 // refreshProposalsLocked); any other proposer's are rejected and their
 // requests retry at the leaseholder.
 func (m *Model) reproposeOrReject(r *Range) {
-	for i := range m.parts {
+	for i := range m.parts.len() {
 		pi := partID(i)
-		p := &m.parts[pi]
+		p := m.parts.at(pi)
 		if p.rng != r.ID || p.stage != stageAtReplica || !p.appending || p.commit {
 			continue
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/regionsim/regionsim/raft"
 	"github.com/regionsim/regionsim/raft/placement"
 	"github.com/regionsim/regionsim/sim"
+	"github.com/regionsim/regionsim/topology"
 )
 
 // Budget limits what one run may cost; zero fields mean no limit. The
@@ -37,7 +38,8 @@ type Estimate struct {
 	Requests float64
 	// Events is the estimated number of engine events: the messages and
 	// timers of every request by op and replica count (for the mean number
-	// of arrivals plus three standard deviations), the background
+	// of arrivals plus three standard deviations; a few for a request shed
+	// when the run offers more CPU work than its nodes have), the background
 	// (closed-timestamp side transport, replica scanners, liveness), and
 	// the retries of requests waiting out faults (for the whole fault where
 	// it takes a range's quorum, else a failover window). Runs seldom
@@ -51,11 +53,15 @@ type Estimate struct {
 	// PeakInFlight bounds the requests in flight at once: the highest
 	// arrival rate times the longest a request can wait (its deadline when
 	// the scenario has faults or a client timeout, else a few seconds).
+	// When the peak offers more CPU work than the nodes have (and no fault
+	// holds requests outside the CPU queues), it is what the CPUs serve
+	// within twice the give-up time plus what is on its way to them: the
+	// rest is shed on arrival.
 	PeakInFlight float64
 	// MemoryBytes bounds the run's peak memory: the runtime, per-range
 	// state, latency histograms and timeline bins, and PeakInFlight
-	// requests with their parts and messages, doubled for slab growth and
-	// the garbage collector's headroom.
+	// requests with their parts and messages, doubled for the garbage
+	// collector's headroom.
 	MemoryBytes float64
 }
 
@@ -65,18 +71,27 @@ const (
 	estRuntimeBytes   = 32 << 20 // the Go runtime, the binary's data, presets
 	estRangeBytes     = 1024     // a Range, its layout copies, lease and failover state
 	estHistogramBytes = 24 << 10 // a latency histogram spanning 100 µs to minutes at 0.5 % (1,330 buckets, grown by doubling)
-	estRequestBytes   = 128      // a request's gateway state
 	// estSideTransportBytes is the side transport's state per ordered
 	// node pair: the latest publication received, and the lazy mode's
 	// latest tick found and fate resolved (raft/closedts.go).
 	estSideTransportBytes = 3 * 8
-	estPartBytes          = 160 // a part's state
 	estEventBytes         = 40  // a queued event and its timer slot
 	estWaitingEvents      = 10  // events per second of a request waiting out a fault (retries, backoff, RPC errors)
 	estEventsPerSec       = 5e6 // engine speed for the time estimate
 	estStallBytes         = 48  // a stall tracker: one per series and range its requests reach
 	estCandidateBytes     = 24  // a stall candidate, held for evidenceWindow
+	// estShedEvents is what a request costs that its leaseholder's CPUs
+	// would not start before it gives up: its arrival at the gateway and
+	// at the CPU queue, and the client's reply.
+	estShedEvents = 3
 )
+
+// estRequestBytes and estPartBytes are what a request and each of its
+// parts hold in flight: their slots in the model's slabs.
+var estRequestBytes, estPartBytes = func() (float64, float64) {
+	r, p := raft.StateBytes()
+	return float64(r), float64(p)
+}()
 
 // Seconds is a rough wall-clock time for the estimate's events on one
 // core.
@@ -115,7 +130,8 @@ func (s *Scenario) Estimate() (Estimate, error) {
 	}
 	end := s.end()
 	nodes := float64(len(c.Nodes))
-	regions := float64(len(s.ResolvedDatabase().Regions))
+	db := s.ResolvedDatabase()
+	regions := float64(len(db.Regions))
 	if regions == 0 {
 		regions = 1
 	}
@@ -148,6 +164,10 @@ func (s *Scenario) Estimate() (Estimate, error) {
 		maxParts = max(maxParts, float64(t.TxnRanges), regions)
 	}
 	peakRate, activeSeries := 0.0, 0.0
+	var loads []offered
+	// CPU work per job, at the medians (shorter than the means of the
+	// skewed laws: more jobs fit in a CPU's time).
+	svc, raftCPU := c.Latency.Service().Median().Seconds(), c.RaftCPU.Seconds()
 	for _, w := range s.Workload {
 		ti := s.TableIndex(w.Table)
 		t := s.Tables[ti]
@@ -163,16 +183,20 @@ func (s *Scenario) Estimate() (Estimate, error) {
 		requests, peak := integrate(rate, steps, end)
 		peakRate += peak
 		est.Requests += requests
-		perRequest := 0.0
+		l := offered{peak: peak}
 		for _, os := range w.OpShares() {
-			perRequest += os.Share * eventsPerRequest(os.Op, t, replicas, regions)
+			l.events += os.Share * eventsPerRequest(os.Op, t, replicas, regions)
+			evals, appends, parts := jobsPerRequest(os.Op, t, replicas, regions, w.LocalShare(t.RowShares(db.Regions)))
+			l.cpu += os.Share * (evals*svc + appends*raftCPU)
+			l.parts += os.Share * parts
 			if os.Share > 0 {
 				activeSeries++
 			}
 		}
 		// Arrivals are Poisson: count three standard deviations more than
 		// the mean, so the events of a run seldom exceed the estimate.
-		est.Events += (requests + 3*math.Sqrt(requests)) * perRequest
+		l.requests = requests + 3*math.Sqrt(requests)
+		loads = append(loads, l)
 		// Requests to ranges a fault takes down retry with backoff while
 		// they wait: for the whole fault where it takes the quorum (or cuts
 		// the network: assumed), else for one failover window (at most
@@ -203,17 +227,61 @@ func (s *Scenario) Estimate() (Estimate, error) {
 	if len(s.Faults) > 0 {
 		est.Events += sec*nodes*2 + float64(len(s.Faults))*(2+float64(ranges))
 	}
+	// A cluster offered more CPU work than its CPUs have serves what they
+	// can; the rest is shed (raft/queues.go admitEval) at a few events
+	// each. On the whole run's CPU time, so a busy hour does not borrow
+	// a quiet one's capacity the other way round: the estimate stays high.
+	capacity, queued := cpuCapacity(c)
+	demand, peakDemand, peakParts := 0.0, 0.0, 0.0
+	for _, l := range loads {
+		demand += l.requests * l.cpu
+		peakDemand += l.peak * l.cpu
+		peakParts += l.peak * l.parts
+	}
+	served := 1.0
+	if queued && demand > capacity*end.Seconds() {
+		served = capacity * end.Seconds() / demand
+	}
+	for _, l := range loads {
+		est.Events += l.requests * (served*l.events + (1-served)*estShedEvents)
+	}
 	est.PeakInFlight = peakRate * wait.Seconds()
+	inFlightBytes := estRequestBytes + maxParts*(estPartBytes+estEventBytes*(2+maxReplicas(placed)))
+	if queued && len(s.Faults) == 0 && peakDemand > capacity {
+		// Saturated at its peak: a request in flight is on its way to a
+		// CPU queue (within two of the widest round trips: transit), or
+		// admitted to one and started within the give-up time, then
+		// queued about as long again for its followers' appends (their
+		// queues are as deep: what arrives later is shed), and its hops.
+		// About half of them wait for a CPU, with one event each, the
+		// others replicate, with an event per replica. Faults are left
+		// out: requests waiting one out retry without a CPU.
+		giveUp := raft.OverloadTimeout
+		if t := s.Cockroach.ClientTimeout; t > 0 {
+			giveUp = t
+		}
+		transit := time.Duration(0)
+		for i := range c.Regions {
+			for j := range c.Regions {
+				transit = max(transit, 2*c.RegionRTT(i, j).Median())
+			}
+		}
+		servedRate := peakRate * capacity / peakDemand
+		if n := servedRate*(2*giveUp+transit).Seconds() + peakRate*transit.Seconds(); n < est.PeakInFlight {
+			est.PeakInFlight = n
+			inFlightBytes = estRequestBytes + peakParts/peakRate*(estPartBytes+estEventBytes*(2+maxReplicas(placed))/2)
+		}
+	}
 
 	bins := end.Seconds()/TimelineInterval(end).Seconds() + 2
 	live := float64(ranges)*(estRangeBytes+4*nodes+8*6*float64(len(c.Zones))) +
 		nodes*nodes*estSideTransportBytes +
 		activeSeries*(bins+1)*estHistogramBytes +
-		est.PeakInFlight*(estRequestBytes+maxParts*(estPartBytes+estEventBytes*(2+maxReplicas(placed)))) +
+		est.PeakInFlight*inFlightBytes +
 		min(nodes*sec, float64(ranges)*sec/s.Cockroach.Allocator.MinLeaseTransferStatsDuration.Seconds())*64 + // lease log: a transfer per store per second at most, and per range per stats period
 		activeSeries*float64(ranges)*estStallBytes + // client stalls (ClientImpact): a candidate per quiet second, per response at most
 		min(activeSeries*float64(ranges)*evidenceWindow.Seconds()/SlowThreshold.Seconds(), peakRate*evidenceWindow.Seconds())*estCandidateBytes
-	est.MemoryBytes = estRuntimeBytes + 2*2*live
+	est.MemoryBytes = estRuntimeBytes + 2*live
 	return est, nil
 }
 
@@ -260,6 +328,52 @@ func eventsPerRequest(op raft.Op, t Table, replicas, regions float64) float64 {
 		return client + write*float64(t.TxnRanges)
 	}
 	return client + write
+}
+
+// offered is what one workload entry asks of the cluster: requests (the
+// mean plus three standard deviations) and its peak rate, and per request
+// its engine events, its CPU seconds and how many parts it has in flight
+// at once.
+type offered struct {
+	requests, peak, events, cpu, parts float64
+}
+
+// jobsPerRequest returns what one request of op asks of the CPUs, on a
+// table whose ranges have replicas replicas in a database of regions
+// regions, for a workload local of whose rows are homed in its region: its
+// evaluations, its Raft appends (one per replica of each range it writes)
+// and the parts it has in flight at once (a locality-optimized read: one,
+// then, for a row homed elsewhere, one per other region).
+func jobsPerRequest(op raft.Op, t Table, replicas, regions, local float64) (evals, appends, parts float64) {
+	switch op {
+	case raft.OpRead:
+		if t.Locality == placement.LocalityRegionalByRow && t.Lookup == LookupLOS {
+			remote := (1 - local) * max(1, regions-1)
+			return 1 + remote, 0, local + remote
+		}
+		return 1, 0, 1
+	case raft.OpStaleRead, raft.OpBoundedRead:
+		return 1, 0, 1
+	case raft.OpInsert:
+		return 1 + regions, replicas, regions
+	case raft.OpTxn:
+		n := float64(t.TxnRanges)
+		return n, n * replicas, n
+	}
+	return 1, replicas, 1 // a write
+}
+
+// cpuCapacity returns the CPU seconds the cluster's nodes serve per
+// second, and whether every node has a CPU queue (vcpus > 0): without one
+// a node serves any load and nothing bounds the requests it holds.
+func cpuCapacity(c *topology.Cluster) (capacity float64, queued bool) {
+	for _, n := range c.Nodes {
+		if n.VCPUs == 0 {
+			return 0, false
+		}
+		capacity += float64(n.VCPUs)
+	}
+	return capacity, len(c.Nodes) > 0
 }
 
 // maxReplicas is the largest replica count of any range.

@@ -209,6 +209,24 @@ func TestSaturationMemoryIsBounded(t *testing.T) {
 	assert.Equal(t, 3, east.Saturated)
 	assert.Greater(t, east.TimedOut, int64(r.Requests/4), "most of us-east1's load times out")
 	assert.Less(t, peak, uint64(500<<20), "peak heap under 500 MiB")
+
+	// The estimate knows the cluster is saturated: most requests are shed
+	// at a few events each, and what is in flight is what the CPUs serve
+	// within the give-up time. So the run is not refused, and the
+	// estimate is still above what it took.
+	est, err := s.Estimate()
+	require.NoError(t, err)
+	require.NoError(t, est.Check(Budget{MaxEvents: DefaultMaxEvents, MaxMemory: DefaultMaxMemory}))
+	assert.Greater(t, est.MemoryBytes, float64(peak), "estimated memory")
+	assert.Greater(t, est.Events, float64(r.Events), "estimated events")
+	assert.Less(t, est.Events, 3*float64(r.Events), "estimated events")
+	s.Topology.VCPUs = 0 // no CPU queue: nothing is shed
+	require.NoError(t, s.Validate())
+	unqueued, err := s.Estimate()
+	require.NoError(t, err)
+	assert.Less(t, est.PeakInFlight, unqueued.PeakInFlight, "saturated CPUs bound the requests in flight")
+	assert.Less(t, est.Events, unqueued.Events/2, "shed requests cost a few events")
+	t.Logf("estimate %s; without CPU queues %s", est, unqueued)
 }
 
 // TestVCPUsPerRegion: topology.vcpus for every node, region_sizes vcpus

@@ -1,0 +1,44 @@
+package raft
+
+import "unsafe"
+
+// slabShift sets a slab's chunk: 1<<slabShift elements (about 400 KB of
+// parts).
+const slabShift = 10
+
+const slabMask = 1<<slabShift - 1
+
+// slab is a growable array of T, indexed by I, kept in fixed-size chunks: growing it
+// allocates one more chunk and never moves what it holds. A run holds
+// every request in flight in one (at ten times a cluster's capacity,
+// about a million): an array grown by append would copy it, old and new
+// copies alive together, each time it grew, and its peak memory would be
+// about twice what it holds (docs/decisions.md, "Memory at overload").
+// Pointers to its elements stay valid as it grows.
+type slab[I ~int32, T any] struct {
+	chunks []*[1 << slabShift]T
+	n      I
+}
+
+// at returns element i (0 <= i < len).
+func (s *slab[I, T]) at(i I) *T { return &s.chunks[i>>slabShift][i&slabMask] }
+
+// len returns the number of elements.
+func (s *slab[I, T]) len() I { return s.n }
+
+// add appends a zero element and returns its index.
+func (s *slab[I, T]) add() I {
+	i := s.n
+	if int(i>>slabShift) == len(s.chunks) {
+		s.chunks = append(s.chunks, new([1 << slabShift]T))
+	}
+	s.n++
+	return i
+}
+
+// StateBytes returns the bytes the model holds for a request in flight
+// and for each of its parts in flight (their slab slots), for estimates of
+// a run's memory (scenarios.Estimate).
+func StateBytes() (request, part int) {
+	return int(unsafe.Sizeof(reqState{})), int(unsafe.Sizeof(partState{}))
+}
