@@ -790,3 +790,38 @@ func TestGatewayLearnsLeaseFromSuccessfulReply(t *testing.T) {
 		}
 	}
 }
+
+// TestLeaseholderRequestsSkipNonVoters: DistSender sends a request that
+// needs the leaseholder only to replicas that can hold a lease
+// (OnlyPotentialLeaseholders), a follower read to any (AllExtantReplicas).
+// The leaseholder n1 crashes; a write from n4 in us-west1 polls the voters
+// n2 and n3 in us-east1 until one takes the lease, never the non-voter n5
+// in its own region (1 ms away, against 66 ms) nor n9. A stale read from n4
+// goes to n5 all the same.
+func TestLeaseholderRequestsSkipNonVoters(t *testing.T) {
+	h := newFaultHarness(t, DefaultConfig())
+	tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zoneLayoutA}, Rows: 10})
+	h.fault(Fault{Name: "n1 crashes", At: 10 * time.Second, For: time.Minute, Crash: []topology.NodeID{n1}})
+	keepLivenessLeaseOff(h, n1)
+	write := h.at(10.5, Request{Op: OpWrite, Table: tb, Gateway: n4})
+	stale := h.at(10.5, Request{Op: OpStaleRead, Table: tb, Gateway: n4})
+	polled := map[topology.NodeID]int{}
+	staleAt := topology.NodeID(-1)
+	h.m.SetTracer(func(ev TraceEvent) {
+		switch {
+		case ev.Req == write && (ev.Kind == "not-leaseholder" || ev.Kind == "eval" || ev.Kind == "wait"):
+			polled[ev.To]++
+		case ev.Req == stale && ev.Kind == "eval":
+			staleAt = ev.To
+		}
+	})
+	h.e.RunUntil(sim.At(40 * time.Second))
+	for _, tag := range []int64{write, stale} {
+		require.Len(t, h.rec.ok[tag], 1, "request %d ends once", tag)
+		assert.True(t, h.rec.ok[tag][0], "request %d", tag)
+	}
+	assert.Positive(t, polled[n2]+polled[n3], "the write polls the live voters")
+	assert.Zero(t, polled[n5], "never the non-voter near its gateway")
+	assert.Zero(t, polled[n9], "nor the other non-voter")
+	assert.Equal(t, n5, staleAt, "a follower read goes to the nearest replica, a non-voter")
+}

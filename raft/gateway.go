@@ -433,7 +433,7 @@ func (m *Model) retryPart(pi partID) {
 	gw := s.gateway
 	var best topology.NodeID
 	for {
-		best = m.nextReplica(r, gw, p.tried)
+		best = m.nextReplica(r, gw, p.tried, p.kind)
 		if best < 0 {
 			break
 		}
@@ -470,14 +470,23 @@ func (m *Model) retryPart(pi partID) {
 }
 
 // nextReplica returns the replica of r that DistSender at gw tries next
-// among those not in tried (-1: none left): the transport's order, those
-// on healthy connections first, each group by latency
-// (kvcoord/transport.go splitHealthy).
-func (m *Model) nextReplica(r *Range, gw topology.NodeID, tried uint32) topology.NodeID {
+// for a part of kind among those not in tried (-1: none left): the
+// transport's order, those on healthy connections first, each group by
+// latency (kvcoord/transport.go splitHealthy). A request that needs the
+// leaseholder goes to voters only: DistSender.sendToReplicas builds its
+// replica slice with OnlyPotentialLeaseholders for RoutingPolicy_LEASEHOLDER
+// (kvcoord/replica_slice.go NewReplicaSlice: CheckCanReceiveLease refuses a
+// non-voter), and AllExtantReplicas, non-voters included, for NEAREST (the
+// follower reads). The leaseholder is a voter, so it is always among them.
+func (m *Model) nextReplica(r *Range, gw topology.NodeID, tried uint32, kind partKind) topology.NodeID {
 	best := topology.NodeID(-1)
 	var bestRTT time.Duration
 	bestHealthy := false
-	for i, n := range r.Replicas {
+	replicas := r.Replicas
+	if kind.servedByLeaseholder() {
+		replicas = replicas[:r.NumVoters]
+	}
+	for i, n := range replicas {
 		if tried&(1<<uint(i)) != 0 {
 			continue
 		}
