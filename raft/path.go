@@ -1,6 +1,7 @@
 package raft
 
 import (
+	"slices"
 	"time"
 
 	"github.com/regionsim/regionsim/sim"
@@ -90,15 +91,32 @@ var attemptComps = [...]Component{CompGateway, CompGatewayFollower, CompEval, Co
 
 const numAttemptComps = len(attemptComps)
 
-// attemptSlot[c] is c's position in attemptComps, -1 for the others.
-var attemptSlot = func() (s [NumComponents]int8) {
-	for c := range s {
-		s[c] = -1
+// requestComps are the components only a request spends (its own hops
+// and waits at the gateway), never one of its parts.
+var requestComps = [...]Component{CompClient, CompCommitWait}
+
+// numWaitComps is how many components a part spends that no attempt
+// wastes: every component neither in attemptComps nor in requestComps.
+const numWaitComps = int(NumComponents) - numAttemptComps - len(requestComps)
+
+// attemptSlot[c] is c's position in attemptComps, -1 for the others;
+// waitSlot[c] its position in waitComps, -1 for the others; waitComps the
+// components a part keeps in partPath.comp.
+var attemptSlot, waitSlot, waitComps = func() (a, w [NumComponents]int8, comps [numWaitComps]Component) {
+	for c := range a {
+		a[c], w[c] = -1, -1
 	}
 	for i, c := range attemptComps {
-		s[c] = int8(i)
+		a[c] = int8(i)
 	}
-	return s
+	n := 0
+	for c := range NumComponents {
+		if a[c] < 0 && !slices.Contains(requestComps[:], c) {
+			w[c], comps[n] = int8(n), c
+			n++
+		}
+	}
+	return a, w, comps
 }()
 
 // String returns the component's name in results ("quorum_ack").
@@ -162,11 +180,14 @@ type PathSink interface {
 
 // partPath is a part's critical path so far.
 type partPath struct {
-	// comp holds what the part's finished intervals added up to; att the
-	// current attempt's attemptComps, settled into comp when
-	// the attempt serves and wasted when it does not.
-	comp [NumComponents]time.Duration
-	att  [numAttemptComps]time.Duration // by attemptSlot
+	// comp holds what the part's finished intervals added up to in the
+	// components no attempt wastes (by waitSlot); att the current
+	// attempt's attemptComps (by attemptSlot), moved into comp's
+	// CompRedirect or CompRetry when the attempt does not serve, and kept
+	// when it does (the part is then over: its reply decides or not).
+	// A part never spends requestComps.
+	comp [numWaitComps]time.Duration
+	att  [numAttemptComps]time.Duration
 	// The open interval, from mark: its first head goes to headC, its
 	// last tail to tailC, the rest to cur.
 	mark       sim.Time
@@ -183,18 +204,25 @@ type partPath struct {
 // addTo adds the part's components, its current attempt's included, to c.
 func (pp *partPath) addTo(c *[NumComponents]time.Duration) {
 	for k, d := range pp.comp {
-		c[k] += d
+		c[waitComps[k]] += d
 	}
 	for k, d := range pp.att {
 		c[attemptComps[k]] += d
 	}
 }
 
+// add adds d to component c. Nothing is added for d == 0, whose
+// component may be unset (a head or tail not used, a part closed the
+// instant it started); a part spending time on one of requestComps is a
+// bug, and panics.
 func (pp *partPath) add(c Component, d time.Duration) {
+	if d == 0 {
+		return
+	}
 	if i := attemptSlot[c]; i >= 0 {
 		pp.att[i] += d
 	} else {
-		pp.comp[c] += d
+		pp.comp[waitSlot[c]] += d
 	}
 }
 
@@ -204,7 +232,11 @@ func (m *Model) closePart(pi partID) {
 	if m.pathSink == nil {
 		return
 	}
-	pp := &m.parts.at(pi).path
+	p := m.parts.at(pi)
+	if p.req == noReq {
+		return // a lease transfer: no request, no path
+	}
+	pp := &p.path
 	now := m.eng.Now()
 	rest := now.Sub(pp.mark)
 	h := min(pp.head, rest)
@@ -245,15 +277,15 @@ func (m *Model) wasteAttempt(pi partID, c Component) {
 	m.closePart(pi)
 	pp := &m.parts.at(pi).path
 	for k, d := range pp.att {
-		pp.comp[c] += d
+		pp.comp[waitSlot[c]] += d
 		pp.att[k] = 0
 	}
 	pp.acked = false
 }
 
 // settleAttempt closes part pi's open interval (its reply's arrival at the
-// gateway) and keeps what its attempt spent: it served. A follower read
-// served away from the leaseholder had a gateway→follower round trip.
+// gateway) and keeps what its attempt spent, in att: it served. A follower
+// read served away from the leaseholder had a gateway→follower round trip.
 func (m *Model) settleAttempt(pi partID) {
 	if m.pathSink == nil {
 		return
@@ -266,10 +298,6 @@ func (m *Model) settleAttempt(pi partID) {
 			pp.att[attemptSlot[CompGatewayFollower]] += pp.att[attemptSlot[CompGateway]]
 			pp.att[attemptSlot[CompGateway]] = 0
 		}
-	}
-	for k, d := range pp.att {
-		pp.comp[attemptComps[k]] += d
-		pp.att[k] = 0
 	}
 }
 
@@ -326,9 +354,7 @@ func (m *Model) decidedBy(ri reqID, pp *partPath, served topology.NodeID) {
 		return
 	}
 	rp := &m.reqs.at(ri).path
-	for k, d := range pp.comp {
-		rp.comp[k] += d
-	}
+	pp.addTo(&rp.comp)
 	rp.mark = m.eng.Now()
 	rp.served = int16(m.cluster.Nodes[served].Region)
 	rp.ackRegion = -1
