@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"runtime"
@@ -53,15 +54,16 @@ type Estimate struct {
 	// PeakInFlight bounds the requests in flight at once: the highest
 	// arrival rate times the longest a request can wait (its deadline when
 	// the scenario has faults or a client timeout, else a few seconds).
-	// When the peak offers more CPU work than the nodes have (and no fault
-	// holds requests outside the CPU queues), it is what the CPUs serve
-	// within twice the give-up time plus what is on its way to them: the
-	// rest is shed on arrival.
+	// Without faults (which hold requests outside the CPU queues) and with
+	// CPU queues, a request evaluated at a node the peak saturates counts
+	// only if the node serves it, for twice the give-up time: the rest is
+	// shed on arrival.
 	PeakInFlight float64
-	// MemoryBytes bounds the run's peak memory: the runtime, per-range
-	// state, latency histograms and timeline bins, and PeakInFlight
-	// requests with their parts and messages, doubled for the garbage
-	// collector's headroom.
+	// MemoryBytes estimates, erring high, the run's peak memory: the
+	// runtime, per-range state, latency histograms and timeline bins, and
+	// PeakInFlight requests with their parts and messages, doubled for the
+	// garbage collector's headroom. Budget.MaxMemory is also enforced
+	// while the run goes.
 	MemoryBytes float64
 }
 
@@ -165,9 +167,9 @@ func (s *Scenario) Estimate() (Estimate, error) {
 	}
 	peakRate, activeSeries := 0.0, 0.0
 	var loads []offered
-	// CPU work per job, at the medians (shorter than the means of the
-	// skewed laws: more jobs fit in a CPU's time).
-	svc, raftCPU := c.Latency.Service().Median().Seconds(), c.RaftCPU.Seconds()
+	// CPU work per job: an evaluation's mean (what a CPU serves per
+	// second), a Raft append's constant.
+	svc, raftCPU := meanOf(c.Latency.Service()), c.RaftCPU.Seconds()
 	for _, w := range s.Workload {
 		ti := s.TableIndex(w.Table)
 		t := s.Tables[ti]
@@ -183,12 +185,12 @@ func (s *Scenario) Estimate() (Estimate, error) {
 		requests, peak := integrate(rate, steps, end)
 		peakRate += peak
 		est.Requests += requests
-		l := offered{peak: peak}
+		l := offered{peak: peak, evalAt: make([]float64, len(c.Nodes)), appendCPU: map[[2]int32]float64{}}
 		for _, os := range w.OpShares() {
 			l.events += os.Share * eventsPerRequest(os.Op, t, replicas, regions)
 			evals, appends, parts := jobsPerRequest(os.Op, t, replicas, regions, w.LocalShare(t.RowShares(db.Regions)))
-			l.cpu += os.Share * (evals*svc + appends*raftCPU)
 			l.parts += os.Share * parts
+			l.spread(placed[ti], followerRead(os.Op, t), os.Share*evals*svc, os.Share*appends/replicas*raftCPU)
 			if os.Share > 0 {
 				activeSeries++
 			}
@@ -196,6 +198,7 @@ func (s *Scenario) Estimate() (Estimate, error) {
 		// Arrivals are Poisson: count three standard deviations more than
 		// the mean, so the events of a run seldom exceed the estimate.
 		l.requests = requests + 3*math.Sqrt(requests)
+		l.settle()
 		loads = append(loads, l)
 		// Requests to ranges a fault takes down retry with backoff while
 		// they wait: for the whole fault where it takes the quorum (or cuts
@@ -227,35 +230,40 @@ func (s *Scenario) Estimate() (Estimate, error) {
 	if len(s.Faults) > 0 {
 		est.Events += sec*nodes*2 + float64(len(s.Faults))*(2+float64(ranges))
 	}
-	// A cluster offered more CPU work than its CPUs have serves what they
-	// can; the rest is shed (raft/queues.go admitEval) at a few events
-	// each. On the whole run's CPU time, so a busy hour does not borrow
-	// a quiet one's capacity the other way round: the estimate stays high.
-	capacity, queued := cpuCapacity(c)
-	demand, peakDemand, peakParts := 0.0, 0.0, 0.0
-	for _, l := range loads {
-		demand += l.requests * l.cpu
-		peakDemand += l.peak * l.cpu
-		peakParts += l.peak * l.parts
+	// A node offered more CPU work than it has serves what it can; the
+	// evaluations it would not start within the give-up time are shed
+	// (raft/queues.go admitEval) at a few events each. Per node, from
+	// where each workload's evaluations and appends land (cpuDemand).
+	// Events from the mean rates: pooling a run's CPU time over the run
+	// lets a quiet hour's spare capacity serve a busy one, which counts
+	// more requests served, not fewer.
+	capacity, queued := nodeCapacity(c)
+	meanRate := func(l *offered) float64 { return l.requests / end.Seconds() }
+	peakOf := func(l *offered) float64 { return l.peak }
+	var meanServed, peakServed []float64
+	if queued {
+		meanServed = servedShares(loads, capacity, meanRate)
+		peakServed = servedShares(loads, capacity, peakOf)
 	}
-	served := 1.0
-	if queued && demand > capacity*end.Seconds() {
-		served = capacity * end.Seconds() / demand
-	}
 	for _, l := range loads {
+		served := 1.0
+		if queued {
+			served = l.servedShare(meanServed)
+		}
 		est.Events += l.requests * (served*l.events + (1-served)*estShedEvents)
 	}
 	est.PeakInFlight = peakRate * wait.Seconds()
 	inFlightBytes := estRequestBytes + maxParts*(estPartBytes+estEventBytes*(2+maxReplicas(placed)))
-	if queued && len(s.Faults) == 0 && peakDemand > capacity {
-		// Saturated at its peak: a request in flight is on its way to a
+	if queued && len(s.Faults) == 0 {
+		// A request evaluated at a saturated node is on its way to its
 		// CPU queue (within two of the widest round trips: transit), or
-		// admitted to one and started within the give-up time, then
-		// queued about as long again for its followers' appends (their
-		// queues are as deep: what arrives later is shed), and its hops.
-		// About half of them wait for a CPU, with one event each, the
-		// others replicate, with an event per replica. Faults are left
-		// out: requests waiting one out retry without a CPU.
+		// admitted and started within the give-up time: at most twice
+		// that for a request of two phases (an insert's checks then its
+		// write, a locality-optimized read's local then remote probes;
+		// admitEval counts the give-up time from each evaluation), plus
+		// its hops. One evaluated where the CPUs keep up is in flight as
+		// long as without saturation. Faults are left out: a request
+		// waiting one out retries without a CPU.
 		giveUp := raft.OverloadTimeout
 		if t := s.Cockroach.ClientTimeout; t > 0 {
 			giveUp = t
@@ -266,10 +274,17 @@ func (s *Scenario) Estimate() (Estimate, error) {
 				transit = max(transit, 2*c.RegionRTT(i, j).Median())
 			}
 		}
-		servedRate := peakRate * capacity / peakDemand
-		if n := servedRate*(2*giveUp+transit).Seconds() + peakRate*transit.Seconds(); n < est.PeakInFlight {
-			est.PeakInFlight = n
-			inFlightBytes = estRequestBytes + peakParts/peakRate*(estPartBytes+estEventBytes*(2+maxReplicas(placed))/2)
+		n, parts := 0.0, 0.0
+		for _, l := range loads {
+			calm, busy := l.split(peakServed)
+			n += l.peak * (calm*wait.Seconds() + busy*(2*giveUp+transit).Seconds() + (1-calm-busy)*transit.Seconds())
+			parts += l.peak * l.parts
+		}
+		// About half of them wait for a CPU, with one event each, the
+		// others replicate, with one per replica and one more.
+		est.PeakInFlight = n
+		if peakRate > 0 {
+			inFlightBytes = estRequestBytes + parts/peakRate*(estPartBytes+estEventBytes*(3+maxReplicas(placed))/2)
 		}
 	}
 
@@ -332,10 +347,174 @@ func eventsPerRequest(op raft.Op, t Table, replicas, regions float64) float64 {
 
 // offered is what one workload entry asks of the cluster: requests (the
 // mean plus three standard deviations) and its peak rate, and per request
-// its engine events, its CPU seconds and how many parts it has in flight
-// at once.
+// its engine events, how many parts it has in flight at once, and the CPU
+// seconds of its evaluations at each node (evalAt).
 type offered struct {
-	requests, peak, events, cpu, parts float64
+	requests, peak, events, parts float64
+	evalAt                        []float64
+	appends                       []appendAt
+	appendCPU                     map[[2]int32]float64 // while spread gathers them
+}
+
+// servedShare returns the share of l's requests whose evaluations the
+// nodes serve, given each node's served share of the evaluations it is
+// offered: the average over l's evaluations (a request of several is
+// counted served when any is, which errs towards more served).
+func (l *offered) servedShare(served []float64) float64 {
+	total, ok := 0.0, 0.0
+	for n, d := range l.evalAt {
+		total += d
+		ok += d * served[n]
+	}
+	if total == 0 {
+		return 1
+	}
+	return ok / total
+}
+
+// split returns the shares of l's requests evaluated at nodes that keep
+// up (calm) and served at saturated ones (busy); the rest is shed.
+func (l *offered) split(served []float64) (calm, busy float64) {
+	total := 0.0
+	for n, d := range l.evalAt {
+		total += d
+		if served[n] >= 1 {
+			calm += d
+		} else {
+			busy += d * served[n]
+		}
+	}
+	if total == 0 {
+		return 1, 0
+	}
+	return calm / total, busy / total
+}
+
+// appendAt is the CPU one request of a workload causes at node to by
+// the Raft appends of a write evaluated at node from.
+type appendAt struct {
+	from, to int32
+	cpu      float64
+}
+
+// spread adds one op of a workload to l: its evaluation CPU per request
+// (eval) and its append CPU per request and replica (app). Requests are
+// spread evenly over the table's ranges: where the model routes them to
+// fewer ranges (a region's partition), the estimate sees less saturation
+// and counts more requests served, the direction it must err in. A request
+// that needs the leaseholder evaluates there, a follower read at any
+// replica, evenly; a write appends at every replica of its range.
+func (l *offered) spread(layouts []placement.RangeLayout, follower bool, eval, app float64) {
+	if len(layouts) == 0 {
+		return
+	}
+	per := 1 / float64(len(layouts))
+	for _, ly := range layouts {
+		lh := ly.Leaseholder
+		k := float64(len(ly.Voters) + len(ly.NonVoters))
+		for _, group := range [2][]topology.NodeID{ly.Voters, ly.NonVoters} {
+			for _, r := range group {
+				if follower {
+					l.evalAt[r] += eval * per / k
+				}
+				if app > 0 {
+					l.appendCPU[[2]int32{int32(lh), int32(r)}] += app * per
+				}
+			}
+		}
+		if !follower {
+			l.evalAt[lh] += eval * per
+		}
+	}
+}
+
+// settle turns the appends gathered by spread into a list in node order.
+func (l *offered) settle() {
+	for k, cpu := range l.appendCPU {
+		l.appends = append(l.appends, appendAt{k[0], k[1], cpu})
+	}
+	slices.SortFunc(l.appends, func(a, b appendAt) int {
+		return cmp.Or(cmp.Compare(a.from, b.from), cmp.Compare(a.to, b.to))
+	})
+	l.appendCPU = nil
+}
+
+// servedShares returns, for each node, the share of the evaluations it
+// is offered that it serves, with the workloads at rate(l): all of them
+// while its evaluations and the appends it receives fit in its CPUs, else
+// what is left of its CPUs after the appends, over the evaluations. Appends
+// are never shed, but only served writes cause them: the shares are the
+// fixed point of that loop, found by damped iteration, then settled.
+func servedShares(loads []offered, capacity []float64, rate func(*offered) float64) []float64 {
+	n := len(capacity)
+	evals, apps, f := make([]float64, n), make([]float64, n), make([]float64, n)
+	for i := range loads {
+		r := rate(&loads[i])
+		for k, d := range loads[i].evalAt {
+			evals[k] += r * d
+		}
+	}
+	share := func(k int) float64 {
+		if evals[k] == 0 || evals[k]+apps[k] <= capacity[k] {
+			return 1
+		}
+		return max(0, capacity[k]-apps[k]) / evals[k]
+	}
+	for k := range f {
+		f[k] = 1
+	}
+	for iter := 0; iter <= 60; iter++ {
+		clear(apps)
+		for i := range loads {
+			r := rate(&loads[i])
+			for _, a := range loads[i].appends {
+				apps[a.to] += r * a.cpu * f[a.from]
+			}
+		}
+		for k := range f {
+			if iter < 60 {
+				f[k] = (f[k] + share(k)) / 2
+			} else {
+				f[k] = share(k)
+			}
+		}
+	}
+	return f
+}
+
+// meanOf returns the mean of d in seconds, averaging its quantiles at the
+// midpoints of 4,096 equal slices (a spiked law's tail beyond the last
+// midpoint is left out).
+func meanOf(d topology.Dist) float64 {
+	const n = 4096
+	sum := 0.0
+	for i := range n {
+		sum += d.Quantile((float64(i) + 0.5) / n).Seconds()
+	}
+	return sum / n
+}
+
+// nodeCapacity returns each node's CPU seconds per second (+Inf for a
+// node without a CPU queue, vcpus 0, which serves any load), and whether
+// any node has a CPU queue.
+func nodeCapacity(c *topology.Cluster) (capacity []float64, queued bool) {
+	capacity = make([]float64, len(c.Nodes))
+	for i, n := range c.Nodes {
+		capacity[i] = math.Inf(1)
+		if n.VCPUs > 0 {
+			capacity[i] = float64(n.VCPUs)
+			queued = true
+		}
+	}
+	return capacity, queued
+}
+
+// followerRead reports whether op on table t is served by the nearest
+// replica rather than the leaseholder (DistSender's NEAREST routing): a
+// stale or bounded read, or any read of a GLOBAL table.
+func followerRead(op raft.Op, t Table) bool {
+	return op == raft.OpStaleRead || op == raft.OpBoundedRead ||
+		op == raft.OpRead && t.Locality == placement.LocalityGlobal
 }
 
 // jobsPerRequest returns what one request of op asks of the CPUs, on a
@@ -355,25 +534,17 @@ func jobsPerRequest(op raft.Op, t Table, replicas, regions, local float64) (eval
 	case raft.OpStaleRead, raft.OpBoundedRead:
 		return 1, 0, 1
 	case raft.OpInsert:
-		return 1 + regions, replicas, regions
+		if t.Locality == placement.LocalityRegionalByRow && t.PrimaryKey == PrimaryKeyPlain && regions > 1 {
+			// A uniqueness check of every other partition at once, then
+			// the write (raft/write.go startInsert).
+			return regions, replicas, regions - 1
+		}
+		return 1, replicas, 1
 	case raft.OpTxn:
 		n := float64(t.TxnRanges)
 		return n, n * replicas, n
 	}
 	return 1, replicas, 1 // a write
-}
-
-// cpuCapacity returns the CPU seconds the cluster's nodes serve per
-// second, and whether every node has a CPU queue (vcpus > 0): without one
-// a node serves any load and nothing bounds the requests it holds.
-func cpuCapacity(c *topology.Cluster) (capacity float64, queued bool) {
-	for _, n := range c.Nodes {
-		if n.VCPUs == 0 {
-			return 0, false
-		}
-		capacity += float64(n.VCPUs)
-	}
-	return capacity, len(c.Nodes) > 0
 }
 
 // maxReplicas is the largest replica count of any range.

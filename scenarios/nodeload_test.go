@@ -286,3 +286,42 @@ func TestCPUWaitIsAttributed(t *testing.T) {
 	assert.InDelta(t, a.P99.MeanMs, sum, 0.01)
 	assert.Greater(t, wait, 0.0, "%+v", a.P99.Components)
 }
+
+// TestEstimateOfUnevenSaturation: cheap reads saturate us-east1's nodes
+// and costly writes us-west1's. The estimate works out saturation per
+// node, so it stays above the run's events and peak heap (pooled over
+// the cluster, the cheap reads' spare count made it fall below both).
+func TestEstimateOfUnevenSaturation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("half a million requests")
+	}
+	s, err := Parse([]byte(`
+duration: 8s
+warmup: 2s
+topology: {vcpus: 1, region_sizes: {us-east1: {vcpus: 8}}, raft_cpu: 10ms}
+database: {regions: [us-east1, us-west1, europe-west1], primary_region: us-east1, placement: restricted}
+tables:
+  - {name: hot, locality: regional-by-table, home_region: us-east1, ranges: 30}
+  - {name: heavy, locality: regional-by-table, home_region: us-west1, ranges: 30}
+workload:
+  - {region: us-east1, rate: 65000, table: hot, mix: {read: 1}}
+  - {region: us-west1, rate: 20000, table: heavy, mix: {write: 1}}
+`), "uneven.yaml")
+	require.NoError(t, err)
+	est, err := s.Estimate()
+	require.NoError(t, err)
+	runtime.GC()
+	var ms runtime.MemStats
+	var peak uint64
+	r, err := RunWithProgress(s, func(done, total time.Duration) {
+		runtime.ReadMemStats(&ms)
+		peak = max(peak, ms.HeapAlloc)
+	})
+	require.NoError(t, err)
+	for _, rl := range r.RegionLoad[:2] {
+		assert.Positive(t, rl.Saturated, "%s is saturated", rl.Region)
+	}
+	assert.Greater(t, est.Events, float64(r.Events), "estimated events")
+	assert.Greater(t, est.MemoryBytes, float64(peak), "estimated memory")
+	t.Logf("estimate %s; ran %d events, peak heap %d MiB", est, r.Events, peak>>20)
+}
