@@ -170,6 +170,10 @@ func (s *Scenario) Estimate() (Estimate, error) {
 	// CPU work per job: an evaluation's mean (what a CPU serves per
 	// second), a Raft append's constant.
 	svc, raftCPU := meanOf(c.Latency.Service()), c.RaftCPU.Seconds()
+	spreads := make([]tableSpread, len(s.Tables))
+	for ti := range s.Tables {
+		spreads[ti] = tableSpreadOf(placed[ti], len(c.Nodes))
+	}
 	for _, w := range s.Workload {
 		ti := s.TableIndex(w.Table)
 		t := s.Tables[ti]
@@ -185,12 +189,12 @@ func (s *Scenario) Estimate() (Estimate, error) {
 		requests, peak := integrate(rate, steps, end)
 		peakRate += peak
 		est.Requests += requests
-		l := offered{peak: peak, evalAt: make([]float64, len(c.Nodes)), appendCPU: map[[2]int32]float64{}}
+		l := offered{peak: peak, evalAt: make([]float64, len(c.Nodes))}
 		for _, os := range w.OpShares() {
 			l.events += os.Share * eventsPerRequest(os.Op, t, replicas, regions)
 			evals, appends, parts := jobsPerRequest(os.Op, t, replicas, regions, w.LocalShare(t.RowShares(db.Regions)))
 			l.parts += os.Share * parts
-			l.spread(placed[ti], followerRead(os.Op, t), os.Share*evals*svc, os.Share*appends/replicas*raftCPU)
+			l.spread(&spreads[ti], followerRead(os.Op, t), os.Share*evals*svc, os.Share*appends/replicas*raftCPU)
 			if os.Share > 0 {
 				activeSeries++
 			}
@@ -198,7 +202,6 @@ func (s *Scenario) Estimate() (Estimate, error) {
 		// Arrivals are Poisson: count three standard deviations more than
 		// the mean, so the events of a run seldom exceed the estimate.
 		l.requests = requests + 3*math.Sqrt(requests)
-		l.settle()
 		loads = append(loads, l)
 		// Requests to ranges a fault takes down retry with backoff while
 		// they wait: for the whole fault where it takes the quorum (or cuts
@@ -353,7 +356,6 @@ type offered struct {
 	requests, peak, events, parts float64
 	evalAt                        []float64
 	appends                       []appendAt
-	appendCPU                     map[[2]int32]float64 // while spread gathers them
 }
 
 // servedShare returns the share of l's requests whose evaluations the
@@ -397,46 +399,71 @@ type appendAt struct {
 	cpu      float64
 }
 
-// spread adds one op of a workload to l: its evaluation CPU per request
-// (eval) and its append CPU per request and replica (app). Requests are
-// spread evenly over the table's ranges: where the model routes them to
-// fewer ranges (a region's partition), the estimate sees less saturation
-// and counts more requests served, the direction it must err in. A request
-// that needs the leaseholder evaluates there, a follower read at any
-// replica, evenly; a write appends at every replica of its range.
-func (l *offered) spread(layouts []placement.RangeLayout, follower bool, eval, app float64) {
+// tableSpread is where a table's requests land when spread evenly over
+// its ranges: each node's share of them as leaseholder (lh) and as a
+// replica, counting 1/replicas per range (rep), and each (leaseholder,
+// replica) pair's share of the ranges (pairs, in node order).
+type tableSpread struct {
+	lh, rep []float64
+	pairs   []appendAt
+}
+
+// tableSpreadOf returns the spread of a table placed as layouts on n nodes.
+func tableSpreadOf(layouts []placement.RangeLayout, n int) tableSpread {
+	ts := tableSpread{lh: make([]float64, n), rep: make([]float64, n)}
 	if len(layouts) == 0 {
-		return
+		return ts
 	}
 	per := 1 / float64(len(layouts))
+	pairs := map[[2]int32]float64{}
 	for _, ly := range layouts {
 		lh := ly.Leaseholder
+		ts.lh[lh] += per
 		k := float64(len(ly.Voters) + len(ly.NonVoters))
 		for _, group := range [2][]topology.NodeID{ly.Voters, ly.NonVoters} {
 			for _, r := range group {
-				if follower {
-					l.evalAt[r] += eval * per / k
-				}
-				if app > 0 {
-					l.appendCPU[[2]int32{int32(lh), int32(r)}] += app * per
-				}
+				ts.rep[r] += per / k
+				pairs[[2]int32{int32(lh), int32(r)}] += per
 			}
 		}
-		if !follower {
-			l.evalAt[lh] += eval * per
-		}
 	}
-}
-
-// settle turns the appends gathered by spread into a list in node order.
-func (l *offered) settle() {
-	for k, cpu := range l.appendCPU {
-		l.appends = append(l.appends, appendAt{k[0], k[1], cpu})
+	for k, v := range pairs {
+		ts.pairs = append(ts.pairs, appendAt{k[0], k[1], v})
 	}
-	slices.SortFunc(l.appends, func(a, b appendAt) int {
+	slices.SortFunc(ts.pairs, func(a, b appendAt) int {
 		return cmp.Or(cmp.Compare(a.from, b.from), cmp.Compare(a.to, b.to))
 	})
-	l.appendCPU = nil
+	return ts
+}
+
+// spread adds one op of a workload on a table spread as ts to l: its
+// evaluation CPU per request (eval) and its append CPU per request and
+// replica (app). Requests are spread evenly over the table's ranges: where
+// the model routes them to fewer ranges (a region's partition), the
+// estimate sees less saturation and counts more requests served, the
+// direction it must err in. A request that needs the leaseholder evaluates
+// there, a follower read at any replica, evenly; a write appends at every
+// replica of its range.
+func (l *offered) spread(ts *tableSpread, follower bool, eval, app float64) {
+	at := ts.lh
+	if follower {
+		at = ts.rep
+	}
+	for n, sh := range at {
+		l.evalAt[n] += eval * sh
+	}
+	if app == 0 {
+		return
+	}
+	if len(l.appends) == 0 {
+		l.appends = make([]appendAt, len(ts.pairs))
+		for i, p := range ts.pairs {
+			l.appends[i] = appendAt{p.from, p.to, 0}
+		}
+	}
+	for i, p := range ts.pairs {
+		l.appends[i].cpu += app * p.cpu
+	}
 }
 
 // servedShares returns, for each node, the share of the evaluations it
