@@ -91,6 +91,10 @@ type Model struct {
 	freeReqs  []reqID
 	parts     slab[partID, partState]
 	freeParts []partID
+	// comps holds the path components of requests that have them
+	// (reqPath.comps), freeComps the free slots.
+	comps     slab[int32, [NumComponents]time.Duration]
+	freeComps []int32
 }
 
 // Event kinds of the request path's handler (Model.Handle). The comment
@@ -537,6 +541,7 @@ func (m *Model) newReq() reqID {
 	if n := len(m.freeReqs); n > 0 {
 		ri := m.freeReqs[n-1]
 		m.freeReqs = m.freeReqs[:n-1]
+		m.releaseReqComps(&m.reqs.at(ri).path) // if reportPath did not
 		return ri
 	}
 	return m.reqs.add()

@@ -321,14 +321,57 @@ func (m *Model) commitPath(pi partID, i int) {
 	}
 }
 
-// reqPath is a request's critical path so far: its components, the open
-// interval's start and component (while no part decides it: the client's
-// hop, a commit wait), and the regions of the part that decided it.
+// reqPath is a request's critical path so far: its client hops, its other
+// components (comps, kept aside: see reqComps), the open interval's start
+// and component (while no part decides it: the client's hop, a commit
+// wait), and the regions of the part that decided it.
 type reqPath struct {
-	comp              [NumComponents]time.Duration
-	mark              sim.Time
+	client time.Duration // CompClient
+	mark   sim.Time
+	// comps is 1 + the index in Model.reqComps of the request's other
+	// components, 0 while none has been added. A request queued for a CPU
+	// has only its hop from the client, so the million a saturated
+	// cluster holds need no array each; a part's decision adds one, for
+	// the short time until the reply reaches the client.
+	comps             int32
 	cur               Component
 	served, ackRegion int16
+}
+
+// reqComps returns request path rp's components other than CompClient,
+// giving it zeroed ones on first use.
+func (m *Model) reqComps(rp *reqPath) *[NumComponents]time.Duration {
+	if rp.comps == 0 {
+		var i int32
+		if n := len(m.freeComps); n > 0 {
+			i = m.freeComps[n-1]
+			m.freeComps = m.freeComps[:n-1]
+			*m.comps.at(i) = [NumComponents]time.Duration{}
+		} else {
+			i = m.comps.add()
+		}
+		rp.comps = i + 1
+	}
+	return m.comps.at(rp.comps - 1)
+}
+
+// addReq adds d to component c of request path rp.
+func (m *Model) addReq(rp *reqPath, c Component, d time.Duration) {
+	switch {
+	case c == CompClient:
+		rp.client += d
+	case d != 0:
+		m.reqComps(rp)[c] += d
+	}
+}
+
+// releaseReqComps returns request path rp's components to the free list:
+// once reported, or when its request's slot is reused.
+func (m *Model) releaseReqComps(rp *reqPath) {
+	if rp.comps != 0 {
+		m.freeComps = append(m.freeComps, rp.comps-1)
+		rp.comps = 0
+	}
 }
 
 // stepReq closes request ri's open interval (on its component) and opens
@@ -341,7 +384,7 @@ func (m *Model) stepReqAt(ri reqID, c Component, t sim.Time) {
 		return
 	}
 	rp := &m.reqs.at(ri).path
-	rp.comp[rp.cur] += t.Sub(rp.mark)
+	m.addReq(rp, rp.cur, t.Sub(rp.mark))
 	rp.mark, rp.cur = t, c
 }
 
@@ -354,7 +397,7 @@ func (m *Model) decidedBy(ri reqID, pp *partPath, served topology.NodeID) {
 		return
 	}
 	rp := &m.reqs.at(ri).path
-	pp.addTo(&rp.comp)
+	pp.addTo(m.reqComps(rp))
 	rp.mark = m.eng.Now()
 	rp.served = int16(m.cluster.Nodes[served].Region)
 	rp.ackRegion = -1
@@ -381,7 +424,7 @@ func (m *Model) cutShort(ri reqID) {
 	m.closePart(pi)
 	pp := &m.parts.at(pi).path
 	rp := &s.path
-	pp.addTo(&rp.comp)
+	pp.addTo(m.reqComps(rp))
 	rp.mark = m.eng.Now()
 	rp.served = int16(m.cluster.Nodes[m.parts.at(pi).node].Region)
 }
@@ -398,9 +441,10 @@ func (m *Model) shedPath(ri reqID, pi partID, giveUp sim.Time) {
 	m.closePart(pi)
 	pp := &m.parts.at(pi).path
 	rp := &m.reqs.at(ri).path
-	pp.addTo(&rp.comp)
-	rp.comp[CompCPUWait] += giveUp.Sub(m.eng.Now())
-	rp.comp[CompClient] += m.clientHop(ri)
+	c := m.reqComps(rp)
+	pp.addTo(c)
+	c[CompCPUWait] += giveUp.Sub(m.eng.Now())
+	rp.client += m.clientHop(ri)
 	rp.mark = giveUp.Add(m.clientHop(ri))
 	rp.served = int16(m.cluster.Nodes[m.parts.at(pi).node].Region)
 }
@@ -408,5 +452,11 @@ func (m *Model) shedPath(ri reqID, pi partID, giveUp sim.Time) {
 // reportPath hands request ri's finished path to the path sink.
 func (m *Model) reportPath(ri reqID) {
 	s := m.reqs.at(ri)
-	m.pathSink.Path(s.tag, Path{D: s.path.comp, ServedRegion: int(s.path.served), AckRegion: int(s.path.ackRegion)})
+	var d [NumComponents]time.Duration
+	if s.path.comps != 0 {
+		d = *m.comps.at(s.path.comps - 1)
+	}
+	d[CompClient] += s.path.client
+	m.releaseReqComps(&s.path) // the path is complete
+	m.pathSink.Path(s.tag, Path{D: d, ServedRegion: int(s.path.served), AckRegion: int(s.path.ackRegion)})
 }
