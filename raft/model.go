@@ -95,6 +95,10 @@ type Model struct {
 	// (reqPath.comps), freeComps the free slots.
 	comps     slab[int32, [NumComponents]time.Duration]
 	freeComps []int32
+	// waits holds the path components no attempt wastes of parts that
+	// have them (partPath.waits), freeWaits the free slots.
+	waits     slab[int32, [numWaitComps]time.Duration]
+	freeWaits []int32
 }
 
 // Event kinds of the request path's handler (Model.Handle). The comment
@@ -558,6 +562,7 @@ func (m *Model) newPart() partID {
 		pi = m.parts.add()
 	}
 	p := m.parts.at(pi)
+	m.releasePartComps(&p.path)
 	*p = partState{gen: p.gen, req: noReq, rng: noRange, next: noPart, prev: noPart,
 		parkedOn: noRange, sibNext: noPart, sibPrev: noPart}
 	return pi

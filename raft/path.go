@@ -180,14 +180,17 @@ type PathSink interface {
 
 // partPath is a part's critical path so far.
 type partPath struct {
-	// comp holds what the part's finished intervals added up to in the
-	// components no attempt wastes (by waitSlot); att the current
+	// comp (see waits) holds what the part's finished intervals added up
+	// to in the components no attempt wastes (by waitSlot); att the current
 	// attempt's attemptComps (by attemptSlot), moved into comp's
 	// CompRedirect or CompRetry when the attempt does not serve, and kept
 	// when it does (the part is then over: its reply decides or not).
 	// A part never spends requestComps.
-	comp [numWaitComps]time.Duration
-	att  [numAttemptComps]time.Duration
+	att [numAttemptComps]time.Duration
+	// waits is 1 + the index in Model.waits of comp, 0 while nothing has
+	// been added to it: a part queued for a CPU has spent nothing there
+	// yet, so the million a saturated cluster holds need no array each.
+	waits int32
 	// The open interval, from mark: its first head goes to headC, its
 	// last tail to tailC, the rest to cur.
 	mark       sim.Time
@@ -201,28 +204,58 @@ type partPath struct {
 	acked        bool
 }
 
-// addTo adds the part's components, its current attempt's included, to c.
-func (pp *partPath) addTo(c *[NumComponents]time.Duration) {
-	for k, d := range pp.comp {
-		c[waitComps[k]] += d
+// partComps returns part path pp's components that no attempt wastes
+// (its comp), giving it zeroed ones on first use.
+func (m *Model) partComps(pp *partPath) *[numWaitComps]time.Duration {
+	if pp.waits == 0 {
+		var i int32
+		if n := len(m.freeWaits); n > 0 {
+			i = m.freeWaits[n-1]
+			m.freeWaits = m.freeWaits[:n-1]
+			*m.waits.at(i) = [numWaitComps]time.Duration{}
+		} else {
+			i = m.waits.add()
+		}
+		pp.waits = i + 1
+	}
+	return m.waits.at(pp.waits - 1)
+}
+
+// releasePartComps returns part path pp's comp to the free list (its slot
+// is being reused).
+func (m *Model) releasePartComps(pp *partPath) {
+	if pp.waits != 0 {
+		m.freeWaits = append(m.freeWaits, pp.waits-1)
+		pp.waits = 0
+	}
+}
+
+// addPartTo adds part path pp's components, its current attempt's
+// included, to c. pp may be a copy of a part's path whose slot is done,
+// as long as the slot has not been reused since (its comp goes with it).
+func (m *Model) addPartTo(pp *partPath, c *[NumComponents]time.Duration) {
+	if pp.waits != 0 {
+		for k, d := range m.waits.at(pp.waits - 1) {
+			c[waitComps[k]] += d
+		}
 	}
 	for k, d := range pp.att {
 		c[attemptComps[k]] += d
 	}
 }
 
-// add adds d to component c. Nothing is added for d == 0, whose
-// component may be unset (a head or tail not used, a part closed the
-// instant it started); a part spending time on one of requestComps is a
-// bug, and panics.
-func (pp *partPath) add(c Component, d time.Duration) {
+// addPart adds d to component c of part path pp. Nothing is added for
+// d == 0, whose component may be unset (a head or tail not used, a part
+// closed the instant it started); a part spending time on one of
+// requestComps is a bug, and panics.
+func (m *Model) addPart(pp *partPath, c Component, d time.Duration) {
 	if d == 0 {
 		return
 	}
 	if i := attemptSlot[c]; i >= 0 {
 		pp.att[i] += d
 	} else {
-		pp.comp[waitSlot[c]] += d
+		m.partComps(pp)[waitSlot[c]] += d
 	}
 }
 
@@ -245,9 +278,9 @@ func (m *Model) closePart(pi partID) {
 	// (a deadline during a CPU wait) gives it nothing or its part.
 	t := min(pp.tail, rest, max(0, now.Sub(pp.tailAt)))
 	rest -= t
-	pp.add(pp.headC, h)
-	pp.add(pp.tailC, t)
-	pp.add(pp.cur, rest)
+	m.addPart(pp, pp.headC, h)
+	m.addPart(pp, pp.tailC, t)
+	m.addPart(pp, pp.cur, rest)
 	pp.mark, pp.head, pp.tail = now, 0, 0
 }
 
@@ -277,7 +310,7 @@ func (m *Model) wasteAttempt(pi partID, c Component) {
 	m.closePart(pi)
 	pp := &m.parts.at(pi).path
 	for k, d := range pp.att {
-		pp.comp[waitSlot[c]] += d
+		m.addPart(pp, c, d)
 		pp.att[k] = 0
 	}
 	pp.acked = false
@@ -397,7 +430,7 @@ func (m *Model) decidedBy(ri reqID, pp *partPath, served topology.NodeID) {
 		return
 	}
 	rp := &m.reqs.at(ri).path
-	pp.addTo(m.reqComps(rp))
+	m.addPartTo(pp, m.reqComps(rp))
 	rp.mark = m.eng.Now()
 	rp.served = int16(m.cluster.Nodes[served].Region)
 	rp.ackRegion = -1
@@ -424,7 +457,7 @@ func (m *Model) cutShort(ri reqID) {
 	m.closePart(pi)
 	pp := &m.parts.at(pi).path
 	rp := &s.path
-	pp.addTo(m.reqComps(rp))
+	m.addPartTo(pp, m.reqComps(rp))
 	rp.mark = m.eng.Now()
 	rp.served = int16(m.cluster.Nodes[m.parts.at(pi).node].Region)
 }
@@ -442,7 +475,7 @@ func (m *Model) shedPath(ri reqID, pi partID, giveUp sim.Time) {
 	pp := &m.parts.at(pi).path
 	rp := &m.reqs.at(ri).path
 	c := m.reqComps(rp)
-	pp.addTo(c)
+	m.addPartTo(pp, c)
 	c[CompCPUWait] += giveUp.Sub(m.eng.Now())
 	rp.client += m.clientHop(ri)
 	rp.mark = giveUp.Add(m.clientHop(ri))

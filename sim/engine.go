@@ -223,9 +223,23 @@ func (e *Engine) push(at Time, h HandlerID, kind Kind, arg int64, slot int32) {
 		panic(fmt.Sprintf("sim: event for unregistered handler %d", h))
 	}
 	e.seq++
-	e.heap = append(e.heap, entry{})
+	if n := len(e.heap); n == cap(e.heap) {
+		e.grow()
+	}
+	e.heap = e.heap[:len(e.heap)+1]
 	meta := uint64(h)<<40 | uint64(kind)<<32 | uint64(uint32(slot+1))
 	e.siftUp(len(e.heap)-1, entry{at: at, seq: e.seq, arg: arg, meta: meta})
+}
+
+// grow doubles the heap's backing array. append grows a large slice by
+// a quarter at a time, and the arrays it leaves behind are garbage until
+// the collector runs: for a queue of a million events (a saturated
+// cluster) they came to five times the queue. Doubling leaves about one
+// queue's worth.
+func (e *Engine) grow() {
+	h := make([]entry, len(e.heap), max(256, 2*cap(e.heap)))
+	copy(h, e.heap)
+	e.heap = h
 }
 
 func (e *Engine) release(slot int32) {
