@@ -172,7 +172,7 @@ func (s *Scenario) Estimate() (Estimate, error) {
 	svc, raftCPU := meanOf(c.Latency.Service()), c.RaftCPU.Seconds()
 	spreads := make([]tableSpread, len(s.Tables))
 	for ti := range s.Tables {
-		spreads[ti] = tableSpreadOf(placed[ti], len(c.Nodes))
+		spreads[ti] = tableSpreadOf(placed[ti], c)
 	}
 	for _, w := range s.Workload {
 		ti := s.TableIndex(w.Table)
@@ -189,12 +189,12 @@ func (s *Scenario) Estimate() (Estimate, error) {
 		requests, peak := integrate(rate, steps, end)
 		peakRate += peak
 		est.Requests += requests
-		l := offered{peak: peak, evalAt: make([]float64, len(c.Nodes))}
+		l := offered{peak: peak, evalAt: make([]float64, len(c.Nodes)), appendCPU: map[[2]int32]float64{}}
+		rows, local, reg := t.RowShares(db.Regions), w.LocalShare(t.RowShares(db.Regions)), c.RegionIndex(w.Region)
 		for _, os := range w.OpShares() {
 			l.events += os.Share * eventsPerRequest(os.Op, t, replicas, regions)
-			evals, appends, parts := jobsPerRequest(os.Op, t, replicas, regions, w.LocalShare(t.RowShares(db.Regions)))
-			l.parts += os.Share * parts
-			l.spread(&spreads[ti], followerRead(os.Op, t), os.Share*evals*svc, os.Share*appends/replicas*raftCPU)
+			l.parts += os.Share * partsPerRequest(os.Op, t, regions, local)
+			l.place(os.Share, os.Op, t, &spreads[ti], w.Region, reg, local, rows, svc, raftCPU)
 			if os.Share > 0 {
 				activeSeries++
 			}
@@ -202,6 +202,7 @@ func (s *Scenario) Estimate() (Estimate, error) {
 		// Arrivals are Poisson: count three standard deviations more than
 		// the mean, so the events of a run seldom exceed the estimate.
 		l.requests = requests + 3*math.Sqrt(requests)
+		l.settle()
 		loads = append(loads, l)
 		// Requests to ranges a fault takes down retry with backoff while
 		// they wait: for the whole fault where it takes the quorum (or cuts
@@ -235,26 +236,38 @@ func (s *Scenario) Estimate() (Estimate, error) {
 	}
 	// A node offered more CPU work than it has serves what it can; the
 	// evaluations it would not start within the give-up time are shed
-	// (raft/queues.go admitEval) at a few events each. Per node, from
-	// where each workload's evaluations and appends land (cpuDemand).
-	// Events from the mean rates: pooling a run's CPU time over the run
-	// lets a quiet hour's spare capacity serve a busy one, which counts
-	// more requests served, not fewer.
+	// (raft/queues.go admitEval) at a few events each. Two views, each
+	// simplifying where requests land, and the estimate takes the larger
+	// figure of the two: per node (servedShares, with each table's load
+	// spread evenly over its ranges and replicas), which sees one region
+	// saturated by cheap reads and another by costly writes but misses a
+	// hot spot that routing to the nearest replica or a local partition
+	// makes; and the cluster's CPUs pooled, which sees any shed load only
+	// in proportion. Events from the mean rates: pooling a run's CPU time
+	// over the run lets a quiet hour's spare capacity serve a busy one,
+	// which counts more requests served, not fewer.
 	capacity, queued := nodeCapacity(c)
 	meanRate := func(l *offered) float64 { return l.requests / end.Seconds() }
 	peakOf := func(l *offered) float64 { return l.peak }
 	var meanServed, peakServed []float64
+	var peakBusy []bool
+	pooledMean, pooledPeak := 1.0, 1.0
 	if queued {
-		meanServed = servedShares(loads, capacity, meanRate)
-		peakServed = servedShares(loads, capacity, peakOf)
+		meanServed, _ = servedShares(loads, capacity, meanRate)
+		peakServed, peakBusy = servedShares(loads, capacity, peakOf)
+		pooledMean = pooledShare(loads, capacity, meanRate)
+		pooledPeak = pooledShare(loads, capacity, peakOf)
 	}
+	var perNode, pooled float64
 	for _, l := range loads {
 		served := 1.0
 		if queued {
 			served = l.servedShare(meanServed)
 		}
-		est.Events += l.requests * (served*l.events + (1-served)*estShedEvents)
+		perNode += l.requests * (served*l.events + (1-served)*estShedEvents)
+		pooled += l.requests * (pooledMean*l.events + (1-pooledMean)*estShedEvents)
 	}
+	est.Events += max(perNode, pooled)
 	est.PeakInFlight = peakRate * wait.Seconds()
 	inFlightBytes := estRequestBytes + maxParts*(estPartBytes+estEventBytes*(2+maxReplicas(placed)))
 	if queued && len(s.Faults) == 0 {
@@ -277,11 +290,15 @@ func (s *Scenario) Estimate() (Estimate, error) {
 				transit = max(transit, 2*c.RegionRTT(i, j).Median())
 			}
 		}
+		long := (2*giveUp + transit).Seconds()
 		n, parts := 0.0, 0.0
 		for _, l := range loads {
-			calm, busy := l.split(peakServed)
-			n += l.peak * (calm*wait.Seconds() + busy*(2*giveUp+transit).Seconds() + (1-calm-busy)*transit.Seconds())
+			calm, busy := l.split(peakServed, peakBusy)
+			n += l.peak * (calm*wait.Seconds() + busy*long + (1-calm-busy)*transit.Seconds())
 			parts += l.peak * l.parts
+		}
+		if pooledPeak < 1 {
+			n = max(n, peakRate*(pooledPeak*long+(1-pooledPeak)*transit.Seconds()))
 		}
 		// About half of them wait for a CPU, with one event each, the
 		// others replicate, with one per replica and one more.
@@ -356,6 +373,7 @@ type offered struct {
 	requests, peak, events, parts float64
 	evalAt                        []float64
 	appends                       []appendAt
+	appendCPU                     map[[2]int32]float64 // while place gathers them
 }
 
 // servedShare returns the share of l's requests whose evaluations the
@@ -376,20 +394,49 @@ func (l *offered) servedShare(served []float64) float64 {
 
 // split returns the shares of l's requests evaluated at nodes that keep
 // up (calm) and served at saturated ones (busy); the rest is shed.
-func (l *offered) split(served []float64) (calm, busy float64) {
+func (l *offered) split(served []float64, saturated []bool) (calm, busy float64) {
 	total := 0.0
 	for n, d := range l.evalAt {
 		total += d
-		if served[n] >= 1 {
-			calm += d
-		} else {
+		if saturated[n] {
 			busy += d * served[n]
+		} else {
+			calm += d
 		}
 	}
 	if total == 0 {
 		return 1, 0
 	}
 	return calm / total, busy / total
+}
+
+// cpu returns l's CPU seconds per request: its evaluations and appends.
+func (l *offered) cpu() float64 {
+	sum := 0.0
+	for _, d := range l.evalAt {
+		sum += d
+	}
+	for _, a := range l.appends {
+		sum += a.cpu
+	}
+	return sum
+}
+
+// pooledShare returns the share of the offered requests the cluster's
+// CPUs, pooled, serve with the workloads at rate(l) (1 when some node has
+// no CPU queue: it serves any load).
+func pooledShare(loads []offered, capacity []float64, rate func(*offered) float64) float64 {
+	total, demand := 0.0, 0.0
+	for _, c := range capacity {
+		total += c
+	}
+	for i := range loads {
+		demand += rate(&loads[i]) * loads[i].cpu()
+	}
+	if math.IsInf(total, 1) || demand <= total {
+		return 1
+	}
+	return total / demand
 }
 
 // appendAt is the CPU one request of a workload causes at node to by
@@ -399,98 +446,219 @@ type appendAt struct {
 	cpu      float64
 }
 
-// tableSpread is where a table's requests land when spread evenly over
-// its ranges: each node's share of them as leaseholder (lh) and as a
-// replica, counting 1/replicas per range (rep), and each (leaseholder,
-// replica) pair's share of the ranges (pairs, in node order).
+// tableSpread is where a table's requests land, each range of a
+// partition (the whole table without partitions) taking its share evenly:
+// by partition ("" for none), its ranges' shares by leaseholder node (lh)
+// and by (leaseholder, replica) pair (pairs); and by client region, each
+// node's share of the table's follower reads (near: a range's replicas
+// nearest that region, evenly).
 type tableSpread struct {
-	lh, rep []float64
-	pairs   []appendAt
+	parts map[string]*partSpread
+	names []string // the partitions, sorted
+	near  [][]float64
 }
 
-// tableSpreadOf returns the spread of a table placed as layouts on n nodes.
-func tableSpreadOf(layouts []placement.RangeLayout, n int) tableSpread {
-	ts := tableSpread{lh: make([]float64, n), rep: make([]float64, n)}
-	if len(layouts) == 0 {
-		return ts
-	}
-	per := 1 / float64(len(layouts))
-	pairs := map[[2]int32]float64{}
+type partSpread struct {
+	lh    []float64
+	pairs map[[2]int32]float64
+}
+
+// tableSpreadOf returns the spread of a table placed as layouts on
+// cluster c.
+func tableSpreadOf(layouts []placement.RangeLayout, c *topology.Cluster) tableSpread {
+	n := len(c.Nodes)
+	ts := tableSpread{parts: map[string]*partSpread{}, near: make([][]float64, len(c.Regions))}
+	counts := map[string]int{}
 	for _, ly := range layouts {
+		counts[ly.Partition]++
+	}
+	for name := range counts {
+		ts.parts[name] = &partSpread{lh: make([]float64, n), pairs: map[[2]int32]float64{}}
+		ts.names = append(ts.names, name)
+	}
+	slices.Sort(ts.names)
+	for r := range ts.near {
+		ts.near[r] = make([]float64, n)
+	}
+	rtt := make([][]time.Duration, len(c.Regions))
+	for i := range rtt {
+		rtt[i] = make([]time.Duration, len(c.Regions))
+		for j := range rtt[i] {
+			rtt[i][j] = c.RegionRTT(i, j).Median()
+		}
+	}
+	var near []topology.NodeID
+	for _, ly := range layouts {
+		ps := ts.parts[ly.Partition]
+		per := 1 / float64(counts[ly.Partition])
 		lh := ly.Leaseholder
-		ts.lh[lh] += per
-		k := float64(len(ly.Voters) + len(ly.NonVoters))
+		ps.lh[lh] += per
 		for _, group := range [2][]topology.NodeID{ly.Voters, ly.NonVoters} {
 			for _, r := range group {
-				ts.rep[r] += per / k
-				pairs[[2]int32{int32(lh), int32(r)}] += per
+				ps.pairs[[2]int32{int32(lh), int32(r)}] += per
+			}
+		}
+		for reg := range ts.near {
+			near = near[:0]
+			best := time.Duration(math.MaxInt64)
+			for _, group := range [2][]topology.NodeID{ly.Voters, ly.NonVoters} {
+				for _, r := range group {
+					d := rtt[reg][c.Nodes[r].Region]
+					if c.Nodes[r].Region == reg {
+						d = -1
+					}
+					switch {
+					case d < best:
+						best, near = d, append(near[:0], r)
+					case d == best:
+						near = append(near, r)
+					}
+				}
+			}
+			for _, r := range near {
+				ts.near[reg][r] += 1 / float64(len(layouts)) / float64(len(near))
 			}
 		}
 	}
-	for k, v := range pairs {
-		ts.pairs = append(ts.pairs, appendAt{k[0], k[1], v})
-	}
-	slices.SortFunc(ts.pairs, func(a, b appendAt) int {
-		return cmp.Or(cmp.Compare(a.from, b.from), cmp.Compare(a.to, b.to))
-	})
 	return ts
 }
 
-// spread adds one op of a workload on a table spread as ts to l: its
-// evaluation CPU per request (eval) and its append CPU per request and
-// replica (app). Requests are spread evenly over the table's ranges: where
-// the model routes them to fewer ranges (a region's partition), the
-// estimate sees less saturation and counts more requests served, the
-// direction it must err in. A request that needs the leaseholder evaluates
-// there, a follower read at any replica, evenly; a write appends at every
-// replica of its range.
-func (l *offered) spread(ts *tableSpread, follower bool, eval, app float64) {
-	at := ts.lh
-	if follower {
-		at = ts.rep
+// rowsIn returns the share of a workload's rows in each partition of ts,
+// in the order of ts.names: local in its own region's, the rest over the
+// others by rows (the table's rows per region); all in the one partition
+// "" of a table without partitions.
+func (ts *tableSpread) rowsIn(region string, local float64, rows map[string]float64) []float64 {
+	out := make([]float64, len(ts.names))
+	if len(ts.names) == 1 {
+		out[0] = 1
+		return out
 	}
-	for n, sh := range at {
-		l.evalAt[n] += eval * sh
-	}
-	if app == 0 {
-		return
-	}
-	if len(l.appends) == 0 {
-		l.appends = make([]appendAt, len(ts.pairs))
-		for i, p := range ts.pairs {
-			l.appends[i] = appendAt{p.from, p.to, 0}
+	other, others := 0.0, 0
+	for _, p := range ts.names {
+		if p != region {
+			other += rows[p]
+			others++
 		}
 	}
-	for i, p := range ts.pairs {
-		l.appends[i].cpu += app * p.cpu
+	rest := 1.0
+	if _, ok := ts.parts[region]; ok {
+		rest = 1 - local
+	}
+	for i, p := range ts.names {
+		switch {
+		case p == region:
+			out[i] = local
+		case other > 0:
+			out[i] = rest * rows[p] / other
+		default:
+			out[i] = rest / float64(others)
+		}
+	}
+	return out
+}
+
+// place adds to l one op of a workload from region (index reg) on table t
+// spread as ts, with share of its requests: its evaluations (svc each) at
+// the nodes that serve them, and its writes' Raft appends (raftCPU each)
+// at every replica of the ranges written, by the leaseholder that
+// evaluated them. Where the model sends a request: a follower read to the
+// nearest replica; a locality-optimized read to its region's partition
+// and, for a row homed elsewhere, to every other one; an insert with
+// uniqueness checks to every other partition, then its write to its
+// region's; any other request to the leaseholder of its row's range.
+func (l *offered) place(share float64, op raft.Op, t Table, ts *tableSpread, region string, reg int, local float64, rows map[string]float64, svc, raftCPU float64) {
+	add := func(v []float64, w float64) {
+		for k, x := range v {
+			l.evalAt[k] += w * x
+		}
+	}
+	write := func(p string, w float64) {
+		ps, ok := ts.parts[p]
+		if !ok {
+			return
+		}
+		add(ps.lh, w*svc)
+		for k, x := range ps.pairs {
+			l.appendCPU[k] += w * raftCPU * x
+		}
+	}
+	_, home := ts.parts[region]
+	switch {
+	case followerRead(op, t):
+		add(ts.near[reg], share*svc)
+	case op == raft.OpRead && t.Locality == placement.LocalityRegionalByRow && t.Lookup == LookupLOS:
+		miss := 1.0
+		if home {
+			add(ts.parts[region].lh, share*svc)
+			miss = 1 - local
+		}
+		for _, p := range ts.names {
+			if p != region {
+				add(ts.parts[p].lh, share*svc*miss)
+			}
+		}
+	case op == raft.OpInsert:
+		if t.Locality == placement.LocalityRegionalByRow && t.PrimaryKey == PrimaryKeyPlain && len(ts.names) > 1 {
+			for _, p := range ts.names {
+				if p != region {
+					add(ts.parts[p].lh, share*svc)
+				}
+			}
+		}
+		for i, w := range ts.rowsIn(region, 1, rows) {
+			write(ts.names[i], share*w)
+		}
+	case op == raft.OpWrite || op == raft.OpTxn:
+		n := 1.0
+		if op == raft.OpTxn {
+			n = float64(t.TxnRanges)
+		}
+		for i, w := range ts.rowsIn(region, local, rows) {
+			write(ts.names[i], share*n*w)
+		}
+	default:
+		for i, w := range ts.rowsIn(region, local, rows) {
+			add(ts.parts[ts.names[i]].lh, share*svc*w)
+		}
 	}
 }
 
+// settle turns the appends place gathered into a list in node order.
+func (l *offered) settle() {
+	for k, cpu := range l.appendCPU {
+		l.appends = append(l.appends, appendAt{k[0], k[1], cpu})
+	}
+	slices.SortFunc(l.appends, func(a, b appendAt) int {
+		return cmp.Or(cmp.Compare(a.from, b.from), cmp.Compare(a.to, b.to))
+	})
+	l.appendCPU = nil
+}
+
 // servedShares returns, for each node, the share of the evaluations it
-// is offered that it serves, with the workloads at rate(l): all of them
-// while its evaluations and the appends it receives fit in its CPUs, else
-// what is left of its CPUs after the appends, over the evaluations. Appends
-// are never shed, but only served writes cause them: the shares are the
-// fixed point of that loop, found by damped iteration, then settled.
-func servedShares(loads []offered, capacity []float64, rate func(*offered) float64) []float64 {
+// is offered that it serves, with the workloads at rate(l), and whether
+// it may be saturated (its evaluations and the appends every write would
+// cause exceed its CPUs). A node serves all its evaluations while they
+// and the appends it receives fit in its CPUs, else what is left of its
+// CPUs after the appends, over the evaluations. Appends are never shed,
+// but only served writes cause them: the shares are a fixed point f =
+// F(f), and F is antitone (more served writes elsewhere, more appends
+// here, less served here). So from f = 1 the even iterates of F fall and
+// stay at or above the fixed point, even where the odd ones make them
+// oscillate: the estimate takes the 64th, erring towards more served.
+func servedShares(loads []offered, capacity []float64, rate func(*offered) float64) ([]float64, []bool) {
 	n := len(capacity)
 	evals, apps, f := make([]float64, n), make([]float64, n), make([]float64, n)
+	saturated := make([]bool, n)
 	for i := range loads {
 		r := rate(&loads[i])
 		for k, d := range loads[i].evalAt {
 			evals[k] += r * d
 		}
 	}
-	share := func(k int) float64 {
-		if evals[k] == 0 || evals[k]+apps[k] <= capacity[k] {
-			return 1
-		}
-		return max(0, capacity[k]-apps[k]) / evals[k]
-	}
 	for k := range f {
 		f[k] = 1
 	}
-	for iter := 0; iter <= 60; iter++ {
+	appends := func() {
 		clear(apps)
 		for i := range loads {
 			r := rate(&loads[i])
@@ -498,15 +666,25 @@ func servedShares(loads []offered, capacity []float64, rate func(*offered) float
 				apps[a.to] += r * a.cpu * f[a.from]
 			}
 		}
-		for k := range f {
-			if iter < 60 {
-				f[k] = (f[k] + share(k)) / 2
-			} else {
-				f[k] = share(k)
+	}
+	appends()
+	for k := range saturated {
+		saturated[k] = evals[k]+apps[k] > capacity[k]
+	}
+	next := make([]float64, n)
+	for iter := 0; iter < 64; iter++ {
+		if iter > 0 {
+			appends()
+		}
+		for k := range next {
+			next[k] = 1
+			if evals[k] > 0 && evals[k]+apps[k] > capacity[k] {
+				next[k] = max(0, capacity[k]-apps[k]) / evals[k]
 			}
 		}
+		f, next = next, f
 	}
-	return f
+	return f, saturated
 }
 
 // meanOf returns the mean of d in seconds, averaging its quantiles at the
@@ -544,34 +722,23 @@ func followerRead(op raft.Op, t Table) bool {
 		op == raft.OpRead && t.Locality == placement.LocalityGlobal
 }
 
-// jobsPerRequest returns what one request of op asks of the CPUs, on a
-// table whose ranges have replicas replicas in a database of regions
-// regions, for a workload local of whose rows are homed in its region: its
-// evaluations, its Raft appends (one per replica of each range it writes)
-// and the parts it has in flight at once (a locality-optimized read: one,
-// then, for a row homed elsewhere, one per other region).
-func jobsPerRequest(op raft.Op, t Table, replicas, regions, local float64) (evals, appends, parts float64) {
-	switch op {
-	case raft.OpRead:
-		if t.Locality == placement.LocalityRegionalByRow && t.Lookup == LookupLOS {
-			remote := (1 - local) * max(1, regions-1)
-			return 1 + remote, 0, local + remote
-		}
-		return 1, 0, 1
-	case raft.OpStaleRead, raft.OpBoundedRead:
-		return 1, 0, 1
-	case raft.OpInsert:
-		if t.Locality == placement.LocalityRegionalByRow && t.PrimaryKey == PrimaryKeyPlain && regions > 1 {
-			// A uniqueness check of every other partition at once, then
-			// the write (raft/write.go startInsert).
-			return regions, replicas, regions - 1
-		}
-		return 1, replicas, 1
-	case raft.OpTxn:
-		n := float64(t.TxnRanges)
-		return n, n * replicas, n
+// partsPerRequest returns how many parts one request of op on table t
+// has in flight at once, on average, in a database of regions regions,
+// for a workload local of whose rows are homed in its region: a
+// locality-optimized read one, then, for a row homed elsewhere, one per
+// other region; an insert with uniqueness checks one per other region,
+// then one; a transaction one per range it writes.
+func partsPerRequest(op raft.Op, t Table, regions, local float64) float64 {
+	rbr := t.Locality == placement.LocalityRegionalByRow
+	switch {
+	case op == raft.OpRead && rbr && t.Lookup == LookupLOS:
+		return local + (1-local)*max(1, regions-1)
+	case op == raft.OpInsert && rbr && t.PrimaryKey == PrimaryKeyPlain && regions > 1:
+		return regions - 1
+	case op == raft.OpTxn:
+		return float64(t.TxnRanges)
 	}
-	return 1, replicas, 1 // a write
+	return 1
 }
 
 // maxReplicas is the largest replica count of any range.

@@ -325,3 +325,52 @@ workload:
 	assert.Greater(t, est.MemoryBytes, float64(peak), "estimated memory")
 	t.Logf("estimate %s; ran %d events, peak heap %d MiB", est, r.Events, peak>>20)
 }
+
+// TestEstimateOfFollowerReadHotSpot: us-east1's nodes run near their
+// limit; GLOBAL reads from us-west1 go to us-west1's own replicas, which
+// have CPUs to spare. An estimate that spread the follower reads over
+// every replica put them on us-east1's busy nodes too and counted most of
+// them shed, below the run; they go to the nearest replicas.
+func TestEstimateOfFollowerReadHotSpot(t *testing.T) {
+	if testing.Short() {
+		t.Skip("half a million requests")
+	}
+	s, err := Parse([]byte(`
+duration: 3s
+warmup: 1s
+topology: {vcpus: 1, region_sizes: {us-west1: {vcpus: 64}}}
+database: {regions: [us-east1, us-west1, europe-west1], primary_region: us-east1}
+tables:
+  - {name: hot, locality: regional-by-table, home_region: us-east1, ranges: 30}
+  - {name: g, locality: global, ranges: 30}
+workload:
+  - {region: us-east1, rate: 4500, table: hot, mix: {read: 1}}
+  - {region: us-west1, rate: 100000, table: g, mix: {read: 1}}
+`), "hotspot.yaml")
+	require.NoError(t, err)
+	est, err := s.Estimate()
+	require.NoError(t, err)
+	r, err := Run(s)
+	require.NoError(t, err)
+	assert.Greater(t, est.Events, float64(r.Events), "estimated events")
+	t.Logf("estimate %s; ran %d events", est, r.Events)
+}
+
+// TestServedSharesFixedPoint: a node whose CPUs take the appends of the
+// writes it serves, capacity 1, evaluations 1 and appends a per served
+// write: the served share f solves f = (1 - a f) / 1. For a < 1 the
+// iteration converges to it; beyond, it oscillates, and the even iterates
+// stay above it (never the 0 that damped averaging once returned).
+func TestServedSharesFixedPoint(t *testing.T) {
+	for _, a := range []float64{0.5, 1, 3.5, 4, 8, 48} {
+		l := offered{peak: 1, evalAt: []float64{1}, appends: []appendAt{{0, 0, a}}}
+		f, saturated := servedShares([]offered{l}, []float64{1}, func(l *offered) float64 { return l.peak })
+		fixed := 1 / (1 + a)
+		assert.True(t, saturated[0], "a=%v", a)
+		assert.GreaterOrEqual(t, f[0], fixed-1e-9, "a=%v: at or above the fixed point", a)
+		assert.LessOrEqual(t, f[0], 1.0, "a=%v", a)
+		if a < 1 {
+			assert.InDelta(t, fixed, f[0], 1e-6, "a=%v: converges", a)
+		}
+	}
+}
