@@ -189,7 +189,9 @@ func (m *Model) sendToReplicaAt(pi partID, d time.Duration, arrive bool) {
 	p.nextGen() // a new attempt: events of earlier ones are stale
 	p.stage = stageAtReplica
 	p.acks, p.acked, p.commit, p.appending, p.local, p.held = 0, 0, false, false, false, false
-	p.proposedAt = 0
+	if p.prop != 0 {
+		m.props.at(p.prop - 1).proposedAt = 0
+	}
 	p.path.acked = false
 	m.onPart(pi, CompGateway)
 	switch p.kind {

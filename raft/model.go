@@ -99,6 +99,10 @@ type Model struct {
 	// have them (partPath.waits), freeWaits the free slots.
 	waits     slab[int32, [numWaitComps]time.Duration]
 	freeWaits []int32
+	// props holds the proposal state of parts that proposed
+	// (partState.prop), freeProps the free slots.
+	props     slab[int32, propState]
+	freeProps []int32
 }
 
 // Event kinds of the request path's handler (Model.Handle). The comment
@@ -563,6 +567,7 @@ func (m *Model) newPart() partID {
 	}
 	p := m.parts.at(pi)
 	m.releasePartComps(&p.path)
+	m.releaseProp(p)
 	*p = partState{gen: p.gen, req: noReq, rng: noRange, next: noPart, prev: noPart,
 		parkedOn: noRange, sibNext: noPart, sibPrev: noPart}
 	return pi

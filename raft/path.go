@@ -350,7 +350,7 @@ func (m *Model) commitPath(pi partID, i int) {
 		pp.acker = n
 		// The round trip is recomputed from its key (pairHalf): the same
 		// halves the MsgApp and its acknowledgement took.
-		m.headPart(pi, CompQuorum, 2*m.pairHalf(p.rep, pairReplica+uint64(i), p.node, n))
+		m.headPart(pi, CompQuorum, 2*m.pairHalf(m.propOf(p).rep, pairReplica+uint64(i), p.node, n))
 	}
 }
 

@@ -422,7 +422,7 @@ func (m *Model) appendArrived(ev *sim.Event) {
 		// p.repNode, the same node while the attempt is current) would.
 		to := p.node
 		if gen != p.gen {
-			to = p.repNode
+			to = m.propOf(p).repNode
 		}
 		m.wire(MsgRaft, r.Replicas[i], to, msgAppRespBytes())
 		p.inFlight--

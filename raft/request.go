@@ -188,6 +188,74 @@ type reqState struct {
 	keyed, didWait bool
 }
 
+// propState is what a part keeps of its latest proposal (a write or a
+// lease transfer it replicates), kept aside from partState: a part
+// queued for a CPU has not proposed, so the million a saturated cluster
+// holds need none.
+type propState struct {
+	index uint64 // the log index of its proposal (with faults)
+	// decided holds, in a run without faults, the earliest arrival
+	// times of the durable voter appends of the current proposal that are
+	// already scheduled (the leader's own, followers' MsgAppResp),
+	// ascending, ndecided of them (at most a quorum): an acknowledgement
+	// due later than a quorum of them cannot change anything and is not
+	// scheduled (Model.ackMatters).
+	decided [maxTrackedQuorum]sim.Time
+	// rep keys the leader<->replica round trips of the current proposal
+	// (see Model.pairHalf).
+	rep uint64
+	// proposedAt is when the current attempt first proposed, for the
+	// circuit breaker.
+	proposedAt sim.Time
+	// term is the Raft term the proposer knew when it proposed.
+	term uint32
+	// repGen and repNode are the attempt and the proposer of the latest
+	// proposal (replicate): its appends still land after the attempt is
+	// over (staleAppend).
+	repGen   int32
+	repNode  topology.NodeID
+	ndecided int8 // see decided
+}
+
+// noProp is what a part that has not proposed reads: all zero. Never
+// written.
+var noProp propState
+
+// propOf returns part p's proposal state, zero (noProp, read-only) if it
+// has not proposed.
+func (m *Model) propOf(p *partState) *propState {
+	if p.prop == 0 {
+		return &noProp
+	}
+	return m.props.at(p.prop - 1)
+}
+
+// propFor returns part p's proposal state, giving it a zeroed one if it
+// has none.
+func (m *Model) propFor(p *partState) *propState {
+	if p.prop == 0 {
+		var i int32
+		if n := len(m.freeProps); n > 0 {
+			i = m.freeProps[n-1]
+			m.freeProps = m.freeProps[:n-1]
+			*m.props.at(i) = propState{}
+		} else {
+			i = m.props.add()
+		}
+		p.prop = i + 1
+	}
+	return m.props.at(p.prop - 1)
+}
+
+// releaseProp returns part p's proposal state to the free list (its slot
+// is being reused).
+func (m *Model) releaseProp(p *partState) {
+	if p.prop != 0 {
+		m.freeProps = append(m.freeProps, p.prop-1)
+		p.prop = 0
+	}
+}
+
 // partKind is what a part does at its target replica.
 type partKind uint8
 
@@ -232,14 +300,6 @@ type partState struct {
 	// Fields are grouped by size (8, 4, 2, 1 bytes) so that the struct
 	// has no padding: a run holds one per request in flight.
 
-	index uint64 // the log index of its proposal (with faults)
-	// decided holds, in a run without faults, the earliest arrival
-	// times of the durable voter appends of the current proposal that are
-	// already scheduled (the leader's own, followers' MsgAppResp),
-	// ascending, ndecided of them (at most a quorum): an acknowledgement
-	// due later than a quorum of them cannot change anything and is not
-	// scheduled (Model.ackMatters).
-	decided [maxTrackedQuorum]sim.Time
 	// readTS is the timestamp the part reads at: a stale read's
 	// follower_read_timestamp(), a bounded read's minimum timestamp bound
 	// until a replica serves it (then the timestamp it was served at).
@@ -252,14 +312,10 @@ type partState struct {
 	// qsvc is the evaluation time of a part on its way to its node's CPU
 	// queue (queues.go evaluate).
 	qsvc time.Duration
-	// hop keys the gateway<->replica round trip of the current attempt,
-	// rep the leader<->replica round trips of the current proposal (see
-	// Model.pairHalf).
-	hop, rep uint64
-	// proposedAt is when the current attempt first proposed (a write or
-	// lease transfer), for the circuit breaker.
-	proposedAt sim.Time
-	waitFrom   sim.Time // see latch
+	// hop keys the gateway<->replica round trip of the current attempt
+	// (see Model.pairHalf).
+	hop      uint64
+	waitFrom sim.Time // see latch
 	// path is the part's critical path so far (path.go).
 	path partPath
 
@@ -275,19 +331,15 @@ type partState struct {
 	parkedOn   RangeID
 	// sibNext and sibPrev link the request's parts that are not done.
 	sibNext, sibPrev partID
-	// term is the Raft term the proposer knew when it proposed (writes
-	// and lease transfers); leaseSeq the lease sequence it evaluated under.
-	term     uint32
+	// leaseSeq is the lease sequence it evaluated under.
 	leaseSeq uint32
 	// routeSeq is the sequence of the newest lease the gateway routed the
 	// part by: its range cache's when it started, then each
 	// NotLeaseHolderError's.
 	routeSeq uint32
-	// repGen and repNode are the attempt and the proposer of the latest
-	// proposal (replicate): its appends still land after the attempt is
-	// over (staleAppend).
-	repGen  int32
-	repNode topology.NodeID
+	// prop is 1 + the index in Model.props of the part's proposal state,
+	// 0 while it has not proposed (see propState).
+	prop int32
 	// latch is the latchTable entry + 1 of the key latch the part holds
 	// or, with latchWaiting, waits for since waitFrom (0: none);
 	// latchNext links the key's queue (latch.go).
@@ -306,7 +358,6 @@ type partState struct {
 	failed    bool // its reply is an error the request fails with (ReplicaUnavailableError)
 	acks      int8 // durable voter appends, the leader's included
 	commit    bool
-	ndecided  int8 // see decided
 	// latchWaiting: see latch.
 	latchWaiting bool
 	// unlatched is set while a keyed part evaluates at a replica that was

@@ -127,10 +127,10 @@ func (m *Model) tracePart(kind sim.Kind, pi partID, gen int32, i int) {
 	}
 	p := m.parts.at(pi)
 	current := gen == p.gen
-	appends := !current && gen == p.repGen && (kind == kAppendDone || kind == kLocalAppended)
+	appends := !current && gen == m.propOf(p).repGen && (kind == kAppendDone || kind == kLocalAppended)
 	ev := TraceEvent{At: m.eng.Now(), Req: -1, Range: p.rng, From: p.node, To: p.node, Detail: p.kind.String()}
 	if appends {
-		ev.From, ev.To = p.repNode, p.repNode
+		ev.From, ev.To = m.propOf(p).repNode, m.propOf(p).repNode
 	}
 	gw := p.node
 	if p.req != noReq {

@@ -295,7 +295,7 @@ func (m *Model) staleAck(pi partID, i int) {
 	if i >= len(r.Replicas) || (r.readyAt != nil && m.eng.Now() < r.readyAt[i]) {
 		return
 	}
-	m.wire(MsgRaft, r.Replicas[i], p.repNode, msgAppRespBytes())
+	m.wire(MsgRaft, r.Replicas[i], m.propOf(p).repNode, msgAppRespBytes())
 }
 
 // writesValue reports whether op's statement carries the row's value.

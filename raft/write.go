@@ -96,11 +96,12 @@ func (m *Model) replicate(pi partID) {
 	m.closePart(pi)
 	m.onPart(pi, CompQuorum)
 	p.appending = true
-	if p.proposedAt == 0 {
-		p.proposedAt = m.eng.Now()
+	pr := m.propFor(p)
+	if pr.proposedAt == 0 {
+		pr.proposedAt = m.eng.Now()
 	}
-	p.repGen, p.repNode = p.gen, p.node
-	p.term = m.fo.proposerTerm(r, p.node)
+	pr.repGen, pr.repNode = p.gen, p.node
+	pr.term = m.fo.proposerTerm(r, p.node)
 	if m.fo != nil && r.leader < 0 {
 		// No Raft leader: the proposal waits in the proposal buffer and is
 		// re-proposed once one is elected (reproposeOrReject).
@@ -110,16 +111,16 @@ func (m *Model) replicate(pi partID) {
 			m.traceStep(pi, "no-leader", "the proposal waits for an election")
 		}
 		m.fo.proposeWithoutLeader(r, p.node)
-		m.fo.armBreaker(r, p.proposedAt)
+		m.fo.armBreaker(r, pr.proposedAt)
 		return
 	}
 	p.held = false
 	if m.fo != nil && !m.fo.reachesQuorum(p.node, r.Layout.Voters) {
-		m.fo.armBreaker(r, p.proposedAt)
+		m.fo.armBreaker(r, pr.proposedAt)
 	}
-	p.index = m.fo.proposed(r)
-	p.rep = m.netRand[p.node].Uint64()
-	p.ndecided = 0
+	pr.index = m.fo.proposed(r)
+	pr.rep = m.netRand[p.node].Uint64()
+	pr.ndecided = 0
 	local := m.syncAppend(p.node)
 	m.ackMatters(p, r, -1, m.eng.Now().Add(local))
 	m.sendPart(local, kLocalAppended, pi, 0)
@@ -128,7 +129,7 @@ func (m *Model) replicate(pi partID) {
 		if n == p.node {
 			continue
 		}
-		m.appendAt(pi, i, n, m.pairHalf(p.rep, pairReplica+uint64(i), p.node, n)+m.wire(MsgRaft, p.node, n, app))
+		m.appendAt(pi, i, n, m.pairHalf(pr.rep, pairReplica+uint64(i), p.node, n)+m.wire(MsgRaft, p.node, n, app))
 	}
 }
 
@@ -137,7 +138,8 @@ func (m *Model) localAppended(pi partID) {
 	if p := m.parts.at(pi); m.fo.up(p.node) {
 		p.local = true
 		r := &m.ranges[p.rng]
-		m.fo.appended(r, r.replicaIndex(p.node), p.term, p.index)
+		pr := m.propOf(p)
+		m.fo.appended(r, r.replicaIndex(p.node), pr.term, pr.index)
 		m.voterAppended(pi, -1)
 	}
 	m.maybeFreePart(pi)
@@ -154,16 +156,17 @@ func (m *Model) appendDone(pi partID, i int) {
 		m.maybeFreePart(pi)
 		return
 	}
-	if !m.fo.acceptAppend(r, i, p.term) {
+	pr := m.propOf(p)
+	if !m.fo.acceptAppend(r, i, pr.term) {
 		// An append from an old term, which the follower rejects: the
 		// proposal may be stuck.
-		m.fo.armBreaker(r, p.proposedAt)
+		m.fo.armBreaker(r, pr.proposedAt)
 		m.maybeFreePart(pi)
 		return
 	}
-	m.fo.appended(r, i, p.term, p.index)
+	m.fo.appended(r, i, pr.term, pr.index)
 	m.fo.heardLeader(r, i, p.node)
-	d := m.pairHalf(p.rep, pairReplica+uint64(i), p.node, to) + m.wire(MsgRaft, to, p.node, msgAppRespBytes()) // the leader (p.node) started it
+	d := m.pairHalf(pr.rep, pairReplica+uint64(i), p.node, to) + m.wire(MsgRaft, to, p.node, msgAppRespBytes()) // the leader (p.node) started it
 	if !m.ackMatters(p, r, i, m.eng.Now().Add(d)) {
 		return // counted on the wire above; nothing reads its arrival
 	}
@@ -199,18 +202,19 @@ func (m *Model) ackMatters(p *partState, r *Range, i int, t sim.Time) bool {
 	if q > maxTrackedQuorum {
 		return true
 	}
-	n := int(p.ndecided)
-	if n >= q && p.decided[q-1] <= t {
+	pr := m.propFor(p)
+	n := int(pr.ndecided)
+	if n >= q && pr.decided[q-1] <= t {
 		return false
 	}
 	j := min(n, q-1)
-	for j > 0 && p.decided[j-1] > t {
-		p.decided[j] = p.decided[j-1]
+	for j > 0 && pr.decided[j-1] > t {
+		pr.decided[j] = pr.decided[j-1]
 		j--
 	}
-	p.decided[j] = t
+	pr.decided[j] = t
 	if n < q {
-		p.ndecided++
+		pr.ndecided++
 	}
 	return true
 }
@@ -227,22 +231,23 @@ func (m *Model) staleAppend(pi partID, gen int32, i int, kind sim.Kind) {
 	if kind == kAppendDone {
 		m.staleAck(pi, i)
 	}
-	if m.fo == nil || p.rng == noRange || gen != p.repGen {
+	pr := m.propOf(p)
+	if m.fo == nil || p.rng == noRange || gen != pr.repGen {
 		return
 	}
 	r := &m.ranges[p.rng]
 	if kind == kLocalAppended {
-		if m.fo.up(p.repNode) {
-			m.fo.appended(r, r.replicaIndex(p.repNode), p.term, p.index)
+		if m.fo.up(pr.repNode) {
+			m.fo.appended(r, r.replicaIndex(pr.repNode), pr.term, pr.index)
 		}
 		return
 	}
-	if i >= len(r.Replicas) || !m.fo.linkOK(p.repNode, r.Replicas[i]) ||
-		(r.readyAt != nil && m.eng.Now() < r.readyAt[i]) || !m.fo.acceptAppend(r, i, p.term) {
+	if i >= len(r.Replicas) || !m.fo.linkOK(pr.repNode, r.Replicas[i]) ||
+		(r.readyAt != nil && m.eng.Now() < r.readyAt[i]) || !m.fo.acceptAppend(r, i, pr.term) {
 		return
 	}
-	m.fo.appended(r, i, p.term, p.index)
-	m.fo.heardLeader(r, i, p.repNode)
+	m.fo.appended(r, i, pr.term, pr.index)
+	m.fo.heardLeader(r, i, pr.repNode)
 }
 
 // ackReceived runs when replica i's MsgAppResp reaches the leader.
@@ -325,7 +330,7 @@ func (m *Model) resendUnacked(r *Range) {
 			if n == p.node || p.acked&(1<<uint(j)) != 0 {
 				continue
 			}
-			m.appendAt(pi, j, n, m.pairHalf(p.rep, pairReplica+uint64(j), p.node, n)+m.wire(MsgRaft, p.node, n, m.msgAppBytes(pi)))
+			m.appendAt(pi, j, n, m.pairHalf(m.propOf(p).rep, pairReplica+uint64(j), p.node, n)+m.wire(MsgRaft, p.node, n, m.msgAppBytes(pi)))
 		}
 	}
 }
@@ -361,8 +366,8 @@ func (m *Model) oldestProposal(r *Range) sim.Time {
 		if p.rng != r.ID || p.stage != stageAtReplica || !p.appending || p.commit || !m.fo.up(p.node) {
 			continue
 		}
-		if oldest == 0 || p.proposedAt < oldest {
-			oldest = p.proposedAt
+		if at := m.propOf(p).proposedAt; oldest == 0 || at < oldest {
+			oldest = at
 		}
 	}
 	return oldest
@@ -438,7 +443,7 @@ func (m *Model) reproposeOrReject(r *Range) {
 			continue // still no leader
 		case p.held:
 			// A leader at last: out it goes (or is rejected).
-		case ok && known <= p.term:
+		case ok && known <= m.propOf(p).term:
 			continue
 		}
 		if ok && p.node == r.Leaseholder && m.fo.leaseValid(r) {
