@@ -1,6 +1,9 @@
 package raft
 
-import "unsafe"
+import (
+	"time"
+	"unsafe"
+)
 
 // slabShift sets a slab's chunk: 1<<slabShift elements (about 400 KB of
 // parts).
@@ -37,8 +40,13 @@ func (s *slab[I, T]) add() I {
 }
 
 // StateBytes returns the bytes the model holds for a request in flight
-// and for each of its parts in flight (their slab slots), for estimates of
-// a run's memory (scenarios.Estimate).
-func StateBytes() (request, part int) {
-	return int(unsafe.Sizeof(reqState{})), int(unsafe.Sizeof(partState{}))
+// and for each of its parts in flight (their slab slots), and what their
+// side slabs add once used: a request's path components after a
+// decision (decided), a part's proposal state and its non-attempt path
+// components (proposed). For estimates of a run's memory
+// (scenarios.Estimate).
+func StateBytes() (request, part, decided, proposed int) {
+	return int(unsafe.Sizeof(reqState{})), int(unsafe.Sizeof(partState{})),
+		int(unsafe.Sizeof([NumComponents]time.Duration{})),
+		int(unsafe.Sizeof(propState{}) + unsafe.Sizeof([numWaitComps]time.Duration{}))
 }

@@ -89,10 +89,13 @@ const (
 )
 
 // estRequestBytes and estPartBytes are what a request and each of its
-// parts hold in flight: their slots in the model's slabs.
-var estRequestBytes, estPartBytes = func() (float64, float64) {
-	r, p := raft.StateBytes()
-	return float64(r), float64(p)
+// parts hold in flight: their slots in the model's slabs, and the side
+// slabs' entries they take once decided, or once proposed (the
+// estimate counts them for every request, except a saturated node's
+// queue, where about half have proposed).
+var estRequestBytes, estPartBytes, estProposedBytes = func() (float64, float64, float64) {
+	r, p, d, pr := raft.StateBytes()
+	return float64(r + d), float64(p), float64(pr)
 }()
 
 // Seconds is a rough wall-clock time for the estimate's events on one
@@ -269,7 +272,7 @@ func (s *Scenario) Estimate() (Estimate, error) {
 	}
 	est.Events += max(perNode, pooled)
 	est.PeakInFlight = peakRate * wait.Seconds()
-	inFlightBytes := estRequestBytes + maxParts*(estPartBytes+estEventBytes*(2+maxReplicas(placed)))
+	inFlightBytes := estRequestBytes + maxParts*(estPartBytes+estProposedBytes+estEventBytes*(2+maxReplicas(placed)))
 	if queued && len(s.Faults) == 0 {
 		// A request evaluated at a saturated node is on its way to its
 		// CPU queue (within two of the widest round trips: transit), or
@@ -304,7 +307,7 @@ func (s *Scenario) Estimate() (Estimate, error) {
 		// others replicate, with one per replica and one more.
 		est.PeakInFlight = n
 		if peakRate > 0 {
-			inFlightBytes = estRequestBytes + parts/peakRate*(estPartBytes+estEventBytes*(3+maxReplicas(placed))/2)
+			inFlightBytes = estRequestBytes + parts/peakRate*(estPartBytes+(estProposedBytes+estEventBytes*(3+maxReplicas(placed)))/2)
 		}
 	}
 
