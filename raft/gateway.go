@@ -291,9 +291,11 @@ func (m *Model) partReply(pi partID) {
 	}
 	ri := p.req
 	m.settleAttempt(pi)
-	// The part's path, kept for when it decides the request: partDone may
-	// free its slot for a part started below.
-	path := p.path
+	// The part's path, kept for when it decides the request: partDone
+	// frees its slot and side slabs, and a part started below may take
+	// them.
+	var path settledPath
+	m.settle(&p.path, &path)
 	hit, writeTS, failed := p.hit, p.writeTS, p.failed
 	kind, rng, node, leaseSeq := p.kind, p.rng, p.node, p.leaseSeq
 	s := m.reqs.at(ri)

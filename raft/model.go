@@ -583,6 +583,12 @@ func (m *Model) maybeFreePart(pi partID) {
 		}
 		p.stage = stageFree
 		p.req, p.rng = noReq, noRange // a free slot: scans over parts skip it
+		// No event refers to it any more: its side slabs' entries go
+		// back now, not when the slot is reused, or the queue of a
+		// saturated run, draining at its end, would take one for every
+		// part it held.
+		m.releasePartComps(&p.path)
+		m.releaseProp(p)
 		m.freeParts = append(m.freeParts, pi)
 	}
 }

@@ -221,8 +221,8 @@ func (m *Model) partComps(pp *partPath) *[numWaitComps]time.Duration {
 	return m.waits.at(pp.waits - 1)
 }
 
-// releasePartComps returns part path pp's comp to the free list (its slot
-// is being reused).
+// releasePartComps returns part path pp's comp to the free list (its part
+// is freed, or its slot reused).
 func (m *Model) releasePartComps(pp *partPath) {
 	if pp.waits != 0 {
 		m.freeWaits = append(m.freeWaits, pp.waits-1)
@@ -231,8 +231,7 @@ func (m *Model) releasePartComps(pp *partPath) {
 }
 
 // addPartTo adds part path pp's components, its current attempt's
-// included, to c. pp may be a copy of a part's path whose slot is done,
-// as long as the slot has not been reused since (its comp goes with it).
+// included, to c. pp is a live part's: a freed part's comp is gone.
 func (m *Model) addPartTo(pp *partPath, c *[NumComponents]time.Duration) {
 	if pp.waits != 0 {
 		for k, d := range m.waits.at(pp.waits - 1) {
@@ -421,16 +420,36 @@ func (m *Model) stepReqAt(ri reqID, c Component, t sim.Time) {
 	rp.mark, rp.cur = t, c
 }
 
+// settledPath is a part's path once its reply has reached the gateway:
+// its components, and the replica whose append committed its write.
+type settledPath struct {
+	d     [NumComponents]time.Duration
+	acker topology.NodeID
+	acked bool
+}
+
+// settle copies part path pp into out (nothing without a path sink).
+func (m *Model) settle(pp *partPath, out *settledPath) {
+	if m.pathSink == nil {
+		return
+	}
+	m.addPartTo(pp, &out.d)
+	out.acker, out.acked = pp.acker, pp.acked
+}
+
 // decidedBy adds to request ri the path of its part that just decided it,
-// whose reply reached the gateway now; pp is a copy of the part's path
-// taken when its attempt settled (the part slot may be reused since), and
-// served the node that answered.
-func (m *Model) decidedBy(ri reqID, pp *partPath, served topology.NodeID) {
+// whose reply reached the gateway now; pp is the part's path settled then
+// (settle: the part's slot may be reused since), and served the node that
+// answered.
+func (m *Model) decidedBy(ri reqID, pp *settledPath, served topology.NodeID) {
 	if m.pathSink == nil {
 		return
 	}
 	rp := &m.reqs.at(ri).path
-	m.addPartTo(pp, m.reqComps(rp))
+	c := m.reqComps(rp)
+	for k, d := range pp.d {
+		c[k] += d
+	}
 	rp.mark = m.eng.Now()
 	rp.served = int16(m.cluster.Nodes[served].Region)
 	rp.ackRegion = -1

@@ -247,8 +247,8 @@ func (m *Model) propFor(p *partState) *propState {
 	return m.props.at(p.prop - 1)
 }
 
-// releaseProp returns part p's proposal state to the free list (its slot
-// is being reused).
+// releaseProp returns part p's proposal state to the free list (its part
+// is freed, or its slot reused).
 func (m *Model) releaseProp(p *partState) {
 	if p.prop != 0 {
 		m.freeProps = append(m.freeProps, p.prop-1)
