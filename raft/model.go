@@ -92,17 +92,12 @@ type Model struct {
 	parts     slab[partID, partState]
 	freeParts []partID
 	// comps holds the path components of requests that have them
-	// (reqPath.comps), freeComps the free slots.
-	comps     slab[int32, [NumComponents]time.Duration]
-	freeComps []int32
-	// waits holds the path components no attempt wastes of parts that
-	// have them (partPath.waits), freeWaits the free slots.
-	waits     slab[int32, [numWaitComps]time.Duration]
-	freeWaits []int32
-	// props holds the proposal state of parts that proposed
-	// (partState.prop), freeProps the free slots.
-	props     slab[int32, propState]
-	freeProps []int32
+	// (reqPath.comps), waits the path components no attempt wastes of
+	// parts that have them (partPath.waits), props the proposal state of
+	// parts that proposed (partState.prop): side slabs, taken and put.
+	comps slab[int32, [NumComponents]time.Duration]
+	waits slab[int32, [numWaitComps]time.Duration]
+	props slab[int32, propState]
 }
 
 // Event kinds of the request path's handler (Model.Handle). The comment

@@ -208,15 +208,7 @@ type partPath struct {
 // (its comp), giving it zeroed ones on first use.
 func (m *Model) partComps(pp *partPath) *[numWaitComps]time.Duration {
 	if pp.waits == 0 {
-		var i int32
-		if n := len(m.freeWaits); n > 0 {
-			i = m.freeWaits[n-1]
-			m.freeWaits = m.freeWaits[:n-1]
-			*m.waits.at(i) = [numWaitComps]time.Duration{}
-		} else {
-			i = m.waits.add()
-		}
-		pp.waits = i + 1
+		pp.waits = m.waits.take() + 1
 	}
 	return m.waits.at(pp.waits - 1)
 }
@@ -225,7 +217,7 @@ func (m *Model) partComps(pp *partPath) *[numWaitComps]time.Duration {
 // is freed, or its slot reused).
 func (m *Model) releasePartComps(pp *partPath) {
 	if pp.waits != 0 {
-		m.freeWaits = append(m.freeWaits, pp.waits-1)
+		m.waits.put(pp.waits - 1)
 		pp.waits = 0
 	}
 }
@@ -374,15 +366,7 @@ type reqPath struct {
 // giving it zeroed ones on first use.
 func (m *Model) reqComps(rp *reqPath) *[NumComponents]time.Duration {
 	if rp.comps == 0 {
-		var i int32
-		if n := len(m.freeComps); n > 0 {
-			i = m.freeComps[n-1]
-			m.freeComps = m.freeComps[:n-1]
-			*m.comps.at(i) = [NumComponents]time.Duration{}
-		} else {
-			i = m.comps.add()
-		}
-		rp.comps = i + 1
+		rp.comps = m.comps.take() + 1
 	}
 	return m.comps.at(rp.comps - 1)
 }
@@ -401,7 +385,7 @@ func (m *Model) addReq(rp *reqPath, c Component, d time.Duration) {
 // once reported, or when its request's slot is reused.
 func (m *Model) releaseReqComps(rp *reqPath) {
 	if rp.comps != 0 {
-		m.freeComps = append(m.freeComps, rp.comps-1)
+		m.comps.put(rp.comps - 1)
 		rp.comps = 0
 	}
 }

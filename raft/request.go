@@ -234,15 +234,7 @@ func (m *Model) propOf(p *partState) *propState {
 // has none.
 func (m *Model) propFor(p *partState) *propState {
 	if p.prop == 0 {
-		var i int32
-		if n := len(m.freeProps); n > 0 {
-			i = m.freeProps[n-1]
-			m.freeProps = m.freeProps[:n-1]
-			*m.props.at(i) = propState{}
-		} else {
-			i = m.props.add()
-		}
-		p.prop = i + 1
+		p.prop = m.props.take() + 1
 	}
 	return m.props.at(p.prop - 1)
 }
@@ -251,7 +243,7 @@ func (m *Model) propFor(p *partState) *propState {
 // is freed, or its slot reused).
 func (m *Model) releaseProp(p *partState) {
 	if p.prop != 0 {
-		m.freeProps = append(m.freeProps, p.prop-1)
+		m.props.put(p.prop - 1)
 		p.prop = 0
 	}
 }

@@ -21,6 +21,7 @@ const slabMask = 1<<slabShift - 1
 type slab[I ~int32, T any] struct {
 	chunks []*[1 << slabShift]T
 	n      I
+	free   []I // slots given back (put), for take
 }
 
 // at returns element i (0 <= i < len).
@@ -38,6 +39,21 @@ func (s *slab[I, T]) add() I {
 	s.n++
 	return i
 }
+
+// take returns a zeroed slot: the last one given back, else a new one.
+func (s *slab[I, T]) take() I {
+	if n := len(s.free); n > 0 {
+		i := s.free[n-1]
+		s.free = s.free[:n-1]
+		var zero T
+		*s.at(i) = zero
+		return i
+	}
+	return s.add()
+}
+
+// put gives slot i back for take.
+func (s *slab[I, T]) put(i I) { s.free = append(s.free, i) }
 
 // StateBytes returns the bytes the model holds for a request in flight
 // and for each of its parts in flight (their slab slots), and what their

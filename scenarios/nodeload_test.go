@@ -196,14 +196,7 @@ func TestSaturationMemoryIsBounded(t *testing.T) {
 	s := scaledDefault(t, 65, 40*time.Second)
 	s.Topology.VCPUs = 1
 	require.NoError(t, s.Validate())
-	runtime.GC()
-	var ms runtime.MemStats
-	var peak uint64
-	r, err := RunWithProgress(s, func(done, total time.Duration) {
-		runtime.ReadMemStats(&ms)
-		peak = max(peak, ms.HeapAlloc)
-	})
-	require.NoError(t, err)
+	r, peak := runMeasuringHeap(t, s)
 	east := r.RegionLoad[0]
 	t.Logf("x65 on 1 vCPU: %d requests, us-east1 cpu mean %.3f, %d timed out; peak heap %d MiB", r.Requests, east.CPUUtilMean, east.TimedOut, peak>>20)
 	assert.Equal(t, 3, east.Saturated)
@@ -310,14 +303,7 @@ workload:
 	require.NoError(t, err)
 	est, err := s.Estimate()
 	require.NoError(t, err)
-	runtime.GC()
-	var ms runtime.MemStats
-	var peak uint64
-	r, err := RunWithProgress(s, func(done, total time.Duration) {
-		runtime.ReadMemStats(&ms)
-		peak = max(peak, ms.HeapAlloc)
-	})
-	require.NoError(t, err)
+	r, peak := runMeasuringHeap(t, s)
 	for _, rl := range r.RegionLoad[:2] {
 		assert.Positive(t, rl.Saturated, "%s is saturated", rl.Region)
 	}
@@ -373,4 +359,19 @@ func TestServedSharesFixedPoint(t *testing.T) {
 			assert.InDelta(t, fixed, f[0], 1e-6, "a=%v: converges", a)
 		}
 	}
+}
+
+// runMeasuringHeap runs s and returns its result and the highest heap in
+// use the run's progress reports saw (after a collection at its start).
+func runMeasuringHeap(t *testing.T, s *Scenario) (*Result, uint64) {
+	t.Helper()
+	runtime.GC()
+	var ms runtime.MemStats
+	var peak uint64
+	r, err := RunWithProgress(s, func(done, total time.Duration) {
+		runtime.ReadMemStats(&ms)
+		peak = max(peak, ms.HeapAlloc)
+	})
+	require.NoError(t, err)
+	return r, peak
 }
