@@ -241,12 +241,13 @@ func (s *Scenario) Estimate() (Estimate, error) {
 	// evaluations it would not start within the give-up time are shed
 	// (raft/queues.go admitEval) at a few events each. Two views, each
 	// simplifying where requests land, and the estimate takes the larger
-	// figure of the two: per node (servedShares, with each table's load
-	// spread evenly over its ranges and replicas), which sees one region
-	// saturated by cheap reads and another by costly writes but misses a
-	// hot spot that routing to the nearest replica or a local partition
-	// makes; and the cluster's CPUs pooled, which sees any shed load only
-	// in proportion. Events from the mean rates: pooling a run's CPU time
+	// figure of the two: per node (servedShares, each op routed where the
+	// model sends it, evenly over a partition's ranges and over equally
+	// near replicas), which sees one region saturated by cheap reads and
+	// another by costly writes but misses a hot spot within a partition
+	// or among equally near replicas (the model picks one); and the
+	// cluster's CPUs pooled, which sees any shed load only in
+	// proportion. Events from the mean rates: pooling a run's CPU time
 	// over the run lets a quiet hour's spare capacity serve a busy one,
 	// which counts more requests served, not fewer.
 	capacity, queued := nodeCapacity(c)
