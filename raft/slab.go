@@ -11,13 +11,14 @@ const slabShift = 10
 
 const slabMask = 1<<slabShift - 1
 
-// slab is a growable array of T, indexed by I, kept in fixed-size chunks: growing it
-// allocates one more chunk and never moves what it holds. A run holds
-// every request in flight in one (at ten times a cluster's capacity,
-// about a million): an array grown by append would copy it, old and new
-// copies alive together, each time it grew, and its peak memory would be
-// about twice what it holds (docs/decisions.md, "Memory at overload").
-// Pointers to its elements stay valid as it grows.
+// slab is a growable array of T, indexed by I, kept in fixed-size
+// chunks: growing it allocates one more chunk and never moves what it
+// holds. A run holds every request in flight in one (at ten times a
+// cluster's capacity, about a million): an array grown by append would
+// copy it, old and new copies alive together, each time it grew, and its
+// peak memory would be about twice what it holds (docs/decisions.md,
+// "Memory at overload"). Pointers to its elements stay valid as it grows.
+// Slots given back with put are handed out again, zeroed, by take.
 type slab[I ~int32, T any] struct {
 	chunks []*[1 << slabShift]T
 	n      I
