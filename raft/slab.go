@@ -1,8 +1,11 @@
 package raft
 
 import (
+	"reflect"
 	"time"
 	"unsafe"
+
+	"github.com/regionsim/regionsim/sim/offheap"
 )
 
 // slabShift sets a slab's chunk: 1<<slabShift elements (about 400 KB of
@@ -19,10 +22,20 @@ const slabMask = 1<<slabShift - 1
 // peak memory would be about twice what it holds (docs/decisions.md,
 // "Memory at overload"). Pointers to its elements stay valid as it grows.
 // Slots given back with put are handed out again, zeroed, by take.
+//
+// A slab set to keep its chunks off the heap (mapOut) maps each from the
+// system instead of allocating it (docs/decisions.md, "Request state off
+// the heap"): the collector then neither scans it nor counts it when it
+// decides how far the heap may grow before the next collection, and the
+// owner returns it with release.
 type slab[I ~int32, T any] struct {
 	chunks []*[1 << slabShift]T
 	n      I
 	free   []I // slots given back (put), for take
+	// maps holds, once mapOut was called, the mapping of each chunk from
+	// then on (nil: allocated on the heap, as are the chunks before).
+	maps    [][]byte
+	offHeap bool
 }
 
 // at returns element i (0 <= i < len).
@@ -35,10 +48,45 @@ func (s *slab[I, T]) len() I { return s.n }
 func (s *slab[I, T]) add() I {
 	i := s.n
 	if int(i>>slabShift) == len(s.chunks) {
-		s.chunks = append(s.chunks, new([1 << slabShift]T))
+		s.chunks = append(s.chunks, s.newChunk())
 	}
 	s.n++
 	return i
+}
+
+// newChunk returns a zeroed chunk: mapped if the slab is off the heap and
+// the system maps it, else allocated.
+func (s *slab[I, T]) newChunk() *[1 << slabShift]T {
+	if !s.offHeap {
+		return new([1 << slabShift]T)
+	}
+	b := offheap.Map(int(unsafe.Sizeof([1 << slabShift]T{})))
+	s.maps = append(s.maps, b)
+	if b == nil {
+		return new([1 << slabShift]T)
+	}
+	return (*[1 << slabShift]T)(unsafe.Pointer(unsafe.SliceData(b)))
+}
+
+// mapOut makes the slab map its chunks from now on, where the system can
+// (offheap.Map). T must hold no Go pointers — the collector does not look
+// inside mapped memory, so what they point to could be freed — and mapOut
+// panics if it does.
+func (s *slab[I, T]) mapOut() {
+	offheap.CheckPointerFree(reflect.TypeFor[T]())
+	if !s.offHeap {
+		s.offHeap = true
+		s.maps = make([][]byte, len(s.chunks))
+	}
+}
+
+// release returns the slab's mapped chunks to the system and empties it:
+// every pointer into them is invalid from now on, and at panics.
+func (s *slab[I, T]) release() {
+	for _, b := range s.maps {
+		offheap.Unmap(b)
+	}
+	*s = slab[I, T]{}
 }
 
 // take returns a zeroed slot: the last one given back, else a new one.
@@ -66,4 +114,31 @@ func StateBytes() (request, part, decided, proposed int) {
 	return int(unsafe.Sizeof(reqState{})), int(unsafe.Sizeof(partState{})),
 		int(unsafe.Sizeof([NumComponents]time.Duration{})),
 		int(unsafe.Sizeof(propState{}) + unsafe.Sizeof([numWaitComps]time.Duration{}))
+}
+
+// KeepStateOffHeap makes the model keep the state of its requests and
+// parts in flight — its slabs — in memory mapped outside the Go heap,
+// where the system allows (Unix), until Release. A saturated run holds a
+// million requests there (docs/decisions.md, "Request state off the
+// heap"); on the heap, the collector would let the heap grow to twice
+// that before collecting the little garbage a run makes. The owner must
+// call Release once it is done with the model and anything it returned
+// that points into it. Call it before the model handles an event.
+func (m *Model) KeepStateOffHeap() {
+	m.reqs.mapOut()
+	m.parts.mapOut()
+	m.comps.mapOut()
+	m.waits.mapOut()
+	m.props.mapOut()
+}
+
+// Release returns the memory KeepStateOffHeap mapped. The model must not
+// be used afterwards: its requests and parts are gone.
+func (m *Model) Release() {
+	m.reqs.release()
+	m.parts.release()
+	m.comps.release()
+	m.waits.release()
+	m.props.release()
+	m.freeReqs, m.freeParts = nil, nil
 }

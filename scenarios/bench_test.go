@@ -4,6 +4,8 @@ import (
 	"runtime/metrics"
 	"testing"
 	"time"
+
+	"github.com/regionsim/regionsim/sim/offheap"
 )
 
 // BenchmarkScenario runs every built-in scenario once per iteration and
@@ -63,9 +65,10 @@ func benchRuns(b *testing.B, s *Scenario) *Result {
 }
 
 // peakHeap samples the heap in use (HeapInuse: the heap's object bytes
-// plus its unused bytes in spans) from a run's progress callback and keeps
-// the largest value seen. It reads runtime/metrics, which does not stop
-// the world, so sampling costs the run next to nothing.
+// plus its unused bytes in spans) and the request state mapped off the
+// heap (sim/offheap) from a run's progress callback and keeps the largest
+// sum seen. It reads runtime/metrics, which does not stop the world, so
+// sampling costs the run next to nothing.
 type peakHeap struct {
 	s    []metrics.Sample
 	peak uint64
@@ -81,7 +84,7 @@ func (p *peakHeap) read() {
 
 func (p *peakHeap) sample(_, _ time.Duration) {
 	p.read()
-	p.peak = max(p.peak, p.s[0].Value.Uint64()+p.s[1].Value.Uint64())
+	p.peak = max(p.peak, p.s[0].Value.Uint64()+p.s[1].Value.Uint64()+offheap.Bytes())
 }
 
 // mallocs returns the number of heap objects allocated so far.

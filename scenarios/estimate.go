@@ -12,6 +12,7 @@ import (
 	"github.com/regionsim/regionsim/raft"
 	"github.com/regionsim/regionsim/raft/placement"
 	"github.com/regionsim/regionsim/sim"
+	"github.com/regionsim/regionsim/sim/offheap"
 	"github.com/regionsim/regionsim/topology"
 )
 
@@ -62,7 +63,8 @@ type Estimate struct {
 	// MemoryBytes estimates, erring high, the run's peak memory: the
 	// runtime, per-range state, latency histograms and timeline bins, and
 	// PeakInFlight requests with their parts and messages, doubled for the
-	// garbage collector's headroom. Budget.MaxMemory is also enforced
+	// garbage collector's headroom — except the requests' state, kept off
+	// the heap where the system allows. Budget.MaxMemory is also enforced
 	// while the run goes.
 	MemoryBytes float64
 }
@@ -273,7 +275,10 @@ func (s *Scenario) Estimate() (Estimate, error) {
 	}
 	est.Events += max(perNode, pooled)
 	est.PeakInFlight = peakRate * wait.Seconds()
-	inFlightBytes := estRequestBytes + maxParts*(estPartBytes+estProposedBytes+estEventBytes*(2+maxReplicas(placed)))
+	// A request in flight holds its slab state and its parts' (stateBytes)
+	// and events in the engine's queue (eventBytes).
+	stateBytes := estRequestBytes + maxParts*(estPartBytes+estProposedBytes)
+	eventBytes := maxParts * estEventBytes * (2 + maxReplicas(placed))
 	if queued && len(s.Faults) == 0 {
 		// A request evaluated at a saturated node is on its way to its
 		// CPU queue (within two of the widest round trips: transit), or
@@ -308,7 +313,8 @@ func (s *Scenario) Estimate() (Estimate, error) {
 		// others replicate, with one per replica and one more.
 		est.PeakInFlight = n
 		if peakRate > 0 {
-			inFlightBytes = estRequestBytes + parts/peakRate*(estPartBytes+(estProposedBytes+estEventBytes*(3+maxReplicas(placed)))/2)
+			stateBytes = estRequestBytes + parts/peakRate*(estPartBytes+estProposedBytes/2)
+			eventBytes = parts / peakRate * estEventBytes * (3 + maxReplicas(placed)) / 2
 		}
 	}
 
@@ -316,11 +322,18 @@ func (s *Scenario) Estimate() (Estimate, error) {
 	live := float64(ranges)*(estRangeBytes+4*nodes+8*6*float64(len(c.Zones))) +
 		nodes*nodes*estSideTransportBytes +
 		activeSeries*(bins+1)*estHistogramBytes +
-		est.PeakInFlight*inFlightBytes +
+		est.PeakInFlight*eventBytes +
 		min(nodes*sec, float64(ranges)*sec/s.Cockroach.Allocator.MinLeaseTransferStatsDuration.Seconds())*64 + // lease log: a transfer per store per second at most, and per range per stats period
 		activeSeries*float64(ranges)*estStallBytes + // client stalls (ClientImpact): a candidate per quiet second, per response at most
 		min(activeSeries*float64(ranges)*evidenceWindow.Seconds()/SlowThreshold.Seconds(), peakRate*evidenceWindow.Seconds())*estCandidateBytes
-	est.MemoryBytes = estRuntimeBytes + 2*live
+	// The collector may let the heap grow to twice what is live; the
+	// requests' state is off the heap where the system allows
+	// (raft.Model.KeepStateOffHeap), and counts once there.
+	state := est.PeakInFlight * stateBytes
+	if !offheap.Supported {
+		state *= 2
+	}
+	est.MemoryBytes = estRuntimeBytes + 2*live + state
 	return est, nil
 }
 
@@ -770,7 +783,8 @@ func (b Budget) exceeded(s *Scenario, e *sim.Engine) error {
 	}
 	sample := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
 	metrics.Read(sample)
-	if used := sample[0].Value.Uint64() - sample[1].Value.Uint64(); used > b.MaxMemory {
+	// The runtime does not count the request state mapped off its heap.
+	if used := sample[0].Value.Uint64() - sample[1].Value.Uint64() + offheap.Bytes(); used > b.MaxMemory {
 		return &Error{Field: "budget", Err: fmt.Errorf("scenario %q stopped at simulated %v: the process uses %d MiB, over --max-memory %d MiB (--dry-run estimates a run; raise --max-memory to let it go on)",
 			s.Name, e.Now(), used>>20, b.MaxMemory>>20)}
 	}

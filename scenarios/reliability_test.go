@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/regionsim/regionsim/sim/offheap"
 )
 
 // rollingRestart is the reproducer of the panics on valid input: a client
@@ -118,6 +120,30 @@ func TestPanicBecomesInternalError(t *testing.T) {
 	assert.Equal(t, uint64(1), bug.Seed)
 	assert.Equal(t, "broken", bug.Panic)
 	assert.NotEmpty(t, bug.Stack)
+}
+
+// TestRunReturnsMappedState: a run keeps its requests' state and its
+// event queue off the heap while it goes (where the system maps memory)
+// and returns the mapping however it ends: finished, stopped by its
+// budget, or by a panic.
+func TestRunReturnsMappedState(t *testing.T) {
+	before := offheap.Bytes()
+	s, err := Load("default")
+	require.NoError(t, err)
+	var during uint64
+	_, err = RunWithProgress(s, func(done, total time.Duration) { during = max(during, offheap.Bytes()) })
+	require.NoError(t, err)
+	assert.Equal(t, before, offheap.Bytes(), "finished")
+	if offheap.Supported {
+		assert.Greater(t, during, before, "mapped while running")
+	}
+	_, err = RunWith(s, RunOptions{Budget: Budget{MaxEvents: 100_000}})
+	require.ErrorIs(t, err, ErrInvalid)
+	assert.Equal(t, before, offheap.Bytes(), "stopped by the budget")
+	_, err = RunWithProgress(s, func(done, total time.Duration) { panic("broken") })
+	var bug *InternalError
+	require.ErrorAs(t, err, &bug)
+	assert.Equal(t, before, offheap.Bytes(), "stopped by a panic")
 }
 
 // TestBudgetStopsARun: a run that dispatches more events than its budget

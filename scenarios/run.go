@@ -373,6 +373,12 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
+	// The result copies what it keeps of the model, so its requests'
+	// state can live off the heap until the run returns.
+	m.KeepStateOffHeap()
+	defer m.Release()
+	e.KeepQueueOffHeap()
+	defer e.Release()
 	m.SetLoadInterval(TimelineInterval(s.Warmup + s.Duration))
 	if checks {
 		m.CheckInvariants()

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"math/bits"
 	"time"
+	"unsafe"
+
+	"github.com/regionsim/regionsim/sim/offheap"
 )
 
 // HandlerID names a registered Handler; events are addressed to it.
@@ -81,6 +84,10 @@ type Engine struct {
 	stopped  bool
 	// limit is the most events Run and RunUntil dispatch in all (0: none).
 	limit uint64
+	// offHeap: the heap's backing array is mapped (KeepQueueOffHeap);
+	// mapped is its mapping, nil while it is on the Go heap.
+	offHeap bool
+	mapped  []byte
 }
 
 // NewEngine returns an engine at time 0 with an empty queue.
@@ -237,9 +244,39 @@ func (e *Engine) push(at Time, h HandlerID, kind Kind, arg int64, slot int32) {
 // cluster) they came to five times the queue. Doubling leaves about one
 // queue's worth.
 func (e *Engine) grow() {
-	h := make([]entry, len(e.heap), max(256, 2*cap(e.heap)))
+	n := max(256, 2*cap(e.heap))
+	var h []entry
+	var b []byte
+	if e.offHeap && n >= mapMin {
+		b = offheap.Map(n * int(unsafe.Sizeof(entry{})))
+	}
+	if b != nil {
+		h = unsafe.Slice((*entry)(unsafe.Pointer(unsafe.SliceData(b))), n)[:len(e.heap)]
+	} else {
+		h = make([]entry, len(e.heap), n)
+	}
 	copy(h, e.heap)
-	e.heap = h
+	offheap.Unmap(e.mapped)
+	e.heap, e.mapped = h, b
+}
+
+// mapMin is the smallest queue KeepQueueOffHeap maps: smaller ones stay
+// on the heap, where they cost less than a mapping.
+const mapMin = 1 << 14
+
+// KeepQueueOffHeap makes the engine keep its event queue, once it holds
+// more than a few thousand events, in memory mapped outside the Go heap
+// where the system allows (sim/offheap): a saturated run queues a
+// million, and on the heap the collector would let the heap grow by as
+// much again before collecting. The owner must call Release once done
+// with the engine.
+func (e *Engine) KeepQueueOffHeap() { e.offHeap = true }
+
+// Release returns the memory KeepQueueOffHeap mapped and empties the
+// queue. The engine must not be used afterwards.
+func (e *Engine) Release() {
+	offheap.Unmap(e.mapped)
+	e.heap, e.mapped = nil, nil
 }
 
 func (e *Engine) release(slot int32) {

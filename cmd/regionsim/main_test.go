@@ -535,7 +535,7 @@ func TestBudget(t *testing.T) {
 		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
 		return p
 	}
-	huge := write("huge.yaml", "tables: [{name: t}]\nworkload: [{region: us-east1, rate: 1e7, table: t}]\n")
+	huge := write("huge.yaml", "tables: [{name: t}]\nworkload: [{region: us-east1, rate: 1e7, table: t}, {region: us-west1, rate: 1e7, table: t}]\n")
 	long := write("long.yaml", "duration: 8760h\ntables: [{name: t}]\nworkload: [{region: us-east1, rate: 300, table: t}]\n")
 	pileup := write("pileup.yaml", `duration: 60s
 tables: [{name: t}]
@@ -556,7 +556,7 @@ faults: [{at: 0s, kind: region, target: us-east1, for: 60s}]
 	}
 	code, stdout, stderr := runCLI("run", huge, "--dry-run")
 	require.Equal(t, 0, code, stderr)
-	assert.Contains(t, stdout, "huge (no survival goal, seed 1): about 7e+08 requests")
+	assert.Contains(t, stdout, "huge (no survival goal, seed 1): about 1.4e+09 requests")
 	code, stdout, stderr = runCLI("run", "failover", "--dry-run")
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, stdout, "failover (no survival goal, seed 1): about 2.33e+06 requests")
