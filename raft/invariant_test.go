@@ -135,10 +135,10 @@ func TestEveryRequestCompletesOnceAndStateDrains(t *testing.T) {
 				break
 			}
 		}
-		assert.Len(t, m.freeReqs, int(m.reqs.len()), "%v: every request slot is free again", survival)
-		assert.Len(t, m.freeParts, int(m.parts.len()), "%v: every part slot is free again", survival)
+		assert.Equal(t, int(m.reqs.len()), m.freeReqs.len(), "%v: every request slot is free again", survival)
+		assert.Equal(t, int(m.parts.len()), m.freeParts.len(), "%v: every part slot is free again", survival)
 		seen := map[partID]bool{}
-		for _, p := range m.freeParts {
+		for p := range m.freeParts.all() {
 			assert.False(t, seen[p], "part %d freed twice", p)
 			seen[p] = true
 		}

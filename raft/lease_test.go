@@ -100,7 +100,7 @@ func TestTransfersUnderLoadLoseNothing(t *testing.T) {
 			break
 		}
 	}
-	assert.Len(t, m.freeParts, int(m.parts.len()), "every part slot is free again")
+	assert.Equal(t, int(m.parts.len()), m.freeParts.len(), "every part slot is free again")
 	total := 0
 	for n := range m.cluster.Nodes {
 		total += m.LeaseCount(topology.NodeID(n))

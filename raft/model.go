@@ -88,9 +88,9 @@ type Model struct {
 	lockSeq uint32
 
 	reqs      slab[reqID, reqState]
-	freeReqs  []reqID
+	freeReqs  idStack[reqID]
 	parts     slab[partID, partState]
-	freeParts []partID
+	freeParts idStack[partID]
 	// comps holds the path components of requests that have them
 	// (reqPath.comps), waits the path components no attempt wastes of
 	// parts that have them (partPath.waits), props the proposal state of
@@ -541,9 +541,7 @@ func stageOf(kind sim.Kind) partStage {
 }
 
 func (m *Model) newReq() reqID {
-	if n := len(m.freeReqs); n > 0 {
-		ri := m.freeReqs[n-1]
-		m.freeReqs = m.freeReqs[:n-1]
+	if ri, ok := m.freeReqs.pop(); ok {
 		m.releaseReqComps(&m.reqs.at(ri).path) // if reportPath did not
 		return ri
 	}
@@ -553,11 +551,8 @@ func (m *Model) newReq() reqID {
 // newPart returns a fresh part slot. Its generation carries on from the
 // slot's previous use, so no event of that use can ever match it.
 func (m *Model) newPart() partID {
-	var pi partID
-	if n := len(m.freeParts); n > 0 {
-		pi = m.freeParts[n-1]
-		m.freeParts = m.freeParts[:n-1]
-	} else {
+	pi, ok := m.freeParts.pop()
+	if !ok {
 		pi = m.parts.add()
 	}
 	p := m.parts.at(pi)
@@ -584,7 +579,7 @@ func (m *Model) maybeFreePart(pi partID) {
 		// part it held.
 		m.releasePartComps(&p.path)
 		m.releaseProp(p)
-		m.freeParts = append(m.freeParts, pi)
+		m.freeParts.push(pi)
 	}
 }
 
@@ -594,7 +589,7 @@ func (m *Model) maybeFreeReq(ri reqID) {
 	s := m.reqs.at(ri)
 	if s.done && !s.freed && s.pending == 0 && s.inFlight == 0 {
 		s.freed = true // a second call must not free it twice
-		m.freeReqs = append(m.freeReqs, ri)
+		m.freeReqs.push(ri)
 	}
 }
 

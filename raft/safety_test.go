@@ -76,7 +76,7 @@ func safetyRun(t *testing.T, version string, survival placement.Survival, seed u
 	for tag := int64(1); tag <= d.limit; tag++ {
 		require.Equal(t, 1, sink.done[tag], "request %d ends exactly once", tag)
 	}
-	assert.Len(t, m.freeParts, int(m.parts.len()), "no part is left behind")
+	assert.Equal(t, int(m.parts.len()), m.freeParts.len(), "no part is left behind")
 	require.NoError(t, m.Audit())
 	return applied
 }

@@ -1,6 +1,7 @@
 package raft
 
 import (
+	"iter"
 	"reflect"
 	"time"
 	"unsafe"
@@ -31,7 +32,7 @@ const slabMask = 1<<slabShift - 1
 type slab[I ~int32, T any] struct {
 	chunks []*[1 << slabShift]T
 	n      I
-	free   []I // slots given back (put), for take
+	free   idStack[I] // slots given back (put), for take
 	// maps holds, once mapOut was called, the mapping of each chunk from
 	// then on (nil: allocated on the heap, as are the chunks before).
 	maps    [][]byte
@@ -91,9 +92,7 @@ func (s *slab[I, T]) release() {
 
 // take returns a zeroed slot: the last one given back, else a new one.
 func (s *slab[I, T]) take() I {
-	if n := len(s.free); n > 0 {
-		i := s.free[n-1]
-		s.free = s.free[:n-1]
+	if i, ok := s.free.pop(); ok {
 		var zero T
 		*s.at(i) = zero
 		return i
@@ -102,7 +101,49 @@ func (s *slab[I, T]) take() I {
 }
 
 // put gives slot i back for take.
-func (s *slab[I, T]) put(i I) { s.free = append(s.free, i) }
+func (s *slab[I, T]) put(i I) { s.free.push(i) }
+
+// idStack is a stack of slot indexes kept in chunks, like a slab's: it
+// grows by a chunk and never copies what it holds. A saturated run's
+// drain frees a million slots at the end, and free lists grown by append
+// left their old arrays behind as garbage, tens of MB at the process's
+// peak.
+type idStack[I ~int32] struct {
+	chunks []*[1 << slabShift]I
+	n      int
+}
+
+// push adds i on top.
+func (s *idStack[I]) push(i I) {
+	if s.n>>slabShift == len(s.chunks) {
+		s.chunks = append(s.chunks, new([1 << slabShift]I))
+	}
+	s.chunks[s.n>>slabShift][s.n&slabMask] = i
+	s.n++
+}
+
+// pop removes and returns the index on top, if any.
+func (s *idStack[I]) pop() (I, bool) {
+	if s.n == 0 {
+		return 0, false
+	}
+	s.n--
+	return s.chunks[s.n>>slabShift][s.n&slabMask], true
+}
+
+// len returns how many indexes the stack holds.
+func (s *idStack[I]) len() int { return s.n }
+
+// all yields the indexes from the bottom of the stack up.
+func (s *idStack[I]) all() iter.Seq[I] {
+	return func(yield func(I) bool) {
+		for k := range s.n {
+			if !yield(s.chunks[k>>slabShift][k&slabMask]) {
+				return
+			}
+		}
+	}
+}
 
 // StateBytes returns the bytes the model holds for a request in flight
 // and for each of its parts in flight (their slab slots), and what their
@@ -140,5 +181,5 @@ func (m *Model) Release() {
 	m.comps.release()
 	m.waits.release()
 	m.props.release()
-	m.freeReqs, m.freeParts = nil, nil
+	m.freeReqs, m.freeParts = idStack[reqID]{}, idStack[partID]{}
 }
