@@ -408,8 +408,9 @@ func (m *Model) finishAfter(ri reqID, d time.Duration) {
 	}
 }
 
-// deadline fails request ri if it is still running after the replica
-// circuit breaker's threshold (or the client's timeout).
+// deadline fails request ri if it is still running at its client's
+// timeout, or, without one, after OverloadTimeout with a part queued for
+// a row (startLatchGiveUp).
 func (m *Model) deadline(ri reqID) {
 	s := m.reqs.at(ri)
 	s.deadline = 0

@@ -239,6 +239,7 @@ func (m *Model) latchArrive(pi partID) {
 	}
 	k.tail = pi
 	m.latches.waiting++
+	m.startLatchGiveUp(p.req)
 	if m.tracer != nil {
 		behind := "queued writes"
 		switch {
@@ -249,6 +250,46 @@ func (m *Model) latchArrive(pi partID) {
 		}
 		m.traceStep(pi, "latch-wait", fmt.Sprintf("key %d: behind %s", key, behind))
 	}
+}
+
+// startLatchGiveUp starts the give-up of request ri, one of whose parts
+// has just joined a row's queue, when its client has no timeout of its
+// own: once it has waited OverloadTimeout for rows, over all its
+// attempts, it fails (kDeadline), as it would after as long in a CPU
+// queue (admitEval) — regionsim's stand-in for the statement timeout
+// every real client has. Without it, open-loop clients of a row offered
+// more writes than it serves would queue without bound. With a client
+// timeout, its deadline (started at submission) ends the wait instead.
+// The clock runs while any of its parts waits (an insert's uniqueness
+// checks may wait at several rows at once) and counts what earlier
+// attempts waited (a part redirected by a lease transfer queues again at
+// the new leaseholder).
+func (m *Model) startLatchGiveUp(ri reqID) {
+	if m.cfg.ClientTimeout > 0 {
+		return
+	}
+	if s := m.reqs.at(ri); s.deadline == 0 {
+		s.inFlight++
+		s.deadline = m.eng.TimerAfter(max(0, OverloadTimeout-s.waited), m.id, kDeadline, int64(ri))
+	}
+}
+
+// stopLatchGiveUp cancels request ri's give-up (startLatchGiveUp) once
+// none of its parts waits for a row (granted, redirected, or over).
+func (m *Model) stopLatchGiveUp(ri reqID) {
+	if m.cfg.ClientTimeout > 0 || ri == noReq {
+		return
+	}
+	s := m.reqs.at(ri)
+	for pi := s.parts; pi != noPart; pi = m.parts.at(pi).sibNext {
+		if m.parts.at(pi).latchWaiting {
+			return
+		}
+	}
+	if s.deadline != 0 && m.eng.Cancel(s.deadline) {
+		s.inFlight--
+	}
+	s.deadline = 0
 }
 
 // QueuedOnRows returns how many requests' parts wait at a leaseholder for
@@ -272,6 +313,7 @@ func (m *Model) dropLatch(pi partID) {
 		p.latchWaiting = false
 		m.latches.waiting--
 		m.recordWait(pi)
+		m.stopLatchGiveUp(p.req)
 		prev := noPart
 		for q := k.head; q != pi; q = m.parts.at(q).latchNext {
 			prev = q
@@ -312,6 +354,7 @@ func (m *Model) grantLatch(e int32) {
 		qp.latchWaiting = false
 		m.latches.waiting--
 		m.recordWait(q)
+		m.stopLatchGiveUp(qp.req)
 		if qp.kind == partWrite {
 			k.holder = q
 		} else {

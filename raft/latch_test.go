@@ -43,6 +43,47 @@ func newContentionHarness(t *testing.T) (*harness, *contention) {
 // key complete at most one per 2.8 ms, whatever the offered rate.
 const hold = svc + zoneOW + fsyncMs + zoneOW
 
+// TestHotKeyGivesUpWithoutTimeout: 3,575 writers reach one row at once.
+// Writer i would take the latch after i·2.8 ms; without a client timeout
+// a request gives up once it has waited 10 s for rows (OverloadTimeout),
+// so writers 0–3571 (9,998.8 ms at most) commit and 3572–3574 (10,001.6
+// ms and more) fail when their wait reaches 10 s, seen one client hop
+// later; with a 20-s client timeout all of them commit.
+func TestHotKeyGivesUpWithoutTimeout(t *testing.T) {
+	const n = 3575
+	for _, timeout := range []time.Duration{0, 20 * time.Second} {
+		h, rec := newContentionHarness(t)
+		if timeout > 0 {
+			cfg := DefaultConfig()
+			cfg.ClientTimeout = timeout
+			m, err := New(h.e, testCluster(t, "crdb-demo"), cfg, 1, rec)
+			require.NoError(t, err)
+			h.m = m
+		}
+		tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zoneLayoutA}, Rows: 10})
+		var tags [n]int64
+		for i := range n {
+			tags[i] = h.at(10, Request{Op: OpWrite, Table: tb, Gateway: n1, Keyed: true, Key: 0})
+		}
+		h.e.RunUntil(sim.At(60 * time.Second))
+		giveUp := OverloadTimeout.Seconds() * 1000
+		for i, tag := range tags {
+			require.Len(t, h.rec.lat[tag], 1, "writer %d", i)
+			wait := float64(i) * hold
+			if timeout == 0 && wait >= giveUp {
+				require.False(t, h.rec.ok[tag][0], "writer %d gives up", i)
+				require.InDelta(t, cHop+giveUp+cHop, h.rec.lat[tag][0], 1e-6, "writer %d", i)
+				require.InDelta(t, giveUp, rec.wait[tag], 1e-6, "writer %d wait", i)
+				continue
+			}
+			require.True(t, h.rec.ok[tag][0], "writer %d commits (timeout %v)", i, timeout)
+			require.InDelta(t, cHop+wait+hold+cHop, h.rec.lat[tag][0], 1e-6, "writer %d", i)
+		}
+		assert.Zero(t, h.m.QueuedOnRows())
+		assert.Zero(t, h.m.latches.active(), "no latch outlives its writers")
+	}
+}
+
 func TestHotKeyWritesSerialise(t *testing.T) {
 	const n = 5
 	for _, tt := range []struct {

@@ -28,8 +28,9 @@ import (
 // kAppendArrive), not when it is sent.
 
 // OverloadTimeout is how long a request without a client timeout
-// (cockroach.client_timeout 0) waits for a CPU before it gives up: without
-// it a node offered more than it can serve would queue without bound.
+// (cockroach.client_timeout 0) waits for a CPU, or for rows' latches in
+// all (startLatchGiveUp), before it gives up: without it a node or a row
+// offered more than it can serve would queue without bound.
 // regionsim's stand-in for the statement timeout every real client has
 // (docs/decisions.md); set client_timeout to choose another.
 const OverloadTimeout = 10 * time.Second

@@ -149,8 +149,11 @@ type reqState struct {
 	// maxStale is a bounded read's with_max_staleness interval, < 0 for
 	// none; nearestOnly its nearest_only argument.
 	maxStale time.Duration
-	deadline sim.TimerID // the circuit breaker's or client's deadline
-	hop      uint64      // the client's round trip (see Model.pairHalf)
+	// deadline is the client's deadline (cockroach.client_timeout), or
+	// without one the give-up of a part waiting for a row's latch
+	// (startLatchGiveUp).
+	deadline sim.TimerID
+	hop      uint64 // the client's round trip (see Model.pairHalf)
 	// waited is the time its parts queued for their latches (see keyed).
 	waited time.Duration
 	// path is the request's critical path so far (path.go).

@@ -545,14 +545,6 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 		return &InternalError{Scenario: s.Name, Seed: s.Seed, Panic: fmt.Sprintf(format, args...)}
 	}
 	switch {
-	case rec.outstanding > 0 && m.QueuedOnRows() > 0:
-		// Not a bug: the workload saturates a hot row (at most one write
-		// per evaluation + quorum), and its open-loop clients queue
-		// without bound.
-		return nil, &Error{Source: s.source, Field: "workload", Err: fmt.Errorf(
-			"%d requests still queued for hot rows %v after the end of the run: a row serialises its writes "+
-				"(one per evaluation + replication), so the keyed workloads offer more than it can take; "+
-				"lower their rate, widen keys, or set cockroach.client_timeout", m.QueuedOnRows(), maxDrain)}
 	case rec.outstanding > 0:
 		return nil, bug("%d requests still running %v after the end of the run", rec.outstanding, maxDrain)
 	case rec.outstanding < 0:
