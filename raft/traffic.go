@@ -277,8 +277,36 @@ func (m *Model) transmit(ra, rb int, b int64) time.Duration {
 	now := m.eng.Now()
 	l := ra*len(m.cluster.Regions) + rb
 	start := max(now, m.links.free[l])
-	m.links.free[l] = start.Add(time.Duration(math.Ceil(float64(b) / bw * 1e9)))
+	// A link offered more than it carries queues without bound; its
+	// queue stops growing at linkHorizon, past any run's end and drain,
+	// so that the time cannot overflow (LinksBusyAfter reports it).
+	d := min(math.Ceil(float64(b)/bw*1e9), float64(linkHorizon))
+	m.links.free[l] = min(start.Add(time.Duration(d)), linkHorizon)
 	return m.links.free[l].Sub(now)
+}
+
+// linkHorizon is the latest a limited link's queue can reach: far past
+// the end of any run (a scenario lasts at most a few years), far enough
+// from sim.Never that nothing scheduled after it overflows.
+const linkHorizon = sim.Never / 4
+
+// LinksBusyAfter returns the directed region links, as [from, to] region
+// indexes, whose queued messages will not all have left by t: a link
+// offered more bytes than its bandwidth carries. A run whose requests are
+// still waiting after its drain on such a link asked for it (input), it
+// is not a bug.
+func (m *Model) LinksBusyAfter(t sim.Time) [][2]int {
+	if m.links == nil {
+		return nil
+	}
+	var busy [][2]int
+	r := len(m.cluster.Regions)
+	for l, free := range m.links.free {
+		if free > t {
+			busy = append(busy, [2]int{l / r, l % r})
+		}
+	}
+	return busy
 }
 
 // staleAck counts the MsgAppResp that replica i sends for an append of

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -545,6 +546,19 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 		return &InternalError{Scenario: s.Name, Seed: s.Seed, Panic: fmt.Sprintf(format, args...)}
 	}
 	switch {
+	case rec.outstanding > 0 && len(m.LinksBusyAfter(e.Now().Add(time.Second))) > 0:
+		// Not a bug: the scenario's bandwidth is below the traffic it
+		// offers, and messages queue on the link without bound. A link
+		// that still has a second of messages to send after the drain is
+		// such a link (a healthy one holds microseconds' worth).
+		var names []string
+		for _, l := range m.LinksBusyAfter(e.Now().Add(time.Second)) {
+			names = append(names, fmt.Sprintf("%s → %s (%s)", c.Regions[l[0]].Name, c.Regions[l[1]].Name, topology.FormatBandwidth(c.Bandwidth(l[0], l[1]))))
+		}
+		return nil, &Error{Source: s.source, Field: "topology.bandwidth", Err: fmt.Errorf(
+			"%d requests still waiting %v after the end of the run behind links offered more bytes than they carry: %s; "+
+				"raise topology.bandwidth (or topology.links[].bandwidth), or lower the rates",
+			rec.outstanding, maxDrain, strings.Join(names, ", "))}
 	case rec.outstanding > 0:
 		return nil, bug("%d requests still running %v after the end of the run", rec.outstanding, maxDrain)
 	case rec.outstanding < 0:

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -183,4 +184,32 @@ func TestSnapshotTrafficAfterStoreDeath(t *testing.T) {
 		snap += p.SnapshotBytes
 	}
 	assert.EqualValues(t, uint64(len(res.Replacements))*69_518_922, snap)
+}
+
+// TestSaturatedLinkIsBadInput: links far slower than the traffic offered
+// to them (writes replicated to two other regions at 300/s) queue without
+// bound, and the run ends, after its drain, with an input error naming
+// the links and the remedy — not an internal error, and not the overflow
+// a transmission time of 10^13 s once caused (0.0001bps). One fast link
+// left alone is not named.
+func TestSaturatedLinkIsBadInput(t *testing.T) {
+	for _, bw := range []string{"0.0001bps", "10Kbps"} {
+		s, err := Parse([]byte(`
+name: slow
+duration: 2s
+warmup: 1s
+topology: {bandwidth: `+bw+`, links: [{between: [us-west1, europe-west1], bandwidth: 10Gbps}]}
+tables: [{name: t}]
+workload: [{region: us-east1, rate: 300, table: t, mix: {write: 1}}]
+`), "slow.yaml")
+		require.NoError(t, err)
+		_, err = Run(s)
+		require.ErrorIs(t, err, ErrInvalid, bw)
+		var internal *InternalError
+		assert.False(t, errors.As(err, &internal), "%s: not reported as a bug", bw)
+		assert.Contains(t, err.Error(), "slow.yaml: topology.bandwidth: ", bw)
+		assert.Contains(t, err.Error(), "us-east1 → us-west1 ("+bw+")", bw)
+		assert.Contains(t, err.Error(), "raise topology.bandwidth", bw)
+		assert.NotContains(t, err.Error(), "us-west1 → europe-west1", bw)
+	}
 }

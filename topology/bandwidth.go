@@ -45,6 +45,19 @@ func ParseBandwidth(s string) (float64, error) {
 	return 0, fmt.Errorf("%q is not a bandwidth > 0 (want e.g. 1Gbps, 100Mbps; units bps, Kbps, Mbps, Gbps, Tbps)", s)
 }
 
+// FormatBandwidth writes a capacity in bytes per second as ParseBandwidth
+// reads it, in the largest unit that keeps the number at least 1
+// ("100Mbps", "2.5Gbps", "0.5bps").
+func FormatBandwidth(bytesPerSec float64) string {
+	bits := bytesPerSec * 8
+	for _, u := range bandwidthUnits {
+		if bits >= u.bits || u.bits == 1 {
+			return strconv.FormatFloat(bits/u.bits, 'g', 4, 64) + u.suffix
+		}
+	}
+	return ""
+}
+
 // validateBandwidth checks topology.bandwidth and topology.links without
 // the regions (Build checks the names).
 func (c Config) validateBandwidth() error {
