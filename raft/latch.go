@@ -260,17 +260,18 @@ func (m *Model) latchArrive(pi partID) {
 // every real client has. Without it, open-loop clients of a row offered
 // more writes than it serves would queue without bound. With a client
 // timeout, its deadline (started at submission) ends the wait instead.
-// The clock runs while any of its parts waits (an insert's uniqueness
-// checks may wait at several rows at once) and counts what earlier
-// attempts waited (a part redirected by a lease transfer queues again at
-// the new leaseholder).
+// The clock (queueClock) runs while any of its parts waits — an insert's
+// uniqueness checks may wait at several rows at once, and count once —
+// and keeps what earlier attempts waited (a part redirected by a lease
+// transfer queues again at the new leaseholder).
 func (m *Model) startLatchGiveUp(ri reqID) {
 	if m.cfg.ClientTimeout > 0 {
 		return
 	}
 	if s := m.reqs.at(ri); s.deadline == 0 {
+		s.queueClock = m.eng.Now() - s.queueClock
 		s.inFlight++
-		s.deadline = m.eng.TimerAfter(max(0, OverloadTimeout-s.waited), m.id, kDeadline, int64(ri))
+		s.deadline = m.eng.StartTimer(max(m.eng.Now(), s.queueClock.Add(OverloadTimeout)), m.id, kDeadline, int64(ri))
 	}
 }
 
@@ -286,10 +287,14 @@ func (m *Model) stopLatchGiveUp(ri reqID) {
 			return
 		}
 	}
-	if s.deadline != 0 && m.eng.Cancel(s.deadline) {
+	if s.deadline == 0 {
+		return // none waited, or the give-up has fired
+	}
+	if m.eng.Cancel(s.deadline) {
 		s.inFlight--
 	}
 	s.deadline = 0
+	s.queueClock = m.eng.Now() - s.queueClock
 }
 
 // QueuedOnRows returns how many requests' parts wait at a leaseholder for

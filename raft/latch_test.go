@@ -84,6 +84,39 @@ func TestHotKeyGivesUpWithoutTimeout(t *testing.T) {
 	}
 }
 
+// TestGiveUpCountsParallelWaitsOnce: an insert's uniqueness checks wait
+// at two rows at once (behind 1,071 writers each in us-west1 and
+// europe-west1: about 3 s), then its write waits behind 2,882 writers in
+// us-east1 (all done 8,069.8 ms after 10 s). Some part of it waits for
+// about 8 s in all, under the 10-s give-up, so it commits, after 8,071.8
+// ms; its parts' waits add up to 10,968 ms, which must not count (the
+// checks waited together; summing them failed it after 7,100.9 ms).
+func TestGiveUpCountsParallelWaitsOnce(t *testing.T) {
+	const nA, nBC = 2882, 1071
+	h, rec := newContentionHarness(t)
+	tb := h.table(TableDef{Name: "users", Locality: placement.LocalityRegionalByRow, Layouts: rbrLayouts(), Rows: 30, UniqueChecks: true})
+	for region, gw := range map[int]topology.NodeID{regionA: n1, regionB: n4, regionC: n7} {
+		n := nBC
+		if region == regionA {
+			n = nA
+		}
+		for range n {
+			h.at(10, Request{Op: OpWrite, Table: tb, Gateway: gw, Region: region, Keyed: true, Key: 0})
+		}
+	}
+	insert := h.at(10.001, Request{Op: OpInsert, Table: tb, Gateway: n1, Keyed: true, Key: 0})
+	h.e.RunUntil(sim.At(60 * time.Second))
+	require.Len(t, h.rec.lat[insert], 1)
+	t.Logf("insert: latency %.3f ms, waits %.3f ms", h.rec.lat[insert][0], rec.wait[insert])
+	require.True(t, h.rec.ok[insert][0], "the insert commits")
+	// The last us-east1 writer releases the row cHop + nA·hold after 10 s;
+	// the insert's write takes it then and holds it one hold, and the
+	// client hears a hop later: latency 0.2 + 8069.6 + 2.8 + 0.2 − 1 (it
+	// was issued at 10.001 s) = 8071.8 ms.
+	assert.InDelta(t, cHop+nA*hold+hold+cHop-1, h.rec.lat[insert][0], 1e-6, "it writes after the last writer")
+	assert.Greater(t, rec.wait[insert], OverloadTimeout.Seconds()*1000, "its parts' waits add up to more than the give-up time")
+}
+
 func TestHotKeyWritesSerialise(t *testing.T) {
 	const n = 5
 	for _, tt := range []struct {

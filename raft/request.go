@@ -154,8 +154,15 @@ type reqState struct {
 	// (startLatchGiveUp).
 	deadline sim.TimerID
 	hop      uint64 // the client's round trip (see Model.pairHalf)
-	// waited is the time its parts queued for their latches (see keyed).
+	// waited is the time its parts queued for their latches (see keyed),
+	// summed over its parts.
 	waited time.Duration
+	// queueClock measures, without a client timeout, how long some part
+	// of it has waited for a row (startLatchGiveUp): while none waits it
+	// holds that time (as an offset from 0); while one does (deadline
+	// set), the instant such a wait would have begun to have lasted as
+	// long by now.
+	queueClock sim.Time
 	// path is the request's critical path so far (path.go).
 	path reqPath
 

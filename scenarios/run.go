@@ -559,6 +559,16 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 			"%d requests still waiting %v after the end of the run behind links offered more bytes than they carry: %s; "+
 				"raise topology.bandwidth (or topology.links[].bandwidth), or lower the rates",
 			rec.outstanding, maxDrain, strings.Join(names, ", "))}
+	case rec.outstanding > 0 && m.QueuedOnRows() > 0:
+		// Not a bug: the workload saturates a hot row (at most one write
+		// per evaluation + quorum), and its open-loop clients wait out a
+		// client timeout longer than the drain (without one they give up
+		// after raft.OverloadTimeout).
+		return nil, &Error{Source: s.source, Field: "workload", Err: fmt.Errorf(
+			"%d requests still queued for hot rows %v after the end of the run: a row serialises its writes "+
+				"(one per evaluation + replication), so the keyed workloads offer more than it can take, and "+
+				"cockroach.client_timeout (%v) lets their clients wait longer than that; "+
+				"lower their rate, widen keys, or shorten cockroach.client_timeout", m.QueuedOnRows(), maxDrain, s.Cockroach.ClientTimeout)}
 	case rec.outstanding > 0:
 		return nil, bug("%d requests still running %v after the end of the run", rec.outstanding, maxDrain)
 	case rec.outstanding < 0:

@@ -260,12 +260,12 @@ func (e *Engine) grow() {
 	e.heap, e.mapped = h, b
 }
 
-// mapMin is the smallest queue KeepQueueOffHeap maps: smaller ones stay
-// on the heap, where they cost less than a mapping.
+// mapMin is the smallest queue array (in entries) KeepQueueOffHeap maps:
+// smaller ones stay on the heap, where they cost less than a mapping.
 const mapMin = 1 << 14
 
-// KeepQueueOffHeap makes the engine keep its event queue, once it holds
-// more than a few thousand events, in memory mapped outside the Go heap
+// KeepQueueOffHeap makes the engine keep its event queue, once its array
+// grows to mapMin entries (past 8,192 events), in memory mapped outside the Go heap
 // where the system allows (sim/offheap): a saturated run queues a
 // million, and on the heap the collector would let the heap grow by as
 // much again before collecting. The owner must call Release once done
