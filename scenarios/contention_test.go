@@ -1,7 +1,6 @@
 package scenarios_test
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -221,15 +220,17 @@ func TestSaturatedHotRowGivesUp(t *testing.T) {
 	assert.LessOrEqual(t, ok, (res.SimulatedSeconds+raft.OverloadTimeout.Seconds())*1000/hold+1)
 	assert.Greater(t, ok, res.SimulatedSeconds*1000/hold*0.9, "the row stays busy")
 
-	// A client timeout longer than the drain lets the queue grow again:
-	// the run ends with an input error naming the remedies, not a bug.
+	// A client timeout of an hour lets the queue grow for the whole run:
+	// 25,000 writes take 65 ms each, about 27 minutes, past the 10-minute
+	// drain, which the client timeout extends. Every write commits, the
+	// last after about 27 minutes.
 	y = strings.Replace(y, "client_timeout: 0s", "client_timeout: 1h", 1)
-	_, err = scenarios.Run(scnParse(t, y))
-	require.ErrorIs(t, err, scenarios.ErrInvalid)
-	assert.Contains(t, err.Error(), "requests still queued for hot rows 10m0s after the end of the run")
-	assert.Contains(t, err.Error(), "shorten cockroach.client_timeout")
-	var internal *scenarios.InternalError
-	assert.False(t, errors.As(err, &internal), "not reported as a bug")
+	res, err = scenarios.Run(scnParse(t, y))
+	require.NoError(t, err)
+	st = res.Stats[0]
+	t.Logf("1h timeout: %d writes, %d failed, max %.0f s", st.Count, st.Errors, st.MaxMs/1000)
+	assert.Zero(t, st.Errors)
+	assert.InDelta(t, 25000*hold/1000, st.MaxMs/1000, 60, "the last write waited for all before it")
 }
 
 // TestHotRowExample runs scenarios/testdata/hot-row.yaml: every keyed

@@ -37,7 +37,8 @@ func TimelineInterval(run time.Duration) time.Duration {
 }
 
 // maxDrain bounds how long a run keeps going after the measured span so that
-// requests issued inside it can finish.
+// requests issued inside it can finish, plus the client timeout if there
+// is one: by then every request's deadline has passed.
 const maxDrain = 10 * time.Minute
 
 // series is the recorder of one table × op × client region.
@@ -537,7 +538,8 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 	}
 	// Let requests issued inside the measured span finish.
 	rec.outstanding += int64(submitted)
-	for rec.outstanding > 0 && e.Now() < end.Add(maxDrain) && e.Step() {
+	drain := maxDrain + s.Cockroach.ClientTimeout
+	for rec.outstanding > 0 && e.Now() < end.Add(drain) && e.Step() {
 	}
 	if err := o.Budget.exceeded(s, e); err != nil {
 		return nil, err
@@ -547,30 +549,27 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 	}
 	switch {
 	case rec.outstanding > 0 && len(m.LinksBusyAfter(e.Now().Add(time.Second))) > 0:
-		// Not a bug: the scenario's bandwidth is below the traffic it
-		// offers, and messages queue on the link without bound. A link
+		// Not a bug: a link between regions has more to send than it can
+		// before the drain ends — messages offered faster than its
+		// bandwidth, or an up-replication snapshot of a range larger than
+		// it sends in that time — and the requests behind it wait. A link
 		// that still has a second of messages to send after the drain is
 		// such a link (a healthy one holds microseconds' worth).
+		busy := m.LinksBusyAfter(e.Now().Add(time.Second))
 		var names []string
-		for _, l := range m.LinksBusyAfter(e.Now().Add(time.Second)) {
+		for _, l := range busy {
 			names = append(names, fmt.Sprintf("%s → %s (%s)", c.Regions[l[0]].Name, c.Regions[l[1]].Name, topology.FormatBandwidth(c.Bandwidth(l[0], l[1]))))
 		}
-		return nil, &Error{Source: s.source, Field: "topology.bandwidth", Err: fmt.Errorf(
-			"%d requests still waiting %v after the end of the run behind links offered more bytes than they carry: %s; "+
-				"raise topology.bandwidth (or topology.links[].bandwidth), or lower the rates",
-			rec.outstanding, maxDrain, strings.Join(names, ", "))}
-	case rec.outstanding > 0 && m.QueuedOnRows() > 0:
-		// Not a bug: the workload saturates a hot row (at most one write
-		// per evaluation + quorum), and its open-loop clients wait out a
-		// client timeout longer than the drain (without one they give up
-		// after raft.OverloadTimeout).
-		return nil, &Error{Source: s.source, Field: "workload", Err: fmt.Errorf(
-			"%d requests still queued for hot rows %v after the end of the run: a row serialises its writes "+
-				"(one per evaluation + replication), so the keyed workloads offer more than it can take, and "+
-				"cockroach.client_timeout (%v) lets their clients wait longer than that; "+
-				"lower their rate, widen keys, or shorten cockroach.client_timeout", m.QueuedOnRows(), maxDrain, s.Cockroach.ClientTimeout)}
+		field := "topology.links"
+		if bw, err := topology.ParseBandwidth(s.Topology.Bandwidth); err == nil && bw == c.Bandwidth(busy[0][0], busy[0][1]) {
+			field = "topology.bandwidth"
+		}
+		return nil, &Error{Source: s.source, Field: field, Err: fmt.Errorf(
+			"%d requests still waiting %v after the end of the run behind links with more to send than their bandwidth allows by then: %s; "+
+				"raise the bandwidth, lower the rates, or lower the tables' range_bytes (an up-replication snapshot sends a whole range over the link)",
+			rec.outstanding, drain, strings.Join(names, ", "))}
 	case rec.outstanding > 0:
-		return nil, bug("%d requests still running %v after the end of the run", rec.outstanding, maxDrain)
+		return nil, bug("%d requests still running %v after the end of the run", rec.outstanding, drain)
 	case rec.outstanding < 0:
 		return nil, bug("%d more completions than requests", -rec.outstanding)
 	}

@@ -209,7 +209,51 @@ workload: [{region: us-east1, rate: 300, table: t, mix: {write: 1}}]
 		assert.False(t, errors.As(err, &internal), "%s: not reported as a bug", bw)
 		assert.Contains(t, err.Error(), "slow.yaml: topology.bandwidth: ", bw)
 		assert.Contains(t, err.Error(), "us-east1 → us-west1 ("+bw+")", bw)
-		assert.Contains(t, err.Error(), "raise topology.bandwidth", bw)
+		assert.Contains(t, err.Error(), "raise the bandwidth", bw)
 		assert.NotContains(t, err.Error(), "us-west1 → europe-west1", bw)
 	}
+	// Set by topology.links only, the error names that field.
+	s, err := Parse([]byte(`
+name: slow
+duration: 2s
+warmup: 1s
+topology: {links: [{between: [us-east1, us-west1], bandwidth: 10Kbps}]}
+tables: [{name: t}]
+workload: [{region: us-east1, rate: 300, table: t, mix: {write: 1}}]
+`), "slow.yaml")
+	require.NoError(t, err)
+	_, err = Run(s)
+	require.ErrorIs(t, err, ErrInvalid)
+	assert.Contains(t, err.Error(), "slow.yaml: topology.links: ")
+	assert.Contains(t, err.Error(), "us-east1 → us-west1 (10Kbps)")
+}
+
+// TestSnapshotLongerThanTheDrain: a zone outage in us-west1 makes the
+// allocator up-replicate its ranges after 5 minutes; at 500 Kbps a 64 MiB
+// snapshot fills the link for about 18 minutes, and the writes queued
+// behind it on the link cannot finish within the drain. The error says so
+// and names range_bytes among the remedies; the same run without the
+// fault is fine.
+func TestSnapshotLongerThanTheDrain(t *testing.T) {
+	const y = `
+name: snap
+duration: 7m
+warmup: 5s
+topology: {rtt: crdb-demo, jitter: none, zones_per_region: 4, bandwidth: 500Kbps}
+database: {primary_region: us-east1, survival: region}
+tables: [{name: t, ranges: 2}]
+workload:
+  - {region: us-east1, rate: 5, table: t, mix: {write: 1}}
+  - {region: us-west1, rate: 5, table: t, mix: {write: 1}}
+`
+	s, err := Parse([]byte(y+"faults: [{at: 10s, kind: zone, target: us-west1-b, for: 6m}]\n"), "snap.yaml")
+	require.NoError(t, err)
+	_, err = Run(s)
+	require.ErrorIs(t, err, ErrInvalid)
+	assert.Contains(t, err.Error(), "snap.yaml: topology.bandwidth: ")
+	assert.Contains(t, err.Error(), "range_bytes")
+	s, err = Parse([]byte(y), "snap.yaml")
+	require.NoError(t, err)
+	_, err = Run(s)
+	require.NoError(t, err)
 }

@@ -39,7 +39,12 @@ func ParseBandwidth(s string) (float64, error) {
 			if err != nil || v <= 0 || math.IsInf(v, 0) || math.IsNaN(v) {
 				break
 			}
-			return v * u.bits / 8, nil
+			// In bytes per second it must stay positive and finite too
+			// (1e300Tbps, 5e-324bps are not).
+			if b := v * u.bits / 8; b > 0 && !math.IsInf(b, 0) {
+				return b, nil
+			}
+			break
 		}
 	}
 	return 0, fmt.Errorf("%q is not a bandwidth > 0 (want e.g. 1Gbps, 100Mbps; units bps, Kbps, Mbps, Gbps, Tbps)", s)

@@ -28,7 +28,7 @@ func TestParseAndFormatBandwidth(t *testing.T) {
 		assert.InEpsilon(t, want.bytes, got, 1e-12, in)
 		assert.Equal(t, want.out, FormatBandwidth(got), in)
 	}
-	for _, bad := range []string{"fast", "-1Gbps", "0Mbps", "1GB/s", "1e400Gbps", "NaNbps", ""} {
+	for _, bad := range []string{"fast", "-1Gbps", "0Mbps", "1GB/s", "1e400Gbps", "NaNbps", "", "1e300Tbps", "5e-324bps"} {
 		_, err := ParseBandwidth(bad)
 		assert.Error(t, err, bad)
 	}
