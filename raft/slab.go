@@ -173,8 +173,10 @@ func (m *Model) KeepStateOffHeap() {
 	m.props.mapOut()
 }
 
-// Release returns the memory KeepStateOffHeap mapped. The model must not
-// be used afterwards: its requests and parts are gone.
+// Release returns the memory KeepStateOffHeap mapped, once every request
+// has ended. Its requests and parts are gone: the model must not handle
+// another event or request, though what it reports of its ranges, leases,
+// outages, load and traffic stays. Releasing twice is harmless.
 func (m *Model) Release() {
 	m.reqs.release()
 	m.parts.release()

@@ -578,6 +578,11 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 			return nil, bug("%v", err)
 		}
 	}
+	// Every request has ended: their state goes back before the result
+	// is built, so that the two are not held at once (docs/decisions.md,
+	// "Request state off the heap").
+	m.Release()
+	e.Release()
 	res = s.result(rec, e)
 	res.Resolved = s.Resolved()
 	res.Traffic = s.trafficResult(c, &traffic, res.Requests)

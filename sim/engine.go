@@ -273,7 +273,8 @@ const mapMin = 1 << 14
 func (e *Engine) KeepQueueOffHeap() { e.offHeap = true }
 
 // Release returns the memory KeepQueueOffHeap mapped and empties the
-// queue. The engine must not be used afterwards.
+// queue; Now and Events stay. The engine must not schedule or dispatch
+// events afterwards. Releasing twice is harmless.
 func (e *Engine) Release() {
 	offheap.Unmap(e.mapped)
 	e.heap, e.mapped = nil, nil
