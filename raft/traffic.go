@@ -292,9 +292,9 @@ const linkHorizon = sim.Never / 4
 
 // LinksBusyAfter returns the directed region links, as [from, to] region
 // indexes, whose queued messages will not all have left by t: a link
-// offered more bytes than its bandwidth carries. A run whose requests are
-// still waiting after its drain on such a link asked for it (input), it
-// is not a bug.
+// offered more bytes than its bandwidth carries, or sending a snapshot
+// that takes longer. A run whose requests are still waiting after its
+// drain on such a link asked for it (input); it is not a bug.
 func (m *Model) LinksBusyAfter(t sim.Time) [][2]int {
 	if m.links == nil {
 		return nil

@@ -265,11 +265,11 @@ func (e *Engine) grow() {
 const mapMin = 1 << 14
 
 // KeepQueueOffHeap makes the engine keep its event queue, once its array
-// grows to mapMin entries (past 8,192 events), in memory mapped outside the Go heap
-// where the system allows (sim/offheap): a saturated run queues a
-// million, and on the heap the collector would let the heap grow by as
-// much again before collecting. The owner must call Release once done
-// with the engine.
+// grows to mapMin entries (past 8,192 events), in memory mapped outside
+// the Go heap where the system allows (sim/offheap): a saturated run
+// queues a million, and on the heap the collector would let the heap grow
+// by as much again before collecting. The owner must call Release once
+// done with the engine.
 func (e *Engine) KeepQueueOffHeap() { e.offHeap = true }
 
 // Release returns the memory KeepQueueOffHeap mapped and empties the
