@@ -560,9 +560,15 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 		for _, l := range busy {
 			names = append(names, fmt.Sprintf("%s → %s (%s)", c.Regions[l[0]].Name, c.Regions[l[1]].Name, topology.FormatBandwidth(c.Bandwidth(l[0], l[1]))))
 		}
+		// The field that set a busy link's bandwidth: topology.bandwidth
+		// if any has its value, else topology.links.
 		field := "topology.links"
-		if bw, err := topology.ParseBandwidth(s.Topology.Bandwidth); err == nil && bw == c.Bandwidth(busy[0][0], busy[0][1]) {
-			field = "topology.bandwidth"
+		if bw, err := topology.ParseBandwidth(s.Topology.Bandwidth); err == nil {
+			for _, l := range busy {
+				if c.Bandwidth(l[0], l[1]) == bw {
+					field = "topology.bandwidth"
+				}
+			}
 		}
 		return nil, &Error{Source: s.source, Field: field, Err: fmt.Errorf(
 			"%d requests still waiting %v after the end of the run behind links with more to send than their bandwidth allows by then: %s; "+

@@ -212,8 +212,22 @@ workload: [{region: us-east1, rate: 300, table: t, mix: {write: 1}}]
 		assert.Contains(t, err.Error(), "raise the bandwidth", bw)
 		assert.NotContains(t, err.Error(), "us-west1 → europe-west1", bw)
 	}
-	// Set by topology.links only, the error names that field.
+	// Slow everywhere, one pair slow by topology.links: the error names
+	// topology.bandwidth, which set the others.
 	s, err := Parse([]byte(`
+name: slow
+duration: 2s
+warmup: 1s
+topology: {bandwidth: 0.001bps, links: [{between: [us-east1, us-west1], bandwidth: 0.002bps}]}
+tables: [{name: t}]
+workload: [{region: us-east1, rate: 300, table: t, mix: {write: 1}}]
+`), "slow.yaml")
+	require.NoError(t, err)
+	_, err = Run(s)
+	require.ErrorIs(t, err, ErrInvalid)
+	assert.Contains(t, err.Error(), "slow.yaml: topology.bandwidth: ")
+	// Set by topology.links only, the error names that field.
+	s, err = Parse([]byte(`
 name: slow
 duration: 2s
 warmup: 1s
