@@ -207,19 +207,13 @@ type partPath struct {
 // partComps returns part path pp's components that no attempt wastes
 // (its comp), giving it zeroed ones on first use.
 func (m *Model) partComps(pp *partPath) *[numWaitComps]time.Duration {
-	if pp.waits == 0 {
-		pp.waits = m.waits.take() + 1
-	}
-	return m.waits.at(pp.waits - 1)
+	return m.waits.claim(&pp.waits)
 }
 
 // releasePartComps returns part path pp's comp to the free list (its part
 // is freed, or its slot reused).
 func (m *Model) releasePartComps(pp *partPath) {
-	if pp.waits != 0 {
-		m.waits.put(pp.waits - 1)
-		pp.waits = 0
-	}
+	m.waits.drop(&pp.waits)
 }
 
 // addPartTo adds part path pp's components, its current attempt's
@@ -365,10 +359,7 @@ type reqPath struct {
 // reqComps returns request path rp's components other than CompClient,
 // giving it zeroed ones on first use.
 func (m *Model) reqComps(rp *reqPath) *[NumComponents]time.Duration {
-	if rp.comps == 0 {
-		rp.comps = m.comps.take() + 1
-	}
-	return m.comps.at(rp.comps - 1)
+	return m.comps.claim(&rp.comps)
 }
 
 // addReq adds d to component c of request path rp.
@@ -384,10 +375,7 @@ func (m *Model) addReq(rp *reqPath, c Component, d time.Duration) {
 // releaseReqComps returns request path rp's components to the free list:
 // once reported, or when its request's slot is reused.
 func (m *Model) releaseReqComps(rp *reqPath) {
-	if rp.comps != 0 {
-		m.comps.put(rp.comps - 1)
-		rp.comps = 0
-	}
+	m.comps.drop(&rp.comps)
 }
 
 // stepReq closes request ri's open interval (on its component) and opens

@@ -243,19 +243,13 @@ func (m *Model) propOf(p *partState) *propState {
 // propFor returns part p's proposal state, giving it a zeroed one if it
 // has none.
 func (m *Model) propFor(p *partState) *propState {
-	if p.prop == 0 {
-		p.prop = m.props.take() + 1
-	}
-	return m.props.at(p.prop - 1)
+	return m.props.claim(&p.prop)
 }
 
 // releaseProp returns part p's proposal state to the free list (its part
 // is freed, or its slot reused).
 func (m *Model) releaseProp(p *partState) {
-	if p.prop != 0 {
-		m.props.put(p.prop - 1)
-		p.prop = 0
-	}
+	m.props.drop(&p.prop)
 }
 
 // partKind is what a part does at its target replica.

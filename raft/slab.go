@@ -103,6 +103,24 @@ func (s *slab[I, T]) take() I {
 // put gives slot i back for take.
 func (s *slab[I, T]) put(i I) { s.free.push(i) }
 
+// claim returns the element that *ref names — 1 + its index, 0 for none,
+// so that a zeroed owner holds none — taking a zeroed slot for it first
+// if it has none. Side slabs hand out their entries this way.
+func (s *slab[I, T]) claim(ref *I) *T {
+	if *ref == 0 {
+		*ref = s.take() + 1
+	}
+	return s.at(*ref - 1)
+}
+
+// drop gives back the element *ref names, if any, and clears *ref.
+func (s *slab[I, T]) drop(ref *I) {
+	if *ref != 0 {
+		s.put(*ref - 1)
+		*ref = 0
+	}
+}
+
 // idStack is a stack of slot indexes kept in chunks, like a slab's: it
 // grows by a chunk and never copies what it holds. A saturated run's
 // drain frees a million slots at the end, and free lists grown by append

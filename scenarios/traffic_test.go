@@ -193,20 +193,26 @@ func TestSnapshotTrafficAfterStoreDeath(t *testing.T) {
 // a transmission time of 10^13 s once caused (0.0001bps). One fast link
 // left alone is not named.
 func TestSaturatedLinkIsBadInput(t *testing.T) {
-	for _, bw := range []string{"0.0001bps", "10Kbps"} {
+	// runSlow runs 300 writes/s from us-east1 for 2 s on topology topo and
+	// returns the run's error, which must be an input error.
+	runSlow := func(topo string) error {
 		s, err := Parse([]byte(`
 name: slow
 duration: 2s
 warmup: 1s
-topology: {bandwidth: `+bw+`, links: [{between: [us-west1, europe-west1], bandwidth: 10Gbps}]}
+topology: `+topo+`
 tables: [{name: t}]
 workload: [{region: us-east1, rate: 300, table: t, mix: {write: 1}}]
 `), "slow.yaml")
 		require.NoError(t, err)
 		_, err = Run(s)
-		require.ErrorIs(t, err, ErrInvalid, bw)
+		require.ErrorIs(t, err, ErrInvalid, topo)
 		var internal *InternalError
-		assert.False(t, errors.As(err, &internal), "%s: not reported as a bug", bw)
+		assert.False(t, errors.As(err, &internal), "%s: not reported as a bug", topo)
+		return err
+	}
+	for _, bw := range []string{"0.0001bps", "10Kbps"} {
+		err := runSlow("{bandwidth: " + bw + ", links: [{between: [us-west1, europe-west1], bandwidth: 10Gbps}]}")
 		assert.Contains(t, err.Error(), "slow.yaml: topology.bandwidth: ", bw)
 		assert.Contains(t, err.Error(), "us-east1 → us-west1 ("+bw+")", bw)
 		assert.Contains(t, err.Error(), "raise the bandwidth", bw)
@@ -214,30 +220,10 @@ workload: [{region: us-east1, rate: 300, table: t, mix: {write: 1}}]
 	}
 	// Slow everywhere, one pair slow by topology.links: the error names
 	// topology.bandwidth, which set the others.
-	s, err := Parse([]byte(`
-name: slow
-duration: 2s
-warmup: 1s
-topology: {bandwidth: 0.001bps, links: [{between: [us-east1, us-west1], bandwidth: 0.002bps}]}
-tables: [{name: t}]
-workload: [{region: us-east1, rate: 300, table: t, mix: {write: 1}}]
-`), "slow.yaml")
-	require.NoError(t, err)
-	_, err = Run(s)
-	require.ErrorIs(t, err, ErrInvalid)
+	err := runSlow("{bandwidth: 0.001bps, links: [{between: [us-east1, us-west1], bandwidth: 0.002bps}]}")
 	assert.Contains(t, err.Error(), "slow.yaml: topology.bandwidth: ")
 	// Set by topology.links only, the error names that field.
-	s, err = Parse([]byte(`
-name: slow
-duration: 2s
-warmup: 1s
-topology: {links: [{between: [us-east1, us-west1], bandwidth: 10Kbps}]}
-tables: [{name: t}]
-workload: [{region: us-east1, rate: 300, table: t, mix: {write: 1}}]
-`), "slow.yaml")
-	require.NoError(t, err)
-	_, err = Run(s)
-	require.ErrorIs(t, err, ErrInvalid)
+	err = runSlow("{links: [{between: [us-east1, us-west1], bandwidth: 10Kbps}]}")
 	assert.Contains(t, err.Error(), "slow.yaml: topology.links: ")
 	assert.Contains(t, err.Error(), "us-east1 → us-west1 (10Kbps)")
 }
