@@ -127,6 +127,12 @@ type rangeFailover struct {
 	term uint32
 	seen []uint32
 	el   election
+	// proposals lists the parts that proposed on the range (set
+	// appending) since it was last compacted, with stale and repeated
+	// entries; pendingProposals reads it.
+	proposals []partID
+	// proposalsLive is its length after the last compaction.
+	proposalsLive int
 }
 
 // state returns r's failover state, creating it the first time the

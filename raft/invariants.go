@@ -3,6 +3,7 @@ package raft
 import (
 	"fmt"
 	"math/bits"
+	"slices"
 
 	"github.com/regionsim/regionsim/raft/quorum"
 	"github.com/regionsim/regionsim/topology"
@@ -18,13 +19,27 @@ import (
 //     lease it was proposed under, while the range has a Raft leader,
 //     backed by a quorum of durable appends from distinct voters, the
 //     leader's own included;
-//   - every range has exactly one leaseholder (checked by Audit).
+//   - every range has exactly one leaseholder (checked by Audit);
+//   - the index of pending proposals holds every part that proposes on
+//     its range (pendingProposals, checked at every use).
 //
 // Requests end exactly once by construction: a request finishes once
 // (finish panics otherwise) and its client reply is its only completion.
 func (m *Model) CheckInvariants() {
 	m.onServe = m.checkServe
 	m.onCommit = m.checkApply
+	m.checkIndexes = true
+}
+
+// checkProposals panics unless ids, pendingProposals's answer for r,
+// holds every part that proposes on r.
+func (m *Model) checkProposals(r *Range, ids []partID) {
+	for i := range m.parts.len() {
+		pi := partID(i)
+		if p := m.parts.at(pi); p.rng == r.ID && p.appending && !slices.Contains(ids, pi) {
+			panic(fmt.Sprintf("raft invariant: r%d: part %d proposes but is not in its index %v (t=%v)", r.ID, pi, ids, m.eng.Now()))
+		}
+	}
 }
 
 func (m *Model) checkServe(r *Range, n topology.NodeID) {

@@ -80,7 +80,10 @@ type Model struct {
 	// Hooks for tests and traces; nil in runs.
 	onServe  func(r *Range, n topology.NodeID) // a leaseholder serves range r at n
 	onCommit func(r *Range, p *partState)      // a write commits
-	tracer   func(TraceEvent)
+	// checkIndexes makes pendingProposals check its index against a scan
+	// of every part (CheckInvariants).
+	checkIndexes bool
+	tracer       func(TraceEvent)
 
 	// latches are the key latches of keyed requests (latch.go).
 	latches latchTable

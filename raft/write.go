@@ -2,6 +2,7 @@ package raft
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/regionsim/regionsim/raft/quorum"
 	"github.com/regionsim/regionsim/sim"
@@ -96,6 +97,7 @@ func (m *Model) replicate(pi partID) {
 	m.closePart(pi)
 	m.onPart(pi, CompQuorum)
 	p.appending = true
+	m.noteProposal(r, pi)
 	pr := m.propFor(p)
 	if pr.proposedAt == 0 {
 		pr.proposedAt = m.eng.Now()
@@ -316,10 +318,8 @@ func (m *Model) commitWait(ri reqID) {
 // acknowledged a pending write, after a fault ends (Raft's reproposals and
 // heartbeats catch followers up).
 func (m *Model) resendUnacked(r *Range) {
-	for i := range m.parts.len() {
-		pi := partID(i)
+	for _, pi := range m.pendingProposals(r) {
 		p := m.parts.at(pi)
-		// Free slots have no range; lease transfers have no request.
 		if p.rng != r.ID || p.commit || p.stage != stageAtReplica || !p.appending {
 			continue
 		}
@@ -361,8 +361,8 @@ func (m *Model) rejectProposal(pi partID, why string) {
 // a live replica was made, or 0 if there is none.
 func (m *Model) oldestProposal(r *Range) sim.Time {
 	var oldest sim.Time
-	for i := range m.parts.len() {
-		p := m.parts.at(i)
+	for _, pi := range m.pendingProposals(r) {
+		p := m.parts.at(pi)
 		if p.rng != r.ID || p.stage != stageAtReplica || !p.appending || p.commit || !m.fo.up(p.node) {
 			continue
 		}
@@ -377,8 +377,7 @@ func (m *Model) oldestProposal(r *Range) sim.Time {
 // its breaker trips: their requests get ReplicaUnavailableError, and a
 // write's outcome is ambiguous (the proposal may still apply).
 func (m *Model) failProposals(r *Range) {
-	for i := range m.parts.len() {
-		pi := partID(i)
+	for _, pi := range m.pendingProposals(r) {
 		p := m.parts.at(pi)
 		if p.rng != r.ID || p.stage != stageAtReplica || !p.appending || p.commit || !m.fo.up(p.node) {
 			continue
@@ -401,8 +400,7 @@ func (m *Model) failProposals(r *Range) {
 // committed are lost with its memory, and their proposers re-propose them
 // once a leader is elected (reproposeOrReject, from becomeLeader).
 func (m *Model) holdProposals(r *Range) {
-	for i := range m.parts.len() {
-		pi := partID(i)
+	for _, pi := range m.pendingProposals(r) {
 		p := m.parts.at(pi)
 		if p.rng != r.ID || p.stage != stageAtReplica || !p.appending || p.commit {
 			continue
@@ -424,6 +422,65 @@ func (m *Model) holdPart(pi partID) {
 	}
 }
 
+// noteProposal records that part pi has a proposal out on range r, for
+// pendingProposals. Only runs with faults scan for pending proposals (and
+// have a failover component); without them nothing is recorded.
+func (m *Model) noteProposal(r *Range, pi partID) {
+	if m.fo == nil {
+		return
+	}
+	st := m.fo.state(r)
+	st.proposals = append(st.proposals, pi)
+	if len(st.proposals) > 2*st.proposalsLive+64 {
+		m.compactProposals(st, r.ID)
+	}
+}
+
+// pendingProposals returns, in part order, every part that may have a
+// proposal pending on range r: each part whose range is r and that has
+// appending set, and perhaps others (callers check their own conditions).
+// It is the scan over every part that it replaces, restricted to those
+// that proposed on r: the faults' and elections' handlers ask for one
+// range's proposals, and a run with thousands of requests polling other
+// ranges made that scan a fifth of its time. The slice is the caller's:
+// what it does to the parts may record new proposals meanwhile.
+func (m *Model) pendingProposals(r *Range) []partID {
+	if m.fo == nil {
+		// Nothing recorded (noteProposal): every part of r that proposes.
+		var ids []partID
+		for i := range m.parts.len() {
+			if p := m.parts.at(partID(i)); p.rng == r.ID && p.appending {
+				ids = append(ids, partID(i))
+			}
+		}
+		return ids
+	}
+	var ids []partID
+	if r.fail != nil {
+		m.compactProposals(r.fail, r.ID)
+		ids = slices.Clone(r.fail.proposals)
+	}
+	if m.checkIndexes {
+		m.checkProposals(r, ids)
+	}
+	return ids
+}
+
+// compactProposals drops from st.proposals the parts that are no longer
+// proposing on range rng (done, freed, reused or re-sent) and the repeats,
+// and sorts it by part.
+func (m *Model) compactProposals(st *rangeFailover, rng RangeID) {
+	live := st.proposals[:0]
+	for _, pi := range st.proposals {
+		if p := m.parts.at(pi); p.rng == rng && p.appending {
+			live = append(live, pi)
+		}
+	}
+	slices.Sort(live)
+	live = slices.Compact(live)
+	st.proposals, st.proposalsLive = live, len(live)
+}
+
 // reproposeOrReject handles the pending proposals of range r whose
 // proposer has learned of a newer Raft term (an election, or a healed
 // partition), and those held while r had no leader, once it has one: the
@@ -431,8 +488,7 @@ func (m *Model) holdPart(pi partID) {
 // refreshProposalsLocked); any other proposer's are rejected and their
 // requests retry at the leaseholder.
 func (m *Model) reproposeOrReject(r *Range) {
-	for i := range m.parts.len() {
-		pi := partID(i)
+	for _, pi := range m.pendingProposals(r) {
 		p := m.parts.at(pi)
 		if p.rng != r.ID || p.stage != stageAtReplica || !p.appending || p.commit {
 			continue
