@@ -33,6 +33,33 @@ type lockstep struct {
 	budget  int
 	trace   []int64
 	maxSize int
+	// wide draws delays from nanoseconds to minutes, so that events wait
+	// in every tier of the queue (near heap, rung, far heap).
+	wide bool
+}
+
+// delay draws a follow-up's delay.
+func (l *lockstep) delay() time.Duration {
+	if !l.wide {
+		if l.r.IntN(3) > 0 {
+			return time.Duration(l.r.IntN(5)) * time.Millisecond
+		}
+		return 0
+	}
+	switch l.r.IntN(6) {
+	case 0:
+		return 0
+	case 1:
+		return time.Duration(l.r.IntN(2000)) // within a bucket
+	case 2:
+		return time.Duration(l.r.IntN(5)) * time.Millisecond
+	case 3:
+		return time.Duration(l.r.IntN(1100)) * time.Millisecond // the rung's span
+	case 4:
+		return time.Duration(l.r.IntN(3)) * (1 << 30) // a bucket boundary, or a rung's
+	default:
+		return time.Duration(l.r.IntN(120)) * time.Second // the far heap
+	}
 }
 
 func (l *lockstep) schedule(delay time.Duration, cancellable bool) {
@@ -73,11 +100,7 @@ func (l *lockstep) Handle(ev *Event) {
 	// exercise FIFO ties, some cancellable; cancel a random pending timer.
 	for k := l.r.IntN(4); k > 0 && l.budget > 0; k-- {
 		l.budget--
-		var d time.Duration
-		if l.r.IntN(3) > 0 {
-			d = time.Duration(l.r.IntN(5)) * time.Millisecond
-		}
-		l.schedule(d, l.r.IntN(2) == 0)
+		l.schedule(l.delay(), l.r.IntN(2) == 0)
 	}
 	if len(l.naive) > 0 && l.r.IntN(3) == 0 {
 		i := l.r.IntN(len(l.naive))
@@ -108,6 +131,34 @@ func TestEngineMatchesSortedOracle(t *testing.T) {
 	for seed := uint64(1); seed <= 20; seed++ {
 		trace := runLockstep(t, seed, 1+int(seed)*10, 2000)
 		require.Greater(t, len(trace), 100)
+	}
+}
+
+// TestEngineTiersMatchOracle is the oracle test with delays from 0 to two
+// minutes, cancellations in every tier, and runs in slices (RunUntil) that
+// leave the clock between events: events wait in the near heap, the rung's
+// buckets and the far heap, and must come out in the same order.
+func TestEngineTiersMatchOracle(t *testing.T) {
+	for seed := uint64(1); seed <= 30; seed++ {
+		e := NewEngine()
+		l := &lockstep{t: t, e: e, r: NewRand(seed, 2), budget: 5000, wide: true}
+		l.h = e.Register(l)
+		for i := 0; i < 1+int(seed)*20; i++ {
+			l.schedule(l.delay(), l.r.IntN(2) == 0)
+		}
+		for step := 0; e.Pending() > 0; step++ {
+			e.RunUntil(e.Now().Add(time.Duration(l.r.IntN(3000)) * time.Millisecond))
+			// Between slices, schedule and cancel as a caller would.
+			l.schedule(l.delay(), true)
+			if i := l.r.IntN(len(l.naive)); l.naive[i].timer != 0 {
+				require.True(t, e.Cancel(l.naive[i].timer))
+				l.naive = append(l.naive[:i], l.naive[i+1:]...)
+			}
+			require.Equal(t, len(l.naive), e.Pending())
+			require.Less(t, step, 1_000_000)
+		}
+		assert.Empty(t, l.naive, "seed %d", seed)
+		require.Greater(t, len(l.trace), 1000)
 	}
 }
 
