@@ -177,6 +177,13 @@ func (m *Model) AddFault(f Fault) error {
 		n := len(m.cluster.Nodes)
 		m.ds.peers = make([]peerConn, n*n)
 		m.ds.probes = peerProbes(m.cfg.Version)
+		// Proposals already out (a fault added after the run began) join
+		// the index of pending proposals, which only keeps one from now.
+		for i := range m.parts.len() {
+			if p := m.parts.at(partID(i)); p.rng != noRange && p.appending {
+				m.noteProposal(&m.ranges[p.rng], partID(i))
+			}
+		}
 	}
 	fo := m.fo
 	fo.faults = append(fo.faults, f)

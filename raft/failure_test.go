@@ -825,3 +825,29 @@ func TestLeaseholderRequestsSkipNonVoters(t *testing.T) {
 	assert.Zero(t, polled[n9], "nor the other non-voter")
 	assert.Equal(t, n5, staleAt, "a follower read goes to the nearest replica, a non-voter")
 }
+
+// TestFaultAddedMidRunIndexesPendingProposals: a fault added after the run
+// began (AddFault says not to, but nothing stops it) first indexes the
+// write proposals already out, so that the handlers that act on a range's
+// pending proposals (pendingProposals) still find them all; with the
+// invariant checks on, one missing panics.
+func TestFaultAddedMidRunIndexesPendingProposals(t *testing.T) {
+	sink := &countSink{done: map[int64]int{}}
+	m := jitteryModel(t, sink, placement.SurvivalZone)
+	m.CheckInvariants()
+	d := &driver{m: m, e: m.eng, r: sim.NewRand(3, 5), tables: len(m.tables), nodes: 9, limit: 4000, gap: 200 * time.Microsecond}
+	d.id = m.eng.Register(d)
+	m.eng.Schedule(sim.At(time.Second), d.id, 0, 0)
+	m.eng.RunUntil(sim.At(1200 * time.Millisecond))
+	proposing := 0
+	for i := range m.parts.len() {
+		if p := m.parts.at(partID(i)); p.rng != noRange && p.appending {
+			proposing++
+		}
+	}
+	require.Positive(t, proposing, "writes in flight when the fault is added")
+	require.Nil(t, m.fo)
+	require.NoError(t, m.AddFault(Fault{Name: "crash", At: 1200 * time.Millisecond, For: 5 * time.Second, Crash: []topology.NodeID{0, 3}}))
+	m.eng.RunUntil(sim.At(60 * time.Second))
+	require.Equal(t, int(d.limit), sink.n, "every request ends")
+}

@@ -21,7 +21,8 @@ import (
 //     leader's own included;
 //   - every range has exactly one leaseholder (checked by Audit);
 //   - the index of pending proposals holds every part that proposes on
-//     its range (pendingProposals, checked at every use).
+//     its range (pendingProposals, checked at every use against a scan of
+//     every part).
 //
 // Requests end exactly once by construction: a request finishes once
 // (finish panics otherwise) and its client reply is its only completion.

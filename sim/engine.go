@@ -83,12 +83,15 @@ const (
 	rungWidth = Time(1) << rungShift // a bucket's span
 	rungSize  = 4096                 // buckets in the rung: about 1.07 s
 	rungSpan  = rungWidth * rungSize // the rung's span
-	noNode    = -1                   // end of a bucket's list
-	rungWords = rungSize / 64        // words of the rung's occupancy bitmap
-	inNear    = uint8(0)             // timerSlot.where: the near heap
-	inFar     = uint8(1)             // the far heap
-	inRung    = uint8(2)             // a bucket
-	cancelled = uint8(3)             // a bucket, cancelled: dropped when the bucket drains
+	// rungLimit: events due from here on always wait in the far heap, so
+	// that a rung's end (and the horizon) never passes Never.
+	rungLimit = Never - rungSpan
+	noNode    = -1            // end of a bucket's list
+	rungWords = rungSize / 64 // words of the rung's occupancy bitmap
+	inNear    = uint8(0)      // timerSlot.where: the near heap
+	inFar     = uint8(1)      // the far heap
+	inRung    = uint8(2)      // a bucket
+	cancelled = uint8(3)      // a bucket, cancelled: dropped when the bucket drains
 )
 
 // node is a bucket's entry: the event and the next node of its bucket.
@@ -99,7 +102,7 @@ type node struct {
 
 // timerSlot tracks where a cancellable entry is.
 type timerSlot struct {
-	pos   int32  // index in its heap (near or far), or -1 when free
+	pos   int32  // index in its heap (near or far); 0 in a bucket; -1 when free
 	gen   uint32 // bumped whenever the slot is released or cancelled
 	where uint8  // inNear, inFar, inRung or cancelled
 }
@@ -183,7 +186,8 @@ func (e *Engine) After(d time.Duration, h HandlerID, kind Kind, arg int64) {
 }
 
 // StartTimer queues a cancellable event for handler h at instant at and
-// returns its id. Cancelling removes the event from the queue at once.
+// returns its id. Cancelling voids the event at once: Pending stops counting
+// it and it never runs.
 func (e *Engine) StartTimer(at Time, h HandlerID, kind Kind, arg int64) TimerID {
 	var slot int32
 	if n := len(e.free); n > 0 {
@@ -314,7 +318,7 @@ func (e *Engine) push(at Time, h HandlerID, kind Kind, arg int64, slot int32) {
 	switch {
 	case at < e.horizon:
 		e.heap = e.pushHeap(e.heap, inNear, x)
-	case at-e.rungBase < rungSpan:
+	case at-e.rungBase < rungSpan && at < rungLimit:
 		e.pushRung(x)
 	default:
 		e.far = e.pushHeap(e.far, inFar, x)
@@ -362,6 +366,18 @@ func (e *Engine) pushRung(x entry) {
 // There must be a pending event.
 func (e *Engine) refill() {
 	for len(e.heap) == 0 {
+		if e.inRungN == 0 && e.far[0].at >= rungLimit {
+			// Within a rung's span of Never (nothing a run schedules):
+			// no rung, the near heap takes everything that is left, and
+			// keeps what is scheduled before Never (push).
+			for len(e.far) > 0 {
+				x := e.far[0]
+				e.far = e.removeAt(e.far, inFar, 0)
+				e.heap = e.pushHeap(e.heap, inNear, x)
+			}
+			e.horizon = Never
+			continue
+		}
 		if e.inRungN == 0 {
 			// A new rung from the earliest far event: it takes every
 			// far event due within its span.
@@ -436,8 +452,9 @@ func grow[T any](s []T, mapped *[]byte, offHeap bool) []T {
 // smaller ones stay on the heap, where they cost less than a mapping.
 const mapMin = 1 << 14
 
-// KeepQueueOffHeap makes the engine keep its event queue, once its array
-// grows to mapMin entries (past 8,192 events), in memory mapped outside
+// KeepQueueOffHeap makes the engine keep its event queue's arrays (the
+// near and far heaps and the rung's nodes), each once it grows to mapMin
+// entries (past 8,192 events), in memory mapped outside
 // the Go heap where the system allows (sim/offheap): a saturated run
 // queues a million, and on the heap the collector would let the heap grow
 // by as much again before collecting. The owner must call Release once
@@ -453,6 +470,7 @@ func (e *Engine) Release() {
 		e.mapped[i] = nil
 	}
 	e.heap, e.far, e.nodes = nil, nil, nil
+	e.timers, e.free = nil, nil // every TimerID is void: Cancel says false
 	e.pending, e.inRungN, e.freeNode = 0, 0, noNode
 	for i := range e.heads {
 		e.heads[i] = noNode

@@ -46,6 +46,14 @@ func (l *lockstep) delay() time.Duration {
 		}
 		return 0
 	}
+	// At a tier's boundary: the horizon, the rung's end, or one
+	// nanosecond before either, when that is not in the past.
+	if l.r.IntN(5) == 0 {
+		at := [...]Time{l.e.horizon, l.e.horizon - 1, l.e.rungBase + rungSpan, l.e.rungBase + rungSpan - 1}[l.r.IntN(4)]
+		if at >= l.e.Now() {
+			return at.Sub(l.e.Now())
+		}
+	}
 	switch l.r.IntN(6) {
 	case 0:
 		return 0
@@ -56,7 +64,7 @@ func (l *lockstep) delay() time.Duration {
 	case 3:
 		return time.Duration(l.r.IntN(1100)) * time.Millisecond // the rung's span
 	case 4:
-		return time.Duration(l.r.IntN(3)) * (1 << 30) // a bucket boundary, or a rung's
+		return time.Duration(l.r.IntN(3)) * (1 << 30) // about a rung's span
 	default:
 		return time.Duration(l.r.IntN(120)) * time.Second // the far heap
 	}
@@ -132,6 +140,47 @@ func TestEngineMatchesSortedOracle(t *testing.T) {
 		trace := runLockstep(t, seed, 1+int(seed)*10, 2000)
 		require.Greater(t, len(trace), 100)
 	}
+}
+
+// TestEngineNearNever: events due within a rung's span of Never (none in
+// a run) keep their order and are all dispatched, those at Never included.
+func TestEngineNearNever(t *testing.T) {
+	for _, start := range []Time{Never - 100, Never - rungSpan - 5, Never - 2*rungSpan} {
+		e := NewEngine()
+		var got []int64
+		var h HandlerID
+		h = e.Register(HandlerFunc(func(ev *Event) {
+			got = append(got, ev.Arg)
+			switch ev.Arg {
+			case 1:
+				e.Schedule(Never-99, h, 0, 3) // between the two pending
+				e.Schedule(Never, h, 0, 4)
+				e.Schedule(Never, h, 0, 5)
+			case 5:
+				e.Schedule(Never, h, 0, 6)
+			}
+		}))
+		e.Schedule(start, h, 0, 1)
+		e.Schedule(Never-50, h, 0, 2)
+		e.Run()
+		assert.Equal(t, []int64{1, 3, 2, 4, 5, 6}, got, "first event at Never-%d", Never-start)
+		assert.Equal(t, 0, e.Pending())
+	}
+	// A chain at Never itself, after the clock was moved close to it.
+	e := NewEngine()
+	n := 0
+	var h HandlerID
+	h = e.Register(HandlerFunc(func(ev *Event) {
+		if n++; n < 3 {
+			e.After(0, h, 0, 0)
+		}
+	}))
+	e.RunUntil(Never - 1)
+	e.After(0, h, 0, 0)
+	e.Schedule(Never, h, 0, 0)
+	e.Run()
+	assert.Equal(t, 4, n)
+	assert.Equal(t, Never, e.Now())
 }
 
 // TestEngineTiersMatchOracle is the oracle test with delays from 0 to two
