@@ -15,6 +15,15 @@ const slabShift = 10
 
 const slabMask = 1<<slabShift - 1
 
+// slabHeapChunks is how many chunks a slab kept off the heap (mapOut)
+// still allocates on the heap before it maps the rest: a mapping is
+// faulted in page by page each time, where the heap reuses what the last
+// run freed, and mapping every chunk made a sweep's thousand short runs
+// 7 % slower (docs/decisions.md, "Small runs stay on the heap"). Eight
+// chunks are 3.2 MB of parts; a saturated run's million requests are
+// still mapped.
+const slabHeapChunks = 8
+
 // slab is a growable array of T, indexed by I, kept in fixed-size
 // chunks: growing it allocates one more chunk and never moves what it
 // holds. A run holds every request in flight in one (at ten times a
@@ -58,7 +67,10 @@ func (s *slab[I, T]) add() I {
 // newChunk returns a zeroed chunk: mapped if the slab is off the heap and
 // the system maps it, else allocated.
 func (s *slab[I, T]) newChunk() *[1 << slabShift]T {
-	if !s.offHeap {
+	if !s.offHeap || len(s.chunks) < slabHeapChunks {
+		if s.offHeap {
+			s.maps = append(s.maps, nil)
+		}
 		return new([1 << slabShift]T)
 	}
 	b := offheap.Map(int(unsafe.Sizeof([1 << slabShift]T{})))

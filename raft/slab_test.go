@@ -37,7 +37,8 @@ func TestIDStack(t *testing.T) {
 	assert.Equal(t, partID(-(2<<slabShift - 1)), got)
 }
 
-// TestSlabOffHeap: a slab mapped off the heap hands out zeroed slots
+// TestSlabOffHeap: a slab mapped off the heap (past its first
+// slabHeapChunks chunks) hands out zeroed slots
 // that keep their values as it grows, reuses slots it is given back
 // zeroed, and returns its mapping on release; a type holding a Go
 // pointer is refused.
@@ -46,6 +47,12 @@ func TestSlabOffHeap(t *testing.T) {
 	var s slab[int32, propState]
 	s.add() // a chunk on the heap before mapOut
 	s.mapOut()
+	for range (slabHeapChunks - 1) << slabShift {
+		i := s.add()
+		require.Zero(t, *s.at(i))
+		s.at(i).index = uint64(i)
+	}
+	assert.Equal(t, before, offheap.Bytes(), "the first chunks stay on the heap")
 	for range 3 << slabShift {
 		i := s.add()
 		require.Zero(t, *s.at(i))

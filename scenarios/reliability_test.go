@@ -124,14 +124,16 @@ func TestPanicBecomesInternalError(t *testing.T) {
 
 // TestRunReturnsMappedState: a run keeps its requests' state and its
 // event queue off the heap while it goes (where the system maps memory)
-// and returns the mapping however it ends: finished, stopped by its
-// budget, or by a panic.
+// once they are large — here, default at 20 times its rates on one vCPU
+// per node queues tens of thousands of requests — and returns the mapping
+// however it ends: finished, stopped by its budget, or by a panic.
 func TestRunReturnsMappedState(t *testing.T) {
 	before := offheap.Bytes()
-	s, err := Load("default")
-	require.NoError(t, err)
+	s := scaledDefault(t, 20, time.Second)
+	s.Topology.VCPUs = 1
+	require.NoError(t, s.Validate())
 	var during uint64
-	_, err = RunWithProgress(s, func(done, total time.Duration) { during = max(during, offheap.Bytes()) })
+	_, err := RunWithProgress(s, func(done, total time.Duration) { during = max(during, offheap.Bytes()) })
 	require.NoError(t, err)
 	assert.Equal(t, before, offheap.Bytes(), "finished")
 	if offheap.Supported {

@@ -449,12 +449,14 @@ func grow[T any](s []T, mapped *[]byte, offHeap bool) []T {
 }
 
 // mapMin is the smallest queue array (in entries) KeepQueueOffHeap maps:
-// smaller ones stay on the heap, where they cost less than a mapping.
-const mapMin = 1 << 14
+// smaller ones stay on the heap, where they cost less than a mapping,
+// which is faulted in page by page each time, while the heap reuses what
+// the last run freed (docs/decisions.md, "Small runs stay on the heap").
+const mapMin = 1 << 17
 
 // KeepQueueOffHeap makes the engine keep its event queue's arrays (the
 // near and far heaps and the rung's nodes), each once it grows to mapMin
-// entries (past 8,192 events), in memory mapped outside
+// entries (past 65,536 events), in memory mapped outside
 // the Go heap where the system allows (sim/offheap): a saturated run
 // queues a million, and on the heap the collector would let the heap grow
 // by as much again before collecting. The owner must call Release once
