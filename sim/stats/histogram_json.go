@@ -52,6 +52,13 @@ func (h *Histogram) MarshalJSON() ([]byte, error) {
 		out.FirstBucket = h.base + lo
 		out.Counts = h.counts[lo : hi+1]
 	}
+	if sp := h.sparse; len(sp) > 0 {
+		out.FirstBucket = sp[0].idx
+		out.Counts = make([]uint64, sp[len(sp)-1].idx-sp[0].idx+1)
+		for _, b := range sp {
+			out.Counts[b.idx-sp[0].idx] = b.n
+		}
+	}
 	return json.Marshal(out)
 }
 

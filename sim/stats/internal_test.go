@@ -1,7 +1,9 @@
 package stats
 
 import (
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -119,5 +121,90 @@ func TestSeriesMemoryDependsOnBinsNotRecords(t *testing.T) {
 	for _, b := range s.bins {
 		// 1..2 ms spans ln(2)/ln(gamma) ~ 70 buckets; slack at most doubles it.
 		assert.Less(t, len(b.Latency.counts), 200)
+	}
+}
+
+// TestSparseHistogramAnswersAsDense: a histogram kept sparse (a timeline
+// bin's) answers every question as a dense one that recorded the same
+// values — quantiles, CDF, buckets, JSON, Count/Sum/Min/Max — before and
+// after it turns dense, and merges either way (sparse into dense, dense
+// into sparse, sparse into sparse) to what one histogram of both holds.
+func TestSparseHistogramAnswersAsDense(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	draw := func() time.Duration {
+		switch rng.IntN(10) {
+		case 0:
+			return 0
+		case 1:
+			return MaxValue + time.Duration(rng.IntN(10))
+		}
+		return time.Duration(math.Exp(rng.Float64() * 25)) // 1 ns to 72 s
+	}
+	same := func(t *testing.T, want, got *Histogram, what string) {
+		t.Helper()
+		require.Equal(t, want.Count(), got.Count(), what)
+		require.Equal(t, want.Sum(), got.Sum(), what)
+		require.Equal(t, want.Min(), got.Min(), what)
+		require.Equal(t, want.Max(), got.Max(), what)
+		for q := 0.0; q <= 1; q += 0.001 {
+			require.Equal(t, want.Quantile(q), got.Quantile(q), "%s q=%v", what, q)
+		}
+		require.Equal(t, want.CDF(), got.CDF(), what)
+		type bucket struct {
+			lo, hi time.Duration
+			n      uint64
+		}
+		var wb, gb []bucket
+		want.ForEachBucket(func(lo, hi time.Duration, n uint64) { wb = append(wb, bucket{lo, hi, n}) })
+		got.ForEachBucket(func(lo, hi time.Duration, n uint64) { gb = append(gb, bucket{lo, hi, n}) })
+		require.Equal(t, wb, gb, what)
+		wj, err := want.MarshalJSON()
+		require.NoError(t, err)
+		gj, err := got.MarshalJSON()
+		require.NoError(t, err)
+		require.JSONEq(t, string(wj), string(gj), what)
+	}
+	sparse := func() *Histogram {
+		h := makeHistogram(DefaultRelativeAccuracy)
+		h.sparseOK = true
+		return &h
+	}
+	for _, n := range []int{0, 1, 2, 5, 20, sparseMax, sparseMax + 1, 100, 1000} {
+		dense, sp := NewHistogram(DefaultRelativeAccuracy), sparse()
+		other, otherSp := NewHistogram(DefaultRelativeAccuracy), sparse()
+		for range n {
+			v := draw()
+			dense.Record(v)
+			sp.RecordSample(NewSample(v))
+			w := draw()
+			other.Record(w)
+			otherSp.Record(w)
+		}
+		what := fmt.Sprintf("n=%d", n)
+		if n <= sparseMax/2 {
+			require.Empty(t, sp.counts, "%s: still sparse", what)
+		}
+		same(t, dense, sp, what)
+		same(t, dense, sp.Clone(), what+" clone")
+
+		both := dense.Clone()
+		both.Merge(other)
+		for _, c := range []struct {
+			name     string
+			dst, src *Histogram
+		}{
+			{"sparse into dense", dense.Clone(), otherSp},
+			{"dense into sparse", sp.Clone(), other},
+			{"sparse into sparse", sp.Clone(), otherSp},
+		} {
+			c.dst.Merge(c.src)
+			same(t, both, c.dst, what+" "+c.name)
+		}
+		sp.Reset()
+		dense.Reset()
+		v := draw()
+		sp.Record(v)
+		dense.Record(v)
+		same(t, dense, sp, what+" after Reset")
 	}
 }

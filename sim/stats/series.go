@@ -142,6 +142,7 @@ func (s *Series) binIndex(k int64) int {
 // allocated.
 func (s *Series) newBin(k int64) Bin {
 	b := Bin{Start: k * s.width, Latency: makeHistogram(s.relAcc)}
+	b.Latency.sparseOK = true
 	if n := len(s.bins); n > 0 {
 		like := &s.bins[n-1].Latency
 		if k < s.first {
