@@ -166,8 +166,10 @@ const (
 	kPeerProbe                       // peerArg: a tripped RPC breaker's probe dials again
 )
 
-// AddFault schedules a fault. Call it before running the engine. The first
-// fault creates the failover component.
+// AddFault schedules a fault. Call it before running the engine: a fault
+// added later works (the proposals already out are indexed when the first
+// fault creates the failover component), but the events before it ran
+// without the component's bookkeeping.
 func (m *Model) AddFault(f Fault) error {
 	if err := f.Validate(len(m.cluster.Nodes)); err != nil {
 		return err

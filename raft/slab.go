@@ -20,8 +20,8 @@ const slabMask = 1<<slabShift - 1
 // faulted in page by page each time, where the heap reuses what the last
 // run freed, and mapping every chunk made a sweep's thousand short runs
 // 7 % slower (docs/decisions.md, "Small runs stay on the heap"). Eight
-// chunks are 3.2 MB of parts; a saturated run's million requests are
-// still mapped.
+// chunks are 3.2 MB of parts (1.3 MB of requests; the side slabs less);
+// a saturated run's million requests are still mapped.
 const slabHeapChunks = 8
 
 // slab is a growable array of T, indexed by I, kept in fixed-size
@@ -34,8 +34,8 @@ const slabHeapChunks = 8
 // Slots given back with put are handed out again, zeroed, by take.
 //
 // A slab set to keep its chunks off the heap (mapOut) maps each from the
-// system instead of allocating it (docs/decisions.md, "Request state off
-// the heap"): the collector then neither scans it nor counts it when it
+// system, past its first slabHeapChunks, instead of allocating it
+// (docs/decisions.md, "Request state off the heap"): the collector then neither scans it nor counts it when it
 // decides how far the heap may grow before the next collection, and the
 // owner returns it with release.
 type slab[I ~int32, T any] struct {
@@ -188,8 +188,9 @@ func StateBytes() (request, part, decided, proposed int) {
 }
 
 // KeepStateOffHeap makes the model keep the state of its requests and
-// parts in flight — its slabs — in memory mapped outside the Go heap,
-// where the system allows (Unix), until Release. A saturated run holds a
+// parts in flight — its slabs, past their first slabHeapChunks chunks —
+// in memory mapped outside the Go heap, where the system allows (Unix),
+// until Release. A saturated run holds a
 // million requests there (docs/decisions.md, "Request state off the
 // heap"); on the heap, the collector would let the heap grow to twice
 // that before collecting the little garbage a run makes. The owner must

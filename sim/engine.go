@@ -83,8 +83,9 @@ const (
 	rungWidth = Time(1) << rungShift // a bucket's span
 	rungSize  = 4096                 // buckets in the rung: about 1.07 s
 	rungSpan  = rungWidth * rungSize // the rung's span
-	// rungLimit: events due from here on always wait in the far heap, so
-	// that a rung's end (and the horizon) never passes Never.
+	// rungLimit: a rung starts only at an event due before it, so that its
+	// end (and the horizon) never passes Never; when only later events
+	// are left, the near heap takes them all (refill).
 	rungLimit = Never - rungSpan
 	noNode    = -1            // end of a bucket's list
 	rungWords = rungSize / 64 // words of the rung's occupancy bitmap
@@ -318,7 +319,7 @@ func (e *Engine) push(at Time, h HandlerID, kind Kind, arg int64, slot int32) {
 	switch {
 	case at < e.horizon:
 		e.heap = e.pushHeap(e.heap, inNear, x)
-	case at-e.rungBase < rungSpan && at < rungLimit:
+	case at-e.rungBase < rungSpan:
 		e.pushRung(x)
 	default:
 		e.far = e.pushHeap(e.far, inFar, x)

@@ -166,6 +166,23 @@ func TestEngineNearNever(t *testing.T) {
 		assert.Equal(t, []int64{1, 3, 2, 4, 5, 6}, got, "first event at Never-%d", Never-start)
 		assert.Equal(t, 0, e.Pending())
 	}
+	// A rung that starts before rungLimit and reaches past it, and an
+	// event scheduled later into that stretch (found by a review).
+	{
+		e := NewEngine()
+		var got []Time
+		var h HandlerID
+		h = e.Register(HandlerFunc(func(ev *Event) {
+			got = append(got, ev.At)
+			if ev.Arg == 1 {
+				e.Schedule(rungLimit+5*rungWidth, h, 0, 3)
+			}
+		}))
+		e.Schedule(rungLimit-rungSpan/2, h, 0, 1)
+		e.Schedule(rungLimit+10*rungWidth, h, 0, 2)
+		e.Run()
+		assert.Equal(t, []Time{rungLimit - rungSpan/2, rungLimit + 5*rungWidth, rungLimit + 10*rungWidth}, got)
+	}
 	// A chain at Never itself, after the clock was moved close to it.
 	e := NewEngine()
 	n := 0

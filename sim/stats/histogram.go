@@ -43,13 +43,15 @@ const minAllocBuckets = 64
 //
 // The counts live in one dense slice covering the bucket indexes seen so far
 // plus growth slack; it grows geometrically, so once the range of values is
-// established Record allocates nothing. Indexes are bounded by MaxValue, so
-// memory is bounded for any input (see MinRelativeAccuracy).
+// established Record allocates nothing. (A timeline bin's histogram keeps
+// its first non-empty buckets as a short sorted list instead: see sparse.)
+// Indexes are bounded by MaxValue, so memory is bounded for any input (see
+// MinRelativeAccuracy).
 //
 // The zero Histogram is an empty histogram with DefaultRelativeAccuracy, ready
 // to use, so histograms can be fields or slice elements of larger structs.
-// Copying a non-empty Histogram by value shares its bucket storage; use Clone
-// for an independent copy. A Histogram is not safe for concurrent use.
+// Copying a non-empty Histogram by value shares its bucket storage (which a
+// later Record into either changes); use Clone for an independent copy. A Histogram is not safe for concurrent use.
 type Histogram struct {
 	relAcc    float64 // a; 0 in the zero value until first use
 	lnGamma   float64 // ln(gamma)
@@ -61,7 +63,8 @@ type Histogram struct {
 	base   int      // bucket index of counts[0]
 	// sparse holds the non-empty buckets in ascending order instead of
 	// counts, in a histogram allowed to (sparseOK: a timeline bin) that has
-	// not yet seen more than sparseMax distinct buckets. A bin of a few
+	// not yet seen more than sparseMax distinct buckets and was not given
+	// dense buckets to start with (Series.newBin lends a dense neighbour's). A bin of a few
 	// dozen requests, spread from a millisecond to a minute, would otherwise
 	// hold a dense slice of hundreds of buckets (docs/decisions.md, "Sparse
 	// timeline bins"). What it answers does not depend on the form.
@@ -90,7 +93,6 @@ func NewHistogram(relAccuracy float64) *Histogram {
 // DefaultRelativeAccuracy; it behaves exactly like new(Histogram).
 func NewDefaultHistogram() *Histogram { return NewHistogram(DefaultRelativeAccuracy) }
 
-// makeHistogram returns an empty histogram value with the given accuracy.
 // sparseBucket is one non-empty bucket of a sparse histogram.
 type sparseBucket struct {
 	idx int
@@ -103,6 +105,7 @@ type sparseBucket struct {
 // slower, its busier bins searching some 60 buckets on every record.
 const sparseMax = 32
 
+// makeHistogram returns an empty histogram value with the given accuracy.
 func makeHistogram(relAccuracy float64) Histogram {
 	var h Histogram
 	h.init(relAccuracy)
@@ -153,7 +156,8 @@ func (h *Histogram) representative(i int) float64 {
 // Record adds one latency v in nanoseconds. Values <= 0 are counted in the
 // zero bucket as 0 and values above MaxValue as MaxValue, also for Sum, Min
 // and Max. Record allocates only when v falls outside the bucket range
-// allocated so far; it takes O(1) time.
+// allocated so far (or, sparse, meets a new bucket); it takes O(1) time
+// (a search of at most sparseMax buckets while sparse).
 func (h *Histogram) Record(v time.Duration) {
 	if h.relAcc == 0 {
 		h.init(DefaultRelativeAccuracy)

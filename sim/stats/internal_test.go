@@ -208,3 +208,48 @@ func TestSparseHistogramAnswersAsDense(t *testing.T) {
 		same(t, dense, sp, what+" after Reset")
 	}
 }
+
+// TestSparseBoundary: a sparse histogram holds exactly sparseMax distinct
+// buckets and turns dense at the next one, with the same answers.
+func TestSparseBoundary(t *testing.T) {
+	h := makeHistogram(DefaultRelativeAccuracy)
+	h.sparseOK = true
+	dense := NewHistogram(DefaultRelativeAccuracy)
+	for i := range sparseMax + 1 {
+		v := time.Duration(math.Pow(1.1, float64(i+100))) // 2% buckets: each its own
+		h.Record(v)
+		h.Record(v)
+		dense.Record(v)
+		dense.Record(v)
+		if i < sparseMax {
+			require.Len(t, h.sparse, i+1)
+			require.Empty(t, h.counts)
+		}
+	}
+	assert.Empty(t, h.sparse, "dense after sparseMax buckets")
+	assert.NotEmpty(t, h.counts)
+	assert.Equal(t, dense.CDF(), h.CDF())
+}
+
+// TestSeriesBinsStartLikeTheirNeighbour: a new bin starts sparse after a
+// sparse bin, and with its neighbour's buckets after a dense one.
+func TestSeriesBinsStartLikeTheirNeighbour(t *testing.T) {
+	s := NewSeries(time.Second)
+	sec := int64(time.Second)
+	// Bin 0: two requests, sparse; bin 1 too.
+	s.Record(0, time.Millisecond, true)
+	s.Record(0, time.Second, true)
+	s.Record(sec, time.Millisecond, true)
+	assert.Empty(t, s.bins[0].Latency.counts)
+	assert.Empty(t, s.bins[1].Latency.counts)
+	assert.Len(t, s.bins[1].Latency.sparse, 1)
+	// Bin 2: spread over 40 buckets (dense); bin 3 borrows its buckets.
+	for i := range 40 {
+		s.Record(2*sec, time.Duration(math.Pow(1.1, float64(i+100))), true)
+	}
+	require.NotEmpty(t, s.bins[2].Latency.counts)
+	s.Record(3*sec, time.Millisecond, true)
+	assert.Empty(t, s.bins[3].Latency.sparse)
+	assert.Len(t, s.bins[3].Latency.counts, len(s.bins[2].Latency.counts))
+	assert.Equal(t, time.Millisecond, s.bins[3].Latency.Quantile(0.5))
+}

@@ -59,9 +59,10 @@ func (s *Series) Width() time.Duration { return time.Duration(s.width) }
 // Record adds one request that started at simulated instant at (nanoseconds)
 // and took latency nanoseconds; ok == false counts it as an error, whose
 // latency is recorded all the same. The request goes to bin floor(at/width).
-// Recording into an existing bin costs O(1) and allocates only when the bin's
-// histogram meets a new latency range; a new bin costs amortised O(1) per bin
-// spanned (O(bins) when it precedes every existing bin).
+// Recording into an existing bin costs O(1) (O(log 32) and an insertion
+// into at most 32 entries while the bin is sparse) and allocates only when
+// the bin's histogram meets a new latency range; a new bin costs amortised
+// O(1) per bin spanned (O(bins) when it precedes every existing bin).
 func (s *Series) Record(at int64, latency time.Duration, ok bool) {
 	if s.width <= 0 {
 		panic("stats: Record on a Series not made by NewSeries")
@@ -135,11 +136,14 @@ func (s *Series) binIndex(k int64) int {
 }
 
 // newBin returns an empty bin k. Its histogram starts with the buckets of
-// the series' nearest bin (the last, or the first when k precedes it):
-// neighbouring bins see much the same latencies, so the new one then
-// allocates once instead of growing bucket by bucket as its latencies
-// spread. What a histogram holds does not depend on the buckets it has
-// allocated.
+// the series' nearest bin (the last, or the first when k precedes it) if
+// that one is dense: neighbouring bins see much the same latencies, so the
+// new one then allocates once instead of growing bucket by bucket as its
+// latencies spread. After a sparse bin it starts sparse (Histogram.sparse).
+// Lending only a busy neighbour's buckets, and letting every quiet bin
+// start sparse, allocated less but ran slower (docs/decisions.md, "Sparse
+// timeline bins"). What a histogram holds does not depend on the buckets it
+// has allocated.
 func (s *Series) newBin(k int64) Bin {
 	b := Bin{Start: k * s.width, Latency: makeHistogram(s.relAcc)}
 	b.Latency.sparseOK = true
