@@ -1,7 +1,6 @@
 package stats
 
 import (
-	"cmp"
 	"fmt"
 	"math"
 	"math/bits"
@@ -251,9 +250,19 @@ func (h *Histogram) reserveLike(other *Histogram) {
 // does keep it, else in the dense one (growing it as needed).
 func (h *Histogram) add(idx int, n uint64) {
 	if h.sparseOK && len(h.counts) == 0 {
-		k, found := slices.BinarySearchFunc(h.sparse, idx, func(b sparseBucket, idx int) int { return cmp.Compare(b.idx, idx) })
-		if found {
-			h.sparse[k].n += n
+		// A binary search, written out: this is the record path of every
+		// sparse bin.
+		sp := h.sparse
+		k, hi := 0, len(sp)
+		for k < hi {
+			if m := int(uint(k+hi) >> 1); sp[m].idx < idx {
+				k = m + 1
+			} else {
+				hi = m
+			}
+		}
+		if k < len(sp) && sp[k].idx == idx {
+			sp[k].n += n
 			return
 		}
 		if len(h.sparse) < sparseMax {
