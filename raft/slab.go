@@ -35,9 +35,9 @@ const slabHeapChunks = 8
 //
 // A slab set to keep its chunks off the heap (mapOut) maps each from the
 // system, past its first slabHeapChunks, instead of allocating it
-// (docs/decisions.md, "Request state off the heap"): the collector then neither scans it nor counts it when it
-// decides how far the heap may grow before the next collection, and the
-// owner returns it with release.
+// (docs/decisions.md, "Request state off the heap"): the collector then
+// neither scans it nor counts it when it decides how far the heap may grow
+// before the next collection, and the owner returns it with release.
 type slab[I ~int32, T any] struct {
 	chunks []*[1 << slabShift]T
 	n      I

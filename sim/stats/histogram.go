@@ -50,7 +50,8 @@ const minAllocBuckets = 64
 // The zero Histogram is an empty histogram with DefaultRelativeAccuracy, ready
 // to use, so histograms can be fields or slice elements of larger structs.
 // Copying a non-empty Histogram by value shares its bucket storage (which a
-// later Record into either changes); use Clone for an independent copy. A Histogram is not safe for concurrent use.
+// later Record into either changes); use Clone for an independent copy. A
+// Histogram is not safe for concurrent use.
 type Histogram struct {
 	relAcc    float64 // a; 0 in the zero value until first use
 	lnGamma   float64 // ln(gamma)
@@ -63,10 +64,11 @@ type Histogram struct {
 	// sparse holds the non-empty buckets in ascending order instead of
 	// counts, in a histogram allowed to (sparseOK: a timeline bin) that has
 	// not yet seen more than sparseMax distinct buckets and was not given
-	// dense buckets to start with (Series.newBin lends a dense neighbour's). A bin of a few
-	// dozen requests, spread from a millisecond to a minute, would otherwise
-	// hold a dense slice of hundreds of buckets (docs/decisions.md, "Sparse
-	// timeline bins"). What it answers does not depend on the form.
+	// dense buckets to start with (Series.newBin lends a dense
+	// neighbour's). A bin of a few dozen requests, spread from a
+	// millisecond to a minute, would otherwise hold a dense slice of
+	// hundreds of buckets (docs/decisions.md, "Sparse timeline bins").
+	// What it answers does not depend on the form.
 	sparse   []sparseBucket
 	sparseOK bool
 
