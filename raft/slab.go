@@ -67,13 +67,13 @@ func (s *slab[I, T]) add() I {
 // newChunk returns a zeroed chunk: mapped if the slab is off the heap and
 // the system maps it, else allocated.
 func (s *slab[I, T]) newChunk() *[1 << slabShift]T {
-	if !s.offHeap || len(s.chunks) < slabHeapChunks {
-		if s.offHeap {
-			s.maps = append(s.maps, nil)
-		}
+	if !s.offHeap {
 		return new([1 << slabShift]T)
 	}
-	b := offheap.Map(int(unsafe.Sizeof([1 << slabShift]T{})))
+	var b []byte // nil: this chunk is on the heap
+	if len(s.chunks) >= slabHeapChunks {
+		b = offheap.Map(int(unsafe.Sizeof([1 << slabShift]T{})))
+	}
 	s.maps = append(s.maps, b)
 	if b == nil {
 		return new([1 << slabShift]T)

@@ -443,18 +443,10 @@ func (m *Model) noteProposal(r *Range, pi partID) {
 // that proposed on r: the faults' and elections' handlers ask for one
 // range's proposals, and a run with thousands of requests polling other
 // ranges made that scan a fifth of its time. The slice is the caller's:
-// what it does to the parts may record new proposals meanwhile.
+// what it does to the parts may record new proposals meanwhile. Only the
+// failover component calls it, so noteProposal has recorded every
+// proposal (a range without failover state has had none).
 func (m *Model) pendingProposals(r *Range) []partID {
-	if m.fo == nil {
-		// Nothing recorded (noteProposal): every part of r that proposes.
-		var ids []partID
-		for i := range m.parts.len() {
-			if p := m.parts.at(partID(i)); p.rng == r.ID && p.appending {
-				ids = append(ids, partID(i))
-			}
-		}
-		return ids
-	}
 	var ids []partID
 	if r.fail != nil {
 		m.compactProposals(r.fail, r.ID)

@@ -242,7 +242,7 @@ func (h *Histogram) RecordSample(s Sample) {
 // allocated), the buckets other has allocated (nothing if the accuracies
 // differ or other has none).
 func (h *Histogram) reserveLike(other *Histogram) {
-	if len(other.counts) == 0 || h.relAcc != other.relAcc || len(h.sparse) > 0 {
+	if len(other.counts) == 0 || h.relAcc != other.relAcc {
 		return
 	}
 	h.counts, h.base = make([]uint64, len(other.counts)), other.base
