@@ -78,9 +78,7 @@ func WriteAdvice(w io.Writer, r *advise.Result, resolved *scenarios.Scenario, f 
 		if doc.Candidates == nil {
 			doc.Candidates = []advise.Candidate{}
 		}
-		if err := writeJSON(&b, doc); err != nil {
-			return err
-		}
+		return encodeJSON(w, doc, true)
 	default:
 		return formatError(string(f))
 	}

@@ -61,9 +61,7 @@ func WriteComparison(w io.Writer, c *scenarios.Comparison, f Format) error {
 			return err
 		}
 	case JSON:
-		if err := writeJSON(&b, compareDocument(c)); err != nil {
-			return err
-		}
+		return encodeJSON(w, compareDocument(c), true)
 	case Markdown:
 		writeComparisonMarkdown(&b, c.Runs)
 		for _, sk := range c.Skipped {

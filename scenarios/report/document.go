@@ -174,13 +174,7 @@ func WriteSweepPart(w io.Writer, p *scenarios.SweepPart) error {
 	if p == nil || p.Header == nil {
 		return errors.New("report: nil sweep part")
 	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(SweepPartDocument{Header: header(KindSweepPart), SweepPart: *p, ResolvedScenario: p.Header.Resolved}); err != nil {
-		return fmt.Errorf("report: json: %w", err)
-	}
-	return write(w, &b)
+	return encodeJSON(w, SweepPartDocument{Header: header(KindSweepPart), SweepPart: *p, ResolvedScenario: p.Header.Resolved}, false)
 }
 
 // SeedsPartDocument is the JSON of one shard of a run over several seeds
@@ -199,13 +193,7 @@ func WriteSeedsPart(w io.Writer, p *scenarios.SeedsPart) error {
 	if p == nil {
 		return errors.New("report: nil seeds part")
 	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(SeedsPartDocument{Header: header(KindSeedsPart), SeedsPart: *p, ResolvedScenario: p.Resolved}); err != nil {
-		return fmt.Errorf("report: json: %w", err)
-	}
-	return write(w, &b)
+	return encodeJSON(w, SeedsPartDocument{Header: header(KindSeedsPart), SeedsPart: *p, ResolvedScenario: p.Resolved}, false)
 }
 
 // AdvisePartDocument is the JSON of one shard of `regionsim advise
@@ -222,13 +210,7 @@ func WriteAdvisePart(w io.Writer, p *advise.Part) error {
 	if p == nil || p.Plan == nil {
 		return errors.New("report: nil advise part")
 	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(AdvisePartDocument{Header: header(KindAdvisePart), Part: *p}); err != nil {
-		return fmt.Errorf("report: json: %w", err)
-	}
-	return write(w, &b)
+	return encodeJSON(w, AdvisePartDocument{Header: header(KindAdvisePart), Part: *p}, false)
 }
 
 // Part is a part document read by ReadPart: exactly one of Sweep, Seeds

@@ -67,9 +67,7 @@ func WriteExplain(w io.Writer, r *scenarios.Result, stats []scenarios.Stat, f Fo
 			}
 			doc.Stats[i] = st
 		}
-		if err := writeJSON(&b, doc); err != nil {
-			return err
-		}
+		return encodeJSON(w, doc, true)
 	case CSV:
 		return fmt.Errorf("report: explain: format csv: %w (want table, json or markdown)", ErrUnknownFormat)
 	default:

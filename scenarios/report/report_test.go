@@ -105,6 +105,7 @@ func TestJSONNaN(t *testing.T) {
 	err := report.WriteResult(&b, r, report.JSON)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "report: json")
+	assert.Zero(t, b.Len(), "nothing of a document that failed to encode is written")
 }
 
 func TestResultGolden(t *testing.T) {

@@ -171,9 +171,7 @@ func WriteSeeds(w io.Writer, s *scenarios.SeedSummary, runs []*scenarios.Result,
 		}
 	case JSON:
 		d := SeedsDocument{Header: header(KindSeeds), SeedSummary: *s, Runs: normalisedRuns(runs), ResolvedScenario: resolved}
-		if err := writeJSON(&b, d); err != nil {
-			return err
-		}
+		return encodeJSON(w, d, true)
 	default:
 		return formatError(string(f))
 	}
@@ -292,9 +290,7 @@ func WriteSeedComparison(w io.Writer, c *SeedComparison, f Format) error {
 		if len(c.Configs) > 0 {
 			d.Scenario, d.Seeds = c.Configs[0].Scenario, c.Configs[0].Seeds
 		}
-		if err := writeJSON(&b, d); err != nil {
-			return err
-		}
+		return encodeJSON(w, d, true)
 	default:
 		return formatError(string(f))
 	}

@@ -52,9 +52,7 @@ func WriteSweep(w io.Writer, r *scenarios.SweepResult, f Format) error {
 			return err
 		}
 	case JSON:
-		if err := writeJSON(&b, sweepDocument(r)); err != nil {
-			return err
-		}
+		return encodeJSON(w, sweepDocument(r), true)
 	case Markdown:
 		fmt.Fprintf(&b, "## %s\n\n", mdEscapeLine("Sweep of "+orDash(r.Scenario)))
 		for _, kv := range sweepParams(r)[1:] {
