@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -292,6 +293,12 @@ summary per fault and table locality of the ranges that lost service.
 			return err
 		}
 		res.Judge(within)
+		// The run's model is garbage now: collecting it before the output
+		// builds its buffers lets them reuse its memory rather than grow
+		// the process (a run with 100,000 ranges per table otherwise peaked
+		// at up to 330 MB instead of 270 MB with --format json; a small run
+		// pays nothing measurable).
+		runtime.GC()
 		if err := report.WriteResult(stdout, res, format); err != nil {
 			return err
 		}
