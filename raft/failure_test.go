@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"math/bits"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -850,4 +851,39 @@ func TestFaultAddedMidRunIndexesPendingProposals(t *testing.T) {
 	require.NoError(t, m.AddFault(Fault{Name: "crash", At: 1200 * time.Millisecond, For: 5 * time.Second, Crash: []topology.NodeID{0, 3}}))
 	m.eng.RunUntil(sim.At(60 * time.Second))
 	require.Equal(t, int(d.limit), sink.n, "every request ends")
+}
+
+// TestReachesQuorumIsConsensus checks reachesQuorum, which counts the
+// voters a node exchanges messages with, against consensus, which computes
+// the round's time too, over random crashes and cut links (one-way ones
+// included), groups of 1 to 5 voters, and nodes in or out of the group.
+func TestReachesQuorumIsConsensus(t *testing.T) {
+	c := testCluster(t, "crdb-demo")
+	n := len(c.Nodes)
+	f := &failover{c: c, down: make([]int16, n), cut: make([]int16, n*n)}
+	r := rand.New(rand.NewPCG(5, 6))
+	won, lost := 0, 0
+	for range 20_000 {
+		for i := range f.down {
+			f.down[i] = int16(r.IntN(8) / 7)
+		}
+		for i := range f.cut {
+			f.cut[i] = int16(r.IntN(4) / 3)
+		}
+		perm := r.Perm(n)
+		voters := make([]topology.NodeID, 1+r.IntN(5))
+		for i := range voters {
+			voters[i] = topology.NodeID(perm[i])
+		}
+		at := topology.NodeID(perm[r.IntN(len(voters)+1)]) // a voter, or one more node
+		_, want := f.consensus(at, voters)
+		require.Equal(t, want, f.reachesQuorum(at, voters), "node %d, voters %v, down %v", at, voters, f.down)
+		if want {
+			won++
+		} else {
+			lost++
+		}
+	}
+	assert.Greater(t, won, 2000)
+	assert.Greater(t, lost, 2000)
 }
