@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -37,4 +38,40 @@ func TestSpliceLeasesIsTheEncoders(t *testing.T) {
 	require.NoError(t, WriteResult(&viaWrite, r, JSON))
 	assert.Equal(t, want.String(), viaWrite.String())
 	assert.Len(t, r.Leases, 1500, "the result is not modified")
+}
+
+// TestSpliceLeasesSized checks that the buffer spliceLeases sizes holds
+// the document without growing, for short and long names and numbers.
+func TestSpliceLeasesSized(t *testing.T) {
+	for _, name := range []string{"a", "us-east1-b", "follow-the-workload-and-then-some-more"} {
+		r := &scenarios.Result{Scenario: "sized", Seed: 1}
+		for i := range 3000 {
+			r.Leases = append(r.Leases, scenarios.LeaseEvent{TS: 1234567.891011121 * float64(i%3), Range: i * 1000,
+				Table: name, Region: name, Zone: name, FromRegion: name, FromZone: name, Reason: name})
+		}
+		b, ok, err := spliceLeases(runDocument(r))
+		require.NoError(t, err)
+		require.True(t, ok)
+		var doc bytes.Buffer
+		d := runDocument(r)
+		d.Leases = nil
+		require.NoError(t, encodeTo(&doc, d, "", "  "))
+		assert.LessOrEqual(t, b.Len(), doc.Len()+leasesJSONBytes(r.Leases), name)
+		assert.Greater(t, b.Len(), doc.Len()+leasesJSONBytes(r.Leases)*8/10, "the bound is not loose: %s", name)
+	}
+}
+
+// TestSpliceLeasesNaN checks that a lease event JSON cannot encode fails
+// the document and writes nothing, as the whole-document encoder does.
+func TestSpliceLeasesNaN(t *testing.T) {
+	r := &scenarios.Result{Scenario: "nan", Seed: 1}
+	for i := range 2000 {
+		r.Leases = append(r.Leases, scenarios.LeaseEvent{TS: float64(i), Range: i, Reason: "initial"})
+	}
+	r.Leases[1500].TS = math.NaN()
+	var b bytes.Buffer
+	err := WriteResult(&b, r, JSON)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "report: json")
+	assert.Zero(t, b.Len())
 }

@@ -89,8 +89,9 @@ var leasesKey = []byte("\n  \"leases\": []")
 // encodes the events one by one.
 const spliceLeasesMin = 1024
 
-// encodeRunJSON writes d exactly as encodeJSON(w, d, true) does, in one
-// Write, without the encoder's two copies of a long lease list: a run of
+// encodeRunJSON writes d as encodeJSON(w, d, true) does, the same bytes in
+// one Write (or, for a document with several values JSON cannot encode,
+// an error that may name another of them), without the encoder's two copies of a long lease list: a run of
 // 100,000 ranges per table lists 300,000 lease events (each range's initial
 // lease), and the encoder would build the whole document compact, then
 // indented, before writing it (docs/decisions.md, "JSON without a third
@@ -130,7 +131,7 @@ func spliceLeases(d RunDocument) (*bytes.Buffer, bool, error) {
 	}
 	at += len(leasesKey) - 1 // the list's closing bracket
 	var b bytes.Buffer
-	b.Grow(len(doc) + len(leases)*leaseJSONBytes)
+	b.Grow(len(doc) + leasesJSONBytes(leases))
 	b.Write(doc[:at])
 	var ev bytes.Buffer
 	enc := json.NewEncoder(&ev)
@@ -152,10 +153,18 @@ func spliceLeases(d RunDocument) (*bytes.Buffer, bool, error) {
 	return &b, true, nil
 }
 
-// leaseJSONBytes is a little more than the length of one indented lease
-// event: 209 bytes on average for the initial leases of three tables of
-// 100,000 ranges on the default topology. The buffer then rarely grows.
-const leaseJSONBytes = 224
+// leasesJSONBytes bounds the length of leases as spliceLeases writes them,
+// unless a name needs escaping: per event, 169 bytes of keys, indent and
+// punctuation, up to 31 for the two numbers, and its names. Growing the
+// buffer at the end would hold it twice.
+func leasesJSONBytes(leases []scenarios.LeaseEvent) int {
+	n := 0
+	for i := range leases {
+		e := &leases[i]
+		n += 169 + 31 + len(e.Table) + len(e.Region) + len(e.Zone) + len(e.FromRegion) + len(e.FromZone) + len(e.Reason)
+	}
+	return n
+}
 
 // encodeTo appends v's JSON to b, each line after the first prefixed by
 // prefix and indented by indent, HTML characters unescaped, with a
