@@ -2,7 +2,9 @@
 // short table of `make bench`: one row per benchmark, and for each of the
 // metrics that tell regionsim's performance story (simulated requests and
 // engine events per wall second, events, allocations and CPU per request,
-// peak heap) the median over the -count runs with their min and max.
+// peak heap) the median over the -count runs with their min and max, and
+// below it the ratio of CPU per request that issue #16 bounds (81 nodes
+// against 9).
 //
 //	go test -run '^$' -bench 'Scenario/' -count 5 ./scenarios | go run ./cmd/benchtable
 //
@@ -112,7 +114,27 @@ func (t *table) write(w io.Writer) error {
 		}
 		fmt.Fprintln(tw)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, r := range ratios {
+		a, b := t.values[r.num]["ns/req"], t.values[r.den]["ns/req"]
+		if len(a) == 0 || len(b) == 0 {
+			continue
+		}
+		_, ma, _ := spread(a)
+		_, mb, _ := spread(b)
+		if _, err := fmt.Fprintf(w, "%s / %s, CPU per request: %.2f× (medians; %s)\n", r.num, r.den, ma/mb, r.note); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ratios are the quotients of two benchmarks' CPU per request that a bound
+// of issue #16 is about, printed below the table when both ran.
+var ratios = []struct{ num, den, note string }{
+	{"Scale/nodes=81", "Scale/nodes=9", "the bound is 1.5; compare paired runs before concluding"},
 }
 
 // cell formats the median of vs with its range, e.g. "482k [455k, 501k]";

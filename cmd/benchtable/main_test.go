@@ -33,6 +33,25 @@ func TestParseAndWrite(t *testing.T) {
 	assert.Equal(t, []string{"EngineHold/pending=1000", "1", "–", "11.1M", "–", "–"}, strings.Fields(lines[3]))
 }
 
+func TestRatio(t *testing.T) {
+	in := `BenchmarkScale/nodes=9-2 3 1 ns/op 2500 ns/req
+BenchmarkScale/nodes=9-2 3 1 ns/op 2600 ns/req
+BenchmarkScale/nodes=81-2 3 1 ns/op 3600 ns/req
+BenchmarkScale/nodes=81-2 3 1 ns/op 3700 ns/req
+`
+	tab, err := parse(strings.NewReader(in), &bytes.Buffer{})
+	require.NoError(t, err)
+	var out bytes.Buffer
+	require.NoError(t, tab.write(&out))
+	assert.Contains(t, out.String(), "Scale/nodes=81 / Scale/nodes=9, CPU per request: 1.43× (medians;")
+
+	tab, err = parse(strings.NewReader(sample), &bytes.Buffer{})
+	require.NoError(t, err)
+	out.Reset()
+	require.NoError(t, tab.write(&out))
+	assert.NotContains(t, out.String(), "CPU per request:", "no ratio without both benchmarks")
+}
+
 func TestParseRejectsGarbledValue(t *testing.T) {
 	_, err := parse(strings.NewReader("BenchmarkX-2 10 12 ns/op x1 sim-req/s\n"), &bytes.Buffer{})
 	assert.ErrorContains(t, err, `value "x1" of sim-req/s`)
