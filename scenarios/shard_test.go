@@ -112,3 +112,46 @@ func TestSweepBudgetIsPerRun(t *testing.T) {
 	err = e.Check(Budget{MaxEvents: uint64(e.RunEvents) - 1})
 	assert.ErrorContains(t, err, "the largest run would take")
 }
+
+// TestTrimForSweepKeepsWhatAssembleReads: a sweep assembled from its runs'
+// whole results equals the one assembled from the trimmed results, so the
+// trim drops nothing a sweep reads; and it does drop the per-second series.
+func TestTrimForSweepKeepsWhatAssembleReads(t *testing.T) {
+	s, opts := smallSweep(t)
+	opts.Seeds = 2
+	plan, err := PlanSweep(s, opts)
+	require.NoError(t, err)
+	n := len(plan.Header.Seeds)
+	var whole, trimmed []SweepRun
+	for j := range plan.Runs() {
+		job := plan.jobs[j/n]
+		for _, trim := range []bool{false, true} {
+			c := job.s.Clone()
+			c.Seed = plan.Header.Seeds[j%n]
+			r, err := RunWith(c, RunOptions{impactHistograms: true})
+			require.NoError(t, err)
+			run := SweepRun{Index: j, Fault: job.fault, Survival: job.survival, Result: r}
+			if !trim {
+				require.NotEmpty(t, r.Timeline)
+				require.NotEmpty(t, r.LoadTimeline)
+				whole = append(whole, run)
+				continue
+			}
+			trimForSweep(r, job.fault == nil)
+			assert.Nil(t, r.Timeline)
+			assert.Nil(t, r.TimelineCompleted)
+			assert.Nil(t, r.LoadTimeline)
+			assert.Nil(t, r.Traffic)
+			trimmed = append(trimmed, run)
+		}
+	}
+	a, err := plan.Assemble(whole)
+	require.NoError(t, err)
+	b, err := plan.Assemble(trimmed)
+	require.NoError(t, err)
+	ja, err := json.Marshal(a)
+	require.NoError(t, err)
+	jb, err := json.Marshal(b)
+	require.NoError(t, err)
+	assert.Equal(t, string(ja), string(jb))
+}

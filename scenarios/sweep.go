@@ -518,7 +518,6 @@ func (p *SweepPlan) indexes(i, n int) []int {
 // and returns them in idx order, each trimmed to what a sweep reads.
 func (p *SweepPlan) run(idx []int, opts SweepOptions) ([]SweepRun, error) {
 	n := len(p.Header.Seeds)
-	start, end := p.opts.FaultAt.Seconds(), (p.opts.FaultAt + p.opts.FaultFor).Seconds()
 	results, err := runParallel(len(idx), opts.Parallelism, opts.Progress, func(k int) (*Result, error) {
 		j := idx[k]
 		job := p.jobs[j/n]
@@ -532,7 +531,7 @@ func (p *SweepPlan) run(idx []int, opts SweepOptions) ([]SweepRun, error) {
 			}
 			return nil, fmt.Errorf("%s, %s survival, seed %d: %w", name, job.survival, c.Seed, err)
 		}
-		trimForSweep(r, start, end, job.fault == nil)
+		trimForSweep(r, job.fault == nil)
 		return r, nil
 	})
 	if err != nil {
@@ -615,10 +614,15 @@ func assemble(header *SweepResult, runs []SweepRun, total int) (*SweepResult, er
 	return &res, nil
 }
 
-// trimForSweep drops what a sweep does not read from r: the lease log,
-// lease shares and resolved scenario, the timeline intervals outside the fault window [startS,
-// endS), and unless keepLatency the latency histograms.
-func trimForSweep(r *Result, startS, endS float64, keepLatency bool) {
+// trimForSweep drops what a sweep does not read from r (Assemble reads a
+// run's Seed, Stats and Impact): the lease log, lease shares and resolved
+// scenario, the per-second series (timelines and node load), the traffic,
+// and unless keepLatency the latency histograms. Each run of a sweep is
+// kept until the sweep is assembled, and written whole into a part, so
+// what is left is what a sweep costs in memory and part size per run: the
+// series were about 85 % of it (docs/decisions.md, "A sweep keeps what it
+// reads").
+func trimForSweep(r *Result, keepLatency bool) {
 	if !keepLatency {
 		for i := range r.Stats {
 			r.Stats[i].Latency = nil
@@ -631,10 +635,7 @@ func trimForSweep(r *Result, startS, endS float64, keepLatency bool) {
 		}
 	}
 	r.Leases, r.LeaseShare, r.Resolved = nil, nil, nil
-	width := max(r.TimelineSeconds, 1e-9)
-	outside := func(p TimelinePoint) bool { return p.TS >= endS || p.TS+width <= startS }
-	r.Timeline = slices.Clip(slices.DeleteFunc(r.Timeline, outside))
-	r.TimelineCompleted = slices.Clip(slices.DeleteFunc(r.TimelineCompleted, outside))
+	r.Timeline, r.TimelineCompleted, r.LoadTimeline, r.Traffic = nil, nil, nil, nil
 }
 
 // PoolStats returns the Stats of runs of one scenario pooled: per table ×
