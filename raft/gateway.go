@@ -171,8 +171,10 @@ func (m *Model) startPart(ri reqID, rng RangeID, node topology.NodeID, kind part
 
 // sendToReplica delivers part pi to its node after delay d. Follower reads
 // decide on arrival (closed timestamp, uncertainty), so they get an arrival
-// event; leaseholder reads, checks and writes go straight to evaluation,
-// which ends one service time after arrival. A GLOBAL write's timestamp is
+// event; leaseholder reads, checks and writes go to evaluation (evaluate:
+// on arrival the replica checks the lease, then the part queues for a CPU
+// and evaluates; a keyed part first sequences on its latch). A GLOBAL
+// write's timestamp is
 // its arrival time plus the lead: writes to GLOBAL ranges are placed above
 // the range's closed timestamp (reference §3.2).
 func (m *Model) sendToReplica(pi partID, d time.Duration) {

@@ -116,15 +116,35 @@ func TestSweepBudgetIsPerRun(t *testing.T) {
 // TestTrimForSweepKeepsWhatAssembleReads: a sweep assembled from its runs'
 // whole results equals the one assembled from the trimmed results, so the
 // trim drops nothing a sweep reads; and it does drop the per-second series.
+// The workload has stale reads, keyed writes and an application tier, so
+// that every part of a Stat that PoolStats pools is there to lose.
 func TestTrimForSweepKeepsWhatAssembleReads(t *testing.T) {
-	s, opts := smallSweep(t)
+	s, err := Parse([]byte(`
+name: small-trim
+duration: 20s
+warmup: 5s
+topology: {rtt: crdb-demo, zones_per_region: 2, nodes_per_zone: 2}
+database: {primary_region: us-east1}
+tables:
+  - {name: kv, locality: regional-by-table, ranges: 3}
+workload:
+  - {region: us-west1, rate: 60, table: kv, mix: {read: 0.4, write: 0.4, stale_read: 0.2}, keys: 5,
+     app: {region: us-west1, client_rtt: 2ms}}
+`), "small-trim.yaml")
+	require.NoError(t, err)
+	opts := DefaultSweepOptions(s)
 	opts.Seeds = 2
+	opts.FaultFor = 10 * time.Second
+	opts.Duration = opts.MinDuration(s)
+	opts.Kinds = []string{SweepRegion}
 	plan, err := PlanSweep(s, opts)
 	require.NoError(t, err)
 	n := len(plan.Header.Seeds)
 	var whole, trimmed []SweepRun
+	var stale, contended, app bool
 	for j := range plan.Runs() {
 		job := plan.jobs[j/n]
+		var kept []Stat
 		for _, trim := range []bool{false, true} {
 			c := job.s.Clone()
 			c.Seed = plan.Header.Seeds[j%n]
@@ -134,6 +154,12 @@ func TestTrimForSweepKeepsWhatAssembleReads(t *testing.T) {
 			if !trim {
 				require.NotEmpty(t, r.Timeline)
 				require.NotEmpty(t, r.LoadTimeline)
+				for _, st := range r.Stats {
+					stale = stale || st.Staleness != nil
+					contended = contended || st.Contention != nil
+					app = app || st.App != nil
+				}
+				kept = r.Stats
 				whole = append(whole, run)
 				continue
 			}
@@ -142,9 +168,14 @@ func TestTrimForSweepKeepsWhatAssembleReads(t *testing.T) {
 			assert.Nil(t, r.TimelineCompleted)
 			assert.Nil(t, r.LoadTimeline)
 			assert.Nil(t, r.Traffic)
+			if job.fault == nil {
+				// A baseline's stats are pooled whole.
+				assert.Equal(t, kept, r.Stats)
+			}
 			trimmed = append(trimmed, run)
 		}
 	}
+	require.True(t, stale && contended && app, "the workload exercises staleness, contention and the app tier")
 	a, err := plan.Assemble(whole)
 	require.NoError(t, err)
 	b, err := plan.Assemble(trimmed)
