@@ -174,9 +174,8 @@ func (m *Model) startPart(ri reqID, rng RangeID, node topology.NodeID, kind part
 // event; leaseholder reads, checks and writes go to evaluation (evaluate:
 // on arrival the replica checks the lease, then the part queues for a CPU
 // and evaluates; a keyed part first sequences on its latch). A GLOBAL
-// write's timestamp is
-// its arrival time plus the lead: writes to GLOBAL ranges are placed above
-// the range's closed timestamp (reference §3.2).
+// write's timestamp is its arrival time plus the lead: writes to GLOBAL
+// ranges are placed above the range's closed timestamp (reference §3.2).
 func (m *Model) sendToReplica(pi partID, d time.Duration) {
 	m.sendToReplicaAt(pi, d, false)
 }
