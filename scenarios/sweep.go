@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/regionsim/regionsim/raft/placement"
@@ -434,18 +435,58 @@ func sweepPlan(s *Scenario, opts SweepOptions) (jobs []sweepJob, goals, skipped 
 // Runs are deterministic, so the result does not depend on parallelism.
 // An invalid opts gives an *Error (see SweepOptions.Validate); a run's
 // error is returned joined with the others. Sweep is PlanSweep, every run
-// of the plan, and Assemble; a sharded sweep runs the same plan in parts
+// of the plan, and Assemble, which it does a fault × goal at a time as the
+// runs come in; a sharded sweep runs the same plan in parts
 // (SweepPlan.RunShard) and merges them (MergeSweepParts).
 func Sweep(s *Scenario, opts SweepOptions) (*SweepResult, error) {
 	p, err := PlanSweep(s, opts)
 	if err != nil {
 		return nil, err
 	}
-	runs, err := p.run(p.indexes(0, 1), opts)
+	// Each fault × goal is aggregated as soon as its last seed's run is
+	// done, and its runs are dropped, so that a sweep holds the runs of
+	// the few groups under way rather than all of them (the runs go in
+	// plan order, a group's seeds one after another): its memory does not
+	// grow with the seeds. The aggregate of a group depends only on its
+	// runs in seed order, so the result is Assemble's.
+	n := len(p.Header.Seeds)
+	total := p.Runs()
+	runs := make([]SweepRun, total)
+	left := make([]int, total/n)
+	for g := range left {
+		left[g] = n
+	}
+	groups := make([]sweepGroup, total/n)
+	bound := time.Duration(math.Round(p.Header.SurviveWithinS * 1e9))
+	var mu sync.Mutex
+	err = Parallel(total, opts.Parallelism, opts.Progress, func(j int) error {
+		run, err := p.runOne(j, opts)
+		if err != nil {
+			return err
+		}
+		g := j / n
+		mu.Lock()
+		runs[j] = run
+		left[g]--
+		last := left[g] == 0
+		mu.Unlock()
+		if !last {
+			return nil
+		}
+		// Every seed of group g is in; no other goroutine touches its
+		// slots any more.
+		group := make([]*SweepRun, n)
+		for k := range group {
+			group[k] = &runs[g*n+k]
+		}
+		groups[g], err = aggregateGroup(group, bound)
+		clear(runs[g*n : (g+1)*n])
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	return p.Assemble(runs)
+	return finishSweep(p.Header, groups), nil
 }
 
 // SweepPlan is the list of runs a sweep makes (PlanSweep): run j is job
@@ -517,32 +558,35 @@ func (p *SweepPlan) indexes(i, n int) []int {
 // run makes the runs idx of the plan, in parallel (opts.Parallelism),
 // and returns them in idx order, each trimmed to what a sweep reads.
 func (p *SweepPlan) run(idx []int, opts SweepOptions) ([]SweepRun, error) {
-	n := len(p.Header.Seeds)
-	results, err := runParallel(len(idx), opts.Parallelism, opts.Progress, func(k int) (*Result, error) {
-		j := idx[k]
-		job := p.jobs[j/n]
-		c := job.s.Clone()
-		c.Seed = p.Header.Seeds[j%n]
-		r, err := RunWith(c, RunOptions{Budget: opts.Budget, impactHistograms: true})
-		if err != nil {
-			name := "no fault"
-			if job.fault != nil {
-				name = job.fault.Name
-			}
-			return nil, fmt.Errorf("%s, %s survival, seed %d: %w", name, job.survival, c.Seed, err)
-		}
-		trimForSweep(r, job.fault == nil)
-		return r, nil
+	out := make([]SweepRun, len(idx))
+	err := Parallel(len(idx), opts.Parallelism, opts.Progress, func(k int) error {
+		var err error
+		out[k], err = p.runOne(idx[k], opts)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	out := make([]SweepRun, len(idx))
-	for k, j := range idx {
-		job := p.jobs[j/n]
-		out[k] = SweepRun{Index: j, Fault: job.fault, Survival: job.survival, Result: results[k]}
-	}
 	return out, nil
+}
+
+// runOne makes run j of the plan and returns it trimmed to what a sweep
+// reads.
+func (p *SweepPlan) runOne(j int, opts SweepOptions) (SweepRun, error) {
+	n := len(p.Header.Seeds)
+	job := p.jobs[j/n]
+	c := job.s.Clone()
+	c.Seed = p.Header.Seeds[j%n]
+	r, err := RunWith(c, RunOptions{Budget: opts.Budget, impactHistograms: true})
+	if err != nil {
+		name := "no fault"
+		if job.fault != nil {
+			name = job.fault.Name
+		}
+		return SweepRun{}, fmt.Errorf("%s, %s survival, seed %d: %w", name, job.survival, c.Seed, err)
+	}
+	trimForSweep(r, job.fault == nil)
+	return SweepRun{Index: j, Fault: job.fault, Survival: job.survival, Result: r}, nil
 }
 
 // SweepRun is one run of a sweep: its index in the plan, the fault (nil
@@ -588,30 +632,60 @@ func assemble(header *SweepResult, runs []SweepRun, total int) (*SweepResult, er
 			return nil, fmt.Errorf("sweep: run %d of %d missing", j, total)
 		}
 	}
+	bound := time.Duration(math.Round(header.SurviveWithinS * 1e9))
+	groups := make([]sweepGroup, total/n)
+	for g := range groups {
+		var err error
+		if groups[g], err = aggregateGroup(byIndex[g*n:(g+1)*n], bound); err != nil {
+			return nil, err
+		}
+	}
+	return finishSweep(header, groups), nil
+}
+
+// sweepGroup is one group of a sweep's runs (a fault, or none, under one
+// survival goal, over the seeds) aggregated: a baseline or a case.
+type sweepGroup struct {
+	baseline *SweepBaseline
+	c        *SweepCase
+}
+
+// aggregateGroup aggregates the runs of one group, one per seed in seed
+// order: a baseline's stats pooled (PoolStats), or AggregateSweep of a
+// fault's runs judged against bound.
+func aggregateGroup(group []*SweepRun, bound time.Duration) (sweepGroup, error) {
+	results := make([]*Result, len(group))
+	first := group[0]
+	for k, r := range group {
+		results[k] = r.Result
+		if r.Survival != first.Survival || (r.Fault == nil) != (first.Fault == nil) ||
+			(r.Fault != nil && r.Fault.Name != first.Fault.Name) {
+			return sweepGroup{}, fmt.Errorf("sweep: runs %d and %d belong to one fault and goal but differ", first.Index, r.Index)
+		}
+	}
+	if first.Fault == nil {
+		return sweepGroup{baseline: &SweepBaseline{Survival: first.Survival, Stats: PoolStats(results)}}, nil
+	}
+	c := AggregateSweep(*first.Fault, first.Survival, results, bound)
+	return sweepGroup{c: &c}, nil
+}
+
+// finishSweep returns header's sweep with the groups' baselines and cases,
+// in plan order, and its verdict.
+func finishSweep(header *SweepResult, groups []sweepGroup) *SweepResult {
 	res := *header
 	res.Baselines, res.Cases, res.Verdict = nil, nil, nil
-	bound := time.Duration(math.Round(header.SurviveWithinS * 1e9))
-	for ji := 0; ji < total/n; ji++ {
-		group := byIndex[ji*n : (ji+1)*n]
-		results := make([]*Result, n)
-		for k, r := range group {
-			results[k] = r.Result
-			if r.Survival != group[0].Survival || (r.Fault == nil) != (group[0].Fault == nil) ||
-				(r.Fault != nil && r.Fault.Name != group[0].Fault.Name) {
-				return nil, fmt.Errorf("sweep: runs %d and %d belong to one fault and goal but differ", ji*n, r.Index)
-			}
+	for _, g := range groups {
+		if g.baseline != nil {
+			res.Baselines = append(res.Baselines, *g.baseline)
+		} else {
+			res.Cases = append(res.Cases, *g.c)
 		}
-		job := group[0]
-		if job.Fault == nil {
-			res.Baselines = append(res.Baselines, SweepBaseline{Survival: job.Survival, Stats: PoolStats(results)})
-			continue
-		}
-		res.Cases = append(res.Cases, AggregateSweep(*job.Fault, job.Survival, results, bound))
 	}
 	if v, ok := SweepVerdict(&res); ok {
 		res.Verdict = &v
 	}
-	return &res, nil
+	return &res
 }
 
 // trimForSweep drops what a sweep does not read from r (Assemble reads a
