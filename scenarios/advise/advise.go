@@ -550,6 +550,7 @@ func (p *Plan) run(j int) (*scenarios.Result, error) {
 	}
 	r.Leases, r.LeaseShare, r.Resolved = nil, nil, nil
 	r.Timeline, r.TimelineCompleted, r.Unavailability = nil, nil, nil
+	r.LoadTimeline, r.Traffic = nil, nil
 	if jb.Fault != nil {
 		for i := range r.Stats {
 			r.Stats[i].Latency = nil
