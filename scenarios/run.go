@@ -929,7 +929,8 @@ func runParallel(n, parallelism int, progress func(done, total int), job func(i 
 // means GOMAXPROCS) and returns every job's error joined, in job order.
 // progress, if set, is called after each job with the jobs done and n,
 // under a lock. Each job must write only its own slot of any shared
-// result.
+// result, or synchronise with the others (Sweep's jobs aggregate a group
+// of slots under a lock).
 func Parallel(n, parallelism int, progress func(done, total int), job func(i int) error) error {
 	if parallelism <= 0 {
 		parallelism = runtime.GOMAXPROCS(0)

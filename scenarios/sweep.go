@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"math"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -459,7 +460,7 @@ func Sweep(s *Scenario, opts SweepOptions) (*SweepResult, error) {
 	groups := make([]sweepGroup, total/n)
 	bound := time.Duration(math.Round(p.Header.SurviveWithinS * 1e9))
 	var mu sync.Mutex
-	err = Parallel(total, opts.Parallelism, opts.Progress, func(j int) error {
+	err = Parallel(total, opts.Parallelism, opts.Progress, func(j int) (err error) {
 		run, err := p.runOne(j, opts)
 		if err != nil {
 			return err
@@ -479,6 +480,13 @@ func Sweep(s *Scenario, opts SweepOptions) (*SweepResult, error) {
 		for k := range group {
 			group[k] = &runs[g*n+k]
 		}
+		defer func() {
+			// On a worker goroutine, a bug in the aggregation would
+			// escape the CLI's handler: it is an error, as a run's is.
+			if v := recover(); v != nil {
+				err = &InternalError{Scenario: p.Header.Scenario, Seed: p.Header.Seeds[0], Panic: v, Stack: debug.Stack()}
+			}
+		}()
 		groups[g], err = aggregateGroup(group, bound)
 		clear(runs[g*n : (g+1)*n])
 		return err
