@@ -446,10 +446,10 @@ func Sweep(s *Scenario, opts SweepOptions) (*SweepResult, error) {
 	}
 	// Each fault × goal is aggregated as soon as its last seed's run is
 	// done, and its runs are dropped, so that a sweep holds the runs of
-	// the few groups under way rather than all of them (the runs go in
-	// plan order, a group's seeds one after another): its memory does not
-	// grow with the seeds. The aggregate of a group depends only on its
-	// runs in seed order, so the result is Assemble's.
+	// the groups under way (the runs go in plan order, a group's seeds one
+	// after another: at most a group per worker) rather than all of them.
+	// The aggregate of a group depends only on its runs in seed order, so
+	// the result is Assemble's.
 	n := len(p.Header.Seeds)
 	total := p.Runs()
 	runs := make([]SweepRun, total)
@@ -699,11 +699,11 @@ func finishSweep(header *SweepResult, groups []sweepGroup) *SweepResult {
 // trimForSweep drops what a sweep does not read from r (Assemble reads a
 // run's Seed, Stats and Impact): the lease log, lease shares and resolved
 // scenario, the per-second series (timelines and node load), the traffic,
-// and unless keepLatency the latency histograms. Each run of a sweep is
-// kept until the sweep is assembled, and written whole into a part, so
-// what is left is what a sweep costs in memory and part size per run: the
-// series were about 85 % of it (docs/decisions.md, "A sweep keeps what it
-// reads").
+// and unless keepLatency the latency histograms. A sweep keeps each run
+// until its fault × goal is aggregated, a shard writes it whole into its
+// part, so what is left is what a run costs a sweep in memory and a part
+// in size: the series were about 85 % of it (docs/decisions.md, "A sweep
+// keeps what it reads").
 func trimForSweep(r *Result, keepLatency bool) {
 	if !keepLatency {
 		for i := range r.Stats {

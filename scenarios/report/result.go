@@ -91,13 +91,13 @@ const spliceLeasesMin = 1024
 
 // encodeRunJSON writes d as encodeJSON(w, d, true) does, the same bytes in
 // one Write (or, for a document with several values JSON cannot encode,
-// an error that may name another of them), without the encoder's two copies of a long lease list: a run of
-// 100,000 ranges per table lists 300,000 lease events (each range's initial
-// lease), and the encoder would build the whole document compact, then
-// indented, before writing it (docs/decisions.md, "JSON without a third
-// copy"). From spliceLeasesMin events on, the document is encoded with an
-// empty lease list, and the events are encoded one at a time into its
-// place, in a buffer sized once.
+// an error that may name another of them), without the encoder's two
+// copies of a long lease list: a run of 100,000 ranges per table lists
+// 300,000 lease events (each range's initial lease), and the encoder would
+// build the whole document compact, then indented, before writing it
+// (docs/decisions.md, "JSON without a third copy"). From spliceLeasesMin
+// events on, the document is encoded with an empty lease list, and the
+// events are encoded one at a time into its place, in a buffer sized once.
 func encodeRunJSON(w io.Writer, d RunDocument) error {
 	if len(d.Leases) < spliceLeasesMin {
 		return encodeJSON(w, d, true)
