@@ -11,6 +11,13 @@ import (
 
 func smallSweep(t *testing.T) (*Scenario, SweepOptions) {
 	t.Helper()
+	return smallSweepOf(t, `{region: us-west1, rate: 40, table: kv, mix: {read: 0.5, write: 0.5}}`, 4)
+}
+
+// smallSweepOf is a sweep of region outages of a one-table, 3-region
+// scenario with 2 AZs of 2 nodes, the given workload and seeds.
+func smallSweepOf(t *testing.T, workload string, seeds int) (*Scenario, SweepOptions) {
+	t.Helper()
 	s, err := Parse([]byte(`
 name: small
 duration: 20s
@@ -20,11 +27,11 @@ database: {primary_region: us-east1}
 tables:
   - {name: kv, locality: regional-by-table, ranges: 3}
 workload:
-  - {region: us-west1, rate: 40, table: kv, mix: {read: 0.5, write: 0.5}}
+  - `+workload+`
 `), "small.yaml")
 	require.NoError(t, err)
 	opts := DefaultSweepOptions(s)
-	opts.Seeds = 4
+	opts.Seeds = seeds
 	opts.FaultFor = 10 * time.Second
 	opts.Duration = opts.MinDuration(s)
 	opts.Kinds = []string{SweepRegion}
@@ -119,24 +126,8 @@ func TestSweepBudgetIsPerRun(t *testing.T) {
 // The workload has stale reads, keyed writes and an application tier, so
 // that every part of a Stat that PoolStats pools is there to lose.
 func TestTrimForSweepKeepsWhatAssembleReads(t *testing.T) {
-	s, err := Parse([]byte(`
-name: small-trim
-duration: 20s
-warmup: 5s
-topology: {rtt: crdb-demo, zones_per_region: 2, nodes_per_zone: 2}
-database: {primary_region: us-east1}
-tables:
-  - {name: kv, locality: regional-by-table, ranges: 3}
-workload:
-  - {region: us-west1, rate: 60, table: kv, mix: {read: 0.4, write: 0.4, stale_read: 0.2}, keys: 5,
-     app: {region: us-west1, client_rtt: 2ms}}
-`), "small-trim.yaml")
-	require.NoError(t, err)
-	opts := DefaultSweepOptions(s)
-	opts.Seeds = 2
-	opts.FaultFor = 10 * time.Second
-	opts.Duration = opts.MinDuration(s)
-	opts.Kinds = []string{SweepRegion}
+	s, opts := smallSweepOf(t, `{region: us-west1, rate: 60, table: kv, mix: {read: 0.4, write: 0.4, stale_read: 0.2},
+     keys: 5, app: {region: us-west1, client_rtt: 2ms}}`, 2)
 	plan, err := PlanSweep(s, opts)
 	require.NoError(t, err)
 	n := len(plan.Header.Seeds)
