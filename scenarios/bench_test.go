@@ -214,7 +214,7 @@ func BenchmarkScale(b *testing.B) {
 // BenchmarkExplainOverhead measures what critical-path attribution
 // (Stat.Attribution, and the model keeping every request's path) and the
 // closed form (Stat.ExpectedMs) add to a run of the default scenario: each
-// iteration runs it with both and without (RunOptions.noExplain), in
+// iteration runs it with both and without (RunOptions.SkipExplain), in
 // alternating order, and the benchmark reports the wall time of each and
 // the overhead in percent (issue #18 asks for less than 20 %).
 func BenchmarkExplainOverhead(b *testing.B) {
@@ -234,9 +234,9 @@ func BenchmarkExplainOverhead(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		if i%2 == 0 {
 			on += timed(RunOptions{})
-			off += timed(RunOptions{noExplain: true})
+			off += timed(RunOptions{SkipExplain: true})
 		} else {
-			off += timed(RunOptions{noExplain: true})
+			off += timed(RunOptions{SkipExplain: true})
 			on += timed(RunOptions{})
 		}
 	}

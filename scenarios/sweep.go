@@ -585,7 +585,9 @@ func (p *SweepPlan) runOne(j int, opts SweepOptions) (SweepRun, error) {
 	job := p.jobs[j/n]
 	c := job.s.Clone()
 	c.Seed = p.Header.Seeds[j%n]
-	r, err := RunWith(c, RunOptions{Budget: opts.Budget, impactHistograms: true})
+	// A sweep reads no critical path and no closed-form expectation
+	// (SkipExplain).
+	r, err := RunWith(c, RunOptions{Budget: opts.Budget, impactHistograms: true, SkipExplain: true})
 	if err != nil {
 		name := "no fault"
 		if job.fault != nil {
