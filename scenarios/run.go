@@ -47,7 +47,8 @@ type series struct {
 	hist                        stats.Histogram
 	// timeline bins the requests by the instant they were issued,
 	// completed by the instant they completed (Result.Timeline and
-	// Result.TimelineCompleted).
+	// Result.TimelineCompleted); completed is nil with
+	// RunOptions.SkipTimelines.
 	timeline, completed *stats.Series
 	maxOK               time.Duration // the worst latency of a successful request
 	// calm holds the latencies of requests that ended before the first
@@ -142,7 +143,8 @@ func (r *recorder) Path(_ int64, p raft.Path) {
 }
 
 // noPaths is a recorder without the raft.PathSink ability: the model
-// keeps no critical paths (RunOptions.SkipExplain).
+// keeps no critical paths (RunOptions.SkipExplain). It has every other
+// ability of recorder (raft.StalenessSink, raft.ContentionSink).
 type noPaths struct{ r *recorder }
 
 func (n noPaths) Complete(tag int64, rng raft.RangeID, start, end sim.Time, o raft.Outcome) {
@@ -150,6 +152,10 @@ func (n noPaths) Complete(tag int64, rng raft.RangeID, start, end sim.Time, o ra
 }
 
 func (n noPaths) Served(tag int64, stmt, readTS sim.Time) { n.r.Served(tag, stmt, readTS) }
+
+func (n noPaths) Contended(tag int64, wait time.Duration, waited bool) {
+	n.r.Contended(tag, wait, waited)
+}
 
 // Served records the staleness of a stale or bounded read the model is
 // about to complete (raft.StalenessSink).
@@ -206,6 +212,9 @@ func (r *recorder) Complete(tag int64, rng raft.RangeID, start, end sim.Time, o 
 		s  *stats.Series
 		at int64
 	}{{s.timeline, int64(start)}, {s.completed, int64(end)}} {
+		if b.s == nil {
+			continue // RunOptions.SkipTimelines: no bins by completion
+		}
 		b.s.RecordSample(b.at, sample, o == raft.OK)
 		if o != raft.OK || lat > SlowThreshold {
 			b.s.MarkSlow(b.at)
@@ -314,6 +323,11 @@ type RunOptions struct {
 	// that read neither: sweeps and advise, which pool runs' stats
 	// (PoolStats keeps neither).
 	SkipExplain bool
+	// SkipTimelines leaves Result.Timeline and TimelineCompleted empty: the
+	// requests are not binned by completion, and no point is built (the
+	// bins by start remain, for Result.Impact). For callers that read
+	// neither: sweeps and advise.
+	SkipTimelines bool
 	// closedTSMessages sends every closed-timestamp update as a message
 	// from the start (raft.Model.ClosedTSMessages): the same Result but
 	// Events (tests).
@@ -478,10 +492,12 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 		for _, op := range ops {
 			rec.series = append(rec.series, series{
 				table: t.Name, locality: t.Locality.String(), op: op.String(), region: w.Region, app: w.App, appRegion: w.DBRegion(),
-				timeline:  stats.NewSeries(TimelineInterval(s.Warmup + s.Duration)),
-				completed: stats.NewSeries(TimelineInterval(s.Warmup + s.Duration)),
-				attr:      newAttribution(len(c.Regions)),
+				timeline: stats.NewSeries(TimelineInterval(s.Warmup + s.Duration)),
+				attr:     newAttribution(len(c.Regions)),
 			})
+			if !o.SkipTimelines {
+				rec.series[len(rec.series)-1].completed = stats.NewSeries(TimelineInterval(s.Warmup + s.Duration))
+			}
 			if expect != nil {
 				rec.series[len(rec.series)-1].expect = expect[wi][op]
 			}
@@ -791,8 +807,10 @@ func (s *Scenario) result(rec *recorder, e *sim.Engine) *Result {
 			errs += b.Errors
 			ambiguous += b.Ambiguous
 		}
-		res.Timeline = sr.appendPoints(res.Timeline, sr.timeline)
-		res.TimelineCompleted = sr.appendPoints(res.TimelineCompleted, sr.completed)
+		if sr.completed != nil {
+			res.Timeline = sr.appendPoints(res.Timeline, sr.timeline)
+			res.TimelineCompleted = sr.appendPoints(res.TimelineCompleted, sr.completed)
+		}
 		h := sr.hist.Clone()
 		res.Stats = append(res.Stats, Stat{
 			Table: sr.table, Locality: sr.locality, Op: sr.op, ClientRegion: sr.region,

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
@@ -120,56 +121,59 @@ func TestSweepBudgetIsPerRun(t *testing.T) {
 	assert.ErrorContains(t, err, "the largest run would take")
 }
 
-// TestTrimForSweepKeepsWhatAssembleReads: a sweep assembled from its runs'
-// whole results equals the one assembled from the trimmed results, so the
-// trim drops nothing a sweep reads; and it does drop the per-second series.
-// The workload has stale reads, keyed writes and an application tier, so
-// that every part of a Stat that PoolStats pools is there to lose.
+// TestTrimForSweepKeepsWhatAssembleReads: a sweep assembled from its runs
+// made in full (every option off, nothing trimmed) equals the one assembled
+// from the runs as a sweep makes them (runOne: no critical paths, closed
+// form or timelines, then trimForSweep), so neither drops anything a sweep
+// reads; and the runs a sweep keeps lack the per-second series. The
+// workload has stale reads, keyed writes and an application tier, so that
+// every part of a Stat that PoolStats pools is there to lose.
 func TestTrimForSweepKeepsWhatAssembleReads(t *testing.T) {
 	s, opts := smallSweepOf(t, `{region: us-west1, rate: 60, table: kv, mix: {read: 0.4, write: 0.4, stale_read: 0.2},
      keys: 5, app: {region: us-west1, client_rtt: 2ms}}`, 2)
 	plan, err := PlanSweep(s, opts)
 	require.NoError(t, err)
 	n := len(plan.Header.Seeds)
-	var whole, trimmed []SweepRun
+	var whole, swept []SweepRun
 	var stale, contended, app bool
 	for j := range plan.Runs() {
 		job := plan.jobs[j/n]
-		var kept []Stat
-		for _, trim := range []bool{false, true} {
-			c := job.s.Clone()
-			c.Seed = plan.Header.Seeds[j%n]
-			r, err := RunWith(c, RunOptions{impactHistograms: true})
-			require.NoError(t, err)
-			run := SweepRun{Index: j, Fault: job.fault, Survival: job.survival, Result: r}
-			if !trim {
-				require.NotEmpty(t, r.Timeline)
-				require.NotEmpty(t, r.LoadTimeline)
-				for _, st := range r.Stats {
-					stale = stale || st.Staleness != nil
-					contended = contended || st.Contention != nil
-					app = app || st.App != nil
-				}
-				kept = r.Stats
-				whole = append(whole, run)
-				continue
-			}
-			trimForSweep(r, job.fault == nil)
-			assert.Nil(t, r.Timeline)
-			assert.Nil(t, r.TimelineCompleted)
-			assert.Nil(t, r.LoadTimeline)
-			assert.Nil(t, r.Traffic)
-			if job.fault == nil {
-				// A baseline's stats are pooled whole.
-				assert.Equal(t, kept, r.Stats)
-			}
-			trimmed = append(trimmed, run)
+		c := job.s.Clone()
+		c.Seed = plan.Header.Seeds[j%n]
+		r, err := RunWith(c, RunOptions{impactHistograms: true})
+		require.NoError(t, err)
+		require.NotEmpty(t, r.Timeline)
+		require.NotEmpty(t, r.LoadTimeline)
+		for _, st := range r.Stats {
+			stale = stale || st.Staleness != nil
+			contended = contended || st.Contention != nil
+			app = app || st.App != nil
 		}
+		whole = append(whole, SweepRun{Index: j, Fault: job.fault, Survival: job.survival, Result: r})
+
+		run, err := plan.runOne(j, opts)
+		require.NoError(t, err)
+		k := run.Result
+		assert.Nil(t, k.Timeline)
+		assert.Nil(t, k.TimelineCompleted)
+		assert.Nil(t, k.LoadTimeline)
+		assert.Nil(t, k.Traffic)
+		if job.fault == nil {
+			// A baseline's stats are pooled whole, but for what the sweep
+			// skips (RunOptions.SkipExplain).
+			want := slices.Clone(r.Stats)
+			for i := range want {
+				want[i].Attribution = nil
+				want[i].ExpectedMs, want[i].ExpectedLowMs, want[i].ExpectedHighMs = 0, 0, 0
+			}
+			assert.Equal(t, want, k.Stats)
+		}
+		swept = append(swept, run)
 	}
 	require.True(t, stale && contended && app, "the workload exercises staleness, contention and the app tier")
 	a, err := plan.Assemble(whole)
 	require.NoError(t, err)
-	b, err := plan.Assemble(trimmed)
+	b, err := plan.Assemble(swept)
 	require.NoError(t, err)
 	ja, err := json.Marshal(a)
 	require.NoError(t, err)

@@ -585,9 +585,9 @@ func (p *SweepPlan) runOne(j int, opts SweepOptions) (SweepRun, error) {
 	job := p.jobs[j/n]
 	c := job.s.Clone()
 	c.Seed = p.Header.Seeds[j%n]
-	// A sweep reads no critical path and no closed-form expectation
-	// (SkipExplain).
-	r, err := RunWith(c, RunOptions{Budget: opts.Budget, impactHistograms: true, SkipExplain: true})
+	// A sweep reads no critical path, closed-form expectation or timeline
+	// (SkipExplain, SkipTimelines; trimForSweep would drop them).
+	r, err := RunWith(c, RunOptions{Budget: opts.Budget, impactHistograms: true, SkipExplain: true, SkipTimelines: true})
 	if err != nil {
 		name := "no fault"
 		if job.fault != nil {

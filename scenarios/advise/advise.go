@@ -544,9 +544,9 @@ func (p *Plan) run(j int) (*scenarios.Result, error) {
 			return nil, fmt.Errorf("%s, %s, %s: %w", c.config, name, "validate", err)
 		}
 	}
-	// Advise reads no run's critical path or closed-form expectation (it
-	// ranks by its own closed form): SkipExplain.
-	r, err := scenarios.RunWith(v, scenarios.RunOptions{Budget: p.opts.Budget, SkipExplain: true})
+	// Advise reads no run's critical path, closed-form expectation (it
+	// ranks by its own closed form) or timeline.
+	r, err := scenarios.RunWith(v, scenarios.RunOptions{Budget: p.opts.Budget, SkipExplain: true, SkipTimelines: true})
 	if err != nil {
 		return nil, fmt.Errorf("%s, %s, seed %d: %w", c.config, name, v.Seed, err)
 	}
