@@ -385,11 +385,7 @@ func (e *Engine) refill() {
 			e.rungBase = e.far[0].at &^ (rungWidth - 1)
 			e.rungNext = 0
 			e.horizon = e.rungBase
-			for len(e.far) > 0 && e.far[0].at-e.rungBase < rungSpan {
-				x := e.far[0]
-				e.far = e.removeAt(e.far, inFar, 0)
-				e.pushRung(x)
-			}
+			e.far = e.takeIntoRung(e.far)
 		}
 		b := e.nextBucket()
 		e.rungNext = b + 1
@@ -410,6 +406,31 @@ func (e *Engine) refill() {
 		}
 		e.heads[b] = noNode
 	}
+}
+
+// takeIntoRung moves every event of the far heap h due within the new
+// rung's span into the rung's buckets, in one pass, and rebuilds the heap
+// of those left (bottom-up, O(len(h))), which it returns. Popping them one
+// by one cost a sift through the whole heap each: with thousands of
+// requests polling at backoffs of about a second, most of the far heap
+// enters each new rung. The order in which events enter a bucket does not
+// matter: refill orders a bucket's events by (at, seq) in the near heap.
+func (e *Engine) takeIntoRung(h []entry) []entry {
+	n := 0
+	for i := range h {
+		x := h[i]
+		if x.at-e.rungBase < rungSpan {
+			e.pushRung(x)
+			continue
+		}
+		e.place(h, inFar, n, x)
+		n++
+	}
+	h = h[:n]
+	for i := (n - 2) / 4; n > 1 && i >= 0; i-- {
+		e.siftDown(h, inFar, i, h[i])
+	}
+	return h
 }
 
 // nextBucket returns the first occupied bucket from rungNext on; the rung
