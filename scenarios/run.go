@@ -147,6 +147,16 @@ func (r *recorder) Path(_ int64, p raft.Path) {
 // ability of recorder (raft.StalenessSink, raft.ContentionSink).
 type noPaths struct{ r *recorder }
 
+// The sink abilities raft.New looks for: the recorder has them all, and
+// noPaths all but paths.
+var (
+	_ raft.PathSink       = (*recorder)(nil)
+	_ raft.StalenessSink  = (*recorder)(nil)
+	_ raft.ContentionSink = (*recorder)(nil)
+	_ raft.StalenessSink  = noPaths{}
+	_ raft.ContentionSink = noPaths{}
+)
+
 func (n noPaths) Complete(tag int64, rng raft.RangeID, start, end sim.Time, o raft.Outcome) {
 	n.r.Complete(tag, rng, start, end, o)
 }
