@@ -328,7 +328,8 @@ type RunOptions struct {
 	// During and After, for a sweep to pool over runs (Sweep).
 	impactHistograms bool
 	// SkipExplain leaves out critical-path attribution and the closed form:
-	// Stat.Attribution and Stat.ExpectedMs stay empty, and the run takes
+	// Stat.Attribution and the closed-form fields (ExpectedMs,
+	// ExpectedLowMs, ExpectedHighMs, Departs) stay empty, and the run takes
 	// about an eighth less time (BenchmarkExplainOverhead). For callers
 	// that read neither: sweeps and advise, which pool runs' stats
 	// (PoolStats keeps neither).
