@@ -491,6 +491,9 @@ func (f *failover) becomeLeader(r *Range, i int) {
 	// rejected if their proposer no longer holds a valid lease).
 	f.m.reproposeOrReject(r)
 	f.watchLeader(r)
+	// The replicas it reaches apply, with its log, the lease changes they
+	// missed (a leader's log holds every committed lease).
+	f.catchUpLeases(r)
 	if f.timers.leaderLeases || st.waitingLease {
 		// Leader leases are acquired by the new leader at once; epoch
 		// leases lazily, by the first request that needs one.

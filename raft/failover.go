@@ -133,6 +133,10 @@ type rangeFailover struct {
 	proposals []partID
 	// proposalsLive is its length after the last compaction.
 	proposalsLive int
+	// views holds, per replica index, the lease each replica applied and
+	// its own circuit breaker, while some replica has missed a lease
+	// change or has its own breaker open; nil otherwise (leaseview.go).
+	views []replicaLease
 }
 
 // state returns r's failover state, creating it the first time the
@@ -164,6 +168,8 @@ const (
 	kConnDead                        // peerArg: a gateway's RPC heartbeat to a peer fails
 	kDialDone                        // peerArg: a gateway's dial to a peer connects or fails
 	kPeerProbe                       // peerArg: a tripped RPC breaker's probe dials again
+	kReplicaBreaker                  // rangeReplicaArg: a replica's own lease request is ReplicaCircuitBreakerThreshold old
+	kReplicaProbe                    // rangeReplicaArg: a replica's own tripped breaker probes again
 )
 
 // AddFault schedules a fault. Call it before running the engine: a fault
@@ -264,6 +270,10 @@ func (f *failover) Handle(ev *sim.Event) {
 		f.dialDone(splitPeerArg(ev.Arg))
 	case kPeerProbe:
 		f.peerProbe(splitPeerArg(ev.Arg))
+	case kReplicaBreaker:
+		f.replicaBreakerFires(splitRangeReplicaArg(ev.Arg))
+	case kReplicaProbe:
+		f.replicaProbe(splitRangeReplicaArg(ev.Arg))
 	default:
 		panic(fmt.Sprintf("raft: unknown failover event kind %d", ev.Kind))
 	}
@@ -391,6 +401,9 @@ func (f *failover) faultEnd(i int) {
 			}
 		}
 		f.m.resendUnacked(r)
+		// Replicas back in touch with the leader apply the lease changes
+		// they missed.
+		f.catchUpLeases(r)
 		switch {
 		case st.waitingLease:
 			f.tryAcquire(r)

@@ -887,3 +887,59 @@ func TestReachesQuorumIsConsensus(t *testing.T) {
 	assert.Greater(t, won, 2000)
 	assert.Greater(t, lost, 2000)
 }
+
+// TestCutOffReplicasKeepTheirLease: REGION survival's shape (voters n1,
+// n2 in region A, n4, n5, n7 elsewhere; n1 the leaseholder) with region A
+// cut off from the rest for 100 s. The majority side takes the lease; n1
+// and n2 do not apply it and keep judging by n1's lease, which has
+// expired: they ask for the lease themselves and cannot get it. Region
+// A's requests wait on that request until the replica's circuit breaker
+// trips (ReplicaCircuitBreakerThreshold after the first one began to
+// wait), then fail, and fail at once while it is open; after the heal the
+// replicas catch up, their probes succeed, and requests are served. The
+// majority side's requests are served throughout once the lease moved.
+// Every version: epoch leases, and leader leases (25.2).
+func TestCutOffReplicasKeepTheirLease(t *testing.T) {
+	for _, version := range []string{"22.2", "23.1", "24.3", "25.2"} {
+		cfg := DefaultConfig()
+		cfg.Version = version
+		h := newFaultHarness(t, cfg)
+		tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{regionLayoutA}, Rows: 10})
+		h.fault(Fault{Name: "region A cut off", At: 10 * time.Second, For: 100 * time.Second,
+			A: []topology.NodeID{n1, n2, n3}, B: []topology.NodeID{n4, n5, n6, n7, n8, n9}})
+		keepLivenessLeaseOff(h, n1, n2, n3)
+		cut := h.probe(Request{Op: OpRead, Table: tb, Gateway: n1}, 11*time.Second, 130*time.Second, 500*time.Millisecond)
+		far := h.probe(Request{Op: OpRead, Table: tb, Gateway: n4}, 11*time.Second, 130*time.Second, 500*time.Millisecond)
+		h.e.RunUntil(sim.At(200 * time.Second))
+
+		// The first request waits from 11 s: n1's breaker trips 60 s
+		// later. It then fails at n1 at once, or after its wait at n2
+		// (RangeLeaseAcquireTimeout) and one backoff step (1 s +15 %).
+		trip := sim.At(11*time.Second + ReplicaCircuitBreakerThreshold)
+		first := cut.results[0]
+		assert.False(t, first.ok, "%s: the first request fails once n1's breaker trips", version)
+		assert.GreaterOrEqual(t, first.end, trip, version)
+		assert.LessOrEqual(t, first.end, trip.Add(h.m.leaseAcquireTimeout+1160*time.Millisecond), version)
+		for _, r := range cut.results {
+			switch {
+			case r.start > sim.At(20*time.Second) && r.start < sim.At(110*time.Second):
+				assert.False(t, r.ok, "%s: a request from the cut-off region at %v is not served", version, r.start)
+			case r.start > sim.At(120*time.Second):
+				assert.True(t, r.ok, "%s: served again at %v once the replicas caught up", version, r.start)
+			}
+			if r.start > trip.Add(5*time.Second) && r.start < sim.At(110*time.Second) {
+				assert.Less(t, r.end.Sub(r.start), 10*time.Millisecond, "%s: n1's open breaker fails a request at %v at once", version, r.start)
+			}
+		}
+		for _, r := range far.results {
+			if r.start > sim.At(30*time.Second) {
+				assert.True(t, r.ok, "%s: the majority side serves the request at %v", version, r.start)
+			}
+		}
+		// n1 and n2 missed the lease until the heal, and know it now.
+		r := &h.m.ranges[h.m.Tables()[tb].Ranges[0]]
+		assert.NotEqual(t, n1, r.Leaseholder, version)
+		assert.Nil(t, h.m.fo.replicaView(r, n1), version)
+		assert.Nil(t, h.m.fo.replicaView(r, n2), version)
+	}
+}

@@ -229,6 +229,13 @@ func (m *Model) sendToReplicaAt(pi partID, d time.Duration, arrive bool) {
 // redirect bounces a part back to the gateway and on to the leaseholder,
 // as DistSender does after a NotLeaseHolderError.
 func (m *Model) redirect(pi partID, lh topology.NodeID, kind partKind) {
+	m.redirectAs(pi, lh, m.ranges[m.parts.at(pi).rng].leaseSeq, kind)
+}
+
+// redirectAs is redirect by a replica that names the lease of sequence
+// seq, held by lh: a replica that missed a later lease change names the
+// lease it knows (leaseview.go).
+func (m *Model) redirectAs(pi partID, lh topology.NodeID, seq uint32, kind partKind) {
 	p := m.parts.at(pi)
 	gw := m.reqs.at(p.req).gateway
 	if m.tracer != nil {
@@ -241,7 +248,7 @@ func (m *Model) redirect(pi partID, lh topology.NodeID, kind partKind) {
 	}
 	back := m.hopBack(pi, p.node, gw, wireBytes(notLeaseholderBytes))
 	r := &m.ranges[p.rng]
-	m.learnLease(r, gw, lh, r.leaseSeq)
+	m.learnLease(r, gw, lh, seq)
 	p.kind = kind
 	if m.fo != nil {
 		// DistSender moves the named leaseholder to the front and tries it
@@ -250,8 +257,8 @@ func (m *Model) redirect(pi partID, lh topology.NodeID, kind partKind) {
 		// there since) — unless it tried it under that lease already or
 		// knows it unreachable: then the next replica
 		// (kvcoord/dist_sender.go sendToReplicas, transport.MoveToFront).
-		newer := r.leaseSeq > p.routeSeq
-		p.routeSeq = max(p.routeSeq, r.leaseSeq)
+		newer := seq > p.routeSeq
+		p.routeSeq = max(p.routeSeq, seq)
 		p.tried |= r.replicaBit(p.node)
 		if p.tried&r.replicaBit(lh) != 0 && !newer {
 			m.toGateway(pi, stageRetry, back, kRetry, CompRedirect)

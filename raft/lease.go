@@ -119,6 +119,12 @@ func (m *Model) leaseGate(pi partID, svc time.Duration) bool {
 		return true
 	}
 	r := &m.ranges[p.rng]
+	if v := m.fo.replicaView(r, p.node); v != nil {
+		// The replica missed a lease change, or its own breaker is open:
+		// it judges by what it knows (leaseview.go).
+		m.ownLeaseGate(pi, r, v)
+		return false
+	}
 	switch {
 	case p.node == r.Leaseholder && r.transferring:
 		// The lease is being handed over: wait for the transfer to
@@ -285,6 +291,7 @@ func (m *Model) applyTransfer(pi partID) {
 // MinLeaseTransferStatsDuration, reference §5.2).
 func (m *Model) moveLease(r *Range, to topology.NodeID, reason string) {
 	from := r.Leaseholder
+	old := replicaLease{lh: from, seq: r.leaseSeq, epoch: r.leaseEpoch}
 	r.Leaseholder = to
 	r.leaseSeq++
 	r.leaseEpoch = m.fo.epochOf(to)
@@ -294,6 +301,10 @@ func (m *Model) moveLease(r *Range, to topology.NodeID, reason string) {
 	m.leases = append(m.leases, LeaseEvent{At: m.eng.Now(), Range: r.ID, From: from, To: to, Reason: reason})
 	if m.tracer != nil {
 		m.traceNote(to, "lease", fmt.Sprintf("r%d: %v -> %v (%s)", r.ID, from, to, reason))
+	}
+	if m.fo != nil {
+		// The replicas that do not hear the leader keep the old lease.
+		m.fo.leaseApplied(r, old)
 	}
 }
 
@@ -377,7 +388,7 @@ func (m *Model) unpark(pi partID) {
 func (m *Model) failParked(r *Range) {
 	for q := r.parked; q != noPart; {
 		next := m.parts.at(q).next
-		if m.fo.up(m.parts.at(q).node) {
+		if n := m.parts.at(q).node; m.fo.up(n) && !m.fo.behind(r, n) {
 			m.unpark(q)
 			m.parts.at(q).stage = stageAtReplica
 			m.failPart(q)
@@ -390,13 +401,15 @@ func (m *Model) failParked(r *Range) {
 // naming no holder: the lease request they waited on failed, and their
 // gateways retry.
 func (m *Model) bounceParked(r *Range) {
-	for r.parked != noPart {
-		q := r.parked
-		m.unpark(q)
-		p := m.parts.at(q)
-		p.stage = stageAtReplica
-		p.tried |= r.replicaBit(p.node)
-		m.answerNotLeaseholder(q)
+	for q := r.parked; q != noPart; {
+		next := m.parts.at(q).next
+		if p := m.parts.at(q); !m.fo.behind(r, p.node) {
+			m.unpark(q)
+			p.stage = stageAtReplica
+			p.tried |= r.replicaBit(p.node)
+			m.answerNotLeaseholder(q)
+		}
+		q = next
 	}
 }
 
@@ -407,16 +420,22 @@ func (m *Model) bounceParked(r *Range) {
 // wait for the next release, not loop here; the others are redirected to
 // lh.
 func (m *Model) releaseParked(r *Range, lh topology.NodeID) {
-	for r.parked != noPart {
-		q := r.parked
-		m.unpark(q)
-		if m.parts.at(q).node == lh {
+	for q := r.parked; q != noPart; {
+		next := m.parts.at(q).next
+		switch n := m.parts.at(q).node; {
+		case m.fo.behind(r, n):
+			// A replica that missed the lease change keeps waiting on
+			// its own lease request (leaseview.go).
+		case n == lh:
+			m.unpark(q)
 			if m.tracer != nil {
 				m.traceStep(q, "lease-ready", "evaluates at the new leaseholder")
 			}
 			m.sendToReplicaAt(q, 0, true)
-			continue
+		default:
+			m.unpark(q)
+			m.redirect(q, lh, m.parts.at(q).kind)
 		}
-		m.redirect(q, lh, m.parts.at(q).kind)
+		q = next
 	}
 }

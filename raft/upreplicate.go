@@ -69,6 +69,7 @@ func (f *failover) storeDead(d topology.NodeID, gen int32) {
 		}
 		r.readyAt[i] = f.eng.Now().Add(f.c.MedianRTT(r.Leaseholder, target) + f.m.snapshot(r, target))
 		f.seenOf(r)[i] = f.state(r).term // the snapshot comes from the current leader
+		f.replaced(r, i)
 		f.replacements = append(f.replacements, Replacement{At: f.eng.Now(), Range: r.ID, From: d, To: target, Voter: voter})
 		f.note(target, "up-replicate", "r%d: %v replaces %v", r.ID, target, d)
 	}

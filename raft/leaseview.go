@@ -1,0 +1,319 @@
+package raft
+
+import (
+	"fmt"
+
+	"github.com/regionsim/regionsim/sim"
+	"github.com/regionsim/regionsim/topology"
+)
+
+// This file holds what each replica knows of its range's lease under
+// failures. A lease change is a Raft command, and a replica knows the
+// lease it has applied: CockroachDB's lease check reads the replica's own
+// state (Replica.leaseStatusAtRLocked reads r.mu.state.Lease, set when the
+// replica applies a lease command, replica_proposal.go leasePostApply). A
+// replica cut off from the Raft leader when the lease moved keeps judging
+// requests by the lease it applied last, until it catches up: it redirects
+// to the old holder while that lease looks valid, and once it has expired
+// it asks for the lease itself. Its lease request is a proposal it cannot
+// commit, so its own replica circuit breaker trips after
+// ReplicaCircuitBreakerThreshold (replica_circuit_breaker.go), and its
+// requests then fail with ReplicaUnavailableError until a probe commits.
+//
+// The range's failover state keeps, per replica, the lease it applied
+// when it missed a change (rangeFailover.views); a range whose replicas
+// all applied its current lease keeps none, and the request path then
+// judges the range's lease as before.
+
+// replicaLease is one replica's own lease state when it missed a lease
+// change: the lease it applied last, and its replica circuit breaker.
+type replicaLease struct {
+	lh    topology.NodeID
+	seq   uint32
+	epoch uint32
+	// stuckSince is when the replica's own lease request (which it cannot
+	// commit while it is cut off from the leader) began, or 0.
+	stuckSince sim.Time
+	// tripped is set while the replica's own breaker is open: from
+	// ReplicaCircuitBreakerThreshold after stuckSince until a probe
+	// through it succeeds.
+	tripped bool
+}
+
+// current is the lease range r has now, as a replica that applied it
+// knows it.
+func currentLease(r *Range) replicaLease {
+	return replicaLease{lh: r.Leaseholder, seq: r.leaseSeq, epoch: r.leaseEpoch}
+}
+
+// replicaView returns the own lease state of node n's replica of r when n
+// has not applied r's current lease or its own breaker is open; nil when n
+// knows the current lease (the request path then judges the range's
+// lease).
+func (f *failover) replicaView(r *Range, n topology.NodeID) *replicaLease {
+	if f == nil || r.fail == nil || r.fail.views == nil {
+		return nil
+	}
+	i := r.replicaIndex(n)
+	if i < 0 || i >= len(r.fail.views) {
+		return nil
+	}
+	v := &r.fail.views[i]
+	if v.seq == r.leaseSeq && !v.tripped {
+		return nil
+	}
+	return v
+}
+
+// behind reports whether node n's replica of r has not applied r's
+// current lease.
+func (f *failover) behind(r *Range, n topology.NodeID) bool {
+	v := f.replicaView(r, n)
+	return v != nil && v.seq != r.leaseSeq
+}
+
+// hearsLog reports whether node n's replica of r receives the log from
+// src, the replica that appends it (the Raft leader).
+func (f *failover) hearsLog(src, n topology.NodeID) bool {
+	return n == src || f.linkOK(src, n)
+}
+
+// leaseApplied runs when r's lease changed (moveLease) from old: the
+// replicas the Raft leader reaches apply the new lease (a transfer is
+// proposed by the old holder, which the model lets stand for the leader,
+// an acquisition by the leader); the others keep the lease they applied
+// last. A replica that was waiting for an acquisition it can no longer
+// see keeps waiting, on a lease request of its own that has been stuck
+// since the range's (st.stuckSince).
+func (f *failover) leaseApplied(r *Range, old replicaLease) {
+	src := r.leader
+	if src < 0 {
+		src = r.Leaseholder
+	}
+	if r.fail == nil || r.fail.views == nil {
+		all := true
+		for _, n := range r.Replicas {
+			if !f.hearsLog(src, n) {
+				all = false
+				break
+			}
+		}
+		if all {
+			return // every replica knows the new lease: no state kept
+		}
+	}
+	st := f.state(r)
+	if st.views == nil {
+		st.views = make([]replicaLease, len(r.Replicas))
+		for i := range st.views {
+			st.views[i] = old
+		}
+	}
+	cur := currentLease(r)
+	for i, n := range r.Replicas {
+		v := &st.views[i]
+		if f.hearsLog(src, n) {
+			v.lh, v.seq, v.epoch, v.stuckSince = cur.lh, cur.seq, cur.epoch, 0
+			continue
+		}
+		if !f.up(n) {
+			continue // a crashed replica catches up when it is back (catchUpLeases)
+		}
+		f.note(n, "lease-missed", "r%d: %v does not apply the lease of %v (seq %d): it knows %v's (seq %d)",
+			r.ID, n, cur.lh, cur.seq, v.lh, v.seq)
+		if v.stuckSince == 0 && f.m.parkedAt(r, n) {
+			since := st.stuckSince
+			if since == 0 {
+				since = f.eng.Now()
+			}
+			f.stuck(r, i, since)
+		}
+	}
+	f.compactViews(r)
+}
+
+// stuck records that replica i of r has had a lease request of its own
+// pending since since, and arms its breaker's timer.
+func (f *failover) stuck(r *Range, i int, since sim.Time) {
+	v := &r.fail.views[i]
+	v.stuckSince = since
+	f.eng.Schedule(max(f.eng.Now(), since.Add(ReplicaCircuitBreakerThreshold)), f.id, kReplicaBreaker, rangeReplicaArg(r.ID, i))
+}
+
+// compactViews drops r's per-replica lease states once every replica
+// knows the current lease and no replica's own breaker is open.
+func (f *failover) compactViews(r *Range) {
+	st := r.fail
+	if st == nil || st.views == nil {
+		return
+	}
+	for i := range st.views {
+		if st.views[i].seq != r.leaseSeq || st.views[i].tripped {
+			return
+		}
+	}
+	st.views = nil
+}
+
+// catchUpLeases lets every replica of r that missed a lease change and
+// now hears the Raft leader apply the current lease (the leader's next
+// append or heartbeat brings the log, modelled as at once, as terms are
+// in spreadTerm): its pending lease request is then rejected and the
+// requests that waited on it are redirected to the leaseholder (or, at
+// the leaseholder itself, check the lease again). Called when a fault
+// ends and when a leader is elected.
+func (f *failover) catchUpLeases(r *Range) {
+	if r.fail == nil || r.fail.views == nil || r.leader < 0 {
+		return
+	}
+	cur := currentLease(r)
+	for i, n := range r.Replicas {
+		v := &r.fail.views[i]
+		if v.seq == cur.seq || !f.hearsLog(r.leader, n) {
+			continue
+		}
+		v.lh, v.seq, v.epoch, v.stuckSince = cur.lh, cur.seq, cur.epoch, 0
+		f.note(n, "lease-applied", "r%d: %v catches up: the lease is %v's (seq %d)", r.ID, n, cur.lh, cur.seq)
+		f.m.releaseParkedAt(r, n)
+	}
+	f.compactViews(r)
+}
+
+// replaced is told that replica i of r is a new one, caught up by a
+// snapshot from the leader: it knows the current lease.
+func (f *failover) replaced(r *Range, i int) {
+	if r.fail != nil && r.fail.views != nil {
+		r.fail.views[i] = currentLease(r)
+		f.compactViews(r)
+	}
+}
+
+// viewUnexpired reports whether a lease a replica applied still looks
+// valid to it: its holder's liveness record (or store-liveness support)
+// has not expired and, for an epoch lease, still has the lease's epoch
+// (kvserver LeaseStatus: a lease of an older epoch is expired).
+func (f *failover) viewUnexpired(v *replicaLease) bool {
+	return f.live.until[v.lh] > f.eng.Now() && (f.timers.leaderLeases || f.live.epoch[v.lh] == v.epoch)
+}
+
+// requestOwnLease is called when a request reached replica n of r, which
+// missed a lease change and finds the lease it knows expired: n proposes
+// a lease request it cannot commit (it does not reach the leader), and
+// its breaker's clock starts with the first such request.
+func (f *failover) requestOwnLease(r *Range, n topology.NodeID, v *replicaLease) {
+	if v.stuckSince != 0 {
+		return
+	}
+	i := r.replicaIndex(n)
+	f.note(n, "lease-request", "r%d: %v asks for the lease; the one it knows (%v's, seq %d) has expired", r.ID, n, v.lh, v.seq)
+	f.stuck(r, i, f.eng.Now())
+}
+
+// replicaBreakerFires runs ReplicaCircuitBreakerThreshold after replica i
+// of r began waiting on a lease request of its own: if it is still behind
+// and still waiting, its breaker trips, the requests waiting there fail
+// with ReplicaUnavailableError and so do new ones, until a probe succeeds.
+func (f *failover) replicaBreakerFires(id RangeID, i int) {
+	r := &f.m.ranges[id]
+	st := r.fail
+	if st == nil || st.views == nil || i >= len(st.views) {
+		return
+	}
+	v := &st.views[i]
+	if v.tripped || v.seq == r.leaseSeq || v.stuckSince == 0 || f.eng.Now().Sub(v.stuckSince) < ReplicaCircuitBreakerThreshold {
+		return // caught up, or a later spell with a timer of its own
+	}
+	v.tripped = true
+	n := r.Replicas[i]
+	f.note(n, "breaker", "r%d: %v's replica circuit breaker trips after %v", r.ID, n, ReplicaCircuitBreakerThreshold)
+	f.m.failParkedAt(r, n)
+	f.eng.After(f.m.leaseAcquireTimeout, f.id, kReplicaProbe, rangeReplicaArg(r.ID, i))
+}
+
+// replicaProbe runs while replica i of r has its own breaker open. The
+// probe is a proposal through the replica (replica_circuit_breaker.go
+// sendProbe); it succeeds once the replica has caught up with the lease
+// and the range has a valid lease and a leader, and is tried again every
+// RangeLeaseAcquireTimeout until then, as the range's own probe is.
+func (f *failover) replicaProbe(id RangeID, i int) {
+	r := &f.m.ranges[id]
+	st := r.fail
+	if st == nil || st.views == nil || i >= len(st.views) || !st.views[i].tripped {
+		return
+	}
+	v := &st.views[i]
+	if v.seq == r.leaseSeq && f.leaseValid(r) && r.leader >= 0 {
+		v.tripped, v.stuckSince = false, 0
+		f.note(r.Replicas[i], "breaker-reset", "r%d: %v's probe succeeds", r.ID, r.Replicas[i])
+		f.compactViews(r)
+		return
+	}
+	f.eng.After(f.m.leaseAcquireTimeout, f.id, kReplicaProbe, rangeReplicaArg(r.ID, i))
+}
+
+// ownLeaseGate is leaseGate at a replica with a lease state of its own
+// (replicaView): a replica whose own breaker is open fails the part fast;
+// one that missed a lease change redirects to the holder of the lease it
+// knows while that lease looks valid, and otherwise asks for the lease
+// itself (a non-voter cannot: it answers NotLeaseHolderError without a
+// holder), and the part waits on that request.
+func (m *Model) ownLeaseGate(pi partID, r *Range, v *replicaLease) {
+	p := m.parts.at(pi)
+	switch {
+	case v.tripped:
+		m.failPart(pi)
+	case v.lh != p.node && m.fo.viewUnexpired(v):
+		if m.tracer != nil {
+			m.traceStep(pi, "stale-lease", fmt.Sprintf("%v has not applied lease seq %d; it names %v (seq %d)", p.node, r.leaseSeq, v.lh, v.seq))
+		}
+		m.redirectAs(pi, v.lh, v.seq, p.kind)
+	case !r.Layout.IsVoter(p.node):
+		p.tried |= r.replicaBit(p.node)
+		m.answerNotLeaseholder(pi)
+	default:
+		m.park(r, pi)
+		m.fo.requestOwnLease(r, p.node, v)
+	}
+}
+
+// parkedAt reports whether a part waits on r at node n.
+func (m *Model) parkedAt(r *Range, n topology.NodeID) bool {
+	for q := r.parked; q != noPart; q = m.parts.at(q).next {
+		if m.parts.at(q).node == n {
+			return true
+		}
+	}
+	return false
+}
+
+// failParkedAt fails every part waiting on r at node n: n's own breaker
+// tripped.
+func (m *Model) failParkedAt(r *Range, n topology.NodeID) {
+	for q := r.parked; q != noPart; {
+		next := m.parts.at(q).next
+		if m.parts.at(q).node == n {
+			m.unpark(q)
+			m.parts.at(q).stage = stageAtReplica
+			m.failPart(q)
+		}
+		q = next
+	}
+}
+
+// releaseParkedAt lets the parts waiting on r at node n go on, n having
+// caught up with the lease: at the leaseholder they check the lease again,
+// elsewhere they are redirected to it.
+func (m *Model) releaseParkedAt(r *Range, n topology.NodeID) {
+	for q := r.parked; q != noPart; {
+		next := m.parts.at(q).next
+		if m.parts.at(q).node == n {
+			m.unpark(q)
+			if n == r.Leaseholder {
+				m.sendToReplicaAt(q, 0, true)
+			} else {
+				m.redirect(q, r.Leaseholder, m.parts.at(q).kind)
+			}
+		}
+		q = next
+	}
+}
