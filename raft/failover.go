@@ -348,6 +348,7 @@ func (f *failover) faultStart(i int) {
 	f.watchConns()
 	for ri := range f.m.ranges {
 		r := &f.m.ranges[ri]
+		f.crashedViews(r)
 		if !f.leaseHolderOK(r) {
 			f.openOutage(r)
 			if f.up(r.Leaseholder) {

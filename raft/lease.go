@@ -249,15 +249,23 @@ func (m *Model) failPart(pi partID) {
 // reason), so a range without a leader keeps its lease and serves under
 // it until one is elected. The model lets the leaseholder stand for the
 // leader whenever the range has one (CockroachDB moves leadership to the
-// leaseholder within a tick), so it refuses only a leaderless range.
+// leaseholder within a tick), so it refuses a leaderless range, and a
+// target the leader cannot exchange messages with: the leader's progress
+// for it is in StateProbe (the transport reported it unreachable), which
+// ReplicaMayNeedSnapshot counts as needing one. Such a target could not
+// apply the transfer either (leaseview.go).
 func (m *Model) TransferLease(rng RangeID, target topology.NodeID, reason string) bool {
 	r := &m.ranges[rng]
 	if r.transferring || target == r.Leaseholder || !r.Layout.IsVoter(target) {
 		return false
 	}
-	if m.fo != nil && r.leader < 0 {
+	if m.fo != nil && (r.leader < 0 || !(m.fo.linkOK(r.leader, target) && m.fo.linkOK(target, r.leader))) {
 		if m.tracer != nil {
-			m.traceNote(r.Leaseholder, "transfer-refused", fmt.Sprintf("r%d: to %v (%s): no Raft leader, the target may need a snapshot", r.ID, target, reason))
+			why := "no Raft leader"
+			if r.leader >= 0 {
+				why = fmt.Sprintf("the leader %v does not reach it", r.leader)
+			}
+			m.traceNote(r.Leaseholder, "transfer-refused", fmt.Sprintf("r%d: to %v (%s): %s, the target may need a snapshot", r.ID, target, reason, why))
 		}
 		return false
 	}

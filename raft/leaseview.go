@@ -79,12 +79,14 @@ func (f *failover) hearsLog(src, n topology.NodeID) bool {
 }
 
 // leaseApplied runs when r's lease changed (moveLease) from old: the
-// replicas the Raft leader reaches apply the new lease (a transfer is
-// proposed by the old holder, which the model lets stand for the leader,
-// an acquisition by the leader); the others keep the lease they applied
-// last. A replica that was waiting for an acquisition it can no longer
-// see keeps waiting, on a lease request of its own that has been stuck
-// since the range's (st.stuckSince).
+// replicas the Raft leader reaches apply the new lease (the leader
+// appends every command; a transfer's proposer, the old holder, stands
+// for it in the model, and a transfer to a replica it does not reach is
+// refused, TransferLease); the others keep the lease they applied last. A
+// replica that was waiting for an acquisition it can no longer see keeps
+// waiting, on a lease request of its own whose start is taken to be the
+// range's (st.stuckSince: the first request that waited for the lease at
+// any replica, so its breaker may trip a few seconds early).
 func (f *failover) leaseApplied(r *Range, old replicaLease) {
 	src := r.leader
 	if src < 0 {
@@ -301,19 +303,32 @@ func (m *Model) failParkedAt(r *Range, n topology.NodeID) {
 }
 
 // releaseParkedAt lets the parts waiting on r at node n go on, n having
-// caught up with the lease: at the leaseholder they check the lease again,
-// elsewhere they are redirected to it.
+// caught up with the lease: its pending lease request is rejected, and
+// each part checks the lease again there (by an arrival event at this
+// instant), which serves it, redirects it or makes it wait as the lease n
+// now knows says.
 func (m *Model) releaseParkedAt(r *Range, n topology.NodeID) {
 	for q := r.parked; q != noPart; {
 		next := m.parts.at(q).next
 		if m.parts.at(q).node == n {
 			m.unpark(q)
-			if n == r.Leaseholder {
-				m.sendToReplicaAt(q, 0, true)
-			} else {
-				m.redirect(q, r.Leaseholder, m.parts.at(q).kind)
-			}
+			m.sendToReplicaAt(q, 0, true)
 		}
 		q = next
 	}
+}
+
+// crashedViews forgets the own lease requests and breakers of r's
+// replicas on crashed nodes: they were in the process's memory (a
+// blackholed node's process keeps them).
+func (f *failover) crashedViews(r *Range) {
+	if r.fail == nil || r.fail.views == nil {
+		return
+	}
+	for i, n := range r.Replicas {
+		if !f.up(n) && f.hard[n] {
+			r.fail.views[i].stuckSince, r.fail.views[i].tripped = 0, false
+		}
+	}
+	f.compactViews(r)
 }

@@ -308,6 +308,12 @@ func (m *Model) Handle(ev *sim.Event) {
 		}
 		m.closePart(pi)
 		if p := m.parts.at(pi); !m.fo.linkOK(p.from, p.node) {
+			if p.kind == partLease {
+				// The leaseholder went down while it evaluated its lease
+				// transfer: the transfer died with it.
+				m.rejectProposal(pi, "its leaseholder went down")
+				return
+			}
 			m.dropped(pi)
 			return
 		}
