@@ -176,6 +176,13 @@ func (f *failover) catchUpLeases(r *Range) {
 		}
 		v.lh, v.seq, v.epoch, v.stuckSince = cur.lh, cur.seq, cur.epoch, 0
 		f.note(n, "lease-applied", "r%d: %v catches up: the lease is %v's (seq %d)", r.ID, n, cur.lh, cur.seq)
+		if v.tripped {
+			// Its breaker's probe, a proposal stuck while it was cut
+			// off, now reaches the leader and commits: a round trip to
+			// the leader and a consensus round.
+			d := f.c.MedianRTT(n, r.leader) + f.quorumRTT(r.leader, r.Layout.Voters)
+			f.eng.After(d, f.id, kReplicaProbe, rangeReplicaArg(r.ID, i))
+		}
 		f.m.releaseParkedAt(r, n)
 	}
 	f.compactViews(r)
@@ -233,10 +240,11 @@ func (f *failover) replicaBreakerFires(id RangeID, i int) {
 }
 
 // replicaProbe runs while replica i of r has its own breaker open. The
-// probe is a proposal through the replica (replica_circuit_breaker.go
-// sendProbe); it succeeds once the replica has caught up with the lease
-// and the range has a valid lease and a leader, and is tried again every
-// RangeLeaseAcquireTimeout until then, as the range's own probe is.
+// probe is a ProbeRequest through the replica, which needs no lease, only
+// its proposal to commit (replica_circuit_breaker.go sendProbe): it
+// succeeds once the replica hears a leader that reaches a quorum. It runs
+// when the replica catches up (catchUpLeases, one proposal's time later),
+// and every RangeLeaseAcquireTimeout while the breaker is open.
 func (f *failover) replicaProbe(id RangeID, i int) {
 	r := &f.m.ranges[id]
 	st := r.fail
@@ -244,7 +252,8 @@ func (f *failover) replicaProbe(id RangeID, i int) {
 		return
 	}
 	v := &st.views[i]
-	if v.seq == r.leaseSeq && f.leaseValid(r) && r.leader >= 0 {
+	n := r.Replicas[i]
+	if l := r.leader; v.seq == r.leaseSeq && l >= 0 && f.hearsLog(l, n) && f.linkOK(n, l) && f.reachesQuorum(l, r.Layout.Voters) {
 		v.tripped, v.stuckSince = false, 0
 		f.note(r.Replicas[i], "breaker-reset", "r%d: %v's probe succeeds", r.ID, r.Replicas[i])
 		f.compactViews(r)
