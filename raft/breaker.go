@@ -44,7 +44,7 @@ func (f *failover) breakerFires(id RangeID, gen int32) {
 		return
 	}
 	st.breakerArmed = false
-	oldest := f.m.oldestProposal(r)
+	oldest := f.m.oldestProposal(r, -1)
 	if st.stuckSince != 0 && (oldest == 0 || st.stuckSince < oldest) {
 		oldest = st.stuckSince
 	}
@@ -58,7 +58,7 @@ func (f *failover) breakerFires(id RangeID, gen int32) {
 	st.tripped = true
 	f.note(r.Leaseholder, "breaker", "r%d: replica circuit breaker trips after %v", r.ID, ReplicaCircuitBreakerThreshold)
 	f.m.failParked(r)
-	f.m.failProposals(r)
+	f.m.failProposals(r, -1)
 	f.eng.After(f.m.leaseAcquireTimeout, f.id, kBreakerProbe, rangeGenArg(r.ID, st.breakerGen))
 }
 

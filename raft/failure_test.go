@@ -1004,3 +1004,49 @@ func TestLeaseholderCrashesDuringItsTransfer(t *testing.T) {
 		}
 	}
 }
+
+// TestCutOffLeaseholderFailsItsStuckWrites: writes the leaseholder n1
+// proposed just before region A was cut off cannot commit. The majority
+// side takes the lease; n1 misses it, and its own circuit breaker, which
+// watches its pending proposals, fails them — without the range's
+// breaker (which stands for the replicas that know the current lease)
+// failing the majority side's requests. 22.2 and 23.1 (no CheckQuorum):
+// n1 keeps leading in its own view and its proposals stay pending, so the
+// breaker trips 60 s after the oldest. 24.3 and 25.2: n1 steps down and
+// its proposals are rejected; the writes retry, wait at n1 on its lease
+// request and fail at its breaker. In every version they fail before the
+// partition heals.
+func TestCutOffLeaseholderFailsItsStuckWrites(t *testing.T) {
+	for _, version := range []string{"22.2", "23.1", "24.3", "25.2"} {
+		cfg := DefaultConfig()
+		cfg.Version = version
+		h := newFaultHarness(t, cfg)
+		tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{regionLayoutA}, Rows: 10})
+		h.fault(Fault{Name: "region A cut off", At: 10 * time.Second, For: 100 * time.Second,
+			A: []topology.NodeID{n1, n2, n3}, B: []topology.NodeID{n4, n5, n6, n7, n8, n9}})
+		keepLivenessLeaseOff(h, n1, n2, n3)
+		// A REGION write commits 64.5 ms after it is proposed: these are
+		// all in flight at the cut.
+		cut := h.probe(Request{Op: OpWrite, Table: tb, Gateway: n1}, 9990*time.Millisecond, 10*time.Second, 2*time.Millisecond)
+		far := h.probe(Request{Op: OpWrite, Table: tb, Gateway: n4}, 11*time.Second, 130*time.Second, 100*time.Millisecond)
+		h.e.RunUntil(sim.At(200 * time.Second))
+		require.Len(t, cut.results, cut.sent, version)
+		require.Len(t, far.results, far.sent, version)
+		for _, r := range cut.results {
+			assert.False(t, r.ok, "%s: the write at %v, stuck at the cut-off leaseholder, fails", version, r.start)
+			assert.Less(t, r.end, sim.At(110*time.Second), "%s: it fails before the heal", version)
+			if version == "22.2" || version == "23.1" {
+				// Its breaker trips 60 s after the oldest proposal (the
+				// first write's, evaluated 0.5 ms after it arrived).
+				trip := sim.At(9990*time.Millisecond + ReplicaCircuitBreakerThreshold)
+				assert.GreaterOrEqual(t, r.end, trip, version)
+				assert.LessOrEqual(t, r.end, trip.Add(2*time.Millisecond), version)
+			}
+		}
+		for _, r := range far.results {
+			if r.start > sim.At(30*time.Second) {
+				assert.True(t, r.ok, "%s: the majority side serves the write at %v", version, r.start)
+			}
+		}
+	}
+}

@@ -123,11 +123,24 @@ func (f *failover) leaseApplied(r *Range, old replicaLease) {
 		}
 		f.note(n, "lease-missed", "r%d: %v does not apply the lease of %v (seq %d): it knows %v's (seq %d)",
 			r.ID, n, cur.lh, cur.seq, v.lh, v.seq)
-		if v.stuckSince == 0 && f.m.parkedAt(r, n) {
-			since := st.stuckSince
+		if v.stuckSince != 0 {
+			continue
+		}
+		// Its breaker watches what it has pending: requests waiting on
+		// the acquisition it can no longer see (now on a lease request of
+		// its own), and write proposals it made under its lease that
+		// cannot commit (refreshProposalsLocked).
+		var since sim.Time
+		if f.m.parkedAt(r, n) {
+			since = st.stuckSince
 			if since == 0 {
 				since = f.eng.Now()
 			}
+		}
+		if at := f.m.oldestProposal(r, n); at != 0 && (since == 0 || at < since) {
+			since = at
+		}
+		if since != 0 {
 			f.stuck(r, i, since)
 		}
 	}
@@ -236,6 +249,7 @@ func (f *failover) replicaBreakerFires(id RangeID, i int) {
 	n := r.Replicas[i]
 	f.note(n, "breaker", "r%d: %v's replica circuit breaker trips after %v", r.ID, n, ReplicaCircuitBreakerThreshold)
 	f.m.failParkedAt(r, n)
+	f.m.failProposals(r, n)
 	f.eng.After(f.m.leaseAcquireTimeout, f.id, kReplicaProbe, rangeReplicaArg(r.ID, i))
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/regionsim/regionsim/raft/quorum"
 	"github.com/regionsim/regionsim/sim"
+	"github.com/regionsim/regionsim/topology"
 )
 
 // This file is the write path. A write goes from the gateway to the
@@ -357,13 +358,25 @@ func (m *Model) rejectProposal(pi partID, why string) {
 	m.redirect(pi, r.Leaseholder, p.kind)
 }
 
+// proposalsOf reports whether the breaker of proposer node n of r is the
+// one at (at < 0: the range's breaker, which stands for every replica that
+// knows the current lease; a replica that missed a lease change has its
+// own, leaseview.go).
+func (m *Model) proposalsOf(r *Range, n, at topology.NodeID) bool {
+	if at >= 0 {
+		return n == at
+	}
+	return !m.fo.behind(r, n)
+}
+
 // oldestProposal returns when r's oldest write proposal still pending at
-// a live replica was made, or 0 if there is none.
-func (m *Model) oldestProposal(r *Range) sim.Time {
+// a live replica whose breaker is at's (proposalsOf) was made, or 0 if
+// there is none.
+func (m *Model) oldestProposal(r *Range, at topology.NodeID) sim.Time {
 	var oldest sim.Time
 	for _, pi := range m.pendingProposals(r) {
 		p := m.parts.at(pi)
-		if p.rng != r.ID || p.stage != stageAtReplica || !p.appending || p.commit || !m.fo.up(p.node) {
+		if p.rng != r.ID || p.stage != stageAtReplica || !p.appending || p.commit || !m.fo.up(p.node) || !m.proposalsOf(r, p.node, at) {
 			continue
 		}
 		if at := m.propOf(p).proposedAt; oldest == 0 || at < oldest {
@@ -376,10 +389,10 @@ func (m *Model) oldestProposal(r *Range) sim.Time {
 // failProposals fails the write proposals pending at r's live replicas when
 // its breaker trips: their requests get ReplicaUnavailableError, and a
 // write's outcome is ambiguous (the proposal may still apply).
-func (m *Model) failProposals(r *Range) {
+func (m *Model) failProposals(r *Range, at topology.NodeID) {
 	for _, pi := range m.pendingProposals(r) {
 		p := m.parts.at(pi)
-		if p.rng != r.ID || p.stage != stageAtReplica || !p.appending || p.commit || !m.fo.up(p.node) {
+		if p.rng != r.ID || p.stage != stageAtReplica || !p.appending || p.commit || !m.fo.up(p.node) || !m.proposalsOf(r, p.node, at) {
 			continue
 		}
 		p.nextGen() // its appends and acks are void
