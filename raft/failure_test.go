@@ -6,6 +6,7 @@ import (
 	"math/bits"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -989,12 +990,19 @@ func TestLeaseholderCrashesDuringItsTransfer(t *testing.T) {
 	keepLivenessLeaseOff(h, n1)
 	rid := h.m.Tables()[tb].Ranges[0]
 	r := &h.m.ranges[rid]
+	died := false
+	h.m.SetTracer(func(ev TraceEvent) {
+		if ev.Kind == "proposal-rejected" && strings.Contains(ev.Detail, "its leaseholder went down") {
+			died = true
+		}
+	})
 	// The transfer evaluates for a service time (a fraction of a
 	// millisecond): it is under way when n1 crashes.
 	h.e.RunUntil(sim.At(20*time.Second - 10*time.Microsecond))
 	require.True(t, h.m.TransferLease(rid, n2, "test"))
 	p := h.probe(Request{Op: OpWrite, Table: tb, Gateway: n2}, 21*time.Second, 50*time.Second, 500*time.Millisecond)
 	h.e.RunUntil(sim.At(60 * time.Second))
+	assert.True(t, died, "n1 crashed while the transfer evaluated")
 	assert.False(t, r.transferring, "the transfer died with its leaseholder")
 	assert.NotEqual(t, n1, r.Leaseholder, "the lease failed over")
 	require.Len(t, p.results, p.sent)
@@ -1008,9 +1016,8 @@ func TestLeaseholderCrashesDuringItsTransfer(t *testing.T) {
 // TestCutOffLeaseholderFailsItsStuckWrites: writes the leaseholder n1
 // proposed just before region A was cut off cannot commit. The majority
 // side takes the lease; n1 misses it, and its own circuit breaker, which
-// watches its pending proposals, fails them — without the range's
-// breaker (which stands for the replicas that know the current lease)
-// failing the majority side's requests. 22.2 and 23.1 (no CheckQuorum):
+// watches its pending proposals, fails them, while the majority side
+// serves throughout. 22.2 and 23.1 (no CheckQuorum):
 // n1 keeps leading in its own view and its proposals stay pending, so the
 // breaker trips 60 s after the oldest. 24.3 and 25.2: n1 steps down and
 // its proposals are rejected; the writes retry, wait at n1 on its lease
@@ -1049,4 +1056,67 @@ func TestCutOffLeaseholderFailsItsStuckWrites(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestPartialHealEndsStuckWrites: region A is cut off from 10 s to 50 s,
+// and n1 cannot send to the rest until 300 s (a one-way cut). Writes n1
+// proposed under its lease just before the cut cannot commit. When the
+// two-way cut heals, n1 still cannot answer the leader: it neither
+// follows it nor applies its lease, so its own breaker keeps watching the
+// stuck writes and fails them. Every write ends long before the one-way
+// cut heals.
+func TestPartialHealEndsStuckWrites(t *testing.T) {
+	for _, version := range []string{"22.2", "23.1", "24.3", "25.2"} {
+		cfg := DefaultConfig()
+		cfg.Version = version
+		h := newFaultHarness(t, cfg)
+		tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{regionLayoutA}, Rows: 10})
+		b := []topology.NodeID{n4, n5, n6, n7, n8, n9}
+		h.fault(Fault{Name: "region A cut off", At: 10 * time.Second, For: 40 * time.Second, A: []topology.NodeID{n1, n2, n3}, B: b})
+		h.fault(Fault{Name: "n1 -> B", At: 10 * time.Second, For: 290 * time.Second, A: []topology.NodeID{n1}, B: b, OneWay: true})
+		keepLivenessLeaseOff(h, n1, n2, n3)
+		cut := h.probe(Request{Op: OpWrite, Table: tb, Gateway: n1}, 9990*time.Millisecond, 10*time.Second, 2*time.Millisecond)
+		far := h.probe(Request{Op: OpRead, Table: tb, Gateway: n4}, 11*time.Second, 280*time.Second, 500*time.Millisecond)
+		h.e.RunUntil(sim.At(290 * time.Second))
+		require.Len(t, far.results, far.sent, version)
+		require.Len(t, cut.results, cut.sent, "%s: every write ends before the one-way cut heals", version)
+		for _, r := range cut.results {
+			assert.False(t, r.ok, "%s: the write at %v never commits", version, r.start)
+			assert.Less(t, r.end, sim.At(120*time.Second), version)
+		}
+	}
+}
+
+// TestStaleTransferLeavesTheCurrentOneAlone: n1 proposes a lease transfer
+// just before region A is cut off; the transfer cannot commit, and the
+// majority side takes the lease. When n1's own breaker fails the stale
+// transfer, a transfer the new leaseholder started meanwhile is still
+// under way, and stays so until it commits.
+func TestStaleTransferLeavesTheCurrentOneAlone(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Version = "22.2" // n1 keeps leading in its own view: its proposals stay pending
+	h := newFaultHarness(t, cfg)
+	tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{regionLayoutA}, Rows: 10})
+	h.fault(Fault{Name: "region A cut off", At: 10 * time.Second, For: 100 * time.Second,
+		A: []topology.NodeID{n1, n2, n3}, B: []topology.NodeID{n4, n5, n6, n7, n8, n9}})
+	keepLivenessLeaseOff(h, n1, n2, n3)
+	rid := h.m.Tables()[tb].Ranges[0]
+	r := &h.m.ranges[rid]
+	h.probe(Request{Op: OpRead, Table: tb, Gateway: n4}, 11*time.Second, 60*time.Second, 500*time.Millisecond)
+	h.e.RunUntil(sim.At(9990 * time.Millisecond))
+	require.True(t, h.m.TransferLease(rid, n2, "stale"))
+	// n1's breaker trips 60 s after the transfer was proposed; start
+	// another transfer on the majority side just before.
+	h.e.RunUntil(sim.At(69950 * time.Millisecond))
+	require.NotEqual(t, n1, r.Leaseholder)
+	to := n4
+	if r.Leaseholder == n4 {
+		to = n7
+	}
+	require.True(t, h.m.TransferLease(rid, to, "new"))
+	h.e.RunUntil(sim.At(69995 * time.Millisecond))
+	assert.True(t, r.transferring, "the new transfer is still under way after n1's breaker rejected the stale one")
+	h.e.RunUntil(sim.At(71 * time.Second))
+	assert.False(t, r.transferring)
+	assert.Equal(t, to, r.Leaseholder, "the new transfer committed")
 }

@@ -72,10 +72,13 @@ func (f *failover) behind(r *Range, n topology.NodeID) bool {
 	return v != nil && v.seq != r.leaseSeq
 }
 
-// hearsLog reports whether node n's replica of r receives the log from
-// src, the replica that appends it (the Raft leader).
+// hearsLog reports whether node n's replica of r follows src, the
+// replica that appends the log (the Raft leader): they exchange messages
+// both ways, as a replica learns the leader's term (spreadTerm), so that a
+// replica that applies a lease also learns the term that rejects what it
+// proposed before.
 func (f *failover) hearsLog(src, n topology.NodeID) bool {
-	return n == src || f.linkOK(src, n)
+	return n == src || f.linkOK(src, n) && f.linkOK(n, src)
 }
 
 // leaseApplied runs when r's lease changed (moveLease) from old: the
@@ -189,6 +192,9 @@ func (f *failover) catchUpLeases(r *Range) {
 		}
 		v.lh, v.seq, v.epoch, v.stuckSince = cur.lh, cur.seq, cur.epoch, 0
 		f.note(n, "lease-applied", "r%d: %v catches up: the lease is %v's (seq %d)", r.ID, n, cur.lh, cur.seq)
+		// What it proposed under the lease it knew is rejected when it
+		// applies (lease sequence): rejected now, its writes retry.
+		f.m.rejectStaleProposalsAt(r, n)
 		if v.tripped {
 			// Its breaker's probe, a proposal stuck while it was cut
 			// off, now reaches the leader and commits: a round trip to

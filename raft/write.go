@@ -349,13 +349,30 @@ func (m *Model) rejectProposal(pi partID, why string) {
 	}
 	if p.kind == partLease {
 		m.partDone(pi)
-		if r.transferring {
+		if r.transferring && p.leaseSeq == r.leaseSeq {
+			// It was the transfer under way (a transfer proposed under an
+			// earlier lease is not: another may be under way now).
 			r.transferring = false
 			m.releaseParked(r, r.Leaseholder)
 		}
 		return
 	}
 	m.redirect(pi, r.Leaseholder, p.kind)
+}
+
+// rejectStaleProposalsAt rejects the write proposals pending at node n of r
+// that were proposed under an earlier lease: n has just caught up with the
+// lease, and they would be rejected when they applied.
+func (m *Model) rejectStaleProposalsAt(r *Range, n topology.NodeID) {
+	for _, pi := range m.pendingProposals(r) {
+		p := m.parts.at(pi)
+		if p.rng != r.ID || p.node != n || p.stage != stageAtReplica || !p.appending || p.commit || p.leaseSeq == r.leaseSeq {
+			continue
+		}
+		p.nextGen() // its appends and acks are void
+		p.appending, p.held = false, false
+		m.rejectProposal(pi, "proposed under an earlier lease")
+	}
 }
 
 // proposalsOf reports whether the breaker of proposer node n of r is the
