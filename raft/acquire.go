@@ -37,6 +37,18 @@ func (f *failover) leaseUnexpired(r *Range) bool {
 	return f == nil || f.live.until[r.Leaseholder] > f.eng.Now()
 }
 
+// leaseUnexpiredAt reports whether r's lease looks valid to its replica on
+// node n, by n's copy of the holder's liveness record (gossip.go): a node
+// cut off from gossip sees the record expire even while the holder renews
+// it on the other side.
+func (f *failover) leaseUnexpiredAt(r *Range, n topology.NodeID) bool {
+	if f == nil {
+		return true
+	}
+	until, _ := f.livenessSeenBy(n, r.Leaseholder)
+	return until > f.eng.Now()
+}
+
 // never stands for "no acknowledgement" in consensus round computations.
 const never = time.Duration(1<<63 - 1)
 
@@ -188,6 +200,7 @@ func (f *failover) acquired(r *Range) {
 		if !(f.up(from) && f.live.until[from] > f.eng.Now()) {
 			f.live.epoch[from]++
 			f.live.bumped[from] = f.eng.Now()
+			f.gossipRecord(from)
 		}
 	}
 	stale := !f.timers.leaderLeases && f.live.epoch[from] != r.leaseEpoch

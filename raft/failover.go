@@ -53,6 +53,7 @@ type failover struct {
 	// latest is the index of the latest fault that started (-1: none).
 	latest       int
 	live         liveness
+	gossip       gossipView
 	outages      []Outage
 	replacements []Replacement
 	// unserved has bit i set for range i when it may have an open outage
@@ -218,6 +219,7 @@ func newFailover(m *Model) *failover {
 	}
 	f.id = m.eng.Register(f)
 	f.initLiveness()
+	f.initGossip()
 	return f
 }
 
@@ -342,6 +344,7 @@ func (f *failover) applyFault(i int, delta int16) {
 func (f *failover) faultStart(i int) {
 	f.note(-1, "fault", "%q starts", f.faults[i].Name)
 	f.applyFault(i, 1)
+	f.gossipChanged()
 	f.latest = i
 	f.m.failRequestsAtDownGateways()
 	f.m.failRPCsAtDownNodes()
@@ -383,6 +386,7 @@ func (f *failover) openOutage(r *Range) {
 func (f *failover) faultEnd(i int) {
 	f.note(-1, "fault", "%q ends", f.faults[i].Name)
 	f.applyFault(i, -1)
+	f.gossipChanged()
 	f.watchConns() // restarted gateways dial their peers anew
 	for ri := range f.m.ranges {
 		r := &f.m.ranges[ri]

@@ -1120,3 +1120,55 @@ func TestStaleTransferLeavesTheCurrentOneAlone(t *testing.T) {
 	assert.False(t, r.transferring)
 	assert.Equal(t, to, r.Leaseholder, "the new transfer committed")
 }
+
+// TestCutOffFollowerSeesTheLeaseExpire: region C (n7, n8, n9) is cut off
+// from 10 s to 110 s; the leaseholder n1, in region A, keeps its lease,
+// which the majority side serves under throughout. n7's replica knows
+// that lease, but judges it by its own copy of n1's liveness record,
+// which gossip no longer refreshes: once that copy expires, n7 asks for
+// the lease itself, a request that cannot succeed, and region C's reads
+// wait on it until n7's breaker trips 60 s later; they fail from then on,
+// at once. When the partition heals, n7's copy is fresh again and reads
+// are served.
+func TestCutOffFollowerSeesTheLeaseExpire(t *testing.T) {
+	for _, version := range []string{"22.2", "23.1", "24.3", "25.2"} {
+		cfg := DefaultConfig()
+		cfg.Version = version
+		h := newFaultHarness(t, cfg)
+		tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{regionLayoutA}, Rows: 10})
+		h.fault(Fault{Name: "region C cut off", At: 10 * time.Second, For: 100 * time.Second,
+			A: []topology.NodeID{n7, n8, n9}, B: []topology.NodeID{n1, n2, n3, n4, n5, n6}})
+		keepLivenessLeaseOff(h, n7, n8, n9)
+		cut := h.probe(Request{Op: OpRead, Table: tb, Gateway: n7}, 11*time.Second, 130*time.Second, 500*time.Millisecond)
+		// The majority side's reads come from n1's region, so the lease
+		// stays there (no load-based move).
+		far := h.probe(Request{Op: OpRead, Table: tb, Gateway: n2}, 11*time.Second, 130*time.Second, 500*time.Millisecond)
+		h.e.RunUntil(sim.At(200 * time.Second))
+		require.Len(t, cut.results, cut.sent, version)
+		require.Len(t, far.results, far.sent, version)
+		r := &h.m.ranges[h.m.Tables()[tb].Ranges[0]]
+		assert.Equal(t, n1, r.Leaseholder, "%s: the lease never moved", version)
+		assert.Len(t, h.m.Leases(), 1, "%s: the lease never moved", version)
+		for _, res := range far.results {
+			assert.True(t, res.ok, "%s: the majority side serves the read at %v", version, res.start)
+		}
+		// n7's copy of n1's record expires at most one liveness expiry
+		// (9 s on 22.2, else 6 s) after the cut; its breaker trips 60 s
+		// after its first wait.
+		trip := sim.At(10*time.Second + ReplicaCircuitBreakerThreshold)
+		failedAtOnce := 0
+		for _, res := range cut.results {
+			switch {
+			case res.start > sim.At(20*time.Second) && res.start < sim.At(110*time.Second):
+				assert.False(t, res.ok, "%s: a read from the cut-off region at %v is not served", version, res.start)
+				if res.start > trip.Add(15*time.Second) {
+					assert.Less(t, res.end.Sub(res.start), 10*time.Millisecond, "%s: n7's open breaker fails the read at %v at once", version, res.start)
+					failedAtOnce++
+				}
+			case res.start > sim.At(115*time.Second):
+				assert.True(t, res.ok, "%s: served again at %v", version, res.start)
+			}
+		}
+		assert.Positive(t, failedAtOnce, version)
+	}
+}

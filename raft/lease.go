@@ -137,6 +137,14 @@ func (m *Model) leaseGate(pi partID, svc time.Duration) bool {
 			m.needLease(pi)
 			return false
 		}
+		if !m.fo.leaseUnexpiredAt(r, p.node) {
+			// It has expired in this replica's copy of the holder's
+			// liveness record only (gossip does not reach it): it asks
+			// for the lease itself, a request that cannot succeed while
+			// the lease is valid (leaseview.go).
+			m.ownLeaseWait(pi, r)
+			return false
+		}
 		// While the lease looks valid (its holder's liveness has not
 		// expired, whether or not the holder is up), a replica answers
 		// NotLeaseHolderError naming it: back to the gateway, which
@@ -396,7 +404,7 @@ func (m *Model) unpark(pi partID) {
 func (m *Model) failParked(r *Range) {
 	for q := r.parked; q != noPart; {
 		next := m.parts.at(q).next
-		if n := m.parts.at(q).node; m.fo.up(n) && !m.fo.behind(r, n) {
+		if n := m.parts.at(q).node; m.fo.up(n) && !m.fo.ownWaitAt(r, n) {
 			m.unpark(q)
 			m.parts.at(q).stage = stageAtReplica
 			m.failPart(q)
@@ -411,7 +419,7 @@ func (m *Model) failParked(r *Range) {
 func (m *Model) bounceParked(r *Range) {
 	for q := r.parked; q != noPart; {
 		next := m.parts.at(q).next
-		if p := m.parts.at(q); !m.fo.behind(r, p.node) {
+		if p := m.parts.at(q); !m.fo.ownWaitAt(r, p.node) {
 			m.unpark(q)
 			p.stage = stageAtReplica
 			p.tried |= r.replicaBit(p.node)
@@ -431,9 +439,10 @@ func (m *Model) releaseParked(r *Range, lh topology.NodeID) {
 	for q := r.parked; q != noPart; {
 		next := m.parts.at(q).next
 		switch n := m.parts.at(q).node; {
-		case m.fo.behind(r, n):
-			// A replica that missed the lease change keeps waiting on
-			// its own lease request (leaseview.go).
+		case m.fo.ownWaitAt(r, n):
+			// A replica that missed the lease change, or found it expired
+			// in its own copy of the holder's liveness record, keeps
+			// waiting on its own lease request (leaseview.go).
 		case n == lh:
 			m.unpark(q)
 			if m.tracer != nil {

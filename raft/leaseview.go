@@ -72,6 +72,43 @@ func (f *failover) behind(r *Range, n topology.NodeID) bool {
 	return v != nil && v.seq != r.leaseSeq
 }
 
+// ownWaitAt reports whether the parts waiting on r at node n wait on n's
+// own lease request (n missed a lease change, or found the lease expired
+// in its own copy of the holder's liveness record), not on the range's
+// acquisition.
+func (f *failover) ownWaitAt(r *Range, n topology.NodeID) bool {
+	if f == nil || r.fail == nil || r.fail.views == nil {
+		return false
+	}
+	i := r.replicaIndex(n)
+	if i < 0 || i >= len(r.fail.views) {
+		return false
+	}
+	v := &r.fail.views[i]
+	return v.seq != r.leaseSeq || v.stuckSince != 0
+}
+
+// ownView returns node n's own lease state for r, creating the range's
+// per-replica states (every replica knowing the current lease) if needed.
+func (f *failover) ownView(r *Range, n topology.NodeID) *replicaLease {
+	st := f.state(r)
+	if st.views == nil {
+		st.views = make([]replicaLease, len(r.Replicas))
+		for i := range st.views {
+			st.views[i] = currentLease(r)
+		}
+	}
+	return &st.views[r.replicaIndex(n)]
+}
+
+// stillStuck reports whether replica i of r still waits on a lease request
+// of its own: it has not applied the current lease, or its copy of the
+// holder's liveness record shows it expired.
+func (f *failover) stillStuck(r *Range, i int) bool {
+	n := r.Replicas[i]
+	return r.fail.views[i].seq != r.leaseSeq || n != r.Leaseholder && !f.leaseUnexpiredAt(r, n)
+}
+
 // hearsLog reports whether node n's replica of r follows src, the
 // replica that appends the log (the Raft leader): they exchange messages
 // both ways, as a replica learns the leader's term (spreadTerm), so that a
@@ -166,7 +203,7 @@ func (f *failover) compactViews(r *Range) {
 		return
 	}
 	for i := range st.views {
-		if st.views[i].seq != r.leaseSeq || st.views[i].tripped {
+		if v := &st.views[i]; v.seq != r.leaseSeq || v.tripped || v.stuckSince != 0 {
 			return
 		}
 	}
@@ -181,21 +218,31 @@ func (f *failover) compactViews(r *Range) {
 // the leaseholder itself, check the lease again). Called when a fault
 // ends and when a leader is elected.
 func (f *failover) catchUpLeases(r *Range) {
-	if r.fail == nil || r.fail.views == nil || r.leader < 0 {
+	if r.fail == nil || r.fail.views == nil {
 		return
 	}
 	cur := currentLease(r)
 	for i, n := range r.Replicas {
 		v := &r.fail.views[i]
-		if v.seq == cur.seq || !f.hearsLog(r.leader, n) {
+		switch {
+		case v.seq != cur.seq:
+			if r.leader < 0 || !f.hearsLog(r.leader, n) {
+				continue
+			}
+			v.lh, v.seq, v.epoch, v.stuckSince = cur.lh, cur.seq, cur.epoch, 0
+			f.note(n, "lease-applied", "r%d: %v catches up: the lease is %v's (seq %d)", r.ID, n, cur.lh, cur.seq)
+			// What it proposed under the lease it knew is rejected when
+			// it applies (lease sequence): rejected now, its writes retry.
+			f.m.rejectStaleProposalsAt(r, n)
+		case v.stuckSince != 0 && !f.stillStuck(r, i):
+			// Gossip reaches it again: the lease it knows is valid, and
+			// its own lease request is moot (the leader rejects it).
+			v.stuckSince = 0
+			f.note(n, "lease-valid-again", "r%d: %v sees %v's liveness again", r.ID, n, cur.lh)
+		default:
 			continue
 		}
-		v.lh, v.seq, v.epoch, v.stuckSince = cur.lh, cur.seq, cur.epoch, 0
-		f.note(n, "lease-applied", "r%d: %v catches up: the lease is %v's (seq %d)", r.ID, n, cur.lh, cur.seq)
-		// What it proposed under the lease it knew is rejected when it
-		// applies (lease sequence): rejected now, its writes retry.
-		f.m.rejectStaleProposalsAt(r, n)
-		if v.tripped {
+		if v.tripped && r.leader >= 0 {
 			// Its breaker's probe, a proposal stuck while it was cut
 			// off, now reaches the leader and commits: a round trip to
 			// the leader and a consensus round.
@@ -216,12 +263,14 @@ func (f *failover) replaced(r *Range, i int) {
 	}
 }
 
-// viewUnexpired reports whether a lease a replica applied still looks
-// valid to it: its holder's liveness record (or store-liveness support)
-// has not expired and, for an epoch lease, still has the lease's epoch
-// (kvserver LeaseStatus: a lease of an older epoch is expired).
-func (f *failover) viewUnexpired(v *replicaLease) bool {
-	return f.live.until[v.lh] > f.eng.Now() && (f.timers.leaderLeases || f.live.epoch[v.lh] == v.epoch)
+// viewUnexpired reports whether lease v, which node n's replica applied,
+// still looks valid to it: by n's copy of its holder's liveness record
+// (or store-liveness support; gossip.go), unexpired and, for an epoch
+// lease, still of the lease's epoch (kvserver LeaseStatus: a lease of an
+// older epoch is expired).
+func (f *failover) viewUnexpired(n topology.NodeID, v *replicaLease) bool {
+	until, epoch := f.livenessSeenBy(n, v.lh)
+	return until > f.eng.Now() && (f.timers.leaderLeases || epoch == v.epoch)
 }
 
 // requestOwnLease is called when a request reached replica n of r, which
@@ -248,7 +297,7 @@ func (f *failover) replicaBreakerFires(id RangeID, i int) {
 		return
 	}
 	v := &st.views[i]
-	if v.tripped || v.seq == r.leaseSeq || v.stuckSince == 0 || f.eng.Now().Sub(v.stuckSince) < ReplicaCircuitBreakerThreshold {
+	if v.tripped || v.stuckSince == 0 || f.eng.Now().Sub(v.stuckSince) < ReplicaCircuitBreakerThreshold || !f.stillStuck(r, i) {
 		return // caught up, or a later spell with a timer of its own
 	}
 	v.tripped = true
@@ -293,7 +342,7 @@ func (m *Model) ownLeaseGate(pi partID, r *Range, v *replicaLease) {
 	switch {
 	case v.tripped:
 		m.failPart(pi)
-	case v.lh != p.node && m.fo.viewUnexpired(v):
+	case v.lh != p.node && m.fo.viewUnexpired(p.node, v):
 		if m.tracer != nil {
 			m.traceStep(pi, "stale-lease", fmt.Sprintf("%v has not applied lease seq %d; it names %v (seq %d)", p.node, r.leaseSeq, v.lh, v.seq))
 		}
@@ -305,6 +354,22 @@ func (m *Model) ownLeaseGate(pi partID, r *Range, v *replicaLease) {
 		m.park(r, pi)
 		m.fo.requestOwnLease(r, p.node, v)
 	}
+}
+
+// ownLeaseWait is leaseGate at a replica that knows the current lease but
+// finds it expired in its copy of the holder's liveness record: a voter
+// asks for the lease itself and the part waits on that request (a
+// non-voter answers NotLeaseHolderError without a holder).
+func (m *Model) ownLeaseWait(pi partID, r *Range) {
+	p := m.parts.at(pi)
+	if !r.Layout.IsVoter(p.node) {
+		p.tried |= r.replicaBit(p.node)
+		m.answerNotLeaseholder(pi)
+		return
+	}
+	v := m.fo.ownView(r, p.node)
+	m.park(r, pi)
+	m.fo.requestOwnLease(r, p.node, v)
 }
 
 // parkedAt reports whether a part waits on r at node n.
