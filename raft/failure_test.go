@@ -1172,3 +1172,42 @@ func TestCutOffFollowerSeesTheLeaseExpire(t *testing.T) {
 		assert.Positive(t, failedAtOnce, version)
 	}
 }
+
+// TestCutOffTwiceTripsOnTheSecondSpell: region C is cut off twice, from
+// 10 s to 50 s and from 80 s to 200 s. In the first spell n7's own lease
+// request waits 40 s, less than the breaker's threshold: its reads are
+// served when the cut heals, and the request is over (it reaches the
+// leader, which refuses it). In the second spell n7 asks again, and its
+// breaker trips 60 s after the second spell's first wait: not before 140
+// s, and region C's reads fail at once from a few seconds after that.
+func TestCutOffTwiceTripsOnTheSecondSpell(t *testing.T) {
+	for _, version := range []string{"22.2", "24.3", "25.2"} {
+		cfg := DefaultConfig()
+		cfg.Version = version
+		h := newFaultHarness(t, cfg)
+		tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{regionLayoutA}, Rows: 10})
+		c, rest := []topology.NodeID{n7, n8, n9}, []topology.NodeID{n1, n2, n3, n4, n5, n6}
+		h.fault(Fault{Name: "first", At: 10 * time.Second, For: 40 * time.Second, A: c, B: rest})
+		h.fault(Fault{Name: "second", At: 80 * time.Second, For: 120 * time.Second, A: c, B: rest})
+		keepLivenessLeaseOff(h, n7, n8, n9)
+		cut := h.probe(Request{Op: OpRead, Table: tb, Gateway: n7}, 11*time.Second, 230*time.Second, 500*time.Millisecond)
+		h.probe(Request{Op: OpRead, Table: tb, Gateway: n2}, 11*time.Second, 230*time.Second, 500*time.Millisecond)
+		h.e.RunUntil(sim.At(300 * time.Second))
+		require.Len(t, cut.results, cut.sent, version)
+		fastFails := 0
+		for _, r := range cut.results {
+			if !r.ok {
+				assert.GreaterOrEqual(t, r.end, sim.At(140*time.Second), "%s: nothing fails before the second spell's breaker trips (read at %v)", version, r.start)
+			}
+			if r.start < sim.At(80*time.Second) {
+				assert.True(t, r.ok, "%s: the first spell is shorter than the breaker's threshold (read at %v)", version, r.start)
+			}
+			if r.start > sim.At(155*time.Second) && r.start < sim.At(200*time.Second) {
+				assert.False(t, r.ok, "%s: read at %v", version, r.start)
+				assert.Less(t, r.end.Sub(r.start), 10*time.Millisecond, "%s: n7's open breaker fails the read at %v at once", version, r.start)
+				fastFails++
+			}
+		}
+		assert.Positive(t, fastFails, version)
+	}
+}

@@ -8,95 +8,115 @@ import (
 // This file holds what each node knows of the liveness records. A node
 // judges another's epoch lease by the liveness record it has in its own
 // cache (kvserver Replica.leaseStatus reads NodeLiveness.GetLiveness,
-// which gossip fills), and a record reaches it by gossip from the node
-// that wrote it through the liveness range. A node cut off from the
-// liveness range's leaseholder keeps the records it had at the cut: it
-// sees every other node's record expire, even that of a node alive on the
-// other side. The model keeps, per node, its copy of every record: a
-// heartbeat or an epoch increment updates the copies of the nodes that
-// gossip reaches at that moment (at once: gossip's own delay, about a
-// second, is left out), and a node that gossip reaches again after a fault
-// gets every record anew.
+// which gossip fills), and a record reaches it by gossip from the liveness
+// range's leaseholder, which gossips the records written through it. A
+// node cut off from that leaseholder keeps the records it had at the cut:
+// it sees every other node's record expire, even that of a node alive on
+// the other side. The model keeps, per node, its copy of every record: a
+// heartbeat or an epoch increment updates the copies of the nodes gossip
+// reaches at that moment (at once: gossip's own delay, about a second, is
+// left out), and the nodes gossip reaches again after a fault get every
+// record anew.
 
 // gossipView is every node's copy of the liveness records.
 type gossipView struct {
-	// reach[n] reports whether gossip from the liveness range's
-	// leaseholder reaches node n (a path of links both ways over up
-	// nodes), computed for leaseholder from; from is -1 when a fault
-	// started or ended since.
-	from  topology.NodeID
-	reach []bool
+	// comp[n] numbers node n's gossip component: the up nodes linked to
+	// it both ways, directly or through others (-1 while n is down). It
+	// changes only when a fault starts or ends.
+	comp []int32
+	// from is the liveness range's leaseholder when the copies were last
+	// refreshed.
+	from topology.NodeID
 	// until[n*N+h] and epoch[n*N+h] are node n's copy of node h's record.
 	until []sim.Time
 	epoch []uint32
-	queue []topology.NodeID // reachability's scratch
+	queue []topology.NodeID // the components' scratch
 }
 
 // initGossip gives every node the records as they are at the start.
 func (f *failover) initGossip() {
 	n := len(f.c.Nodes)
 	g := &f.gossip
-	g.from = -1
-	g.reach = make([]bool, n)
+	g.comp = make([]int32, n)
 	g.until = make([]sim.Time, n*n)
 	g.epoch = make([]uint32, n*n)
 	for i := range n {
 		copy(g.until[i*n:(i+1)*n], f.live.until)
 	}
+	g.from = f.live.holder
 }
 
 // gossipChanged is told that links or nodes changed (a fault started or
-// ended): reachability is computed again when next needed, and the nodes
-// that gossip reaches then get every record anew.
+// ended): the components are computed again, and the nodes in the liveness
+// leaseholder's get every record anew.
 func (f *failover) gossipChanged() {
-	f.gossip.from = -1
-	f.gossipReach()
+	g := &f.gossip
+	for i := range g.comp {
+		g.comp[i] = -1
+	}
+	next := int32(0)
+	for s := range g.comp {
+		if g.comp[s] >= 0 || !f.up(topology.NodeID(s)) {
+			continue
+		}
+		g.comp[s] = next
+		g.queue = append(g.queue[:0], topology.NodeID(s))
+		for k := 0; k < len(g.queue); k++ {
+			a := g.queue[k]
+			for b := range g.comp {
+				if nb := topology.NodeID(b); g.comp[b] < 0 && f.up(nb) && f.linkOK(a, nb) && f.linkOK(nb, a) {
+					g.comp[b] = next
+					g.queue = append(g.queue, nb)
+				}
+			}
+		}
+		next++
+	}
+	g.from = -1
+	f.gossipFresh()
 }
 
-// gossipReach returns, per node, whether gossip from the liveness range's
-// leaseholder reaches it, computing it again (and refreshing the copies of
-// the nodes it reaches) if faults or the leaseholder changed since.
-func (f *failover) gossipReach() []bool {
+// gossipFresh refreshes, if the liveness range's leaseholder changed since
+// the last refresh, the copies of the nodes in its component: they reach
+// it, and gossip gives them every record.
+func (f *failover) gossipFresh() {
 	g := &f.gossip
 	src := f.live.holder
 	if g.from == src {
-		return g.reach
+		return
 	}
 	g.from = src
-	clear(g.reach)
-	g.queue = g.queue[:0]
-	if f.up(src) {
-		g.reach[src] = true
-		g.queue = append(g.queue, src)
-	}
-	for k := 0; k < len(g.queue); k++ {
-		a := g.queue[k]
-		for b := range g.reach {
-			if nb := topology.NodeID(b); !g.reach[b] && f.linkOK(a, nb) && f.linkOK(nb, a) {
-				g.reach[b] = true
-				g.queue = append(g.queue, nb)
+	if c := g.comp[src]; c >= 0 {
+		n := len(g.comp)
+		for i := range g.comp {
+			if g.comp[i] == c {
+				copy(g.until[i*n:(i+1)*n], f.live.until)
+				copy(g.epoch[i*n:(i+1)*n], f.live.epoch)
 			}
 		}
 	}
-	n := len(g.reach)
-	for i, ok := range g.reach {
-		if ok {
-			copy(g.until[i*n:(i+1)*n], f.live.until)
-			copy(g.epoch[i*n:(i+1)*n], f.live.epoch)
-		}
-	}
-	return g.reach
 }
 
 // gossipRecord spreads node h's record, just written (a heartbeat or an
-// epoch increment), to the nodes gossip reaches.
+// epoch increment), to the nodes in the liveness leaseholder's gossip
+// component — or, when that leaseholder is down (a write the model lets
+// commit as its holder crashed), in the writer's.
 func (f *failover) gossipRecord(h topology.NodeID) {
-	reach := f.gossipReach()
-	n := len(reach)
-	for i, ok := range reach {
-		if ok {
-			f.gossip.until[i*n+int(h)] = f.live.until[h]
-			f.gossip.epoch[i*n+int(h)] = f.live.epoch[h]
+	f.gossipFresh()
+	g := &f.gossip
+	origin := f.live.holder
+	if g.comp[origin] < 0 {
+		origin = h
+	}
+	c := g.comp[origin]
+	if c < 0 {
+		return
+	}
+	n := len(g.comp)
+	for i := range g.comp {
+		if g.comp[i] == c {
+			g.until[i*n+int(h)] = f.live.until[h]
+			g.epoch[i*n+int(h)] = f.live.epoch[h]
 		}
 	}
 }
@@ -104,7 +124,7 @@ func (f *failover) gossipRecord(h topology.NodeID) {
 // livenessSeenBy returns node h's liveness record as node n has it:
 // when it expires, and its epoch.
 func (f *failover) livenessSeenBy(n, h topology.NodeID) (sim.Time, uint32) {
-	f.gossipReach()
+	f.gossipFresh()
 	i := int(n)*len(f.c.Nodes) + int(h)
 	return f.gossip.until[i], f.gossip.epoch[i]
 }

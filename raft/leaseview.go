@@ -101,12 +101,19 @@ func (f *failover) ownView(r *Range, n topology.NodeID) *replicaLease {
 	return &st.views[r.replicaIndex(n)]
 }
 
+// followsLeader reports whether node n's replica of r follows a Raft
+// leader (exchanges messages with it both ways): a proposal it makes gets
+// through.
+func (f *failover) followsLeader(r *Range, n topology.NodeID) bool {
+	return r.leader >= 0 && f.hearsLog(r.leader, n)
+}
+
 // stillStuck reports whether replica i of r still waits on a lease request
-// of its own: it has not applied the current lease, or its copy of the
-// holder's liveness record shows it expired.
+// of its own: it has not applied the current lease, or its request cannot
+// reach a leader (which would refuse it, the lease being valid).
 func (f *failover) stillStuck(r *Range, i int) bool {
 	n := r.Replicas[i]
-	return r.fail.views[i].seq != r.leaseSeq || n != r.Leaseholder && !f.leaseUnexpiredAt(r, n)
+	return r.fail.views[i].seq != r.leaseSeq || n != r.Leaseholder && !f.followsLeader(r, n)
 }
 
 // hearsLog reports whether node n's replica of r follows src, the
@@ -235,10 +242,11 @@ func (f *failover) catchUpLeases(r *Range) {
 			// it applies (lease sequence): rejected now, its writes retry.
 			f.m.rejectStaleProposalsAt(r, n)
 		case v.stuckSince != 0 && !f.stillStuck(r, i):
-			// Gossip reaches it again: the lease it knows is valid, and
-			// its own lease request is moot (the leader rejects it).
+			// Its own lease request reaches the leader at last, which
+			// refuses it (the lease is valid): the requests waiting on it
+			// check the lease again.
 			v.stuckSince = 0
-			f.note(n, "lease-valid-again", "r%d: %v sees %v's liveness again", r.ID, n, cur.lh)
+			f.note(n, "lease-request-refused", "r%d: %v's lease request reaches the leader %v: the lease is %v's", r.ID, n, r.leader, cur.lh)
 		default:
 			continue
 		}
@@ -332,21 +340,25 @@ func (f *failover) replicaProbe(id RangeID, i int) {
 }
 
 // ownLeaseGate is leaseGate at a replica with a lease state of its own
-// (replicaView): a replica whose own breaker is open fails the part fast;
-// one that missed a lease change redirects to the holder of the lease it
-// knows while that lease looks valid, and otherwise asks for the lease
-// itself (a non-voter cannot: it answers NotLeaseHolderError without a
-// holder), and the part waits on that request.
+// (replicaView): it redirects to the holder of the lease it knows while
+// that lease is held elsewhere and looks valid in its copy of the
+// liveness records; otherwise, with its own breaker open, it fails the
+// part fast, and else asks for the lease itself (a non-voter cannot: it
+// answers NotLeaseHolderError without a holder) and the part waits on
+// that request.
 func (m *Model) ownLeaseGate(pi partID, r *Range, v *replicaLease) {
 	p := m.parts.at(pi)
 	switch {
-	case v.tripped:
-		m.failPart(pi)
 	case v.lh != p.node && m.fo.viewUnexpired(p.node, v):
-		if m.tracer != nil {
+		// A lease held elsewhere that looks valid: NotLeaseHolderError at
+		// once, whatever its breaker (a request consults the breaker only
+		// while it waits: redirectOnOrAcquireLeaseForRequest).
+		if v.seq != r.leaseSeq && m.tracer != nil {
 			m.traceStep(pi, "stale-lease", fmt.Sprintf("%v has not applied lease seq %d; it names %v (seq %d)", p.node, r.leaseSeq, v.lh, v.seq))
 		}
 		m.redirectAs(pi, v.lh, v.seq, p.kind)
+	case v.tripped:
+		m.failPart(pi)
 	case !r.Layout.IsVoter(p.node):
 		p.tried |= r.replicaBit(p.node)
 		m.answerNotLeaseholder(pi)
@@ -362,6 +374,14 @@ func (m *Model) ownLeaseGate(pi partID, r *Range, v *replicaLease) {
 // non-voter answers NotLeaseHolderError without a holder).
 func (m *Model) ownLeaseWait(pi partID, r *Range) {
 	p := m.parts.at(pi)
+	if m.fo.followsLeader(r, p.node) {
+		// Its lease request would reach the leader, which refuses it
+		// while the lease is valid (from 23.1 a follower that knows its
+		// leader sends it there instead of proposing, PR #87244): back to
+		// the gateway, towards the leaseholder.
+		m.redirect(pi, r.Leaseholder, p.kind)
+		return
+	}
 	if !r.Layout.IsVoter(p.node) {
 		p.tried |= r.replicaBit(p.node)
 		m.answerNotLeaseholder(pi)
