@@ -200,7 +200,7 @@ func (f *failover) acquired(r *Range) {
 		if !(f.up(from) && f.live.until[from] > f.eng.Now()) {
 			f.live.epoch[from]++
 			f.live.bumped[from] = f.eng.Now()
-			f.gossipRecord(from)
+			f.gossipRecord(from, to)
 		}
 	}
 	stale := !f.timers.leaderLeases && f.live.epoch[from] != r.leaseEpoch

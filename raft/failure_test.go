@@ -1211,3 +1211,26 @@ func TestCutOffTwiceTripsOnTheSecondSpell(t *testing.T) {
 		assert.Positive(t, fastFails, version)
 	}
 }
+
+// TestRestartedNodeCatchesUpOnGossipFromPeers: n1 is down from 10 s to
+// 60 s; the liveness range's leaseholder crashes at 58.5 s, so when n1
+// restarts nobody holds the liveness lease. Gossip spreads peer to peer:
+// n1 gets the records from the others at once, and its copies are the
+// records themselves (a crash-only run has no stale copy).
+func TestRestartedNodeCatchesUpOnGossipFromPeers(t *testing.T) {
+	h := newFaultHarness(t, DefaultConfig())
+	h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{regionLayoutA}, Rows: 10})
+	h.fault(Fault{Name: "n1", At: 10 * time.Second, For: 50 * time.Second, Crash: []topology.NodeID{n1}})
+	holder := h.m.fo.live.holder
+	require.NotEqual(t, n1, holder)
+	h.fault(Fault{Name: "liveness holder", At: 58500 * time.Millisecond, For: time.Minute, Crash: []topology.NodeID{holder}})
+	for _, at := range []time.Duration{60*time.Second + time.Millisecond, 61 * time.Second, 62 * time.Second} {
+		h.e.RunUntil(sim.At(at))
+		for i := range h.m.cluster.Nodes {
+			hn := topology.NodeID(i)
+			until, epoch := h.m.fo.livenessSeenBy(n1, hn)
+			assert.Equal(t, h.m.fo.live.until[hn], until, "at %v: n1's copy of %v's record", at, hn)
+			assert.Equal(t, h.m.fo.live.epoch[hn], epoch, "at %v: n1's copy of %v's epoch", at, hn)
+		}
+	}
+}

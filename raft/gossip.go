@@ -47,8 +47,10 @@ func (f *failover) initGossip() {
 }
 
 // gossipChanged is told that links or nodes changed (a fault started or
-// ended): the components are computed again, and the nodes in the liveness
-// leaseholder's get every record anew.
+// ended): the components are computed again; gossip spreads peer to peer,
+// so the nodes of a component all get the freshest copy of each record
+// that any of them has, and those in the liveness leaseholder's component
+// get every record as it is.
 func (f *failover) gossipChanged() {
 	g := &f.gossip
 	for i := range g.comp {
@@ -71,6 +73,23 @@ func (f *failover) gossipChanged() {
 			}
 		}
 		next++
+	}
+	n := len(g.comp)
+	for c := range next {
+		for h := range n {
+			var until sim.Time
+			var epoch uint32
+			for i := range n {
+				if g.comp[i] == c && g.until[i*n+h] > until {
+					until, epoch = g.until[i*n+h], g.epoch[i*n+h]
+				}
+			}
+			for i := range n {
+				if g.comp[i] == c {
+					g.until[i*n+h], g.epoch[i*n+h] = until, max(epoch, g.epoch[i*n+h])
+				}
+			}
+		}
 	}
 	g.from = -1
 	f.gossipFresh()
@@ -97,16 +116,17 @@ func (f *failover) gossipFresh() {
 	}
 }
 
-// gossipRecord spreads node h's record, just written (a heartbeat or an
-// epoch increment), to the nodes in the liveness leaseholder's gossip
-// component — or, when that leaseholder is down (a write the model lets
-// commit as its holder crashed), in the writer's.
-func (f *failover) gossipRecord(h topology.NodeID) {
+// gossipRecord spreads node h's record, just written by node writer (h
+// itself for a heartbeat, the acquiring leader for an epoch increment), to
+// the nodes in the liveness leaseholder's gossip component — or, when that
+// leaseholder is down (a write the model lets commit as its holder
+// crashed), in the writer's.
+func (f *failover) gossipRecord(h, writer topology.NodeID) {
 	f.gossipFresh()
 	g := &f.gossip
 	origin := f.live.holder
 	if g.comp[origin] < 0 {
-		origin = h
+		origin = writer
 	}
 	c := g.comp[origin]
 	if c < 0 {

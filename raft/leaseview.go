@@ -375,10 +375,16 @@ func (m *Model) ownLeaseGate(pi partID, r *Range, v *replicaLease) {
 func (m *Model) ownLeaseWait(pi partID, r *Range) {
 	p := m.parts.at(pi)
 	if m.fo.followsLeader(r, p.node) {
-		// Its lease request would reach the leader, which refuses it
-		// while the lease is valid (from 23.1 a follower that knows its
-		// leader sends it there instead of proposing, PR #87244): back to
-		// the gateway, towards the leaseholder.
+		// Its lease request would reach the leader and be refused, the
+		// lease being valid (from 23.1 a follower that knows its leader
+		// does not propose it but answers NotLeaseHolderError naming the
+		// leader, maybeRejectUnsafeProposalLocked; before, the proposal
+		// is forwarded and rejected). Simplified: the answer names the
+		// leaseholder (usually the leader; one hop less otherwise), and
+		// the leader itself, whose copy of the records shows the lease
+		// expired, redirects too rather than asking (only where the
+		// liveness leaseholder sits on the lease's side of a cut the
+		// leader's quorum does not).
 		m.redirect(pi, r.Leaseholder, p.kind)
 		return
 	}

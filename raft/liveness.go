@@ -133,7 +133,7 @@ func (f *failover) heartbeatDone(n topology.NodeID) {
 	if exp := lv.sent[n].Add(f.timers.livenessExpiry); exp > lv.until[n] {
 		lv.until[n] = exp
 		f.eng.Schedule(exp, f.id, kLivenessExpiry, int64(n))
-		f.gossipRecord(n)
+		f.gossipRecord(n, n)
 	}
 	f.note(n, "heartbeat", "%v live until %v", n, lv.until[n])
 	// A leaseholder back in touch keeps its leases if nobody took them
