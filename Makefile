@@ -10,9 +10,10 @@ build:
 	$(GO) build -o bin/regionsim ./cmd/regionsim
 
 ## run: the main job: ZONE vs REGION survival on the built-in default scenario
-## (tables on stdout; result files and charts in out/)
+## (tables on stdout; result files and charts in out/run, beside the other targets'
+## out/bench.txt and out/gallery*, which an output set in out itself would refuse or replace)
 run: build
-	./bin/regionsim compare default --out out --charts summary
+	./bin/regionsim compare default --out out/run --charts summary
 
 ## charts: regenerate the README gallery in docs/img (default scenario; failover: users-by-city)
 charts: build
