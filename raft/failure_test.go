@@ -891,6 +891,29 @@ func TestReachesQuorumIsConsensus(t *testing.T) {
 	assert.Greater(t, lost, 2000)
 }
 
+// regionTable returns a fault harness of version with one REGION-survival
+// range (regionLayoutA: voters n1, n2 in region A, n4, n5 in B, n7 in C;
+// n1 the leaseholder).
+func regionTable(t *testing.T, version string) (*harness, TableID) {
+	cfg := DefaultConfig()
+	cfg.Version = version
+	h := newFaultHarness(t, cfg)
+	tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{regionLayoutA}, Rows: 10})
+	return h, tb
+}
+
+// cutOff adds a fault that cuts nodes off from rest from at for dur, and
+// keeps the liveness range's lease on rest's side.
+func (h *harness) cutOff(name string, nodes, rest []topology.NodeID, at, dur time.Duration) {
+	h.fault(Fault{Name: name, At: at, For: dur, A: nodes, B: rest})
+	keepLivenessLeaseOff(h, nodes...)
+}
+
+var (
+	nodesA, notA = []topology.NodeID{n1, n2, n3}, []topology.NodeID{n4, n5, n6, n7, n8, n9}
+	nodesC, notC = []topology.NodeID{n7, n8, n9}, []topology.NodeID{n1, n2, n3, n4, n5, n6}
+)
+
 // TestCutOffReplicasKeepTheirLease: REGION survival's shape (voters n1,
 // n2 in region A, n4, n5, n7 elsewhere; n1 the leaseholder) with region A
 // cut off from the rest for 100 s. The majority side takes the lease; n1
@@ -904,13 +927,8 @@ func TestReachesQuorumIsConsensus(t *testing.T) {
 // Every version: epoch leases, and leader leases (25.2).
 func TestCutOffReplicasKeepTheirLease(t *testing.T) {
 	for _, version := range []string{"22.2", "23.1", "24.3", "25.2"} {
-		cfg := DefaultConfig()
-		cfg.Version = version
-		h := newFaultHarness(t, cfg)
-		tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{regionLayoutA}, Rows: 10})
-		h.fault(Fault{Name: "region A cut off", At: 10 * time.Second, For: 100 * time.Second,
-			A: []topology.NodeID{n1, n2, n3}, B: []topology.NodeID{n4, n5, n6, n7, n8, n9}})
-		keepLivenessLeaseOff(h, n1, n2, n3)
+		h, tb := regionTable(t, version)
+		h.cutOff("region A cut off", nodesA, notA, 10*time.Second, 100*time.Second)
 		cut := h.probe(Request{Op: OpRead, Table: tb, Gateway: n1}, 11*time.Second, 130*time.Second, 500*time.Millisecond)
 		far := h.probe(Request{Op: OpRead, Table: tb, Gateway: n4}, 11*time.Second, 130*time.Second, 500*time.Millisecond)
 		h.e.RunUntil(sim.At(200 * time.Second))
@@ -1025,13 +1043,8 @@ func TestLeaseholderCrashesDuringItsTransfer(t *testing.T) {
 // partition heals.
 func TestCutOffLeaseholderFailsItsStuckWrites(t *testing.T) {
 	for _, version := range []string{"22.2", "23.1", "24.3", "25.2"} {
-		cfg := DefaultConfig()
-		cfg.Version = version
-		h := newFaultHarness(t, cfg)
-		tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{regionLayoutA}, Rows: 10})
-		h.fault(Fault{Name: "region A cut off", At: 10 * time.Second, For: 100 * time.Second,
-			A: []topology.NodeID{n1, n2, n3}, B: []topology.NodeID{n4, n5, n6, n7, n8, n9}})
-		keepLivenessLeaseOff(h, n1, n2, n3)
+		h, tb := regionTable(t, version)
+		h.cutOff("region A cut off", nodesA, notA, 10*time.Second, 100*time.Second)
 		// A REGION write commits 64.5 ms after it is proposed: these are
 		// all in flight at the cut.
 		cut := h.probe(Request{Op: OpWrite, Table: tb, Gateway: n1}, 9990*time.Millisecond, 10*time.Second, 2*time.Millisecond)
@@ -1067,14 +1080,9 @@ func TestCutOffLeaseholderFailsItsStuckWrites(t *testing.T) {
 // cut heals.
 func TestPartialHealEndsStuckWrites(t *testing.T) {
 	for _, version := range []string{"22.2", "23.1", "24.3", "25.2"} {
-		cfg := DefaultConfig()
-		cfg.Version = version
-		h := newFaultHarness(t, cfg)
-		tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{regionLayoutA}, Rows: 10})
-		b := []topology.NodeID{n4, n5, n6, n7, n8, n9}
-		h.fault(Fault{Name: "region A cut off", At: 10 * time.Second, For: 40 * time.Second, A: []topology.NodeID{n1, n2, n3}, B: b})
-		h.fault(Fault{Name: "n1 -> B", At: 10 * time.Second, For: 290 * time.Second, A: []topology.NodeID{n1}, B: b, OneWay: true})
-		keepLivenessLeaseOff(h, n1, n2, n3)
+		h, tb := regionTable(t, version)
+		h.cutOff("region A cut off", nodesA, notA, 10*time.Second, 40*time.Second)
+		h.fault(Fault{Name: "n1 -> B", At: 10 * time.Second, For: 290 * time.Second, A: []topology.NodeID{n1}, B: notA, OneWay: true})
 		cut := h.probe(Request{Op: OpWrite, Table: tb, Gateway: n1}, 9990*time.Millisecond, 10*time.Second, 2*time.Millisecond)
 		far := h.probe(Request{Op: OpRead, Table: tb, Gateway: n4}, 11*time.Second, 280*time.Second, 500*time.Millisecond)
 		h.e.RunUntil(sim.At(290 * time.Second))
@@ -1093,13 +1101,9 @@ func TestPartialHealEndsStuckWrites(t *testing.T) {
 // transfer, a transfer the new leaseholder started meanwhile is still
 // under way, and stays so until it commits.
 func TestStaleTransferLeavesTheCurrentOneAlone(t *testing.T) {
-	cfg := DefaultConfig()
-	cfg.Version = "22.2" // n1 keeps leading in its own view: its proposals stay pending
-	h := newFaultHarness(t, cfg)
-	tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{regionLayoutA}, Rows: 10})
-	h.fault(Fault{Name: "region A cut off", At: 10 * time.Second, For: 100 * time.Second,
-		A: []topology.NodeID{n1, n2, n3}, B: []topology.NodeID{n4, n5, n6, n7, n8, n9}})
-	keepLivenessLeaseOff(h, n1, n2, n3)
+	// 22.2: n1 keeps leading in its own view, so its proposals stay pending.
+	h, tb := regionTable(t, "22.2")
+	h.cutOff("region A cut off", nodesA, notA, 10*time.Second, 100*time.Second)
 	rid := h.m.Tables()[tb].Ranges[0]
 	r := &h.m.ranges[rid]
 	h.probe(Request{Op: OpRead, Table: tb, Gateway: n4}, 11*time.Second, 60*time.Second, 500*time.Millisecond)
@@ -1132,13 +1136,8 @@ func TestStaleTransferLeavesTheCurrentOneAlone(t *testing.T) {
 // are served.
 func TestCutOffFollowerSeesTheLeaseExpire(t *testing.T) {
 	for _, version := range []string{"22.2", "23.1", "24.3", "25.2"} {
-		cfg := DefaultConfig()
-		cfg.Version = version
-		h := newFaultHarness(t, cfg)
-		tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{regionLayoutA}, Rows: 10})
-		h.fault(Fault{Name: "region C cut off", At: 10 * time.Second, For: 100 * time.Second,
-			A: []topology.NodeID{n7, n8, n9}, B: []topology.NodeID{n1, n2, n3, n4, n5, n6}})
-		keepLivenessLeaseOff(h, n7, n8, n9)
+		h, tb := regionTable(t, version)
+		h.cutOff("region C cut off", nodesC, notC, 10*time.Second, 100*time.Second)
 		cut := h.probe(Request{Op: OpRead, Table: tb, Gateway: n7}, 11*time.Second, 130*time.Second, 500*time.Millisecond)
 		// The majority side's reads come from n1's region, so the lease
 		// stays there (no load-based move).
@@ -1182,14 +1181,9 @@ func TestCutOffFollowerSeesTheLeaseExpire(t *testing.T) {
 // s, and region C's reads fail at once from a few seconds after that.
 func TestCutOffTwiceTripsOnTheSecondSpell(t *testing.T) {
 	for _, version := range []string{"22.2", "24.3", "25.2"} {
-		cfg := DefaultConfig()
-		cfg.Version = version
-		h := newFaultHarness(t, cfg)
-		tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{regionLayoutA}, Rows: 10})
-		c, rest := []topology.NodeID{n7, n8, n9}, []topology.NodeID{n1, n2, n3, n4, n5, n6}
-		h.fault(Fault{Name: "first", At: 10 * time.Second, For: 40 * time.Second, A: c, B: rest})
-		h.fault(Fault{Name: "second", At: 80 * time.Second, For: 120 * time.Second, A: c, B: rest})
-		keepLivenessLeaseOff(h, n7, n8, n9)
+		h, tb := regionTable(t, version)
+		h.cutOff("first", nodesC, notC, 10*time.Second, 40*time.Second)
+		h.cutOff("second", nodesC, notC, 80*time.Second, 120*time.Second)
 		cut := h.probe(Request{Op: OpRead, Table: tb, Gateway: n7}, 11*time.Second, 230*time.Second, 500*time.Millisecond)
 		h.probe(Request{Op: OpRead, Table: tb, Gateway: n2}, 11*time.Second, 230*time.Second, 500*time.Millisecond)
 		h.e.RunUntil(sim.At(300 * time.Second))

@@ -119,11 +119,13 @@ func (m *Model) leaseGate(pi partID, svc time.Duration) bool {
 		return true
 	}
 	r := &m.ranges[p.rng]
-	if v := m.fo.replicaView(r, p.node); v != nil {
-		// The replica missed a lease change, or its own breaker is open:
-		// it judges by what it knows (leaseview.go).
-		m.ownLeaseGate(pi, r, v)
-		return false
+	if r.fail != nil {
+		if v := m.fo.replicaView(r, p.node); v != nil {
+			// The replica missed a lease change, or its own breaker is
+			// open: it judges by what it knows (leaseview.go).
+			m.ownLeaseGate(pi, r, v)
+			return false
+		}
 	}
 	switch {
 	case p.node == r.Leaseholder && r.transferring:

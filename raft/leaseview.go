@@ -51,6 +51,15 @@ func currentLease(r *Range) replicaLease {
 // knows the current lease (the request path then judges the range's
 // lease).
 func (f *failover) replicaView(r *Range, n topology.NodeID) *replicaLease {
+	if v := f.viewAt(r, n); v != nil && (v.seq != r.leaseSeq || v.tripped) {
+		return v
+	}
+	return nil
+}
+
+// viewAt returns node n's entry in r's per-replica lease states, or nil
+// if r keeps none (or n holds no replica of r).
+func (f *failover) viewAt(r *Range, n topology.NodeID) *replicaLease {
 	if f == nil || r.fail == nil || r.fail.views == nil {
 		return nil
 	}
@@ -58,11 +67,7 @@ func (f *failover) replicaView(r *Range, n topology.NodeID) *replicaLease {
 	if i < 0 || i >= len(r.fail.views) {
 		return nil
 	}
-	v := &r.fail.views[i]
-	if v.seq == r.leaseSeq && !v.tripped {
-		return nil
-	}
-	return v
+	return &r.fail.views[i]
 }
 
 // behind reports whether node n's replica of r has not applied r's
@@ -77,15 +82,8 @@ func (f *failover) behind(r *Range, n topology.NodeID) bool {
 // in its own copy of the holder's liveness record), not on the range's
 // acquisition.
 func (f *failover) ownWaitAt(r *Range, n topology.NodeID) bool {
-	if f == nil || r.fail == nil || r.fail.views == nil {
-		return false
-	}
-	i := r.replicaIndex(n)
-	if i < 0 || i >= len(r.fail.views) {
-		return false
-	}
-	v := &r.fail.views[i]
-	return v.seq != r.leaseSeq || v.stuckSince != 0
+	v := f.viewAt(r, n)
+	return v != nil && (v.seq != r.leaseSeq || v.stuckSince != 0)
 }
 
 // ownView returns node n's own lease state for r, creating the range's
