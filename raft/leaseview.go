@@ -19,14 +19,19 @@ import (
 // commit, so its own replica circuit breaker trips after
 // ReplicaCircuitBreakerThreshold (replica_circuit_breaker.go), and its
 // requests then fail with ReplicaUnavailableError until a probe commits.
+// A replica that knows the current lease but judges it expired by its own
+// copy of the holder's liveness record (gossip.go), and cannot reach a
+// leader that would refuse its request, waits on a request of its own in
+// the same way.
 //
 // The range's failover state keeps, per replica, the lease it applied
-// when it missed a change (rangeFailover.views); a range whose replicas
-// all applied its current lease keeps none, and the request path then
-// judges the range's lease as before.
+// and its own request and breaker (rangeFailover.views) while some
+// replica lags, waits on a request of its own or has its breaker open; a
+// range without any keeps none, and the request path then judges the
+// range's lease as before.
 
-// replicaLease is one replica's own lease state when it missed a lease
-// change: the lease it applied last, and its replica circuit breaker.
+// replicaLease is one replica's own lease state: the lease it applied
+// last, its own pending lease request, and its replica circuit breaker.
 type replicaLease struct {
 	lh    topology.NodeID
 	seq   uint32
@@ -40,8 +45,8 @@ type replicaLease struct {
 	tripped bool
 }
 
-// current is the lease range r has now, as a replica that applied it
-// knows it.
+// currentLease is the lease range r has now, as a replica that applied
+// it knows it.
 func currentLease(r *Range) replicaLease {
 	return replicaLease{lh: r.Leaseholder, seq: r.leaseSeq, epoch: r.leaseEpoch}
 }
@@ -201,7 +206,8 @@ func (f *failover) stuck(r *Range, i int, since sim.Time) {
 }
 
 // compactViews drops r's per-replica lease states once every replica
-// knows the current lease and no replica's own breaker is open.
+// knows the current lease, none waits on a request of its own and no
+// replica's own breaker is open.
 func (f *failover) compactViews(r *Range) {
 	st := r.fail
 	if st == nil || st.views == nil {
@@ -280,9 +286,10 @@ func (f *failover) viewUnexpired(n topology.NodeID, v *replicaLease) bool {
 }
 
 // requestOwnLease is called when a request reached replica n of r, which
-// missed a lease change and finds the lease it knows expired: n proposes
-// a lease request it cannot commit (it does not reach the leader), and
-// its breaker's clock starts with the first such request.
+// finds the lease it knows expired (it missed a lease change, or its copy
+// of the holder's liveness record has expired) and reaches no leader: n
+// proposes a lease request it cannot commit, and its breaker's clock
+// starts with the first such request.
 func (f *failover) requestOwnLease(r *Range, n topology.NodeID, v *replicaLease) {
 	if v.stuckSince != 0 {
 		return
@@ -293,9 +300,10 @@ func (f *failover) requestOwnLease(r *Range, n topology.NodeID, v *replicaLease)
 }
 
 // replicaBreakerFires runs ReplicaCircuitBreakerThreshold after replica i
-// of r began waiting on a lease request of its own: if it is still behind
-// and still waiting, its breaker trips, the requests waiting there fail
-// with ReplicaUnavailableError and so do new ones, until a probe succeeds.
+// of r began waiting on a lease request of its own: if it still waits
+// (stillStuck), its breaker trips: the requests waiting there fail with
+// ReplicaUnavailableError, and so do new ones that would wait, until a
+// probe succeeds.
 func (f *failover) replicaBreakerFires(id RangeID, i int) {
 	r := &f.m.ranges[id]
 	st := r.fail
