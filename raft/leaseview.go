@@ -45,6 +45,12 @@ type replicaLease struct {
 	tripped bool
 }
 
+// learn makes v the lease cur, applied: a request of its own waiting on
+// an older lease is over (its breaker, if open, stays so until a probe).
+func (v *replicaLease) learn(cur replicaLease) {
+	v.lh, v.seq, v.epoch, v.stuckSince = cur.lh, cur.seq, cur.epoch, 0
+}
+
 // currentLease is the lease range r has now, as a replica that applied
 // it knows it.
 func currentLease(r *Range) replicaLease {
@@ -165,7 +171,7 @@ func (f *failover) leaseApplied(r *Range, old replicaLease) {
 	for i, n := range r.Replicas {
 		v := &st.views[i]
 		if f.hearsLog(src, n) {
-			v.lh, v.seq, v.epoch, v.stuckSince = cur.lh, cur.seq, cur.epoch, 0
+			v.learn(cur)
 			continue
 		}
 		if !f.up(n) {
@@ -222,12 +228,13 @@ func (f *failover) compactViews(r *Range) {
 }
 
 // catchUpLeases lets every replica of r that missed a lease change and
-// now hears the Raft leader apply the current lease (the leader's next
+// now follows the Raft leader apply the current lease (the leader's next
 // append or heartbeat brings the log, modelled as at once, as terms are
-// in spreadTerm): its pending lease request is then rejected and the
-// requests that waited on it are redirected to the leaseholder (or, at
-// the leaseholder itself, check the lease again). Called when a fault
-// ends and when a leader is elected.
+// in spreadTerm), and ends the own lease request of a replica that knows
+// the current lease and now reaches the leader (which refuses it). The
+// requests that waited there check the lease again, and an open breaker's
+// probe commits one round later. Called when a fault ends and when a
+// leader is elected.
 func (f *failover) catchUpLeases(r *Range) {
 	if r.fail == nil || r.fail.views == nil {
 		return
@@ -237,10 +244,10 @@ func (f *failover) catchUpLeases(r *Range) {
 		v := &r.fail.views[i]
 		switch {
 		case v.seq != cur.seq:
-			if r.leader < 0 || !f.hearsLog(r.leader, n) {
+			if !f.followsLeader(r, n) {
 				continue
 			}
-			v.lh, v.seq, v.epoch, v.stuckSince = cur.lh, cur.seq, cur.epoch, 0
+			v.learn(cur)
 			f.note(n, "lease-applied", "r%d: %v catches up: the lease is %v's (seq %d)", r.ID, n, cur.lh, cur.seq)
 			// What it proposed under the lease it knew is rejected when
 			// it applies (lease sequence): rejected now, its writes retry.
