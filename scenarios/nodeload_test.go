@@ -41,7 +41,9 @@ func findStat(t *testing.T, r *Result, table, op, region string) Stat {
 // TestWriteP99GrowsWithRateUntilSaturation scales the default scenario's
 // rates: the us-east1 leaseholders' CPUs (8 each) go from 19 % busy to
 // about 90 %, and the p99 of a local write grows at every step as its
-// evaluation and Raft processing queue; at 150 times the rate the nodes
+// evaluation and Raft processing queue (steps of 19, 75 and 90 %: between
+// 56 and 75 % the p99 of 7,000 writes grows by about 2 %, one histogram
+// bucket, which a seed's noise can undo); at 150 times the rate the nodes
 // are saturated, which the result reports (timeouts in the CPU queues,
 // failed requests), and the run still ends.
 func TestWriteP99GrowsWithRateUntilSaturation(t *testing.T) {
@@ -54,7 +56,7 @@ func TestWriteP99GrowsWithRateUntilSaturation(t *testing.T) {
 	for _, c := range []struct {
 		f float64
 		d time.Duration
-	}{{10, 40 * time.Second}, {30, 15 * time.Second}, {40, 10 * time.Second}, {48, 10 * time.Second}} {
+	}{{10, 40 * time.Second}, {40, 10 * time.Second}, {48, 10 * time.Second}} {
 		f := c.f
 		r, err := Run(scaledDefault(t, f, c.d))
 		require.NoError(t, err)

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sort"
 	"testing"
 	"time"
 
@@ -178,4 +179,90 @@ func TestDefaults(t *testing.T) {
 	assert.Equal(t, 0.99, q)
 	require.NoError(t, DefaultSpike.Validate())
 	assert.NoError(t, Spike{}.Validate())
+}
+
+// TestTableSamplerMatchesCDF checks the table sampler against the exact
+// mixture CDF (Dist.CDF): over 10^6 draws of each link shape the model
+// fits, the Kolmogorov–Smirnov distance stays below its 0.1 % critical
+// value (1.95/√n), and the share of draws beyond the exact 0.999 and
+// 0.9999 quantiles — the outer cells and the spike — is within four
+// binomial standard deviations of 10^-3 and 10^-4.
+func TestTableSamplerMatchesCDF(t *testing.T) {
+	shapes := []struct {
+		name      string
+		p50, tail time.Duration
+		q         float64
+		shape     Shape
+	}{
+		{"crdb-demo link", ms(66), ms(68), 0.99, Shape{Spike: DefaultSpike}},
+		{"aws p90 link", 64_432 * time.Microsecond, 69_267 * time.Microsecond, 0.90, Shape{Spike: DefaultSpike}},
+		{"cross-AZ", time.Millisecond, 1850 * time.Microsecond, 0.99, Shape{Spike: DefaultSpike}},
+		{"fsync (σ ≈ 0.96)", 500 * time.Microsecond, 2600 * time.Microsecond, 0.99, Shape{}},
+		{"capped floor gap (σ ≈ 1.26)", ms(10), ms(30), 0.90, Shape{Spike: DefaultSpike}},
+	}
+	const n = 1_000_000
+	for i, sh := range shapes {
+		t.Run(sh.name, func(t *testing.T) {
+			d, err := FitShape(sh.p50, sh.tail, sh.q, sh.shape)
+			require.NoError(t, err)
+			xs := draws(d, uint64(100+i), n)
+			// The distance at 2,000 points, the draws' k/2000 quantiles
+			// (the exact CDF with a spike costs a numerical integral).
+			ks := 0.0
+			for k := range 2000 {
+				x := xs[k*n/2000]
+				below := sort.SearchFloat64s(xs, x)      // draws < x
+				atMost := sort.SearchFloat64s(xs, x+0.5) // draws <= x (whole ns)
+				ks = max(ks, math.Abs(float64(atMost)/n-d.CDF(time.Duration(x))),
+					math.Abs(float64(below)/n-d.CDF(time.Duration(x)-1)))
+			}
+			assert.Less(t, ks, 1.95/math.Sqrt(n), "Kolmogorov–Smirnov distance at 2,000 points")
+			for _, p := range []float64{1e-3, 1e-4} {
+				q := float64(d.Quantile(1 - p))
+				beyond := n - sort.SearchFloat64s(xs, q+0.5)
+				sd := math.Sqrt(n * p * (1 - p))
+				assert.InDelta(t, n*p, float64(beyond), 4*sd, "draws beyond the exact %v quantile", 1-p)
+			}
+		})
+	}
+}
+
+// seqSource is a rand.Source that returns its values in order.
+type seqSource []uint64
+
+func (s *seqSource) Uint64() uint64 {
+	v := (*s)[0]
+	*s = (*s)[1:]
+	return v
+}
+
+// TestTableSamplerDraws pins the sampler's use of one 64-bit draw by hand:
+// the top 12 bits pick the cell, the next 20 the position in it, the low 32
+// the spike; an outer cell takes a second draw for its position.
+func TestTableSamplerDraws(t *testing.T) {
+	d, err := FitLognormal(ms(66), ms(68), 0.99)
+	require.NoError(t, err)
+	noSpike := uint64(d.spikeT) // the low 32 bits at the threshold: no spike
+	draw := func(vs ...uint64) time.Duration {
+		src := seqSource(vs)
+		x := d.Sample(rand.New(&src))
+		assert.Empty(t, src, "every value consumed")
+		return x
+	}
+	// Cell 2048 starts at the median of the body: floor + e^μ.
+	body50 := d.floor + math.Exp(d.mu)
+	assert.Equal(t, time.Duration(body50+0.5), draw(2048<<52|noSpike))
+	// Halfway through cell 2048: the mean of its edges.
+	mid := d.floor + (float64(d.tab[2048])+float64(d.tab[2049]))/2
+	assert.Equal(t, time.Duration(mid+0.5), draw(2048<<52|1<<51|noSpike))
+	// The last cell is exact: the quantile at (4095 + 1/2)/4096 from the
+	// second draw's 53 bits (here one half).
+	u := (4095 + 0.5) / 4096.0
+	exact := d.floor + math.Exp(d.mu+d.sigma*normQuantile(u))
+	assert.InDelta(t, exact, float64(draw(4095<<52|noSpike, 1<<63)), 1)
+	// Low bits below the threshold: a spike, whose Pareto draw takes the
+	// next value: Float64 of 1<<52 (it reads the low 53 bits) is one
+	// half, so the spike is xm·0.5^(−1/α).
+	spike := d.xm * math.Pow(0.5, -1/d.alpha)
+	assert.Equal(t, time.Duration(body50+spike+0.5), draw(2048<<52|(noSpike-1), 1<<52))
 }
