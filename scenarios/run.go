@@ -49,7 +49,16 @@ type series struct {
 	// completed by the instant they completed (Result.Timeline and
 	// Result.TimelineCompleted); completed is nil with
 	// RunOptions.SkipTimelines.
+	//
+	// Most requests start and end in one bin, where both series record
+	// them alike. So while the run lasts, with both series kept, timeline
+	// holds only those, recorded once; crossOut (by start) and crossIn (by
+	// end) hold the requests that end in a later bin, and completed is
+	// nil. joinTimelines then makes timeline and completed whole: a bin's
+	// histogram merged from its parts holds what recording every request
+	// in it would (stats.Histogram.Merge), so the results are the same.
 	timeline, completed *stats.Series
+	crossOut, crossIn   *stats.Series
 	maxOK               time.Duration // the worst latency of a successful request
 	// calm holds the latencies of requests that ended before the first
 	// fault started.
@@ -72,6 +81,45 @@ type series struct {
 	appRegion string
 	// attr aggregates the requests' critical paths (Stat.Attribution).
 	attr *attribution
+}
+
+// recordTimelines files one request, issued at start and ended at end
+// with outcome o and latency sample (end − start), in s's timelines.
+func (s *series) recordTimelines(start, end sim.Time, sample stats.Sample, o raft.Outcome) {
+	if w := int64(s.timeline.Width()); s.crossIn == nil || int64(start)/w == int64(end)/w {
+		// Without bins by completion (RunOptions.SkipTimelines), or in
+		// one bin (see series.timeline). Simulated instants are >= 0.
+		recordSample(s.timeline, int64(start), sample, o)
+		return
+	}
+	recordSample(s.crossOut, int64(start), sample, o)
+	recordSample(s.crossIn, int64(end), sample, o)
+}
+
+// recordSample records one request's outcome o and latency sample in the
+// bin of instant at of ts.
+func recordSample(ts *stats.Series, at int64, sample stats.Sample, o raft.Outcome) {
+	ts.RecordSample(at, sample, o == raft.OK)
+	if o != raft.OK || sample.Value() > SlowThreshold {
+		ts.MarkSlow(at)
+	}
+	if o == raft.Ambiguous {
+		ts.MarkAmbiguous(at)
+	}
+}
+
+// joinTimelines makes s.timeline and s.completed whole at the end of the
+// run (see series.timeline); a no-op without bins by completion or once
+// done.
+func (s *series) joinTimelines() {
+	if s.crossIn == nil {
+		return
+	}
+	c := stats.NewSeries(s.timeline.Width())
+	c.Merge(s.timeline)
+	c.Merge(s.crossIn)
+	s.timeline.Merge(s.crossOut)
+	s.completed, s.crossIn, s.crossOut = c, nil, nil
 }
 
 // appendPoints appends the non-empty bins of ts, one of s's timelines, to
@@ -218,21 +266,7 @@ func (r *recorder) Complete(tag int64, rng raft.RangeID, start, end sim.Time, o 
 	if r.stalls && end < r.calmUntil {
 		s.calm.RecordSample(sample)
 	}
-	for _, b := range [...]struct {
-		s  *stats.Series
-		at int64
-	}{{s.timeline, int64(start)}, {s.completed, int64(end)}} {
-		if b.s == nil {
-			continue // RunOptions.SkipTimelines: no bins by completion
-		}
-		b.s.RecordSample(b.at, sample, o == raft.OK)
-		if o != raft.OK || lat > SlowThreshold {
-			b.s.MarkSlow(b.at)
-		}
-		if o == raft.Ambiguous {
-			b.s.MarkAmbiguous(b.at)
-		}
-	}
+	s.recordTimelines(start, end, sample, o)
 	if o == raft.OK {
 		s.maxOK = max(s.maxOK, lat)
 	}
@@ -507,7 +541,9 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 				attr:     newAttribution(len(c.Regions)),
 			})
 			if !o.SkipTimelines {
-				rec.series[len(rec.series)-1].completed = stats.NewSeries(TimelineInterval(s.Warmup + s.Duration))
+				sr := &rec.series[len(rec.series)-1]
+				sr.crossOut = stats.NewSeries(TimelineInterval(s.Warmup + s.Duration))
+				sr.crossIn = stats.NewSeries(TimelineInterval(s.Warmup + s.Duration))
 			}
 			if expect != nil {
 				rec.series[len(rec.series)-1].expect = expect[wi][op]
@@ -772,8 +808,12 @@ func (s *Scenario) leaseResults(res *Result, m *raft.Model, end sim.Time) {
 	}
 }
 
-// result assembles the Result of a finished run.
+// result assembles the Result of a finished run, joining the recorder's
+// timelines first (series.joinTimelines).
 func (s *Scenario) result(rec *recorder, e *sim.Engine) *Result {
+	for i := range rec.series {
+		rec.series[i].joinTimelines()
+	}
 	res := &Result{
 		Scenario: s.Name, Seed: s.Seed,
 		Survival:          s.ResolvedDatabase().Survival.String(),
