@@ -292,7 +292,7 @@ func (s *Scenario) Place() ([][]placement.RangeLayout, error) {
 		return nil, fmt.Errorf("scenarios: Place needs a validated scenario")
 	}
 	out := make([][]placement.RangeLayout, len(s.Tables))
-	err := s.placeEach(func(ti int, layouts []placement.RangeLayout) error {
+	err := s.placeEach(false, func(ti int, layouts []placement.RangeLayout) error {
 		out[ti] = layouts
 		return nil
 	})
@@ -304,17 +304,24 @@ func (s *Scenario) Place() ([][]placement.RangeLayout, error) {
 
 // placeEach places the tables one by one, as Place does, and calls f with
 // each table's index and layouts, so that a caller need not hold every
-// table's layouts at once (a few hundred bytes a range). It stops at the
-// first error, f's included. The scenario must be validated.
-func (s *Scenario) placeEach(f func(ti int, layouts []placement.RangeLayout) error) error {
+// table's layouts at once (a few hundred bytes a range). With reuse, every
+// table's layouts are written into one buffer: f must not keep the slice
+// (what it copies out of it, the layouts' own slices included, stays
+// valid). It stops at the first error, f's included. The scenario must be
+// validated.
+func (s *Scenario) placeEach(reuse bool, f func(ti int, layouts []placement.RangeLayout) error) error {
 	c := s.Cluster()
 	db := s.placementDatabase()
 	r := sim.NewRand(s.Seed, sim.StreamID("placement", 0))
 	load := placement.NewLoad(c)
+	var buf []placement.RangeLayout
 	for i, t := range s.Tables {
-		layouts, err := placement.PlaceTable(c, db, t.TableSpec(c), r, load)
+		layouts, err := placement.PlaceTableInto(buf, c, db, t.TableSpec(c), r, load)
 		if err != nil {
 			return fmt.Errorf("tables %q: %w", t.Name, err)
+		}
+		if reuse {
+			buf = layouts
 		}
 		if err := f(i, layouts); err != nil {
 			return err
@@ -464,7 +471,7 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 	if !o.SkipExplain {
 		cfTables = make([]closedform.Table, len(s.Tables))
 	}
-	err = s.placeEach(func(ti int, layouts []placement.RangeLayout) error {
+	err = s.placeEach(true, func(ti int, layouts []placement.RangeLayout) error {
 		t := s.Tables[ti]
 		_, err := m.AddTable(raft.TableDef{
 			Name: t.Name, Locality: t.Locality, Layouts: layouts, Rows: int(min(t.Rows, 1<<30)),

@@ -3,6 +3,7 @@ package placement
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/regionsim/regionsim/topology"
 )
@@ -73,6 +74,15 @@ func TableRanges(c *topology.Cluster, db Database, t TableSpec) int {
 // each homed in its partition's region. Callers that want uneven partitions
 // (e.g. by row share) call SpecFor and Allocate themselves.
 func PlaceTable(c *topology.Cluster, db Database, t TableSpec, r *rand.Rand, load *Load) ([]RangeLayout, error) {
+	return PlaceTableInto(nil, c, db, t, r, load)
+}
+
+// PlaceTableInto is PlaceTable writing the layouts into buf's storage
+// (from buf[:0], growing it if it is too short) and returning them: a
+// caller that places many large tables one after another and keeps none
+// of the slices reuses one buffer instead of touching fresh memory for
+// each (100,000 ranges are about 30 MB of layouts).
+func PlaceTableInto(buf []RangeLayout, c *topology.Cluster, db Database, t TableSpec, r *rand.Rand, load *Load) ([]RangeLayout, error) {
 	db = db.WithClusterRegions(c)
 	if err := t.Validate(db); err != nil {
 		return nil, err
@@ -83,7 +93,7 @@ func PlaceTable(c *topology.Cluster, db Database, t TableSpec, r *rand.Rand, loa
 	for _, n := range counts {
 		total += n
 	}
-	out := make([]RangeLayout, 0, total)
+	out := slices.Grow(buf[:0], total)
 	for i, part := range partitions {
 		home := t.HomeRegion
 		if loc == LocalityRegionalByRow {
