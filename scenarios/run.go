@@ -115,8 +115,7 @@ func (s *series) joinTimelines() {
 	if s.crossIn == nil {
 		return
 	}
-	c := stats.NewSeries(s.timeline.Width())
-	c.Merge(s.timeline)
+	c := s.timeline.Clone()
 	c.Merge(s.crossIn)
 	s.timeline.Merge(s.crossOut)
 	s.completed, s.crossIn, s.crossOut = c, nil, nil

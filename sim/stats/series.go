@@ -197,3 +197,16 @@ func (s *Series) Merge(other *Series) {
 		b.Latency.Merge(&o.Latency)
 	}
 }
+
+// Clone returns an independent copy of s: the same bins, each histogram
+// copied (Histogram.Clone), in time linear in the buckets s holds.
+func (s *Series) Clone() *Series {
+	c := *s
+	c.bins = make([]Bin, len(s.bins))
+	for i := range s.bins {
+		b := s.bins[i]
+		b.Latency = *s.bins[i].Latency.Clone()
+		c.bins[i] = b
+	}
+	return &c
+}

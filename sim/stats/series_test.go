@@ -160,6 +160,45 @@ func TestSeriesMergeEqualsUnion(t *testing.T) {
 	}
 }
 
+// TestSeriesCloneIsIndependent clones a series (dense and sparse bins,
+// errors, slow and ambiguous marks), checks that the clone holds the same
+// bins, and that recording into either afterwards leaves the other as it
+// was.
+func TestSeriesCloneIsIndependent(t *testing.T) {
+	r := rand.New(rand.NewPCG(22, 1))
+	s := stats.NewSeries(time.Second)
+	for _, q := range requests(r, 3000, 10*time.Second) {
+		s.Record(q.at, q.latency, q.ok)
+		if !q.ok {
+			s.MarkSlow(q.at)
+			s.MarkAmbiguous(q.at)
+		}
+	}
+	s.Record(int64(12*time.Second), time.Millisecond, true) // a sparse bin after a gap
+	c := s.Clone()
+	check := func(want, got []stats.Bin) {
+		t.Helper()
+		require.Equal(t, len(want), len(got))
+		for i := range want {
+			assert.Equal(t, []any{want[i].Start, want[i].Count, want[i].Errors, want[i].Ambiguous, want[i].Slow},
+				[]any{got[i].Start, got[i].Count, got[i].Errors, got[i].Ambiguous, got[i].Slow})
+			assertHistogramsEqual(t, &want[i].Latency, &got[i].Latency)
+		}
+	}
+	check(s.Bins(), c.Bins())
+	snapshot := stats.NewSeries(time.Second) // a copy that shares nothing, made without Clone
+	snapshot.Merge(s)
+	want := snapshot.Bins()
+	for i := range 200 {
+		c.Record(int64(i)*int64(50*time.Millisecond), time.Duration(i+1)*time.Millisecond, true)
+	}
+	check(want, s.Bins())
+	s.Record(int64(time.Second), time.Hour, false)
+	assert.NotEqual(t, s.Bins()[1].Count, c.Bins()[1].Count)
+	assert.Equal(t, time.Hour, s.Bins()[1].Latency.Max())
+	assert.Less(t, c.Bins()[1].Latency.Max(), time.Hour)
+}
+
 func TestSeriesMergeEmpty(t *testing.T) {
 	a := stats.NewSeries(time.Second)
 	a.Merge(stats.NewSeries(time.Second))
