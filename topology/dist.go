@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -38,6 +39,10 @@ type Spike struct {
 	Max   time.Duration // cap on one spike (ns), >= Scale when Prob > 0
 }
 
+// minSpikeProb is the smallest spike probability a draw can test (Sample:
+// 32 bits of its word); a smaller one would never spike.
+const minSpikeProb = 1.0 / (1 << 32)
+
 // DefaultSpike is the spike component of every jittered network link:
 // probability 0.1 %, Pareto xm = 1 ms, α = 1.5 (the PBS LNKD-DISK write tail
 // is Pareto(xm 1.05 ms, α 1.51), latency-data §4.2), capped at 1 s (the
@@ -58,6 +63,8 @@ func (s Spike) Validate() error {
 		return nil
 	case !(s.Prob > 0 && s.Prob <= 0.05):
 		return fmt.Errorf("topology: spike.prob: %v is out of range [0, 0.05]", s.Prob)
+	case s.Prob < minSpikeProb:
+		return fmt.Errorf("topology: spike.prob: %v is below %.3g (2^-32), the resolution of a draw's spike test; use 0 for no spikes", s.Prob, minSpikeProb)
 	case s.Scale <= 0:
 		return fmt.Errorf("topology: spike.scale: %v must be > 0", s.Scale)
 	case !(s.Alpha > 0) || math.IsInf(s.Alpha, 0):
@@ -159,7 +166,8 @@ type Dist struct {
 	// below it gets a spike (Sample).
 	spikeT uint32
 	// tab is the body's inverse CDF at the cell edges (bodyTable); nil
-	// for a constant Dist.
+	// for a constant Dist and for a log-normal one with σ = 0, whose body
+	// is the constant e^μ.
 	tab *bodyTable
 }
 
@@ -170,9 +178,10 @@ type Dist struct {
 // computed exactly (the function is steep there). One 64-bit draw gives
 // the cell (its top bodyBits bits), the position in an inner cell (the
 // next 20) and the spike decision (the low 32). Against the exact quantile,
-// the interpolation overestimates by at most 0.22 % of the excess over the
-// floor at σ = 1 (fsync's body has σ ≈ 0.96, links 0.3–0.54; 0.29 % at
-// σ = 1.2), in the last interpolated cells, and by 3e-5 at p99: below the
+// the interpolation errs by at most 0.23 % of the excess over the floor at
+// σ = 1 (fsync's body has σ ≈ 0.96, links 0.3–0.54; 0.29 % at σ = 1.2,
+// 0.30 % at 1.26), over in the last interpolated cells of the upper tail,
+// under by up to 0.12 % in the lowest ones, and by 4e-5 at p99: below the
 // latency histograms' 1 % accuracy. TestTableSamplerMatchesCDF checks 10^6
 // draws against the exact CDF. It replaces a Gaussian draw and an
 // exponential per sample, the largest cost of a draw on the request path
@@ -187,8 +196,10 @@ const (
 
 // bodyTable holds exp(μ + σ·Φ⁻¹(j/bodyCells)), the body's excess over the
 // floor at each cell edge j (0 at j = 0; the last edge, +Inf, is never
-// read: its cell is exact). float32 keeps a table in 16 KiB; its rounding
-// (6e-8 relative) is far below a nanosecond on every link the model fits.
+// read: its cell is exact). float32 keeps a table in 16 KiB; its rounding,
+// 6e-8 of the excess, is a fraction of a nanosecond on links of tens of
+// milliseconds and up to about 15 ns in the tail of a 300 ms link: far
+// below the latency histograms' 1 % buckets.
 type bodyTable [bodyCells + 1]float32
 
 // newBodyTable tabulates the body of a log-normal with parameters mu and
@@ -234,8 +245,11 @@ func FitShape(p50, tail time.Duration, tailQuantile float64, s Shape) (Dist, err
 		return d.(Dist), nil
 	}
 	d, err := fitShape(p50, tail, tailQuantile, s)
-	if err == nil {
-		fits.Store(k, d)
+	if err == nil && fitCount.Load() < maxFits {
+		if old, loaded := fits.LoadOrStore(k, d); loaded {
+			return old.(Dist), nil // fitted meanwhile by another goroutine: share its table
+		}
+		fitCount.Add(1)
 	}
 	return d, err
 }
@@ -243,14 +257,22 @@ func FitShape(p50, tail time.Duration, tailQuantile float64, s Shape) (Dist, err
 // fitKey is FitShape's arguments; fits memoises its successful fits (a
 // pure function of them), so that building many clusters of one topology
 // — regionsim advise validates thousands of configurations — fits each
-// link once. Bounded by the distinct links of the topologies built.
+// link, and builds its sampling table, once. It holds the distinct links
+// of the topologies built, at most maxFits of them (16 KiB each, with the
+// table): past that, as when a fuzzer validates thousands of made-up
+// latencies, fits are computed each time and not kept.
 type fitKey struct {
 	p50, tail    time.Duration
 	tailQuantile float64
 	s            Shape
 }
 
-var fits sync.Map // fitKey → Dist
+var (
+	fits     sync.Map // fitKey → Dist
+	fitCount atomic.Int64
+)
+
+const maxFits = 4096
 
 // fitShape is FitShape without the memo.
 func fitShape(p50, tail time.Duration, tailQuantile float64, s Shape) (Dist, error) {
@@ -283,7 +305,9 @@ func fitShape(p50, tail time.Duration, tailQuantile float64, s Shape) (Dist, err
 	if err != nil {
 		return Dist{}, err
 	}
-	d.tab = newBodyTable(d.mu, d.sigma)
+	if d.sigma > 0 {
+		d.tab = newBodyTable(d.mu, d.sigma)
+	}
 	return d, nil
 }
 
@@ -359,16 +383,30 @@ func (d *Dist) sample(r *rand.Rand) time.Duration {
 	v := r.Uint64()
 	j := v >> (64 - bodyBits)
 	var x float64
-	if j-exactCells < bodyCells-2*exactCells { // unsigned: an inner cell
+	switch {
+	case d.tab == nil:
+		x = math.Exp(d.mu) // σ = 0: the body is a constant
+	case j-exactCells < bodyCells-2*exactCells: // unsigned: an inner cell
 		lo, hi := float64(d.tab[j]), float64(d.tab[j+1])
 		f := float64(v>>(64-bodyBits-fracBits)&(1<<fracBits-1)) * (1.0 / (1 << fracBits))
 		x = lo + (hi-lo)*f
-	} else {
-		// The position in the cell from a fresh uniform, so that the
-		// steep outer cells get 53 bits of it and the spike bits stay
-		// independent of it.
-		u := (float64(j) + (float64(r.Uint64()>>11)+0.5)*(1.0/(1<<53))) * (1.0 / bodyCells) // in (0, 1)
-		x = math.Exp(d.mu + d.sigma*normQuantile(u))
+	default:
+		// An outer cell, exact. The position w in the cell comes from a
+		// fresh word, so that the spike bits stay independent of it. The
+		// upper cells go through Φ⁻¹(u) = −Φ⁻¹(1 − u): 1 − u computed
+		// near 0 keeps w's 53 bits (near 1 a float64 keeps about 41 of
+		// them, and u could round to 1, whose quantile is +Inf). The
+		// tail probability is held at 2⁻⁵³ or more, where normQuantile
+		// (math.Erfcinv, which takes 1 − 2p) is finite: the body is cut
+		// at about 8.2σ, a mass of 1e-16 per side.
+		k := float64(r.Uint64() >> 11) // w = (k + 0.5)·2⁻⁵³, in (0, 1)
+		var z float64
+		if j < exactCells {
+			z = normQuantile(max((float64(j)+(k+0.5)*(1.0/(1<<53)))*(1.0/bodyCells), 1.0/(1<<53)))
+		} else {
+			z = -normQuantile(max((float64(bodyCells-1-j)+((1<<53)-k-0.5)*(1.0/(1<<53)))*(1.0/bodyCells), 1.0/(1<<53)))
+		}
+		x = math.Exp(d.mu + d.sigma*z)
 	}
 	x += d.floor
 	if uint32(v) < d.spikeT {

@@ -114,6 +114,7 @@ func TestFitErrors(t *testing.T) {
 		{"spike scale", ms(10), ms(12), 0.99, Shape{Spike: Spike{Prob: 0.01, Alpha: 1, Max: 1}}, "topology: spike.scale: 0s must be > 0"},
 		{"spike alpha", ms(10), ms(12), 0.99, Shape{Spike: Spike{Prob: 0.01, Scale: 1, Max: 1}}, "topology: spike.alpha: 0 must be > 0"},
 		{"spike max", ms(10), ms(12), 0.99, Shape{Spike: Spike{Prob: 0.01, Scale: ms(2), Alpha: 1, Max: ms(1)}}, "topology: spike.max: 1ms is below spike.scale 2ms"},
+		{"spike prob below resolution", ms(10), ms(12), 0.99, Shape{Spike: Spike{Prob: 1e-12, Scale: 1, Alpha: 1, Max: 1}}, "topology: spike.prob: 1e-12 is below 2.33e-10 (2^-32)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -265,4 +266,48 @@ func TestTableSamplerDraws(t *testing.T) {
 	// half, so the spike is xm·0.5^(−1/α).
 	spike := d.xm * math.Pow(0.5, -1/d.alpha)
 	assert.Equal(t, time.Duration(body50+spike+0.5), draw(2048<<52|(noSpike-1), 1<<52))
+
+	// The edges of the exact cells: 0–3 and 4092–4095 take a second word
+	// (draw checks that both are consumed), 4 and 4091 are interpolated
+	// from one.
+	exactAt := func(u float64) time.Duration {
+		return time.Duration(d.floor + math.Exp(d.mu+d.sigma*normQuantile(u)) + 0.5)
+	}
+	for _, j := range []uint64{3, 4092} {
+		assert.InDelta(t, float64(exactAt((float64(j)+0.5)/4096)), float64(draw(j<<52|noSpike, 1<<63)), 1, "cell %d", j)
+	}
+	for _, j := range []uint64{4, 4091} {
+		assert.Equal(t, time.Duration(d.floor+float64(d.tab[j])+0.5), draw(j<<52|noSpike), "cell %d", j)
+	}
+	// The extreme words of the extreme cells stay finite: the last cell's
+	// largest position is computed as a quantile of 1 − u near 0 (u itself
+	// would round to 1, whose quantile is +Inf), and both tails are held
+	// at a probability of 2⁻⁵³, about 8.2σ from the median.
+	z := normQuantile(1.0 / (1 << 53))
+	require.InDelta(t, -8.2, z, 0.05)
+	top := draw(4095<<52|noSpike, math.MaxUint64)
+	assert.Equal(t, time.Duration(d.floor+math.Exp(d.mu-d.sigma*z)+0.5), top)
+	assert.Greater(t, top, exactAt(1-1e-9))
+	bottom := draw(0|noSpike, 0)
+	assert.Equal(t, time.Duration(d.floor+math.Exp(d.mu+d.sigma*z)+0.5), bottom)
+	// One step into the tail from the edges: still ordered, still finite.
+	assert.Less(t, draw(4095<<52|noSpike, math.MaxUint64-1<<11), top+1)
+	assert.Greater(t, draw(4095<<52|noSpike, 1<<62), exactAt(1-1.0/4096))
+}
+
+// TestConstantBodyIsExact checks that a fit with tail == p50 (σ = 0) draws
+// exactly its median, also where the floor gap is not a float32 (the body
+// is not tabulated then), and consumes one word per draw.
+func TestConstantBodyIsExact(t *testing.T) {
+	p50 := 100_000_001 * time.Nanosecond // gap p50/2 = 50,000,000 ns, above 2^24
+	d, err := FitShape(p50, p50, 0.99, Shape{})
+	require.NoError(t, err)
+	assert.Nil(t, d.tab)
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 10_000 {
+		require.Equal(t, p50, d.Sample(r))
+	}
+	src := seqSource{4095 << 52, 1 << 63}
+	assert.Equal(t, p50, d.Sample(rand.New(&src)))
+	assert.Len(t, src, 1, "one word: no exact-cell draw for a constant body")
 }
