@@ -188,7 +188,14 @@ func modelElectionTime(t *testing.T, version string, seed uint64, crashAt time.D
 // the model. The means must agree within four standard errors of their
 // difference (about 0.14 s on 22.2, 0.1 s from 23.1: less than one tick, so
 // an off-by-one-tick timer fails), the percentiles within half a tick plus
-// 100 ms.
+// 100 ms plus three standard errors of their difference. etcd's side is
+// drawn from crypto/rand, a new sample each run: with the fixed tolerance
+// alone, 22.2's p90 failed one run of eight on 2026-12-07 (the model's is
+// 4.87 s; etcd's ranged 4.70–4.86 s in the seven that passed, and the
+// bound was 4.67 s). A percentile's standard error is estimated from its
+// sample:
+// half the spread of the values one binomial standard deviation of rank
+// either side of it.
 func TestElectionTimingMatchesEtcdRaft(t *testing.T) {
 	if testing.Short() {
 		t.Skip("statistical cross-check")
@@ -222,12 +229,18 @@ func TestElectionTimingMatchesEtcdRaft(t *testing.T) {
 		}
 		se := math.Sqrt((variance(etcd) + variance(model)) / trials)
 		q := func(x []float64, p float64) float64 { return x[int(p*float64(len(x)-1))] }
+		// seq is the standard error of sample x's p-quantile.
+		seq := func(x []float64, p float64) float64 {
+			d := math.Sqrt(p * (1 - p) / float64(len(x)))
+			return (q(x, min(p+d, 1)) - q(x, max(p-d, 0))) / 2
+		}
 		t.Logf("%s: etcd mean %.2f p10 %.2f p50 %.2f p90 %.2f | model mean %.2f p10 %.2f p50 %.2f p90 %.2f (s)",
 			version, mean(etcd), q(etcd, .1), q(etcd, .5), q(etcd, .9), mean(model), q(model, .1), q(model, .5), q(model, .9))
 		assert.InDelta(t, mean(etcd), mean(model), 4*se, "%s: mean (SE of the difference %.3f s)", version, se)
 		assert.Less(t, 4*se, rt.tick.Seconds(), "%s: enough trials to tell one tick apart", version)
 		for _, p := range []float64{.1, .5, .9} {
-			assert.InDelta(t, q(etcd, p), q(model, p), tol, "%s: p%v", version, p*100)
+			seDiff := math.Hypot(seq(etcd, p), seq(model, p))
+			assert.InDelta(t, q(etcd, p), q(model, p), tol+3*seDiff, "%s: p%v (SE of the difference %.3f s)", version, p*100, seDiff)
 		}
 	}
 }
