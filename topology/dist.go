@@ -198,8 +198,9 @@ const (
 // floor at each cell edge j (0 at j = 0; the last edge, +Inf, is never
 // read: its cell is exact). float32 keeps a table in 16 KiB; its rounding,
 // 6e-8 of the excess, is a fraction of a nanosecond on links of tens of
-// milliseconds and up to about 15 ns in the tail of a 300 ms link: far
-// below the latency histograms' 1 % buckets.
+// milliseconds and tens of nanoseconds in the tail of a 300 ms link with a
+// wide tail (95 ns with a 600 ms p90): far below the latency histograms'
+// 1 % buckets.
 type bodyTable [bodyCells + 1]float32
 
 // newBodyTable tabulates the body of a log-normal with parameters mu and
@@ -293,6 +294,11 @@ func fitShape(p50, tail time.Duration, tailQuantile float64, s Shape) (Dist, err
 	if gap == 0 {
 		gap = DefaultFloorGap(p50, tail)
 	}
+	if gap == 0 {
+		// p50 = 1 ns: half of it rounds to 0, and a log-normal body
+		// needs room above its floor (μ = ln 0).
+		return Dist{}, fmt.Errorf("topology: fit: p50 %v is too small for a log-normal with a floor below it", p50)
+	}
 	d := Dist{kind: KindLognormal, p50: p50, floor: float64(p50 - gap)}
 	if s.Spike.Prob > 0 {
 		d.spikeP = s.Spike.Prob
@@ -372,7 +378,8 @@ func (d Dist) Params() (mu, sigma float64, spike Spike) {
 
 // Sample draws one value. A constant Dist returns its median and consumes
 // no randomness; a log-normal one consumes one Uint64, and one more for a
-// draw in an outer cell (1 in 512) or with a spike. O(1), allocation-free.
+// draw in an outer cell (1 in 512; never for a constant body, σ = 0) or
+// with a spike. O(1), allocation-free.
 func (d Dist) Sample(r *rand.Rand) time.Duration { return d.sample(r) }
 
 // sample is Sample without copying d (the hot path of LatencyModel.OneWay).
@@ -393,12 +400,13 @@ func (d *Dist) sample(r *rand.Rand) time.Duration {
 	default:
 		// An outer cell, exact. The position w in the cell comes from a
 		// fresh word, so that the spike bits stay independent of it. The
-		// upper cells go through Φ⁻¹(u) = −Φ⁻¹(1 − u): 1 − u computed
-		// near 0 keeps w's 53 bits (near 1 a float64 keeps about 41 of
-		// them, and u could round to 1, whose quantile is +Inf). The
-		// tail probability is held at 2⁻⁵³ or more, where normQuantile
-		// (math.Erfcinv, which takes 1 − 2p) is finite: the body is cut
-		// at about 8.2σ, a mass of 1e-16 per side.
+		// upper cells go through Φ⁻¹(u) = −Φ⁻¹(1 − u): u itself could
+		// round to 1, whose quantile is +Inf. (Both tails keep about 42
+		// bits of w in the last cell: math.Erfcinv, behind normQuantile,
+		// computes 1 − 2p itself.) The tail probability is held at 2⁻⁵³
+		// or more, where Erfcinv is finite with room to spare (it first
+		// gives ∓Inf at 2⁻⁵⁵): the body is cut at about 8.2σ, a mass of
+		// 1e-16 per side.
 		k := float64(r.Uint64() >> 11) // w = (k + 0.5)·2⁻⁵³, in (0, 1)
 		var z float64
 		if j < exactCells {
@@ -413,8 +421,15 @@ func (d *Dist) sample(r *rand.Rand) time.Duration {
 		// A spike: its Pareto draw comes from a fresh uniform.
 		x += min(d.xm*math.Pow(1-r.Float64(), -1/d.alpha), d.spikeM)
 	}
-	return time.Duration(x + 0.5)
+	// Held below maxDraw, so that a fit of extreme spread (σ ≈ 9 for a
+	// 60 s p90 over a 1 ms p50, which the RTT data allows) cannot overflow
+	// a Duration into a negative delay.
+	return time.Duration(min(x, maxDraw) + 0.5)
 }
+
+// maxDraw is the largest draw (ns), 2^62 ns (146 years): a bound against
+// overflow, not a model of anything.
+const maxDraw = float64(1 << 62)
 
 // CDF returns P(X <= x).
 func (d Dist) CDF(x time.Duration) float64 {
@@ -430,9 +445,10 @@ func (d Dist) CDF(x time.Duration) float64 {
 // Quantile returns the q-quantile for q in [0, 1] (it panics otherwise):
 // the median for a constant Dist; for a log-normal one, the smallest x with
 // CDF(x) >= q found by bisection on the exact mixture CDF to within 1 ns
-// (Quantile(0) is the floor; Quantile(1) is the largest possible value, the
-// body's 1−1e-15 quantile plus the spike cap). O(60 × 256) operations; not
-// for the hot path.
+// (Quantile(0) is the floor; Quantile(1) is the body's 1−1e-15 quantile
+// plus the spike cap, about the largest value: a draw's body reaches its
+// 1−2⁻⁵³ quantile, 8.2σ against 7.9σ). O(60 × 256) operations; not for the
+// hot path.
 func (d Dist) Quantile(q float64) time.Duration {
 	if !(q >= 0 && q <= 1) {
 		panic(fmt.Sprintf("topology: Quantile(%v): q out of range [0, 1]", q))

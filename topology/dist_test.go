@@ -114,6 +114,7 @@ func TestFitErrors(t *testing.T) {
 		{"spike scale", ms(10), ms(12), 0.99, Shape{Spike: Spike{Prob: 0.01, Alpha: 1, Max: 1}}, "topology: spike.scale: 0s must be > 0"},
 		{"spike alpha", ms(10), ms(12), 0.99, Shape{Spike: Spike{Prob: 0.01, Scale: 1, Max: 1}}, "topology: spike.alpha: 0 must be > 0"},
 		{"spike max", ms(10), ms(12), 0.99, Shape{Spike: Spike{Prob: 0.01, Scale: ms(2), Alpha: 1, Max: ms(1)}}, "topology: spike.max: 1ms is below spike.scale 2ms"},
+		{"p50 of 1 ns", 1, 2, 0.99, Shape{}, "topology: fit: p50 1ns is too small for a log-normal with a floor below it"},
 		{"spike prob below resolution", ms(10), ms(12), 0.99, Shape{Spike: Spike{Prob: 1e-12, Scale: 1, Alpha: 1, Max: 1}}, "topology: spike.prob: 1e-12 is below 2.33e-10 (2^-32)"},
 	}
 	for _, tt := range tests {
@@ -310,4 +311,27 @@ func TestConstantBodyIsExact(t *testing.T) {
 	src := seqSource{4095 << 52, 1 << 63}
 	assert.Equal(t, p50, d.Sample(rand.New(&src)))
 	assert.Len(t, src, 1, "one word: no exact-cell draw for a constant body")
+}
+
+// TestExtremeSpreadNeverOverflows draws from the widest fit the RTT data
+// allows, a 60 s p90 over a 1 ms p50 (σ ≈ 9), whose far tail once
+// overflowed a Duration into negative delays (801 of 2·10⁶ draws): every
+// draw now lies between the floor and maxDraw.
+func TestExtremeSpreadNeverOverflows(t *testing.T) {
+	d, err := FitLognormal(time.Millisecond, time.Minute, 0.90)
+	require.NoError(t, err)
+	_, sigma, _ := d.Params()
+	require.Greater(t, sigma, 8.0)
+	r := rand.New(rand.NewPCG(9, 10))
+	capped, outside := 0, 0
+	for range 2_000_000 {
+		switch x := d.Sample(r); {
+		case x < d.Floor() || x > time.Duration(maxDraw):
+			outside++
+		case x == time.Duration(maxDraw):
+			capped++
+		}
+	}
+	assert.Zero(t, outside, "draws below the floor or above maxDraw")
+	assert.Positive(t, capped, "the far tail reaches the cap")
 }
