@@ -131,7 +131,8 @@ const (
 // Random draws come from streams derived from seed (sim.NewRand) by name
 // and node, one per concern: "raft/net" i (one-way delays of messages node i
 // sends), "raft/node" i (service and fsync times at node i), "raft/client"
-// i (client hops at gateway i), "raft/sidetransport" (publication phases),
+// i (client hops at gateway i, for a request without its own hop seed,
+// Request.HopSeed), "raft/sidetransport" (publication phases),
 // "raft/sidetransport/delay" (the key of the side transport's per-update
 // delay draws, closedts.go),
 // "raft/scanner" and "raft/allocator" (replica scanners), and

@@ -68,6 +68,13 @@ type Request struct {
 	// intra-zone round trip.
 	Client    topology.NodeID
 	ClientSet bool
+	// HopSeed, when HopSeeded, keys the draws of the request's client <->
+	// gateway hops; otherwise the gateway's client stream ("raft/client")
+	// gives the key when the request is submitted. A workload draws it
+	// from a stream of its own, so that a request's hops do not depend on
+	// when the other workloads' requests were submitted (Model.SubmitAt).
+	HopSeed   uint64
+	HopSeeded bool
 	// Region is the cluster region where the row is homed (REGIONAL BY ROW
 	// only; ignored elsewhere, and by inserts, whose rows are homed in the
 	// gateway's region).

@@ -11,11 +11,12 @@ import (
 
 // TestEventSavingsChangeNothing checks the model's event savings in
 // fault-free runs — the acknowledgements nothing reads (raft
-// Model.ackMatters) and the client's reply reported without an event
-// (Model.finishAfter): a run with them has exactly the result of the same
-// run scheduling every event (a trace turns the savings off), events
-// apart, and dispatches fewer events. ZONE (3 voters) and REGION (5
-// voters) survival.
+// Model.ackMatters), the client's reply reported without an event
+// (Model.finishAfter), and the requests a workload submits ahead of their
+// start (Model.SubmitAt, generator.scheduleArrival): a run with them has
+// exactly the result of the same run scheduling every event (a trace turns
+// the savings off), events apart, and dispatches fewer events. ZONE (3
+// voters) and REGION (5 voters) survival.
 func TestEventSavingsChangeNothing(t *testing.T) {
 	for _, survival := range []string{"zone", "region"} {
 		t.Run(survival, func(t *testing.T) {

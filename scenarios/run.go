@@ -525,6 +525,7 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 		}
 		g := &generator{
 			e: e, m: m, r: sim.NewRand(s.Seed, sim.StreamID("workload", wi)),
+			hops:  sim.NewRand(s.Seed, sim.StreamID("workload/hop", wi)),
 			table: raft.TableID(ti), gateways: w.gatewayNodes(c, dbRegion),
 			up: up, fallback: w.fallbackNodes(c, dbRegion), sink: rec,
 			ranges: 1 << 20, keys: 1 << 30, rate: rate,

@@ -15,10 +15,14 @@ import (
 // process whose rate follows the entry's schedule. Each generator draws
 // from its own random stream.
 type generator struct {
-	e     *sim.Engine
-	id    sim.HandlerID
-	m     *raft.Model
-	r     *rand.Rand
+	e  *sim.Engine
+	id sim.HandlerID
+	m  *raft.Model
+	r  *rand.Rand
+	// hops keys each request's client hops (raft.Request.HopSeed), a
+	// stream of the workload's own ("workload/hop"), drawn in the order
+	// of the workload's requests however far ahead they are submitted.
+	hops  *rand.Rand
 	table raft.TableID
 	// valueBytes is the workload's value_bytes.
 	valueBytes int
@@ -85,31 +89,53 @@ func (g *generator) start() {
 	g.scheduleArrival()
 }
 
+// aheadWindow is how far ahead of its next arrival event a generator
+// submits requests (raft.Model.SubmitAt): the arrivals drawn within it are
+// submitted at once, and the first one past it gets the event.
+const aheadWindow = 100 * time.Millisecond
+
+// scheduleArrival draws the next arrivals after the one just issued. Those
+// within aheadWindow that the model may take ahead of their start
+// (raft.Model.CanSubmitAhead), before the next rate change, are issued at
+// once; the first that is not gets the arrival event. The draws are those
+// of one arrival at a time: the request's, then the gap to the next.
 func (g *generator) scheduleArrival() {
+	g.arrival = 0
 	if g.rate <= 0 {
-		g.arrival = 0
 		return
 	}
-	// The gap in seconds, compared in floating point first: a tiny rate
-	// (1e-300 requests/s) gives a gap far beyond any simulated time.
-	gap := g.r.ExpFloat64() / g.rate
-	if gap >= g.stopAt.Sub(g.e.Now()).Seconds() {
-		g.arrival = 0
-		return
+	from := g.e.Now()
+	limit := min(g.stopAt, from.Add(aheadWindow))
+	if g.nextStep < len(g.steps) {
+		limit = min(limit, g.steps[g.nextStep].at)
 	}
-	at := g.e.Now().Add(time.Duration(gap * float64(time.Second)))
-	if at >= g.stopAt {
-		g.arrival = 0
-		return
+	last := from
+	for {
+		// The gap in seconds, compared in floating point first: a tiny
+		// rate (1e-300 requests/s) gives a gap far beyond any simulated
+		// time.
+		gap := g.r.ExpFloat64() / g.rate
+		if gap >= g.stopAt.Sub(last).Seconds() {
+			return
+		}
+		at := last.Add(time.Duration(gap * float64(time.Second)))
+		if at >= g.stopAt {
+			return
+		}
+		if at >= limit || !g.m.CanSubmitAhead(at) {
+			g.arrival = g.e.StartTimer(at, g.id, kArrival, 0)
+			return
+		}
+		g.issue(at)
+		last = at
 	}
-	g.arrival = g.e.StartTimer(at, g.id, kArrival, 0)
 }
 
 // Handle issues a request or applies a rate change.
 func (g *generator) Handle(ev *sim.Event) {
 	switch ev.Kind {
 	case kArrival:
-		g.issue()
+		g.issue(g.e.Now())
 		g.scheduleArrival()
 	case kRateChange:
 		// Poisson arrivals are memoryless: drop the pending arrival and
@@ -124,7 +150,9 @@ func (g *generator) Handle(ev *sim.Event) {
 	}
 }
 
-func (g *generator) issue() {
+// issue draws a request that starts at instant at (now, or ahead of now
+// with raft.Model.CanSubmitAhead) and submits it.
+func (g *generator) issue(at sim.Time) {
 	op := g.ops[pick(g.cum, g.r.Float64())]
 	tag := g.tagBase + int64(op)
 	req := raft.Request{Op: op, Table: g.table, Region: -1, ValueBytes: g.valueBytes}
@@ -161,7 +189,8 @@ func (g *generator) issue() {
 		}
 		req.Gateway = gw
 	}
-	g.m.Submit(req, tag)
+	req.HopSeed, req.HopSeeded = g.hops.Uint64(), true
+	g.m.SubmitAt(req, tag, at)
 }
 
 // keySet draws a keyed workload's rows (Workload.Keys, Distribution,
