@@ -26,7 +26,15 @@ func (m *Model) Submit(req Request, tag int64) { m.SubmitAt(req, tag, m.eng.Now(
 // records can differ between now and at. That holds in a run without
 // faults (nothing changes which nodes are up, and no failover component
 // reads the request) and without a tracer, when no traffic mark falls in
-// [now, at) (Submit counts the client's statement bytes).
+// [now, at) (Submit counts the client's statement bytes). The answer
+// assumes no fault, tracer or traffic marks are added before at (a run
+// sets them up before it starts).
+//
+// One thing does differ: the request's gateway arrival and deadline are
+// queued when it is submitted, so an event due at the same nanosecond
+// and queued between the submission and the start runs after them, where
+// it would have run before (docs/decisions.md, "Requests submitted
+// ahead").
 func (m *Model) CanSubmitAhead(at sim.Time) bool {
 	now := m.eng.Now()
 	return m.fo == nil && m.tracer == nil && at >= now && !m.markIn(now, at)

@@ -178,6 +178,9 @@ func (g *generator) issue(at sim.Time) {
 			req.Region = g.others[pick(g.othersCum, g.r.Float64())]
 		}
 	}
+	// Drawn before the gateway check, so that the workload's hop stream
+	// stays in step with a run where every gateway is up.
+	req.HopSeed, req.HopSeeded = g.hops.Uint64(), true
 	*g.submitted++
 	if g.up != nil && !g.up(req.Gateway) {
 		gw, ok := g.redirect()
@@ -189,7 +192,6 @@ func (g *generator) issue(at sim.Time) {
 		}
 		req.Gateway = gw
 	}
-	req.HopSeed, req.HopSeeded = g.hops.Uint64(), true
 	g.m.SubmitAt(req, tag, at)
 }
 
