@@ -24,13 +24,16 @@ func draws(d Dist, seed uint64, n int) []float64 {
 	return xs
 }
 
+// fitCase is one fit of a test: FitShape(p50, tail, q, shape).
+type fitCase struct {
+	name      string
+	p50, tail time.Duration
+	q         float64
+	shape     Shape
+}
+
 func TestFitReproducesQuantiles(t *testing.T) {
-	tests := []struct {
-		name      string
-		p50, tail time.Duration
-		q         float64
-		shape     Shape
-	}{
+	tests := []fitCase{
 		{"crdb-demo link, default tail", ms(66), ms(68), 0.99, Shape{Spike: DefaultSpike}},
 		{"long link, default tail", ms(146), ms(148), 0.99, Shape{Spike: DefaultSpike}},
 		{"aws p90 link", 64_432 * time.Microsecond, 69_267 * time.Microsecond, 0.90, Shape{Spike: DefaultSpike}},
@@ -190,12 +193,7 @@ func TestDefaults(t *testing.T) {
 // 0.9999 quantiles — the outer cells and the spike — is within four
 // binomial standard deviations of 10^-3 and 10^-4.
 func TestTableSamplerMatchesCDF(t *testing.T) {
-	shapes := []struct {
-		name      string
-		p50, tail time.Duration
-		q         float64
-		shape     Shape
-	}{
+	shapes := []fitCase{
 		{"crdb-demo link", ms(66), ms(68), 0.99, Shape{Spike: DefaultSpike}},
 		{"aws p90 link", 64_432 * time.Microsecond, 69_267 * time.Microsecond, 0.90, Shape{Spike: DefaultSpike}},
 		{"cross-AZ", time.Millisecond, 1850 * time.Microsecond, 0.99, Shape{Spike: DefaultSpike}},
