@@ -45,21 +45,24 @@ const maxDrain = 10 * time.Minute
 type series struct {
 	table, locality, op, region string
 	hist                        stats.Histogram
-	// timeline bins the requests by the instant they were issued,
-	// completed by the instant they completed (Result.Timeline and
-	// Result.TimelineCompleted); completed is nil with
-	// RunOptions.SkipTimelines.
+	// timeline bins the requests by the instant they were issued (the
+	// bins of Result.Timeline). byCompletion says whether the run also
+	// bins them by the instant they completed (the points of
+	// Result.TimelineCompleted), and so keeps both timelines (not with
+	// RunOptions.SkipTimelines).
 	//
-	// Most requests start and end in one bin, where both series record
-	// them alike. So while the run lasts, with both series kept, timeline
-	// holds only those, recorded once; crossOut (by start) and crossIn (by
-	// end) hold the requests that end in a later bin, and completed is
-	// nil. joinTimelines then makes timeline and completed whole: a bin's
-	// histogram merged from its parts holds what recording every request
-	// in it would (stats.Histogram.Merge), so the results are the same.
-	timeline, completed *stats.Series
-	crossOut, crossIn   *stats.Series
-	maxOK               time.Duration // the worst latency of a successful request
+	// Most requests start and end in one bin, where both timelines record
+	// them alike. So while the run lasts, with both kept, timeline holds
+	// only those, recorded once; crossOut (by start) and crossIn (by end)
+	// hold the requests that end in a later bin. joinTimelines then makes
+	// timeline whole and the points by completion from timeline and
+	// crossIn: a bin's histogram merged from its parts holds what
+	// recording every request in it would (stats.Histogram.Merge), so the
+	// results are the same.
+	timeline          *stats.Series
+	crossOut, crossIn *stats.Series
+	byCompletion      bool
+	maxOK             time.Duration // the worst latency of a successful request
 	// calm holds the latencies of requests that ended before the first
 	// fault started.
 	calm stats.Histogram
@@ -108,33 +111,76 @@ func recordSample(ts *stats.Series, at int64, sample stats.Sample, o raft.Outcom
 	}
 }
 
-// joinTimelines makes s.timeline and s.completed whole at the end of the
-// run (see series.timeline); a no-op without bins by completion or once
-// done.
-func (s *series) joinTimelines() {
+// joinTimelines makes s.timeline whole and appends s's points by
+// completion to pts, at the end of the run (see series.timeline); a no-op
+// without bins by completion or once done. A
+// bin by completion is the same bin of timeline (before the join) and of
+// crossIn, whose histograms scratch merges, bin by bin, only for the
+// quantiles: a bin's histogram merged from its parts holds what
+// recording every request in it would (stats.Histogram.Merge).
+func (s *series) joinTimelines(scratch *stats.Histogram, pts []TimelinePoint) []TimelinePoint {
 	if s.crossIn == nil {
-		return
+		return pts
 	}
-	c := s.timeline.Clone()
-	c.Merge(s.crossIn)
+	width := int64(s.timeline.Width())
+	tl, in := s.timeline.Bins(), s.crossIn.Bins()
+	var first, last int64 = 1<<63 - 1, -1 << 63
+	for _, bins := range [][]stats.Bin{tl, in} {
+		if len(bins) > 0 {
+			first, last = min(first, bins[0].Start/width), max(last, bins[len(bins)-1].Start/width)
+		}
+	}
+	at := func(bins []stats.Bin, k int64) *stats.Bin {
+		if len(bins) == 0 {
+			return nil
+		}
+		if i := k - bins[0].Start/width; i >= 0 && i < int64(len(bins)) {
+			return &bins[i]
+		}
+		return nil
+	}
+	for k := first; k <= last; k++ {
+		a, b := at(tl, k), at(in, k)
+		switch {
+		case a == nil || a.Count == 0:
+			pts = s.appendPoint(pts, b)
+		case b == nil || b.Count == 0:
+			pts = s.appendPoint(pts, a)
+		default:
+			scratch.Reset()
+			scratch.Merge(&a.Latency)
+			scratch.Merge(&b.Latency)
+			joined := stats.Bin{Start: a.Start, Count: a.Count + b.Count, Errors: a.Errors + b.Errors,
+				Ambiguous: a.Ambiguous + b.Ambiguous, Latency: *scratch}
+			pts = s.appendPoint(pts, &joined)
+		}
+	}
 	s.timeline.Merge(s.crossOut)
-	s.completed, s.crossIn, s.crossOut = c, nil, nil
+	s.crossIn, s.crossOut = nil, nil
+	return pts
 }
 
 // appendPoints appends the non-empty bins of ts, one of s's timelines, to
 // pts as TimelinePoints.
 func (s *series) appendPoints(pts []TimelinePoint, ts *stats.Series) []TimelinePoint {
-	for _, b := range ts.Bins() {
-		if b.Count == 0 {
-			continue
-		}
-		pts = append(pts, TimelinePoint{
-			TS: sim.Time(b.Start).Seconds(), Table: s.table, Op: s.op, ClientRegion: s.region,
-			Count: b.Count, Errors: b.Errors, Ambiguous: b.Ambiguous,
-			P50Ms: ms(b.Latency.Quantile(0.5)), P99Ms: ms(b.Latency.Quantile(0.99)),
-		})
+	bins := ts.Bins()
+	for i := range bins {
+		pts = s.appendPoint(pts, &bins[i])
 	}
 	return pts
+}
+
+// appendPoint appends bin b of one of s's timelines to pts as a
+// TimelinePoint, unless it is empty (or nil).
+func (s *series) appendPoint(pts []TimelinePoint, b *stats.Bin) []TimelinePoint {
+	if b == nil || b.Count == 0 {
+		return pts
+	}
+	return append(pts, TimelinePoint{
+		TS: sim.Time(b.Start).Seconds(), Table: s.table, Op: s.op, ClientRegion: s.region,
+		Count: b.Count, Errors: b.Errors, Ambiguous: b.Ambiguous,
+		P50Ms: ms(b.Latency.Quantile(0.5)), P99Ms: ms(b.Latency.Quantile(0.99)),
+	})
 }
 
 // stall returns the tracker of range index ri of s, growing s.stalls.
@@ -514,6 +560,10 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 	if !o.SkipExplain {
 		expect = s.expectations(cfTables)
 	}
+	// The timelines' bins, and how many span the measured interval (by
+	// start, every measured request's bin).
+	width := TimelineInterval(s.Warmup + s.Duration)
+	bins := int((s.Warmup+s.Duration-1)/width - s.Warmup/width + 1)
 	for wi, w := range s.Workload {
 		ti := s.TableIndex(w.Table)
 		t := s.Tables[ti]
@@ -544,13 +594,15 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 		for _, op := range ops {
 			rec.series = append(rec.series, series{
 				table: t.Name, locality: t.Locality.String(), op: op.String(), region: w.Region, app: w.App, appRegion: w.DBRegion(),
-				timeline: stats.NewSeries(TimelineInterval(s.Warmup + s.Duration)),
+				timeline: stats.NewSeries(width),
 				attr:     newAttribution(len(c.Regions)),
 			})
+			sr := &rec.series[len(rec.series)-1]
+			sr.timeline.Reserve(bins)
 			if !o.SkipTimelines {
-				sr := &rec.series[len(rec.series)-1]
-				sr.crossOut = stats.NewSeries(TimelineInterval(s.Warmup + s.Duration))
-				sr.crossIn = stats.NewSeries(TimelineInterval(s.Warmup + s.Duration))
+				sr.byCompletion = true
+				sr.crossOut = stats.NewSeries(width)
+				sr.crossIn = stats.NewSeries(width)
 			}
 			if expect != nil {
 				rec.series[len(rec.series)-1].expect = expect[wi][op]
@@ -818,8 +870,24 @@ func (s *Scenario) leaseResults(res *Result, m *raft.Model, end sim.Time) {
 // result assembles the Result of a finished run, joining the recorder's
 // timelines first (series.joinTimelines).
 func (s *Scenario) result(rec *recorder, e *sim.Engine) *Result {
+	// Join the timelines, filing the points by completion in one slice
+	// sized for them all (each series' at most: its bins by start and by
+	// end).
+	var scratch stats.Histogram
+	var byStart, byEnd int
 	for i := range rec.series {
-		rec.series[i].joinTimelines()
+		sr := &rec.series[i]
+		byStart += len(sr.timeline.Bins())
+		if sr.byCompletion {
+			byStart += len(sr.crossOut.Bins())
+			byEnd += len(sr.timeline.Bins()) + len(sr.crossIn.Bins())
+		}
+	}
+	// In the order of the series, as Result.TimelineCompleted lists them
+	// (a series without measured requests has no points).
+	completed := make([]TimelinePoint, 0, byEnd)
+	for i := range rec.series {
+		completed = rec.series[i].joinTimelines(&scratch, completed)
 	}
 	res := &Result{
 		Scenario: s.Name, Seed: s.Seed,
@@ -834,8 +902,8 @@ func (s *Scenario) result(rec *recorder, e *sim.Engine) *Result {
 		Stats:             []Stat{},
 		Unavailability:    []Unavailability{},
 		Leases:            []LeaseEvent{},
-		Timeline:          []TimelinePoint{},
-		TimelineCompleted: []TimelinePoint{},
+		Timeline:          make([]TimelinePoint, 0, byStart),
+		TimelineCompleted: completed,
 		Faults:            []FaultWindow{},
 		Tables:            []TableInfo{},
 		TimelineSeconds:   TimelineInterval(s.Warmup + s.Duration).Seconds(),
@@ -865,9 +933,8 @@ func (s *Scenario) result(rec *recorder, e *sim.Engine) *Result {
 			errs += b.Errors
 			ambiguous += b.Ambiguous
 		}
-		if sr.completed != nil {
+		if sr.byCompletion {
 			res.Timeline = sr.appendPoints(res.Timeline, sr.timeline)
-			res.TimelineCompleted = sr.appendPoints(res.TimelineCompleted, sr.completed)
 		}
 		h := sr.hist.Clone()
 		res.Stats = append(res.Stats, Stat{

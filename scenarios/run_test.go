@@ -110,7 +110,7 @@ func TestTimelineBinsByStartAndByCompletion(t *testing.T) {
 	s := shortBuiltin(t, "default")
 	rec := &recorder{from: 0, until: sim.Time(10 * time.Second), series: []series{{
 		table: "t", op: "write", region: "r",
-		timeline: stats.NewSeries(time.Second), crossOut: stats.NewSeries(time.Second), crossIn: stats.NewSeries(time.Second),
+		timeline: stats.NewSeries(time.Second), crossOut: stats.NewSeries(time.Second), crossIn: stats.NewSeries(time.Second), byCompletion: true,
 	}}}
 	at := func(s float64) sim.Time { return sim.Time(s * float64(time.Second)) }
 	// Issued at 1.9 s, 2.0 s and 2.5 s; the first stalls 3 s (a failover)

@@ -17,10 +17,11 @@ import (
 // one bin, some crossing one or several bin edges, ending at an edge,
 // errors, ambiguous ones and slow ones — into a series as a run does (each
 // request once while it stays in its bin, joined at the end) and into two
-// series recorded directly by start and by end, and finds every bin alike.
+// series recorded directly by start and by end, and finds every bin by
+// start alike, and every point by completion.
 func TestJoinedTimelinesEqualDirectOnes(t *testing.T) {
 	const width = time.Second
-	split := series{timeline: stats.NewSeries(width), crossOut: stats.NewSeries(width), crossIn: stats.NewSeries(width)}
+	split := series{table: "t", op: "read", region: "r", timeline: stats.NewSeries(width), crossOut: stats.NewSeries(width), crossIn: stats.NewSeries(width)}
 	byStart, byEnd := stats.NewSeries(width), stats.NewSeries(width)
 	r := rand.New(rand.NewPCG(1, 2))
 	outcomes := []raft.Outcome{raft.OK, raft.OK, raft.OK, raft.Failed, raft.Ambiguous}
@@ -45,23 +46,22 @@ func TestJoinedTimelinesEqualDirectOnes(t *testing.T) {
 		recordSample(byEnd, int64(end), sample, o)
 	}
 	require.Greater(t, crossed, 500, "enough requests cross a bin edge")
-	assert.Nil(t, split.completed, "no bins by completion before the join")
-	split.joinTimelines()
-	require.NotNil(t, split.completed)
-	split.joinTimelines() // a no-op once done
-	for _, c := range []struct {
-		name       string
-		got, wante *stats.Series
-	}{{"by start", split.timeline, byStart}, {"by end", split.completed, byEnd}} {
-		got, want := c.got.Bins(), c.wante.Bins()
-		require.Equal(t, len(want), len(got), c.name)
-		for i := range want {
-			g, w := &got[i], &want[i]
-			assert.Equal(t, []any{w.Start, w.Count, w.Errors, w.Ambiguous, w.Slow},
-				[]any{g.Start, g.Count, g.Errors, g.Ambiguous, g.Slow}, "%s bin %d", c.name, i)
-			assert.Equal(t, []any{w.Latency.Count(), w.Latency.Sum(), w.Latency.Min(), w.Latency.Max()},
-				[]any{g.Latency.Count(), g.Latency.Sum(), g.Latency.Min(), g.Latency.Max()}, "%s bin %d", c.name, i)
-			assert.Equal(t, w.Latency.CDF(), g.Latency.CDF(), "%s bin %d", c.name, i)
-		}
+	var scratch stats.Histogram
+	completed := split.joinTimelines(&scratch, nil)
+	assert.Nil(t, split.crossIn, "joined")
+	assert.Empty(t, split.joinTimelines(&scratch, nil), "a no-op once done")
+	got, want := split.timeline.Bins(), byStart.Bins()
+	require.Equal(t, len(want), len(got))
+	for i := range want {
+		g, w := &got[i], &want[i]
+		assert.Equal(t, []any{w.Start, w.Count, w.Errors, w.Ambiguous, w.Slow},
+			[]any{g.Start, g.Count, g.Errors, g.Ambiguous, g.Slow}, "bin %d", i)
+		assert.Equal(t, []any{w.Latency.Count(), w.Latency.Sum(), w.Latency.Min(), w.Latency.Max()},
+			[]any{g.Latency.Count(), g.Latency.Sum(), g.Latency.Min(), g.Latency.Max()}, "bin %d", i)
+		assert.Equal(t, w.Latency.CDF(), g.Latency.CDF(), "bin %d", i)
 	}
+	// By completion, only the points are kept: each bin's count, errors
+	// and quantiles as the series recorded directly by end has them.
+	direct := series{table: split.table, op: split.op, region: split.region}
+	assert.Equal(t, direct.appendPoints(nil, byEnd), completed)
 }

@@ -42,6 +42,7 @@ type Series struct {
 	relAcc float64 // relative accuracy of the bins' histograms
 	first  int64   // bin number of bins[0]
 	bins   []Bin   // dense from first to the latest bin recorded
+	expect int     // bins to make room for at the first record (Reserve)
 }
 
 // NewSeries returns an empty series with bins width nanoseconds wide whose
@@ -52,6 +53,12 @@ func NewSeries(width time.Duration) *Series {
 	}
 	return &Series{width: int64(width), relAcc: DefaultRelativeAccuracy}
 }
+
+// Reserve makes room for n bins, allocated at the first record, so that a
+// series expected to span n bins does not grow its bins one by one (a
+// bin is some 200 bytes). It changes nothing else: the series still spans
+// what it records.
+func (s *Series) Reserve(n int) { s.expect = n }
 
 // Width returns the width of each bin in nanoseconds.
 func (s *Series) Width() time.Duration { return time.Duration(s.width) }
@@ -114,6 +121,9 @@ func (s *Series) MarkSlow(at int64) {
 func (s *Series) binIndex(k int64) int {
 	if len(s.bins) == 0 {
 		s.first = k
+		if cap(s.bins) == 0 && s.expect > 0 {
+			s.bins = make([]Bin, 0, s.expect)
+		}
 		s.bins = append(s.bins, s.newBin(k))
 		return 0
 	}
