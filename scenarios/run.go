@@ -603,6 +603,8 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 				sr.byCompletion = true
 				sr.crossOut = stats.NewSeries(width)
 				sr.crossIn = stats.NewSeries(width)
+				sr.crossOut.Reserve(bins)
+				sr.crossIn.Reserve(bins + 1) // the drain's first
 			}
 			if expect != nil {
 				rec.series[len(rec.series)-1].expect = expect[wi][op]

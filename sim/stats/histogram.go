@@ -106,11 +106,14 @@ type sparseBucket struct {
 // slower, its busier bins searching some 60 buckets on every record.
 const sparseMax = 32
 
-// makeHistogram returns an empty histogram value with the given accuracy.
+// makeHistogram returns an empty histogram value with the given accuracy
+// (of DefaultRelativeAccuracy, a copy of defaultBuckets' parameters: a
+// timeline makes one per bin, and init takes two logarithms).
 func makeHistogram(relAccuracy float64) Histogram {
-	var h Histogram
-	h.init(relAccuracy)
-	return h
+	if d := &defaultBuckets; relAccuracy == DefaultRelativeAccuracy {
+		return Histogram{relAcc: d.relAcc, lnGamma: d.lnGamma, invLn: d.invLn, repFactor: d.repFactor, maxIndex: d.maxIndex}
+	}
+	return newParams(relAccuracy)
 }
 
 func (h *Histogram) init(relAccuracy float64) {
@@ -209,7 +212,15 @@ type Sample struct {
 
 // defaultBuckets is a histogram of DefaultRelativeAccuracy, whose index
 // function NewSample uses (the very computation Record does).
-var defaultBuckets = makeHistogram(DefaultRelativeAccuracy)
+var defaultBuckets = newParams(DefaultRelativeAccuracy)
+
+// newParams returns an empty histogram with the given accuracy, its
+// parameters computed.
+func newParams(relAccuracy float64) Histogram {
+	var h Histogram
+	h.init(relAccuracy)
+	return h
+}
 
 // NewSample returns latency v (ns) ready to record, clamped as Record
 // clamps it. O(1).
