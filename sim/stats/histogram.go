@@ -278,8 +278,13 @@ func (h *Histogram) add(idx int, n uint64) {
 			sp[k].n += n
 			return
 		}
-		if len(h.sparse) < sparseMax {
-			h.sparse = slices.Insert(h.sparse, k, sparseBucket{idx, n})
+		if len(sp) < sparseMax {
+			if len(sp) == cap(sp) {
+				// Grown 4, 8, 16, 32 (append's first steps, 1 and 2,
+				// cost a bin with a few requests two allocations more).
+				sp = append(make([]sparseBucket, 0, min(max(4, 2*len(sp)), sparseMax)), sp...)
+			}
+			h.sparse = slices.Insert(sp, k, sparseBucket{idx, n})
 			return
 		}
 		h.densify()
