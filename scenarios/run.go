@@ -111,17 +111,11 @@ func recordSample(ts *stats.Series, at int64, sample stats.Sample, o raft.Outcom
 	}
 }
 
-// joinTimelines makes s.timeline whole and appends s's points by
-// completion to pts, at the end of the run (see series.timeline); a no-op
-// without bins by completion or once done. A
-// bin by completion is the same bin of timeline (before the join) and of
-// crossIn, whose histograms scratch merges, bin by bin, only for the
-// quantiles: a bin's histogram merged from its parts holds what
-// recording every request in it would (stats.Histogram.Merge).
-func (s *series) joinTimelines(scratch *stats.Histogram, pts []TimelinePoint) []TimelinePoint {
-	if s.crossIn == nil {
-		return pts
-	}
+// byEnd calls f with every bin by completion of s, in time order: its
+// parts in timeline (before the join) and in crossIn, nil where s has no
+// such bin. s must keep bins by completion and not be joined yet
+// (crossIn != nil).
+func (s *series) byEnd(f func(a, b *stats.Bin)) {
 	width := int64(s.timeline.Width())
 	tl, in := s.timeline.Bins(), s.crossIn.Bins()
 	var first, last int64 = 1<<63 - 1, -1 << 63
@@ -140,7 +134,38 @@ func (s *series) joinTimelines(scratch *stats.Histogram, pts []TimelinePoint) []
 		return nil
 	}
 	for k := first; k <= last; k++ {
-		a, b := at(tl, k), at(in, k)
+		f(at(tl, k), at(in, k))
+	}
+}
+
+// completedPoints returns how many points by completion joinTimelines
+// will append for s: its bins by completion with a request (0 without
+// bins by completion, or once joined).
+func (s *series) completedPoints() int {
+	if s.crossIn == nil {
+		return 0
+	}
+	n := 0
+	s.byEnd(func(a, b *stats.Bin) {
+		if a != nil && a.Count > 0 || b != nil && b.Count > 0 {
+			n++
+		}
+	})
+	return n
+}
+
+// joinTimelines makes s.timeline whole and appends s's points by
+// completion to pts, at the end of the run (see series.timeline); a no-op
+// without bins by completion or once done. A bin by completion is the
+// same bin of timeline (before the join) and of crossIn, whose histograms
+// scratch merges, bin by bin, only for the quantiles: a bin's histogram
+// merged from its parts holds what recording every request in it would
+// (stats.Histogram.Merge).
+func (s *series) joinTimelines(scratch *stats.Histogram, pts []TimelinePoint) []TimelinePoint {
+	if s.crossIn == nil {
+		return pts
+	}
+	s.byEnd(func(a, b *stats.Bin) {
 		switch {
 		case a == nil || a.Count == 0:
 			pts = s.appendPoint(pts, b)
@@ -154,7 +179,7 @@ func (s *series) joinTimelines(scratch *stats.Histogram, pts []TimelinePoint) []
 				Ambiguous: a.Ambiguous + b.Ambiguous, Latency: *scratch}
 			pts = s.appendPoint(pts, &joined)
 		}
-	}
+	})
 	s.timeline.Merge(s.crossOut)
 	s.crossIn, s.crossOut = nil, nil
 	return pts
@@ -221,6 +246,10 @@ type recorder struct {
 	path       raft.Path
 	hasPath    bool
 	checkPaths bool
+	// joined: the timelines are joined (Scenario.result), and completed
+	// holds the points by completion.
+	joined    bool
+	completed []TimelinePoint
 }
 
 // Contended records the latch wait of a keyed request the model is about
@@ -603,8 +632,10 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 				sr.byCompletion = true
 				sr.crossOut = stats.NewSeries(width)
 				sr.crossIn = stats.NewSeries(width)
-				sr.crossOut.Reserve(bins)
-				sr.crossIn.Reserve(bins + 1) // the drain's first
+				// A crossing series may see a few requests: at most 64
+				// bins (12 KiB) reserved, then grown as needed.
+				sr.crossOut.Reserve(min(bins, 64))
+				sr.crossIn.Reserve(min(bins+1, 64)) // the drain's first
 			}
 			if expect != nil {
 				rec.series[len(rec.series)-1].expect = expect[wi][op]
@@ -872,24 +903,34 @@ func (s *Scenario) leaseResults(res *Result, m *raft.Model, end sim.Time) {
 // result assembles the Result of a finished run, joining the recorder's
 // timelines first (series.joinTimelines).
 func (s *Scenario) result(rec *recorder, e *sim.Engine) *Result {
-	// Join the timelines, filing the points by completion in one slice
-	// sized for them all (each series' at most: its bins by start and by
-	// end).
-	var scratch stats.Histogram
-	var byStart, byEnd int
-	for i := range rec.series {
-		sr := &rec.series[i]
-		byStart += len(sr.timeline.Bins())
-		if sr.byCompletion {
-			byStart += len(sr.crossOut.Bins())
-			byEnd += len(sr.timeline.Bins()) + len(sr.crossIn.Bins())
+	// Join the timelines, once: the points by completion go into one
+	// slice of exactly their number, in the order of the series, as
+	// Result.TimelineCompleted lists them (a series without measured
+	// requests has none); a second result of rec reuses them.
+	if !rec.joined {
+		n := 0
+		for i := range rec.series {
+			n += rec.series[i].completedPoints()
 		}
+		var scratch stats.Histogram
+		rec.completed = make([]TimelinePoint, 0, n)
+		for i := range rec.series {
+			rec.completed = rec.series[i].joinTimelines(&scratch, rec.completed)
+		}
+		rec.joined = true
 	}
-	// In the order of the series, as Result.TimelineCompleted lists them
-	// (a series without measured requests has no points).
-	completed := make([]TimelinePoint, 0, byEnd)
+	// The points by start: one per bin with a request, of the series that
+	// keep both timelines.
+	byStart := 0
 	for i := range rec.series {
-		completed = rec.series[i].joinTimelines(&scratch, completed)
+		if sr := &rec.series[i]; sr.byCompletion {
+			bins := sr.timeline.Bins()
+			for j := range bins {
+				if bins[j].Count > 0 {
+					byStart++
+				}
+			}
+		}
 	}
 	res := &Result{
 		Scenario: s.Name, Seed: s.Seed,
@@ -905,7 +946,7 @@ func (s *Scenario) result(rec *recorder, e *sim.Engine) *Result {
 		Unavailability:    []Unavailability{},
 		Leases:            []LeaseEvent{},
 		Timeline:          make([]TimelinePoint, 0, byStart),
-		TimelineCompleted: completed,
+		TimelineCompleted: rec.completed,
 		Faults:            []FaultWindow{},
 		Tables:            []TableInfo{},
 		TimelineSeconds:   TimelineInterval(s.Warmup + s.Duration).Seconds(),

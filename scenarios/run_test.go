@@ -137,6 +137,43 @@ func TestTimelineBinsByStartAndByCompletion(t *testing.T) {
 	assert.InEpsilon(t, 3000, res.Timeline[0].P99Ms, 0.01)
 	assert.InEpsilon(t, 3000, res.TimelineCompleted[1].P99Ms, 0.01)
 	assert.InEpsilon(t, 200, res.TimelineCompleted[0].P99Ms, 0.01)
+	// A second result of the recorder has the same points.
+	again := s.result(rec, sim.NewEngine())
+	assert.Equal(t, res.Timeline, again.Timeline)
+	assert.Equal(t, res.TimelineCompleted, again.TimelineCompleted)
+}
+
+// TestTimelinePointsFollowTheSeries: both timelines list their points
+// series by series, each series once and in the same order, and are sized
+// exactly.
+func TestTimelinePointsFollowTheSeries(t *testing.T) {
+	res, err := Run(shortBuiltin(t, "default"))
+	require.NoError(t, err)
+	type key struct{ table, op, region string }
+	order := func(pts []TimelinePoint) []key {
+		var out []key
+		for _, p := range pts {
+			if k := (key{p.Table, p.Op, p.ClientRegion}); len(out) == 0 || out[len(out)-1] != k {
+				out = append(out, k)
+			}
+		}
+		return out
+	}
+	var stats []key
+	for _, st := range res.Stats {
+		stats = append(stats, key{st.Table, st.Op, st.ClientRegion})
+	}
+	require.Greater(t, len(stats), 3)
+	assert.ElementsMatch(t, stats, order(res.Timeline), "each series once")
+	assert.Equal(t, order(res.Timeline), order(res.TimelineCompleted))
+	assert.Equal(t, len(res.Timeline), cap(res.Timeline))
+	assert.Equal(t, len(res.TimelineCompleted), cap(res.TimelineCompleted))
+	// Without timelines, nothing is reserved for them.
+	s := shortBuiltin(t, "default")
+	skipped, err := RunWith(s, RunOptions{SkipTimelines: true})
+	require.NoError(t, err)
+	assert.Zero(t, cap(skipped.Timeline))
+	assert.Zero(t, cap(skipped.TimelineCompleted))
 }
 
 // TestResultJSONCarriesMergeableHistograms: every stat's latency

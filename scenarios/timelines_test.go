@@ -21,7 +21,8 @@ import (
 // start alike, and every point by completion.
 func TestJoinedTimelinesEqualDirectOnes(t *testing.T) {
 	const width = time.Second
-	split := series{table: "t", op: "read", region: "r", timeline: stats.NewSeries(width), crossOut: stats.NewSeries(width), crossIn: stats.NewSeries(width)}
+	split := series{table: "t", op: "read", region: "r", byCompletion: true,
+		timeline: stats.NewSeries(width), crossOut: stats.NewSeries(width), crossIn: stats.NewSeries(width)}
 	byStart, byEnd := stats.NewSeries(width), stats.NewSeries(width)
 	r := rand.New(rand.NewPCG(1, 2))
 	outcomes := []raft.Outcome{raft.OK, raft.OK, raft.OK, raft.Failed, raft.Ambiguous}

@@ -253,3 +253,31 @@ func TestSeriesBinsStartLikeTheirNeighbour(t *testing.T) {
 	assert.Len(t, s.bins[3].Latency.counts, len(s.bins[2].Latency.counts))
 	assert.Equal(t, time.Millisecond, s.bins[3].Latency.Quantile(0.5))
 }
+
+// TestSeriesReserve: a series makes room for the bins it was told of at
+// its first record, and keeps it when a bin comes in front.
+func TestSeriesReserve(t *testing.T) {
+	s := NewSeries(time.Second)
+	s.Reserve(100)
+	assert.Zero(t, cap(s.bins), "nothing before the first record")
+	s.Record(5*int64(time.Second), time.Millisecond, true)
+	assert.Equal(t, 100, cap(s.bins))
+	s.Record(3*int64(time.Second), time.Millisecond, true) // in front
+	assert.Len(t, s.bins, 3)
+	assert.Equal(t, 100, cap(s.bins))
+}
+
+// TestSparseGrowsByFours: a sparse histogram's bucket list grows 4, 8,
+// 16, 32, then turns dense.
+func TestSparseGrowsByFours(t *testing.T) {
+	h := makeHistogram(DefaultRelativeAccuracy)
+	h.sparseOK = true
+	var caps []int
+	for i := range sparseMax {
+		h.Record(time.Duration(math.Pow(1.1, float64(i+100)))) // each its own bucket
+		if len(caps) == 0 || caps[len(caps)-1] != cap(h.sparse) {
+			caps = append(caps, cap(h.sparse))
+		}
+	}
+	assert.Equal(t, []int{4, 8, 16, 32}, caps)
+}

@@ -130,7 +130,7 @@ func (s *Series) binIndex(k int64) int {
 	i := k - s.first
 	switch {
 	case i < 0:
-		bins := make([]Bin, 0, int64(len(s.bins))-i)
+		bins := make([]Bin, 0, max(int64(len(s.bins))-i, int64(s.expect)))
 		for j := k; j < s.first; j++ {
 			bins = append(bins, s.newBin(j))
 		}
