@@ -104,9 +104,9 @@ func (s *Scenario) closedFormTable(ti int, layouts []placement.RangeLayout) clos
 	if t.Locality == placement.LocalityRegionalByRow {
 		ct.Partitions = make([][]int, len(c.Regions))
 	}
-	ct.Ranges = make([]placement.Layout, 0, len(layouts))
-	for i, l := range layouts {
-		ct.Ranges = append(ct.Ranges, l.Layout)
+	for i := range layouts {
+		l := &layouts[i]
+		ct.AddRange(l.Layout)
 		ct.Global = ct.Global || l.GlobalReads
 		if ct.Partitions != nil {
 			reg := c.RegionIndex(l.Partition)

@@ -366,7 +366,7 @@ func (s *Scenario) Place() ([][]placement.RangeLayout, error) {
 		return nil, fmt.Errorf("scenarios: Place needs a validated scenario")
 	}
 	out := make([][]placement.RangeLayout, len(s.Tables))
-	err := s.placeEach(false, func(ti int, layouts []placement.RangeLayout) error {
+	err := s.placeEach(false, 0, func(ti int, layouts []placement.RangeLayout) error {
 		out[ti] = layouts
 		return nil
 	})
@@ -381,16 +381,21 @@ func (s *Scenario) Place() ([][]placement.RangeLayout, error) {
 // table's layouts at once (a few hundred bytes a range). With reuse, every
 // table's layouts are written into one buffer: f must not keep the slice
 // (what it copies out of it, the layouts' own slices included, stays
-// valid). It stops at the first error, f's included. The scenario must be
-// validated.
-func (s *Scenario) placeEach(reuse bool, f func(ti int, layouts []placement.RangeLayout) error) error {
+// valid). A limit above 0 places only that many ranges of a larger table
+// (its first ones: see Estimate). It stops at the first error, f's
+// included. The scenario must be validated.
+func (s *Scenario) placeEach(reuse bool, limit int, f func(ti int, layouts []placement.RangeLayout) error) error {
 	c := s.Cluster()
 	db := s.placementDatabase()
 	r := sim.NewRand(s.Seed, sim.StreamID("placement", 0))
 	load := placement.NewLoad(c)
 	var buf []placement.RangeLayout
 	for i, t := range s.Tables {
-		layouts, err := placement.PlaceTableInto(buf, c, db, t.TableSpec(c), r, load)
+		spec := t.TableSpec(c)
+		if limit > 0 {
+			spec.Ranges = min(spec.Ranges, limit)
+		}
+		layouts, err := placement.PlaceTableInto(buf, c, db, spec, r, load)
 		if err != nil {
 			return fmt.Errorf("tables %q: %w", t.Name, err)
 		}
@@ -545,7 +550,7 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 	if !o.SkipExplain {
 		cfTables = make([]closedform.Table, len(s.Tables))
 	}
-	err = s.placeEach(true, func(ti int, layouts []placement.RangeLayout) error {
+	err = s.placeEach(true, 0, func(ti int, layouts []placement.RangeLayout) error {
 		t := s.Tables[ti]
 		_, err := m.AddTable(raft.TableDef{
 			Name: t.Name, Locality: t.Locality, Layouts: layouts, Rows: int(min(t.Rows, 1<<30)),
@@ -845,7 +850,7 @@ func (s *Scenario) leaseResults(res *Result, m *raft.Model, end sim.Time) {
 	transfers := make([]int, len(tables))
 	res.Leases = slices.Grow(res.Leases, len(log)) // one initial lease per range, then the moves
 	for _, ev := range log {
-		r := ranges[ev.Range]
+		r := &ranges[ev.Range]
 		node := c.Nodes[ev.To]
 		le := LeaseEvent{
 			TS: ev.At.Seconds(), Range: index[ev.Range], Table: tables[r.Table].Name,

@@ -101,9 +101,9 @@ func (t *Table) index(rs []int, i int) int {
 
 // layoutIDs numbers the table's layouts so that two ranges get the same
 // number exactly when their layouts are equal in every field, computed
-// once per Table.
+// once per Table (by AddRange as it goes).
 func (t *Table) layoutIDs() []uint32 {
-	if t.ids != nil {
+	if t.ids != nil || t.distinct != nil {
 		return t.ids
 	}
 	t.ids = make([]uint32, len(t.Ranges))

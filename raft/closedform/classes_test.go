@@ -88,3 +88,61 @@ func TestPositionClassesEqualEveryPosition(t *testing.T) {
 		}
 	}
 }
+
+// TestAddRangeEqualsRanges: a table built range by range with AddRange,
+// which keeps one copy of each distinct layout, answers every op for every
+// row, and PositionClasses, as the same table built with Ranges.
+func TestAddRangeEqualsRanges(t *testing.T) {
+	m := demo(t, 800*time.Millisecond)
+	c := m.cluster
+	db := placement.DefaultDatabase("us-east1", "us-west1", "europe-west1")
+	ops := map[string]func(*Table, topology.NodeID, Row) Dist{
+		"read": m.Read, "stale": m.StaleRead, "bounded": m.BoundedRead,
+		"write": m.WriteRow, "insert": m.Insert, "txn": m.Txn,
+	}
+	for _, spec := range []placement.TableSpec{
+		{Name: "rbr", Locality: placement.LocalityRegionalByRow, Ranges: 61},
+		{Name: "rbt", Ranges: 61},
+		{Name: "global", Locality: placement.LocalityGlobal, Ranges: 61},
+	} {
+		layouts, err := placement.PlaceTable(c, db, spec, rand.New(rand.NewPCG(7, 9)), placement.NewLoad(c))
+		require.NoError(t, err)
+		whole := &Table{LOS: true, UniqueChecks: true, TxnRanges: 3}
+		added := &Table{LOS: true, UniqueChecks: true, TxnRanges: 3}
+		if spec.Locality == placement.LocalityRegionalByRow {
+			whole.Partitions = make([][]int, len(c.Regions))
+			added.Partitions = make([][]int, len(c.Regions))
+		}
+		for i, l := range layouts {
+			whole.Ranges = append(whole.Ranges, l.Layout)
+			added.AddRange(l.Layout)
+			whole.Global = whole.Global || l.GlobalReads
+			added.Global = whole.Global
+			if whole.Partitions != nil {
+				reg := c.RegionIndex(l.Partition)
+				whole.Partitions[reg] = append(whole.Partitions[reg], i)
+				added.Partitions[reg] = append(added.Partitions[reg], i)
+			}
+		}
+		assert.Less(t, len(added.distinct), len(layouts), "%s: layouts repeat", spec.Name)
+		for i := range layouts {
+			require.Equal(t, whole.Ranges[i], *added.layout(i), "%s range %d", spec.Name, i)
+		}
+		assert.Equal(t, whole.layoutIDs(), added.layoutIDs(), spec.Name)
+		for region := range c.Regions {
+			require.Equal(t, whole.Len(region), added.Len(region))
+			for name, op := range ops {
+				for _, gw := range []topology.NodeID{0, 4, 8} {
+					for pos := range whole.Len(region) {
+						row := Row{Region: region, Range: pos}
+						assert.Equal(t, op(whole, gw, row), op(added, gw, row), "%s %s gw %d %v", spec.Name, name, gw, row)
+					}
+				}
+			}
+			wr, wc := whole.PositionClasses(region, 3, []int{0, 1, 2})
+			ar, ac := added.PositionClasses(region, 3, []int{0, 1, 2})
+			assert.Equal(t, [][]int{wr, wc}, [][]int{ar, ac}, "%s region %d", spec.Name, region)
+		}
+	}
+	assert.Panics(t, func() { (&Table{Ranges: make([]placement.Layout, 1)}).AddRange(placement.Layout{}) })
+}

@@ -292,6 +292,8 @@ func Done(writes ...Commit) time.Duration {
 // Table is what the closed form needs of a table: its ranges' layouts by
 // range index and, for a REGIONAL BY ROW table, its partitions.
 type Table struct {
+	// Ranges are the table's layouts, in range order; or, for a Table
+	// built with AddRange, nil.
 	Ranges []placement.Layout
 	// Partitions[r] lists the indexes into Ranges of the ranges homed in
 	// cluster region r (REGIONAL BY ROW; nil otherwise).
@@ -307,9 +309,51 @@ type Table struct {
 	Global bool
 
 	// ids numbers equal layouts alike (layoutIDs) and classes keeps
-	// PositionClasses' results, both computed on first use.
-	ids     []uint32
-	classes map[string]positionClasses
+	// PositionClasses' results, both computed on first use; or, for a
+	// Table built with AddRange, ids numbers each range's layout among
+	// distinct, one copy of each (keyed by appendLayoutKey in seen).
+	ids      []uint32
+	classes  map[string]positionClasses
+	distinct []placement.Layout
+	seen     map[string]uint32
+}
+
+// AddRange appends a range of layout l to t, keeping one copy of each
+// distinct layout: a table of 100,000 ranges has a few dozen, where a
+// copy each held some 30 MB for three such tables. A Table is built with
+// AddRange or with Ranges, not both (AddRange panics if Ranges is set).
+func (t *Table) AddRange(l placement.Layout) {
+	if len(t.Ranges) > 0 {
+		panic("closedform: AddRange to a Table built with Ranges")
+	}
+	if t.seen == nil {
+		t.seen = map[string]uint32{}
+	}
+	var kb [64]byte
+	key := appendLayoutKey(kb[:0], &l)
+	id, ok := t.seen[string(key)]
+	if !ok {
+		id = uint32(len(t.distinct))
+		t.seen[string(key)] = id
+		t.distinct = append(t.distinct, l)
+	}
+	t.ids = append(t.ids, id)
+}
+
+// layout returns the layout of range i.
+func (t *Table) layout(i int) *placement.Layout {
+	if t.distinct != nil {
+		return &t.distinct[t.ids[i]]
+	}
+	return &t.Ranges[i]
+}
+
+// numRanges returns the number of ranges.
+func (t *Table) numRanges() int {
+	if t.distinct != nil {
+		return len(t.ids)
+	}
+	return len(t.Ranges)
 }
 
 // Row addresses a request's row as raft.Request does: Region, the row's
@@ -333,8 +377,8 @@ func (t *Table) HomeRegion(region int) int {
 	panic("closedform: REGIONAL BY ROW table without partitions")
 }
 
-// ranges returns the ranges a request for row may address, as indexes
-// into t.Ranges: the row's partition on a REGIONAL BY ROW table; nil, for
+// ranges returns the ranges a request for row may address, as range
+// indexes (layout): the row's partition on a REGIONAL BY ROW table; nil, for
 // the whole table in order, otherwise.
 func (t *Table) ranges(row Row) []int {
 	if t.Partitions == nil {
@@ -346,7 +390,7 @@ func (t *Table) ranges(row Row) []int {
 // count returns the length of a range list from ranges.
 func (t *Table) count(rs []int) int {
 	if rs == nil {
-		return len(t.Ranges)
+		return t.numRanges()
 	}
 	return len(rs)
 }
@@ -354,9 +398,9 @@ func (t *Table) count(rs []int) int {
 // at returns the layout at position i of range list rs (from ranges).
 func (t *Table) at(rs []int, i int) *placement.Layout {
 	if rs == nil {
-		return &t.Ranges[i]
+		return t.layout(i)
 	}
-	return &t.Ranges[rs[i]]
+	return t.layout(rs[i])
 }
 
 // position returns the index of row's range within range list rs.
@@ -380,7 +424,7 @@ func (t *Table) rangeOf(row Row) *placement.Layout {
 func (t *Table) partitionRange(row Row, reg int) *placement.Layout {
 	own := t.ranges(row)
 	p := t.Partitions[reg]
-	return &t.Ranges[p[t.position(own, row)%len(p)]]
+	return t.layout(p[t.position(own, row)%len(p)])
 }
 
 // Request latencies. Each returns the latency the client sees, from

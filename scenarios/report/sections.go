@@ -487,16 +487,17 @@ func byCount(m map[string]int) []counted {
 // per reason, where each range's lease is at the end (its last event), and
 // the first topN moves (events after a range's first).
 func leaseSection(l []scenarios.LeaseEvent) section {
-	seen := map[rangeKey]bool{}
-	last := map[rangeKey]int{}
+	// last[k] is the latest event of range k: one a range (sized for an
+	// initial lease each, as a run's log begins).
+	last := make(map[rangeKey]int, len(l))
 	reasons := map[string]int{}
 	var moves []int
-	for i, e := range l {
+	for i := range l {
+		e := &l[i]
 		k := rangeKey{e.Table, e.Range}
-		if seen[k] {
+		if _, seen := last[k]; seen {
 			moves = append(moves, i)
 		}
-		seen[k] = true
 		last[k] = i
 		reasons[orDash(e.Reason)]++
 	}
@@ -533,7 +534,7 @@ func leaseSection(l []scenarios.LeaseEvent) section {
 	return section{
 		name: "leases",
 		summary: fmt.Sprintf("%s on %s, %s after the first acquisition",
-			plural(len(l), "event"), plural(len(seen), "range"), plural(len(moves), "move")),
+			plural(len(l), "event"), plural(len(last), "range"), plural(len(moves), "move")),
 		parts: parts,
 	}
 }
