@@ -181,6 +181,8 @@ func (s *series) joinTimelines(scratch *stats.Histogram, pts []TimelinePoint) []
 		}
 	})
 	s.timeline.Merge(s.crossOut)
+	s.crossIn.Release()
+	s.crossOut.Release()
 	s.crossIn, s.crossOut = nil, nil
 	return pts
 }
@@ -771,6 +773,11 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 	}
 	res.Impact = s.clientImpacts(res, rec, o.impactHistograms)
 	res.Judge(DefaultSurviveWithin)
+	// Nothing reads the timelines' bins from here on (the result holds
+	// their points and merged copies): later runs may reuse them.
+	for i := range rec.series {
+		rec.series[i].timeline.Release()
+	}
 	return res, nil
 }
 

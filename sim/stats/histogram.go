@@ -249,16 +249,6 @@ func (h *Histogram) RecordSample(s Sample) {
 	h.record(s.v, s.idx)
 }
 
-// reserveLike allocates, in a new histogram (nothing recorded, nothing
-// allocated), the buckets other has allocated (nothing if the accuracies
-// differ or other has none).
-func (h *Histogram) reserveLike(other *Histogram) {
-	if len(other.counts) == 0 || h.relAcc != other.relAcc {
-		return
-	}
-	h.counts, h.base = make([]uint64, len(other.counts)), other.base
-}
-
 // add adds n to bucket idx, in the sparse form while the histogram may and
 // does keep it, else in the dense one (growing it as needed).
 func (h *Histogram) add(idx int, n uint64) {

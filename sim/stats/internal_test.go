@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -280,4 +281,51 @@ func TestSparseGrowsByFours(t *testing.T) {
 		}
 	}
 	assert.Equal(t, []int{4, 8, 16, 32}, caps)
+}
+
+// TestReleasedStorageIsReusedClean: a series made after another is
+// released reuses its bins and bucket storage (sync.Pool may drop them,
+// so the test tries a few times) and answers as histograms recorded
+// afresh.
+func TestReleasedStorageIsReusedClean(t *testing.T) {
+	sec := int64(time.Second)
+	reused := 0
+	for try := 0; try < 20 && reused == 0; try++ {
+		a := NewSeries(time.Second)
+		for i := range 5000 { // dense bins, every count set
+			a.Record(int64(i%5)*sec+int64(i), time.Duration(1+i%700)*10*time.Microsecond, i%3 == 0)
+		}
+		a.MarkSlow(4 * sec)
+		first := &a.Bins()[0]
+		require.NotEmpty(t, first.Latency.counts)
+		a.Release()
+		b := NewSeries(time.Second)
+		want := make([]Histogram, 5)
+		for i := range 300 { // other latencies, fewer of them
+			v := time.Duration(1+i%50) * 3 * time.Microsecond
+			b.Record(int64(i%5)*sec, v, true)
+			want[i%5].Record(v)
+		}
+		bins := b.Bins()
+		if &bins[0] == first {
+			reused++
+		}
+		require.Len(t, bins, 5)
+		for i := range bins {
+			assert.Equal(t, []uint64{60, 0, 0}, []uint64{bins[i].Count, bins[i].Errors, bins[i].Slow})
+			assert.Equal(t, want[i].CDF(), bins[i].Latency.CDF(), "bin %d", i)
+			assert.Equal(t, want[i].Sum(), bins[i].Latency.Sum(), "bin %d", i)
+		}
+	}
+	require.NotZero(t, reused, "the released bins were never reused")
+	// Dense storage from the pool comes back zeroed.
+	dirty := make([]uint64, 100, 128)
+	for i := range dirty {
+		dirty[i] = 7
+	}
+	putCounts(dirty)
+	got := getCounts(90)
+	assert.Len(t, got, 90)
+	assert.GreaterOrEqual(t, cap(got), 90)
+	assert.Zero(t, slices.Max(got))
 }

@@ -2,6 +2,8 @@ package stats
 
 import (
 	"fmt"
+	"math/bits"
+	"sync"
 	"time"
 )
 
@@ -121,10 +123,14 @@ func (s *Series) MarkSlow(at int64) {
 func (s *Series) binIndex(k int64) int {
 	if len(s.bins) == 0 {
 		s.first = k
-		if cap(s.bins) == 0 && s.expect > 0 {
-			s.bins = make([]Bin, 0, s.expect)
+		if cap(s.bins) == 0 {
+			if p, _ := binPool.Get().(*[]Bin); p != nil {
+				s.bins = (*p)[:0]
+			} else if s.expect > 0 {
+				s.bins = make([]Bin, 0, s.expect)
+			}
 		}
-		s.bins = append(s.bins, s.newBin(k))
+		s.appendBin(k)
 		return 0
 	}
 	i := k - s.first
@@ -139,10 +145,84 @@ func (s *Series) binIndex(k int64) int {
 		return 0
 	case i >= int64(len(s.bins)):
 		for j := s.first + int64(len(s.bins)); j <= k; j++ {
-			s.bins = append(s.bins, s.newBin(j))
+			s.appendBin(j)
 		}
 	}
 	return int(i)
+}
+
+// appendBin appends the empty bin k (newBin) to s.bins. Within their
+// capacity (a series whose bins came from binPool) the new bin keeps its
+// sparse buckets in the storage the slot's earlier bin left there.
+func (s *Series) appendBin(k int64) {
+	n := len(s.bins)
+	if n == cap(s.bins) {
+		s.bins = append(s.bins, s.newBin(k))
+		return
+	}
+	var like *Histogram
+	if n > 0 {
+		like = &s.bins[n-1].Latency
+	}
+	s.bins = s.bins[:n+1]
+	old := s.bins[n].Latency.sparse
+	s.bins[n] = s.newBinWith(k, like, old[:0:cap(old)])
+}
+
+// binPool keeps the bins of released series (Release) for new ones (their
+// sparse buckets' storage with them), and countPools the dense buckets of
+// their histograms, by size: a run allocated most of its memory for its
+// timelines' bins, and runs follow one another (seeds, sweeps,
+// comparisons, benchmarks). countPools[c] holds slices of at least
+// minPooled<<c counts.
+var (
+	binPool    sync.Pool
+	countPools [12]sync.Pool
+)
+
+// minPooled is the smallest dense bucket storage countPools keeps.
+const minPooled = 64
+
+// getCounts returns n zeroed counts, from countPools if one is there.
+func getCounts(n int) []uint64 {
+	c := max(0, bits.Len(uint(n-1))-bits.Len(minPooled-1)) // minPooled<<c >= n
+	if c < len(countPools) {
+		if p, _ := countPools[c].Get().(*[]uint64); p != nil {
+			b := (*p)[:n]
+			clear(b)
+			return b
+		}
+		return make([]uint64, n, minPooled<<c)
+	}
+	return make([]uint64, n)
+}
+
+// putCounts gives b to countPools.
+func putCounts(b []uint64) {
+	if cap(b) < minPooled {
+		return
+	}
+	c := bits.Len(uint(cap(b))) - bits.Len(minPooled) // minPooled<<c <= cap(b)
+	if c < len(countPools) {
+		countPools[c].Put(&b)
+	}
+}
+
+// Release gives s's bins and the bucket storage of their histograms to
+// later series to reuse; s must not be used again, nor anything read from
+// it (Bins) before. What a histogram holds does not depend on the storage
+// it reuses.
+func (s *Series) Release() {
+	for i := range s.bins {
+		h := &s.bins[i].Latency
+		putCounts(h.counts)
+		h.counts = nil
+	}
+	if cap(s.bins) > 0 {
+		bins := s.bins[:0]
+		binPool.Put(&bins)
+	}
+	*s = Series{}
 }
 
 // newBin returns an empty bin k. Its histogram starts with the buckets of
@@ -153,16 +233,27 @@ func (s *Series) binIndex(k int64) int {
 // Lending only a busy neighbour's buckets, and letting every quiet bin
 // start sparse, allocated less but ran slower (docs/decisions.md, "Sparse
 // timeline bins"). What a histogram holds does not depend on the buckets it
-// has allocated.
+// has allocated (nor on the storage it reuses: Release).
 func (s *Series) newBin(k int64) Bin {
-	b := Bin{Start: k * s.width, Latency: makeHistogram(s.relAcc)}
-	b.Latency.sparseOK = true
+	var like *Histogram
 	if n := len(s.bins); n > 0 {
-		like := &s.bins[n-1].Latency
+		like = &s.bins[n-1].Latency
 		if k < s.first {
 			like = &s.bins[0].Latency
 		}
-		b.Latency.reserveLike(like)
+	}
+	return s.newBinWith(k, like, nil)
+}
+
+// newBinWith returns an empty bin k whose histogram starts with like's
+// buckets if like is dense (nil: none), in storage from countPools, and
+// keeps its sparse buckets in sparse (empty, any capacity).
+func (s *Series) newBinWith(k int64, like *Histogram, sparse []sparseBucket) Bin {
+	b := Bin{Start: k * s.width, Latency: makeHistogram(s.relAcc)}
+	b.Latency.sparseOK = true
+	b.Latency.sparse = sparse
+	if like != nil && len(like.counts) > 0 && like.relAcc == b.Latency.relAcc {
+		b.Latency.counts, b.Latency.base = getCounts(len(like.counts)), like.base
 	}
 	return b
 }
