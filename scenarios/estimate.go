@@ -131,19 +131,23 @@ func (e Estimate) Check(b Budget) error {
 const estimateSample = 4096
 
 // Estimate returns the cost of running the validated scenario s.
-func (s *Scenario) Estimate() (Estimate, error) {
+func (s *Scenario) Estimate() (Estimate, error) { return s.estimate(estimateSample) }
+
+// estimate is Estimate from the layouts of each table's first sample
+// ranges (0: all of them). What the estimate reads of the layouts (how a
+// table's leases and replicas spread over the nodes, how many ranges a
+// fault reaches, the replicas per range) are shares, and the allocator
+// spreads the first ranges as it spreads them all
+// (TestEstimateFromASampleOfRanges); placing 100,000 ranges per table to
+// read those shares cost about a quarter of such a run's CPU, and the run
+// places them again.
+func (s *Scenario) estimate(sample int) (Estimate, error) {
 	c := s.Cluster()
 	if c == nil {
 		return Estimate{}, fmt.Errorf("scenarios: Estimate needs a validated scenario")
 	}
-	// The layouts of each table's first estimateSample ranges: what the
-	// estimate reads of them (how a table's leases and replicas spread
-	// over the nodes, how many ranges a fault reaches, the replicas per
-	// range) is a share, and the allocator spreads the first ranges as
-	// it spreads them all; placing 100,000 ranges per table to read those
-	// shares cost about a third of such a run, done again by the run.
 	placed := make([][]placement.RangeLayout, len(s.Tables))
-	if err := s.placeEach(false, estimateSample, func(ti int, layouts []placement.RangeLayout) error {
+	if err := s.placeEach(false, sample, func(ti int, layouts []placement.RangeLayout) error {
 		placed[ti] = layouts
 		return nil
 	}); err != nil {

@@ -209,3 +209,31 @@ faults: [{at: 10s, kind: node, target: n3, for: 5m30s}]
 		assert.Equal(t, "t", rp.Table)
 	}
 }
+
+// TestEstimateFromASampleOfRanges: the estimate of tables larger than
+// estimateSample ranges, made from their first estimateSample ranges'
+// layouts, is within 1 % of the one made from every range's (default and
+// users-by-city, whose faults reach a share of the ranges, with 20,000
+// ranges per table).
+func TestEstimateFromASampleOfRanges(t *testing.T) {
+	if testing.Short() {
+		t.Skip("places 60,000 ranges")
+	}
+	for _, name := range []string{"default", "users-by-city"} {
+		s, err := LoadUnvalidated(name)
+		require.NoError(t, err)
+		for i := range s.Tables {
+			s.Tables[i].Ranges = 20_000
+		}
+		require.NoError(t, s.Validate())
+		sampled, err := s.Estimate()
+		require.NoError(t, err)
+		all, err := s.estimate(0)
+		require.NoError(t, err)
+		assert.Equal(t, all.Requests, sampled.Requests, name)
+		assert.InEpsilon(t, all.Events, sampled.Events, 0.01, name)
+		assert.InEpsilon(t, all.PeakInFlight, sampled.PeakInFlight, 0.01, name)
+		assert.InEpsilon(t, all.MemoryBytes, sampled.MemoryBytes, 0.01, name)
+		t.Logf("%s: %s (sampled) against %s", name, sampled, all)
+	}
+}
