@@ -125,22 +125,26 @@ func (e Estimate) Check(b Budget) error {
 	return nil
 }
 
-// estimateSample is the most ranges of a table Estimate places: a table
-// of more is estimated from its first estimateSample ranges' layouts
-// (and its true number of ranges).
+// estimateSample is the most ranges of a table Estimate places: with a
+// larger table, every table is placed scaled down by one factor, the
+// largest to estimateSample ranges (Scenario.estimate), and the number of
+// ranges comes from the tables' specs.
 const estimateSample = 4096
 
 // Estimate returns the cost of running the validated scenario s.
 func (s *Scenario) Estimate() (Estimate, error) { return s.estimate(estimateSample) }
 
-// estimate is Estimate from the layouts of each table's first sample
-// ranges (0: all of them). What the estimate reads of the layouts (how a
+// estimate is Estimate from the tables placed scaled down (placeEach's
+// limit) to sample ranges for the largest and as large a share of every
+// other (0: all of them). What the estimate reads of the layouts (how a
 // table's leases and replicas spread over the nodes, how many ranges a
-// fault reaches, the replicas per range) are shares, and the allocator
-// spreads the first ranges as it spreads them all
-// (TestEstimateFromASampleOfRanges); placing 100,000 ranges per table to
-// read those shares cost about a quarter of such a run's CPU, and the run
-// places them again.
+// fault reaches, the replicas per range) are shares, and the allocator,
+// which balances each range against the load of those placed before,
+// spreads a scaled-down set of tables as it spreads them all (a table's
+// first ranges alone would lean away from nodes an earlier table
+// loaded: TestEstimateFromASampleOfRanges). Placing 100,000 ranges per
+// table to read those shares cost about a quarter of such a run's CPU,
+// and the run places them again.
 func (s *Scenario) estimate(sample int) (Estimate, error) {
 	c := s.Cluster()
 	if c == nil {

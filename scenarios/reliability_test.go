@@ -211,29 +211,47 @@ faults: [{at: 10s, kind: node, target: n3, for: 5m30s}]
 }
 
 // TestEstimateFromASampleOfRanges: the estimate of tables larger than
-// estimateSample ranges, made from their first estimateSample ranges'
-// layouts, is within 1 % of the one made from every range's (default and
-// users-by-city, whose faults reach a share of the ranges, with 20,000
-// ranges per table).
+// estimateSample ranges, made from the tables placed scaled down, is
+// within 2 % of the one made from every range (default and users-by-city,
+// whose faults reach a share of the ranges, with 20,000 ranges per table;
+// and a table of 40,000 ranges placed after one of 4,000 confined to three
+// of six nodes, the zone with those three failing: the second table's
+// first ranges avoid them, its whole does not).
 func TestEstimateFromASampleOfRanges(t *testing.T) {
 	if testing.Short() {
 		t.Skip("places 60,000 ranges")
 	}
+	var cases []*Scenario
 	for _, name := range []string{"default", "users-by-city"} {
 		s, err := LoadUnvalidated(name)
 		require.NoError(t, err)
 		for i := range s.Tables {
 			s.Tables[i].Ranges = 20_000
 		}
-		require.NoError(t, s.Validate())
+		cases = append(cases, s)
+	}
+	uneven, err := ParseUnvalidated([]byte(`name: uneven
+duration: 10m
+warmup: 0s
+topology: {regions: [us-east1], zones_per_region: 2, nodes_per_zone: 3}
+tables:
+  - {name: a, ranges: 4000, nodes: [n4, n5, n6]}
+  - {name: b, ranges: 40000}
+workload: [{region: us-east1, rate: 2000, table: b, mix: {read: 0.5, write: 0.5}}]
+faults: [{at: 1m, kind: zone, target: us-east1-b, for: 5m}]
+`), "uneven")
+	require.NoError(t, err)
+	cases = append(cases, uneven)
+	for _, s := range cases {
+		require.NoError(t, s.Validate(), s.Name)
 		sampled, err := s.Estimate()
 		require.NoError(t, err)
 		all, err := s.estimate(0)
 		require.NoError(t, err)
-		assert.Equal(t, all.Requests, sampled.Requests, name)
-		assert.InEpsilon(t, all.Events, sampled.Events, 0.01, name)
-		assert.InEpsilon(t, all.PeakInFlight, sampled.PeakInFlight, 0.01, name)
-		assert.InEpsilon(t, all.MemoryBytes, sampled.MemoryBytes, 0.01, name)
-		t.Logf("%s: %s (sampled) against %s", name, sampled, all)
+		assert.Equal(t, all.Requests, sampled.Requests, s.Name)
+		assert.InEpsilon(t, all.Events, sampled.Events, 0.02, s.Name)
+		assert.InEpsilon(t, all.PeakInFlight, sampled.PeakInFlight, 0.02, s.Name)
+		assert.InEpsilon(t, all.MemoryBytes, sampled.MemoryBytes, 0.02, s.Name)
+		t.Logf("%s: %s (sampled) against %s", s.Name, sampled, all)
 	}
 }

@@ -383,19 +383,26 @@ func (s *Scenario) Place() ([][]placement.RangeLayout, error) {
 // table's layouts at once (a few hundred bytes a range). With reuse, every
 // table's layouts are written into one buffer: f must not keep the slice
 // (what it copies out of it, the layouts' own slices included, stays
-// valid). A limit above 0 places only that many ranges of a larger table
-// (its first ones: see Estimate). It stops at the first error, f's
-// included. The scenario must be validated.
+// valid). A limit above 0 scales the tables down, if the largest has
+// more ranges, to limit ranges for the largest and the same fraction of
+// its own (at least one) for every other (see Scenario.estimate). It stops
+// at the first error, f's included. The scenario must be validated.
 func (s *Scenario) placeEach(reuse bool, limit int, f func(ti int, layouts []placement.RangeLayout) error) error {
 	c := s.Cluster()
 	db := s.placementDatabase()
 	r := sim.NewRand(s.Seed, sim.StreamID("placement", 0))
 	load := placement.NewLoad(c)
+	largest := 0
+	if limit > 0 {
+		for _, t := range s.Tables {
+			largest = max(largest, t.TableSpec(c).Ranges)
+		}
+	}
 	var buf []placement.RangeLayout
 	for i, t := range s.Tables {
 		spec := t.TableSpec(c)
-		if limit > 0 {
-			spec.Ranges = min(spec.Ranges, limit)
+		if largest > limit {
+			spec.Ranges = max(1, (spec.Ranges*limit+largest-1)/largest)
 		}
 		layouts, err := placement.PlaceTableInto(buf, c, db, spec, r, load)
 		if err != nil {

@@ -91,7 +91,8 @@ func (t *Table) TxnSpan() int {
 	return t.TxnRanges
 }
 
-// index returns the index in Ranges of position i of range list rs.
+// index returns the range index (Table.layout) of position i of range
+// list rs.
 func (t *Table) index(rs []int, i int) int {
 	if rs == nil {
 		return i

@@ -144,5 +144,30 @@ func TestAddRangeEqualsRanges(t *testing.T) {
 			assert.Equal(t, [][]int{wr, wc}, [][]int{ar, ac}, "%s region %d", spec.Name, region)
 		}
 	}
-	assert.Panics(t, func() { (&Table{Ranges: make([]placement.Layout, 1)}).AddRange(placement.Layout{}) })
+	// A table built with Ranges takes more.
+	plain := &Table{Ranges: make([]placement.Layout, 1)}
+	plain.AddRange(placement.Layout{Home: 2})
+	assert.Equal(t, []placement.Layout{{}, {Home: 2}}, plain.Ranges)
+}
+
+// TestAddRangeGivesUpWhereLayoutsDiffer: a table whose layouts mostly
+// differ turns into one with Ranges once it has more than dedupMin
+// distinct ones, and goes on with every range in order.
+func TestAddRangeGivesUpWhereLayoutsDiffer(t *testing.T) {
+	var tab Table
+	var want []placement.Layout
+	for i := range 3 * dedupMin {
+		home := i % (dedupMin + 7)
+		l := placement.Layout{Home: home, Voters: []topology.NodeID{topology.NodeID(home % 3)}}
+		want = append(want, l)
+		tab.AddRange(l)
+		if i < dedupMin {
+			require.Nil(t, tab.Ranges, "range %d: still deduplicated", i)
+		}
+	}
+	assert.Nil(t, tab.distinct)
+	assert.Equal(t, want, tab.Ranges)
+	assert.Equal(t, len(want), tab.numRanges())
+	ids := tab.layoutIDs()
+	assert.Equal(t, ids[0], ids[dedupMin+7], "equal layouts still share an id")
 }

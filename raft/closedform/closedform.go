@@ -316,29 +316,45 @@ type Table struct {
 	classes  map[string]positionClasses
 	distinct []placement.Layout
 	seen     map[string]uint32
+	key      []byte // AddRange's scratch
 }
 
 // AddRange appends a range of layout l to t, keeping one copy of each
-// distinct layout: a table of 100,000 ranges has a few dozen, where a
-// copy each held some 30 MB for three such tables. A Table is built with
-// AddRange or with Ranges, not both (AddRange panics if Ranges is set).
+// distinct layout: a table of 100,000 ranges on 9 nodes has a few dozen,
+// where a copy each held some 30 MB for three such tables. Where the
+// layouts mostly differ (more than dedupMin of them, and more than half
+// the ranges: a cluster of many nodes), the copies cost more than they
+// save, and t turns into a Table with Ranges, which AddRange then appends
+// to. A table is used once built: AddRange after layoutIDs or
+// PositionClasses is a programmer error.
 func (t *Table) AddRange(l placement.Layout) {
-	if len(t.Ranges) > 0 {
-		panic("closedform: AddRange to a Table built with Ranges")
+	if t.distinct == nil && len(t.Ranges) > 0 {
+		t.Ranges = append(t.Ranges, l)
+		return
 	}
 	if t.seen == nil {
 		t.seen = map[string]uint32{}
 	}
-	var kb [64]byte
-	key := appendLayoutKey(kb[:0], &l)
-	id, ok := t.seen[string(key)]
+	t.key = appendLayoutKey(t.key[:0], &l)
+	id, ok := t.seen[string(t.key)]
 	if !ok {
 		id = uint32(len(t.distinct))
-		t.seen[string(key)] = id
+		t.seen[string(t.key)] = id
 		t.distinct = append(t.distinct, l)
 	}
 	t.ids = append(t.ids, id)
+	if n := len(t.distinct); n > dedupMin && 2*n > len(t.ids) {
+		t.Ranges = make([]placement.Layout, len(t.ids), cap(t.ids))
+		for i, id := range t.ids {
+			t.Ranges[i] = t.distinct[id]
+		}
+		t.ids, t.distinct, t.seen, t.key = nil, nil, nil, nil
+	}
 }
+
+// dedupMin is how many distinct layouts AddRange keeps before it checks
+// that they repeat.
+const dedupMin = 256
 
 // layout returns the layout of range i.
 func (t *Table) layout(i int) *placement.Layout {

@@ -487,9 +487,16 @@ func byCount(m map[string]int) []counted {
 // per reason, where each range's lease is at the end (its last event), and
 // the first topN moves (events after a range's first).
 func leaseSection(l []scenarios.LeaseEvent) section {
-	// last[k] is the latest event of range k: one a range (sized for an
-	// initial lease each, as a run's log begins).
-	last := make(map[rangeKey]int, len(l))
+	// last[k] is the latest event of range k, one entry a range: sized
+	// for the events without a previous holder (a range's first is one),
+	// not for every move.
+	acquired := 0
+	for i := range l {
+		if l[i].FromRegion == "" {
+			acquired++
+		}
+	}
+	last := make(map[rangeKey]int, acquired)
 	reasons := map[string]int{}
 	var moves []int
 	for i := range l {

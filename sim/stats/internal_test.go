@@ -318,6 +318,33 @@ func TestReleasedStorageIsReusedClean(t *testing.T) {
 		}
 	}
 	require.NotZero(t, reused, "the released bins were never reused")
+	// Sparse bins reuse their slots' bucket lists, emptied.
+	reused = 0
+	for try := 0; try < 20 && reused == 0; try++ {
+		a := NewSeries(time.Second)
+		for i := range 40 {
+			a.Record(int64(i%4)*sec, time.Duration(i+1)*time.Millisecond, true) // 10 buckets a bin
+		}
+		first := &a.Bins()[1]
+		require.NotEmpty(t, first.Latency.sparse)
+		list := &first.Latency.sparse[:1][0]
+		a.Release()
+		b := NewSeries(time.Second)
+		var want [4]Histogram
+		for i := range 8 {
+			v := time.Duration(100+i) * time.Second
+			b.Record(int64(i%4)*sec, v, true)
+			want[i%4].Record(v)
+		}
+		bins := b.Bins()
+		if len(bins[1].Latency.sparse) > 0 && &bins[1].Latency.sparse[0] == list {
+			reused++
+		}
+		for i := range bins {
+			assert.Equal(t, want[i].CDF(), bins[i].Latency.CDF(), "bin %d", i)
+		}
+	}
+	require.NotZero(t, reused, "the released bucket lists were never reused")
 	// Dense storage from the pool comes back zeroed.
 	dirty := make([]uint64, 100, 128)
 	for i := range dirty {

@@ -124,10 +124,17 @@ func (s *Series) binIndex(k int64) int {
 	if len(s.bins) == 0 {
 		s.first = k
 		if cap(s.bins) == 0 {
-			if p, _ := binPool.Get().(*[]Bin); p != nil {
+			// Released bins, if as many as reserved (a smaller set goes
+			// back for a series that reserves fewer).
+			if p, _ := binPool.Get().(*[]Bin); p != nil && cap(*p) >= s.expect {
 				s.bins = (*p)[:0]
-			} else if s.expect > 0 {
-				s.bins = make([]Bin, 0, s.expect)
+			} else {
+				if p != nil {
+					binPool.Put(p)
+				}
+				if s.expect > 0 {
+					s.bins = make([]Bin, 0, s.expect)
+				}
 			}
 		}
 		s.appendBin(k)
