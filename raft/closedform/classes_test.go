@@ -12,6 +12,48 @@ import (
 	"github.com/regionsim/regionsim/topology"
 )
 
+// closedFormOps are the closed form's request latencies by op name.
+func closedFormOps(m *Model) map[string]func(*Table, topology.NodeID, Row) Dist {
+	return map[string]func(*Table, topology.NodeID, Row) Dist{
+		"read": m.Read, "stale": m.StaleRead, "bounded": m.BoundedRead,
+		"write": m.WriteRow, "insert": m.Insert, "txn": m.Txn,
+	}
+}
+
+// classSpecs are tables of 61 ranges, one of each locality.
+var classSpecs = []placement.TableSpec{
+	{Name: "rbr", Locality: placement.LocalityRegionalByRow, Ranges: 61},
+	{Name: "rbt", Ranges: 61},
+	{Name: "global", Locality: placement.LocalityGlobal, Ranges: 61},
+}
+
+// classTable places spec on c with the allocator (in three regions) and
+// returns the closed form's table of it, built with Ranges, or with
+// AddRange if add.
+func classTable(t *testing.T, c *topology.Cluster, spec placement.TableSpec, add bool) *Table {
+	t.Helper()
+	db := placement.DefaultDatabase("us-east1", "us-west1", "europe-west1")
+	layouts, err := placement.PlaceTable(c, db, spec, rand.New(rand.NewPCG(7, 9)), placement.NewLoad(c))
+	require.NoError(t, err)
+	tab := &Table{LOS: true, UniqueChecks: true, TxnRanges: 3}
+	if spec.Locality == placement.LocalityRegionalByRow {
+		tab.Partitions = make([][]int, len(c.Regions))
+	}
+	for i, l := range layouts {
+		if add {
+			tab.AddRange(l.Layout)
+		} else {
+			tab.Ranges = append(tab.Ranges, l.Layout)
+		}
+		tab.Global = tab.Global || l.GlobalReads
+		if tab.Partitions != nil {
+			reg := c.RegionIndex(l.Partition)
+			tab.Partitions[reg] = append(tab.Partitions[reg], i)
+		}
+	}
+	return tab
+}
+
 // TestPositionClassesEqualEveryPosition: for every op, gateway and row
 // region, the mixture summed over one position per class (weighted by the
 // class's size) has the same atoms as the mixture summed over every
@@ -22,31 +64,9 @@ import (
 func TestPositionClassesEqualEveryPosition(t *testing.T) {
 	m := demo(t, 800*time.Millisecond)
 	c := m.cluster
-	regions := []string{"us-east1", "us-west1", "europe-west1"}
-	db := placement.DefaultDatabase(regions...)
-	ops := map[string]func(*Table, topology.NodeID, Row) Dist{
-		"read": m.Read, "stale": m.StaleRead, "bounded": m.BoundedRead,
-		"write": m.WriteRow, "insert": m.Insert, "txn": m.Txn,
-	}
-	for _, spec := range []placement.TableSpec{
-		{Name: "rbr", Locality: placement.LocalityRegionalByRow, Ranges: 61},
-		{Name: "rbt", Ranges: 61},
-		{Name: "global", Locality: placement.LocalityGlobal, Ranges: 61},
-	} {
-		layouts, err := placement.PlaceTable(c, db, spec, rand.New(rand.NewPCG(7, 9)), placement.NewLoad(c))
-		require.NoError(t, err)
-		tab := &Table{LOS: true, UniqueChecks: true, TxnRanges: 3}
-		if spec.Locality == placement.LocalityRegionalByRow {
-			tab.Partitions = make([][]int, len(c.Regions))
-		}
-		for i, l := range layouts {
-			tab.Ranges = append(tab.Ranges, l.Layout)
-			tab.Global = tab.Global || l.GlobalReads
-			if tab.Partitions != nil {
-				reg := c.RegionIndex(l.Partition)
-				tab.Partitions[reg] = append(tab.Partitions[reg], i)
-			}
-		}
+	ops := closedFormOps(m)
+	for _, spec := range classSpecs {
+		tab := classTable(t, c, spec, false)
 		for region := range c.Regions {
 			n := tab.Len(region)
 			for name, op := range ops {
@@ -95,37 +115,12 @@ func TestPositionClassesEqualEveryPosition(t *testing.T) {
 func TestAddRangeEqualsRanges(t *testing.T) {
 	m := demo(t, 800*time.Millisecond)
 	c := m.cluster
-	db := placement.DefaultDatabase("us-east1", "us-west1", "europe-west1")
-	ops := map[string]func(*Table, topology.NodeID, Row) Dist{
-		"read": m.Read, "stale": m.StaleRead, "bounded": m.BoundedRead,
-		"write": m.WriteRow, "insert": m.Insert, "txn": m.Txn,
-	}
-	for _, spec := range []placement.TableSpec{
-		{Name: "rbr", Locality: placement.LocalityRegionalByRow, Ranges: 61},
-		{Name: "rbt", Ranges: 61},
-		{Name: "global", Locality: placement.LocalityGlobal, Ranges: 61},
-	} {
-		layouts, err := placement.PlaceTable(c, db, spec, rand.New(rand.NewPCG(7, 9)), placement.NewLoad(c))
-		require.NoError(t, err)
-		whole := &Table{LOS: true, UniqueChecks: true, TxnRanges: 3}
-		added := &Table{LOS: true, UniqueChecks: true, TxnRanges: 3}
-		if spec.Locality == placement.LocalityRegionalByRow {
-			whole.Partitions = make([][]int, len(c.Regions))
-			added.Partitions = make([][]int, len(c.Regions))
-		}
-		for i, l := range layouts {
-			whole.Ranges = append(whole.Ranges, l.Layout)
-			added.AddRange(l.Layout)
-			whole.Global = whole.Global || l.GlobalReads
-			added.Global = whole.Global
-			if whole.Partitions != nil {
-				reg := c.RegionIndex(l.Partition)
-				whole.Partitions[reg] = append(whole.Partitions[reg], i)
-				added.Partitions[reg] = append(added.Partitions[reg], i)
-			}
-		}
-		assert.Less(t, len(added.distinct), len(layouts), "%s: layouts repeat", spec.Name)
-		for i := range layouts {
+	ops := closedFormOps(m)
+	for _, spec := range classSpecs {
+		whole := classTable(t, c, spec, false)
+		added := classTable(t, c, spec, true)
+		assert.Less(t, len(added.distinct), len(whole.Ranges), "%s: layouts repeat", spec.Name)
+		for i := range whole.Ranges {
 			require.Equal(t, whole.Ranges[i], *added.layout(i), "%s range %d", spec.Name, i)
 		}
 		assert.Equal(t, whole.layoutIDs(), added.layoutIDs(), spec.Name)
