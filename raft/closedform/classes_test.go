@@ -119,6 +119,7 @@ func TestAddRangeEqualsRanges(t *testing.T) {
 	for _, spec := range classSpecs {
 		whole := classTable(t, c, spec, false)
 		added := classTable(t, c, spec, true)
+		require.NotNil(t, added.distinct, "%s: deduplicated", spec.Name)
 		assert.Less(t, len(added.distinct), len(whole.Ranges), "%s: layouts repeat", spec.Name)
 		for i := range whole.Ranges {
 			require.Equal(t, whole.Ranges[i], *added.layout(i), "%s range %d", spec.Name, i)
@@ -163,6 +164,19 @@ func TestAddRangeGivesUpWhereLayoutsDiffer(t *testing.T) {
 	assert.Nil(t, tab.distinct)
 	assert.Equal(t, want, tab.Ranges)
 	assert.Equal(t, len(want), tab.numRanges())
+	for i := range want {
+		require.Equal(t, want[i], *tab.layout(i), "range %d", i)
+	}
+	// 300 distinct layouts, each three times in a row over 1,200 ranges,
+	// repeat enough: kept once each.
+	var kept Table
+	for i := range 1200 {
+		kept.AddRange(placement.Layout{Home: (i / 3) % 300})
+	}
+	assert.Nil(t, kept.Ranges)
+	assert.Len(t, kept.distinct, 300)
+	assert.Equal(t, 1200, kept.numRanges())
+	assert.Equal(t, placement.Layout{Home: 1199 / 3 % 300}, *kept.layout(1199))
 	ids := tab.layoutIDs()
 	assert.Equal(t, ids[0], ids[dedupMin+7], "equal layouts still share an id")
 }

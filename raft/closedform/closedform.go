@@ -323,9 +323,9 @@ type Table struct {
 // distinct layout: a table of 100,000 ranges on 9 nodes has a few dozen,
 // where a copy each held some 30 MB for three such tables. Where the
 // layouts mostly differ (more than dedupMin of them, and more than half
-// the ranges: a cluster of many nodes), the copies cost more than they
-// save, and t turns into a Table with Ranges, which AddRange then appends
-// to. A table is used once built: AddRange after layoutIDs or
+// the ranges added so far: a cluster of many nodes), the copies cost more
+// than they save, and t turns into a Table with Ranges, which AddRange
+// then appends to. A table is used once built: AddRange after layoutIDs or
 // PositionClasses is a programmer error.
 func (t *Table) AddRange(l placement.Layout) {
 	if t.distinct == nil && len(t.Ranges) > 0 {

@@ -124,18 +124,7 @@ func (s *Series) binIndex(k int64) int {
 	if len(s.bins) == 0 {
 		s.first = k
 		if cap(s.bins) == 0 {
-			// Released bins, if as many as reserved (a smaller set goes
-			// back for a series that reserves fewer).
-			if p, _ := binPool.Get().(*[]Bin); p != nil && cap(*p) >= s.expect {
-				s.bins = (*p)[:0]
-			} else {
-				if p != nil {
-					binPool.Put(p)
-				}
-				if s.expect > 0 {
-					s.bins = make([]Bin, 0, s.expect)
-				}
-			}
+			s.bins = takeBins(s.expect)
 		}
 		s.appendBin(k)
 		return 0
@@ -176,16 +165,34 @@ func (s *Series) appendBin(k int64) {
 	s.bins[n] = s.newBinWith(k, like, old[:0:cap(old)])
 }
 
-// binPool keeps the bins of released series (Release) for new ones (their
+// binPools keep the bins of released series (Release) for new ones (their
 // sparse buckets' storage with them), and countPools the dense buckets of
-// their histograms, by size: a run allocated most of its memory for its
-// timelines' bins, and runs follow one another (seeds, sweeps,
-// comparisons, benchmarks). countPools[c] holds slices of at least
-// minPooled<<c counts.
+// their histograms, both by size: a run allocated most of its memory for
+// its timelines' bins, and runs follow one another (seeds, sweeps,
+// comparisons, benchmarks). binPools[c] holds bin slices of a capacity of
+// at least 1<<c, countPools[c] count slices of at least minPooled<<c.
 var (
-	binPool    sync.Pool
+	binPools   [16]sync.Pool
 	countPools [12]sync.Pool
 )
+
+// takeBins returns an empty bin slice with room for n bins (n rounded up
+// to a power of two, so that a series reserving as many finds it again
+// once released), released by an earlier series if one of that size or
+// twice it is there (a larger one is left for a larger series); nil for
+// n <= 0 with none released.
+func takeBins(n int) []Bin {
+	c := bits.Len(uint(max(n, 1) - 1)) // 1<<c >= n
+	for d := c; d < min(c+2, len(binPools)); d++ {
+		if p, _ := binPools[d].Get().(*[]Bin); p != nil {
+			return (*p)[:0]
+		}
+	}
+	if n <= 0 {
+		return nil
+	}
+	return make([]Bin, 0, 1<<bits.Len(uint(n-1)))
+}
 
 // minPooled is the smallest dense bucket storage countPools keeps.
 const minPooled = 64
@@ -225,9 +232,9 @@ func (s *Series) Release() {
 		putCounts(h.counts)
 		h.counts = nil
 	}
-	if cap(s.bins) > 0 {
+	if c := bits.Len(uint(cap(s.bins))) - 1; c >= 0 { // 1<<c <= cap
 		bins := s.bins[:0]
-		binPool.Put(&bins)
+		binPools[min(c, len(binPools)-1)].Put(&bins)
 	}
 	*s = Series{}
 }
