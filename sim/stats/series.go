@@ -148,7 +148,7 @@ func (s *Series) binIndex(k int64) int {
 }
 
 // appendBin appends the empty bin k (newBin) to s.bins. Within their
-// capacity (a series whose bins came from binPool) the new bin keeps its
+// capacity (a series whose bins came from binPools) the new bin keeps its
 // sparse buckets in the storage the slot's earlier bin left there.
 func (s *Series) appendBin(k int64) {
 	n := len(s.bins)
