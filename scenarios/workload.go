@@ -185,9 +185,10 @@ func (g *generator) issue(at sim.Time) {
 	if g.up != nil && !g.up(req.Gateway) {
 		gw, ok := g.redirect()
 		if !ok {
-			// No node is up anywhere: the client's connection fails at once.
-			now := g.e.Now()
-			g.sink.Complete(tag, -1, now, now, raft.Failed)
+			// No node is up anywhere: the client's connection fails at
+			// once (at is now: a run with gateways down submits nothing
+			// ahead).
+			g.sink.Complete(tag, -1, at, at, raft.Failed)
 			return
 		}
 		req.Gateway = gw
