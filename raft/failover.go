@@ -138,6 +138,16 @@ type rangeFailover struct {
 	// its own circuit breaker, while some replica has missed a lease
 	// change or has its own breaker open; nil otherwise (leaseview.go).
 	views []replicaLease
+	// readyAt[i] is when replica i, a replacement (upreplicate.go), has
+	// caught up by snapshot and acknowledges appends (nil: no replacement
+	// yet).
+	readyAt []sim.Time
+}
+
+// catchingUp reports whether replica i of r, a replacement, is still
+// receiving its snapshot at now, and does not acknowledge appends yet.
+func (r *Range) catchingUp(i int, now sim.Time) bool {
+	return r.fail != nil && r.fail.readyAt != nil && now < r.fail.readyAt[i]
 }
 
 // state returns r's failover state, creating it the first time the

@@ -347,6 +347,9 @@ func TestDeadReplicasReplacedAfterFiveMinutes(t *testing.T) {
 	h.fault(Fault{Name: "n7, n5, n3", At: 10 * time.Second, For: 10 * time.Minute, Crash: []topology.NodeID{n7, n5, n3}})
 	keepLivenessLeaseOff(h, n7, n5, n3)
 	before := h.at(100, Request{Op: OpWrite, Table: tb, Gateway: n1})
+	// One second after the replacements, which are still receiving their
+	// snapshots (64 MiB at 32 MiB/s: 2 s, plus a round trip).
+	during := h.at(311, Request{Op: OpWrite, Table: tb, Gateway: n1})
 	after := h.at(400, Request{Op: OpWrite, Table: tb, Gateway: n1})
 	h.e.RunUntil(sim.At(8 * time.Minute))
 
@@ -366,6 +369,7 @@ func TestDeadReplicasReplacedAfterFiveMinutes(t *testing.T) {
 	// us-west1 (66 ms); after the replacements caught up (snapshot),
 	// europe-west1's n8 (64 ms) again.
 	assert.InDelta(t, cHop+svc+(66+fsyncMs)+cHop, h.rec.lat[before][0], 1e-6)
+	assert.InDelta(t, cHop+svc+(66+fsyncMs)+cHop, h.rec.lat[during][0], 1e-6, "a replacement acknowledges once it has its snapshot")
 	assert.InDelta(t, cHop+svc+(64+fsyncMs)+cHop, h.rec.lat[after][0], 1e-6)
 }
 

@@ -30,20 +30,38 @@ type rangeLease struct {
 	// transferring is set while a lease transfer is being replicated;
 	// requests reaching the old leaseholder wait in parked and are
 	// redirected when it commits.
-	transferring   bool
-	transferTo     topology.NodeID
-	transferReason string
+	transferring bool
+	transferTo   topology.NodeID
 	// parked heads the list (through partState.next) of the parts waiting
 	// at the range for a lease transfer or acquisition.
-	parked partID
+	parked    partID
+	initialLH topology.NodeID
+	// moved holds what a range needs once its lease has moved or is being
+	// moved: nil for most ranges of a big table for the whole run, which
+	// keeps a Range small (issue #16: 100,000 ranges per table).
+	moved *leaseMoves
+}
+
+// leaseMoves is the lease state of a range whose lease has moved, or whose
+// gateways learnt of a lease other than the initial one.
+type leaseMoves struct {
 	// cache[g] is the lease gateway g believes in (DistSender's range
 	// cache): a NotLeaseHolderError naming the holder, or a successful
 	// answer from a holder of a newer lease, corrects it (gateway.go
 	// learnLease). It is nil while every gateway believes in the initial
-	// lease, held by initialLH with sequence 0 (cachedLease), as most
-	// ranges of a big table do for the whole run.
-	cache     []cachedLease
-	initialLH topology.NodeID
+	// lease, held by initialLH with sequence 0 (cachedLease).
+	cache []cachedLease
+	// transferReason is the reason of the transfer under way
+	// (transferring).
+	transferReason string
+}
+
+// moves returns l's lease-move state, creating it at first use.
+func (l *rangeLease) moves() *leaseMoves {
+	if l.moved == nil {
+		l.moved = &leaseMoves{}
+	}
+	return l.moved
 }
 
 // cachedLease is a gateway's range cache entry: the lease of sequence seq
@@ -63,26 +81,27 @@ func (l *rangeLease) initLease(lh topology.NodeID) {
 
 // cachedLease returns the lease gateway g believes the range has.
 func (l *rangeLease) cachedLease(g topology.NodeID) cachedLease {
-	if l.cache == nil {
+	if l.moved == nil || l.moved.cache == nil {
 		return cachedLease{lh: l.initialLH}
 	}
-	return l.cache[g]
+	return l.moved.cache[g]
 }
 
 // setCachedLease makes gateway g believe that the lease of sequence seq is
 // held by lh; nodes is the cluster's node count. The cache is allocated
 // at its first change.
 func (l *rangeLease) setCachedLease(g, lh topology.NodeID, seq uint32, nodes int) {
-	if l.cache == nil {
+	if l.moved == nil || l.moved.cache == nil {
 		if lh == l.initialLH && seq == 0 {
 			return
 		}
-		l.cache = make([]cachedLease, nodes)
-		for i := range l.cache {
-			l.cache[i].lh = l.initialLH
+		mv := l.moves()
+		mv.cache = make([]cachedLease, nodes)
+		for i := range mv.cache {
+			mv.cache[i].lh = l.initialLH
 		}
 	}
-	l.cache[g] = cachedLease{lh: lh, seq: seq}
+	l.moved.cache[g] = cachedLease{lh: lh, seq: seq}
 }
 
 // LeaseEvent is one entry of the lease log: the lease of range Range moved
@@ -279,7 +298,7 @@ func (m *Model) TransferLease(rng RangeID, target topology.NodeID, reason string
 		}
 		return false
 	}
-	r.transferring, r.transferTo, r.transferReason = true, target, reason
+	r.transferring, r.transferTo, r.moves().transferReason = true, target, reason
 	pi := m.newPart()
 	p := m.parts.at(pi)
 	p.rng, p.node, p.from, p.kind, p.stage = rng, r.Leaseholder, r.Leaseholder, partLease, stageAtReplica
@@ -294,7 +313,7 @@ func (m *Model) applyTransfer(pi partID) {
 	r := &m.ranges[p.rng]
 	from, to := r.Leaseholder, r.transferTo
 	r.transferring = false
-	m.moveLease(r, to, r.transferReason)
+	m.moveLease(r, to, r.moved.transferReason)
 	r.leaseStart = m.eng.Now().Add(m.oneWay(from, to))
 	m.partDone(pi)
 	m.fo.leaseTransferred(r)

@@ -252,7 +252,7 @@ func (m *Model) AddTable(d TableDef) (TableID, error) {
 			if reg < 0 {
 				return 0, fmt.Errorf("raft: table %q range %d: unknown partition region %q", d.Name, i, l.Partition)
 			}
-			r.Partition = reg
+			r.Partition = int32(reg)
 			r.pos = int32(len(t.Partitions[reg]))
 			t.Partitions[reg] = append(t.Partitions[reg], r.ID)
 		} else {

@@ -86,16 +86,16 @@ type Range struct {
 type rangeLayout struct {
 	ID        RangeID
 	Table     TableID
-	Partition int // cluster region of an RBR partition, else -1
+	Partition int32 // cluster region of an RBR partition, else -1
+	// pos is the range's position in its partition's list
+	// (Table.Partitions) in a REGIONAL BY ROW table, else in Table.Ranges.
+	pos int32
 	// rangeShape is where the replicas are: shared, read-only, by every
 	// range of the model with the same layout and zone config (see
 	// shapes.shapeOf), until up-replication gives the range its own
 	// (ownShape).
 	*rangeShape
 	keys int
-	// pos is the range's position in its partition's list
-	// (Table.Partitions) in a REGIONAL BY ROW table, else in Table.Ranges.
-	pos int32
 	// bytes is the range's data size (TableDef.RangeBytes).
 	bytes int64
 }

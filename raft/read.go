@@ -31,7 +31,7 @@ func (m *Model) startRead(ri reqID) {
 		}
 		// Locality-optimized search: probe the local partition first.
 		s.phase = phaseLOSLocal
-		rng := m.partitionRange(t, m.ranges[s.rng].Partition, local, s.rng)
+		rng := m.partitionRange(t, int(m.ranges[s.rng].Partition), local, s.rng)
 		pi := m.startPart(ri, rng, m.routeLH(ri, rng), partCheck)
 		if !s.done { // not shed at once (startPart)
 			m.parts.at(pi).hit = int(s.region) == local
@@ -59,7 +59,7 @@ func (m *Model) losRemote(ri reqID) {
 		if reg == local || len(t.Partitions[reg]) == 0 {
 			continue
 		}
-		rng := m.partitionRange(t, m.ranges[s.rng].Partition, reg, s.rng)
+		rng := m.partitionRange(t, int(m.ranges[s.rng].Partition), reg, s.rng)
 		pi := m.startPart(ri, rng, m.routeLH(ri, rng), partCheck)
 		if s.done {
 			return // shed at once: start no more parts (startPart)

@@ -320,7 +320,7 @@ func (m *Model) staleAck(pi partID, i int) {
 		return
 	}
 	r := &m.ranges[p.rng]
-	if i >= len(r.Replicas) || (r.readyAt != nil && m.eng.Now() < r.readyAt[i]) {
+	if i >= len(r.Replicas) || r.catchingUp(i, m.eng.Now()) {
 		return
 	}
 	m.wire(MsgRaft, r.Replicas[i], m.propOf(p).repNode, msgAppRespBytes())

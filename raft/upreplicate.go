@@ -64,10 +64,11 @@ func (f *failover) storeDead(d topology.NodeID, gen int32) {
 			list = r.Layout.Voters
 		}
 		list[slices.Index(list, d)] = target
-		if r.readyAt == nil {
-			r.readyAt = make([]sim.Time, len(r.Replicas))
+		st := f.state(r)
+		if st.readyAt == nil {
+			st.readyAt = make([]sim.Time, len(r.Replicas))
 		}
-		r.readyAt[i] = f.eng.Now().Add(f.c.MedianRTT(r.Leaseholder, target) + f.m.snapshot(r, target))
+		st.readyAt[i] = f.eng.Now().Add(f.c.MedianRTT(r.Leaseholder, target) + f.m.snapshot(r, target))
 		f.seenOf(r)[i] = f.state(r).term // the snapshot comes from the current leader
 		f.replaced(r, i)
 		f.replacements = append(f.replacements, Replacement{At: f.eng.Now(), Range: r.ID, From: d, To: target, Voter: voter})

@@ -22,9 +22,6 @@ import (
 
 // rangeProgress is a range's replication progress.
 type rangeProgress struct {
-	// readyAt[i] is when replica i, a replacement, has caught up by
-	// snapshot and acknowledges appends (nil: no replacement yet).
-	readyAt []sim.Time
 	// writes holds, per key, the latest committed write with a future
 	// timestamp (GLOBAL ranges only), for uncertainty waits.
 	writes futureWrites
@@ -48,7 +45,7 @@ func (m *Model) startInsert(ri reqID) {
 			if reg == int(s.region) || len(t.Partitions[reg]) == 0 {
 				continue
 			}
-			rng := m.partitionRange(t, m.ranges[s.rng].Partition, reg, s.rng)
+			rng := m.partitionRange(t, int(m.ranges[s.rng].Partition), reg, s.rng)
 			m.startPart(ri, rng, m.routeLH(ri, rng), partCheck)
 			if s.done {
 				return // shed at once: start no more parts (startPart)
@@ -154,7 +151,7 @@ func (m *Model) appendDone(pi partID, i int) {
 	p := m.parts.at(pi)
 	r := &m.ranges[p.rng]
 	to := r.Replicas[i]
-	if !m.fo.linkOK(p.node, to) || (r.readyAt != nil && m.eng.Now() < r.readyAt[i]) {
+	if !m.fo.linkOK(p.node, to) || r.catchingUp(i, m.eng.Now()) {
 		// Not delivered, or a replacement still receiving its snapshot.
 		m.maybeFreePart(pi)
 		return
@@ -246,7 +243,7 @@ func (m *Model) staleAppend(pi partID, gen int32, i int, kind sim.Kind) {
 		return
 	}
 	if i >= len(r.Replicas) || !m.fo.linkOK(pr.repNode, r.Replicas[i]) ||
-		(r.readyAt != nil && m.eng.Now() < r.readyAt[i]) || !m.fo.acceptAppend(r, i, pr.term) {
+		r.catchingUp(i, m.eng.Now()) || !m.fo.acceptAppend(r, i, pr.term) {
 		return
 	}
 	m.fo.appended(r, i, pr.term, pr.index)

@@ -487,30 +487,45 @@ func byCount(m map[string]int) []counted {
 // per reason, where each range's lease is at the end (its last event), and
 // the first topN moves (events after a range's first).
 func leaseSection(l []scenarios.LeaseEvent) section {
-	// last[k] is the latest event of range k, one entry a range: sized
-	// for the events without a previous holder (a range's first is one),
-	// not for every move.
-	acquired := 0
+	// last[t][k] is the latest event of range k of table t, one entry a
+	// range: sized for the events without a previous holder (a range's
+	// first is one), not for every move. A run lists its events table by
+	// table at the start, so the table's map is looked up once a run of
+	// them, and ranges are keyed by number alone (300,000 keys of table
+	// name and number took 0.1 s).
+	acquired := map[string]int{}
 	for i := range l {
 		if l[i].FromRegion == "" {
-			acquired++
+			acquired[l[i].Table]++
 		}
 	}
-	last := make(map[rangeKey]int, acquired)
+	last := map[string]map[int]int{}
+	var table string
+	var cur map[int]int
 	reasons := map[string]int{}
 	var moves []int
 	for i := range l {
 		e := &l[i]
-		k := rangeKey{e.Table, e.Range}
-		if _, seen := last[k]; seen {
+		if cur == nil || e.Table != table {
+			table = e.Table
+			if cur = last[table]; cur == nil {
+				cur = make(map[int]int, acquired[table])
+				last[table] = cur
+			}
+		}
+		if _, seen := cur[e.Range]; seen {
 			moves = append(moves, i)
 		}
-		last[k] = i
+		cur[e.Range] = i
 		reasons[orDash(e.Reason)]++
 	}
 	holders := map[string]int{}
-	for _, i := range last {
-		holders[orDash(l[i].Region)]++
+	ranges := 0
+	for _, t := range last {
+		ranges += len(t)
+		for _, i := range t {
+			holders[orDash(l[i].Region)]++
+		}
 	}
 
 	byReason := &grid{cols: []column{{"reason", left}, {"events", right}}}
@@ -541,7 +556,7 @@ func leaseSection(l []scenarios.LeaseEvent) section {
 	return section{
 		name: "leases",
 		summary: fmt.Sprintf("%s on %s, %s after the first acquisition",
-			plural(len(l), "event"), plural(len(last), "range"), plural(len(moves), "move")),
+			plural(len(l), "event"), plural(ranges, "range"), plural(len(moves), "move")),
 		parts: parts,
 	}
 }
