@@ -29,7 +29,8 @@ func TestSpliceLeasesIsTheEncoders(t *testing.T) {
 	d := runDocument(r)
 	var want bytes.Buffer
 	require.NoError(t, encodeJSON(&want, d, true))
-	got, ok, err := spliceLeases(d)
+	var got bytes.Buffer
+	ok, err := spliceLeases(&got, d)
 	require.NoError(t, err)
 	require.True(t, ok, "the empty lease list is found once")
 	assert.Equal(t, want.String(), got.String())
@@ -40,25 +41,35 @@ func TestSpliceLeasesIsTheEncoders(t *testing.T) {
 	assert.Len(t, r.Leases, 1500, "the result is not modified")
 }
 
-// TestSpliceLeasesSized checks that the buffer spliceLeases sizes holds
-// the document without growing, for short and long names and numbers.
-func TestSpliceLeasesSized(t *testing.T) {
-	for _, name := range []string{"a", "us-east1-b", "follow-the-workload-and-then-some-more"} {
-		r := &scenarios.Result{Scenario: "sized", Seed: 1}
-		for i := range 3000 {
-			r.Leases = append(r.Leases, scenarios.LeaseEvent{TS: 1234567.891011121 * float64(i%3), Range: i * 1000,
-				Table: name, Region: name, Zone: name, FromRegion: name, FromZone: name, Reason: name})
-		}
-		b, ok, err := spliceLeases(runDocument(r))
-		require.NoError(t, err)
-		require.True(t, ok)
-		var doc bytes.Buffer
-		d := runDocument(r)
-		d.Leases = nil
-		require.NoError(t, encodeTo(&doc, d, "", "  "))
-		assert.LessOrEqual(t, b.Len(), doc.Len()+leasesJSONBytes(r.Leases), name)
-		assert.Greater(t, b.Len(), doc.Len()+leasesJSONBytes(r.Leases)*8/10, "the bound is not loose: %s", name)
+// TestSpliceLeasesStreams checks that a spliced run document reaches
+// its writer in writes of at most spliceBuffer bytes, never held whole.
+func TestSpliceLeasesStreams(t *testing.T) {
+	r := &scenarios.Result{Scenario: "streamed", Seed: 1}
+	for i := range 20000 {
+		r.Leases = append(r.Leases, scenarios.LeaseEvent{TS: float64(i), Range: i, Table: "users",
+			Region: "us-east1", Zone: "us-east1-b", Reason: "initial"})
 	}
+	var want bytes.Buffer
+	require.NoError(t, encodeJSON(&want, runDocument(r), true))
+	require.Greater(t, want.Len(), 4*spliceBuffer)
+	var w chunkWriter
+	require.NoError(t, WriteResult(&w, r, JSON))
+	assert.Equal(t, want.String(), w.b.String())
+	assert.Greater(t, w.writes, 4)
+	assert.LessOrEqual(t, w.largest, spliceBuffer)
+}
+
+// chunkWriter keeps what it is given, counting the writes and the
+// largest.
+type chunkWriter struct {
+	b               bytes.Buffer
+	writes, largest int
+}
+
+func (c *chunkWriter) Write(p []byte) (int, error) {
+	c.writes++
+	c.largest = max(c.largest, len(p))
+	return c.b.Write(p)
 }
 
 // TestSpliceLeasesNaN checks that a lease event JSON cannot encode fails
