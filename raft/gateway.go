@@ -94,16 +94,15 @@ func (m *Model) SubmitAt(req Request, tag int64, at sim.Time) {
 		s.inFlight++
 		s.deadline = m.eng.StartTimer(at.Add(m.cfg.ClientTimeout), m.id, kDeadline, int64(ri))
 	}
-	if req.HopSeeded {
-		s.hop = req.HopSeed
-	} else {
-		s.hop = m.clientRand[s.gateway].Uint64()
+	key := req.HopSeed
+	if !req.HopSeeded {
+		key = m.clientRand[s.gateway].Uint64()
 	}
+	s.clientHalf = m.clientHalfOf(key, s.client, s.gateway)
 	s.value = int32(max(0, min(req.ValueBytes, maxValueBytes)))
 	m.countClient(ri, false)
-	hop := m.clientHop(ri)
 	m.reqs.at(ri).inFlight++
-	m.eng.Schedule(at.Add(hop), m.id, kGatewayArrive, int64(ri))
+	m.eng.Schedule(at.Add(s.clientHalf), m.id, kGatewayArrive, int64(ri))
 }
 
 // homeRegion returns region if the RBR table has a partition there, else

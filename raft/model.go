@@ -429,8 +429,10 @@ func (m *Model) oneWay(from, to topology.NodeID) time.Duration {
 // independent draws, whose sum would have a thinner tail than the link's
 // (a link with p50 100 ms and p99 150 ms would give round trips with a p99
 // of about 134 ms). A pair is keyed by a number drawn from the sender's
-// stream when the first message leaves; the answer recomputes the same
-// half from the key.
+// stream when the first message leaves; the answer takes the same half:
+// the request keeps it (the client's and a part's gateway round trips,
+// clientHalf and hopHalf), or a replica's answer recomputes it from the
+// key.
 const (
 	pairClient  uint64 = 1  // client <-> gateway
 	pairGateway uint64 = 2  // gateway <-> replica
@@ -449,31 +451,39 @@ func (m *Model) pairHalf(key, kind uint64, initiator, responder topology.NodeID)
 }
 
 // hopOut starts a new gateway<->replica round trip for part pi, from node
-// from to node to, and returns the outbound delay.
+// from (its gateway, p.from) to node to (p.node), and returns the outbound
+// delay. The round trip's key is drawn from the sender's stream and its
+// half kept for the answer (hopBack), which pairHalf would compute again
+// from the key.
 func (m *Model) hopOut(pi partID, from, to topology.NodeID) time.Duration {
 	p := m.parts.at(pi)
-	p.hop = m.netRand[from].Uint64()
-	return m.pairHalf(p.hop, pairGateway, from, to) + m.wire(MsgBatch, from, to, m.batchRequestBytes(pi))
+	p.hopHalf = m.pairHalf(m.netRand[from].Uint64(), pairGateway, from, to)
+	return p.hopHalf + m.wire(MsgBatch, from, to, m.batchRequestBytes(pi))
 }
 
-// hopBack returns the delay of the answer of b bytes, from node from to
-// node to, to part pi's current gateway<->replica round trip.
+// hopBack returns the delay of the answer of b bytes to part pi's current
+// gateway<->replica round trip: from node from, where hopOut sent it, to
+// node to, its gateway.
 func (m *Model) hopBack(pi partID, from, to topology.NodeID, b int64) time.Duration {
-	return m.pairHalf(m.parts.at(pi).hop, pairGateway, to, from) + m.wire(MsgBatch, from, to, b) // the gateway (to) started it
+	return m.parts.at(pi).hopHalf + m.wire(MsgBatch, from, to, b)
 }
 
 // clientHop is the one-way delay between request ri's client and its
-// gateway, the same both ways: half an intra-zone round trip when the client
-// sits in the gateway's zone (as it does unless Request.Client places it),
-// else half a round trip of the link between the client's zone and the
-// gateway's (between zones of a region, or between regions).
-func (m *Model) clientHop(ri reqID) time.Duration {
-	s := m.reqs.at(ri)
-	m.pairSrc.Seed(s.hop, pairClient)
-	if s.client < 0 || m.cluster.Nodes[s.client].Zone == m.cluster.Nodes[s.gateway].Zone {
+// gateway, the same both ways (clientHalfOf, drawn when it was submitted).
+func (m *Model) clientHop(ri reqID) time.Duration { return m.reqs.at(ri).clientHalf }
+
+// clientHalfOf is the one-way delay, keyed by key, between a client in
+// node client's zone (its gateway's when client < 0) and its gateway:
+// half an intra-zone round trip when the client sits in the gateway's
+// zone (as it does unless Request.Client places it), else half a round
+// trip of the link between the client's zone and the gateway's (between
+// zones of a region, or between regions).
+func (m *Model) clientHalfOf(key uint64, client, gateway topology.NodeID) time.Duration {
+	m.pairSrc.Seed(key, pairClient)
+	if client < 0 || m.cluster.Nodes[client].Zone == m.cluster.Nodes[gateway].Zone {
 		return m.cluster.Latency.IntraZone().Sample(m.pairRand) / 2
 	}
-	return m.cluster.Latency.Link(s.client, s.gateway).Sample(m.pairRand) / 2
+	return m.cluster.Latency.Link(client, gateway).Sample(m.pairRand) / 2
 }
 
 // service draws an evaluation time at node n: the CPU time it needs

@@ -160,7 +160,10 @@ type reqState struct {
 	// without one the give-up of a part waiting for a row's latch
 	// (startLatchGiveUp).
 	deadline sim.TimerID
-	hop      uint64 // the client's round trip (see Model.pairHalf)
+	// clientHalf is the one-way delay between the client and its gateway,
+	// the same both ways: half of one round trip, drawn when the request
+	// is submitted (Model.clientHop).
+	clientHalf time.Duration
 	// waited is the time its parts queued for their latches (see keyed),
 	// summed over its parts.
 	waited time.Duration
@@ -315,9 +318,9 @@ type partState struct {
 	// qsvc is the evaluation time of a part on its way to its node's CPU
 	// queue (queues.go evaluate).
 	qsvc time.Duration
-	// hop keys the gateway<->replica round trip of the current attempt
-	// (see Model.pairHalf).
-	hop      uint64
+	// hopHalf is the one-way delay of the current attempt's
+	// gateway<->replica round trip, the same both ways (Model.hopOut).
+	hopHalf  time.Duration
 	waitFrom sim.Time // see latch
 	// path is the part's critical path so far (path.go).
 	path partPath
