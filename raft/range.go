@@ -64,13 +64,14 @@ type Table struct {
 //     by the ranges placed alike; changed only by up-replication
 //     (upreplicate.go), which gives the range its own shape first;
 //   - rangeLease (lease.go): the leaseholder, transfers, the requests
-//     waiting for a lease, and the gateways' range caches;
-//   - rangeProgress (write.go): replication progress — replicas still
-//     catching up by snapshot, GLOBAL writes' timestamps per key;
+//     waiting for a lease, and the gateways' range caches (the last two
+//     behind a pointer allocated by the first move);
+//   - rangeProgress (write.go): GLOBAL writes' timestamps per key;
 //   - leader: the range's Raft leader, -1 while it has none (changed only
 //     by elections and step-downs under failures);
-//   - fail (failover.go): elections and lease acquisition under failures,
-//     nil until a fault touches the range (failover.state);
+//   - fail (failover.go): elections, lease acquisition and replacements
+//     catching up by snapshot under failures, nil until a fault touches
+//     the range (failover.state);
 //   - stats: the leaseholder's request-locality statistics, read by the
 //     allocator (follow.go, raft/allocator); nil until first used (statsOf).
 type Range struct {

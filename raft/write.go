@@ -20,7 +20,8 @@ import (
 // uniqueness in every other partition first; transactions write several
 // ranges in parallel and commit with parallel commits.
 
-// rangeProgress is a range's replication progress.
+// rangeProgress is a range's replication progress (a replacement's
+// snapshot is the failover state's: rangeFailover.readyAt).
 type rangeProgress struct {
 	// writes holds, per key, the latest committed write with a future
 	// timestamp (GLOBAL ranges only), for uncertainty waits.

@@ -15,7 +15,8 @@ import (
 )
 
 // File is one file of an output set (the CLI's --out): its name and how
-// to write it. Write renders in memory and writes once, like WriteResult.
+// to write it. Write renders in memory and writes once, like WriteResult
+// (whose JSON with a long lease list goes out in several writes).
 type File struct {
 	Name  string
 	Write func(w io.Writer) error

@@ -41,8 +41,9 @@ func TestSpliceLeasesIsTheEncoders(t *testing.T) {
 	assert.Len(t, r.Leases, 1500, "the result is not modified")
 }
 
-// TestSpliceLeasesStreams checks that a spliced run document reaches
-// its writer in writes of at most spliceBuffer bytes, never held whole.
+// TestSpliceLeasesStreams checks that a spliced run document's lease list
+// reaches its writer in writes of at most spliceBuffer bytes, never held
+// whole (the document around it is small here; it is written whole).
 func TestSpliceLeasesStreams(t *testing.T) {
 	r := &scenarios.Result{Scenario: "streamed", Seed: 1}
 	for i := range 20000 {

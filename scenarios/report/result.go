@@ -17,7 +17,11 @@ import (
 )
 
 // WriteResult renders r in format f to w. The output is built in memory and
-// written with one Write, so w sees either all of it or an error.
+// written with one Write, so w sees either all of it or an error, but for
+// JSON with spliceLeasesMin lease events or more: that document is checked
+// whole first (if it cannot be encoded, nothing is written), then written
+// in several writes, its lease list encoded as it goes (encodeRunJSON); a
+// writer that fails midway has been given part of it.
 //
 // Table, CSV and Markdown omit r.WallSeconds, so runs with the same seed
 // render byte-identically; JSON is a RunDocument: the Header, every field
@@ -116,8 +120,9 @@ func encodeRunJSON(w io.Writer, d RunDocument) error {
 }
 
 // spliceLeases writes d to w indented as encodeJSON indents it, its lease
-// events encoded one by one into the document encoded without them,
-// through a buffer of spliceBuffer bytes. It writes nothing and returns
+// events encoded one by one into the document encoded without them: the
+// events go out through a buffer of spliceBuffer bytes, the parts of the
+// document before and after them (held encoded anyway) in a write each. It writes nothing and returns
 // false if the document's empty lease list is not found exactly once, and
 // writes nothing and returns the encoder's error if the rest of the
 // document, or an event, cannot be encoded. An event's one value JSON
