@@ -204,10 +204,11 @@ func (s *series) appendPoint(pts []TimelinePoint, b *stats.Bin) []TimelinePoint 
 	if b == nil || b.Count == 0 {
 		return pts
 	}
+	p50, p99 := b.Latency.Quantiles(0.5, 0.99)
 	return append(pts, TimelinePoint{
 		TS: sim.Time(b.Start).Seconds(), Table: s.table, Op: s.op, ClientRegion: s.region,
 		Count: b.Count, Errors: b.Errors, Ambiguous: b.Ambiguous,
-		P50Ms: ms(b.Latency.Quantile(0.5)), P99Ms: ms(b.Latency.Quantile(0.99)),
+		P50Ms: ms(p50), P99Ms: ms(p99),
 	})
 }
 

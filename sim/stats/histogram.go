@@ -377,6 +377,52 @@ func (h *Histogram) Quantile(q float64) time.Duration {
 	return h.valueAtRank(rankOf(q, h.count))
 }
 
+// Quantiles returns Quantile(lo) and Quantile(hi), lo <= hi, from one pass
+// over the buckets rather than two (a run's timeline points each report a
+// median and a 99th percentile). It panics as Quantile does, and if lo > hi.
+func (h *Histogram) Quantiles(lo, hi float64) (time.Duration, time.Duration) {
+	if !(lo >= 0 && lo <= hi && hi <= 1) {
+		panic(fmt.Sprintf("stats: quantiles %v, %v not ascending in [0, 1]", lo, hi))
+	}
+	if h.count == 0 {
+		return 0, 0
+	}
+	r1, r2 := rankOf(lo, h.count), rankOf(hi, h.count)
+	if r2 <= h.zeros {
+		return h.bucketValue(-1, r1), h.bucketValue(-1, r2)
+	}
+	var v1 time.Duration
+	found := r1 <= h.zeros
+	if found {
+		v1 = h.bucketValue(-1, r1)
+	}
+	cum := h.zeros
+	at := func(idx int, n uint64) (time.Duration, bool) {
+		cum += n
+		if !found && cum >= r1 {
+			v1, found = h.bucketValue(idx, r1), true
+		}
+		if cum >= r2 {
+			return h.bucketValue(idx, r2), true
+		}
+		return 0, false
+	}
+	for _, b := range h.sparse {
+		if v2, ok := at(b.idx, b.n); ok {
+			return v1, v2
+		}
+	}
+	for i, c := range h.counts {
+		if c == 0 {
+			continue
+		}
+		if v2, ok := at(h.base+i, c); ok {
+			return v1, v2
+		}
+	}
+	panic("stats: histogram bucket counts do not add up to Count")
+}
+
 // rankOf returns the 1-based rank of the q-quantile among n samples, computed
 // exactly as gonum's empirical quantile does: the smallest integer r >= 1 with
 // float64(r) >= q*float64(n).

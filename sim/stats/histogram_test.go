@@ -1,6 +1,7 @@
 package stats_test
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -594,4 +595,36 @@ func TestRecordSampleEqualsRecord(t *testing.T) {
 	}
 	assert.Equal(t, stats.MaxValue, stats.NewSample(stats.MaxValue+1).Value())
 	assert.Equal(t, time.Duration(0), stats.NewSample(-1).Value())
+}
+
+// TestQuantilesEqualQuantile checks that Quantiles' one pass gives what
+// two calls of Quantile give, on dense histograms and on a timeline's
+// sparse bins, with zeros, small and large counts, and every kind of pair.
+func TestQuantilesEqualQuantile(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 11))
+	qs := []float64{0, 1e-9, 0.1, 0.5, 0.5000001, 0.9, 0.99, 0.999, 1 - 1e-12, 1}
+	check := func(name string, h *stats.Histogram) {
+		for i, lo := range qs {
+			for _, hi := range qs[i:] {
+				a, b := h.Quantiles(lo, hi)
+				assert.Equal(t, h.Quantile(lo), a, "%s: lo %v (hi %v)", name, lo, hi)
+				assert.Equal(t, h.Quantile(hi), b, "%s: hi %v (lo %v)", name, hi, lo)
+			}
+		}
+	}
+	check("empty", stats.NewDefaultHistogram())
+	for _, n := range []int{1, 2, 3, 10, 50, 1000} {
+		for _, zeros := range []int{0, 1, n / 2, n} {
+			samples := append(lognormal(r, n, time.Millisecond, 1.5), make([]time.Duration, zeros)...)
+			h := stats.NewDefaultHistogram()
+			record(h, samples)
+			check(fmt.Sprintf("dense n=%d zeros=%d", n, zeros), h)
+			s := stats.NewSeries(time.Second)
+			for _, v := range samples {
+				s.Record(0, v, true)
+			}
+			check(fmt.Sprintf("bin n=%d zeros=%d", n, zeros), &s.Bins()[0].Latency)
+		}
+	}
+	assert.Panics(t, func() { stats.NewDefaultHistogram().Quantiles(0.9, 0.5) })
 }
