@@ -72,8 +72,18 @@ type Estimate struct {
 // Memory sizes behind the estimate (upper bounds of what the structures
 // hold, measured on amd64).
 const (
-	estRuntimeBytes   = 32 << 20 // the Go runtime, the binary's data, presets
-	estRangeBytes     = 1024     // a Range, its layout copies, lease and failover state
+	estRuntimeBytes = 32 << 20 // the Go runtime, the binary's data, presets
+	// estRangeBytes bounds what a range costs at the run's peak, measured
+	// on amd64 (2026-12-07): the model's Range with its lease-log entry
+	// and place in its table (164 B, raft TestRangeHeapPerRange), the
+	// result's lease event (112 B) and range indexes (16 B), request
+	// statistics without counts (80 B, which the replica scanners create
+	// for most ranges of a long run), and the placed layout of the table
+	// being added (about 140 B, dropped once the table is in the model).
+	estRangeBytes = 512
+	// estRangeCountBytes is what a range's request statistics count once
+	// it has served a request: six windows of a count per zone.
+	estCountBytes     = 8 * 6
 	estHistogramBytes = 24 << 10 // a latency histogram spanning 100 µs to minutes at 0.5 % (1,330 buckets, grown by doubling)
 	// estSideTransportBytes is the side transport's state per ordered
 	// node pair: the latest publication received, and the lazy mode's
@@ -191,7 +201,7 @@ func (s *Scenario) estimate(sample int) (Estimate, error) {
 	for _, t := range s.Tables {
 		maxParts = max(maxParts, float64(t.TxnRanges), regions)
 	}
-	peakRate, activeSeries := 0.0, 0.0
+	peakRate, activeSeries, seriesRanges := 0.0, 0.0, 0.0
 	var loads []offered
 	// CPU work per job: an evaluation's mean (what a CPU serves per
 	// second), a Raft append's constant.
@@ -223,6 +233,7 @@ func (s *Scenario) estimate(sample int) (Estimate, error) {
 			l.place(os.Share, os.Op, t, &spreads[ti], w.Region, reg, local, rows, svc, raftCPU)
 			if os.Share > 0 {
 				activeSeries++
+				seriesRanges += float64(placement.TableRanges(c, s.placementDatabase(), t.TableSpec(c)))
 			}
 		}
 		// Arrivals are Poisson: count three standard deviations more than
@@ -340,13 +351,23 @@ func (s *Scenario) estimate(sample int) (Estimate, error) {
 	}
 
 	bins := end.Seconds()/TimelineInterval(end).Seconds() + 2
-	live := float64(ranges)*(estRangeBytes+4*nodes+8*6*float64(len(c.Zones))) +
+	// Client stalls (ClientImpact), kept in a run with faults only: a
+	// tracker per series and range of its table (a series' trackers are
+	// indexed by the range's position), and a candidate per quiet second,
+	// per response at most.
+	stalls := 0.0
+	if len(faults) > 0 {
+		stalls = seriesRanges*estStallBytes +
+			min(seriesRanges*evidenceWindow.Seconds()/SlowThreshold.Seconds(), peakRate*evidenceWindow.Seconds())*estCandidateBytes
+	}
+	// Ranges: every range's state, and the counts of those that serve
+	// requests (at most one each).
+	live := float64(ranges)*(estRangeBytes+4*nodes) + min(float64(ranges), est.Requests)*estCountBytes*float64(len(c.Zones)) +
 		nodes*nodes*estSideTransportBytes +
 		activeSeries*(bins+1)*estHistogramBytes +
 		est.PeakInFlight*eventBytes +
 		min(nodes*sec, float64(ranges)*sec/s.Cockroach.Allocator.MinLeaseTransferStatsDuration.Seconds())*64 + // lease log: a transfer per store per second at most, and per range per stats period
-		activeSeries*float64(ranges)*estStallBytes + // client stalls (ClientImpact): a candidate per quiet second, per response at most
-		min(activeSeries*float64(ranges)*evidenceWindow.Seconds()/SlowThreshold.Seconds(), peakRate*evidenceWindow.Seconds())*estCandidateBytes
+		stalls
 	// The collector may let the heap grow to twice what is live; the
 	// requests' state is off the heap where the system allows
 	// (raft.Model.KeepStateOffHeap), and counts once there.

@@ -380,3 +380,37 @@ func runMeasuringHeap(t *testing.T, s *Scenario) (*Result, uint64) {
 	require.NoError(t, err)
 	return r, peak
 }
+
+// TestEstimateMemoryAtManyRanges checks the memory estimate of a run
+// whose ranges, not its requests, take the memory: default with 20,000
+// ranges per table, without faults and with a zone outage (which keeps
+// the per-range client stall trackers). The estimate stays above the
+// heap the run used, and within a few times it: it once counted a
+// kilobyte per range and every range's request counts, and refused a
+// 145 MiB run of 100,000 ranges per table at --max-memory 1GiB
+// (1,820 MiB estimated).
+func TestEstimateMemoryAtManyRanges(t *testing.T) {
+	if testing.Short() {
+		t.Skip("60,000 ranges")
+	}
+	for _, faults := range [][]Fault{nil, {{At: 5 * time.Second, Kind: "zone", Target: "us-east1-b", For: 5 * time.Second}}} {
+		s, err := Load("default")
+		require.NoError(t, err)
+		s.Warmup, s.Duration = 2*time.Second, 10*time.Second
+		for i := range s.Tables {
+			s.Tables[i].Ranges = 20000
+		}
+		s.Faults = faults
+		require.NoError(t, s.Validate())
+		est, err := s.Estimate()
+		require.NoError(t, err)
+		r, peak := runMeasuringHeap(t, s)
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		peak = max(peak, ms.HeapAlloc) // with the result built
+		runtime.KeepAlive(r)
+		t.Logf("faults %d: estimated %d MiB, peak heap %d MiB", len(faults), int(est.MemoryBytes)>>20, peak>>20)
+		assert.Greater(t, est.MemoryBytes, float64(peak), "faults %d", len(faults))
+		assert.Less(t, est.MemoryBytes, 5*float64(peak+estRuntimeBytes), "faults %d", len(faults))
+	}
+}
