@@ -46,6 +46,7 @@ var columns = []struct{ unit, heading string }{
 	{"ns/req", "ns/req"},
 	{"allocs/req", "allocs/req"},
 	{"peak-heap-MiB", "peak heap MiB"},
+	{"s/run", "s/run"},
 }
 
 // table holds every value of every metric of every benchmark, in the order
