@@ -64,8 +64,8 @@ type Table struct {
 //     by the ranges placed alike; changed only by up-replication
 //     (upreplicate.go), which gives the range its own shape first;
 //   - rangeLease (lease.go): the leaseholder, transfers, the requests
-//     waiting for a lease, and the gateways' range caches (the last two
-//     behind a pointer allocated by the first move);
+//     waiting for a lease, and the gateways' range caches (these, with
+//     a transfer's reason, behind a pointer allocated by the first move);
 //   - rangeProgress (write.go): GLOBAL writes' timestamps per key;
 //   - leader: the range's Raft leader, -1 while it has none (changed only
 //     by elections and step-downs under failures);

@@ -32,8 +32,7 @@ func BenchmarkScenario(b *testing.B) {
 // benchRuns runs s b.N times and reports, over all the runs, engine
 // events per wall second and per request, simulated requests per wall
 // second, wall ns and allocations per request, the peak heap and the wall
-// seconds per run (s/run). It
-// returns the last run's result.
+// seconds per run (s/run). It returns the last run's result.
 func benchRuns(b *testing.B, s *Scenario) *Result {
 	var events, requests uint64
 	var last *Result

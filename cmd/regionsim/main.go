@@ -25,13 +25,14 @@ func main() {
 // mostly state that lives for the whole run (ranges, their placement, the
 // closed form, the result), which the collector marks again at each cycle
 // without freeing it. Where a command takes --max-memory, it sets the
-// memory limit, which still bounds the heap (merge has none). With 100,000 ranges per table, default ran in 1.6 s of
-// CPU at 183 MiB with GOGC=100 and 1.07 s at 145 MiB with 200 (8 paired
-// runs; 150, 300 and 400 gave 1.1-1.3 s); compare default did not change,
-// and a sweep of users-by-city (20 seeds, pairs) took the same CPU at
-// 139 MB instead of 92 (docs/decisions.md, "The command's collector
-// target"). Go's own compiler raises its starting heap for the same
-// reason (cmd/compile/internal/base AdjustStartingHeap).
+// memory limit, which still bounds the heap (merge has none). With
+// 100,000 ranges per table, default ran in 1.6 s of CPU at 183 MiB with
+// GOGC=100 and 1.07 s at 145 MiB with 200 (8 paired runs; 150, 300 and
+// 400 gave 1.1-1.3 s); compare default did not change, and a sweep of
+// users-by-city (20 seeds, pairs) took the same CPU at 139 MB instead of
+// 92 (docs/decisions.md, "The command's collector target"). Go's own
+// compiler raises its starting heap for the same reason
+// (cmd/compile/internal/base AdjustStartingHeap).
 const batchGCPercent = 200
 
 // batchGC sets GOGC to batchGCPercent unless the environment sets GOGC.
