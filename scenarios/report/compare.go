@@ -61,7 +61,8 @@ func WriteComparison(w io.Writer, c *scenarios.Comparison, f Format) error {
 			return err
 		}
 	case JSON:
-		return encodeJSON(w, compareDocument(c), true)
+		d := compareDocument(c)
+		return encodeRunsJSON(w, &d, d.Runs)
 	case Markdown:
 		writeComparisonMarkdown(&b, c.Runs)
 		for _, sk := range c.Skipped {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -30,7 +31,9 @@ func TestSpliceLeasesIsTheEncoders(t *testing.T) {
 	var want bytes.Buffer
 	require.NoError(t, encodeJSON(&want, d, true))
 	var got bytes.Buffer
-	ok, err := spliceLeases(&got, d)
+	empty := d
+	empty.Leases = []scenarios.LeaseEvent{}
+	ok, err := spliceLeases(&got, empty, [][]scenarios.LeaseEvent{d.Leases}, topIndent)
 	require.NoError(t, err)
 	require.True(t, ok, "the empty lease list is found once")
 	assert.Equal(t, want.String(), got.String())
@@ -86,4 +89,70 @@ func TestSpliceLeasesNaN(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "report: json")
 	assert.Zero(t, b.Len())
+}
+
+// TestSpliceRunsIsTheEncoders checks that the compare and seeds documents,
+// whose runs' lease lists are spliced, read byte for byte as the encoder
+// writes them: runs with long lists of names JSON must escape, an empty
+// list and (in a seed comparison, whose runs are not normalised) a nil
+// one, and that the caller's results are left as they were.
+func TestSpliceRunsIsTheEncoders(t *testing.T) {
+	names := []string{"us-east1", `quo"te`, "<b>&amp;", "line\u2028sep", "bad\xffutf8", "é中"}
+	run := func(seed uint64, n int) scenarios.Result {
+		r := scenarios.Result{Scenario: "splice", Seed: seed, Survival: "zone", Leases: []scenarios.LeaseEvent{}}
+		for i := range n {
+			r.Leases = append(r.Leases, scenarios.LeaseEvent{
+				TS: float64(i) * 0.25, Range: i, Table: names[i%len(names)], Region: names[(i+1)%len(names)],
+				Zone: names[(i+2)%len(names)], FromRegion: names[(i+3)%len(names)], Reason: fmt.Sprint("reason-", i%3),
+			})
+		}
+		return r
+	}
+	runs := []scenarios.Result{run(1, 1500), run(2, 0), run(3, 700)}
+
+	c := &scenarios.Comparison{Runs: runs}
+	var want, got bytes.Buffer
+	require.NoError(t, encodeJSON(&want, compareDocument(c), true))
+	require.NoError(t, WriteComparison(&got, c, JSON))
+	sameText(t, want.String(), got.String(), "compare")
+
+	ptrs := []*scenarios.Result{&runs[0], &runs[1], &runs[2]}
+	sum := &scenarios.SeedSummary{Scenario: "splice"}
+	want.Reset()
+	got.Reset()
+	require.NoError(t, encodeJSON(&want, SeedsDocument{Header: header(KindSeeds), SeedSummary: *sum, Runs: normalisedRuns(ptrs)}, true))
+	require.NoError(t, WriteSeeds(&got, sum, ptrs, nil, JSON))
+	sameText(t, want.String(), got.String(), "seeds")
+
+	withNil := slices.Clone(runs)
+	withNil[1].Leases = nil
+	sc := &SeedComparison{Runs: withNil, Skipped: []string{}}
+	want.Reset()
+	got.Reset()
+	require.NoError(t, encodeJSON(&want, CompareSeedsDocument{Header: header(KindCompareSeeds), Seeds: []uint64{}, SeedComparison: *sc}, true))
+	var cw chunkWriter
+	require.NoError(t, WriteSeedComparison(&cw, sc, JSON))
+	sameText(t, want.String(), cw.b.String(), "seed comparison")
+	assert.Contains(t, cw.b.String(), `"leases": null`)
+	assert.Greater(t, cw.writes, 2, "spliced, not encoded whole")
+
+	assert.Len(t, runs[0].Leases, 1500, "the results are not modified")
+	assert.Len(t, withNil[2].Leases, 700)
+	assert.Nil(t, withNil[1].Leases)
+}
+
+// sameText fails the test at the first byte where got differs from want,
+// showing a little of each around it (documents here run to megabytes).
+func sameText(t *testing.T, want, got, name string) {
+	t.Helper()
+	if want == got {
+		return
+	}
+	i := 0
+	for i < len(want) && i < len(got) && want[i] == got[i] {
+		i++
+	}
+	lo := max(0, i-80)
+	t.Errorf("%s: differs at byte %d of %d (got %d):\nwant …%q…\ngot  …%q…", name, i, len(want), len(got),
+		want[lo:min(len(want), i+80)], got[lo:min(len(got), i+80)])
 }

@@ -86,14 +86,21 @@ func encodeJSON(w io.Writer, v any, indent bool) error {
 	return nil
 }
 
-// leasesKey is how the run document's lease list reads when it is empty,
-// indented as encodeJSON indents it: a key of the top-level object starts
-// a line with two spaces, and a line break cannot occur inside a JSON
-// string, so nothing else in the document matches it.
-var leasesKey = []byte("\n  \"leases\": []")
+// A lease list of a document, empty, reads as its key at the start of a
+// line, indented as encodeJSON indents it, and "[]": two spaces in a run
+// document (a key of the top-level object), six in the runs of compare
+// and seeds documents (runsIndent: a key of an object in the top-level
+// "runs" list). A line break cannot occur inside a JSON string, so
+// nothing else in a document matches it, but another list of the same
+// key and depth would: spliceLeases checks that the key occurs once per
+// list.
+const (
+	topIndent  = "  "
+	runsIndent = "      "
+)
 
-// spliceLeasesMin is the length of lease list from which encodeRunJSON
-// encodes the events one by one.
+// spliceLeasesMin is the number of lease events, in all of a document's
+// lists, from which the document's lists are spliced (spliceLeases).
 const spliceLeasesMin = 1024
 
 // encodeRunJSON writes d as encodeJSON(w, d, true) does, the same bytes
@@ -103,96 +110,170 @@ const spliceLeasesMin = 1024
 // lists 300,000 lease events (each range's initial lease), 64 MB of the
 // document, and the encoder would build the whole document compact, then
 // indented, before writing it (docs/decisions.md, "JSON without a third
-// copy" and "The lease list streamed"). From spliceLeasesMin events on,
-// the document is encoded with an empty lease list, and the events are
-// encoded one at a time into its place as it is written.
+// copy" and "The lease list streamed").
 func encodeRunJSON(w io.Writer, d RunDocument) error {
-	if len(d.Leases) < spliceLeasesMin {
+	lists := [][]scenarios.LeaseEvent{d.Leases}
+	return encodeSpliced(w, &d, lists, topIndent, func(empty bool) {
+		if lists[0] == nil {
+			return // written as null, not spliced
+		}
+		if empty {
+			d.Leases = []scenarios.LeaseEvent{}
+		} else {
+			d.Leases = lists[0]
+		}
+	})
+}
+
+// encodeRunsJSON is encodeRunJSON for a document d (a pointer) with a
+// top-level "runs" list of results (compare and seeds documents): runs
+// is that list, which must be the document's own (a copy of the caller's
+// results), and its lease lists are spliced.
+func encodeRunsJSON(w io.Writer, d any, runs []scenarios.Result) error {
+	lists := make([][]scenarios.LeaseEvent, len(runs)) // nil where a run's is
+	for i := range runs {
+		lists[i] = runs[i].Leases
+	}
+	return encodeSpliced(w, d, lists, runsIndent, func(empty bool) {
+		for i := range runs {
+			switch {
+			case lists[i] == nil: // written as null, not spliced
+			case empty:
+				runs[i].Leases = []scenarios.LeaseEvent{}
+			default:
+				runs[i].Leases = lists[i]
+			}
+		}
+	})
+}
+
+// encodeSpliced writes d as encodeJSON(w, d, true) does. From
+// spliceLeasesMin events in lists (d's lease lists, in document order,
+// each's key at indent) on, it encodes d with those lists empty (set(true)
+// empties them, set(false) puts them back) and splices the events into
+// it as it writes it (spliceLeases); if the empty lists are not where
+// they belong (the document's layout changed), it uses the encoder, which
+// is always right.
+func encodeSpliced(w io.Writer, d any, lists [][]scenarios.LeaseEvent, indent string, set func(empty bool)) error {
+	n := 0
+	for _, l := range lists {
+		n += len(l)
+	}
+	if n < spliceLeasesMin {
 		return encodeJSON(w, d, true)
 	}
-	ok, err := spliceLeases(w, d)
+	set(true)
+	ok, err := spliceLeases(w, d, lists, indent)
+	set(false)
 	if err != nil || ok {
 		return err
 	}
-	// The empty list was not where it belongs (the document's layout
-	// changed): the encoder's way, which is always right.
 	return encodeJSON(w, d, true)
 }
 
-// spliceLeases writes d to w indented as encodeJSON indents it, its lease
-// events encoded one by one into the document encoded without them: the
-// events go out through a buffer of spliceBuffer bytes, the parts of the
-// document before and after them (held encoded anyway) in a write each. It writes nothing and returns
-// false if the document's empty lease list is not found exactly once, and
-// writes nothing and returns the encoder's error if the rest of the
-// document, or an event, cannot be encoded. An event's one value JSON
-// refuses is a time that is not finite (its other fields are strings and
-// an int), so the times are checked before anything is written.
-func spliceLeases(w io.Writer, d RunDocument) (bool, error) {
-	leases := d.Leases
-	d.Leases = []scenarios.LeaseEvent{}
+// spliceLeases writes doc to w indented as encodeJSON indents it, with
+// lists[i] encoded one event at a time into doc's i-th empty lease list
+// (at indent; a nil list is not one: the encoder writes it as null): the
+// events go out through a buffer of spliceBuffer bytes,
+// the parts of the document between the lists (held encoded anyway) in a
+// write each. It writes nothing and returns false if doc's empty lease
+// lists are not found exactly len(lists) times, and writes nothing and
+// returns the encoder's error if the rest of the document, or an event,
+// cannot be encoded. An event's one value JSON refuses is a time that is
+// not finite (its other fields are strings and an int), so the times are
+// checked before anything is written.
+func spliceLeases(w io.Writer, doc any, lists [][]scenarios.LeaseEvent, indent string) (bool, error) {
 	var rest bytes.Buffer
-	if err := encodeTo(&rest, d, "", "  "); err != nil {
+	if err := encodeTo(&rest, doc, "", "  "); err != nil {
 		return false, err
 	}
-	doc := rest.Bytes()
-	at := bytes.Index(doc, leasesKey)
-	if at < 0 || bytes.Contains(doc[at+1:], leasesKey) {
+	b := rest.Bytes()
+	key := []byte("\n" + indent + `"leases": []`)
+	spliced := 0
+	for _, l := range lists {
+		if l != nil {
+			spliced++
+		}
+	}
+	if bytes.Count(b, key) != spliced {
 		return false, nil
 	}
-	for i := range leases {
-		if t := leases[i].TS; math.IsNaN(t) || math.IsInf(t, 0) {
-			_, err := json.Marshal(leases[i]) // the encoder's own error
-			return false, fmt.Errorf("report: json: %w", err)
+	for _, l := range lists {
+		for i := range l {
+			if t := l[i].TS; math.IsNaN(t) || math.IsInf(t, 0) {
+				_, err := json.Marshal(l[i]) // the encoder's own error
+				return false, fmt.Errorf("report: json: %w", err)
+			}
 		}
 	}
-	at += len(leasesKey) - 1 // the list's closing bracket
 	bw := bufio.NewWriterSize(w, spliceBuffer)
-	bw.Write(doc[:at])
-	var le leaseEncoder
+	le := leaseEncoder{item: indent + "  "}
 	var ev []byte
-	for i := range leases {
-		if i > 0 {
-			bw.WriteByte(',')
+	for _, l := range lists {
+		if l == nil {
+			continue
 		}
-		bw.WriteString("\n    ")
-		ev = le.append(ev[:0], &leases[i])
-		bw.Write(ev)
+		at := bytes.Index(b, key) + len(key) - 1 // the list's closing bracket
+		bw.Write(b[:at])
+		b = b[at:]
+		for i := range l {
+			if i > 0 {
+				bw.WriteByte(',')
+			}
+			bw.WriteString("\n" + le.item)
+			ev = le.append(ev[:0], &l[i])
+			bw.Write(ev)
+		}
+		if len(l) > 0 {
+			bw.WriteString("\n" + indent)
+		}
 	}
-	bw.WriteString("\n  ")
-	bw.Write(doc[at:])
+	bw.Write(b)
 	if err := bw.Flush(); err != nil {
 		return false, fmt.Errorf("report: write: %w", err)
 	}
 	return true, nil
 }
 
-// leaseEncoder writes lease events as the encoder writes them inside the
-// run document's lease list (prefix "    ", indent "  ", HTML characters
-// unescaped), byte for byte (TestSpliceLeasesIsTheEncoders), in a tenth
-// of its time: encoding/json took 0.22 s for the 300,000 events of a run
-// with 100,000 ranges per table. Each distinct name is quoted by the
-// encoder once.
+// spliceBuffer is the size of the writes of a spliced lease list.
+const spliceBuffer = 256 << 10
+
+// leaseEncoder writes lease events as the encoder writes them inside a
+// document's lease list (indent "  ", each event's line starting at
+// item, HTML characters unescaped), byte for byte
+// (TestSpliceLeasesIsTheEncoders), in a tenth of its time:
+// encoding/json took 0.22 s for the 300,000 events of a run with 100,000
+// ranges per table. Each distinct name is quoted by the encoder once.
 type leaseEncoder struct {
+	item   string
 	quoted map[string][]byte
 }
 
 // append appends e, without a line break after it, to b.
 func (le *leaseEncoder) append(b []byte, e *scenarios.LeaseEvent) []byte {
-	b = append(b, "{\n      \"t_s\": "...)
+	field := func(key string) {
+		b = append(b, ",\n"...)
+		b = append(b, le.item...)
+		b = append(b, `  "`...)
+		b = append(b, key...)
+		b = append(b, `": `...)
+	}
+	b = append(b, "{\n"...)
+	b = append(b, le.item...)
+	b = append(b, `  "t_s": `...)
 	b = appendJSONFloat(b, e.TS)
-	b = append(b, ",\n      \"range\": "...)
+	field("range")
 	b = strconv.AppendInt(b, int64(e.Range), 10)
 	for _, f := range [...]struct{ key, v string }{
 		{"table", e.Table}, {"region", e.Region}, {"zone", e.Zone},
 		{"from_region", e.FromRegion}, {"from_zone", e.FromZone}, {"reason", e.Reason},
 	} {
-		b = append(b, ",\n      \""...)
-		b = append(b, f.key...)
-		b = append(b, "\": "...)
+		field(f.key)
 		b = append(b, le.quote(f.v)...)
 	}
-	return append(b, "\n    }"...)
+	b = append(b, '\n')
+	b = append(b, le.item...)
+	return append(b, '}')
 }
 
 // quote returns s as a JSON string, as the encoder writes it with HTML
@@ -231,9 +312,6 @@ func appendJSONFloat(b []byte, f float64) []byte {
 	}
 	return b
 }
-
-// spliceBuffer is the size of the writes of a spliced run document.
-const spliceBuffer = 256 << 10
 
 // encodeTo appends v's JSON to b, each line after the first prefixed by
 // prefix and indented by indent, HTML characters unescaped, with a

@@ -152,7 +152,8 @@ func seedFaultsGrid(s *scenarios.SeedSummary) (*grid, bool) {
 	return g, true
 }
 
-// WriteSeeds renders a summary over seeds in format f to w, in one Write:
+// WriteSeeds renders a summary over seeds in format f to w, in one Write
+// (but JSON whose runs list many lease events, as WriteResult):
 // the pooled stats with the half-width of each interval (Table, Markdown),
 // every value with its interval's bounds (CSV, one row per table × op ×
 // client region), or a SeedsDocument with runs (JSON). Errors are as for
@@ -171,7 +172,7 @@ func WriteSeeds(w io.Writer, s *scenarios.SeedSummary, runs []*scenarios.Result,
 		}
 	case JSON:
 		d := SeedsDocument{Header: header(KindSeeds), SeedSummary: *s, Runs: normalisedRuns(runs), ResolvedScenario: resolved}
-		return encodeJSON(w, d, true)
+		return encodeRunsJSON(w, &d, d.Runs)
 	default:
 		return formatError(string(f))
 	}
@@ -250,7 +251,8 @@ func writeSeedsCSV(b *bytes.Buffer, sums []scenarios.SeedSummary) error {
 }
 
 // WriteSeedComparison renders a comparison over seeds in format f to w, in
-// one Write: each configuration's summary, then the difference of the
+// one Write (but JSON whose runs list many lease events, as WriteResult):
+// each configuration's summary, then the difference of the
 // last from the first per table × op × client region at p50 and p99 with
 // its paired interval ("no difference" when the interval holds zero), and
 // how much wider the intervals would be without common random numbers.
@@ -290,7 +292,8 @@ func WriteSeedComparison(w io.Writer, c *SeedComparison, f Format) error {
 		if len(c.Configs) > 0 {
 			d.Scenario, d.Seeds = c.Configs[0].Scenario, c.Configs[0].Seeds
 		}
-		return encodeJSON(w, d, true)
+		d.Runs = slices.Clone(c.Runs) // the document's own: its lease lists are spliced
+		return encodeRunsJSON(w, &d, d.Runs)
 	default:
 		return formatError(string(f))
 	}
