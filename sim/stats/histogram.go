@@ -126,7 +126,7 @@ func (h *Histogram) init(relAccuracy float64) {
 	h.lnGamma = math.Log(gamma)
 	h.invLn = 1 / h.lnGamma
 	h.repFactor = 2 / (gamma + 1)
-	h.maxIndex = h.index(MaxValue)
+	h.maxIndex = h.logIndex(MaxValue)
 }
 
 // ensureInit gives a zero-value histogram the default accuracy.
@@ -145,9 +145,85 @@ func (h *Histogram) RelativeAccuracy() float64 {
 	return h.relAcc
 }
 
-// index returns the bucket index of v, which must be in [1, MaxValue].
+// index returns the bucket index of v, which must be in [1, MaxValue]:
+// ceil(ln v / ln gamma), by table at DefaultRelativeAccuracy (defaultIndex).
 func (h *Histogram) index(v time.Duration) int {
+	if h.invLn == defaultBuckets.invLn && defaultIdx.lo != nil {
+		return defaultIdx.of(v)
+	}
+	return h.logIndex(v)
+}
+
+// logIndex is index computed: ceil(ln v / ln gamma).
+func (h *Histogram) logIndex(v time.Duration) int {
 	return int(math.Ceil(math.Log(float64(v)) * h.invLn))
+}
+
+// bucketTable gives the bucket index of defaultBuckets, the one every
+// request's latency is filed under (NewSample), without a logarithm: the
+// same index logIndex computes, by table. logIndex is non-decreasing in v
+// on [1, MaxValue] (the logarithms of neighbouring integers up to 1e13
+// differ by at least 1e-13, some 28 ulps of ln 1e13, and math.Log errs by
+// less than one; scaling and ceil keep the order), so bucket i holds the
+// integers from lo[i] (the least v with logIndex(v) >= i) below lo[i+1].
+// start[k] is the index of the least value of key k: v itself below 128,
+// else the top seven bits of v and its bit length (a span of 1/64 to
+// 1/128 of v, where buckets are 1 % wide), from which of steps over at
+// most a few boundaries. TestBucketTableIsTheLogarithm checks it against
+// logIndex around every boundary and at a million other values.
+type bucketTable struct {
+	lo    []time.Duration // lo[i] for i in [0, maxIndex]
+	start []int32
+}
+
+// defaultIdx is defaultBuckets' table.
+var defaultIdx = newBucketTable(&defaultBuckets)
+
+// tableKey returns v's key in bucketTable.start.
+func tableKey(v time.Duration) int {
+	l := bits.Len64(uint64(v))
+	if l <= 7 {
+		return int(v)
+	}
+	return (l-7)*64 + int(v>>(l-7))
+}
+
+// newBucketTable builds h's table: each boundary from its value
+// exp((i-1) ln gamma), moved to the exact integer by logIndex itself.
+func newBucketTable(h *Histogram) bucketTable {
+	t := bucketTable{lo: make([]time.Duration, h.maxIndex+1)}
+	for i := 1; i <= h.maxIndex; i++ {
+		c := time.Duration(math.Exp(float64(i-1) * h.lnGamma))
+		c = min(max(c, 1), MaxValue)
+		for c > 1 && h.logIndex(c-1) >= i {
+			c--
+		}
+		for c < MaxValue && h.logIndex(c) < i {
+			c++
+		}
+		t.lo[i] = max(c, t.lo[i-1])
+	}
+	t.start = make([]int32, tableKey(MaxValue)+1)
+	for k := range t.start {
+		least := time.Duration(k)
+		if k >= 128 {
+			l := k/64 + 6 // the bit length of the key's values
+			least = time.Duration(k-(l-7)*64) << (l - 7)
+		}
+		if least >= 1 {
+			t.start[k] = int32(h.logIndex(min(least, MaxValue)))
+		}
+	}
+	return t
+}
+
+// of returns the bucket index of v in [1, MaxValue].
+func (t *bucketTable) of(v time.Duration) int {
+	i := int(t.start[tableKey(v)])
+	for i+1 < len(t.lo) && t.lo[i+1] <= v {
+		i++
+	}
+	return i
 }
 
 // representative returns bucket i's representative value in nanoseconds,
@@ -229,7 +305,7 @@ func NewSample(v time.Duration) Sample {
 	if v == 0 {
 		return Sample{}
 	}
-	return Sample{v: v, idx: defaultBuckets.index(v)}
+	return Sample{v: v, idx: defaultIdx.of(v)}
 }
 
 // Value returns the latency s holds (ns, clamped to [0, MaxValue]).

@@ -399,3 +399,38 @@ func TestReleasedStorageIsReusedClean(t *testing.T) {
 	assert.GreaterOrEqual(t, cap(got), 90)
 	assert.Zero(t, slices.Max(got))
 }
+
+// TestBucketTableIsTheLogarithm checks the default accuracy's bucket
+// table against the logarithm it stands for: at every boundary and its
+// neighbours, every value below 100,000, a million values spread
+// log-uniformly up to MaxValue, and MaxValue.
+func TestBucketTableIsTheLogarithm(t *testing.T) {
+	h := &defaultBuckets
+	check := func(v time.Duration) bool {
+		if v < 1 || v > MaxValue {
+			return true
+		}
+		return assert.Equal(t, h.logIndex(v), defaultIdx.of(v), "v=%d", v)
+	}
+	for i := 1; i < len(defaultIdx.lo); i++ {
+		b := defaultIdx.lo[i]
+		for _, v := range []time.Duration{b - 2, b - 1, b, b + 1, b + 2} {
+			if !check(v) {
+				return
+			}
+		}
+	}
+	for v := time.Duration(1); v < 100000; v++ {
+		if !check(v) {
+			return
+		}
+	}
+	r := rand.New(rand.NewPCG(5, 9))
+	for range 1000000 {
+		if !check(time.Duration(math.Exp(r.Float64() * math.Log(float64(MaxValue))))) {
+			return
+		}
+	}
+	check(MaxValue)
+	assert.Equal(t, h.maxIndex, len(defaultIdx.lo)-1)
+}
