@@ -173,7 +173,7 @@ func BenchmarkExpectations(b *testing.B) {
 // × 3 AZs × 1 or 3 nodes, the clients staying in the default's 3 regions)
 // and ranges per table (10, 1,000, 100,000), 10 simulated seconds after
 // the warmup, and 100,000 ranges per table for the default's duration
-// (ranges=100000/full: issue #16 bounds a whole run's CPU and memory
+// (ranges=100000,full: issue #16 bounds a whole run's CPU and memory
 // there; its ns/op is the run's time). It reports simulated requests per wall second,
 // events/request, CPU ns/request (wall time on one goroutine), allocations per request and the
 // peak heap (HeapInuse sampled about a hundred times a run), so that cost
@@ -190,7 +190,7 @@ func BenchmarkScale(b *testing.B) {
 	sizes := []size{
 		{"nodes=9", 3, 1, 0, false}, {"nodes=27", 9, 1, 0, false}, {"nodes=81", 9, 3, 0, false},
 		{"ranges=10", 3, 1, 10, false}, {"ranges=1000", 3, 1, 1000, false}, {"ranges=100000", 3, 1, 100000, false},
-		{"ranges=100000/full", 3, 1, 100000, true},
+		{"ranges=100000,full", 3, 1, 100000, true},
 	}
 	for _, sz := range sizes {
 		b.Run(sz.name, func(b *testing.B) {

@@ -8,6 +8,7 @@ import (
 	"runtime/metrics"
 	"slices"
 	"time"
+	"unsafe"
 
 	"github.com/regionsim/regionsim/raft"
 	"github.com/regionsim/regionsim/raft/placement"
@@ -84,9 +85,9 @@ const (
 	// for most ranges of a long run), and the placed layout of the table
 	// being added (about 140 B, dropped once the table is in the model).
 	estRangeBytes = 512
-	// estCountBytes is what a range's request statistics count once
-	// it has served a request: six windows of a count per zone.
-	estCountBytes     = 8 * 6
+	// estCountBytes is what a range's request statistics hold per window
+	// and zone once it has served a request (a count).
+	estCountBytes     = 8
 	estHistogramBytes = 24 << 10 // a latency histogram spanning 100 µs to minutes at 0.5 % (1,330 buckets, grown by doubling)
 	// estSideTransportBytes is the side transport's state per ordered
 	// node pair: the latest publication received, and the lazy mode's
@@ -99,8 +100,10 @@ const (
 	// adding it to the model and the closed form, listing its lease (0.6 s
 	// for 300,000 ranges on a 2-core VM, 2026-12-07; a run of default
 	// with 100,000 ranges per table spends most of its time there).
-	estRangeSeconds   = 2e-6
-	estStallBytes     = 48 // a stall tracker: one per series and range its requests reach
+	estRangeSeconds = 2e-6
+	// estStallBytes is a client stall tracker (one per series and range
+	// of its table, in a slice grown by append: a quarter more).
+	estStallBytes     = unsafe.Sizeof(stallTracker{}) * 5 / 4
 	estCandidateBytes = 24 // a stall candidate, held for evidenceWindow
 	// estShedEvents is what a request costs that its leaseholder's CPUs
 	// would not start before it gives up: its arrival at the gateway and
@@ -366,12 +369,15 @@ func (s *Scenario) estimate(sample int) (Estimate, error) {
 	// per response at most.
 	stalls := 0.0
 	if len(faults) > 0 {
-		stalls = seriesRanges*estStallBytes +
+		stalls = seriesRanges*float64(estStallBytes) +
 			min(seriesRanges*evidenceWindow.Seconds()/SlowThreshold.Seconds(), peakRate*evidenceWindow.Seconds())*estCandidateBytes
 	}
 	// Ranges: every range's state, and the counts of those that serve
-	// requests (at most one each).
-	live := float64(ranges)*(estRangeBytes+4*nodes) + min(float64(ranges), est.Requests)*estCountBytes*float64(len(c.Zones)) +
+	// requests (a request's parts each reach one: a transaction's ranges,
+	// a locality-optimized read's probes, an insert's checks).
+	counted := min(float64(ranges), est.Requests*maxParts)
+	live := float64(ranges)*(estRangeBytes+4*nodes) +
+		counted*estCountBytes*float64(s.Cockroach.Allocator.StatsWindows*len(c.Zones)) +
 		nodes*nodes*estSideTransportBytes +
 		activeSeries*(bins+1)*estHistogramBytes +
 		est.PeakInFlight*eventBytes +

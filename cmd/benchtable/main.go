@@ -2,7 +2,7 @@
 // short table of `make bench`: one row per benchmark, and for each of the
 // metrics that tell regionsim's performance story (simulated requests and
 // engine events per wall second, events, allocations and CPU per request,
-// peak heap) the median over the -count runs with their min and max, and
+// peak heap, seconds per run) the median over the -count runs with their min and max, and
 // below it the ratio of CPU per request that issue #16 bounds (81 nodes
 // against 9).
 //
