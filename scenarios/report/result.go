@@ -174,12 +174,12 @@ func encodeSpliced(w io.Writer, d any, lists [][]scenarios.LeaseEvent, indent st
 // spliceLeases writes doc to w indented as encodeJSON indents it, with
 // lists[i] encoded one event at a time into doc's i-th empty lease list
 // (at indent; a nil list is not one: the encoder writes it as null): the
-// events go out through a buffer of spliceBuffer bytes,
-// the parts of the document between the lists (held encoded anyway) in a
-// write each. It writes nothing and returns false if doc's empty lease
-// lists are not found exactly len(lists) times, and writes nothing and
-// returns the encoder's error if the rest of the document, or an event,
-// cannot be encoded. An event's one value JSON refuses is a time that is
+// events go out through a buffer of spliceBuffer bytes, the parts of the
+// document between the lists (held encoded anyway) in a write each. It
+// writes nothing and returns false if doc's empty lease lists are not
+// found once per list that is not nil, and writes nothing and returns the
+// encoder's error if the rest of the document, or an event, cannot be
+// encoded. An event's one value JSON refuses is a time that is
 // not finite (its other fields are strings and an int), so the times are
 // checked before anything is written.
 func spliceLeases(w io.Writer, doc any, lists [][]scenarios.LeaseEvent, indent string) (bool, error) {

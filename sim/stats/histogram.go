@@ -146,7 +146,7 @@ func (h *Histogram) RelativeAccuracy() float64 {
 }
 
 // index returns the bucket index of v, which must be in [1, MaxValue]:
-// ceil(ln v / ln gamma), by table at DefaultRelativeAccuracy (defaultIndex).
+// ceil(ln v / ln gamma), by table at DefaultRelativeAccuracy (defaultIdx).
 func (h *Histogram) index(v time.Duration) int {
 	if h.invLn == defaultBuckets.invLn && defaultIdx.lo != nil {
 		return defaultIdx.of(v)
@@ -168,8 +168,8 @@ func (h *Histogram) logIndex(v time.Duration) int {
 // integers from lo[i] (the least v with logIndex(v) >= i) below lo[i+1].
 // start[k] is the index of the least value of key k: v itself below 128,
 // else the top seven bits of v and its bit length (a span of 1/64 to
-// 1/128 of v, where buckets are 1 % wide), from which of steps over at
-// most a few boundaries. TestBucketTableIsTheLogarithm checks it against
+// 1/128 of v, where buckets are 1 % wide), from which the lookup (of)
+// steps over at most a few boundaries. TestBucketTableIsTheLogarithm checks it against
 // logIndex around every boundary and at a million other values.
 type bucketTable struct {
 	lo    []time.Duration // lo[i] for i in [0, maxIndex]
