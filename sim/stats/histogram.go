@@ -665,14 +665,14 @@ func (h *Histogram) Merge(other *Histogram) {
 // bucket, or -1, -1 when every value is in the zero bucket (or none, or
 // h is sparse).
 func (h *Histogram) used() (lo, hi int) {
-	lo, hi = -1, -1
-	for i, c := range h.counts {
-		if c > 0 {
-			if lo < 0 {
-				lo = i
-			}
-			hi = i
-		}
+	// From each end: the buckets between are not read (a grown histogram
+	// has room for half its range again on the side it grew).
+	for lo = 0; lo < len(h.counts) && h.counts[lo] == 0; lo++ {
+	}
+	if lo == len(h.counts) {
+		return -1, -1
+	}
+	for hi = len(h.counts) - 1; h.counts[hi] == 0; hi-- {
 	}
 	return lo, hi
 }
