@@ -870,9 +870,10 @@ func heapAllocated() uint64 {
 // into fresh memory instead of reusing that garbage, and every fresh page
 // costs a page fault. With 100,000 ranges per table, collecting here took
 // the peak from 234 to 195 MiB (docs/decisions.md, "A smaller range, and
-// a collection between setup and simulation"). A small run allocates a few MiB and never
-// collects here: a collection costs a mark of the live heap, a few percent
-// of a run of default. Whether it collects changes no result.
+// a collection between setup and simulation"). A small run allocates a
+// few MiB and never collects here: a collection costs a mark of the live
+// heap, a few percent of a run of default. Whether it collects changes no
+// result.
 func collectAfterSetup(from uint64) {
 	if heapAllocated()-from >= setupGarbage {
 		runtime.GC()
