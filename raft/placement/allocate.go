@@ -317,6 +317,10 @@ type prepared struct {
 	votersIn           []int
 	// div[i*len(c.Nodes)+j] is topology.DiversityScore of nodes i and j.
 	div []float64
+	// spread[i] is the diversity node i would add as the next replica:
+	// the sum of its scores against the replicas chosen so far, in the
+	// order they were chosen (allocate).
+	spread []float64
 }
 
 // prepare checks spec against c and binds its constraints: the part of
@@ -334,7 +338,8 @@ func prepare(c *topology.Cluster, spec Spec) (*prepared, error) {
 		return nil, err
 	}
 	p := &prepared{spec: spec, overall: overall, voterCons: voterCons, home: -1,
-		used: make([]bool, len(c.Nodes)), replicasIn: make([]int, len(c.Regions)), votersIn: make([]int, len(c.Regions))}
+		used: make([]bool, len(c.Nodes)), replicasIn: make([]int, len(c.Regions)), votersIn: make([]int, len(c.Regions)),
+		spread: make([]float64, len(c.Nodes))}
 	if spec.Home != "" {
 		if p.home = c.RegionIndex(spec.Home); p.home < 0 {
 			return nil, fmt.Errorf("home region %q is not in the cluster: %w", spec.Home, ErrUnsatisfiable)
@@ -354,11 +359,12 @@ func prepare(c *topology.Cluster, spec Spec) (*prepared, error) {
 	return p, nil
 }
 
-// tabulateDiversity computes the diversity of every pair of nodes of c
-// once, for a spec that allocates many ranges (O(nodes²)).
-func (p *prepared) tabulateDiversity(c *topology.Cluster) {
+// diversityTable returns the diversity of every pair of nodes of c
+// (prepared.div), for specs that allocate many ranges: O(nodes²), computed
+// once for a table's partitions (PlaceTableInto).
+func diversityTable(c *topology.Cluster) []float64 {
 	n := len(c.Nodes)
-	p.div = make([]float64, n*n)
+	div := make([]float64, n*n)
 	// A node's locality is its zone's: score each pair of zones once, then
 	// each pair of nodes from its zones'.
 	nz := len(c.Zones)
@@ -382,9 +388,10 @@ func (p *prepared) tabulateDiversity(c *topology.Cluster) {
 	for i := range c.Nodes {
 		row := zdiv[c.Nodes[i].Zone*nz:]
 		for j := range c.Nodes {
-			p.div[i*n+j] = row[c.Nodes[j].Zone]
+			div[i*n+j] = row[c.Nodes[j].Zone]
 		}
 	}
+	return div
 }
 
 // diversity returns topology.DiversityScore of nodes i and j.
@@ -407,19 +414,14 @@ func (p *prepared) allocate(c *topology.Cluster, r *rand.Rand, load *Load) (Layo
 		load.grow(len(c.Nodes))
 	}
 
-	used, replicasIn, votersIn := p.used, p.replicasIn, p.votersIn
+	used, replicasIn, votersIn, spread := p.used, p.replicasIn, p.votersIn, p.spread
 	clear(used)
 	clear(replicasIn)
 	clear(votersIn)
+	clear(spread)
 	pick := func(voter bool) topology.NodeID {
 		best, ties := topology.NodeID(-1), 0
 		var bestScore candidateScore
-		// Voters spread among voters (allocateTargetFromList), non-voters
-		// among all replicas.
-		against, more := l.Voters, l.NonVoters
-		if voter {
-			more = nil
-		}
 		for i := range c.Nodes {
 			n := &c.Nodes[i]
 			if used[i] || !overall.valid(n.Region) || (voter && !voterCons.valid(n.Region)) ||
@@ -430,12 +432,12 @@ func (p *prepared) allocate(c *topology.Cluster, r *rand.Rand, load *Load) (Layo
 			if voter {
 				s.voterNecessary = voterCons.necessary(n.Region, votersIn)
 			}
-			for _, id := range against {
-				s.diversity += p.diversity(c, i, id)
-			}
-			for _, id := range more {
-				s.diversity += p.diversity(c, i, id)
-			}
+			// Voters spread among voters (allocateTargetFromList),
+			// non-voters among all replicas: the voters are all chosen
+			// before the first non-voter, so spread[i] is the sum over
+			// the voters while voters are picked and over every replica
+			// after.
+			s.diversity = spread[i]
 			if load != nil {
 				s.load = load.Replicas[i]
 			}
@@ -450,6 +452,9 @@ func (p *prepared) allocate(c *topology.Cluster, r *rand.Rand, load *Load) (Layo
 			}
 		}
 		if best >= 0 {
+			for i := range spread {
+				spread[i] += p.diversity(c, i, best)
+			}
 			used[best] = true
 			reg := c.Nodes[best].Region
 			replicasIn[reg]++

@@ -94,6 +94,7 @@ func PlaceTableInto(buf []RangeLayout, c *topology.Cluster, db Database, t Table
 		total += n
 	}
 	out := slices.Grow(buf[:0], total)
+	var div []float64 // diversityTable, shared by the partitions
 	for i, part := range partitions {
 		home := t.HomeRegion
 		if loc == LocalityRegionalByRow {
@@ -106,8 +107,11 @@ func PlaceTableInto(buf []RangeLayout, c *topology.Cluster, db Database, t Table
 		spec.Nodes = t.Nodes
 		// The spec is checked and bound once for the partition's ranges.
 		prep, err := prepare(c, spec)
-		if err == nil && counts[i] > 1 {
-			prep.tabulateDiversity(c)
+		if err == nil && total > 1 {
+			if div == nil {
+				div = diversityTable(c)
+			}
+			prep.div = div
 		}
 		for range counts[i] {
 			var l Layout
