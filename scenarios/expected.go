@@ -143,9 +143,7 @@ func (s *Scenario) expectations(tables []closedform.Table) [][]*Expectation {
 		out[wi] = make([]*Expectation, len(raft.Ops()))
 		for _, os := range w.OpShares() {
 			x := &Expectation{}
-			for i, mix := range []*closedform.Mixture{&x.Expected, &x.Low, &x.High} {
-				s.mixRequests(mix, models[i], tables, wi, os.Op)
-			}
+			s.mixRequests([3]*closedform.Mixture{&x.Expected, &x.Low, &x.High}, models, tables, wi, os.Op)
 			out[wi][os.Op] = x
 		}
 	}
@@ -191,12 +189,14 @@ func (s *Scenario) rowRegions(wi int) []rowRegion {
 	return out
 }
 
-// mixRequests adds to mix every request of op that workload entry wi
-// issues: each gateway equally likely, each row region with its share,
-// each range position of the row's range list equally likely (the
-// generator draws a position below 2^20 and the model takes it modulo the
-// list's length: uniform within a relative 2^-20·length).
-func (s *Scenario) mixRequests(mix *closedform.Mixture, m *closedform.Model, tables []closedform.Table, wi int, op raft.Op) {
+// mixRequests adds to mixes[i] every request of op that workload entry wi
+// issues under models[i]: each gateway equally likely, each row region
+// with its share, each range position of the row's range list equally
+// likely (the generator draws a position below 2^20 and the model takes it
+// modulo the list's length: uniform within a relative 2^-20·length). The
+// models share the walk over requests; each mixture gets its requests in
+// the same order as if it were walked alone.
+func (s *Scenario) mixRequests(mixes [3]*closedform.Mixture, models [3]*closedform.Model, tables []closedform.Table, wi int, op raft.Op) {
 	c := s.Cluster()
 	w := s.Workload[wi]
 	t := &tables[s.TableIndex(w.Table)]
@@ -238,7 +238,10 @@ func (s *Scenario) mixRequests(mix *closedform.Mixture, m *closedform.Model, tab
 			reps, counts := t.PositionClasses(region, span, parts)
 			for i, pos := range reps {
 				row := closedform.Row{Region: region, Range: pos}
-				mix.Add(requestLatency(m, t, op, gw, row), wt*float64(counts[i]))
+				w := wt * float64(counts[i])
+				for j, m := range models {
+					mixes[j].Add(requestLatency(m, t, op, gw, row), w)
+				}
 			}
 		}
 	}
