@@ -528,3 +528,32 @@ func TestAllocatePanicsWithoutRand(t *testing.T) {
 	c := newCluster(t, threeRegions, 3, 1)
 	assert.Panics(t, func() { _, _ = Allocate(c, SystemSpec(), nil, nil) })
 }
+
+// TestNonVotersSpreadAmongAllReplicas: a non-voter is scored for diversity
+// against every replica chosen before it, voters and non-voters
+// (allocateTargetFromList over the range's existing replicas), so two
+// non-voters constrained into one region of two AZs take one AZ each: by
+// the voters alone every node there ties, and a tie is a random pick.
+// Both paths: diversity scored per pair, and from the table a table's
+// ranges share (diversityTable).
+func TestNonVotersSpreadAmongAllReplicas(t *testing.T) {
+	c := newCluster(t, []string{regA, regB}, 2, 2)
+	spec := Spec{NumReplicas: 5, NumVoters: 3,
+		VoterConstraints: []Constraint{{Region: regA}}, Constraints: []Constraint{{Region: regB, NumReplicas: 2}}}
+	for _, tabulated := range []bool{false, true} {
+		p, err := prepare(c, spec)
+		require.NoError(t, err)
+		if tabulated {
+			p.div = diversityTable(c)
+		}
+		for seed := range uint64(64) {
+			l, err := p.allocate(c, newRand(seed), nil)
+			require.NoError(t, err)
+			require.Len(t, l.NonVoters, 2)
+			a, b := c.Nodes[l.NonVoters[0]], c.Nodes[l.NonVoters[1]]
+			require.Equal(t, c.RegionIndex(regB), a.Region)
+			require.Equal(t, c.RegionIndex(regB), b.Region)
+			assert.NotEqual(t, a.Zone, b.Zone, "tabulated=%v seed=%d non-voters %v", tabulated, seed, l.NonVoters)
+		}
+	}
+}
