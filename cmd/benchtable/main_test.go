@@ -38,12 +38,17 @@ func TestRatio(t *testing.T) {
 BenchmarkScale/nodes=9-2 3 1 ns/op 2600 ns/req
 BenchmarkScale/nodes=81-2 3 1 ns/op 3600 ns/req
 BenchmarkScale/nodes=81-2 3 1 ns/op 3700 ns/req
+BenchmarkScale/nodes=81:9-2 3 1 ns/op 1.52 cpu-ratio 3300 ns/req-81 2170 ns/req-9
+BenchmarkScale/nodes=81:9-2 3 1 ns/op 1.48 cpu-ratio 3200 ns/req-81 2160 ns/req-9
+BenchmarkScale/nodes=81:9-2 3 1 ns/op 1.61 cpu-ratio 3400 ns/req-81 2110 ns/req-9
 `
 	tab, err := parse(strings.NewReader(in), &bytes.Buffer{})
 	require.NoError(t, err)
 	var out bytes.Buffer
 	require.NoError(t, tab.write(&out))
 	assert.Contains(t, out.String(), "Scale/nodes=81 / Scale/nodes=9, CPU per request: 1.43× (medians;")
+	// The interleaved benchmark's ratio is a column: median [min, max].
+	assert.Regexp(t, `(?m)^Scale/nodes=81:9\s+3\s+(–\s+)*1\.52 \[1\.48, 1\.61\]\s*$`, out.String())
 
 	tab, err = parse(strings.NewReader(sample), &bytes.Buffer{})
 	require.NoError(t, err)
