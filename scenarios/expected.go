@@ -238,9 +238,9 @@ func (s *Scenario) mixRequests(mixes [3]*closedform.Mixture, models [3]*closedfo
 			reps, counts := t.PositionClasses(region, span, parts)
 			for i, pos := range reps {
 				row := closedform.Row{Region: region, Range: pos}
-				w := wt * float64(counts[i])
+				weight := wt * float64(counts[i])
 				for j, m := range models {
-					mixes[j].Add(requestLatency(m, t, op, gw, row), w)
+					mixes[j].Add(requestLatency(m, t, op, gw, row), weight)
 				}
 			}
 		}

@@ -53,7 +53,6 @@ type Model struct {
 // saved: hashing the distribution).
 func NewModel(c *topology.Cluster, s Settings, b Bound) *Model {
 	m := &Model{cluster: c, settings: s, bound: b}
-	value := b.value
 	n := len(c.Nodes)
 	m.link = make([]time.Duration, n*n)
 	// One value per link class (a node and itself, a zone, two zones of a
@@ -61,16 +60,16 @@ func NewModel(c *topology.Cluster, s Settings, b Bound) *Model {
 	classes := c.Latency.LinkClasses()
 	byClass := make([]time.Duration, len(classes))
 	for i, d := range classes {
-		byClass[i] = value(d)
+		byClass[i] = b.value(d)
 	}
 	for a := range n {
 		for bb := range n {
 			m.link[a*n+bb] = byClass[c.Latency.LinkClass(topology.NodeID(a), topology.NodeID(bb))]
 		}
 	}
-	m.service = value(c.Latency.Service())
-	m.fsync = value(c.Latency.Fsync())
-	m.clientRTT = value(c.Latency.IntraZone())
+	m.service = b.value(c.Latency.Service())
+	m.fsync = b.value(c.Latency.Fsync())
+	m.clientRTT = b.value(c.Latency.IntraZone())
 	return m
 }
 

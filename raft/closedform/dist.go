@@ -19,15 +19,6 @@ type Dist []Atom
 // Point returns the distribution that is d with certainty.
 func Point(d time.Duration) Dist { return Dist{{d, 1}} }
 
-// Add returns d shifted by x (a fixed delay before or after the path).
-func (d Dist) Add(x time.Duration) Dist {
-	out := make(Dist, len(d))
-	for i, a := range d {
-		out[i] = Atom{a.Latency + x, a.P}
-	}
-	return out
-}
-
 // normal drops atoms of probability 0.
 func (d Dist) normal() Dist {
 	return slices.DeleteFunc(d, func(a Atom) bool { return a.P <= 0 })

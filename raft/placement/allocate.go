@@ -290,7 +290,8 @@ func boolCmp(a bool) int {
 // returns an error wrapping ErrUnsatisfiable when a constraint or lease
 // preference names a region without nodes, or when there are fewer eligible
 // nodes than replicas (CockroachDB would leave the range under-replicated).
-// It panics if r is nil. Cost O(replicas × nodes × replicas).
+// It panics if r is nil. Cost O(replicas × nodes): a candidate's diversity
+// is a running sum (prepared.spread).
 func Allocate(c *topology.Cluster, spec Spec, r *rand.Rand, load *Load) (Layout, error) {
 	l, err := allocate(c, spec, r, load)
 	return l, prefix(err)
