@@ -216,7 +216,7 @@ func (s *Scenario) estimate(sample int) (Estimate, error) {
 	var loads []offered
 	// CPU work per job: an evaluation's mean (what a CPU serves per
 	// second), a Raft append's constant.
-	svc, raftCPU := meanOf(c.Latency.Service()), c.RaftCPU.Seconds()
+	svc, raftCPU := c.Latency.Service().Mean().Seconds(), c.RaftCPU.Seconds()
 	spreads := make([]tableSpread, len(s.Tables))
 	for ti := range s.Tables {
 		spreads[ti] = tableSpreadOf(placed[ti], c)
@@ -759,18 +759,6 @@ func servedShares(loads []offered, capacity []float64, rate func(*offered) float
 		f, next = next, f
 	}
 	return f, saturated
-}
-
-// meanOf returns the mean of d in seconds, averaging its quantiles at the
-// midpoints of 4,096 equal slices (a spiked law's tail beyond the last
-// midpoint is left out).
-func meanOf(d topology.Dist) float64 {
-	const n = 4096
-	sum := 0.0
-	for i := range n {
-		sum += d.Quantile((float64(i) + 0.5) / n).Seconds()
-	}
-	return sum / n
 }
 
 // nodeCapacity returns each node's CPU seconds per second (+Inf for a

@@ -357,6 +357,27 @@ func (d Dist) Kind() DistKind { return d.kind }
 // fit). Deterministic; use it for planning and jitter-free tests.
 func (d Dist) Median() time.Duration { return d.p50 }
 
+// Mean returns the mean of a draw, in closed form: the floor, plus the
+// log-normal body's exp(μ + σ²/2), plus the spike's probability times the
+// mean of a Pareto(xm, α) draw capped at Max, xm + xm^α·(Max^(1−α) −
+// xm^(1−α))/(1 − α) (xm·(1 + ln(Max/xm)) for α = 1). The median for a
+// constant Dist.
+func (d Dist) Mean() time.Duration {
+	if d.kind == KindConstant {
+		return d.p50
+	}
+	m := d.floor + math.Exp(d.mu+d.sigma*d.sigma/2)
+	if d.spikeP > 0 {
+		xm, a, top := d.xm, d.alpha, d.spikeM
+		capped := xm * (1 + math.Log(top/xm))
+		if a != 1 {
+			capped = xm + math.Pow(xm, a)*(math.Pow(top, 1-a)-math.Pow(xm, 1-a))/(1-a)
+		}
+		m += d.spikeP * capped
+	}
+	return time.Duration(math.Round(min(m, maxDraw)))
+}
+
 // Floor returns the smallest value a draw can take (ns): the median for a
 // constant Dist.
 func (d Dist) Floor() time.Duration {

@@ -333,3 +333,27 @@ func TestExtremeSpreadNeverOverflows(t *testing.T) {
 	assert.Zero(t, outside, "draws below the floor or above maxDraw")
 	assert.Positive(t, capped, "the far tail reaches the cap")
 }
+
+// TestMean holds Dist.Mean's closed form to the mean of 10⁶ draws, for
+// every fit of TestFitReproducesQuantiles (bodies of every width, with and
+// without the spike, whose capped Pareto mean the closed form includes),
+// and to the median for a constant.
+func TestMean(t *testing.T) {
+	tests := []fitCase{
+		{"crdb-demo link, default tail", ms(66), ms(68), 0.99, Shape{Spike: DefaultSpike}},
+		{"aws p90 link", 64_432 * time.Microsecond, 69_267 * time.Microsecond, 0.90, Shape{Spike: DefaultSpike}},
+		{"cross-AZ", time.Millisecond, 1850 * time.Microsecond, 0.99, Shape{Spike: DefaultSpike}},
+		{"same-AZ", 200 * time.Microsecond, 286 * time.Microsecond, 0.99, Shape{Spike: DefaultSpike}},
+		{"fsync, no spike", 500 * time.Microsecond, 2600 * time.Microsecond, 0.99, Shape{}},
+		{"wide floor gap", ms(10), ms(30), 0.99, Shape{FloorGap: ms(5), Spike: DefaultSpike}},
+		{"alpha 1", ms(1), ms(2), 0.90, Shape{Spike: Spike{Prob: 0.05, Scale: ms(1), Alpha: 1, Max: ms(50)}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := FitShape(tt.p50, tt.tail, tt.q, tt.shape)
+			require.NoError(t, err)
+			assert.InEpsilon(t, stat.Mean(draws(d, 3, 1_000_000), nil), float64(d.Mean()), 0.003)
+		})
+	}
+	assert.Equal(t, ms(7), Constant(ms(7)).Mean())
+}
