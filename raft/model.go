@@ -481,9 +481,9 @@ func (m *Model) clientHop(ri reqID) time.Duration { return m.reqs.at(ri).clientH
 func (m *Model) clientHalfOf(key uint64, client, gateway topology.NodeID) time.Duration {
 	m.pairSrc.Seed(key, pairClient)
 	if client < 0 || m.cluster.Nodes[client].Zone == m.cluster.Nodes[gateway].Zone {
-		return m.cluster.Latency.IntraZone().Sample(m.pairRand) / 2
+		return m.cluster.Latency.OneWayIntraZone(m.pairRand)
 	}
-	return m.cluster.Latency.Link(client, gateway).Sample(m.pairRand) / 2
+	return m.cluster.OneWay(m.pairRand, client, gateway) // another zone: their link
 }
 
 // service draws an evaluation time at node n: the CPU time it needs

@@ -169,6 +169,14 @@ func (m *LatencyModel) InterZone() Dist { return m.links[linkInterZone] }
 // IntraZone returns the RTT distribution between two nodes of one zone.
 func (m *LatencyModel) IntraZone() Dist { return m.links[linkIntraZone] }
 
+// OneWayIntraZone draws the one-way delay of a message between two nodes
+// of one zone (half a sampled RTT of IntraZone), without copying the
+// distribution: for a peer that is not a node (a client next to its
+// gateway).
+func (m *LatencyModel) OneWayIntraZone(r *rand.Rand) time.Duration {
+	return m.links[linkIntraZone].sample(r) / 2
+}
+
 // Service returns the distribution of leaseholder evaluation time.
 func (m *LatencyModel) Service() Dist { return m.service }
 
