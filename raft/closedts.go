@@ -172,9 +172,9 @@ func (st *sideTransport) countTicks(from int, c uint64) {
 	z := len(m.cluster.Zones)
 	zf := m.cluster.Nodes[from].Zone
 	for zt, msgs := range st.zoneMsgs[from*z : (from+1)*z] {
-		i := zf*m.traffic.Zones + zt
-		m.traffic.Bytes[MsgClosedTS][i] += c * msgs * b
-		m.traffic.Msgs[MsgClosedTS][i] += c * msgs
+		w := m.traffic.at(MsgClosedTS, zf, zt)
+		w.bytes += c * msgs * b
+		w.msgs += c * msgs
 	}
 }
 

@@ -63,7 +63,7 @@ type Model struct {
 	scan   *scanners
 	// traffic counts the bytes of every message sent (traffic.go); links
 	// queues messages on bandwidth-limited links, nil without any.
-	traffic Traffic
+	traffic wireCounts
 	links   *links
 	// marks are the instants the traffic totals are read (SetTrafficMarks).
 	marks trafficMarks
@@ -178,7 +178,7 @@ func New(e *sim.Engine, c *topology.Cluster, cfg Config, seed uint64, sink Sink)
 		m.clientRand[i] = sim.NewRand(seed, sim.StreamID("raft/client", i))
 	}
 	m.isLive = m.live
-	m.traffic = newTraffic(len(c.Zones))
+	m.traffic = newWireCounts(len(c.Zones))
 	if c.HasBandwidth() {
 		m.links = &links{free: make([]sim.Time, len(c.Regions)*len(c.Regions))}
 	}

@@ -225,7 +225,40 @@ func (t *Traffic) Sub(u *Traffic) {
 // Traffic returns a snapshot of the traffic counted so far.
 func (m *Model) Traffic() Traffic {
 	m.closed.settle(false)
-	return m.traffic.Clone()
+	return m.traffic.traffic()
+}
+
+// wireCounts are the model's running traffic counts: a Traffic's, with
+// the bytes and the messages of each (kind, zone pair) side by side, so
+// that counting a message (every message sent) touches one cache line, not
+// two arrays a kind's zones² apart (81 nodes: 27 zones).
+type wireCounts struct {
+	zones int
+	cells []wireCell // [kind·zones² + from·zones + to]
+}
+
+// wireCell is one kind's bytes and messages from one zone to another.
+type wireCell struct{ bytes, msgs uint64 }
+
+func newWireCounts(zones int) wireCounts {
+	return wireCounts{zones: zones, cells: make([]wireCell, int(NumMsgKinds)*zones*zones)}
+}
+
+// at returns the cell of kind k from zone zf to zone zt.
+func (w *wireCounts) at(k MsgKind, zf, zt int) *wireCell {
+	return &w.cells[(int(k)*w.zones+zf)*w.zones+zt]
+}
+
+// traffic returns the counts as a Traffic.
+func (w *wireCounts) traffic() Traffic {
+	t := newTraffic(w.zones)
+	n := w.zones * w.zones
+	for k := range t.Bytes {
+		for i, c := range w.cells[k*n : (k+1)*n] {
+			t.Bytes[k][i], t.Msgs[k][i] = c.bytes, c.msgs
+		}
+	}
+	return t
 }
 
 // links is the state of the bandwidth-limited links: free[a*R+b] is when
@@ -245,9 +278,9 @@ func wireBytes(n int) int64 {
 
 // count adds one message of kind k and b bytes from zone zf to zone zt.
 func (m *Model) count(k MsgKind, zf, zt int, b int64) {
-	i := zf*m.traffic.Zones + zt
-	m.traffic.Bytes[k][i] += uint64(b)
-	m.traffic.Msgs[k][i]++
+	c := m.traffic.at(k, zf, zt)
+	c.bytes += uint64(b)
+	c.msgs++
 }
 
 // wire counts a message of kind k and b bytes that node from sends to node
@@ -420,7 +453,7 @@ func (m *Model) snapshot(r *Range, to topology.NodeID) time.Duration {
 // zones of one region, every kind together, without copying the counts.
 func (m *Model) TrafficSplit() (crossRegion, interZone uint64) {
 	m.closed.settle(false)
-	z := m.traffic.Zones
+	z := m.traffic.zones
 	for a := range z {
 		ra := m.cluster.Zones[a].Region
 		for b := range z {
@@ -428,8 +461,8 @@ func (m *Model) TrafficSplit() (crossRegion, interZone uint64) {
 				continue
 			}
 			var n uint64
-			for k := range m.traffic.Bytes {
-				n += m.traffic.Bytes[k][a*z+b]
+			for k := range NumMsgKinds {
+				n += m.traffic.at(k, a, b).bytes
 			}
 			if m.cluster.Zones[b].Region == ra {
 				interZone += n
