@@ -145,8 +145,8 @@ func TestEveryRequestCompletesOnceAndStateDrains(t *testing.T) {
 		assert.Zero(t, m.latches.active(), "%v, %d keys: no latch or intent is left", survival, tc.keys)
 		if tc.vcpus > 0 {
 			shed := 0
-			for n := range m.q.load {
-				for _, k := range m.q.load[n].TimedOut {
+			for _, l := range m.NodeLoad() {
+				for _, k := range l.TimedOut {
 					shed += int(k)
 				}
 			}

@@ -44,7 +44,7 @@ type queues struct {
 	width   time.Duration // load interval
 	cpus    []cpuQueue    // cpus[n]: node n's CPUs; empty: no CPU queue
 	disks   []diskQueue
-	load    []NodeLoad
+	load    []nodeBins
 }
 
 // diskQueue is a node's Raft log (Pebble's WAL): one sync at a time, and
@@ -90,7 +90,7 @@ func newQueues(c *topology.Cluster) *queues {
 	n := len(c.Nodes)
 	q := &queues{
 		raftCPU: c.RaftCPU, width: loadInterval,
-		disks: make([]diskQueue, n), load: make([]NodeLoad, n), cpus: make([]cpuQueue, n),
+		disks: make([]diskQueue, n), load: make([]nodeBins, n), cpus: make([]cpuQueue, n),
 	}
 	total := 0
 	for _, node := range c.Nodes {
@@ -118,9 +118,106 @@ func (m *Model) LoadInterval() time.Duration { return m.q.width }
 // VCPUs returns node n's CPU count (0: no CPU queue).
 func (m *Model) VCPUs(n topology.NodeID) int { return len(m.q.cpus[n]) }
 
-// NodeLoad returns every node's load, indexed by NodeID. The slices are
-// the model's own: read them once the run is over.
-func (m *Model) NodeLoad() []NodeLoad { return m.q.load }
+// NodeLoad returns every node's load so far, indexed by NodeID.
+func (m *Model) NodeLoad() []NodeLoad {
+	out := make([]NodeLoad, len(m.q.load))
+	for n := range m.q.load {
+		out[n] = m.q.load[n].nodeLoad()
+	}
+	return out
+}
+
+// The series of NodeLoad, by their place in a loadBin: time spans (spread)
+// and counts (count).
+const (
+	loadCPU     = iota // NodeLoad.CPUBusy
+	loadDisk           // NodeLoad.DiskBusy
+	loadWaiting        // NodeLoad.Waiting
+	numLoadSpans
+)
+
+const (
+	loadTimedOut = iota // NodeLoad.TimedOut
+	loadAppends         // NodeLoad.Appends
+	loadSyncs           // NodeLoad.Syncs
+	numLoadCounts
+)
+
+// loadBin is one node's load in one interval: NodeLoad's series side by
+// side, so that accounting an append, a sync or an evaluation touches one
+// cache line of the node's, not one per series (at 81 nodes the series
+// apart missed the cache on most messages; docs/decisions.md, "Fixed
+// costs and the cache at 81 nodes").
+type loadBin struct {
+	span  [numLoadSpans]time.Duration
+	count [numLoadCounts]int64
+}
+
+// nodeBins is a node's load, bin by bin. Every interval a series touches
+// gets a positive amount (a span [from, to) with from < to, a count of
+// one), so a series reaches its last non-zero bin, as NodeLoad's slices
+// do.
+type nodeBins struct {
+	bins []loadBin
+}
+
+// bin returns bin b, growing the bins to reach it.
+func (l *nodeBins) bin(b int) *loadBin {
+	for len(l.bins) <= b {
+		l.bins = append(l.bins, loadBin{})
+	}
+	return &l.bins[b]
+}
+
+// count adds one to node n's count series c for the interval holding t.
+func (q *queues) count(n topology.NodeID, c int, t sim.Time) {
+	q.load[n].bin(int(int64(t) / int64(q.width))).count[c]++
+}
+
+// spread adds the span [from, to) to node n's span series s, over the
+// intervals it covers.
+func (q *queues) spread(n topology.NodeID, s int, from, to sim.Time) {
+	l := &q.load[n]
+	for from < to {
+		b := int(int64(from) / int64(q.width))
+		end := min(to, sim.Time(int64(b+1)*int64(q.width)))
+		l.bin(b).span[s] += end.Sub(from)
+		from = end
+	}
+}
+
+// nodeLoad returns l as a NodeLoad: each series up to its last non-zero
+// bin (nil if none).
+func (l *nodeBins) nodeLoad() NodeLoad {
+	span := func(s int) []time.Duration {
+		var out []time.Duration
+		for b := len(l.bins) - 1; b >= 0; b-- {
+			if l.bins[b].span[s] != 0 {
+				out = make([]time.Duration, b+1)
+				for i := range out {
+					out[i] = l.bins[i].span[s]
+				}
+				break
+			}
+		}
+		return out
+	}
+	count := func(c int) []int64 {
+		var out []int64
+		for b := len(l.bins) - 1; b >= 0; b-- {
+			if l.bins[b].count[c] != 0 {
+				out = make([]int64, b+1)
+				for i := range out {
+					out[i] = l.bins[i].count[c]
+				}
+				break
+			}
+		}
+		return out
+	}
+	return NodeLoad{CPUBusy: span(loadCPU), DiskBusy: span(loadDisk), Waiting: span(loadWaiting),
+		TimedOut: count(loadTimedOut), Appends: count(loadAppends), Syncs: count(loadSyncs)}
+}
 
 // restart empties node n's queues at now, when it comes back up: the work
 // queued before it went down died with its process.
@@ -129,31 +226,6 @@ func (q *queues) restart(n topology.NodeID, now sim.Time) {
 		q.cpus[n][j] = min(q.cpus[n][j], now)
 	}
 	q.disks[n] = diskQueue{}
-}
-
-// countAt adds one to s's count for the interval holding t, growing s to
-// reach it.
-func countAt(s []int64, t sim.Time, width time.Duration) []int64 {
-	b := int(int64(t) / int64(width))
-	for len(s) <= b {
-		s = append(s, 0)
-	}
-	s[b]++
-	return s
-}
-
-// spread adds the span [from, to) to the intervals it covers.
-func spread(s []time.Duration, from, to sim.Time, width time.Duration) []time.Duration {
-	for from < to {
-		b := int(int64(from) / int64(width))
-		end := min(to, sim.Time(int64(b+1)*int64(width)))
-		for len(s) <= b {
-			s = append(s, 0)
-		}
-		s[b] += end.Sub(from)
-		from = end
-	}
-	return s
 }
 
 // cpuQueue is one node's CPUs as a FIFO queue with k servers: q[j] is
@@ -183,8 +255,7 @@ func (q cpuQueue) next(now sim.Time) (j int, start sim.Time) {
 // caller has decided the job is served and when it starts.
 func (m *Model) occupy(n topology.NodeID, j int, start sim.Time, d time.Duration) {
 	m.q.cpus[n][j] = start.Add(d)
-	l := &m.q.load[n]
-	l.CPUBusy = spread(l.CPUBusy, start, start.Add(d), m.q.width)
+	m.q.spread(n, loadCPU, start, start.Add(d))
 }
 
 // evaluate has part pi evaluated at its node for svc (a service time
@@ -195,9 +266,8 @@ func (m *Model) occupy(n topology.NodeID, j int, start sim.Time, d time.Duration
 func (m *Model) evaluate(pi partID, d, svc time.Duration) {
 	p := m.parts.at(pi)
 	if len(m.q.cpus[p.node]) == 0 && !p.kind.servedByLeaseholder() {
-		l := &m.q.load[p.node]
 		now := m.eng.Now()
-		l.CPUBusy = spread(l.CPUBusy, now.Add(d), now.Add(d+svc), m.q.width)
+		m.q.spread(p.node, loadCPU, now.Add(d), now.Add(d+svc))
 		m.tailPart(pi, CompEval, now.Add(d), svc)
 		m.sendPart(d+svc, kEvalDone, pi, 0)
 		return
@@ -251,8 +321,7 @@ func (m *Model) admitEval(pi partID, svc time.Duration) {
 	}
 	m.onPart(pi, CompEval)
 	if len(m.q.cpus[n]) == 0 {
-		l := &m.q.load[n]
-		l.CPUBusy = spread(l.CPUBusy, now, now.Add(svc), m.q.width)
+		m.q.spread(n, loadCPU, now, now.Add(svc))
 		m.sendPart(svc, kEvalDone, pi, 0)
 		return
 	}
@@ -263,9 +332,8 @@ func (m *Model) admitEval(pi partID, svc time.Duration) {
 			giveUp = m.reqs.at(p.req).start.Add(m.cfg.ClientTimeout)
 		}
 		if start > giveUp {
-			l := &m.q.load[n]
-			l.TimedOut = countAt(l.TimedOut, now, m.q.width)
-			l.Waiting = spread(l.Waiting, now, max(now, giveUp), m.q.width)
+			m.q.count(n, loadTimedOut, now)
+			m.q.spread(n, loadWaiting, now, max(now, giveUp))
 			if m.tracer != nil {
 				m.traceStep(pi, "cpu-queue", fmt.Sprintf("a CPU is free at %v, after the request gives up at %v", start, giveUp))
 			}
@@ -278,8 +346,7 @@ func (m *Model) admitEval(pi partID, svc time.Duration) {
 	if start > now {
 		m.onPart(pi, CompCPUWait)
 		m.tailPart(pi, CompEval, start, svc)
-		l := &m.q.load[n]
-		l.Waiting = spread(l.Waiting, now, start, m.q.width)
+		m.q.spread(n, loadWaiting, now, start)
 		if m.tracer != nil {
 			m.traceStep(pi, "cpu-queue", fmt.Sprintf("waits %v for a CPU", start.Sub(now)))
 		}
@@ -342,8 +409,7 @@ func (m *Model) raftWork(n topology.NodeID) {
 	}
 	now := m.eng.Now()
 	if len(m.q.cpus[n]) == 0 {
-		l := &m.q.load[n]
-		l.CPUBusy = spread(l.CPUBusy, now, now.Add(m.q.raftCPU), m.q.width)
+		m.q.spread(n, loadCPU, now, now.Add(m.q.raftCPU))
 		return
 	}
 	j, start := m.q.cpus[n].next(now)
@@ -361,8 +427,7 @@ func (m *Model) syncAppend(n topology.NodeID) time.Duration {
 	m.raftWork(n)
 	now := m.eng.Now()
 	d := &m.q.disks[n]
-	l := &m.q.load[n]
-	l.Appends = countAt(l.Appends, now, m.q.width)
+	m.q.count(n, loadAppends, now)
 	if d.next != 0 && now >= d.cur {
 		d.start, d.cur, d.next = d.cur, d.next, 0 // the queued sync has started
 	}
@@ -372,14 +437,14 @@ func (m *Model) syncAppend(n topology.NodeID) time.Duration {
 	if now >= d.cur {
 		f := m.fsync(n)
 		d.start, d.cur = now, now.Add(f)
-		l.Syncs = countAt(l.Syncs, now, m.q.width)
-		l.DiskBusy = spread(l.DiskBusy, now, d.cur, m.q.width)
+		m.q.count(n, loadSyncs, now)
+		m.q.spread(n, loadDisk, now, d.cur)
 		return f
 	}
 	if d.next == 0 {
 		d.next = d.cur.Add(m.fsync(n))
-		l.Syncs = countAt(l.Syncs, now, m.q.width)
-		l.DiskBusy = spread(l.DiskBusy, d.cur, d.next, m.q.width)
+		m.q.count(n, loadSyncs, now)
+		m.q.spread(n, loadDisk, d.cur, d.next)
 	}
 	return d.next.Sub(now)
 }
