@@ -264,8 +264,8 @@ func (m *Model) closePart(pi partID) {
 	t := min(pp.tail, rest, max(0, now.Sub(pp.tailAt)))
 	rest -= t
 	// Most intervals have no head or tail (0), and addPart is not
-	// inlined: the calls are skipped for them here (about 3 % of the
-	// default scenario's time).
+	// inlined: the calls are skipped for them here, on the hot path
+	// (docs/decisions.md, "Fixed costs and the cache at 81 nodes").
 	if h != 0 {
 		m.addPart(pp, pp.headC, h)
 	}

@@ -118,7 +118,8 @@ func (m *Model) LoadInterval() time.Duration { return m.q.width }
 // VCPUs returns node n's CPU count (0: no CPU queue).
 func (m *Model) VCPUs(n topology.NodeID) int { return len(m.q.cpus[n]) }
 
-// NodeLoad returns every node's load so far, indexed by NodeID.
+// NodeLoad returns every node's load so far, indexed by NodeID: a copy,
+// the caller's own, built from the model's bins in O(nodes × intervals).
 func (m *Model) NodeLoad() []NodeLoad {
 	out := make([]NodeLoad, len(m.q.load))
 	for n := range m.q.load {
@@ -127,27 +128,33 @@ func (m *Model) NodeLoad() []NodeLoad {
 	return out
 }
 
-// The series of NodeLoad, by their place in a loadBin: time spans (spread)
-// and counts (count).
-const (
-	loadCPU     = iota // NodeLoad.CPUBusy
-	loadDisk           // NodeLoad.DiskBusy
-	loadWaiting        // NodeLoad.Waiting
-	numLoadSpans
-)
+// spanSeries is a series of NodeLoad that sums time spans (queues.spread),
+// by its place in a loadBin.
+type spanSeries uint8
 
 const (
-	loadTimedOut = iota // NodeLoad.TimedOut
-	loadAppends         // NodeLoad.Appends
-	loadSyncs           // NodeLoad.Syncs
-	numLoadCounts
+	loadCPU      spanSeries = iota // NodeLoad.CPUBusy
+	loadDisk                       // NodeLoad.DiskBusy
+	loadWaiting                    // NodeLoad.Waiting
+	numLoadSpans = iota
+)
+
+// countSeries is a series of NodeLoad that counts events (queues.count),
+// by its place in a loadBin.
+type countSeries uint8
+
+const (
+	loadTimedOut  countSeries = iota // NodeLoad.TimedOut
+	loadAppends                      // NodeLoad.Appends
+	loadSyncs                        // NodeLoad.Syncs
+	numLoadCounts = iota
 )
 
 // loadBin is one node's load in one interval: NodeLoad's series side by
-// side, so that accounting an append, a sync or an evaluation touches one
-// cache line of the node's, not one per series (at 81 nodes the series
-// apart missed the cache on most messages; docs/decisions.md, "Fixed
-// costs and the cache at 81 nodes").
+// side (48 bytes), so that accounting an append, a sync or an evaluation
+// touches one place of the node's, not one slice per series (at 81 nodes
+// the series apart missed the cache on most messages; docs/decisions.md,
+// "Fixed costs and the cache at 81 nodes").
 type loadBin struct {
 	span  [numLoadSpans]time.Duration
 	count [numLoadCounts]int64
@@ -170,13 +177,13 @@ func (l *nodeBins) bin(b int) *loadBin {
 }
 
 // count adds one to node n's count series c for the interval holding t.
-func (q *queues) count(n topology.NodeID, c int, t sim.Time) {
+func (q *queues) count(n topology.NodeID, c countSeries, t sim.Time) {
 	q.load[n].bin(int(int64(t) / int64(q.width))).count[c]++
 }
 
 // spread adds the span [from, to) to node n's span series s, over the
 // intervals it covers.
-func (q *queues) spread(n topology.NodeID, s int, from, to sim.Time) {
+func (q *queues) spread(n topology.NodeID, s spanSeries, from, to sim.Time) {
 	l := &q.load[n]
 	for from < to {
 		b := int(int64(from) / int64(q.width))
@@ -189,7 +196,7 @@ func (q *queues) spread(n topology.NodeID, s int, from, to sim.Time) {
 // nodeLoad returns l as a NodeLoad: each series up to its last non-zero
 // bin (nil if none).
 func (l *nodeBins) nodeLoad() NodeLoad {
-	span := func(s int) []time.Duration {
+	span := func(s spanSeries) []time.Duration {
 		var out []time.Duration
 		for b := len(l.bins) - 1; b >= 0; b-- {
 			if l.bins[b].span[s] != 0 {
@@ -202,7 +209,7 @@ func (l *nodeBins) nodeLoad() NodeLoad {
 		}
 		return out
 	}
-	count := func(c int) []int64 {
+	count := func(c countSeries) []int64 {
 		var out []int64
 		for b := len(l.bins) - 1; b >= 0; b-- {
 			if l.bins[b].count[c] != 0 {

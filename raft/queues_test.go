@@ -224,3 +224,60 @@ func TestCPUQueueFirstIdleEqualsEarliestFree(t *testing.T) {
 	}
 	assert.Greater(t, differ, calls/10, "the choices differ often, so the test exercises the difference")
 }
+
+// TestNodeBinsAreTheSeries holds the bins a node's load is kept in
+// (nodeBins, queues.spread and queues.count) to one slice per series grown
+// to the last interval it touches, the NodeLoad they stand for: random
+// spans — empty ones, ones within an interval, ones ending or starting on
+// an interval's edge, ones crossing several — and counts, for series
+// touched, touched late or never (nil), compared whole.
+func TestNodeBinsAreTheSeries(t *testing.T) {
+	const width = time.Second
+	spreadRef := func(s []time.Duration, from, to sim.Time) []time.Duration {
+		for from < to {
+			b := int(int64(from) / int64(width))
+			end := min(to, sim.Time(int64(b+1)*int64(width)))
+			for len(s) <= b {
+				s = append(s, 0)
+			}
+			s[b] += end.Sub(from)
+			from = end
+		}
+		return s
+	}
+	countRef := func(s []int64, at sim.Time) []int64 {
+		b := int(int64(at) / int64(width))
+		for len(s) <= b {
+			s = append(s, 0)
+		}
+		s[b]++
+		return s
+	}
+	for seed := range uint64(200) {
+		r := rand.New(rand.NewPCG(seed, 11))
+		q := &queues{width: width, load: make([]nodeBins, 1)}
+		var want NodeLoad
+		spans := [numLoadSpans]*[]time.Duration{&want.CPUBusy, &want.DiskBusy, &want.Waiting}
+		counts := [numLoadCounts]*[]int64{&want.TimedOut, &want.Appends, &want.Syncs}
+		for range r.IntN(40) {
+			at := sim.Time(r.Int64N(int64(8 * width)))
+			if r.IntN(4) == 0 {
+				at = sim.Time(int64(r.IntN(8)) * int64(width)) // on an edge
+			}
+			if r.IntN(2) == 0 {
+				s := spanSeries(r.IntN(int(numLoadSpans)))
+				to := at.Add(time.Duration(r.Int64N(int64(3 * width))))
+				if r.IntN(5) == 0 {
+					to = at // empty
+				}
+				q.spread(0, s, at, to)
+				*spans[s] = spreadRef(*spans[s], at, to)
+				continue
+			}
+			c := countSeries(r.IntN(int(numLoadCounts)))
+			q.count(0, c, at)
+			*counts[c] = countRef(*counts[c], at)
+		}
+		require.Equal(t, want, q.load[0].nodeLoad(), "seed %d", seed)
+	}
+}

@@ -230,8 +230,8 @@ func (m *Model) Traffic() Traffic {
 
 // wireCounts are the model's running traffic counts: a Traffic's, with
 // the bytes and the messages of each (kind, zone pair) side by side, so
-// that counting a message (every message sent) touches one cache line, not
-// two arrays a kind's zones² apart (81 nodes: 27 zones).
+// that counting a message (every message sent) touches one cell, not one
+// in each of two separate arrays (81 nodes: 27 zones, 729 pairs a kind).
 type wireCounts struct {
 	zones int
 	cells []wireCell // [kind·zones² + from·zones + to]
@@ -240,6 +240,7 @@ type wireCounts struct {
 // wireCell is one kind's bytes and messages from one zone to another.
 type wireCell struct{ bytes, msgs uint64 }
 
+// newWireCounts returns zeroed counts for a cluster of zones zones.
 func newWireCounts(zones int) wireCounts {
 	return wireCounts{zones: zones, cells: make([]wireCell, int(NumMsgKinds)*zones*zones)}
 }

@@ -359,19 +359,21 @@ func (d Dist) Median() time.Duration { return d.p50 }
 
 // Mean returns the mean of a draw, in closed form: the floor, plus the
 // log-normal body's exp(μ + σ²/2), plus the spike's probability times the
-// mean of a Pareto(xm, α) draw capped at Max, xm + xm^α·(Max^(1−α) −
-// xm^(1−α))/(1 − α) (xm·(1 + ln(Max/xm)) for α = 1). The median for a
-// constant Dist.
+// mean of a Pareto(xm, α) draw capped at Max, xm·(1 + ((Max/xm)^(1−α) −
+// 1)/(1 − α)) (xm·(1 + ln(Max/xm)) for α = 1; the ratio keeps it finite
+// at any α). The median for a constant Dist. It leaves out the sampler's
+// cut of the body at about 8.2σ and its cap on a draw (maxDraw), which
+// only a body of σ ≳ 6 reaches.
 func (d Dist) Mean() time.Duration {
 	if d.kind == KindConstant {
 		return d.p50
 	}
 	m := d.floor + math.Exp(d.mu+d.sigma*d.sigma/2)
 	if d.spikeP > 0 {
-		xm, a, top := d.xm, d.alpha, d.spikeM
-		capped := xm * (1 + math.Log(top/xm))
+		xm, a, r := d.xm, d.alpha, d.spikeM/d.xm
+		capped := xm * (1 + math.Log(r))
 		if a != 1 {
-			capped = xm + math.Pow(xm, a)*(math.Pow(top, 1-a)-math.Pow(xm, 1-a))/(1-a)
+			capped = xm * (1 + (math.Pow(r, 1-a)-1)/(1-a))
 		}
 		m += d.spikeP * capped
 	}
