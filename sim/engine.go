@@ -354,7 +354,7 @@ func (e *Engine) pushRung(x entry) {
 	b := int((x.at - e.rungBase) >> rungShift)
 	nd.e, nd.next = x, e.heads[b]
 	e.heads[b] = i
-	e.occupied[b/64] |= 1 << (b % 64)
+	e.occupied[uint(b)/64] |= 1 << (uint(b) % 64) // b >= 0: unsigned, no sign fix-up
 	e.inRungN++
 	if uint32(x.meta) != 0 {
 		ts := &e.timers[uint32(x.meta)-1]
@@ -390,7 +390,7 @@ func (e *Engine) refill() {
 		b := e.nextBucket()
 		e.rungNext = b + 1
 		e.horizon = e.rungBase + Time(b+1)<<rungShift
-		e.occupied[b/64] &^= 1 << (b % 64)
+		e.occupied[uint(b)/64] &^= 1 << (uint(b) % 64)
 		for i := e.heads[b]; i != noNode; {
 			nd := &e.nodes[i]
 			x, next := nd.e, nd.next
@@ -400,6 +400,13 @@ func (e *Engine) refill() {
 			i = next
 			if slot := x.slot(); slot >= 0 && e.timers[slot].where == cancelled {
 				e.release(slot)
+				continue
+			}
+			if len(e.heap) == 0 && cap(e.heap) > 0 {
+				// The bucket's first event: the heap is empty, so it is
+				// the root (most buckets hold one or two events).
+				e.heap = e.heap[:1]
+				e.place(e.heap, inNear, 0, x)
 				continue
 			}
 			e.heap = e.pushHeap(e.heap, inNear, x)
@@ -436,13 +443,13 @@ func (e *Engine) takeIntoRung(h []entry) []entry {
 // nextBucket returns the first occupied bucket from rungNext on; the rung
 // must have a node.
 func (e *Engine) nextBucket() int {
-	w := e.rungNext / 64
-	bits := e.occupied[w] &^ (1<<(e.rungNext%64) - 1)
+	w := uint(e.rungNext) / 64 // rungNext >= 0: unsigned, no sign fix-up
+	bits := e.occupied[w] &^ (1<<(uint(e.rungNext)%64) - 1)
 	for bits == 0 {
 		w++
 		bits = e.occupied[w]
 	}
-	return w*64 + mbits.TrailingZeros64(bits)
+	return int(w)*64 + mbits.TrailingZeros64(bits)
 }
 
 // grow doubles a queue array, in a mapping when the engine keeps its queue
