@@ -32,18 +32,22 @@ type fitCase struct {
 	shape     Shape
 }
 
+// linkFits are fits of the shapes the presets and defaults make: links of
+// every length with the default spike, p90 and p99 tails, the node-local
+// fsync without a spike, and a floor gap set by hand.
+var linkFits = []fitCase{
+	{"crdb-demo link, default tail", ms(66), ms(68), 0.99, Shape{Spike: DefaultSpike}},
+	{"long link, default tail", ms(146), ms(148), 0.99, Shape{Spike: DefaultSpike}},
+	{"aws p90 link", 64_432 * time.Microsecond, 69_267 * time.Microsecond, 0.90, Shape{Spike: DefaultSpike}},
+	{"short p90 link", 12_150 * time.Microsecond, 14_556 * time.Microsecond, 0.90, Shape{Spike: DefaultSpike}},
+	{"cross-AZ", time.Millisecond, 1850 * time.Microsecond, 0.99, Shape{Spike: DefaultSpike}},
+	{"same-AZ", 200 * time.Microsecond, 286 * time.Microsecond, 0.99, Shape{Spike: DefaultSpike}},
+	{"fsync, no spike", 500 * time.Microsecond, 2600 * time.Microsecond, 0.99, Shape{}},
+	{"wide floor gap", ms(10), ms(30), 0.99, Shape{FloorGap: ms(5), Spike: DefaultSpike}},
+}
+
 func TestFitReproducesQuantiles(t *testing.T) {
-	tests := []fitCase{
-		{"crdb-demo link, default tail", ms(66), ms(68), 0.99, Shape{Spike: DefaultSpike}},
-		{"long link, default tail", ms(146), ms(148), 0.99, Shape{Spike: DefaultSpike}},
-		{"aws p90 link", 64_432 * time.Microsecond, 69_267 * time.Microsecond, 0.90, Shape{Spike: DefaultSpike}},
-		{"short p90 link", 12_150 * time.Microsecond, 14_556 * time.Microsecond, 0.90, Shape{Spike: DefaultSpike}},
-		{"cross-AZ", time.Millisecond, 1850 * time.Microsecond, 0.99, Shape{Spike: DefaultSpike}},
-		{"same-AZ", 200 * time.Microsecond, 286 * time.Microsecond, 0.99, Shape{Spike: DefaultSpike}},
-		{"fsync, no spike", 500 * time.Microsecond, 2600 * time.Microsecond, 0.99, Shape{}},
-		{"wide floor gap", ms(10), ms(30), 0.99, Shape{FloorGap: ms(5), Spike: DefaultSpike}},
-	}
-	for _, tt := range tests {
+	for _, tt := range linkFits {
 		t.Run(tt.name, func(t *testing.T) {
 			d, err := FitShape(tt.p50, tt.tail, tt.q, tt.shape)
 			require.NoError(t, err)
@@ -334,27 +338,19 @@ func TestExtremeSpreadNeverOverflows(t *testing.T) {
 	assert.Positive(t, capped, "the far tail reaches the cap")
 }
 
-// TestMean holds Dist.Mean's closed form to the mean of 10⁶ draws: link
-// fits of TestFitReproducesQuantiles (bodies of several widths, the
-// default spike a tiny share of the mean), a body without a table
-// (tail = p50, σ = 0), and spikes large enough to matter — capped (α =
-// 1.2: the cap moves the spike's mean from 6 ms to 3.7 ms), α = 1, and α =
-// 100, where the power of xm in nanoseconds would overflow — and to the
-// median for a constant.
+// TestMean holds Dist.Mean's closed form to the mean of 10⁶ draws: the
+// link fits (bodies of several widths, the default spike a tiny share of
+// the mean), a body without a table (tail = p50, σ = 0), and spikes large
+// enough to matter — capped (α = 1.2: the cap moves the spike's mean from
+// 6 ms to 3.7 ms), α = 1, and α = 100, where the power of xm in
+// nanoseconds would overflow — and to the median for a constant.
 func TestMean(t *testing.T) {
-	tests := []fitCase{
-		{"crdb-demo link, default tail", ms(66), ms(68), 0.99, Shape{Spike: DefaultSpike}},
-		{"aws p90 link", 64_432 * time.Microsecond, 69_267 * time.Microsecond, 0.90, Shape{Spike: DefaultSpike}},
-		{"short p90 link", 12_150 * time.Microsecond, 14_556 * time.Microsecond, 0.90, Shape{Spike: DefaultSpike}},
-		{"cross-AZ", time.Millisecond, 1850 * time.Microsecond, 0.99, Shape{Spike: DefaultSpike}},
-		{"same-AZ", 200 * time.Microsecond, 286 * time.Microsecond, 0.99, Shape{Spike: DefaultSpike}},
-		{"fsync, no spike", 500 * time.Microsecond, 2600 * time.Microsecond, 0.99, Shape{}},
-		{"wide floor gap", ms(10), ms(30), 0.99, Shape{FloorGap: ms(5), Spike: DefaultSpike}},
+	tests := append(slices.Clone(linkFits), []fitCase{
 		{"no table (tail = p50)", ms(1), ms(1), 0.99, Shape{Spike: DefaultSpike}},
 		{"capped spike", ms(1), ms(2), 0.90, Shape{Spike: Spike{Prob: 0.05, Scale: ms(1), Alpha: 1.2, Max: ms(50)}}},
 		{"alpha 1", ms(1), ms(2), 0.90, Shape{Spike: Spike{Prob: 0.05, Scale: ms(1), Alpha: 1, Max: ms(50)}}},
 		{"alpha 100", ms(1), ms(2), 0.90, Shape{Spike: Spike{Prob: 0.05, Scale: ms(1), Alpha: 100, Max: time.Second}}},
-	}
+	}...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d, err := FitShape(tt.p50, tt.tail, tt.q, tt.shape)
