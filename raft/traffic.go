@@ -201,16 +201,6 @@ func newTraffic(zones int) Traffic {
 	return t
 }
 
-// Clone returns a copy of t.
-func (t *Traffic) Clone() Traffic {
-	c := Traffic{Zones: t.Zones}
-	for k := range t.Bytes {
-		c.Bytes[k] = append([]uint64(nil), t.Bytes[k]...)
-		c.Msgs[k] = append([]uint64(nil), t.Msgs[k]...)
-	}
-	return c
-}
-
 // Sub subtracts u, an earlier snapshot of the same model's traffic, from
 // t: what moved since.
 func (t *Traffic) Sub(u *Traffic) {
