@@ -57,3 +57,57 @@ func TestQueueOffHeap(t *testing.T) {
 		assert.GreaterOrEqual(t, mapped, uint64(100_000*32), "the queue is mapped")
 	}
 }
+
+// TestQueueOffHeapHeaps: the near and far heaps, not only the rung's
+// nodes, grow past the mapping threshold and are mapped: 150,000 events
+// due at one instant beyond the first rung wait in the far heap, then move
+// through one bucket into the near heap at once. With cancellable timers
+// among them (their slots follow them into the mapped arrays), the
+// dispatch order is the same as on the heap, and Release returns every
+// mapping.
+func TestQueueOffHeapHeaps(t *testing.T) {
+	const n = 150_000
+	run := func(off bool) (trace []int64, farMapped, nearMapped bool) {
+		e := NewEngine()
+		before := offheap.Bytes()
+		if off {
+			e.KeepQueueOffHeap()
+		}
+		r := &recorder{e: e}
+		r.h = e.Register(r)
+		var cancel []TimerID
+		for i := range int64(n) {
+			if i%10 == 0 {
+				id := e.StartTimer(At(10*time.Second), r.h, 1, i)
+				if i%20 == 0 {
+					cancel = append(cancel, id)
+				}
+				continue
+			}
+			e.Schedule(At(10*time.Second), r.h, 1, i)
+		}
+		farMapped = e.mapped[inFar] != nil
+		for _, id := range cancel {
+			require.True(t, e.Cancel(id))
+		}
+		// The far heap's events enter a rung, whose one bucket moves
+		// into the near heap.
+		e.RunUntil(At(10 * time.Second).Add(-1))
+		nearMapped = e.mapped[inNear] != nil
+		e.Run()
+		e.Release()
+		assert.Equal(t, before, offheap.Bytes(), "the mapping is returned")
+		return r.trace, farMapped, nearMapped
+	}
+	want, onFar, onNear := run(false)
+	got, mappedFar, mappedNear := run(true)
+	// The timers of every 20th event are cancelled; every handled
+	// positive multiple of 3 is rescheduled once.
+	require.Len(t, want, n-n/20+(n-1)/3-(n-1)/60)
+	assert.Equal(t, want, got, "same dispatch order")
+	assert.False(t, onFar || onNear)
+	if offheap.Supported {
+		assert.True(t, mappedFar, "the far heap is mapped")
+		assert.True(t, mappedNear, "the near heap is mapped")
+	}
+}
