@@ -197,33 +197,28 @@ func (q *queues) spread(n topology.NodeID, s spanSeries, from, to sim.Time) {
 // bin (nil if none).
 func (l *nodeBins) nodeLoad() NodeLoad {
 	span := func(s spanSeries) []time.Duration {
-		var out []time.Duration
-		for b := len(l.bins) - 1; b >= 0; b-- {
-			if l.bins[b].span[s] != 0 {
-				out = make([]time.Duration, b+1)
-				for i := range out {
-					out[i] = l.bins[i].span[s]
-				}
-				break
-			}
-		}
-		return out
+		return upToLast(l.bins, func(x *loadBin) time.Duration { return x.span[s] })
 	}
 	count := func(c countSeries) []int64 {
-		var out []int64
-		for b := len(l.bins) - 1; b >= 0; b-- {
-			if l.bins[b].count[c] != 0 {
-				out = make([]int64, b+1)
-				for i := range out {
-					out[i] = l.bins[i].count[c]
-				}
-				break
-			}
-		}
-		return out
+		return upToLast(l.bins, func(x *loadBin) int64 { return x.count[c] })
 	}
 	return NodeLoad{CPUBusy: span(loadCPU), DiskBusy: span(loadDisk), Waiting: span(loadWaiting),
 		TimedOut: count(loadTimedOut), Appends: count(loadAppends), Syncs: count(loadSyncs)}
+}
+
+// upToLast returns one series of bins, at(bin), up to its last non-zero
+// value (nil if none).
+func upToLast[T int64 | time.Duration](bins []loadBin, at func(*loadBin) T) []T {
+	for b := len(bins) - 1; b >= 0; b-- {
+		if at(&bins[b]) != 0 {
+			out := make([]T, b+1)
+			for i := range out {
+				out[i] = at(&bins[i])
+			}
+			return out
+		}
+	}
+	return nil
 }
 
 // restart empties node n's queues at now, when it comes back up: the work
