@@ -25,27 +25,40 @@ func (r *recorder) Handle(ev *Event) {
 	}
 }
 
+// newRecorded returns an engine, its queue kept off the heap if off, with
+// a recorder registered, and the bytes mapped before it (released).
+func newRecorded(off bool) (e *Engine, r *recorder, before uint64) {
+	e = NewEngine()
+	before = offheap.Bytes()
+	if off {
+		e.KeepQueueOffHeap()
+	}
+	r = &recorder{e: e}
+	r.h = e.Register(r)
+	return e, r, before
+}
+
+// released releases e and checks that every mapping it held is returned.
+func released(t *testing.T, e *Engine, before uint64) {
+	t.Helper()
+	e.Release()
+	assert.Equal(t, before, offheap.Bytes(), "the mapping is returned")
+}
+
 // TestQueueOffHeap: an engine whose queue is mapped off the heap
 // (KeepQueueOffHeap) dispatches a queue of a hundred thousand events,
 // grown past the mapping threshold, in the same order as one on the heap,
 // counts the mapping while it holds it, and returns it on Release.
 func TestQueueOffHeap(t *testing.T) {
 	run := func(off bool) ([]int64, uint64) {
-		e := NewEngine()
-		before := offheap.Bytes()
-		if off {
-			e.KeepQueueOffHeap()
-		}
-		r := &recorder{e: e}
-		r.h = e.Register(r)
+		e, r, before := newRecorded(off)
 		rnd := NewRand(7, 1)
 		for i := range int64(100_000) {
 			e.After(time.Duration(rnd.IntN(1000))*time.Microsecond, r.h, 1, i)
 		}
 		held := offheap.Bytes() - before
 		e.Run()
-		e.Release()
-		assert.Equal(t, before, offheap.Bytes(), "the mapping is returned")
+		released(t, e, before)
 		return r.trace, held
 	}
 	want, onHeap := run(false)
@@ -68,13 +81,7 @@ func TestQueueOffHeap(t *testing.T) {
 func TestQueueOffHeapHeaps(t *testing.T) {
 	const n = 150_000
 	run := func(off bool) (trace []int64, farMapped, nearMapped bool) {
-		e := NewEngine()
-		before := offheap.Bytes()
-		if off {
-			e.KeepQueueOffHeap()
-		}
-		r := &recorder{e: e}
-		r.h = e.Register(r)
+		e, r, before := newRecorded(off)
 		var cancel []TimerID
 		for i := range int64(n) {
 			if i%10 == 0 {
@@ -95,8 +102,7 @@ func TestQueueOffHeapHeaps(t *testing.T) {
 		e.RunUntil(At(10 * time.Second).Add(-1))
 		nearMapped = e.mapped[inNear] != nil
 		e.Run()
-		e.Release()
-		assert.Equal(t, before, offheap.Bytes(), "the mapping is returned")
+		released(t, e, before)
 		return r.trace, farMapped, nearMapped
 	}
 	want, onFar, onNear := run(false)
