@@ -2,8 +2,14 @@
 # (or /usr/local/go/bin, where the project's machines keep it).
 export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
+# PGO: the CPU profile the compiler optimises with (profile-guided inlining and
+# devirtualisation; docs/decisions.md, "Profile-guided optimisation"). go build,
+# go run and go test of ./cmd/regionsim pick it up by themselves (it is the main
+# package's default.pgo); the benchmarks of other packages are built with it here.
+PGO := $(CURDIR)/cmd/regionsim/default.pgo
+PGOFLAG := $(if $(wildcard $(PGO)),-pgo=$(PGO))
 
-.PHONY: run test bench bench-all build charts schema readme fmt clean fidelity
+.PHONY: run test bench bench-all build charts schema readme fmt clean fidelity pgo
 
 ## build: compile the CLI into bin/regionsim
 build:
@@ -53,16 +59,26 @@ fidelity:
 	$(GO) test -count=1 -run '^TestFidelity$$' -v ./scenarios
 
 ## bench: the benchmarks that tell the performance story, 5 runs each, as a short table
-## (median [min, max]); the raw output, for benchstat, is kept in out/bench.txt
+## (median [min, max]), built with the CLI's profile (PGO); the raw output, for benchstat,
+## is kept in out/bench.txt
 bench:
 	mkdir -p out
-	$(GO) test -run '^$$' -bench 'EngineHold/pending=(150|1000)$$' -count 5 ./sim > out/bench.txt
-	$(GO) test -run '^$$' -bench 'Scenario/(default|movr|users-by-city)$$|Scale/' -benchtime 3x -count 5 ./scenarios >> out/bench.txt
+	$(GO) test $(PGOFLAG) -run '^$$' -bench 'EngineHold/pending=(150|1000)$$' -count 5 ./sim > out/bench.txt
+	$(GO) test $(PGOFLAG) -run '^$$' -bench 'Scenario/(default|movr|users-by-city)$$|Scale/' -benchtime 3x -count 5 ./scenarios >> out/bench.txt
 	$(GO) run ./cmd/benchtable < out/bench.txt 2>/dev/null
 
 ## bench-all: every benchmark, with allocations
 bench-all:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) test $(PGOFLAG) -run '^$$' -bench . -benchmem ./...
+
+## pgo: regenerate the compiler's profile (PGO) from the scenario benchmarks (about 30 s):
+## every built-in scenario and the 9- and 81-node sizes. Do it after a change to the
+## simulation's hot path; a stale profile still helps, and never changes a result
+pgo:
+	mkdir -p out
+	$(GO) test $(PGOFLAG) -run '^$$' -bench 'Scenario/|Scale/nodes=(9|81)$$' -benchtime 2s \
+	  -cpuprofile out/pgo.pprof -o out/scenarios.test ./scenarios > /dev/null
+	cp out/pgo.pprof $(PGO)
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
