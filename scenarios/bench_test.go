@@ -242,15 +242,28 @@ func BenchmarkScale(b *testing.B) {
 			name += ",full"
 		}
 		b.Run(name, func(b *testing.B) {
-			pair := [2]*Scenario{build(b, size{"nodes=9", 3, 1, 0, full}), build(b, size{"nodes=81", 9, 3, 0, full})}
+			var pair [2]*Scenario
+			for _, sz := range sizes {
+				sz.full = full
+				switch sz.name {
+				case "nodes=9":
+					pair[0] = build(b, sz)
+				case "nodes=81":
+					pair[1] = build(b, sz)
+				}
+			}
+			if pair[0] == nil || pair[1] == nil {
+				b.Fatal(name + " needs the sizes nodes=9 and nodes=81")
+			}
 			interleaved(b, pair)
 		})
 	}
 }
 
-// interleaved runs pair[0] and pair[1] in turn, both orders each
-// iteration, and reports the CPU per request of pair[1] over pair[0]'s
-// (BenchmarkScale's nodes=81:9).
+// interleaved runs pair[0] (9 nodes) and pair[1] (81 nodes) in turn, both
+// orders each iteration, and reports the CPU per request of pair[1] over
+// pair[0]'s (cpu-ratio) and each one's (ns/req-9, ns/req-81), for
+// BenchmarkScale's nodes=81:9 and nodes=81:9,full.
 func interleaved(b *testing.B, pair [2]*Scenario) {
 	var wall [2]time.Duration
 	var requests [2]uint64
