@@ -322,6 +322,10 @@ type prepared struct {
 	// the sum of its scores against the replicas chosen so far, in the
 	// order they were chosen (allocate).
 	spread []float64
+	// What a pick's constraints say of each region (allowed, fills a
+	// replica constraint, fills a voter constraint), computed once a pick
+	// for the regions rather than once for each of their nodes.
+	regionOK, regionNec, regionVoterNec []bool
 }
 
 // prepare checks spec against c and binds its constraints: the part of
@@ -340,7 +344,8 @@ func prepare(c *topology.Cluster, spec Spec) (*prepared, error) {
 	}
 	p := &prepared{spec: spec, overall: overall, voterCons: voterCons, home: -1,
 		used: make([]bool, len(c.Nodes)), replicasIn: make([]int, len(c.Regions)), votersIn: make([]int, len(c.Regions)),
-		spread: make([]float64, len(c.Nodes))}
+		spread: make([]float64, len(c.Nodes)), regionOK: make([]bool, len(c.Regions)),
+		regionNec: make([]bool, len(c.Regions)), regionVoterNec: make([]bool, len(c.Regions))}
 	if spec.Home != "" {
 		if p.home = c.RegionIndex(spec.Home); p.home < 0 {
 			return nil, fmt.Errorf("home region %q is not in the cluster: %w", spec.Home, ErrUnsatisfiable)
@@ -420,19 +425,21 @@ func (p *prepared) allocate(c *topology.Cluster, r *rand.Rand, load *Load) (Layo
 	clear(replicasIn)
 	clear(votersIn)
 	clear(spread)
+	regionOK, regionNec, regionVoterNec := p.regionOK, p.regionNec, p.regionVoterNec
 	pick := func(voter bool) topology.NodeID {
 		best, ties := topology.NodeID(-1), 0
 		var bestScore candidateScore
+		for r := range regionOK {
+			regionOK[r] = overall.valid(r) && (!voter || voterCons.valid(r))
+			regionNec[r] = overall.necessary(r, replicasIn)
+			regionVoterNec[r] = voter && voterCons.necessary(r, votersIn)
+		}
 		for i := range c.Nodes {
 			n := &c.Nodes[i]
-			if used[i] || !overall.valid(n.Region) || (voter && !voterCons.valid(n.Region)) ||
-				(len(spec.Nodes) > 0 && !slices.Contains(spec.Nodes, n.ID)) {
+			if used[i] || !regionOK[n.Region] || (len(spec.Nodes) > 0 && !slices.Contains(spec.Nodes, n.ID)) {
 				continue
 			}
-			s := candidateScore{necessary: overall.necessary(n.Region, replicasIn)}
-			if voter {
-				s.voterNecessary = voterCons.necessary(n.Region, votersIn)
-			}
+			s := candidateScore{necessary: regionNec[n.Region], voterNecessary: regionVoterNec[n.Region]}
 			// Voters spread among voters (allocateTargetFromList),
 			// non-voters among all replicas: the voters are all chosen
 			// before the first non-voter, so spread[i] is the sum over
