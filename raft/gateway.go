@@ -335,11 +335,6 @@ func (m *Model) partReply(pi partID) {
 	}
 	ri := p.req
 	m.settleAttempt(pi)
-	// The part's path, kept for when it decides the request: partDone
-	// frees its slot and side slabs, and a part started below may take
-	// them.
-	var path settledPath
-	m.settle(&p.path, &path)
 	hit, writeTS, failed := p.hit, p.writeTS, p.failed
 	kind, rng, node, leaseSeq := p.kind, p.rng, p.node, p.leaseSeq
 	s := m.reqs.at(ri)
@@ -347,6 +342,16 @@ func (m *Model) partReply(pi partID) {
 		s.readTS = p.readTS
 	}
 	done := s.done
+	// Whether this reply decides the request, as the cases below will
+	// find: a failure, the local probe of a locality-optimized search, the
+	// remote probe that finds the row, or the last part pending (partDone
+	// counts this one off). Its path goes to the request now, while the
+	// part still holds it: partDone frees the part's slot and side slabs,
+	// and a part started below may take them.
+	los := s.phase == phaseLOSLocal || s.phase == phaseLOSRemote
+	if !done && (failed || s.phase == phaseLOSLocal || s.phase == phaseLOSRemote && hit || !los && s.pending == 1) {
+		m.decidedBy(ri, &p.path, node)
+	}
 	// The attempt is over: late acks still in flight for it become stale.
 	// If the request has finished already, partDone frees it once this
 	// was its last part.
@@ -358,7 +363,6 @@ func (m *Model) partReply(pi partID) {
 		// A replica's circuit breaker failed the request: DistSender
 		// returns the error to the client.
 		s.ok = false
-		m.decidedBy(ri, &path, node)
 		m.finish(ri)
 		return
 	}
@@ -373,7 +377,6 @@ func (m *Model) partReply(pi partID) {
 	}
 	switch s.phase {
 	case phaseLOSLocal:
-		m.decidedBy(ri, &path, node)
 		if hit {
 			m.finish(ri)
 		} else {
@@ -385,7 +388,6 @@ func (m *Model) partReply(pi partID) {
 		return
 	case phaseLOSRemote:
 		if hit {
-			m.decidedBy(ri, &path, node)
 			m.finish(ri) // the first partition that returns the row wins
 		}
 		return
@@ -393,7 +395,6 @@ func (m *Model) partReply(pi partID) {
 	if s.pending > 0 {
 		return
 	}
-	m.decidedBy(ri, &path, node)
 	if s.phase == phaseChecks {
 		s.phase = phaseMain
 		m.startPart(ri, s.rng, m.routeLH(ri, s.rng), partWrite)

@@ -399,36 +399,16 @@ func (m *Model) stepReqAt(ri reqID, c Component, t sim.Time) {
 	rp.mark, rp.cur = t, c
 }
 
-// settledPath is a part's path once its reply has reached the gateway:
-// its components, and the replica whose append committed its write.
-type settledPath struct {
-	d     [NumComponents]time.Duration
-	acker topology.NodeID
-	acked bool
-}
-
-// settle copies part path pp into out (nothing without a path sink).
-func (m *Model) settle(pp *partPath, out *settledPath) {
-	if m.pathSink == nil {
-		return
-	}
-	m.addPartTo(pp, &out.d)
-	out.acker, out.acked = pp.acker, pp.acked
-}
-
-// decidedBy adds to request ri the path of its part that just decided it,
-// whose reply reached the gateway now; pp is the part's path settled then
-// (settle: the part's slot may be reused since), and served the node that
-// answered.
-func (m *Model) decidedBy(ri reqID, pp *settledPath, served topology.NodeID) {
+// decidedBy adds to request ri the path of its part that decides it,
+// whose reply reaches the gateway now: pp, its attempt settled
+// (settleAttempt), read before the part is done and its slot and side
+// slabs go back (partReply); served is the node that answered.
+func (m *Model) decidedBy(ri reqID, pp *partPath, served topology.NodeID) {
 	if m.pathSink == nil {
 		return
 	}
 	rp := &m.reqs.at(ri).path
-	c := m.reqComps(rp)
-	for k, d := range pp.d {
-		c[k] += d
-	}
+	m.addPartTo(pp, m.reqComps(rp))
 	rp.mark = m.eng.Now()
 	rp.served = int16(m.cluster.Nodes[served].Region)
 	rp.ackRegion = -1
