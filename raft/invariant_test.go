@@ -19,8 +19,15 @@ type countSink struct {
 	last Path // the critical path of the request Complete hears of next
 }
 
+// The test sinks keep paths: a signature that drifted from PathSink's would
+// silently turn paths off (New finds the ability by type assertion).
+var (
+	_ PathSink = (*countSink)(nil)
+	_ PathSink = (*recorder)(nil)
+)
+
 // Path keeps the request's critical path for Complete to check.
-func (c *countSink) Path(_ int64, p Path) { c.last = p }
+func (c *countSink) Path(_ int64, p *Path) { c.last = *p }
 
 func (c *countSink) Complete(tag int64, _ RangeID, start, end sim.Time, _ Outcome) {
 	checkPathSum(tag, c.last, start, end)

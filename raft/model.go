@@ -37,10 +37,12 @@ type Model struct {
 	// pathSink is sink's PathSink ability, nil if it has none: then no
 	// request keeps its critical path (path.go).
 	pathSink PathSink
-	seed     uint64
-	tables   []Table
-	ranges   []Range
-	shapes   shapes // the ranges' shared replica placements
+	// path is the critical path reportPath hands the path sink.
+	path   Path
+	seed   uint64
+	tables []Table
+	ranges []Range
+	shapes shapes // the ranges' shared replica placements
 	// leaseAcquireTimeout bounds how long a request waits at a replica
 	// for a lease (RangeLeaseAcquireTimeout).
 	leaseAcquireTimeout time.Duration

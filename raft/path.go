@@ -172,10 +172,12 @@ func (p *Path) Region(c Component) int {
 
 // PathSink is an optional ability of a Sink (found by type assertion in
 // New): it also hears, just before Complete, each request's critical path.
-// A model whose sink lacks it keeps no paths.
+// A model whose sink lacks it keeps no paths. p is the model's own, valid
+// until the Complete that follows returns: a sink that keeps a path longer
+// copies it.
 type PathSink interface {
 	Sink
-	Path(tag int64, p Path)
+	Path(tag int64, p *Path)
 }
 
 // partPath is a part's critical path so far.
@@ -461,13 +463,17 @@ func (m *Model) shedPath(ri reqID, pi partID, giveUp sim.Time) {
 }
 
 // reportPath hands request ri's finished path to the path sink.
+// It is built in the model's own Path (PathSink), not copied to the sink.
 func (m *Model) reportPath(ri reqID) {
 	s := m.reqs.at(ri)
-	var d [NumComponents]time.Duration
+	p := &m.path
 	if s.path.comps != 0 {
-		d = *m.comps.at(s.path.comps - 1)
+		p.D = *m.comps.at(s.path.comps - 1)
+	} else {
+		p.D = [NumComponents]time.Duration{}
 	}
-	d[CompClient] += s.path.client
+	p.D[CompClient] += s.path.client
+	p.ServedRegion, p.AckRegion = int(s.path.served), int(s.path.ackRegion)
 	m.releaseReqComps(&s.path) // the path is complete
-	m.pathSink.Path(s.tag, Path{D: d, ServedRegion: int(s.path.served), AckRegion: int(s.path.ackRegion)})
+	m.pathSink.Path(s.tag, p)
 }

@@ -15,11 +15,11 @@ import (
 
 // Path keeps the request's critical path for Complete to check and for the
 // tests to read.
-func (r *recorder) Path(tag int64, p Path) {
+func (r *recorder) Path(tag int64, p *Path) {
 	if r.paths == nil {
 		r.paths = map[int64]Path{}
 	}
-	r.paths[tag], r.last = p, p
+	r.paths[tag], r.last = *p, *p
 }
 
 // checkPathSum panics unless path p of request tag sums to its latency:

@@ -244,10 +244,10 @@ type recorder struct {
 	wait            time.Duration
 	hasWait, waited bool
 	// path is the critical path of the request whose Complete comes next
-	// (Path is called just before it), valid when hasPath; checkPaths
-	// makes Complete panic unless it sums to the latency (RunOptions'
-	// checks).
-	path       raft.Path
+	// (Path is called just before it; the model's, valid until then),
+	// valid when hasPath; checkPaths makes Complete panic unless it sums
+	// to the latency (RunOptions' checks).
+	path       *raft.Path
 	hasPath    bool
 	checkPaths bool
 	// joined: the timelines are joined (Scenario.result), and completed
@@ -264,7 +264,7 @@ func (r *recorder) Contended(_ int64, wait time.Duration, waited bool) {
 
 // Path records the critical path of the request the model is about to
 // complete (raft.PathSink).
-func (r *recorder) Path(_ int64, p raft.Path) {
+func (r *recorder) Path(_ int64, p *raft.Path) {
 	r.path, r.hasPath = p, true
 }
 
@@ -337,7 +337,7 @@ func (r *recorder) Complete(tag int64, rng raft.RangeID, start, end sim.Time, o 
 		}
 	}
 	if path {
-		s.attr.record(lat, &r.path)
+		s.attr.record(lat, r.path)
 	}
 	sample := stats.NewSample(lat) // one bucket computation for the histograms below
 	s.hist.RecordSample(sample)
