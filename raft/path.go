@@ -150,7 +150,7 @@ type Path struct {
 // Total returns the sum of the components.
 func (p *Path) Total() time.Duration {
 	var t time.Duration
-	for _, d := range p.D {
+	for _, d := range &p.D {
 		t += d
 	}
 	return t
@@ -226,7 +226,7 @@ func (m *Model) addPartTo(pp *partPath, c *[NumComponents]time.Duration) {
 			c[waitComps[k]] += d
 		}
 	}
-	for k, d := range pp.att {
+	for k, d := range &pp.att {
 		c[attemptComps[k]] += d
 	}
 }

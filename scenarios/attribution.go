@@ -80,7 +80,7 @@ func (a *attribution) record(lat time.Duration, p *raft.Path) {
 	a.n++
 	b.count++
 	b.latency += float64(lat)
-	for c, d := range p.D {
+	for c, d := range &p.D {
 		if d == 0 {
 			continue
 		}
