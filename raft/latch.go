@@ -452,7 +452,7 @@ func (m *Model) resolveIntents(ri reqID) {
 func (m *Model) commitDelay(rng RangeID, lh topology.NodeID) time.Duration {
 	r := &m.ranges[rng]
 	var acks [32]time.Duration
-	key := m.netRand[lh].Uint64()
+	key := m.netSrc[lh].Uint64()
 	n := 0
 	for i, v := range r.Replicas[:r.NumVoters] {
 		if v == lh {

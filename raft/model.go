@@ -50,12 +50,15 @@ type Model struct {
 	// Random streams of the request path, one per node and concern (see
 	// New), so a component that draws more or less (the failover
 	// component, the allocator) never shifts a request's draws.
-	netRand    []*rand.Rand // delays (round-trip keys) of messages a node sends
-	nodeRand   []*rand.Rand // service and fsync times at a node
+	// The request path draws from the sources themselves (*rand.PCG, whose
+	// calls the compiler can inline), and through a *rand.Rand over the
+	// same state where it needs its other methods (netRand's Float64).
+	netSrc     []*rand.PCG  // delays (round-trip keys) of messages a node sends
+	netRand    []*rand.Rand // netSrc[i]'s stream, for Float64
+	nodeSrc    []*rand.PCG  // service and fsync times at a node
 	clientRand []*rand.Rand // client <-> gateway round-trip keys, by gateway
-	// pairSrc and pairRand draw a round trip's RTT from its key (pairHalf).
-	pairSrc  *rand.PCG
-	pairRand *rand.Rand
+	// pairSrc draws a round trip's RTT from its key (pairHalf).
+	pairSrc *rand.PCG
 
 	// leases is the lease log; leaseCount[n] the leases node n holds.
 	leases     []LeaseEvent
@@ -162,8 +165,9 @@ func New(e *sim.Engine, c *topology.Cluster, cfg Config, seed uint64, sink Sink)
 		lead:       cfg.GlobalReadsLead(),
 		stale:      cfg.FollowerReadStaleness(),
 		leaseCount: make([]int, n),
+		netSrc:     make([]*rand.PCG, n),
 		netRand:    make([]*rand.Rand, n),
-		nodeRand:   make([]*rand.Rand, n),
+		nodeSrc:    make([]*rand.PCG, n),
 		clientRand: make([]*rand.Rand, n),
 	}
 	m.staleSink, _ = sink.(StalenessSink)
@@ -173,10 +177,10 @@ func New(e *sim.Engine, c *topology.Cluster, cfg Config, seed uint64, sink Sink)
 	// timeouts, enough to elect a leader and re-propose.
 	m.leaseAcquireTimeout = 2 * raftTimersFor(cfg.Version).electionTimeout()
 	m.pairSrc = rand.NewPCG(0, 0)
-	m.pairRand = rand.New(m.pairSrc)
 	for i := range n {
-		m.netRand[i] = sim.NewRand(seed, sim.StreamID("raft/net", i))
-		m.nodeRand[i] = sim.NewRand(seed, sim.StreamID("raft/node", i))
+		m.netSrc[i] = sim.NewSource(seed, sim.StreamID("raft/net", i))
+		m.netRand[i] = rand.New(m.netSrc[i])
+		m.nodeSrc[i] = sim.NewSource(seed, sim.StreamID("raft/node", i))
 		m.clientRand[i] = sim.NewRand(seed, sim.StreamID("raft/client", i))
 	}
 	m.isLive = m.live
@@ -422,7 +426,7 @@ func (m *Model) clientReplied(ri reqID, end sim.Time) {
 // reply answers over the same link (a closed-timestamp update, a lease
 // transfer's notice): half a sampled RTT.
 func (m *Model) oneWay(from, to topology.NodeID) time.Duration {
-	return m.cluster.OneWay(m.netRand[from], from, to)
+	return m.cluster.OneWay(m.netSrc[from], from, to)
 }
 
 // Round trips. A request and its reply, or MsgApp and its acknowledgement,
@@ -449,7 +453,7 @@ const (
 // asymmetric matrix the one who starts the exchange picks the row.
 func (m *Model) pairHalf(key, kind uint64, initiator, responder topology.NodeID) time.Duration {
 	m.pairSrc.Seed(key, kind)
-	return m.cluster.OneWay(m.pairRand, initiator, responder)
+	return m.cluster.OneWay(m.pairSrc, initiator, responder)
 }
 
 // hopOut starts a new gateway<->replica round trip for part pi, from node
@@ -459,7 +463,7 @@ func (m *Model) pairHalf(key, kind uint64, initiator, responder topology.NodeID)
 // from the key.
 func (m *Model) hopOut(pi partID, from, to topology.NodeID) time.Duration {
 	p := m.parts.at(pi)
-	p.hopHalf = m.pairHalf(m.netRand[from].Uint64(), pairGateway, from, to)
+	p.hopHalf = m.pairHalf(m.netSrc[from].Uint64(), pairGateway, from, to)
 	return p.hopHalf + m.wire(MsgBatch, from, to, m.batchRequestBytes(pi))
 }
 
@@ -483,21 +487,21 @@ func (m *Model) clientHop(ri reqID) time.Duration { return m.reqs.at(ri).clientH
 func (m *Model) clientHalfOf(key uint64, client, gateway topology.NodeID) time.Duration {
 	m.pairSrc.Seed(key, pairClient)
 	if client < 0 || m.cluster.Nodes[client].Zone == m.cluster.Nodes[gateway].Zone {
-		return m.cluster.Latency.OneWayIntraZone(m.pairRand)
+		return m.cluster.Latency.OneWayIntraZone(m.pairSrc)
 	}
-	return m.cluster.OneWay(m.pairRand, client, gateway) // another zone: their link
+	return m.cluster.OneWay(m.pairSrc, client, gateway) // another zone: their link
 }
 
 // service draws an evaluation time at node n: the CPU time it needs
 // (queues.go queues it).
 func (m *Model) service(n topology.NodeID) time.Duration {
-	return m.cluster.SampleService(m.nodeRand[n])
+	return m.cluster.SampleService(m.nodeSrc[n])
 }
 
 // fsync draws the duration of one sync of node n's Raft log (queues.go
 // shares it among the appends it covers).
 func (m *Model) fsync(n topology.NodeID) time.Duration {
-	return m.cluster.SampleFsync(m.nodeRand[n])
+	return m.cluster.SampleFsync(m.nodeSrc[n])
 }
 
 // send schedules a request event after d.

@@ -120,7 +120,7 @@ func (m *Model) replicate(pi partID) {
 		m.fo.armBreaker(r, pr.proposedAt)
 	}
 	pr.index = m.fo.proposed(r)
-	pr.rep = m.netRand[p.node].Uint64()
+	pr.rep = m.netSrc[p.node].Uint64()
 	pr.ndecided = 0
 	local := m.syncAppend(p.node)
 	m.ackMatters(p, r, -1, m.eng.Now().Add(local))

@@ -10,7 +10,14 @@ import (
 // Streams with different ids are statistically independent, and a stream's
 // draws depend only on (seed, stream), never on what other components draw.
 func NewRand(seed, stream uint64) *rand.Rand {
-	return rand.New(rand.NewPCG(mix(seed), mix(stream^0x9e3779b97f4a7c15)))
+	return rand.New(NewSource(seed, stream))
+}
+
+// NewSource returns the source of NewRand(seed, stream): the same draws,
+// from a concrete *rand.PCG, which a hot path can call without rand.Rand's
+// interface (rand.New over it shares its state).
+func NewSource(seed, stream uint64) *rand.PCG {
+	return rand.NewPCG(mix(seed), mix(stream^0x9e3779b97f4a7c15))
 }
 
 // StreamID derives a stable stream id from a component name and an optional

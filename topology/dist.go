@@ -399,14 +399,16 @@ func (d Dist) Params() (mu, sigma float64, spike Spike) {
 	return d.mu, d.sigma, spike
 }
 
-// Sample draws one value. A constant Dist returns its median and consumes
-// no randomness; a log-normal one consumes one Uint64, and one more for a
-// draw in an outer cell (1 in 512; never for a constant body, σ = 0) or
-// with a spike. O(1), allocation-free.
-func (d Dist) Sample(r *rand.Rand) time.Duration { return d.sample(r) }
+// Sample draws one value from r (a *rand.Rand, or its source itself: the
+// request path passes its streams' *rand.PCG, whose calls the compiler can
+// then devirtualise and inline). A constant Dist returns its median and
+// consumes no randomness; a log-normal one consumes one Uint64, and one more
+// for a draw in an outer cell (1 in 512; never for a constant body, σ = 0)
+// or with a spike. O(1), allocation-free.
+func (d Dist) Sample(r rand.Source) time.Duration { return d.sample(r) }
 
 // sample is Sample without copying d (the hot path of LatencyModel.OneWay).
-func (d *Dist) sample(r *rand.Rand) time.Duration {
+func (d *Dist) sample(r rand.Source) time.Duration {
 	if d.kind == KindConstant {
 		return d.p50
 	}
@@ -442,13 +444,17 @@ func (d *Dist) sample(r *rand.Rand) time.Duration {
 	x += d.floor
 	if uint32(v) < d.spikeT {
 		// A spike: its Pareto draw comes from a fresh uniform.
-		x += min(d.xm*math.Pow(1-r.Float64(), -1/d.alpha), d.spikeM)
+		x += min(d.xm*math.Pow(1-unitFloat(r), -1/d.alpha), d.spikeM)
 	}
 	// Held below maxDraw, so that a fit of extreme spread (σ ≈ 9 for a
 	// 60 s p90 over a 1 ms p50, which the RTT data allows) cannot overflow
 	// a Duration into a negative delay.
 	return time.Duration(min(x, maxDraw) + 0.5)
 }
+
+// unitFloat is rand.Rand's Float64 on r: a uniform in [0, 1) from one
+// Uint64, the same value for the same draw.
+func unitFloat(r rand.Source) float64 { return float64(r.Uint64()<<11>>11) / (1 << 53) }
 
 // maxDraw is the largest draw (ns), 2^62 ns (146 years): a bound against
 // overflow, not a model of anything.

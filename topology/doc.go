@@ -12,9 +12,10 @@
 //
 // Build turns a Config (the `topology:` section of a scenario) into a
 // Cluster. Times are time.Duration (nanoseconds of simulated time); RTTs in
-// CSV files are milliseconds. Every random draw takes an explicit
-// *rand.Rand from math/rand/v2 supplied by the caller; nothing here reads the
-// wall clock or the global random source, so runs replay exactly.
+// CSV files are milliseconds. Every random draw takes an explicit source
+// from math/rand/v2 supplied by the caller (a rand.Source: a *rand.Rand, or
+// the *rand.PCG under it); nothing here reads the wall clock or the global
+// random source, so runs replay exactly.
 //
 // The latency distributions and their defaults are documented on Dist,
 // FitLognormal, DefaultSpike, DefaultFloorGap and DefaultP99Excess, each

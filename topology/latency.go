@@ -18,7 +18,7 @@ const (
 // LatencyModel holds the RTT distribution of every pair of nodes of a
 // Cluster and the node-local service-time and fsync distributions. It is
 // built by Build, immutable afterwards, and safe for concurrent use (each
-// caller passes its own *rand.Rand).
+// caller passes its own random stream).
 //
 // Per-pair lookups are O(1): a node×node table (2 bytes per ordered pair)
 // indexes a short list of distinct link distributions — the node itself
@@ -173,7 +173,7 @@ func (m *LatencyModel) IntraZone() Dist { return m.links[linkIntraZone] }
 // of one zone (half a sampled RTT of IntraZone), without copying the
 // distribution: for a peer that is not a node (a client next to its
 // gateway).
-func (m *LatencyModel) OneWayIntraZone(r *rand.Rand) time.Duration {
+func (m *LatencyModel) OneWayIntraZone(r rand.Source) time.Duration {
 	return m.links[linkIntraZone].sample(r) / 2
 }
 
@@ -187,7 +187,7 @@ func (m *LatencyModel) Fsync() Dist { return m.fsync }
 // half a sampled RTT of their link; 0 from a node to itself. O(1),
 // allocation-free; with jitter none it is exactly the link's p50/2 and
 // consumes no randomness.
-func (m *LatencyModel) OneWay(r *rand.Rand, from, to NodeID) time.Duration {
+func (m *LatencyModel) OneWay(r rand.Source, from, to NodeID) time.Duration {
 	// A node and itself are linkSelf, Constant(0), which draws nothing.
 	// Small enough to inline: one call less per message.
 	return m.links[m.table[int(from)*m.n+int(to)]].sample(r) / 2
@@ -200,15 +200,15 @@ func (m *LatencyModel) MedianRTT(from, to NodeID) time.Duration {
 }
 
 // SampleService draws one leaseholder evaluation time.
-func (m *LatencyModel) SampleService(r *rand.Rand) time.Duration { return m.service.sample(r) }
+func (m *LatencyModel) SampleService(r rand.Source) time.Duration { return m.service.sample(r) }
 
 // SampleFsync draws one Raft log append time.
-func (m *LatencyModel) SampleFsync(r *rand.Rand) time.Duration { return m.fsync.sample(r) }
+func (m *LatencyModel) SampleFsync(r rand.Source) time.Duration { return m.fsync.sample(r) }
 
 // OneWay draws the one-way delay of a message between two nodes; see
 // LatencyModel.OneWay. It panics if c has no latency model (a layout from
 // NewLayout rather than Build).
-func (c *Cluster) OneWay(r *rand.Rand, from, to NodeID) time.Duration {
+func (c *Cluster) OneWay(r rand.Source, from, to NodeID) time.Duration {
 	return c.Latency.OneWay(r, from, to)
 }
 
@@ -221,7 +221,7 @@ func (c *Cluster) MedianRTT(from, to NodeID) time.Duration { return c.Latency.Me
 func (c *Cluster) RegionRTT(i, j int) Dist { return c.Latency.RegionRTT(i, j) }
 
 // SampleService draws one leaseholder evaluation time.
-func (c *Cluster) SampleService(r *rand.Rand) time.Duration { return c.Latency.SampleService(r) }
+func (c *Cluster) SampleService(r rand.Source) time.Duration { return c.Latency.SampleService(r) }
 
 // SampleFsync draws one Raft log append time.
-func (c *Cluster) SampleFsync(r *rand.Rand) time.Duration { return c.Latency.SampleFsync(r) }
+func (c *Cluster) SampleFsync(r rand.Source) time.Duration { return c.Latency.SampleFsync(r) }
