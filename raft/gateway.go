@@ -349,7 +349,8 @@ func (m *Model) partReply(pi partID) {
 	// part still holds it: partDone frees the part's slot and side slabs,
 	// and a part started below may take them.
 	los := s.phase == phaseLOSLocal || s.phase == phaseLOSRemote
-	if !done && (failed || s.phase == phaseLOSLocal || s.phase == phaseLOSRemote && hit || !los && s.pending == 1) {
+	decides := !done && (failed || s.phase == phaseLOSLocal || s.phase == phaseLOSRemote && hit || !los && s.pending == 1)
+	if decides {
 		m.decidedBy(ri, &p.path, node)
 	}
 	// The attempt is over: late acks still in flight for it become stale.
@@ -392,7 +393,11 @@ func (m *Model) partReply(pi partID) {
 		}
 		return
 	}
-	if s.pending > 0 {
+	if (s.pending == 0) != decides {
+		// The test above counted this part off (partDone does).
+		panic(fmt.Sprintf("raft: part %d replied: %d parts pending, deciding %v", pi, s.pending, decides))
+	}
+	if !decides {
 		return
 	}
 	if s.phase == phaseChecks {

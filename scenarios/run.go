@@ -320,9 +320,11 @@ func (r *recorder) Complete(tag int64, rng raft.RangeID, start, end sim.Time, o 
 	}
 	served, contended, path := r.hasServed, r.hasWait, r.hasPath
 	r.hasServed, r.hasWait, r.hasPath = false, false, false
+	p := r.path
+	r.path = nil // the model's: not ours past this call
 	lat := end.Sub(start)
-	if path && r.checkPaths && r.path.Total() != lat {
-		panic(fmt.Sprintf("request %d: critical path sums to %v, latency %v (%v)", tag, r.path.Total(), lat, r.path.D))
+	if path && r.checkPaths && p.Total() != lat {
+		panic(fmt.Sprintf("request %d: critical path sums to %v, latency %v (%v)", tag, p.Total(), lat, p.D))
 	}
 	if start < r.from || start >= r.until {
 		return
@@ -337,7 +339,7 @@ func (r *recorder) Complete(tag int64, rng raft.RangeID, start, end sim.Time, o 
 		}
 	}
 	if path {
-		s.attr.record(lat, r.path)
+		s.attr.record(lat, p)
 	}
 	sample := stats.NewSample(lat) // one bucket computation for the histograms below
 	s.hist.RecordSample(sample)

@@ -474,3 +474,15 @@ func TestEventLimit(t *testing.T) {
 	e.RunUntil(At(20 * time.Millisecond))
 	assert.Equal(t, 21, fired)
 }
+
+// NewSource is the source under NewRand: the same stream, draw for draw.
+func TestNewSourceIsNewRandsSource(t *testing.T) {
+	for _, id := range []uint64{0, 1, StreamID("raft/net", 3)} {
+		r, s := NewRand(42, id), NewSource(42, id)
+		for i := range 1000 {
+			if a, b := r.Uint64(), s.Uint64(); a != b {
+				t.Fatalf("stream %d, draw %d: NewRand %d, NewSource %d", id, i, a, b)
+			}
+		}
+	}
+}

@@ -377,3 +377,22 @@ func TestOneWayIntraZone(t *testing.T) {
 		require.Equal(t, c.Latency.IntraZone().Sample(a)/2, c.Latency.OneWayIntraZone(b))
 	}
 }
+
+// The samplers draw from a rand.Source (the request path passes a
+// *rand.PCG) and take the spike's uniform with unitFloat: it must be
+// rand.Rand's Float64 on the same draw, or passing the source instead of a
+// rand.Rand over it would change every spike.
+func TestUnitFloatIsRandFloat64(t *testing.T) {
+	a, b := rand.NewPCG(3, 5), rand.NewPCG(3, 5)
+	r := rand.New(a)
+	for i := range 100000 {
+		require.Equal(t, r.Float64(), unitFloat(b), "draw %d", i)
+	}
+	d, err := FitLognormal(80*time.Millisecond, 120*time.Millisecond, 0.99)
+	require.NoError(t, err)
+	c, e := rand.NewPCG(9, 1), rand.NewPCG(9, 1)
+	rc := rand.New(c)
+	for i := range 100000 {
+		require.Equal(t, d.Sample(rc), d.Sample(e), "sample %d", i)
+	}
+}
