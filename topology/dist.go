@@ -204,15 +204,29 @@ const (
 type bodyTable [bodyCells + 1]float32
 
 // newBodyTable tabulates the body of a log-normal with parameters mu and
-// sigma. O(bodyCells) quantile evaluations, about 0.2 ms.
+// sigma: O(bodyCells) exponentials over the standard normal's quantiles at
+// the cell edges, which every table shares (cellQuantiles).
 func newBodyTable(mu, sigma float64) *bodyTable {
 	t := new(bodyTable)
+	z := cellQuantiles()
 	for j := 1; j < bodyCells; j++ {
-		t[j] = float32(math.Exp(mu + sigma*normQuantile(float64(j)/bodyCells)))
+		t[j] = float32(math.Exp(mu + sigma*z[j]))
 	}
 	t[bodyCells] = float32(math.Inf(1))
 	return t
 }
+
+// cellQuantiles returns Φ⁻¹(j/bodyCells) for j in [1, bodyCells) (index 0
+// unused), computed once per process: the inverse error function at 4,095
+// points was 55 % of the cost of a table, paid again for every distinct
+// link a topology fits (a 9-region cluster fits dozens).
+var cellQuantiles = sync.OnceValue(func() *[bodyCells]float64 {
+	z := new([bodyCells]float64)
+	for j := 1; j < bodyCells; j++ {
+		z[j] = normQuantile(float64(j) / bodyCells)
+	}
+	return z
+})
 
 // Constant returns the distribution that always yields d. It panics if d is
 // negative.
@@ -328,6 +342,11 @@ func fitBody(d Dist, p50, tail time.Duration, tailQuantile float64, gap time.Dur
 	p := d.spikeP
 	x50, xq := float64(p50), float64(tail)
 	h50, hq := 0.0, 0.0
+	var g50, gq spikeGrid
+	if p > 0 {
+		d.newSpikeGrid(x50, &g50)
+		d.newSpikeGrid(xq, &gq)
+	}
 	for iter := 0; iter < 50; iter++ {
 		l50 := (0.5 - p*h50) / (1 - p)
 		lq := (tailQuantile - p*hq) / (1 - p)
@@ -340,7 +359,7 @@ func fitBody(d Dist, p50, tail time.Duration, tailQuantile float64, gap time.Dur
 		if p == 0 {
 			break
 		}
-		n50, nq := d.spikeCDF(x50), d.spikeCDF(xq)
+		n50, nq := d.spikeCDFOn(&g50), d.spikeCDFOn(&gq)
 		if math.Abs(n50-h50) < 1e-12 && math.Abs(nq-hq) < 1e-12 {
 			break
 		}
@@ -528,13 +547,19 @@ func (d Dist) bodyCDF(x float64) float64 {
 	if y <= 0 {
 		return 0
 	}
+	return d.bodyCDFLog(math.Log(y))
+}
+
+// bodyCDFLog is bodyCDF at a point whose excess over the floor is
+// positive, given as its logarithm ly.
+func (d *Dist) bodyCDFLog(ly float64) float64 {
 	if d.sigma == 0 {
-		if math.Log(y) >= d.mu {
+		if ly >= d.mu {
 			return 1
 		}
 		return 0
 	}
-	return 0.5 * math.Erfc(-(math.Log(y)-d.mu)/(d.sigma*math.Sqrt2))
+	return 0.5 * math.Erfc(-(ly-d.mu)/(d.sigma*math.Sqrt2))
 }
 
 // spikeCDF is H(x) = P(body + spike <= x) where spike = min(xm·W^(−1/α),
@@ -543,30 +568,95 @@ func (d Dist) bodyCDF(x float64) float64 {
 //	H(x) = wc·G(x − max) + ∫_{max(w0, wc)}^1 G(x − xm·w^(−1/α)) dw
 //
 // with wc = (xm/max)^α (below it the spike is capped) and
-// w0 = (xm/(x − floor))^α (below it G is 0). Composite Simpson, 256 steps.
+// w0 = (xm/(x − floor))^α (below it G is 0). Composite Simpson, spikeSteps
+// steps.
 func (d Dist) spikeCDF(x float64) float64 {
+	var g spikeGrid
+	d.newSpikeGrid(x, &g)
+	return d.spikeCDFOn(&g)
+}
+
+// spikeSteps is the number of Simpson steps of spikeCDF's integral.
+const spikeSteps = 256
+
+// spikeGrid is the part of spikeCDF at one x that does not depend on the
+// body's μ and σ: where the integral starts, and the logarithm of each
+// node's excess over the floor. fitBody evaluates H at the same two
+// points at every iteration of its fixed point, with new μ and σ; with
+// the grid built once per point, an iteration costs one Erfc per node
+// instead of a Pow, a Log and an Erfc (fitting was most of the start-up
+// of a 9-region run: dozens of distinct links). The values are those
+// spikeCDF computed node by node before, bit for bit.
+type spikeGrid struct {
+	zero     bool    // x − floor <= xm: H(x) = 0
+	wc       float64 // (xm/max)^α
+	capPos   bool    // x − max − floor > 0
+	capLog   float64 // its logarithm, if capPos
+	capOnly  bool    // the integral is empty (its lower end >= 1)
+	lo, step float64
+	pos      [spikeSteps + 1]bool    // node i's excess over the floor is > 0
+	log      [spikeSteps + 1]float64 // its logarithm, where pos
+}
+
+// newSpikeGrid fills g for spikeCDF at x.
+func (d *Dist) newSpikeGrid(x float64, g *spikeGrid) {
+	*g = spikeGrid{}
 	y := x - d.floor
 	if y <= d.xm {
-		return 0
+		g.zero = true
+		return
 	}
-	wc := math.Pow(d.xm/d.spikeM, d.alpha)
-	h := wc * d.bodyCDF(x-d.spikeM)
-	lo := max(math.Pow(d.xm/y, d.alpha), wc)
-	if lo >= 1 {
-		return h
+	g.wc = math.Pow(d.xm/d.spikeM, d.alpha)
+	if yc := (x - d.spikeM) - d.floor; yc > 0 {
+		g.capPos, g.capLog = true, math.Log(yc)
 	}
-	const n = 256
-	step := (1 - lo) / n
-	f := func(w float64) float64 { return d.bodyCDF(x - d.xm*math.Pow(w, -1/d.alpha)) }
-	sum := f(lo) + f(1)
-	for i := 1; i < n; i++ {
-		if i%2 == 1 {
-			sum += 4 * f(lo+float64(i)*step)
-		} else {
-			sum += 2 * f(lo+float64(i)*step)
+	g.lo = max(math.Pow(d.xm/y, d.alpha), g.wc)
+	if g.lo >= 1 {
+		g.capOnly = true
+		return
+	}
+	g.step = (1 - g.lo) / spikeSteps
+	node := func(i int, w float64) {
+		xi := x - d.xm*math.Pow(w, -1/d.alpha)
+		if yi := xi - d.floor; yi > 0 {
+			g.pos[i], g.log[i] = true, math.Log(yi)
 		}
 	}
-	return h + sum*step/3
+	node(0, g.lo)
+	node(spikeSteps, 1)
+	for i := 1; i < spikeSteps; i++ {
+		node(i, g.lo+float64(i)*g.step)
+	}
+}
+
+// spikeCDFOn is spikeCDF at the point g was built for, with d's μ and σ.
+func (d *Dist) spikeCDFOn(g *spikeGrid) float64 {
+	if g.zero {
+		return 0
+	}
+	f := func(i int) float64 {
+		if !g.pos[i] {
+			return 0
+		}
+		return d.bodyCDFLog(g.log[i])
+	}
+	capped := 0.0
+	if g.capPos {
+		capped = d.bodyCDFLog(g.capLog)
+	}
+	h := g.wc * capped
+	if g.capOnly {
+		return h
+	}
+	sum := f(0) + f(spikeSteps)
+	for i := 1; i < spikeSteps; i++ {
+		if i%2 == 1 {
+			sum += 4 * f(i)
+		} else {
+			sum += 2 * f(i)
+		}
+	}
+	return h + sum*g.step/3
 }
 
 // normQuantile is the standard normal quantile function Φ⁻¹(p).

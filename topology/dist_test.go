@@ -396,3 +396,74 @@ func TestUnitFloatIsRandFloat64(t *testing.T) {
 		require.Equal(t, d.Sample(rc), d.Sample(e), "sample %d", i)
 	}
 }
+
+// directSpikeCDF is spikeCDF computed node by node, each node's Pow, Log
+// and Erfc at once: what spikeGrid splits in two.
+func directSpikeCDF(d Dist, x float64) float64 {
+	body := func(x float64) float64 {
+		y := x - d.floor
+		if y <= 0 {
+			return 0
+		}
+		if d.sigma == 0 {
+			if math.Log(y) >= d.mu {
+				return 1
+			}
+			return 0
+		}
+		return 0.5 * math.Erfc(-(math.Log(y)-d.mu)/(d.sigma*math.Sqrt2))
+	}
+	y := x - d.floor
+	if y <= d.xm {
+		return 0
+	}
+	wc := math.Pow(d.xm/d.spikeM, d.alpha)
+	h := wc * body(x-d.spikeM)
+	lo := max(math.Pow(d.xm/y, d.alpha), wc)
+	if lo >= 1 {
+		return h
+	}
+	step := (1 - lo) / spikeSteps
+	f := func(w float64) float64 { return body(x - d.xm*math.Pow(w, -1/d.alpha)) }
+	sum := f(lo) + f(1)
+	for i := 1; i < spikeSteps; i++ {
+		if i%2 == 1 {
+			sum += 4 * f(lo+float64(i)*step)
+		} else {
+			sum += 2 * f(lo+float64(i)*step)
+		}
+	}
+	return h + sum*step/3
+}
+
+// TestSpikeGridIsDirect holds the grid fitBody reuses across its
+// iterations to the direct computation, bit for bit: at points below the
+// floor, in the body, past the spike's cap, for the fitted μ and σ and for
+// others (an iteration's), and σ = 0. So is every body table to the
+// quantiles computed one by one.
+func TestSpikeGridIsDirect(t *testing.T) {
+	for _, tt := range linkFits {
+		d, err := FitShape(tt.p50, tt.tail, tt.q, tt.shape)
+		require.NoError(t, err)
+		for _, mul := range []float64{0, 0.5, 1, 2, 40, 1e3} {
+			x := d.floor + mul*float64(tt.p50)
+			var g spikeGrid
+			d.newSpikeGrid(x, &g)
+			for _, ms := range [][2]float64{{d.mu, d.sigma}, {d.mu + 0.3, d.sigma * 0.7}, {d.mu - 1, d.sigma * 1.5}, {d.mu, 0}} {
+				e := d
+				e.mu, e.sigma = ms[0], ms[1]
+				want := directSpikeCDF(e, x)
+				assert.Equal(t, math.Float64bits(want), math.Float64bits(e.spikeCDFOn(&g)), "%s at %v×p50, μ %v σ %v", tt.name, mul, ms[0], ms[1])
+				assert.Equal(t, math.Float64bits(want), math.Float64bits(e.spikeCDF(x)))
+			}
+		}
+		if d.tab != nil {
+			for j := 1; j < bodyCells; j++ {
+				want := float32(math.Exp(d.mu + d.sigma*normQuantile(float64(j)/bodyCells)))
+				if d.tab[j] != want {
+					t.Fatalf("%s: table cell %d is %v, want %v", tt.name, j, d.tab[j], want)
+				}
+			}
+		}
+	}
+}
