@@ -20,8 +20,36 @@ func (f *failover) leaseHolderOK(r *Range) bool {
 		return true
 	}
 	h := r.Leaseholder
-	return f.up(h) && f.live.until[h] > f.eng.Now() && f.reachesQuorum(h, r.Layout.Voters) &&
+	return f.up(h) && f.live.until[h] > f.eng.Now() && f.holderReaches(r, h) &&
 		(f.timers.leaderLeases || r.leaseEpoch == f.live.epoch[h])
+}
+
+// holderReaches is reachesQuorum(h, r's voters), answered from r's
+// shape's cache: every lease check of a fault run asks it, and the answer
+// changes only when a fault starts or ends, or up-replication changes the
+// voters (reachEpoch). Ranges of a shape share the voters, so a shape
+// caches the answer of each voter at once.
+func (f *failover) holderReaches(r *Range, h topology.NodeID) bool {
+	sh := r.rangeShape
+	vs := sh.Layout.Voters
+	if len(vs) > 64 {
+		return f.reachesQuorum(h, vs)
+	}
+	if sh.reachEpoch != f.reachEpoch {
+		var bits uint64
+		for i, v := range vs {
+			if f.reachesQuorum(v, vs) {
+				bits |= 1 << i
+			}
+		}
+		sh.reachEpoch, sh.reachBits = f.reachEpoch, bits
+	}
+	for i, v := range vs {
+		if v == h {
+			return sh.reachBits>>i&1 != 0
+		}
+	}
+	return f.reachesQuorum(h, vs) // not a voter (a lease on its way out)
 }
 
 // leaseValid reports whether r's lease can serve requests now: the holder

@@ -40,6 +40,10 @@ type failover struct {
 	faults    []Fault
 	down      []int16 // crash count per node (faults may overlap)
 	cut       []int16 // cut count per directed link from*n+to
+	// reachEpoch is bumped whenever down or cut changes, or a range's
+	// voters change in place (up-replication): the shapes' cached answers
+	// of reachesQuorum (holderReaches) from an earlier epoch are stale.
+	reachEpoch uint64
 	// downAt[n] is when node n last went down, and hard[n] whether that
 	// was a crash (connections reset) rather than a blackhole; cutAt[i]
 	// is when directed link i was last cut. They decide how fast an RPC
@@ -226,6 +230,8 @@ func newFailover(m *Model) *failover {
 		hard:    make([]bool, n),
 		cutAt:   make([]sim.Time, n*n),
 		latest:  -1,
+		// 1: a shape's zero epoch is stale from the start.
+		reachEpoch: 1,
 	}
 	f.id = m.eng.Register(f)
 	f.initLiveness()
@@ -325,6 +331,7 @@ func (f *failover) applyFault(i int, delta int16) {
 			f.resetConns(id) // its process stops, or a new one starts
 		}
 		f.down[id] += delta
+		f.reachEpoch++
 		if delta > 0 {
 			f.hard[id] = !ft.Blackhole // the latest fault decides
 		}

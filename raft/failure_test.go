@@ -1237,3 +1237,42 @@ func TestRestartedNodeCatchesUpOnGossipFromPeers(t *testing.T) {
 		}
 	}
 }
+
+// TestHolderReachesIsReachesQuorum: the shapes' cached answer to "does
+// this voter reach a quorum?" (holderReaches) is reachesQuorum's, for
+// every range and voter, through crashes, a cut, their ends and the
+// up-replication that changes a range's voters in place.
+func TestHolderReachesIsReachesQuorum(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Allocator.LoadBasedLeaseRebalancing = false
+	h := newFaultHarness(t, cfg)
+	region := regionLayoutA
+	region.Spec = placement.Spec{NumReplicas: 5, NumVoters: 5, VoterConstraints: []placement.Constraint{{Region: "us-east1", NumReplicas: 2}}}
+	zone := zoneLayoutA
+	zone.Spec = placement.Spec{NumReplicas: 5, NumVoters: 3, VoterConstraints: []placement.Constraint{{Region: "us-east1"}}}
+	h.table(TableDef{Name: "r", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{region, region}, Rows: 10})
+	h.table(TableDef{Name: "z", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zone}, Rows: 10})
+	// n7 and n5 are replaced 50 s apart: the second replacement changes
+	// a shape the first made private, in place.
+	h.fault(Fault{Name: "n7", At: 10 * time.Second, For: 7 * time.Minute, Crash: []topology.NodeID{n7}})
+	h.fault(Fault{Name: "n5", At: time.Minute, For: 6 * time.Minute, Crash: []topology.NodeID{n5}})
+	h.fault(Fault{Name: "n2 cut off", At: 20 * time.Second, For: 30 * time.Second,
+		A: []topology.NodeID{n2}, B: []topology.NodeID{n1, n3, n4, n5, n6, n7, n8, n9}})
+	h.fault(Fault{Name: "n1 and n3", At: 40 * time.Second, For: 20 * time.Second, Crash: []topology.NodeID{n1, n3}})
+	keepLivenessLeaseOff(h, n7, n5, n2, n1, n3)
+	seen := map[bool]int{}
+	for at := time.Second; at < 8*time.Minute; at += 250 * time.Millisecond {
+		h.e.RunUntil(sim.At(at))
+		for i := range h.m.ranges {
+			r := &h.m.ranges[i]
+			for _, v := range append(slices.Clone(r.Layout.Voters), r.Leaseholder, n9) {
+				want := h.m.fo.reachesQuorum(v, r.Layout.Voters)
+				require.Equal(t, want, h.m.fo.holderReaches(r, v), "r%d voter %v at %v", r.ID, v, at)
+				seen[want]++
+			}
+		}
+	}
+	assert.GreaterOrEqual(t, len(h.m.Replacements()), 2, "up-replication changed voters, in place the second time")
+	assert.Positive(t, seen[true])
+	assert.Positive(t, seen[false])
+}

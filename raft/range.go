@@ -121,6 +121,11 @@ type rangeShape struct {
 	// private is set on a shape one range owns (ownShape): it may change
 	// in place.
 	private bool
+	// reachBits caches, for failover epoch reachEpoch, which voters
+	// (bit i: Layout.Voters[i]) reach a quorum of the voters
+	// (failover.holderReaches).
+	reachEpoch uint64
+	reachBits  uint64
 }
 
 // newShape returns a private shape of layout l placed from spec, owning

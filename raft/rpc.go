@@ -22,6 +22,7 @@ import (
 // was cut.
 func (f *failover) cutLink(i int, delta int16) {
 	f.cut[i] += delta
+	f.reachEpoch++
 	if delta > 0 && f.cut[i] == 1 {
 		f.cutAt[i] = f.eng.Now()
 	}

@@ -64,6 +64,7 @@ func (f *failover) storeDead(d topology.NodeID, gen int32) {
 			list = r.Layout.Voters
 		}
 		list[slices.Index(list, d)] = target
+		f.reachEpoch++ // its voters may have changed in place
 		st := f.state(r)
 		if st.readyAt == nil {
 			st.readyAt = make([]sim.Time, len(r.Replicas))
