@@ -73,8 +73,8 @@ func TestSubmitAheadTimesOutFromItsStart(t *testing.T) {
 
 // TestCanSubmitAhead checks when a request may be submitted before its
 // start: not across a traffic mark (the client's bytes would fall in the
-// wrong interval), not before now, not with a tracer, not once a fault
-// exists; without marks set, never.
+// wrong interval), not before now, not with a tracer, not across the
+// instant a fault starts or ends (inclusive); without marks set, never.
 func TestCanSubmitAhead(t *testing.T) {
 	h := newHarness(t, "crdb-demo", DefaultConfig())
 	at := func(ms int) sim.Time { return sim.At(time.Duration(ms) * time.Millisecond) }
@@ -98,5 +98,15 @@ func TestCanSubmitAhead(t *testing.T) {
 	h.m.SetTracer(nil)
 	assert.True(t, h.m.CanSubmitAhead(at(2000)))
 	h.fault(Fault{Name: "n9", At: 5 * time.Second, For: time.Second, Crash: []topology.NodeID{n9}})
-	assert.False(t, h.m.CanSubmitAhead(at(2000)), "a fault")
+	assert.True(t, h.m.CanSubmitAhead(at(2000)), "a fault later")
+	h.e.RunUntil(at(4990))
+	assert.True(t, h.m.CanSubmitAhead(at(4999)))
+	assert.False(t, h.m.CanSubmitAhead(at(5000)), "the fault starts at its start")
+	h.e.RunUntil(at(5000))
+	assert.False(t, h.m.CanSubmitAhead(at(5100)), "it started now")
+	h.e.RunUntil(at(5001))
+	assert.True(t, h.m.CanSubmitAhead(at(5999)), "during the fault")
+	assert.False(t, h.m.CanSubmitAhead(at(6000)), "the fault ends at its end")
+	h.e.RunUntil(at(6001))
+	assert.True(t, h.m.CanSubmitAhead(at(6100)), "after it")
 }

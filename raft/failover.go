@@ -44,6 +44,9 @@ type failover struct {
 	// voters change in place (up-replication): the shapes' cached answers
 	// of reachesQuorum (holderReaches) from an earlier epoch are stale.
 	reachEpoch uint64
+	// transitions holds every fault's start and end instants, sorted
+	// (changesIn).
+	transitions []sim.Time
 	// downAt[n] is when node n last went down, and hard[n] whether that
 	// was a crash (connections reset) rather than a blackhole; cutAt[i]
 	// is when directed link i was last cut. They decide how fast an RPC
@@ -210,6 +213,8 @@ func (m *Model) AddFault(f Fault) error {
 	}
 	fo := m.fo
 	fo.faults = append(fo.faults, f)
+	fo.transitions = append(fo.transitions, sim.At(f.At), sim.At(f.At+f.For))
+	slices.Sort(fo.transitions)
 	i := int64(len(fo.faults) - 1)
 	m.eng.Schedule(sim.At(f.At), fo.id, kFaultStart, i)
 	m.eng.Schedule(sim.At(f.At+f.For), fo.id, kFaultEnd, i)
@@ -237,6 +242,17 @@ func newFailover(m *Model) *failover {
 	f.initLiveness()
 	f.initGossip()
 	return f
+}
+
+// changesIn reports whether a fault starts or ends in [a, b]: outside
+// such instants nothing changes which nodes are up or which links
+// deliver. False without faults.
+func (f *failover) changesIn(a, b sim.Time) bool {
+	if f == nil {
+		return false
+	}
+	i, _ := slices.BinarySearch(f.transitions, a)
+	return i < len(f.transitions) && f.transitions[i] <= b
 }
 
 // Outages returns every range outage so far; outages still open end now.

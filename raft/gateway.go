@@ -23,12 +23,16 @@ func (m *Model) Submit(req Request, tag int64) { m.SubmitAt(req, tag, m.eng.Now(
 
 // CanSubmitAhead reports whether a request that starts at instant at may
 // be submitted now, with SubmitAt: whether nothing Submit reads or
-// records can differ between now and at. That holds in a run without
-// faults (nothing changes which nodes are up, and no failover component
-// reads the request) and without a tracer, when no traffic mark falls in
-// [now, at) (Submit counts the client's statement bytes). The answer
-// assumes no fault, tracer or traffic marks are added before at (a run
-// sets them up before it starts).
+// records can differ between now and at. That holds when no fault starts
+// or ends in [now, at] (nothing changes which nodes are up, so the
+// gateway the client picks is up at at if it is now, and no failover
+// component fails the request at its gateway's crash before it starts),
+// without a tracer, when no traffic mark falls in [now, at) (Submit counts
+// the client's statement bytes). The answer assumes no fault, tracer or
+// traffic marks are added before at (a run sets them up before it
+// starts). A caller must still not submit ahead a request whose gateway
+// is down now: it has no start at its gateway (the workload generator
+// submits ahead only while all its gateways are up).
 //
 // One thing does differ: the request's gateway arrival and deadline are
 // queued when it is submitted, so an event due at the same nanosecond
@@ -37,7 +41,7 @@ func (m *Model) Submit(req Request, tag int64) { m.SubmitAt(req, tag, m.eng.Now(
 // ahead").
 func (m *Model) CanSubmitAhead(at sim.Time) bool {
 	now := m.eng.Now()
-	return m.fo == nil && m.tracer == nil && at >= now && !m.markIn(now, at)
+	return m.tracer == nil && at >= now && !m.markIn(now, at) && !m.fo.changesIn(now, at)
 }
 
 // SubmitAt is Submit for a request that starts at instant at, with

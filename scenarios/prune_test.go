@@ -37,4 +37,23 @@ func TestEventSavingsChangeNothing(t *testing.T) {
 			assert.Equal(t, resultJSON(t, all), resultJSON(t, pruned))
 		})
 	}
+	// A fault run submits requests ahead between its faults' starts and
+	// ends, while a workload's gateways are all up: users-by-city's
+	// outages take two AZs and then the region of a workload's gateways.
+	// They start and end 50 ms after a whole second here, where no
+	// traffic mark (every second) keeps a window from crossing them.
+	t.Run("faults", func(t *testing.T) {
+		s, err := Load("users-by-city")
+		require.NoError(t, err)
+		for i := range s.Faults {
+			s.Faults[i].At += 50 * time.Millisecond
+		}
+		pruned, err := RunWith(s, RunOptions{})
+		require.NoError(t, err)
+		all, err := RunWith(s, RunOptions{tracer: func(raft.TraceEvent) {}})
+		require.NoError(t, err)
+		assert.Less(t, pruned.Events, all.Events)
+		t.Logf("events: %d with the savings, %d without", pruned.Events, all.Events)
+		assert.Equal(t, resultJSON(t, all), resultJSON(t, pruned))
+	})
 }

@@ -110,6 +110,11 @@ func (g *generator) scheduleArrival() {
 		limit = min(limit, g.steps[g.nextStep].at)
 	}
 	last := from
+	// A request is submitted ahead only while all the gateways it may
+	// draw are up: one drawn down would be redirected, or failed at once
+	// when no node is up, at its submission. No fault starts or ends
+	// within the window (CanSubmitAhead), so they are up at each start.
+	ahead := g.up == nil || g.gatewaysUp()
 	for {
 		// The gap in seconds, compared in floating point first: a tiny
 		// rate (1e-300 requests/s) gives a gap far beyond any simulated
@@ -122,7 +127,7 @@ func (g *generator) scheduleArrival() {
 		if at >= g.stopAt {
 			return
 		}
-		if at >= limit || !g.m.CanSubmitAhead(at) {
+		if at >= limit || !ahead || !g.m.CanSubmitAhead(at) {
 			g.arrival = g.e.StartTimer(at, g.id, kArrival, 0)
 			return
 		}
@@ -262,6 +267,21 @@ func (g *generator) redirect() (topology.NodeID, bool) {
 		}
 	}
 	return 0, false
+}
+
+// gatewaysUp reports whether every node issue may draw as a gateway is up
+// now. O(gateways).
+func (g *generator) gatewaysUp() bool {
+	nodes := g.gateways
+	if g.anyNode {
+		nodes = g.all
+	}
+	for _, id := range nodes {
+		if !g.up(id) {
+			return false
+		}
+	}
+	return true
 }
 
 // pickLive returns a node of nodes that is up, uniformly at random, and
