@@ -586,7 +586,11 @@ const spikeSteps = 256
 // the grid built once per point, an iteration costs one Erfc per node
 // instead of a Pow, a Log and an Erfc (fitting was most of the start-up
 // of a 9-region run: dozens of distinct links). The values are those
-// spikeCDF computed node by node before, bit for bit.
+// spikeCDF computed node by node before, bit for bit. The explicit
+// float64 conversions round each product before its sum, so that no
+// build fuses a multiply-add where another does not (Go fuses them on
+// arm64 and at GOAMD64=v3, not at amd64's default v1, whose results they
+// leave as they were).
 type spikeGrid struct {
 	zero     bool    // x − floor <= xm: H(x) = 0
 	wc       float64 // (xm/max)^α
@@ -617,7 +621,7 @@ func (d *Dist) newSpikeGrid(x float64, g *spikeGrid) {
 	}
 	g.step = (1 - g.lo) / spikeSteps
 	node := func(i int, w float64) {
-		xi := x - d.xm*math.Pow(w, -1/d.alpha)
+		xi := x - float64(d.xm*math.Pow(w, -1/d.alpha))
 		if yi := xi - d.floor; yi > 0 {
 			g.pos[i], g.log[i] = true, math.Log(yi)
 		}
@@ -625,7 +629,7 @@ func (d *Dist) newSpikeGrid(x float64, g *spikeGrid) {
 	node(0, g.lo)
 	node(spikeSteps, 1)
 	for i := 1; i < spikeSteps; i++ {
-		node(i, g.lo+float64(i)*g.step)
+		node(i, g.lo+float64(float64(i)*g.step))
 	}
 }
 
@@ -644,16 +648,16 @@ func (d *Dist) spikeCDFOn(g *spikeGrid) float64 {
 	if g.capPos {
 		capped = d.bodyCDFLog(g.capLog)
 	}
-	h := g.wc * capped
+	h := float64(g.wc * capped)
 	if g.capOnly {
 		return h
 	}
 	sum := f(0) + f(spikeSteps)
 	for i := 1; i < spikeSteps; i++ {
 		if i%2 == 1 {
-			sum += 4 * f(i)
+			sum += float64(4 * f(i))
 		} else {
-			sum += 2 * f(i)
+			sum += float64(2 * f(i))
 		}
 	}
 	return h + sum*g.step/3

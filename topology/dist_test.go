@@ -418,19 +418,19 @@ func directSpikeCDF(d Dist, x float64) float64 {
 		return 0
 	}
 	wc := math.Pow(d.xm/d.spikeM, d.alpha)
-	h := wc * body(x-d.spikeM)
+	h := float64(wc * body(x-d.spikeM))
 	lo := max(math.Pow(d.xm/y, d.alpha), wc)
 	if lo >= 1 {
 		return h
 	}
 	step := (1 - lo) / spikeSteps
-	f := func(w float64) float64 { return body(x - d.xm*math.Pow(w, -1/d.alpha)) }
+	f := func(w float64) float64 { return body(x - float64(d.xm*math.Pow(w, -1/d.alpha))) }
 	sum := f(lo) + f(1)
 	for i := 1; i < spikeSteps; i++ {
 		if i%2 == 1 {
-			sum += 4 * f(lo+float64(i)*step)
+			sum += float64(4 * f(lo+float64(float64(i)*step)))
 		} else {
-			sum += 2 * f(lo+float64(i)*step)
+			sum += float64(2 * f(lo+float64(float64(i)*step)))
 		}
 	}
 	return h + sum*step/3
