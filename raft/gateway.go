@@ -1,8 +1,10 @@
 package raft
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/regionsim/regionsim/sim"
@@ -601,19 +603,37 @@ func (m *Model) dropped(pi partID) {
 // failRequestsAtDownGateways ends every request whose gateway just
 // crashed: its client's connection is reset, so it sees an error at once.
 // A write that had left the gateway may still commit: its outcome is
-// ambiguous.
+// ambiguous. They end in the order they started (then by tag, then by
+// slot), not in the order of their slots: which slot a request takes
+// depends on when it was submitted (ahead of its start or at it), and the
+// order matters (a transaction's intents are resolved as it ends, and
+// the waiters they release run in that order).
 func (m *Model) failRequestsAtDownGateways() {
+	down := m.downReqs[:0]
 	for i := range m.reqs.len() {
 		ri := reqID(i)
-		s := m.reqs.at(ri)
-		if s.done || s.freed || m.fo.up(s.gateway) {
-			continue
+		if s := m.reqs.at(ri); !s.done && !s.freed && !m.fo.up(s.gateway) {
+			down = append(down, ri)
 		}
+	}
+	slices.SortFunc(down, func(a, b reqID) int {
+		sa, sb := m.reqs.at(a), m.reqs.at(b)
+		if c := cmp.Compare(sa.start, sb.start); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(sa.tag, sb.tag); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
+	for _, ri := range down {
+		s := m.reqs.at(ri)
 		s.ok = false
 		s.ambiguous = s.sentWrite
 		m.cutShort(ri)
 		m.finishAfter(ri, 0)
 	}
+	m.downReqs = down[:0]
 }
 
 // failRPCsAtDownNodes makes every gateway whose part is being served at a

@@ -38,11 +38,13 @@ type Model struct {
 	// request keeps its critical path (path.go).
 	pathSink PathSink
 	// path is the critical path reportPath hands the path sink.
-	path   Path
-	seed   uint64
-	tables []Table
-	ranges []Range
-	shapes shapes // the ranges' shared replica placements
+	path Path
+	// downReqs is failRequestsAtDownGateways' scratch list.
+	downReqs []reqID
+	seed     uint64
+	tables   []Table
+	ranges   []Range
+	shapes   shapes // the ranges' shared replica placements
 	// leaseAcquireTimeout bounds how long a request waits at a replica
 	// for a lease (RangeLeaseAcquireTimeout).
 	leaseAcquireTimeout time.Duration
