@@ -603,11 +603,13 @@ func (m *Model) dropped(pi partID) {
 // failRequestsAtDownGateways ends every request whose gateway just
 // crashed: its client's connection is reset, so it sees an error at once.
 // A write that had left the gateway may still commit: its outcome is
-// ambiguous. They end in the order they started (then by tag, then by
-// slot), not in the order of their slots: which slot a request takes
-// depends on when it was submitted (ahead of its start or at it), and the
-// order matters (a transaction's intents are resolved as it ends, and
-// the waiters they release run in that order).
+// ambiguous. They end in the order they started (then by series, then by
+// client hop, then by slot), not in the order of their slots: which slot a
+// request takes depends on when it was submitted (ahead of its start or at
+// it), and the order matters (a transaction's intents are resolved as it
+// ends, and the waiters they release run in that order). Only two
+// requests of one series that start in the same nanosecond with the same
+// client hop would still end in slot order.
 func (m *Model) failRequestsAtDownGateways() {
 	down := m.downReqs[:0]
 	for i := range m.reqs.len() {
@@ -624,10 +626,16 @@ func (m *Model) failRequestsAtDownGateways() {
 		if c := cmp.Compare(sa.tag, sb.tag); c != 0 {
 			return c
 		}
+		if c := cmp.Compare(sa.clientHalf, sb.clientHalf); c != 0 {
+			return c
+		}
 		return cmp.Compare(a, b)
 	})
 	for _, ri := range down {
 		s := m.reqs.at(ri)
+		if s.done || s.freed {
+			continue // ended meanwhile, by one ended before it
+		}
 		s.ok = false
 		s.ambiguous = s.sentWrite
 		m.cutShort(ri)

@@ -19,7 +19,7 @@ import (
 // exactly the result of the same run scheduling every event (a trace turns
 // the savings off), events apart, and dispatches fewer events. ZONE (3
 // voters) and REGION (5 voters) survival, users-by-city's faults, and a
-// mix of crash, blackhole, partition, zone and region faults under keyed
+// mix of blackhole, partition, zone and region faults under keyed
 // transactions and any-node gateways. (Submitting ahead may reorder
 // events due at the same nanosecond as a request's gateway arrival; these
 // seeds and durations have no such tie, see docs/decisions.md, "Requests

@@ -210,7 +210,7 @@ func newBodyTable(mu, sigma float64) *bodyTable {
 	t := new(bodyTable)
 	z := cellQuantiles()
 	for j := 1; j < bodyCells; j++ {
-		t[j] = float32(math.Exp(mu + sigma*z[j]))
+		t[j] = float32(math.Exp(mu + float64(sigma*z[j]))) // no fused multiply-add (spikeGrid)
 	}
 	t[bodyCells] = float32(math.Inf(1))
 	return t

@@ -459,7 +459,7 @@ func TestSpikeGridIsDirect(t *testing.T) {
 		}
 		if d.tab != nil {
 			for j := 1; j < bodyCells; j++ {
-				want := float32(math.Exp(d.mu + d.sigma*normQuantile(float64(j)/bodyCells)))
+				want := float32(math.Exp(d.mu + float64(d.sigma*normQuantile(float64(j)/bodyCells))))
 				if d.tab[j] != want {
 					t.Fatalf("%s: table cell %d is %v, want %v", tt.name, j, d.tab[j], want)
 				}
