@@ -28,13 +28,11 @@ func (f *failover) leaseHolderOK(r *Range) bool {
 // shape's cache: every lease check of a fault run asks it, and the answer
 // changes only when a fault starts or ends, or up-replication changes the
 // voters (reachEpoch). Ranges of a shape share the voters, so a shape
-// caches the answer of each voter at once.
+// caches the answer of each voter at once (a range has at most 32
+// replicas, AddTable: they fit the bits).
 func (f *failover) holderReaches(r *Range, h topology.NodeID) bool {
 	sh := r.rangeShape
 	vs := sh.Layout.Voters
-	if len(vs) > 64 {
-		return f.reachesQuorum(h, vs)
-	}
 	if sh.reachEpoch != f.reachEpoch {
 		var bits uint64
 		for i, v := range vs {

@@ -327,6 +327,19 @@ func TestLeaseReturnsHomeAfterRecovery(t *testing.T) {
 	assert.Equal(t, regionA, regionOf(h, h.m.Ranges()[0].Leaseholder))
 }
 
+// survivalLayouts returns regionLayoutA and zoneLayoutA with the zone
+// configs of their survival goals, as up-replication reads them.
+//   - REGION survival: voters n1, n2 (us-east1), n4, n5 (us-west1), n7
+//     (europe-west1); n7 is a floating voter (no voter constraint names
+//     europe-west1).
+//   - ZONE survival: all voters pinned to us-east1; non-voters n5, n9.
+func survivalLayouts() (region, zone placement.RangeLayout) {
+	region, zone = regionLayoutA, zoneLayoutA
+	region.Spec = placement.Spec{NumReplicas: 5, NumVoters: 5, VoterConstraints: []placement.Constraint{{Region: "us-east1", NumReplicas: 2}}}
+	zone.Spec = placement.Spec{NumReplicas: 5, NumVoters: 3, VoterConstraints: []placement.Constraint{{Region: "us-east1"}}}
+	return region, zone
+}
+
 func TestDeadReplicasReplacedAfterFiveMinutes(t *testing.T) {
 	cfg := DefaultConfig()
 	// Keep the lease on n1: with two leases in the whole cluster,
@@ -334,14 +347,7 @@ func TestDeadReplicasReplacedAfterFiveMinutes(t *testing.T) {
 	// follow-the-workload tests), which is not what this test is about.
 	cfg.Allocator.LoadBasedLeaseRebalancing = false
 	h := newFaultHarness(t, cfg)
-	// REGION survival: voters n1, n2 (us-east1), n4, n5 (us-west1), n7
-	// (europe-west1); n7 is a floating voter (no voter constraint names
-	// europe-west1).
-	region := regionLayoutA
-	region.Spec = placement.Spec{NumReplicas: 5, NumVoters: 5, VoterConstraints: []placement.Constraint{{Region: "us-east1", NumReplicas: 2}}}
-	// ZONE survival: all voters pinned to us-east1; non-voters n5, n9.
-	zone := zoneLayoutA
-	zone.Spec = placement.Spec{NumReplicas: 5, NumVoters: 3, VoterConstraints: []placement.Constraint{{Region: "us-east1"}}}
+	region, zone := survivalLayouts()
 	tb := h.table(TableDef{Name: "r", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{region}, Rows: 10})
 	h.table(TableDef{Name: "z", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zone}, Rows: 10})
 	h.fault(Fault{Name: "n7, n5, n3", At: 10 * time.Second, For: 10 * time.Minute, Crash: []topology.NodeID{n7, n5, n3}})
@@ -1246,10 +1252,7 @@ func TestHolderReachesIsReachesQuorum(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Allocator.LoadBasedLeaseRebalancing = false
 	h := newFaultHarness(t, cfg)
-	region := regionLayoutA
-	region.Spec = placement.Spec{NumReplicas: 5, NumVoters: 5, VoterConstraints: []placement.Constraint{{Region: "us-east1", NumReplicas: 2}}}
-	zone := zoneLayoutA
-	zone.Spec = placement.Spec{NumReplicas: 5, NumVoters: 3, VoterConstraints: []placement.Constraint{{Region: "us-east1"}}}
+	region, zone := survivalLayouts()
 	h.table(TableDef{Name: "r", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{region, region}, Rows: 10})
 	h.table(TableDef{Name: "z", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zone}, Rows: 10})
 	// n7 and n5 are replaced 50 s apart: the second replacement changes
