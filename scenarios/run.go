@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
@@ -625,8 +626,8 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 			return nil, fmt.Errorf("workload[%d]: %w", wi, err)
 		}
 		g := &generator{
-			e: e, m: m, r: sim.NewRand(s.Seed, sim.StreamID("workload", wi)),
-			hops:  sim.NewRand(s.Seed, sim.StreamID("workload/hop", wi)),
+			e: e, m: m, src: sim.NewSource(s.Seed, sim.StreamID("workload", wi)),
+			hops:  sim.NewSource(s.Seed, sim.StreamID("workload/hop", wi)),
 			table: raft.TableID(ti), gateways: w.gatewayNodes(c, dbRegion),
 			up: up, fallback: w.fallbackNodes(c, dbRegion), sink: rec,
 			ranges: 1 << 20, keys: 1 << 30, rate: rate,
@@ -635,6 +636,7 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 			bounded: w.BoundedRead, valueBytes: w.ValueBytes,
 			keySet: newKeySet(w, sim.NewRand(s.Seed, sim.StreamID("workload/keys", wi))),
 		}
+		g.r = rand.New(g.src)
 		if w.GatewayMode() == GatewayAny {
 			g.anyNode, g.clients = true, c.RegionNodes(dbRegion)
 			g.all = make([]topology.NodeID, len(c.Nodes))

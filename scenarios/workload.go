@@ -18,11 +18,15 @@ type generator struct {
 	e  *sim.Engine
 	id sim.HandlerID
 	m  *raft.Model
-	r  *rand.Rand
+	// r is the workload's stream ("workload"), src its source: a
+	// request's draws call src itself (sim.IntN, sim.Float64: the same
+	// values as r's methods, without its interface call), the others r.
+	r   *rand.Rand
+	src *rand.PCG
 	// hops keys each request's client hops (raft.Request.HopSeed), a
 	// stream of the workload's own ("workload/hop"), drawn in the order
 	// of the workload's requests however far ahead they are submitted.
-	hops  *rand.Rand
+	hops  *rand.PCG
 	table raft.TableID
 	// valueBytes is the workload's value_bytes.
 	valueBytes int
@@ -158,17 +162,17 @@ func (g *generator) Handle(ev *sim.Event) {
 // issue draws a request that starts at instant at (now, or ahead of now
 // with raft.Model.CanSubmitAhead) and submits it.
 func (g *generator) issue(at sim.Time) {
-	op := g.ops[pick(g.cum, g.r.Float64())]
+	op := g.ops[pick(g.cum, sim.Float64(g.src))]
 	tag := g.tagBase + int64(op)
 	req := raft.Request{Op: op, Table: g.table, Region: -1, ValueBytes: g.valueBytes}
 	if g.anyNode {
-		req.Client, req.ClientSet = g.clients[g.r.IntN(len(g.clients))], true
-		req.Gateway = g.all[g.r.IntN(len(g.all))]
+		req.Client, req.ClientSet = g.clients[sim.IntN(g.src, len(g.clients))], true
+		req.Gateway = g.all[sim.IntN(g.src, len(g.all))]
 	} else {
-		req.Gateway = g.gateways[g.r.IntN(len(g.gateways))]
+		req.Gateway = g.gateways[sim.IntN(g.src, len(g.gateways))]
 	}
-	req.Range = g.r.IntN(g.ranges)
-	req.Key = g.r.IntN(g.keys)
+	req.Range = sim.IntN(g.src, g.ranges)
+	req.Key = sim.IntN(g.src, g.keys)
 	if g.keySet != nil {
 		// Drawn after the unkeyed draws, from the key set's own stream, so
 		// that everything else a request draws stays as without keys.
@@ -179,8 +183,8 @@ func (g *generator) issue(at sim.Time) {
 	}
 	if g.rbr {
 		req.Region = g.region
-		if len(g.others) > 0 && g.r.Float64() >= g.localRows {
-			req.Region = g.others[pick(g.othersCum, g.r.Float64())]
+		if len(g.others) > 0 && sim.Float64(g.src) >= g.localRows {
+			req.Region = g.others[pick(g.othersCum, sim.Float64(g.src))]
 		}
 	}
 	// Drawn before the gateway check, so that the workload's hop stream

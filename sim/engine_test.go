@@ -486,3 +486,23 @@ func TestNewSourceIsNewRandsSource(t *testing.T) {
 		}
 	}
 }
+
+// IntN and Float64 on a source give rand.Rand's IntN and Float64 on the
+// same stream, draw for draw: bounds of every kind (1, powers of two,
+// small, odd, near 2^63, where rejections are frequent), interleaved.
+func TestIntNAndFloat64AreRandRands(t *testing.T) {
+	bounds := []int{1, 2, 3, 7, 64, 1000, 1 << 20, 1<<20 + 1, 1 << 30, 3 << 61, 1<<62 + 1, 1<<63 - 1}
+	r, s := NewRand(7, 1), NewSource(7, 1)
+	for i := range 200000 {
+		n := bounds[i%len(bounds)]
+		if a, b := r.IntN(n), IntN(s, n); a != b {
+			t.Fatalf("draw %d: IntN(%d): rand.Rand %d, IntN %d", i, n, a, b)
+		}
+		if i%3 == 0 {
+			if a, b := r.Float64(), Float64(s); a != b {
+				t.Fatalf("draw %d: Float64: rand.Rand %v, Float64 %v", i, a, b)
+			}
+		}
+	}
+	assert.Panics(t, func() { IntN(s, 0) })
+}

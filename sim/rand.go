@@ -2,6 +2,7 @@ package sim
 
 import (
 	"hash/fnv"
+	"math/bits"
 	"math/rand/v2"
 )
 
@@ -37,3 +38,31 @@ func mix(z uint64) uint64 {
 	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
 	return z ^ (z >> 31)
 }
+
+// IntN returns what rand.New(s).IntN(n) would, from the same state: a
+// uniform int in [0, n), by the same multiply-and-reject (Lemire's) as
+// math/rand/v2's 64-bit code, which its 32-bit code matches draw for draw.
+// It calls s directly: the request generator's draws, several a request,
+// then skip rand.Rand's interface call and its non-inlined uint64n. It
+// panics if n <= 0.
+func IntN(s *rand.PCG, n int) int {
+	if n <= 0 {
+		panic("sim: IntN: n <= 0")
+	}
+	u := uint64(n)
+	if u&(u-1) == 0 { // a power of two: mask
+		return int(s.Uint64() & (u - 1))
+	}
+	hi, lo := bits.Mul64(s.Uint64(), u)
+	if lo < u {
+		thresh := -u % u
+		for lo < thresh {
+			hi, lo = bits.Mul64(s.Uint64(), u)
+		}
+	}
+	return int(hi)
+}
+
+// Float64 returns what rand.New(s).Float64() would: a uniform float64 in
+// [0, 1) from one draw of s.
+func Float64(s *rand.PCG) float64 { return float64(s.Uint64()<<11>>11) / (1 << 53) }

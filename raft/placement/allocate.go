@@ -326,6 +326,9 @@ type prepared struct {
 	// replica constraint, fills a voter constraint), computed once a pick
 	// for the regions rather than once for each of their nodes.
 	regionOK, regionNec, regionVoterNec []bool
+	// nodeRegion[i] is node i's region: a pick reads it for every node,
+	// from 8 bytes a node rather than topology.Node's hundred.
+	nodeRegion []int
 }
 
 // prepare checks spec against c and binds its constraints: the part of
@@ -345,7 +348,11 @@ func prepare(c *topology.Cluster, spec Spec) (*prepared, error) {
 	p := &prepared{spec: spec, overall: overall, voterCons: voterCons, home: -1,
 		used: make([]bool, len(c.Nodes)), replicasIn: make([]int, len(c.Regions)), votersIn: make([]int, len(c.Regions)),
 		spread: make([]float64, len(c.Nodes)), regionOK: make([]bool, len(c.Regions)),
-		regionNec: make([]bool, len(c.Regions)), regionVoterNec: make([]bool, len(c.Regions))}
+		regionNec: make([]bool, len(c.Regions)), regionVoterNec: make([]bool, len(c.Regions)),
+		nodeRegion: make([]int, len(c.Nodes))}
+	for i := range c.Nodes {
+		p.nodeRegion[i] = c.Nodes[i].Region
+	}
 	if spec.Home != "" {
 		if p.home = c.RegionIndex(spec.Home); p.home < 0 {
 			return nil, fmt.Errorf("home region %q is not in the cluster: %w", spec.Home, ErrUnsatisfiable)
@@ -434,12 +441,12 @@ func (p *prepared) allocate(c *topology.Cluster, r *rand.Rand, load *Load) (Layo
 			regionNec[r] = overall.necessary(r, replicasIn)
 			regionVoterNec[r] = voter && voterCons.necessary(r, votersIn)
 		}
-		for i := range c.Nodes {
-			n := &c.Nodes[i]
-			if used[i] || !regionOK[n.Region] || (len(spec.Nodes) > 0 && !slices.Contains(spec.Nodes, n.ID)) {
+		for i, reg := range p.nodeRegion {
+			id := topology.NodeID(i) // c.Nodes[i].ID
+			if used[i] || !regionOK[reg] || (len(spec.Nodes) > 0 && !slices.Contains(spec.Nodes, id)) {
 				continue
 			}
-			s := candidateScore{necessary: regionNec[n.Region], voterNecessary: regionVoterNec[n.Region]}
+			s := candidateScore{necessary: regionNec[reg], voterNecessary: regionVoterNec[reg]}
 			// Voters spread among voters (allocateTargetFromList),
 			// non-voters among all replicas: the voters are all chosen
 			// before the first non-voter, so spread[i] is the sum over
@@ -451,17 +458,26 @@ func (p *prepared) allocate(c *topology.Cluster, r *rand.Rand, load *Load) (Layo
 			}
 			switch cmp := s.compare(bestScore); {
 			case best < 0 || cmp > 0:
-				best, bestScore, ties = n.ID, s, 1
+				best, bestScore, ties = id, s, 1
 			case cmp == 0:
 				ties++
 				if r.IntN(ties) == 0 {
-					best = n.ID
+					best = id
 				}
 			}
 		}
 		if best >= 0 {
-			for i := range spread {
-				spread[i] += p.diversity(c, i, best)
+			if p.div != nil {
+				// The score is symmetric: best's row holds every node's
+				// score against it, contiguous.
+				row := p.div[int(best)*len(spread):][:len(spread)]
+				for i := range spread {
+					spread[i] += row[i]
+				}
+			} else {
+				for i := range spread {
+					spread[i] += p.diversity(c, i, best)
+				}
 			}
 			used[best] = true
 			reg := c.Nodes[best].Region
