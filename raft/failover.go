@@ -199,6 +199,9 @@ func (m *Model) AddFault(f Fault) error {
 		return err
 	}
 	if m.fo == nil {
+		// A non-voter's append matters with faults: the appends kept
+		// off the queue become events again (pending.go).
+		m.resumeAppendEvents()
 		m.fo = newFailover(m)
 		n := len(m.cluster.Nodes)
 		m.ds.peers = make([]peerConn, n*n)

@@ -76,6 +76,9 @@ type Model struct {
 	marks trafficMarks
 	// q is every node's CPU and disk queue (queues.go).
 	q *queues
+	// pend are the non-voters' appends kept off the engine's queue until
+	// their node is next used (pending.go).
+	pend pendingAppends
 	// fo is the failover component, nil in a run without faults: every
 	// failure check of the request path is behind fo != nil.
 	fo *failover
@@ -191,6 +194,7 @@ func New(e *sim.Engine, c *topology.Cluster, cfg Config, seed uint64, sink Sink)
 		m.links = &links{free: make([]sim.Time, len(c.Regions)*len(c.Regions))}
 	}
 	m.q = newQueues(c)
+	m.pend.init(n)
 	m.id = e.Register(m)
 	m.closed = newSideTransport(m, seed)
 	m.scan = newScanners(m, seed)
@@ -497,12 +501,19 @@ func (m *Model) clientHalfOf(key uint64, client, gateway topology.NodeID) time.D
 // service draws an evaluation time at node n: the CPU time it needs
 // (queues.go queues it).
 func (m *Model) service(n topology.NodeID) time.Duration {
+	m.settle(n) // the appends before it draw first
 	return m.cluster.SampleService(m.nodeSrc[n])
 }
 
 // fsync draws the duration of one sync of node n's Raft log (queues.go
 // shares it among the appends it covers).
 func (m *Model) fsync(n topology.NodeID) time.Duration {
+	m.settle(n) // the appends before it draw first
+	return m.fsyncDraw(n)
+}
+
+// fsyncDraw is fsync without settling node n's pending appends: theirs.
+func (m *Model) fsyncDraw(n topology.NodeID) time.Duration {
 	return m.cluster.SampleFsync(m.nodeSrc[n])
 }
 

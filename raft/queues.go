@@ -13,8 +13,8 @@ import (
 // and its disk syncs the Raft log with group commit. The request path
 // calls three hooks: evaluate (gateway.go, read.go, lease.go) instead of
 // scheduling an evaluation one service time ahead, syncAppend and
-// appendAt (write.go) instead of one fsync per append, and raftWork
-// (write.go) when a replica appends an entry.
+// appendAt (write.go) instead of one fsync per append, which charge the
+// node's CPUs with the entry's Raft processing (raftWorkAt).
 //
 // Both queues are FIFO with service times known on arrival, so each is
 // kept as a few numbers rather than a list of waiting jobs: a job that
@@ -25,7 +25,9 @@ import (
 // no allocation per job, memory independent of the queue length. Arrivals
 // must be admitted in time order, so a job that reaches its node after a
 // network delay is admitted by an arrival event (kEvalArrive,
-// kAppendArrive), not when it is sent.
+// kAppendArrive), not when it is sent — or, a non-voter's append where
+// nothing reads its answer, kept in its node's list of pending appends and
+// made before anything else uses the node (pending.go).
 
 // OverloadTimeout is how long a request without a client timeout
 // (cockroach.client_timeout 0) waits for a CPU, or for rows' latches in
@@ -121,6 +123,7 @@ func (m *Model) VCPUs(n topology.NodeID) int { return len(m.q.cpus[n]) }
 // NodeLoad returns every node's load so far, indexed by NodeID: a copy,
 // the caller's own, built from the model's bins in O(nodes × intervals).
 func (m *Model) NodeLoad() []NodeLoad {
+	m.settleAll()
 	out := make([]NodeLoad, len(m.q.load))
 	for n := range m.q.load {
 		out[n] = m.q.load[n].nodeLoad()
@@ -312,6 +315,7 @@ func (m *Model) admitEval(pi partID, svc time.Duration) {
 	p := m.parts.at(pi)
 	n := p.node
 	now := m.eng.Now()
+	m.settle(n) // the appends before it take their CPU time first
 	m.closePart(pi)
 	if !m.fo.up(n) {
 		m.onPart(pi, CompEval)
@@ -401,15 +405,14 @@ func (m *Model) failQueued(pi partID, giveUp sim.Time) {
 	m.maybeFreeReq(ri)
 }
 
-// raftWork charges node n's CPUs with appending and applying one Raft
-// entry (topology raft_cpu). Nothing waits for it — CockroachDB
+// raftWorkAt charges node n's CPUs, at instant now, with appending and
+// applying one Raft entry (topology raft_cpu). Nothing waits for it — CockroachDB
 // acknowledges a committed command before applying it — but it holds a
 // CPU, so it delays the evaluations queued behind it.
-func (m *Model) raftWork(n topology.NodeID) {
+func (m *Model) raftWorkAt(n topology.NodeID, now sim.Time) {
 	if m.q.raftCPU <= 0 {
 		return
 	}
-	now := m.eng.Now()
 	if len(m.q.cpus[n]) == 0 {
 		m.q.spread(n, loadCPU, now, now.Add(m.q.raftCPU))
 		return
@@ -419,15 +422,22 @@ func (m *Model) raftWork(n topology.NodeID) {
 }
 
 // syncAppend appends to node n's Raft log now (charging its CPUs with the
-// entry's Raft processing, raftWork) and returns how long until
+// entry's Raft processing, raftWorkAt) and returns how long until
 // the append is durable: the end of a new sync if none is in flight,
 // else the end of the sync queued behind the one in flight, which it
 // shares with every append that arrives before that one ends. A sync's
 // duration is drawn (topology fsync) from the node's stream when it is
 // queued.
 func (m *Model) syncAppend(n topology.NodeID) time.Duration {
-	m.raftWork(n)
-	now := m.eng.Now()
+	m.settle(n) // the appends before it first
+	return m.syncAppendAt(n, m.eng.Now())
+}
+
+// syncAppendAt is syncAppend at instant now, which is the engine's or, for
+// an append kept off the queue (pending.go), its arrival: node n's pending
+// appends before it are done already.
+func (m *Model) syncAppendAt(n topology.NodeID, now sim.Time) time.Duration {
+	m.raftWorkAt(n, now)
 	d := &m.q.disks[n]
 	m.q.count(n, loadAppends, now)
 	if d.next != 0 && now >= d.cur {
@@ -437,14 +447,14 @@ func (m *Model) syncAppend(n topology.NodeID) time.Duration {
 		return d.cur.Sub(now) // it starts now: this append joins it
 	}
 	if now >= d.cur {
-		f := m.fsync(n)
+		f := m.fsyncDraw(n)
 		d.start, d.cur = now, now.Add(f)
 		m.q.count(n, loadSyncs, now)
 		m.q.spread(n, loadDisk, now, d.cur)
 		return f
 	}
 	if d.next == 0 {
-		d.next = d.cur.Add(m.fsync(n))
+		d.next = d.cur.Add(m.fsyncDraw(n))
 		m.q.count(n, loadSyncs, now)
 		m.q.spread(n, loadDisk, d.cur, d.next)
 	}
@@ -456,6 +466,10 @@ func (m *Model) syncAppend(n topology.NodeID) time.Duration {
 // durable).
 func (m *Model) appendAt(pi partID, i int, n topology.NodeID, d time.Duration) {
 	if d > 0 {
+		if m.canDeferAppend(&m.ranges[m.parts.at(pi).rng], i) {
+			m.deferAppend(pi, i, n, d)
+			return
+		}
 		m.sendPart(d, kAppendArrive, pi, i)
 		return
 	}

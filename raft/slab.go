@@ -209,6 +209,7 @@ func (m *Model) KeepStateOffHeap() {
 // another event or request, though what it reports of its ranges, leases,
 // outages, load and traffic stays. Releasing twice is harmless.
 func (m *Model) Release() {
+	m.settleAll() // the node loads (NodeLoad) count the appends made by now
 	m.reqs.release()
 	m.parts.release()
 	m.comps.release()

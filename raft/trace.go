@@ -81,7 +81,8 @@ func (ev TraceEvent) String() string {
 func (m *Model) SetTracer(f func(TraceEvent)) {
 	m.tracer = f
 	if f != nil {
-		m.closed.toMessages() // the trace shows every closed-timestamp update
+		m.closed.toMessages()  // the trace shows every closed-timestamp update
+		m.resumeAppendEvents() // and every append's arrival
 	}
 }
 

@@ -214,6 +214,7 @@ func (t *Traffic) Sub(u *Traffic) {
 
 // Traffic returns a snapshot of the traffic counted so far.
 func (m *Model) Traffic() Traffic {
+	m.settleAll()
 	m.closed.settle(false)
 	return m.traffic.traffic()
 }
@@ -443,6 +444,7 @@ func (m *Model) snapshot(r *Range, to topology.NodeID) time.Duration {
 // TrafficSplit returns the bytes sent so far between regions and between
 // zones of one region, every kind together, without copying the counts.
 func (m *Model) TrafficSplit() (crossRegion, interZone uint64) {
+	m.settleAll()
 	m.closed.settle(false)
 	z := m.traffic.zones
 	for a := range z {

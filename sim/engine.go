@@ -134,7 +134,11 @@ type Engine struct {
 	free     []int32
 	handlers []Handler
 	cur      Event
-	stopped  bool
+	// curSeq is the sequence number of the event being handled (or last
+	// handled), ^0 once RunUntil has handled every event due by its end
+	// (Position).
+	curSeq  uint64
+	stopped bool
 	// limit is the most events Run and RunUntil dispatch in all (0: none).
 	limit uint64
 	// offHeap: the queue's backing arrays are mapped (KeepQueueOffHeap)
@@ -266,9 +270,35 @@ func (e *Engine) RunUntil(until Time) {
 		}
 		e.dispatch()
 	}
-	if !e.stopped && until != Never && until > e.now && e.events < limit {
-		e.now = until
+	if !e.stopped && e.events < limit {
+		// Every event due by until has run, the last at the current
+		// instant included.
+		e.curSeq = ^uint64(0)
+		if until != Never && until > e.now {
+			e.now = until
+		}
 	}
+}
+
+// Position returns where the run stands in the order of events, (instant,
+// sequence number): an event queued for instant at with sequence number seq
+// has run if and only if (at, seq) comes before it (an earlier instant, or
+// the same and a smaller number). While a handler runs, and after Step or a
+// Run stopped early, it is the event handled last; once RunUntil has run
+// every event due by its end, it is that end and ^uint64(0). A handler that
+// keeps work off the queue, to be done when the state it touches is next
+// read (ReserveSeq), does at that moment the work whose (instant, number)
+// comes before Position.
+func (e *Engine) Position() (Time, uint64) { return e.now, e.curSeq }
+
+// ReserveSeq takes the sequence number the next event queued would get,
+// without queuing one, and returns it: work kept off the queue, due at an
+// instant, is thereby ordered among the queue's events as that event
+// would have been (Position), and the events queued after it get the
+// numbers they would have had.
+func (e *Engine) ReserveSeq() uint64 {
+	e.seq++
+	return e.seq
 }
 
 // Stop makes the current Run or RunUntil return after the event being
@@ -301,6 +331,7 @@ func (e *Engine) dispatch() {
 	}
 	e.pending--
 	e.now = top.at
+	e.curSeq = top.seq
 	e.events++
 	e.cur = Event{At: top.at, Kind: Kind(top.meta >> 32), Arg: top.arg}
 	e.handlers[top.meta>>40].Handle(&e.cur)

@@ -512,3 +512,47 @@ func TestIntNAndFloat64AreRandRands(t *testing.T) {
 	}
 	assert.Panics(t, func() { IntN(s, 0) })
 }
+
+// Position is the event being handled — the last one handled after Step —
+// and, once RunUntil has run everything due by its end, that end with the
+// largest number; a number taken with ReserveSeq sorts among the events'
+// as the event it stands for would have, and leaves the numbers of the
+// events queued after it as they would have been.
+func TestPositionAndReserveSeq(t *testing.T) {
+	type pos struct {
+		at  Time
+		seq uint64
+	}
+	before := func(a, b pos) bool { return a.at < b.at || a.at == b.at && a.seq < b.seq }
+	e := NewEngine()
+	ms := func(n int) Time { return At(time.Duration(n) * time.Millisecond) }
+	seen := map[int64]pos{}
+	var reserved pos
+	var h HandlerID
+	h = e.Register(HandlerFunc(func(ev *Event) {
+		at, seq := e.Position()
+		assert.Equal(t, ev.At, at)
+		seen[ev.Arg] = pos{at, seq}
+		if ev.Arg == 'A' {
+			// Stands for an event at 1 ms queued now, then D is.
+			reserved = pos{ms(1), e.ReserveSeq()}
+			e.Schedule(ms(1), h, 0, 'D')
+		}
+	}))
+	e.Schedule(ms(1), h, 0, 'A')
+	e.Schedule(ms(1), h, 0, 'B')
+	e.Schedule(ms(2), h, 0, 'C')
+	e.RunUntil(ms(1))
+	at, seq := e.Position()
+	assert.Equal(t, pos{ms(1), ^uint64(0)}, pos{at, seq}, "every event due by 1 ms has run")
+	assert.True(t, before(seen['A'], seen['B']))
+	assert.True(t, before(seen['B'], reserved), "the reserved event comes after B, queued before it")
+	assert.True(t, before(reserved, seen['D']), "and before D, queued after it")
+	assert.Equal(t, reserved.seq+1, seen['D'].seq)
+	require.True(t, e.Step())
+	at, seq = e.Position()
+	assert.Equal(t, seen['C'], pos{at, seq}, "after Step, the event it ran")
+	e.RunUntil(ms(3))
+	at, seq = e.Position()
+	assert.Equal(t, pos{ms(3), ^uint64(0)}, pos{at, seq})
+}

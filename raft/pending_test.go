@@ -1,0 +1,76 @@
+package raft
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/regionsim/regionsim/raft/placement"
+	"github.com/regionsim/regionsim/sim"
+	"github.com/regionsim/regionsim/topology"
+)
+
+// TestNonVoterAppendTakesItsCPU: a non-voter's append kept off the queue
+// (pending.go) takes its node's CPU at its arrival, as its event would.
+// Nodes have one CPU and a Raft entry costs 1 ms of it. A write to a ZONE
+// range of A (leaseholder n1, non-voters n5 and n9) from n1 at 1 s is
+// proposed at 1 s + 0.2 + 0.3 ms; its MsgApp reaches n5 33 ms later, at
+// 1.0335 s, and holds n5's CPU until 1.0345 s. A read of a range whose
+// leaseholder is n5, from n4 (another zone of B), submitted at 1.0328 s,
+// reaches n5's CPU at 1.034 s and waits 0.5 ms for it (n5 settles its
+// pending append when the read is admitted: the read's service time was
+// drawn at the gateway, before the append arrived):
+//
+//	read: 0.2 + 1 + 0.5 (CPU wait) + 0.3 + 1 + 0.2 = 3.2 ms
+//
+// The same with every event queued (a tracer), and when a fault added
+// at 1.01 s, while the MsgApp is on its way, turns the pending append
+// back into its event (resumeAppendEvents).
+func TestNonVoterAppendTakesItsCPU(t *testing.T) {
+	cfg := topology.DefaultConfig()
+	cfg.RTT = "crdb-demo"
+	cfg.Jitter = topology.JitterNone
+	cfg.InterZoneRTT = 2 * time.Millisecond
+	cfg.IntraZoneRTT = 400 * time.Microsecond
+	cfg.ServiceTime = 300 * time.Microsecond
+	cfg.Fsync = 500 * time.Microsecond
+	cfg.VCPUs = 1
+	cfg.RaftCPU = time.Millisecond
+	for _, mode := range []string{"pending", "events", "fault"} {
+		t.Run(mode, func(t *testing.T) {
+			c, err := topology.Build(cfg)
+			require.NoError(t, err)
+			e := sim.NewEngine()
+			rec := &recorder{lat: map[int64][]float64{}, ok: map[int64][]bool{}}
+			m, err := New(e, c, DefaultConfig(), 1, rec)
+			require.NoError(t, err)
+			h := &harness{t: t, e: e, m: m, rec: rec}
+			m.SetTrafficMarks(sim.At(10*time.Second), time.Second, sim.At(20*time.Second))
+			if mode == "events" {
+				m.SetTracer(func(TraceEvent) {})
+			}
+			w := h.table(TableDef{Name: "w", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zoneLayoutA}, Rows: 10})
+			r := h.table(TableDef{Name: "r", Locality: placement.LocalityRegionalByTable,
+				Layouts: []placement.RangeLayout{layout([]topology.NodeID{n4, n5, n6}, nil, n5, false, "")}, Rows: 10})
+			h.at(1, Request{Op: OpWrite, Table: w, Gateway: n1})
+			read := h.at(1.0328, Request{Op: OpRead, Table: r, Gateway: n4})
+			e.RunUntil(sim.At(1010 * time.Millisecond))
+			switch mode {
+			case "pending":
+				assert.Equal(t, 2, m.pend.n, "the MsgApps to n5 and n9 are pending")
+			case "events":
+				assert.Zero(t, m.pend.n)
+			case "fault":
+				require.Equal(t, 2, m.pend.n)
+				h.fault(Fault{Name: "n8", At: 5 * time.Second, For: time.Second, Crash: []topology.NodeID{n8}})
+				assert.Zero(t, m.pend.n, "a fault turns them back into events")
+			}
+			assert.InDelta(t, cHop+zoneOW+0.5+svc+zoneOW+cHop, h.latency(read), 1e-6)
+			loads := m.NodeLoad()
+			assert.Equal(t, []int64{1}, loads[n5].Appends[1:2], "n5 appended the write in the second second")
+			assert.Zero(t, m.pend.n)
+		})
+	}
+}
