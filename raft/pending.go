@@ -32,8 +32,8 @@ type pendingAppend struct {
 	at  sim.Time // when it arrives
 	seq uint64   // the sequence number its arrival event would have had
 	arg int64    // partArg(part, attempt, replica index), its event's
-	// to is the leader that sent it, where the answer goes (p.node while
-	// the attempt is current, the proposal's repNode after: the same node).
+	// to is the leader that sent it (p.node then), where the answer goes
+	// while the attempt is current (doAppend).
 	to topology.NodeID
 }
 
@@ -172,32 +172,46 @@ func (m *Model) settleAll() {
 // doAppend is appendArrived for pending append x at node n, at its
 // instant: the node appends it (syncAppendAt), and its answer's bytes are
 // counted then — or, if a traffic mark falls before the answer leaves,
-// when it leaves, by kAppendDone as appendArrived would schedule it (the
+// when it leaves, by kAppendDone as appendArrived would schedule it (a
 // mark's read settles x first, so that instant is still ahead).
+//
+// The answer goes where appendArrived would send it at x's arrival: to the
+// leader that sent it while the attempt is current, else to the node of
+// the part's latest proposal (staleAck). Both are what they were then: a
+// part's node changes only with its attempt, and its proposal's node only
+// in replicate, which settles the range's non-voters first.
 func (m *Model) doAppend(n topology.NodeID, x pendingAppend) {
-	pi, _, _ := splitPartArg(x.arg)
+	pi, gen, _ := splitPartArg(x.arg)
 	d := m.syncAppendAt(n, x.at)
-	if done := x.at.Add(d); m.markIn(x.at, done) {
-		m.eng.Schedule(done, m.id, kAppendDone, x.arg) // the reference passes to it
-		return
-	}
-	m.wire(MsgRaft, n, x.to, msgAppRespBytes())
 	p := m.parts.at(pi)
+	to := x.to
+	if gen != p.gen {
+		to = m.propOf(p).repNode
+	}
+	if done := x.at.Add(d); m.markIn(x.at, done) {
+		if done > m.eng.Now() {
+			m.eng.Schedule(done, m.id, kAppendDone, x.arg) // the reference passes to it
+			return
+		}
+		// No mark was read between the two (its read would have settled
+		// x): the bytes counted now are read as they would have been.
+		// (A run reads every mark; only one that skips some gets here.)
+	}
+	m.wire(MsgRaft, n, to, msgAppRespBytes())
 	p.inFlight--
 	m.maybeFreePart(pi)
 }
 
 // resumeAppendEvents stops keeping appends off the queue, as a fault or a
 // trace added to a running model needs: the pending appends due before
-// now are done, and the others become the arrival events they stood for
-// (with later sequence numbers: at an instant they share with another
-// event they may now come after it).
+// now are done, and the others become the arrival events they stood for,
+// with their numbers (sim.Engine.ScheduleReserved).
 func (m *Model) resumeAppendEvents() {
 	m.settleAll()
 	for n := range m.pend.nodes {
 		np := &m.pend.nodes[n]
 		for _, x := range np.items[np.head:] {
-			m.eng.Schedule(x.at, m.id, kAppendArrive, x.arg)
+			m.eng.ScheduleReserved(x.at, x.seq, m.id, kAppendArrive, x.arg)
 		}
 		np.items, np.head = np.items[:0], 0
 		m.pend.next[n] = sim.Never

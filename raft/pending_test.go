@@ -29,31 +29,10 @@ import (
 // at 1.01 s, while the MsgApp is on its way, turns the pending append
 // back into its event (resumeAppendEvents).
 func TestNonVoterAppendTakesItsCPU(t *testing.T) {
-	cfg := topology.DefaultConfig()
-	cfg.RTT = "crdb-demo"
-	cfg.Jitter = topology.JitterNone
-	cfg.InterZoneRTT = 2 * time.Millisecond
-	cfg.IntraZoneRTT = 400 * time.Microsecond
-	cfg.ServiceTime = 300 * time.Microsecond
-	cfg.Fsync = 500 * time.Microsecond
-	cfg.VCPUs = 1
-	cfg.RaftCPU = time.Millisecond
 	for _, mode := range []string{"pending", "events", "fault"} {
 		t.Run(mode, func(t *testing.T) {
-			c, err := topology.Build(cfg)
-			require.NoError(t, err)
-			e := sim.NewEngine()
-			rec := &recorder{lat: map[int64][]float64{}, ok: map[int64][]bool{}}
-			m, err := New(e, c, DefaultConfig(), 1, rec)
-			require.NoError(t, err)
-			h := &harness{t: t, e: e, m: m, rec: rec}
-			m.SetTrafficMarks(sim.At(10*time.Second), time.Second, sim.At(20*time.Second))
-			if mode == "events" {
-				m.SetTracer(func(TraceEvent) {})
-			}
-			w := h.table(TableDef{Name: "w", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zoneLayoutA}, Rows: 10})
-			r := h.table(TableDef{Name: "r", Locality: placement.LocalityRegionalByTable,
-				Layouts: []placement.RangeLayout{layout([]topology.NodeID{n4, n5, n6}, nil, n5, false, "")}, Rows: 10})
+			h, w, r := busyHarness(t, mode == "events")
+			m, e := h.m, h.e
 			h.at(1, Request{Op: OpWrite, Table: w, Gateway: n1})
 			read := h.at(1.0328, Request{Op: OpRead, Table: r, Gateway: n4})
 			e.RunUntil(sim.At(1010 * time.Millisecond))
@@ -73,4 +52,57 @@ func TestNonVoterAppendTakesItsCPU(t *testing.T) {
 			assert.Zero(t, m.pend.n)
 		})
 	}
+}
+
+// busyHarness returns a harness of the hand-computed cluster with one CPU a
+// node and 1 ms of Raft work an entry, traffic marks every second from 10
+// s to 20 s, and two tables: w, a ZONE range of A (leaseholder n1,
+// non-voters n5 and n9), and r, a range of B whose leaseholder is n5. With
+// traced, every event is queued (a tracer keeps nothing pending).
+func busyHarness(t *testing.T, traced bool) (h *harness, w, r TableID) {
+	cfg := topology.DefaultConfig()
+	cfg.RTT = "crdb-demo"
+	cfg.Jitter = topology.JitterNone
+	cfg.InterZoneRTT = 2 * time.Millisecond
+	cfg.IntraZoneRTT = 400 * time.Microsecond
+	cfg.ServiceTime = 300 * time.Microsecond
+	cfg.Fsync = 500 * time.Microsecond
+	cfg.VCPUs = 1
+	cfg.RaftCPU = time.Millisecond
+	c, err := topology.Build(cfg)
+	require.NoError(t, err)
+	e := sim.NewEngine()
+	rec := &recorder{lat: map[int64][]float64{}, ok: map[int64][]bool{}}
+	m, err := New(e, c, DefaultConfig(), 1, rec)
+	require.NoError(t, err)
+	h = &harness{t: t, e: e, m: m, rec: rec}
+	m.SetTrafficMarks(sim.At(10*time.Second), time.Second, sim.At(20*time.Second))
+	if traced {
+		m.SetTracer(func(TraceEvent) {})
+	}
+	w = h.table(TableDef{Name: "w", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zoneLayoutA}, Rows: 10})
+	r = h.table(TableDef{Name: "r", Locality: placement.LocalityRegionalByTable,
+		Layouts: []placement.RangeLayout{layout([]topology.NodeID{n4, n5, n6}, nil, n5, false, "")}, Rows: 10})
+	return h, w, r
+}
+
+// TestPendingAppendPastAnUnreadMark: a run that sets marks but does not
+// read the totals at one of them (SetTrafficMarks allows it). A write
+// from n1 proposed 33.5 ms before 10 s has its MsgApp reach n5 just before
+// the 10 s mark and its answer leave just after it (the 0.5 ms sync);
+// nothing reads the totals at 10 s, and n5 is next used by a read at 11 s,
+// when the append is made: its answer's bytes are counted then rather than
+// by an append-done event in the past, and the totals read at 12 s are the
+// traced run's, which queues every event. (Found by review: it panicked.)
+func TestPendingAppendPastAnUnreadMark(t *testing.T) {
+	var traffic [2]Traffic
+	for k, traced := range []bool{false, true} {
+		h, w, r := busyHarness(t, traced)
+		h.at(10-0.0335-0.0002, Request{Op: OpWrite, Table: w, Gateway: n1})
+		h.at(11, Request{Op: OpRead, Table: r, Gateway: n4})
+		require.NotPanics(t, func() { h.e.RunUntil(sim.At(12 * time.Second)) })
+		require.Equal(t, 2, h.rec.n)
+		traffic[k] = h.m.Traffic()
+	}
+	assert.Equal(t, traffic[1], traffic[0])
 }

@@ -97,9 +97,17 @@ func (m *Model) replicate(pi partID) {
 	m.onPart(pi, CompQuorum)
 	p.appending = true
 	m.noteProposal(r, pi)
+	reproposal := p.prop != 0 // it proposed before: it has a proposal state
 	pr := m.propFor(p)
 	if pr.proposedAt == 0 {
 		pr.proposedAt = m.eng.Now()
+	}
+	if reproposal {
+		// The pending appends of the part's earlier proposal that
+		// arrived before now answer its node, not this one's (doAppend).
+		for _, n := range r.Replicas[r.NumVoters:] {
+			m.settle(n)
+		}
 	}
 	pr.repGen, pr.repNode = p.gen, p.node
 	pr.term = m.fo.proposerTerm(r, p.node)

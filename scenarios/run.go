@@ -544,9 +544,14 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 	// The result copies what it keeps of the model, so its requests'
 	// state can live off the heap until the run returns.
 	m.KeepStateOffHeap()
-	defer m.Release()
 	e.KeepQueueOffHeap()
-	defer e.Release()
+	// The model first: its Release makes the appends it kept off the
+	// engine's queue that are due (raft pending.go), which may queue an
+	// event.
+	defer func() {
+		m.Release()
+		e.Release()
+	}()
 	m.SetLoadInterval(TimelineInterval(s.Warmup + s.Duration))
 	if checks {
 		m.CheckInvariants()

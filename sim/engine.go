@@ -301,6 +301,29 @@ func (e *Engine) ReserveSeq() uint64 {
 	return e.seq
 }
 
+// ScheduleReserved queues for handler h, at instant at (not in the past),
+// the event a number taken with ReserveSeq stood for: it runs where an
+// event queued when the number was taken would have. seq must be such a
+// number, used once.
+func (e *Engine) ScheduleReserved(at Time, seq uint64, h HandlerID, kind Kind, arg int64) {
+	if at < e.now {
+		panic(fmt.Sprintf("sim: event scheduled at %v, before now (%v)", at, e.now))
+	}
+	if int(h) >= len(e.handlers) || seq == 0 || seq > e.seq {
+		panic(fmt.Sprintf("sim: ScheduleReserved for handler %d with number %d (taken: %d)", h, seq, e.seq))
+	}
+	e.pending++
+	x := entry{at: at, seq: seq, arg: arg, meta: uint64(h)<<40 | uint64(kind)<<32}
+	switch {
+	case at < e.horizon:
+		e.heap = e.pushHeap(e.heap, inNear, x)
+	case at-e.rungBase < rungSpan:
+		e.pushRung(x)
+	default:
+		e.far = e.pushHeap(e.far, inFar, x)
+	}
+}
+
 // Stop makes the current Run or RunUntil return after the event being
 // handled.
 func (e *Engine) Stop() { e.stopped = true }

@@ -517,7 +517,8 @@ func TestIntNAndFloat64AreRandRands(t *testing.T) {
 // and, once RunUntil has run everything due by its end, that end with the
 // largest number; a number taken with ReserveSeq sorts among the events'
 // as the event it stands for would have, and leaves the numbers of the
-// events queued after it as they would have been.
+// events queued after it as they would have been; ScheduleReserved queues
+// that event later, where it would have run.
 func TestPositionAndReserveSeq(t *testing.T) {
 	type pos struct {
 		at  Time
@@ -527,16 +528,22 @@ func TestPositionAndReserveSeq(t *testing.T) {
 	e := NewEngine()
 	ms := func(n int) Time { return At(time.Duration(n) * time.Millisecond) }
 	seen := map[int64]pos{}
+	var order []int64
 	var reserved pos
 	var h HandlerID
 	h = e.Register(HandlerFunc(func(ev *Event) {
 		at, seq := e.Position()
 		assert.Equal(t, ev.At, at)
 		seen[ev.Arg] = pos{at, seq}
-		if ev.Arg == 'A' {
-			// Stands for an event at 1 ms queued now, then D is.
+		order = append(order, ev.Arg)
+		switch ev.Arg {
+		case 'A':
+			// Stands for an event X at 1 ms queued now, then D is.
 			reserved = pos{ms(1), e.ReserveSeq()}
 			e.Schedule(ms(1), h, 0, 'D')
+		case 'B':
+			// X is queued now, with its number: it runs before D.
+			e.ScheduleReserved(reserved.at, reserved.seq, h, 0, 'X')
 		}
 	}))
 	e.Schedule(ms(1), h, 0, 'A')
@@ -549,6 +556,9 @@ func TestPositionAndReserveSeq(t *testing.T) {
 	assert.True(t, before(seen['B'], reserved), "the reserved event comes after B, queued before it")
 	assert.True(t, before(reserved, seen['D']), "and before D, queued after it")
 	assert.Equal(t, reserved.seq+1, seen['D'].seq)
+	assert.Equal(t, []int64{'A', 'B', 'X', 'D'}, order)
+	assert.Equal(t, reserved, seen['X'])
+	assert.Panics(t, func() { e.ScheduleReserved(ms(2), e.seq+1, h, 0, 'Y') }, "a number not taken")
 	require.True(t, e.Step())
 	at, seq = e.Position()
 	assert.Equal(t, seen['C'], pos{at, seq}, "after Step, the event it ran")
