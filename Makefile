@@ -71,12 +71,12 @@ bench:
 bench-all:
 	$(GO) test $(PGOFLAG) -run '^$$' -bench . -benchmem ./...
 
-## pgo: regenerate the compiler's profile (PGO) from the scenario benchmarks (about 30 s):
+## pgo: regenerate the compiler's profile (PGO) from the scenario benchmarks (about 80 s):
 ## every built-in scenario and the 9- and 81-node sizes; their output goes to out/pgo.txt.
 ## Do it after a change to the simulation's hot path: a stale profile still helps
 pgo:
 	mkdir -p out
-	$(GO) test $(PGOFLAG) -run '^$$' -bench 'Scenario/|Scale/nodes=(9|81)$$' -benchtime 2s \
+	$(GO) test $(PGOFLAG) -run '^$$' -bench 'Scenario/|Scale/nodes=(9|81)$$' -benchtime 6s \
 	  -cpuprofile out/pgo.pprof -o out/scenarios.test ./scenarios > out/pgo.txt
 	cp out/pgo.pprof $(PGO)
 
