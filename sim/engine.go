@@ -270,9 +270,10 @@ func (e *Engine) RunUntil(until Time) {
 		}
 		e.dispatch()
 	}
-	if !e.stopped && e.events < limit {
+	if !e.stopped && e.events < limit && until >= e.now {
 		// Every event due by until has run, the last at the current
-		// instant included.
+		// instant included. (An until before the clock, after Step, says
+		// nothing of the events still due now.)
 		e.curSeq = ^uint64(0)
 		if until != Never && until > e.now {
 			e.now = until
