@@ -46,6 +46,12 @@ const (
 
 func testCluster(t *testing.T, rtt string) *topology.Cluster {
 	t.Helper()
+	return buildTestCluster(t, testClusterConfig(rtt))
+}
+
+// testClusterConfig is the topology of the hand-computed tests (above) on
+// matrix rtt, for a test that changes something else of it first.
+func testClusterConfig(rtt string) topology.Config {
 	cfg := topology.DefaultConfig()
 	cfg.RTT = rtt
 	cfg.Jitter = topology.JitterNone
@@ -53,6 +59,12 @@ func testCluster(t *testing.T, rtt string) *topology.Cluster {
 	cfg.IntraZoneRTT = 400 * time.Microsecond
 	cfg.ServiceTime = 300 * time.Microsecond
 	cfg.Fsync = 500 * time.Microsecond
+	return cfg
+}
+
+// buildTestCluster builds cfg, a testClusterConfig: 9 nodes.
+func buildTestCluster(t *testing.T, cfg topology.Config) *topology.Cluster {
+	t.Helper()
 	c, err := topology.Build(cfg)
 	require.NoError(t, err)
 	require.Len(t, c.Nodes, 9)
@@ -108,9 +120,14 @@ type harness struct {
 }
 
 func newHarness(t *testing.T, rtt string, cfg Config) *harness {
+	return newHarnessOn(t, testCluster(t, rtt), cfg)
+}
+
+// newHarnessOn is newHarness on cluster c.
+func newHarnessOn(t *testing.T, c *topology.Cluster, cfg Config) *harness {
 	e := sim.NewEngine()
 	rec := &recorder{lat: map[int64][]float64{}, ok: map[int64][]bool{}}
-	m, err := New(e, testCluster(t, rtt), cfg, 1, rec)
+	m, err := New(e, c, cfg, 1, rec)
 	require.NoError(t, err)
 	return &harness{t: t, e: e, m: m, rec: rec}
 }

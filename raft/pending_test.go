@@ -60,22 +60,11 @@ func TestNonVoterAppendTakesItsCPU(t *testing.T) {
 // non-voters n5 and n9), and r, a range of B whose leaseholder is n5. With
 // traced, every event is queued (a tracer keeps nothing pending).
 func busyHarness(t *testing.T, traced bool) (h *harness, w, r TableID) {
-	cfg := topology.DefaultConfig()
-	cfg.RTT = "crdb-demo"
-	cfg.Jitter = topology.JitterNone
-	cfg.InterZoneRTT = 2 * time.Millisecond
-	cfg.IntraZoneRTT = 400 * time.Microsecond
-	cfg.ServiceTime = 300 * time.Microsecond
-	cfg.Fsync = 500 * time.Microsecond
+	cfg := testClusterConfig("crdb-demo")
 	cfg.VCPUs = 1
 	cfg.RaftCPU = time.Millisecond
-	c, err := topology.Build(cfg)
-	require.NoError(t, err)
-	e := sim.NewEngine()
-	rec := &recorder{lat: map[int64][]float64{}, ok: map[int64][]bool{}}
-	m, err := New(e, c, DefaultConfig(), 1, rec)
-	require.NoError(t, err)
-	h = &harness{t: t, e: e, m: m, rec: rec}
+	h = newHarnessOn(t, buildTestCluster(t, cfg), DefaultConfig())
+	m := h.m
 	m.SetTrafficMarks(sim.At(10*time.Second), time.Second, sim.At(20*time.Second))
 	if traced {
 		m.SetTracer(func(TraceEvent) {})
