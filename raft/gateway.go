@@ -43,7 +43,7 @@ func (m *Model) Submit(req Request, tag int64) { m.SubmitAt(req, tag, m.eng.Now(
 // ahead").
 func (m *Model) CanSubmitAhead(at sim.Time) bool {
 	now := m.eng.Now()
-	return m.tracer == nil && at >= now && !m.markIn(now, at) && !m.fo.changesIn(now, at)
+	return m.tracer == nil && at >= now && !m.markBefore(at) && !m.fo.changesIn(now, at)
 }
 
 // SubmitAt is Submit for a request that starts at instant at, with
@@ -325,22 +325,92 @@ func (m *Model) redirectAs(pi partID, lh topology.NodeID, seq uint32, kind partK
 	m.sendToReplica(pi, back+out)
 }
 
-// replyToGateway sends part pi's reply from its replica to the gateway.
+// replyToGateway sends part pi's reply from its replica to the gateway,
+// or, when nothing can happen to it on its way (replyAhead), handles its
+// arrival at once.
 func (m *Model) replyToGateway(pi partID) {
 	p := m.parts.at(pi)
 	m.closePart(pi)
 	m.onPart(pi, CompGateway)
-	m.sendPart(m.hopBack(pi, p.node, m.reqs.at(p.req).gateway, m.batchResponseBytes(pi)), kPartReply, pi, 0)
+	d := m.hopBack(pi, p.node, m.reqs.at(p.req).gateway, m.batchResponseBytes(pi))
+	if at := m.eng.Now().Add(d); m.replyAhead(pi, at) {
+		m.closePartAt(pi, at)
+		m.partReplyAt(pi, at)
+		return
+	}
+	m.sendPart(d, kPartReply, pi, 0)
+}
+
+// replyAhead reports whether part pi's reply, due at its gateway at
+// instant at, may be handled now as if it had arrived (partReplyAt):
+// whether nothing between now and at reads or changes what its arrival
+// reads or changes. Its arrival ends the request, as the only part it
+// waits for, with a reply to its client that no event carries either
+// (finishAfter). It holds in a run without faults (nothing can drop the
+// reply or fail the gateway), trace, or bandwidth limits, when:
+//
+//   - no other event refers to the part (it has no acknowledgement or
+//     append still on its way) and it holds no latch (a latch's waiters
+//     would start when it is dropped);
+//   - it is the request's only pending part and decides it without
+//     starting another (not a uniqueness check, nor a locality-optimized
+//     probe that missed), and the request commit-waits for nothing and
+//     has no intents to resolve;
+//   - the client's deadline, if any, is after at (a deadline at at itself
+//     was queued first and would win);
+//   - the reply tells the gateway nothing its range cache does not hold
+//     (learnLease changes nothing: a cache's entry only moves to newer
+//     leases, and a lease's sequence number names its holder);
+//   - no traffic mark falls in [now, at): the client's reply bytes are
+//     counted now instead of at (markIn).
+//
+// What differs is when the request and part slots become free, and the
+// order in which the sinks hear of completions, which they do not depend
+// on (docs/decisions.md, "A deciding reply without an event").
+func (m *Model) replyAhead(pi partID, at sim.Time) bool {
+	if m.fo != nil || m.tracer != nil || m.links != nil {
+		return false
+	}
+	p := m.parts.at(pi)
+	if p.inFlight != 0 || p.latch != 0 || p.failed {
+		return false
+	}
+	s := m.reqs.at(p.req)
+	if s.done || s.pending != 1 || s.lockID != 0 || max(s.commitTS, p.writeTS) > at {
+		return false
+	}
+	switch s.phase {
+	case phaseChecks:
+		return false
+	case phaseLOSLocal, phaseLOSRemote:
+		if !p.hit {
+			return false
+		}
+	}
+	if s.deadline != 0 && s.start.Add(m.cfg.ClientTimeout) <= at {
+		return false
+	}
+	if p.kind.servedByLeaseholder() {
+		if c := m.ranges[p.rng].cachedLease(s.gateway); p.leaseSeq >= c.seq && c != (cachedLease{lh: p.node, seq: p.leaseSeq}) {
+			return false
+		}
+	}
+	return !m.markBefore(at)
 }
 
 // partReply runs at the gateway when a part's reply arrives.
-func (m *Model) partReply(pi partID) {
+func (m *Model) partReply(pi partID) { m.partReplyAt(pi, m.eng.Now()) }
+
+// partReplyAt is partReply for a reply that arrives at instant at: now,
+// or later for a reply handled ahead (replyAhead), which takes only the
+// branches that finish the request.
+func (m *Model) partReplyAt(pi partID, at sim.Time) {
 	p := m.parts.at(pi)
 	if p.stage != stageAtReplica {
 		panic(fmt.Sprintf("raft: part %d replied in stage %d", pi, p.stage))
 	}
 	ri := p.req
-	m.settleAttempt(pi)
+	m.settleAttempt(pi, at)
 	hit, writeTS, failed := p.hit, p.writeTS, p.failed
 	kind, rng, node, leaseSeq := p.kind, p.rng, p.node, p.leaseSeq
 	s := m.reqs.at(ri)
@@ -357,7 +427,7 @@ func (m *Model) partReply(pi partID) {
 	los := s.phase == phaseLOSLocal || s.phase == phaseLOSRemote
 	decides := !done && (failed || s.phase == phaseLOSLocal || s.phase == phaseLOSRemote && hit || !los && s.pending == 1)
 	if decides {
-		m.decidedBy(ri, &p.path, node)
+		m.decidedBy(ri, &p.path, node, at)
 	}
 	// The attempt is over: late acks still in flight for it become stale.
 	// If the request has finished already, partDone frees it once this
@@ -370,7 +440,7 @@ func (m *Model) partReply(pi partID) {
 		// A replica's circuit breaker failed the request: DistSender
 		// returns the error to the client.
 		s.ok = false
-		m.finish(ri)
+		m.finishAt(ri, at)
 		return
 	}
 	if kind.servedByLeaseholder() {
@@ -385,7 +455,7 @@ func (m *Model) partReply(pi partID) {
 	switch s.phase {
 	case phaseLOSLocal:
 		if hit {
-			m.finish(ri)
+			m.finishAt(ri, at)
 		} else {
 			s.inFlight++ // held while the probes start (as at the gateway)
 			m.losRemote(ri)
@@ -395,7 +465,7 @@ func (m *Model) partReply(pi partID) {
 		return
 	case phaseLOSRemote:
 		if hit {
-			m.finish(ri) // the first partition that returns the row wins
+			m.finishAt(ri, at) // the first partition that returns the row wins
 		}
 		return
 	}
@@ -411,21 +481,30 @@ func (m *Model) partReply(pi partID) {
 		m.startPart(ri, s.rng, m.routeLH(ri, s.rng), partWrite)
 		return
 	}
-	if s.commitTS > m.eng.Now() {
+	if s.commitTS > at {
 		m.commitWait(ri)
 		return
 	}
-	m.finish(ri)
+	m.finishAt(ri, at)
 }
 
 // finish replies to the client. The request gives up on its parts that
 // wait (parked, or about to retry), as DistSender cancels the RPCs of a
 // finished request; those being served finish on their own and find the
 // request done.
-func (m *Model) finish(ri reqID) { m.finishAfter(ri, m.clientHop(ri)) }
+func (m *Model) finish(ri reqID) { m.finishAt(ri, m.eng.Now()) }
+
+// finishAt is finish at instant at: now, or the arrival of a reply
+// handled ahead (replyAhead).
+func (m *Model) finishAt(ri reqID, at sim.Time) { m.finishAfterAt(ri, m.clientHop(ri), at) }
 
 // finishAfter is finish with the client learning the outcome after d.
-func (m *Model) finishAfter(ri reqID, d time.Duration) {
+func (m *Model) finishAfter(ri reqID, d time.Duration) { m.finishAfterAt(ri, d, m.eng.Now()) }
+
+// finishAfterAt is finishAfter at instant at (see finishAt). A request
+// finished ahead of now has no intents and its reply is no event
+// (replyAhead).
+func (m *Model) finishAfterAt(ri reqID, d time.Duration, at sim.Time) {
 	s := m.reqs.at(ri)
 	if s.done {
 		panic(fmt.Sprintf("raft: request %d finished twice", ri))
@@ -434,7 +513,7 @@ func (m *Model) finishAfter(ri reqID, d time.Duration) {
 	if s.lockID != 0 {
 		m.resolveIntents(ri)
 	}
-	m.stepReq(ri, CompClient)
+	m.stepReqAt(ri, CompClient, at)
 	if s.deadline != 0 && m.eng.Cancel(s.deadline) {
 		s.inFlight--
 	}
@@ -459,7 +538,7 @@ func (m *Model) finishAfter(ri reqID, d time.Duration) {
 		pi = next
 	}
 	if direct {
-		m.clientReplied(ri, m.eng.Now().Add(d))
+		m.clientReplied(ri, at.Add(d))
 		m.maybeFreeReq(ri)
 	}
 }

@@ -248,7 +248,11 @@ func (m *Model) addPart(pp *partPath, c Component, d time.Duration) {
 
 // closePart gives part pi's open interval to its components and opens a
 // new one, on the same component, now.
-func (m *Model) closePart(pi partID) {
+func (m *Model) closePart(pi partID) { m.closePartAt(pi, m.eng.Now()) }
+
+// closePartAt is closePart at instant now (not before the interval's
+// start): a reply answered ahead (replyAhead) closes it at its arrival.
+func (m *Model) closePartAt(pi partID, now sim.Time) {
 	if m.pathSink == nil {
 		return
 	}
@@ -257,7 +261,6 @@ func (m *Model) closePart(pi partID) {
 		return // a lease transfer: no request, no path
 	}
 	pp := &p.path
-	now := m.eng.Now()
 	rest := now.Sub(pp.mark)
 	h := min(pp.head, rest)
 	rest -= h
@@ -310,14 +313,15 @@ func (m *Model) wasteAttempt(pi partID, c Component) {
 	pp.acked = false
 }
 
-// settleAttempt closes part pi's open interval (its reply's arrival at the
-// gateway) and keeps what its attempt spent, in att: it served. A follower
-// read served away from the leaseholder had a gateway→follower round trip.
-func (m *Model) settleAttempt(pi partID) {
+// settleAttempt closes part pi's open interval at its reply's arrival at
+// the gateway, at, and keeps what its attempt spent, in att: it served. A
+// follower read served away from the leaseholder had a gateway→follower
+// round trip.
+func (m *Model) settleAttempt(pi partID, at sim.Time) {
 	if m.pathSink == nil {
 		return
 	}
-	m.closePart(pi)
+	m.closePartAt(pi, at)
 	p := m.parts.at(pi)
 	pp := &p.path
 	if p.kind == partStaleRead || p.kind == partBounded || p.kind == partGlobalRead {
@@ -402,16 +406,16 @@ func (m *Model) stepReqAt(ri reqID, c Component, t sim.Time) {
 }
 
 // decidedBy adds to request ri the path of its part that decides it,
-// whose reply reaches the gateway now: pp, its attempt settled
+// whose reply reaches the gateway at instant at: pp, its attempt settled
 // (settleAttempt), read before the part is done and its slot and side
 // slabs go back (partReply); served is the node that answered.
-func (m *Model) decidedBy(ri reqID, pp *partPath, served topology.NodeID) {
+func (m *Model) decidedBy(ri reqID, pp *partPath, served topology.NodeID, at sim.Time) {
 	if m.pathSink == nil {
 		return
 	}
 	rp := &m.reqs.at(ri).path
 	m.addPartTo(pp, m.reqComps(rp))
-	rp.mark = m.eng.Now()
+	rp.mark = at
 	rp.served = int16(m.cluster.Nodes[served].Region)
 	rp.ackRegion = -1
 	if pp.acked {

@@ -499,7 +499,7 @@ func (m *Model) appendArrived(ev *sim.Event) {
 		d = m.syncAppend(r.Replicas[i])
 	}
 	if now := m.eng.Now(); i >= r.NumVoters && i < len(r.Replicas) && m.links == nil &&
-		!m.ackMatters(p, r, i, now.Add(d)) && !m.markIn(now, now.Add(d)) {
+		!m.ackMatters(p, r, i, now.Add(d)) && !m.markBefore(now.Add(d)) {
 		// As appendDone (current: to the leader p.node) or staleAck (to
 		// p.repNode, the same node while the attempt is current) would.
 		to := p.node

@@ -474,6 +474,9 @@ type trafficMarks struct {
 	set        bool
 	first, end sim.Time
 	every      time.Duration
+	// next is the first mark at or after the instant markBefore last
+	// asked from (sim.Never past end): the engine's clock only advances.
+	next sim.Time
 }
 
 // SetTrafficMarks tells the model that its traffic totals (Traffic,
@@ -485,7 +488,28 @@ func (m *Model) SetTrafficMarks(first sim.Time, every time.Duration, end sim.Tim
 	if every <= 0 || end < first {
 		panic(fmt.Sprintf("raft: traffic marks from %v every %v to %v", first, every, end))
 	}
-	m.marks = trafficMarks{set: true, first: first, every: every, end: end}
+	m.marks = trafficMarks{set: true, first: first, every: every, end: end, next: first}
+}
+
+// markBefore is markIn(now, b) for the current instant, without markIn's
+// division: it moves a cursor over the marks as the clock advances.
+func (m *Model) markBefore(b sim.Time) bool {
+	mk := &m.marks
+	if !mk.set {
+		return true
+	}
+	now := m.eng.Now()
+	for mk.next < now {
+		switch {
+		case mk.next == mk.end:
+			mk.next = sim.Never
+		case mk.end-mk.next <= sim.Time(mk.every):
+			mk.next = mk.end
+		default:
+			mk.next += sim.Time(mk.every)
+		}
+	}
+	return mk.next < b
 }
 
 // markIn reports whether a traffic mark falls in [a, b): whether bytes

@@ -1,6 +1,7 @@
 package raft
 
 import (
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -330,5 +331,27 @@ func TestMarkIn(t *testing.T) {
 		{11, 100, true},
 	} {
 		assert.Equal(t, c.want, m.markIn(s(c.a), s(c.b)), "[%v, %v)", c.a, c.b)
+	}
+}
+
+// TestMarkBeforeIsMarkInFromNow checks the cursor of markBefore against
+// markIn over a clock that only advances, with an end on a mark and off
+// one, and b before, at and after marks.
+func TestMarkBeforeIsMarkInFromNow(t *testing.T) {
+	s := func(v float64) sim.Time { return sim.Time(v * float64(time.Second)) }
+	for _, end := range []float64{15, 16} {
+		m := &Model{eng: sim.NewEngine()}
+		assert.True(t, m.markBefore(s(1)), "no marks set: every span may be read")
+		m.SetTrafficMarks(s(10), 2*time.Second, s(end))
+		r := rand.New(rand.NewPCG(uint64(end), 1))
+		for now := 0.0; now < 20; now += r.Float64() * 0.7 {
+			m.eng.RunUntil(s(now))
+			for _, b := range []float64{now, now + 0.001, now + r.Float64()*3, float64(int(now) + 1), 10, 12, end, 100} {
+				if b < now {
+					continue
+				}
+				require.Equal(t, m.markIn(s(now), s(b)), m.markBefore(s(b)), "end %v: [%v, %v)", end, now, b)
+			}
+		}
 	}
 }
