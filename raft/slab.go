@@ -1,6 +1,7 @@
 package raft
 
 import (
+	"fmt"
 	"iter"
 	"reflect"
 	"time"
@@ -14,6 +15,14 @@ import (
 const slabShift = 10
 
 const slabMask = 1<<slabShift - 1
+
+// slabMaxChunks is how many chunks a slab can hold: 8.4 M elements. At
+// 500 times default's rates a saturated cluster holds about a million
+// requests and a million parts in flight (docs/decisions.md, "Memory at
+// overload"); eight times that would need about 3 GB of their state,
+// more than --max-memory's default lets a run estimated so start. The
+// directory is 64 KB a slab.
+const slabMaxChunks = 1 << 13
 
 // slabHeapChunks is how many chunks a slab kept off the heap (mapOut)
 // still allocates on the heap before it maps the rest: a mapping is
@@ -39,17 +48,51 @@ const slabHeapChunks = 8
 // neither scans it nor counts it when it decides how far the heap may grow
 // before the next collection, and the owner returns it with release.
 type slab[I ~int32, T any] struct {
-	chunks []*[1 << slabShift]T
-	n      I
-	free   idStack[I] // slots given back (put), for take
+	// chunks is a fixed directory, not a slice: at, the hottest
+	// accessor of the request path (a tenth of the instructions of
+	// default), then indexes it without a bounds check against a length
+	// it would first load (docs/decisions.md, "A slab's fixed directory").
+	chunks  [slabMaxChunks]*[1 << slabShift]T
+	nChunks int32
+	n       I
+	free    idStack[I] // slots given back (put), for take
 	// maps holds, once mapOut was called, the mapping of each chunk from
 	// then on (nil: allocated on the heap, as are the chunks before).
 	maps    [][]byte
 	offHeap bool
 }
 
+// CapacityError is what a model panics with when asked to hold more
+// requests or parts in flight at once than its slabs can (slabMaxChunks):
+// a run far past its cluster's saturation. A runner recovers it as it
+// would stop a run over its memory budget (scenarios.Run), not as a bug.
+type CapacityError struct {
+	What string // "requests", "parts", ...
+	Most int
+}
+
+// Error says what overflowed.
+func (e CapacityError) Error() string {
+	return fmt.Sprintf("more than %d %s in flight at once, the most the model holds", e.Most, e.What)
+}
+
+// slabHolds names what a slab of T holds, for CapacityError.
+func slabHolds[T any]() string {
+	switch any(*new(T)).(type) {
+	case reqState:
+		return "requests"
+	case partState:
+		return "parts"
+	case propState:
+		return "proposals"
+	}
+	return "critical paths"
+}
+
 // at returns element i (0 <= i < len).
-func (s *slab[I, T]) at(i I) *T { return &s.chunks[i>>slabShift][i&slabMask] }
+func (s *slab[I, T]) at(i I) *T {
+	return &s.chunks[uint32(i)>>slabShift&(slabMaxChunks-1)][uint32(i)&slabMask]
+}
 
 // len returns the number of elements.
 func (s *slab[I, T]) len() I { return s.n }
@@ -57,8 +100,12 @@ func (s *slab[I, T]) len() I { return s.n }
 // add appends a zero element and returns its index.
 func (s *slab[I, T]) add() I {
 	i := s.n
-	if int(i>>slabShift) == len(s.chunks) {
-		s.chunks = append(s.chunks, s.newChunk())
+	if int32(i>>slabShift) == s.nChunks {
+		if s.nChunks == slabMaxChunks {
+			panic(CapacityError{What: slabHolds[T](), Most: slabMaxChunks << slabShift})
+		}
+		s.chunks[s.nChunks] = s.newChunk()
+		s.nChunks++
 	}
 	s.n++
 	return i
@@ -71,7 +118,7 @@ func (s *slab[I, T]) newChunk() *[1 << slabShift]T {
 		return new([1 << slabShift]T)
 	}
 	var b []byte // nil: this chunk is on the heap
-	if len(s.chunks) >= slabHeapChunks {
+	if s.nChunks >= slabHeapChunks {
 		b = offheap.Map(int(unsafe.Sizeof([1 << slabShift]T{})))
 	}
 	s.maps = append(s.maps, b)
@@ -89,7 +136,7 @@ func (s *slab[I, T]) mapOut() {
 	offheap.CheckPointerFree(reflect.TypeFor[T]())
 	if !s.offHeap {
 		s.offHeap = true
-		s.maps = make([][]byte, len(s.chunks))
+		s.maps = make([][]byte, s.nChunks)
 	}
 }
 

@@ -74,3 +74,37 @@ func TestSlabOffHeap(t *testing.T) {
 	var p slab[int32, *partState]
 	assert.Panics(t, func() { p.mapOut() })
 }
+
+// TestSlabFullIsCapacityError fills a slab to its most (slabMaxChunks
+// chunks), checks that every slot is its own, and that one more panics
+// with a CapacityError, which runners recover as a budget stop.
+func TestSlabFullIsCapacityError(t *testing.T) {
+	var s slab[int32, [2]byte]
+	most := slabMaxChunks << slabShift
+	for k := range most {
+		i := s.add()
+		if i != int32(k) {
+			t.Fatalf("add %d returned %d", k, i)
+		}
+		s.at(i)[0], s.at(i)[1] = byte(k), byte(k>>8)
+	}
+	for _, k := range []int{0, 1, 1<<slabShift - 1, 1 << slabShift, most/2 + 3, most - 1} {
+		assert.Equal(t, [2]byte{byte(k), byte(k >> 8)}, *s.at(int32(k)), "slot %d", k)
+	}
+	defer func() {
+		v := recover()
+		require.IsType(t, CapacityError{}, v)
+		ce := v.(CapacityError)
+		assert.Equal(t, most, ce.Most)
+		assert.Contains(t, ce.Error(), "8388608")
+	}()
+	s.add()
+	t.Fatal("a slab past its most did not panic")
+}
+
+// TestSlabHolds names what each of the model's slabs holds.
+func TestSlabHolds(t *testing.T) {
+	assert.Equal(t, "requests", slabHolds[reqState]())
+	assert.Equal(t, "parts", slabHolds[partState]())
+	assert.Equal(t, "proposals", slabHolds[propState]())
+}

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/regionsim/regionsim/raft"
 	"github.com/regionsim/regionsim/sim/offheap"
 )
 
@@ -120,6 +122,19 @@ func TestPanicBecomesInternalError(t *testing.T) {
 	assert.Equal(t, uint64(1), bug.Seed)
 	assert.Equal(t, "broken", bug.Panic)
 	assert.NotEmpty(t, bug.Stack)
+}
+
+// TestCapacityBecomesABudgetStop: a model asked to hold more in flight
+// than its slabs can (raft.CapacityError) stops its run with an input
+// error, as a run over its budget does, not as a bug.
+func TestCapacityBecomesABudgetStop(t *testing.T) {
+	s, err := Parse([]byte("duration: 5s\ntables: [{name: t}]\nworkload: [{region: us-east1, rate: 10, table: t}]\n"), "p.yaml")
+	require.NoError(t, err)
+	_, err = RunWithProgress(s, func(done, total time.Duration) { panic(raft.CapacityError{What: "parts", Most: 8}) })
+	require.ErrorIs(t, err, ErrInvalid)
+	var bug *InternalError
+	assert.False(t, errors.As(err, &bug), "not a bug")
+	assert.Contains(t, err.Error(), `scenario "p" stopped: more than 8 parts in flight at once`)
 }
 
 // TestRunReturnsMappedState: a run keeps its requests' state and its

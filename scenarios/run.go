@@ -501,6 +501,16 @@ func (e *InternalError) Error() string {
 	return fmt.Sprintf("internal error (a bug) in scenario %q, seed %d: %v", e.Scenario, e.Seed, e.Panic)
 }
 
+// recovered is the error of scenario s's run that panicked with v: a model
+// asked to hold more in flight than it can (raft.CapacityError) stopped
+// like a run over its budget; anything else, a bug.
+func recovered(s *Scenario, v any) error {
+	if ce, ok := v.(raft.CapacityError); ok {
+		return &Error{Field: "budget", Err: fmt.Errorf("scenario %q stopped: %v (the cluster is far past saturation; lower the rates, or the client timeout, which bounds how long a request queues)", s.Name, ce)}
+	}
+	return &InternalError{Scenario: s.Name, Seed: s.Seed, Panic: v, Stack: debug.Stack()}
+}
+
 // run is RunWithProgress; with checks, the model checks its invariants as
 // it runs (raft.Model.CheckInvariants, a violation panics) and audits its
 // bookkeeping at the end (tests and fuzzing). A panic inside the
@@ -509,7 +519,7 @@ func run(s *Scenario, o RunOptions) (res *Result, err error) {
 	progress, checks := o.Progress, o.checks
 	defer func() {
 		if v := recover(); v != nil {
-			res, err = nil, &InternalError{Scenario: s.Name, Seed: s.Seed, Panic: v, Stack: debug.Stack()}
+			res, err = nil, recovered(s, v)
 		}
 	}()
 	c := s.Cluster()
