@@ -195,7 +195,7 @@ const (
 // fault creates the failover component), but the events before it ran
 // without the component's bookkeeping, and a reply already handled ahead
 // of its arrival (replyAhead) arrives even if the fault would have
-// dropped it.
+// dropped it or crashed its gateway first.
 func (m *Model) AddFault(f Fault) error {
 	if err := f.Validate(len(m.cluster.Nodes)); err != nil {
 		return err

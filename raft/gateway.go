@@ -331,7 +331,7 @@ func (m *Model) redirectAs(pi partID, lh topology.NodeID, seq uint32, kind partK
 func (m *Model) replyToGateway(pi partID) {
 	p := m.parts.at(pi)
 	m.closePart(pi)
-	m.onPart(pi, CompGateway)
+	m.serveAttempt(pi)
 	d := m.hopBack(pi, p.node, m.reqs.at(p.req).gateway, m.batchResponseBytes(pi))
 	if at := m.eng.Now().Add(d); m.replyAhead(pi, at) {
 		m.closePartAt(pi, at)

@@ -314,22 +314,25 @@ func (m *Model) wasteAttempt(pi partID, c Component) {
 }
 
 // settleAttempt closes part pi's open interval at its reply's arrival at
-// the gateway, at, and keeps what its attempt spent, in att: it served. A
-// follower read served away from the leaseholder had a gateway→follower
-// round trip.
-func (m *Model) settleAttempt(pi partID, at sim.Time) {
-	if m.pathSink == nil {
-		return
+// the gateway, at, and keeps what its attempt spent, in att: it served.
+func (m *Model) settleAttempt(pi partID, at sim.Time) { m.closePartAt(pi, at) }
+
+// serveAttempt opens part pi's reply hop, now, as its replica sends the
+// reply: on CompGateway, or, for a follower read served by a replica
+// that is not the leaseholder as it serves, on CompGatewayFollower,
+// where the hop out goes too (a gateway→follower round trip). Deciding
+// as the replica serves, not as the reply arrives, keeps a lease moved
+// meanwhile from changing what the round trip was.
+func (m *Model) serveAttempt(pi partID) {
+	c := CompGateway
+	if p := m.parts.at(pi); m.pathSink != nil && (p.kind == partStaleRead || p.kind == partBounded || p.kind == partGlobalRead) &&
+		p.node != m.ranges[p.rng].Leaseholder {
+		pp := &p.path
+		pp.att[attemptSlot[CompGatewayFollower]] += pp.att[attemptSlot[CompGateway]]
+		pp.att[attemptSlot[CompGateway]] = 0
+		c = CompGatewayFollower
 	}
-	m.closePartAt(pi, at)
-	p := m.parts.at(pi)
-	pp := &p.path
-	if p.kind == partStaleRead || p.kind == partBounded || p.kind == partGlobalRead {
-		if p.node != m.ranges[p.rng].Leaseholder {
-			pp.att[attemptSlot[CompGatewayFollower]] += pp.att[attemptSlot[CompGateway]]
-			pp.att[attemptSlot[CompGateway]] = 0
-		}
-	}
+	m.onPart(pi, c)
 }
 
 // commitPath splits part pi's replication interval, which ends now with

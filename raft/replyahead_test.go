@@ -1,6 +1,7 @@
 package raft
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 
 	"github.com/regionsim/regionsim/raft/placement"
 	"github.com/regionsim/regionsim/sim"
+	"github.com/regionsim/regionsim/topology"
 )
 
 // TestReplyAheadWaitsForWhatTheReplyTeaches checks when a deciding
@@ -78,4 +80,30 @@ func TestReplyAheadOnlyBeforeTheDeadline(t *testing.T) {
 	assert.InDelta(t, cHop+zoneOW+svc+zoneOW+cHop, h.rec.lat[near][0], 1e-6)
 	ms := func(v float64) time.Duration { return time.Duration(v * float64(time.Millisecond)) }
 	assert.Equal(t, sim.At(2*time.Second+ms(cHop+zoneOW+svc)), reported[near], "reported as the reply leaves n1")
+}
+
+// TestFollowerRoundTripDecidedAsTheReplicaServes: a stale read from n4
+// is served by n1, the leaseholder then, and its lease moves to n2 while
+// the reply is on its way (the transfer starts at 10.040 s and commits
+// 2.8 ms later; the reply travels from 10.0335 to 10.0665 s). Its round
+// trip is the leaseholder's, CompGateway, whether the reply is handled
+// ahead or arrives as an event (a trace makes every message one): what
+// it was is decided as the replica serves, not as the reply arrives.
+func TestFollowerRoundTripDecidedAsTheReplicaServes(t *testing.T) {
+	for _, traced := range []bool{false, true} {
+		t.Run(fmt.Sprintf("traced=%v", traced), func(t *testing.T) {
+			h := newHarness(t, "crdb-demo", DefaultConfig())
+			h.m.SetTrafficMarks(0, time.Hour, sim.At(2*time.Hour))
+			if traced {
+				h.m.SetTracer(func(TraceEvent) {})
+			}
+			voters := layout([]topology.NodeID{n1, n2, n3}, nil, n1, false, "")
+			tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{voters}, Rows: 10})
+			h.atTime(10.040, func() { require.True(t, h.m.TransferLease(0, n2, "test")) })
+			tag := h.at(10, Request{Op: OpStaleRead, Table: tb, Gateway: n4})
+			h.latency(tag)
+			require.Equal(t, n2, h.m.ranges[0].Leaseholder, "the lease moved")
+			h.checkPath(tag, wantPath{d: map[Component]float64{CompClient: 2 * cHop, CompGateway: 66, CompEval: svc}, served: regionA, ack: -1})
+		})
+	}
 }

@@ -77,7 +77,9 @@ func (ev TraceEvent) String() string {
 
 // SetTracer makes the model call f with every event it handles, in
 // dispatch order (nil turns tracing off). Tracing costs one branch per
-// event when off.
+// event when off. Set it before the run: what an untraced run did
+// without events until then (replies handled ahead, replyAhead) is not
+// traced.
 func (m *Model) SetTracer(f func(TraceEvent)) {
 	m.tracer = f
 	if f != nil {

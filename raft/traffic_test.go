@@ -335,22 +335,28 @@ func TestMarkIn(t *testing.T) {
 }
 
 // TestMarkBeforeIsMarkInFromNow checks the cursor of markBefore against
-// markIn over a clock that only advances, with an end on a mark and off
-// one, and b before, at and after marks.
+// markIn over a clock that only advances: an end on a mark and off one, a
+// single mark (first = end), an interval longer than the span, marks set
+// again mid-run, and b before, at and after marks.
 func TestMarkBeforeIsMarkInFromNow(t *testing.T) {
 	s := func(v float64) sim.Time { return sim.Time(v * float64(time.Second)) }
-	for _, end := range []float64{15, 16} {
+	for _, c := range []struct{ first, every, end float64 }{{10, 2, 15}, {10, 2, 16}, {10, 2, 10}, {10, 30, 15}, {0.5, 0.25, 3}} {
+		first, end := c.first, c.end
 		m := &Model{eng: sim.NewEngine()}
 		assert.True(t, m.markBefore(s(1)), "no marks set: every span may be read")
-		m.SetTrafficMarks(s(10), 2*time.Second, s(end))
-		r := rand.New(rand.NewPCG(uint64(end), 1))
+		m.SetTrafficMarks(s(first), time.Duration(c.every*float64(time.Second)), s(end))
+		r := rand.New(rand.NewPCG(uint64(end*100+first), 1))
 		for now := 0.0; now < 20; now += r.Float64() * 0.7 {
 			m.eng.RunUntil(s(now))
-			for _, b := range []float64{now, now + 0.001, now + r.Float64()*3, float64(int(now) + 1), 10, 12, end, 100} {
+			if now > 12 && now < 12.7 {
+				// Marks set again, from a first mark in the past.
+				m.SetTrafficMarks(s(first), time.Duration(c.every*float64(time.Second)), s(end))
+			}
+			for _, b := range []float64{now, now + 0.001, now + r.Float64()*3, float64(int(now) + 1), first, first + c.every, end, 100} {
 				if b < now {
 					continue
 				}
-				require.Equal(t, m.markIn(s(now), s(b)), m.markBefore(s(b)), "end %v: [%v, %v)", end, now, b)
+				require.Equal(t, m.markIn(s(now), s(b)), m.markBefore(s(b)), "%+v: [%v, %v)", c, now, b)
 			}
 		}
 	}
