@@ -261,6 +261,14 @@ func (m *Model) closePartAt(pi partID, now sim.Time) {
 		return // a lease transfer: no request, no path
 	}
 	pp := &p.path
+	if now == pp.mark {
+		// Closed again at the instant it opened (a handler and the
+		// function it calls both close it): nothing to give, and what
+		// the full computation would do besides is clear the head and
+		// tail.
+		pp.head, pp.tail = 0, 0
+		return
+	}
 	rest := now.Sub(pp.mark)
 	h := min(pp.head, rest)
 	rest -= h

@@ -162,3 +162,26 @@ func TestPathTxnSlowestRangeDecides(t *testing.T) {
 	h.checkPath(tag, wantPath{d: map[Component]float64{
 		CompClient: 2 * cHop, CompGateway: 64, CompEval: svc, CompQuorum: 2 * zoneOW, CompFsync: fsyncMs}, served: regionC, ack: regionC})
 }
+
+// TestClosePartAgainAtItsInstant: a part's open interval closed again at
+// the instant it was opened gives nothing and drops the head and tail
+// set for it, as the full computation would (the quick return taken then
+// must not keep them for the next interval). The next 20 ms go to the
+// open component, none to the dropped head's or tail's.
+func TestClosePartAgainAtItsInstant(t *testing.T) {
+	h := newHarness(t, "crdb-demo", DefaultConfig())
+	require.NotNil(t, h.m.pathSink)
+	ms := func(v float64) sim.Time { return sim.Time(v * float64(time.Millisecond)) }
+	pi := h.m.newPart()
+	p := h.m.parts.at(pi)
+	p.req = 0
+	p.path.mark, p.path.cur = ms(10), CompEval
+	h.m.headPart(pi, CompRedirect, 5*time.Millisecond)
+	h.m.tailPart(pi, CompRetry, ms(10), 5*time.Millisecond)
+	h.m.closePartAt(pi, ms(10))
+	h.m.closePartAt(pi, ms(30))
+	assert.Equal(t, 20*time.Millisecond, p.path.att[attemptSlot[CompEval]])
+	w := h.m.partComps(&p.path)
+	assert.Zero(t, w[waitSlot[CompRedirect]], "no head left")
+	assert.Zero(t, w[waitSlot[CompRetry]], "no tail left")
+}
