@@ -349,9 +349,13 @@ func (m *Model) replyToGateway(pi partID) {
 // (finishAfter). It holds in a run without faults (nothing can drop the
 // reply or fail the gateway), trace, or bandwidth limits, when:
 //
-//   - no other event refers to the part (it has no acknowledgement or
-//     append still on its way) and it holds no latch (a latch's waiters
-//     would start when it is dropped);
+//   - the part holds no latch (a latch's waiters would start when it is
+//     dropped). A write's appends and acknowledgements still on their
+//     way find the part done, not current: for a committed proposal
+//     without faults both do the same, the follower's append and sync
+//     and its acknowledgement's bytes on the same link (appendArrived,
+//     staleAck), and no acknowledgement is read after the quorum
+//     (ackMatters);
 //   - it is the request's only pending part and decides it without
 //     starting another (not a uniqueness check, nor a locality-optimized
 //     probe that missed), and the request commit-waits for nothing and
@@ -372,7 +376,7 @@ func (m *Model) replyAhead(pi partID, at sim.Time) bool {
 		return false
 	}
 	p := m.parts.at(pi)
-	if p.inFlight != 0 || p.latch != 0 || p.failed {
+	if p.latch != 0 || p.failed {
 		return false
 	}
 	s := m.reqs.at(p.req)

@@ -107,3 +107,41 @@ func TestFollowerRoundTripDecidedAsTheReplicaServes(t *testing.T) {
 		})
 	}
 }
+
+// TestWriteReplyAheadChangesNothing: a ZONE write from n4 commits at n1
+// with n2's or n3's append (2.5 ms after its evaluation) and is reported
+// as its reply leaves n1, while the third voter's append and both
+// non-voters' are still on their way; they find the part done, and do
+// what they would have done for it current: the same traffic, the same
+// load on every node, as a traced run where the reply is an event.
+func TestWriteReplyAheadChangesNothing(t *testing.T) {
+	type out struct {
+		lat      float64
+		reported sim.Time
+		traffic  Traffic
+		load     []NodeLoad
+	}
+	run := func(traced bool) out {
+		h := newHarness(t, "crdb-demo", DefaultConfig())
+		h.m.SetTrafficMarks(0, time.Hour, sim.At(2*time.Hour))
+		if traced {
+			h.m.SetTracer(func(TraceEvent) {})
+		}
+		tb := h.table(TableDef{Name: "t", Locality: placement.LocalityRegionalByTable, Layouts: []placement.RangeLayout{zoneLayoutA}, Rows: 10})
+		tag := h.at(10, Request{Op: OpWrite, Table: tb, Gateway: n4})
+		var o out
+		h.rec.onComplete = func(int64, sim.Time, sim.Time, bool) { o.reported = h.e.Now() }
+		o.lat = h.latency(tag)
+		o.traffic, o.load = h.m.Traffic(), h.m.NodeLoad()
+		return o
+	}
+	ahead, traced := run(false), run(true)
+	zoneQuorum := zoneOW + fsyncMs + zoneOW
+	assert.InDelta(t, cHop+33+svc+zoneQuorum+33+cHop, ahead.lat, 1e-6)
+	ms := func(v float64) time.Duration { return time.Duration(v * float64(time.Millisecond)) }
+	assert.Equal(t, sim.At(10*time.Second+ms(cHop+33+svc+zoneQuorum)), ahead.reported, "reported as the reply leaves n1")
+	assert.Equal(t, sim.At(10*time.Second+ms(cHop+33+svc+zoneQuorum+33+cHop)), traced.reported, "traced: as the client's reply arrives, an event too")
+	assert.Equal(t, traced.lat, ahead.lat)
+	assert.Equal(t, traced.traffic, ahead.traffic)
+	assert.Equal(t, traced.load, ahead.load)
+}
