@@ -193,9 +193,10 @@ const (
 // AddFault schedules a fault. Call it before running the engine: a fault
 // added later works (the proposals already out are indexed when the first
 // fault creates the failover component), but the events before it ran
-// without the component's bookkeeping, and a reply already handled ahead
-// of its arrival (replyAhead) arrives even if the fault would have
-// dropped it or crashed its gateway first.
+// without the component's bookkeeping; a reply already handled ahead of
+// its arrival (replyAhead) arrives even if the fault would have dropped
+// it or crashed its gateway first, and the appends and acknowledgements
+// of a write finished so are already stale.
 func (m *Model) AddFault(f Fault) error {
 	if err := f.Validate(len(m.cluster.Nodes)); err != nil {
 		return err

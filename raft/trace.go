@@ -79,7 +79,7 @@ func (ev TraceEvent) String() string {
 // dispatch order (nil turns tracing off). Tracing costs one branch per
 // event when off. Set it before the run: what an untraced run did
 // without events until then (replies handled ahead, replyAhead) is not
-// traced.
+// traced, and a write finished so has its later appends traced as stale.
 func (m *Model) SetTracer(f func(TraceEvent)) {
 	m.tracer = f
 	if f != nil {
