@@ -366,7 +366,7 @@ func (m *Model) replyToGateway(pi partID) {
 //     (learnLease changes nothing: a cache's entry only moves to newer
 //     leases, and a lease's sequence number names its holder);
 //   - no traffic mark falls in [now, at): the client's reply bytes are
-//     counted now instead of at (markIn).
+//     counted now instead of at (markBefore).
 //
 // What differs is when the request and part slots become free, and the
 // order in which the sinks hear of completions, which they do not depend
