@@ -24,6 +24,11 @@ const slabMask = 1<<slabShift - 1
 // directory is 64 KB a slab.
 const slabMaxChunks = 1 << 13
 
+// MaxInFlight is the most requests, and the most parts, a model holds in
+// flight at once (its slabs' capacity): past it a run stops with a
+// CapacityError.
+const MaxInFlight = slabMaxChunks << slabShift
+
 // slabHeapChunks is how many chunks a slab kept off the heap (mapOut)
 // still allocates on the heap before it maps the rest: a mapping is
 // faulted in page by page each time, where the heap reuses what the last
@@ -102,7 +107,7 @@ func (s *slab[I, T]) add() I {
 	i := s.n
 	if int32(i>>slabShift) == s.nChunks {
 		if s.nChunks == slabMaxChunks {
-			panic(CapacityError{What: slabHolds[T](), Most: slabMaxChunks << slabShift})
+			panic(CapacityError{What: slabHolds[T](), Most: MaxInFlight})
 		}
 		s.chunks[s.nChunks] = s.newChunk()
 		s.nChunks++

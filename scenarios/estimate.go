@@ -138,6 +138,9 @@ func (e Estimate) Check(b Budget) error {
 	switch {
 	case b.MaxMemory > 0 && e.MemoryBytes > float64(b.MaxMemory):
 		return &Error{Field: "budget", Err: fmt.Errorf("the run could need up to %.0f MiB, over --max-memory %d MiB (estimate: %s); shorten the faults, lower the rates or the client timeout, or raise --max-memory", e.MemoryBytes/(1<<20), b.MaxMemory>>20, e)}
+	case e.PeakInFlight > raft.MaxInFlight:
+		// Whatever the memory allowed: the model's slabs hold no more.
+		return &Error{Field: "budget", Err: fmt.Errorf("the run could hold up to %.3g requests in flight at once, more than the %d the model holds (estimate: %s); lower the rates or the client timeout, which bounds how long a request queues", e.PeakInFlight, raft.MaxInFlight, e)}
 	case b.MaxEvents > 0 && e.RunEvents > float64(b.MaxEvents):
 		return &Error{Field: "budget", Err: fmt.Errorf("the largest run would take about %.3g events, over --max-events %d, which limits each run (estimate of them all: %s); shorten it, lower the rates, or raise --max-events", e.RunEvents, b.MaxEvents, e)}
 	case b.MaxEvents > 0 && e.RunEvents == 0 && e.Events > float64(b.MaxEvents):

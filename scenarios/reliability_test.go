@@ -137,6 +137,24 @@ func TestCapacityBecomesABudgetStop(t *testing.T) {
 	assert.Contains(t, err.Error(), `scenario "p" stopped: more than 8 parts in flight at once`)
 }
 
+// TestEstimateKnowsTheModelsCapacity: a run estimated to hold more
+// requests in flight than the model can (raft.MaxInFlight) is refused
+// before it starts, whatever its memory budget: here 2 M requests/s that
+// a zone outage and a 10 s client timeout keep waiting.
+func TestEstimateKnowsTheModelsCapacity(t *testing.T) {
+	s, err := Parse([]byte("duration: 10s\ncockroach: {client_timeout: 10s}\ntables: [{name: t}]\n"+
+		"workload: [{region: us-east1, rate: 2000000, table: t}]\nfaults: [{at: 5s, kind: zone, target: us-east1-b, for: 1s}]\n"), "huge.yaml")
+	require.NoError(t, err)
+	est, err := s.Estimate()
+	require.NoError(t, err)
+	require.Greater(t, est.PeakInFlight, float64(raft.MaxInFlight))
+	err = est.Check(Budget{})
+	require.ErrorIs(t, err, ErrInvalid)
+	assert.Contains(t, err.Error(), "more than the 8388608 the model holds")
+	est.PeakInFlight = raft.MaxInFlight
+	assert.NoError(t, est.Check(Budget{}), "at the most it holds")
+}
+
 // TestRunReturnsMappedState: a run keeps its requests' state and its
 // event queue off the heap while it goes (where the system maps memory)
 // once they are large — here, default at 20 times its rates on one vCPU
