@@ -307,22 +307,10 @@ func (e *Engine) ReserveSeq() uint64 {
 // event queued when the number was taken would have. seq must be such a
 // number, used once.
 func (e *Engine) ScheduleReserved(at Time, seq uint64, h HandlerID, kind Kind, arg int64) {
-	if at < e.now {
-		panic(fmt.Sprintf("sim: event scheduled at %v, before now (%v)", at, e.now))
-	}
-	if int(h) >= len(e.handlers) || seq == 0 || seq > e.seq {
+	if seq == 0 || seq > e.seq {
 		panic(fmt.Sprintf("sim: ScheduleReserved for handler %d with number %d (taken: %d)", h, seq, e.seq))
 	}
-	e.pending++
-	x := entry{at: at, seq: seq, arg: arg, meta: uint64(h)<<40 | uint64(kind)<<32}
-	switch {
-	case at < e.horizon:
-		e.heap = e.pushHeap(e.heap, inNear, x)
-	case at-e.rungBase < rungSpan:
-		e.pushRung(x)
-	default:
-		e.far = e.pushHeap(e.far, inFar, x)
-	}
+	e.pushSeq(at, seq, h, kind, arg, -1)
 }
 
 // Stop makes the current Run or RunUntil return after the event being
@@ -361,16 +349,24 @@ func (e *Engine) dispatch() {
 	e.handlers[top.meta>>40].Handle(&e.cur)
 }
 
+// push queues an event under the next sequence number.
 func (e *Engine) push(at Time, h HandlerID, kind Kind, arg int64, slot int32) {
+	e.seq++
+	e.pushSeq(at, e.seq, h, kind, arg, slot)
+}
+
+// pushSeq queues an event under sequence number seq, in the tier its
+// instant falls in: the near heap before the horizon, the rung within its
+// span, else the far heap.
+func (e *Engine) pushSeq(at Time, seq uint64, h HandlerID, kind Kind, arg int64, slot int32) {
 	if at < e.now {
 		panic(fmt.Sprintf("sim: event scheduled at %v, before now (%v)", at, e.now))
 	}
 	if int(h) >= len(e.handlers) {
 		panic(fmt.Sprintf("sim: event for unregistered handler %d", h))
 	}
-	e.seq++
 	e.pending++
-	x := entry{at: at, seq: e.seq, arg: arg, meta: uint64(h)<<40 | uint64(kind)<<32 | uint64(uint32(slot+1))}
+	x := entry{at: at, seq: seq, arg: arg, meta: uint64(h)<<40 | uint64(kind)<<32 | uint64(uint32(slot+1))}
 	switch {
 	case at < e.horizon:
 		e.heap = e.pushHeap(e.heap, inNear, x)
