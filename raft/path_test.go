@@ -32,8 +32,12 @@ func checkPathSum(tag int64, p Path, start, end sim.Time) {
 	}
 }
 
-// ms returns d in milliseconds.
+// msOf returns d in milliseconds.
 func msOf(d time.Duration) float64 { return d.Seconds() * 1000 }
+
+// msDur returns v milliseconds as a Duration (the hand-computed figures
+// are in milliseconds).
+func msDur(v float64) time.Duration { return time.Duration(v * float64(time.Millisecond)) }
 
 // wantPath is a hand-computed critical path: milliseconds per component
 // (the others 0), and the served and acknowledging regions.
@@ -171,7 +175,7 @@ func TestPathTxnSlowestRangeDecides(t *testing.T) {
 func TestClosePartAgainAtItsInstant(t *testing.T) {
 	h := newHarness(t, "crdb-demo", DefaultConfig())
 	require.NotNil(t, h.m.pathSink)
-	ms := func(v float64) sim.Time { return sim.Time(v * float64(time.Millisecond)) }
+	ms := func(v float64) sim.Time { return sim.At(msDur(v)) }
 	pi := h.m.newPart()
 	p := h.m.parts.at(pi)
 	p.req = 0

@@ -75,7 +75,7 @@ func TestCPUQueueMatchesErlangC(t *testing.T) {
 // next one, which every append until it starts shares.
 func TestGroupCommit(t *testing.T) {
 	h := newHarness(t, "crdb-demo", DefaultConfig())
-	ms := func(f float64) sim.Time { return sim.At(time.Duration(f * float64(time.Millisecond))) }
+	ms := func(f float64) sim.Time { return sim.At(msDur(f)) }
 	// at (ms) -> durable (ms)
 	cases := []struct{ at, durable float64 }{
 		{10.0, 10.5}, // idle disk: a sync of its own [10, 10.5)

@@ -50,9 +50,8 @@ func TestReplyAheadWaitsForWhatTheReplyTeaches(t *testing.T) {
 	assert.InDelta(t, want, h.latency(knows), 1e-6)
 	assert.Equal(t, before, mid, "the cache learns nothing while the reply is on its way")
 	assert.Equal(t, cachedLease{lh: n1, seq: r.leaseSeq}, r.cachedLease(n4), "and learns the lease when it arrives")
-	ms := func(v float64) time.Duration { return time.Duration(v * float64(time.Millisecond)) }
-	assert.Equal(t, sim.At(30*time.Second+ms(cHop+33+svc+33)), reported[learns], "reported at the reply's arrival")
-	assert.Equal(t, sim.At(40*time.Second+ms(cHop+33+svc)), reported[knows], "reported as the reply leaves n1")
+	assert.Equal(t, sim.At(30*time.Second+msDur(cHop+33+svc+33)), reported[learns], "reported at the reply's arrival")
+	assert.Equal(t, sim.At(40*time.Second+msDur(cHop+33+svc)), reported[knows], "reported as the reply leaves n1")
 }
 
 // TestReplyAheadOnlyBeforeTheDeadline checks that a reply due after its
@@ -78,8 +77,7 @@ func TestReplyAheadOnlyBeforeTheDeadline(t *testing.T) {
 	require.Len(t, h.rec.lat[near], 1)
 	assert.Equal(t, OK, h.rec.outcome[near])
 	assert.InDelta(t, cHop+zoneOW+svc+zoneOW+cHop, h.rec.lat[near][0], 1e-6)
-	ms := func(v float64) time.Duration { return time.Duration(v * float64(time.Millisecond)) }
-	assert.Equal(t, sim.At(2*time.Second+ms(cHop+zoneOW+svc)), reported[near], "reported as the reply leaves n1")
+	assert.Equal(t, sim.At(2*time.Second+msDur(cHop+zoneOW+svc)), reported[near], "reported as the reply leaves n1")
 }
 
 // TestFollowerRoundTripDecidedAsTheReplicaServes: a stale read from n4
@@ -138,9 +136,8 @@ func TestWriteReplyAheadChangesNothing(t *testing.T) {
 	ahead, traced := run(false), run(true)
 	zoneQuorum := zoneOW + fsyncMs + zoneOW
 	assert.InDelta(t, cHop+33+svc+zoneQuorum+33+cHop, ahead.lat, 1e-6)
-	ms := func(v float64) time.Duration { return time.Duration(v * float64(time.Millisecond)) }
-	assert.Equal(t, sim.At(10*time.Second+ms(cHop+33+svc+zoneQuorum)), ahead.reported, "reported as the reply leaves n1")
-	assert.Equal(t, sim.At(10*time.Second+ms(cHop+33+svc+zoneQuorum+33+cHop)), traced.reported, "traced: as the client's reply arrives, an event too")
+	assert.Equal(t, sim.At(10*time.Second+msDur(cHop+33+svc+zoneQuorum)), ahead.reported, "reported as the reply leaves n1")
+	assert.Equal(t, sim.At(10*time.Second+msDur(cHop+33+svc+zoneQuorum+33+cHop)), traced.reported, "traced: as the client's reply arrives, an event too")
 	assert.Equal(t, traced.lat, ahead.lat)
 	assert.Equal(t, traced.traffic, ahead.traffic)
 	assert.Equal(t, traced.load, ahead.load)
