@@ -41,13 +41,16 @@ type sideTransport struct {
 	// lazy is set while the mode is lazy.
 	lazy bool
 	// pub[to*n+from] is the publication time of the latest update node to
-	// has received from node from (message mode; set for every link when
-	// the mode switches).
+	// has received from node from (message mode: allocated, and set for
+	// every link, when the mode switches; nil while lazy).
 	pub []sim.Time
-	// got[to*n+from] is, in lazy mode, the latest tick of node from known
-	// to have reached node to (-1: none), as of the last lazyPub; res the
-	// latest tick up to which every tick's fate on the link is known (all
-	// arrived, or were dropped), kept where faults are (lazyPubOf).
+	// got[to*n+from] is, in lazy mode, one more than the latest tick of
+	// node from known to have reached node to (0: none), as of the last
+	// lazyPub; res one more than the latest tick up to which every tick's
+	// fate on the link is known (all arrived, or were dropped), kept where
+	// faults are (lazyPubOf). Offset by one so that a new model's arrays
+	// need no pass to set them: a link no read asks about is never
+	// touched, and an array of 81 nodes' 6,561 links is 52 KB.
 	got, res []int64
 	// sf is the fault schedule as the lazy mode reads it (faults).
 	sf []sideFault
@@ -82,7 +85,7 @@ func newSideTransport(m *Model, seed uint64) *sideTransport {
 	z := len(m.cluster.Zones)
 	st := &sideTransport{
 		m: m, lazy: m.links == nil,
-		pub: make([]sim.Time, n*n), got: make([]int64, n*n), res: make([]int64, n*n),
+		got: make([]int64, n*n), res: make([]int64, n*n),
 		phase: make([]sim.Time, n), ticks: make([]int64, n),
 		zoneMsgs: make([]uint64, n*z),
 		key:      sim.NewRand(seed, sim.StreamID("raft/sidetransport/delay", 0)).Uint64(),
@@ -90,15 +93,17 @@ func newSideTransport(m *Model, seed uint64) *sideTransport {
 	}
 	st.rnd = rand.New(st.src)
 	st.id = m.eng.Register(st)
-	for i := range st.got {
-		st.got[i], st.res[i] = -1, -1
+	if !st.lazy {
+		st.pub = make([]sim.Time, n*n)
+	}
+	// A tick of from goes to every node of each zone but itself.
+	zoneNodes := make([]uint64, z)
+	for i := range m.cluster.Nodes {
+		zoneNodes[m.cluster.Nodes[i].Zone]++
 	}
 	for from := range n {
-		for to := range n {
-			if to != from {
-				st.zoneMsgs[from*z+m.cluster.Nodes[to].Zone]++
-			}
-		}
+		copy(st.zoneMsgs[from*z:(from+1)*z], zoneNodes)
+		st.zoneMsgs[from*z+m.cluster.Nodes[from].Zone]--
 	}
 	phases := sim.NewRand(seed, sim.StreamID("raft/sidetransport", 0))
 	for i := range n {
@@ -361,7 +366,7 @@ func (st *sideTransport) lazyPub(from, to topology.NodeID) sim.Time {
 func (st *sideTransport) lazyPubOf(from, to topology.NodeID, ticks int64) sim.Time {
 	i := int(to)*len(st.m.cluster.Nodes) + int(from)
 	now := st.m.eng.Now()
-	got := st.got[i]
+	got := st.got[i] - 1
 	if got+1 < ticks {
 		if st.quiet(st.tickTime(from, got+1), now) {
 			for k := ticks - 1; k > got; k-- {
@@ -371,7 +376,7 @@ func (st *sideTransport) lazyPubOf(from, to topology.NodeID, ticks int64) sim.Ti
 				}
 			}
 		} else {
-			r := max(st.res[i], got)
+			r := max(st.res[i]-1, got)
 			for k := r + 1; k < ticks; k++ {
 				t := st.tickTime(from, k)
 				a := t.Add(st.delay(from, to, k))
@@ -383,7 +388,7 @@ func (st *sideTransport) lazyPubOf(from, to topology.NodeID, ticks int64) sim.Ti
 					got = k
 				}
 			}
-			st.res[i] = r
+			st.res[i] = r + 1
 			for k := ticks - 1; k > max(r, got); k-- {
 				t := st.tickTime(from, k)
 				if a := t.Add(st.delay(from, to, k)); a <= now && st.delivered(from, to, k, t, a) {
@@ -392,7 +397,7 @@ func (st *sideTransport) lazyPubOf(from, to topology.NodeID, ticks int64) sim.Ti
 				}
 			}
 		}
-		st.got[i] = got
+		st.got[i] = got + 1
 	}
 	if got < 0 {
 		return 0
@@ -412,6 +417,7 @@ func (st *sideTransport) toMessages() {
 	st.settle(true)
 	m := st.m
 	n := len(m.cluster.Nodes)
+	st.pub = make([]sim.Time, n*n)
 	for to := range n {
 		for from := range n {
 			if from == to {
@@ -420,7 +426,7 @@ func (st *sideTransport) toMessages() {
 			f, t := topology.NodeID(from), topology.NodeID(to)
 			i := to*n + from
 			st.pub[i] = st.lazyPubOf(f, t, st.ticks[from])
-			for k := st.got[i] + 1; k < st.ticks[from]; k++ {
+			for k := st.got[i]; k < st.ticks[from]; k++ { // got[i]: the tick after the latest arrived
 				tk := st.tickTime(f, k)
 				if a := tk.Add(st.delay(f, t, k)); a > m.eng.Now() && st.upAt(f, tk, k == 0) {
 					m.eng.Schedule(a, st.id, kSideUpdate, sideArg(k, f, t))

@@ -148,7 +148,8 @@ func lazyMatchesMessages(t *testing.T, iv time.Duration, faults bool) {
 				require.Equal(t, want, switched.closed.received(f, tt), "%v: %v -> %v at %v (switched)", name, f, tt, at)
 				// Tick k arrived while tick k−1 has not: the answer is k
 				// all the same.
-				if k := lazy.closed.got[to*n+from]; k > 0 && lazy.closed.tickTime(f, k-1).Add(lazy.closed.delay(f, tt, k-1)) > at {
+				// (got holds the latest tick arrived plus one.)
+				if k := lazy.closed.got[to*n+from] - 1; k > 0 && lazy.closed.tickTime(f, k-1).Add(lazy.closed.delay(f, tt, k-1)) > at {
 					overtaken++
 				}
 			}

@@ -39,33 +39,28 @@ type Model struct {
 	cluster  *topology.Cluster
 	settings Settings
 	bound    Bound
-	// link[a*n+b] is the chosen value of the RTT of the link from node a
-	// to node b; service, fsync and clientRTT those of the node-local and
-	// same-zone distributions.
-	link                      []time.Duration
+	// byClass[k] is the chosen value of the RTT of link class k
+	// (topology.LatencyModel.LinkClass: a node and itself, a zone, two
+	// zones of a region, a pair of regions); service, fsync and clientRTT
+	// those of the node-local and same-zone distributions.
+	byClass                   []time.Duration
 	service, fsync, clientRTT time.Duration
 }
 
 // NewModel returns the closed form of cluster c under settings s, each
-// latency distribution taken at bound b. O(nodes²), each link class's
-// value computed once (a value is a closed form of a few hundred
-// nanoseconds at most; a cache keyed by distribution cost more than it
-// saved: hashing the distribution).
+// latency distribution taken at bound b: each link class's value computed
+// once (a value is a closed form of a few hundred nanoseconds at most; a
+// cache keyed by distribution cost more than it saved: hashing the
+// distribution). A pair of nodes finds its value through its class (link),
+// the cluster's table: a table of node pairs here cost O(nodes²) for each
+// of a run's three models, 157 KB at 81 nodes (issue #16: cost linear in
+// nodes).
 func NewModel(c *topology.Cluster, s Settings, b Bound) *Model {
 	m := &Model{cluster: c, settings: s, bound: b}
-	n := len(c.Nodes)
-	m.link = make([]time.Duration, n*n)
-	// One value per link class (a node and itself, a zone, two zones of a
-	// region, a pair of regions), then each node pair's from its class.
 	classes := c.Latency.LinkClasses()
-	byClass := make([]time.Duration, len(classes))
+	m.byClass = make([]time.Duration, len(classes))
 	for i, d := range classes {
-		byClass[i] = b.value(d)
-	}
-	for a := range n {
-		for bb := range n {
-			m.link[a*n+bb] = byClass[c.Latency.LinkClass(topology.NodeID(a), topology.NodeID(bb))]
-		}
+		m.byClass[i] = b.value(d)
 	}
 	m.service = b.value(c.Latency.Service())
 	m.fsync = b.value(c.Latency.Fsync())
@@ -128,16 +123,17 @@ func p90(d topology.Dist) time.Duration {
 // the nanosecond — raft's Model.pairHalf. On an asymmetric RTT matrix (the
 // aws-based presets' from→to medians differ by up to a millisecond) the
 // initiator's row is the one used. 0 from a node to itself.
-func (m *Model) half(a, b topology.NodeID) time.Duration {
-	return m.link[int(a)*len(m.cluster.Nodes)+int(b)] / 2
+func (m *Model) half(a, b topology.NodeID) time.Duration { return m.link(a, b) / 2 }
+
+// link is the chosen value of the RTT of the link from node a to node b.
+func (m *Model) link(a, b topology.NodeID) time.Duration {
+	return m.byClass[m.cluster.Latency.LinkClass(a, b)]
 }
 
 // oneWay is the delay of a message no reply answers (a closed-timestamp
 // publication): half the RTT of the link from a to b (raft's
 // Model.oneWay).
-func (m *Model) oneWay(a, b topology.NodeID) time.Duration {
-	return m.link[int(a)*len(m.cluster.Nodes)+int(b)] / 2
-}
+func (m *Model) oneWay(a, b topology.NodeID) time.Duration { return m.link(a, b) / 2 }
 
 // RTT is a round trip that node a starts to node b: two one-way delays.
 func (m *Model) RTT(a, b topology.NodeID) time.Duration { return 2 * m.half(a, b) }

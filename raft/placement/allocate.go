@@ -316,8 +316,9 @@ type prepared struct {
 	used               []bool
 	replicasIn         []int // voters and non-voters per region
 	votersIn           []int
-	// div[i*len(c.Nodes)+j] is topology.DiversityScore of nodes i and j.
-	div []float64
+	// div is topology.DiversityScore of every pair of zones, shared by
+	// the partitions of a table (nil: scored per pair of nodes).
+	div *zoneDiversity
 	// spread[i] is the diversity node i would add as the next replica:
 	// the sum of its scores against the replicas chosen so far, in the
 	// order they were chosen (allocate).
@@ -326,9 +327,10 @@ type prepared struct {
 	// replica constraint, fills a voter constraint), computed once a pick
 	// for the regions rather than once for each of their nodes.
 	regionOK, regionNec, regionVoterNec []bool
-	// nodeRegion[i] is node i's region: a pick reads it for every node,
-	// from 8 bytes a node rather than topology.Node's hundred.
-	nodeRegion []int
+	// nodeRegion[i] and nodeZone[i] are node i's region and zone: a pick
+	// reads them for every node, from 8 bytes a node rather than
+	// topology.Node's hundred.
+	nodeRegion, nodeZone []int
 }
 
 // prepare checks spec against c and binds its constraints: the part of
@@ -349,9 +351,9 @@ func prepare(c *topology.Cluster, spec Spec) (*prepared, error) {
 		used: make([]bool, len(c.Nodes)), replicasIn: make([]int, len(c.Regions)), votersIn: make([]int, len(c.Regions)),
 		spread: make([]float64, len(c.Nodes)), regionOK: make([]bool, len(c.Regions)),
 		regionNec: make([]bool, len(c.Regions)), regionVoterNec: make([]bool, len(c.Regions)),
-		nodeRegion: make([]int, len(c.Nodes))}
+		nodeRegion: make([]int, len(c.Nodes)), nodeZone: make([]int, len(c.Nodes))}
 	for i := range c.Nodes {
-		p.nodeRegion[i] = c.Nodes[i].Region
+		p.nodeRegion[i], p.nodeZone[i] = c.Nodes[i].Region, c.Nodes[i].Zone
 	}
 	if spec.Home != "" {
 		if p.home = c.RegionIndex(spec.Home); p.home < 0 {
@@ -372,14 +374,22 @@ func prepare(c *topology.Cluster, spec Spec) (*prepared, error) {
 	return p, nil
 }
 
-// diversityTable returns the diversity of every pair of nodes of c
-// (prepared.div), for specs that allocate many ranges: O(nodes²), computed
-// once for a table's partitions (PlaceTableInto).
-func diversityTable(c *topology.Cluster) []float64 {
-	n := len(c.Nodes)
-	div := make([]float64, n*n)
-	// A node's locality is its zone's: score each pair of zones once, then
-	// each pair of nodes from its zones'.
+// zoneDiversity is topology.DiversityScore of every pair of zones of a
+// cluster: a node's locality is its zone's, so the score of two nodes is
+// their zones'. score[a*zones+b] is the score of zones a and b (0 for a
+// zone without nodes, which no node reads).
+type zoneDiversity struct {
+	zones int
+	score []float64
+}
+
+// diversityTable returns the diversity of every pair of zones of c
+// (prepared.div), for specs that allocate many ranges: O(zones²),
+// computed once for a table's partitions (PlaceTableInto). A table of
+// node pairs cost O(nodes²) memory for each table of each run, 52 KB a
+// table at 81 nodes, for the same scores (issue #16: cost linear in
+// nodes).
+func diversityTable(c *topology.Cluster) *zoneDiversity {
 	nz := len(c.Zones)
 	first := make([]int, nz) // a node of each zone
 	for i := range first {
@@ -390,27 +400,21 @@ func diversityTable(c *topology.Cluster) []float64 {
 			first[z] = i
 		}
 	}
-	zdiv := make([]float64, nz*nz)
+	d := &zoneDiversity{zones: nz, score: make([]float64, nz*nz)}
 	for a, na := range first {
 		for b, nb := range first {
 			if na >= 0 && nb >= 0 {
-				zdiv[a*nz+b] = topology.DiversityScore(c.Nodes[na].Locality, c.Nodes[nb].Locality)
+				d.score[a*nz+b] = topology.DiversityScore(c.Nodes[na].Locality, c.Nodes[nb].Locality)
 			}
 		}
 	}
-	for i := range c.Nodes {
-		row := zdiv[c.Nodes[i].Zone*nz:]
-		for j := range c.Nodes {
-			div[i*n+j] = row[c.Nodes[j].Zone]
-		}
-	}
-	return div
+	return d
 }
 
 // diversity returns topology.DiversityScore of nodes i and j.
 func (p *prepared) diversity(c *topology.Cluster, i int, j topology.NodeID) float64 {
 	if p.div != nil {
-		return p.div[i*len(c.Nodes)+int(j)]
+		return p.div.score[p.nodeZone[i]*p.div.zones+p.nodeZone[j]]
 	}
 	return topology.DiversityScore(c.Nodes[i].Locality, c.Nodes[j].Locality)
 }
@@ -468,11 +472,12 @@ func (p *prepared) allocate(c *topology.Cluster, r *rand.Rand, load *Load) (Layo
 		}
 		if best >= 0 {
 			if p.div != nil {
-				// The score is symmetric: best's row holds every node's
-				// score against it, contiguous.
-				row := p.div[int(best)*len(spread):][:len(spread)]
-				for i := range spread {
-					spread[i] += row[i]
+				// The score is symmetric: the row of best's zone holds
+				// every zone's score against it.
+				nz := p.div.zones
+				row := p.div.score[p.nodeZone[best]*nz:][:nz]
+				for i, z := range p.nodeZone {
+					spread[i] += row[z]
 				}
 			} else {
 				for i := range spread {

@@ -94,7 +94,7 @@ func PlaceTableInto(buf []RangeLayout, c *topology.Cluster, db Database, t Table
 		total += n
 	}
 	out := slices.Grow(buf[:0], total)
-	var div []float64 // diversityTable, shared by the partitions
+	var div *zoneDiversity // diversityTable, shared by the partitions
 	for i, part := range partitions {
 		home := t.HomeRegion
 		if loc == LocalityRegionalByRow {
