@@ -36,7 +36,9 @@ type presetMeta struct {
 	defaults                  []string
 }
 
-var presetMetas = []presetMeta{
+var presetMetas = presetMetasArray[:]
+
+var presetMetasArray = [...]presetMeta{
 	{
 		name:        "aws",
 		description: "AWS, 33 regions: cloudping.co 1-year p50 and p90 (TCP connect to a DynamoDB endpoint)",
@@ -75,37 +77,41 @@ var presetMetas = []presetMeta{
 	},
 }
 
-var presetCache struct {
+// presetCache holds each embedded preset, parsed the first time it is
+// asked for (presetCache[i] is presetMetas[i]'s): a run reads one preset,
+// and parsing all six on first use (the aws preset alone is 240 KB of CSV)
+// was about 4 % of a users-by-city run's instructions and an eighth of its
+// page faults.
+var presetCache [len(presetMetasArray)]struct {
 	once sync.Once
-	m    map[string]*Matrix
+	m    *Matrix
 	err  error
 }
 
-// loadPresets parses every embedded preset once. A failure is a build
-// defect (the files are generated and tested), reported to every caller.
-func loadPresets() (map[string]*Matrix, error) {
-	presetCache.once.Do(func() {
-		presetCache.m = make(map[string]*Matrix, len(presetMetas))
-		for _, p := range presetMetas {
-			b, err := fs.ReadFile(presetFS, "presets/"+p.name+".csv")
-			if err != nil {
-				presetCache.err = fmt.Errorf("topology: preset %q: %w", p.name, err)
-				return
-			}
-			m, err := ParseCSV(bytes.NewReader(b), p.name)
-			if err != nil {
-				presetCache.err = err
-				return
-			}
-			m.defaults = slices.Clone(p.defaults)
-			if _, err := m.Select(p.defaults); err != nil {
-				presetCache.err = fmt.Errorf("topology: preset %q: default regions: %w", p.name, err)
-				return
-			}
-			presetCache.m[p.name] = m
+// loadPreset parses embedded preset i once. A failure is a build defect
+// (the files are generated and tested), reported to every caller.
+func loadPreset(i int) (*Matrix, error) {
+	c := &presetCache[i]
+	c.once.Do(func() {
+		p := presetMetas[i]
+		b, err := fs.ReadFile(presetFS, "presets/"+p.name+".csv")
+		if err != nil {
+			c.err = fmt.Errorf("topology: preset %q: %w", p.name, err)
+			return
 		}
+		m, err := ParseCSV(bytes.NewReader(b), p.name)
+		if err != nil {
+			c.err = err
+			return
+		}
+		m.defaults = slices.Clone(p.defaults)
+		if _, err := m.Select(p.defaults); err != nil {
+			c.err = fmt.Errorf("topology: preset %q: default regions: %w", p.name, err)
+			return
+		}
+		c.m = m
 	})
-	return presetCache.m, presetCache.err
+	return c.m, c.err
 }
 
 // PresetNames returns the names of the built-in presets, sorted.
@@ -120,13 +126,12 @@ func PresetNames() []string {
 
 // Presets describes the built-in RTT presets, sorted by name.
 func Presets() []PresetInfo {
-	ms, err := loadPresets()
-	if err != nil {
-		panic(err) // the embedded files are part of the build
-	}
 	var out []PresetInfo
-	for _, p := range presetMetas {
-		m := ms[p.name]
+	for i, p := range presetMetas {
+		m, err := loadPreset(i)
+		if err != nil {
+			panic(err) // the embedded files are part of the build
+		}
 		out = append(out, PresetInfo{
 			Name: p.name, Description: p.description, Source: p.source,
 			Regions: m.Regions(), Default: slices.Clone(p.defaults), Tail: m.tailName(),
@@ -139,12 +144,10 @@ func Presets() []PresetInfo {
 // LoadPreset returns the matrix of a built-in preset, or an error wrapping
 // ErrUnknownPreset. The matrix is shared and immutable.
 func LoadPreset(name string) (*Matrix, error) {
-	ms, err := loadPresets()
-	if err != nil {
-		return nil, err
-	}
-	if m, ok := ms[name]; ok {
-		return m, nil
+	for i, p := range presetMetas {
+		if p.name == name {
+			return loadPreset(i)
+		}
 	}
 	return nil, fmt.Errorf("topology: rtt: %w %q (presets: %s)", ErrUnknownPreset, name, strings.Join(PresetNames(), ", "))
 }
