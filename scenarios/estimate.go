@@ -90,8 +90,9 @@ const (
 	estCountBytes     = 8
 	estHistogramBytes = 24 << 10 // a latency histogram spanning 100 µs to minutes at 0.5 % (1,330 buckets, grown by doubling)
 	// estSideTransportBytes is the side transport's state per ordered
-	// node pair: the latest publication received, and the lazy mode's
-	// latest tick found and fate resolved (raft/closedts.go).
+	// node pair: the lazy mode's latest tick found and fate resolved, and
+	// the latest publication received, which only message mode (a trace,
+	// bandwidth limits) allocates: an upper bound (raft/closedts.go).
 	estSideTransportBytes = 3 * 8
 	estEventBytes         = 40  // a queued event and its timer slot
 	estWaitingEvents      = 10  // events per second of a request waiting out a fault (retries, backoff, RPC errors)
