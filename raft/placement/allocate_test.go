@@ -557,3 +557,27 @@ func TestNonVotersSpreadAmongAllReplicas(t *testing.T) {
 		}
 	}
 }
+
+// TestZoneDiversityIsEveryPairsScore: the table a table's ranges share
+// scores pairs of zones (diversityTable), and a pair of nodes reads its
+// zones' cell; it must be topology.DiversityScore of the two nodes, for
+// every ordered pair, a node with itself included, on even and uneven
+// clusters (zones of one node, of several, regions of one zone).
+func TestZoneDiversityIsEveryPairsScore(t *testing.T) {
+	clusters := []*topology.Cluster{
+		newCluster(t, []string{regA, regB, regC}, 3, 1),
+		newCluster(t, []string{regA, regB}, 2, 3),
+		newUneven(t, []string{regA, regB, regC}, []int{1, 3, 2}, []int{4}, []int{1, 1}),
+	}
+	for ci, c := range clusters {
+		p, err := prepare(c, Spec{NumReplicas: 3, NumVoters: 3})
+		require.NoError(t, err)
+		p.div = diversityTable(c)
+		for i := range c.Nodes {
+			for j := range c.Nodes {
+				want := topology.DiversityScore(c.Nodes[i].Locality, c.Nodes[j].Locality)
+				require.Equal(t, want, p.diversity(c, i, topology.NodeID(j)), "cluster %d: n%d, n%d", ci, i, j)
+			}
+		}
+	}
+}
