@@ -380,7 +380,10 @@ func (m *Model) replyAhead(pi partID, at sim.Time) bool {
 		return false
 	}
 	s := m.reqs.at(p.req)
-	if s.done || s.pending != 1 || s.lockID != 0 || max(s.commitTS, p.writeTS) > at {
+	if s.done || s.phase == phaseLOSRemote && !p.hit {
+		return m.replyAheadDecidesNothing(p, s, at)
+	}
+	if s.pending != 1 || s.lockID != 0 || max(s.commitTS, p.writeTS) > at {
 		return false
 	}
 	switch s.phase {
@@ -402,12 +405,43 @@ func (m *Model) replyAhead(pi partID, at sim.Time) bool {
 	return !m.markBefore(at)
 }
 
+// replyAheadDecidesNothing is replyAhead for a reply that decides
+// nothing, whenever it arrives: one for a request already done (it only
+// frees its part), or a remote probe of a locality-optimized search that
+// misses (it frees its part and counts it off; the probe that finds the
+// row decides, whichever arrives first, and the remote phase reads no
+// count of parts pending). A probe is a read: it carries no write
+// timestamp, and a read timestamp it sets is overwritten by the deciding
+// reply's. Its arrival changes nothing another event reads before it,
+// when:
+//
+//   - it teaches the gateway's cache no newer lease (learnLease, which a
+//     reply for a request not yet done calls);
+//   - the request is done, or its deadline comes after at: a request cut
+//     short attributes its path to its first part still out (cutShort).
+//
+// Nothing is counted at its arrival (no client reply), so traffic marks do
+// not matter. Such replies were most of the reply events of a 9-region
+// run: a search that misses locally probes eight partitions, and the
+// reply that finds the row waited for the others to be counted off.
+func (m *Model) replyAheadDecidesNothing(p *partState, s *reqState, at sim.Time) bool {
+	if !s.done && s.deadline != 0 && s.start.Add(m.cfg.ClientTimeout) <= at {
+		return false
+	}
+	if p.kind.servedByLeaseholder() {
+		if c := m.ranges[p.rng].cachedLease(s.gateway); p.leaseSeq >= c.seq && c != (cachedLease{lh: p.node, seq: p.leaseSeq}) {
+			return false
+		}
+	}
+	return true
+}
+
 // partReply runs at the gateway when a part's reply arrives.
 func (m *Model) partReply(pi partID) { m.partReplyAt(pi, m.eng.Now()) }
 
 // partReplyAt is partReply for a reply that arrives at instant at: now,
 // or later for a reply handled ahead (replyAhead), which takes only the
-// branches that finish the request.
+// branches that finish the request or decide nothing.
 func (m *Model) partReplyAt(pi partID, at sim.Time) {
 	p := m.parts.at(pi)
 	if p.stage != stageAtReplica {

@@ -142,3 +142,114 @@ func TestWriteReplyAheadChangesNothing(t *testing.T) {
 	assert.Equal(t, traced.traffic, ahead.traffic)
 	assert.Equal(t, traced.load, ahead.load)
 }
+
+// TestMissedProbeRepliesDecideNothing: a locality-optimized read from n1
+// that misses locally probes us-west1 (leaseholder n4, 33 ms away) and
+// europe-west1 (n7, 32 ms). The reply of the probe that misses decides
+// nothing, whenever it arrives, and is handled as it leaves; the reply
+// that finds the row is then the request's only pending part:
+//   - row in us-west1: n7's miss leaves at cHop+svc+32+svc and is counted
+//     off then, so n4's hit, leaving at cHop+svc+33+svc, is reported as
+//     it leaves;
+//   - row in europe-west1: n7's hit leaves first, while n4's miss is
+//     still pending, so it is an event and reported as it arrives
+//     (cHop+svc+32+svc+32); n4's miss, after it, frees its part as it
+//     leaves.
+//
+// The latencies are those of TestRegionalByRow, and a traced run (every
+// reply an event) reports each at its client's reply.
+func TestMissedProbeRepliesDecideNothing(t *testing.T) {
+	for _, tt := range []struct {
+		name         string
+		region       int
+		want, report float64 // ms after 10 s
+	}{
+		{"row in us-west1", regionB, cHop + svc + (33 + svc + 33) + cHop, cHop + svc + 33 + svc},
+		{"row in europe-west1", regionC, cHop + svc + (32 + svc + 32) + cHop, cHop + svc + 32 + svc + 32},
+	} {
+		for _, traced := range []bool{false, true} {
+			h := newHarness(t, "crdb-demo", DefaultConfig())
+			h.m.SetTrafficMarks(0, time.Hour, sim.At(2*time.Hour)) // no mark near the read
+			if traced {
+				h.m.SetTracer(func(TraceEvent) {})
+			}
+			tb := h.table(TableDef{Name: "users", Locality: placement.LocalityRegionalByRow, Layouts: rbrLayouts(), Rows: 30,
+				LocalityOptimizedSearch: true})
+			tag := h.at(10, Request{Op: OpRead, Table: tb, Gateway: n1, Region: tt.region})
+			var reported sim.Time
+			h.rec.onComplete = func(int64, sim.Time, sim.Time, bool) { reported = h.e.Now() }
+			assert.InDelta(t, tt.want, h.latency(tag), 1e-6, "%s traced=%v", tt.name, traced)
+			report := tt.report
+			if traced {
+				report = tt.want
+			}
+			assert.Equal(t, sim.At(10*time.Second+msDur(report)), reported, "%s traced=%v", tt.name, traced)
+		}
+	}
+}
+
+// TestMissedProbeReplyWaitsForWhatItTeaches: as
+// TestMissedProbeRepliesDecideNothing's first case, but europe-west1's
+// lease went to n8 and back to n7 before the read, which n1's cache has
+// not seen: n7's miss teaches n1 the newer lease, so it is an event, and
+// the cache learns it only as the reply arrives. n4's hit, leaving while
+// n7's reply is pending, is an event too: reported as it arrives.
+func TestMissedProbeReplyWaitsForWhatItTeaches(t *testing.T) {
+	h := newHarness(t, "crdb-demo", DefaultConfig())
+	h.m.SetTrafficMarks(0, time.Hour, sim.At(2*time.Hour)) // no mark near the read
+	tb := h.table(TableDef{Name: "users", Locality: placement.LocalityRegionalByRow, Layouts: rbrLayouts(), Rows: 30,
+		LocalityOptimizedSearch: true})
+	const c = RangeID(2) // europe-west1's partition
+	h.atTime(1, func() { require.True(t, h.m.TransferLease(c, n8, "away")) })
+	h.atTime(2, func() { require.True(t, h.m.TransferLease(c, n7, "back")) })
+	r := &h.m.ranges[c]
+	var before cachedLease
+	h.atTime(9, func() {
+		before = r.cachedLease(n1)
+		require.Equal(t, n7, r.Leaseholder)
+		require.Less(t, before.seq, r.leaseSeq, "n1 has not seen the two transfers")
+	})
+	tag := h.at(10, Request{Op: OpRead, Table: tb, Gateway: n1, Region: regionB})
+	var mid cachedLease
+	sent := 10*time.Second + msDur(cHop+svc+32+svc) // n7's miss leaves
+	h.atTime((sent + 16*time.Millisecond).Seconds(), func() { mid = r.cachedLease(n1) })
+	var reported sim.Time
+	h.rec.onComplete = func(int64, sim.Time, sim.Time, bool) { reported = h.e.Now() }
+	assert.InDelta(t, cHop+svc+(33+svc+33)+cHop, h.latency(tag), 1e-6)
+	assert.Equal(t, before, mid, "the cache learns nothing while the reply is on its way")
+	assert.Equal(t, cachedLease{lh: n7, seq: r.leaseSeq}, r.cachedLease(n1), "and learns the lease when it arrives")
+	assert.Equal(t, sim.At(10*time.Second+msDur(cHop+svc+33+svc+33)), reported, "n4's hit reported as it arrives")
+}
+
+// TestMissedProbeReplyAfterTheDeadlineWaits: with a 50 ms client timeout,
+// a locality-optimized read from n1 that misses locally is cut short by
+// its deadline while both remote probes are out: the miss's reply leaves
+// at about 34 ms and would arrive at about 67, after the deadline. It is
+// not handled ahead: the request cut short still holds both probes, and
+// its critical path (cutShort, from the request's first part) is the
+// traced run's, for the row in either region.
+func TestMissedProbeReplyAfterTheDeadlineWaits(t *testing.T) {
+	for _, region := range []int{regionB, regionC} {
+		paths := map[bool]Path{}
+		for _, traced := range []bool{false, true} {
+			cfg := DefaultConfig()
+			cfg.ClientTimeout = 50 * time.Millisecond
+			h := newHarness(t, "crdb-demo", cfg)
+			h.m.SetTrafficMarks(0, time.Hour, sim.At(2*time.Hour)) // no mark near the read
+			if traced {
+				h.m.SetTracer(func(TraceEvent) {})
+			}
+			tb := h.table(TableDef{Name: "users", Locality: placement.LocalityRegionalByRow, Layouts: rbrLayouts(), Rows: 30,
+				LocalityOptimizedSearch: true})
+			tag := h.at(10, Request{Op: OpRead, Table: tb, Gateway: n1, Region: region})
+			h.e.RunUntil(sim.At(20 * time.Second))
+			require.Len(t, h.rec.lat[tag], 1)
+			assert.Equal(t, Failed, h.rec.outcome[tag])
+			assert.InDelta(t, 50+cHop, h.rec.lat[tag][0], 1e-6, "failed at its deadline")
+			p, ok := h.rec.paths[tag]
+			require.True(t, ok)
+			paths[traced] = p
+		}
+		assert.Equal(t, paths[true], paths[false], "region %d: the path of the request cut short", region)
+	}
+}
