@@ -344,10 +344,12 @@ func (m *Model) replyToGateway(pi partID) {
 // replyAhead reports whether part pi's reply, due at its gateway at
 // instant at, may be handled now as if it had arrived (partReplyAt):
 // whether nothing between now and at reads or changes what its arrival
-// reads or changes. Its arrival ends the request, as the only part it
-// waits for, with a reply to its client that no event carries either
-// (finishAfter). It holds in a run without faults (nothing can drop the
-// reply or fail the gateway), trace, or bandwidth limits, when:
+// reads or changes. Either its arrival ends the request, as the only
+// part it waits for, with a reply to its client that no event carries
+// either (finishAfter), or it decides nothing whenever it arrives
+// (replyAheadDecidesNothing). It holds in a run without faults (nothing
+// can drop the reply or fail the gateway), trace, or bandwidth limits,
+// when the part holds no latch and, for a reply that ends its request:
 //
 //   - the part holds no latch (a latch's waiters would start when it is
 //     dropped). A write's appends and acknowledgements still on their
@@ -410,22 +412,27 @@ func (m *Model) replyAhead(pi partID, at sim.Time) bool {
 // frees its part), or a remote probe of a locality-optimized search that
 // misses (it frees its part and counts it off; the probe that finds the
 // row decides, whichever arrives first, and the remote phase reads no
-// count of parts pending). A probe is a read: it carries no write
-// timestamp, and a read timestamp it sets is overwritten by the deciding
-// reply's. Its arrival changes nothing another event reads before it,
-// when:
+// count of parts pending). A probe is a consistent read: it carries no
+// write timestamp and sets no read timestamp. Its arrival changes nothing
+// another event reads before it, when:
 //
 //   - it teaches the gateway's cache no newer lease (learnLease, which a
 //     reply for a request not yet done calls);
-//   - the request is done, or its deadline comes after at: a request cut
-//     short attributes its path to its first part still out (cutShort).
+//   - the request is done, or no deadline can cut it short before at: a
+//     request cut short takes its path from the part at the head of its
+//     list, the one started last still out (cutShort), which a probe
+//     counted off early could change. Its client's deadline must come
+//     after at; without a client timeout a keyed request's deadline is the
+//     row-wait give-up, which one of its parts joining a row's queue may
+//     start at any time (startLatchGiveUp), so a keyed request's probe
+//     waits.
 //
 // Nothing is counted at its arrival (no client reply), so traffic marks do
 // not matter. Such replies were most of the reply events of a 9-region
 // run: a search that misses locally probes eight partitions, and the
 // reply that finds the row waited for the others to be counted off.
 func (m *Model) replyAheadDecidesNothing(p *partState, s *reqState, at sim.Time) bool {
-	if !s.done && s.deadline != 0 && s.start.Add(m.cfg.ClientTimeout) <= at {
+	if !s.done && (s.deadline != 0 && s.start.Add(m.cfg.ClientTimeout) <= at || s.keyed && m.cfg.ClientTimeout == 0) {
 		return false
 	}
 	if p.kind.servedByLeaseholder() {

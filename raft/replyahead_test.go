@@ -226,7 +226,7 @@ func TestMissedProbeReplyWaitsForWhatItTeaches(t *testing.T) {
 // its deadline while both remote probes are out: the miss's reply leaves
 // at about 34 ms and would arrive at about 67, after the deadline. It is
 // not handled ahead: the request cut short still holds both probes, and
-// its critical path (cutShort, from the request's first part) is the
+// its critical path (cutShort, from the part at the head of its list) is the
 // traced run's, for the row in either region.
 func TestMissedProbeReplyAfterTheDeadlineWaits(t *testing.T) {
 	for _, region := range []int{regionB, regionC} {
@@ -252,4 +252,25 @@ func TestMissedProbeReplyAfterTheDeadlineWaits(t *testing.T) {
 		}
 		assert.Equal(t, paths[true], paths[false], "region %d: the path of the request cut short", region)
 	}
+}
+
+// TestMissedProbeOfAKeyedReadWithoutTimeoutWaits: without a client
+// timeout a keyed request's deadline is the row-wait give-up, which a
+// part that joins a row's queue starts later (startLatchGiveUp); a probe
+// counted off before it fires would change the path of the request it
+// cuts short (cutShort). So a keyed read's missed probe stays an event:
+// as in TestMissedProbeRepliesDecideNothing's first case, n7's miss is
+// pending when n4's hit leaves, and the hit is reported as it arrives.
+func TestMissedProbeOfAKeyedReadWithoutTimeoutWaits(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.ClientTimeout = 0
+	h := newHarness(t, "crdb-demo", cfg)
+	h.m.SetTrafficMarks(0, time.Hour, sim.At(2*time.Hour)) // no mark near the read
+	tb := h.table(TableDef{Name: "users", Locality: placement.LocalityRegionalByRow, Layouts: rbrLayouts(), Rows: 30,
+		LocalityOptimizedSearch: true})
+	tag := h.at(10, Request{Op: OpRead, Table: tb, Gateway: n1, Region: regionB, Keyed: true, Key: 0})
+	var reported sim.Time
+	h.rec.onComplete = func(int64, sim.Time, sim.Time, bool) { reported = h.e.Now() }
+	assert.InDelta(t, cHop+svc+(33+svc+33)+cHop, h.latency(tag), 1e-6)
+	assert.Equal(t, sim.At(10*time.Second+msDur(cHop+svc+33+svc+33)), reported, "n4's hit reported as it arrives")
 }
