@@ -399,12 +399,19 @@ func (m *Model) replyAhead(pi partID, at sim.Time) bool {
 	if s.deadline != 0 && s.start.Add(m.cfg.ClientTimeout) <= at {
 		return false
 	}
-	if p.kind.servedByLeaseholder() {
-		if c := m.ranges[p.rng].cachedLease(s.gateway); p.leaseSeq >= c.seq && c != (cachedLease{lh: p.node, seq: p.leaseSeq}) {
-			return false
-		}
+	return m.teachesNothing(p, s) && !m.markBefore(at)
+}
+
+// teachesNothing reports whether part p's reply tells request s's gateway
+// nothing its range cache does not hold: learnLease at its arrival would
+// change nothing (a cache's entry only moves to newer leases, and a
+// lease's sequence number names its holder).
+func (m *Model) teachesNothing(p *partState, s *reqState) bool {
+	if !p.kind.servedByLeaseholder() {
+		return true
 	}
-	return !m.markBefore(at)
+	c := m.ranges[p.rng].cachedLease(s.gateway)
+	return p.leaseSeq < c.seq || c == (cachedLease{lh: p.node, seq: p.leaseSeq})
 }
 
 // replyAheadDecidesNothing is replyAhead for a reply that decides
@@ -435,12 +442,7 @@ func (m *Model) replyAheadDecidesNothing(p *partState, s *reqState, at sim.Time)
 	if !s.done && (s.deadline != 0 && s.start.Add(m.cfg.ClientTimeout) <= at || s.keyed && m.cfg.ClientTimeout == 0) {
 		return false
 	}
-	if p.kind.servedByLeaseholder() {
-		if c := m.ranges[p.rng].cachedLease(s.gateway); p.leaseSeq >= c.seq && c != (cachedLease{lh: p.node, seq: p.leaseSeq}) {
-			return false
-		}
-	}
-	return true
+	return m.teachesNothing(p, s)
 }
 
 // partReply runs at the gateway when a part's reply arrives.
