@@ -349,7 +349,8 @@ func (m *Model) replyToGateway(pi partID) {
 // either (finishAfter), or it decides nothing whenever it arrives
 // (replyAheadDecidesNothing). It holds in a run without faults (nothing
 // can drop the reply or fail the gateway), trace, or bandwidth limits,
-// when the part holds no latch and, for a reply that ends its request:
+// when (the first condition for both kinds, the others for a reply that
+// ends its request):
 //
 //   - the part holds no latch (a latch's waiters would start when it is
 //     dropped). A write's appends and acknowledgements still on their
